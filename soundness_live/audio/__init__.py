@@ -1,0 +1,1 @@
+"""Sound: SoundFont parsing, the vectorised synth, the output stage, voice analysis, devices."""
