@@ -1,0 +1,32 @@
+"""Shared test helpers.
+
+A test that needs something absent (jackd, espeak-ng, a Debian SoundFont, Chromium) skips with
+a reason on a developer's machine; under ``CI=true`` it fails instead, because CI installs
+everything and a skip there would hide a missing install step.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip (or, under CI=true, fail) the calling test unless ``condition`` holds."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true and a test dependency is missing: {reason}")
+    pytest.skip(reason)
+
+
+def require_program(name: str, package: str) -> str:
+    """Path of program ``name``; skip/fail naming the Debian ``package`` that provides it."""
+    path = shutil.which(name)
+    require(path is not None, f"{name} not found (apt-get install {package})")
+    assert path is not None
+    return path
