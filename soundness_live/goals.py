@@ -1,0 +1,340 @@
+"""Therapy goals: goal files (TOML), success criteria, prompt levels and mastery.
+
+A goal reads like an objective (METRICS.md §5): condition + observable behaviour + criterion,
+e.g. "Given a 4-beat drum call, waits for the end of the call and echoes it" with
+``success = "waited_for_turn and notes_correct_pct >= 75"`` and
+``mastery = {trials = 5, successes = 4, consecutive_sessions = 3}``. Pure core: no database,
+no device. Progress and mastery over sessions: :func:`session_progress`, :func:`goal_progress`
+(implemented in :mod:`soundness_live.progress`).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from soundness_live.criteria import Criteria, CriteriaError, compile_criteria, trial_values
+from soundness_live.errors import FileFormatError, ParameterError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "ACTIVITIES",
+    "DOMAINS",
+    "PROMPT_LEVELS",
+    "ACTIVITY_METRICS",
+    "GoalError",
+    "Mastery",
+    "Goal",
+    "goal_from_dict",
+    "parse_goals",
+    "load_goals",
+    "check_goal_file",
+    "builtin_goals",
+    "prompt_level_rank",
+    "trial_counts",
+    "trial_succeeds",
+    "session_progress",
+    "goal_progress",
+]
+
+ACTIVITIES = ("call-and-response", "waiting", "tempo-following", "vocal-prompts")
+DOMAINS = ("behaviour", "cognition", "communication", "motor", "emotion", "social")
+SUBDOMAINS = {"cognition": ("attention", "memory", "sensory"), "communication": ("speech",)}
+# Most help first (METRICS.md §5); a trial's level must be at or after the goal's maximum.
+PROMPT_LEVELS = ("full_physical", "partial_physical", "model", "verbal", "gestural", "independent")
+_GOAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_N, _B, _T, _L, _ANY = "number", "bool", "text", "list", "any"
+
+# Metric names and kinds per activity (METRICS.md table, plus the scorers' extra outputs).
+# A criterion may use only these (and outcome/prompt_level), so a typo cannot pass silently.
+ACTIVITY_METRICS: dict[str, dict[str, str]] = {
+    "tempo-following": {
+        **dict.fromkeys(
+            "mean_asynchrony_ms sd_asynchrony_ms resultant_length circular_mean_ms circular_sd"
+            " rayleigh_p iti_cv median_iti_ms tapping_bpm tempo_ratio hit_rate missed_beats"
+            " extra_taps within_window_pct longest_run matched_taps final_bpm".split(),
+            _N,
+        ),
+        "reliable": _B,
+        "asynchronies_ms": _L,
+        "tempo_curve_bpm": _L,
+    },
+    "call-and-response": {
+        **dict.fromkeys(
+            "hits omissions insertions substitutions order_errors notes_correct_pct rhythm_error"
+            " median_onset_error_ms response_latency_ms tempo_ratio n_target n_response".split(),
+            _N,
+        ),
+        "waited_for_turn": _B,
+    },
+    "waiting": {
+        **dict.fromkeys(
+            "reaction_time_ms extra_responses wait_s notes_in_freeze time_to_stop_ms"
+            " omissions hits plays_in_turn plays_out_of_turn".split(),
+            _N,
+        ),
+        "classification": _T,
+        "commission": _ANY,  # a bool for one stimulus, a count for several (go/no-go)
+        "waited": _B,
+    },
+    "vocal-prompts": {
+        **dict.fromkeys(
+            "voice_onset_ms voice_onset_latency_ms syllables target_syllables median_f0_hz"
+            " pitch_error_cents pitch_sd_cents duration_ms intensity_db speech_rate"
+            " articulation_rate".split(),
+            _N,
+        ),
+        "contour_correct": _B,
+        "contour": _T,
+        "syllable_pitches_hz": _L,
+        "voiced_durations_ms": _L,
+    },
+}
+_FIELDS = ("id", "domain", "text", "activity", "success", "max_prompt_level", "mastery", "measure")
+_REQUIRED = ("id", "domain", "text", "activity", "success")
+_MASTERY_FIELDS = {"trials": 100, "successes": 100, "consecutive_sessions": 50}
+
+
+class GoalError(FileFormatError, ParameterError):
+    """A goal (or goal file) is invalid; the message names the file, the goal and the field."""
+
+
+@dataclass(frozen=True)
+class Mastery:
+    """Mastery criterion: ``successes`` of the last ``trials`` scored trials in a session,
+    in ``consecutive_sessions`` completed sessions in a row."""
+
+    trials: int = 5
+    successes: int = 4
+    consecutive_sessions: int = 3
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One therapy goal for one activity; ``criteria`` is ``success`` compiled."""
+
+    id: str
+    domain: str
+    text: str
+    activity: str
+    success: str
+    max_prompt_level: str = "independent"
+    mastery: Mastery = Mastery()
+    measure: str | None = None
+    criteria: Criteria | None = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The goal as the export bundle shows it (JSON-able; the TOML fields)."""
+        return {
+            "id": self.id,
+            "domain": self.domain,
+            "text": self.text,
+            "activity": self.activity,
+            "success": self.success,
+            "max_prompt_level": self.max_prompt_level,
+            "mastery": {
+                "trials": self.mastery.trials,
+                "successes": self.mastery.successes,
+                "consecutive_sessions": self.mastery.consecutive_sessions,
+            },
+            "measure": self.measure,
+        }
+
+
+def _text(data: Mapping[str, Any], name: str, fail: Any, limit: int = 500) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        fail(name, f"must be a non-empty string of at most {limit} characters, got {value!r}")
+    return value
+
+
+def _choice(value: Any, name: str, options: tuple[str, ...], fail: Any) -> str:
+    if value not in options:
+        fail(name, f"must be one of {', '.join(options)}; got {value!r}")
+    return str(value)
+
+
+def _domain(value: Any, fail: Any) -> str:
+    head, _, sub = str(value).partition("/") if isinstance(value, str) else ("", "", "")
+    if head not in DOMAINS or (sub and sub not in SUBDOMAINS.get(head, ())):
+        subs = [f"{h}/{s}" for h, ss in SUBDOMAINS.items() for s in ss]
+        fail("domain", f"must be one of {', '.join(DOMAINS + tuple(subs))}; got {value!r}")
+    return str(value)
+
+
+def _mastery(value: Any, fail: Any) -> Mastery:
+    if value is None:
+        return Mastery()
+    if not isinstance(value, Mapping):
+        fail("mastery", f"must be a table like {{trials = 5, successes = 4, ...}}, got {value!r}")
+    for key in value:
+        if key not in _MASTERY_FIELDS:
+            fail(f"mastery.{key}", f"is not a known field; expected {', '.join(_MASTERY_FIELDS)}")
+    numbers = {}
+    for key, top in _MASTERY_FIELDS.items():
+        number = value.get(key, getattr(Mastery(), key))
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= top:
+            fail(f"mastery.{key}", f"must be an integer in 1..{top}, got {number!r}")
+        numbers[key] = number
+    if numbers["successes"] > numbers["trials"]:
+        trials = numbers["trials"]
+        fail(
+            "mastery.successes", f"must be <= mastery.trials ({trials}), got {numbers['successes']}"
+        )
+    return Mastery(**numbers)
+
+
+def goal_from_dict(data: Mapping[str, Any], source: str = "goal", index: int = 0) -> Goal:
+    """Validate one goal table and build a :class:`Goal`.
+
+    Errors read ``SOURCE: goal 'ID': field 'NAME' must ..., got ...`` (the goal's position when
+    it has no usable id). Unknown fields are errors: a typo must not pass silently.
+    """
+    gid = data.get("id") if isinstance(data, Mapping) else None
+    label = f"goal {gid!r}" if isinstance(gid, str) and gid else f"goal #{index + 1}"
+
+    def fail(name: str, message: str) -> None:
+        raise GoalError(f"{source}: {label}: field {name!r} {message}")
+
+    if not isinstance(data, Mapping):
+        raise GoalError(f"{source}: {label}: expected a table of fields, got {data!r}")
+    for key in data:
+        if key not in _FIELDS:
+            fail(str(key), f"is not a known field; expected one of {', '.join(_FIELDS)}")
+    for key in _REQUIRED:
+        if key not in data:
+            fail(key, "is required")
+    goal_id = _text(data, "id", fail, 64)
+    if not _GOAL_ID.match(goal_id):
+        fail("id", f"must be letters, digits, '-', '_' or '.' (up to 64), got {goal_id!r}")
+    activity = _choice(data["activity"], "activity", ACTIVITIES, fail)
+    level = _choice(
+        data.get("max_prompt_level", "independent"), "max_prompt_level", PROMPT_LEVELS, fail
+    )
+    kinds = ACTIVITY_METRICS[activity]
+    try:
+        criteria = compile_criteria(_text(data, "success", fail), kinds)
+    except CriteriaError as error:
+        fail("success", f"{data['success']!r}: {error}")
+    measure = data.get("measure")
+    if measure is not None and kinds.get(measure) not in (_N, _ANY):
+        numeric = sorted(k for k, v in kinds.items() if v in (_N, _ANY))
+        fail(
+            "measure",
+            f"must be a numeric metric of {activity} ({', '.join(numeric)}); got {measure!r}",
+        )
+    return Goal(
+        goal_id,
+        _domain(data["domain"], fail),
+        _text(data, "text", fail),
+        activity,
+        data["success"],
+        level,
+        _mastery(data.get("mastery"), fail),
+        measure,
+        criteria,
+    )
+
+
+def parse_goals(document: Mapping[str, Any], source: str) -> list[Goal]:
+    """Goals from a parsed TOML document with ``[[goal]]`` tables; ids must be unique."""
+    for key in document:
+        if key != "goal":
+            raise GoalError(f"{source}: unknown top-level key {key!r}; expected [[goal]] tables")
+    tables = document.get("goal", [])
+    if not isinstance(tables, list) or not tables:
+        raise GoalError(f"{source}: expected at least one [[goal]] table, got {tables!r}")
+    goals: list[Goal] = []
+    for index, table in enumerate(tables):
+        goal = goal_from_dict(table, source, index)
+        if any(other.id == goal.id for other in goals):
+            raise GoalError(f"{source}: goal {goal.id!r}: field 'id' is used twice in this file")
+        goals.append(goal)
+    return goals
+
+
+def load_goals(path: str | Path) -> list[Goal]:
+    """Read and validate a goal file (TOML with ``[[goal]]`` tables)."""
+    path = Path(path)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise GoalError(f"{path}: cannot read the goal file ({error.strerror})") from error
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise GoalError(f"{path}: not valid TOML: {error}") from error
+    return parse_goals(document, str(path))
+
+
+def check_goal_file(path: str | Path) -> list[Goal]:
+    """For ``soundness-live goals check FILE.toml``: the goals, or a GoalError saying what
+    is wrong (file, goal id, field, expected, got)."""
+    return load_goals(path)
+
+
+def builtin_goals(activity: str | None = None) -> list[Goal]:
+    """The example goal library shipped in ``soundness_live/data/goals/*.toml``."""
+    if activity is not None and activity not in ACTIVITIES:
+        raise ParameterError(f"activity must be one of {', '.join(ACTIVITIES)}, got {activity!r}")
+    folder = resources.files("soundness_live").joinpath("data", "goals")
+    goals: list[Goal] = []
+    for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".toml")):
+        text = folder.joinpath(name).read_text(encoding="utf-8")
+        goals.extend(parse_goals(tomllib.loads(text), f"data/goals/{name}"))
+    return [goal for goal in goals if activity is None or goal.activity == activity]
+
+
+def prompt_level_rank(level: Any) -> int:
+    """0 for full_physical (most help) .. 5 for independent; ParameterError when unknown."""
+    if level not in PROMPT_LEVELS:
+        raise ParameterError(
+            f"prompt_level must be one of {', '.join(PROMPT_LEVELS)}, got {level!r}"
+        )
+    return PROMPT_LEVELS.index(level)
+
+
+def trial_counts(goal: Goal, trial: Mapping[str, Any]) -> bool:
+    """Whether ``trial`` is scored for ``goal``: same activity, not void, and — when the trial
+    lists the goals it served (non-empty ``goals``) — the goal is among them."""
+    if trial.get("activity") != goal.activity or trial.get("outcome") == "void":
+        return False
+    served = trial.get("goals") or ()
+    return not served or goal.id in served
+
+
+def trial_succeeds(goal: Goal, trial: Mapping[str, Any]) -> bool:
+    """A scored trial whose metrics meet the success expression and whose prompt level is no
+    more help than ``goal.max_prompt_level``. A trial without a prompt level is not known to be
+    within the allowed help, so it succeeds only when any help is allowed."""
+    if not trial_counts(goal, trial):
+        return False
+    level = trial.get("prompt_level")
+    allowed = prompt_level_rank(goal.max_prompt_level)
+    if level is None and allowed > 0:
+        return False
+    if level is not None and prompt_level_rank(level) < allowed:
+        return False
+    criteria = goal.criteria or compile_criteria(goal.success)
+    return criteria.evaluate(trial_values(trial))
+
+
+def session_progress(goal: Goal, session: Mapping[str, Any]) -> dict[str, Any]:
+    """One session's progress entry for ``goal``; see :mod:`soundness_live.progress`."""
+    from soundness_live.progress import session_progress as compute  # progress imports goals
+
+    return compute(goal, session)
+
+
+def goal_progress(goal: Goal, sessions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The export bundle's progress entry for ``goal``; see :mod:`soundness_live.progress`."""
+    from soundness_live.progress import goal_progress as compute  # progress imports goals
+
+    return compute(goal, sessions)

@@ -1,0 +1,111 @@
+"""Progress towards a goal across sessions: per-session counts, baseline, trend and mastery.
+
+Sessions are dicts shaped like the export bundle's sessions (``id``, ``started_at``,
+``status``, ``trials``). Rules (METRICS.md §5):
+
+- A trial is scored for a goal when it is of the goal's activity, not void, and (when it
+  lists goals) lists this goal: :func:`soundness_live.goals.trial_counts`.
+- A session *meets* the criterion when at least ``mastery.successes`` of its last
+  ``mastery.trials`` scored trials succeed. A session with fewer scored trials than
+  ``mastery.trials`` is judged on those it has (it still needs ``successes`` of them).
+- The goal is *mastered* on the date of the session that completes a run of
+  ``consecutive_sessions`` completed sessions that met it. Interrupted (or still running)
+  sessions, and completed sessions with no scored trial for the goal (the goal was not worked
+  on), neither count nor break the run. The first mastery date is kept.
+- Baseline: mean % successful over the first (up to) 3 completed sessions with scored trials.
+- Trend: the mean % successful of the last (up to) 3 completed sessions after the baseline
+  ones, minus the baseline: >= +10 percentage points "improving", <= -10 "declining", else
+  "steady"; null without a baseline or without any session after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from soundness_live.goals import Goal, trial_counts, trial_succeeds
+
+__all__ = ["BASELINE_SESSIONS", "TREND_POINTS", "session_progress", "goal_progress"]
+
+BASELINE_SESSIONS = 3
+TREND_POINTS = 10.0  # percentage points of % successful that make a change a trend
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+def session_progress(goal: Goal, session: Mapping[str, Any]) -> dict[str, Any]:
+    """One session's entry for ``goal``: trials, successes, pct_successful, pct_independent,
+    met (percentages are null when the session has no scored trial for the goal)."""
+    trials = sorted(session.get("trials") or (), key=lambda t: t.get("index", 0))
+    scored = [trial for trial in trials if trial_counts(goal, trial)]
+    successes = [trial_succeeds(goal, trial) for trial in scored]
+    independent = sum(1 for trial in scored if trial.get("prompt_level") == "independent")
+    last = successes[-goal.mastery.trials :]
+    return {
+        "session_id": session.get("id"),
+        "started_at": session.get("started_at"),
+        "status": session.get("status"),
+        "trials": len(scored),
+        "successes": sum(successes),
+        "pct_successful": _pct(sum(successes), len(scored)),
+        "pct_independent": _pct(independent, len(scored)),
+        "met": bool(scored) and sum(last) >= goal.mastery.successes,
+    }
+
+
+def _start_key(session: Mapping[str, Any]) -> tuple[float, int]:
+    started = session.get("started_at")
+    try:
+        stamp = datetime.fromisoformat(started).timestamp() if started else 0.0
+    except (TypeError, ValueError):
+        stamp = 0.0
+    return stamp, int(session.get("id") or 0)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _trend(baseline: float | None, recent: Sequence[float]) -> str | None:
+    mean = _mean(recent)
+    if baseline is None or mean is None:
+        return None
+    if mean - baseline >= TREND_POINTS:
+        return "improving"
+    if mean - baseline <= -TREND_POINTS:
+        return "declining"
+    return "steady"
+
+
+def _mastery(goal: Goal, counted: Sequence[dict[str, Any]]) -> tuple[str | None, int]:
+    """(date mastered or None, length of the current run of met sessions)."""
+    run, mastered_on = 0, None
+    for entry in counted:
+        run = run + 1 if entry["met"] else 0
+        if mastered_on is None and run >= goal.mastery.consecutive_sessions:
+            mastered_on = str(entry["started_at"] or "")[:10] or None
+    return mastered_on, run
+
+
+def goal_progress(goal: Goal, sessions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The export bundle's ``progress`` entry for ``goal`` over a child's ``sessions`` (any
+    order; sorted by start time): goal_id, sessions (those with scored trials for the goal),
+    baseline_pct, trend, mastered_on, and met_in_a_row (the current run of met sessions,
+    for "met in 1 of 3 sessions needed")."""
+    entries = [session_progress(goal, s) for s in sorted(sessions, key=_start_key)]
+    entries = [entry for entry in entries if entry["trials"] > 0]
+    counted = [entry for entry in entries if entry["status"] == "complete"]
+    pcts = [entry["pct_successful"] for entry in counted]
+    baseline = _mean(pcts[:BASELINE_SESSIONS])
+    mastered_on, run = _mastery(goal, counted)
+    return {
+        "goal_id": goal.id,
+        "sessions": entries,
+        "baseline_pct": baseline,
+        "trend": _trend(baseline, pcts[BASELINE_SESSIONS:][-BASELINE_SESSIONS:]),
+        "mastered_on": mastered_on,
+        "met_in_a_row": run,
+    }
