@@ -1,0 +1,197 @@
+"""The activity protocol: actions an activity yields, and the context it is given.
+
+An activity is a generator driven by the engine on the frame clock. It yields actions and
+receives each action's result back from ``yield``:
+
+- :class:`Play` -> the notes as they will be HEARD (``PromptNote`` with heard frames and ms);
+- :class:`Show` -> None (a cue for the child view and the therapist's screen);
+- :class:`Listen` -> the responses (child's note-ons) that arrived up to ``until_frame``;
+- :class:`RecordTrial` -> None (the engine stores and reports the finished trial record).
+
+The activity never calls the synth, the UI or the store, and never reads a clock: the engine
+sets :attr:`ActivityContext.now_frame` before resuming it. So it runs the same live, offline with
+scripted input, and in tests.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..clock import frames_to_ms, ms_to_frames
+
+
+@dataclass(frozen=True, slots=True)
+class PromptNote:
+    """A sound the engine plays. ``frame`` is when it is scheduled; ``heard_frame`` when heard.
+
+    ``flags`` carries markers a reviewer needs (``cue``, ``no_go``, ``event``, ``beat``...).
+    """
+
+    frame: int
+    note: int
+    velocity: int
+    duration_frames: int
+    channel: int = 0
+    heard_frame: float | None = None
+    flags: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """One note the child played, on the engine's frame axis.
+
+    ``note`` is what was played; ``sounded_note`` what sounded after the playing aids.
+    """
+
+    frame: float
+    note: int
+    velocity: int
+    device: str = "virtual"
+    player: str = "child"
+    clock: str = "virtual"
+    channel: int = 0
+    sounded_note: int | None = None
+    duration_frames: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    """Schedule these notes; the result is the same notes with their heard frames filled in."""
+
+    notes: tuple[PromptNote, ...]
+    program: int | None = None  # GM program for the notes' channel (None: leave as is)
+    bank: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    """A cue for the child view and the therapist (``listen``, ``your_turn``, ``wait``, ``go``,
+    ``no_go``, ``stop``, ``play``, ``beat``, ``tap``, ``done``...). ``detail`` carries what a
+    responder needs to know about it (e.g. the beats to tap to, the call to echo)."""
+
+    cue: str
+    frame: int
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    """Wait until ``until_frame``; the result is every response from ``since_frame`` on
+    (default: since the previous Listen)."""
+
+    until_frame: int
+    since_frame: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTrial:
+    """A finished, scored trial record (a JSON-able dict, shape in DESIGN.md)."""
+
+    record: dict[str, Any]
+
+
+Action = Play | Show | Listen | RecordTrial
+ActivityRun = Generator[Action, Any, None]
+
+
+@dataclass
+class ActivityContext:
+    """What an activity may use: its parameters, a seeded RNG, the frame clock, the session."""
+
+    params: dict[str, Any]
+    sample_rate: int
+    rng: random.Random
+    now_frame: int = 0
+    output_latency_frames: float = 0.0
+    prompt_level: Callable[[], str] = lambda: "independent"
+    base_params: dict[str, Any] = field(default_factory=dict)  # stored with every trial
+
+    def frames(self, ms: float) -> int:
+        """Milliseconds -> whole frames at this run's sample rate."""
+        return ms_to_frames(ms, self.sample_rate)
+
+    def ms(self, frames: float) -> float:
+        """Frames -> milliseconds (unrounded)."""
+        return frames_to_ms(frames, self.sample_rate)
+
+
+def prompt_dict(ctx: ActivityContext, note: PromptNote) -> dict[str, Any]:
+    """A prompt note as the trial record has it: heard onset in frames and ms."""
+    heard = note.heard_frame if note.heard_frame is not None else float(note.frame)
+    entry: dict[str, Any] = {
+        "onset_ms": ctx.ms(heard),
+        "onset_frame": heard,
+        "note": note.note,
+        "velocity": note.velocity,
+        "duration_ms": ctx.ms(note.duration_frames),
+        "channel": note.channel,
+    }
+    entry.update(dict(note.flags))
+    return entry
+
+
+def response_dict(ctx: ActivityContext, response: Response) -> dict[str, Any]:
+    """A response as the trial record has it (same axis as the prompts)."""
+    return {
+        "onset_ms": ctx.ms(response.frame),
+        "onset_frame": response.frame,
+        "note": response.note,
+        "velocity": response.velocity,
+        "duration_ms": None
+        if response.duration_frames is None
+        else ctx.ms(response.duration_frames),
+        "device": response.device,
+        "player": response.player,
+        "clock": response.clock,
+        "channel": response.channel,
+        "sounded_note": response.note if response.sounded_note is None else response.sounded_note,
+    }
+
+
+def trial_record(
+    ctx: ActivityContext,
+    *,
+    index: int,
+    activity: str,
+    prompt: Sequence[PromptNote],
+    responses: Sequence[Response],
+    metrics: dict[str, Any],
+    outcome: str,
+    difficulty: int | float | None,
+    start_frame: int,
+    end_frame: int,
+    extra_params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The one trial-record shape (DESIGN.md "Activities")."""
+    params = dict(ctx.base_params)
+    params.update(ctx.params)
+    params.update(extra_params or {})
+    return {
+        "index": index,
+        "activity": activity,
+        "variant": ctx.params.get("variant"),
+        "params": params,
+        "prompt": [prompt_dict(ctx, n) for n in prompt],
+        "responses": [response_dict(ctx, r) for r in responses],
+        "metrics": metrics,
+        "outcome": outcome,
+        "prompt_level": ctx.prompt_level(),
+        "difficulty": difficulty,
+        "goals": [],
+        "start_ms": ctx.ms(start_frame),
+        "end_ms": ctx.ms(end_frame),
+    }
+
+
+def with_heard(note: PromptNote, latency_frames: float) -> PromptNote:
+    """``note`` with its heard frame set (scheduled frame + output latency)."""
+    return replace(note, heard_frame=note.frame + latency_frames)
+
+
+def note_ons(responses: Sequence[Response], player: str | None = None) -> list[Response]:
+    """Responses in time order, optionally of one player only."""
+    chosen = [r for r in responses if player is None or r.player == player]
+    return sorted(chosen, key=lambda r: r.frame)

@@ -1,0 +1,247 @@
+"""Call and response (turn-taking), scored per METRICS.md §2.
+
+The engine (or the therapist, on their own keyboard) plays a call; the child view shows
+"listen", then "your turn", and the child echoes. Difficulty = the phrase bank level (notes per
+call); the staircase moves it (2 successes up, 1 failure down) within the therapist's bounds.
+In group mode (``players`` = "S-014,S-015") children take turns on their own pads: trial i is
+for player i mod n, and notes by the others during that turn are counted as out of turn.
+
+Outcome rule (parameters in brackets): no echo note -> ``no_response``; waited for the turn and
+notes_correct_pct >= [correct_pct] -> ``correct``; notes_correct_pct >= [partial_pct] ->
+``partial`` (this includes an accurate echo that did not wait); otherwise ``incorrect``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..events import DRUM_CHANNEL
+from ..metrics.sequences import score_echo
+from .base import (
+    ActivityContext,
+    ActivityRun,
+    Listen,
+    Play,
+    PromptNote,
+    RecordTrial,
+    Response,
+    Show,
+    note_ons,
+    trial_record,
+)
+from .common import common_params, staircase_from
+from .params import ParamSpec
+from .phrases import Phrase, bank_for, phrases_from_midi, pick
+from .registry import ActivityDef
+
+NAME = "call-and-response"
+VARIANTS = ("drums", "melodic")
+
+PARAMS = common_params(trials=6, tempo_bpm=90.0, variants=VARIANTS) + (
+    ParamSpec(
+        "match",
+        str,
+        "auto",
+        "how notes match (auto: drum groups for drums, exact for melodic)",
+        choices=("auto", "exact", "pitch_class", "drum_group"),
+    ),
+    ParamSpec("tolerance_ms", float, 50.0, "onset tolerance after tempo alignment", "ms", 10, 500),
+    ParamSpec(
+        "response_window_ms", float, 4000.0, "time to answer after the call ends", "ms", 500, 30000
+    ),
+    ParamSpec("correct_pct", float, 75.0, "notes correct for a correct trial", "%", 0, 100),
+    ParamSpec("partial_pct", float, 40.0, "notes correct for a partial trial", "%", 0, 100),
+    ParamSpec("instrument", int, 12, "GM program of melodic calls (12 = marimba)", min=0, max=127),
+    ParamSpec("caller", str, "engine", "who plays the call", choices=("engine", "therapist")),
+    ParamSpec(
+        "call_gap_ms",
+        float,
+        1200.0,
+        "therapist's call ends after this much silence",
+        "ms",
+        300,
+        5000,
+    ),
+    ParamSpec("players", str, "", "group mode: comma-separated player codes taking turns"),
+    ParamSpec("phrases_file", str, "", "a .mid file to take the calls from (split at rests)"),
+)
+
+METRICS = (
+    "hits",
+    "omissions",
+    "insertions",
+    "substitutions",
+    "order_errors",
+    "notes_correct_pct",
+    "rhythm_error",
+    "median_onset_error_ms",
+    "response_latency_ms",
+    "waited_for_turn",
+    "tempo_ratio",
+    "n_target",
+    "n_response",
+    "out_of_turn_plays",
+)
+
+
+def _match_mode(params: dict) -> str:
+    if params["match"] != "auto":
+        return str(params["match"])
+    return "drum_group" if params["variant"] == "drums" else "exact"
+
+
+def _call_notes(ctx: ActivityContext, phrase: Phrase, start_frame: int) -> tuple[PromptNote, ...]:
+    beat_ms = 60000.0 / ctx.params["tempo_bpm"]
+    drums = ctx.params["variant"] == "drums"
+    return tuple(
+        PromptNote(
+            frame=start_frame + ctx.frames(n.beat * beat_ms),
+            note=n.note,
+            velocity=n.velocity,
+            duration_frames=ctx.frames(n.length_beats * beat_ms),
+            channel=DRUM_CHANNEL if drums else 0,
+        )
+        for n in phrase
+    )
+
+
+def _engine_call(ctx: ActivityContext, phrase: Phrase, start: int):
+    """Play the call; return the heard notes."""
+    notes = _call_notes(ctx, phrase, start)
+    yield Show("listen", start, {"call_start_frame": start})
+    program = None if ctx.params["variant"] == "drums" else int(ctx.params["instrument"])
+    heard = yield Play(notes, program=program)
+    return tuple(heard)
+
+
+def _therapist_call(ctx: ActivityContext, start: int):
+    """Wait for the therapist to play a call; it ends after ``call_gap_ms`` of silence."""
+    yield Show("therapist_call", start, {})
+    gap = ctx.frames(ctx.params["call_gap_ms"])
+    notes: list[Response] = []
+    until = start + gap
+    while True:
+        got = yield Listen(until, since_frame=start)
+        notes = [r for r in note_ons(got) if r.player == "therapist"]
+        last = notes[-1].frame if notes else None
+        if last is not None and until - last >= gap:
+            break
+        until = int(last + gap) if last is not None else until + gap
+    return tuple(
+        PromptNote(
+            int(r.frame),
+            r.note,
+            r.velocity,
+            ctx.frames(200),
+            r.channel,
+            heard_frame=r.frame,
+            flags=(("played_by", "therapist"),),
+        )
+        for r in notes
+    )
+
+
+def _players(params: dict) -> list[str]:
+    return [p.strip() for p in str(params["players"]).split(",") if p.strip()]
+
+
+def run(ctx: ActivityContext) -> ActivityRun:
+    """The turn-taking protocol: call, your turn, echo, score, adapt."""
+    p = ctx.params
+    bank = (
+        phrases_from_midi(Path(p["phrases_file"])) if p["phrases_file"] else bank_for(p["variant"])
+    )
+    stairs = staircase_from(p)
+    players = _players(p)
+    start = ctx.now_frame + ctx.frames(p["lead_in_ms"])
+    for index in range(p["trials"]):
+        level = stairs.level
+        if p["caller"] == "therapist":
+            heard = yield from _therapist_call(ctx, start)
+        else:
+            heard = yield from _engine_call(ctx, pick(bank, level, ctx.rng), start)
+        call_end = (
+            max((n.heard_frame or n.frame) + n.duration_frames for n in heard) if heard else start
+        )
+        player = players[index % len(players)] if players else None
+        call = [
+            (ctx.ms(n.heard_frame if n.heard_frame is not None else n.frame), n.note) for n in heard
+        ]
+        yield Show(
+            "your_turn",
+            int(call_end),
+            {
+                "call": [(f - call[0][0], note) for f, note in call] if call else [],
+                "call_end_frame": call_end,
+                "player": player,
+                "ioi_ms": 60000.0 / p["tempo_bpm"],
+            },
+        )
+        end = int(call_end + ctx.frames(p["response_window_ms"]))
+        got = yield Listen(end, since_frame=start)
+        record = _score_trial(ctx, index, level, heard, got, start, call_end, end, player)
+        yield RecordTrial(record)
+        stairs.update(record["outcome"] == "correct")
+        start = end + ctx.frames(p["gap_ms"])
+
+
+def _score_trial(ctx, index, level, heard, got, start, call_end, end, player) -> dict:
+    p = ctx.params
+    child = [
+        r
+        for r in note_ons(got)
+        if r.player != "therapist" and (player is None or r.player == player)
+    ]
+    others = [
+        r
+        for r in note_ons(got)
+        if r.player != "therapist" and player is not None and r.player != player
+    ]
+    call = [
+        (ctx.ms(n.heard_frame if n.heard_frame is not None else n.frame), n.note) for n in heard
+    ]
+    metrics = score_echo(
+        call,
+        [(ctx.ms(r.frame), r.note) for r in child],
+        call_end_ms=ctx.ms(call_end),
+        call_start_ms=call[0][0] if call else ctx.ms(start),
+        tolerance_ms=p["tolerance_ms"],
+        match=_match_mode(p),
+    )
+    metrics["out_of_turn_plays"] = len(others) if player is not None else None
+    return trial_record(
+        ctx,
+        index=index,
+        activity=NAME,
+        prompt=heard,
+        responses=child + others,
+        metrics=metrics,
+        outcome=outcome(metrics, p),
+        difficulty=level,
+        start_frame=start,
+        end_frame=end,
+        extra_params={"player": player},
+    )
+
+
+def outcome(metrics: dict, params: dict) -> str:
+    """The outcome rule in the module docstring."""
+    if not metrics.get("n_response"):
+        return "no_response"
+    pct = metrics.get("notes_correct_pct") or 0.0
+    if metrics.get("waited_for_turn") and pct >= params["correct_pct"]:
+        return "correct"
+    if pct >= params["partial_pct"]:
+        return "partial"
+    return "incorrect"
+
+
+ACTIVITY = ActivityDef(
+    name=NAME,
+    summary="turn-taking: the engine or therapist plays a call, the child echoes it",
+    params=PARAMS,
+    run=run,
+    metric_names=METRICS,
+    outcome_rule=__doc__.split("Outcome rule", 1)[1].strip() if __doc__ else "",
+    variants=VARIANTS,
+)

@@ -1,0 +1,150 @@
+"""Typed, validated activity parameters.
+
+Each activity declares its parameters as :class:`ParamSpec` rows (name, type, default, unit,
+range or choices, help). Values come from the command line (strings), TOML presets or code;
+:func:`resolve_params` converts and checks them and says which parameter is wrong, what came
+and what is allowed.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ParameterError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+Value = bool | int | float | str
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of an activity: its type, default, unit and allowed values."""
+
+    name: str
+    kind: type
+    default: Value
+    help: str
+    unit: str = ""
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def allowed(self) -> str:
+        """The allowed values, in words."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.kind is bool:
+            return "true or false"
+        low = "-inf" if self.min is None else f"{self.min:g}"
+        high = "inf" if self.max is None else f"{self.max:g}"
+        return f"{self.kind.__name__} in {low}..{high}" + (f" {self.unit}" if self.unit else "")
+
+    def convert(self, raw: Any) -> Value:
+        """``raw`` (string from the command line, or a TOML/Python value) as this type, checked."""
+        value = self._coerce(raw)
+        if self.choices and value not in self.choices:
+            raise self._error(raw)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if (self.min is not None and value < self.min) or (
+                self.max is not None and value > self.max
+            ):
+                raise self._error(raw)
+        return value
+
+    def _coerce(self, raw: Any) -> Value:
+        try:
+            if self.kind is bool:
+                return _to_bool(raw)
+            if self.kind is int:
+                if isinstance(raw, float) and not raw.is_integer():
+                    raise ValueError(raw)
+                return int(raw) if not isinstance(raw, bool) else _reject(raw)
+            if self.kind is float:
+                value = float(raw) if not isinstance(raw, bool) else _reject(raw)
+                if value != value or value in (float("inf"), float("-inf")):
+                    raise ValueError(raw)
+                return value
+            return str(raw)
+        except (TypeError, ValueError):
+            raise self._error(raw) from None
+
+    def _error(self, raw: Any) -> ParameterError:
+        return ParameterError(f"parameter {self.name!r}: expected {self.allowed()}, got {raw!r}")
+
+
+def _reject(raw: Any) -> Any:
+    raise ValueError(raw)
+
+
+def _to_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+def resolve_params(
+    activity: str, specs: tuple[ParamSpec, ...], given: dict[str, Any]
+) -> dict[str, Value]:
+    """Defaults overlaid with ``given``, every value converted and checked.
+
+    An unknown name is an error that lists the known ones (a typo must not pass silently).
+    """
+    by_name = {spec.name: spec for spec in specs}
+    unknown = sorted(set(given) - set(by_name))
+    if unknown:
+        raise ParameterError(
+            f"activity {activity!r} has no parameter {unknown[0]!r}; "
+            f"its parameters are: {', '.join(sorted(by_name))}"
+        )
+    values = {spec.name: spec.default for spec in specs}
+    for name, raw in given.items():
+        values[name] = by_name[name].convert(raw)
+    return values
+
+
+def parse_assignments(items: list[str]) -> dict[str, str]:
+    """``["tempo_bpm=90", "variant=freeze"]`` -> dict; a malformed item is a ParameterError."""
+    result: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ParameterError(f"--param expects NAME=VALUE, got {item!r}")
+        result[name.strip()] = value.strip()
+    return result
+
+
+def load_preset(path: Path) -> dict[str, Any]:
+    """Parameters from a TOML preset file: a ``[params]`` table, optionally ``activity = ...``."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"{path}: cannot read preset: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError(f"{path}: not valid TOML: {exc}") from None
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        raise ParameterError(f"{path}: [params] must be a table, got {type(params).__name__}")
+    return dict(params)
+
+
+def describe(specs: tuple[ParamSpec, ...]) -> list[str]:
+    """One line per parameter, for ``soundness-live play --list``."""
+    lines = []
+    for spec in specs:
+        unit = f" {spec.unit}" if spec.unit else ""
+        lines.append(
+            f"  {spec.name:<22} default {spec.default!s}{unit:<6}  {spec.allowed():<34} {spec.help}"
+        )
+    return lines

@@ -1,0 +1,367 @@
+"""Tempo-following (motor control), scored per METRICS.md §1.
+
+Variants:
+- ``with-beat``: a metronome or drum groove at the target tempo; the child taps along. Taps are
+  matched to the HEARD beats (REPP), and the tempo steps up by ``step_pct`` only after a trial
+  meets the criterion (rhythmic auditory stimulation progression, Thaut), within the band.
+- ``continuation``: synchronisation, then the beat fades out and the child keeps going; the
+  continuation taps are scored against the beats that would have come.
+- ``follow-child``: the music follows the child: each next beat is placed by phase correction
+  (alpha) and period correction (beta) from the child's taps, tempo clamped to the band (GEM
+  adaptive metronome); the tempo curve is logged.
+With ``start_from_preferred`` the first trial is unpaced tapping ("tap at your own speed"); the
+child's preferred tempo, clamped to the band, becomes the starting tempo.
+
+Outcome rule: no taps -> ``no_response``; hit_rate >= [criterion_hit_rate] and resultant_length
+>= [criterion_r] -> ``correct``; hit_rate >= 0.5 -> ``partial``; otherwise ``incorrect``.
+Unpaced trials: >= 3 kept taps -> ``correct``, else ``no_response``.
+"""
+
+from __future__ import annotations
+
+from ..events import DRUM_CHANNEL
+from ..metrics.timing import FollowChild, preferred_tempo, score_synchronisation, tempo_step
+from .base import (
+    ActivityContext,
+    ActivityRun,
+    Listen,
+    Play,
+    PromptNote,
+    RecordTrial,
+    Show,
+    note_ons,
+    trial_record,
+)
+from .common import common_params
+from .params import ParamSpec
+from .registry import ActivityDef
+
+NAME = "tempo-following"
+VARIANTS = ("with-beat", "continuation", "follow-child")
+WOODBLOCK_HIGH, WOODBLOCK_LOW, KICK, SNARE, HAT = 76, 77, 36, 38, 42
+
+PARAMS = common_params(trials=4, tempo_bpm=90.0, variants=VARIANTS) + (
+    ParamSpec("beats", int, 16, "beats per trial (with-beat, follow-child)", min=4, max=256),
+    ParamSpec("sync_beats", int, 8, "continuation: beats heard before the fade", min=4, max=64),
+    ParamSpec("continue_beats", int, 8, "continuation: silent beats to keep going", min=2, max=64),
+    ParamSpec(
+        "accompaniment", str, "groove", "what plays the beat", choices=("groove", "metronome")
+    ),
+    ParamSpec(
+        "timing_window_ms", float, 15.0, "a tap within this of the beat is 'on it'", "ms", 1, 200
+    ),
+    ParamSpec(
+        "match_window",
+        float,
+        0.4,
+        "tap-to-beat matching window, fraction of the IOI",
+        min=0.1,
+        max=0.5,
+    ),
+    ParamSpec(
+        "double_tap_ms",
+        float,
+        180.0,
+        "a tap this soon after the last is a double tap",
+        "ms",
+        0,
+        400,
+    ),
+    ParamSpec("criterion_hit_rate", float, 0.8, "hit rate a correct trial needs", min=0, max=1),
+    ParamSpec("criterion_r", float, 0.8, "resultant length a correct trial needs", min=0, max=1),
+    ParamSpec("step_pct", float, 5.0, "tempo step after a trial meets the criterion", "%", 0, 20),
+    ParamSpec("min_bpm", float, 75.0, "lowest tempo (IOI 800 ms)", "BPM", 30, 240),
+    ParamSpec("max_bpm", float, 150.0, "highest tempo (IOI 400 ms)", "BPM", 30, 240),
+    ParamSpec(
+        "alpha",
+        float,
+        0.3,
+        "follow-child: phase correction (0 none .. 1 chases the child)",
+        min=0,
+        max=1,
+    ),
+    ParamSpec("beta", float, 0.2, "follow-child: period correction", min=0, max=1),
+    ParamSpec("start_from_preferred", bool, False, "first trial: unpaced tapping sets the tempo"),
+    ParamSpec(
+        "unpaced_ms", float, 8000.0, "length of the unpaced tapping trial", "ms", 3000, 60000
+    ),
+)
+METRICS = (
+    "mean_asynchrony_ms",
+    "sd_asynchrony_ms",
+    "resultant_length",
+    "circular_mean_ms",
+    "rayleigh_p",
+    "iti_cv",
+    "median_iti_ms",
+    "tapping_bpm",
+    "tempo_ratio",
+    "hit_rate",
+    "missed_beats",
+    "extra_taps",
+    "within_window_pct",
+    "longest_run",
+    "reliable",
+    "tempo_curve_bpm",
+    "final_bpm",
+)
+
+
+def _beat_notes(
+    ctx: ActivityContext, frame: int, index: int, velocity: int
+) -> tuple[PromptNote, ...]:
+    """The sound of beat ``index``; the first note is the beat itself (the one recorded)."""
+    short = ctx.frames(120)
+    if ctx.params["accompaniment"] == "metronome":
+        note = WOODBLOCK_HIGH if index % 4 == 0 else WOODBLOCK_LOW
+        return (PromptNote(frame, note, velocity, short, DRUM_CHANNEL, flags=(("beat", index),)),)
+    main = KICK if index % 2 == 0 else SNARE
+    return (
+        PromptNote(frame, main, velocity, short, DRUM_CHANNEL, flags=(("beat", index),)),
+        PromptNote(frame, HAT, max(1, velocity * 3 // 5), short, DRUM_CHANNEL),
+    )
+
+
+def _play_beats(
+    ctx: ActivityContext, start: int, ioi_ms: float, count: int, fade_from: int | None = None
+):
+    """Schedule ``count`` beats; return the heard beat notes (one per beat)."""
+    notes: list[PromptNote] = []
+    for i in range(count):
+        velocity = 100
+        if fade_from is not None and i >= fade_from:
+            velocity = max(20, int(100 * (1 - (i - fade_from + 1) / (count - fade_from + 1))))
+        notes.extend(_beat_notes(ctx, start + ctx.frames(i * ioi_ms), i, velocity))
+    heard = yield Play(tuple(notes))
+    return [n for n in heard if dict(n.flags).get("beat") is not None]
+
+
+def run(ctx: ActivityContext) -> ActivityRun:
+    """Trials of the chosen variant, with tempo progression between them."""
+    p = ctx.params
+    tempo = min(max(p["tempo_bpm"], p["min_bpm"]), p["max_bpm"])
+    start = ctx.now_frame + ctx.frames(p["lead_in_ms"])
+    for index in range(p["trials"]):
+        if index == 0 and p["start_from_preferred"]:
+            record, end = yield from _unpaced_trial(ctx, index, start)
+            bpm = record["metrics"].get("tapping_bpm")
+            tempo = tempo if bpm is None else min(max(bpm, p["min_bpm"]), p["max_bpm"])
+        else:
+            trial = _follow_trial if p["variant"] == "follow-child" else _paced_trial
+            record, end = yield from trial(ctx, index, start, tempo)
+            met = record["outcome"] == "correct"
+            if p["variant"] != "follow-child":
+                tempo = tempo_step(
+                    tempo,
+                    criterion_met=met,
+                    step_pct=p["step_pct"],
+                    min_bpm=p["min_bpm"],
+                    max_bpm=p["max_bpm"],
+                )
+        yield RecordTrial(record)
+        start = end + ctx.frames(p["gap_ms"])
+
+
+def _score(
+    ctx: ActivityContext, beats_ms: list[float], taps_ms: list[float], ioi_ms: float
+) -> dict:
+    p = ctx.params
+    return score_synchronisation(
+        beats_ms,
+        taps_ms,
+        ioi_ms=ioi_ms,
+        timing_window_ms=p["timing_window_ms"],
+        double_tap_ms=p["double_tap_ms"],
+        match_window=p["match_window"],
+    )
+
+
+def outcome(metrics: dict, params: dict, n_taps: int) -> str:
+    """The outcome rule in the module docstring."""
+    if n_taps == 0:
+        return "no_response"
+    hit_rate, r = metrics.get("hit_rate") or 0.0, metrics.get("resultant_length") or 0.0
+    if hit_rate >= params["criterion_hit_rate"] and r >= params["criterion_r"]:
+        return "correct"
+    return "partial" if hit_rate >= 0.5 else "incorrect"
+
+
+def _paced_trial(ctx: ActivityContext, index: int, start: int, tempo_bpm: float):
+    p = ctx.params
+    ioi_ms = 60000.0 / tempo_bpm
+    continuation = p["variant"] == "continuation"
+    heard_count = p["sync_beats"] if continuation else p["beats"]
+    heard = yield from _play_beats(
+        ctx, start, ioi_ms, heard_count, fade_from=heard_count - 3 if continuation else None
+    )
+    beat_frames = [n.heard_frame for n in heard]
+    silent = [
+        beat_frames[-1] + ctx.frames((k + 1) * ioi_ms)
+        for k in range(p["continue_beats"] if continuation else 0)
+    ]
+    yield Show(
+        "beat",
+        start,
+        {"beats": beat_frames + silent, "ioi_ms": ioi_ms, "silent_from": len(beat_frames)},
+    )
+    end = int((silent or beat_frames)[-1] + ctx.frames(ioi_ms))
+    taps = note_ons((yield Listen(end, since_frame=start)))
+    taps_ms = [ctx.ms(t.frame) for t in taps]
+    split = ctx.ms(beat_frames[-1] + ctx.frames(ioi_ms / 2))
+    metrics = _score(
+        ctx,
+        [ctx.ms(f) for f in beat_frames],
+        [t for t in taps_ms if t < split or not continuation],
+        ioi_ms,
+    )
+    prompt = list(heard)
+    if continuation:
+        cont = _score(ctx, [ctx.ms(f) for f in silent], [t for t in taps_ms if t >= split], ioi_ms)
+        metrics.update(
+            {
+                f"continuation_{k}": cont[k]
+                for k in (
+                    "median_iti_ms",
+                    "iti_cv",
+                    "tempo_ratio",
+                    "hit_rate",
+                    "mean_asynchrony_ms",
+                )
+            }
+        )
+        prompt += [
+            PromptNote(
+                int(f),
+                0,
+                0,
+                0,
+                DRUM_CHANNEL,
+                heard_frame=f,
+                flags=(("beat", heard_count + k), ("silent", True)),
+            )
+            for k, f in enumerate(silent)
+        ]
+    record = trial_record(
+        ctx,
+        index=index,
+        activity=NAME,
+        prompt=prompt,
+        responses=taps,
+        metrics=metrics,
+        outcome=outcome(metrics, p, len(taps)),
+        difficulty=round(tempo_bpm, 3),
+        start_frame=start,
+        end_frame=end,
+        extra_params={"trial_tempo_bpm": tempo_bpm},
+    )
+    return record, end
+
+
+def _unpaced_trial(ctx: ActivityContext, index: int, start: int):
+    end = start + ctx.frames(ctx.params["unpaced_ms"])
+    yield Show("tap", start, {"until_frame": end})
+    taps = note_ons((yield Listen(end, since_frame=start)))
+    metrics = preferred_tempo(
+        [ctx.ms(t.frame) for t in taps], double_tap_ms=ctx.params["double_tap_ms"]
+    )
+    outcome_ = "correct" if metrics.get("median_iti_ms") is not None else "no_response"
+    record = trial_record(
+        ctx,
+        index=index,
+        activity=NAME,
+        prompt=(),
+        responses=taps,
+        metrics=metrics,
+        outcome=outcome_,
+        difficulty=None,
+        start_frame=start,
+        end_frame=end,
+        extra_params={"variant_trial": "unpaced"},
+    )
+    record["variant"] = "unpaced"
+    return record, end
+
+
+def _follow_trial(ctx: ActivityContext, index: int, start: int, tempo_bpm: float):
+    p = ctx.params
+    follower = FollowChild(
+        60000.0 / tempo_bpm,
+        alpha=p["alpha"],
+        beta=p["beta"],
+        min_bpm=p["min_bpm"],
+        max_bpm=p["max_bpm"],
+    )
+    yield Show(
+        "lead",
+        start,
+        {
+            "until_frame": start + ctx.frames(p["beats"] * 60000.0 / tempo_bpm),
+            "ioi_ms": 60000.0 / tempo_bpm,
+        },
+    )
+    beat_ms, ioi_ms, heard_beats = ctx.ms(start), 60000.0 / tempo_bpm, []
+    for k in range(p["beats"]):
+        (beat,) = yield from _play_beats_at(ctx, ctx.frames(beat_ms), k)
+        heard_beats.append(beat)
+        window = p["match_window"] * ioi_ms
+        taps = note_ons(
+            (yield Listen(int(beat.heard_frame + ctx.frames(window)), since_frame=start))
+        )
+        heard_ms = ctx.ms(beat.heard_frame)
+        near = [
+            ctx.ms(t.frame) - heard_ms for t in taps if abs(ctx.ms(t.frame) - heard_ms) <= window
+        ]
+        asyncs = [min(near, key=abs)] if near else []
+        iti = _last_iti(ctx, taps)
+        beat_ms, ioi_ms = follower.next_beat(beat_ms, asyncs, iti)
+    end = int(heard_beats[-1].heard_frame + ctx.frames(ioi_ms))
+    taps = note_ons((yield Listen(end, since_frame=start)))
+    beats_ms = [ctx.ms(b.heard_frame) for b in heard_beats]
+    metrics = _score(ctx, beats_ms, [ctx.ms(t.frame) for t in taps], _median_gap(beats_ms))
+    metrics["tempo_curve_bpm"] = list(follower.tempo_curve_bpm)
+    metrics["final_bpm"] = (
+        follower.tempo_curve_bpm[-1] if taps and follower.tempo_curve_bpm else None
+    )
+    if not taps:
+        metrics["tempo_curve_bpm"] = None
+    record = trial_record(
+        ctx,
+        index=index,
+        activity=NAME,
+        prompt=heard_beats,
+        responses=taps,
+        metrics=metrics,
+        outcome=outcome(metrics, p, len(taps)),
+        difficulty=round(tempo_bpm, 3),
+        start_frame=start,
+        end_frame=end,
+        extra_params={"trial_tempo_bpm": tempo_bpm},
+    )
+    return record, end
+
+
+def _play_beats_at(ctx: ActivityContext, frame: int, index: int):
+    heard = yield Play(_beat_notes(ctx, frame, index, 100))
+    return [n for n in heard if dict(n.flags).get("beat") is not None]
+
+
+def _last_iti(ctx: ActivityContext, taps: list) -> float | None:
+    if len(taps) < 2:
+        return None
+    return ctx.ms(taps[-1].frame - taps[-2].frame)
+
+
+def _median_gap(times: list[float]) -> float:
+    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    return gaps[len(gaps) // 2] if gaps else 500.0
+
+
+ACTIVITY = ActivityDef(
+    name=NAME,
+    summary="motor control: play with the beat, keep the beat, or the music follows the child",
+    params=PARAMS,
+    run=run,
+    metric_names=METRICS,
+    outcome_rule=__doc__.split("Outcome rule:", 1)[1].strip() if __doc__ else "",
+    variants=VARIANTS,
+)

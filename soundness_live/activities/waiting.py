@@ -1,0 +1,315 @@
+"""Waiting games (impulse control, turn-waiting), scored per METRICS.md §3.
+
+Variants:
+- ``cue``: music builds softly through a randomised foreperiod, then the cue (a sound and the
+  "go" picture) comes; the first response is premature / anticipatory (< 100 ms) / valid
+  (with reaction time) / omission.
+- ``freeze``: play along while the music plays; the music stops (freeze) and the child should
+  stop too; counts notes in the freeze and the time to stop.
+- ``go-no-go``: after a foreperiod, a go sound (play!) or a no-go sound (don't!).
+- ``turns``: rounds of turns between several players (``players``); plays out of turn count.
+Waits grow gradually: the foreperiod (or freeze) grows by ``wait_step_ms`` per level, and the
+staircase raises the level after 2 successes, lowers it after a failure.
+
+Outcome rule: cue — valid -> ``correct``, anticipatory or premature -> ``premature``, omission ->
+``no_response``. freeze — no notes in the freeze -> ``correct``, up to [freeze_partial_notes]
+-> ``partial``, more -> ``incorrect``, no notes at all -> ``no_response``. go-no-go — go: valid
+-> ``correct``, omission -> ``no_response``, early -> ``premature``; no-go: no play ->
+``correct``, a play -> ``incorrect`` (commission). turns — plays only in own turn -> ``correct``;
+in own turn and out of turn -> ``partial``; nothing in own turn -> ``no_response``; only out of
+turn -> ``incorrect``.
+"""
+
+from __future__ import annotations
+
+from ..events import DRUM_CHANNEL
+from ..metrics.waiting import classify_response, score_freeze, score_go_no_go, score_turns
+from .base import (
+    ActivityContext,
+    ActivityRun,
+    Listen,
+    Play,
+    PromptNote,
+    RecordTrial,
+    Show,
+    note_ons,
+    trial_record,
+)
+from .common import common_params, staircase_from
+from .params import ParamSpec
+from .registry import ActivityDef
+
+NAME = "waiting"
+VARIANTS = ("cue", "freeze", "go-no-go", "turns")
+MUSIC_CHANNEL = 1
+
+PARAMS = common_params(trials=6, tempo_bpm=96.0, variants=VARIANTS) + (
+    ParamSpec(
+        "foreperiod_ms", float, 1500.0, "shortest wait before the cue at level 1", "ms", 0, 60000
+    ),
+    ParamSpec(
+        "wait_step_ms", float, 750.0, "how much longer the wait is per level", "ms", 0, 30000
+    ),
+    ParamSpec(
+        "jitter_pct", float, 40.0, "random spread of each wait (so it cannot be timed)", "%", 0, 100
+    ),
+    ParamSpec(
+        "response_window_ms", float, 3000.0, "time to respond after the cue", "ms", 300, 30000
+    ),
+    ParamSpec(
+        "anticipatory_ms",
+        float,
+        100.0,
+        "faster than this after the cue is anticipatory",
+        "ms",
+        0,
+        500,
+    ),
+    ParamSpec("cue_note", int, 56, "GM drum note of the go cue (56 = cowbell)", min=27, max=87),
+    ParamSpec(
+        "no_go_note",
+        int,
+        41,
+        "GM drum note of the no-go sound (41 = low floor tom)",
+        min=27,
+        max=87,
+    ),
+    ParamSpec("no_go_pct", float, 30.0, "share of no-go trials", "%", 0, 100),
+    ParamSpec(
+        "play_ms",
+        float,
+        4000.0,
+        "freeze: how long the music plays before it stops",
+        "ms",
+        1000,
+        60000,
+    ),
+    ParamSpec(
+        "freeze_partial_notes", int, 2, "freeze: at most this many notes is partial", min=0, max=50
+    ),
+    ParamSpec("turn_ms", float, 3000.0, "turns: length of each player's turn", "ms", 500, 30000),
+    ParamSpec(
+        "players", str, "child,partner", "turns: players in turn order (the first is scored)"
+    ),
+    ParamSpec("instrument", int, 0, "GM program of the building music", min=0, max=127),
+)
+METRICS = (
+    "classification",
+    "reaction_time_ms",
+    "extra_responses",
+    "wait_s",
+    "notes_in_freeze",
+    "time_to_stop_ms",
+    "commission",
+    "plays_in_turn",
+    "plays_out_of_turn",
+    "waited",
+)
+PENTATONIC = (60, 62, 64, 67, 69, 72)
+
+
+def _wait_frames(ctx: ActivityContext, level: int) -> int:
+    p = ctx.params
+    base = p["foreperiod_ms"] + (level - 1) * p["wait_step_ms"]
+    spread = base * p["jitter_pct"] / 100.0
+    return ctx.frames(max(0.0, ctx.rng.uniform(base - spread, base + spread)))
+
+
+def _music(
+    ctx: ActivityContext, start: int, end: int, *, crescendo: bool
+) -> tuple[PromptNote, ...]:
+    """Soft pentatonic music on every beat from ``start`` to before ``end``."""
+    beat = ctx.frames(60000.0 / ctx.params["tempo_bpm"])
+    count = max(0, (end - start - 1) // beat + 1) if end > start else 0
+    notes = []
+    for i in range(count):
+        velocity = int(40 + 50 * i / max(1, count - 1)) if crescendo else 70
+        notes.append(
+            PromptNote(
+                start + i * beat,
+                PENTATONIC[i % len(PENTATONIC)],
+                velocity,
+                int(beat * 0.8),
+                MUSIC_CHANNEL,
+                flags=(("music", True),),
+            )
+        )
+    return tuple(notes)
+
+
+def _marker(frame: int, event: str) -> PromptNote:
+    """A prompt entry that marks a moment (no sound): velocity 0 is never played."""
+    return PromptNote(frame, 0, 0, 0, MUSIC_CHANNEL, flags=(("event", event),))
+
+
+def _cue_sound(ctx: ActivityContext, frame: int, no_go: bool) -> PromptNote:
+    p = ctx.params
+    flag = ("no_go", True) if no_go else ("cue", True)
+    note = p["no_go_note"] if no_go else p["cue_note"]
+    return PromptNote(frame, note, 110, ctx.frames(300), DRUM_CHANNEL, flags=(flag,))
+
+
+def run(ctx: ActivityContext) -> ActivityRun:
+    """Run the waiting game chosen by ``variant``."""
+    p = ctx.params
+    stairs = staircase_from(p)
+    start = ctx.now_frame + ctx.frames(p["lead_in_ms"])
+    trial = {
+        "cue": _cue_trial,
+        "go-no-go": _cue_trial,
+        "freeze": _freeze_trial,
+        "turns": _turns_trial,
+    }[p["variant"]]
+    for index in range(p["trials"]):
+        record, end = yield from trial(ctx, index, stairs.level, start)
+        yield RecordTrial(record)
+        stairs.update(record["outcome"] == "correct")
+        start = end + ctx.frames(p["gap_ms"])
+
+
+def _cue_trial(ctx: ActivityContext, index: int, level: int, start: int):
+    p = ctx.params
+    no_go = p["variant"] == "go-no-go" and ctx.rng.random() * 100.0 < p["no_go_pct"]
+    cue_frame = start + _wait_frames(ctx, level)
+    yield Show("wait", start, {})
+    music = yield Play(_music(ctx, start, cue_frame, crescendo=True), program=p["instrument"])
+    (cue,) = yield Play((_cue_sound(ctx, cue_frame, no_go),))
+    yield Show("no_go" if no_go else "go", cue_frame, {"heard_frame": cue.heard_frame})
+    end = int(cue.heard_frame + ctx.frames(p["response_window_ms"]))
+    got = note_ons((yield Listen(end, since_frame=start)))
+    onsets = [ctx.ms(r.frame) for r in got]
+    cue_ms = ctx.ms(cue.heard_frame)
+    metrics = classify_response(
+        cue_ms,
+        onsets,
+        trial_start_ms=ctx.ms(start),
+        window_ms=p["response_window_ms"],
+        anticipatory_ms=p["anticipatory_ms"],
+    )
+    if p["variant"] == "go-no-go":
+        gng = score_go_no_go([(cue_ms, no_go)], onsets, window_ms=p["response_window_ms"])
+        metrics["commission"] = gng["commission"]
+    outcome = _cue_outcome(metrics, no_go)
+    record = trial_record(
+        ctx,
+        index=index,
+        activity=NAME,
+        prompt=tuple(music) + (cue,),
+        responses=got,
+        metrics=metrics,
+        outcome=outcome,
+        difficulty=level,
+        start_frame=start,
+        end_frame=end,
+        extra_params={"foreperiod_ms": ctx.ms(cue_frame - start)},
+    )
+    return record, end
+
+
+def _cue_outcome(metrics: dict, no_go: bool) -> str:
+    kind = metrics["classification"]
+    if no_go:
+        return "incorrect" if metrics.get("commission") else "correct"
+    return {"valid": "correct", "omission": "no_response"}.get(kind, "premature")
+
+
+def _freeze_trial(ctx: ActivityContext, index: int, level: int, start: int):
+    p = ctx.params
+    stop = start + ctx.frames(ctx.rng.uniform(0.75, 1.25) * p["play_ms"])
+    restart = stop + _wait_frames(ctx, level)
+    yield Show("play", start, {"until_frame": stop, "ioi_ms": 60000.0 / p["tempo_bpm"]})
+    music = yield Play(
+        _music(ctx, start, stop, crescendo=False) + (_marker(start, "start"),),
+        program=p["instrument"],
+    )
+    (stop_mark,) = yield Play((_marker(stop, "stop"),))
+    yield Show("stop", stop, {"until_frame": restart})
+    (restart_mark,) = yield Play((_marker(restart, "start"),))
+    got = note_ons((yield Listen(restart, since_frame=start)))
+    freeze = (ctx.ms(stop_mark.heard_frame), ctx.ms(restart_mark.heard_frame))
+    metrics = score_freeze([freeze], [ctx.ms(r.frame) for r in got])
+    if not got:
+        outcome = "no_response"
+    elif metrics["notes_in_freeze"] == 0:
+        outcome = "correct"
+    else:
+        outcome = (
+            "partial" if metrics["notes_in_freeze"] <= p["freeze_partial_notes"] else "incorrect"
+        )
+    record = trial_record(
+        ctx,
+        index=index,
+        activity=NAME,
+        prompt=tuple(music) + (stop_mark, restart_mark),
+        responses=got,
+        metrics=metrics,
+        outcome=outcome,
+        difficulty=level,
+        start_frame=start,
+        end_frame=restart,
+        extra_params={"freeze_ms": ctx.ms(restart - stop)},
+    )
+    return record, restart
+
+
+def _turns_trial(ctx: ActivityContext, index: int, level: int, start: int):
+    p = ctx.params
+    players = [s.strip() for s in p["players"].split(",") if s.strip()] or ["child"]
+    turn = ctx.frames(p["turn_ms"])
+    marks, turns = [], []
+    for k, player in enumerate(players):
+        begin = start + k * turn
+        yield Show("turn", begin, {"player": player, "until_frame": begin + turn})
+        (mark,) = yield Play(
+            (PromptNote(begin, 75, 90, ctx.frames(100), DRUM_CHANNEL, flags=(("turn", player),)),)
+        )
+        marks.append(mark)
+        turns.append((player, ctx.ms(mark.heard_frame), ctx.ms(mark.heard_frame + turn)))
+    end = start + len(players) * turn
+    got = note_ons((yield Listen(end, since_frame=start)))
+    scored = score_turns(turns, [(r.player, ctx.ms(r.frame)) for r in got])
+    child = (
+        scored[players[0]]
+        if players[0] in scored
+        else scored.get("players", {}).get(players[0], {})
+    )
+    metrics = {
+        "plays_in_turn": child.get("plays_in_turn", 0),
+        "plays_out_of_turn": child.get("plays_out_of_turn", 0),
+        "waited": child.get("waited"),
+        "per_player": scored,
+    }
+    record = trial_record(
+        ctx,
+        index=index,
+        activity=NAME,
+        prompt=tuple(marks),
+        responses=got,
+        metrics=metrics,
+        outcome=_turns_outcome(metrics),
+        difficulty=level,
+        start_frame=start,
+        end_frame=end,
+        extra_params={"players": players},
+    )
+    return record, end
+
+
+def _turns_outcome(metrics: dict) -> str:
+    inside, outside = metrics["plays_in_turn"], metrics["plays_out_of_turn"]
+    if inside and not outside:
+        return "correct"
+    if inside:
+        return "partial"
+    return "incorrect" if outside else "no_response"
+
+
+ACTIVITY = ActivityDef(
+    name=NAME,
+    summary="impulse control: wait for the cue, freeze, go/no-go, wait your turn",
+    params=PARAMS,
+    run=run,
+    metric_names=METRICS,
+    outcome_rule=__doc__.split("Outcome rule:", 1)[1].strip() if __doc__ else "",
+    variants=VARIANTS,
+)
