@@ -1,0 +1,208 @@
+"""CSV export: one row per trial, per input event, per prompt onset and per scored response.
+
+Files (UTF-8, header row, RFC 4180 quoting and CRLF line ends, null -> empty cell):
+trials.csv, events.csv, prompts.csv, responses.csv, and columns.md documenting every column
+with its unit. Lists (asynchronies, tempo curve) are ';'-joined numbers; booleans are
+``true``/``false``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from soundness_live.export.files import ensure_private_dir, write_text_atomic
+from soundness_live.export.tables import (
+    check_bundle,
+    iter_trials,
+    metric_meaning,
+    metric_names,
+    metric_unit,
+    refuse_non_finite,
+)
+
+Row = dict[str, Any]
+Doc = tuple[str, str]  # (unit, meaning)
+
+_ENGINE_AXIS = "engine time axis, frame 0 = start of the run"
+_SESSION_COLUMNS: dict[str, Doc] = {
+    "child_code": ("text", "the child's pseudonymous code"),
+    "session_id": ("integer", "session number in the store"),
+}
+TRIAL_COLUMNS: dict[str, Doc] = {
+    **_SESSION_COLUMNS,
+    "session_started_at": ("ISO 8601 date-time", "when the session started"),
+    "session_status": ("text", "running / complete / interrupted"),
+    "trial_index": ("integer", "trial number within the session, from 0, as recorded"),
+    "activity": ("text", "activity name"),
+    "variant": ("text", "activity variant"),
+    "outcome": ("text", "correct / partial / incorrect / no_response / premature / void"),
+    "prompt_level": ("text", "help given: full_physical ... independent"),
+    "difficulty": ("level", "difficulty level of the trial"),
+    "goals": ("text", "ids of the goals the trial counts towards, ';'-joined"),
+    "start_ms": ("ms", f"trial start, {_ENGINE_AXIS}"),
+    "end_ms": ("ms", f"trial end, {_ENGINE_AXIS}"),
+    "seed": ("integer", "random seed of the trial (repeatable prompts)"),
+    "prompt_notes": ("count", "prompt onsets played"),
+    "response_notes": ("count", "responses recorded"),
+}
+_NOTE_COLUMNS: dict[str, Doc] = {
+    "onset_ms": ("ms", f"onset as heard (prompts) or as stamped (input), {_ENGINE_AXIS}"),
+    "onset_frame": ("frames", "onset on the output sample clock"),
+    "note": ("MIDI note", "0-127 (drums: GM drum map)"),
+    "velocity": ("MIDI velocity", "1-127"),
+}
+EVENT_COLUMNS: dict[str, Doc] = {
+    **_SESSION_COLUMNS,
+    **_NOTE_COLUMNS,
+    "kind": ("text", "note_on / note_off"),
+    "channel": ("MIDI channel", "0-15 as sent (9 = drums)"),
+    "device": ("text", "input device"),
+    "player": ("text", "who played (code)"),
+    "clock": ("text", "which clock stamped the onset: virtual / rtmidi-delta / jack-frame / ..."),
+}
+_TRIAL_REF: dict[str, Doc] = {
+    **_SESSION_COLUMNS,
+    "trial_index": TRIAL_COLUMNS["trial_index"],
+    "activity": TRIAL_COLUMNS["activity"],
+}
+PROMPT_COLUMNS: dict[str, Doc] = {
+    **_TRIAL_REF,
+    **_NOTE_COLUMNS,
+    "duration_ms": ("ms", "sounding duration"),
+    "channel": EVENT_COLUMNS["channel"],
+    "cue": ("bool", "this onset is the cue to respond"),
+    "no_go": ("bool", "a no-go stimulus (do not play)"),
+    "event": ("text", "a non-note prompt event, e.g. stop"),
+}
+RESPONSE_COLUMNS: dict[str, Doc] = {
+    **_TRIAL_REF,
+    **_NOTE_COLUMNS,
+    "sounded_note": ("MIDI note", "the note that sounded (after scale lock or transpose)"),
+    "duration_ms": ("ms", "held duration; empty when unknown"),
+    "device": EVENT_COLUMNS["device"],
+    "player": EVENT_COLUMNS["player"],
+    "clock": EVENT_COLUMNS["clock"],
+}
+
+
+def write_csv(bundle: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write the bundle's CSV files and columns.md into ``out_dir``; return their paths."""
+    check_bundle(bundle)
+    refuse_non_finite(bundle, "CSV export")
+    folder = ensure_private_dir(out_dir)
+    # A metric named like a base column (unlikely) gets a prefix rather than overwrite it.
+    metric_columns = {
+        (name if name not in TRIAL_COLUMNS else f"metric_{name}"): name
+        for name in metric_names([trial for _, trial in iter_trials(bundle)])
+    }
+    trial_columns = dict(TRIAL_COLUMNS)
+    for column, name in metric_columns.items():
+        trial_columns[column] = (metric_unit(name), metric_meaning(name))
+    tables: list[tuple[str, dict[str, Doc], list[Row]]] = [
+        ("trials.csv", trial_columns, _trial_rows(bundle, metric_columns)),
+        ("events.csv", EVENT_COLUMNS, _event_rows(bundle)),
+        ("prompts.csv", PROMPT_COLUMNS, _note_rows(bundle, "prompt")),
+        ("responses.csv", RESPONSE_COLUMNS, _note_rows(bundle, "responses")),
+    ]
+    paths = [write_text_atomic(folder / name, _to_csv(cols, rows)) for name, cols, rows in tables]
+    paths.append(write_text_atomic(folder / "columns.md", _columns_doc(tables)))
+    return paths
+
+
+def _trial_rows(bundle: Mapping[str, Any], metric_columns: Mapping[str, str]) -> list[Row]:
+    """One row per trial: base columns, then metrics (``metric_columns``: column -> name)."""
+    rows = []
+    for session, trial in iter_trials(bundle):
+        values = trial.get("metrics") or {}
+        rows.append(
+            {
+                **_session_ref(bundle, session),
+                "session_started_at": session.get("started_at"),
+                "session_status": session.get("status"),
+                "trial_index": trial.get("index"),
+                **{key: trial.get(key) for key in ("activity", "variant", "outcome")},
+                **{key: trial.get(key) for key in ("prompt_level", "difficulty", "goals")},
+                "start_ms": trial.get("start_ms"),
+                "end_ms": trial.get("end_ms"),
+                "seed": (trial.get("params") or {}).get("seed"),
+                "prompt_notes": len(trial.get("prompt") or []),
+                "response_notes": len(trial.get("responses") or []),
+                **{col: values.get(name) for col, name in metric_columns.items()},
+            }
+        )
+    return rows
+
+
+def _session_ref(bundle: Mapping[str, Any], session: Mapping[str, Any]) -> Row:
+    """The child code and session id columns."""
+    return {"child_code": bundle["child"]["code"], "session_id": session.get("id")}
+
+
+def _event_rows(bundle: Mapping[str, Any]) -> list[Row]:
+    """One row per input event of every session."""
+    return [
+        {**event, **_session_ref(bundle, session)}
+        for session in bundle["sessions"]
+        for event in session.get("events") or []
+    ]
+
+
+def _note_rows(bundle: Mapping[str, Any], key: str) -> list[Row]:
+    """One row per entry of each trial's ``key`` list ("prompt" or "responses")."""
+    return [
+        {
+            **note,
+            **_session_ref(bundle, session),
+            "trial_index": trial.get("index"),
+            "activity": trial.get("activity"),
+        }
+        for session, trial in iter_trials(bundle)
+        for note in trial.get(key) or []
+    ]
+
+
+def _to_csv(columns: Mapping[str, Doc], rows: list[Row]) -> str:
+    """CSV text of ``rows`` restricted to ``columns``; absent or null values -> empty cells."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(list(columns))
+    for row in rows:
+        writer.writerow([cell(row.get(name)) for name in columns])
+    return buffer.getvalue()
+
+
+def cell(value: Any) -> str:
+    """One CSV cell: null -> "", booleans true/false, lists ';'-joined, dicts as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return ";".join(cell(item) for item in value)
+    if isinstance(value, Mapping):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def _columns_doc(tables: list[tuple[str, dict[str, Doc], list[Row]]]) -> str:
+    """columns.md: every file's columns with unit and meaning."""
+    lines = [
+        "# Columns of the CSV export",
+        "",
+        "UTF-8, one header row, RFC 4180 quoting. An empty cell means null (not computable or",
+        "not applicable). Booleans are `true`/`false`; lists are `;`-joined numbers. Times in ms",
+        "are on the engine's axis (frame 0 = start of the run), unrounded.",
+    ]
+    for name, columns, rows in tables:
+        lines += ["", f"## {name} ({len(rows)} rows)", "", "| column | unit | meaning |"]
+        lines.append("|---|---|---|")
+        lines += [f"| {col} | {unit} | {meaning} |" for col, (unit, meaning) in columns.items()]
+    return "\n".join(lines) + "\n"
