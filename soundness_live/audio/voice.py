@@ -1,0 +1,277 @@
+"""Scoring a vocal answer (METRICS.md §4): onset, syllables, pitch, contour, intensity.
+
+:func:`analyze_voice` takes a recording as a numpy array (any rate, mono or channels-last) and
+returns a :class:`VoiceAnalysis`. Everything runs at 16 kHz after a polyphase resampler. Times
+are ms from the start of ``samples``; VAD frames stand for their START (``frame_time_convention``).
+Pure functions on arrays: the same code scores a file offline and a take recorded live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from soundness_live.audio.pitch import PitchTrack, cents, check_pitch_range, track_pitch
+from soundness_live.audio.syllables import (
+    SyllableNuclei,
+    find_syllable_nuclei,
+    intensity_contour,
+)
+from soundness_live.audio.vad import (
+    FRAME_TIME_CONVENTION,
+    VAD_RATE_HZ,
+    first_run_start,
+    resample_to,
+    speech_frames,
+)
+from soundness_live.audio.voice_meter import VoiceMeter
+from soundness_live.errors import ParameterError
+
+__all__ = ["VoiceAnalysis", "VoiceMeter", "analyze_voice", "as_mono_float", "contour_of"]
+
+VAD_FRAME_MS = 10
+VAD_MIN_RUN = 3
+LEVEL_CENTS = 50.0  # a step smaller than this is "level" (mir_eval's on-pitch tolerance)
+SYLLABLE_VOICING_THRESHOLD = 0.25  # the voicing check of de Jong & Wempe v3
+
+
+@dataclass(frozen=True)
+class VoiceAnalysis:
+    """Scores of one vocal answer; None where not computable (all None when no voice)."""
+
+    voice_onset_ms: float | None
+    voice_onset_latency_ms: float | None
+    syllables: int | None
+    target_syllables: int | None
+    median_f0_hz: float | None
+    pitch_error_cents: float | None
+    pitch_sd_cents: float | None
+    syllable_pitches_hz: tuple[float | None, ...]
+    contour: tuple[str | None, ...]
+    contour_correct: bool | None
+    duration_ms: float | None
+    intensity_db: float | None
+    voiced_durations_ms: tuple[float, ...]
+    nuclei_ms: tuple[float, ...]
+    speech_rate_per_s: float | None
+    articulation_rate_per_s: float | None
+    pitch_method: str
+    frame_time_convention: str = FRAME_TIME_CONVENTION
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (tuples become lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def as_mono_float(samples: np.ndarray, name: str = "samples") -> np.ndarray:
+    """``samples`` as float64 mono in [-1, 1]: integer PCM is scaled, channels (last axis) are
+    averaged. Raises ParameterError for other shapes or non-finite values."""
+    x = np.asarray(samples)
+    if np.issubdtype(x.dtype, np.integer):
+        x = x / float(np.iinfo(x.dtype).max + 1)
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 2:
+        x = x.mean(axis=1)
+    if x.ndim != 1:
+        raise ParameterError(f"{name} must be 1-D or (frames, channels), got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ParameterError(f"{name} must be finite, got NaN or infinity")
+    return x
+
+
+def contour_of(pitches_hz: Sequence[float | None], level_cents: float = LEVEL_CENTS) -> list:
+    """Steps between consecutive pitches: "rising", "falling", "level" (within
+    ``level_cents``) or None where a pitch is missing."""
+    steps: list[str | None] = []
+    for a, b in zip(pitches_hz[:-1], pitches_hz[1:], strict=True):
+        if a is None or b is None:
+            steps.append(None)
+            continue
+        step = cents(b, a)
+        steps.append(
+            "rising" if step > level_cents else "falling" if step < -level_cents else "level"
+        )
+    return steps
+
+
+def _voiced_run(pitch: PitchTrack, time_s: float, lo_s: float, hi_s: float) -> np.ndarray:
+    """Indices of the voiced run inside [lo_s, hi_s] nearest to ``time_s`` (maybe empty)."""
+    inside = np.flatnonzero((pitch.times_s >= lo_s) & (pitch.times_s <= hi_s) & pitch.voiced)
+    if inside.size == 0:
+        return inside
+    runs = np.split(inside, np.flatnonzero(np.diff(inside) > 1) + 1)
+    return min(runs, key=lambda run: np.min(np.abs(pitch.times_s[run] - time_s)))
+
+
+def _syllable_pitches(
+    pitch: PitchTrack, nuclei: SyllableNuclei
+) -> tuple[list[float | None], list[float]]:
+    """Per nucleus: median f0 and duration (ms) of its voiced segment between its dips."""
+    step_s = float(np.median(np.diff(pitch.times_s))) if len(pitch.times_s) > 1 else 0.0
+    pitches: list[float | None] = []
+    durations_ms: list[float] = []
+    for time_s, (lo_s, hi_s) in zip(nuclei.times_s, nuclei.bounds_s, strict=True):
+        run = _voiced_run(pitch, time_s, lo_s, hi_s)
+        pitches.append(float(np.median(pitch.f0_hz[run])) if run.size else None)
+        durations_ms.append(1000.0 * run.size * step_s)
+    return pitches, durations_ms
+
+
+def _pitch_scores(
+    median_hz: float | None, syllable_hz: list[float | None], target_hz: Any
+) -> tuple[float | None, float | None, bool | None]:
+    """(pitch_error_cents, pitch_sd_cents, contour_correct) against one target or one per
+    syllable (then errors pair syllables with targets in order)."""
+    if target_hz is None:
+        return None, None, None
+    if np.ndim(target_hz) == 0:
+        error = cents(median_hz, float(target_hz)) if median_hz is not None else None
+        return error, None, None
+    targets = [float(t) for t in target_hz]
+    errors = [cents(f, t) for f, t in zip(syllable_hz, targets, strict=False) if f is not None]
+    mean = float(np.mean(errors)) if errors else None
+    sd = float(np.std(errors, ddof=1)) if len(errors) >= 2 else None
+    wanted = contour_of(targets)
+    heard = contour_of(syllable_hz[: len(targets)])
+    correct = None if len(syllable_hz) < 2 or not wanted else heard == wanted
+    return mean, sd, correct
+
+
+def _check_arguments(sample_rate: int, floor_hz: float, ceiling_hz: float, target: Any) -> None:
+    """Raise ParameterError for a bad rate, pitch range or target."""
+    if not isinstance(sample_rate, (int, np.integer)) or sample_rate < 8000:
+        raise ParameterError(f"sample_rate must be an integer >= 8000 Hz, got {sample_rate!r}")
+    check_pitch_range(floor_hz, ceiling_hz)
+    if target is not None and np.any(np.asarray(target, dtype=float) <= 0):
+        raise ParameterError(f"target_hz must be > 0 Hz, got {target!r}")
+
+
+def analyze_voice(
+    samples: np.ndarray,
+    sample_rate: int,
+    *,
+    prompt_end_ms: float | None = None,
+    target_syllables: int | None = None,
+    target_hz: float | Sequence[float] | None = None,
+    pitch_floor_hz: float = 50.0,
+    pitch_ceiling_hz: float = 1000.0,
+    vad_mode: int = 2,
+    listen_from_ms: float = 0.0,
+    calibration_db: float = 0.0,
+) -> VoiceAnalysis:
+    """Score a vocal answer in ``samples`` (see METRICS.md §4 and the module docstring).
+
+    The VAD hears the whole recording (it adapts from the first frame); the onset, syllables and
+    pitch are taken from ``listen_from_ms`` on (e.g. the prompt's start, so speech before it is
+    ignored). ``target_hz`` is one pitch, or one per syllable (then the contour is scored).
+    ``intensity_db`` is the energy mean over the voiced span, dB re full scale + calibration_db.
+    """
+    _check_arguments(sample_rate, pitch_floor_hz, pitch_ceiling_hz, target_hz)
+    x = resample_to(as_mono_float(samples), int(sample_rate))
+    flags = speech_frames(x, mode=vad_mode, frame_ms=VAD_FRAME_MS)
+    first = int(np.ceil(max(listen_from_ms, 0.0) / VAD_FRAME_MS))
+    onset_frame = first_run_start(flags, min_run=VAD_MIN_RUN, from_index=first)
+    start = min(first * VAD_FRAME_MS * VAD_RATE_HZ // 1000, len(x))
+    if onset_frame is None:
+        return _no_voice(target_syllables)
+    onset_ms = float(onset_frame * VAD_FRAME_MS)
+    return _score_region(
+        x[start:],
+        offset_ms=start * 1000.0 / VAD_RATE_HZ,
+        onset_ms=onset_ms,
+        prompt_end_ms=prompt_end_ms,
+        target_syllables=target_syllables,
+        target_hz=target_hz,
+        pitch_range_hz=(pitch_floor_hz, pitch_ceiling_hz),
+        calibration_db=calibration_db,
+    )
+
+
+def _no_voice(target_syllables: int | None) -> VoiceAnalysis:
+    """The record of an answer with no voice in it: every score None."""
+    return VoiceAnalysis(
+        voice_onset_ms=None,
+        voice_onset_latency_ms=None,
+        syllables=None,
+        target_syllables=target_syllables,
+        median_f0_hz=None,
+        pitch_error_cents=None,
+        pitch_sd_cents=None,
+        syllable_pitches_hz=(),
+        contour=(),
+        contour_correct=None,
+        duration_ms=None,
+        intensity_db=None,
+        voiced_durations_ms=(),
+        nuclei_ms=(),
+        speech_rate_per_s=None,
+        articulation_rate_per_s=None,
+        pitch_method="none",
+    )
+
+
+def _voiced_span_s(pitch: PitchTrack, from_s: float) -> tuple[float, float] | None:
+    """(start, end) of the voiced frames from ``from_s`` on: first frame centre − half a step
+    to last frame centre + half a step; None when nothing is voiced."""
+    voiced = np.flatnonzero(pitch.voiced & (pitch.times_s >= from_s))
+    if voiced.size == 0:
+        return None
+    half_s = float(np.median(np.diff(pitch.times_s))) / 2.0 if len(pitch.times_s) > 1 else 0.0
+    return float(pitch.times_s[voiced[0]] - half_s), float(pitch.times_s[voiced[-1]] + half_s)
+
+
+def _score_region(
+    x: np.ndarray,
+    *,
+    offset_ms: float,
+    onset_ms: float,
+    prompt_end_ms: float | None,
+    target_syllables: int | None,
+    target_hz: Any,
+    pitch_range_hz: tuple[float, float],
+    calibration_db: float,
+) -> VoiceAnalysis:
+    """Scores of the 16 kHz region ``x`` (which starts ``offset_ms`` into the recording)."""
+    floor_hz, ceiling_hz = pitch_range_hz
+    pitch = track_pitch(x, VAD_RATE_HZ, floor_hz=floor_hz, ceiling_hz=ceiling_hz)
+    voicing = track_pitch(
+        x,
+        VAD_RATE_HZ,
+        floor_hz=floor_hz,
+        ceiling_hz=ceiling_hz,
+        voicing_threshold=SYLLABLE_VOICING_THRESHOLD,
+    )
+    intensity = intensity_contour(x, VAD_RATE_HZ, calibration_db=calibration_db)
+    nuclei = find_syllable_nuclei(intensity, voicing, total_s=len(x) / VAD_RATE_HZ)
+    # Frames from one VAD frame before the onset: the pitch frame holding it may start earlier.
+    span = _voiced_span_s(pitch, (onset_ms - offset_ms - VAD_FRAME_MS) / 1000.0)
+    median_hz = pitch.median_hz(*span) if span else None
+    syllable_hz, durations_ms = _syllable_pitches(pitch, nuclei)
+    error, sd, contour_ok = _pitch_scores(median_hz, syllable_hz, target_hz)
+    level_db = None
+    if span is not None:
+        inside = (intensity.times_s >= span[0]) & (intensity.times_s <= span[1])
+        if inside.any():
+            level_db = float(10.0 * np.log10(np.mean(10.0 ** (intensity.db[inside] / 10.0))))
+    return VoiceAnalysis(
+        voice_onset_ms=onset_ms,
+        voice_onset_latency_ms=None if prompt_end_ms is None else onset_ms - prompt_end_ms,
+        syllables=nuclei.count,
+        target_syllables=target_syllables,
+        median_f0_hz=median_hz,
+        pitch_error_cents=error,
+        pitch_sd_cents=sd,
+        syllable_pitches_hz=tuple(syllable_hz),
+        contour=tuple(contour_of(syllable_hz)),
+        contour_correct=contour_ok,
+        duration_ms=None if span is None else 1000.0 * (span[1] - span[0]),
+        intensity_db=level_db,
+        voiced_durations_ms=tuple(durations_ms),
+        nuclei_ms=tuple(offset_ms + 1000.0 * t for t in nuclei.times_s),
+        speech_rate_per_s=nuclei.speech_rate_per_s,
+        articulation_rate_per_s=nuclei.articulation_rate_per_s,
+        pitch_method=pitch.method,
+    )

@@ -1,0 +1,89 @@
+"""Test-audio makers for the voice analysis: speech by espeak-ng, tones and noise by sox.
+
+The audio comes from tools independent of the code under test, so a test cannot pass by
+construction. Each maker writes a WAV file and returns its path; callers cache them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+# Phrases with their syllable counts (espeak-ng reads "ba" as /bA:/, one syllable).
+SYLLABLE_PHRASES: dict[str, int] = {
+    "ba": 1,
+    "ba ma": 2,
+    "ba ma da": 3,
+    "ba ma da pa": 4,
+    "cat": 1,
+    "water": 2,
+    "banana": 3,
+    "caterpillar": 4,
+}
+
+
+def _run(args: list[str]) -> None:
+    """Run a tool; its stderr becomes the error message when it fails."""
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
+
+
+def espeak(
+    path: Path, text: str, *, voice: str = "en", speed_wpm: int = 140, pitch: int = 50
+) -> Path:
+    """Speak ``text`` with espeak-ng into ``path`` (22.05 kHz mono WAV)."""
+    _run(["espeak-ng", "-v", voice, "-s", str(speed_wpm), "-p", str(pitch), "-w", str(path), text])
+    return path
+
+
+def sox_pad(source: Path, path: Path, *, lead_s: float) -> Path:
+    """Copy ``source`` to ``path`` with ``lead_s`` seconds of digital silence in front."""
+    _run(["sox", str(source), str(path), "pad", f"{lead_s}"])
+    return path
+
+
+def sox_tone(path: Path, *, freq_hz: float, seconds: float = 1.0, rate_hz: int = 16000) -> Path:
+    """A steady sine at ``freq_hz`` (sox's default amplitude, full scale)."""
+    _run(["sox", "-n", "-r", str(rate_hz), str(path), "synth", str(seconds), "sine", str(freq_hz)])
+    return path
+
+
+def sox_glide(
+    path: Path, *, start_hz: float, end_hz: float, seconds: float = 1.0, rate_hz: int = 16000
+) -> Path:
+    """A linear sine glide from ``start_hz`` to ``end_hz``."""
+    sweep = f"{start_hz}-{end_hz}"
+    _run(["sox", "-n", "-r", str(rate_hz), str(path), "synth", str(seconds), "sine", sweep])
+    return path
+
+
+def sox_noise(path: Path, *, seconds: float = 1.0, rate_hz: int = 16000) -> Path:
+    """White noise at sox's default level."""
+    _run(["sox", "-n", "-r", str(rate_hz), str(path), "synth", str(seconds), "whitenoise"])
+    return path
+
+
+def mix_at_snr(signal: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """``signal`` plus ``noise`` scaled so that the power ratio is ``snr_db`` (peak kept < 1)."""
+    noise = noise[: len(signal)]
+    gain = np.sqrt(np.mean(signal**2) / (np.mean(noise**2) * 10.0 ** (snr_db / 10.0)))
+    mixed = signal + gain * noise
+    return mixed / max(1.0, float(np.max(np.abs(mixed))) / 0.99)
+
+
+def read_mono(path: Path) -> tuple[np.ndarray, int]:
+    """Samples (float64, mono) and rate of a WAV file."""
+    data, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
+    return data.mean(axis=1), int(rate)
+
+
+def first_above_s(samples: np.ndarray, rate_hz: int, *, level_dbfs: float = -50.0) -> float:
+    """Time of the first sample whose magnitude exceeds ``level_dbfs`` (the true onset)."""
+    above = np.flatnonzero(np.abs(samples) > 10.0 ** (level_dbfs / 20.0))
+    if above.size == 0:
+        raise ValueError(f"no sample above {level_dbfs} dBFS")
+    return float(above[0]) / rate_hz
