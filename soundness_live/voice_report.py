@@ -1,0 +1,52 @@
+"""The `analyze-voice` command's core: score a WAV file of a vocal answer.
+
+The CLI stays thin: it parses options, calls :func:`analyze_voice_file` and prints
+``analysis.to_dict()`` as JSON. Files are read, never written or kept (a child's voice is
+analysed, not recorded, unless the family consents).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile
+
+from soundness_live.audio.voice import VoiceAnalysis, analyze_voice
+from soundness_live.errors import FileFormatError
+
+MIN_SAMPLE_RATE_HZ = 8000
+
+
+def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
+    """Mono float64 samples and the sample rate of the audio file at ``path``.
+
+    Any rate and channel count soundfile reads (WAV, FLAC, OGG); channels are averaged.
+    Raises FileFormatError naming the file when it is missing, unreadable, or empty.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise FileFormatError(f"{file}: expected an audio file (WAV), found no such file")
+    try:
+        data, rate = soundfile.read(str(file), dtype="float64", always_2d=True)
+    except (soundfile.SoundFileError, RuntimeError) as error:
+        raise FileFormatError(f"{file}: expected a WAV file soundfile can read: {error}") from error
+    if rate < MIN_SAMPLE_RATE_HZ:
+        raise FileFormatError(
+            f"{file}: expected a sample rate >= {MIN_SAMPLE_RATE_HZ} Hz, got {rate}"
+        )
+    if data.shape[0] == 0:
+        raise FileFormatError(f"{file}: expected audio samples, the file holds none")
+    return data.mean(axis=1), int(rate)
+
+
+def analyze_voice_file(path: str | Path, **options: Any) -> VoiceAnalysis:
+    """Score the vocal answer recorded in the WAV file at ``path``.
+
+    ``options`` are :func:`soundness_live.audio.voice.analyze_voice`'s keywords
+    (prompt_end_ms, target_syllables, target_hz, pitch_floor_hz, pitch_ceiling_hz, vad_mode,
+    listen_from_ms, calibration_db). Times in the result are ms from the file's start.
+    """
+    samples, rate = read_wav(path)
+    return analyze_voice(samples, rate, **options)
