@@ -1,0 +1,136 @@
+"""Session MIDI file: reloads with mido; the right notes at the right times (within 1 ms)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mido
+import pytest
+
+from soundness_live.errors import ParameterError
+from soundness_live.export.midi import PROMPT_TRACK_NAME, write_session_midi
+from tests.test_export_bundle import make_bundle
+
+
+def _notes_ms(
+    track: mido.MidiTrack, tempo_us: int, tpb: int
+) -> list[tuple[float, float, int, int]]:
+    """(onset_ms, duration_ms, note, channel) of every note in ``track``."""
+    ms_per_tick = tempo_us / 1000.0 / tpb
+    now, open_notes, notes = 0, {}, []
+    for message in track:
+        now += message.time
+        if message.type == "note_on" and message.velocity > 0:
+            open_notes[(message.channel, message.note)] = now
+        elif message.type in ("note_off", "note_on"):
+            start = open_notes.pop((message.channel, message.note))
+            notes.append((start * ms_per_tick, (now - start) * ms_per_tick, message.note,
+                          message.channel))  # fmt: skip
+    assert not open_notes, "every note-on has its note-off"
+    return sorted(notes)
+
+
+def _by_name(midi: mido.MidiFile) -> dict[str, mido.MidiTrack]:
+    return {track.name: track for track in midi.tracks}
+
+
+def _expected(session: dict[str, Any], key: str) -> list[tuple[float, int]]:
+    return sorted(
+        (n["onset_ms"], n.get("sounded_note", n.get("note")))
+        for t in session["trials"]
+        for n in t[key]
+        if n.get("note") is not None
+    )
+
+
+@pytest.mark.parametrize(("tpb", "bpm"), [(480, 120), (1000, 60), (96, 90)])
+def test_notes_reload_at_their_onsets(tmp_path: Path, tpb: int, bpm: float) -> None:
+    session = make_bundle()["sessions"][0]
+    path = write_session_midi(session, tmp_path / "s.mid", ticks_per_beat=tpb, tempo_bpm=bpm)
+    midi = mido.MidiFile(path)
+    assert midi.type == 1 and midi.ticks_per_beat == tpb
+    tempo_us = next(m.tempo for m in midi.tracks[0] if m.type == "set_tempo")
+    tolerance_ms = tempo_us / 1000.0 / tpb / 2 + 1e-9
+    tracks = _by_name(midi)
+    prompts = _notes_ms(tracks[PROMPT_TRACK_NAME], tempo_us, tpb)
+    expected = _expected(session, "prompt")
+    assert len(prompts) == len(expected)
+    for (onset, _, note, _), (want_onset, want_note) in zip(prompts, expected, strict=True):
+        assert note == want_note
+        assert abs(onset - want_onset) <= tolerance_ms
+    responses = [
+        n for name, track in tracks.items() if name.startswith("Responses")
+        for n in _notes_ms(track, tempo_us, tpb)
+    ]  # fmt: skip
+    expected = _expected(session, "responses")
+    assert [n[2] for n in sorted(responses)] == [n for _, n in expected]
+    assert all(
+        abs(a[0] - b[0]) <= tolerance_ms for a, b in zip(sorted(responses), expected, strict=True)
+    )
+
+
+def test_default_resolution_is_within_one_ms(tmp_path: Path) -> None:
+    session = make_bundle()["sessions"][1]
+    midi = mido.MidiFile(write_session_midi(session, tmp_path / "s.mid"))
+    tracks = _by_name(midi)
+    got = _notes_ms(tracks[PROMPT_TRACK_NAME], 500_000, 480)
+    errors = [abs(g[0] - w[0]) for g, w in zip(got, _expected(session, "prompt"), strict=True)]
+    assert max(errors) < 1.0
+    durations = {round(g[1]) for g in got}
+    assert {250, 350, 100, 500} <= durations
+
+
+def test_tracks_title_channels_and_markers(tmp_path: Path) -> None:
+    session = make_bundle()["sessions"][0]
+    midi = mido.MidiFile(write_session_midi(session, tmp_path / "s.mid"))
+    names = [track.name for track in midi.tracks]
+    assert names == [
+        "S-014 session 12", PROMPT_TRACK_NAME,
+        "Responses S-014 (pad-1)", "Responses S-014 (keys-1)",
+    ]  # fmt: skip
+    tracks = _by_name(midi)
+    drum_notes = _notes_ms(tracks["Responses S-014 (pad-1)"], 500_000, 480)
+    assert {channel for *_, channel in drum_notes} == {9}
+    keys = _notes_ms(tracks["Responses S-014 (keys-1)"], 500_000, 480)
+    assert {channel for *_, channel in keys} == {0}
+    markers, now = [], 0
+    for message in midi.tracks[0]:
+        now += message.time
+        if message.type == "marker":
+            markers.append((now * 500 / 480, message.text))
+    assert [text for _, text in markers][:2] == [
+        "Trial 0 call-and-response",
+        "Trial 1 call-and-response",
+    ]
+    assert len(markers) == 12
+    for (time_ms, _), trial in zip(markers, session["trials"], strict=True):
+        assert abs(time_ms - trial["start_ms"]) <= 0.53
+
+
+def test_bad_notes_and_times_are_refused_by_name(tmp_path: Path) -> None:
+    session = make_bundle()["sessions"][0]
+    session["trials"][2]["responses"][0]["sounded_note"] = 130
+    with pytest.raises(ParameterError, match="trial 2: expected a MIDI note 0..127, got 130"):
+        write_session_midi(session, tmp_path / "s.mid")
+    session = make_bundle()["sessions"][0]
+    session["trials"][1]["prompt"][0]["onset_ms"] = -5.0
+    with pytest.raises(ParameterError, match="trial 1 prompt onset_ms"):
+        write_session_midi(session, tmp_path / "s.mid")
+    with pytest.raises(ParameterError, match="ticks_per_beat"):
+        write_session_midi(session, tmp_path / "s.mid", ticks_per_beat=0)
+    assert not (tmp_path / "s.mid").exists()
+
+
+def test_repeated_key_is_cut_at_the_next_onset(tmp_path: Path) -> None:
+    session = make_bundle()["sessions"][0]
+    trial = session["trials"][0]
+    trial["prompt"] = [
+        {"onset_ms": 1000.0, "note": 36, "velocity": 100, "duration_ms": 900.0, "channel": 9},
+        {"onset_ms": 1500.0, "note": 36, "velocity": 100, "duration_ms": 200.0, "channel": 9},
+        {"onset_ms": 1500.0, "note": 36, "velocity": 100, "duration_ms": 200.0, "channel": 9},
+    ]
+    session["trials"] = [trial]
+    midi = mido.MidiFile(write_session_midi(session, tmp_path / "s.mid", 1000, 60))
+    got = _notes_ms(_by_name(midi)[PROMPT_TRACK_NAME], 1_000_000, 1000)
+    assert got == [(1000.0, 500.0, 36, 9), (1500.0, 200.0, 36, 9)]
