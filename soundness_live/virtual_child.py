@@ -68,6 +68,8 @@ class ChildTraits:
 class VirtualChild:
     """Plans responses when it observes cues; the engine takes them with :meth:`take_until`."""
 
+    sounds_itself = False  # the engine plays its notes (thru), as it does a file's
+
     def __init__(
         self,
         traits: ChildTraits,
@@ -77,12 +79,14 @@ class VirtualChild:
         player: str = "child",
         device: str = "virtual",
         pad_note: int = DEFAULT_PAD_NOTE,
+        channel: int = 9,
     ) -> None:
         self.traits = traits
         self.sample_rate = sample_rate
         self.player = player
         self.device = device
         self.pad_note = pad_note
+        self.channel = channel
         self.rng = random.Random(f"{seed}:{player}")
         self._planned: list[Response] = []
         self._handlers = {
@@ -98,6 +102,7 @@ class VirtualChild:
             "tap": self._on_tap,
             "lead": self._on_lead,
             "turn": self._on_turn,
+            "done": self._on_done,
         }
 
     # -- the input-source protocol -------------------------------------------------------------
@@ -135,6 +140,7 @@ class VirtualChild:
                 device=self.device,
                 player=self.player,
                 clock="virtual",
+                channel=self.channel,
                 duration_frames=self._frames(TAP_MS),
             )
         )
@@ -244,3 +250,7 @@ class VirtualChild:
                 frame += self._frames(self.rng.uniform(250, 500))
         elif self._chance(self.traits.impulsivity):
             self._play(self.rng.uniform(cue.frame, until), floor=now)
+
+    def _on_done(self, cue: Show, now: int) -> None:
+        # the activity says this part is over: the child stops playing
+        self._planned = [r for r in self._planned if r.frame < cue.frame]

@@ -315,6 +315,7 @@ def _follow_trial(ctx: ActivityContext, index: int, start: int, tempo_bpm: float
         iti = _last_iti(ctx, taps)
         beat_ms, ioi_ms = follower.next_beat(beat_ms, asyncs, iti)
     end = int(heard_beats[-1].heard_frame + ctx.frames(ioi_ms))
+    yield Show("done", end, {})
     taps = note_ons((yield Listen(end, since_frame=start)))
     beats_ms = [ctx.ms(b.heard_frame) for b in heard_beats]
     metrics = _score(ctx, beats_ms, [ctx.ms(t.frame) for t in taps], _median_gap(beats_ms))

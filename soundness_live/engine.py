@@ -1,0 +1,231 @@
+"""The session runtime: input events -> activity -> actions -> sound, trial records.
+
+:class:`Session` drives an activity generator on the frame clock. Sound goes to a
+:class:`SoundSink` (offline: rendered to an array; live: the audio callback's command queue);
+input comes from :class:`InputSource` objects (a virtual child, a MIDI file, live MIDI ports).
+The same code runs live, offline and in tests: only the sink and the sources differ.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from . import __version__
+from .activities.base import (
+    ActivityContext,
+    Listen,
+    Play,
+    PromptNote,
+    RecordTrial,
+    Response,
+    Show,
+    with_heard,
+)
+from .activities.params import resolve_params
+from .activities.registry import ActivityDef
+from .errors import SoundnessError
+from .events import NoteOff, NoteOn, ProgramChange, SynthEvent
+
+
+class SoundSink(Protocol):
+    """Where the engine's sounds go. ``frame`` is the next frame to be rendered."""
+
+    frame: int
+    output_latency_frames: float
+
+    def schedule(self, event: SynthEvent) -> None:
+        """Play ``event`` at its frame."""
+
+    def advance_to(self, frame: int) -> None:
+        """Return once output has reached ``frame`` (offline: render up to it)."""
+
+
+class InputSource(Protocol):
+    """Where the child's notes come from. ``sounds_itself`` is True when the notes already
+    sounded on their way in (live thru); otherwise the engine plays them."""
+
+    sounds_itself: bool
+
+    def observe(self, cue: Show, now_frame: int) -> None:
+        """A cue was shown (a virtual child answers it; live input ignores it)."""
+
+    def take_until(self, until_frame: int) -> list[Response]:
+        """Every note that arrived before ``until_frame``, in time order."""
+
+
+@dataclass
+class SilentSink:
+    """A sink that renders nothing: the clock just moves (scoring-only runs)."""
+
+    frame: int = 0
+    output_latency_frames: float = 0.0
+    events: list[SynthEvent] = field(default_factory=list)
+
+    def schedule(self, event: SynthEvent) -> None:
+        """Keep the event (tests read them)."""
+        self.events.append(event)
+
+    def advance_to(self, frame: int) -> None:
+        """Move the clock."""
+        self.frame = max(self.frame, frame)
+
+
+@dataclass
+class RunResult:
+    """What a run produced: trial records, cues shown, every response, the final frame."""
+
+    activity: str
+    params: dict[str, Any]
+    trials: list[dict[str, Any]]
+    cues: list[Show]
+    responses: list[Response]
+    end_frame: int
+    sample_rate: int
+
+
+@dataclass
+class SessionHooks:
+    """Callbacks for the store and the UI (all optional)."""
+
+    on_trial: Callable[[dict[str, Any]], None] | None = None
+    on_cue: Callable[[Show], None] | None = None
+    on_response: Callable[[Response], None] | None = None
+
+
+class Session:
+    """One activity run on the frame clock."""
+
+    def __init__(
+        self,
+        activity: ActivityDef,
+        params: dict[str, Any],
+        *,
+        sink: SoundSink,
+        inputs: Sequence[InputSource],
+        sample_rate: int,
+        seed: int = 0,
+        soundfont: dict[str, str] | None = None,
+        hooks: SessionHooks | None = None,
+        prompt_level: Callable[[], str] | None = None,
+        child_channels: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
+        self.activity = activity
+        self.params = resolve_params(activity.name, activity.params, params)
+        self.sink = sink
+        self.inputs = list(inputs)
+        self.sample_rate = sample_rate
+        self.seed = seed
+        self.hooks = hooks or SessionHooks()
+        self.responses: list[Response] = []
+        self.trials: list[dict[str, Any]] = []
+        self.cues: list[Show] = []
+        self._programs: dict[int, tuple[int, int]] = {}
+        self._child_channels = child_channels or {}
+        level = prompt_level or (lambda: str(self.params.get("prompt_level", "independent")))
+        self.ctx = ActivityContext(
+            params=self.params,
+            sample_rate=sample_rate,
+            rng=random.Random(seed),
+            output_latency_frames=sink.output_latency_frames,
+            prompt_level=level,
+            base_params={
+                "seed": seed,
+                "lead_in_ms": self.params.get("lead_in_ms"),
+                "soundfont": soundfont or {"name": None, "sha256": None},
+                "engine_version": __version__,
+                "sample_rate": sample_rate,
+            },
+        )
+
+    def run(self) -> RunResult:
+        """Run the activity to its end; return everything it produced."""
+        self._setup_child_instruments()
+        generator = self.activity.run(self.ctx)
+        result: Any = None
+        while True:
+            try:
+                action = generator.send(result)
+            except StopIteration:
+                break
+            result = self._perform(action)
+        self.sink.advance_to(self.ctx.now_frame)
+        return RunResult(
+            self.activity.name,
+            self.params,
+            self.trials,
+            self.cues,
+            self.responses,
+            self.ctx.now_frame,
+            self.sample_rate,
+        )
+
+    def _perform(self, action: Any) -> Any:
+        if isinstance(action, Play):
+            return self._play(action)
+        if isinstance(action, Show):
+            self.cues.append(action)
+            for source in self.inputs:
+                source.observe(action, self.ctx.now_frame)
+            if self.hooks.on_cue:
+                self.hooks.on_cue(action)
+            return None
+        if isinstance(action, Listen):
+            return self._listen(action)
+        if isinstance(action, RecordTrial):
+            self.trials.append(action.record)
+            if self.hooks.on_trial:
+                self.hooks.on_trial(action.record)
+            return None
+        raise SoundnessError(
+            f"activity {self.activity.name!r} yielded {action!r}; "
+            "expected Play, Show, Listen or RecordTrial"
+        )
+
+    def _play(self, action: Play) -> tuple[PromptNote, ...]:
+        sounding = [n for n in action.notes if n.velocity > 0]
+        if action.program is not None and sounding:
+            for channel in sorted({n.channel for n in sounding}):
+                self._program(min(n.frame for n in sounding), channel, action.program, action.bank)
+        for note in sounding:
+            frame = max(note.frame, self.sink.frame)
+            self.sink.schedule(NoteOn(frame, note.channel, note.note, note.velocity))
+            self.sink.schedule(
+                NoteOff(frame + max(1, note.duration_frames), note.channel, note.note)
+            )
+        latency = self.sink.output_latency_frames
+        return tuple(with_heard(n, latency) for n in action.notes)
+
+    def _program(self, frame: int, channel: int, program: int, bank: int) -> None:
+        if self._programs.get(channel) != (program, bank):
+            self._programs[channel] = (program, bank)
+            self.sink.schedule(ProgramChange(max(frame, self.sink.frame), channel, program, bank))
+
+    def _setup_child_instruments(self) -> None:
+        for channel, (program, bank) in sorted(set(self._child_channels.values())):
+            self._program(self.sink.frame, channel, program, bank)
+
+    def _listen(self, action: Listen) -> list[Response]:
+        until = action.until_frame
+        for source in self.inputs:
+            for response in source.take_until(until):
+                self._accept(response, source.sounds_itself)
+        self.responses.sort(key=lambda r: r.frame)
+        self.sink.advance_to(until)
+        self.ctx.now_frame = max(self.ctx.now_frame, until)
+        since = action.since_frame if action.since_frame is not None else -1
+        return [r for r in self.responses if since <= r.frame < until]
+
+    def _accept(self, response: Response, sounded: bool) -> None:
+        self.responses.append(response)
+        if self.hooks.on_response:
+            self.hooks.on_response(response)
+        if sounded:
+            return
+        frame = max(int(round(response.frame)), self.sink.frame)
+        note = response.note if response.sounded_note is None else response.sounded_note
+        length = int(response.duration_frames or self.sample_rate // 10)
+        self.sink.schedule(NoteOn(frame, response.channel, note, response.velocity))
+        self.sink.schedule(NoteOff(frame + max(1, length), response.channel, note))
