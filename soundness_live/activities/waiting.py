@@ -268,16 +268,12 @@ def _turns_trial(ctx: ActivityContext, index: int, level: int, start: int):
     end = start + len(players) * turn
     got = note_ons((yield Listen(end, since_frame=start)))
     scored = score_turns(turns, [(r.player, ctx.ms(r.frame)) for r in got])
-    child = (
-        scored[players[0]]
-        if players[0] in scored
-        else scored.get("players", {}).get(players[0], {})
-    )
+    child = next((e for e in scored["players"] if e["player"] == players[0]), {})
     metrics = {
         "plays_in_turn": child.get("plays_in_turn", 0),
         "plays_out_of_turn": child.get("plays_out_of_turn", 0),
-        "waited": child.get("waited"),
-        "per_player": scored,
+        "waited": child.get("waited", True),
+        "per_player": scored["players"],
     }
     record = trial_record(
         ctx,
