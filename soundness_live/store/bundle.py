@@ -1,0 +1,63 @@
+"""The export bundle: everything about one child in the shape the exports read.
+
+Shape (schema_version 1)::
+
+    {"schema_version": 1,
+     "child": {"code", "display_name", "date_of_birth", "consent", "profile"},
+     "goals": [Goal.to_dict()],
+     "sessions": [{"id", "child_code", "therapist", "started_at", "ended_at", "status",
+                   "trials": [record + {"session_id"}], "events": [...], "notes": [...]}],
+     "progress": [goal_progress(goal, every session of the child)]}
+
+``child.profile`` holds the session settings only (volume cap, tempo, devices, goal ids): the
+name, date of birth and consent appear once, at the top of ``child``, where de-identification
+removes them. ``progress`` always covers ALL the child's sessions, also when the bundle is for
+one session: baseline, trend and mastery need the history, and it holds numbers only.
+The bundle carries the display name, date of birth and notes as stored: exports de-identify.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from soundness_live.errors import StoreError
+from soundness_live.progress import goal_progress
+
+if TYPE_CHECKING:
+    from soundness_live.store.records import Store
+
+__all__ = ["BUNDLE_SCHEMA_VERSION", "build_bundle"]
+
+BUNDLE_SCHEMA_VERSION = 1
+_SESSION_KEYS = ("id", "child_code", "therapist", "started_at", "ended_at", "status")
+
+
+def build_bundle(store: Store, child_code: str, session_id: int | None = None) -> dict[str, Any]:
+    """The export bundle for ``child_code`` (all sessions, or only ``session_id``)."""
+    profile = store.get_child(child_code)
+    history = [dict(s, trials=store.trials(s["id"])) for s in store.sessions(child_code)]
+    chosen = [s for s in history if session_id is None or s["id"] == session_id]
+    if session_id is not None and not chosen:
+        raise StoreError(f"child {child_code!r} has no session with id {session_id!r}")
+    goals = store.goals_for(child_code)
+    return {
+        "schema_version": BUNDLE_SCHEMA_VERSION,
+        "child": {
+            "code": profile.code,
+            "display_name": profile.display_name,
+            "date_of_birth": profile.date_of_birth,
+            "consent": {"voice_recording": profile.consent.voice_recording},
+            "profile": profile.settings(),
+        },
+        "goals": [goal.to_dict() for goal in goals],
+        "sessions": [
+            {key: session[key] for key in _SESSION_KEYS}
+            | {
+                "trials": session["trials"],
+                "events": store.events(session["id"]),
+                "notes": store.notes(session["id"]),
+            }
+            for session in chosen
+        ],
+        "progress": [goal_progress(goal, history) for goal in goals],
+    }

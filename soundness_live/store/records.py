@@ -1,0 +1,333 @@
+"""The session store: children, goals, sessions, trials, events, notes, voice recordings.
+
+Every write is its own transaction and is committed before the call returns, so a crash loses
+nothing that was recorded (one trial = one transaction). Times are local ISO 8601 with the UTC
+offset, to the second (the date part is the local date a therapist would name).
+Records are stored as JSON exactly as given (the shared trial-record shape; non-finite numbers
+refused). Voice is recorded only when the child's consent says so.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from soundness_live.config import db_path
+from soundness_live.errors import ParameterError, StoreError
+from soundness_live.goals import Goal, GoalError, builtin_goals, goal_from_dict
+from soundness_live.profiles import ChildProfile, profile_from_dict, validate_code
+from soundness_live.store import bundle
+from soundness_live.store.checks import EVENT_FIELDS, check_trial, event_row, to_json
+from soundness_live.store.db import connect, secure_files, transaction
+from soundness_live.store.media import MediaMixin
+from soundness_live.store.owner import current_owner, owner_alive
+
+__all__ = ["Store"]
+
+SESSION_COLUMNS = "id, child_code, therapist, started_at, ended_at, status, params"
+
+
+class Store(MediaMixin):
+    """The SQLite session store; open with :meth:`Store.open`, close with :meth:`close`."""
+
+    def __init__(self, conn: Any, path: Path, now: Callable[[], datetime]) -> None:
+        """Use :meth:`Store.open`."""
+        self.conn, self.path, self._now = conn, path, now
+        self._lock = threading.RLock()  # one connection, possibly used from two threads
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path | None = None,
+        *,
+        now: Callable[[], datetime] | None = None,
+        recover: bool = True,
+    ) -> Store:
+        """Open (creating) the store at ``path`` (default ``soundness.db`` in data_dir()) and
+        mark orphaned running sessions interrupted (``recover``). ``now`` is injectable."""
+        path = Path(path) if path is not None else db_path()
+        store = cls(connect(path), path, now or (lambda: datetime.now().astimezone()))
+        if recover:
+            store.recover_interrupted()
+        return store
+
+    def close(self) -> None:
+        """Close the connection (everything is already committed)."""
+        with self._lock:
+            self.conn.close()
+        secure_files(self.path)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _stamp(self) -> str:
+        return self._now().isoformat(timespec="seconds")
+
+    def _write(self, sql: str, args: Iterable[Any] = ()) -> Any:
+        with self._lock, transaction(self.conn):
+            return self.conn.execute(sql, tuple(args))
+
+    def _rows(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self.conn.execute(sql, tuple(args)).fetchall()
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` result ("ok" when sound)."""
+        return str(self._rows("PRAGMA integrity_check")[0][0])
+
+    # --- children and goals ------------------------------------------------------------
+    def add_child(self, profile: ChildProfile | Mapping[str, Any]) -> ChildProfile:
+        """Add a child; built-in goals named in ``goal_ids`` become the child's goals."""
+        profile = _profile(profile)
+        goals = self._resolve_goals(profile.code, profile.goal_ids)
+        with self._lock, transaction(self.conn):
+            if self.conn.execute(
+                "SELECT 1 FROM children WHERE code = ?", (profile.code,)
+            ).fetchone():
+                raise StoreError(f"a child with code {profile.code!r} already exists")
+            self.conn.execute(
+                "INSERT INTO children (code, display_name, date_of_birth, consent, profile, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    profile.code,
+                    profile.display_name,
+                    profile.date_of_birth,
+                    to_json(profile.to_dict()["consent"], "consent"),
+                    to_json(profile.to_dict(), "profile"),
+                    self._stamp(),
+                ),
+            )
+            self._replace_goals(profile.code, goals)
+        return profile
+
+    def get_child(self, code: str) -> ChildProfile:
+        """The child's profile; StoreError when there is no such child."""
+        rows = self._rows("SELECT profile FROM children WHERE code = ?", (validate_code(code),))
+        if not rows:
+            raise StoreError(f"no child with code {code!r} in {self.path}")
+        return profile_from_dict(json.loads(rows[0][0]))
+
+    def list_children(self) -> list[ChildProfile]:
+        """All children, by code."""
+        rows = self._rows("SELECT profile FROM children ORDER BY code")
+        return [profile_from_dict(json.loads(row[0])) for row in rows]
+
+    def update_profile(self, profile: ChildProfile | Mapping[str, Any]) -> ChildProfile:
+        """Replace a child's profile. Withdrawing voice consent deletes their recordings;
+        goal ids not yet among the child's goals are taken from the built-in library."""
+        profile = _profile(profile)
+        old = self.get_child(profile.code)
+        goals = self._resolve_goals(profile.code, profile.goal_ids)
+        with self._lock, transaction(self.conn):
+            self.conn.execute(
+                "UPDATE children SET display_name = ?, date_of_birth = ?, consent = ?, "
+                "profile = ? WHERE code = ?",
+                (
+                    profile.display_name,
+                    profile.date_of_birth,
+                    to_json(profile.to_dict()["consent"], "consent"),
+                    to_json(profile.to_dict(), "profile"),
+                    profile.code,
+                ),
+            )
+            if old.consent.voice_recording and not profile.consent.voice_recording:
+                self.conn.execute(
+                    "DELETE FROM voice_recordings WHERE session_id IN "
+                    "(SELECT id FROM sessions WHERE child_code = ?)",
+                    (profile.code,),
+                )
+            self._replace_goals(profile.code, goals)
+        return profile
+
+    def set_goals(self, code: str, goals: Iterable[Goal | Mapping[str, Any]]) -> list[Goal]:
+        """Replace the child's goals (validated; ids unique); the profile's goal_ids follow."""
+        checked: list[Goal] = []
+        for index, goal in enumerate(goals):
+            data = goal.to_dict() if isinstance(goal, Goal) else goal
+            checked.append(goal_from_dict(data, f"goals for {code}", index))
+            if [g.id for g in checked].count(checked[-1].id) > 1:
+                raise GoalError(f"goals for {code}: goal {checked[-1].id!r} is given twice")
+        profile = self.get_child(code)
+        fields = profile.to_dict() | {"goal_ids": [goal.id for goal in checked]}
+        with self._lock, transaction(self.conn):
+            self.conn.execute(
+                "UPDATE children SET profile = ? WHERE code = ?", (to_json(fields, "profile"), code)
+            )
+            self._replace_goals(code, checked)
+        return checked
+
+    def goals_for(self, code: str) -> list[Goal]:
+        """The child's goals, in the order they were set."""
+        rows = self._rows(
+            "SELECT goal FROM goals WHERE child_code = ? ORDER BY position", (validate_code(code),)
+        )
+        return [goal_from_dict(json.loads(row[0]), f"stored goals of {code}") for row in rows]
+
+    def _resolve_goals(self, code: str, goal_ids: Iterable[str]) -> list[Goal]:
+        mine = {goal.id: goal for goal in self.goals_for(code)}
+        library = {goal.id: goal for goal in builtin_goals()}
+        resolved = []
+        for goal_id in goal_ids:
+            goal = mine.get(goal_id) or library.get(goal_id)
+            if goal is None:
+                known = ", ".join(sorted(set(mine) | set(library)))
+                raise ParameterError(
+                    f"profile field 'goal_ids': unknown goal {goal_id!r}; "
+                    f"set it with set_goals() or pick one of: {known}"
+                )
+            resolved.append(goal)
+        return resolved
+
+    def _replace_goals(self, code: str, goals: list[Goal]) -> None:
+        self.conn.execute("DELETE FROM goals WHERE child_code = ?", (code,))
+        self.conn.executemany(
+            "INSERT INTO goals (child_code, position, goal_id, goal, updated_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (code, i, g.id, to_json(g.to_dict(), "goal"), self._stamp())
+                for i, g in enumerate(goals)
+            ],
+        )
+
+    # --- sessions ------------------------------------------------------------------------
+    def start_session(
+        self, child_code: str, therapist: str | None = None, params: Mapping[str, Any] | None = None
+    ) -> int:
+        """Start a running session owned by this process; returns its id."""
+        self.get_child(child_code)
+        if therapist is not None and (
+            not isinstance(therapist, str) or not 0 < len(therapist) <= 64
+        ):
+            raise ParameterError(f"therapist must be null or 1..64 characters, got {therapist!r}")
+        pid, start, host = current_owner()
+        cursor = self._write(
+            "INSERT INTO sessions (child_code, therapist, started_at, status, owner_pid, "
+            "owner_start, owner_host, params) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+            (
+                child_code,
+                therapist,
+                self._stamp(),
+                pid,
+                start,
+                host,
+                to_json(dict(params or {}), "session params"),
+            ),
+        )
+        return int(cursor.lastrowid)
+
+    def _running(self, session_id: int) -> Any:
+        rows = self._rows("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        if not rows:
+            raise StoreError(f"no session with id {session_id!r}")
+        if rows[0]["status"] != "running":
+            raise StoreError(f"session {session_id} is {rows[0]['status']}, not running")
+        return rows[0]
+
+    def end_session(self, session_id: int, status: str = "complete") -> None:
+        """End a running session as "complete" or "interrupted"."""
+        if status not in ("complete", "interrupted"):
+            raise ParameterError(f"status must be 'complete' or 'interrupted', got {status!r}")
+        self._running(session_id)
+        self._write(
+            "UPDATE sessions SET status = ?, ended_at = ? WHERE id = ?",
+            (status, self._stamp(), session_id),
+        )
+
+    def recover_interrupted(self) -> list[int]:
+        """Mark running sessions whose owner process is gone as interrupted (see
+        :mod:`soundness_live.store.owner`); returns their ids."""
+        rows = self._rows(
+            "SELECT id, owner_pid, owner_start, owner_host FROM sessions WHERE status = 'running'"
+        )
+        gone = [row["id"] for row in rows if not owner_alive(*tuple(row)[1:])]
+        for session_id in gone:
+            self._write(
+                "UPDATE sessions SET status = 'interrupted' WHERE id = ? AND status = 'running'",
+                (session_id,),
+            )
+        return gone
+
+    def sessions(self, child_code: str | None = None) -> list[dict[str, Any]]:
+        """Sessions (all, or one child's), oldest first, without their trials."""
+        where, args = ("WHERE child_code = ?", (child_code,)) if child_code else ("", ())
+        rows = self._rows(f"SELECT {SESSION_COLUMNS} FROM sessions {where} ORDER BY id", args)
+        return [dict(row) | {"params": json.loads(row["params"])} for row in rows]
+
+    # --- what happens in a session ----------------------------------------------------------
+    def record_trial(self, session_id: int, record: Mapping[str, Any]) -> None:
+        """Store one trial record of a running session, committed before returning."""
+        self._running(session_id)
+        index, activity, outcome, level, text = check_trial(record)
+        try:
+            self._write(
+                "INSERT INTO trials (session_id, idx, activity, outcome, prompt_level, "
+                "record, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, index, activity, outcome, level, text, self._stamp()),
+            )
+        except sqlite3.IntegrityError as error:
+            if "UNIQUE" in str(error):
+                raise StoreError(f"session {session_id} already has trial {index}") from error
+            raise
+
+    def trials(self, session_id: int) -> list[dict[str, Any]]:
+        """A session's trial records (as recorded, plus ``session_id``), by index."""
+        rows = self._rows(
+            "SELECT record FROM trials WHERE session_id = ? ORDER BY idx", (session_id,)
+        )
+        return [json.loads(row[0]) | {"session_id": session_id} for row in rows]
+
+    def record_events(self, session_id: int, events: Iterable[Mapping[str, Any]]) -> int:
+        """Store raw input events (EVENT_FIELDS; ``kind`` note_on/note_off) in one transaction."""
+        self._running(session_id)
+        rows = [event_row(session_id, event, i) for i, event in enumerate(events)]
+        columns = ", ".join(EVENT_FIELDS)
+        with self._lock, transaction(self.conn):
+            self.conn.executemany(
+                f"INSERT INTO events (session_id, {columns}) VALUES (?{', ?' * len(EVENT_FIELDS)})",
+                rows,
+            )
+        return len(rows)
+
+    def events(self, session_id: int) -> list[dict[str, Any]]:
+        """A session's input events in time order."""
+        rows = self._rows(
+            f"SELECT session_id, {', '.join(EVENT_FIELDS)} FROM events "
+            "WHERE session_id = ? ORDER BY onset_ms, id",
+            (session_id,),
+        )
+        return [dict(row) for row in rows]
+
+    def add_note(self, session_id: int, text: str) -> None:
+        """A therapist's note on a session (any status; notes are often written after it ends)."""
+        if not isinstance(text, str) or not 0 < len(text.strip()) <= 10_000:
+            raise ParameterError(f"note text must be 1..10000 characters, got {text!r:.40}")
+        if not self._rows("SELECT 1 FROM sessions WHERE id = ?", (session_id,)):
+            raise StoreError(f"no session with id {session_id!r}")
+        self._write(
+            "INSERT INTO notes (session_id, created_at, text) VALUES (?, ?, ?)",
+            (session_id, self._stamp(), text),
+        )
+
+    def notes(self, session_id: int) -> list[dict[str, Any]]:
+        """A session's notes, oldest first."""
+        rows = self._rows(
+            "SELECT created_at, text FROM notes WHERE session_id = ? ORDER BY id", (session_id,)
+        )
+        return [dict(row) for row in rows]
+
+    def export_bundle(self, child_code: str, session_id: int | None = None) -> dict[str, Any]:
+        """Everything about one child (or one of their sessions) in the export-bundle shape;
+        see :func:`soundness_live.store.bundle.build_bundle`."""
+        return bundle.build_bundle(self, child_code, session_id)
+
+
+def _profile(profile: ChildProfile | Mapping[str, Any]) -> ChildProfile:
+    return profile if isinstance(profile, ChildProfile) else profile_from_dict(profile)
