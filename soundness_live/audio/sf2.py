@@ -1,0 +1,242 @@
+"""SoundFont 2 (.sf2, and .sf3 through ``soundfile``) parser: file -> :class:`SoundFontData`.
+
+Every preset zone x instrument zone pair becomes one :class:`Region` with its generators
+resolved as SoundFont 2.04 §9.4 says (instrument values absolute, preset values added, global
+zones as fallbacks, defaults from the spec table, sums clamped to the spec ranges) and turned
+into the synth's units (seconds, centibels, cents, absolute sample indices).
+
+GM fallback (:func:`find_preset`), when the requested (bank, program) is missing:
+
+* melodic (bank != 128): the same program in bank 0; else the lowest-numbered program of the
+  same GM family (program // 8, e.g. 24-31 guitars) in bank 0; else bank 0 program 0 (piano);
+  else the lowest (bank, program) that is not a drum kit; else any preset;
+* drums (bank 128): kit 0 of bank 128 (the GM standard kit); else the lowest kit in bank 128;
+  else any preset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import mmap
+import os
+import struct
+from pathlib import Path
+
+from ..errors import FileFormatError, ParameterError
+from .region import LOOP_NONE, Preset, Region, SoundFontData
+from .sf2_generators import GENERATOR_NUMBERS as G
+from .sf2_generators import KEY_RANGE, SAMPLE_ID, VEL_RANGE, ResolvedZone, Zone, split_global
+from .sf2_hydra import Hydra, InstrumentHeader, PresetHeader, SampleHeader, read_hydra
+from .sf2_hydra import read_preset_headers as _read_preset_headers
+from .sf2_riff import Buffer, info_text, info_version, read_layout
+from .sf2_samples import is_rom, read_sample_data
+
+__all__ = [
+    "DRUM_BANK",
+    "SoundFontHeader",
+    "find_preset",
+    "load_soundfont",
+    "parse_soundfont",
+    "read_soundfont_header",
+    "timecents_to_seconds",
+]
+
+DRUM_BANK = 128
+_COARSE = 32768  # sample offsets: the *CoarseOffset generators count in units of 32768 points
+
+
+@dataclasses.dataclass(frozen=True)
+class SoundFontHeader:
+    """What a SoundFont holds, read from its INFO and 'phdr' chunks only (no sample data)."""
+
+    name: str
+    presets: tuple[tuple[int, int, str], ...]  # (bank, program, preset name)
+
+
+def timecents_to_seconds(timecents: int) -> float:
+    """SoundFont timecents -> seconds; -12000 and below mean 'instantaneous' (0 s)."""
+    return 0.0 if timecents <= -12000 else 2.0 ** (timecents / 1200.0)
+
+
+def load_soundfont(path: str | os.PathLike[str]) -> SoundFontData:
+    """Read and resolve a SoundFont file (.sf2, or .sf3 when ``soundfile`` can decode it)."""
+    file_path = Path(path)
+    try:
+        data = file_path.read_bytes()
+    except FileNotFoundError:
+        raise ParameterError(f"SoundFont file {str(file_path)!r} does not exist") from None
+    except OSError as exc:
+        raise FileFormatError(f"{file_path}: cannot be read ({exc.strerror})") from exc
+    return dataclasses.replace(parse_soundfont(data, str(file_path)), path=str(file_path))
+
+
+def parse_soundfont(data: bytes, name: str = "<bytes>") -> SoundFontData:
+    """Parse a whole SoundFont held in memory; ``name`` appears in error messages."""
+    try:
+        return _parse(memoryview(data), name, hashlib.sha256(data).hexdigest())
+    except FileFormatError:
+        raise
+    except (IndexError, KeyError, ValueError, OverflowError, struct.error) as exc:
+        # Every known corruption is checked where it is read; this is the safety net.
+        raise FileFormatError(f"{name}: malformed SoundFont ({type(exc).__name__}: {exc})") from exc
+
+
+def read_soundfont_header(path: str | os.PathLike[str]) -> SoundFontHeader:
+    """The bank name and preset list, reading only the INFO and 'phdr' chunks (memory-mapped)."""
+    file_path = Path(path)
+    with file_path.open("rb") as file:
+        if os.fstat(file.fileno()).st_size == 0:
+            raise FileFormatError(f"{file_path}: not a RIFF file (the file is empty)")
+        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            try:
+                layout = read_layout(mapped, str(file_path))
+                presets = _read_preset_headers(mapped, layout, str(file_path))
+                title = info_text(mapped, layout, "INAM") or file_path.stem
+            except (IndexError, ValueError, struct.error) as exc:
+                if isinstance(exc, FileFormatError):
+                    raise
+                raise FileFormatError(f"{file_path}: malformed SoundFont ({exc})") from exc
+    return SoundFontHeader(title, tuple((b, p, n) for n, b, p in presets))
+
+
+def _parse(buf: Buffer, name: str, sha256: str) -> SoundFontData:
+    layout = read_layout(buf, name)
+    hydra = read_hydra(buf, layout, name)
+    samples, headers = read_sample_data(buf, layout, hydra.samples, info_version(buf, layout), name)
+    hydra = dataclasses.replace(hydra, samples=headers)
+    presets: dict[tuple[int, int], Preset] = {}
+    for header in hydra.presets:
+        key = (header.bank, header.program)
+        if key not in presets:  # a duplicate (bank, program) is shadowed by the first one
+            presets[key] = Preset(
+                header.name,
+                header.bank,
+                header.program,
+                _regions(header, hydra, len(samples), name),
+            )
+    title = info_text(buf, layout, "INAM") or Path(name).stem
+    return SoundFontData(name=title, sha256=sha256, sample_data=samples, presets=presets)
+
+
+def _regions(
+    preset: PresetHeader, hydra: Hydra, data_len: int, file_name: str
+) -> tuple[Region, ...]:
+    preset_global, preset_zones = split_global(preset.zones)
+    regions: list[Region] = []
+    for local in preset_zones:
+        preset_zone = {**preset_global, **local}
+        instrument: InstrumentHeader = hydra.instruments[_index(preset_zone, G["instrument"])]
+        inst_global, inst_zones = split_global(instrument.zones)
+        for inst_local in inst_zones:
+            inst_zone = {**inst_global, **inst_local}
+            sample = hydra.samples[_index(inst_zone, SAMPLE_ID)]
+            if is_rom(sample):
+                continue  # ROM samples are not in the file: nothing to play
+            region = _region(ResolvedZone(inst_zone, preset_zone), sample, data_len, file_name)
+            if region is not None:
+                regions.append(region)
+    return tuple(regions)
+
+
+def _index(zone: Zone, generator: int) -> int:
+    value = zone[generator]
+    assert isinstance(value, int)
+    return value
+
+
+def _region(
+    zone: ResolvedZone, sample: SampleHeader, data_len: int, file_name: str
+) -> Region | None:
+    keys, vels = zone.range(KEY_RANGE), zone.range(VEL_RANGE)
+    if keys is None or vels is None:
+        return None  # preset and instrument ranges do not overlap
+    if sample.sample_rate <= 0:
+        raise FileFormatError(f"{file_name}: sample '{sample.name}' has sample rate 0 Hz")
+    start, end, loop_start, loop_end = _positions(zone, sample, data_len)
+    if end <= start:
+        return None
+    loop_mode = zone[G["sampleModes"]] & 3
+    if loop_mode == 2 or not (start <= loop_start and loop_start + 1 < loop_end <= end):
+        loop_mode, loop_start, loop_end = LOOP_NONE, start, end  # 2 = unused value: no loop
+    root_key = zone[G["overridingRootKey"]]
+    if root_key < 0:
+        root_key = sample.original_pitch if sample.original_pitch <= 127 else 60
+    return Region(
+        key_lo=keys[0],
+        key_hi=keys[1],
+        vel_lo=vels[0],
+        vel_hi=vels[1],
+        sample_start=start,
+        sample_end=end,
+        loop_start=loop_start,
+        loop_end=loop_end,
+        sample_rate=sample.sample_rate,
+        root_key=root_key,
+        tune_cents=float(
+            zone[G["coarseTune"]] * 100 + zone[G["fineTune"]] + sample.pitch_correction
+        ),
+        scale_tuning=float(zone[G["scaleTuning"]]),
+        attenuation_cb=float(zone[G["initialAttenuation"]]),
+        pan=zone[G["pan"]] / 500.0,
+        **_envelope(zone),
+        exclusive_class=zone[G["exclusiveClass"]],
+        loop_mode=loop_mode,
+        fixed_key=zone[G["keynum"]],
+        fixed_velocity=zone[G["velocity"]],
+    )
+
+
+def _envelope(zone: ResolvedZone) -> dict[str, float]:
+    """Volume envelope generators in seconds and centibels."""
+    return {
+        "delay_s": timecents_to_seconds(zone[G["delayVolEnv"]]),
+        "attack_s": timecents_to_seconds(zone[G["attackVolEnv"]]),
+        "hold_s": timecents_to_seconds(zone[G["holdVolEnv"]]),
+        "decay_s": timecents_to_seconds(zone[G["decayVolEnv"]]),
+        "sustain_cb": float(zone[G["sustainVolEnv"]]),
+        "release_s": timecents_to_seconds(zone[G["releaseVolEnv"]]),
+        "key_to_hold_tc": float(zone[G["keynumToVolEnvHold"]]),
+        "key_to_decay_tc": float(zone[G["keynumToVolEnvDecay"]]),
+    }
+
+
+def _positions(
+    zone: ResolvedZone, sample: SampleHeader, data_len: int
+) -> tuple[int, int, int, int]:
+    """Start, end, loop start, loop end with the fine and coarse offsets, inside the data."""
+
+    def offset(fine: str, coarse: str) -> int:
+        return zone[G[fine]] + _COARSE * zone[G[coarse]]
+
+    start = sample.start + offset("startAddrsOffset", "startAddrsCoarseOffset")
+    end = sample.end + offset("endAddrsOffset", "endAddrsCoarseOffset")
+    loop_start = sample.loop_start + offset("startloopAddrsOffset", "startloopAddrsCoarseOffset")
+    loop_end = sample.loop_end + offset("endloopAddrsOffset", "endloopAddrsCoarseOffset")
+    start = min(max(start, 0), data_len)
+    end = min(max(end, start), data_len)
+    return start, end, min(max(loop_start, start), end), min(max(loop_end, start), end)
+
+
+def find_preset(sf: SoundFontData, bank: int, program: int) -> Preset:
+    """The preset for (bank, program), or its General MIDI stand-in (rule in the module doc)."""
+    if not 0 <= bank <= 16383:
+        raise ParameterError(f"bank must be in 0..16383, got {bank!r}")
+    if not 0 <= program <= 127:
+        raise ParameterError(f"program must be in 0..127, got {program!r}")
+    presets = sf.presets
+    if (bank, program) in presets:
+        return presets[(bank, program)]
+    if bank == DRUM_BANK:
+        candidates = [(DRUM_BANK, 0)] + sorted(k for k in presets if k[0] == DRUM_BANK)
+    else:
+        family_start = program // 8 * 8
+        family = [(0, p) for p in range(family_start, family_start + 8)]
+        melodic = sorted(k for k in presets if k[0] != DRUM_BANK)
+        candidates = [(0, program), *family, (0, 0), *melodic]
+    for key in [*candidates, *sorted(presets)]:
+        if key in presets:
+            return presets[key]
+    raise ParameterError(
+        f"SoundFont '{sf.name}' has no presets to play bank {bank} program {program}"
+    )
