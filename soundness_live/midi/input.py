@@ -1,0 +1,239 @@
+"""Typed MIDI input events, conversion from raw MIDI bytes, and the per-port timestamp rule.
+
+Everything a player does reaches the engine as an :class:`InputEvent`: the note path only
+(note on/off, control change, program change). Raw bytes are parsed with mido at the edge and
+turned into our own frozen records; system messages (sysex, clock 0xF8, active sensing 0xFE,
+start/stop, song position...) and channel messages outside the note path (pitch bend,
+aftertouch) are dropped and counted in :class:`InputCounts`.
+
+The record says which clock stamped it (``clock``):
+
+- ``"rtmidi-delta"``: python-rtmidi's per-message delta times, accumulated by
+  :class:`DeltaStamper` (about twice as precise as arrival time through JACK);
+- ``"arrival"``: the monotonic clock read when the message reached Python;
+- ``"jack-frame"``: a JACK frame time read inside a JACK process callback (exact);
+- ``"virtual"``: a scripted player on a simulated or replayed clock (:mod:`.fake`);
+- ``"file"``: read from a Standard MIDI File.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import mido
+
+from ..clock import ClockMapping
+from ..errors import ParameterError
+
+EVENT_KINDS = ("note_on", "note_off", "cc", "program")
+CLOCKS = ("rtmidi-delta", "arrival", "jack-frame", "virtual", "file")
+
+_MIDO_KINDS = {
+    "note_on": "note_on",
+    "note_off": "note_off",
+    "control_change": "cc",
+    "program_change": "program",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class InputEvent:
+    """One note-path MIDI message from a player, stamped on the monotonic clock.
+
+    ``note`` is the key (note events), the controller number (``cc``) or the program
+    (``program``); ``velocity`` is the velocity (note events), the controller value (``cc``)
+    or 0 (``program``). ``time_s`` is the best timestamp in monotonic seconds and ``clock``
+    names the clock that gave it; ``arrival_s`` is when the message reached Python (kept so
+    stamping methods can be compared). ``frame`` is the position on the engine's frame axis,
+    filled once a :class:`~soundness_live.clock.ClockMapping` is known.
+    """
+
+    kind: str
+    channel: int
+    note: int
+    velocity: int
+    device: str
+    time_s: float
+    clock: str
+    frame: float | None = None
+    raw: bytes | None = None
+    arrival_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in EVENT_KINDS:
+            raise ParameterError(f"kind must be one of {EVENT_KINDS}, got {self.kind!r}")
+        if self.clock not in CLOCKS:
+            raise ParameterError(f"clock must be one of {CLOCKS}, got {self.clock!r}")
+        if not 0 <= self.channel <= 15:
+            raise ParameterError(f"channel must be in range 0..15, got {self.channel}")
+        if not (0 <= self.note <= 127 and 0 <= self.velocity <= 127):
+            raise ParameterError(
+                f"note and velocity must be in range 0..127, got {self.note}, {self.velocity}"
+            )
+
+    def mapped(self, mapping: ClockMapping) -> InputEvent:
+        """A copy with ``frame`` placed on the engine's axis through ``mapping``."""
+        return dataclasses.replace(self, frame=mapping.frame_at(self.time_s))
+
+    def replace(self, **changes: object) -> InputEvent:
+        """A copy with the given fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceChange:
+    """A MIDI input appeared (``connected=True``) or vanished, at monotonic ``time_s``."""
+
+    device: str
+    connected: bool
+    time_s: float
+    reason: str = ""
+
+
+@dataclass
+class InputCounts:
+    """Messages dropped from the note path, by mido type (``clock``, ``sysex``...).
+
+    One instance per port: only that port's callback thread writes it.
+    """
+
+    filtered: dict[str, int] = field(default_factory=dict)
+    malformed: int = 0
+
+    def count(self, kind: str) -> None:
+        """Count one dropped message of mido type ``kind``."""
+        self.filtered[kind] = self.filtered.get(kind, 0) + 1
+
+    @property
+    def total(self) -> int:
+        """Every message dropped, malformed ones included."""
+        return sum(self.filtered.values()) + self.malformed
+
+
+def convert_message(
+    data: Sequence[int],
+    device: str,
+    time_s: float,
+    clock: str,
+    counts: InputCounts | None = None,
+    *,
+    arrival_s: float | None = None,
+    frame: float | None = None,
+    keep_raw: bool = False,
+) -> InputEvent | None:
+    """Convert raw MIDI bytes into an :class:`InputEvent`, or None when not on the note path.
+
+    A note-on with velocity 0 becomes a note-off (running-status keyboards send those).
+    Dropped and malformed messages are counted in ``counts`` when given.
+    """
+    try:
+        message = mido.Message.from_bytes(data)
+    except (ValueError, TypeError):
+        if counts is not None:
+            counts.malformed += 1
+        return None
+    kind = _MIDO_KINDS.get(message.type)
+    if kind is None:
+        if counts is not None:
+            counts.count(message.type)
+        return None
+    note, velocity = _note_and_value(message)
+    if kind == "note_on" and velocity == 0:
+        kind = "note_off"
+    return InputEvent(
+        kind,
+        message.channel,
+        note,
+        velocity,
+        device,
+        time_s,
+        clock,
+        frame=frame,
+        raw=bytes(data) if keep_raw else None,
+        arrival_s=arrival_s,
+    )
+
+
+def _note_and_value(message: mido.Message) -> tuple[int, int]:
+    if message.type == "control_change":
+        return message.control, message.value
+    if message.type == "program_change":
+        return message.program, 0
+    return message.note, message.velocity
+
+
+class DeltaStamper:
+    """Turns python-rtmidi's per-message delta times into monotonic timestamps for one port.
+
+    The rule: ``stamp = previous stamp + delta``, anchored at the first message to its
+    arrival time. Arrival is always later than the true time (delivery takes between zero
+    and about one driver period), so:
+
+    - a stamp *ahead* of its arrival time is impossible: the anchor was a late delivery, so
+      re-anchor to this arrival (stamps only ever move earlier this way, towards the fastest
+      delivery seen);
+    - a stamp *behind* its arrival by more than ``drift_tolerance_s`` on every message of the
+      last ``window_s`` (at least ``min_messages`` of them, and a full window since the last
+      anchor) means the delta clock runs slow against the monotonic clock or deltas were lost
+      (a driver queue overflowed): shift the anchor forward by the smallest lag in the window.
+      One late delivery after a pause never moves the anchor.
+
+    Any re-anchor is counted in ``reanchors``. Cost per message is O(1) amortised (a sliding
+    window minimum), so a MIDI flood stays cheap.
+    """
+
+    def __init__(
+        self, drift_tolerance_s: float = 0.005, window_s: float = 2.0, min_messages: int = 8
+    ) -> None:
+        self.drift_tolerance_s = drift_tolerance_s
+        self.window_s = window_s
+        self.min_messages = min_messages
+        self.reanchors = 0
+        self._stamp_s: float | None = None
+        self._anchor_s = 0.0
+        self._minima: deque[tuple[float, float]] = deque()  # (arrival_s, lag_s), lags rising
+        self._arrivals: deque[float] = deque()
+
+    def stamp(self, delta_s: float, arrival_s: float) -> float:
+        """Timestamp (monotonic s) of a message that arrived at ``arrival_s``."""
+        if self._stamp_s is None:
+            return self._reanchor(arrival_s, first=True)
+        stamp_s = self._stamp_s + delta_s
+        if stamp_s > arrival_s:
+            return self._reanchor(arrival_s)
+        stamp_s += self._drift_correction(arrival_s, arrival_s - stamp_s)
+        self._stamp_s = stamp_s
+        return stamp_s
+
+    def _reanchor(self, arrival_s: float, first: bool = False) -> float:
+        self.reanchors += 0 if first else 1
+        self._anchor_s = arrival_s
+        self._minima.clear()
+        self._arrivals.clear()
+        self._stamp_s = arrival_s
+        return arrival_s
+
+    def _drift_correction(self, arrival_s: float, lag_s: float) -> float:
+        minima, arrivals = self._minima, self._arrivals
+        while minima and minima[-1][1] >= lag_s:
+            minima.pop()
+        minima.append((arrival_s, lag_s))
+        arrivals.append(arrival_s)
+        while arrival_s - minima[0][0] > self.window_s:
+            minima.popleft()
+        while arrival_s - arrivals[0] > self.window_s:
+            arrivals.popleft()
+        full_window = arrival_s - self._anchor_s >= self.window_s
+        smallest_s = minima[0][1]
+        if not full_window or len(arrivals) < self.min_messages:
+            return 0.0
+        if smallest_s <= self.drift_tolerance_s:
+            return 0.0
+        self.reanchors += 1
+        self._anchor_s = arrival_s
+        minima.clear()
+        arrivals.clear()
+        return smallest_s

@@ -1,0 +1,273 @@
+"""Live MIDI inputs through python-rtmidi: every input port open at once, hot-plug, timestamps.
+
+python-rtmidi is used directly because mido's rtmidi backend drops the per-message delta
+times, which are the best timestamp a plain MIDI API gives (see :class:`DeltaStamper`).
+
+Threads: each open port has its own rtmidi callback thread (the real-time MIDI ring: it
+stamps, converts, calls ``on_event`` and appends to a bounded queue — no logging, no I/O);
+one watcher thread polls the port list every ``poll_interval_s`` to open new ports and close
+vanished ones (it may log). The engine reads events with :meth:`MidiInputs.drain`.
+
+API choice: ``api=`` or the environment variable ``SOUNDNESS_LIVE_MIDI_API`` (``jack``,
+``alsa``, ``coremidi``, ``winmm``; unset = rtmidi's default). Without a MIDI system (no ALSA
+sequencer, no JACK server) rtmidi raises ``rtmidi.SystemError``: :attr:`MidiInputs.status`
+says so and no port is opened; nothing crashes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import rtmidi
+
+from ..clock import ClockMapping
+from ..errors import ParameterError
+from .input import DeltaStamper, DeviceChange, InputCounts, InputEvent, convert_message
+
+log = logging.getLogger(__name__)
+
+API_ENV = "SOUNDNESS_LIVE_MIDI_API"
+API_NAMES = {
+    "jack": rtmidi.API_UNIX_JACK,
+    "alsa": rtmidi.API_LINUX_ALSA,
+    "coremidi": rtmidi.API_MACOSX_CORE,
+    "winmm": rtmidi.API_WINDOWS_MM,
+}
+SKIP_PORT_PREFIXES = ("Midi Through",)  # ALSA's loopback port is never a player's device
+_ALSA_NUMBERS = re.compile(r"\s+\d+:\d+$")
+
+
+def midi_api(name: str | None = None, env: Mapping[str, str] = os.environ) -> int:
+    """rtmidi API constant for ``name`` (or ``$SOUNDNESS_LIVE_MIDI_API``; unset = default)."""
+    if name is None:
+        name = env.get(API_ENV, "")
+    name = name.strip().lower()
+    if not name:
+        return rtmidi.API_UNSPECIFIED
+    if name not in API_NAMES:
+        raise ParameterError(f"{API_ENV} must be one of {sorted(API_NAMES)} or unset, got {name!r}")
+    return API_NAMES[name]
+
+
+def device_id(port_name: str) -> str:
+    """A device's stable name: the port name without ALSA's client:port numbers.
+
+    ALSA may give a replugged device new numbers ("nanoPAD2 MIDI 1 24:0" then "... 28:0");
+    the player's identity must not change with them.
+    """
+    return _ALSA_NUMBERS.sub("", port_name)
+
+
+EventCallback = Callable[[InputEvent], None]
+ChangeCallback = Callable[[DeviceChange], None]
+MappingSource = Callable[[], ClockMapping | None]
+
+
+class _Port:
+    """One open input port: its rtmidi object, timestamp state and counters."""
+
+    def __init__(self, owner: MidiInputs, midi_in: Any, name: str) -> None:
+        self.owner = owner
+        self.midi_in = midi_in
+        self.name = name
+        self.device = device_id(name)
+        self.stamper = DeltaStamper()
+        self.counts = InputCounts()
+
+    def on_message(self, message: tuple[list[int], float], _data: object = None) -> None:
+        """rtmidi callback (real-time ring): stamp, convert, hand on. No logging, no I/O."""
+        owner = self.owner
+        arrival_s = owner.clock()
+        data, delta_s = message
+        time_s = self.stamper.stamp(delta_s, arrival_s)
+        mapping = owner.mapping() if owner.mapping is not None else None
+        frame = mapping.frame_at(time_s) if mapping is not None else None
+        event = convert_message(
+            data, self.device, time_s, "rtmidi-delta", self.counts, arrival_s=arrival_s, frame=frame
+        )
+        if event is not None:
+            owner.deliver(event)
+
+    def close(self) -> None:
+        """Stop callbacks and release the port (safe when the device already vanished)."""
+        try:
+            self.midi_in.cancel_callback()
+            self.midi_in.close_port()
+            self.midi_in.delete()
+        except rtmidi.RtMidiError as error:
+            log.debug("closing MIDI input %r: %s", self.name, error)
+
+
+class MidiInputs:
+    """Every MIDI input port, opened at once and kept open across unplug/replug.
+
+    ``on_event(event)`` runs on the port's callback thread for each note-path event (the
+    engine's "thru" path: keep it short and non-blocking); every event also goes to a
+    bounded queue (``queue_size``; overflow is counted in ``overflow``, never unbounded).
+    ``on_device_change(change)`` runs on the watcher thread when a port appears or vanishes.
+    ``mapping()`` (e.g. ``lambda: output.mapping``) places each event on the frame axis.
+    """
+
+    def __init__(
+        self,
+        api: int | str | None = None,
+        on_event: EventCallback | None = None,
+        poll_interval_s: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        on_device_change: ChangeCallback | None = None,
+        mapping: MappingSource | None = None,
+        client_name: str = "soundness-live",
+        queue_size: int = 4096,
+    ) -> None:
+        self.api = midi_api(api) if api is None or isinstance(api, str) else api
+        self.on_event = on_event
+        self.on_device_change = on_device_change
+        self.poll_interval_s = poll_interval_s
+        self.clock = clock
+        self.mapping = mapping
+        self.client_name = client_name
+        self.overflow = 0
+        self.callback_errors = 0
+        self.status = "not started"
+        self._queue: deque[InputEvent] = deque()
+        self._queue_size = queue_size
+        self._ports: dict[str, _Port] = {}
+        self._lock = threading.Lock()  # guards _ports between the watcher and readers
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._lister: Any = None
+        self._opened = 0
+
+    @property
+    def available(self) -> bool:
+        """True when a MIDI system answered (ports may still be zero)."""
+        return self._lister is not None
+
+    @property
+    def ports(self) -> list[str]:
+        """Names of the ports open now."""
+        with self._lock:
+            return sorted(self._ports)
+
+    @property
+    def filtered(self) -> int:
+        """Messages dropped from the note path (clock, sysex, sensing...) on open ports."""
+        with self._lock:
+            return sum(port.counts.total for port in self._ports.values())
+
+    def start(self) -> MidiInputs:
+        """Open every input port and start the hot-plug watcher; never raises for "no MIDI"."""
+        try:
+            self._lister = rtmidi.MidiIn(self.api, f"{self.client_name}-list")
+        except rtmidi.SystemError as error:
+            self.status = f"no MIDI system ({rtmidi.get_api_name(self.api)}): {error}"
+            log.warning("MIDI input unavailable: %s", self.status)
+            return self
+        self.scan()
+        self._stop.clear()
+        self._watcher = threading.Thread(target=self._watch, name="midi-hotplug", daemon=True)
+        self._watcher.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the watcher and close every port."""
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5.0)
+            self._watcher = None
+        with self._lock:
+            ports, self._ports = list(self._ports.values()), {}
+        for port in ports:
+            port.close()
+        if self._lister is not None:
+            self._lister.delete()
+            self._lister = None
+        self.status = "stopped"
+
+    def __enter__(self) -> MidiInputs:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def drain(self, max_events: int | None = None) -> list[InputEvent]:
+        """Take queued events, oldest first (thread-safe; deque pops are atomic)."""
+        events: list[InputEvent] = []
+        queue = self._queue
+        while queue and (max_events is None or len(events) < max_events):
+            events.append(queue.popleft())
+        return events
+
+    def deliver(self, event: InputEvent) -> None:
+        """Hand one event on: ``on_event`` then the bounded queue (callback thread)."""
+        if self.on_event is not None:
+            try:
+                self.on_event(event)
+            except Exception:  # a listener bug must not kill the driver's thread
+                self.callback_errors += 1
+        if len(self._queue) >= self._queue_size:
+            self.overflow += 1
+        else:
+            self._queue.append(event)
+
+    def scan(self) -> None:
+        """Open ports that appeared and close ports that vanished (the watcher's step)."""
+        try:
+            names = [n for n in self._lister.get_ports() if not self._skipped(n)]
+        except rtmidi.RtMidiError as error:
+            log.warning("listing MIDI inputs failed: %s", error)
+            return
+        with self._lock:
+            vanished = [self._ports.pop(n) for n in list(self._ports) if n not in names]
+            new = [n for n in names if n not in self._ports]
+        for port in vanished:
+            port.close()
+            log.warning("MIDI input disconnected: %s", port.name)
+            self._notify(DeviceChange(port.device, False, self.clock(), "port vanished"))
+        for name in new:
+            self._open(name)
+        self.status = f"ok: {len(self.ports)} MIDI input(s) ({rtmidi.get_api_name(self.api)})"
+
+    def _skipped(self, name: str) -> bool:
+        return name.startswith(self.client_name) or name.startswith(SKIP_PORT_PREFIXES)
+
+    def _open(self, name: str) -> None:
+        midi_in = None
+        try:
+            midi_in = rtmidi.MidiIn(self.api, f"{self.client_name}-in{self._opened}")
+            self._opened += 1
+            index = midi_in.get_ports().index(name)
+            # Everything is delivered so delta times stay consistent; filtering is ours.
+            midi_in.ignore_types(sysex=False, timing=False, active_sense=False)
+            midi_in.open_port(index, "in")
+        except (rtmidi.RtMidiError, ValueError) as error:
+            log.warning("could not open MIDI input %r (will retry): %s", name, error)
+            if midi_in is not None:
+                midi_in.delete()
+            return
+        port = _Port(self, midi_in, name)
+        midi_in.set_callback(port.on_message)
+        with self._lock:
+            self._ports[name] = port
+        log.info("MIDI input connected: %s", name)
+        self._notify(DeviceChange(port.device, True, self.clock(), "port opened"))
+
+    def _notify(self, change: DeviceChange) -> None:
+        if self.on_device_change is None:
+            return
+        try:
+            self.on_device_change(change)
+        except Exception:
+            log.exception("device-change listener failed for %s", change.device)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.poll_interval_s):
+            self.scan()
