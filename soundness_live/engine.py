@@ -110,7 +110,7 @@ class Session:
         soundfont: dict[str, str] | None = None,
         hooks: SessionHooks | None = None,
         prompt_level: Callable[[], str] | None = None,
-        child_channels: dict[str, tuple[int, int]] | None = None,
+        child_programs: dict[int, tuple[int, int]] | None = None,
     ) -> None:
         self.activity = activity
         self.params = resolve_params(activity.name, activity.params, params)
@@ -123,11 +123,12 @@ class Session:
         self.trials: list[dict[str, Any]] = []
         self.cues: list[Show] = []
         self._programs: dict[int, tuple[int, int]] = {}
-        self._child_channels = child_channels or {}
+        self._child_programs = child_programs or {}
         level = prompt_level or (lambda: str(self.params.get("prompt_level", "independent")))
         self.ctx = ActivityContext(
             params=self.params,
             sample_rate=sample_rate,
+            now_frame=sink.frame,  # activities in one session follow each other on one axis
             rng=random.Random(seed),
             output_latency_frames=sink.output_latency_frames,
             prompt_level=level,
@@ -204,7 +205,7 @@ class Session:
             self.sink.schedule(ProgramChange(max(frame, self.sink.frame), channel, program, bank))
 
     def _setup_child_instruments(self) -> None:
-        for channel, (program, bank) in sorted(set(self._child_channels.values())):
+        for channel, (program, bank) in sorted(self._child_programs.items()):
             self._program(self.sink.frame, channel, program, bank)
 
     def _listen(self, action: Listen) -> list[Response]:

@@ -42,6 +42,8 @@ class ParamSpec:
             return "one of " + ", ".join(self.choices)
         if self.kind is bool:
             return "true or false"
+        if self.kind is str:
+            return "text"
         low = "-inf" if self.min is None else f"{self.min:g}"
         high = "inf" if self.max is None else f"{self.max:g}"
         return f"{self.kind.__name__} in {low}..{high}" + (f" {self.unit}" if self.unit else "")
@@ -143,8 +145,8 @@ def describe(specs: tuple[ParamSpec, ...]) -> list[str]:
     """One line per parameter, for ``soundness-live play --list``."""
     lines = []
     for spec in specs:
-        unit = f" {spec.unit}" if spec.unit else ""
+        default = f"{spec.default!s}" + (f" {spec.unit}" if spec.unit else "")
         lines.append(
-            f"  {spec.name:<22} default {spec.default!s}{unit:<6}  {spec.allowed():<34} {spec.help}"
+            f"  {spec.name:<20} {default or '(none)':<14} {spec.allowed():<30} {spec.help}"
         )
     return lines

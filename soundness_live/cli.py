@@ -1,0 +1,169 @@
+"""The ``soundness-live`` command: parse, call, print. Work lives in the modules it calls."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import SoundnessError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _add_play(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("play", help="run one activity headless (virtual child or a MIDI file)")
+    p.add_argument(
+        "activity", nargs="?", help="call-and-response, waiting, tempo-following, vocal-prompts"
+    )
+    p.add_argument("--list", action="store_true", help="list activities with their parameters")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--preset", type=Path, help="a TOML preset file with a [params] table")
+    p.add_argument("--input", default="virtual", help="virtual (default), live, or FILE.mid")
+    p.add_argument(
+        "--virtual",
+        action="append",
+        default=[],
+        metavar="TRAIT=VALUE",
+        help="virtual child traits, e.g. impulsivity=0.4 spread_ms=60",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", type=Path, metavar="OUT.json")
+    p.add_argument("--wav", type=Path, metavar="OUT.wav")
+    p.add_argument("--soundfont", type=Path)
+    p.add_argument("--sample-rate", type=int, default=48000)
+    p.add_argument("--block-size", type=int, default=256)
+    p.add_argument(
+        "--child", metavar="CODE", help="run for this child: profile applied, session stored"
+    )
+    p.add_argument(
+        "--voice-wav", type=Path, help="vocal-prompts: a WAV standing in for the microphone"
+    )
+    p.set_defaults(handler=_lazy("play_command", "cmd_play"))
+
+
+def _add_simple(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="a whole simulated session with a virtual child, no hardware")
+    p.add_argument(
+        "--out", type=Path, help="folder for the WAV, JSON and report (default: ./soundness-demo)"
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quick", action="store_true", help="fewer trials per activity")
+    p.set_defaults(handler=_lazy("demo", "cmd_demo"))
+
+    p = sub.add_parser(
+        "render", help="render a Standard MIDI File to WAV through the engine's synth"
+    )
+    p.add_argument("midi", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.wav")
+    p.add_argument("--soundfont", type=Path)
+    p.add_argument("--sample-rate", type=int, default=48000)
+    p.add_argument("--block-size", type=int, default=512)
+    p.set_defaults(handler=_lazy("sound_commands", "cmd_render"))
+
+    p = sub.add_parser("soundfonts", help="list the SoundFonts found on this machine")
+    p.add_argument("paths", nargs="*", type=Path, help="more files or folders to look in")
+    p.set_defaults(handler=_lazy("sound_commands", "cmd_soundfonts"))
+
+    p = sub.add_parser("devices", help="list MIDI inputs and audio outputs")
+    p.set_defaults(handler=_lazy("sound_commands", "cmd_devices"))
+
+    p = sub.add_parser("bench", help="benchmarks: synth, latency, voice, gil")
+    p.add_argument("which", choices=("synth", "latency", "voice", "gil"))
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=_lazy("sound_commands", "cmd_bench"))
+
+    p = sub.add_parser("analyze-voice", help="analyse a recorded vocal answer (WAV)")
+    p.add_argument("wav", type=Path)
+    p.add_argument("--prompt-end-ms", type=float)
+    p.add_argument("--target-syllables", type=int)
+    p.add_argument("--target-hz", type=float)
+    p.add_argument("--json", type=Path, metavar="OUT")
+    p.set_defaults(handler=_lazy("sound_commands", "cmd_analyze_voice"))
+
+
+def _add_records(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("child", help="children's profiles: add, list, show")
+    csub = p.add_subparsers(dest="child_command", required=True)
+    add = csub.add_parser("add")
+    add.add_argument("code")
+    add.add_argument("--name", help="display name (shown only on the therapist's screen)")
+    add.add_argument("--dob", help="date of birth, YYYY-MM-DD")
+    add.add_argument("--volume-cap-dbfs", type=float)
+    add.add_argument("--preferred-bpm", type=float)
+    add.add_argument(
+        "--voice-consent", action="store_true", help="parents consent to keeping voice recordings"
+    )
+    add.add_argument("--goals", type=Path, help="a goal file (TOML) for this child")
+    csub.add_parser("list")
+    show = csub.add_parser("show")
+    show.add_argument("code")
+    p.set_defaults(handler=_lazy("record_commands", "cmd_child"))
+
+    p = sub.add_parser("goals", help="goal files")
+    gsub = p.add_subparsers(dest="goals_command", required=True)
+    check = gsub.add_parser("check", help="validate a goal file")
+    check.add_argument("file", type=Path)
+    gsub.add_parser("library", help="print the built-in example goals")
+    p.set_defaults(handler=_lazy("record_commands", "cmd_goals"))
+
+    p = sub.add_parser("sessions", help="list stored sessions")
+    p.add_argument("--child", metavar="CODE")
+    p.set_defaults(handler=_lazy("record_commands", "cmd_sessions"))
+
+    p = sub.add_parser("export", help="export a child's sessions for review")
+    p.add_argument("--child", required=True, metavar="CODE")
+    p.add_argument("--session", type=int, metavar="ID")
+    p.add_argument("--format", required=True, choices=("csv", "json", "midi", "html"))
+    p.add_argument("--out", type=Path, default=Path("."))
+    p.add_argument("--include-names", action="store_true")
+    p.add_argument("--include-notes", action="store_true")
+    p.set_defaults(handler=_lazy("record_commands", "cmd_export"))
+
+    p = sub.add_parser("report", help="the HTML progress report for a child")
+    p.add_argument("--child", required=True, metavar="CODE")
+    p.add_argument("--out", type=Path, default=Path("."))
+    p.add_argument("--include-names", action="store_true")
+    p.add_argument("--include-notes", action="store_true")
+    p.set_defaults(handler=_lazy("record_commands", "cmd_report"))
+
+
+def _lazy(module: str, function: str) -> Handler:
+    """Import the command's module only when it runs (start-up stays fast)."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from importlib import import_module
+
+        return int(getattr(import_module(f"soundness_live.commands.{module}"), function)(args) or 0)
+
+    return handler
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command-line grammar."""
+    parser = argparse.ArgumentParser(prog="soundness-live", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"soundness-live {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_play(sub)
+    _add_simple(sub)
+    _add_records(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run a command; a SoundnessError becomes a one-line message and exit 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except SoundnessError as exc:
+        print(f"soundness-live: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("soundness-live: stopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Printing and writing results for the commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HEADLINE = {
+    "call-and-response": ("notes_correct_pct", "waited_for_turn", "response_latency_ms"),
+    "waiting": ("classification", "reaction_time_ms", "notes_in_freeze", "plays_out_of_turn"),
+    "tempo-following": ("hit_rate", "mean_asynchrony_ms", "resultant_length", "final_bpm"),
+    "vocal-prompts": (
+        "syllables",
+        "target_syllables",
+        "voice_onset_latency_ms",
+        "pitch_error_cents",
+    ),
+}
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    return str(value)
+
+
+def trial_line(trial: dict[str, Any]) -> str:
+    """One line per trial: index, outcome, difficulty and the activity's headline measures."""
+    names = HEADLINE.get(trial["activity"], ())
+    metrics = trial["metrics"]
+    shown = "  ".join(f"{n}={_fmt(metrics.get(n))}" for n in names if n in metrics)
+    level = _fmt(trial.get("difficulty"))
+    return f"  trial {trial['index'] + 1:>2}  {trial['outcome']:<11} level {level:<6} {shown}"
+
+
+def print_trials(trials: list[dict[str, Any]]) -> None:
+    """Print every trial line and the outcome counts."""
+    for trial in trials:
+        print(trial_line(trial))
+    counts: dict[str, int] = {}
+    for trial in trials:
+        counts[trial["outcome"]] = counts.get(trial["outcome"], 0) + 1
+    print("  outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+def write_private_json(path: Path, document: dict[str, Any]) -> None:
+    """Write JSON owner-only, through a temporary file (nothing half-written)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(document, indent=2, allow_nan=False)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,95 @@
+"""``soundness-live play``: one activity, headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from ..activities.params import describe, load_preset, parse_assignments
+from ..activities.registry import all_activities, get_activity
+from ..engine import RunResult, SessionHooks
+from ..errors import ParameterError
+from ..runs import PlayOptions, result_json, run_activity
+from ..virtual_child import ChildTraits
+from .output import print_trials, write_private_json
+
+
+def list_activities() -> str:
+    """Every activity with its variants, parameters (units, defaults, ranges) and outcome rule."""
+    lines = []
+    for name, activity in sorted(all_activities().items()):
+        lines.append(f"{name}: {activity.summary}")
+        lines.extend(describe(activity.params))
+        lines.append(f"  outcome: {' '.join(activity.outcome_rule.split())}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def options_from_args(args: argparse.Namespace) -> PlayOptions:
+    """PlayOptions from the parsed command line (preset first, then --param overrides)."""
+    if not args.activity:
+        raise ParameterError("play needs an ACTIVITY (see 'soundness-live play --list')")
+    params: dict[str, Any] = load_preset(args.preset) if args.preset else {}
+    params.update(parse_assignments(args.param))
+    traits = ChildTraits.from_strings(parse_assignments(args.virtual)) if args.virtual else None
+    if args.input not in ("virtual", "live") and not Path(args.input).is_file():
+        raise ParameterError(
+            f"--input expects virtual, live or a MIDI file, got {args.input!r} (no such file)"
+        )
+    if args.block_size < 1:
+        raise ParameterError(f"--block-size must be >= 1 frame, got {args.block_size}")
+    get_activity(args.activity)
+    return PlayOptions(
+        activity=args.activity,
+        params=params,
+        input=args.input,
+        seed=args.seed,
+        sample_rate=args.sample_rate,
+        block_size=args.block_size,
+        wav=args.wav,
+        soundfont=args.soundfont,
+        traits=traits,
+        voice_wav=getattr(args, "voice_wav", None),
+    )
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    """Run the activity; print each trial; write --json / --wav; store it with --child."""
+    if args.list:
+        print(list_activities())
+        return 0
+    options = options_from_args(args)
+    if args.child:
+        from ..stored_runs import run_for_child
+
+        result, sound, session_id = run_for_child(options, args.child)
+        print(f"stored as session {session_id} of child {args.child}")
+    else:
+        result, sound = run_activity(options, SessionHooks())
+    _report(result, sound, options, args.json)
+    return 0
+
+
+def _report(
+    result: RunResult, sound: dict[str, Any], options: PlayOptions, json_path: Path | None
+) -> None:
+    print(
+        f"{result.activity} ({result.params.get('variant')}), seed {options.seed}: "
+        f"{len(result.trials)} trials, {result.end_frame / result.sample_rate:.1f} s"
+    )
+    print_trials(result.trials)
+    if json_path:
+        write_private_json(json_path, result_json(result))
+        print(f"trial records: {json_path}")
+    if options.wav:
+        print(
+            f"audio: {options.wav} (peak {sound.get('peak_dbfs', float('nan')):.1f} dBFS, "
+            f"late events {sound.get('late_events', 0)})"
+        )
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """JSON text of a document (no NaN: a metric that cannot be computed is null)."""
+    return json.dumps(document, indent=2, allow_nan=False)

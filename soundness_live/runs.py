@@ -1,0 +1,171 @@
+"""Building and running one activity headless: the inputs, the sound, the records.
+
+Used by ``soundness-live play`` and ``demo`` (and the engine process). The run's timeline: frame
+0 is when the run starts; the first prompt follows the lead-in (``lead_in_ms`` in the params);
+the run ends after the last trial's response window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .activities.params import resolve_params
+from .activities.registry import ActivityDef, get_activity
+from .clock import DEFAULT_SAMPLE_RATE
+from .engine import InputSource, RunResult, Session, SessionHooks, SilentSink, SoundSink
+from .errors import ParameterError
+from .virtual_child import ChildTraits, VirtualChild
+
+KEYBOARD_CHANNEL = 2
+DRUM_CHANNEL = 9
+
+
+@dataclass(frozen=True)
+class ChildSound:
+    """How the child's notes sound (thru): MIDI channel and GM program/bank."""
+
+    channel: int
+    program: int
+    bank: int = 0
+    pad_note: int = 38
+
+
+def child_sound(activity: ActivityDef, params: dict[str, Any]) -> ChildSound:
+    """Keyboard for melodic call-and-response, a drum pad for everything else."""
+    if activity.name == "call-and-response" and params.get("variant") == "melodic":
+        return ChildSound(KEYBOARD_CHANNEL, int(params.get("instrument", 12)), 0, 60)
+    return ChildSound(DRUM_CHANNEL, 0, 128, 38)
+
+
+def _players(activity: ActivityDef, params: dict[str, Any]) -> list[str]:
+    raw = str(params.get("players", "") or "")
+    players = [p.strip() for p in raw.split(",") if p.strip()]
+    return players or ["child"]
+
+
+def virtual_inputs(
+    activity: ActivityDef,
+    params: dict[str, Any],
+    *,
+    seed: int,
+    sample_rate: int,
+    traits: ChildTraits | None = None,
+) -> list[InputSource]:
+    """One virtual child per player (group mode and turn games have several)."""
+    sound = child_sound(activity, params)
+    return [
+        VirtualChild(
+            traits or ChildTraits(),
+            sample_rate=sample_rate,
+            seed=seed,
+            player=player,
+            device=f"virtual-{i + 1}",
+            pad_note=sound.pad_note,
+            channel=sound.channel,
+        )
+        for i, player in enumerate(_players(activity, params))
+    ]
+
+
+def file_inputs(
+    path: Path, *, sample_rate: int, activity: ActivityDef, params: dict[str, Any]
+) -> list[InputSource]:
+    """A MIDI file as the child's playing (group mode: each track is one player)."""
+    from .midi.performance import FilePerformance
+
+    sound = child_sound(activity, params)
+    group = len(_players(activity, params)) > 1
+    return [
+        FilePerformance.load(
+            path, sample_rate=sample_rate, channel=sound.channel, players_from_tracks=group
+        )
+    ]
+
+
+@dataclass
+class PlayOptions:
+    """Options of one headless run."""
+
+    activity: str
+    params: dict[str, Any] = field(default_factory=dict)
+    input: str = "virtual"  # "virtual", or a .mid file path
+    seed: int = 0
+    sample_rate: int = DEFAULT_SAMPLE_RATE
+    block_size: int = 256
+    wav: Path | None = None
+    soundfont: Path | None = None
+    traits: ChildTraits | None = None
+    cap_dbfs: float | None = None
+    voice_wav: Path | None = None
+
+
+def run_activity(
+    options: PlayOptions, hooks: SessionHooks | None = None
+) -> tuple[RunResult, dict[str, Any]]:
+    """Run one activity offline; return its result and a summary of the sound side."""
+    activity = get_activity(options.activity)
+    params = resolve_params(activity.name, activity.params, options.params)
+    if options.input == "virtual":
+        inputs = virtual_inputs(
+            activity,
+            params,
+            seed=options.seed,
+            sample_rate=options.sample_rate,
+            traits=options.traits,
+        )
+    elif options.input == "live":
+        raise ParameterError(
+            "--input live runs through the engine process: use 'soundness-live run'"
+        )
+    else:
+        inputs = file_inputs(
+            Path(options.input), sample_rate=options.sample_rate, activity=activity, params=params
+        )
+    sink, soundfont_info = _make_sink(options)
+    sound = child_sound(activity, params)
+    session = Session(
+        activity,
+        options.params,
+        sink=sink,
+        inputs=inputs,
+        sample_rate=options.sample_rate,
+        seed=options.seed,
+        soundfont=soundfont_info,
+        hooks=hooks,
+        child_programs={sound.channel: (sound.program, sound.bank)},
+    )
+    result = session.run()
+    return result, _finish_sink(sink, options)
+
+
+def _make_sink(options: PlayOptions) -> tuple[SoundSink, dict[str, str]]:
+    if options.wav is None:
+        return SilentSink(), {"name": None, "sha256": None}
+    from .sinks import OfflineRenderSink
+
+    sink = OfflineRenderSink.create(
+        sample_rate=options.sample_rate,
+        block_size=options.block_size,
+        soundfont=options.soundfont,
+        cap_dbfs=options.cap_dbfs,
+    )
+    return sink, sink.soundfont_info
+
+
+def _finish_sink(sink: SoundSink, options: PlayOptions) -> dict[str, Any]:
+    if options.wav is None:
+        return {}
+    return sink.write_wav(options.wav)  # type: ignore[attr-defined]
+
+
+def result_json(result: RunResult) -> dict[str, Any]:
+    """The ``--json`` document: every trial record with raw onsets, so scores can be recomputed."""
+    return {
+        "activity": result.activity,
+        "params": result.params,
+        "sample_rate": result.sample_rate,
+        "end_ms": result.end_frame * 1000.0 / result.sample_rate,
+        "trials": result.trials,
+    }

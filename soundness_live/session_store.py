@@ -1,0 +1,109 @@
+"""Connecting a running session to the store: every trial committed as it is scored.
+
+:class:`StoredSession` owns one stored session for a child. Its hooks record each trial (with
+the ids of the child's goals for that activity, and a session-wide trial index) and the raw
+input events that came with it, in one transaction per trial, so a crash loses nothing that was
+scored; :meth:`close` marks the session complete, or interrupted when the run failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .activities.base import Response
+from .clock import frames_to_ms
+from .engine import SessionHooks
+from .store.records import Store
+
+
+def response_events(response: Response, sample_rate: int) -> list[dict[str, Any]]:
+    """The raw note-on (and note-off, when its length is known) of one response."""
+    base = {
+        "note": response.note,
+        "device": response.device,
+        "player": response.player,
+        "clock": response.clock,
+        "channel": response.channel,
+    }
+    on = {
+        "onset_ms": frames_to_ms(response.frame, sample_rate),
+        "onset_frame": response.frame,
+        "kind": "note_on",
+        "velocity": response.velocity,
+        **base,
+    }
+    if response.duration_frames is None:
+        return [on]
+    end = response.frame + response.duration_frames
+    off = {
+        "onset_ms": frames_to_ms(end, sample_rate),
+        "onset_frame": end,
+        "kind": "note_off",
+        "velocity": 0,
+        **base,
+    }
+    return [on, off]
+
+
+@dataclass
+class StoredSession:
+    """One stored session of one child; several activities may run in it."""
+
+    store: Store
+    child_code: str
+    sample_rate: int
+    therapist: str | None = None
+    session_id: int = 0
+    next_index: int = 0
+    _pending_events: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls,
+        store: Store,
+        child_code: str,
+        *,
+        sample_rate: int,
+        therapist: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> StoredSession:
+        """Open a new running session for ``child_code``."""
+        session = cls(store, child_code, sample_rate, therapist)
+        session.session_id = store.start_session(
+            child_code, therapist=therapist, params=params or {}
+        )
+        return session
+
+    def hooks(self, activity: str, base: SessionHooks | None = None) -> SessionHooks:
+        """Session hooks that store trials and events for ``activity`` (chaining ``base``)."""
+        goal_ids = [g.id for g in self.store.goals_for(self.child_code) if g.activity == activity]
+        base = base or SessionHooks()
+
+        def on_trial(record: dict[str, Any]) -> None:
+            record["activity_index"] = record["index"]
+            record["index"] = self.next_index
+            record["goals"] = list(goal_ids)
+            self.next_index += 1
+            self.store.record_trial(self.session_id, record)
+            self.flush_events()
+            if base.on_trial:
+                base.on_trial(record)
+
+        def on_response(response: Response) -> None:
+            self._pending_events.extend(response_events(response, self.sample_rate))
+            if base.on_response:
+                base.on_response(response)
+
+        return SessionHooks(on_trial=on_trial, on_cue=base.on_cue, on_response=on_response)
+
+    def flush_events(self) -> None:
+        """Store the input events received since the last flush."""
+        if self._pending_events:
+            self.store.record_events(self.session_id, self._pending_events)
+            self._pending_events = []
+
+    def close(self, *, ok: bool = True) -> None:
+        """End the session: complete when ``ok``, else interrupted."""
+        self.flush_events()
+        self.store.end_session(self.session_id, "complete" if ok else "interrupted")
