@@ -18,7 +18,9 @@ DEFAULT_SAMPLE_RATE = 48_000
 def check_sample_rate(sample_rate: int) -> int:
     """Return ``sample_rate`` if it is a plausible audio rate, else raise ParameterError."""
     if not isinstance(sample_rate, int) or not 8_000 <= sample_rate <= 192_000:
-        raise ParameterError(f"sample_rate must be an integer in 8000..192000 Hz, got {sample_rate!r}")
+        raise ParameterError(
+            f"sample_rate must be an integer in 8000..192000 Hz, got {sample_rate!r}"
+        )
     return sample_rate
 
 
@@ -60,11 +62,17 @@ class ClockMapping:
 
     def frame_at(self, monotonic_s: float) -> float:
         """Position on the engine's frame axis of an input stamped at ``monotonic_s``."""
-        return self.anchor_frame + (monotonic_s - self.anchor_time) * self.sample_rate + self.latency_frames
+        return (
+            self.anchor_frame
+            + (monotonic_s - self.anchor_time) * self.sample_rate
+            + self.latency_frames
+        )
 
     def time_of(self, frame: float) -> float:
         """Monotonic time (s) of engine-axis position ``frame`` (inverse of :meth:`frame_at`)."""
-        return self.anchor_time + (frame - self.anchor_frame - self.latency_frames) / self.sample_rate
+        return (
+            self.anchor_time + (frame - self.anchor_frame - self.latency_frames) / self.sample_rate
+        )
 
     def heard_frame(self, scheduled_frame: float) -> float:
         """Engine-axis position at which a sound scheduled at ``scheduled_frame`` is heard."""
