@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from soundness_live.aids import SCALES, AidSettings, PlayingAids, curve_velocity, scale_note
@@ -38,10 +40,10 @@ def test_degree_mode_in_g_keeps_tonic_fixed() -> None:
 @pytest.mark.parametrize("key", [0, 2, 7, 11])
 def test_every_scale_is_monotonic_and_in_key(scale: str, mode: str, key: int) -> None:
     notes = [scale_note(n, scale, key, mode) for n in range(36, 97)]
-    assert all(b >= a for a, b in zip(notes, notes[1:]))
+    assert all(b >= a for a, b in pairwise(notes))
     assert all((n - key) % 12 in SCALES[scale] for n in notes)
     if mode == "degree":
-        assert all(b > a for a, b in zip(notes, notes[1:]))
+        assert all(b > a for a, b in pairwise(notes))
 
 
 def test_transpose_is_clamped_to_midi_range() -> None:

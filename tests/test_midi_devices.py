@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 
 import pytest
 
@@ -98,5 +99,5 @@ def test_scripted_input_replays_live_in_real_time() -> None:
     events = script.drain()
     assert [e.note for e in events if e.kind == "note_on"] == [60, 61, 62, 63, 64]
     onsets = [e.time_s for e in events if e.kind == "note_on"]
-    assert [b - a for a, b in zip(onsets, onsets[1:])] == pytest.approx([0.02] * 4)
+    assert [b - a for a, b in pairwise(onsets)] == pytest.approx([0.02] * 4)
     assert all(e.arrival_s >= e.time_s - 1e-6 for e in events)
