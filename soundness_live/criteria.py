@@ -39,7 +39,6 @@ from soundness_live.errors import ParameterError
 __all__ = ["CriteriaError", "Criteria", "compile_criteria", "trial_values", "SPECIAL_NAMES"]
 
 SPECIAL_NAMES = ("outcome", "prompt_level")
-KEYWORDS = {"and", "or", "not", "true", "false", "null"}
 COMPARISONS = ("<=", ">=", "==", "!=", "<", ">")
 _TOKEN = re.compile(
     r"(?:(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"
@@ -137,7 +136,12 @@ class _Parser:
         op = self.accept(*COMPARISONS)
         if op is None:
             return left
-        node = ("cmp", op, left, self.sum())
+        right = self.sum()
+        node = ("cmp", op, left, right)
+        if op in ("==", "!=") and ("const", None) in (left, right):
+            # an explicit null test: the one comparison that is true for a null operand
+            operand = right if left == ("const", None) else left
+            node = ("is_null" if op == "==" else "not_null", operand)
         if self.tok.text in COMPARISONS:
             raise self.fail(
                 "'and' or 'or' between comparisons (chains like a < b < c are not allowed)"
@@ -266,6 +270,9 @@ def _infer(node: Node, kinds: dict[str, str]) -> str:
         for child in node[1:]:
             _expect(_infer(child, kinds), ("bool",), f"'{op}'")
         return "bool"
+    if op in ("is_null", "not_null"):
+        _infer(node[1], kinds)
+        return "bool"
     if op == "cmp":
         left, right = _infer(node[2], kinds), _infer(node[3], kinds)
         if node[1] in _ORDER:
@@ -306,9 +313,6 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 
 
 def _compare(op: str, a: Any, b: Any) -> bool:
-    if op in ("==", "!=") and (a is None or b is None):
-        both = a is None and b is None
-        return both if op == "==" else not both
     if a is None or b is None:
         return False
     if op in ("==", "!="):
@@ -344,6 +348,8 @@ def _eval(node: Node, values: Mapping[str, Any]) -> Any:
         return not _truth(_eval(node[1], values))
     if kind == "cmp":
         return _compare(node[1], _eval(node[2], values), _eval(node[3], values))
+    if kind in ("is_null", "not_null"):
+        return (_eval(node[1], values) is None) == (kind == "is_null")
     if kind == "arith":
         return _arith(node[1], _eval(node[2], values), _eval(node[3], values))
     operand = _eval(node[1], values)
