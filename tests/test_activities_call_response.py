@@ -1,0 +1,97 @@
+"""Call and response through the engine, on hand-computed cases (METRICS.md §2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from soundness_live.inputs import CueResponder, ScriptedResponses
+from tests.activity_helpers import RATE, run
+
+BEAT_MS = 60000.0 / 90.0  # 666.67 ms at the default 90 BPM
+LEAD_MS = 2000.0
+
+
+def one_trial(**extra):
+    # level 3 drums has three phrases; seed 0 picks the same one every run
+    return {"trials": 1, "start_level": 3, "adaptive": False, **extra}
+
+
+def test_call_is_played_on_exact_frames_and_reported_as_heard():
+    result = run("call-and-response", one_trial(), [], latency_ms=10.0)
+    (trial,) = result.trials
+    onsets = [p["onset_ms"] for p in trial["prompt"]]
+    beats = [p["onset_frame"] for p in trial["prompt"]]
+    assert len(onsets) == 3
+    assert onsets[0] == pytest.approx(LEAD_MS + 10.0)
+    # every onset is the scheduled frame plus the latency, unrounded
+    assert all((f - 480) % 1 == 0 for f in beats)
+    assert trial["outcome"] == "no_response"
+    assert trial["metrics"]["hits"] == 0 and trial["metrics"]["omissions"] == 3
+    assert trial["metrics"]["response_latency_ms"] is None
+
+
+def echo_rule(delay_ms):
+    """Echo the call exactly, ``delay_ms`` after the call ends."""
+
+    def rule(cue):
+        return [(delay_ms + offset, note) for offset, note in cue.detail["call"]]
+
+    return rule
+
+
+def test_exact_echo_after_the_call_is_correct_with_its_latency():
+    child = CueResponder({"your_turn": echo_rule(500.0)}, sample_rate=RATE)
+    (trial,) = run("call-and-response", one_trial(), [child]).trials
+    m = trial["metrics"]
+    assert (m["hits"], m["omissions"], m["insertions"], m["substitutions"]) == (3, 0, 0, 0)
+    assert m["notes_correct_pct"] == 100.0
+    assert m["waited_for_turn"] is True
+    assert m["response_latency_ms"] == pytest.approx(500.0, abs=0.05)
+    assert m["median_onset_error_ms"] == pytest.approx(0.0, abs=0.05)
+    assert trial["outcome"] == "correct"
+
+
+def test_a_child_who_plays_during_the_call_did_not_wait():
+    (first,) = run("call-and-response", one_trial(), []).trials
+    during = first["prompt"][1]["onset_ms"] + 50.0
+    echo = CueResponder({"your_turn": echo_rule(400.0)}, sample_rate=RATE)
+    early = ScriptedResponses.from_ms([(during, 38)], sample_rate=RATE)
+    (trial,) = run("call-and-response", one_trial(), [echo, early]).trials
+    assert trial["metrics"]["waited_for_turn"] is False
+    assert trial["metrics"]["notes_correct_pct"] == 100.0
+    assert trial["outcome"] == "partial"  # accurate, but did not wait for the turn
+
+
+def test_staircase_moves_the_phrase_length_within_bounds():
+    child = CueResponder({"your_turn": echo_rule(450.0)}, sample_rate=RATE)
+    params = {"trials": 6, "start_level": 2, "max_level": 3}
+    trials = run("call-and-response", params, [child]).trials
+    assert [t["outcome"] for t in trials] == ["correct"] * 6
+    assert [t["difficulty"] for t in trials] == [2, 2, 3, 3, 3, 3]
+    assert [len(t["prompt"]) for t in trials][:2] == [2, 2]
+
+
+def test_group_mode_scores_each_player_on_their_own_turn():
+    a = CueResponder(
+        {"your_turn": lambda c: echo_rule(400.0)(c) if c.detail["player"] == "A" else []},
+        sample_rate=RATE,
+        player="A",
+    )
+    b = CueResponder({"your_turn": lambda c: echo_rule(400.0)(c)}, sample_rate=RATE, player="B")
+    params = {"trials": 2, "start_level": 2, "adaptive": False, "players": "A,B"}
+    first, second = run("call-and-response", params, [a, b]).trials
+    assert first["params"]["player"] == "A" and second["params"]["player"] == "B"
+    assert first["metrics"]["out_of_turn_plays"] == 2  # B played in A's turn
+    assert first["metrics"]["hits"] == 2
+    assert second["metrics"]["out_of_turn_plays"] == 0
+
+
+def test_same_seed_same_records_different_seed_may_differ():
+    from soundness_live.virtual_child import ChildTraits, VirtualChild
+
+    def records(seed):
+        child = VirtualChild(ChildTraits(), sample_rate=RATE, seed=seed)
+        return run("call-and-response", {"trials": 5}, [child], seed=seed).trials
+
+    assert records(3) == records(3)
+    assert records(3) != records(4)
