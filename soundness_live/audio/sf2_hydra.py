@@ -102,8 +102,8 @@ def _check_bags(starts: list[int], limit: int, what: str, file_name: str) -> Non
     for i in range(len(starts) - 1):
         if starts[i] > starts[i + 1]:
             raise FileFormatError(
-                f"{file_name}: {what} {i} bag index {starts[i]} is after the next one's "
-                f"({starts[i + 1]}); bag indices must not decrease"
+                f"{file_name}: {what} index {starts[i]} (entry {i}) is after the next "
+                f"entry's ({starts[i + 1]}); indices must not decrease"
             )
     if starts and starts[-1] > limit:
         raise FileFormatError(
