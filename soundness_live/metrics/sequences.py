@@ -131,11 +131,19 @@ def align_echo(
     return _trace_back(step, call_keys, call_onsets_ms, echo_keys, echo_onsets_ms)
 
 
-def _add(cost: tuple[float, int, float], edits: int, hits: int, error: float) -> tuple:
+def _add(
+    cost: tuple[float, int, float], edits: int, hits: int, error: float
+) -> tuple[float, int, float]:
     return (cost[0] + edits, cost[1] + hits, cost[2] + error)
 
 
-def _trace_back(step, call_keys, call_onsets_ms, echo_keys, echo_onsets_ms) -> EchoAlignment:
+def _trace_back(
+    step: list[list[str]],
+    call_keys: Sequence[NoteKey],
+    call_onsets_ms: Sequence[float],
+    echo_keys: Sequence[NoteKey],
+    echo_onsets_ms: Sequence[float],
+) -> EchoAlignment:
     hits: list[tuple[int, int]] = []
     subs: list[tuple[int, int]] = []
     omissions: list[int] = []
@@ -214,7 +222,9 @@ def _rescaled_onsets(
     return rescaled, (echo_span / call_span if defined else None)
 
 
-def _echo_metrics(call, echo, tolerance_ms: float, match: str) -> Metrics:
+def _echo_metrics(
+    call: list[tuple[float, int]], echo: list[tuple[float, int]], tolerance_ms: float, match: str
+) -> Metrics:
     call_on, echo_on = [t for t, _ in call], [t for t, _ in echo]
     call_keys = [_note_key(note, match) for _, note in call]
     echo_keys = [_note_key(note, match) for _, note in echo]

@@ -43,6 +43,15 @@ Metrics = dict[str, float | int | bool | str | list | None]
 #: REPP: fewer than 6 matched taps give no trustworthy timing score.
 MIN_MATCHED_FOR_RELIABLE = 6
 
+ASYNCHRONY_METRICS = (
+    "mean_asynchrony_ms",
+    "sd_asynchrony_ms",
+    "resultant_length",
+    "circular_mean_ms",
+    "circular_sd",
+    "rayleigh_p",
+)
+
 
 def remove_double_taps(taps_ms: Sequence[float], min_iti_ms: float = 180.0) -> list[float]:
     """Taps in time order without double taps (BRAMS MusicTap rule).
@@ -166,9 +175,7 @@ def _iti_measures(kept_taps: Sequence[float], period_ms: float | None) -> Metric
 def _asynchrony_measures(asynchronies: Sequence[float], period_ms: float) -> Metrics:
     """Mean/SD asynchrony and circular measures; all null below 2 matched taps."""
     if len(asynchronies) < 2:
-        names = ("mean_asynchrony_ms", "sd_asynchrony_ms", "resultant_length")
-        names += ("circular_mean_ms", "circular_sd", "rayleigh_p")
-        return dict.fromkeys(names)
+        return dict.fromkeys(ASYNCHRONY_METRICS)
     values = np.asarray(asynchronies, dtype=float)
     phases = phases_rad(values, period_ms)
     length = resultant_length(phases)
@@ -214,7 +221,7 @@ def score_synchronisation(
     """
     beats = _checked_beats(beats_ms)
     kept = remove_double_taps(taps_ms, double_tap_ms)
-    match = match_taps(beats, kept, ioi_ms=ioi_ms, window=match_window)
+    match = match_taps(beats_ms, kept, ioi_ms=ioi_ms, window=match_window)
     period_ms = float(ioi_ms) if ioi_ms is not None else float(np.median(np.diff(beats)))
     per_beat = match.asynchrony_for_beat(beats.size)
     n_matched = len(match.pairs)

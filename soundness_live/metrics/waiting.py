@@ -179,7 +179,9 @@ def score_go_no_go(
     }
 
 
-def _player_order(turns, responses) -> list[Hashable]:
+def _player_order(
+    turns: Sequence[tuple[Hashable, float, float]], responses: Sequence[tuple[Hashable, float]]
+) -> list[Hashable]:
     players: dict[Hashable, None] = {}
     for player, *_times in turns:
         players.setdefault(player)
