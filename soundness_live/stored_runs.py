@@ -1,0 +1,58 @@
+"""Running activities for a stored child: their profile applied, the session kept in the store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .engine import RunResult, SessionHooks
+from .profiles import ChildProfile
+from .runs import PlayOptions, run_activity
+from .session_store import StoredSession
+from .store.records import Store
+
+
+def apply_profile(options: PlayOptions, profile: ChildProfile) -> PlayOptions:
+    """The child's settings under the therapist's explicit parameters: the volume cap always
+    (it is a safety limit), the preferred tempo when no tempo was given."""
+    params = dict(options.params)
+    if profile.preferred_tempo_bpm is not None and "tempo_bpm" not in params:
+        params["tempo_bpm"] = profile.preferred_tempo_bpm
+    cap = profile.volume_cap_dbfs
+    if options.cap_dbfs is not None:
+        cap = min(cap, options.cap_dbfs)  # a lower cap may be asked for, never a higher one
+    return PlayOptions(**{**options.__dict__, "params": params, "cap_dbfs": cap})
+
+
+@contextmanager
+def stored_session(
+    store: Store, child_code: str, *, sample_rate: int, params: dict[str, Any] | None = None
+) -> Iterator[StoredSession]:
+    """A running stored session, marked complete on success and interrupted on failure."""
+    session = StoredSession.start(store, child_code, sample_rate=sample_rate, params=params)
+    try:
+        yield session
+    except BaseException:
+        session.close(ok=False)
+        raise
+    session.close(ok=True)
+
+
+def run_for_child(
+    options: PlayOptions, child_code: str, store: Store | None = None
+) -> tuple[RunResult, dict[str, Any], int]:
+    """Run one activity for ``child_code`` and store it as a session; returns its id too."""
+    own = store is None
+    store = store or Store.open()
+    try:
+        options = apply_profile(options, store.get_child(child_code))
+        meta = {"activity": options.activity, "seed": options.seed, "input": str(options.input)}
+        with stored_session(
+            store, child_code, sample_rate=options.sample_rate, params=meta
+        ) as session:
+            result, sound = run_activity(options, session.hooks(options.activity, SessionHooks()))
+        return result, sound, session.session_id
+    finally:
+        if own:
+            store.close()
