@@ -186,6 +186,11 @@ def test_follow_child_tempo_is_clamped_to_the_band() -> None:
     assert follow.tempo_curve_bpm == [150.0, 40.0]
 
 
+def test_follow_child_accepts_the_band_edges() -> None:
+    assert FollowChild(60000.0 / 150.0, max_bpm=150.0).period_ms == 400.0
+    assert FollowChild(1500.0 + 1e-9, min_bpm=40.0).period_ms == 1500.0
+
+
 def test_follow_child_rejects_bad_parameters() -> None:
     with pytest.raises(ParameterError, match="ioi_ms: expected 400-1500 ms"):
         FollowChild(300.0)
