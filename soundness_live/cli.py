@@ -160,6 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SoundnessError as exc:
         print(f"soundness-live: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("soundness-live: stopped", file=sys.stderr)
         return 130
