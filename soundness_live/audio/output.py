@@ -1,0 +1,329 @@
+"""Audio output backends: PortAudio (sounddevice), SDL (pygame-ce), null and offline.
+
+Every backend pulls fixed-size stereo float32 blocks from a :class:`BlockSource` (the
+engine's ``Renderer``) and keeps a :class:`~soundness_live.clock.ClockMapping` fresh: for each
+block, the source's frame counter at the block start and the monotonic time at which that
+frame reaches the DAC. Input events stamped on the monotonic clock are placed on the frame
+axis through it (``MidiInputs(mapping=lambda: out.mapping)``).
+
+Time bases. PortAudio reports ``outputBufferDacTime`` on the *stream's* clock, which is not
+``time.monotonic()`` on every host API (JACK's is seconds of frames since the stream opened;
+ALSA's is usually CLOCK_MONOTONIC). Each callback reads ``time.monotonic() - currentTime``:
+scheduling can only delay the callback, so the smallest reading is the best offset. The
+estimate follows new minima at once and may rise by at most 200 ppm of elapsed time (clock
+drift). SDL reports no DAC time: the DAC time is estimated as callback time + two chunks.
+The output latency (``latency_s``) is fixed at the first callback (DAC time - current time,
+else the stream's reported latency): changing it later would shift the frame axis.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..clock import ClockMapping, check_sample_rate
+from ..errors import DeviceError, ParameterError
+from .devices import find_output_device
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "sounddevice", "sdl", "null", "offline")
+_DRIFT_PER_S = 200e-6
+
+
+class BlockSource(Protocol):
+    """What an output pulls from: the engine's Renderer, or a test source."""
+
+    @property
+    def frame(self) -> int:
+        """Output frames rendered so far (the next block starts at this frame)."""
+        ...
+
+    def render_into(self, out: np.ndarray) -> None:
+        """Fill ``out`` ((n, 2) float32) with the next n frames."""
+        ...
+
+
+class Output:
+    """Common part of every backend: the real-time block step, counters and the mapping."""
+
+    backend = "base"
+
+    def __init__(self, source: BlockSource, block_size: int, sample_rate: int) -> None:
+        self.source = source
+        self.block_size = block_size
+        self.sample_rate = sample_rate
+        self.name = self.backend
+        self.latency_s = block_size / sample_rate
+        self.underruns = 0
+        self.errors = 0
+        self.blocks = 0
+        self._anchors = np.zeros((2, 2), dtype=np.float64)  # double buffer: (frame, dac_s)
+        self._slot = 0
+        self._started_s = time.monotonic()
+
+    def process(self, out: np.ndarray, dac_time_s: float) -> None:
+        """One block, on the audio thread. The real-time contract applies here:
+
+        no allocation beyond numpy views, no I/O, no locks shared with the UI, no logging;
+        on any error the block is silence and the error is counted (``errors``).
+        """
+        frame = self.source.frame
+        try:
+            self.source.render_into(out)
+        except Exception:
+            out.fill(0.0)
+            self.errors += 1
+        slot = 1 - self._slot
+        self._anchors[slot, 0] = frame
+        self._anchors[slot, 1] = dac_time_s
+        self._slot = slot  # published last: a reader sees the old or the new pair, whole
+        self.blocks += 1
+
+    @property
+    def mapping(self) -> ClockMapping:
+        """Frame axis <-> monotonic clock, from the latest block (before any: from start)."""
+        if self.blocks == 0:
+            return ClockMapping(
+                self.sample_rate, 0, self._started_s + self.latency_s, self.latency_s
+            )
+        frame, dac_s = self._anchors[self._slot]
+        return ClockMapping(self.sample_rate, int(frame), float(dac_s), self.latency_s)
+
+    def start(self) -> Output:
+        """Start pulling blocks."""
+        self._started_s = time.monotonic()
+        return self
+
+    def stop(self) -> None:
+        """Stop pulling blocks (idempotent)."""
+
+    def __enter__(self) -> Output:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class OfflineOutput(Output):
+    """No thread, no device: :meth:`render` pulls N frames into an array (simulated clock:
+    monotonic time == frame / sample_rate, latency 0)."""
+
+    backend = "offline"
+
+    def __init__(self, source: BlockSource, block_size: int, sample_rate: int) -> None:
+        super().__init__(source, block_size, sample_rate)
+        self.latency_s = 0.0
+        self._started_s = 0.0
+
+    def start(self) -> Output:
+        """Nothing to start: rendering happens in :meth:`render`."""
+        return self
+
+    def render(self, n_frames: int) -> np.ndarray:
+        """The next ``n_frames`` of output, rendered in blocks of ``block_size``."""
+        audio = np.zeros((n_frames, 2), dtype=np.float32)
+        for start in range(0, n_frames, self.block_size):
+            block = audio[start : start + self.block_size]
+            self.process(block, self.source.frame / self.sample_rate)
+        return audio
+
+
+class NullOutput(Output):
+    """Headless live output: a thread renders blocks paced by the monotonic clock and drops
+    them. A block is "heard" one block after it is rendered; a block rendered after its own
+    DAC time counts as an under-run (and the pacing re-syncs)."""
+
+    backend = "null"
+
+    def __init__(self, source: BlockSource, block_size: int, sample_rate: int) -> None:
+        super().__init__(source, block_size, sample_rate)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Output:
+        """Start the pacing thread."""
+        super().start()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="null-audio", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop and join the pacing thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+            self._thread = None
+
+    def _run(self) -> None:
+        buffer = np.zeros((self.block_size, 2), dtype=np.float32)
+        block_s = self.block_size / self.sample_rate
+        render_s = time.monotonic()
+        while not self._stop.is_set():
+            self.process(buffer, render_s + self.latency_s)
+            render_s += block_s
+            late_s = time.monotonic() - render_s
+            if late_s > block_s:
+                self.underruns += 1
+                render_s = time.monotonic()
+            elif late_s < 0:
+                time.sleep(-late_s)
+
+
+class _PortAudioClock:
+    """Offset from PortAudio's stream clock to time.monotonic() (see the module doc)."""
+
+    def __init__(self) -> None:
+        self.offset_s: float | None = None
+        self._last_s = 0.0
+
+    def offset(self, stream_time_s: float, now_s: float) -> float:
+        """Best offset (s) so far: monotonic time = stream time + offset."""
+        reading_s = now_s - stream_time_s
+        if self.offset_s is None or reading_s < self.offset_s:
+            self.offset_s = reading_s
+        else:
+            self.offset_s = min(reading_s, self.offset_s + (now_s - self._last_s) * _DRIFT_PER_S)
+        self._last_s = now_s
+        return self.offset_s
+
+
+class SoundDeviceOutput(Output):
+    """PortAudio callback stream (``latency='low'``); under-flows counted."""
+
+    backend = "sounddevice"
+
+    def __init__(self, source: BlockSource, block_size: int, sample_rate: int, device: Any):
+        super().__init__(source, block_size, sample_rate)
+        import sounddevice as sd  # raises OSError when PortAudio is missing
+
+        self._clock = _PortAudioClock()
+        self._latency_fixed = False
+        index = find_output_device(sd, device)
+        info = sd.query_devices(index)
+        host = sd.query_hostapis(info["hostapi"])["name"]
+        self.name = f"sounddevice: {info['name']} ({host})"
+        self.stream = sd.OutputStream(
+            samplerate=sample_rate,
+            blocksize=block_size,
+            device=index,
+            channels=2,
+            dtype="float32",
+            latency="low",
+            callback=self._callback,
+        )
+        self.latency_s = float(self.stream.latency)
+
+    def _callback(self, outdata: np.ndarray, frames: int, times: Any, status: Any) -> None:
+        """PortAudio's audio thread: the real-time contract of :meth:`Output.process`."""
+        now_s = time.monotonic()
+        if status.output_underflow:
+            self.underruns += 1
+        if not self._latency_fixed:
+            measured_s = times.outputBufferDacTime - times.currentTime
+            self.latency_s = measured_s if measured_s > 0 else self.latency_s
+            self._latency_fixed = True
+        offset_s = self._clock.offset(times.currentTime, now_s)
+        self.process(outdata, times.outputBufferDacTime + offset_s)
+
+    def start(self) -> Output:
+        """Start the PortAudio stream."""
+        super().start()
+        self.stream.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop and close the PortAudio stream."""
+        if not self.stream.closed:
+            self.stream.stop()
+            self.stream.close()
+
+
+class SdlOutput(Output):
+    """SDL audio through pygame-ce's ``_sdl2.audio.AudioDevice`` (float32 stereo callback).
+
+    pygame.init() is never called: only SDL's audio subsystem is started, so a UI process
+    and this device do not fight over the mixer. Headless: ``SDL_AUDIODRIVER=dummy``.
+    """
+
+    backend = "sdl"
+
+    def __init__(self, source: BlockSource, block_size: int, sample_rate: int, device: Any):
+        super().__init__(source, block_size, sample_rate)
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+        import pygame._sdl2 as sdl2
+        import pygame._sdl2.audio as sdl_audio
+
+        try:
+            sdl2.init_subsystem(sdl2.INIT_AUDIO)
+            self.device = sdl_audio.AudioDevice(
+                devicename=device,
+                iscapture=False,
+                frequency=sample_rate,
+                audioformat=sdl_audio.AUDIO_F32,
+                numchannels=2,
+                chunksize=block_size,
+                allowed_changes=0,
+                callback=self._callback,
+            )
+        except sdl2.error as error:
+            raise DeviceError(
+                f"SDL audio output could not open {device or 'the default device'}: {error} "
+                "(headless machines: set SDL_AUDIODRIVER=dummy)"
+            ) from error
+        driver = os.environ.get("SDL_AUDIODRIVER", "default")
+        self.name = f"sdl: {device or 'default device'} ({driver})"
+        self.latency_s = 2 * block_size / sample_rate
+
+    def _callback(self, _device: Any, stream: memoryview) -> None:
+        """SDL's audio thread: the real-time contract of :meth:`Output.process`."""
+        out = np.frombuffer(stream, dtype=np.float32).reshape(-1, 2)
+        self.process(out, time.monotonic() + self.latency_s)
+
+    def start(self) -> Output:
+        """Unpause the SDL device."""
+        super().start()
+        self.device.pause(0)
+        return self
+
+    def stop(self) -> None:
+        """Pause and close the SDL device."""
+        self.device.pause(1)
+        self.device.close()
+
+
+def open_output(
+    source: BlockSource,
+    backend: str = "auto",
+    device: Any = None,
+    block_size: int = 128,
+    sample_rate: int = 48_000,
+) -> Output:
+    """Open an output for ``source`` (not started). ``auto``: sounddevice, else SDL, else null."""
+    check_sample_rate(sample_rate)
+    if not isinstance(block_size, int) or not 1 <= block_size <= 8192:
+        raise ParameterError(f"block_size must be an integer in 1..8192 frames, got {block_size!r}")
+    if backend not in BACKENDS:
+        raise ParameterError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    simple = {"null": NullOutput, "offline": OfflineOutput}
+    if backend in simple:
+        return simple[backend](source, block_size, sample_rate)
+    if backend == "sdl":
+        return SdlOutput(source, block_size, sample_rate, device)
+    try:
+        return SoundDeviceOutput(source, block_size, sample_rate, device)
+    except (OSError, DeviceError) as error:
+        if backend == "sounddevice":
+            raise DeviceError(f"sounddevice output unavailable: {error}") from error
+        log.warning("PortAudio output unavailable (%s); trying SDL audio", error)
+    try:
+        return SdlOutput(source, block_size, sample_rate, device)
+    except DeviceError as error:
+        log.warning("SDL audio unavailable (%s); using the null output (no sound)", error)
+        return NullOutput(source, block_size, sample_rate)
