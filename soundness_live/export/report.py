@@ -1,0 +1,182 @@
+"""The HTML report: one self-contained file a reviewer opens in any browser and can print.
+
+Sections: a header (child code, date range, sessions; the name only when the export asked for
+names), one section per goal (text, domain, criterion in words, a plot of its measure with the
+criterion line, the per-session table and mastery status), timing with the beat (asynchrony per
+tap with the timing window; the tempo curve when the music followed the child), every trial, and
+the therapist's notes when the bundle carries them. Plots are embedded PNGs with alt text; a
+Content-Security-Policy forbids scripts and every network fetch; nothing moves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from soundness_live import __version__
+from soundness_live.export import goal_words, report_plots
+from soundness_live.export.files import write_text_atomic
+from soundness_live.export.report_goals import Judge, goals_section
+from soundness_live.export.report_html import day, esc, figure, fmt, table
+from soundness_live.export.tables import check_bundle, iter_trials, metric_unit, refuse_non_finite
+
+#: Metrics shown for each activity in the table of all trials.
+KEY_METRICS = {
+    "call-and-response": ("notes_correct_pct", "waited_for_turn", "response_latency_ms"),
+    "tempo-following": ("hit_rate", "mean_asynchrony_ms", "sd_asynchrony_ms", "final_bpm"),
+    "waiting": ("classification", "reaction_time_ms", "notes_in_freeze", "wait_s"),
+    "vocal-prompts": ("syllables", "target_syllables", "voice_onset_latency_ms"),
+}
+
+
+def write_report(
+    bundle: Mapping[str, Any], out_path: str | os.PathLike[str], trial_succeeds: Judge | None = None
+) -> Path:
+    """Write the HTML report of ``bundle`` to ``out_path`` (owner-only, atomically).
+
+    ``trial_succeeds(goal, trial) -> bool | None`` marks successes on the goal plots; by default
+    :func:`goal_words.trial_succeeds` reads the goal's success rule.
+    """
+    return write_text_atomic(out_path, render_report(bundle, trial_succeeds))
+
+
+def render_report(bundle: Mapping[str, Any], trial_succeeds: Judge | None = None) -> str:
+    """The report's HTML text."""
+    check_bundle(bundle)
+    refuse_non_finite(bundle, "HTML report")
+    judge = trial_succeeds or goal_words.trial_succeeds
+    body = [
+        _header(bundle),
+        goals_section(bundle, judge),
+        _timing(bundle),
+        _all_trials(bundle),
+        _notes(bundle),
+    ]
+    template = resources.files("soundness_live").joinpath("data/report.html")
+    return Template(template.read_text(encoding="utf-8")).substitute(
+        title=esc(f"Soundness Live report: {bundle['child']['code']}"),
+        body="\n".join(part for part in body if part),
+        engine_version=esc(__version__),
+    )
+
+
+def _header(bundle: Mapping[str, Any]) -> str:
+    """Title, who (code; name only when asked for), date range, sessions table, privacy line."""
+    child, sessions = bundle["child"], bundle["sessions"]
+    privacy = bundle.get("privacy") or {}
+    dates = sorted(day(s.get("started_at")) for s in sessions)
+    span = f"from {dates[0]} to {dates[-1]}" if dates else "no sessions yet"
+    lines = [
+        f"<header><h1>Session report: {esc(child['code'])}</h1>",
+        f"<p>{len(sessions)} session{'s' * (len(sessions) != 1)}, {esc(span)}.</p>",
+    ]
+    if privacy.get("names_included") and child.get("display_name"):
+        born = f"; born {child['date_of_birth']}" if child.get("date_of_birth") else ""
+        lines.append(f"<p>Name: {esc(child['display_name'])}{esc(born)}</p>")
+    else:
+        lines.append(
+            '<p class="privacy">This report identifies the child by code only: no name or '
+            "date of birth.</p>"
+        )
+    lines.append("</header>")
+    rows = [
+        (s.get("id"), day(s.get("started_at")), s.get("status"), len(s.get("trials") or []),
+         s.get("therapist") or "–")
+        for s in sessions
+    ]  # fmt: skip
+    lines.append(table("Sessions", ("Session", "Date", "Status", "Trials", "Therapist"), rows))
+    return "\n".join(lines)
+
+
+def _timing(bundle: Mapping[str, Any]) -> str:
+    """Asynchrony per tap and tempo curves for each session with tempo-following trials."""
+    parts = []
+    for session in bundle["sessions"]:
+        trials = [t for t in session.get("trials") or [] if t.get("activity") == "tempo-following"]
+        taps = [list(t["metrics"]["asynchronies_ms"]) for t in trials if _has(t, "asynchronies_ms")]
+        curves = [
+            list(t["metrics"]["tempo_curve_bpm"]) for t in trials if _has(t, "tempo_curve_bpm")
+        ]
+        if not taps and not curves:
+            continue
+        title = f"Session {session.get('id')}, {day(session.get('started_at'))}"
+        parts.append(f"<h3>{esc(title)}</h3>")
+        if taps:
+            window = next((_window_ms(t) for t in trials if _window_ms(t) is not None), None)
+            parts.append(_asynchrony_figure(taps, window))
+        if curves:
+            alt = (
+                f"Tempo of the music per beat in {len(curves)} trials where it followed the "
+                "child: "
+                + "; ".join(
+                    f"trial {i + 1} from {c[0]:g} to {c[-1]:g} BPM" for i, c in enumerate(curves)
+                )
+            )
+            parts.append(
+                figure(report_plots.tempo_curve_plot(curves), alt, "Tempo curve (BPM per beat).")
+            )
+    if not parts:
+        return ""
+    return "<section><h2>Timing with the beat</h2>\n" + "\n".join(parts) + "</section>"
+
+
+def _has(trial: Mapping[str, Any], metric: str) -> bool:
+    return bool((trial.get("metrics") or {}).get(metric))
+
+
+def _window_ms(trial: Mapping[str, Any]) -> float | None:
+    value = (trial.get("params") or {}).get("timing_window_ms")
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _asynchrony_figure(taps: list[list[float]], window_ms: float | None) -> str:
+    flat = [a for trial in taps for a in trial]
+    mean = sum(flat) / len(flat)
+    inside = sum(abs(a) <= window_ms for a in flat) if window_ms is not None else None
+    band = f"; {inside} of {len(flat)} within ±{window_ms:g} ms" if window_ms is not None else ""
+    alt = (
+        f"Asynchrony of {len(flat)} matched taps in {len(taps)} trials, tap minus beat in ms; "
+        f"mean {mean:.0f} ms ({'early' if mean < 0 else 'late'}){band}."
+    )
+    caption = "Tap minus beat as heard, per matched tap; below zero = early; shaded: the window."
+    return figure(report_plots.asynchrony_plot(taps, window_ms), alt, caption)
+
+
+def _all_trials(bundle: Mapping[str, Any]) -> str:
+    """Every trial: session, index, activity, outcome, prompt level, key metrics."""
+    rows = []
+    for session, trial in iter_trials(bundle):
+        metrics = trial.get("metrics") or {}
+        names = KEY_METRICS.get(str(trial.get("activity")), tuple(metrics)[:3])
+        key = "; ".join(
+            f"{name.replace('_', ' ')} {fmt(metrics[name], _unit_for_cell(name))}"
+            for name in names
+            if metrics.get(name) is not None
+        )
+        rows.append(
+            (session.get("id"), trial.get("index"), trial.get("activity"), trial.get("variant"),
+             trial.get("outcome"), str(trial.get("prompt_level") or "").replace("_", " "), key)
+        )  # fmt: skip
+    headers = ("Session", "Trial", "Activity", "Variant", "Outcome", "Prompt level", "Key metrics")
+    return f"<section><h2>All trials</h2>{table('All trials', headers, rows)}</section>"
+
+
+def _unit_for_cell(name: str) -> str:
+    unit = metric_unit(name)
+    return unit if unit in ("ms", "s", "%", "BPM", "Hz", "dB", "cents") else ""
+
+
+def _notes(bundle: Mapping[str, Any]) -> str:
+    """The therapist's notes, only when the bundle carries them."""
+    parts = []
+    for session in bundle["sessions"]:
+        for note in session.get("notes") or []:
+            when = f"Session {session.get('id')}, {str(note.get('created_at') or '')[:16]}"
+            parts.append(f'<h3>{esc(when)}</h3><p class="note">{esc(note.get("text", ""))}</p>')
+    if not parts:
+        return ""
+    return "<section><h2>Therapist's notes</h2>\n" + "\n".join(parts) + "</section>"

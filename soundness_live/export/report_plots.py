@@ -1,0 +1,162 @@
+"""Plots for the HTML report, drawn with matplotlib's Agg canvas and returned as PNG bytes.
+
+Uses the object-oriented API (``Figure`` + ``FigureCanvasAgg``), never pyplot: no display is
+needed, no global figure list grows, nothing needs closing. Colours are the Okabe-Ito palette,
+readable with the common colour-vision deficiencies; success is also shown by marker fill, so
+it never depends on colour alone.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
+_DPI = 100
+
+
+@dataclass(frozen=True)
+class SessionSeries:
+    """One session's values of a measure: label (date), values per trial, success per trial."""
+
+    label: str
+    values: Sequence[float | None]
+    successes: Sequence[bool | None]
+
+
+def _figure(width_in: float = 8.0, height_in: float = 3.4) -> tuple[Figure, Any]:
+    """A figure on its own Agg canvas, with one axes."""
+    # Fixed margins: a constrained layout would cost a second draw per figure.
+    figure = Figure(figsize=(width_in, height_in), dpi=_DPI)
+    FigureCanvasAgg(figure)
+    figure.subplots_adjust(left=0.09, right=0.98, bottom=0.15, top=0.9)
+    return figure, figure.add_subplot()
+
+
+def _png(figure: Figure) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    # No timestamp/version metadata, so the same data gives the same bytes.
+    figure.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def measure_plot(
+    series: Sequence[SessionSeries], ylabel: str, threshold: tuple[str, float] | None
+) -> bytes:
+    """A goal's measure per trial, sessions side by side and coloured, criterion line dashed."""
+    figure, axes = _figure()
+    x = 0
+    for number, session in enumerate(series):
+        _draw_session(axes, x, PALETTE[number % len(PALETTE)], session)
+        x += len(session.values)
+        if number < len(series) - 1:
+            axes.axvline(x - 0.5, color="#999999", lw=0.8)
+    if threshold is not None:
+        label = f"criterion {threshold[0]} {threshold[1]:g}"
+        axes.axhline(threshold[1], color="#D55E00", ls="--", lw=1.5, label=label)
+    axes.plot([], [], "o", color="#555555", label="success")
+    axes.plot([], [], "o", color="#555555", mfc="white", label="not a success")
+    axes.set_xlabel("trial (sessions left to right)")
+    axes.set_ylabel(ylabel)
+    axes.set_xlim(-0.7, max(x, 1) - 0.3)
+    axes.legend(loc="upper right", fontsize=8)
+    return _png(figure)
+
+
+def _draw_session(axes: Any, x0: int, colour: str, session: SessionSeries) -> None:
+    """One session's points from x = ``x0``: filled when a success, hollow otherwise."""
+    points = [
+        (x0 + i, value, success)
+        for i, (value, success) in enumerate(zip(session.values, session.successes, strict=True))
+        if value is not None
+    ]
+    axes.plot([p[0] for p in points], [p[1] for p in points], color=colour, lw=1, alpha=0.6)
+    for x, value, success in points:
+        axes.plot(
+            [x], [value], "o", ms=7, color=colour, mfc=colour if success else "white", mew=1.5
+        )
+    if session.values:
+        middle = x0 + (len(session.values) - 1) / 2
+        transform = axes.get_xaxis_transform()  # x in data, y in axes units: a label on top
+        axes.text(
+            middle,
+            1.01,
+            session.label,
+            transform=transform,
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color=colour,
+        )
+
+
+def percent_plot(
+    labels: Sequence[str], percents: Sequence[float | None], criterion_pct: float
+) -> bytes:
+    """% successful trials per session (bars) with the criterion (k of n) as a dashed line."""
+    figure, axes = _figure(height_in=3.0)
+    xs = list(range(len(labels)))
+    heights = [p if p is not None else 0.0 for p in percents]
+    colours = [PALETTE[i % len(PALETTE)] for i in xs]
+    axes.bar(xs, heights, color=colours)
+    axes.axhline(
+        criterion_pct, color="#D55E00", ls="--", lw=1.5, label=f"criterion {criterion_pct:.0f} %"
+    )
+    axes.set_xticks(xs, labels, fontsize=8)
+    axes.set_ylim(0, 119)  # headroom so the legend never covers a full bar
+    axes.set_yticks(range(0, 101, 20))
+    axes.set_ylabel("% of trials successful")
+    axes.legend(loc="upper right", fontsize=8)
+    return _png(figure)
+
+
+def asynchrony_plot(trials: Sequence[Sequence[float]], window_ms: float | None) -> bytes:
+    """Asynchrony per matched tap (ms, negative = early), trials in turn, ±window band shaded."""
+    figure, axes = _figure()
+    x = 0
+    for number, asynchronies in enumerate(trials):
+        xs = list(range(x, x + len(asynchronies)))
+        axes.plot(
+            xs,
+            list(asynchronies),
+            "o-",
+            ms=4,
+            lw=1,
+            color=PALETTE[number % len(PALETTE)],
+            label=f"trial {number + 1}",
+        )
+        x += len(asynchronies)
+    if window_ms is not None:
+        axes.axhspan(
+            -window_ms, window_ms, color="#009E73", alpha=0.15, label=f"±{window_ms:g} ms window"
+        )
+    axes.axhline(0.0, color="#333333", lw=0.8)
+    axes.set_xlabel("matched tap (trials left to right)")
+    axes.set_ylabel("tap − beat (ms)")
+    axes.legend(loc="upper right", fontsize=8, ncols=2)
+    return _png(figure)
+
+
+def tempo_curve_plot(curves: Sequence[Sequence[float]]) -> bytes:
+    """The accompaniment's tempo per beat in follow-the-child trials."""
+    figure, axes = _figure(height_in=3.0)
+    for number, curve in enumerate(curves):
+        axes.plot(
+            range(1, len(curve) + 1),
+            list(curve),
+            "o-",
+            ms=3,
+            lw=1.2,
+            color=PALETTE[number % len(PALETTE)],
+            label=f"trial {number + 1}",
+        )
+    axes.set_xlabel("beat")
+    axes.set_ylabel("tempo (BPM)")
+    axes.legend(loc="upper right", fontsize=8)
+    return _png(figure)
