@@ -95,3 +95,16 @@ def test_same_seed_same_records_different_seed_may_differ():
 
     assert records(3) == records(3)
     assert records(3) != records(4)
+
+
+def test_therapist_call_is_echoed_and_a_missing_call_voids_the_trial():
+    therapist = ScriptedResponses.from_ms(
+        [(2100.0, 36), (2600.0, 38)], sample_rate=RATE, player="therapist"
+    )
+    child = CueResponder({"your_turn": echo_rule(300.0)}, sample_rate=RATE)
+    params = {"trials": 2, "caller": "therapist", "call_wait_ms": 5000.0}
+    first, second = run("call-and-response", params, [therapist, child]).trials
+    assert [p["note"] for p in first["prompt"]] == [36, 38]
+    assert first["prompt"][0]["played_by"] == "therapist"
+    assert first["metrics"]["hits"] == 2 and first["outcome"] == "correct"
+    assert second["outcome"] == "void"

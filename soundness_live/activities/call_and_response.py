@@ -62,6 +62,15 @@ PARAMS = common_params(trials=6, tempo_bpm=90.0, variants=VARIANTS) + (
         300,
         5000,
     ),
+    ParamSpec(
+        "call_wait_ms",
+        float,
+        20000.0,
+        "therapist's call: give up (void trial) after",
+        "ms",
+        1000,
+        600000,
+    ),
     ParamSpec("players", str, "", "group mode: comma-separated player codes taking turns"),
     ParamSpec("phrases_file", str, "", "a .mid file to take the calls from (split at rests)"),
 )
@@ -118,6 +127,7 @@ def _therapist_call(ctx: ActivityContext, start: int):
     """Wait for the therapist to play a call; it ends after ``call_gap_ms`` of silence."""
     yield Show("therapist_call", start, {})
     gap = ctx.frames(ctx.params["call_gap_ms"])
+    give_up = start + ctx.frames(ctx.params["call_wait_ms"])
     notes: list[Response] = []
     until = start + gap
     while True:
@@ -126,6 +136,8 @@ def _therapist_call(ctx: ActivityContext, start: int):
         last = notes[-1].frame if notes else None
         if last is not None and until - last >= gap:
             break
+        if last is None and until >= give_up:
+            return ()  # no call came: the trial is void
         until = int(last + gap) if last is not None else until + gap
     return tuple(
         PromptNote(
@@ -158,6 +170,10 @@ def run(ctx: ActivityContext) -> ActivityRun:
         level = stairs.level
         if p["caller"] == "therapist":
             heard = yield from _therapist_call(ctx, start)
+            if not heard:
+                yield RecordTrial(_void_trial(ctx, index, level, start, ctx.now_frame))
+                start = ctx.now_frame + ctx.frames(p["gap_ms"])
+                continue
         else:
             heard = yield from _engine_call(ctx, pick(bank, level, ctx.rng), start)
         call_end = (
@@ -221,6 +237,24 @@ def _score_trial(ctx, index, level, heard, got, start, call_end, end, player) ->
         start_frame=start,
         end_frame=end,
         extra_params={"player": player},
+    )
+
+
+def _void_trial(ctx: ActivityContext, index: int, level: int, start: int, end: int) -> dict:
+    """A trial that cannot count: the therapist played no call within ``call_wait_ms``."""
+    metrics = dict.fromkeys(METRICS)
+    return trial_record(
+        ctx,
+        index=index,
+        activity=NAME,
+        prompt=(),
+        responses=(),
+        metrics=metrics,
+        outcome="void",
+        difficulty=level,
+        start_frame=start,
+        end_frame=end,
+        extra_params={"void_reason": "no call was played"},
     )
 
 

@@ -20,7 +20,13 @@ Unpaced trials: >= 3 kept taps -> ``correct``, else ``no_response``.
 from __future__ import annotations
 
 from ..events import DRUM_CHANNEL
-from ..metrics.timing import FollowChild, preferred_tempo, score_synchronisation, tempo_step
+from ..metrics.timing import (
+    FollowChild,
+    preferred_tempo,
+    remove_double_taps,
+    score_synchronisation,
+    tempo_step,
+)
 from .base import (
     ActivityContext,
     ActivityRun,
@@ -319,12 +325,7 @@ def _follow_trial(ctx: ActivityContext, index: int, start: int, tempo_bpm: float
     taps = note_ons((yield Listen(end, since_frame=start)))
     beats_ms = [ctx.ms(b.heard_frame) for b in heard_beats]
     metrics = _score(ctx, beats_ms, [ctx.ms(t.frame) for t in taps], _median_gap(beats_ms))
-    metrics["tempo_curve_bpm"] = list(follower.tempo_curve_bpm)
-    metrics["final_bpm"] = (
-        follower.tempo_curve_bpm[-1] if taps and follower.tempo_curve_bpm else None
-    )
-    if not taps:
-        metrics["tempo_curve_bpm"] = None
+    metrics.update(follower.metrics())
     record = trial_record(
         ctx,
         index=index,
@@ -347,9 +348,9 @@ def _play_beats_at(ctx: ActivityContext, frame: int, index: int):
 
 
 def _last_iti(ctx: ActivityContext, taps: list) -> float | None:
-    if len(taps) < 2:
-        return None
-    return ctx.ms(taps[-1].frame - taps[-2].frame)
+    """The child's latest inter-tap interval, double taps removed (they are not tempo)."""
+    kept = remove_double_taps([ctx.ms(t.frame) for t in taps], ctx.params["double_tap_ms"])
+    return kept[-1] - kept[-2] if len(kept) >= 2 else None
 
 
 def _median_gap(times: list[float]) -> float:
