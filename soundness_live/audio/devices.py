@@ -34,3 +34,56 @@ def find_output_device(sd: Any, device: Any) -> int:
     candidates = "\n".join(f"[{i}] {labels[i]}" for i in (found or labels))
     problem = "Multiple" if found else "No"
     raise DeviceError(f"{problem} output devices found for {device!r}:\n{candidates}")
+
+
+def describe_midi(api: int | str | None = None) -> list[str]:
+    """Lines about MIDI inputs: each port, or why there are none."""
+    import rtmidi
+
+    from ..midi.ports import SKIP_PORT_PREFIXES, midi_api
+
+    api_id = midi_api(api) if api is None or isinstance(api, str) else api
+    api_name = rtmidi.get_api_display_name(api_id) if api_id else "default API"
+    try:
+        lister = rtmidi.MidiIn(api_id, "soundness-live-devices")
+    except rtmidi.SystemError as error:
+        return [
+            f"MIDI inputs ({api_name}): none - no MIDI system: {error}",
+            "  (Linux: no ALSA sequencer /dev/snd/seq; or set SOUNDNESS_LIVE_MIDI_API=jack "
+            "with a JACK server running)",
+        ]
+    try:
+        names = [n for n in lister.get_ports() if not n.startswith(SKIP_PORT_PREFIXES)]
+    finally:
+        lister.delete()
+    if not names:
+        return [f"MIDI inputs ({api_name}): none connected (plug in a keyboard or pad)"]
+    return [f"MIDI inputs ({api_name}):"] + [f"  {name}" for name in names]
+
+
+def describe_audio() -> list[str]:
+    """Lines about audio outputs: each device with its host API, or why there are none."""
+    try:
+        import sounddevice as sd
+    except OSError as error:
+        return [
+            f"Audio outputs: PortAudio missing ({error}; apt-get install libportaudio2); "
+            "SDL audio will be used"
+        ]
+    hostapis = sd.query_hostapis()
+    outputs = [
+        f"  [{i}] {d['name']} ({hostapis[d['hostapi']]['name']}, {d['max_output_channels']} ch)"
+        for i, d in enumerate(sd.query_devices())
+        if d["max_output_channels"] > 0
+    ]
+    if outputs:
+        return ["Audio outputs (PortAudio):"] + outputs
+    jack_running = any("JACK" in api["name"] for api in hostapis)
+    why = "no sound card found" + ("" if jack_running else ", and JACK is not running")
+    fallback = "output falls back to SDL audio, else to the null output"
+    return [f"Audio outputs (PortAudio): none - {why}; {fallback}"]
+
+
+def describe_devices() -> str:
+    """MIDI inputs and audio outputs of this machine, as text for ``soundness-live devices``."""
+    return "\n".join(describe_midi() + describe_audio())

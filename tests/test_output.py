@@ -1,0 +1,172 @@
+"""Output backends without a sound card: offline, null, SDL dummy; fallbacks and errors."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import pytest
+
+from soundness_live.audio import output
+from soundness_live.audio.devices import describe_audio, describe_midi, find_output_device
+from soundness_live.audio.output import _PortAudioClock, open_output
+from soundness_live.errors import DeviceError, ParameterError
+from tests.jackserver import ClickSource
+
+
+class SineSource:
+    """A 440 Hz sine whose phase follows the frame counter (so any block split is identical)."""
+
+    def __init__(self, sample_rate: int = 48_000) -> None:
+        self.frame = 0
+        self.sample_rate = sample_rate
+
+    def render_into(self, out: np.ndarray) -> None:
+        frames = np.arange(self.frame, self.frame + len(out))
+        out[:] = (0.25 * np.sin(2 * np.pi * 440.0 * frames / self.sample_rate))[:, None]
+        self.frame += len(out)
+
+
+class BrokenSource(SineSource):
+    def render_into(self, out: np.ndarray) -> None:
+        out.fill(1.0)
+        raise RuntimeError("synth bug")
+
+
+@pytest.mark.parametrize("block_size", [1, 64, 65, 128, 8192])
+def test_offline_output_is_identical_whatever_the_block_size(block_size: int) -> None:
+    reference = open_output(SineSource(), "offline", block_size=4800).render(4800)
+    out = open_output(SineSource(), "offline", block_size=block_size)
+    audio = out.render(4800)
+    assert audio.dtype == np.float32 and audio.shape == (4800, 2)
+    np.testing.assert_array_equal(audio, reference)
+    assert out.latency_s == 0.0 and out.mapping.frame_at(0.05) == pytest.approx(2400)
+
+
+def test_offline_mapping_follows_the_last_block() -> None:
+    out = open_output(SineSource(), "offline", block_size=100)
+    out.render(1000)
+    assert (out.mapping.anchor_frame, out.mapping.anchor_time) == (900, 900 / 48_000)
+    assert out.blocks == 10 and out.underruns == 0
+
+
+def test_render_error_gives_silence_and_is_counted() -> None:
+    out = open_output(BrokenSource(), "offline", block_size=64)
+    audio = out.render(128)
+    assert out.errors == 2 and not audio.any()
+
+
+def test_click_source_clicks_once_per_note_on() -> None:
+    source = ClickSource(click_frames=8)
+    out = open_output(source, "offline", block_size=64)
+    source.push(type("On", (), {"velocity": 100, "kind": "note_on"})())
+    audio = out.render(128)
+    assert np.flatnonzero(audio[:, 0]).tolist() == list(range(8))
+
+
+def test_null_output_paces_blocks_by_the_monotonic_clock() -> None:
+    source = SineSource()
+    with open_output(source, "null", block_size=128) as out:
+        time.sleep(0.3)
+        mapping, now = out.mapping, time.monotonic()
+    blocks_expected = 0.3 * 48_000 / 128
+    assert 0.7 * blocks_expected < out.blocks < 1.3 * blocks_expected
+    # the block being rendered now is heard one block later
+    assert abs(mapping.frame_at(now) - mapping.latency_frames - source.frame) < 3 * 128
+    assert out.name == "null" and out.latency_s == pytest.approx(128 / 48_000)
+
+
+def test_sdl_dummy_driver_runs_callbacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    source = SineSource()
+    with open_output(source, "sdl", block_size=128) as out:
+        time.sleep(0.3)
+    assert out.blocks > 20 and source.frame == out.blocks * 128
+    assert out.name.startswith("sdl") and out.errors == 0
+
+
+def test_auto_falls_back_to_sdl_when_portaudio_is_missing(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_portaudio(*args: object) -> None:
+        raise OSError("PortAudio library not found")
+
+    monkeypatch.setattr(output.SoundDeviceOutput, "__init__", no_portaudio)
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    with caplog.at_level(logging.WARNING):
+        out = open_output(SineSource(), "auto")
+    assert isinstance(out, output.SdlOutput)
+    assert "PortAudio output unavailable (PortAudio library not found)" in caplog.text
+    out.stop()
+    with pytest.raises(DeviceError, match="sounddevice output unavailable"):
+        open_output(SineSource(), "sounddevice")
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"backend": "pulse"}, {"block_size": 0}, {"block_size": 64.0}, {"sample_rate": 7}]
+)
+def test_bad_parameters_raise(kwargs: dict) -> None:
+    with pytest.raises(ParameterError):
+        open_output(SineSource(), **kwargs)
+
+
+class FakeSoundDevice:
+    class default:
+        device = (-1, -1)
+
+    devices = [
+        {"name": "USB Audio", "hostapi": 0, "max_output_channels": 2},
+        {"name": "USB Audio Mic", "hostapi": 0, "max_output_channels": 0},
+        {"name": "HDMI 0", "hostapi": 0, "max_output_channels": 8},
+        {"name": "system", "hostapi": 1, "max_output_channels": 2},
+    ]
+
+    def query_devices(self) -> list[dict]:
+        return self.devices
+
+    def query_hostapis(self, index: int) -> dict:
+        return {"name": ["ALSA", "JACK Audio Connection Kit"][index]}
+
+
+def test_find_output_device_by_name_index_and_default() -> None:
+    sd = FakeSoundDevice()
+    assert find_output_device(sd, "jack") == 3
+    assert find_output_device(sd, "hdmi") == 2
+    assert find_output_device(sd, 0) == 0 and find_output_device(sd, None) == 0
+    with pytest.raises(DeviceError, match=r"Multiple output devices found for 'a'"):
+        find_output_device(sd, "a")
+    with pytest.raises(DeviceError, match=r"\[3\] system, JACK"):
+        find_output_device(sd, "bluetooth")
+    with pytest.raises(DeviceError, match="not a stereo output"):
+        find_output_device(sd, 1)
+
+
+def test_portaudio_clock_offset_takes_minima_and_drifts_slowly() -> None:
+    clock = _PortAudioClock()
+    assert clock.offset(0.0, 100.0010) == pytest.approx(100.0010)  # a late first callback
+    assert clock.offset(0.01, 100.0105) == pytest.approx(100.0005)  # a faster one: new minimum
+    assert clock.offset(0.02, 100.0250) == pytest.approx(100.0005 + 0.0145 * 200e-6)
+    assert clock.offset(1000.0, 1100.0505) == pytest.approx(100.0505)  # 1000 s later: follows
+
+
+def test_describe_says_why_there_is_no_midi(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rtmidi
+
+    def no_sequencer(*args: object) -> None:
+        raise rtmidi.SystemError("MidiInAlsa::initialize: error creating ALSA sequencer client")
+
+    monkeypatch.setattr(rtmidi, "MidiIn", no_sequencer)
+    text = "\n".join(describe_midi("alsa"))
+    assert "none - no MIDI system" in text and "SOUNDNESS_LIVE_MIDI_API=jack" in text
+
+
+def test_describe_says_why_there_is_no_audio(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sounddevice as sd
+
+    monkeypatch.setattr(sd, "query_devices", lambda: [])
+    monkeypatch.setattr(sd, "query_hostapis", lambda: ({"name": "ALSA"},))
+    assert describe_audio() == [
+        "Audio outputs (PortAudio): none - no sound card found, and JACK is not running; "
+        "output falls back to SDL audio, else to the null output"
+    ]
