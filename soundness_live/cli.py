@@ -20,7 +20,7 @@ def _add_play(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--list", action="store_true", help="list activities with their parameters")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    p.add_argument("--preset", type=Path, help="a TOML preset file with a [params] table")
+    p.add_argument("--preset", help="a built-in preset name or a TOML file with a [params] table")
     p.add_argument("--input", default="virtual", help="virtual (default), live, or FILE.mid")
     p.add_argument(
         "--virtual",

@@ -127,14 +127,45 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
     return result
 
 
-def load_preset(path: Path) -> dict[str, Any]:
-    """Parameters from a TOML preset file: a ``[params]`` table, optionally ``activity = ...``."""
+PRESET_DIR = Path(__file__).resolve().parents[1] / "data" / "presets"
+
+
+def builtin_presets() -> dict[str, Path]:
+    """The presets shipped with the package, by name (file name without .toml)."""
+    return {p.stem: p for p in sorted(PRESET_DIR.glob("*.toml"))}
+
+
+def find_preset(name_or_path: str | Path) -> Path:
+    """A preset file: an existing path, or the name of a built-in preset."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    presets = builtin_presets()
+    if str(name_or_path) in presets:
+        return presets[str(name_or_path)]
+    raise ParameterError(
+        f"no preset {str(name_or_path)!r}: not a file, and the built-in presets are "
+        f"{', '.join(presets)}"
+    )
+
+
+def preset_activity(path: Path) -> str | None:
+    """The ``activity = ...`` a preset file names, if any."""
+    return _read_toml(path).get("activity")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ParameterError(f"{path}: cannot read preset: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_preset(path: Path) -> dict[str, Any]:
+    """Parameters from a TOML preset file: a ``[params]`` table, optionally ``activity = ...``."""
+    data = _read_toml(path)
     params = data.get("params", {})
     if not isinstance(params, dict):
         raise ParameterError(f"{path}: [params] must be a table, got {type(params).__name__}")

@@ -7,7 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..activities.params import describe, load_preset, parse_assignments
+from ..activities.params import (
+    builtin_presets,
+    describe,
+    find_preset,
+    load_preset,
+    parse_assignments,
+    preset_activity,
+)
 from ..activities.registry import all_activities, get_activity
 from ..engine import RunResult, SessionHooks
 from ..errors import ParameterError
@@ -24,14 +31,20 @@ def list_activities() -> str:
         lines.extend(describe(activity.params))
         lines.append(f"  outcome: {' '.join(activity.outcome_rule.split())}")
         lines.append("")
+    lines.append("presets (--preset NAME): " + ", ".join(builtin_presets()))
     return "\n".join(lines)
 
 
 def options_from_args(args: argparse.Namespace) -> PlayOptions:
     """PlayOptions from the parsed command line (preset first, then --param overrides)."""
+    preset = find_preset(args.preset) if args.preset else None
+    named = preset_activity(preset) if preset else None
+    if args.activity and named and args.activity != named:
+        raise ParameterError(f"preset {preset} is for {named!r}, not {args.activity!r}")
+    args.activity = args.activity or named
     if not args.activity:
         raise ParameterError("play needs an ACTIVITY (see 'soundness-live play --list')")
-    params: dict[str, Any] = load_preset(args.preset) if args.preset else {}
+    params: dict[str, Any] = load_preset(preset) if preset else {}
     params.update(parse_assignments(args.param))
     traits = ChildTraits.from_strings(parse_assignments(args.virtual)) if args.virtual else None
     if args.input not in ("virtual", "live") and not Path(args.input).is_file():
