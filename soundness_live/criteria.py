@@ -137,7 +137,7 @@ class _Parser:
         if op is None:
             return left
         right = self.sum()
-        node = ("cmp", op, left, right)
+        node: Node = ("cmp", op, left, right)
         if op in ("==", "!=") and ("const", None) in (left, right):
             # an explicit null test: the one comparison that is true for a null operand
             operand = right if left == ("const", None) else left

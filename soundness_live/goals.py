@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from soundness_live.criteria import Criteria, CriteriaError, compile_criteria, trial_values
 from soundness_live.errors import FileFormatError, ParameterError
@@ -104,6 +104,9 @@ _REQUIRED = ("id", "domain", "text", "activity", "success")
 _MASTERY_FIELDS = {"trials": 100, "successes": 100, "consecutive_sessions": 50}
 
 
+Fail = Callable[[str, str], NoReturn]  # raises GoalError naming the file, goal and field
+
+
 class GoalError(FileFormatError, ParameterError):
     """A goal (or goal file) is invalid; the message names the file, the goal and the field."""
 
@@ -150,20 +153,20 @@ class Goal:
         }
 
 
-def _text(data: Mapping[str, Any], name: str, fail: Any, limit: int = 500) -> str:
+def _text(data: Mapping[str, Any], name: str, fail: Fail, limit: int = 500) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         fail(name, f"must be a non-empty string of at most {limit} characters, got {value!r}")
     return value
 
 
-def _choice(value: Any, name: str, options: tuple[str, ...], fail: Any) -> str:
+def _choice(value: Any, name: str, options: tuple[str, ...], fail: Fail) -> str:
     if value not in options:
         fail(name, f"must be one of {', '.join(options)}; got {value!r}")
     return str(value)
 
 
-def _domain(value: Any, fail: Any) -> str:
+def _domain(value: Any, fail: Fail) -> str:
     head, _, sub = str(value).partition("/") if isinstance(value, str) else ("", "", "")
     if head not in DOMAINS or (sub and sub not in SUBDOMAINS.get(head, ())):
         subs = [f"{h}/{s}" for h, ss in SUBDOMAINS.items() for s in ss]
@@ -171,7 +174,7 @@ def _domain(value: Any, fail: Any) -> str:
     return str(value)
 
 
-def _mastery(value: Any, fail: Any) -> Mastery:
+def _mastery(value: Any, fail: Fail) -> Mastery:
     if value is None:
         return Mastery()
     if not isinstance(value, Mapping):
@@ -202,17 +205,12 @@ def goal_from_dict(data: Mapping[str, Any], source: str = "goal", index: int = 0
     gid = data.get("id") if isinstance(data, Mapping) else None
     label = f"goal {gid!r}" if isinstance(gid, str) and gid else f"goal #{index + 1}"
 
-    def fail(name: str, message: str) -> None:
+    def fail(name: str, message: str) -> NoReturn:
         raise GoalError(f"{source}: {label}: field {name!r} {message}")
 
     if not isinstance(data, Mapping):
         raise GoalError(f"{source}: {label}: expected a table of fields, got {data!r}")
-    for key in data:
-        if key not in _FIELDS:
-            fail(str(key), f"is not a known field; expected one of {', '.join(_FIELDS)}")
-    for key in _REQUIRED:
-        if key not in data:
-            fail(key, "is required")
+    _check_keys(data, fail)
     goal_id = _text(data, "id", fail, 64)
     if not _GOAL_ID.match(goal_id):
         fail("id", f"must be letters, digits, '-', '_' or '.' (up to 64), got {goal_id!r}")
@@ -220,6 +218,34 @@ def goal_from_dict(data: Mapping[str, Any], source: str = "goal", index: int = 0
     level = _choice(
         data.get("max_prompt_level", "independent"), "max_prompt_level", PROMPT_LEVELS, fail
     )
+    criteria, measure = _criteria_and_measure(data, activity, fail)
+    return Goal(
+        goal_id,
+        _domain(data["domain"], fail),
+        _text(data, "text", fail),
+        activity,
+        data["success"],
+        level,
+        _mastery(data.get("mastery"), fail),
+        measure,
+        criteria,
+    )
+
+
+def _check_keys(data: Mapping[str, Any], fail: Fail) -> None:
+    for key in data:
+        if key not in _FIELDS:
+            fail(str(key), f"is not a known field; expected one of {', '.join(_FIELDS)}")
+    for key in _REQUIRED:
+        if key not in data:
+            fail(key, "is required")
+
+
+def _criteria_and_measure(
+    data: Mapping[str, Any], activity: str, fail: Fail
+) -> tuple[Criteria, str | None]:
+    """The compiled success expression (names checked against the activity's metrics) and
+    the plotted measure (a numeric metric of the activity, or None)."""
     kinds = ACTIVITY_METRICS[activity]
     try:
         criteria = compile_criteria(_text(data, "success", fail), kinds)
@@ -232,17 +258,7 @@ def goal_from_dict(data: Mapping[str, Any], source: str = "goal", index: int = 0
             "measure",
             f"must be a numeric metric of {activity} ({', '.join(numeric)}); got {measure!r}",
         )
-    return Goal(
-        goal_id,
-        _domain(data["domain"], fail),
-        _text(data, "text", fail),
-        activity,
-        data["success"],
-        level,
-        _mastery(data.get("mastery"), fail),
-        measure,
-        criteria,
-    )
+    return criteria, measure
 
 
 def parse_goals(document: Mapping[str, Any], source: str) -> list[Goal]:
@@ -284,7 +300,7 @@ def builtin_goals(activity: str | None = None) -> list[Goal]:
     """The example goal library shipped in ``soundness_live/data/goals/*.toml``."""
     if activity is not None and activity not in ACTIVITIES:
         raise ParameterError(f"activity must be one of {', '.join(ACTIVITIES)}, got {activity!r}")
-    folder = resources.files("soundness_live").joinpath("data", "goals")
+    folder = resources.files("soundness_live").joinpath("data").joinpath("goals")
     goals: list[Goal] = []
     for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".toml")):
         text = folder.joinpath(name).read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -241,31 +241,37 @@ def _birth_date(value: Any) -> date:
 
 
 def _device_from_dict(data: Any, name: str) -> DeviceSettings:
-    known = tuple(DeviceSettings.__dataclass_fields__)
-    fields = dict(_fields(data, name, known))
-    parts = {"instrument": Instrument, "scale_lock": ScaleLock, "velocity_curve": VelocityCurve}
+    values = dict(_fields(data, name, _names(DeviceSettings)))
+    parts: dict[str, Any] = {
+        "instrument": Instrument,
+        "scale_lock": ScaleLock,
+        "velocity_curve": VelocityCurve,
+    }
     for key, kind in parts.items():
-        if fields.get(key) is not None:
-            sub = _fields(fields[key], f"{name}.{key}", tuple(kind.__dataclass_fields__))
-            fields[key] = kind(**sub)
-    if "device" not in fields:
+        if values.get(key) is not None:
+            values[key] = kind(**_fields(values[key], f"{name}.{key}", _names(kind)))
+    if "device" not in values:
         raise _fail(f"{name}.device", "a device name", None)
-    return DeviceSettings(**fields)
+    return DeviceSettings(**values)
+
+
+def _names(kind: Any) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(kind))
 
 
 def profile_from_dict(data: Any) -> ChildProfile:
     """Build and validate a :class:`ChildProfile` from JSON-like data; unknown keys are errors."""
-    fields = dict(_fields(data, "", tuple(ChildProfile.__dataclass_fields__)))
-    if "code" not in fields:
+    values = dict(_fields(data, "", _names(ChildProfile)))
+    if "code" not in values:
         raise _fail("code", "a pseudonymous code", None)
-    consent = fields.get("consent") or {}
-    fields["consent"] = Consent(**_fields(consent, "consent", ("voice_recording",)))
-    devices = fields.get("devices") or []
+    consent = values.get("consent") or {}
+    values["consent"] = Consent(**_fields(consent, "consent", ("voice_recording",)))
+    devices = values.get("devices") or []
     if not isinstance(devices, (list, tuple)):
         raise _fail("devices", "a list of device settings", devices)
-    fields["devices"] = tuple(_device_from_dict(d, f"devices[{i}]") for i, d in enumerate(devices))
-    goal_ids = fields.get("goal_ids") or []
+    values["devices"] = tuple(_device_from_dict(d, f"devices[{i}]") for i, d in enumerate(devices))
+    goal_ids = values.get("goal_ids") or []
     if not isinstance(goal_ids, (list, tuple)):
         raise _fail("goal_ids", "a list of goal ids", goal_ids)
-    fields["goal_ids"] = tuple(goal_ids)
-    return ChildProfile(**fields)
+    values["goal_ids"] = tuple(goal_ids)
+    return ChildProfile(**values)

@@ -16,12 +16,22 @@ __all__ = ["MediaMixin"]
 class MediaMixin:
     """Voice recordings and prompt assets; mixed into :class:`~soundness_live.store.Store`."""
 
-    # Provided by Store.
-    def _running(self, session_id: int) -> Any: ...  # pragma: no cover
-    def get_child(self, code: str) -> ChildProfile: ...  # pragma: no cover
-    def _write(self, sql: str, args: Iterable[Any] = ()) -> Any: ...  # pragma: no cover
-    def _rows(self, sql: str, args: Iterable[Any] = ()) -> list[Any]: ...  # pragma: no cover
-    def _stamp(self) -> str: ...  # pragma: no cover
+    # Provided by Store (declared here for type checkers).
+    def _running(self, session_id: int) -> Any:
+        raise NotImplementedError
+
+    def get_child(self, code: str) -> ChildProfile:
+        """The child's profile (see Store.get_child)."""
+        raise NotImplementedError
+
+    def _write(self, sql: str, args: Iterable[Any] = ()) -> Any:
+        raise NotImplementedError
+
+    def _rows(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
+        raise NotImplementedError
+
+    def _stamp(self) -> str:
+        raise NotImplementedError
 
     def add_voice_recording(self, session_id: int, trial_index: int, wav: bytes) -> None:
         """Keep the child's voice for one trial of a running session.
