@@ -97,20 +97,20 @@ def _literal(raw: str) -> Any:
 
 def clause_words(clause: Clause) -> str:
     """One clause in words: "≥ 75 % notes correct", "waits for turn", "hit rate ≥ 0.8"."""
-    yes, no = _PHRASES.get(clause.metric, (_plain(clause.metric), ""))
+    yes, no = _PHRASES.get(clause.metric, (metric_words(clause.metric), ""))
     if isinstance(clause.value, bool) and clause.op in ("==", "!="):
         wanted = clause.value == (clause.op == "==")
         return yes if wanted else (no or f"not {yes}")
     symbol = _SYMBOLS[clause.op]
     if _is_ref(clause.value):
-        return f"{yes} {symbol} {_plain(clause.value[1:])}"
+        return f"{yes} {symbol} {metric_words(clause.value[1:])}"
     if clause.metric.endswith("_pct"):
         return f"{symbol} {clause.value} % {yes}"
     unit = _unit_word(clause.metric)
     return f"{yes} {symbol} {clause.value}{unit}"
 
 
-def _plain(name: str) -> str:
+def metric_words(name: str) -> str:
     """A metric name as words without its unit suffix: "wait_s" -> "wait"."""
     return re.sub(r"_(ms|s|pct|bpm|hz|db|cents)$", "", name).replace("_", " ")
 

@@ -153,7 +153,7 @@ def _all_trials(bundle: Mapping[str, Any]) -> str:
         metrics = trial.get("metrics") or {}
         names = KEY_METRICS.get(str(trial.get("activity")), tuple(metrics)[:3])
         key = "; ".join(
-            f"{name.replace('_', ' ')} {fmt(metrics[name], _unit_for_cell(name))}"
+            f"{goal_words.metric_words(name)} {fmt(metrics[name], _unit_for_cell(name))}"
             for name in names
             if metrics.get(name) is not None
         )

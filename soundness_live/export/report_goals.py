@@ -21,7 +21,7 @@ def goal_trials(bundle: Mapping[str, Any], goal: Mapping[str, Any]) -> list[tupl
 
 
 def mastery_status(goal: Mapping[str, Any], progress: Mapping[str, Any] | None) -> str:
-    """ "Mastered on 2026-11-20." or "Criterion met in 1 of 3 sessions needed in a row."."""
+    """Where the goal stands: mastered on a date, or how many met sessions of those needed."""
     needed = (goal.get("mastery") or {}).get("consecutive_sessions")
     if progress and progress.get("mastered_on"):
         return f"Mastered on {progress['mastered_on']}."
@@ -114,7 +114,7 @@ def _measure_figure(goal: Mapping[str, Any], pairs: list[tuple[Any, Any]], judge
             report_plots.SessionSeries(label, values, [judge(goal, t) for _, t in trials])
         )
     unit = metric_unit(measure)
-    ylabel = f"{goal_words.clause_words(goal_words.Clause(measure, '==', True))} ({unit})"
+    ylabel = f"{goal_words.metric_words(measure)} ({unit})"
     threshold = goal_words.measure_threshold(goal)
     png = report_plots.measure_plot(series, ylabel, threshold)
     wins = sum(bool(w) for s in series for w in s.successes)
