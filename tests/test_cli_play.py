@@ -1,0 +1,92 @@
+"""``soundness-live play`` end to end: the JSON contract, presets, bad input, --child."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from soundness_live.cli import main
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOUNDNESS_LIVE_HOME", str(tmp_path / "home"))
+
+
+def play_json(tmp_path, *args):
+    out = tmp_path / "out.json"
+    assert main(["play", *args, "--json", str(out)]) == 0
+    return json.loads(out.read_text())
+
+
+@pytest.mark.parametrize(
+    ("activity", "variant"),
+    [
+        ("call-and-response", "drums"),
+        ("call-and-response", "melodic"),
+        ("waiting", "cue"),
+        ("waiting", "freeze"),
+        ("waiting", "go-no-go"),
+        ("waiting", "turns"),
+        ("tempo-following", "with-beat"),
+        ("tempo-following", "continuation"),
+        ("tempo-following", "follow-child"),
+    ],
+)
+def test_json_has_every_trial_with_raw_onsets(tmp_path, activity, variant):
+    doc = play_json(tmp_path, activity, "--param", f"variant={variant}", "--param", "trials=2")
+    assert doc["activity"] == activity
+    assert doc["params"]["variant"] == variant and doc["params"]["lead_in_ms"] == 2000.0
+    assert len(doc["trials"]) == 2
+    for trial in doc["trials"]:
+        assert set(trial) >= {"index", "prompt", "responses", "metrics", "outcome", "prompt_level"}
+        assert trial["params"]["seed"] == 0 and "engine_version" in trial["params"]
+        assert trial["prompt_level"] == "independent"
+        for onset in trial["prompt"] + trial["responses"]:
+            assert isinstance(onset["onset_ms"], float) and onset["onset_ms"] >= 0
+            assert onset["onset_frame"] == pytest.approx(onset["onset_ms"] * 48.0)
+        for value in trial["metrics"].values():
+            assert not (isinstance(value, float) and not math.isfinite(value))
+        if trial["responses"]:
+            assert trial["responses"][0]["clock"] == "virtual"
+
+
+def test_same_seed_same_json_other_seed_differs(tmp_path):
+    first = play_json(tmp_path, "waiting", "--seed", "5")
+    again = play_json(tmp_path, "waiting", "--seed", "5")
+    other = play_json(tmp_path, "waiting", "--seed", "6")
+    assert first == again and first != other
+
+
+def test_preset_by_name_and_virtual_traits(tmp_path):
+    doc = play_json(tmp_path, "--preset", "freeze-game", "--virtual", "impulsivity=0")
+    assert doc["activity"] == "waiting" and doc["params"]["variant"] == "freeze"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (
+            ["waiting", "--param", "tempo_bpm=500"],
+            "parameter 'tempo_bpm': expected float in 30..240 BPM",
+        ),
+        (["waiting", "--param", "variant=hop"], "expected one of cue, freeze, go-no-go, turns"),
+        (["karaoke"], "no activity 'karaoke'"),
+        (["waiting", "--input", "nowhere.mid"], "--input expects virtual, live or a MIDI file"),
+        (["waiting", "--virtual", "impulsivity=2"], "impulsivity must be in 0..1"),
+    ],
+)
+def test_bad_input_is_a_clear_one_line_error(capsys, args, words):
+    assert main(["play", *args]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_play_for_a_child_stores_the_session(tmp_path, capsys):
+    assert main(["child", "add", "S-014", "--name", "Sam", "--preferred-bpm", "80"]) == 0
+    doc = play_json(tmp_path, "tempo-following", "--param", "trials=1", "--child", "S-014")
+    assert doc["trials"][0]["params"]["trial_tempo_bpm"] == 80.0  # the child's preferred tempo
+    capsys.readouterr()
+    assert main(["sessions", "--child", "S-014"]) == 0
+    assert "complete    1 trials" in capsys.readouterr().out
