@@ -116,6 +116,8 @@ def test_not_a_database_is_a_store_error(tmp_path: Path) -> None:
 
 def test_children(store: Store) -> None:
     assert store.get_child("S-014").display_name == "Sam"
+    (settings,) = store.conn.execute("SELECT profile FROM children").fetchone()
+    assert "Sam" not in settings  # the name lives in its own column only
     store.add_child({"code": "A-1"})
     assert [child.code for child in store.list_children()] == ["A-1", "S-014"]
     with pytest.raises(StoreError, match="already exists"):

@@ -13,6 +13,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -87,64 +88,33 @@ class Store(MediaMixin):
     def add_child(self, profile: ChildProfile | Mapping[str, Any]) -> ChildProfile:
         """Add a child; built-in goals named in ``goal_ids`` become the child's goals."""
         profile = _profile(profile)
-        goals = self._resolve_goals(profile.code, profile.goal_ids)
-        with self._lock, transaction(self.conn):
-            if self.conn.execute(
-                "SELECT 1 FROM children WHERE code = ?", (profile.code,)
-            ).fetchone():
-                raise StoreError(f"a child with code {profile.code!r} already exists")
-            self.conn.execute(
-                "INSERT INTO children (code, display_name, date_of_birth, consent, profile, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    profile.code,
-                    profile.display_name,
-                    profile.date_of_birth,
-                    to_json(profile.to_dict()["consent"], "consent"),
-                    to_json(profile.to_dict(), "profile"),
-                    self._stamp(),
-                ),
-            )
-            self._replace_goals(profile.code, goals)
+        self._save_child(profile, self._resolve_goals(profile.code, profile.goal_ids), new=True)
         return profile
 
     def get_child(self, code: str) -> ChildProfile:
         """The child's profile; StoreError when there is no such child."""
-        rows = self._rows("SELECT profile FROM children WHERE code = ?", (validate_code(code),))
+        rows = self._rows(
+            "SELECT code, display_name, date_of_birth, consent, profile FROM children "
+            "WHERE code = ?",
+            (validate_code(code),),
+        )
         if not rows:
             raise StoreError(f"no child with code {code!r} in {self.path}")
-        return profile_from_dict(json.loads(rows[0][0]))
+        return _child_from_row(rows[0])
 
     def list_children(self) -> list[ChildProfile]:
         """All children, by code."""
-        rows = self._rows("SELECT profile FROM children ORDER BY code")
-        return [profile_from_dict(json.loads(row[0])) for row in rows]
+        rows = self._rows(
+            "SELECT code, display_name, date_of_birth, consent, profile FROM children ORDER BY code"
+        )
+        return [_child_from_row(row) for row in rows]
 
     def update_profile(self, profile: ChildProfile | Mapping[str, Any]) -> ChildProfile:
         """Replace a child's profile. Withdrawing voice consent deletes their recordings;
         goal ids not yet among the child's goals are taken from the built-in library."""
         profile = _profile(profile)
-        old = self.get_child(profile.code)
-        goals = self._resolve_goals(profile.code, profile.goal_ids)
-        with self._lock, transaction(self.conn):
-            self.conn.execute(
-                "UPDATE children SET display_name = ?, date_of_birth = ?, consent = ?, "
-                "profile = ? WHERE code = ?",
-                (
-                    profile.display_name,
-                    profile.date_of_birth,
-                    to_json(profile.to_dict()["consent"], "consent"),
-                    to_json(profile.to_dict(), "profile"),
-                    profile.code,
-                ),
-            )
-            if old.consent.voice_recording and not profile.consent.voice_recording:
-                self.conn.execute(
-                    "DELETE FROM voice_recordings WHERE session_id IN "
-                    "(SELECT id FROM sessions WHERE child_code = ?)",
-                    (profile.code,),
-                )
-            self._replace_goals(profile.code, goals)
+        self.get_child(profile.code)
+        self._save_child(profile, self._resolve_goals(profile.code, profile.goal_ids), new=False)
         return profile
 
     def set_goals(self, code: str, goals: Iterable[Goal | Mapping[str, Any]]) -> list[Goal]:
@@ -155,14 +125,42 @@ class Store(MediaMixin):
             checked.append(goal_from_dict(data, f"goals for {code}", index))
             if [g.id for g in checked].count(checked[-1].id) > 1:
                 raise GoalError(f"goals for {code}: goal {checked[-1].id!r} is given twice")
-        profile = self.get_child(code)
-        fields = profile.to_dict() | {"goal_ids": [goal.id for goal in checked]}
-        with self._lock, transaction(self.conn):
-            self.conn.execute(
-                "UPDATE children SET profile = ? WHERE code = ?", (to_json(fields, "profile"), code)
-            )
-            self._replace_goals(code, checked)
+        profile = replace(self.get_child(code), goal_ids=tuple(goal.id for goal in checked))
+        self._save_child(profile, checked, new=False)
         return checked
+
+    def _save_child(self, profile: ChildProfile, goals: list[Goal], *, new: bool) -> None:
+        """Write the child's row and goals in one transaction. Identity and consent live in
+        their own columns; the profile column holds the settings only (one source each)."""
+        identity = (
+            profile.display_name,
+            profile.date_of_birth,
+            to_json({"voice_recording": profile.consent.voice_recording}, "consent"),
+            to_json(profile.settings(), "profile"),
+        )
+        insert = (
+            "INSERT INTO children (display_name, date_of_birth, consent, profile, code, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        update = (
+            "UPDATE children SET display_name = ?, date_of_birth = ?, consent = ?, profile = ? "
+            "WHERE code = ?"
+        )
+        with self._lock, transaction(self.conn):
+            try:
+                if new:
+                    self.conn.execute(insert, (*identity, profile.code, self._stamp()))
+                else:
+                    self.conn.execute(update, (*identity, profile.code))
+            except sqlite3.IntegrityError as error:
+                raise StoreError(f"a child with code {profile.code!r} already exists") from error
+            if not profile.consent.voice_recording:  # consent withdrawn: delete what was kept
+                self.conn.execute(
+                    "DELETE FROM voice_recordings WHERE session_id IN "
+                    "(SELECT id FROM sessions WHERE child_code = ?)",
+                    (profile.code,),
+                )
+            self._replace_goals(profile.code, goals)
 
     def goals_for(self, code: str) -> list[Goal]:
         """The child's goals, in the order they were set."""
@@ -331,3 +329,15 @@ class Store(MediaMixin):
 
 def _profile(profile: ChildProfile | Mapping[str, Any]) -> ChildProfile:
     return profile if isinstance(profile, ChildProfile) else profile_from_dict(profile)
+
+
+def _child_from_row(row: Any) -> ChildProfile:
+    return profile_from_dict(
+        {
+            "code": row["code"],
+            "display_name": row["display_name"],
+            "date_of_birth": row["date_of_birth"],
+            "consent": json.loads(row["consent"]),
+        }
+        | json.loads(row["profile"])
+    )
