@@ -81,8 +81,8 @@ def tokenize(text: str) -> list[Token]:
 
 
 # --- AST: tuples keep it small and immutable. ------------------------------------------
-# ("const", value) ("name", name) ("not", a) ("and", a, b) ("or", a, b)
-# ("cmp", op, a, b) ("arith", op, a, b) ("neg", a) ("abs", a)
+# ("const", value) ("name", name, column) ("not", a) ("and", a, b) ("or", a, b)
+# ("cmp", op, a, b) ("is_null", a) ("not_null", a) ("arith", op, a, b) ("neg", a) ("abs", a)
 Node = tuple[Any, ...]
 
 
