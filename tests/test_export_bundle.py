@@ -22,6 +22,7 @@ from soundness_live.export.tables import (
     metric_unit,
     refuse_non_finite,
 )
+from soundness_live.goals import goal_from_dict
 
 CHILD_NAME = "Samuel Okafor"
 CHILD_DOB = "2019-03-01"
@@ -251,6 +252,7 @@ def test_fixture_has_the_bundle_shape() -> None:
     assert len(bundle["sessions"]) == 3
     assert all(len(s["trials"]) == 12 for s in bundle["sessions"])
     assert make_bundle() == bundle, "the fixture must be deterministic"
+    assert [goal_from_dict(goal).id for goal in bundle["goals"]] == [g["id"] for g in GOALS]
 
 
 def test_check_bundle_names_the_missing_key() -> None:

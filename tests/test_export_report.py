@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from soundness_live.export.deidentify import deidentify
-from soundness_live.export.goal_words import criterion_words, trial_succeeds
+from soundness_live.export.goal_words import criterion_words, measure_threshold
 from soundness_live.export.report import render_report, write_report
-from soundness_live.export.report_goals import mastery_status
+from soundness_live.export.report_goals import goal_rule_judge, mastery_status
 from tests.conftest import require_program
 from tests.test_export_bundle import CHILD_NAME, GOALS, NOTE_TEXT, make_bundle
 
@@ -106,23 +106,37 @@ def test_a_given_success_judge_marks_the_plots(tmp_path: Path) -> None:
     assert ("wait-turn", 0) in seen and ("freeze", 5) in seen
 
 
-def test_criterion_words_and_success_rules() -> None:
+def test_criterion_words() -> None:
     goal = dict(GOALS[0])
     assert criterion_words(goal) == (
         "waits for turn, ≥ 75 % notes correct, in 4 of 5 trials across 3 sessions"
     )
-    odd = {**goal, "success": "(hits > 2) or waited_for_turn"}
-    assert criterion_words(odd).startswith("(hits > 2) or waited_for_turn, in 4 of 5")
-    trial = {"outcome": "correct", "prompt_level": "independent",
+    assert measure_threshold(goal) == ("≥", 75.0)
+    assert measure_threshold({**goal, "success": "75 < notes_correct_pct"}) == (">", 75.0)
+    cases = {
+        "(hits > 2 and not waited_for_turn) or reliable":
+            "(hits > 2, plays during the call) or taps reliably",
+        "abs(mean_asynchrony_ms) <= 40": "|mean asynchrony| ≤ 40",
+        "classification == 'valid' and reaction_time_ms < 900":
+            "classification = valid, reaction time < 900 ms",
+        "syllables >= target_syllables": "syllables ≥ target syllables",
+    }  # fmt: skip
+    for rule, words in cases.items():
+        assert criterion_words({**goal, "success": rule}).startswith(f"{words}, in 4 of 5"), rule
+    assert criterion_words({**goal, "success": "hits >"}).startswith("hits >, in 4 of 5")
+
+
+def test_default_judge_follows_the_goal_rule_and_prompt_level() -> None:
+    judge = goal_rule_judge()
+    goal = dict(GOALS[0])
+    trial = {"activity": "call-and-response", "outcome": "correct", "goals": ["wait-turn"],
+             "prompt_level": "independent",
              "metrics": {"waited_for_turn": True, "notes_correct_pct": 75.0}}  # fmt: skip
-    assert trial_succeeds(goal, trial) is True
-    assert trial_succeeds(goal, {**trial, "prompt_level": "gestural"}) is False
-    assert trial_succeeds(goal, {**trial, "outcome": "void"}) is False
-    assert trial_succeeds(goal, {**trial, "metrics": {"waited_for_turn": True}}) is False
-    assert trial_succeeds(odd, trial) is None
-    ba = dict(GOALS[3])
-    assert trial_succeeds(ba, {**trial, "prompt_level": "model",
-                               "metrics": {"syllables": 2, "target_syllables": 2}})  # fmt: skip
+    assert judge(goal, trial) is True
+    assert judge(goal, {**trial, "prompt_level": "gestural"}) is False
+    assert judge(goal, {**trial, "outcome": "void"}) is False
+    assert judge(goal, {**trial, "metrics": {"waited_for_turn": True}}) is False
+    assert judge({**goal, "success": "no_such_metric > 1"}, trial) is None
 
 
 def test_mastery_status_skips_interrupted_sessions() -> None:

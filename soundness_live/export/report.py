@@ -20,7 +20,7 @@ from typing import Any
 from soundness_live import __version__
 from soundness_live.export import goal_words, report_plots
 from soundness_live.export.files import write_text_atomic
-from soundness_live.export.report_goals import Judge, goals_section
+from soundness_live.export.report_goals import Judge, goal_rule_judge, goals_section
 from soundness_live.export.report_html import day, esc, figure, fmt, table
 from soundness_live.export.tables import check_bundle, iter_trials, metric_unit, refuse_non_finite
 
@@ -39,7 +39,7 @@ def write_report(
     """Write the HTML report of ``bundle`` to ``out_path`` (owner-only, atomically).
 
     ``trial_succeeds(goal, trial) -> bool | None`` marks successes on the goal plots; by default
-    :func:`goal_words.trial_succeeds` reads the goal's success rule.
+    the goal's own success rule decides (:func:`soundness_live.goals.trial_succeeds`).
     """
     return write_text_atomic(out_path, render_report(bundle, trial_succeeds))
 
@@ -48,7 +48,7 @@ def render_report(bundle: Mapping[str, Any], trial_succeeds: Judge | None = None
     """The report's HTML text."""
     check_bundle(bundle)
     refuse_non_finite(bundle, "HTML report")
-    judge = trial_succeeds or goal_words.trial_succeeds
+    judge = trial_succeeds or goal_rule_judge()
     body = [
         _header(bundle),
         goals_section(bundle, judge),

@@ -5,11 +5,39 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from soundness_live import goals
+from soundness_live.errors import ParameterError
 from soundness_live.export import goal_words, report_plots
 from soundness_live.export.report_html import day, esc, figure, fmt, table
 from soundness_live.export.tables import iter_trials, metric_unit
 
 Judge = Callable[[Mapping[str, Any], Mapping[str, Any]], "bool | None"]
+
+
+def goal_rule_judge() -> Judge:
+    """A judge using :func:`soundness_live.goals.trial_succeeds` on each bundle goal.
+
+    A goal that no longer validates (say, from an older goal file) or a trial its rule cannot
+    read gives None: the plot leaves that trial unmarked rather than guess.
+    """
+    parsed: dict[str, goals.Goal | None] = {}
+
+    def judge(goal: Mapping[str, Any], trial: Mapping[str, Any]) -> bool | None:
+        key = repr(sorted(goal.items()))
+        if key not in parsed:
+            try:
+                parsed[key] = goals.goal_from_dict(goal, "export bundle")
+            except ParameterError:
+                parsed[key] = None
+        known = parsed[key]
+        if known is None:
+            return None
+        try:
+            return goals.trial_succeeds(known, trial)
+        except ParameterError:
+            return None
+
+    return judge
 
 
 def goal_trials(bundle: Mapping[str, Any], goal: Mapping[str, Any]) -> list[tuple[Any, Any]]:
