@@ -6,10 +6,13 @@ construction. Each maker writes a WAV file and returns its path; callers cache t
 
 from __future__ import annotations
 
+import itertools
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile
 
 # Phrases with their syllable counts (espeak-ng reads "ba" as /bA:/, one syllable).
@@ -23,6 +26,15 @@ SYLLABLE_PHRASES: dict[str, int] = {
     "banana": 3,
     "caterpillar": 4,
 }
+
+
+VOICES = ("en", "en+f3")
+SPEEDS_WPM = (80, 140, 200)
+PITCHES = (20, 80)  # espeak's -p extremes of the grid; 50 sits between them
+CorpusKey = tuple[str, str, int, int]  # text, voice, speed (wpm), pitch
+CORPUS: tuple[CorpusKey, ...] = tuple(
+    itertools.product(SYLLABLE_PHRASES, VOICES, SPEEDS_WPM, PITCHES)
+)
 
 
 def _run(args: list[str]) -> None:
@@ -40,30 +52,71 @@ def espeak(
     return path
 
 
-def sox_pad(source: Path, path: Path, *, lead_s: float) -> Path:
-    """Copy ``source`` to ``path`` with ``lead_s`` seconds of digital silence in front."""
-    _run(["sox", str(source), str(path), "pad", f"{lead_s}"])
+def sox_pad(source: Path, path: Path, *, lead_s: float, tail_s: float = 0.0) -> Path:
+    """Copy ``source`` to ``path`` with digital silence before (``lead_s``) and after it."""
+    _run(["sox", str(source), str(path), "pad", f"{lead_s}", f"{tail_s}"])
     return path
+
+
+def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder per test session for generated audio, shared by every voice test module."""
+    directory = tmp_path_factory.getbasetemp() / "voice-audio"
+    directory.mkdir(exist_ok=True)
+    return directory
+
+
+def speech_take(
+    directory: Path,
+    text: str,
+    *,
+    voice: str = "en",
+    speed_wpm: int = 140,
+    pitch: int = 50,
+    lead_s: float = 0.5,
+    tail_s: float = 0.3,
+) -> tuple[Path, Path]:
+    """(raw espeak file, the same padded like a microphone take), made once and cached."""
+    stem = f"{text.replace(' ', '_')}-{voice}-s{speed_wpm}-p{pitch}"
+    raw = directory / f"{stem}.wav"
+    padded = directory / f"{stem}-pad{lead_s}-{tail_s}.wav"
+    if not raw.exists():
+        espeak(raw, text, voice=voice, speed_wpm=speed_wpm, pitch=pitch)
+    if not padded.exists():
+        sox_pad(raw, padded, lead_s=lead_s, tail_s=tail_s)
+    return raw, padded
 
 
 def sox_tone(path: Path, *, freq_hz: float, seconds: float = 1.0, rate_hz: int = 16000) -> Path:
     """A steady sine at ``freq_hz`` (sox's default amplitude, full scale)."""
-    _run(["sox", "-n", "-r", str(rate_hz), str(path), "synth", str(seconds), "sine", str(freq_hz)])
+    _run(
+        [
+            "sox",
+            "-R",
+            "-n",
+            "-r",
+            str(rate_hz),
+            str(path),
+            "synth",
+            str(seconds),
+            "sine",
+            str(freq_hz),
+        ]
+    )
     return path
 
 
 def sox_glide(
     path: Path, *, start_hz: float, end_hz: float, seconds: float = 1.0, rate_hz: int = 16000
 ) -> Path:
-    """A linear sine glide from ``start_hz`` to ``end_hz``."""
-    sweep = f"{start_hz}-{end_hz}"
-    _run(["sox", "-n", "-r", str(rate_hz), str(path), "synth", str(seconds), "sine", sweep])
+    """A linear sine glide from ``start_hz`` to ``end_hz`` (sox's ``:`` sweep)."""
+    sweep = f"{start_hz}:{end_hz}"
+    _run(["sox", "-R", "-n", "-r", str(rate_hz), str(path), "synth", str(seconds), "sine", sweep])
     return path
 
 
 def sox_noise(path: Path, *, seconds: float = 1.0, rate_hz: int = 16000) -> Path:
-    """White noise at sox's default level."""
-    _run(["sox", "-n", "-r", str(rate_hz), str(path), "synth", str(seconds), "whitenoise"])
+    """White noise at sox's default level, repeatable (``-R``: a fixed seed)."""
+    _run(["sox", "-R", "-n", "-r", str(rate_hz), str(path), "synth", str(seconds), "whitenoise"])
     return path
 
 
@@ -87,3 +140,14 @@ def first_above_s(samples: np.ndarray, rate_hz: int, *, level_dbfs: float = -50.
     if above.size == 0:
         raise ValueError(f"no sample above {level_dbfs} dBFS")
     return float(above[0]) / rate_hz
+
+
+def make_corpus(directory: Path) -> dict[CorpusKey, tuple[Path, Path]]:
+    """Every CORPUS take as (raw espeak file, padded take), made in parallel and cached."""
+
+    def make(key: CorpusKey) -> tuple[Path, Path]:
+        text, voice, speed, pitch = key
+        return speech_take(directory, text, voice=voice, speed_wpm=speed, pitch=pitch)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:  # each tool runs in its own process
+        return dict(zip(CORPUS, pool.map(make, CORPUS), strict=True))

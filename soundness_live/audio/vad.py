@@ -13,7 +13,6 @@ from math import gcd
 
 import numpy as np
 import webrtcvad
-from scipy.signal import resample_poly
 
 from soundness_live.errors import ParameterError
 
@@ -32,6 +31,8 @@ def resample_to(samples: np.ndarray, rate_hz: int, target_rate_hz: int = VAD_RAT
     x = np.asarray(samples, dtype=np.float64)
     if rate_hz == target_rate_hz:
         return x
+    from scipy.signal import resample_poly  # imported here: scipy.signal takes ~0.5 s to load
+
     common = gcd(int(rate_hz), int(target_rate_hz))
     return resample_poly(x, target_rate_hz // common, int(rate_hz) // common)
 
