@@ -36,6 +36,8 @@ BANK_FILE = "soundness-gm.sf2"
 ENV_VAR = "SOUNDNESS_LIVE_SOUNDFONTS"
 APP_NAME = "soundness-live"
 SUFFIXES = (".sf2", ".sf3")
+SYSTEM_DIRS = ("/usr/share/sounds/sf2", "/usr/share/soundfonts", "/usr/local/share/soundfonts")
+USER_DIRS = (".local/share/soundfonts", ".local/share/sounds/sf2", "Library/Audio/Sounds/Banks")
 FULL_GM_PROGRAMS = 100  # a bank with this many of the 128 GM programs (and a kit) is "GM"
 
 
@@ -87,15 +89,8 @@ def search_dirs(extra: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
     home = Path.home()
     places = [Path(p).expanduser() for p in extra]
     places += [Path(p).expanduser() for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
-    places += [
-        Path("/usr/share/sounds/sf2"),
-        Path("/usr/share/soundfonts"),
-        Path("/usr/local/share/soundfonts"),
-        home / ".local/share/soundfonts",
-        home / ".local/share/sounds/sf2",
-        home / "Library/Audio/Sounds/Banks",
-        Path(platformdirs.user_data_dir(APP_NAME)) / "soundfonts",
-    ]
+    places += [Path(p) for p in SYSTEM_DIRS] + [home / p for p in USER_DIRS]
+    places.append(Path(platformdirs.user_data_dir(APP_NAME)) / "soundfonts")
     if os.environ.get("APPDATA"):
         places.append(Path(os.environ["APPDATA"]) / "soundfonts")
     return places
