@@ -15,7 +15,6 @@ and finds the frames where sound arrives on its audio input, both on JACK's fram
 
 from __future__ import annotations
 
-import ctypes.util
 import itertools
 import os
 import subprocess
@@ -59,9 +58,17 @@ def _wait_ready(server: subprocess.Popen, timeout_s: float) -> None:
 
 @contextmanager
 def jack_server(
-    period_frames: int = 64, sample_rate: int = 48_000, timeout_s: float = 10.0
+    period_frames: int = 64,
+    sample_rate: int = 48_000,
+    timeout_s: float = 10.0,
+    portaudio: bool = True,
 ) -> Iterator[JackServer]:
-    """Run a private jackd on the dummy driver for the duration of the ``with`` block."""
+    """Run a private jackd on the dummy driver for the duration of the ``with`` block.
+
+    With ``portaudio``, PortAudio is re-initialised once the server is up (so it lists JACK),
+    terminated before the server stops (PortAudio's JACK code asserts if the server is gone)
+    and initialised again after.
+    """
     name = f"sl-{os.getpid()}-{next(_servers)}"
     saved = {key: os.environ.get(key) for key in _ENV_KEYS}
     os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
@@ -71,7 +78,13 @@ def jack_server(
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_ready(server, timeout_s)
-            yield JackServer(name, period_frames, sample_rate, server)
+            if portaudio:
+                refresh_portaudio()
+            try:
+                yield JackServer(name, period_frames, sample_rate, server)
+            finally:
+                if portaudio:
+                    _portaudio("_terminate")
         finally:
             server.terminate()
             try:
@@ -81,6 +94,8 @@ def jack_server(
                 server.wait()
             for key, value in saved.items():
                 os.environ.pop(key, None) if value is None else os.environ.update({key: value})
+            if portaudio:
+                _portaudio("_initialize")
 
 
 def module_jack_server(period_frames: int = 64) -> Callable[..., Any]:
@@ -94,12 +109,7 @@ def module_jack_server(period_frames: int = 64) -> Callable[..., Any]:
         require_program("jackd", "jackd2")
         require_program("jack_lsp", "jackd2")
         with jack_server(period_frames) as server:
-            refresh_portaudio()
-            try:
-                yield server
-            finally:
-                _portaudio("_terminate")  # while jackd still answers: PortAudio asserts otherwise
-        _portaudio("_initialize")
+            yield server
 
     return jack
 
@@ -152,21 +162,17 @@ class ClickSource:
         self.frame += len(out)
 
 
-def _monotonic_minus_raw() -> float:
-    """time.monotonic() - CLOCK_MONOTONIC_RAW (JACK's jack_get_time clock), in seconds."""
-    return time.monotonic() - time.clock_gettime(time.CLOCK_MONOTONIC_RAW)
-
-
 class JackProbe:
     """A JACK client with a MIDI output and an audio input, working on JACK frames.
 
-    :meth:`send` queues a note-on; the process callback writes it at a chosen offset of the
-    next cycle and records its frame and true time (monotonic s). The audio input records
-    onsets: the first frame above ``threshold`` after ``quiet_frames`` of silence.
+    :meth:`send` queues a message; the process callback writes it at a chosen offset of the
+    next cycle and records its frame and true time: the cycle's start on the monotonic clock
+    (now - frames since cycle start) + offset / rate. (JACK's own frames-to-time estimate is
+    not used: it goes wrong after xruns, which non-realtime jackd has many of.) The audio
+    input records onsets: the first frame above ``threshold`` after ``quiet_frames`` quiet.
     """
 
     def __init__(self, name: str = "sl-probe", threshold: float = 1e-3, quiet_frames: int = 2400):
-        import cffi
         import jack
 
         self.client = jack.Client(name, no_start_server=True)
@@ -178,11 +184,6 @@ class JackProbe:
         self.onsets: list[int] = []
         self._pending: deque[tuple[bytes, int]] = deque()
         self._last_loud = -(10**9)
-        ffi = cffi.FFI()
-        ffi.cdef("uint64_t jack_frames_to_time(void *client, uint32_t frames);")
-        self._lib = ffi.dlopen(ctypes.util.find_library("jack"))
-        self._ptr = ffi.cast("void *", int(jack._ffi.cast("uintptr_t", self.client._ptr)))
-        self._raw_offset_s = _monotonic_minus_raw()
         self.lock = threading.Lock()
         self.client.set_process_callback(self._process)
 
@@ -200,20 +201,17 @@ class JackProbe:
         """Send ``message`` at frame ``offset`` of the next cycle."""
         self._pending.append((message, offset))
 
-    def frame_to_monotonic(self, frame: int) -> float:
-        """Monotonic time (s) of JACK frame ``frame`` (JACK's DLL estimate)."""
-        return self._lib.jack_frames_to_time(self._ptr, frame) / 1e6 + self._raw_offset_s
-
     def _process(self, frames: int) -> None:
         start = self.client.last_frame_time
+        rate = self.client.samplerate
+        cycle_s = time.monotonic() - self.client.frames_since_cycle_start / rate
         self.midi_out.clear_buffer()
         while self._pending:
             message, offset = self._pending.popleft()
             offset = min(offset, frames - 1)
             self.midi_out.write_midi_event(offset, message)
-            frame = start + offset
             with self.lock:
-                self.sent.append((frame, self.frame_to_monotonic(frame), message[1]))
+                self.sent.append((start + offset, cycle_s + offset / rate, message[1]))
         loud = np.flatnonzero(np.abs(self.audio_in.get_array()) > self.threshold)
         if len(loud):
             if start + loud[0] - self._last_loud > self.quiet_frames:

@@ -10,7 +10,7 @@ import pytest
 
 from soundness_live.audio import output
 from soundness_live.audio.devices import describe_audio, describe_midi, find_output_device
-from soundness_live.audio.output import _PortAudioClock, open_output
+from soundness_live.audio.output import FrameLine, open_output
 from soundness_live.errors import DeviceError, ParameterError
 from tests.jackserver import ClickSource
 
@@ -142,12 +142,15 @@ def test_find_output_device_by_name_index_and_default() -> None:
         find_output_device(sd, 1)
 
 
-def test_portaudio_clock_offset_takes_minima_and_drifts_slowly() -> None:
-    clock = _PortAudioClock()
-    assert clock.offset(0.0, 100.0010) == pytest.approx(100.0010)  # a late first callback
-    assert clock.offset(0.01, 100.0105) == pytest.approx(100.0005)  # a faster one: new minimum
-    assert clock.offset(0.02, 100.0250) == pytest.approx(100.0005 + 0.0145 * 200e-6)
-    assert clock.offset(1000.0, 1100.0505) == pytest.approx(100.0505)  # 1000 s later: follows
+def test_frame_line_takes_the_most_punctual_callback_and_drifts_slowly() -> None:
+    line = FrameLine(48_000)
+    assert line.time_of(0, 100.0010) == pytest.approx(100.0010)  # a late first callback
+    assert line.time_of(480, 100.0105) == pytest.approx(100.0105)  # punctual: new origin
+    assert line.time_of(960, 100.0250) == pytest.approx(100.0005 + 0.02 + 0.0145 * 200e-6)
+    # 1000 s later the sample clock ran 100 ppm slow: the origin follows within the allowance
+    assert line.time_of(48_000_000, 1100.1005) == pytest.approx(1100.1005)
+    line.reset()
+    assert line.time_of(48_000_480, 2000.0) == pytest.approx(2000.0)
 
 
 def test_describe_says_why_there_is_no_midi(monkeypatch: pytest.MonkeyPatch) -> None:

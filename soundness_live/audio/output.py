@@ -6,14 +6,17 @@ block, the source's frame counter at the block start and the monotonic time at w
 frame reaches the DAC. Input events stamped on the monotonic clock are placed on the frame
 axis through it (``MidiInputs(mapping=lambda: out.mapping)``).
 
-Time bases. PortAudio reports ``outputBufferDacTime`` on the *stream's* clock, which is not
-``time.monotonic()`` on every host API (JACK's is seconds of frames since the stream opened;
-ALSA's is usually CLOCK_MONOTONIC). Each callback reads ``time.monotonic() - currentTime``:
-scheduling can only delay the callback, so the smallest reading is the best offset. The
-estimate follows new minima at once and may rise by at most 200 ppm of elapsed time (clock
-drift). SDL reports no DAC time: the DAC time is estimated as callback time + two chunks.
-The output latency (``latency_s``) is fixed at the first callback (DAC time - current time,
-else the stream's reported latency): changing it later would shift the frame axis.
+Time bases. PortAudio's own stream clock (``outputBufferDacTime``) is not
+``time.monotonic()`` on every host API, and on JACK (measured) it jitters by tens of ms and
+can jump by hours after an xrun. So the DAC time of a block is taken from the frame line
+instead: the sample clock is linear, a callback can only run *late*, so for block start
+frame F called at monotonic ``now``, the origin ``now - F / rate`` is smallest for the most
+punctual callback; DAC time = smallest origin + F / rate + output latency. The origin
+follows new minima at once and may rise by at most 200 ppm of elapsed time (clock drift);
+after an under-run the frame line has moved, so the estimate restarts. The output latency
+(``latency_s``) is read once at the first callback (PortAudio's DAC time - current time,
+else the stream's reported latency; SDL: two chunks) and kept: changing it would shift the
+frame axis.
 """
 
 from __future__ import annotations
@@ -176,22 +179,28 @@ class NullOutput(Output):
                 time.sleep(-late_s)
 
 
-class _PortAudioClock:
-    """Offset from PortAudio's stream clock to time.monotonic() (see the module doc)."""
+class FrameLine:
+    """Monotonic time of the frame line, from late-only callback times (see the module doc)."""
 
-    def __init__(self) -> None:
-        self.offset_s: float | None = None
+    def __init__(self, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+        self.origin_s: float | None = None
         self._last_s = 0.0
 
-    def offset(self, stream_time_s: float, now_s: float) -> float:
-        """Best offset (s) so far: monotonic time = stream time + offset."""
-        reading_s = now_s - stream_time_s
-        if self.offset_s is None or reading_s < self.offset_s:
-            self.offset_s = reading_s
+    def reset(self) -> None:
+        """Forget the estimate (the frame line moved: an under-run)."""
+        self.origin_s = None
+
+    def time_of(self, frame: int, now_s: float) -> float:
+        """Best estimate of when ``frame`` was due, given a callback for it at ``now_s``."""
+        reading_s = now_s - frame / self.sample_rate
+        if self.origin_s is None or reading_s < self.origin_s:
+            self.origin_s = reading_s
         else:
-            self.offset_s = min(reading_s, self.offset_s + (now_s - self._last_s) * _DRIFT_PER_S)
+            allowed_s = self.origin_s + (now_s - self._last_s) * _DRIFT_PER_S
+            self.origin_s = min(reading_s, allowed_s)
         self._last_s = now_s
-        return self.offset_s
+        return self.origin_s + frame / self.sample_rate
 
 
 class SoundDeviceOutput(Output):
@@ -203,7 +212,7 @@ class SoundDeviceOutput(Output):
         super().__init__(source, block_size, sample_rate)
         import sounddevice as sd  # raises OSError when PortAudio is missing
 
-        self._clock = _PortAudioClock()
+        self._line = FrameLine(sample_rate)
         self._latency_fixed = False
         index = find_output_device(sd, device)
         info = sd.query_devices(index)
@@ -225,12 +234,13 @@ class SoundDeviceOutput(Output):
         now_s = time.monotonic()
         if status.output_underflow:
             self.underruns += 1
+            self._line.reset()
         if not self._latency_fixed:
             measured_s = times.outputBufferDacTime - times.currentTime
-            self.latency_s = measured_s if measured_s > 0 else self.latency_s
+            self.latency_s = measured_s if 0 < measured_s < 1 else self.latency_s
             self._latency_fixed = True
-        offset_s = self._clock.offset(times.currentTime, now_s)
-        self.process(outdata, times.outputBufferDacTime + offset_s)
+        due_s = self._line.time_of(self.source.frame, now_s)
+        self.process(outdata, due_s + self.latency_s)
 
     def start(self) -> Output:
         """Start the PortAudio stream."""
@@ -280,11 +290,13 @@ class SdlOutput(Output):
         driver = os.environ.get("SDL_AUDIODRIVER", "default")
         self.name = f"sdl: {device or 'default device'} ({driver})"
         self.latency_s = 2 * block_size / sample_rate
+        self._line = FrameLine(sample_rate)
 
     def _callback(self, _device: Any, stream: memoryview) -> None:
         """SDL's audio thread: the real-time contract of :meth:`Output.process`."""
         out = np.frombuffer(stream, dtype=np.float32).reshape(-1, 2)
-        self.process(out, time.monotonic() + self.latency_s)
+        due_s = self._line.time_of(self.source.frame, time.monotonic())
+        self.process(out, due_s + self.latency_s)
 
     def start(self) -> Output:
         """Unpause the SDL device."""
