@@ -16,12 +16,14 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
 
+from soundness_live.aids import SCALE_MODES, SCALES, AidSettings
 from soundness_live.errors import ParameterError
 
 __all__ = [
     "CODE_PATTERN",
     "KEYS",
     "SCALES",
+    "KEY_PITCH_CLASS",
     "Consent",
     "Instrument",
     "ScaleLock",
@@ -33,39 +35,12 @@ __all__ = [
 ]
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-KEYS = (
-    "C",
-    "C#",
-    "Db",
-    "D",
-    "D#",
-    "Eb",
-    "E",
-    "F",
-    "F#",
-    "Gb",
-    "G",
-    "G#",
-    "Ab",
-    "A",
-    "A#",
-    "Bb",
-    "B",
-)
-# Semitones above the key for each scale a keyboard can be locked to.
-SCALES: dict[str, tuple[int, ...]] = {
-    "major": (0, 2, 4, 5, 7, 9, 11),
-    "minor": (0, 2, 3, 5, 7, 8, 10),
-    "pentatonic_major": (0, 2, 4, 7, 9),
-    "pentatonic_minor": (0, 3, 5, 7, 10),
-    "blues": (0, 3, 5, 6, 7, 10),
-    "dorian": (0, 2, 3, 5, 7, 9, 10),
-    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
-    "lydian": (0, 2, 4, 6, 7, 9, 11),
-    "phrygian": (0, 1, 3, 5, 7, 8, 10),
-    "harmonic_minor": (0, 2, 3, 5, 7, 8, 11),
-    "whole_tone": (0, 2, 4, 6, 8, 10),
-}
+# Key names and their tonic pitch class (the playing aids take 0 = C .. 11 = B).
+KEY_PITCH_CLASS = {
+    "C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6,
+    "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11,
+}  # fmt: skip
+KEYS = tuple(KEY_PITCH_CLASS)
 
 
 def _fail(name: str, expected: str, value: Any) -> ParameterError:
@@ -134,12 +109,14 @@ class ScaleLock:
     """Every key plays a note of ``scale`` in ``key`` (see SCALES)."""
 
     key: str = "C"
-    scale: str = "pentatonic_major"
+    scale: str = "major_pentatonic"
+    mode: str = "snap_down"  # how off-scale keys map (soundness_live.aids)
 
     def validate(self, name: str) -> None:
-        """Raise ParameterError naming ``name`` when the key or scale is unknown."""
+        """Raise ParameterError naming ``name`` when the key, scale or mode is unknown."""
         _choice(self.key, f"{name}.key", KEYS)
         _choice(self.scale, f"{name}.scale", tuple(SCALES))
+        _choice(self.mode, f"{name}.mode", SCALE_MODES)
 
 
 @dataclass(frozen=True)
@@ -184,6 +161,20 @@ class DeviceSettings:
         _number(self.transpose, f"{name}.transpose", -24, 24, integer=True)
         self.velocity_curve.validate(f"{name}.velocity_curve")
         _number(self.min_note_length_ms, f"{name}.min_note_length_ms", 0.0, 2000.0)
+
+    def aid_settings(self) -> AidSettings:
+        """These settings as :class:`soundness_live.aids.AidSettings` (the playing aids)."""
+        lock = self.scale_lock
+        return AidSettings(
+            scale=lock.scale if lock else None,
+            key=KEY_PITCH_CLASS[lock.key] if lock else 0,
+            scale_mode=lock.mode if lock else "snap_down",
+            transpose_semitones=self.transpose,
+            velocity_floor=self.velocity_curve.floor,
+            velocity_ceiling=self.velocity_curve.ceiling,
+            velocity_gamma=self.velocity_curve.gamma,
+            min_note_ms=self.min_note_length_ms,
+        )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from soundness_live import aids
 from soundness_live.config import DB_NAME, HOME_ENV, data_dir, db_path
 from soundness_live.errors import ParameterError
 from soundness_live.profiles import (
@@ -32,7 +33,7 @@ SAM = {
         {"device": "pad-1", "kind": "pad", "instrument": {"program": 0, "bank": 128}},
         {
             "device": "keys",
-            "scale_lock": {"key": "C", "scale": "pentatonic_major"},
+            "scale_lock": {"key": "C", "scale": "major_pentatonic"},
             "velocity_curve": {"floor": 40, "ceiling": 100, "gamma": 0.7},
             "min_note_length_ms": 120.0,
             "transpose": -12,
@@ -47,7 +48,7 @@ def test_round_trip_through_json() -> None:
     profile = profile_from_dict(SAM)
     again = profile_from_dict(json.loads(json.dumps(profile.to_dict())))
     assert again == profile
-    assert profile.devices[1].scale_lock == ScaleLock("C", "pentatonic_major")
+    assert profile.devices[1].scale_lock == ScaleLock("C", "major_pentatonic")
     assert profile.devices[1].velocity_curve == VelocityCurve(40, 100, 0.7)
     assert profile.devices[0].instrument.bank == 128
 
@@ -114,10 +115,9 @@ def test_dataclass_construction_is_validated_too() -> None:
         ChildProfile("S-1", volume_cap_dbfs=float("nan"))
 
 
-def test_scales_are_within_an_octave() -> None:
-    for intervals in SCALES.values():
-        assert intervals[0] == 0 and list(intervals) == sorted(set(intervals))
-        assert intervals[-1] < 12
+def test_scale_names_are_the_playing_aids_names() -> None:
+    assert SCALES is aids.SCALES
+    assert "major_pentatonic" in SCALES
 
 
 def test_data_dir_is_owner_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,3 +140,17 @@ def test_data_dir_default_is_the_user_data_dir(
     monkeypatch.setenv("HOME", str(tmp_path))
     path = data_dir()
     assert path.name == "soundness-live" and path.is_dir()
+
+
+def test_device_settings_feed_the_playing_aids() -> None:
+    keys = profile_from_dict(SAM).devices[1]
+    aids = keys.aid_settings()
+    assert (aids.scale, aids.key, aids.scale_mode) == ("major_pentatonic", 0, "snap_down")
+    assert (aids.velocity_floor, aids.velocity_ceiling, aids.velocity_gamma) == (40, 100, 0.7)
+    assert (aids.transpose_semitones, aids.min_note_ms) == (-12, 120.0)
+    assert profile_from_dict(SAM).devices[0].aid_settings().scale is None
+    lock = {"key": "Bb", "scale": "dorian", "mode": "degree"}
+    device = profile_from_dict(SAM | {"devices": [{"device": "k", "scale_lock": lock}]}).devices[0]
+    assert (device.aid_settings().key, device.aid_settings().scale_mode) == (10, "degree")
+    with pytest.raises(ParameterError, match="'devices\\[0\\].scale_lock.mode'"):
+        profile_from_dict(SAM | {"devices": [{"device": "k", "scale_lock": lock | {"mode": "x"}}]})
