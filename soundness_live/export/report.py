@@ -97,10 +97,8 @@ def _timing(bundle: Mapping[str, Any]) -> str:
     parts = []
     for session in bundle["sessions"]:
         trials = [t for t in session.get("trials") or [] if t.get("activity") == "tempo-following"]
-        taps = [list(t["metrics"]["asynchronies_ms"]) for t in trials if _has(t, "asynchronies_ms")]
-        curves = [
-            list(t["metrics"]["tempo_curve_bpm"]) for t in trials if _has(t, "tempo_curve_bpm")
-        ]
+        taps = _lists_by_trial(trials, "asynchronies_ms")
+        curves = _lists_by_trial(trials, "tempo_curve_bpm")
         if not taps and not curves:
             continue
         title = f"Session {session.get('id')}, {day(session.get('started_at'))}"
@@ -110,40 +108,46 @@ def _timing(bundle: Mapping[str, Any]) -> str:
             parts.append(_asynchrony_figure(taps, window))
         if curves:
             alt = (
-                f"Tempo of the music per beat in {len(curves)} trials where it followed the "
-                "child: "
-                + "; ".join(
-                    f"trial {i + 1} from {c[0]:g} to {c[-1]:g} BPM" for i, c in enumerate(curves)
-                )
+                f"Tempo of the music per beat in {len(curves)} trials where it followed the child: "
             )
-            parts.append(
-                figure(report_plots.tempo_curve_plot(curves), alt, "Tempo curve (BPM per beat).")
-            )
+            alt += "; ".join(f"{k} from {c[0]:g} to {c[-1]:g} BPM" for k, c in curves.items())
+            png = report_plots.tempo_curve_plot(list(curves.values()), list(curves))
+            parts.append(figure(png, alt, "Tempo of the music per beat (BPM)."))
     if not parts:
         return ""
     return "<section><h2>Timing with the beat</h2>\n" + "\n".join(parts) + "</section>"
 
 
-def _has(trial: Mapping[str, Any], metric: str) -> bool:
-    return bool((trial.get("metrics") or {}).get(metric))
+def _lists_by_trial(trials: list[Mapping[str, Any]], metric: str) -> dict[str, list[float]]:
+    """{"trial 8": values} for each trial with a non-empty list ``metric``."""
+    return {
+        f"trial {t.get('index')}": list(t["metrics"][metric])
+        for t in trials
+        if (t.get("metrics") or {}).get(metric)
+    }
 
 
 def _window_ms(trial: Mapping[str, Any]) -> float | None:
+    """The trial's timing window (ms) from its parameters, when it has one."""
     value = (trial.get("params") or {}).get("timing_window_ms")
     return float(value) if isinstance(value, (int, float)) else None
 
 
-def _asynchrony_figure(taps: list[list[float]], window_ms: float | None) -> str:
-    flat = [a for trial in taps for a in trial]
+def _asynchrony_figure(taps: dict[str, list[float]], window_ms: float | None) -> str:
+    """The asynchrony plot with alt text giving count, mean and share within the window."""
+    flat = [a for values in taps.values() for a in values]
     mean = sum(flat) / len(flat)
-    inside = sum(abs(a) <= window_ms for a in flat) if window_ms is not None else None
-    band = f"; {inside} of {len(flat)} within ±{window_ms:g} ms" if window_ms is not None else ""
+    band = ""
+    if window_ms is not None:
+        inside = sum(abs(a) <= window_ms for a in flat)
+        band = f"; {inside} of {len(flat)} within ±{window_ms:g} ms"
     alt = (
         f"Asynchrony of {len(flat)} matched taps in {len(taps)} trials, tap minus beat in ms; "
         f"mean {mean:.0f} ms ({'early' if mean < 0 else 'late'}){band}."
     )
     caption = "Tap minus beat as heard, per matched tap; below zero = early; shaded: the window."
-    return figure(report_plots.asynchrony_plot(taps, window_ms), alt, caption)
+    png = report_plots.asynchrony_plot(list(taps.values()), window_ms, list(taps))
+    return figure(png, alt, caption)
 
 
 def _all_trials(bundle: Mapping[str, Any]) -> str:

@@ -134,9 +134,9 @@ def _measure_figure(goal: Mapping[str, Any], pairs: list[tuple[Any, Any]], judge
     for session_id in dict.fromkeys(s.get("id") for s, _ in pairs):
         trials = [(s, t) for s, t in pairs if s.get("id") == session_id]
         session = trials[0][0]
-        label = f"session {session_id}, {day(session.get('started_at'))}"
+        label = f"session {session_id}\n{day(session.get('started_at'))}"
         if session.get("status") == "interrupted":
-            label += " (interrupted)"
+            label += ", interrupted"
         values = [(t.get("metrics") or {}).get(measure) for _, t in trials]
         series.append(
             report_plots.SessionSeries(label, values, [judge(goal, t) for _, t in trials])
@@ -144,7 +144,7 @@ def _measure_figure(goal: Mapping[str, Any], pairs: list[tuple[Any, Any]], judge
     unit = metric_unit(measure)
     ylabel = f"{goal_words.metric_words(measure)} ({unit})"
     threshold = goal_words.measure_threshold(goal)
-    png = report_plots.measure_plot(series, ylabel, threshold)
+    png = report_plots.measure_plot(series, ylabel, threshold, counts=unit == "count")
     wins = sum(bool(w) for s in series for w in s.successes)
     count = sum(len(s.values) for s in series)
     line = f"; criterion {threshold[0]} {threshold[1]:g}" if threshold else ""

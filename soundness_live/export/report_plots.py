@@ -15,6 +15,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
 _DPI = 100
@@ -31,11 +32,17 @@ class SessionSeries:
 
 def _figure(width_in: float = 8.0, height_in: float = 3.4) -> tuple[Figure, Any]:
     """A figure on its own Agg canvas, with one axes."""
-    # Fixed margins: a constrained layout would cost a second draw per figure.
+    # Fixed margins (a constrained layout costs a second draw per figure); the right margin
+    # holds the legend, so it never hides a point.
     figure = Figure(figsize=(width_in, height_in), dpi=_DPI)
     FigureCanvasAgg(figure)
-    figure.subplots_adjust(left=0.09, right=0.98, bottom=0.15, top=0.9)
+    figure.subplots_adjust(left=0.09, right=0.78, bottom=0.15, top=0.86)
     return figure, figure.add_subplot()
+
+
+def _legend(axes: Any) -> None:
+    """The legend beside the plot, outside the data area."""
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
 
 
 def _png(figure: Figure) -> bytes:
@@ -47,7 +54,10 @@ def _png(figure: Figure) -> bytes:
 
 
 def measure_plot(
-    series: Sequence[SessionSeries], ylabel: str, threshold: tuple[str, float] | None
+    series: Sequence[SessionSeries],
+    ylabel: str,
+    threshold: tuple[str, float] | None,
+    counts: bool = False,
 ) -> bytes:
     """A goal's measure per trial, sessions side by side and coloured, criterion line dashed."""
     figure, axes = _figure()
@@ -65,7 +75,9 @@ def measure_plot(
     axes.set_xlabel("trial (sessions left to right)")
     axes.set_ylabel(ylabel)
     axes.set_xlim(-0.7, max(x, 1) - 0.3)
-    axes.legend(loc="upper right", fontsize=8)
+    if counts:
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # no 0.25 of a note
+    _legend(axes)
     return _png(figure)
 
 
@@ -109,18 +121,19 @@ def percent_plot(
         criterion_pct, color="#D55E00", ls="--", lw=1.5, label=f"criterion {criterion_pct:.0f} %"
     )
     axes.set_xticks(xs, labels, fontsize=8)
-    axes.set_ylim(0, 119)  # headroom so the legend never covers a full bar
-    axes.set_yticks(range(0, 101, 20))
+    axes.set_ylim(0, 105)
     axes.set_ylabel("% of trials successful")
-    axes.legend(loc="upper right", fontsize=8)
+    _legend(axes)
     return _png(figure)
 
 
-def asynchrony_plot(trials: Sequence[Sequence[float]], window_ms: float | None) -> bytes:
+def asynchrony_plot(
+    trials: Sequence[Sequence[float]], window_ms: float | None, labels: Sequence[str]
+) -> bytes:
     """Asynchrony per matched tap (ms, negative = early), trials in turn, ±window band shaded."""
     figure, axes = _figure()
     x = 0
-    for number, asynchronies in enumerate(trials):
+    for number, (asynchronies, label) in enumerate(zip(trials, labels, strict=True)):
         xs = list(range(x, x + len(asynchronies)))
         axes.plot(
             xs,
@@ -129,7 +142,7 @@ def asynchrony_plot(trials: Sequence[Sequence[float]], window_ms: float | None) 
             ms=4,
             lw=1,
             color=PALETTE[number % len(PALETTE)],
-            label=f"trial {number + 1}",
+            label=label,
         )
         x += len(asynchronies)
     if window_ms is not None:
@@ -137,16 +150,17 @@ def asynchrony_plot(trials: Sequence[Sequence[float]], window_ms: float | None) 
             -window_ms, window_ms, color="#009E73", alpha=0.15, label=f"±{window_ms:g} ms window"
         )
     axes.axhline(0.0, color="#333333", lw=0.8)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("matched tap (trials left to right)")
     axes.set_ylabel("tap − beat (ms)")
-    axes.legend(loc="upper right", fontsize=8, ncols=2)
+    _legend(axes)
     return _png(figure)
 
 
-def tempo_curve_plot(curves: Sequence[Sequence[float]]) -> bytes:
+def tempo_curve_plot(curves: Sequence[Sequence[float]], labels: Sequence[str]) -> bytes:
     """The accompaniment's tempo per beat in follow-the-child trials."""
     figure, axes = _figure(height_in=3.0)
-    for number, curve in enumerate(curves):
+    for number, (curve, label) in enumerate(zip(curves, labels, strict=True)):
         axes.plot(
             range(1, len(curve) + 1),
             list(curve),
@@ -154,9 +168,10 @@ def tempo_curve_plot(curves: Sequence[Sequence[float]]) -> bytes:
             ms=3,
             lw=1.2,
             color=PALETTE[number % len(PALETTE)],
-            label=f"trial {number + 1}",
+            label=label,
         )
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("beat")
     axes.set_ylabel("tempo (BPM)")
-    axes.legend(loc="upper right", fontsize=8)
+    _legend(axes)
     return _png(figure)
