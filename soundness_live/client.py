@@ -1,0 +1,212 @@
+"""A client of the engine process: commands out, replies and state snapshots in.
+
+:class:`EngineClient` connects to the engine for a data directory (the address and key of
+:mod:`soundness_live.protocol`), greets it (a version mismatch raises :class:`ProtocolError`
+with both versions named), and keeps the latest state snapshot, trial summaries and notices
+that the engine sends, on a reader thread. :func:`connect_or_start` starts the engine process
+first when none runs. Closing a client (or its process dying) never stops the session.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Client, Connection
+from pathlib import Path
+from typing import Any
+
+from .errors import DeviceError, SoundnessError
+from .protocol import (
+    ENGINE_MESSAGES,
+    PROTOCOL_VERSION,
+    ProtocolError,
+    auth_key,
+    decode,
+    encode,
+    engine_address,
+    message,
+)
+
+
+class EngineError(SoundnessError, RuntimeError):
+    """The engine refused a command; the message is the engine's reason."""
+
+
+class EngineClient:
+    """One connection to the engine. ``on_message(msg)`` runs on the reader thread."""
+
+    def __init__(
+        self, conn: Connection, on_message: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
+        self.conn = conn
+        self.on_message = on_message
+        self.state: dict[str, Any] = {}
+        self.trials: deque[dict[str, Any]] = deque(maxlen=200)
+        self.notices: deque[str] = deque(maxlen=50)
+        self.closed = False
+        self.error: str | None = None
+        self._ids = itertools.count(1)
+        self._replies: dict[int, dict[str, Any]] = {}
+        self._arrived = threading.Condition()
+        self._send_lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, name="engine-client", daemon=True)
+        self._reader.start()
+
+    @classmethod
+    def connect(
+        cls,
+        data_dir: Path,
+        timeout_s: float = 5.0,
+        on_message: Callable[[dict[str, Any]], None] | None = None,
+        version: int = PROTOCOL_VERSION,
+    ) -> EngineClient:
+        """Connect and greet; DeviceError when no engine answers for ``data_dir``."""
+        address, family = engine_address(data_dir)
+        try:
+            conn = Client(address, family, authkey=auth_key(data_dir, create=False))
+        except (OSError, ProtocolError) as error:
+            raise DeviceError(f"no engine answers for {data_dir}: {error}") from None
+        client = cls(conn, on_message)
+        try:
+            reply = client.request("hello", timeout_s=timeout_s, version=version)
+        except BaseException:
+            client.close()
+            raise
+        client.state = reply.get("state", {})
+        return client
+
+    def request(
+        self, kind: str, timeout_s: float = 5.0, version: int = PROTOCOL_VERSION, **fields: Any
+    ) -> dict[str, Any]:
+        """Send a command and wait for its reply; EngineError when the engine refused it."""
+        number = next(self._ids)
+        msg = message(kind, id=number, **fields)
+        msg["v"] = version
+        self.send(msg)
+        deadline = time.monotonic() + timeout_s
+        with self._arrived:
+            while number not in self._replies and self.error is None:
+                remaining = deadline - time.monotonic()
+                if self.closed or remaining <= 0:
+                    break
+                self._arrived.wait(remaining)
+            reply = self._replies.pop(number, None)
+        if reply is None and self.error is not None:
+            raise ProtocolError(self.error)
+        if reply is None:
+            raise EngineError(f"the engine did not answer {kind!r} within {timeout_s} s")
+        if not reply.get("ok"):
+            raise EngineError(str(reply.get("error", f"{kind} failed")))
+        return reply
+
+    def send(self, msg: dict[str, Any]) -> None:
+        """Send one message without waiting."""
+        with self._send_lock:
+            try:
+                self.conn.send_bytes(encode(msg))
+            except (OSError, ValueError) as error:
+                raise DeviceError(f"the engine connection is closed: {error}") from None
+
+    def close(self) -> None:
+        """Detach from the engine (the session goes on)."""
+        self.closed = True
+        self.conn.close()
+
+    def __enter__(self) -> EngineClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _read(self) -> None:
+        while not self.closed:
+            try:
+                frame = self.conn.recv_bytes()
+            except (OSError, EOFError):
+                break
+            try:
+                msg = decode(frame, ENGINE_MESSAGES, receiver="client")
+            except ProtocolError as error:
+                self._fail(str(error))
+                break
+            self._dispatch(msg)
+        self.closed = True
+        with self._arrived:
+            self._arrived.notify_all()
+
+    def _fail(self, text: str) -> None:
+        with self._arrived:
+            self.error = text
+            self._arrived.notify_all()
+
+    def _dispatch(self, msg: dict[str, Any]) -> None:
+        kind = msg["type"]
+        if kind == "reply":
+            if msg.get("code") == "protocol" and msg.get("id") is None:
+                self._fail(str(msg.get("error")))
+            with self._arrived:
+                self._replies[msg.get("id") or 0] = msg
+                self._arrived.notify_all()
+        elif kind == "state":
+            self.state = msg.get("state", {})
+        elif kind == "trial":
+            self.trials.append(msg.get("trial", {}))
+        elif kind == "notice":
+            self.notices.append(str(msg.get("text", "")))
+        if self.on_message is not None:
+            self.on_message(msg)
+
+
+def engine_command(data_dir: Path) -> list[str]:
+    """The command line that starts the engine process for ``data_dir``."""
+    return [sys.executable, "-m", "soundness_live.engine_process", "--data-dir", str(data_dir)]
+
+
+def start_engine(data_dir: Path, extra: Sequence[str] = (), log_path: Path | None = None):
+    """Start the engine process (detached from this one: it outlives the UI)."""
+    log_path = log_path or data_dir / "engine.log"
+    log = open(log_path, "ab")  # the child process writes to it; ours is closed below
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    try:
+        return subprocess.Popen(
+            [*engine_command(data_dir), *extra],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=os.name == "posix",
+        )
+    finally:
+        log.close()
+
+
+def connect_or_start(
+    data_dir: Path,
+    extra: Sequence[str] = (),
+    timeout_s: float = 15.0,
+    on_message: Callable[[dict[str, Any]], None] | None = None,
+) -> tuple[EngineClient, Any]:
+    """Attach to the running engine, or start one and attach; (client, process or None)."""
+    try:
+        return EngineClient.connect(data_dir, on_message=on_message), None
+    except DeviceError:
+        pass
+    process = start_engine(data_dir, extra)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return EngineClient.connect(data_dir, on_message=on_message), process
+        except DeviceError as error:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise DeviceError(
+                    f"the engine did not start ({error}); see {data_dir / 'engine.log'}"
+                ) from None
+            time.sleep(0.1)

@@ -1,0 +1,417 @@
+"""The live engine: renderer and output, MIDI inputs, activities on a thread, the store.
+
+:class:`Engine` is what the engine process (:mod:`soundness_live.engine_process`) serves: it
+handles the protocol's commands (:meth:`Engine.handle`), runs one activity at a time on its own
+thread through :class:`~soundness_live.live.LiveSink` / ``LiveInput`` (or a virtual child), owns
+every store write (a trial is committed before it is reported) and builds the state snapshots
+clients see (:meth:`Engine.snapshot`).
+
+Therapist actions: ``next_trial`` cuts the trial in progress short (its record is kept, marked
+``void``, ``void_reason: "skipped"``); ``pause`` does the same and starts nothing new until
+``resume``; ``panic`` (the big "quiet" button) fades every sound at once and pauses the
+activity. ``set_prompt_level`` applies to the trial in progress (the level is written into the
+next trial record) and falls back to ``independent`` after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .activities.base import Show
+from .activities.common import PROMPT_LEVELS
+from .activities.params import resolve_params
+from .activities.registry import all_activities, get_activity
+from .audio.output import open_output
+from .config import DB_NAME
+from .engine import Session, SessionHooks
+from .engine_setup import aids_from_dict, apply_profile_devices, live_figures, make_renderer
+from .errors import ParameterError, SoundnessError
+from .events import ControlChange
+from .live import LiveInput, LiveSink, LiveTimeline, SessionStopped
+from .midi.input import DeviceChange
+from .runs import child_sound, virtual_inputs
+from .session_store import StoredSession
+from .store.records import Store
+from .virtual_child import ChildTraits
+
+log = logging.getLogger(__name__)
+RECENT_TRIALS = 8
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How the engine runs: data directory, audio and MIDI backends, synth, rates."""
+
+    data_dir: Path
+    audio: str = "auto"
+    audio_device: str | None = None
+    midi: str = "rtmidi"
+    midi_api: str | None = None
+    synth: str = "auto"
+    soundfont: Path | None = None
+    sample_rate: int = 48_000
+    block_size: int = 128
+    snapshot_hz: float = 4.0
+
+
+class Engine:
+    """One engine: sound, inputs, the running activity and the stored session."""
+
+    def __init__(self, options: EngineOptions) -> None:
+        self.options = options
+        self.sample_rate = options.sample_rate
+        self.broadcast: Callable[[dict[str, Any]], None] = lambda msg: None
+        self.changed = threading.Event()
+        self.renderer, self.soundfont = make_renderer(options.synth, options.soundfont, options)
+        self.output = open_output(
+            self.renderer, options.audio, options.audio_device, options.block_size,
+            options.sample_rate,
+        )  # fmt: skip
+        self.output_name = self.output.name
+        self.timeline = LiveTimeline(
+            lambda: self.renderer.frame, lambda: self.output.mapping, self.sample_rate
+        )
+        self.sink = LiveSink(self.renderer, self.timeline, self.output.latency_s)
+        self.live_input = LiveInput(
+            self.renderer, lambda: self.output.mapping, self.sample_rate, notify=self._device
+        )
+        self.midi: Any = None
+        self.store = Store.open(options.data_dir / DB_NAME)
+        self.stored: StoredSession | None = None
+        self.child: str | None = None
+        self.volume_cap_dbfs = -12.0
+        self.prompt_level = "independent"
+        self._lock = threading.RLock()  # commands come from several client threads
+        self._thread: threading.Thread | None = None
+        self._state: dict[str, Any] = {"activity": None, "last_result": None}
+        self._recent: list[dict[str, Any]] = []
+        self._seen_skips = 0
+        self._set_cap(self.volume_cap_dbfs)
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the audio output and the MIDI inputs."""
+        self.output.start()
+        if self.options.midi == "rtmidi":
+            from .midi.ports import MidiInputs
+
+            self.midi = MidiInputs(
+                self.options.midi_api,
+                on_event=self.live_input.on_event,
+                on_device_change=self.live_input.on_device_change,
+                mapping=lambda: self.output.mapping,
+            ).start()
+        self.changed.set()
+
+    def close(self) -> None:
+        """Stop everything; a session still open is marked interrupted."""
+        with self._lock:
+            self._stop_activity()
+            if self.stored is not None:
+                self.stored.close(ok=False)
+                self.stored = None
+        if self.midi is not None:
+            self.midi.stop()
+        self.live_input.stop()
+        self.output.stop()
+        self.store.close()
+
+    # -- commands -------------------------------------------------------------------------------
+    def handle(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Carry out one command; the reply fields (``ok``, and ``error`` when it failed)."""
+        handler = getattr(self, f"_cmd_{msg['type']}", None)
+        if handler is None:
+            return {"ok": False, "error": f"the engine cannot {msg['type']!r}"}
+        try:
+            with self._lock:
+                reply = handler(msg) or {}
+        except SoundnessError as error:
+            return {"ok": False, "error": str(error)}
+        except Exception as error:  # a bug must not take the session down with it
+            log.exception("command %s failed", msg["type"])
+            return {"ok": False, "error": f"{type(error).__name__}: {error}"}
+        self.changed.set()
+        return {"ok": True, **reply}
+
+    def _cmd_hello(self, msg: dict[str, Any]) -> dict[str, Any]:
+        return {"engine_version": __version__, "state": self.snapshot()}
+
+    def _cmd_snapshot(self, msg: dict[str, Any]) -> dict[str, Any]:
+        return {"state": self.snapshot()}
+
+    def _cmd_catalog(self, msg: dict[str, Any]) -> dict[str, Any]:
+        children = [
+            {"code": c.code, "display_name": c.display_name, "volume_cap_dbfs": c.volume_cap_dbfs}
+            for c in self.store.list_children()
+        ]
+        activities = [
+            {"name": a.name, "summary": a.summary, "variants": list(a.variants)}
+            for a in all_activities().values()
+        ]
+        return {"children": children, "activities": activities}
+
+    def _cmd_start_activity(self, msg: dict[str, Any]) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            raise ParameterError(
+                f"activity {self._state['activity']!r} is running; stop it before starting another"
+            )
+        activity = get_activity(str(msg.get("activity", "")))
+        params = dict(msg.get("params") or {})
+        source = str(msg.get("input", "virtual"))
+        if source not in ("virtual", "live"):
+            raise ParameterError(f"input must be 'virtual' or 'live', got {source!r}")
+        child = msg.get("child")
+        if child:
+            params = self._open_session(str(child), params)
+        elif self.stored is None:
+            self.timeline.offset_frames = self.renderer.frame  # an unstored run starts at 0
+        resolved = resolve_params(activity.name, activity.params, params)
+        session = self._session(activity, params, resolved, source, msg)
+        self._state.update(activity=activity.name, variant=resolved.get("variant"), cue=None)
+        self._state.update(trials_total=resolved.get("trials"), trials_done=0, input=source)
+        self._thread = threading.Thread(target=self._run, args=(session,), name="activity")
+        self._thread.start()
+
+    def _session(self, activity: Any, params: dict, resolved: dict, source: str, msg: dict):
+        seed = int(msg.get("seed", 0))
+        self.timeline.restart()
+        self.live_input.reset()
+        self.sink.output_latency_frames = self.output.latency_s * self.sample_rate
+        if source == "live":
+            inputs: list[Any] = [self.live_input]
+            self.live_input.timeline, programs = self.timeline, {}
+        else:
+            traits = ChildTraits.from_strings(dict(msg.get("traits") or {}))
+            inputs = virtual_inputs(
+                activity, resolved, seed=seed, sample_rate=self.sample_rate, traits=traits
+            )
+            sound = child_sound(activity, resolved)
+            programs = {sound.channel: (sound.program, sound.bank)}
+        self._seen_skips = len(self.timeline.skips)
+        return Session(
+            activity,
+            params,
+            sink=self.sink,
+            inputs=inputs,
+            sample_rate=self.sample_rate,
+            seed=seed,
+            soundfont=self.soundfont,
+            hooks=self._hooks(activity.name),
+            prompt_level=lambda: self.prompt_level,
+            child_programs=programs,
+        )
+
+    def _open_session(self, child: str, params: dict[str, Any]) -> dict[str, Any]:
+        profile = self.store.get_child(child)
+        if self.stored is not None and self.child != child:
+            raise ParameterError(
+                f"the session of {self.child} is open; end it before starting one for {child}"
+            )
+        if self.stored is None:
+            self.stored = StoredSession.start(
+                self.store, child, sample_rate=self.sample_rate, params={"live": True}
+            )
+            self.child = child
+            self.timeline.offset_frames = self.renderer.frame  # the session axis starts now
+            self._set_cap(profile.volume_cap_dbfs)
+            apply_profile_devices(self.live_input, profile)
+        if profile.preferred_tempo_bpm is not None and "tempo_bpm" not in params:
+            params = dict(params, tempo_bpm=profile.preferred_tempo_bpm)
+        return params
+
+    def _cmd_stop(self, msg: dict[str, Any]) -> None:
+        self._stop_activity()
+
+    def _cmd_pause(self, msg: dict[str, Any]) -> None:
+        self.timeline.pause()
+        self.sink.drop_pending()
+        self._state["paused"] = True
+
+    def _cmd_resume(self, msg: dict[str, Any]) -> None:
+        self.timeline.resume()
+        self._state["paused"] = self._state["quiet"] = False
+
+    def _cmd_next_trial(self, msg: dict[str, Any]) -> None:
+        self.timeline.skip()
+
+    def _cmd_panic(self, msg: dict[str, Any]) -> None:
+        self.renderer.panic(50.0)
+        self.live_input.all_notes_off(None)
+        if self._thread is not None and self._thread.is_alive():
+            self._cmd_pause(msg)
+        self._state["quiet"] = True
+
+    def _cmd_set_prompt_level(self, msg: dict[str, Any]) -> None:
+        level = msg.get("level")
+        if level not in PROMPT_LEVELS:
+            raise ParameterError(f"level must be one of {', '.join(PROMPT_LEVELS)}, got {level!r}")
+        self.prompt_level = str(level)
+
+    def _cmd_set_volume_cap(self, msg: dict[str, Any]) -> None:
+        self._set_cap(msg.get("dbfs"))
+
+    def _cmd_set_device(self, msg: dict[str, Any]) -> None:
+        from .devices import DeviceRole
+
+        device = str(msg.get("device") or "")
+        if not device:
+            raise ParameterError("set_device needs 'device' (part of a device's name), got ''")
+        role = DeviceRole(
+            device,
+            str(msg.get("player") or self.child or "child"),
+            str(msg.get("kind", "keyboard")),
+            int(msg.get("program", 0)),
+        )
+        self.live_input.set_role(role)
+        if msg.get("aids") is not None:
+            self.live_input.set_aids(device, aids_from_dict(msg["aids"]))
+        if msg.get("volume") is not None:
+            self._device_volume(device, msg["volume"])
+
+    def _device_volume(self, device: str, volume: Any) -> None:
+        if not isinstance(volume, int) or not 0 <= volume <= 127:
+            raise ParameterError(f"volume must be a MIDI value 0..127, got {volume!r}")
+        roles = self.live_input.roles
+        for name in list(self.live_input.connected) or [device]:
+            if device.lower() in name.lower():
+                channel = roles.route(name, 0, 60).channel
+                self.renderer.push(ControlChange(0, channel, 7, volume), True)
+
+    def _cmd_add_note(self, msg: dict[str, Any]) -> None:
+        if self.stored is None:
+            raise ParameterError("no session is open: a note belongs to a child's session")
+        self.store.add_note(self.stored.session_id, str(msg.get("text", "")))
+
+    def _cmd_end_session(self, msg: dict[str, Any]) -> dict[str, Any]:
+        self._stop_activity()
+        ended = None
+        if self.stored is not None:
+            self.stored.close(ok=True)
+            ended, self.stored, self.child = self.stored.session_id, None, None
+        return {"session_id": ended}
+
+    def _cmd_shutdown(self, msg: dict[str, Any]) -> dict[str, Any]:
+        return self._cmd_end_session(msg)
+
+    # -- the activity thread ---------------------------------------------------------------------
+    def _run(self, session: Session) -> None:
+        result = "finished"
+        try:
+            session.run()
+        except SessionStopped:
+            result = "stopped"
+        except Exception as error:
+            log.exception("activity %s failed", session.activity.name)
+            result = f"failed: {error}"
+            self.broadcast_notice(f"the activity stopped: {error}")
+        finally:
+            self.live_input.timeline = None
+            if result != "finished":
+                self.sink.drop_pending()
+        with self._lock:
+            self._state.update(activity=None, cue=None, last_result=result, paused=False)
+        self.changed.set()
+
+    def _stop_activity(self) -> None:
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return
+        self.timeline.stop()
+        self.sink.drop_pending()
+        self._lock.release()  # the activity thread may need the lock to finish its trial
+        try:
+            thread.join(timeout=5.0)
+        finally:
+            self._lock.acquire()
+
+    def _hooks(self, activity: str) -> SessionHooks:
+        report = SessionHooks(on_trial=self._report_trial, on_cue=self._on_cue)
+        stored = self.stored.hooks(activity, report) if self.stored is not None else report
+        assert stored.on_trial is not None
+
+        def on_trial(record: dict[str, Any]) -> None:
+            if len(self.timeline.skips) > self._seen_skips:
+                self._seen_skips = len(self.timeline.skips)
+                record["outcome"] = "void"
+                record["void_reason"] = "paused" if self.timeline.paused else "skipped"
+            stored.on_trial(record)  # committed to the store before it is reported
+
+        return SessionHooks(on_trial, stored.on_cue, stored.on_response)
+
+    def _report_trial(self, record: dict[str, Any]) -> None:
+        figures = live_figures(record)
+        summary = {
+            "index": record["index"],
+            "activity": record["activity"],
+            "outcome": record["outcome"],
+            "prompt_level": record.get("prompt_level"),
+            "figures": figures,
+        }
+        with self._lock:
+            self.prompt_level = "independent"
+            self._recent = (self._recent + [summary])[-RECENT_TRIALS:]
+            self._state["trials_done"] = self._state.get("trials_done", 0) + 1
+            self._state["figures"] = figures
+        self.broadcast({"v": 1, "type": "trial", "trial": summary})
+        self.changed.set()
+
+    def _on_cue(self, cue: Show) -> None:
+        detail = {k: v for k, v in cue.detail.items() if k in ("ioi_ms", "player")}
+        heard = cue.detail.get("heard_frame", cue.frame)
+        self._state["cue"] = {"cue": cue.cue, "at_ms": heard * 1000.0 / self.sample_rate, **detail}
+        self.changed.set()
+
+    # -- state -----------------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """What every client sees: activity, cue, trials, devices, sound, session."""
+        with self._lock:
+            state = dict(self._state)
+            state.update(
+                session_id=self.stored.session_id if self.stored is not None else None,
+                child=self.child,
+                recent_trials=list(self._recent),
+                prompt_level=self.prompt_level,
+                volume_cap_dbfs=self.volume_cap_dbfs,
+                now_ms=self.timeline.now() * 1000.0 / self.sample_rate,
+                underruns=self.output.underruns,
+                output=self.output_name,
+                devices=self._devices(),
+                midi_status=self.midi.status if self.midi is not None else "off",
+            )
+        state.setdefault("paused", False)
+        state.setdefault("quiet", False)
+        return state
+
+    def _devices(self) -> list[dict[str, Any]]:
+        roles = self.live_input.roles
+        return [
+            {"device": name, "connected": up, "kind": roles.role_for(name).kind}
+            for name, up in sorted(self.live_input.connected.items())
+        ]
+
+    def _device(self, text: str, change: DeviceChange) -> None:
+        self.broadcast(
+            {"v": 1, "type": "notice", "text": text, "device": change.device,
+             "connected": change.connected}
+        )  # fmt: skip
+        self.changed.set()
+
+    def broadcast_notice(self, text: str) -> None:
+        """A message for the therapist's screen."""
+        self.broadcast({"v": 1, "type": "notice", "text": text})
+
+    def _set_cap(self, dbfs: Any) -> None:
+        if not isinstance(dbfs, (int, float)) or isinstance(dbfs, bool) or not -60 <= dbfs <= 0:
+            raise ParameterError(f"volume cap must be -60..0 dBFS, got {dbfs!r}")
+        stage = getattr(self.renderer, "output_stage", None)
+        if stage is not None:
+            stage.set_cap_dbfs(float(dbfs))
+        else:
+            self.renderer.cap_dbfs = float(dbfs)
+        self.volume_cap_dbfs = float(dbfs)

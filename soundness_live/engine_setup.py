@@ -1,0 +1,141 @@
+"""Helpers of the live engine: the renderer it plays through, device settings, live figures.
+
+Kept apart from :mod:`soundness_live.engine_core` so each stays readable; nothing here holds
+state of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from .aids import AidSettings
+from .devices import DeviceRole
+from .errors import ParameterError
+from .live import LiveInput, StandInRenderer
+from .profiles import KEYS, ChildProfile, DeviceSettings
+
+log = logging.getLogger(__name__)
+
+# profile scale names -> playing-aid scale names (the two modules name two scales differently)
+_SCALE_NAMES = {"pentatonic_major": "major_pentatonic", "pentatonic_minor": "minor_pentatonic"}
+_PITCH_CLASS = {name: i for i, name in enumerate(("C", "D", "E", "F", "G", "A", "B"))}
+_STEPS = (0, 2, 4, 5, 7, 9, 11)
+
+
+def make_renderer(synth: str, soundfont: Path | None, options: Any) -> tuple[Any, dict[str, Any]]:
+    """The SoundFont renderer (``synth="auto"``), or a silent stand-in (``"none"``, or when the
+    synth cannot be built: the session still runs and is scored, without sound)."""
+    info: dict[str, Any] = {"name": None, "sha256": None}
+    if synth == "none":
+        return StandInRenderer(), info
+    if synth != "auto":
+        raise ParameterError(f"synth must be 'auto' or 'none', got {synth!r}")
+    try:
+        return _synth_renderer(soundfont, options.sample_rate)
+    except (ImportError, OSError, ValueError) as error:
+        log.warning("SoundFont synth unavailable (%s): running without sound", error)
+        return StandInRenderer(), info
+
+
+def _synth_renderer(soundfont: Path | None, sample_rate: int) -> tuple[Any, dict[str, Any]]:
+    import hashlib
+
+    from .audio.limiter import OutputStage  # type: ignore[import-not-found]
+    from .audio.renderer import Renderer  # type: ignore[import-not-found]
+    from .audio.sf2 import load_soundfont
+    from .audio.soundfonts import default_soundfont_path
+    from .audio.synth import Synth
+
+    path = Path(soundfont) if soundfont is not None else Path(default_soundfont_path())
+    data = load_soundfont(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    renderer = Renderer(Synth(data, sample_rate=sample_rate), OutputStage(sample_rate))
+    return renderer, {"name": path.name, "sha256": digest}
+
+
+def pitch_class(key: str) -> int:
+    """ "C#" -> 1, "Bb" -> 10 (the profile's key names)."""
+    if key not in KEYS:
+        raise ParameterError(f"key must be one of {', '.join(KEYS)}, got {key!r}")
+    base = _STEPS[_PITCH_CLASS[key[0]]]
+    return (base + (1 if key.endswith("#") else -1 if key.endswith("b") else 0)) % 12
+
+
+def aids_from_settings(settings: DeviceSettings) -> AidSettings:
+    """A profile's device settings as playing aids."""
+    lock = settings.scale_lock
+    scale = None if lock is None else _SCALE_NAMES.get(lock.scale, lock.scale)
+    curve = settings.velocity_curve
+    return AidSettings(
+        scale=scale if scale in _known_scales() else None,
+        key=pitch_class(lock.key) if lock is not None else 0,
+        transpose_semitones=settings.transpose,
+        velocity_floor=curve.floor,
+        velocity_ceiling=curve.ceiling,
+        velocity_gamma=curve.gamma,
+        min_note_ms=settings.min_note_length_ms,
+    )
+
+
+def _known_scales() -> set[str]:
+    from .aids import SCALES
+
+    return set(SCALES)
+
+
+def aids_from_dict(data: Any) -> AidSettings:
+    """Playing aids from a message's ``aids`` object (AidSettings field names)."""
+    if not isinstance(data, dict):
+        raise ParameterError(f"aids must be an object of playing-aid settings, got {data!r}")
+    known = set(AidSettings.__dataclass_fields__)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ParameterError(
+            f"unknown playing aid {unknown[0]!r}; known: {', '.join(sorted(known))}"
+        )
+    return AidSettings(**data)
+
+
+def apply_profile_devices(live: LiveInput, profile: ChildProfile) -> None:
+    """The child's device settings: role (player, kind, instrument) and playing aids."""
+    for settings in profile.devices:
+        player = profile.code if settings.role == "child" else "therapist"
+        role = DeviceRole(settings.device, player, settings.kind, settings.instrument.program)
+        live.set_role(role)
+        live.set_aids(settings.device, aids_from_settings(settings))
+
+
+def live_figures(record: dict[str, Any]) -> dict[str, Any]:
+    """The few numbers a therapist reads live after a trial (per activity)."""
+    metrics = record.get("metrics") or {}
+    figures: dict[str, Any] = {"responses": len(record.get("responses") or [])}
+    if record.get("activity") == "tempo-following":
+        figures.update(_beat_figures(record))
+    keys = (
+        "notes_correct_pct", "waited_for_turn", "reaction_time_ms", "notes_in_freeze",
+        "time_to_stop_ms", "mean_asynchrony_ms", "hit_rate", "tapping_bpm",
+    )  # fmt: skip
+    for key in keys:
+        value = metrics.get(key)
+        if isinstance(value, (int, float, bool)) and value == value:
+            figures[key] = value
+    return figures
+
+
+def _beat_figures(record: dict[str, Any]) -> dict[str, int]:
+    """Taps on the beat (within 10 % of the beat period), early and late."""
+    beats = [p["onset_ms"] for p in record.get("prompt") or [] if p.get("beat") is not None]
+    beats = beats or [p["onset_ms"] for p in record.get("prompt") or []]
+    taps = [r["onset_ms"] for r in record.get("responses") or []]
+    if len(beats) < 2 or not taps:
+        return {"taps": len(taps), "on_beat": 0, "early": 0, "late": 0}
+    gaps = sorted(b - a for a, b in zip(beats, beats[1:], strict=False))
+    window_ms = 0.1 * gaps[len(gaps) // 2]
+    counts = {"taps": len(taps), "on_beat": 0, "early": 0, "late": 0}
+    for tap in taps:
+        asynchrony = min((tap - beat for beat in beats), key=abs)
+        side = "on_beat" if abs(asynchrony) <= window_ms else "early" if asynchrony < 0 else "late"
+        counts[side] += 1
+    return counts

@@ -1,0 +1,135 @@
+"""The engine process's message protocol: shapes, version, framing, address and key.
+
+Every message is a JSON object ``{"v": 1, "type": ..., ...}`` sent as one frame of a
+``multiprocessing.connection`` connection (``send_bytes``: length-prefixed). JSON rather than
+pickle: a message is data, never code, and another language could speak it. The connection is
+an AF_UNIX socket ``engine.sock`` in the data directory on POSIX (a named pipe on Windows),
+authenticated with a random key kept owner-only in ``engine.key`` next to it.
+
+Clients send commands (:data:`COMMANDS`); the engine answers each with ``reply`` (``ok``
+true/false, ``error`` text when false) carrying the command's ``id`` when one was given, and
+sends ``state`` snapshots, ``trial`` summaries and ``notice`` texts to every attached client.
+A message of another protocol version is refused with an error that names both versions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import SoundnessError
+
+PROTOCOL_VERSION = 1
+SOCKET_NAME = "engine.sock"
+KEY_NAME = "engine.key"
+MAX_MESSAGE_BYTES = 1 << 20
+
+COMMANDS = (
+    "hello",
+    "catalog",
+    "start_activity",
+    "stop",
+    "pause",
+    "resume",
+    "next_trial",
+    "set_prompt_level",
+    "set_device",
+    "set_volume_cap",
+    "panic",
+    "add_note",
+    "end_session",
+    "snapshot",
+    "shutdown",
+)
+ENGINE_MESSAGES = ("reply", "state", "trial", "notice")
+
+
+class ProtocolError(SoundnessError, ValueError):
+    """A message that does not follow the protocol (wrong version, shape or type)."""
+
+
+def message(kind: str, **fields: Any) -> dict[str, Any]:
+    """A message of this protocol version."""
+    return {"v": PROTOCOL_VERSION, "type": kind, **fields}
+
+
+def encode(msg: dict[str, Any]) -> bytes:
+    """One message -> one frame (UTF-8 JSON; NaN refused: other readers reject it)."""
+    return json.dumps(msg, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode(
+    frame: bytes,
+    allowed: tuple[str, ...] = COMMANDS + ENGINE_MESSAGES,
+    receiver: str = "engine",
+) -> dict[str, Any]:
+    """One frame -> a checked message; ProtocolError says what was expected and what came.
+
+    ``receiver`` ("engine" or "client") names the reading side in a version error.
+    """
+    if len(frame) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {len(frame)} bytes; at most {MAX_MESSAGE_BYTES}")
+    try:
+        msg = json.loads(frame.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ProtocolError(f"message is not UTF-8 JSON: {error}") from None
+    if not isinstance(msg, dict):
+        raise ProtocolError(f"message must be a JSON object, got {type(msg).__name__}")
+    version = msg.get("v")
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError(version_error(version, receiver))
+    if msg.get("type") not in allowed:
+        raise ProtocolError(
+            f"message type must be one of {', '.join(allowed)}, got {msg.get('type')!r}"
+        )
+    return msg
+
+
+def version_error(version: Any, receiver: str = "engine") -> str:
+    """The text shown when protocol versions differ (``receiver`` read the message)."""
+    sender = "client" if receiver == "engine" else "engine"
+    return (
+        f"protocol version mismatch: the {receiver} speaks version {PROTOCOL_VERSION}, the "
+        f"{sender} sent version {version!r}; run the same Soundness Live version for the engine "
+        "and the therapist screen (stop the engine with 'soundness-live engine --stop', then "
+        "start again)"
+    )
+
+
+def engine_address(data_dir: Path) -> tuple[str, str]:
+    """(address, family) of the engine's listener for ``data_dir``.
+
+    A named pipe on Windows. On POSIX a socket file in the data directory; when its path is
+    longer than AF_UNIX allows (about 107 bytes), the Linux abstract namespace keyed by the
+    directory instead (the key file still guards it).
+    """
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    if sys.platform == "win32":
+        return rf"\\.\pipe\soundness-live-{digest}", "AF_PIPE"
+    path = str(data_dir / SOCKET_NAME)
+    if len(path.encode()) < 100 or not sys.platform.startswith("linux"):
+        return path, "AF_UNIX"
+    return f"\0soundness-live-{digest}", "AF_UNIX"
+
+
+def auth_key(data_dir: Path, create: bool = True) -> bytes:
+    """The connection key in ``data_dir/engine.key`` (created owner-only when missing)."""
+    path = data_dir / KEY_NAME
+    if not path.exists():
+        if not create:
+            raise ProtocolError(f"no engine key at {path}: is the engine running?")
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return auth_key(data_dir, create=False)  # another process made it first
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_hex(32).encode())
+    key = path.read_bytes().strip()
+    if len(key) < 32:
+        raise ProtocolError(f"engine key {path} is {len(key)} bytes; expected 64 hex digits")
+    return key
