@@ -14,7 +14,7 @@ from PIL import Image
 from soundness_live.export.deidentify import deidentify
 from soundness_live.export.goal_words import criterion_words, measure_threshold
 from soundness_live.export.report import render_report, write_report
-from soundness_live.export.report_goals import goal_rule_judge, mastery_status
+from soundness_live.export.report_goals import goal_rule_judge, goal_trials, mastery_status
 from tests.conftest import require_program
 from tests.test_export_bundle import CHILD_NAME, GOALS, NOTE_TEXT, make_bundle
 
@@ -137,6 +137,16 @@ def test_default_judge_follows_the_goal_rule_and_prompt_level() -> None:
     assert judge(goal, {**trial, "outcome": "void"}) is False
     assert judge(goal, {**trial, "metrics": {"waited_for_turn": True}}) is False
     assert judge({**goal, "success": "no_such_metric > 1"}, trial) is None
+
+
+def test_goal_trials_are_the_scored_ones() -> None:
+    bundle = make_bundle()
+    trials = bundle["sessions"][0]["trials"]
+    trials[0]["outcome"] = "void"
+    trials[1]["goals"] = ["some-other-goal"]
+    trials[2]["goals"] = []
+    indices = [t["index"] for s, t in goal_trials(bundle, GOALS[0]) if s["id"] == 12]
+    assert indices == [2, 3, 4]
 
 
 def test_mastery_status_skips_interrupted_sessions() -> None:

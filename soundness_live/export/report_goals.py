@@ -41,11 +41,15 @@ def goal_rule_judge() -> Judge:
 
 
 def goal_trials(bundle: Mapping[str, Any], goal: Mapping[str, Any]) -> list[tuple[Any, Any]]:
-    """(session, trial) pairs counted towards ``goal``: those naming it, else its activity's."""
-    pairs = [(s, t) for s, t in iter_trials(bundle) if goal.get("id") in (t.get("goals") or [])]
-    if pairs:
-        return pairs
-    return [(s, t) for s, t in iter_trials(bundle) if t.get("activity") == goal.get("activity")]
+    """(session, trial) pairs scored for ``goal``, by the rule of ``goals.trial_counts``: same
+    activity, not void, and the goal among the trial's goals when it lists any."""
+    return [
+        (session, trial)
+        for session, trial in iter_trials(bundle)
+        if trial.get("activity") == goal.get("activity")
+        and trial.get("outcome") != "void"
+        and (not trial.get("goals") or goal.get("id") in trial["goals"])
+    ]
 
 
 def mastery_status(goal: Mapping[str, Any], progress: Mapping[str, Any] | None) -> str:

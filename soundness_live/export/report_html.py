@@ -19,7 +19,8 @@ def day(iso: Any) -> str:
 
 
 def fmt(value: Any, unit: str = "") -> str:
-    """A value for a table cell: null as an en dash, booleans yes/no, numbers to 3 figures."""
+    """A value for a cell: null as an en dash, booleans yes/no, floats rounded for reading
+    (2 decimals below 10, 1 below 100, none above; trailing zeros dropped)."""
     if value is None:
         return "–"
     if isinstance(value, bool):
