@@ -44,18 +44,18 @@ def _env(attack_s: float = 0.001, release_s: float = 0.3) -> dict[str, int]:
 
 MELODIC: tuple[Melodic, ...] = (
     Melodic(0, "Grand Piano", struck.piano, (33, 45, 57, 69, 81, 93), _env(0.001, 0.4)),
-    Melodic(8, "Celesta", struck.celesta, (60, 72, 84, 96), _env(0.001, 1.0), 30),
+    Melodic(8, "Celesta", struck.celesta, (60, 72, 84, 96), _env(0.001, 1.0), 80),
     Melodic(9, "Glockenspiel", struck.glockenspiel, (79, 91, 103), _env(0.001, 1.2), 60),
     Melodic(12, "Marimba", struck.marimba, (45, 57, 69, 81, 93), _env(0.001, 0.8)),
-    Melodic(13, "Xylophone", struck.xylophone, (57, 69, 81, 93), _env(0.001, 0.5), 20),
-    Melodic(19, "Church Organ", struck.organ, (36, 48, 60, 72, 84), _env(0.02, 0.15), 60),
+    Melodic(13, "Xylophone", struck.xylophone, (57, 69, 81, 93), _env(0.001, 0.5)),
+    Melodic(19, "Church Organ", struck.organ, (36, 48, 60, 72, 84), _env(0.02, 0.15), 110),
     Melodic(24, "Nylon Guitar", struck.nylon_guitar, (40, 50, 60, 72), _env(0.001, 0.3)),
     Melodic(32, "Acoustic Bass", struck.acoustic_bass, (28, 40, 52), _env(0.001, 0.2)),
-    Melodic(33, "Electric Bass", struck.electric_bass, (28, 40, 52), _env(0.001, 0.15)),
-    Melodic(48, "String Ensemble", sustained.strings, (43, 55, 67, 79), _env(0.35, 0.6), 40),
+    Melodic(33, "Electric Bass", struck.electric_bass, (28, 40, 52), _env(0.001, 0.15), 40),
+    Melodic(48, "String Ensemble", sustained.strings, (43, 55, 67, 79), _env(0.35, 0.6), 60),
     Melodic(52, "Choir Aahs", sustained.choir, (48, 55, 62, 69, 76), _env(0.25, 0.5), 30),
-    Melodic(73, "Flute", sustained.flute, (60, 72, 84, 96), _env(0.05, 0.12), 30),
-    Melodic(88, "New Age Pad", sustained.pad, (48, 60, 72, 84), _env(0.8, 1.5), 40),
+    Melodic(73, "Flute", sustained.flute, (60, 72, 84, 96), _env(0.05, 0.12), 100),
+    Melodic(88, "New Age Pad", sustained.pad, (48, 60, 72, 84), _env(0.8, 1.5), 20),
 )
 
 

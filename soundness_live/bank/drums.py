@@ -183,15 +183,15 @@ def wood(f_hz: float, tau_s: float) -> Callable:
 
 
 KIT: tuple[DrumSound, ...] = (
-    DrumSound("Kick Acoustic", kick(120.0, 45.0, 0.3), SR, ((35, 0),)),
-    DrumSound("Kick 1", kick(160.0, 55.0, 0.22), SR, ((36, 0),)),
+    DrumSound("Kick Acoustic", kick(120.0, 45.0, 0.3), SR, ((35, 0),), 40),
+    DrumSound("Kick 1", kick(160.0, 55.0, 0.22), SR, ((36, 0),), 40),
     DrumSound("Side Stick", side_stick, SR, ((37, 0),), 60),
     DrumSound("Snare Acoustic", snare(185.0, 0.14, 1500.0), SR, ((38, 0),)),
     DrumSound("Hand Clap", clap, SR, ((39, 0),), 30),
     DrumSound("Snare Electric", snare(220.0, 0.1, 2500.0), SR, ((40, 0),)),
-    DrumSound("Hi-Hat Closed", hihat(0.025, 0.15), SR_BRIGHT, ((42, 0),), 60, 250, HAT_CLASS),
-    DrumSound("Hi-Hat Pedal", hihat(0.04, 0.2), SR_BRIGHT, ((44, -200),), 80, 250, HAT_CLASS),
-    DrumSound("Hi-Hat Open", hihat(0.25, 0.8), SR_BRIGHT, ((46, 0),), 70, 250, HAT_CLASS),
+    DrumSound("Hi-Hat Closed", hihat(0.025, 0.15), SR_BRIGHT, ((42, 0),), 30, 250, HAT_CLASS),
+    DrumSound("Hi-Hat Pedal", hihat(0.04, 0.2), SR_BRIGHT, ((44, -200),), 50, 250, HAT_CLASS),
+    DrumSound("Hi-Hat Open", hihat(0.25, 0.8), SR_BRIGHT, ((46, 0),), 50, 250, HAT_CLASS),
     DrumSound("Tom Floor Low", membrane(82.0, 0.45, 0.8), SR, ((41, 0),), 20, -300),
     DrumSound("Tom Floor High", membrane(98.0, 0.42, 0.8), SR, ((43, 0),), 20, -200),
     DrumSound("Tom Low", membrane(116.0, 0.38, 0.7), SR, ((45, 0),), 20, -100),

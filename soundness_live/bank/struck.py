@@ -83,7 +83,7 @@ def marimba(root: int, rng: np.random.Generator) -> Take:
 def xylophone(root: int, rng: np.random.Generator) -> Take:
     """Xylophone: brighter (3rd and 6th partials), harder mallet, shorter than the marimba."""
     tau = _by_key(root, 57, 93, 0.13, 0.06)
-    modes = [(1.0, 1.0, tau), (3.0, 0.55, tau * 0.4), (6.0, 0.25, tau * 0.2)]
+    modes = [(1.0, 1.0, tau), (3.0, 0.8, tau * 0.6), (6.0, 0.4, tau * 0.35)]
     return _bar(root, rng, modes, 0.6, (0.3, 7000.0))
 
 

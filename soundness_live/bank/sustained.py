@@ -31,11 +31,15 @@ def _ensemble(
     centre = _cycles(midi_hz(root), length / SR)
     bins: list[int] = []
     amps: list[float] = []
+    # The fundamental is one voice: detuned fundamentals beat slowly (one swell per loop),
+    # which sounds like a tremolo; the ensemble shimmer comes from the upper partials.
+    bins.append(centre)
+    amps.append(np.sqrt(len(detunes)))
     for cents in detunes:
         # each voice makes a whole number of cycles per loop; at least one cycle apart
         step = round(centre * (2 ** (cents / 1200) - 1))
         voice = centre + (step if step or not cents else int(np.sign(cents)))
-        ks = [k for k in range(1, 200) if k * voice * SR / length < MAX_PARTIAL_HZ]
+        ks = [k for k in range(2, 200) if k * voice * SR / length < MAX_PARTIAL_HZ]
         bins += [k * voice for k in ks]
         amps += [1.0 / k**slope for k in ks]
     tone = periodic_tone(length, bins, amps, rng.uniform(0, 2 * np.pi, len(bins)))
@@ -94,9 +98,13 @@ def choir(root: int, rng: np.random.Generator) -> Take:
     length = round(loop_s * SR)
     t = np.arange(length) / SR
     centre = _cycles(midi_hz(root), loop_s)
-    voices = [(centre, 11), (centre + 1, 10), (centre - 1, 12)]  # cycles, vibrato cycles
+    # (cycles, vibrato cycles) per loop, chosen so no two voices put a vibrato sideband on
+    # the same frequency, where their random phases could cancel and skew the pitch
+    voices = [(centre, 11), (centre + 1, 13), (centre - 1, 9)]
+    # one leading voice and two quieter ones keep the swell of their beating shallow
     tone = sum(
-        _sung_voice(t, c / loop_s, v / loop_s, 22.0, rng.uniform(0, 2 * np.pi)) for c, v in voices
+        level * _sung_voice(t, c / loop_s, v / loop_s, 22.0, rng.uniform(0, 2 * np.pi))
+        for (c, v), level in zip(voices, (1.0, 0.45, 0.45), strict=True)
     )
     breath = periodic_noise(length, SR, rng, 300.0, 6000.0)
     breath = np.fft.irfft(np.fft.rfft(breath) * formant_gain(np.fft.rfftfreq(length, 1 / SR)))
