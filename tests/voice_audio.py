@@ -58,6 +58,15 @@ def sox_pad(source: Path, path: Path, *, lead_s: float, tail_s: float = 0.0) -> 
     return path
 
 
+def sox_concat(
+    sources: list[Path], path: Path, *, rate_hz: int | None = None, channels: int = 1
+) -> Path:
+    """Join ``sources`` end to end into ``path`` (optionally at another rate / channel count)."""
+    output = [] if rate_hz is None else ["-r", str(rate_hz)]
+    _run(["sox", *map(str, sources), *output, "-c", str(channels), str(path)])
+    return path
+
+
 def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One folder per test session for generated audio, shared by every voice test module."""
     directory = tmp_path_factory.getbasetemp() / "voice-audio"

@@ -20,7 +20,8 @@ class VoiceMeter:
 
     ``feed(block)`` returns ``(pitch_hz or None, level_db)``: pitch is None when the window is
     quieter than ``gate_db`` or aperiodic; level is the RMS of the block just fed, in dB re full
-    scale plus ``calibration_db``. The window must hold two periods of ``floor_hz``.
+    scale plus ``calibration_db``. The window must hold two periods of ``floor_hz``. YIN runs at
+    most once per ``update_ms`` of input (tiny blocks reuse the last pitch), ~0.4 ms a run.
     """
 
     def __init__(
@@ -32,6 +33,7 @@ class VoiceMeter:
         ceiling_hz: float = 1000.0,
         gate_db: float = -50.0,
         calibration_db: float = 0.0,
+        update_ms: float = 10.0,
     ) -> None:
         check_pitch_range(floor_hz, ceiling_hz)
         if sample_rate < 8000:
@@ -49,6 +51,9 @@ class VoiceMeter:
         self.calibration_db = calibration_db
         self._ring = np.zeros(size)
         self._filled = 0
+        self._update_samples = max(int(update_ms * sample_rate / 1000.0), 1)
+        self._since_update = 0
+        self._pitch_hz: float | None = None
 
     def _push(self, block: np.ndarray) -> None:
         """Append ``block`` to the ring, keeping only its newest samples."""
@@ -71,17 +76,24 @@ class VoiceMeter:
         if x.size == 0:
             return None, SILENT_DB + self.calibration_db
         self._push(x)
+        self._since_update += len(x)
         level_db = _db(float(np.mean(x * x))) + self.calibration_db
+        if self._since_update >= self._update_samples:
+            self._since_update = 0
+            self._pitch_hz = self._window_pitch()
+        return self._pitch_hz, level_db
+
+    def _window_pitch(self) -> float | None:
+        """YIN pitch of the full window; None while filling, below the gate, or aperiodic."""
         if self._filled < len(self._ring) or _db(float(np.mean(self._ring**2))) < self.gate_db:
-            return None, level_db
+            return None
         f0 = yin_frames(
             self._ring[None, :],
             self.sample_rate,
             floor_hz=self.floor_hz,
             ceiling_hz=self.ceiling_hz,
         )[0]
-        pitch = float(f0) if np.isfinite(f0) and self.floor_hz <= f0 <= self.ceiling_hz else None
-        return pitch, level_db
+        return float(f0) if np.isfinite(f0) and self.floor_hz <= f0 <= self.ceiling_hz else None
 
 
 def _db(power: float) -> float:
