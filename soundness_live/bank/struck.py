@@ -151,7 +151,7 @@ def electric_bass(root: int, rng: np.random.Generator) -> Take:
     t = seconds(1.8, SR)
     ks = [k for k in range(1, 24) if k * f0 < min(MAX_PARTIAL_HZ, 4000.0)]
     amps = [abs(np.sin(np.pi * k * 0.17)) / k for k in ks]
-    taus = [1.1 / (1 + 0.6 * (k - 1)) for k in ks]
+    taus = [0.65 / (1 + 0.6 * (k - 1)) for k in ks]
     tone = decaying_partials([k * f0 for k in ks], amps, taus, t, rng.uniform(0, 6.28, len(ks)))
     tone *= 1 - np.exp(-t / 0.002)
     return Take(faded(normalised(tone), SR, 80), SR, root, recorded_hz=f0)
