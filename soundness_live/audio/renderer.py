@@ -1,0 +1,137 @@
+"""The block renderer: what the live audio callback and offline rendering both run.
+
+``Renderer.render_into(out)`` fills one block: it drains the command queue into the
+scheduler, takes the events due in the block, renders the synth in segments split at each
+event's exact offset, then applies the output stage. Live and offline differ only in who
+calls it (a device callback or a loop), so offline output is what live would have played.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..events import AllNotesOff, SynthEvent
+from ..scheduler import Scheduler
+from .limiter import OutputStage
+from .synth import Synth
+
+__all__ = ["Renderer", "render_offline", "QUEUE_CAPACITY"]
+
+QUEUE_CAPACITY = 1024
+
+
+class Renderer:
+    """One synth, one output stage, one scheduler, one bounded command queue.
+
+    Producers (a MIDI thread, the engine) call :meth:`push`; the audio callback calls
+    :meth:`render_into`. The queue is a ``collections.deque``: ``append`` and ``popleft``
+    are atomic under CPython, so producer and callback share no lock. The capacity check is
+    not atomic with the append: several producers racing may overshoot the capacity by at
+    most one command each, which is harmless.
+    """
+
+    def __init__(
+        self,
+        synth: Synth,
+        output_stage: OutputStage,
+        scheduler: Scheduler | None = None,
+        queue_capacity: int = QUEUE_CAPACITY,
+    ) -> None:
+        if output_stage.sample_rate != synth.sample_rate:
+            raise ParameterError(
+                f"output stage runs at {output_stage.sample_rate} Hz, synth at "
+                f"{synth.sample_rate} Hz: they must match"
+            )
+        if queue_capacity < 1:
+            raise ParameterError(f"queue_capacity must be >= 1, got {queue_capacity}")
+        self.synth = synth
+        self.output_stage = output_stage
+        self.scheduler = scheduler if scheduler is not None else Scheduler()
+        self.queue_capacity = queue_capacity
+        self.frame = synth.frame
+        self.dropped_commands = 0
+        self._queue: collections.deque[tuple[SynthEvent, bool]] = collections.deque()
+
+    @property
+    def sample_rate(self) -> int:
+        """Output sample rate (Hz)."""
+        return self.synth.sample_rate
+
+    @property
+    def late_events(self) -> int:
+        """Scheduled events that arrived after their frame had been rendered."""
+        return self.scheduler.late_count
+
+    @property
+    def max_late_frames(self) -> int:
+        """How late (frames) the latest of them was."""
+        return self.scheduler.max_late_frames
+
+    def push(self, event: SynthEvent, immediate: bool = False) -> bool:
+        """Queue ``event`` for the audio thread; False (and counted) when the queue is full.
+
+        ``immediate=True`` is the live "thru" path: the event plays at the start of the next
+        block whatever its frame, and is not counted late.
+        """
+        if len(self._queue) >= self.queue_capacity:
+            self.dropped_commands += 1
+            return False
+        self._queue.append((event, immediate))
+        return True
+
+    def panic(self, fade_ms: float = 50.0) -> bool:
+        """All sound off on every channel with a ``fade_ms`` fade, from the next block.
+
+        Never refused: a full queue still takes it.
+        """
+        self._queue.append((AllNotesOff(self.frame, None, fade_ms), True))
+        return True
+
+    def render_into(self, out: np.ndarray) -> None:
+        """Fill ``out`` (float32, shape (n, 2)) with the next block of output.
+
+        Real-time contract (this runs in the audio callback): no allocation beyond numpy
+        temporaries of the block and the small event objects already queued; no I/O, no
+        logging, no locks shared with the UI, nothing that blocks. Commands are drained with
+        ``popleft`` until the queue is empty; a queue that is always refilled cannot stall the
+        callback because at most ``queue_capacity`` (+ racing producers) commands are queued.
+        """
+        start, n_frames = self.frame, out.shape[0]
+        self._drain(start)
+        synth, position = self.synth, 0
+        for offset, event in self.scheduler.due(start, n_frames):
+            if offset > position:
+                synth.render(out[position:offset])
+                position = offset
+            synth.handle(event)
+        if position < n_frames:
+            synth.render(out[position:])
+        self.output_stage.process(out)
+        self.frame = start + n_frames
+
+    def _drain(self, block_start: int) -> None:
+        queue, scheduler = self._queue, self.scheduler
+        while True:
+            try:
+                event, immediate = queue.popleft()
+            except IndexError:
+                return
+            if immediate and event.frame != block_start:
+                event = dataclasses.replace(event, frame=block_start)
+            scheduler.add(event)
+
+
+def render_offline(renderer: Renderer, n_frames: int, block_size: int = 512) -> np.ndarray:
+    """Render the next ``n_frames`` frames in blocks of ``block_size``; float32 (n, 2)."""
+    if n_frames < 0 or block_size < 1:
+        raise ParameterError(
+            f"n_frames must be >= 0 and block_size >= 1, got {n_frames} and {block_size}"
+        )
+    out = np.zeros((n_frames, 2), dtype=np.float32)
+    for start in range(0, n_frames, block_size):
+        renderer.render_into(out[start : start + block_size])
+    return out
