@@ -128,7 +128,7 @@ class EngineClient:
         while not self.closed:
             try:
                 frame = self.conn.recv_bytes()
-            except (OSError, EOFError):
+            except (OSError, EOFError, TypeError):  # TypeError: closed under our feet
                 break
             try:
                 msg = decode(frame, ENGINE_MESSAGES, receiver="client")

@@ -90,7 +90,7 @@ class ClientLink:
         while self.alive:
             try:
                 frame = self.conn.recv_bytes(1 << 20)
-            except (OSError, EOFError):
+            except (OSError, EOFError, TypeError):  # TypeError: closed by the sender thread
                 break  # a client that vanished without goodbye: the session goes on
             if not self._handle(frame):
                 break

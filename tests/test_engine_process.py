@@ -1,0 +1,187 @@
+"""The engine in its own process: clients come and go, the session goes on; crash safety."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from soundness_live.client import EngineClient, EngineError, start_engine
+from soundness_live.errors import DeviceError
+from soundness_live.protocol import ProtocolError, engine_address
+from soundness_live.store.records import Store
+
+ENGINE_ARGS = ["--audio", "null", "--synth", "none", "--midi", "none", "--snapshot-hz", "10"]
+QUICK_WAIT = {  # a go/no-go-free waiting game: about half a second per trial
+    "variant": "cue",
+    "trials": 200,
+    "lead_in_ms": 0,
+    "gap_ms": 0,
+    "foreperiod_ms": 150,
+    "wait_step_ms": 0,
+    "jitter_pct": 0,
+    "response_window_ms": 300,
+}
+
+
+def _home() -> Path:
+    home = Path(tempfile.mkdtemp(prefix="sl-engine-"))
+    os.chmod(home, 0o700)
+    with Store.open(home / "soundness.db") as store:
+        store.add_child({"code": "S-014", "volume_cap_dbfs": -18.0})
+    return home
+
+
+def _wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def _attach(home: Path, timeout_s: float = 15.0) -> EngineClient:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return EngineClient.connect(home)
+        except DeviceError:
+            assert time.monotonic() < deadline, (home / "engine.log").read_text()
+            time.sleep(0.05)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[tuple[Path, subprocess.Popen]]:
+    home = _home()
+    process = start_engine(home, ENGINE_ARGS)
+    try:
+        yield home, process
+    finally:
+        _stop(process)
+
+
+def test_a_dead_client_leaves_the_session_running_and_a_new_one_reattaches(engine) -> None:
+    home, process = engine
+    first = _attach(home)
+    assert first.state["session_id"] is None and first.state["volume_cap_dbfs"] == -12.0
+    first.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
+    _wait_for(lambda: len(first.trials) >= 2)
+    session_id = first.state["session_id"]
+    assert first.state["volume_cap_dbfs"] == -18.0  # the child's profile cap
+    first.conn.close()  # gone without a goodbye, as a crashed UI would be
+
+    second = _attach(home)
+    assert second.state["session_id"] == session_id
+    assert second.state["activity"] == "waiting" and second.state["child"] == "S-014"
+    seen = second.state["trials_done"]
+    _wait_for(lambda: len(second.trials) >= 2)
+    assert second.trials[-1]["index"] >= seen
+    _wait_for(lambda: second.state.get("trials_done", 0) > seen + 1)
+    assert process.poll() is None
+    second.close()
+
+
+def test_prompt_level_skip_quiet_and_resume(engine) -> None:
+    home, _ = engine
+    with _attach(home) as client:
+        if client.state["activity"] is None:
+            client.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
+        client.request("set_prompt_level", level="gestural")
+        _wait_for(lambda: any(t["prompt_level"] == "gestural" for t in client.trials))
+        _wait_for(lambda: client.trials[-1]["prompt_level"] == "independent")  # per trial
+        client.request("next_trial")
+        _wait_for(lambda: any(t["outcome"] == "void" for t in client.trials))
+        client.request("panic")
+        _wait_for(lambda: client.state.get("quiet") and client.state.get("paused"))
+        count = len(client.trials)
+        time.sleep(0.8)
+        assert len(client.trials) <= count + 1  # at most the trial cut short by "quiet"
+        client.request("resume")
+        _wait_for(lambda: len(client.trials) >= count + 3)
+        with pytest.raises(EngineError, match="level must be one of"):
+            client.request("set_prompt_level", level="a lot")
+        with pytest.raises(EngineError, match="volume cap must be -60..0 dBFS"):
+            client.request("set_volume_cap", dbfs=6)
+        with pytest.raises(EngineError, match="is running; stop it"):
+            client.request("start_activity", activity="waiting", params=QUICK_WAIT)
+        client.request("stop")
+        _wait_for(lambda: client.state["activity"] is None)
+        assert client.state["last_result"] == "stopped"
+        client.request("add_note", text="Waited well after the break.")
+
+
+def test_a_client_of_another_protocol_version_gets_a_clear_error(engine) -> None:
+    home, _ = engine
+    expected = "the engine speaks version 1, the client sent version 2"
+    with pytest.raises(ProtocolError, match=expected):
+        EngineClient.connect(home, version=2)
+    with _attach(home) as client:  # the engine is unharmed
+        assert client.request("snapshot")["state"]["child"] == "S-014"
+
+
+def test_the_engine_stops_cleanly_and_marks_the_session_complete() -> None:
+    home = _home()
+    process = start_engine(home, ENGINE_ARGS)
+    try:
+        client = _attach(home)
+        client.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
+        _wait_for(lambda: len(client.trials) >= 1)
+        session_id = client.state["session_id"]
+        assert client.request("shutdown")["session_id"] == session_id
+        assert process.wait(timeout=10) == 0
+        client.close()
+    finally:
+        _stop(process)
+    address, _ = engine_address(home)
+    assert not os.path.exists(address)
+    assert stat.S_IMODE((home / "engine.key").stat().st_mode) == 0o600
+    with Store.open(home / "soundness.db") as store:
+        (row,) = store.sessions("S-014")
+        assert row["status"] == "complete"
+        assert len(store.trials(session_id)) >= 1
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
+def test_sigkill_of_the_engine_loses_no_reported_trial() -> None:
+    home = _home()
+    process = start_engine(home, ENGINE_ARGS)
+    try:
+        client = _attach(home)
+        client.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
+        _wait_for(lambda: len(client.trials) >= 4)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        _wait_for(lambda: client.closed)
+        reported = [t["index"] for t in client.trials]
+        session_id = client.state["session_id"]
+    finally:
+        _stop(process)
+    assert process.returncode == -signal.SIGKILL
+    with Store.open(home / "soundness.db") as store:
+        stored = [t["index"] for t in store.trials(session_id)]
+        assert set(reported) <= set(stored)
+        assert stored == list(range(len(stored)))
+        (row,) = store.sessions("S-014")
+        assert row["status"] == "interrupted"
+        assert store.integrity_check() == "ok"
+    # a new engine replaces the dead one's socket
+    process = start_engine(home, ENGINE_ARGS)
+    try:
+        with _attach(home) as client:
+            assert client.state["session_id"] is None
+            client.request("shutdown")
+        process.wait(timeout=10)
+    finally:
+        _stop(process)
