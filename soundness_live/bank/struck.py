@@ -100,7 +100,7 @@ def celesta(root: int, rng: np.random.Generator) -> Take:
 
 
 def organ(root: int, rng: np.random.Generator) -> Take:
-    """Pipe organ: 8', 4', 2 2/3', 2', 1 3/5', 1' ranks; exactly periodic, looped."""
+    """Pipe organ: 8', 4', 2 2/3', 2', 1 3/5', 1 1/3', 1' ranks; exactly periodic, looped."""
     f0 = midi_hz(root)
     cycles = max(8, round(f0 * 0.25))
     length = round(cycles * SR / f0)  # a whole number of cycles in the loop
