@@ -24,10 +24,11 @@ class FakeMidiIn:
 
     system = FakeSystem()
 
-    def __init__(self, api: int, name: str) -> None:
+    def __init__(self, api: int, name: str, queue_size_limit: int = 1024) -> None:
         self.callback = None
         self.port = None
         self.deleted = False
+        self.queued: list[tuple[list[int], float]] = []
 
     def get_ports(self) -> list[str]:
         return list(self.system.names)
@@ -50,6 +51,9 @@ class FakeMidiIn:
 
     def delete(self) -> None:
         self.deleted = True
+
+    def get_message(self) -> tuple[list[int], float] | None:
+        return self.queued.pop(0) if self.queued else None
 
     def send(self, data: list[int], delta_s: float) -> None:
         assert self.callback is not None
@@ -114,7 +118,7 @@ def test_events_are_stamped_mapped_and_queued(fake_rtmidi: FakeSystem) -> None:
     now = iter([9.0, 10.000, 10.0104, 10.0203])  # port opened at 9 s, then three messages
     mapping = ClockMapping(48_000, anchor_frame=0, anchor_time=10.0)
     thru = []
-    inputs = MidiInputs(api="jack", on_event=thru.append, clock=lambda: next(now))
+    inputs = MidiInputs(api="alsa", on_event=thru.append, clock=lambda: next(now))
     inputs.mapping = lambda: mapping
     inputs._lister = FakeMidiIn(0, "list")
     inputs.scan()
@@ -135,7 +139,7 @@ def test_events_are_stamped_mapped_and_queued(fake_rtmidi: FakeSystem) -> None:
 
 def test_flood_is_bounded_and_counted(fake_rtmidi: FakeSystem) -> None:
     fake_rtmidi.names = ["kbd:out"]
-    inputs = MidiInputs(api="jack", queue_size=100, clock=lambda: 1.0)
+    inputs = MidiInputs(api="alsa", queue_size=100, clock=lambda: 1.0)
     inputs._lister = FakeMidiIn(0, "list")
     inputs.scan()
     for k in range(1000):
@@ -149,8 +153,20 @@ def test_listener_errors_are_counted_not_raised(fake_rtmidi: FakeSystem) -> None
     def broken(event: object) -> None:
         raise RuntimeError("listener bug")
 
-    inputs = MidiInputs(api="jack", on_event=broken, clock=lambda: 1.0)
+    inputs = MidiInputs(api="alsa", on_event=broken, clock=lambda: 1.0)
     inputs._lister = FakeMidiIn(0, "list")
     inputs.scan()
     fake_rtmidi.opened[0].send([0x90, 60, 64], 0.0)
     assert inputs.callback_errors == 1 and len(inputs.drain()) == 1
+
+
+def test_jack_ports_are_read_from_rtmidi_queue_not_called_back(fake_rtmidi: FakeSystem) -> None:
+    fake_rtmidi.names = ["kbd:out"]
+    inputs = MidiInputs(api="jack", clock=lambda: 1.0)
+    inputs._lister = FakeMidiIn(0, "list")
+    inputs.scan()
+    port = fake_rtmidi.opened[0]
+    assert port.callback is None  # no Python inside JACK's process thread
+    port.queued = [([0x90, 60, 64], 0.0), ([0x80, 60, 0], 0.25)]
+    inputs._ports["kbd:out"].read_queue()
+    assert [(e.kind, e.time_s) for e in inputs.drain()] == [("note_on", 1.0), ("note_off", 1.0)]

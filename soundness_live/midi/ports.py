@@ -8,6 +8,12 @@ stamps, converts, calls ``on_event`` and appends to a bounded queue — no loggi
 one watcher thread polls the port list every ``poll_interval_s`` to open new ports and close
 vanished ones (it may log). The engine reads events with :meth:`MidiInputs.drain`.
 
+JACK is the exception: rtmidi calls the callback inside JACK's process thread, so Python
+there (waiting for the GIL) stalls the whole JACK graph; measured, the xruns that follow make
+JACK hand over stale buffers and notes arrive twice. With the JACK API, rtmidi's own queue is
+read instead by one reader thread every ``jack_read_interval_s`` (0.5 ms); the delta times
+are unchanged, only the arrival time is coarser.
+
 API choice: ``api=`` or the environment variable ``SOUNDNESS_LIVE_MIDI_API`` (``jack``,
 ``alsa``, ``coremidi``, ``winmm``; unset = rtmidi's default). Without a MIDI system (no ALSA
 sequencer, no JACK server) rtmidi raises ``rtmidi.SystemError``: :attr:`MidiInputs.status`
@@ -95,6 +101,11 @@ class _Port:
         if event is not None:
             owner.deliver(event)
 
+    def read_queue(self) -> None:
+        """Hand on every message waiting in rtmidi's own queue (JACK reader thread)."""
+        while (message := self.midi_in.get_message()) is not None:
+            self.on_message(message)
+
     def close(self) -> None:
         """Stop callbacks and release the port (safe when the device already vanished)."""
         try:
@@ -126,6 +137,7 @@ class MidiInputs:
         mapping: MappingSource | None = None,
         client_name: str = "soundness-live",
         queue_size: int = 4096,
+        jack_read_interval_s: float = 0.0005,
     ) -> None:
         self.api = midi_api(api) if api is None or isinstance(api, str) else api
         self.on_event = on_event
@@ -145,6 +157,8 @@ class MidiInputs:
         self._watcher: threading.Thread | None = None
         self._lister: Any = None
         self._opened = 0
+        self._jack_read_interval_s = jack_read_interval_s
+        self._reader: threading.Thread | None = None
 
     @property
     def available(self) -> bool:
@@ -175,14 +189,18 @@ class MidiInputs:
         self._stop.clear()
         self._watcher = threading.Thread(target=self._watch, name="midi-hotplug", daemon=True)
         self._watcher.start()
+        if self.api == rtmidi.API_UNIX_JACK:
+            self._reader = threading.Thread(target=self._read_jack, name="midi-jack", daemon=True)
+            self._reader.start()
         return self
 
     def stop(self) -> None:
         """Stop the watcher and close every port."""
         self._stop.set()
-        if self._watcher is not None:
-            self._watcher.join(timeout=5.0)
-            self._watcher = None
+        for thread in (self._watcher, self._reader):
+            if thread is not None:
+                thread.join(timeout=5.0)
+        self._watcher = self._reader = None
         with self._lock:
             ports, self._ports = list(self._ports.values()), {}
         for port in ports:
@@ -242,7 +260,9 @@ class MidiInputs:
     def _open(self, name: str) -> None:
         midi_in = None
         try:
-            midi_in = rtmidi.MidiIn(self.api, f"{self.client_name}-in{self._opened}")
+            midi_in = rtmidi.MidiIn(
+                self.api, f"{self.client_name}-in{self._opened}", queue_size_limit=4096
+            )
             self._opened += 1
             index = midi_in.get_ports().index(name)
             # Everything is delivered so delta times stay consistent; filtering is ours.
@@ -254,7 +274,8 @@ class MidiInputs:
                 midi_in.delete()
             return
         port = _Port(self, midi_in, name)
-        midi_in.set_callback(port.on_message)
+        if self.api != rtmidi.API_UNIX_JACK:  # JACK: read by _read_jack (see the module doc)
+            midi_in.set_callback(port.on_message)
         with self._lock:
             self._ports[name] = port
         log.info("MIDI input connected: %s", name)
@@ -267,6 +288,13 @@ class MidiInputs:
             self.on_device_change(change)
         except Exception:
             log.exception("device-change listener failed for %s", change.device)
+
+    def _read_jack(self) -> None:
+        while not self._stop.wait(self._jack_read_interval_s):
+            with self._lock:
+                ports = list(self._ports.values())
+            for port in ports:
+                port.read_queue()
 
     def _watch(self) -> None:
         while not self._stop.wait(self.poll_interval_s):
