@@ -159,9 +159,6 @@ def _region(
     loop_mode = zone[G["sampleModes"]] & 3
     if loop_mode == 2 or not (start <= loop_start and loop_start + 1 < loop_end <= end):
         loop_mode, loop_start, loop_end = LOOP_NONE, start, end  # 2 = unused value: no loop
-    root_key = zone[G["overridingRootKey"]]
-    if root_key < 0:
-        root_key = sample.original_pitch if sample.original_pitch <= 127 else 60
     return Region(
         key_lo=keys[0],
         key_hi=keys[1],
@@ -172,11 +169,7 @@ def _region(
         loop_start=loop_start,
         loop_end=loop_end,
         sample_rate=sample.sample_rate,
-        root_key=root_key,
-        tune_cents=float(
-            zone[G["coarseTune"]] * 100 + zone[G["fineTune"]] + sample.pitch_correction
-        ),
-        scale_tuning=float(zone[G["scaleTuning"]]),
+        **_tuning(zone, sample),
         attenuation_cb=float(zone[G["initialAttenuation"]]),
         pan=zone[G["pan"]] / 500.0,
         **_envelope(zone),
@@ -185,6 +178,19 @@ def _region(
         fixed_key=zone[G["keynum"]],
         fixed_velocity=zone[G["velocity"]],
     )
+
+
+def _tuning(zone: ResolvedZone, sample: SampleHeader) -> dict[str, int | float]:
+    """Root key (overridingRootKey, else the sample's pitch; 255 = unpitched -> 60) and cents."""
+    root_key = zone[G["overridingRootKey"]]
+    if root_key < 0:
+        root_key = sample.original_pitch if sample.original_pitch <= 127 else 60
+    cents = zone[G["coarseTune"]] * 100 + zone[G["fineTune"]] + sample.pitch_correction
+    return {
+        "root_key": root_key,
+        "tune_cents": float(cents),
+        "scale_tuning": float(zone[G["scaleTuning"]]),
+    }
 
 
 def _envelope(zone: ResolvedZone) -> dict[str, float]:
@@ -207,6 +213,7 @@ def _positions(
     """Start, end, loop start, loop end with the fine and coarse offsets, inside the data."""
 
     def offset(fine: str, coarse: str) -> int:
+        """A fine offset plus its coarse partner in units of 32768 points."""
         return zone[G[fine]] + _COARSE * zone[G[coarse]]
 
     start = sample.start + offset("startAddrsOffset", "startAddrsCoarseOffset")

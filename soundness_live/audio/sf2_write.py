@@ -97,51 +97,38 @@ def sf2_bytes(
     presets: Sequence[PresetSpec],
 ) -> bytes:
     """The bytes of a SoundFont 2.04 file (see :func:`write_sf2`)."""
+    smpl, shdr = _sample_chunks(samples)
     sample_index = _index_of([s.name for s in samples], "sample")
     instrument_index = _index_of([i.name for i in instruments], "instrument")
-    smpl, shdr = _sample_chunks(samples)
-    inst_chunks = _hydra_part(
+    inst_part = _hydra_part(
         [(i.name, i.global_zone, i.zones) for i in instruments], sample_index, SAMPLE_ID
     )
     ordered = sorted(presets, key=lambda p: (p.bank, p.program))
     for preset in ordered:
         _check_range("bank", preset.bank, 0, 16383)
         _check_range("program", preset.program, 0, 127)
-    preset_chunks = _hydra_part(
+    preset_part = _hydra_part(
         [(p.name, p.global_zone, p.zones) for p in ordered],
         instrument_index,
         INSTRUMENT,
         [(p.program, p.bank) for p in ordered],
     )
-    info = _list(
+    pdta_ids = (b"phdr", b"pbag", b"pmod", b"pgen", b"inst", b"ibag", b"imod", b"igen", b"shdr")
+    pdta_bodies = (*preset_part, *inst_part, shdr)
+    pdta = b"".join(_chunk(cid, body) for cid, body in zip(pdta_ids, pdta_bodies, strict=True))
+    body = b"sfbk" + _info(name) + _list(b"sdta", _chunk(b"smpl", smpl)) + _list(b"pdta", pdta)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def _info(name: str) -> bytes:
+    """The INFO list: version 2.04, the EMU8000 sound engine the spec names, the bank name."""
+    return _list(
         b"INFO",
         _chunk(b"ifil", struct.pack("<HH", 2, 4))
         + _chunk(b"isng", _text(b"EMU8000"))
         + _chunk(b"INAM", _text(name.encode("utf-8")))
         + _chunk(b"ISFT", _text(b"Soundness Live")),
     )
-    sdta = _list(b"sdta", _chunk(b"smpl", smpl))
-    p_hdr, p_bag, p_mod, p_gen = preset_chunks
-    i_hdr, i_bag, i_mod, i_gen = inst_chunks
-    pdta = _list(
-        b"pdta",
-        b"".join(
-            _chunk(cid, body)
-            for cid, body in (
-                (b"phdr", p_hdr),
-                (b"pbag", p_bag),
-                (b"pmod", p_mod),
-                (b"pgen", p_gen),
-                (b"inst", i_hdr),
-                (b"ibag", i_bag),
-                (b"imod", i_mod),
-                (b"igen", i_gen),
-                (b"shdr", shdr),
-            )
-        ),
-    )
-    body = b"sfbk" + info + sdta + pdta
-    return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 def _chunk(chunk_id: bytes, body: bytes) -> bytes:
