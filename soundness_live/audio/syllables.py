@@ -13,6 +13,7 @@ full-scale square wave reads 0 dB and a full-scale sine −3 dB. Add the microph
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -79,13 +80,21 @@ def intensity_contour(
     hop = max(int(round(step * sample_rate)), 1)
     if len(x) < window_len:
         return Intensity(np.zeros(0), np.zeros(0))
-    weights = np.kaiser(window_len, _KAISER_BETA)
-    weights /= weights.sum()
+    weights = _kaiser_weights(window_len)
     frames = np.lib.stride_tricks.sliding_window_view(x, window_len)[::hop]
     mean = frames @ weights
     power = np.maximum((frames**2) @ weights - mean**2, _FLOOR_POWER)
     times_s = (np.arange(len(frames)) * hop + window_len / 2.0) / sample_rate
     return Intensity(times_s, 10.0 * np.log10(power) + calibration_db)
+
+
+@lru_cache(maxsize=8)
+def _kaiser_weights(length: int) -> np.ndarray:
+    """Praat's Kaiser bell of ``length`` samples, summing to 1 (cached: it costs ~5 ms)."""
+    weights = np.kaiser(length, _KAISER_BETA)
+    weights /= weights.sum()
+    weights.flags.writeable = False
+    return weights
 
 
 def sounding_intervals(

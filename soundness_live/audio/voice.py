@@ -36,6 +36,10 @@ VAD_FRAME_MS = 10
 VAD_MIN_RUN = 3
 LEVEL_CENTS = 50.0  # a step smaller than this is "level" (mir_eval's on-pitch tolerance)
 SYLLABLE_VOICING_THRESHOLD = 0.25  # the voicing check of de Jong & Wempe v3
+PRAAT_VOICING_THRESHOLD = 0.45  # Praat's default, for the reported pitch
+# Pitch is tracked from this long before the onset to this long after the VAD's last speech
+# frame: long listening windows then cost little more than the answer itself.
+PITCH_MARGIN_S = (0.1, 0.3)
 
 
 @dataclass(frozen=True)
@@ -178,10 +182,11 @@ def analyze_voice(
     if onset_frame is None:
         return _no_voice(target_syllables)
     onset_ms = float(onset_frame * VAD_FRAME_MS)
+    voice_end_ms = float((np.flatnonzero(flags)[-1] + 1) * VAD_FRAME_MS)
     return _score_region(
         x[start:],
         offset_ms=start * 1000.0 / VAD_RATE_HZ,
-        onset_ms=onset_ms,
+        voice_ms=(onset_ms, voice_end_ms),
         prompt_end_ms=prompt_end_ms,
         target_syllables=target_syllables,
         target_hz=target_hz,
@@ -223,11 +228,30 @@ def _voiced_span_s(pitch: PitchTrack, from_s: float) -> tuple[float, float] | No
     return float(pitch.times_s[voiced[0]] - half_s), float(pitch.times_s[voiced[-1]] + half_s)
 
 
+def _pitch_tracks(
+    x: np.ndarray, crop_s: tuple[float, float], pitch_range_hz: tuple[float, float]
+) -> tuple[PitchTrack, PitchTrack]:
+    """(reported pitch, v3 voicing track) of ``x`` inside ``crop_s``, timed on ``x``'s axis."""
+    start = max(int(crop_s[0] * VAD_RATE_HZ), 0)
+    end = min(int(crop_s[1] * VAD_RATE_HZ), len(x))
+    tracks = []
+    for threshold in (PRAAT_VOICING_THRESHOLD, SYLLABLE_VOICING_THRESHOLD):
+        track = track_pitch(
+            x[start:end],
+            VAD_RATE_HZ,
+            floor_hz=pitch_range_hz[0],
+            ceiling_hz=pitch_range_hz[1],
+            voicing_threshold=threshold,
+        )
+        tracks.append(PitchTrack(track.times_s + start / VAD_RATE_HZ, track.f0_hz, track.method))
+    return tracks[0], tracks[1]
+
+
 def _score_region(
     x: np.ndarray,
     *,
     offset_ms: float,
-    onset_ms: float,
+    voice_ms: tuple[float, float],
     prompt_end_ms: float | None,
     target_syllables: int | None,
     target_hz: Any,
@@ -235,15 +259,12 @@ def _score_region(
     calibration_db: float,
 ) -> VoiceAnalysis:
     """Scores of the 16 kHz region ``x`` (which starts ``offset_ms`` into the recording)."""
-    floor_hz, ceiling_hz = pitch_range_hz
-    pitch = track_pitch(x, VAD_RATE_HZ, floor_hz=floor_hz, ceiling_hz=ceiling_hz)
-    voicing = track_pitch(
-        x,
-        VAD_RATE_HZ,
-        floor_hz=floor_hz,
-        ceiling_hz=ceiling_hz,
-        voicing_threshold=SYLLABLE_VOICING_THRESHOLD,
+    onset_ms = voice_ms[0]
+    crop_s = (
+        (voice_ms[0] - offset_ms) / 1000.0 - PITCH_MARGIN_S[0],
+        (voice_ms[1] - offset_ms) / 1000.0 + PITCH_MARGIN_S[1],
     )
+    pitch, voicing = _pitch_tracks(x, crop_s, pitch_range_hz)
     intensity = intensity_contour(x, VAD_RATE_HZ, calibration_db=calibration_db)
     nuclei = find_syllable_nuclei(intensity, voicing, total_s=len(x) / VAD_RATE_HZ)
     # Frames from one VAD frame before the onset: the pitch frame holding it may start earlier.
