@@ -273,15 +273,29 @@ class LiveInput:
         self.connected: dict[str, bool] = {}
         self.roles = DeviceRoles(default_player)
         self._role_list: list[DeviceRole] = []
-        self._aids: dict[str, PlayingAids] = {}
+        self._aid_settings: dict[str, AidSettings] = {}
+        self._aids: dict[str, PlayingAids | None] = {}
         self._held: dict[str, set[tuple[int, int]]] = {}  # device -> sounding (channel, note)
         self._arrived: deque[tuple[InputEvent, float]] = deque(maxlen=8192)
         self._taken: list[Response] = []
 
     # -- settings (engine thread) ------------------------------------------------------------
-    def set_aids(self, device: str, settings: AidSettings) -> None:
-        """Playing aids for one device (takes effect on its next note)."""
-        self._aids[device] = PlayingAids(settings, self.sample_rate)
+    def set_aids(self, match: str, settings: AidSettings) -> None:
+        """Playing aids for the devices whose name contains ``match`` (case-insensitive, the
+        newest setting first, as roles match); takes effect on their next note."""
+        self._aid_settings = {match: settings} | {
+            k: v for k, v in self._aid_settings.items() if k != match
+        }
+        self._aids = {}  # one assignment: the MIDI thread sees the old or the new table
+
+    def _aids_for(self, device: str) -> PlayingAids | None:
+        aids = self._aids.get(device)
+        if aids is None and device not in self._aids:
+            name = device.lower()
+            found = next((v for k, v in self._aid_settings.items() if k.lower() in name), None)
+            aids = PlayingAids(found, self.sample_rate) if found is not None else None
+            self._aids[device] = aids
+        return aids
 
     def set_role(self, role: DeviceRole) -> None:
         """A device's role (player, kind, instrument); instruments are set again at once."""
@@ -304,7 +318,7 @@ class LiveInput:
         """Thru: push what sounds into the renderer now; keep what was played for scoring."""
         if event.device not in self.connected:
             self.connected[event.device] = True
-        aids = self._aids.get(event.device)
+        aids = self._aids_for(event.device)
         sounding = aids.apply(event).sounding if aids is not None else (event,)
         for sound in sounding:
             self._sound(sound, delayed=sound.time_s > event.time_s)
@@ -388,7 +402,7 @@ class LiveInput:
 
     def _response(self, event: InputEvent, frame: float) -> Response:
         route = self.roles.route(event.device, event.channel, event.note)
-        aids = self._aids.get(event.device)
+        aids = self._aids_for(event.device)
         sounded = aids.sounding_note(event.note) if aids is not None else event.note
         return Response(
             frame=float(frame),

@@ -1,0 +1,181 @@
+"""Live sink and live input over a paced null output: look-ahead, waits, skips, thru, responses."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from soundness_live.activities.base import Listen, Play, PromptNote, RecordTrial
+from soundness_live.activities.registry import ActivityDef
+from soundness_live.aids import AidSettings
+from soundness_live.audio.output import open_output
+from soundness_live.devices import DeviceRole
+from soundness_live.engine import Session
+from soundness_live.events import AllNotesOff, NoteOff, NoteOn
+from soundness_live.live import (
+    LiveInput,
+    LiveSink,
+    LiveTimeline,
+    SessionStopped,
+    StandInRenderer,
+)
+from soundness_live.midi.fake import ScriptedInput, ScriptedNote, script_events
+from soundness_live.midi.input import DeviceChange, InputEvent
+
+RATE = 48_000
+
+
+@pytest.fixture()
+def rig() -> Iterator[tuple[StandInRenderer, object, LiveTimeline, LiveSink]]:
+    renderer = StandInRenderer()
+    output = open_output(renderer, "null", block_size=64, sample_rate=RATE).start()
+    try:
+        timeline = LiveTimeline(lambda: renderer.frame, lambda: output.mapping, RATE)
+        sink = LiveSink(renderer, timeline, output.latency_s)
+        yield renderer, output, timeline, sink
+    finally:
+        output.stop()
+
+
+def test_events_reach_the_renderer_a_look_ahead_before_their_frame(rig) -> None:
+    renderer, _, timeline, sink = rig
+    at = sink.frame + RATE // 5  # 200 ms from now
+    sink.schedule(NoteOn(at, 9, 38, 100))
+    assert not renderer.commands  # too early to hand on
+    sink.advance_to(at - sink.lookahead_frames // 2)
+    ((event, immediate),) = renderer.commands
+    assert event == NoteOn(int(timeline.to_output(at)), 9, 38, 100) and not immediate
+    assert renderer.frame >= event.frame - sink.lookahead_frames  # handed on in time
+
+
+def test_advance_to_waits_for_the_output_clock(rig) -> None:
+    renderer, _, timeline, sink = rig
+    start_s, target = time.monotonic(), sink.frame + RATE // 10
+    sink.advance_to(target)
+    waited_s = time.monotonic() - start_s
+    assert renderer.frame >= timeline.to_output(target)
+    assert 0.08 <= waited_s <= 0.2
+
+
+def test_a_skip_cuts_the_wait_short_and_drops_pending_sounds(rig) -> None:
+    renderer, _, timeline, sink = rig
+    far = sink.frame + 10 * RATE
+    sink.schedule(NoteOn(far - 100, 0, 60, 90))
+    sink.schedule(NoteOff(far - 50, 0, 60))
+    threading.Timer(0.1, timeline.skip).start()
+    start_s = time.monotonic()
+    sink.advance_to(far)
+    assert time.monotonic() - start_s < 1.0
+    assert sink.frame >= far - RATE // 100  # the activity's time jumped to "now"
+    assert renderer.panics == 1 and len(timeline.skips) == 1
+    assert [e for e, _ in renderer.commands] == [NoteOff(0, 0, 60)]  # never a stuck note
+
+
+def test_stop_raises_in_the_waiting_activity(rig) -> None:
+    _, _, timeline, sink = rig
+    threading.Timer(0.05, timeline.stop).start()
+    with pytest.raises(SessionStopped):
+        sink.advance_to(sink.frame + 10 * RATE)
+
+
+def test_pause_holds_until_resume_then_continues_from_now(rig) -> None:
+    renderer, _, timeline, sink = rig
+    threading.Timer(0.05, timeline.pause).start()
+    threading.Timer(0.4, timeline.resume).start()
+    start_s = time.monotonic()
+    target = sink.frame + RATE // 5
+    sink.advance_to(target)
+    assert time.monotonic() - start_s >= 0.35
+    assert abs(sink.frame - target) < RATE // 50
+
+
+def _live(renderer: StandInRenderer, output: object, **kwargs: object) -> LiveInput:
+    return LiveInput(renderer, lambda: output.mapping, RATE, **kwargs)  # type: ignore[attr-defined]
+
+
+def _event(kind: str, note: int, device: str = "nanoPAD2", channel: int = 0) -> InputEvent:
+    velocity = 100 if kind == "note_on" else 0
+    return InputEvent(kind, channel, note, velocity, device, time.monotonic(), "rtmidi-delta")
+
+
+def test_thru_sounds_the_aided_note_at_once_and_keeps_the_played_one(rig) -> None:
+    renderer, output, timeline, _ = rig
+    live = _live(renderer, output)
+    live.set_role(DeviceRole("keys", "S-014", "keyboard", program=12))
+    live.set_aids("keys", AidSettings(scale="major_pentatonic", transpose_semitones=12))
+    live.timeline = timeline
+    live.on_event(_event("note_on", 61, device="keys"))  # C# snaps down to C, up an octave
+    (event, immediate), *_ = renderer.commands
+    assert immediate and isinstance(event, NoteOn) and event.note == 72
+    live.on_event(_event("note_off", 61, device="keys"))
+    (response,) = live.take_until(timeline.now() + RATE // 100)
+    assert (response.note, response.sounded_note, response.player) == (61, 72, "S-014")
+    assert response.clock == "rtmidi-delta" and response.duration_frames is not None
+    assert abs(response.frame - timeline.now()) < RATE // 20  # on the session axis, just now
+
+
+def test_a_pad_sounds_gm_drums_and_a_minimum_note_length_delays_the_release(rig) -> None:
+    renderer, output, _, _ = rig
+    live = _live(renderer, output)
+    live.set_role(DeviceRole("pad", "S-014", "pad", pad_map={36: 38}))
+    live.set_aids("pad", AidSettings(min_note_ms=200.0))
+    live.on_event(_event("note_on", 36))
+    live.on_event(_event("note_off", 36))
+    (on, now), (off, later) = renderer.commands
+    assert on == NoteOn(0, 9, 38, 100) and now
+    assert isinstance(off, NoteOff) and off.note == 38 and not later
+    assert off.frame > renderer.frame + RATE * 0.15  # released 200 ms after the onset
+
+
+def test_a_lost_device_has_its_notes_released_and_the_ui_is_told(rig) -> None:
+    renderer, output, _, _ = rig
+    told: list[str] = []
+    live = _live(renderer, output, notify=lambda text, change: told.append(text))
+    live.set_role(DeviceRole("nanoPAD", "S-014", "pad"))
+    live.set_role(DeviceRole("keys", "S-014", "keyboard"))
+    live.on_device_change(DeviceChange("nanoPAD2", True, 0.0))
+    live.on_event(_event("note_on", 38))
+    live.on_event(_event("note_on", 60, device="keys"))
+    renderer.commands.clear()
+    live.on_device_change(DeviceChange("nanoPAD2", False, 1.0, "port vanished"))
+    assert [e for e, _ in renderer.commands] == [NoteOff(0, 9, 38)]
+    assert told == ["drum pad connected (nanoPAD2)", "drum pad disconnected (nanoPAD2)"]
+    renderer.commands.clear()
+    live.stop()  # and on stop, every device's notes
+    (off, _), (all_off, _) = renderer.commands
+    assert isinstance(off, NoteOff) and off.note == 60 and isinstance(all_off, AllNotesOff)
+
+
+def _one_trial(ctx):  # a minimal activity: one prompt, listen 600 ms, record what came
+    start = ctx.now_frame + ctx.frames(100)
+    heard = yield Play((PromptNote(start, 38, 100, ctx.frames(50), 9),))
+    got = yield Listen(start + ctx.frames(600), since_frame=start)
+    yield RecordTrial({"prompt": heard, "responses": got, "start": start})
+
+
+ONE_TRIAL = ActivityDef("one-trial", "test", (), _one_trial, (), "none")
+
+
+def test_a_live_session_scores_scripted_taps_on_the_session_axis(rig) -> None:
+    renderer, output, timeline, sink = rig
+    live = _live(renderer, output)
+    live.timeline = timeline
+    records: list[dict] = []
+    session = Session(ONE_TRIAL, {}, sink=sink, inputs=[live], sample_rate=RATE)
+    session.hooks.on_trial = records.append
+    taps = [ScriptedNote(0.3, 38, device="pad"), ScriptedNote(0.5, 38, device="pad")]
+    script = ScriptedInput(script_events(taps), on_event=live.on_event)
+    script.mapping = lambda: output.mapping
+    start_frame = timeline.to_session(output.mapping.frame_at(time.monotonic()))
+    with script:
+        session.run()
+    (record,) = records
+    got = [r.frame - start_frame for r in record["responses"]]
+    assert len(got) == 2
+    for frame, tap in zip(got, taps, strict=True):
+        assert abs(frame - tap.at_s * RATE) < 0.01 * RATE  # within 10 ms of when it was played
+    thru = [e for e, immediate in renderer.commands if immediate and isinstance(e, NoteOn)]
+    assert len(thru) == 2  # the taps sounded through the thru path
