@@ -22,6 +22,7 @@ import mmap
 import os
 import struct
 from pathlib import Path
+from typing import Any
 
 from ..errors import FileFormatError, ParameterError
 from .region import LOOP_NONE, Preset, Region, SoundFontData
@@ -180,7 +181,7 @@ def _region(
     )
 
 
-def _tuning(zone: ResolvedZone, sample: SampleHeader) -> dict[str, int | float]:
+def _tuning(zone: ResolvedZone, sample: SampleHeader) -> dict[str, Any]:
     """Root key (overridingRootKey, else the sample's pitch; 255 = unpitched -> 60) and cents."""
     root_key = zone[G["overridingRootKey"]]
     if root_key < 0:
@@ -193,7 +194,7 @@ def _tuning(zone: ResolvedZone, sample: SampleHeader) -> dict[str, int | float]:
     }
 
 
-def _envelope(zone: ResolvedZone) -> dict[str, float]:
+def _envelope(zone: ResolvedZone) -> dict[str, Any]:
     """Volume envelope generators in seconds and centibels."""
     return {
         "delay_s": timecents_to_seconds(zone[G["delayVolEnv"]]),

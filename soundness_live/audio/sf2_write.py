@@ -47,12 +47,12 @@ class SampleSpec:
 class ZoneSpec:
     """One zone. ``target`` names a sample (instrument zone) or an instrument (preset zone).
 
-    Generators are given by their spec names (``"attackVolEnv"``) or numbers, with raw
+    Generators are given by their spec names (``"attackVolEnv"``), with raw
     SoundFont amounts (timecents, centibels, cents, 0.1 % pan units).
     """
 
     target: str | None
-    generators: Mapping[str | int, int] = field(default_factory=dict)
+    generators: Mapping[str, int] = field(default_factory=dict)
     key_range: tuple[int, int] | None = None
     vel_range: tuple[int, int] | None = None
 

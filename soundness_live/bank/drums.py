@@ -92,7 +92,8 @@ def clap(rng: np.random.Generator) -> np.ndarray:
 def _metal(t: np.ndarray, sr: int) -> np.ndarray:
     """Six detuned square waves (the classic analogue hi-hat cluster): dense and inharmonic."""
     freqs = (205.3, 304.4, 369.6, 522.7, 540.0, 800.0)
-    return sum(np.sign(np.sin(2 * np.pi * 1.7 * f * t + i)) for i, f in enumerate(freqs)) / 6
+    waves = [np.sign(np.sin(2 * np.pi * 1.7 * f * t + i)) for i, f in enumerate(freqs)]
+    return np.sum(waves, axis=0) / len(waves)
 
 
 def hihat(tau_s: float, dur_s: float) -> Callable:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+Floats = Sequence[float] | np.ndarray
+
 
 @dataclass(frozen=True)
 class Take:
@@ -39,11 +41,11 @@ def seconds(n_s: float, sample_rate: int) -> np.ndarray:
 
 
 def decaying_partials(
-    freqs_hz: Sequence[float],
-    amps: Sequence[float],
-    taus_s: Sequence[float],
+    freqs_hz: Floats,
+    amps: Floats,
+    taus_s: Floats,
     t: np.ndarray,
-    phases: Sequence[float] | None = None,
+    phases: Floats | None = None,
 ) -> np.ndarray:
     """Sum of exponentially decaying sinusoids (one row per partial, summed)."""
     out = np.zeros_like(t)
@@ -86,9 +88,7 @@ def periodic_noise(n: int, sample_rate: int, rng: np.random.Generator, lo_hz, hi
     return out / (np.std(out) + 1e-12)
 
 
-def periodic_tone(
-    n: int, bins: Sequence[int], amps: Sequence[float], phases: Sequence[float]
-) -> np.ndarray:
+def periodic_tone(n: int, bins: Sequence[int], amps: Floats, phases: Floats) -> np.ndarray:
     """Exactly periodic sum of sinusoids: ``bins[i]`` cycles per ``n`` samples each."""
     spectrum = np.zeros(n // 2 + 1, dtype=complex)
     for b, a, ph in zip(bins, amps, phases, strict=True):

@@ -102,10 +102,9 @@ def choir(root: int, rng: np.random.Generator) -> Take:
     # the same frequency, where their random phases could cancel and skew the pitch
     voices = [(centre, 11), (centre + 1, 13), (centre - 1, 9)]
     # one leading voice and two quieter ones keep the swell of their beating shallow
-    tone = sum(
-        level * _sung_voice(t, c / loop_s, v / loop_s, 22.0, rng.uniform(0, 2 * np.pi))
-        for (c, v), level in zip(voices, (1.0, 0.45, 0.45), strict=True)
-    )
+    tone = np.zeros_like(t)
+    for (c, v), level in zip(voices, (1.0, 0.45, 0.45), strict=True):
+        tone += level * _sung_voice(t, c / loop_s, v / loop_s, 22.0, rng.uniform(0, 2 * np.pi))
     breath = periodic_noise(length, SR, rng, 300.0, 6000.0)
     breath = np.fft.irfft(np.fft.rfft(breath) * formant_gain(np.fft.rfftfreq(length, 1 / SR)))
     tone = normalised(tone) + 0.03 * normalised(breath)
