@@ -59,7 +59,6 @@ def engine_source() -> tuple[Any, str]:
     """The engine's Renderer with a GM SoundFont if available, else a click source."""
     try:
         from soundness_live.audio.renderer import Renderer
-
         from soundness_live.audio.sf2 import load_soundfont
         from soundness_live.audio.synth import Synth
 
@@ -91,13 +90,13 @@ def _wait(condition: Any, timeout_s: float) -> None:
         time.sleep(0.01)
 
 
-def run_loopback(period_frames: int, notes: int, spacing_s: float = 0.12) -> LoopbackResult:
+def run_loopback(period_frames: int, notes: int, spacing_s: float = 0.15) -> LoopbackResult:
     """Measure one loopback on the JACK server named in the environment (already running)."""
     source, source_name = engine_source()
     output = open_output(source, "sounddevice", "JACK", period_frames, SAMPLE_RATE)
     inputs = MidiInputs(api="jack", on_event=_thru(source), poll_interval_s=0.1)
     inputs.mapping = lambda: output.mapping
-    probe = JackProbe("sl-probe").activate()
+    probe = JackProbe("sl-probe", quiet_frames=1200).activate()
     rng = np.random.default_rng(1)
     try:
         output.start()
@@ -126,15 +125,17 @@ def _measure(
     with probe.lock:
         sent = [(frame, true_s) for frame, true_s, note in probe.sent if note == 42][::2]
         onsets = np.array(probe.onsets)
-    ons = [e for e in events if e.kind == "note_on"]
+    stamps = np.array([(e.time_s, e.arrival_s) for e in events if e.kind == "note_on"])
     latency, delta_err, arrival_err = [], [], []
-    for k, (frame, true_s) in enumerate(sent):
+    for frame, true_s in sent:
         later = onsets[(onsets >= frame) & (onsets < frame + SAMPLE_RATE // 20)]
         if len(later):
             latency.append((later[0] - frame) * 1000 / SAMPLE_RATE)
-        if k < len(ons):
-            delta_err.append((ons[k].time_s - true_s) * 1000)
-            arrival_err.append((ons[k].arrival_s - true_s) * 1000)
+        # the note's own event: the arrival nearest after the send (notes are 150 ms apart)
+        near = stamps[np.abs(stamps[:, 1] - true_s - 0.01) < 0.05] if len(stamps) else stamps
+        if len(near) == 1:
+            delta_err.append((near[0, 0] - true_s) * 1000)
+            arrival_err.append((near[0, 1] - true_s) * 1000)
     as_array = np.array
     return LoopbackResult(
         period, source, as_array(latency), as_array(delta_err), as_array(arrival_err), len(sent),
