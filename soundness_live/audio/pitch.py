@@ -8,6 +8,7 @@ clean steady tones. When parselmouth cannot be imported, :func:`track_pitch` fal
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ except ImportError:  # pragma: no cover - exercised only where the wheel is abse
     parselmouth = None
 
 YIN_THRESHOLD = 0.15
+LEVEL_CENTS = 50.0  # a step smaller than this is "level" (mir_eval's on-pitch tolerance)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,23 @@ def cents(f_hz: float, target_hz: float) -> float:
     if f_hz <= 0 or target_hz <= 0:
         raise ParameterError(f"frequencies must be > 0 Hz, got {f_hz} and target {target_hz}")
     return float(1200.0 * np.log2(f_hz / target_hz))
+
+
+def contour_of(
+    pitches_hz: Sequence[float | None], level_cents: float = LEVEL_CENTS
+) -> list[str | None]:
+    """Steps between consecutive pitches: "rising", "falling", "level" (within
+    ``level_cents``) or None where a pitch is missing."""
+    steps: list[str | None] = []
+    for a, b in zip(pitches_hz[:-1], pitches_hz[1:], strict=True):
+        if a is None or b is None:
+            steps.append(None)
+            continue
+        step = cents(b, a)
+        steps.append(
+            "rising" if step > level_cents else "falling" if step < -level_cents else "level"
+        )
+    return steps
 
 
 def check_pitch_range(floor_hz: float, ceiling_hz: float) -> None:

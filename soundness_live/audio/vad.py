@@ -37,6 +37,22 @@ def resample_to(samples: np.ndarray, rate_hz: int, target_rate_hz: int = VAD_RAT
     return resample_poly(x, target_rate_hz // common, int(rate_hz) // common)
 
 
+def as_mono_float(samples: np.ndarray, name: str = "samples") -> np.ndarray:
+    """``samples`` as float64 mono in [-1, 1]: integer PCM is scaled, channels (last axis) are
+    averaged. Raises ParameterError for other shapes or non-finite values."""
+    x = np.asarray(samples)
+    if np.issubdtype(x.dtype, np.integer):
+        x = x / float(np.iinfo(x.dtype).max + 1)
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 2:
+        x = x.mean(axis=1)
+    if x.ndim != 1:
+        raise ParameterError(f"{name} must be 1-D or (frames, channels), got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ParameterError(f"{name} must be finite, got NaN or infinity")
+    return x
+
+
 def to_pcm16(samples: np.ndarray) -> bytes:
     """Float samples in [-1, 1] as little-endian 16-bit PCM bytes (clipped, not wrapped)."""
     scaled = np.clip(np.round(np.asarray(samples) * 32767.0), -32768, 32767)
@@ -91,7 +107,8 @@ def voice_onset_ms(
     sample 0; decisions for frames starting before ``settle_ms`` are ignored (its settling time,
     or the part of the recording before the child's turn).
     """
-    flags = speech_frames(resample_to(samples, sample_rate), mode=mode, frame_ms=frame_ms)
+    x = resample_to(as_mono_float(samples), sample_rate)
+    flags = speech_frames(x, mode=mode, frame_ms=frame_ms)
     first = int(np.ceil(settle_ms / frame_ms)) if settle_ms > 0 else 0
     start = first_run_start(flags, min_run=min_run, from_index=first)
     return None if start is None else float(start * frame_ms)

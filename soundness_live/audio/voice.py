@@ -14,8 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from soundness_live.audio.pitch import PitchTrack, cents, check_pitch_range, track_pitch
+from soundness_live.audio.pitch import (
+    PitchTrack,
+    cents,
+    check_pitch_range,
+    contour_of,
+    track_pitch,
+)
 from soundness_live.audio.syllables import (
+    Intensity,
     SyllableNuclei,
     find_syllable_nuclei,
     intensity_contour,
@@ -23,6 +30,7 @@ from soundness_live.audio.syllables import (
 from soundness_live.audio.vad import (
     FRAME_TIME_CONVENTION,
     VAD_RATE_HZ,
+    as_mono_float,
     first_run_start,
     resample_to,
     speech_frames,
@@ -34,7 +42,6 @@ __all__ = ["VoiceAnalysis", "VoiceMeter", "analyze_voice", "as_mono_float", "con
 
 VAD_FRAME_MS = 10
 VAD_MIN_RUN = 3
-LEVEL_CENTS = 50.0  # a step smaller than this is "level" (mir_eval's on-pitch tolerance)
 SYLLABLE_VOICING_THRESHOLD = 0.25  # the voicing check of de Jong & Wempe v3
 PRAAT_VOICING_THRESHOLD = 0.45  # Praat's default, for the reported pitch
 # Pitch is tracked from this long before the onset to this long after the VAD's last speech
@@ -44,7 +51,15 @@ PITCH_MARGIN_S = (0.1, 0.3)
 
 @dataclass(frozen=True)
 class VoiceAnalysis:
-    """Scores of one vocal answer; None where not computable (all None when no voice)."""
+    """Scores of one vocal answer; None where not computable (all None when no voice).
+
+    Times are ms from the start of the recording; ``voice_onset_latency_ms`` = onset − the
+    prompt's end. ``median_f0_hz`` is over the voiced span (``duration_ms``: first to last voiced
+    pitch frame from the onset on); ``syllable_pitches_hz`` and ``voiced_durations_ms`` belong
+    to each nucleus' voiced segment between its intensity dips; ``contour`` holds one step
+    ("rising" / "falling" / "level" within 50 cents) between consecutive syllables. Speech rate
+    is per second of the analysed audio, articulation rate per second of its sounding parts.
+    """
 
     voice_onset_ms: float | None
     voice_onset_latency_ms: float | None
@@ -68,37 +83,6 @@ class VoiceAnalysis:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (tuples become lists)."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-
-
-def as_mono_float(samples: np.ndarray, name: str = "samples") -> np.ndarray:
-    """``samples`` as float64 mono in [-1, 1]: integer PCM is scaled, channels (last axis) are
-    averaged. Raises ParameterError for other shapes or non-finite values."""
-    x = np.asarray(samples)
-    if np.issubdtype(x.dtype, np.integer):
-        x = x / float(np.iinfo(x.dtype).max + 1)
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 2:
-        x = x.mean(axis=1)
-    if x.ndim != 1:
-        raise ParameterError(f"{name} must be 1-D or (frames, channels), got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ParameterError(f"{name} must be finite, got NaN or infinity")
-    return x
-
-
-def contour_of(pitches_hz: Sequence[float | None], level_cents: float = LEVEL_CENTS) -> list:
-    """Steps between consecutive pitches: "rising", "falling", "level" (within
-    ``level_cents``) or None where a pitch is missing."""
-    steps: list[str | None] = []
-    for a, b in zip(pitches_hz[:-1], pitches_hz[1:], strict=True):
-        if a is None or b is None:
-            steps.append(None)
-            continue
-        step = cents(b, a)
-        steps.append(
-            "rising" if step > level_cents else "falling" if step < -level_cents else "level"
-        )
-    return steps
 
 
 def _voiced_run(pitch: PitchTrack, time_s: float, lo_s: float, hi_s: float) -> np.ndarray:
@@ -228,6 +212,16 @@ def _voiced_span_s(pitch: PitchTrack, from_s: float) -> tuple[float, float] | No
     return float(pitch.times_s[voiced[0]] - half_s), float(pitch.times_s[voiced[-1]] + half_s)
 
 
+def _energy_mean_db(intensity: Intensity, span_s: tuple[float, float] | None) -> float | None:
+    """Energy mean (not the mean of dB values) of the intensity frames inside ``span_s``."""
+    if span_s is None:
+        return None
+    inside = (intensity.times_s >= span_s[0]) & (intensity.times_s <= span_s[1])
+    if not inside.any():
+        return None
+    return float(10.0 * np.log10(np.mean(10.0 ** (intensity.db[inside] / 10.0))))
+
+
 def _pitch_tracks(
     x: np.ndarray, crop_s: tuple[float, float], pitch_range_hz: tuple[float, float]
 ) -> tuple[PitchTrack, PitchTrack]:
@@ -272,11 +266,6 @@ def _score_region(
     median_hz = pitch.median_hz(*span) if span else None
     syllable_hz, durations_ms = _syllable_pitches(pitch, nuclei)
     error, sd, contour_ok = _pitch_scores(median_hz, syllable_hz, target_hz)
-    level_db = None
-    if span is not None:
-        inside = (intensity.times_s >= span[0]) & (intensity.times_s <= span[1])
-        if inside.any():
-            level_db = float(10.0 * np.log10(np.mean(10.0 ** (intensity.db[inside] / 10.0))))
     return VoiceAnalysis(
         voice_onset_ms=onset_ms,
         voice_onset_latency_ms=None if prompt_end_ms is None else onset_ms - prompt_end_ms,
@@ -289,7 +278,7 @@ def _score_region(
         contour=tuple(contour_of(syllable_hz)),
         contour_correct=contour_ok,
         duration_ms=None if span is None else 1000.0 * (span[1] - span[0]),
-        intensity_db=level_db,
+        intensity_db=_energy_mean_db(intensity, span),
         voiced_durations_ms=tuple(durations_ms),
         nuclei_ms=tuple(offset_ms + 1000.0 * t for t in nuclei.times_s),
         speech_rate_per_s=nuclei.speech_rate_per_s,
