@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 Amount = int | tuple[int, int]
 Zone = dict[int, Amount]
@@ -147,13 +148,11 @@ def split_global(zones: Sequence[tuple[Zone, bool]]) -> tuple[Zone, list[Zone]]:
     return global_zone, local
 
 
-def _clamp(number: int, value: int) -> int:
-    info = GENERATORS[number]
-    if info.lo is None or info.hi is None:
-        return value
-    if number in _UNSET_ALLOWED and value < 0:
-        return -1
-    return max(info.lo, min(info.hi, value))
+# number -> (default, lo, hi, preset_level, -1 means unset): one lookup per resolved value,
+# which matters for banks with tens of thousands of zones.
+_SPEC: dict[int, tuple[int, int | None, int | None, bool, bool]] = {
+    g.number: (g.default, g.lo, g.hi, g.preset_level, g.number in _UNSET_ALLOWED) for g in _TABLE
+}
 
 
 class ResolvedZone:
@@ -170,14 +169,15 @@ class ResolvedZone:
         self._preset = preset_zone
 
     def __getitem__(self, number: int) -> int:
-        info = GENERATORS[number]
-        value = self._inst.get(number, info.default)
-        assert isinstance(value, int)
-        if info.preset_level:
-            offset = self._preset.get(number, 0)
-            assert isinstance(offset, int)
-            value += offset
-        return _clamp(number, value)
+        default, lo, hi, preset_level, unset_allowed = _SPEC[number]
+        value: Any = self._inst.get(number, default)
+        if preset_level:
+            value += self._preset.get(number, 0)
+        if lo is None or hi is None:
+            return int(value)
+        if unset_allowed and value < 0:
+            return -1
+        return lo if value < lo else hi if value > hi else int(value)
 
     def range(self, number: int) -> tuple[int, int] | None:
         """keyRange/velRange: instrument range intersected with the preset's; None if empty."""
