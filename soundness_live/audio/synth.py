@@ -108,7 +108,8 @@ class Synth:
 
     @property
     def active_voices(self) -> int:
-        """Voices currently in the bank (sounding, releasing or fading)."""
+        """Voices still to be heard (sounding, releasing or fading out) at ``frame``."""
+        self.voices.remove(self.voices.silent_from(self.frame))  # output is unchanged by this
         return self.voices.count
 
     def _ms(self, ms: float) -> int:
