@@ -1,0 +1,165 @@
+"""The therapist UI: a pygame-ce window that is a client of the engine process.
+
+The UI never makes sound and never scores: it sends commands (without waiting for replies, so
+a frame is never held up) and draws the engine's latest state snapshot. The frame rate is capped
+(30 fps by default) so the UI process stays light; the engine has its own process anyway.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import pygame  # noqa: E402 - after the environment variable that silences its banner
+
+from ..protocol import message  # noqa: E402
+from .screens import CueArea, Fonts, draw_screen  # noqa: E402
+from .widgets import Layout, View, hit_test, layout  # noqa: E402
+
+DEFAULT_SIZE = (1024, 768)
+
+
+class TherapistApp:
+    """The window, its view of the engine, and what a tap on each button does."""
+
+    def __init__(self, client: Any, size: tuple[int, int] = DEFAULT_SIZE, fps: int = 30) -> None:
+        self.client = client
+        self.fps = fps
+        self.view = View()
+        self.sent: list[dict[str, Any]] = []  # commands sent (tests and the log read them)
+        self._ids = itertools.count(1000)
+        self._state_s = time.monotonic()
+        self.running = True
+        client.on_message = self._on_message
+        pygame.display.init()
+        pygame.font.init()
+        self.surface = pygame.display.set_mode(size, pygame.RESIZABLE)
+        pygame.display.set_caption("Soundness Live")
+        self.clock = pygame.time.Clock()
+        self.cue = CueArea()
+        self._fonts: Fonts | None = None
+        self.layout: Layout = layout(*size, self.view)
+
+    def load_catalog(self) -> None:
+        """Children and activities for the pickers (asks the engine once, at start)."""
+        reply = self.client.request("catalog")
+        self.view.children = reply.get("children", [])
+        self.view.activities = reply.get("activities", [])
+        state = self.client.state or {}
+        self.view.child = state.get("child")
+        if state.get("activity"):
+            self._choose_activity(state["activity"], state.get("variant"))
+
+    # -- engine messages (reader thread) ------------------------------------------------------
+    def _on_message(self, msg: dict[str, Any]) -> None:
+        if msg["type"] == "state":
+            self._state_s = time.monotonic()
+        elif msg["type"] == "notice":
+            self.view.notice = str(msg.get("text", ""))
+        elif msg["type"] == "reply" and not msg.get("ok"):
+            self.view.notice = str(msg.get("error", "the engine refused"))
+
+    # -- taps --------------------------------------------------------------------------------
+    def click(self, x: float, y: float) -> str | None:
+        """Act on a tap at window position (x, y); the name of the button hit, if any."""
+        button = hit_test(self.layout.buttons, x, y)
+        if button is None:
+            return None
+        self.act(button.name)
+        return button.name
+
+    def act(self, name: str) -> None:
+        """What a button does."""
+        kind, _, arg = name.partition(":")
+        view = self.view
+        if kind == "child":
+            view.child = arg
+        elif kind == "activity":
+            self._choose_activity(arg, None)
+        elif kind == "variant":
+            self._next_variant()
+        elif kind == "input":
+            view.live_input = not view.live_input
+        elif kind == "level":
+            self.command("set_prompt_level", level=arg)
+        elif kind == "start":
+            self.command(
+                "start_activity",
+                activity=view.activity,
+                params={"variant": view.variant} if view.variant else {},
+                child=view.child,
+                input="live" if view.live_input else "virtual",
+            )
+        elif kind in ("stop", "pause", "resume", "next_trial", "end_session", "panic"):
+            self.command(kind)
+
+    def _choose_activity(self, name: str, variant: str | None) -> None:
+        self.view.activity = name
+        variants = self._variants()
+        self.view.variant = variant or (variants[0] if variants else None)
+
+    def _variants(self) -> list[str]:
+        for activity in self.view.activities:
+            if activity["name"] == self.view.activity:
+                return list(activity.get("variants") or [])
+        return []
+
+    def _next_variant(self) -> None:
+        variants = self._variants()
+        if variants:
+            index = variants.index(self.view.variant) if self.view.variant in variants else -1
+            self.view.variant = variants[(index + 1) % len(variants)]
+
+    def command(self, kind: str, **fields: Any) -> None:
+        """Send a command; its reply arrives later (a refusal shows as a notice)."""
+        msg = message(kind, id=next(self._ids), **fields)
+        self.sent.append(msg)
+        try:
+            self.client.send(msg)
+        except Exception as error:  # the engine went away: say so, keep drawing
+            self.view.notice = f"engine unreachable: {error}"
+
+    # -- the loop ------------------------------------------------------------------------------
+    def frame(self) -> None:
+        """One frame: events, layout, drawing, then wait for the frame-rate cap."""
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                self.running = False
+            elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+                self.click(*event.pos)
+            elif event.type == pygame.FINGERDOWN:
+                width, height = self.surface.get_size()
+                self.click(event.x * width, event.y * height)
+        state = dict(self.client.state or {})
+        state["_age_ms"] = (time.monotonic() - self._state_s) * 1000.0
+        self.view.state = state
+        if state.get("child") and self.view.child is None:
+            self.view.child = state["child"]
+        width, height = self.surface.get_size()
+        self.layout = layout(width, height, self.view)
+        if self._fonts is None or self._fonts.scale != self.layout.scale:
+            self._fonts = Fonts(self.layout.scale)
+        draw_screen(self.surface, self.layout, self.view, self._fonts, self.cue)
+        pygame.display.flip()
+        self.clock.tick(self.fps)
+
+    def run(self, max_frames: int | None = None) -> int:
+        """Draw until the window closes (or ``max_frames``); the engine keeps running."""
+        frames = 0
+        while self.running and (max_frames is None or frames < max_frames):
+            self.frame()
+            frames += 1
+        return frames
+
+    def screenshot(self, path: Path) -> Path:
+        """Save the current screen as PNG."""
+        pygame.image.save(self.surface, str(path))
+        return path
+
+    def close(self) -> None:
+        """Close the window (not the engine)."""
+        pygame.display.quit()
