@@ -1,0 +1,105 @@
+"""Offline sound for a session: the engine's renderer driven by the session's clock.
+
+:class:`OfflineRenderSink` is the offline twin of the live sink: the same Renderer (scheduler,
+synth, output stage) the audio callback runs, rendered block by block up to each frame the
+session reaches, so what is written to the WAV is what a live session would have played.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .audio.limiter import OutputStage
+from .audio.renderer import Renderer
+from .audio.sf2 import load_soundfont
+from .audio.soundfonts import resolve_soundfont
+from .audio.synth import Synth
+from .audio.wav import write_wav
+from .errors import ParameterError
+from .events import SynthEvent
+
+DEFAULT_CAP_DBFS = -12.0
+TAIL_S = 3.0
+
+
+def build_renderer(
+    soundfont: str | Path | None, sample_rate: int, cap_dbfs: float
+) -> tuple[Renderer, dict[str, str]]:
+    """A renderer on ``soundfont`` (None: the bundled bank) and its name and hash."""
+    path = resolve_soundfont(soundfont if soundfont is not None else "default")
+    data = load_soundfont(path)
+    renderer = Renderer(Synth(data, sample_rate), OutputStage(sample_rate, cap_dbfs))
+    return renderer, {"name": Path(path).name, "sha256": data.sha256}
+
+
+class OfflineRenderSink:
+    """Renders the session's sound into memory as the session's clock advances."""
+
+    output_latency_frames = 0.0
+
+    def __init__(self, renderer: Renderer, block_size: int, soundfont_info: dict[str, str]) -> None:
+        if not 1 <= block_size <= 8192:
+            raise ParameterError(f"block_size must be in 1..8192 frames, got {block_size}")
+        self.renderer = renderer
+        self.block_size = block_size
+        self.soundfont_info = soundfont_info
+        self._chunks: list[np.ndarray] = []
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        sample_rate: int,
+        block_size: int = 256,
+        soundfont: str | Path | None = None,
+        cap_dbfs: float | None = None,
+    ) -> OfflineRenderSink:
+        """A sink on a fresh renderer (volume cap default -12 dBFS)."""
+        renderer, info = build_renderer(
+            soundfont, sample_rate, DEFAULT_CAP_DBFS if cap_dbfs is None else cap_dbfs
+        )
+        return cls(renderer, block_size, info)
+
+    @property
+    def frame(self) -> int:
+        """The next frame to be rendered."""
+        return self.renderer.frame
+
+    def schedule(self, event: SynthEvent) -> None:
+        """Play ``event`` at its frame (late ones at the next block start, counted)."""
+        self.renderer.scheduler.add(event)
+
+    def advance_to(self, frame: int) -> None:
+        """Render whole blocks up to ``frame`` (the last one may be short)."""
+        while self.renderer.frame < frame:
+            size = min(self.block_size, frame - self.renderer.frame)
+            block = np.zeros((size, 2), dtype=np.float32)
+            self.renderer.render_into(block)
+            self._chunks.append(block)
+
+    def audio(self) -> np.ndarray:
+        """Everything rendered so far, float32 (n, 2)."""
+        if not self._chunks:
+            return np.zeros((0, 2), dtype=np.float32)
+        return np.concatenate(self._chunks)
+
+    def write_wav(self, path: Path) -> dict[str, Any]:
+        """Render the release tail (until silent, at most 3 s), write a 16-bit WAV, report."""
+        limit = self.frame + int(TAIL_S * self.renderer.sample_rate)
+        while self.renderer.synth.active_voices and self.frame < limit:
+            self.advance_to(min(limit, self.frame + self.block_size))
+        audio = self.audio()
+        write_wav(path, audio, self.renderer.sample_rate)
+        peak = float(np.abs(audio).max()) if len(audio) else 0.0
+        return {
+            "path": str(path),
+            "frames": len(audio),
+            "seconds": len(audio) / self.renderer.sample_rate,
+            "peak_dbfs": 20.0 * math.log10(peak) if peak > 0 else -math.inf,
+            "late_events": self.renderer.late_events,
+            "soundfont": self.soundfont_info["name"],
+        }
