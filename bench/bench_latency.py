@@ -128,7 +128,7 @@ def _measure(
     stamps = np.array([(e.time_s, e.arrival_s) for e in events if e.kind == "note_on"])
     latency, delta_err, arrival_err = [], [], []
     for frame, true_s in sent:
-        later = onsets[(onsets >= frame) & (onsets < frame + SAMPLE_RATE // 20)]
+        later = onsets[(onsets >= frame) & (onsets < frame + SAMPLE_RATE // 10)]
         if len(later):
             latency.append((later[0] - frame) * 1000 / SAMPLE_RATE)
         # the note's own event: the arrival nearest after the send (notes are 150 ms apart)
