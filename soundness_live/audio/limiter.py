@@ -1,9 +1,9 @@
 """The output stage: master volume, DC blocker, limiter and a hard volume cap.
 
 Hearing safety for children with sensory sensitivities: the cap is a peak level in dBFS that
-nothing can exceed — the last step clips to it exactly (NaN and infinities become silence
-first), so even a pathological input stays at or below the cap. Before it, a soft-knee peak
-limiter keeps normal playing from ever reaching the clip.
+nothing can exceed — the last step clips to it exactly (NaN becomes silence and anything
+beyond +18 dBFS is clamped first), so even a pathological input stays at or below the cap.
+Before it, a soft-knee peak limiter keeps normal playing from ever reaching the clip.
 
 Every step is bit-identical whatever the block split, because each is either memoryless or
 carries its state sample-exactly:
@@ -31,9 +31,9 @@ CAP_RANGE_DBFS = (-60.0, 0.0)
 MASTER_VOLUME_MAX = 4.0  # linear gain (+12 dB)
 RAMP_MS = 20.0  # master volume changes glide over this
 DC_CUTOFF_HZ = 5.0
-RELEASE_MS = 150.0  # limiter envelope: -8.7 dB per release time (time constant)
+RELEASE_MS = 60.0  # limiter envelope falls 8.7 dB (a factor e) per release time
 KNEE_DB = 6.0  # the limiter starts acting this far below the cap
-_INPUT_LIMIT = 1.0e6  # keeps the limiter's state finite on absurd input
+_INPUT_LIMIT = 8.0  # +18 dBFS: absurd input is clamped so the limiter recovers in ~0.3 s
 
 
 def _check_cap(cap_dbfs: float) -> float:
@@ -118,6 +118,8 @@ class OutputStage:
             x *= self._volume_to
         else:
             x *= self._gain_at(np.arange(self.frame, self.frame + n))[:, None]
+        np.maximum(x, -_INPUT_LIMIT, out=x)
+        np.minimum(x, _INPUT_LIMIT, out=x)
         x, self._dc_state = lfilter(self._dc_b, self._dc_a, x, axis=0, zi=self._dc_state)
         self._limit(x)
         cap = self._cap
