@@ -1,7 +1,7 @@
 """``soundness-live demo``: a whole simulated session with a virtual child, no hardware.
 
-A hello song, then one of each activity (call-and-response on the drums, a freeze game,
-play-with-the-beat, sung syllables when voice analysis is available), all on one timeline,
+A hello song, one of each activity (call-and-response on the drums, a freeze game,
+play-with-the-beat, sung syllables when that activity is registered) and a goodbye song, all on one timeline,
 rendered to one WAV; every trial is scored, printed, stored under the demo child's code, and
 exported (JSON of the trial records and the HTML report).
 """
@@ -27,20 +27,23 @@ DEMO_CHILD = "DEMO-01"
 SAMPLE_RATE = 48_000
 
 PLAN: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("free-play", {"variant": "hello", "bars": 4}),
     ("call-and-response", {"variant": "drums", "trials": 5, "tempo_bpm": 96}),
     ("waiting", {"variant": "freeze", "trials": 3, "play_ms": 3500}),
     ("tempo-following", {"variant": "with-beat", "trials": 2, "beats": 12}),
 )
-QUICK = {"trials": 2}
+GOODBYE = ("free-play", {"variant": "goodbye", "bars": 4})
 
 
 def demo_plan(quick: bool) -> list[tuple[str, dict[str, Any]]]:
     """The activities of the demo session, with their parameters."""
-    plan = [(name, dict(params, **(QUICK if quick else {}))) for name, params in PLAN]
     from ..activities.registry import all_activities
 
+    shorten = {"trials": 2} if quick else {}
+    plan = [(name, params | (shorten if name != "free-play" else {})) for name, params in PLAN]
     if "vocal-prompts" in all_activities():
         plan.append(("vocal-prompts", {"trials": 2 if quick else 3}))
+    plan.append(GOODBYE)
     return plan
 
 
