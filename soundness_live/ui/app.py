@@ -23,6 +23,16 @@ from .widgets import Layout, View, hit_test, layout  # noqa: E402
 DEFAULT_SIZE = (1024, 768)
 
 
+def lower_priority(steps: int = 5) -> None:
+    """Run this (UI) process below the engine's priority: under CPU contention the audio
+    process is served first. No-op where ``os.nice`` does not exist."""
+    if hasattr(os, "nice"):
+        try:
+            os.nice(steps)
+        except OSError:
+            pass
+
+
 class TherapistApp:
     """The window, its view of the engine, and what a tap on each button does."""
 
