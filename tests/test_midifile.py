@@ -1,0 +1,76 @@
+"""Standard MIDI File reader: frames through the tempo map, all tracks, track names, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+import pytest
+
+from soundness_live.errors import FileFormatError
+from soundness_live.events import ControlChange, NoteOff, NoteOn, ProgramChange
+from soundness_live.midi.files import read_midi_events
+
+
+def two_track_file(path: Path, midi_type: int = 1) -> None:
+    midi = mido.MidiFile(type=midi_type, ticks_per_beat=96)
+    conductor = mido.MidiTrack()
+    conductor.append(mido.MetaMessage("set_tempo", tempo=500_000, time=0))  # 120 BPM
+    conductor.append(mido.MetaMessage("set_tempo", tempo=1_000_000, time=192))  # 60 BPM at beat 2
+    player = mido.MidiTrack([mido.MetaMessage("track_name", name="S-014", time=0)])
+    player.append(mido.Message("control_change", channel=2, control=0, value=1, time=0))
+    player.append(mido.Message("program_change", channel=2, program=12, time=0))
+    player.append(mido.Message("note_on", channel=2, note=60, velocity=90, time=96))
+    player.append(mido.Message("note_on", channel=2, note=60, velocity=0, time=96))
+    player.append(mido.Message("note_on", channel=2, note=62, velocity=80, time=48))
+    player.append(mido.Message("note_off", channel=2, note=62, velocity=64, time=96))
+    midi.tracks += [conductor, player]
+    midi.save(path)
+
+
+def test_events_land_on_frames_through_the_tempo_map(tmp_path: Path) -> None:
+    path = tmp_path / "two.mid"
+    two_track_file(path)
+    performance = read_midi_events(path, 48_000)
+    events = performance.synth_events()
+    assert events == [
+        ControlChange(0, 2, 0, 1),
+        ProgramChange(0, 2, 12, 1),
+        NoteOn(24_000, 2, 60, 90),  # beat 1 at 120 BPM = 0.5 s
+        NoteOff(48_000, 2, 60),  # velocity 0 = note off; beat 2 = 1.0 s
+        NoteOn(72_000, 2, 62, 80),  # half a beat at 60 BPM later
+        NoteOff(120_000, 2, 62),
+    ]
+    assert performance.track_names == ("", "S-014")
+    assert {t.track_name for t in performance.events} == {"S-014"}
+    assert {t.track for t in performance.events} == {1}
+    assert performance.end_frame == 120_000 and performance.duration_s == 2.5
+
+
+def test_type0_file_at_another_rate(tmp_path: Path) -> None:
+    midi = mido.MidiFile(type=0, ticks_per_beat=480)
+    track = mido.MidiTrack([mido.Message("note_on", note=64, velocity=100, time=480)])
+    track.append(mido.Message("note_off", note=64, time=240))
+    midi.tracks.append(track)
+    path = tmp_path / "zero.mid"
+    midi.save(path)
+    events = read_midi_events(path, 44_100).synth_events()
+    assert events == [NoteOn(22_050, 0, 64, 100), NoteOff(33_075, 0, 64)]  # 120 BPM default
+
+
+def test_corrupt_file_names_the_file(tmp_path: Path) -> None:
+    good = tmp_path / "good.mid"
+    two_track_file(good)
+    data = good.read_bytes()
+    for name, content in (("junk.mid", b"not midi at all"), ("cut.mid", data[: len(data) - 9])):
+        bad = tmp_path / name
+        bad.write_bytes(content)
+        with pytest.raises(FileFormatError, match=name):
+            read_midi_events(bad, 48_000)
+
+
+def test_type2_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "type2.mid"
+    two_track_file(path, midi_type=2)
+    with pytest.raises(FileFormatError, match="type 2"):
+        read_midi_events(path, 48_000)
