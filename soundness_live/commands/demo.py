@@ -1,8 +1,8 @@
 """``soundness-live demo``: a whole simulated session with a virtual child, no hardware.
 
 A hello song, one of each activity (call-and-response on the drums, a freeze game,
-play-with-the-beat, sung syllables when that activity is registered) and a goodbye song, all on one timeline,
-rendered to one WAV; every trial is scored, printed, stored under the demo child's code, and
+play-with-the-beat, sung syllables when that activity is registered) and a goodbye song, all
+on one timeline, rendered to one WAV; every trial is scored, printed, stored under the demo child's code, and
 exported (JSON of the trial records and the HTML report).
 """
 
