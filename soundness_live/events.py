@@ -7,7 +7,6 @@ dataclasses so they can cross threads and processes safely.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 DRUM_CHANNEL = 9  # MIDI channel 10, zero-based: General MIDI drums (bank 128)
 
@@ -63,7 +62,7 @@ class AllNotesOff:
     fade_ms: float = 20.0
 
 
-SynthEvent = Union[NoteOn, NoteOff, ProgramChange, ControlChange, AllNotesOff]
+SynthEvent = NoteOn | NoteOff | ProgramChange | ControlChange | AllNotesOff
 
 
 def check_event(event: SynthEvent) -> SynthEvent:

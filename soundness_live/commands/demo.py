@@ -2,8 +2,8 @@
 
 A hello song, one of each activity (call-and-response on the drums, a freeze game,
 play-with-the-beat, sung syllables when that activity is registered) and a goodbye song, all
-on one timeline, rendered to one WAV; every trial is scored, printed, stored under the demo child's code, and
-exported (JSON of the trial records and the HTML report).
+on one timeline, rendered to one WAV; every trial is scored, printed, stored under the demo
+child's code, and exported (JSON of the trial records and the HTML report).
 """
 
 from __future__ import annotations
