@@ -36,7 +36,13 @@ def lower_priority(steps: int = 5) -> None:
 class TherapistApp:
     """The window, its view of the engine, and what a tap on each button does."""
 
-    def __init__(self, client: Any, size: tuple[int, int] = DEFAULT_SIZE, fps: int = 30) -> None:
+    def __init__(
+        self,
+        client: Any,
+        size: tuple[int, int] = DEFAULT_SIZE,
+        fps: int = 30,
+        fullscreen: bool = False,
+    ) -> None:
         self.client = client
         self.fps = fps
         self.view = View()
@@ -47,7 +53,8 @@ class TherapistApp:
         client.on_message = self._on_message
         pygame.display.init()
         pygame.font.init()
-        self.surface = pygame.display.set_mode(size, pygame.RESIZABLE)
+        flags = pygame.FULLSCREEN if fullscreen else pygame.RESIZABLE
+        self.surface = pygame.display.set_mode(size, flags)
         pygame.display.set_caption("Soundness Live")
         self.clock = pygame.time.Clock()
         self.cue = CueArea()

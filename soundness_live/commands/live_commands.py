@@ -1,0 +1,91 @@
+"""``soundness-live run`` (the therapist UI) and ``soundness-live engine`` (the headless engine).
+
+``run`` attaches to the engine for the data directory, starting it first when none runs; when
+the window closes the engine goes on while a session is open (a crashed or closed UI never
+ends a session), and is stopped when the UI started it and no session is open.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..config import data_dir, private_dir
+from ..engine_process import build_parser, options_from_args, run_engine, stop_engine
+
+ENGINE_FLAGS = (
+    ("audio", "--audio"),
+    ("audio_device", "--audio-device"),
+    ("midi", "--midi"),
+    ("midi_api", "--midi-api"),
+    ("synth", "--synth"),
+    ("soundfont", "--soundfont"),
+    ("sample_rate", "--sample-rate"),
+    ("block_size", "--block-size"),
+)
+
+
+def add_engine_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of ``soundness-live engine`` (also understood by ``run``)."""
+    return build_parser(parser)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of ``soundness-live run``: the engine's, plus the window's."""
+    build_parser(parser)
+    parser.add_argument("--size", default="1024x768", help="window size WxH (default 1024x768)")
+    parser.add_argument("--fullscreen", action="store_true")
+    parser.add_argument("--fps", type=int, default=30, help="frame-rate cap (default 30)")
+    return parser
+
+
+def cmd_engine(args: argparse.Namespace) -> int:
+    """Run the engine server in this process (or stop the running one with ``--stop``)."""
+    options = options_from_args(args)
+    if args.stop:
+        print("engine stopped" if stop_engine(options.data_dir) else "no engine is running")
+        return 0
+    return run_engine(options, ready=lambda text: print(text, flush=True))
+
+
+def _engine_argv(args: argparse.Namespace) -> list[str]:
+    argv: list[str] = []
+    for name, flag in ENGINE_FLAGS:
+        value = getattr(args, name, None)
+        if value is not None:
+            argv += [flag, str(value)]
+    return argv
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"--size must be WIDTHxHEIGHT, e.g. 1024x768, got {text!r}") from None
+    if width < 640 or height < 480:
+        raise SystemExit(f"--size must be at least 640x480, got {text!r}")
+    return width, height
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The therapist UI, attached to (or starting) the engine process."""
+    from ..client import connect_or_start
+    from ..ui.app import TherapistApp, lower_priority
+
+    home: Path = private_dir(args.data_dir.expanduser().absolute()) if args.data_dir else data_dir()
+    client, process = connect_or_start(home, _engine_argv(args))
+    lower_priority()  # after the engine started: it keeps the normal priority
+    app = TherapistApp(client, size=_size(args.size), fps=args.fps, fullscreen=args.fullscreen)
+    try:
+        app.load_catalog()
+        app.run()
+    finally:
+        app.close()
+        session_open = client.state.get("session_id") is not None
+        if process is not None and not session_open:
+            client.request("shutdown")
+            process.wait(timeout=10)
+        elif session_open:
+            print("the session goes on in the engine; run 'soundness-live run' to reattach")
+        client.close()
+    return 0
