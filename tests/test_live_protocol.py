@@ -1,0 +1,103 @@
+"""The engine protocol's framing, checks, address and key; the live commands' small parts."""
+
+from __future__ import annotations
+
+import argparse
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from soundness_live.commands.live_commands import (
+    _engine_argv,
+    _size,
+    add_run_options,
+    cmd_engine,
+)
+from soundness_live.engine_setup import live_figures, pitch_class
+from soundness_live.protocol import (
+    PROTOCOL_VERSION,
+    ProtocolError,
+    auth_key,
+    decode,
+    encode,
+    engine_address,
+    message,
+)
+
+
+def test_messages_round_trip_as_versioned_json() -> None:
+    msg = message("start_activity", id=7, activity="waiting", params={"trials": 3})
+    assert msg["v"] == PROTOCOL_VERSION and decode(encode(msg)) == msg
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        (b"\xff\xfe", "not UTF-8 JSON"),
+        (b"[1, 2]", "must be a JSON object, got list"),
+        (b'{"type": "hello"}', "version mismatch: the engine speaks version 1"),
+        (b'{"v": 1, "type": "format_disk"}', "message type must be one of hello"),
+    ],
+)
+def test_bad_messages_say_what_was_expected(frame: bytes, expected: str) -> None:
+    with pytest.raises(ProtocolError, match=expected):
+        decode(frame)
+
+
+def test_nan_is_refused_on_the_way_out() -> None:
+    with pytest.raises(ValueError):
+        encode(message("state", state={"x": float("nan")}))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="AF_UNIX paths")
+def test_the_address_is_a_socket_in_the_data_dir_or_abstract_when_too_long(tmp_path: Path) -> None:
+    address, family = engine_address(Path("/tmp/sl"))
+    assert (address, family) == ("/tmp/sl/engine.sock", "AF_UNIX")
+    deep = tmp_path / ("d" * 120)
+    address, family = engine_address(deep)
+    if sys.platform.startswith("linux"):
+        assert address.startswith("\0soundness-live-") and family == "AF_UNIX"
+
+
+def test_the_key_is_created_owner_only_and_reused(tmp_path: Path) -> None:
+    key = auth_key(tmp_path)
+    assert len(key) == 64 and auth_key(tmp_path) == key
+    assert stat.S_IMODE((tmp_path / "engine.key").stat().st_mode) == 0o600
+    with pytest.raises(ProtocolError, match="is the engine running"):
+        auth_key(tmp_path / "elsewhere", create=False)
+
+
+def test_run_passes_engine_options_on_and_checks_the_window_size() -> None:
+    args = add_run_options(argparse.ArgumentParser()).parse_args(
+        ["--audio", "null", "--midi", "none", "--block-size", "64"]
+    )
+    argv = _engine_argv(args)
+    assert argv[:4] == ["--audio", "null", "--midi", "none"] and "--block-size" in argv
+    assert _size("1280x800") == (1280, 800)
+    with pytest.raises(SystemExit, match="at least 640x480"):
+        _size("320x200")
+
+
+def test_engine_stop_without_an_engine_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = add_run_options(argparse.ArgumentParser()).parse_args(
+        ["--data-dir", str(tmp_path), "--stop"]
+    )
+    assert cmd_engine(args) == 0
+    assert "no engine is running" in capsys.readouterr().out
+
+
+def test_live_figures_count_taps_on_the_beat_early_and_late() -> None:
+    record = {
+        "activity": "tempo-following",
+        "prompt": [{"onset_ms": 1000.0 + 500 * i, "beat": i} for i in range(4)],
+        "responses": [{"onset_ms": t} for t in (1010.0, 1420.0, 2080.0, 2495.0)],
+        "metrics": {"mean_asynchrony_ms": -3.5, "rayleigh_p": float("nan")},
+    }
+    figures = live_figures(record)
+    assert (figures["taps"], figures["on_beat"], figures["early"], figures["late"]) == (4, 2, 1, 1)
+    assert figures["mean_asynchrony_ms"] == -3.5 and "rayleigh_p" not in figures
+    assert [pitch_class(k) for k in ("C", "C#", "Db", "Bb", "B")] == [0, 1, 1, 10, 11]
