@@ -136,7 +136,10 @@ def bank_specs() -> tuple[list[SampleSpec], list[InstrumentSpec], list[PresetSpe
         samples += part[0]
         instruments.append(part[1])
         presets.append(part[2])
-    return samples, instruments, presets
+    from .syllables import syllable_bank  # bank 1: sung syllables for vocal prompts
+
+    extra = syllable_bank()
+    return samples + extra[0], instruments + extra[1], presets + extra[2]
 
 
 def build_bank(path: str | os.PathLike[str]) -> Path:
