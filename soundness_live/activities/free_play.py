@@ -24,7 +24,7 @@ from .base import (
 )
 from .common import PROMPT_LEVELS
 from .params import ParamSpec
-from .registry import ActivityDef
+from .registry import ActivityDef, rule_from_doc
 
 NAME = "free-play"
 VARIANTS = ("hello", "goodbye")
@@ -100,6 +100,6 @@ ACTIVITY = ActivityDef(
     params=PARAMS,
     run=run,
     metric_names=METRICS,
-    outcome_rule=__doc__.split("Outcome rule:", 1)[1].strip() if __doc__ else "",
+    outcome_rule=rule_from_doc(__doc__),
     variants=VARIANTS,
 )

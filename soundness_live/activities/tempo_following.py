@@ -40,7 +40,7 @@ from .base import (
 )
 from .common import common_params
 from .params import ParamSpec
-from .registry import ActivityDef
+from .registry import ActivityDef, rule_from_doc
 
 NAME = "tempo-following"
 VARIANTS = ("with-beat", "continuation", "follow-child")
@@ -247,20 +247,7 @@ def _paced_trial(ctx: ActivityContext, index: int, start: int, tempo_bpm: float)
             )
             for k, f in enumerate(silent)
         ]
-    record = trial_record(
-        ctx,
-        index=index,
-        activity=NAME,
-        prompt=prompt,
-        responses=taps,
-        metrics=metrics,
-        outcome=outcome(metrics, p, len(taps)),
-        difficulty=round(tempo_bpm, 3),
-        start_frame=start,
-        end_frame=end,
-        extra_params={"trial_tempo_bpm": tempo_bpm},
-    )
-    return record, end
+    return _paced_record(ctx, index, prompt, taps, metrics, start, end, tempo_bpm), end
 
 
 def _unpaced_trial(ctx: ActivityContext, index: int, start: int):
@@ -326,20 +313,24 @@ def _follow_trial(ctx: ActivityContext, index: int, start: int, tempo_bpm: float
     beats_ms = [ctx.ms(b.heard_frame) for b in heard_beats]
     metrics = _score(ctx, beats_ms, [ctx.ms(t.frame) for t in taps], _median_gap(beats_ms))
     metrics.update(follower.metrics())
-    record = trial_record(
+    return _paced_record(ctx, index, heard_beats, taps, metrics, start, end, tempo_bpm), end
+
+
+def _paced_record(ctx, index, prompt, taps, metrics, start, end, tempo_bpm) -> dict:
+    """The record of a paced trial (with-beat, continuation, follow-child)."""
+    return trial_record(
         ctx,
         index=index,
         activity=NAME,
-        prompt=heard_beats,
+        prompt=prompt,
         responses=taps,
         metrics=metrics,
-        outcome=outcome(metrics, p, len(taps)),
+        outcome=outcome(metrics, ctx.params, len(taps)),
         difficulty=round(tempo_bpm, 3),
         start_frame=start,
         end_frame=end,
         extra_params={"trial_tempo_bpm": tempo_bpm},
     )
-    return record, end
 
 
 def _play_beats_at(ctx: ActivityContext, frame: int, index: int):
@@ -364,6 +355,6 @@ ACTIVITY = ActivityDef(
     params=PARAMS,
     run=run,
     metric_names=METRICS,
-    outcome_rule=__doc__.split("Outcome rule:", 1)[1].strip() if __doc__ else "",
+    outcome_rule=rule_from_doc(__doc__),
     variants=VARIANTS,
 )

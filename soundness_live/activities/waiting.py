@@ -37,7 +37,7 @@ from .base import (
 )
 from .common import common_params, staircase_from
 from .params import ParamSpec
-from .registry import ActivityDef
+from .registry import ActivityDef, rule_from_doc
 
 NAME = "waiting"
 VARIANTS = ("cue", "freeze", "go-no-go", "turns")
@@ -306,6 +306,6 @@ ACTIVITY = ActivityDef(
     params=PARAMS,
     run=run,
     metric_names=METRICS,
-    outcome_rule=__doc__.split("Outcome rule:", 1)[1].strip() if __doc__ else "",
+    outcome_rule=rule_from_doc(__doc__),
     variants=VARIANTS,
 )

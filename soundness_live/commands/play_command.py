@@ -29,7 +29,7 @@ def list_activities() -> str:
     for name, activity in sorted(all_activities().items()):
         lines.append(f"{name}: {activity.summary}")
         lines.extend(describe(activity.params))
-        lines.append(f"  outcome: {' '.join(activity.outcome_rule.split())}")
+        lines.append(f"  outcome: {activity.outcome_rule}")
         lines.append("")
     lines.append("presets (--preset NAME): " + ", ".join(builtin_presets()))
     return "\n".join(lines)
