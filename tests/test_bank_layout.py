@@ -81,7 +81,8 @@ def mean_pitch_hz(x: np.ndarray, sample_rate: int, guess_hz: float) -> float:
 
 def test_bank_is_small_and_has_the_gm_presets(bank):
     assert BANK.stat().st_size < 5_000_000
-    assert sorted(bank.presets) == [(0, p) for p in MELODIC_PROGRAMS] + [(128, 0)]
+    gm = sorted(key for key in bank.presets if key[0] in (0, 128))  # bank 1: syllables
+    assert gm == [(0, p) for p in MELODIC_PROGRAMS] + [(128, 0)]
     assert bank.name == "Soundness GM"
     rates = {r.sample_rate for p in bank.presets.values() for r in p.regions}
     assert rates <= {22050, 32000}
