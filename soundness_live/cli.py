@@ -44,6 +44,31 @@ def _add_play(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_lazy("play_command", "cmd_play"))
 
 
+def _add_live(sub: argparse._SubParsersAction) -> None:
+    # Their options live with the engine; parsed only when the command runs (fast start-up).
+    for name, text in (
+        ("run", "the therapist's screen (starts or attaches to the engine)"),
+        ("engine", "the headless engine process that the screen controls"),
+    ):
+        p = sub.add_parser(name, help=text, add_help=False)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        p.set_defaults(handler=_live_handler(name))
+
+
+def _live_handler(name: str) -> Handler:
+    def handler(args: argparse.Namespace) -> int:
+        from .commands import live_commands
+
+        parser = argparse.ArgumentParser(prog=f"soundness-live {name}")
+        if name == "run":
+            live_commands.add_run_options(parser)
+            return int(live_commands.cmd_run(parser.parse_args(args.rest)) or 0)
+        live_commands.add_engine_options(parser)
+        return int(live_commands.cmd_engine(parser.parse_args(args.rest)) or 0)
+
+    return handler
+
+
 def _add_simple(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="a whole simulated session with a virtual child, no hardware")
     p.add_argument(
@@ -143,10 +168,15 @@ def _lazy(module: str, function: str) -> Handler:
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command-line grammar."""
-    parser = argparse.ArgumentParser(prog="soundness-live", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="soundness-live",
+        description="Live music for music-therapy sessions: the therapist screen, headless "
+        "activities with a virtual child, SoundFont rendering, goals, and exports for review.",
+    )
     parser.add_argument("--version", action="version", version=f"soundness-live {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_play(sub)
+    _add_live(sub)
     _add_simple(sub)
     _add_records(sub)
     return parser
@@ -154,7 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run a command; a SoundnessError becomes a one-line message and exit 2."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("run", "engine"):  # their options are the engine's own
+        args = argparse.Namespace(handler=_live_handler(argv[0]), rest=argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
     except SoundnessError as exc:
