@@ -2,7 +2,8 @@
 
 :class:`Session` drives an activity generator on the frame clock. Sound goes to a
 :class:`SoundSink` (offline: rendered to an array; live: the audio callback's command queue);
-input comes from :class:`InputSource` objects (a virtual child, a MIDI file, live MIDI ports).
+input comes from :class:`InputSource` objects (a virtual child, a MIDI file, live MIDI ports);
+a voice comes from a ``VoiceSource`` (microphone, WAV stand-in, virtual singer; audio/mic.py).
 The same code runs live, offline and in tests: only the sink and the sources differ.
 """
 
@@ -11,23 +12,33 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
 
 from . import __version__
 from .activities.base import (
     ActivityContext,
     Listen,
+    ListenVoice,
     Play,
+    PlaySamples,
     PromptNote,
     RecordTrial,
     Response,
+    SamplesHeard,
     Show,
+    VoiceTake,
     with_heard,
 )
 from .activities.params import resolve_params
 from .activities.registry import ActivityDef
 from .errors import SoundnessError
 from .events import NoteOff, NoteOn, ProgramChange, SynthEvent
+
+if TYPE_CHECKING:
+    from .audio.mic import VoiceSource
+    from .voice_prompts import PromptSounds
 
 
 class SoundSink(Protocol):
@@ -63,6 +74,7 @@ class SilentSink:
     frame: int = 0
     output_latency_frames: float = 0.0
     events: list[SynthEvent] = field(default_factory=list)
+    sample_plays: list[tuple[int, int]] = field(default_factory=list)
 
     def schedule(self, event: SynthEvent) -> None:
         """Keep the event (tests read them)."""
@@ -71,6 +83,10 @@ class SilentSink:
     def advance_to(self, frame: int) -> None:
         """Move the clock."""
         self.frame = max(self.frame, frame)
+
+    def play_samples(self, frame: int, samples: Any) -> None:
+        """Keep (frame, length) of a prompt sound (tests read them)."""
+        self.sample_plays.append((frame, len(samples)))
 
 
 @dataclass
@@ -111,11 +127,15 @@ class Session:
         hooks: SessionHooks | None = None,
         prompt_level: Callable[[], str] | None = None,
         child_programs: dict[int, tuple[int, int]] | None = None,
+        voice: VoiceSource | None = None,
+        prompt_sounds: PromptSounds | None = None,
     ) -> None:
         self.activity = activity
         self.params = resolve_params(activity.name, activity.params, params)
         self.sink = sink
         self.inputs = list(inputs)
+        self.voice = voice
+        self.prompt_sounds = prompt_sounds
         self.sample_rate = sample_rate
         self.seed = seed
         self.hooks = hooks or SessionHooks()
@@ -170,11 +190,17 @@ class Session:
             self.cues.append(action)
             for source in self.inputs:
                 source.observe(action, self.ctx.now_frame)
+            if self.voice is not None:
+                self.voice.observe(action, self.ctx.now_frame)
             if self.hooks.on_cue:
                 self.hooks.on_cue(action)
             return None
         if isinstance(action, Listen):
             return self._listen(action)
+        if isinstance(action, ListenVoice):
+            return self._listen_voice(action)
+        if isinstance(action, PlaySamples):
+            return self._play_samples(action)
         if isinstance(action, RecordTrial):
             self.trials.append(action.record)
             if self.hooks.on_trial:
@@ -182,7 +208,7 @@ class Session:
             return None
         raise SoundnessError(
             f"activity {self.activity.name!r} yielded {action!r}; "
-            "expected Play, Show, Listen or RecordTrial"
+            "expected Play, Show, Listen, ListenVoice, PlaySamples or RecordTrial"
         )
 
     def _play(self, action: Play) -> tuple[PromptNote, ...]:
@@ -218,6 +244,38 @@ class Session:
         self.ctx.now_frame = max(self.ctx.now_frame, until)
         since = action.since_frame if action.since_frame is not None else -1
         return [r for r in self.responses if since <= r.frame < until]
+
+    def _listen_voice(self, action: ListenVoice) -> VoiceTake:
+        """Listen (notes too) until the end; then take the voice over the span, or silence."""
+        notes = self._listen(Listen(action.until_frame, action.since_frame))
+        length = max(0, action.until_frame - action.since_frame)
+        if self.voice is None:
+            audio, source = np.zeros(length, dtype=np.float32), "none"
+        else:
+            audio = self.voice.audio(action.since_frame, action.until_frame)
+            source = self.voice.name
+        return VoiceTake(audio, action.since_frame, self.sample_rate, source, tuple(notes))
+
+    def _play_samples(self, action: PlaySamples) -> SamplesHeard:
+        """A prepared prompt sound, played whole by a sink that can play samples."""
+        play = getattr(self.sink, "play_samples", None)
+        if self.prompt_sounds is None or play is None:
+            raise SoundnessError(
+                f"activity {self.activity.name!r} asked to play the prompt sound "
+                f"{action.name!r}, but this run has no prompt sounds or its sound output "
+                f"({type(self.sink).__name__}) cannot play them; use prompt_source=synth"
+            )
+        prompt = self.prompt_sounds.get(action.name)
+        frame = max(action.frame, self.sink.frame)
+        play(frame, prompt.samples)
+        return SamplesHeard(
+            action.name,
+            frame,
+            frame + self.sink.output_latency_frames,
+            len(prompt.samples),
+            prompt.syllables,
+            prompt.pitches_hz,
+        )
 
     def _accept(self, response: Response, sounded: bool) -> None:
         self.responses.append(response)

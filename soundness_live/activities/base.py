@@ -6,6 +6,8 @@ receives each action's result back from ``yield``:
 - :class:`Play` -> the notes as they will be HEARD (``PromptNote`` with heard frames and ms);
 - :class:`Show` -> None (a cue for the child view and the therapist's screen);
 - :class:`Listen` -> the responses (child's note-ons) that arrived up to ``until_frame``;
+- :class:`ListenVoice` -> a :class:`VoiceTake`: the microphone's audio over a span of frames;
+- :class:`PlaySamples` -> a :class:`SamplesHeard` (a spoken or recorded prompt, played whole);
 - :class:`RecordTrial` -> None (the engine stores and reports the finished trial record).
 
 The activity never calls the synth, the UI or the store, and never reads a clock: the engine
@@ -87,13 +89,56 @@ class Listen:
 
 
 @dataclass(frozen=True, slots=True)
+class ListenVoice:
+    """Wait until ``until_frame``; the result is a :class:`VoiceTake` of the voice source's
+    audio from ``since_frame`` to ``until_frame`` (and the notes that came meanwhile)."""
+
+    until_frame: int
+    since_frame: int
+
+
+@dataclass(frozen=True)
+class VoiceTake:
+    """Mono float32 audio at the run's sample rate; ``audio[0]`` lies at ``start_frame`` on the
+    engine's axis. ``source`` says what heard it (``microphone``, ``wav``, ``virtual``, ``none``).
+    The audio lives in memory only: whether it is kept is the store's decision (consent)."""
+
+    audio: Any
+    start_frame: int
+    sample_rate: int
+    source: str
+    responses: tuple[Response, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PlaySamples:
+    """Play the prepared prompt sound ``name`` (e.g. ``espeak:ba ba``, ``asset:hello``) at
+    ``frame``; the result is a :class:`SamplesHeard`."""
+
+    frame: int
+    name: str
+
+
+@dataclass(frozen=True)
+class SamplesHeard:
+    """A prompt sound as it will be heard: its frames and what its analysis found in it."""
+
+    name: str
+    frame: int
+    heard_frame: float
+    duration_frames: int
+    syllables: int | None = None
+    pitches_hz: tuple[float | None, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RecordTrial:
     """A finished, scored trial record (a JSON-able dict, shape in DESIGN.md)."""
 
     record: dict[str, Any]
 
 
-Action = Play | Show | Listen | RecordTrial
+Action = Play | Show | Listen | ListenVoice | PlaySamples | RecordTrial
 ActivityRun = Generator[Action, Any, None]
 
 

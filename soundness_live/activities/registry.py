@@ -83,13 +83,14 @@ def validate_activity(candidate: Any, origin: str) -> ActivityDef:
 
 def builtin_activities() -> dict[str, ActivityDef]:
     """The activities shipped with the package, by name."""
-    from . import call_and_response, free_play, tempo_following, waiting
+    from . import call_and_response, free_play, tempo_following, vocal_prompts, waiting
 
     defs = [
         call_and_response.ACTIVITY,
         waiting.ACTIVITY,
         tempo_following.ACTIVITY,
         free_play.ACTIVITY,
+        vocal_prompts.ACTIVITY,
     ]
     return {d.name: d for d in defs}
 

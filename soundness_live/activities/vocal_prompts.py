@@ -1,0 +1,353 @@
+"""Vocal prompts (articulation), scored per METRICS.md §4.
+
+The engine sings a prompt (melodic-intonation style: syllables on two or more pitches, one per
+beat, optionally a drum tap per syllable), the child view shows "listen", then "your turn", and
+the voice source (microphone, a WAV standing in for it, or the virtual singer) is analysed from
+``pre_roll_ms`` before the turn (the VAD adapts) to the end of the response window. Variants:
+
+- ``echo-syllables`` (default): echo "ba ba ba"; the count matters. Level = syllables (1..8);
+  from level 4 on the pitches move a semitone further from the first one per level.
+- ``match-pitch``: sing the note; level L picks a target up to L-1 semitones from the first pitch.
+- ``sustain-vowel``: hold "aah"; the target length is ``sustain_ms`` + ``sustain_step_ms`` per
+  level above 1 (the engine holds its own prompt that long).
+- ``sung-question``: a two-note rising question ("hel-lo?"); the answer falls back to the tonic.
+  The interval widens with the level (``pitches`` gives the tonic and the level-2 interval).
+
+Metrics: the METRICS.md vocal names. ``voice_onset_latency_ms`` is from the prompt's end as
+heard; ``pitch_error_cents`` is this trial's mean signed error (per syllable against its note);
+``pitch_sd_cents`` is the SD of the session's per-trial errors so far (precision ACROSS
+attempts; null before two), the within-trial SD is ``syllable_pitch_sd_cents``.
+
+Outcome rule (parameters in brackets): no voice -> ``no_response``. echo-syllables: syllables ==
+target (and, with [require_pitch], |pitch_error_cents| <= [partial_cents]) -> ``correct``; at
+least one syllable and at most one off -> ``partial``. match-pitch: |pitch_error_cents| <=
+[pitch_tolerance_cents] -> ``correct``, <= [partial_cents] -> ``partial``. sustain-vowel:
+duration_ms >= the target -> ``correct``, >= [sustain_partial_pct] % of it -> ``partial``.
+sung-question: contour_correct and |pitch_error_cents| <= [partial_cents] -> ``correct``, one of
+the two -> ``partial``. Anything else with a voice -> ``incorrect``.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from typing import Any
+
+from ..errors import ParameterError
+from .base import (
+    ActivityContext,
+    ActivityRun,
+    ListenVoice,
+    Play,
+    PlaySamples,
+    PromptNote,
+    RecordTrial,
+    Response,
+    Show,
+    VoiceTake,
+    trial_record,
+)
+from .common import common_params, staircase_from
+from .params import ParamSpec
+from .registry import ActivityDef, rule_from_doc
+
+NAME = "vocal-prompts"
+VARIANTS = ("echo-syllables", "match-pitch", "sustain-vowel", "sung-question")
+DEFAULT_SYLLABLES = {VARIANTS[0]: "ba", VARIANTS[1]: "la", VARIANTS[2]: "a", VARIANTS[3]: "hel lo"}
+DEFAULT_PITCHES = {VARIANTS[0]: "67 64", VARIANTS[1]: "64", VARIANTS[2]: "64", VARIANTS[3]: "60 67"}
+
+PARAMS = common_params(trials=4, tempo_bpm=90.0, variants=VARIANTS) + (
+    ParamSpec("syllables", str, "", "prompt syllables, space-separated ('' = the variant's)"),
+    ParamSpec("pitches", str, "", "MIDI keys the syllables are sung on, cycled ('' = variant's)"),
+    ParamSpec("hold_pct", float, 60.0, "each syllable is held this much of a beat", "%", 20, 100),
+    ParamSpec("response_window_ms", float, 5000.0, "time to answer", "ms", 1000, 30000),
+    ParamSpec("pre_roll_ms", float, 500.0, "the take starts before the turn", "ms", 300, 5000),
+    ParamSpec(
+        "listen_after_ms", float, 150.0, "voice this soon is the prompt's tail", "ms", 0, 1000
+    ),
+    ParamSpec("pitch_floor_hz", float, 150.0, "lowest pitch searched (per child)", "Hz", 50, 800),
+    ParamSpec("pitch_ceiling_hz", float, 1000.0, "highest pitch searched", "Hz", 200, 2000),
+    ParamSpec("pitch_tolerance_cents", float, 50.0, "on pitch within", "cents", 5, 600),
+    ParamSpec("partial_cents", float, 150.0, "near the pitch within", "cents", 5, 1200),
+    ParamSpec("require_pitch", bool, False, "echo-syllables: correct needs the pitch too"),
+    ParamSpec("sustain_ms", float, 1500.0, "sustain-vowel: target at level 1", "ms", 300, 20000),
+    ParamSpec("sustain_step_ms", float, 500.0, "sustain-vowel: added per level", "ms", 0, 5000),
+    ParamSpec("sustain_partial_pct", float, 50.0, "sustain-vowel: partial from", "%", 0, 100),
+    ParamSpec("tap_per_syllable", bool, False, "a drum tap with every prompt syllable"),
+    ParamSpec(
+        "instrument", int, -1, "-1: syllable voices (bank 1); 52: choir aah; any GM", "", -1, 127
+    ),
+    ParamSpec(
+        "prompt_source", str, "synth", "who says the prompt", choices=("synth", "espeak", "asset")
+    ),
+    ParamSpec("prompt_asset", str, "", "prompt_source=asset: the recorded prompt's name"),
+    ParamSpec("vad_mode", int, 2, "WebRTC VAD aggressiveness", "", 0, 3),
+)
+
+# The METRICS.md vocal names first; then what a reviewer needs to recompute them.
+METRICS = (
+    "voice_onset_latency_ms",
+    "syllables",
+    "target_syllables",
+    "median_f0_hz",
+    "pitch_error_cents",
+    "pitch_sd_cents",
+    "contour_correct",
+    "duration_ms",
+    "intensity_db",
+    "voice_onset_ms",
+    "syllable_pitches_hz",
+    "contour",
+    "syllable_pitch_sd_cents",
+    "target_duration_ms",
+)
+_FROM_ANALYSIS = METRICS[:5] + METRICS[6:9] + ("syllable_pitches_hz", "contour")
+
+
+def midi_hz(key: float) -> float:
+    """Equal-tempered frequency of MIDI key ``key`` (A4 = 69 = 440 Hz)."""
+    return 440.0 * 2.0 ** ((key - 69.0) / 12.0)
+
+
+def score_take(
+    ctx: ActivityContext,
+    take: VoiceTake,
+    prompt_end: float,
+    targets: dict[str, Any],
+    errors: list[float],
+) -> tuple[dict[str, Any], list[Response]]:
+    """Metrics of one take (times on the engine's axis) and its syllables as responses.
+
+    ``errors`` holds the session's per-trial pitch errors; this trial's is appended to it.
+    """
+    from ..audio.voice import analyze_voice
+
+    p, offset_ms = ctx.params, ctx.ms(take.start_frame)
+    found = analyze_voice(
+        take.audio,
+        take.sample_rate,
+        prompt_end_ms=ctx.ms(prompt_end) - offset_ms,
+        listen_from_ms=ctx.ms(prompt_end) + p["listen_after_ms"] - offset_ms,
+        target_syllables=targets["syllables"],
+        target_hz=targets["hz"],
+        pitch_floor_hz=p["pitch_floor_hz"],
+        pitch_ceiling_hz=p["pitch_ceiling_hz"],
+        vad_mode=p["vad_mode"],
+    ).to_dict()
+    metrics = {name: found[name] for name in _FROM_ANALYSIS}
+    if found["pitch_error_cents"] is not None:
+        errors.append(found["pitch_error_cents"])
+    across = found["pitch_error_cents"] is not None and len(errors) >= 2
+    metrics["pitch_sd_cents"] = statistics.stdev(errors) if across else None
+    metrics["syllable_pitch_sd_cents"] = found["pitch_sd_cents"]
+    onset = found["voice_onset_ms"]
+    metrics["voice_onset_ms"] = None if onset is None else offset_ms + onset
+    metrics["target_duration_ms"] = targets["target_ms"]
+    return metrics, _syllable_responses(ctx, take, found)
+
+
+def _syllable_responses(
+    ctx: ActivityContext, take: VoiceTake, found: dict[str, Any]
+) -> list[Response]:
+    """One response per syllable nucleus: its time, and its pitch as the nearest MIDI key."""
+    clock = "audio_input" if take.source == "microphone" else "virtual"
+    responses = []
+    for time_ms, hz in zip(found["nuclei_ms"], found["syllable_pitches_hz"], strict=False):
+        key = 0 if not hz else int(round(69 + 12 * math.log2(hz / 440.0)))
+        frame = take.start_frame + time_ms * take.sample_rate / 1000.0
+        responses.append(Response(frame, key, 64, device=take.source, clock=clock))
+    return responses
+
+
+def outcome(metrics: dict[str, Any], params: dict[str, Any], target_ms: float | None) -> str:
+    """The outcome rule in the module docstring."""
+    if metrics["voice_onset_ms"] is None:
+        return "no_response"
+    variant, error = params["variant"], metrics["pitch_error_cents"]
+    near = error is not None and abs(error) <= params["partial_cents"]
+    if variant == "echo-syllables":
+        count, want = metrics["syllables"] or 0, metrics["target_syllables"] or 0
+        if count == want and (near or not params["require_pitch"]):
+            return "correct"
+        return "partial" if count >= 1 and abs(count - want) <= 1 else "incorrect"
+    if variant == "match-pitch":
+        on_pitch = error is not None and abs(error) <= params["pitch_tolerance_cents"]
+        return "correct" if on_pitch else "partial" if near else "incorrect"
+    if variant == "sustain-vowel":
+        held, want_ms = metrics["duration_ms"] or 0.0, float(target_ms or 0.0)
+        enough = held >= want_ms * params["sustain_partial_pct"] / 100.0
+        return "correct" if held >= want_ms else "partial" if enough else "incorrect"
+    shaped = bool(metrics["contour_correct"])
+    return "correct" if shaped and near else "partial" if shaped or near else "incorrect"
+
+
+def parse_syllables(params: dict[str, Any]) -> list[str]:
+    """The prompt's syllables (the variant's default when ``syllables`` is empty)."""
+    text = str(params["syllables"]).strip() or DEFAULT_SYLLABLES[params["variant"]]
+    return text.replace("-", " ").split()
+
+
+def parse_pitches(params: dict[str, Any]) -> list[int]:
+    """The ``pitches`` parameter as MIDI keys 36..96 (ParameterError names a bad one)."""
+    text = str(params["pitches"]).strip() or DEFAULT_PITCHES[params["variant"]]
+    try:
+        keys = [int(item) for item in text.replace(",", " ").split()]
+    except ValueError:
+        keys = []
+    if not keys or not all(36 <= k <= 96 for k in keys):
+        raise ParameterError(
+            f"parameter 'pitches': expected MIDI keys 36..96 separated by spaces, got {text!r}"
+        )
+    if params["variant"] == "sung-question" and len(keys) < 2:
+        raise ParameterError(f"parameter 'pitches': sung-question needs two keys, got {text!r}")
+    return keys
+
+
+def _widened(keys: list[int], extra: int) -> list[int]:
+    """Every key but the first moved ``extra`` semitones further from the first."""
+    return [keys[0]] + [k + extra * (1 if k >= keys[0] else -1) for k in keys[1:]]
+
+
+def plan_trial(ctx: ActivityContext, level: int) -> dict[str, Any]:
+    """What this trial's prompt sings and what a perfect answer is, at ``level``."""
+    p, beat_ms = ctx.params, 60000.0 / ctx.params["tempo_bpm"]
+    syllables, keys = parse_syllables(p), parse_pitches(p)
+    hold_ms, variant = beat_ms * p["hold_pct"] / 100.0, p["variant"]
+    if variant == "echo-syllables":
+        keys = _widened(keys, max(0, level - 3))
+        sung = [syllables[i % len(syllables)] for i in range(level)]
+        notes = [keys[i % len(keys)] for i in range(level)]
+        return dict(prompt=(sung, notes), answer=(sung, notes), hold_ms=hold_ms, beat_ms=beat_ms)
+    if variant == "match-pitch":
+        note = keys[0] + ctx.rng.randint(-(level - 1), level - 1)
+        sung = syllables[:1]
+        return dict(prompt=(sung, [note]), answer=(sung, [note]), hold_ms=hold_ms, beat_ms=beat_ms)
+    if variant == "sustain-vowel":
+        target_ms = p["sustain_ms"] + p["sustain_step_ms"] * (level - 1)
+        sung = syllables[:1]
+        return dict(
+            prompt=(sung, keys[:1]),
+            answer=(sung, keys[:1]),
+            hold_ms=target_ms,
+            beat_ms=target_ms,
+            target_ms=target_ms,
+        )
+    tonic, step = keys[0], max(1, min(12, abs(keys[1] - keys[0]) + level - 2))
+    sung = (syllables * 2)[:2]
+    return dict(
+        prompt=(sung, [tonic, tonic + step]),
+        answer=(sung, [tonic + step, tonic]),
+        hold_ms=hold_ms,
+        beat_ms=beat_ms,
+    )
+
+
+def _sung(ctx: ActivityContext, plan: dict[str, Any], start: int):
+    """Sing the prompt through the synth; return (prompt notes as heard, heard end frame)."""
+    from ..voice_prompts import sung_prompt
+
+    prompt = sung_prompt(
+        *plan["prompt"],
+        start_frame=start,
+        ioi_frames=ctx.frames(plan["beat_ms"]),
+        hold_frames=ctx.frames(plan["hold_ms"]),
+        instrument=ctx.params["instrument"],
+        taps=ctx.params["tap_per_syllable"],
+    )
+    heard: list[PromptNote] = []
+    for program, bank, notes in prompt.groups:
+        heard += yield Play(notes, program=program, bank=bank)
+    if prompt.taps:
+        heard += yield Play(prompt.taps, program=0, bank=128)
+    heard.sort(key=lambda n: (n.frame, n.channel))
+    end = max(
+        (n.heard_frame or n.frame) + n.duration_frames for n in heard if "tap" not in dict(n.flags)
+    )
+    return heard, end
+
+
+def _spoken(ctx: ActivityContext, plan: dict[str, Any], start: int):
+    """Play a spoken or recorded prompt; return (one prompt entry, heard end, its analysis)."""
+    p = ctx.params
+    name = (
+        f"asset:{p['prompt_asset']}"
+        if p["prompt_source"] == "asset"
+        else ("espeak:" + " ".join(plan["prompt"][0]))
+    )
+    got = yield PlaySamples(start, name)
+    entry = PromptNote(
+        got.frame,
+        0,
+        0,
+        got.duration_frames,
+        heard_frame=got.heard_frame,
+        flags=(("spoken", name), ("syllables", got.syllables)),
+    )
+    return [entry], got.heard_frame + got.duration_frames, got
+
+
+def run(ctx: ActivityContext) -> ActivityRun:
+    """Prompt, your turn, listen to the voice, score, adapt."""
+    p = ctx.params
+    parse_pitches(p)  # a bad parameter stops the run before the first prompt
+    stairs = staircase_from(p)
+    errors: list[float] = []  # this session's per-trial pitch errors: precision across attempts
+    start = ctx.now_frame + ctx.frames(p["lead_in_ms"])
+    for index in range(p["trials"]):
+        level = stairs.level
+        plan = plan_trial(ctx, level)
+        yield Show("listen", start, {"syllables": plan["prompt"][0]})
+        spoken = None
+        if p["prompt_source"] == "synth":
+            heard, prompt_end = yield from _sung(ctx, plan, start)
+        else:
+            heard, prompt_end, spoken = yield from _spoken(ctx, plan, start)
+        turn = int(round(prompt_end))
+        answer = dict(zip(("syllables", "notes"), plan["answer"], strict=True))
+        answer.update(hold_ms=plan["hold_ms"], ioi_ms=plan["beat_ms"])
+        yield Show("your_turn", turn, {"answer": answer, "prompt_end_frame": prompt_end})
+        end = turn + ctx.frames(p["response_window_ms"])
+        take = yield ListenVoice(end, since_frame=turn - ctx.frames(p["pre_roll_ms"]))
+        targets = _targets(plan, spoken)
+        metrics, voice = score_take(ctx, take, prompt_end, targets, errors)
+        result = outcome(metrics, p, plan.get("target_ms"))
+        yield Show("done", end, {"outcome": result})
+        yield RecordTrial(
+            trial_record(
+                ctx,
+                index=index,
+                activity=NAME,
+                prompt=heard,
+                responses=voice,
+                metrics=metrics,
+                outcome=result,
+                difficulty=level,
+                start_frame=start,
+                end_frame=end,
+                extra_params={"voice_source": take.source},
+            )
+        )
+        stairs.update(result == "correct")
+        start = end + ctx.frames(p["gap_ms"])
+
+
+def _targets(plan: dict[str, Any], spoken: Any) -> dict[str, Any]:
+    """Target syllables and pitches: the answer's notes; a spoken prompt's own analysis."""
+    syllables, notes = plan["answer"]
+    hz: Any = [midi_hz(n) for n in notes] if len(notes) > 1 else midi_hz(notes[0])
+    count = len(syllables)
+    if spoken is not None:
+        count = spoken.syllables if spoken.name.startswith("asset:") else count
+        hz = None  # a spoken prompt sets no pitch to match
+    return {"syllables": count, "hz": hz, "target_ms": plan.get("target_ms")}
+
+
+ACTIVITY = ActivityDef(
+    name=NAME,
+    summary="articulation: the engine sings a syllable prompt, the child answers with their voice",
+    params=PARAMS,
+    run=run,
+    metric_names=METRICS,
+    outcome_rule=rule_from_doc(__doc__),
+    variants=VARIANTS,
+)

@@ -1,0 +1,260 @@
+"""Prompt sources for vocal prompts: sung by the synth, spoken by espeak-ng, or recorded once.
+
+- Sung (the default): :func:`sung_prompt` turns syllables and pitches into prompt notes for the
+  syllable instrument (bank 1), the choir "aah" (GM 52) or any GM program, with an optional
+  drum tap per syllable. They play through the engine's synth like every other note, live too.
+- Spoken: :func:`espeak_prompt` renders the syllables with espeak-ng (found at run time; when it
+  is missing, :func:`prepare_prompts` says so and the synth sings instead).
+- Recorded: the therapist records a prompt once; :func:`import_prompt_asset` stores the WAV in
+  the store with its syllable count and pitches analysed at import.
+
+Spoken and recorded prompts are sample buffers. They are played OFFLINE only: a
+:class:`MixingSink` wraps the offline render sink and mixes them into the session's audio
+(below the volume cap). A live sink that offers ``play_samples(frame, samples)`` plays them the
+same way; the live engine does not offer it yet, so live sessions use sung prompts.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .activities.base import PromptNote
+from .audio.mic import SYLLABLE_BANK, SYLLABLE_PROGRAMS, load_voice_wav
+from .errors import ParameterError, SoundnessError
+from .events import DRUM_CHANNEL
+
+TAP_NOTE = 60  # high bongo: a soft, clear tap per syllable
+SYLLABLE_INSTRUMENT = -1  # ``instrument`` value meaning the syllable presets of bank 1
+CHOIR_AAH = 52
+
+
+@dataclass(frozen=True)
+class PreparedPrompt:
+    """A prompt sound at the engine's rate and what its analysis found in it."""
+
+    samples: np.ndarray
+    syllables: int | None
+    pitches_hz: tuple[float | None, ...]
+    source: str
+
+
+def voice_program(instrument: int, syllable: str) -> tuple[int, int]:
+    """(program, bank) that sings ``syllable``: its syllable preset, or GM ``instrument``.
+
+    A syllable the bank does not have ("hel", "lo") is sung on "la".
+    """
+    if instrument == SYLLABLE_INSTRUMENT:
+        return SYLLABLE_PROGRAMS.get(syllable, SYLLABLE_PROGRAMS["la"]), SYLLABLE_BANK
+    return instrument, 0
+
+
+@dataclass(frozen=True)
+class SungPrompt:
+    """Prompt notes grouped by the program that sings them (one channel per program)."""
+
+    groups: tuple[tuple[int, int, tuple[PromptNote, ...]], ...]  # (program, bank, notes)
+    taps: tuple[PromptNote, ...]
+
+
+def sung_prompt(
+    syllables: Sequence[str],
+    notes: Sequence[int],
+    *,
+    start_frame: int,
+    ioi_frames: int,
+    hold_frames: int,
+    instrument: int = SYLLABLE_INSTRUMENT,
+    velocity: int = 96,
+    taps: bool = False,
+) -> SungPrompt:
+    """One note per syllable, ``ioi_frames`` apart, each held ``hold_frames``; taps optional."""
+    if len(syllables) != len(notes):
+        raise ParameterError(f"{len(syllables)} syllables need as many pitches, got {len(notes)}")
+    by_program: dict[tuple[int, int], list[PromptNote]] = {}
+    for i, (syllable, note) in enumerate(zip(syllables, notes, strict=True)):
+        program = voice_program(instrument, syllable)
+        channel = list(by_program).index(program) if program in by_program else len(by_program)
+        entry = PromptNote(
+            start_frame + i * ioi_frames,
+            int(note),
+            velocity,
+            hold_frames,
+            channel,
+            flags=(("syllable", syllable),),
+        )
+        by_program.setdefault(program, []).append(entry)
+    tap_notes = tuple(
+        PromptNote(
+            start_frame + i * ioi_frames,
+            TAP_NOTE,
+            80,
+            hold_frames // 2,
+            DRUM_CHANNEL,
+            flags=(("tap", True),),
+        )
+        for i in range(len(syllables) if taps else 0)
+    )
+    groups = tuple((p, b, tuple(n)) for (p, b), n in by_program.items())
+    return SungPrompt(groups, tap_notes)
+
+
+def analysed_prompt(samples: np.ndarray, sample_rate: int, source: str) -> PreparedPrompt:
+    """A prompt buffer with its syllable count and per-syllable pitches."""
+    from .audio.voice import analyze_voice
+
+    found = analyze_voice(samples, sample_rate, pitch_floor_hz=50.0)
+    return PreparedPrompt(
+        np.asarray(samples, dtype=np.float32),
+        found.syllables,
+        tuple(found.syllable_pitches_hz),
+        source,
+    )
+
+
+def espeak_program() -> str | None:
+    """Path of espeak-ng (or espeak), or None when neither is installed."""
+    return shutil.which("espeak-ng") or shutil.which("espeak")
+
+
+def espeak_prompt(
+    text: str, sample_rate: int, *, voice: str = "en", speed_wpm: int = 110, pitch: int = 60
+) -> PreparedPrompt:
+    """``text`` spoken by espeak-ng, at ``sample_rate``, analysed."""
+    program = espeak_program()
+    if program is None:
+        raise SoundnessError("espeak-ng is not installed (apt-get install espeak-ng)")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "prompt.wav"
+        args = [program, "-v", voice, "-s", str(speed_wpm), "-p", str(pitch), "-w", str(path)]
+        done = subprocess.run([*args, text], capture_output=True, text=True, check=False)
+        if done.returncode != 0 or not path.exists():
+            raise SoundnessError(f"espeak-ng failed on {text!r}: {done.stderr.strip()}")
+        samples = load_voice_wav(path, sample_rate)
+    return analysed_prompt(samples, sample_rate, "espeak")
+
+
+def import_prompt_asset(store: Any, name: str, wav_path: str | Path) -> dict[str, Any]:
+    """Store the WAV at ``wav_path`` as prompt asset ``name`` with its analysis; return it.
+
+    The analysis (syllables, per-syllable pitches, duration) is made once, at import.
+    """
+    path = Path(wav_path)
+    samples = load_voice_wav(path, 16_000)
+    prompt = analysed_prompt(samples, 16_000, "asset")
+    analysis = {
+        "syllables": prompt.syllables,
+        "pitches_hz": list(prompt.pitches_hz),
+        "duration_ms": 1000.0 * len(samples) / 16_000,
+        "file": path.name,
+    }
+    store.add_prompt_asset(name, wav=path.read_bytes(), analysis=analysis)
+    return analysis
+
+
+def asset_prompt(store: Any, name: str, sample_rate: int) -> PreparedPrompt:
+    """Prompt asset ``name`` from the store, at ``sample_rate``."""
+    asset = store.prompt_asset(name)
+    if asset is None:
+        raise ParameterError(f"no prompt asset {name!r} in the store (import it first)")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "asset.wav"
+        path.write_bytes(
+            asset["wav"] if asset["wav"] is not None else Path(asset["path"]).read_bytes()
+        )
+        samples = load_voice_wav(path, sample_rate)
+    analysis = asset.get("analysis") or {}
+    pitches = tuple(analysis.get("pitches_hz") or ())
+    return PreparedPrompt(samples, analysis.get("syllables"), pitches, "asset")
+
+
+class PromptSounds:
+    """Prepared prompt sounds by name: ``espeak:TEXT`` or ``asset:NAME`` (made once, cached)."""
+
+    def __init__(self, sample_rate: int, store: Any = None) -> None:
+        self.sample_rate = sample_rate
+        self.store = store
+        self._cache: dict[str, PreparedPrompt] = {}
+
+    def get(self, name: str) -> PreparedPrompt:
+        """The prompt called ``name``."""
+        if name not in self._cache:
+            kind, _, what = name.partition(":")
+            if kind == "espeak":
+                self._cache[name] = espeak_prompt(what, self.sample_rate)
+            elif kind == "asset" and self.store is not None:
+                self._cache[name] = asset_prompt(self.store, what, self.sample_rate)
+            else:
+                raise ParameterError(
+                    f"prompt sound {name!r}: expected 'espeak:TEXT' or 'asset:NAME' "
+                    "(assets need the store)"
+                )
+        return self._cache[name]
+
+
+def prepare_prompts(
+    params: dict[str, Any], sample_rate: int, store: Any = None
+) -> tuple[PromptSounds | None, dict[str, Any], str | None]:
+    """Prompt sounds for a run's ``prompt_source``; (sounds, params to use, message or None).
+
+    espeak without espeak-ng falls back to the synth (params say ``synth``), with a message.
+    """
+    source = params.get("prompt_source", "synth")
+    if source == "espeak" and espeak_program() is None:
+        message = "espeak-ng not found (apt-get install espeak-ng): the synth sings the prompts"
+        return None, dict(params, prompt_source="synth"), message
+    if source == "asset" and store is None:
+        raise ParameterError("prompt_source=asset needs the store (run it for a stored child)")
+    if source in ("espeak", "asset"):
+        return PromptSounds(sample_rate, store), dict(params), None
+    return None, dict(params), None
+
+
+class MixingSink:
+    """An offline sink that also plays prompt buffers: it wraps the offline render sink and
+    mixes the buffers into its audio when the WAV is written (at ``level_dbfs`` peak)."""
+
+    def __init__(self, inner: Any, level_dbfs: float = -18.0) -> None:
+        self.inner = inner
+        self.level_dbfs = level_dbfs
+        self.buffers: list[tuple[int, np.ndarray]] = []
+        self.output_latency_frames = inner.output_latency_frames
+        self.soundfont_info = getattr(inner, "soundfont_info", {"name": None, "sha256": None})
+
+    @property
+    def frame(self) -> int:
+        """The inner sink's next frame."""
+        return int(self.inner.frame)
+
+    def schedule(self, event: Any) -> None:
+        """Synth events go to the inner sink."""
+        self.inner.schedule(event)
+
+    def advance_to(self, frame: int) -> None:
+        """Render up to ``frame``."""
+        self.inner.advance_to(frame)
+
+    def play_samples(self, frame: int, samples: np.ndarray) -> None:
+        """Keep ``samples`` to mix in from ``frame``."""
+        peak = max(float(np.max(np.abs(samples))), 1e-9) if len(samples) else 1.0
+        self.buffers.append((frame, samples * np.float32(10 ** (self.level_dbfs / 20) / peak)))
+
+    def write_wav(self, path: Path) -> dict[str, Any]:
+        """The inner sink's WAV with the buffers mixed in."""
+        from .audio.wav import write_wav
+
+        report = self.inner.write_wav(path)
+        audio = self.inner.audio().copy()
+        for frame, samples in self.buffers:
+            end = min(len(audio), frame + len(samples))
+            if end > frame:
+                audio[frame:end] += samples[: end - frame, None]
+        write_wav(path, np.clip(audio, -1.0, 1.0), self.inner.renderer.sample_rate)
+        return dict(report, prompt_buffers=len(self.buffers))
