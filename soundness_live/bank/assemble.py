@@ -107,6 +107,9 @@ def _drum_zone(sound: DrumSound, key: int, cents: int, dur_s: float) -> ZoneSpec
         "exclusiveClass": sound.exclusive_class,
         "releaseVolEnv": tc(max(dur_s, 0.3)),  # a quick note-off must not cut the drum short
     }
+    fall_s = dict(sound.damped_keys).get(key)
+    if fall_s is not None:  # a hand damps it: fall 100 dB over fall_s, note-off or not
+        gens.update(decayVolEnv=tc(fall_s), sustainVolEnv=1000, releaseVolEnv=tc(fall_s))
     return ZoneSpec(sound.name, gens, key_range=(key, key))
 
 

@@ -2,7 +2,9 @@
 
 Drums that are unpitched in life are built from noise or dense clusters of inharmonic
 partials (broadband, no single stable pitch); membranes that ring (toms, congas, bongos) get
-their modes plus a noise component. Cymbals and hats use 32 kHz so their brightness fits.
+their modes plus a noise component. Cymbals, hats and the triangle use 32 kHz so their
+brightness fits. Hand percussion (shakers, triangle, whistles, guiro, cuica, vibraslap) is
+synthesised in :mod:`.percussion`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import percussion as perc
 from .dsp import decaying_partials, faded, filtered, noise, normalised
 
 SR = 22050
 SR_BRIGHT = 32000
 HAT_CLASS = 1  # closed, pedal and open hi-hat choke each other
+# the other GM pairs that cannot sound at once (as GS kits group them)
+WHISTLE_CLASS, GUIRO_CLASS, CUICA_CLASS, TRIANGLE_CLASS = 2, 3, 4, 5
+MUTE_TRIANGLE_FALL_S = 0.6  # the hand on the bar: its ring falls 100 dB in this time
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,9 @@ class DrumSound:
     attenuation_cb: int = 0
     pan: int = 0  # 0.1 % units, -500 (left) .. 500 (right)
     exclusive_class: int = 0
+    # (key, fall_s): keys that play the sample damped, falling 100 dB over fall_s (a hand on
+    # the instrument), so a mute and an open stroke share one sample
+    damped_keys: tuple[tuple[int, float], ...] = ()
 
 
 def _t(dur_s: float, sr: int = SR) -> np.ndarray:
@@ -219,4 +228,40 @@ KIT: tuple[DrumSound, ...] = (
     DrumSound("Claves", wood(2500.0, 0.025), SR, ((75, 0),), 80, 100),
     DrumSound("Wood Block High", wood(1250.0, 0.035), SR, ((76, 0),), 70, -100),
     DrumSound("Wood Block Low", wood(850.0, 0.04), SR, ((77, 0),), 70, -100),
+    # appended after the original kit, so the seeds (by position) of the drums above stay put
+    DrumSound("Vibraslap", perc.vibraslap, SR, ((58, 0),), 60, -250),
+    DrumSound("Cabasa", perc.shaker(4000.0, 10500.0, 0.006, 0.035, 0.15), SR, ((69, 0),), 80, 300),
+    DrumSound("Maracas", perc.shaker(2500.0, 9000.0, 0.003, 0.02, 0.1), SR, ((70, 0),), 80, 350),
+    DrumSound("Whistle Short", perc.whistle(0.16), SR, ((71, 0),), 320, -300, WHISTLE_CLASS),
+    DrumSound("Whistle Long", perc.whistle(0.45), SR, ((72, 0),), 320, -300, WHISTLE_CLASS),
+    DrumSound("Guiro Short", perc.guiro(0.1, 8, 1.0), SR, ((73, 0),), 60, 350, GUIRO_CLASS),
+    DrumSound("Guiro Long", perc.guiro(0.34, 20, 1.4), SR, ((74, 0),), 60, 350, GUIRO_CLASS),
+    DrumSound(
+        "Cuica Mute",
+        perc.cuica(((0.0, 620.0), (0.08, 780.0), (0.18, 720.0)), 0.18),
+        SR,
+        ((78, 0),),
+        250,
+        -200,
+        CUICA_CLASS,
+    ),
+    DrumSound(
+        "Cuica Open",
+        perc.cuica(((0.0, 330.0), (0.12, 520.0), (0.26, 560.0), (0.38, 430.0)), 0.38),
+        SR,
+        ((79, 0),),
+        250,
+        -200,
+        CUICA_CLASS,
+    ),
+    DrumSound(
+        "Triangle",
+        perc.triangle,
+        SR_BRIGHT,
+        ((81, 0), (80, 0)),
+        130,
+        400,
+        TRIANGLE_CLASS,
+        damped_keys=((80, MUTE_TRIANGLE_FALL_S),),
+    ),
 )
