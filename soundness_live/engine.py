@@ -109,6 +109,7 @@ class SessionHooks:
     on_trial: Callable[[dict[str, Any]], None] | None = None
     on_cue: Callable[[Show], None] | None = None
     on_response: Callable[[Response], None] | None = None
+    on_voice: Callable[[VoiceTake], None] | None = None  # each voice take, before its trial
 
 
 class Session:
@@ -254,7 +255,10 @@ class Session:
         else:
             audio = self.voice.audio(action.since_frame, action.until_frame)
             source = self.voice.name
-        return VoiceTake(audio, action.since_frame, self.sample_rate, source, tuple(notes))
+        take = VoiceTake(audio, action.since_frame, self.sample_rate, source, tuple(notes))
+        if self.hooks.on_voice:
+            self.hooks.on_voice(take)
+        return take
 
     def _play_samples(self, action: PlaySamples) -> SamplesHeard:
         """A prepared prompt sound, played whole by a sink that can play samples."""

@@ -20,6 +20,7 @@ from .virtual_child import ChildTraits, VirtualChild
 
 KEYBOARD_CHANNEL = 2
 DRUM_CHANNEL = 9
+VOCAL = "vocal-prompts"
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,10 @@ def virtual_inputs(
     sample_rate: int,
     traits: ChildTraits | None = None,
 ) -> list[InputSource]:
-    """One virtual child per player (group mode and turn games have several)."""
+    """One virtual child per player (group mode and turn games have several); none for vocal
+    prompts, where the virtual child answers with its voice (:func:`voice_source`)."""
+    if activity.name == VOCAL:
+        return []
     sound = child_sound(activity, params)
     return [
         VirtualChild(
@@ -124,10 +128,14 @@ def run_activity(
             Path(options.input), sample_rate=options.sample_rate, activity=activity, params=params
         )
     sink, soundfont_info = _make_sink(options)
+    prompts, given = None, dict(options.params)
+    if activity.name == VOCAL:
+        prompts, given = _prompt_sounds(given, params, options.sample_rate)
+        sink = _with_samples(sink) if prompts is not None else sink
     sound = child_sound(activity, params)
     session = Session(
         activity,
-        options.params,
+        given,
         sink=sink,
         inputs=inputs,
         sample_rate=options.sample_rate,
@@ -135,9 +143,57 @@ def run_activity(
         soundfont=soundfont_info,
         hooks=hooks,
         child_programs={sound.channel: (sound.program, sound.bank)},
+        voice=voice_source(activity, options),
+        prompt_sounds=prompts,
     )
     result = session.run()
     return result, _finish_sink(sink, options)
+
+
+def voice_source(activity: ActivityDef, options: PlayOptions) -> Any:
+    """The child's voice for vocal prompts: ``voice_wav`` standing in for the microphone, else
+    the virtual singer for virtual input; None (silence) otherwise or for other activities."""
+    if activity.name != VOCAL:
+        return None
+    from .audio.mic import VirtualSinger, WavVoice
+
+    if options.voice_wav is not None:
+        return WavVoice([options.voice_wav], options.sample_rate)
+    if options.input == "virtual":
+        return VirtualSinger(options.sample_rate, seed=options.seed)
+    return None
+
+
+def _prompt_sounds(
+    given: dict[str, Any], params: dict[str, Any], sample_rate: int
+) -> tuple[Any, dict[str, Any]]:
+    """Spoken or recorded prompt sounds (espeak-ng missing: the synth sings, with a message)."""
+    import sys
+
+    from .voice_prompts import prepare_prompts
+
+    store = None
+    if params.get("prompt_source") == "asset":
+        from .store.records import Store
+
+        store = Store.open()
+    try:
+        prompts, used, message = prepare_prompts(params, sample_rate, store)
+    finally:
+        if store is not None:
+            store.close()
+    if message:
+        print(message, file=sys.stderr)
+    return prompts, dict(given, prompt_source=used["prompt_source"])
+
+
+def _with_samples(sink: SoundSink) -> SoundSink:
+    """A sink that can play prompt sounds (the offline render sink gets a mixing wrapper)."""
+    if hasattr(sink, "play_samples"):
+        return sink
+    from .voice_prompts import MixingSink
+
+    return MixingSink(sink)
 
 
 def _make_sink(options: PlayOptions) -> tuple[SoundSink, dict[str, str]]:

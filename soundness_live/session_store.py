@@ -4,6 +4,10 @@
 the ids of the child's goals for that activity, and a session-wide trial index) and the raw
 input events that came with it, in one transaction per trial, so a crash loses nothing that was
 scored; :meth:`close` marks the session complete, or interrupted when the run failed.
+
+A child's voice (vocal prompts) is analysed in memory. The take is kept with its trial only when
+the child's record says ``consent.voice_recording``; otherwise it is dropped once the trial is
+stored, and nothing of the audio reaches the store.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .activities.base import Response
+from .activities.base import Response, VoiceTake
 from .clock import frames_to_ms
 from .engine import SessionHooks
 from .store.records import Store
@@ -46,6 +50,19 @@ def response_events(response: Response, sample_rate: int) -> list[dict[str, Any]
     return [on, off]
 
 
+def voice_wav_bytes(takes: list[VoiceTake]) -> bytes:
+    """The takes, end to end, as a 16-bit mono WAV file in memory."""
+    import io
+
+    import numpy as np
+    import soundfile
+
+    audio = np.concatenate([np.asarray(t.audio, dtype=np.float32) for t in takes])
+    buffer = io.BytesIO()
+    soundfile.write(buffer, np.clip(audio, -1.0, 1.0), takes[0].sample_rate, "PCM_16", format="WAV")
+    return buffer.getvalue()
+
+
 @dataclass
 class StoredSession:
     """One stored session of one child; several activities may run in it."""
@@ -57,6 +74,7 @@ class StoredSession:
     session_id: int = 0
     next_index: int = 0
     _pending_events: list[dict[str, Any]] = field(default_factory=list)
+    _pending_voice: list[VoiceTake] = field(default_factory=list)
 
     @classmethod
     def start(
@@ -87,6 +105,7 @@ class StoredSession:
             self.next_index += 1
             self.store.record_trial(self.session_id, record)
             self.flush_events()
+            self._keep_voice(record["index"])
             if base.on_trial:
                 base.on_trial(record)
 
@@ -95,7 +114,21 @@ class StoredSession:
             if base.on_response:
                 base.on_response(response)
 
-        return SessionHooks(on_trial=on_trial, on_cue=base.on_cue, on_response=on_response)
+        def on_voice(take: VoiceTake) -> None:
+            self._pending_voice.append(take)  # in memory only, until its trial is stored
+            if base.on_voice:
+                base.on_voice(take)
+
+        return SessionHooks(
+            on_trial=on_trial, on_cue=base.on_cue, on_response=on_response, on_voice=on_voice
+        )
+
+    def _keep_voice(self, trial_index: int) -> None:
+        """Store the trial's voice only with the child's consent; drop it either way."""
+        takes, self._pending_voice = self._pending_voice, []
+        if not takes or not self.store.get_child(self.child_code).consent.voice_recording:
+            return
+        self.store.add_voice_recording(self.session_id, trial_index, voice_wav_bytes(takes))
 
     def flush_events(self) -> None:
         """Store the input events received since the last flush."""

@@ -210,10 +210,14 @@ def prepare_prompts(
     if source == "espeak" and espeak_program() is None:
         message = "espeak-ng not found (apt-get install espeak-ng): the synth sings the prompts"
         return None, dict(params, prompt_source="synth"), message
-    if source == "asset" and store is None:
-        raise ParameterError("prompt_source=asset needs the store (run it for a stored child)")
-    if source in ("espeak", "asset"):
-        return PromptSounds(sample_rate, store), dict(params), None
+    if source == "espeak":
+        return PromptSounds(sample_rate), dict(params), None
+    if source == "asset":
+        if store is None:
+            raise ParameterError("prompt_source=asset needs the store that holds the asset")
+        sounds = PromptSounds(sample_rate, store)
+        sounds.get(f"asset:{params.get('prompt_asset', '')}")  # read now: the store may close
+        return sounds, dict(params), None
     return None, dict(params), None
 
 
@@ -256,5 +260,8 @@ class MixingSink:
             end = min(len(audio), frame + len(samples))
             if end > frame:
                 audio[frame:end] += samples[: end - frame, None]
-        write_wav(path, np.clip(audio, -1.0, 1.0), self.inner.renderer.sample_rate)
-        return dict(report, prompt_buffers=len(self.buffers))
+        audio = np.clip(audio, -1.0, 1.0)
+        write_wav(path, audio, self.inner.renderer.sample_rate)
+        peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
+        peak_dbfs = 20.0 * np.log10(peak) if peak > 0 else -np.inf
+        return dict(report, peak_dbfs=peak_dbfs, prompt_buffers=len(self.buffers))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..activities.registry import get_activity
+from ..audio.mic import VirtualSinger
 from ..config import db_path
 from ..engine import Session, SoundSink
 from ..goals import builtin_goals
@@ -104,6 +105,7 @@ def _run_one(
         activity, resolved, seed=seed, sample_rate=SAMPLE_RATE, traits=ChildTraits()
     )
     sound = child_sound(activity, resolved)
+    voice = VirtualSinger(SAMPLE_RATE, seed=seed) if name == "vocal-prompts" else None
     session = Session(
         activity,
         params,
@@ -114,6 +116,7 @@ def _run_one(
         soundfont=soundfont,
         hooks=stored.hooks(name),
         child_programs={sound.channel: (sound.program, sound.bank)},
+        voice=voice,
     )
     print(f"\n{name} ({session.params['variant']})")
     result = session.run()
