@@ -67,6 +67,7 @@ class Engine:
         self.options = options
         self.sample_rate = options.sample_rate
         self.broadcast: Callable[[dict[str, Any]], None] = lambda msg: None
+        self._cue_generation = 0  # cues announced ahead are shown only if still current
         self.changed = threading.Event()
         self.renderer, self.soundfont = make_renderer(options.synth, options.soundfont, options)
         self.output = open_output(
@@ -194,6 +195,7 @@ class Engine:
             sound = child_sound(activity, resolved)
             programs = {sound.channel: (sound.program, sound.bank)}
         self._seen_skips = len(self.timeline.skips)
+        self._cue_generation += 1
         return Session(
             activity,
             params,
@@ -226,9 +228,11 @@ class Engine:
         return params
 
     def _cmd_stop(self, msg: dict[str, Any]) -> None:
+        self._cue_generation += 1
         self._stop_activity()
 
     def _cmd_pause(self, msg: dict[str, Any]) -> None:
+        self._cue_generation += 1
         self.timeline.pause()
         self.sink.drop_pending()
         self._state["paused"] = True
@@ -238,6 +242,7 @@ class Engine:
         self._state["paused"] = self._state["quiet"] = False
 
     def _cmd_next_trial(self, msg: dict[str, Any]) -> None:
+        self._cue_generation += 1
         self.timeline.skip()
 
     def _cmd_panic(self, msg: dict[str, Any]) -> None:
@@ -362,10 +367,23 @@ class Engine:
         self.changed.set()
 
     def _on_cue(self, cue: Show) -> None:
+        """Show a cue when its moment comes: activities announce cues ahead of time (e.g.
+        "your turn" at the end of a call just scheduled), and the child must see it then."""
         detail = {k: v for k, v in cue.detail.items() if k in ("ioi_ms", "player")}
         heard = cue.detail.get("heard_frame", cue.frame)
-        self._state["cue"] = {"cue": cue.cue, "at_ms": heard * 1000.0 / self.sample_rate, **detail}
-        self.changed.set()
+        shown = {"cue": cue.cue, "at_ms": heard * 1000.0 / self.sample_rate, **detail}
+        delay_s = (heard - self.timeline.now()) / self.sample_rate
+        if delay_s <= 0.0:
+            self._show_cue(shown, self._cue_generation)
+            return
+        timer = threading.Timer(delay_s, self._show_cue, (shown, self._cue_generation))
+        timer.daemon = True
+        timer.start()
+
+    def _show_cue(self, shown: dict[str, Any], generation: int) -> None:
+        if generation == self._cue_generation:  # not from an activity since stopped or skipped
+            self._state["cue"] = shown
+            self.changed.set()
 
     # -- state -----------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

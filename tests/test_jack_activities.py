@@ -1,0 +1,134 @@
+"""Each activity live: the engine process on a private JACK server, a child's notes sent to its
+MIDI input through JACK, answered when the cues say so, scored on the session axis."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import rtmidi
+
+from soundness_live.client import EngineClient
+from soundness_live.store.records import Store
+from tests.jackserver import module_jack_server
+from tests.test_engine_process import _attach, _home, _stop, _wait_for
+
+jack = module_jack_server(256)
+ENGINE_ARGS = [
+    "--audio",
+    "sounddevice",
+    "--midi",
+    "rtmidi",
+    "--midi-api",
+    "jack",
+    "--block-size",
+    "256",
+]
+
+
+@pytest.fixture(scope="module")
+def live_engine(jack) -> Iterator[tuple[EngineClient, rtmidi.MidiOut, object]]:
+    from soundness_live.client import start_engine
+
+    home = _home()
+    process = start_engine(home, ENGINE_ARGS)
+    keyboard = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "sl-child-pad")
+    keyboard.open_virtual_port("out")
+    client = _attach(home, timeout_s=30.0)
+    try:
+        _wait_for(
+            lambda: any("sl-child-pad" in d["device"] for d in client.state.get("devices", [])),
+            10.0,
+        )
+        yield client, keyboard, home
+    finally:
+        client.close()
+        keyboard.close_port()
+        _stop(process)
+
+
+def hit(keyboard: rtmidi.MidiOut, note: int = 38) -> None:
+    keyboard.send_message([0x99, note, 100])
+    time.sleep(0.05)
+    keyboard.send_message([0x89, note, 0])
+
+
+def run_live(live_engine, activity: str, params: dict, answer: Callable[[str], None]) -> dict:
+    """Start ``activity`` on live input for S-014; call ``answer(cue)`` on every new cue;
+    return the stored trial record."""
+    client, _keyboard, home = live_engine
+    before = len(client.trials)
+    client.request("start_activity", activity=activity, params=params, input="live", child="S-014")
+    seen: str | None = None
+    deadline = time.monotonic() + 30.0
+    while len(client.trials) <= before:
+        assert time.monotonic() < deadline, f"no trial from {activity}"
+        cue = (client.state.get("cue") or {}).get("cue")
+        if cue != seen:
+            seen = cue
+            if cue:
+                answer(cue)
+        time.sleep(0.005)
+    _wait_for(lambda: client.state["activity"] is None, 10.0)
+    with Store.open(home / "soundness.db", recover=False) as store:
+        return store.trials(client.state["session_id"])[-1]
+
+
+def test_call_and_response_live(live_engine) -> None:
+    keyboard = live_engine[1]
+
+    def answer(cue: str) -> None:
+        if cue == "your_turn":
+            time.sleep(0.3)
+            hit(keyboard, 36)
+            time.sleep(0.6)
+            hit(keyboard, 38)
+
+    params = {
+        "trials": 1,
+        "start_level": 2,
+        "adaptive": False,
+        "lead_in_ms": 300,
+        "response_window_ms": 2500,
+    }
+    trial = run_live(live_engine, "call-and-response", params, answer)
+    assert [r["note"] for r in trial["responses"]] == [36, 38]
+    assert {r["clock"] for r in trial["responses"]} <= {"rtmidi-delta", "arrival"}
+    assert trial["metrics"]["n_response"] == 2 and trial["metrics"]["waited_for_turn"] is True
+    assert trial["metrics"]["response_latency_ms"] > 0
+
+
+def test_waiting_game_live(live_engine) -> None:
+    keyboard = live_engine[1]
+
+    def answer(cue: str) -> None:
+        if cue == "go":
+            time.sleep(0.4)
+            hit(keyboard)
+
+    params = {
+        "trials": 1,
+        "variant": "cue",
+        "lead_in_ms": 300,
+        "foreperiod_ms": 800,
+        "wait_step_ms": 0,
+    }
+    trial = run_live(live_engine, "waiting", params, answer)
+    assert trial["metrics"]["classification"] == "valid"
+    assert 250.0 < trial["metrics"]["reaction_time_ms"] < 1500.0
+
+
+def test_tempo_following_live(live_engine) -> None:
+    keyboard = live_engine[1]
+
+    def answer(cue: str) -> None:
+        if cue == "beat":
+            for _ in range(8):
+                hit(keyboard)
+                time.sleep(60.0 / 100.0 - 0.05)
+
+    params = {"trials": 1, "tempo_bpm": 100, "beats": 8, "lead_in_ms": 300}
+    trial = run_live(live_engine, "tempo-following", params, answer)
+    assert len(trial["responses"]) == 8
+    assert trial["metrics"]["median_iti_ms"] == pytest.approx(600.0, abs=60.0)
