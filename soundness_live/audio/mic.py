@@ -214,13 +214,69 @@ def find_input_device(sd: Any, device: Any) -> int:
     raise DeviceError(f"{problem} input devices found for {device!r}:\n{candidates}")
 
 
+class InputRing:
+    """Captured samples in a preallocated ring, with when the latest block's first sample was
+    captured (monotonic s). :meth:`write` is real-time safe: slice copies into the ring and two
+    float stores, published in a double buffer after the copy."""
+
+    def __init__(self, sample_rate: int, buffer_s: float = 120.0) -> None:
+        self.sample_rate = sample_rate
+        self.ring = np.zeros(int(buffer_s * sample_rate), dtype=np.float32)
+        self.written = 0  # samples captured so far
+        self._anchors = np.zeros((2, 2), dtype=np.float64)  # (sample index, capture time s)
+        self._slot = 0
+
+    def write(self, block: np.ndarray, captured_s: float) -> None:
+        """Append ``block`` (mono), whose first sample was captured at ``captured_s``."""
+        start, frames, size = self.written, len(block), len(self.ring)
+        if frames > size:  # only the newest ring's worth can be held
+            block, start, captured_s = (
+                block[-size:],
+                start + frames - size,
+                captured_s + (frames - size) / self.sample_rate,
+            )
+            frames = size
+        pos = start % size
+        first = min(frames, size - pos)
+        self.ring[pos : pos + first] = block[:first]
+        self.ring[: frames - first] = block[first:frames]
+        slot = 1 - self._slot
+        self._anchors[slot, 0] = start
+        self._anchors[slot, 1] = captured_s
+        self._slot = slot
+        self.written = start + frames
+
+    def sample_at(self, monotonic_s: float) -> float:
+        """The (fractional) sample index captured at ``monotonic_s``."""
+        index, captured_s = self._anchors[self._slot]
+        return float(index + (monotonic_s - captured_s) * self.sample_rate)
+
+    def read(self, first: int, out: np.ndarray) -> None:
+        """Copy samples ``first``.. into ``out`` where the ring still holds them."""
+        size = len(self.ring)
+        index = max(first, self.written - size, 0)
+        end = min(first + len(out), self.written)
+        while index < end:
+            pos = index % size
+            count = min(end - index, size - pos)
+            out[index - first : index - first + count] = self.ring[pos : pos + count]
+            index += count
+
+    def span(self, mapping: ClockMapping, since_frame: int, until_frame: int) -> np.ndarray:
+        """Engine frames ``since_frame``..``until_frame`` (heard-time axis) as captured audio."""
+        first = math.floor(self.sample_at(mapping.time_of(since_frame)) + 0.5)
+        out = np.zeros(max(0, until_frame - since_frame), dtype=np.float32)
+        self.read(first, out)
+        return out
+
+
 class MicrophoneVoice:
     """The microphone through PortAudio, on the output's clock.
 
-    The input callback copies each block into a preallocated ring and publishes, in a double
-    buffer, when the block's first sample was captured (a late-only callback time, as for the
-    output's frame line, minus the input latency). :meth:`audio` maps the engine's frames to
-    capture times through the output's :class:`ClockMapping` and reads the ring.
+    The input callback copies each block into an :class:`InputRing` with the capture time of
+    its first sample (a late-only callback time, as for the output's frame line, minus the
+    input latency). :meth:`audio` maps engine frames to capture times through the output's
+    :class:`ClockMapping` and reads the ring.
     """
 
     name = "microphone"
@@ -241,10 +297,7 @@ class MicrophoneVoice:
         from .output import FrameLine
 
         self.sample_rate, self.mapping, self.wait_s = sample_rate, mapping, wait_s
-        self._ring = np.zeros(int(buffer_s * sample_rate), dtype=np.float32)
-        self._written = 0  # samples captured so far (published after the copy)
-        self._anchors = np.zeros((2, 2), dtype=np.float64)  # (sample index, capture time s)
-        self._slot = 0
+        self.ring = InputRing(sample_rate, buffer_s)
         self._line = FrameLine(sample_rate)
         self.overflows = 0
         index = find_input_device(sd, device)
@@ -264,23 +317,9 @@ class MicrophoneVoice:
         if status.input_overflow:
             self.overflows += 1
             self._line.reset()
-        start = self._written
         # the callback comes at least one block and the input latency after the block began
-        end_s = self._line.time_of(start + frames, now_s - self.latency_s)
-        size = len(self._ring)
-        pos = start % size
-        first = min(frames, size - pos)
-        self._ring[pos : pos + first] = indata[:first, 0]
-        self._ring[: frames - first] = indata[first:frames, 0]
-        slot = 1 - self._slot
-        self._anchors[slot, 0] = start
-        self._anchors[slot, 1] = end_s - frames / self.sample_rate
-        self._slot = slot
-        self._written = start + frames
-
-    def _sample_at(self, monotonic_s: float) -> float:
-        index, captured_s = self._anchors[self._slot]
-        return float(index + (monotonic_s - captured_s) * self.sample_rate)
+        end_s = self._line.time_of(self.ring.written + frames, now_s - self.latency_s)
+        self.ring.write(indata[:frames, 0], end_s - frames / self.sample_rate)
 
     def observe(self, cue: Show, now_frame: int) -> None:
         """The microphone hears whatever comes; cues change nothing."""
@@ -289,25 +328,11 @@ class MicrophoneVoice:
         """The span, once captured (waiting up to ``wait_s`` for the input latency)."""
         mapping = self.mapping()
         deadline = time.monotonic() + self.wait_s
-        while self._sample_at(mapping.time_of(until_frame)) > self._written:
+        while self.ring.sample_at(mapping.time_of(until_frame)) > self.ring.written:
             if time.monotonic() > deadline:
                 break
             time.sleep(0.005)
-        first = math.floor(self._sample_at(mapping.time_of(since_frame)) + 0.5)
-        out = np.zeros(max(0, until_frame - since_frame), dtype=np.float32)
-        self._read(first, out)
-        return out
-
-    def _read(self, first: int, out: np.ndarray) -> None:
-        """Copy ring samples ``first``.. into ``out`` where they are still held."""
-        size = len(self._ring)
-        index = max(first, self._written - size, 0)
-        end = min(first + len(out), self._written)
-        while index < end:
-            pos = index % size
-            count = min(end - index, size - pos)
-            out[index - first : index - first + count] = self._ring[pos : pos + count]
-            index += count
+        return self.ring.span(mapping, since_frame, until_frame)
 
     def start(self) -> MicrophoneVoice:
         """Start capturing."""
