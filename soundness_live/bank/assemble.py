@@ -105,7 +105,9 @@ def _drum_zone(sound: DrumSound, key: int, cents: int, dur_s: float) -> ZoneSpec
         "initialAttenuation": sound.attenuation_cb,
         "pan": sound.pan,
         "exclusiveClass": sound.exclusive_class,
-        "releaseVolEnv": tc(max(dur_s, 0.3)),  # a quick note-off must not cut the drum short
+        # GM drums ignore note-off: the release falls 100 dB over this time, so 20x the
+        # sample's length costs at most 5 dB by its end, however quick the note (cap 100 s)
+        "releaseVolEnv": tc(min(max(20 * dur_s, 1.0), 100.0)),
     }
     fall_s = dict(sound.damped_keys).get(key)
     if fall_s is not None:  # a hand damps it: fall 100 dB over fall_s, note-off or not

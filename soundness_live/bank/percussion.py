@@ -65,7 +65,7 @@ def shaker(lo_hz: float, hi_hz: float, rise_s: float, tau_s: float, dur_s: float
 def triangle(rng: np.random.Generator) -> np.ndarray:
     """Triangle, struck open: bar modes split into beating pairs, a metallic sheen, a tick."""
     t = seconds(TRIANGLE_S, SR_BRIGHT)
-    amps = (0.35, 0.8, 1.0, 0.9, 0.7, 0.5, 0.3)
+    amps = (0.3, 0.6, 1.0, 0.9, 0.75, 0.55, 0.35)
     taus_s = (0.75, 0.65, 0.55, 0.48, 0.4, 0.32, 0.25)
     freqs, gains, decays = [], [], []
     for ratio, amp, tau in zip(BAR_MODES, amps, taus_s, strict=True):
