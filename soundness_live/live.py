@@ -11,9 +11,10 @@ a backlog of late notes. Records stay consistent (prompts and responses share th
   sleeps on the activity thread, never in the audio callback) until the output reached a frame.
 - :class:`LiveInput` (an ``InputSource``) runs in the MIDI callback: it applies the device's
   playing aids and role, pushes the SOUNDING note straight into the renderer queue (thru: the
-  child's sound never waits for activity logic or a UI frame) and keeps the PLAYED note as a
-  :class:`Response` on the session axis for scoring. ``take_until`` waits until every note up to
-  a frame can have arrived (heard time + delivery margin).
+  child's sound never waits for activity logic or a UI frame; placed at the next block or at a
+  constant delay from its timestamp, see :mod:`soundness_live.thru`) and keeps the PLAYED note
+  as a :class:`Response` on the session axis for scoring. ``take_until`` waits until every
+  note up to a frame can have arrived (heard time + delivery margin).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .devices import DeviceRole, DeviceRoles
 from .errors import SoundnessError
 from .events import DRUM_CHANNEL, AllNotesOff, ControlChange, NoteOff, NoteOn, SynthEvent
 from .midi.input import DeviceChange, InputEvent
+from .thru import IMMEDIATE, ThruTiming
 
 LOOKAHEAD_S = 0.06  # events reach the renderer this long before their frame
 POLL_S = 0.004  # the activity thread's wait step
@@ -253,6 +255,8 @@ class LiveInput:
     Feed it with ``MidiInputs(on_event=live.on_event, on_device_change=live.on_device_change,
     mapping=lambda: output.mapping)`` (or a ``ScriptedInput``). ``notify(text, change)`` tells
     the UI about devices; ``timeline`` is set while an activity runs (else notes only sound).
+    ``thru`` places the sounding events (default: at the next block); in constant mode
+    ``thru_late`` counts events that came too late for their frame and played at once.
     """
 
     sounds_itself = True
@@ -264,8 +268,12 @@ class LiveInput:
         sample_rate: int,
         default_player: str = "child",
         notify: Callable[[str, DeviceChange], None] | None = None,
+        thru: ThruTiming = IMMEDIATE,
     ) -> None:
         self.renderer = renderer
+        self.thru = thru
+        self.thru_late = 0
+        self._shift: dict[tuple[str, int, int], tuple[int, int]] = {}  # -> (on frame, lateness)
         self.mapping = mapping
         self.sample_rate = sample_rate
         self.notify = notify
@@ -333,7 +341,13 @@ class LiveInput:
     def _sound(self, event: InputEvent, delayed: bool) -> None:
         route = self.roles.route(event.device, event.channel, event.note)
         held = self._held.setdefault(event.device, set())
-        if event.kind == "note_on":
+        if self.thru.constant:
+            self._sound_at_constant_delay(event, route.channel, route.note)
+            if event.kind == "note_on":
+                held.add((route.channel, route.note))
+            elif event.kind == "note_off":
+                held.discard((route.channel, route.note))
+        elif event.kind == "note_on":
             held.add((route.channel, route.note))
             self.renderer.push(NoteOn(0, route.channel, route.note, event.velocity), True)
         elif event.kind == "note_off":
@@ -346,6 +360,30 @@ class LiveInput:
                 self.renderer.push(NoteOff(0, route.channel, route.note), True)
         elif event.kind == "cc" and event.note not in (0, 32):  # bank select is the engine's
             self.renderer.push(ControlChange(0, route.channel, event.note, event.velocity), True)
+
+    def _sound_at_constant_delay(self, event: InputEvent, channel: int, note: int) -> None:
+        """Constant mode: every event at its timestamp + the thru delay (see ``thru``)."""
+        frame = self.thru.frame_for(self.mapping(), event.time_s)
+        key = (event.device, channel, note)
+        if event.kind == "note_on":
+            now = self.renderer.frame
+            lateness = max(0, now - frame)
+            self._shift[key] = (frame + lateness, lateness)
+            self._place(NoteOn(frame + lateness, channel, note, event.velocity), lateness > 0)
+        elif event.kind == "note_off":
+            on_frame, lateness = self._shift.pop(key, (frame, 0))
+            off_frame = max(frame + lateness, on_frame)  # a late note keeps its length
+            self._place(NoteOff(off_frame, channel, note), off_frame < self.renderer.frame)
+        elif event.kind == "cc" and event.note not in (0, 32):  # bank select is the engine's
+            cc = ControlChange(frame, channel, event.note, event.velocity)
+            self._place(cc, frame < self.renderer.frame)
+
+    def _place(self, event: SynthEvent, late: bool) -> None:
+        if late:  # its frame was rendered already: at once, rather than counted late
+            self.thru_late += 1
+            self.renderer.push(replace(event, frame=0), True)
+        else:
+            self.renderer.push(event, False)
 
     # -- devices (watcher thread) ----------------------------------------------------------
     def on_device_change(self, change: DeviceChange) -> None:
@@ -364,7 +402,11 @@ class LiveInput:
         channels: set[int] = set()
         for name in devices:
             for channel, note in sorted(self._held.pop(name, set())):
-                self.renderer.push(NoteOff(0, channel, note), True)
+                on_frame, _ = self._shift.pop((name, channel, note), (-1, 0))
+                if on_frame >= self.renderer.frame:  # its note-on is still to come
+                    self.renderer.push(NoteOff(on_frame, channel, note), False)
+                else:
+                    self.renderer.push(NoteOff(0, channel, note), True)
                 channels.add(channel)
         for channel in sorted(channels - {DRUM_CHANNEL}):  # drums are shared with the prompts
             self.renderer.push(AllNotesOff(0, channel, 20.0), True)

@@ -22,6 +22,9 @@ from .synth import Synth
 __all__ = ["Renderer", "render_offline", "QUEUE_CAPACITY"]
 
 QUEUE_CAPACITY = 1024
+# how a queued command is placed: at its frame, at the next block start, or (a panic) at the
+# next block start after every event already scheduled has been forgotten
+_AT_FRAME, _NEXT_BLOCK, _CLEAR_FIRST = 0, 1, 2
 
 
 class Renderer:
@@ -54,7 +57,8 @@ class Renderer:
         self.queue_capacity = queue_capacity
         self.frame = synth.frame
         self.dropped_commands = 0
-        self._queue: collections.deque[tuple[SynthEvent, bool]] = collections.deque()
+        self.cancelled_events = 0
+        self._queue: collections.deque[tuple[SynthEvent, int]] = collections.deque()
 
     @property
     def sample_rate(self) -> int:
@@ -80,15 +84,20 @@ class Renderer:
         if len(self._queue) >= self.queue_capacity:
             self.dropped_commands += 1
             return False
-        self._queue.append((event, immediate))
+        self._queue.append((event, _NEXT_BLOCK if immediate else _AT_FRAME))
         return True
 
     def panic(self, fade_ms: float = 50.0) -> bool:
         """All sound off on every channel with a ``fade_ms`` fade, from the next block.
 
-        Never refused: a full queue still takes it.
+        Everything handed over before the panic and not yet played is cancelled too (prompt
+        notes scheduled up to a look-ahead ahead, thru notes placed a little ahead): the audio
+        thread meets the panic's marker in the queue at the start of the next block, forgets
+        every scheduled event (counted in ``cancelled_events``), then fades what sounds.
+        Commands pushed after the panic play as usual. Safe from any thread: one atomic
+        ``deque.append``, no lock. Never refused: a full queue still takes it.
         """
-        self._queue.append((AllNotesOff(self.frame, None, fade_ms), True))
+        self._queue.append((AllNotesOff(self.frame, None, fade_ms), _CLEAR_FIRST))
         return True
 
     def render_into(self, out: np.ndarray) -> None:
@@ -117,10 +126,13 @@ class Renderer:
         queue, scheduler = self._queue, self.scheduler
         while True:
             try:
-                event, immediate = queue.popleft()
+                event, placement = queue.popleft()
             except IndexError:
                 return
-            if immediate and event.frame != block_start:
+            if placement == _CLEAR_FIRST:
+                self.cancelled_events += len(scheduler)
+                scheduler.clear()
+            if placement != _AT_FRAME and event.frame != block_start:
                 event = dataclasses.replace(event, frame=block_start)
             scheduler.add(event)
 

@@ -1,0 +1,105 @@
+"""Thru timing: where the sound of a note the child plays is placed on the output axis.
+
+Two modes (:data:`THRU_MODES`):
+
+- ``"immediate"``: the sounding event plays at the start of the next block the audio callback
+  renders. The delay from tap to sound is whatever is left of the block being rendered when
+  the note reaches Python, so it spreads over a whole block (1.33 ms at 64 frames) and more
+  when the MIDI thread waits for the GIL.
+- ``"constant"``: the event is scheduled at ``round(mapping.frame_at(t) - latency_frames) +
+  delay_frames``, where ``t`` is the note's timestamp and ``delay_frames`` is the output
+  latency plus :attr:`ThruTiming.added_frames`. Every note then sounds the same time after it
+  was played (its timestamp's error is the only spread left), sample-exact inside its block.
+  ``added_frames`` must cover the note's trip to the audio thread: one block (the note can
+  arrive just after a block started) plus a margin for delivery and the GIL; by default
+  :func:`default_delay_ms` = one block + :data:`DELAY_MARGIN_MS`. A note that still arrives
+  after its frame was rendered plays at the next block (as in immediate mode) and is counted
+  late; its note-off keeps the note's length.
+
+Default (:data:`DEFAULT_THRU_MODE`): measured with ``bench/bench_latency.py`` through a private
+JACK dummy-driver loopback, both modes in the same run, notes alternating between them.
+Constant mode brings the spread of tap-to-sound latency down to the spread of the note's
+timestamp (rtmidi's delta times), at about one block of added delay on average more than
+immediate mode's median and below immediate mode's 99th percentile; so it is the default.
+See the README's latency figures (``soundness-live bench latency``) for the numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .clock import ClockMapping
+from .errors import ParameterError
+
+__all__ = [
+    "THRU_MODES",
+    "DEFAULT_THRU_MODE",
+    "DELAY_MARGIN_MS",
+    "ThruTiming",
+    "default_delay_ms",
+]
+
+THRU_MODES = ("constant", "immediate")
+DEFAULT_THRU_MODE = "constant"
+DELAY_MARGIN_MS = 1.0  # MIDI delivery to Python and the wait for the GIL, beyond one block
+
+
+def default_delay_ms(block_size: int, sample_rate: int) -> float:
+    """Constant mode's added delay: one output block plus :data:`DELAY_MARGIN_MS`."""
+    return 1000.0 * block_size / sample_rate + DELAY_MARGIN_MS
+
+
+@dataclass(frozen=True, slots=True)
+class ThruTiming:
+    """How thru events are placed: ``mode`` and, in constant mode, the added delay.
+
+    ``added_frames`` is the delay from a note's timestamp to its sound on the output, not
+    counting the output's own latency (the device adds that to every sound alike).
+    """
+
+    mode: str = DEFAULT_THRU_MODE
+    added_frames: int = 0
+
+    def __post_init__(self) -> None:
+        if self.mode not in THRU_MODES:
+            raise ParameterError(f"thru mode must be one of {THRU_MODES}, got {self.mode!r}")
+        if not isinstance(self.added_frames, int) or self.added_frames < 0:
+            raise ParameterError(
+                f"thru added_frames must be an integer >= 0, got {self.added_frames!r}"
+            )
+
+    @classmethod
+    def for_output(
+        cls,
+        block_size: int,
+        sample_rate: int,
+        mode: str = DEFAULT_THRU_MODE,
+        delay_ms: float | None = None,
+    ) -> ThruTiming:
+        """The timing for an output's block size; ``delay_ms`` None = :func:`default_delay_ms`."""
+        if delay_ms is None:
+            delay_ms = default_delay_ms(block_size, sample_rate)
+        if not 0.0 <= delay_ms <= 100.0:
+            raise ParameterError(f"thru delay must be 0..100 ms, got {delay_ms!r}")
+        return cls(mode, int(round(delay_ms * sample_rate / 1000.0)))
+
+    @property
+    def constant(self) -> bool:
+        """True when thru events are scheduled at a constant delay from their timestamp."""
+        return self.mode == "constant"
+
+    def delay_frames(self, mapping: ClockMapping) -> int:
+        """Frames from the output frame heard at a note's time to the frame it sounds at."""
+        return int(round(mapping.latency_frames)) + self.added_frames
+
+    def frame_for(self, mapping: ClockMapping, time_s: float) -> int:
+        """Output frame at which a note stamped ``time_s`` (monotonic s) sounds."""
+        heard_now = mapping.frame_at(time_s) - mapping.latency_frames
+        return int(round(heard_now)) + self.delay_frames(mapping)
+
+    def delay_ms(self, sample_rate: int) -> float:
+        """The added delay in milliseconds."""
+        return 1000.0 * self.added_frames / sample_rate
+
+
+IMMEDIATE = ThruTiming("immediate", 0)
