@@ -1,0 +1,218 @@
+"""The vocal-prompts activity, offline: a WAV stands in for the microphone, or the virtual singer.
+
+Timeline of the defaults (hand-computed): lead-in 2000 ms, 90 BPM (a beat = 666.67 ms), each
+syllable held 60 % of a beat (400 ms), start level 2. So the prompt's notes are heard at 2000 and
+2666.67 ms, it ends at 3066.67 ms (frame 147 200): the turn; the take runs from 500 ms before the
+turn to the end of the 5000 ms window.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from soundness_live.activities.registry import get_activity
+from soundness_live.activities.vocal_prompts import METRICS, plan_trial
+from soundness_live.audio.mic import SingerTraits, VirtualSinger, WavVoice
+from soundness_live.engine import Session, SilentSink
+from soundness_live.errors import ParameterError
+from soundness_live.events import NoteOn, ProgramChange
+from tests.conftest import require_program
+from tests.voice_audio import first_above_s, read_mono
+
+RATE = 48_000
+TURN_MS = 2000 + 666.6666 + 400
+EXACT = SingerTraits(
+    onset_ms=900.0, onset_sd_ms=0.0, pitch_bias_cents=0.0, pitch_sd_cents=0.0,
+    drop_syllable_rate=0.0, silent_rate=0.0, hold_ratio=1.2,
+)  # fmt: skip
+
+
+def run(params, voice, *, latency_ms=0.0, seed=0):
+    sink = SilentSink(output_latency_frames=latency_ms * RATE / 1000)
+    session = Session(
+        get_activity("vocal-prompts"),
+        {"adaptive": False, **params},
+        sink=sink,
+        inputs=[],
+        sample_rate=RATE,
+        seed=seed,
+        voice=voice,
+    )
+    return session.run(), sink
+
+
+def tool(args: list[str]) -> None:
+    subprocess.run(args, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def wavs(tmp_path_factory) -> dict[str, Path]:
+    """Answers made by espeak-ng and sox, each with 0.8 s of silence before the voice."""
+    espeak, sox = require_program("espeak-ng", "espeak-ng"), require_program("sox", "sox")
+    folder = tmp_path_factory.mktemp("vocal")
+    made: dict[str, Path] = {}
+    for name, text in (("ba_ba", "ba ba"), ("ba", "ba")):
+        raw = folder / f"{name}-raw.wav"
+        tool([espeak, "-v", "en+f3", "-s", "120", "-w", str(raw), text])
+        made[name] = folder / f"{name}.wav"
+        tool([sox, str(raw), str(made[name]), "pad", "0.8", "0.3"])
+    tones = {
+        "e4": ("329.628", 1.0), "e4_up100": ("349.228", 1.0), "e4_up300": ("391.995", 1.0),
+        "e4_2s": ("329.628", 2.0), "e4_half": ("329.628", 0.5),
+    }  # fmt: skip
+    for name, (hz, seconds) in tones.items():
+        made[name] = folder / f"{name}.wav"
+        synth = ["synth", str(seconds), "sawtooth", hz, "vol", "0.3", "pad", "0.8", "0.5"]
+        tool([sox, "-R", "-n", "-r", "16000", str(made[name]), *synth])
+    answers = {"fall": ("391.995", "261.626"), "rise": ("261.626", "391.995")}
+    for name, (first, second) in answers.items():
+        parts = []
+        for i, hz in enumerate((first, second)):
+            parts.append(folder / f"{name}{i}.wav")
+            tool([sox, "-R", "-n", "-r", "16000", str(parts[-1]), "synth", "0.4", "sawtooth", hz,
+                  "vol", "0.3", "pad", "0", "0.25"])  # fmt: skip
+        made[name] = folder / f"{name}.wav"
+        tool([sox, *map(str, parts), str(made[name]), "pad", "0.8", "0.5"])
+    made["silence"] = folder / "silence.wav"
+    tool([sox, "-n", "-r", "16000", str(made["silence"]), "trim", "0", "2"])
+    return made
+
+
+def test_echo_scores_the_wav_answer_against_the_heard_prompt(wavs):
+    result, _ = run({"trials": 2}, WavVoice([wavs["ba_ba"], wavs["ba"]], RATE))
+    first, second = result.trials
+    assert [p["onset_ms"] for p in first["prompt"]] == pytest.approx([2000.0, 2666.667], abs=0.01)
+    assert [(p["note"], p["syllable"]) for p in first["prompt"]] == [(67, "ba"), (64, "ba")]
+    assert set(METRICS) <= set(first["metrics"])
+    speech_s = first_above_s(*read_mono(wavs["ba_ba"]))  # 0.8 s of padding + espeak's own lead
+    m = first["metrics"]
+    assert m["voice_onset_latency_ms"] == pytest.approx(1000 * speech_s, abs=30.0)
+    assert m["voice_onset_ms"] == pytest.approx(TURN_MS + 1000 * speech_s, abs=30.0)
+    assert (m["syllables"], m["target_syllables"], first["outcome"]) == (2, 2, "correct")
+    assert (second["metrics"]["syllables"], second["outcome"]) == (1, "partial")
+    assert first["params"]["voice_source"] == "wav"
+    assert len(first["responses"]) == 2 and first["responses"][0]["device"] == "wav"
+
+
+def test_latency_counts_from_the_prompt_as_heard(wavs):
+    plain, _ = run({"trials": 1}, WavVoice([wavs["ba_ba"]], RATE))
+    late, _ = run({"trials": 1}, WavVoice([wavs["ba_ba"]], RATE), latency_ms=10.0)
+    assert late.trials[0]["prompt"][0]["onset_ms"] == pytest.approx(2010.0)
+    a, b = plain.trials[0]["metrics"], late.trials[0]["metrics"]
+    assert b["voice_onset_ms"] == pytest.approx(a["voice_onset_ms"] + 10.0, abs=0.5)
+    assert b["voice_onset_latency_ms"] == pytest.approx(a["voice_onset_latency_ms"], abs=0.5)
+
+
+def test_silence_is_no_response(wavs):
+    result, _ = run({"trials": 1}, WavVoice([wavs["silence"]], RATE))
+    (trial,) = result.trials
+    assert trial["outcome"] == "no_response"
+    assert trial["metrics"]["target_syllables"] == 2
+    assert all(trial["metrics"][k] is None for k in ("syllables", "pitch_error_cents"))
+
+
+def test_match_pitch_accuracy_per_trial_and_precision_across_attempts(wavs):
+    voice = WavVoice([wavs["e4"], wavs["e4_up100"], wavs["e4_up300"]], RATE)
+    result, _ = run({"variant": "match-pitch", "trials": 3, "start_level": 1}, voice)
+    assert [t["prompt"][0]["note"] for t in result.trials] == [64, 64, 64]
+    errors = [t["metrics"]["pitch_error_cents"] for t in result.trials]
+    assert errors == pytest.approx([0.0, 100.0, 300.0], abs=2.0)
+    spread = [t["metrics"]["pitch_sd_cents"] for t in result.trials]
+    assert spread[0] is None
+    assert spread[1:] == pytest.approx([70.71, 152.75], abs=2.0)  # sample SD of the errors
+    assert [t["outcome"] for t in result.trials] == ["correct", "partial", "incorrect"]
+
+
+def test_sustain_vowel_scores_the_held_duration(wavs):
+    voice = WavVoice([wavs["e4_2s"], wavs["e4"], wavs["e4_half"]], RATE)
+    result, _ = run({"variant": "sustain-vowel", "trials": 3, "start_level": 1}, voice)
+    held = [t["metrics"]["duration_ms"] for t in result.trials]
+    assert held == pytest.approx([2000.0, 1000.0, 500.0], abs=30.0)
+    assert {t["metrics"]["target_duration_ms"] for t in result.trials} == {1500.0}
+    assert result.trials[0]["prompt"][0]["duration_ms"] == pytest.approx(1500.0)
+    assert [t["outcome"] for t in result.trials] == ["correct", "partial", "incorrect"]
+
+
+def test_sung_question_wants_the_answer_to_fall_to_the_tonic(wavs):
+    voice = WavVoice([wavs["fall"], wavs["rise"]], RATE)
+    result, _ = run({"variant": "sung-question", "trials": 2}, voice)
+    assert [p["note"] for p in result.trials[0]["prompt"]] == [60, 67]  # "hel-lo?" rising
+    fall, rise = (t["metrics"] for t in result.trials)
+    assert fall["contour"] == ["falling"] and fall["contour_correct"] is True
+    assert abs(fall["pitch_error_cents"]) < 5.0
+    assert rise["contour_correct"] is False
+    assert [t["outcome"] for t in result.trials] == ["correct", "partial"]
+
+
+def test_the_staircase_adds_syllables_and_widens_intervals():
+    singer = VirtualSinger(RATE, seed=2, traits=EXACT)
+    result, _ = run({"trials": 6, "adaptive": True, "max_level": 8}, singer)
+    levels = [t["difficulty"] for t in result.trials]
+    assert levels == [2, 2, 3, 3, 4, 4]
+    assert [t["outcome"] for t in result.trials] == ["correct"] * 6
+    assert [len(t["prompt"]) for t in result.trials] == levels
+    assert [p["note"] for p in result.trials[4]["prompt"]] == [67, 63, 67, 63]  # a 4th, not a 3rd
+
+
+def test_virtual_singer_runs_repeat_exactly():
+    one, _ = run({"trials": 3, "variant": "match-pitch"}, VirtualSinger(RATE, seed=4), seed=4)
+    two, _ = run({"trials": 3, "variant": "match-pitch"}, VirtualSinger(RATE, seed=4), seed=4)
+    assert one.trials == two.trials
+
+
+def test_taps_and_instruments_reach_the_synth():
+    _, sink = run({"trials": 1, "tap_per_syllable": True}, None)
+    notes = sorted((e for e in sink.events if isinstance(e, NoteOn)), key=lambda e: e.frame)
+    assert [(e.channel, e.note) for e in notes] == [(0, 67), (9, 60), (0, 64), (9, 60)]
+    programs = {(e.channel, e.program, e.bank) for e in sink.events if isinstance(e, ProgramChange)}
+    assert programs == {(0, 0, 1), (9, 0, 128)}  # "Syllable ba" in bank 1; the drum kit
+    result, sink = run({"trials": 1, "syllables": "ma la", "instrument": 52}, None)
+    programs = {(e.channel, e.program, e.bank) for e in sink.events if isinstance(e, ProgramChange)}
+    assert programs == {(0, 52, 0)}
+    assert [p["syllable"] for p in result.trials[0]["prompt"]] == ["ma", "la"]
+    _, sink = run({"trials": 1, "syllables": "ma la"}, None)
+    programs = {(e.channel, e.program, e.bank) for e in sink.events if isinstance(e, ProgramChange)}
+    assert programs == {(0, 1, 1), (1, 4, 1)}  # one channel per syllable voice
+
+
+def test_cues_listen_your_turn_done_with_the_answer_to_give():
+    result, _ = run({"trials": 1}, None)
+    assert [c.cue for c in result.cues] == ["listen", "your_turn", "done"]
+    turn = result.cues[1]
+    assert turn.frame == 147_200
+    assert turn.detail["answer"]["syllables"] == ["ba", "ba"]
+    assert turn.detail["answer"]["notes"] == [67, 64]
+
+
+@pytest.mark.parametrize("pitches", ["x", "20 64", "200"])
+def test_bad_pitches_are_a_parameter_error(pitches):
+    with pytest.raises(ParameterError, match="'pitches'"):
+        run({"trials": 1, "pitches": pitches}, None)
+
+
+def test_plan_for_each_variant_is_what_the_docstring_says():
+    from soundness_live.activities.base import ActivityContext
+    from soundness_live.activities.params import resolve_params
+
+    activity = get_activity("vocal-prompts")
+    for variant, level, want in (
+        ("sung-question", 4, ([60, 69], [69, 60])),
+        ("sustain-vowel", 3, ([64], [64])),
+        ("echo-syllables", 1, ([67], [67])),
+    ):
+        params = resolve_params(activity.name, activity.params, {"variant": variant})
+        ctx = ActivityContext(params=params, sample_rate=RATE, rng=random.Random(0))
+        plan = plan_trial(ctx, level)
+        assert (plan["prompt"][1], plan["answer"][1]) == want
+    assert plan_trial(
+        ActivityContext(
+            params=resolve_params(activity.name, activity.params, {"variant": "sustain-vowel"}),
+            sample_rate=RATE,
+            rng=random.Random(0),
+        ),
+        3,
+    )["target_ms"] == pytest.approx(2500.0)
