@@ -63,7 +63,13 @@ PARAMS = common_params(trials=4, tempo_bpm=90.0, variants=VARIANTS) + (
     ParamSpec("response_window_ms", float, 5000.0, "time to answer", "ms", 1000, 30000),
     ParamSpec("pre_roll_ms", float, 500.0, "the take starts before the turn", "ms", 300, 5000),
     ParamSpec(
-        "listen_after_ms", float, 150.0, "voice this soon is the prompt's tail", "ms", 0, 1000
+        "listen_after_ms",
+        float,
+        150.0,
+        "microphone: voice this soon is the prompt's tail",
+        "ms",
+        0,
+        1000,
     ),
     ParamSpec("pitch_floor_hz", float, 150.0, "lowest pitch searched (per child)", "Hz", 50, 800),
     ParamSpec("pitch_ceiling_hz", float, 1000.0, "highest pitch searched", "Hz", 200, 2000),
@@ -127,7 +133,7 @@ def score_take(
         take.audio,
         take.sample_rate,
         prompt_end_ms=ctx.ms(prompt_end) - offset_ms,
-        listen_from_ms=ctx.ms(prompt_end) + p["listen_after_ms"] - offset_ms,
+        listen_from_ms=ctx.ms(prompt_end) + _guard_ms(p, take) - offset_ms,
         target_syllables=targets["syllables"],
         target_hz=targets["hz"],
         pitch_floor_hz=p["pitch_floor_hz"],
@@ -144,6 +150,12 @@ def score_take(
     metrics["voice_onset_ms"] = None if onset is None else offset_ms + onset
     metrics["target_duration_ms"] = targets["target_ms"]
     return metrics, _syllable_responses(ctx, take, found)
+
+
+def _guard_ms(params: dict[str, Any], take: VoiceTake) -> float:
+    """How long after the prompt's end a voice onset is not yet the answer: a microphone also
+    hears the prompt's release and the room; a WAV stand-in or the virtual singer does not."""
+    return float(params["listen_after_ms"]) if take.source == "microphone" else 0.0
 
 
 def _syllable_responses(
