@@ -21,6 +21,7 @@ from tests.test_bank_sound import flatness, share
 
 RATE = 48_000
 GM_KEYS = range(35, 82)
+GM2_EXTRAS = [31, 33, 34, 82, 83, 85, 86, 87]  # sticks .. open surdo, from retuned neighbours
 SHAKERS = {69: "cabasa", 70: "maracas"}
 
 
@@ -70,9 +71,18 @@ def bursts(x: np.ndarray) -> int:
 
 def test_every_gm_key_35_to_81_plays_and_sounds(bank):
     kit = bank.presets[(128, 0)]
-    assert [key for key in GM_KEYS if len(kit.regions_for(key, 100)) != 1] == []
-    silent = [key for key in GM_KEYS if np.abs(hit(bank, key, 0.1)).max() < 1e-3]
+    keys = [*GM_KEYS, *GM2_EXTRAS]
+    assert [key for key in keys if len(kit.regions_for(key, 100)) != 1] == []
+    silent = [key for key in keys if np.abs(hit(bank, key, 0.1)).max() < 1e-3]
     assert silent == []
+
+
+def test_mute_surdo_is_damped_and_lower_than_the_floor_tom(bank):
+    assert ring_s(hit(bank, 86, 1.5), 30.0) < 0.5 * ring_s(hit(bank, 87, 1.5), 30.0)
+    tom, surdo = cut(hit(bank, 41, 1.0), 0.0, 0.5), cut(hit(bank, 87, 1.0), 0.0, 0.5)
+    freqs = np.fft.rfftfreq(len(tom), 1 / RATE)
+    peak_hz = [freqs[np.argmax(np.abs(np.fft.rfft(x * np.hanning(len(x)))))] for x in (tom, surdo)]
+    assert 1200 * np.log2(peak_hz[0] / peak_hz[1]) == pytest.approx(500, abs=60)
 
 
 @pytest.mark.parametrize("key", sorted(SHAKERS))

@@ -62,6 +62,10 @@ def shaker(lo_hz: float, hi_hz: float, rise_s: float, tau_s: float, dur_s: float
     return render
 
 
+maracas = shaker(2500.0, 9000.0, 0.003, 0.02, 0.1)  # seeds in a gourd: a quick, dry shake
+cabasa = shaker(4000.0, 10500.0, 0.006, 0.035, 0.15)  # steel beads: brighter, a longer scrape
+
+
 def triangle(rng: np.random.Generator) -> np.ndarray:
     """Triangle, struck open: bar modes split into beating pairs, a metallic sheen, a tick."""
     t = seconds(TRIANGLE_S, SR_BRIGHT)
