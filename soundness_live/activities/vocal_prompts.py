@@ -62,15 +62,7 @@ PARAMS = common_params(trials=4, tempo_bpm=90.0, variants=VARIANTS) + (
     ParamSpec("hold_pct", float, 60.0, "each syllable is held this much of a beat", "%", 20, 100),
     ParamSpec("response_window_ms", float, 5000.0, "time to answer", "ms", 1000, 30000),
     ParamSpec("pre_roll_ms", float, 500.0, "the take starts before the turn", "ms", 300, 5000),
-    ParamSpec(
-        "listen_after_ms",
-        float,
-        150.0,
-        "microphone: voice this soon is the prompt's tail",
-        "ms",
-        0,
-        1000,
-    ),
+    ParamSpec("listen_after_ms", float, 150.0, "microphone: the prompt's tail", "ms", 0, 1000),
     ParamSpec("pitch_floor_hz", float, 150.0, "lowest pitch searched (per child)", "Hz", 50, 800),
     ParamSpec("pitch_ceiling_hz", float, 1000.0, "highest pitch searched", "Hz", 200, 2000),
     ParamSpec("pitch_tolerance_cents", float, 50.0, "on pitch within", "cents", 5, 600),
@@ -91,21 +83,10 @@ PARAMS = common_params(trials=4, tempo_bpm=90.0, variants=VARIANTS) + (
 )
 
 # The METRICS.md vocal names first; then what a reviewer needs to recompute them.
-METRICS = (
-    "voice_onset_latency_ms",
-    "syllables",
-    "target_syllables",
-    "median_f0_hz",
-    "pitch_error_cents",
-    "pitch_sd_cents",
-    "contour_correct",
-    "duration_ms",
-    "intensity_db",
-    "voice_onset_ms",
-    "syllable_pitches_hz",
-    "contour",
-    "syllable_pitch_sd_cents",
-    "target_duration_ms",
+METRICS = tuple(
+    "voice_onset_latency_ms syllables target_syllables median_f0_hz pitch_error_cents "
+    "pitch_sd_cents contour_correct duration_ms intensity_db voice_onset_ms syllable_pitches_hz "
+    "contour syllable_pitch_sd_cents target_duration_ms".split()
 )
 _FROM_ANALYSIS = METRICS[:5] + METRICS[6:9] + ("syllable_pitches_hz", "contour")
 
@@ -224,34 +205,28 @@ def plan_trial(ctx: ActivityContext, level: int) -> dict[str, Any]:
     """What this trial's prompt sings and what a perfect answer is, at ``level``."""
     p, beat_ms = ctx.params, 60000.0 / ctx.params["tempo_bpm"]
     syllables, keys = parse_syllables(p), parse_pitches(p)
-    hold_ms, variant = beat_ms * p["hold_pct"] / 100.0, p["variant"]
+    hold_ms, target_ms, variant = beat_ms * p["hold_pct"] / 100.0, None, p["variant"]
     if variant == "echo-syllables":
         keys = _widened(keys, max(0, level - 3))
         sung = [syllables[i % len(syllables)] for i in range(level)]
-        notes = [keys[i % len(keys)] for i in range(level)]
-        return dict(prompt=(sung, notes), answer=(sung, notes), hold_ms=hold_ms, beat_ms=beat_ms)
-    if variant == "match-pitch":
-        note = keys[0] + ctx.rng.randint(-(level - 1), level - 1)
-        sung = syllables[:1]
-        return dict(prompt=(sung, [note]), answer=(sung, [note]), hold_ms=hold_ms, beat_ms=beat_ms)
-    if variant == "sustain-vowel":
+        notes = answer = [keys[i % len(keys)] for i in range(level)]
+    elif variant == "match-pitch":
+        sung, notes = syllables[:1], [keys[0] + ctx.rng.randint(-(level - 1), level - 1)]
+        answer = notes
+    elif variant == "sustain-vowel":
         target_ms = p["sustain_ms"] + p["sustain_step_ms"] * (level - 1)
-        sung = syllables[:1]
-        return dict(
-            prompt=(sung, keys[:1]),
-            answer=(sung, keys[:1]),
-            hold_ms=target_ms,
-            beat_ms=target_ms,
-            target_ms=target_ms,
-        )
-    tonic, step = keys[0], max(1, min(12, abs(keys[1] - keys[0]) + level - 2))
-    sung = (syllables * 2)[:2]
-    return dict(
-        prompt=(sung, [tonic, tonic + step]),
-        answer=(sung, [tonic + step, tonic]),
-        hold_ms=hold_ms,
-        beat_ms=beat_ms,
-    )
+        sung, notes, answer = syllables[:1], keys[:1], keys[:1]
+        hold_ms = beat_ms = target_ms
+    else:
+        tonic, step = keys[0], max(1, min(12, abs(keys[1] - keys[0]) + level - 2))
+        sung, notes, answer = (syllables * 2)[:2], [tonic, tonic + step], [tonic + step, tonic]
+    return {
+        "prompt": (sung, notes),
+        "answer": (sung, answer),
+        "hold_ms": hold_ms,
+        "beat_ms": beat_ms,
+        "target_ms": target_ms,
+    }
 
 
 def _sung(ctx: ActivityContext, plan: dict[str, Any], start: int):
@@ -281,19 +256,13 @@ def _sung(ctx: ActivityContext, plan: dict[str, Any], start: int):
 def _spoken(ctx: ActivityContext, plan: dict[str, Any], start: int):
     """Play a spoken or recorded prompt; return (one prompt entry, heard end, its analysis)."""
     p = ctx.params
-    name = (
-        f"asset:{p['prompt_asset']}"
-        if p["prompt_source"] == "asset"
-        else ("espeak:" + " ".join(plan["prompt"][0]))
-    )
+    name = "espeak:" + " ".join(plan["prompt"][0])
+    if p["prompt_source"] == "asset":
+        name = f"asset:{p['prompt_asset']}"
     got = yield PlaySamples(start, name)
+    flags = (("spoken", name), ("syllables", got.syllables))
     entry = PromptNote(
-        got.frame,
-        0,
-        0,
-        got.duration_frames,
-        heard_frame=got.heard_frame,
-        flags=(("spoken", name), ("syllables", got.syllables)),
+        got.frame, 0, 0, got.duration_frames, heard_frame=got.heard_frame, flags=flags
     )
     return [entry], got.heard_frame + got.duration_frames, got
 
