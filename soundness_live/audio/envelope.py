@@ -35,11 +35,12 @@ __all__ = [
     "cb_to_amp_table",
     "centibels_to_amp",
     "decay_ramp",
-    "fade_ramp",
-    "frozen_ramp",
+    "fade_ramps",
+    "frozen_ramps",
     "ramp_value",
+    "ramp_values",
     "release_frames",
-    "release_ramp",
+    "release_ramps",
     "velocity_cb",
     "controller_cb",
 ]
@@ -110,24 +111,38 @@ def release_frames(region: Region, sample_rate: int) -> int:
     return max(_frames(region.release_s, sample_rate), floor, 1)
 
 
-def release_ramp(level: Ramp, frame: int, frames: int) -> Ramp:
-    """Level ramp after note-off at ``frame``: from the current level to silence in ``frames``."""
-    start = ramp_value(level, frame)
-    slope = -(-CB_SILENT // max(1, frames))
-    return Ramp(frame, slope, start, start, CB_SILENT, (CB_SILENT - start) // slope + 2)
+def ramp_values(ramps: np.ndarray, frame: int) -> np.ndarray:
+    """Exact values at absolute ``frame`` of ramps stored as an int64 array ``(6, n)`` whose
+    rows are the :class:`Ramp` fields in order (vectorised :func:`ramp_value`)."""
+    ref, s, b, lo, hi, sat = ramps
+    return np.minimum(np.maximum(b + s * np.minimum(frame - ref, sat), lo), hi)
 
 
-def frozen_ramp(linear: Ramp, frame: int) -> Ramp:
-    """The linear ramp held at its value at ``frame`` (the attack stops at note-off)."""
-    value = ramp_value(linear, frame)
-    return Ramp(frame, 0, value, value, value, 0)
+def release_ramps(level: np.ndarray, frame: int, frames: np.ndarray) -> np.ndarray:
+    """Level ramps ``(6, n)`` after note-off at ``frame``: from the current levels to silence
+    in ``frames`` (per voice)."""
+    start = ramp_values(level, frame)
+    slope = -(-CB_SILENT // np.maximum(frames, 1))
+    sat = (CB_SILENT - start) // slope + 2
+    return np.stack(
+        [np.full_like(start, frame), slope, start, start, np.full_like(start, CB_SILENT), sat]
+    )
 
 
-def fade_ramp(linear: Ramp, frame: int, fade_frames: int) -> Ramp:
-    """A linear fade from the current linear value to 0 over at most ``fade_frames``."""
-    start = ramp_value(linear, frame)
+def frozen_ramps(linear: np.ndarray, frame: int) -> np.ndarray:
+    """The linear ramps ``(6, n)`` held at their values at ``frame`` (the attack stops)."""
+    value = ramp_values(linear, frame)
+    zero = np.zeros_like(value)
+    return np.stack([np.full_like(value, frame), zero, value, value, value, zero])
+
+
+def fade_ramps(linear: np.ndarray, frame: int, fade_frames: int) -> np.ndarray:
+    """Linear fades ``(6, n)`` from the current linear values to 0 over at most
+    ``fade_frames``."""
+    start = ramp_values(linear, frame)
     slope = -(-LIN_ONE // max(1, fade_frames))
-    return Ramp(frame, -slope, start, 0, start, start // slope + 2)
+    frames, zero = np.full_like(start, frame), np.zeros_like(start)
+    return np.stack([frames, np.full_like(start, -slope), start, zero, start, start // slope + 2])
 
 
 def _build_table() -> np.ndarray:

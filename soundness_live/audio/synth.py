@@ -36,10 +36,10 @@ from .envelope import (
     attack_ramp,
     controller_cb,
     decay_ramp,
-    fade_ramp,
-    frozen_ramp,
+    fade_ramps,
+    frozen_ramps,
     release_frames,
-    release_ramp,
+    release_ramps,
     velocity_cb,
 )
 from .region import LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
@@ -120,7 +120,7 @@ class Synth:
         """Write the next ``len(out)`` frames into ``out`` (float32, shape (n, 2))."""
         if out.ndim != 2 or out.shape[1] != 2:
             raise ParameterError(f"out must have shape (n, 2), got {out.shape}")
-        chunk = self.voices.max_block
+        chunk = self.voices.chunk_frames
         for start in range(0, out.shape[0], chunk):
             part = out[start : start + chunk]
             self.peak_voices = max(self.peak_voices, self.voices.count)
@@ -188,15 +188,11 @@ class Synth:
         cents = region.scale_tuning * (key_used - region.root_key) + region.tune_cents
         step = 2.0 ** (cents / 1200.0) * region.sample_rate / self.sample_rate
         looping = region.loop_mode in (LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE)
-        looping = looping and region.loop_end - region.loop_start >= 2
+        looping = looping and region.sample_start <= region.loop_start
+        looping = looping and region.loop_start + 2 <= region.loop_end <= region.sample_end
         rate = self.sample_rate
         fields = {
-            v.POS: region.sample_start << v.FRAC_BITS,
             v.STEP: int(round(step * (1 << v.FRAC_BITS))),
-            v.SMP_START: region.sample_start,
-            v.SMP_END: region.sample_end,
-            v.LOOP_START: region.loop_start,
-            v.LOOP_END: region.loop_end,
             v.LOOP_MODE: region.loop_mode if looping else 0,
             v.CHANNEL: channel,
             v.KEY: key,
@@ -206,7 +202,8 @@ class Synth:
         level = decay_ramp(region, key_used, self.frame, rate)
         linear = attack_ramp(region, key_used, self.frame, rate)
         atten = INITIAL_ATTENUATION_FACTOR * region.attenuation_cb + velocity_cb(velocity_used)
-        self.voices.add(fields, level, linear, atten, region.pan)
+        span = (region.sample_start, region.sample_end, region.loop_start, region.loop_end)
+        self.voices.add(span, fields, level, linear, atten, region.pan)
 
     def _make_room(self, needed: int) -> None:
         state = self.voices.state[:, : self.voices.count]
@@ -233,34 +230,29 @@ class Synth:
 
     def _release(self, rows: np.ndarray) -> None:
         """Start the release phase of voices ``rows`` at the current frame."""
-        voices, frame = self.voices, self.frame
-        state = voices.state
-        for i in rows.tolist():
-            frames = int(state[v.RELEASE_FRAMES, i])
-            voices.set_ramp(i, release_ramp(voices.ramp(i, v.LEVEL), frame, frames), v.LEVEL)
-            voices.set_ramp(i, frozen_ramp(voices.ramp(i, v.LINEAR), frame), v.LINEAR)
-            state[v.RELEASED, i], state[v.SUSTAINED, i] = 1, 0
-            if state[v.LOOP_MODE, i] == LOOP_UNTIL_RELEASE:
-                self._leave_loop(i)
-
-    def _leave_loop(self, i: int) -> None:
-        """Loop mode 3: from now on play on through the loop end to the sample end."""
-        state = self.voices.state
-        position = int(state[v.POS, i])
-        start = int(state[v.LOOP_START, i]) << v.FRAC_BITS
-        end = int(state[v.LOOP_END, i]) << v.FRAC_BITS
-        if position >= end:
-            position = start + (position - start) % (end - start)
-        state[v.POS, i], state[v.LOOP_MODE, i] = position, 0
-        self.voices.update_bounds(i)
+        if rows.size == 0:
+            return
+        voices, frame, state = self.voices, self.frame, self.voices.state
+        level = release_ramps(
+            voices.ramp_array(rows, v.LEVEL), frame, state[v.RELEASE_FRAMES, rows]
+        )
+        voices.set_ramps(rows, level, v.LEVEL)
+        voices.set_ramps(rows, frozen_ramps(voices.ramp_array(rows, v.LINEAR), frame), v.LINEAR)
+        state[v.RELEASED, rows], state[v.SUSTAINED, rows] = 1, 0
+        # loop mode 3: from now on play on through the loop end to the sample end
+        leaving = rows[state[v.LOOP_MODE, rows] == LOOP_UNTIL_RELEASE]
+        if leaving.size:
+            voices.leave_loop(leaving)
 
     def _kill(self, rows: np.ndarray, fade_frames: int) -> None:
         """Fade voices ``rows`` out linearly over ``fade_frames`` (no click), then drop them."""
+        if rows.size == 0:
+            return
         voices, frame = self.voices, self.frame
-        for i in rows.tolist():
-            voices.set_ramp(i, fade_ramp(voices.ramp(i, v.LINEAR), frame, fade_frames), v.LINEAR)
-            voices.state[v.RELEASED, i] = 1
-            voices.state[v.KILLED, i] = 1
+        fade = fade_ramps(voices.ramp_array(rows, v.LINEAR), frame, fade_frames)
+        voices.set_ramps(rows, fade, v.LINEAR)
+        voices.state[v.RELEASED, rows] = 1
+        voices.state[v.KILLED, rows] = 1
 
     def _control(self, channel: int, control: int, value: int) -> None:
         state = self.channels[channel]
