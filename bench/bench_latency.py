@@ -1,18 +1,23 @@
-"""Tap-to-sound latency and timestamp error, measured through a private JACK loopback.
+"""Tap-to-sound latency of both thru modes and timestamp error, through a private JACK loopback.
 
 For each JACK period (64, 128, 256 frames; jackd restarted for each) a probe client sends
 note-ons at random offsets of known JACK frames into the engine's MIDI input (MidiInputs,
-rtmidi's JACK API); the engine pushes each note to its source on the "thru" path
-(``push(event, immediate=True)``); the source plays through sounddevice on JACK; the probe
-captures that output. Reported, p50/p99/max:
+rtmidi's JACK API) -> the engine's LiveInput (the thru path) -> the engine's Renderer, which
+plays through sounddevice on JACK; the probe captures that output. The notes alternate
+between the two thru modes (:mod:`soundness_live.thru`: ``immediate`` = next block,
+``constant`` = timestamp + a fixed delay), so both are measured in the same run, under the
+same load and the same xruns. Reported per mode, in ms:
 
 (a) engine-added tap-to-sound latency = first audible frame on the engine's output port -
-    the frame at which the note entered the engine's MIDI input port (both JACK frames);
+    the frame at which the note entered the engine's MIDI input port (both JACK frames):
+    p50 / p99 / max, jitter p99 - p1 and SD; late = constant-mode notes that missed their
+    frame and played at the next block instead;
 (b) timestamp error = the engine's timestamp of a note - its true send time, for rtmidi's
-    delta times and for arrival time, side by side.
+    delta times and for arrival time, side by side (same statistics).
 
-The source is the engine's Renderer with a GM SoundFont when that module is present, else a
-click source. Run: ``python bench/bench_latency.py [--notes N] [--periods 64,128,256]``.
+Then the ratios constant / immediate. The source is the engine's Renderer with TimGM6mb
+(a closed hi-hat: short, clear onset), else a click source (immediate only).
+Run: ``python bench/bench_latency.py [--notes N] [--periods 64,128,256] [--thru-delay-ms MS]``.
 Needs jackd (Debian: jackd2), libportaudio2 and the PyPI package JACK-Client.
 """
 
@@ -22,6 +27,7 @@ import argparse
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,51 +39,70 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from soundness_live.audio.output import open_output  # noqa: E402
-from soundness_live.events import NoteOn  # noqa: E402
+from soundness_live.devices import DeviceRole  # noqa: E402
+from soundness_live.live import LiveInput  # noqa: E402
 from soundness_live.midi.input import InputEvent  # noqa: E402
 from soundness_live.midi.ports import MidiInputs  # noqa: E402
+from soundness_live.thru import THRU_MODES, ThruTiming  # noqa: E402
 from tests.jackserver import ClickSource, JackProbe, jack_connect, jack_server  # noqa: E402
 
 SAMPLE_RATE = 48_000
+# constant mode fed the note's true send time instead of rtmidi's stamp: what the mode gives
+# when the platform stamps notes exactly (a JACK MIDI port read inside the process callback)
+EXACT = "constant-exact"
+MODES = (*THRU_MODES, EXACT)
 HIHAT = bytes([0x99, 42, 110])  # a closed hi-hat on the GM drum channel: short, clear onset
 
 
 @dataclass(frozen=True)
 class LoopbackResult:
-    """What one loopback run measured (milliseconds; arrays in note order)."""
+    """What one loopback run measured (milliseconds; arrays in note order).
+
+    ``modes[i]`` is the thru mode note ``i`` was played with; ``latency_ms`` has NaN for a
+    note whose sound was not found (so it lines up with ``modes``).
+    """
 
     period_frames: int
     source: str
+    modes: tuple[str, ...]
     latency_ms: np.ndarray
     delta_error_ms: np.ndarray
     arrival_error_ms: np.ndarray
     notes_sent: int
     underruns: int
+    thru_late: int
+    added_delay_ms: float
+
+    def latency_of(self, mode: str) -> np.ndarray:
+        """Latencies (ms) of the notes found that were played in ``mode``."""
+        picked = self.latency_ms[np.array(self.modes) == mode]
+        return picked[~np.isnan(picked)]
 
 
 def engine_source() -> tuple[Any, str]:
     """The engine's Renderer with a GM SoundFont if available, else a click source."""
     try:
+        from soundness_live.audio.limiter import OutputStage
         from soundness_live.audio.renderer import Renderer
         from soundness_live.audio.sf2 import load_soundfont
         from soundness_live.audio.synth import Synth
 
-        try:
-            from soundness_live.audio.limiter import OutputStage
-
-            stage: Any = OutputStage(SAMPLE_RATE)
-        except (ImportError, TypeError):
-            stage = None
         soundfont = load_soundfont("/usr/share/sounds/sf2/TimGM6mb.sf2")
+        stage = OutputStage(SAMPLE_RATE)
         return Renderer(Synth(soundfont, sample_rate=SAMPLE_RATE), stage), "renderer (TimGM6mb)"
     except (ImportError, OSError, TypeError) as error:
         return ClickSource(), f"click source ({type(error).__name__}: {error})"
 
 
-def _thru(source: Any) -> Any:
+def _exact_stamps(live: LiveInput, probe: JackProbe, exact: Callable[[], bool]) -> Any:
+    """The thru path; for :data:`EXACT` notes the stamp is the probe's true send time."""
+
     def on_event(event: InputEvent) -> None:
-        if event.kind == "note_on":
-            source.push(NoteOn(0, event.channel, event.note, event.velocity), immediate=True)
+        if event.kind == "note_on" and exact():
+            with probe.lock:
+                true_s = probe.sent[-1][1]
+            event = event.replace(time_s=true_s, clock="jack-frame")
+        live.on_event(event)
 
     return on_event
 
@@ -90,13 +115,34 @@ def _wait(condition: Any, timeout_s: float) -> None:
         time.sleep(0.01)
 
 
-def run_loopback(period_frames: int, notes: int, spacing_s: float = 0.15) -> LoopbackResult:
-    """Measure one loopback on the JACK server named in the environment (already running)."""
+def run_loopback(
+    period_frames: int,
+    notes: int,
+    spacing_s: float = 0.15,
+    modes: tuple[str, ...] = MODES,
+    delay_ms: float | None = None,
+) -> LoopbackResult:
+    """Measure one loopback on the JACK server named in the environment (already running).
+
+    ``notes`` notes in all, taking turns through ``modes``; ``delay_ms`` is constant mode's
+    added delay (None: the engine's default for the block size).
+    """
     source, source_name = engine_source()
+    if isinstance(source, ClickSource):
+        modes = ("immediate",)  # a click source knows no frames
     output = open_output(source, "sounddevice", "JACK", period_frames, SAMPLE_RATE)
-    inputs = MidiInputs(api="jack", on_event=_thru(source), poll_interval_s=0.1)
-    inputs.mapping = lambda: output.mapping
+    timings = {
+        m: ThruTiming.for_output(period_frames, SAMPLE_RATE, m.split("-")[0], delay_ms)
+        for m in modes
+    }
+    live = LiveInput(source, lambda: output.mapping, SAMPLE_RATE)
+    live.set_role(DeviceRole("sl-probe", "child", "pad"))
     probe = JackProbe("sl-probe", quiet_frames=1200).activate()
+    played: list[str] = []
+    on_event = _exact_stamps(live, probe, lambda: bool(played) and played[-1] == EXACT)
+    inputs = MidiInputs(api="jack", on_event=on_event, poll_interval_s=0.1)
+    inputs.on_device_change = live.on_device_change
+    inputs.mapping = lambda: output.mapping
     rng = np.random.default_rng(1)
     try:
         output.start()
@@ -106,7 +152,9 @@ def run_loopback(period_frames: int, notes: int, spacing_s: float = 0.15) -> Loo
         left = probe.client.get_all_connections("system:playback_1")
         jack_connect(next(p.name for p in left if p.name.startswith("PortAudio")), "sl-probe:in")
         time.sleep(0.3)
-        for _ in range(notes):
+        for index in range(notes):
+            played.append(modes[index % len(modes)])
+            live.thru = timings[played[-1]]
             probe.send(HIHAT, int(rng.integers(0, period_frames)))
             time.sleep(spacing_s / 2)
             probe.send(bytes([0x89, 42, 0]), 0)
@@ -116,11 +164,18 @@ def run_loopback(period_frames: int, notes: int, spacing_s: float = 0.15) -> Loo
         inputs.stop()
         output.stop()
         probe.close()
-    return _measure(probe, inputs.drain(), period_frames, source_name, output.underruns)
+    added_ms = timings["constant"].delay_ms(SAMPLE_RATE) if "constant" in timings else 0.0
+    counts = (output.underruns, live.thru_late, added_ms)
+    return _measure(probe, inputs.drain(), period_frames, source_name, tuple(played), counts)
 
 
 def _measure(
-    probe: JackProbe, events: list[InputEvent], period: int, source: str, underruns: int
+    probe: JackProbe,
+    events: list[InputEvent],
+    period: int,
+    source: str,
+    modes: tuple[str, ...],
+    counts: tuple[int, int, float],
 ) -> LoopbackResult:
     with probe.lock:
         sent = [(frame, true_s) for frame, true_s, note in probe.sent if note == 42][::2]
@@ -129,54 +184,85 @@ def _measure(
     latency, delta_err, arrival_err = [], [], []
     for frame, true_s in sent:
         later = onsets[(onsets >= frame) & (onsets < frame + SAMPLE_RATE // 10)]
-        if len(later):
-            latency.append((later[0] - frame) * 1000 / SAMPLE_RATE)
+        latency.append((later[0] - frame) * 1000 / SAMPLE_RATE if len(later) else np.nan)
         # the note's own event: the arrival nearest after the send (notes are 150 ms apart)
         near = stamps[np.abs(stamps[:, 1] - true_s - 0.01) < 0.05] if len(stamps) else stamps
         if len(near) == 1:
             delta_err.append((near[0, 0] - true_s) * 1000)
             arrival_err.append((near[0, 1] - true_s) * 1000)
+    underruns, late, added_ms = counts
     as_array = np.array
     return LoopbackResult(
-        period, source, as_array(latency), as_array(delta_err), as_array(arrival_err), len(sent),
-        underruns,
+        period, source, modes[: len(latency)], as_array(latency, dtype=float), as_array(delta_err),
+        as_array(arrival_err), len(sent), underruns, late, added_ms,
     )  # fmt: skip
 
 
-def _stats(values_ms: np.ndarray) -> str:
-    if len(values_ms) == 0:
-        return "no data"
-    p50, p99 = np.percentile(values_ms, [50, 99])
-    return f"p50 {p50:6.3f}  p99 {p99:6.3f}  max {values_ms.max():6.3f}  (n={len(values_ms)})"
+@dataclass(frozen=True)
+class Stats:
+    """Summary of one set of figures (ms)."""
+
+    n: int
+    p50: float
+    p99: float
+    max: float
+    jitter: float  # p99 - p1
+    sd: float
+
+    @classmethod
+    def of(cls, values_ms: np.ndarray) -> Stats:
+        """Statistics of ``values_ms`` (NaN everywhere when empty)."""
+        if len(values_ms) == 0:
+            return cls(0, *([float("nan")] * 5))
+        p1, p50, p99 = np.percentile(values_ms, [1, 50, 99])
+        return cls(len(values_ms), p50, p99, float(np.max(values_ms)), p99 - p1, np.std(values_ms))
+
+    def row(self, label: str) -> str:
+        """One table row."""
+        figures = (self.p50, self.p99, self.max, self.jitter, self.sd)
+        return f"  {label:<30}" + "".join(f"{x:8.3f}" for x in figures) + f"{self.n:6d}"
+
+
+HEADER = f"  {'ms':<30}" + "".join(f"{h:>8}" for h in ("p50", "p99", "max", "p99-p1", "SD", "n"))
 
 
 def report(result: LoopbackResult) -> str:
-    """Human-readable lines for one run."""
-    jitter = np.ptp(result.latency_ms) if len(result.latency_ms) else float("nan")
-    return "\n".join(
-        [
-            f"period {result.period_frames} frames ({result.period_frames / 48:.2f} ms), "
-            f"{result.source}, notes {result.notes_sent}, under-runs {result.underruns}",
-            f"  (a) added tap-to-sound latency ms: {_stats(result.latency_ms)}; "
-            f"jitter (max-min) {jitter:.3f}",
-            f"  (b) timestamp error rtmidi-delta ms: {_stats(result.delta_error_ms)}",
-            f"      timestamp error arrival      ms: {_stats(result.arrival_error_ms)}",
-        ]
-    )
+    """A table for one run: latency per thru mode, timestamp errors, ratios."""
+    lines = [
+        f"period {result.period_frames} frames ({result.period_frames / 48:.2f} ms), "
+        f"{result.source}, notes {result.notes_sent}, under-runs {result.underruns}, "
+        f"constant delay {result.added_delay_ms:.2f} ms, late (played at once) {result.thru_late}",
+        HEADER,
+    ]
+    stats = {m: Stats.of(result.latency_of(m)) for m in dict.fromkeys(result.modes)}
+    lines += [s.row(f"(a) latency, {m}") for m, s in stats.items()]
+    lines.append(Stats.of(result.delta_error_ms).row("(b) stamp error, rtmidi-delta"))
+    lines.append(Stats.of(result.arrival_error_ms).row("(b) stamp error, arrival"))
+    if {"constant", "immediate"} <= set(stats):
+        c, i = stats["constant"], stats["immediate"]
+        lines.append(
+            f"  constant / immediate: p50 {c.p50 / i.p50:.2f}, p99 {c.p99 / i.p99:.2f}, "
+            f"jitter {c.jitter / i.jitter:.2f}, SD {c.sd / i.sd:.2f}"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the loopback for each period and print the figures."""
     parser = argparse.ArgumentParser(prog="soundness-live bench latency", description=__doc__)
-    parser.add_argument("--notes", type=int, default=60, help="notes per period (default 60)")
+    parser.add_argument("--notes", type=int, default=60, help="notes per mode (default 60)")
     parser.add_argument("--periods", default="64,128,256", help="JACK periods in frames")
+    parser.add_argument(
+        "--thru-delay-ms", type=float, help="constant mode's added delay (default: block + 1 ms)"
+    )
     args = parser.parse_args(argv)
     if shutil.which("jackd") is None:
         print("bench latency: jackd not found (apt-get install jackd2)")
         return 1
     for period in [int(p) for p in args.periods.split(",")]:
         with jack_server(period, SAMPLE_RATE):
-            print(report(run_loopback(period, args.notes)), flush=True)
+            result = run_loopback(period, len(MODES) * args.notes, delay_ms=args.thru_delay_ms)
+            print(report(result), flush=True)
     print("targets at 64 frames: added latency p99 <= 3 ms, jitter <= 0.5 ms; "
           "timestamp error p99 <= 1 ms")  # fmt: skip
     return 0

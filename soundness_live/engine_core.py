@@ -38,6 +38,7 @@ from .midi.input import DeviceChange
 from .runs import child_sound, virtual_inputs
 from .session_store import StoredSession
 from .store.records import Store
+from .thru import DEFAULT_THRU_MODE, ThruTiming
 from .virtual_child import ChildTraits
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class EngineOptions:
     sample_rate: int = 48_000
     block_size: int = 128
     snapshot_hz: float = 4.0
+    thru_mode: str = DEFAULT_THRU_MODE  # see soundness_live.thru
+    thru_delay_ms: float | None = None  # constant mode's added delay; None: one block + 1 ms
 
 
 class Engine:
@@ -79,9 +82,13 @@ class Engine:
             lambda: self.renderer.frame, lambda: self.output.mapping, self.sample_rate
         )
         self.sink = LiveSink(self.renderer, self.timeline, self.output.latency_s)
-        self.live_input = LiveInput(
-            self.renderer, lambda: self.output.mapping, self.sample_rate, notify=self._device
+        thru = ThruTiming.for_output(
+            options.block_size, options.sample_rate, options.thru_mode, options.thru_delay_ms
         )
+        self.live_input = LiveInput(
+            self.renderer, lambda: self.output.mapping, self.sample_rate, notify=self._device,
+            thru=thru,
+        )  # fmt: skip
         self.midi: Any = None
         self.store = Store.open(options.data_dir / DB_NAME)
         self.stored: StoredSession | None = None

@@ -38,6 +38,7 @@ from .protocol import (
     engine_address,
     message,
 )
+from .thru import DEFAULT_THRU_MODE, THRU_MODES
 
 log = logging.getLogger(__name__)
 OUTBOX_SIZE = 512
@@ -257,6 +258,13 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--sample-rate", type=int, default=48_000)
     parser.add_argument("--block-size", type=int, default=128)
     parser.add_argument("--snapshot-hz", type=float, default=4.0)
+    parser.add_argument(
+        "--thru", choices=THRU_MODES, default=DEFAULT_THRU_MODE,
+        help=f"how the child's notes are timed (default {DEFAULT_THRU_MODE}; see thru.py)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--thru-delay-ms", type=float, help="constant thru's added delay (default: block + 1 ms)"
+    )
     parser.add_argument("--stop", action="store_true", help="stop the running engine and exit")
     return parser
 
@@ -277,6 +285,8 @@ def options_from_args(args: argparse.Namespace) -> EngineOptions:
         sample_rate=args.sample_rate,
         block_size=args.block_size,
         snapshot_hz=args.snapshot_hz,
+        thru_mode=args.thru,
+        thru_delay_ms=args.thru_delay_ms,
     )
 
 

@@ -16,12 +16,26 @@ Two modes (:data:`THRU_MODES`):
   after its frame was rendered plays at the next block (as in immediate mode) and is counted
   late; its note-off keeps the note's length.
 
-Default (:data:`DEFAULT_THRU_MODE`): measured with ``bench/bench_latency.py`` through a private
-JACK dummy-driver loopback, both modes in the same run, notes alternating between them.
-Constant mode brings the spread of tap-to-sound latency down to the spread of the note's
-timestamp (rtmidi's delta times), at about one block of added delay on average more than
-immediate mode's median and below immediate mode's 99th percentile; so it is the default.
-See the README's latency figures (``soundness-live bench latency``) for the numbers.
+Default (:data:`DEFAULT_THRU_MODE`): immediate, from ``bench/bench_latency.py`` (private JACK
+dummy-driver loopback, the modes taking turns note by note in one run; 60 notes each, 2 busy
+cores). Added tap-to-sound latency in ms, p50 / p99 / jitter p99-p1:
+
+=============  ===================  ===================  ====================================
+period         immediate            constant             constant, exact stamps (diagnostic)
+=============  ===================  ===================  ====================================
+64 frames      1.23 / 5.43 / 5.14   2.41 / 7.79 / 6.22   2.54 / 7.88 / 5.99
+128 frames     1.70 / 4.23 / 3.96   3.20 / 6.22 / 4.51   3.85 / 6.72 / 2.94
+256 frames     3.00 / 5.45 / 5.15   4.53 / 8.32 / 6.29   6.50 / 9.31 / 2.89
+=============  ===================  ===================  ====================================
+
+Constant mode cannot beat its timestamps, and on JACK python-rtmidi stamps a message when its
+JACK cycle is processed (``jack_get_time()``), dropping the message's offset in the cycle: the
+stamp is quantised to the period, so constant mode keeps a period's spread and adds the
+delay on top (1-2 of its 120 notes a run still came too late and played at once). Fed the
+true send time instead ("exact stamps"), its jitter is 25-45 % below immediate mode's at 128
+and 256 frames; at 64 frames xruns of the non-realtime server (871 in the run) dominate. So immediate stays the default; constant mode is for inputs
+stamped finer than the audio block (an ALSA sequencer's kernel timestamps, or a JACK MIDI
+port read in a process callback: the ``jack-frame`` clock).
 """
 
 from __future__ import annotations
@@ -40,7 +54,7 @@ __all__ = [
 ]
 
 THRU_MODES = ("constant", "immediate")
-DEFAULT_THRU_MODE = "constant"
+DEFAULT_THRU_MODE = "immediate"
 DELAY_MARGIN_MS = 1.0  # MIDI delivery to Python and the wait for the GIL, beyond one block
 
 

@@ -15,7 +15,7 @@ from soundness_live.errors import ParameterError
 from soundness_live.events import ControlChange, NoteOff, NoteOn
 from soundness_live.live import LiveInput, StandInRenderer
 from soundness_live.midi.input import InputEvent
-from soundness_live.thru import ThruTiming, default_delay_ms
+from soundness_live.thru import DEFAULT_THRU_MODE, ThruTiming, default_delay_ms
 from tests.test_synth import RATE, first_sound, tone_font
 
 # frame 48_000 is rendered at monotonic 10.0 s and heard 5 ms (240 frames) later
@@ -39,8 +39,9 @@ def _live(render_frame: int, timing: ThruTiming) -> tuple[StandInRenderer, LiveI
 
 
 def test_default_delay_is_one_block_and_a_margin() -> None:
-    timing = ThruTiming.for_output(64, RATE)
-    assert timing.mode == "constant" and timing.added_frames == ADDED
+    timing = ThruTiming.for_output(64, RATE, "constant")
+    assert timing.constant and timing.added_frames == ADDED
+    assert ThruTiming.for_output(64, RATE).mode == DEFAULT_THRU_MODE == "immediate"
     assert default_delay_ms(256, RATE) == pytest.approx(1000 * 256 / RATE + 1.0)
     assert ThruTiming.for_output(64, RATE, delay_ms=4.0).added_frames == 192
     assert timing.delay_frames(MAPPING) == LATENCY + ADDED
