@@ -14,7 +14,7 @@ from soundness_live.audio.sf2_write import (
     ZoneSpec,
     write_sf2,
 )
-from soundness_live.bank import assemble
+from soundness_live.bank import assemble, syllables
 from soundness_live.errors import ParameterError
 
 SAMPLE = SampleSpec("s", np.sin(np.arange(500) / 5.0) * 0.5, 22050, root_key=60)
@@ -55,6 +55,7 @@ def test_default_is_built_into_the_cache_when_no_copy_ships(tmp_path, monkeypatc
     # a two-preset bank keeps the test quick; the build path is the real one
     monkeypatch.setattr(assemble, "MELODIC", assemble.MELODIC[4:5])
     monkeypatch.setattr(assemble, "KIT", assemble.KIT[:2])
+    monkeypatch.setattr(syllables, "syllable_bank", lambda: ([], [], []))
     assert soundfonts.default_soundfont_path() == cached
     built = cached.stat().st_mtime_ns
     assert sorted(load_soundfont(cached).presets) == [(0, 13), (128, 0)]
