@@ -134,6 +134,17 @@ def _add_records(sub: argparse._SubParsersAction) -> None:
     gsub.add_parser("library", help="print the built-in example goals")
     p.set_defaults(handler=_lazy("record_commands", "cmd_goals"))
 
+    p = sub.add_parser("prompt", help="prompts the therapist recorded once, to reuse")
+    psub = p.add_subparsers(dest="prompt_command", required=True)
+    add = psub.add_parser(
+        "add", help="store a WAV as a prompt (its syllables and pitches analysed)"
+    )
+    add.add_argument("name")
+    add.add_argument("wav", type=Path)
+    show = psub.add_parser("show", help="a stored prompt's analysis")
+    show.add_argument("name")
+    p.set_defaults(handler=_lazy("record_commands", "cmd_prompt"))
+
     p = sub.add_parser("sessions", help="list stored sessions")
     p.add_argument("--child", metavar="CODE")
     p.set_defaults(handler=_lazy("record_commands", "cmd_sessions"))

@@ -56,6 +56,31 @@ def cmd_goals(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prompt(args: argparse.Namespace) -> int:
+    """Store a recorded prompt (analysed once), or show a stored one."""
+    from ..errors import ParameterError
+    from ..voice_prompts import import_prompt_asset
+
+    with _store() as store:
+        if args.prompt_command == "add":
+            analysis = import_prompt_asset(store, args.name, args.wav)
+            print(
+                f"stored prompt {args.name!r}: {analysis['syllables']} syllables, "
+                f"{analysis['duration_ms']:.0f} ms"
+            )
+            print(
+                "use it with: play vocal-prompts --param prompt_source=asset "
+                f"--param prompt_asset={args.name}"
+            )
+            return 0
+        asset = store.prompt_asset(args.name)
+        if asset is None:
+            raise ParameterError(f"no stored prompt {args.name!r}")
+        for key, value in asset["analysis"].items():
+            print(f"{key}: {value}")
+    return 0
+
+
 def cmd_sessions(args: argparse.Namespace) -> int:
     """List stored sessions, oldest first."""
     with _store() as store:
