@@ -2,8 +2,8 @@
 
 A render call works on (voices x frames) arrays; here they are views into flat buffers
 allocated once, so rendering allocates nothing. The views for a (voices, frames) shape are
-built once and reused while the shape stays the same (the usual case: a fixed block size
-and a voice count that changes only on note events).
+built once and kept for reuse (the usual case: a fixed block size and a voice count that
+changes only on note events).
 """
 
 from __future__ import annotations
@@ -20,30 +20,41 @@ __all__ = ["WorkBuffers", "BlockViews"]
 _FRAC_SCALE = np.float32(1.0 / (1 << 24))
 _LIN_SCALE = np.float32(1.0 / LIN_ONE)
 POS, STEP, BASE, LENGTH = range(4)  # the first rows of VoiceBank.state
+_MAX_SHAPES = 32
 
 
 class WorkBuffers:
     """Flat buffers for ``size`` voice-frames, handing out :class:`BlockViews`."""
 
-    def __init__(self, size: int, layout: SampleLayout) -> None:
+    def __init__(self, size: int, layout: SampleLayout, gains: np.ndarray) -> None:
         self.size = size
         self.layout = layout
-        self.ints = np.zeros((2, size), dtype=np.int64)  # positions, row indices
+        self.gains = gains
+        self.ints = np.zeros((3, size), dtype=np.int64)  # positions, row indices, steps
         self.floats = np.zeros((3, size), dtype=np.float32)  # fraction, samples, envelope
         self.parts = np.zeros(2 * size, dtype=np.float32)  # samples times left/right gains
         self.rows = np.zeros(size, dtype=layout.table.dtype)  # gathered coefficient rows
         self.offsets = np.arange(size, dtype=np.int64)
         self.wrap = np.zeros(size, dtype=np.int64)
-        self._key = (-1, -1)
-        self._views: BlockViews | None = None
+        self._views: dict[tuple[int, int], BlockViews] = {}
+        self._steps_for: BlockViews | None = None  # whose step offsets the buffer holds
 
     def views(self, count: int, n_frames: int, state: np.ndarray) -> BlockViews:
         """Views for ``count`` voices and ``n_frames`` frames (``count * n_frames <= size``)
-        of the voice bank's ``state``."""
-        if (count, n_frames) != self._key or self._views is None:
-            self._views = BlockViews(self, count, n_frames, state)
-            self._key = (count, n_frames)
-        return self._views
+        of the voice bank's ``state``; their step offsets are up to date."""
+        views = self._views.get((count, n_frames))
+        if views is None:
+            if len(self._views) >= _MAX_SHAPES:  # shapes come and go with events: start afresh
+                self._views.clear()
+            views = self._views[count, n_frames] = BlockViews(self, count, n_frames, state)
+        if views is not self._steps_for:  # after the voices or the block size changed
+            np.multiply(views.step_col, views.offsets, out=views.step_offsets)
+            self._steps_for = views
+        return views
+
+    def voices_changed(self) -> None:
+        """Voices were added or removed: the cached step offsets are out of date."""
+        self._steps_for = None
 
 
 class BlockViews(SimpleNamespace):
@@ -58,9 +69,12 @@ class BlockViews(SimpleNamespace):
         self.base, self.length = state[BASE, :count], state[LENGTH, :count]
         self.position = work.ints[0, :m].reshape(shape)
         self.index = work.ints[1, :m].reshape(shape)
+        self.step_offsets = work.ints[2, :m].reshape(shape)  # step * frame offset, per voice
         self.last_position = self.position[:, n_frames - 1]
         self.frac, self.acc, self.amp = (work.floats[k, :m].reshape(shape) for k in range(3))
         self.parts = work.parts[: 2 * m].reshape(count, 2, n_frames)
+        self.samples_by_channel = self.acc[:, None, :]
+        self.gains = work.gains[:count]
         self.rows = work.rows[:m].reshape(shape)
         coefficients = self.rows.view(np.float32)  # (count, width * n_frames)
         width = coefficients.shape[1] // n_frames

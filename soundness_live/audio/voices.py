@@ -68,7 +68,8 @@ class VoiceBank:
         self.pan = np.zeros(capacity, dtype=np.float64)  # region pan, -1..1
         self.chunk_frames = MAX_CHUNK
         self._max_step = 0
-        self._work = WorkBuffers(max(WORK_ELEMENTS, capacity * MIN_CHUNK), self.layout)
+        size = max(WORK_ELEMENTS, capacity * MIN_CHUNK)
+        self._work = WorkBuffers(size, self.layout, self.gains)
         self._frames = np.array([0, 0, _NEVER], dtype=np.int64)[:, None, None]
         self._steady: tuple[np.ndarray, np.ndarray | None] | None = None
 
@@ -168,6 +169,7 @@ class VoiceBank:
     def _changed(self) -> None:
         """The set of voices changed: new chunk limit, envelope cache out of date."""
         self._steady = None
+        self._work.voices_changed()
         self._max_step = int(self.state[STEP, : self.count].max(initial=0))
         # a call must not read past a strip's pad: (PAD_ROWS - 2) samples of travel at most
         pad_frames = (PAD_ROWS - 2) * _ONE // max(self._max_step, 1)
@@ -187,15 +189,14 @@ class VoiceBank:
             out[:] = 0.0
             return
         w = self._work.views(count, n_frames, self.state)
-        np.multiply(w.step_col, w.offsets, out=w.position)
-        w.position += w.pos_col
+        np.add(w.step_offsets, w.pos_col, out=w.position)
         np.right_shift(w.position, FRAC_BITS, out=w.index)
         self.layout.table.take(w.index, mode="clip", out=w.rows)
         np.add(w.last_position, w.step, out=w.pos)  # the next block's start
         np.bitwise_and(w.position, _ONE - 1, out=w.position)
         samples = w.interpolate()
         self._apply_envelope(samples, w, frame, n_frames)
-        np.multiply(samples[:, None, :], self.gains[:count], out=w.parts)
+        np.multiply(w.samples_by_channel, w.gains, out=w.parts)
         np.add.reduce(w.parts, axis=0, out=out.T)
         w.wrap()
         if reap:
