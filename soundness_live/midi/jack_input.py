@@ -1,0 +1,347 @@
+"""JACK-native MIDI input: every note stamped with its exact JACK frame (clock ``"jack-frame"``).
+
+One JACK client (``soundness-live``) with one MIDI input port per source: every MIDI output
+port of the server (hardware or another client) is connected to a port of its own, so the
+engine knows which pad or keyboard played; the device name is the source port's name
+(``"nanoPAD2:midi_out"``; python-rtmidi's JACK ports are named alike). Hot-plug follows
+JACK's port registration callback: a vanished source gives a ``DeviceChange(connected=False)``,
+a new or returning one is connected at once (a slow poll backs the callback up).
+
+Threads and the real-time contract:
+
+- JACK's process callback (:meth:`JackMidiInputs._process`) reads every port's events and
+  writes one row per event into a preallocated ring (cycle frame, offset, cycle start time,
+  port slot, up to 3 bytes). No logging, no I/O, no locks; what the ``jack`` module allocates
+  per event is all. A full ring drops and counts (``ring_overflow``), never blocks.
+- A consumer thread, woken by the callback, turns rows into :class:`InputEvent` records
+  (``time_s`` and ``frame`` on the engine's axis, see :mod:`.jack_frames`) and delivers them
+  exactly as :class:`~soundness_live.midi.ports.MidiInputs` does (``on_event``, then the
+  bounded queue read by :meth:`drain`).
+- A watcher thread connects and disconnects ports (calls into the JACK server) and emits
+  ``on_device_change``.
+
+The ``jack`` module (PyPI: JACK-Client) is imported when the input starts: without it, or
+without libjack or a JACK server, :func:`~soundness_live.midi.open_input.open_midi_input`
+says so in one line and falls back to python-rtmidi (:class:`~.ports.MidiInputs`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import DeviceError
+from .input import DeviceChange, InputCounts, InputEvent, convert_message
+from .jack_frames import FRAME_WRAP, EventRing, JackStamp, OutputFrameTap
+from .ports import SKIP_PORT_PREFIXES, ChangeCallback, EventCallback, MappingSource
+
+log = logging.getLogger(__name__)
+
+SETTLE_S = 0.05  # measured: a port vanishing is notified ~4 ms before get_ports() drops it
+
+
+def load_jack() -> tuple[Any, str]:
+    """The ``jack`` module and "", or None and why it cannot be used (imported lazily)."""
+    try:
+        import jack
+    except ImportError as error:
+        return None, f"JACK-Client is not installed ({error}; pip install JACK-Client)"
+    except OSError as error:  # the module is there, libjack is not
+        return None, f"libjack not found ({error}; apt-get install libjack-jackd2-0)"
+    return jack, ""
+
+
+class JackMidiInputs:
+    """Every JACK MIDI output port, each connected to a port of its own, stamped per frame.
+
+    The interface of :class:`~soundness_live.midi.ports.MidiInputs`: ``on_event`` /
+    ``on_device_change`` listeners, ``mapping()`` for the engine's axis, :meth:`start`,
+    :meth:`stop`, :meth:`drain`, ``status``, ``ports``, ``available``. ``frame_tap`` (an
+    :class:`OutputFrameTap` in a JACK audio output) makes ``frame`` exact; without it frames
+    come from the cycle start time through ``mapping``. ``stamps`` keeps the last stamps.
+    """
+
+    def __init__(
+        self,
+        on_event: EventCallback | None = None,
+        *,
+        on_device_change: ChangeCallback | None = None,
+        mapping: MappingSource | None = None,
+        frame_tap: OutputFrameTap | None = None,
+        client_name: str = "soundness-live",
+        queue_size: int = 4096,
+        ring_size: int = 1024,
+        poll_interval_s: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.on_event = on_event
+        self.on_device_change = on_device_change
+        self.mapping = mapping
+        self.frame_tap = frame_tap
+        self.client_name = client_name
+        self.poll_interval_s = poll_interval_s
+        self.clock = clock
+        self.status = "not started"
+        self.overflow = 0  # queue full: events lost (ring full: ``ring_overflow``)
+        self.callback_errors = 0
+        self.xruns = 0
+        self.stamps: deque[JackStamp] = deque(maxlen=4096)
+        self._queue: deque[InputEvent] = deque()
+        self._queue_size = queue_size
+        self._ring = EventRing(ring_size)
+        self._client: Any = None
+        self._rate = 48_000
+        self._table: tuple[tuple[int, Any], ...] = ()  # (slot, port): what the callback reads
+        self._sources: dict[str, tuple[int, Any]] = {}  # source port name -> (slot, our port)
+        self._devices: dict[int, str] = {}  # slot -> device (a slot is never reused)
+        self._counts: dict[int, InputCounts] = {}
+        self._free: list[Any] = []  # our ports whose source vanished, reused for new ones
+        self._slots = itertools.count()
+        self._lock = threading.Lock()  # watcher vs stop(); never taken in the callback
+        self._wake = threading.Event()  # set by the callback when rows were written
+        self._rescan = threading.Event()  # set by JACK's notification thread
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._server_gone = ""
+
+    @property
+    def available(self) -> bool:
+        """True when a JACK server accepted the client (ports may still be zero)."""
+        return self._client is not None
+
+    @property
+    def ports(self) -> list[str]:
+        """Names of the source ports connected now."""
+        with self._lock:
+            return sorted(self._sources)
+
+    @property
+    def ring_overflow(self) -> int:
+        """Events lost because the consumer thread fell a whole ring behind."""
+        return self._ring.overflow
+
+    @property
+    def filtered(self) -> int:
+        """Messages dropped from the note path (clock, sysex, sensing...)."""
+        return sum(counts.total for counts in list(self._counts.values()))
+
+    def start(self) -> JackMidiInputs:
+        """Open the JACK client, connect every source, start the threads.
+
+        Raises ``OSError`` when the ``jack`` module or libjack is missing and
+        :class:`~soundness_live.errors.DeviceError` when no JACK server answers
+        (:func:`~soundness_live.midi.open_input.open_midi_input` falls back on both).
+        """
+        jack, reason = load_jack()
+        if jack is None:
+            raise OSError(reason)
+        try:
+            client = jack.Client(self.client_name, no_start_server=True)
+        except jack.JackError as error:
+            raise DeviceError(f"no JACK server answered ({error})") from error
+        self._rate = client.samplerate
+        client.set_process_callback(self._process)
+        client.set_port_registration_callback(self._registered, only_available=False)
+        client.set_xrun_callback(self._xrun)
+        client.set_shutdown_callback(self._shutdown)
+        self._client = client
+        client.activate()
+        self._stop.clear()
+        self.scan()
+        if self.frame_tap is not None:
+            self.frame_tap.attach(lambda: client.last_frame_time)
+        for target, name in ((self._consume, "jack-midi-in"), (self._watch, "jack-midi-hotplug")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        """Stop the threads, deliver what is left, close the client (idempotent)."""
+        self._stop.set()
+        self._wake.set()
+        self._rescan.set()
+        for thread in self._threads:
+            thread.join(timeout=5.0)
+        self._threads = []
+        if self.frame_tap is not None:
+            self.frame_tap.detach()
+            time.sleep(0.05)  # an audio callback that read the hook before may still call it
+        client, self._client = self._client, None
+        if client is not None:
+            client.deactivate()
+            self._deliver_rows()
+            client.close()
+        with self._lock:
+            self._sources, self._table, self._free = {}, (), []
+        self.status = "stopped"
+
+    def __enter__(self) -> JackMidiInputs:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def drain(self, max_events: int | None = None) -> list[InputEvent]:
+        """Take queued events, oldest first (thread-safe; deque pops are atomic)."""
+        events: list[InputEvent] = []
+        while self._queue and (max_events is None or len(events) < max_events):
+            events.append(self._queue.popleft())
+        return events
+
+    # -- JACK's process thread (real-time: no logging, no I/O, no locks) ----------------------
+    def _process(self, frames: int) -> None:
+        try:
+            client, ring, cycle_s = self._client, self._ring, -1.0
+            for slot, port in self._table:
+                for offset, data in port.incoming_midi_events():
+                    if cycle_s < 0.0:  # once per cycle, only when there is an event
+                        cycle_frame = client.last_frame_time
+                        cycle_s = self.clock() - client.frames_since_cycle_start / self._rate
+                    ring.put(cycle_frame, offset, cycle_s, slot, data)
+            if cycle_s >= 0.0:
+                self._wake.set()
+        except Exception:  # an exception would stop JACK calling us: count it instead
+            self.callback_errors += 1
+
+    def _xrun(self, _delay_usecs: float) -> None:
+        self.xruns += 1
+
+    def _registered(self, _port: Any, _register: bool) -> None:
+        self._rescan.set()  # JACK's notification thread may not call the server: the watcher does
+
+    def _shutdown(self, _status: Any, reason: str) -> None:
+        self._server_gone = reason or "the JACK server shut down"
+        self._rescan.set()
+
+    # -- consumer thread ---------------------------------------------------------------------
+    def _consume(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(0.05)
+            self._wake.clear()
+            self._deliver_rows()
+
+    def _deliver_rows(self) -> None:
+        while (row := self._ring.take()) is not None:
+            self._deliver_row(row)
+
+    def _deliver_row(self, row: np.ndarray) -> None:
+        slot, size = int(row[3]), int(row[4])
+        device = self._devices.get(slot, f"slot {slot}")
+        counts = self._counts.setdefault(slot, InputCounts())
+        if size > 3:
+            counts.count("sysex")  # the only JACK MIDI message longer than 3 bytes
+            return
+        jack_frame = (int(row[0]) + int(row[1])) % FRAME_WRAP
+        jack_time_s = float(row[2]) + row[1] / self._rate
+        stamp = self._stamp(device, jack_frame, jack_time_s)
+        data = [int(value) for value in row[5 : 5 + size]]
+        event = convert_message(
+            data, device, stamp.time_s, "jack-frame", counts, arrival_s=self.clock(),
+            frame=stamp.frame,
+        )  # fmt: skip
+        self.stamps.append(stamp)
+        if event is not None:
+            self._deliver(event)
+
+    def _stamp(self, device: str, jack_frame: int, jack_time_s: float) -> JackStamp:
+        """Engine frame and time of one event: the exact offset route when the output is tapped."""
+        mapping = self.mapping() if self.mapping is not None else None
+        tap = self.frame_tap
+        exact = tap.engine_frame(jack_frame) if tap is not None else None
+        if mapping is not None and exact is not None:
+            time_s = mapping.time_of(exact)
+            return JackStamp(device, jack_frame, float(exact), time_s, jack_time_s, "output-frame")
+        frame = mapping.frame_at(jack_time_s) if mapping is not None else None
+        return JackStamp(device, jack_frame, frame, jack_time_s, jack_time_s, "jack-time")
+
+    def _deliver(self, event: InputEvent) -> None:
+        if self.on_event is not None:
+            try:
+                self.on_event(event)
+            except Exception:  # a listener bug must not stop the input
+                self.callback_errors += 1
+        if len(self._queue) >= self._queue_size:
+            self.overflow += 1
+        else:
+            self._queue.append(event)
+
+    # -- watcher thread: connections and hot-plug ----------------------------------------------
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            if self._rescan.wait(self.poll_interval_s):
+                self._stop.wait(SETTLE_S)  # JACK notifies before its port list has changed
+                self._rescan.clear()
+            if not self._stop.is_set():
+                self.scan()
+
+    def scan(self) -> None:
+        """Connect sources that appeared, forget those that vanished (the watcher's step)."""
+        client = self._client
+        if client is None:
+            return
+        names = [] if self._server_gone else self._source_names(client)
+        with self._lock:
+            vanished = [name for name in self._sources if name not in names]
+            for name in vanished:
+                _slot, port = self._sources.pop(name)
+                self._free.append(port)  # kept, not unregistered: the callback may hold it
+            self._publish()
+        for name in vanished:
+            log.warning("JACK MIDI input disconnected: %s", name)
+            self._notify(DeviceChange(name, False, self.clock(), "port vanished"))
+        for name in names:
+            if name not in self._sources:
+                self._connect(client, name)
+        self.status = self._server_gone or f"ok: {len(self._sources)} JACK MIDI input(s)"
+
+    def _source_names(self, client: Any) -> list[str]:
+        try:
+            ports = client.get_ports(is_midi=True, is_output=True)
+        except Exception as error:  # the server may be going away
+            log.warning("listing JACK MIDI ports failed: %s", error)
+            return list(self._sources)
+        own = self.client_name + ":"
+        return [p.name for p in ports if not p.name.startswith(own) and not _skipped(p.name)]
+
+    def _connect(self, client: Any, name: str) -> None:
+        port = self._free.pop() if self._free else None
+        try:
+            if port is None:
+                port = client.midi_inports.register(f"in_{len(client.midi_inports)}")
+            client.connect(name, port)
+        except Exception as error:
+            log.warning("could not connect JACK MIDI source %r (will retry): %s", name, error)
+            if port is not None:
+                self._free.append(port)
+            return
+        slot = next(self._slots)
+        self._devices[slot] = name  # before the port is published: rows always find a name
+        with self._lock:
+            self._sources[name] = (slot, port)
+            self._publish()
+        log.info("JACK MIDI input connected: %s", name)
+        self._notify(DeviceChange(name, True, self.clock(), "port connected"))
+
+    def _publish(self) -> None:
+        self._table = tuple(self._sources.values())  # one assignment: the callback sees whole
+
+    def _notify(self, change: DeviceChange) -> None:
+        if self.on_device_change is None:
+            return
+        try:
+            self.on_device_change(change)
+        except Exception:
+            log.exception("device-change listener failed for %s", change.device)
+
+
+def _skipped(name: str) -> bool:
+    """ALSA's loopback ("Midi Through", bridged into JACK by a2jmidid) is never a player."""
+    return any(prefix in name for prefix in SKIP_PORT_PREFIXES)
