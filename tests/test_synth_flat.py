@@ -107,9 +107,10 @@ def test_python_work_per_block_is_the_same_at_8_and_128_voices(
     assert reaps == same_reaps and any(reaps)
     assert synth.active_voices > 64  # most still sound; the 200-sample one-shots are over
     assert few == many  # the same work in every block, whatever the number of voices
-    settled = zip(few[1:], reaps[1:], reaps[:-1], strict=True)
-    plain = [count for count, reap, after_reap in settled if not (reap or after_reap)]
-    assert len(set(plain)) == 1  # and wherever they are in their samples and loops
+    # once caches are refilled after voices were cleared away, every block is the same,
+    # wherever the voices are in their samples and loops
+    settled = [count for i, count in enumerate(few) if i >= 2 and not any(reaps[i - 2 : i + 1])]
+    assert len(settled) > len(few) // 2 and len(set(settled)) == 1
 
 
 def test_voices_do_cross_loop_edges_and_sample_ends_while_counted() -> None:

@@ -307,8 +307,7 @@ class Synth:
         amp = self.gain * 10.0 ** (-(voices.atten_cb[rows] + volume) / 200.0)
         pan = np.clip(voices.pan[rows] + (pan_cc - 64.0) / 63.0, -1.0, 1.0)
         angle = (pan + 1.0) * (math.pi / 4.0)
-        voices.gains[rows, 0, 0] = amp * np.cos(angle)
-        voices.gains[rows, 1, 0] = amp * np.sin(angle)
+        voices.set_gains(rows, amp * np.cos(angle), amp * np.sin(angle))
 
     def _channel_cb(self, channel: int) -> float:
         state = self.channels[channel]

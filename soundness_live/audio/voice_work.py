@@ -31,30 +31,50 @@ class WorkBuffers:
         self.layout = layout
         self.gains = gains
         self.ints = np.zeros((3, size), dtype=np.int64)  # positions, row indices, steps
-        self.floats = np.zeros((3, size), dtype=np.float32)  # fraction, samples, envelope
+        # fraction, samples, envelope; and per-voice constants spread over the block: gains
+        # (left, right) and the amplitude while steady (a multiply by a full plane is one
+        # contiguous loop, by a per-voice column one short loop per voice)
+        self.floats = np.zeros((6, size), dtype=np.float32)
         self.parts = np.zeros(2 * size, dtype=np.float32)  # samples times left/right gains
         self.rows = np.zeros(size, dtype=layout.table.dtype)  # gathered coefficient rows
         self.offsets = np.arange(size, dtype=np.int64)
         self.wrap = np.zeros(size, dtype=np.int64)
         self._views: dict[tuple[int, int], BlockViews] = {}
-        self._steps_for: BlockViews | None = None  # whose step offsets the buffer holds
+        self._filled: dict[str, object] = {}  # plane -> what it holds now
 
     def views(self, count: int, n_frames: int, state: np.ndarray) -> BlockViews:
         """Views for ``count`` voices and ``n_frames`` frames (``count * n_frames <= size``)
-        of the voice bank's ``state``; their step offsets are up to date."""
+        of the voice bank's ``state``; their step offsets and gain planes are up to date."""
         views = self._views.get((count, n_frames))
         if views is None:
             if len(self._views) >= _MAX_SHAPES:  # shapes come and go with events: start afresh
                 self._views.clear()
             views = self._views[count, n_frames] = BlockViews(self, count, n_frames, state)
-        if views is not self._steps_for:  # after the voices or the block size changed
+        filled = self._filled
+        if filled.get("steps") is not views:  # after the voices or the block size changed
             np.multiply(views.step_col, views.offsets, out=views.step_offsets)
-            self._steps_for = views
+            filled["steps"] = views
+        if filled.get("gains") is not views:
+            views.gain_left[...] = views.gains[:, 0]
+            views.gain_right[...] = views.gains[:, 1]
+            filled["gains"] = views
         return views
 
+    def steady_amplitude(self, views: BlockViews, steady: tuple) -> np.ndarray:
+        """The plane of the amplitude column ``steady[0]`` (filled once per steady spell)."""
+        held = self._filled.get("amplitude")
+        if not (isinstance(held, tuple) and held[0] is views and held[1] is steady):
+            views.steady_amp[...] = steady[0]
+            self._filled["amplitude"] = (views, steady)
+        return views.steady_amp
+
     def voices_changed(self) -> None:
-        """Voices were added or removed: the cached step offsets are out of date."""
-        self._steps_for = None
+        """Voices were added or removed: every cached plane is out of date."""
+        self._filled.clear()
+
+    def gains_changed(self) -> None:
+        """Some voice's gains changed: the gain planes are out of date."""
+        self._filled.pop("gains", None)
 
 
 class BlockViews(SimpleNamespace):
@@ -71,9 +91,11 @@ class BlockViews(SimpleNamespace):
         self.index = work.ints[1, :m].reshape(shape)
         self.step_offsets = work.ints[2, :m].reshape(shape)  # step * frame offset, per voice
         self.last_position = self.position[:, n_frames - 1]
-        self.frac, self.acc, self.amp = (work.floats[k, :m].reshape(shape) for k in range(3))
+        planes = [work.floats[k, :m].reshape(shape) for k in range(6)]
+        self.frac, self.acc, self.amp = planes[:3]
+        self.gain_left, self.gain_right, self.steady_amp = planes[3:]
         self.parts = work.parts[: 2 * m].reshape(count, 2, n_frames)
-        self.samples_by_channel = self.acc[:, None, :]
+        self.parts_left, self.parts_right = self.parts[:, 0], self.parts[:, 1]
         self.gains = work.gains[:count]
         self.rows = work.rows[:m].reshape(shape)
         coefficients = self.rows.view(np.float32)  # (count, width * n_frames)
@@ -86,7 +108,7 @@ class BlockViews(SimpleNamespace):
         """The interpolated samples (voices x frames) from the gathered rows and the fraction
         left in ``position``; float32, in ``acc``."""
         frac, acc = self.frac, self.acc
-        np.copyto(frac, self.position, casting="unsafe")
+        frac[...] = self.position  # exact: the fraction has 24 bits
         frac *= _FRAC_SCALE
         if len(self.coefficients) == 2:
             x0, d = self.coefficients
@@ -116,7 +138,8 @@ class BlockViews(SimpleNamespace):
         level = self.position  # free once the fraction is taken
         np.multiply(ramp[1][:, None], self.offsets, out=level)
         level += raw0[:, None]
-        np.clip(level, ramp[3][:, None], ramp[4][:, None], out=level)
+        np.maximum(level, ramp[3][:, None], out=level)
+        np.minimum(level, ramp[4][:, None], out=level)
         level >>= CB_INDEX_SHIFT
         cb_to_amp_table.take(level, mode="clip", out=self.amp)
         return self.amp
@@ -126,7 +149,8 @@ class BlockViews(SimpleNamespace):
         linear = self.index  # free once the rows are gathered
         np.multiply(ramp[1][:, None], self.offsets, out=linear)
         linear += raw0[:, None]
-        np.clip(linear, ramp[3][:, None], ramp[4][:, None], out=linear)
-        np.copyto(self.amp, linear, casting="unsafe")  # amp is already applied
+        np.maximum(linear, ramp[3][:, None], out=linear)
+        np.minimum(linear, ramp[4][:, None], out=linear)
+        self.amp[...] = linear  # exact (at most 2 ** 24); amp is already applied
         self.amp *= _LIN_SCALE
         return self.amp

@@ -143,6 +143,12 @@ class VoiceBank:
         self.ramps[:, which, i] = (ramp.ref, ramp.s, ramp.b, ramp.lo, ramp.hi, ramp.sat)
         self._steady = None
 
+    def set_gains(self, rows: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
+        """Set the left and right gains of voices ``rows``."""
+        self.gains[rows, 0, 0] = left
+        self.gains[rows, 1, 0] = right
+        self._work.gains_changed()
+
     def silent_from(self, frame: int) -> np.ndarray:
         """Bool per voice: it contributes exact zeros from ``frame`` (the bank's frame) on."""
         r = self.ramps[:, :, : self.count]
@@ -196,7 +202,8 @@ class VoiceBank:
         np.bitwise_and(w.position, _ONE - 1, out=w.position)
         samples = w.interpolate()
         self._apply_envelope(samples, w, frame, n_frames)
-        np.multiply(w.samples_by_channel, w.gains, out=w.parts)
+        np.multiply(samples, w.gain_left, out=w.parts_left)
+        np.multiply(samples, w.gain_right, out=w.parts_right)
         np.add.reduce(w.parts, axis=0, out=out.T)
         w.wrap()
         if reap:
@@ -207,10 +214,9 @@ class VoiceBank:
         if self._steady is None:
             self._envelope_block(samples, w, frame, n_frames)
             return
-        amp, linear = self._steady
-        samples *= amp
-        if linear is not None:
-            samples *= linear
+        samples *= self._work.steady_amplitude(w, self._steady)
+        if self._steady[1] is not None:
+            samples *= self._steady[1]
 
     def _envelope_block(self, samples: np.ndarray, w, frame: int, n_frames: int) -> None:
         """The envelope while some ramp may still move: per sample where it does."""
@@ -219,17 +225,22 @@ class VoiceBank:
         raw = r[2] + r[1] * np.minimum(self._frames - r[0], r[5])  # (3, 2, voices)
         values = np.minimum(np.maximum(raw, r[3]), r[4])  # at start, end, and for good
         level, linear = values[:, LEVEL], values[:, LINEAR]
-        if (level[0] == level[1]).all():  # monotonic ramps: constant over the block
+        if _all(level[0] == level[1]):  # monotonic ramps: constant over the block
             amp = cb_to_amp_table.take(level[0] >> CB_INDEX_SHIFT)[:, None]
         else:
             amp = w.ramp_amplitude(raw[0, LEVEL], r[:, LEVEL])
         samples *= amp
         lin = None
-        if not (linear[0] == LIN_ONE).all() or not (linear[1] == LIN_ONE).all():
-            if (linear[0] == linear[1]).all():
+        if not _all(linear[:2] == LIN_ONE):
+            if _all(linear[0] == linear[1]):
                 lin = linear[0].astype(np.float32)[:, None] * w.lin_scale
             else:
                 lin = w.ramp_linear(raw[0, LINEAR], r[:, LINEAR])
             samples *= lin
-        if (values[0] == values[2]).all():  # every ramp at its final value: cache the gains
+        if _all(values[0] == values[2]):  # every ramp at its final value: cache the gains
             self._steady = (np.array(amp), None if lin is None else np.array(lin))
+
+
+def _all(flags: np.ndarray) -> bool:
+    """True when every flag is set (the ufunc directly: no Python wrapper per call)."""
+    return bool(np.logical_and.reduce(flags, axis=None))
