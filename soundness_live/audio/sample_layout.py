@@ -32,7 +32,7 @@ import numpy as np
 
 __all__ = ["SampleLayout", "Strip", "PAD_ROWS", "TAPS"]
 
-PAD_ROWS = 4096  # rows after a strip's end: a block may read this far past it
+PAD_ROWS = 1024  # rows after a strip's end: a render call may read this far past it
 TAPS = {"cubic": (-1, 0, 1, 2), "linear": (0, 1)}
 _HALF, _ONE_HALF = np.float32(0.5), np.float32(1.5)
 _ROW_DTYPES = {"cubic": np.complex128, "linear": np.complex64}  # one row as one item
@@ -56,7 +56,9 @@ class Strip:
 class SampleLayout:
     """Strips of interpolation rows for the samples of ``sample_data``, built on demand."""
 
-    def __init__(self, sample_data: np.ndarray, interpolation: str = "cubic") -> None:
+    def __init__(
+        self, sample_data: np.ndarray, interpolation: str = "cubic", reserve_rows: int = 0
+    ) -> None:
         if interpolation not in TAPS:
             raise ValueError(f"interpolation must be one of {tuple(TAPS)}, got {interpolation!r}")
         self.data = np.ascontiguousarray(sample_data, dtype=np.float32)
@@ -67,18 +69,39 @@ class SampleLayout:
         self._used = 0
         self._strips: dict[tuple[int, ...], Strip] = {}
         self.table = self._rows.view(self._row_dtype)[:, 0]
+        self.reserve(reserve_rows)
+
+    def reserve(self, n_rows: int) -> None:
+        """Make room for ``n_rows`` rows in all, so building strips never copies the arena.
+
+        The zeroed pages are mapped lazily by the OS: only rows built take memory. Where the
+        reservation is refused, the arena grows by doubling instead.
+        """
+        if n_rows > self._rows.shape[0]:
+            try:
+                self._resize(n_rows)
+            except MemoryError:
+                pass
 
     @property
     def nbytes(self) -> int:
         """Bytes of rows built so far."""
         return self._used * self.width * 4
 
+    def plain_rows(self, start: int, end: int) -> int:
+        """Rows the plain strip of sample ``start .. end`` takes."""
+        return end - start - self.taps[0] + 1 + PAD_ROWS
+
+    def looped_rows(self, start: int, loop_start: int, loop_end: int) -> int:
+        """Rows the looped strip of a sample from ``start`` takes."""
+        return 2 * loop_end - start - loop_start + PAD_ROWS
+
     def plain(self, start: int, end: int) -> Strip:
         """The strip of sample ``start .. end`` (absolute indices) played straight through."""
         key = (start, end)
         if key not in self._strips:
             silent_at = end - start - self.taps[0] + 1  # every tap past the end from here
-            j = self._tap_range(silent_at + PAD_ROWS)
+            j = self._tap_range(self.plain_rows(start, end))
             self._strips[key] = Strip(self._append(start + j, start, end), silent_at)
         return self._strips[key]
 
@@ -88,7 +111,7 @@ class SampleLayout:
         key = (start, end, loop_start, loop_end)
         if key not in self._strips:
             loop_at, loop_len = loop_end - start, loop_end - loop_start
-            j = self._tap_range(loop_at + loop_len + PAD_ROWS)
+            j = self._tap_range(self.looped_rows(start, loop_start, loop_end))
             wrapped = loop_start + (j - loop_at) % loop_len
             base = self._append(np.where(j < loop_at, start + j, wrapped), start, end)
             self._strips[key] = Strip(base, 1 << 62, loop_at, loop_len)
@@ -106,21 +129,23 @@ class SampleLayout:
         n = reads.size - len(self.taps) + 1
         taps = [signal[k : k + n] for k in range(len(self.taps))]
         rows = self._reserve(n)
-        rows[:] = np.stack(_coefficients(*taps), axis=1)
+        for k, coefficient in enumerate(_coefficients(*taps)):
+            rows[:, k] = coefficient
         return self._used - n
 
     def _reserve(self, n: int) -> np.ndarray:
         """``n`` fresh rows at the end of the arena (grown by doubling)."""
         needed = self._used + n
         if needed > self._rows.shape[0]:
-            grown = np.zeros(
-                (max(needed, 2 * self._rows.shape[0], 1 << 16), self.width), np.float32
-            )
-            grown[: self._used] = self._rows[: self._used]
-            self._rows = grown
-            self.table = grown.view(self._row_dtype)[:, 0]
+            self._resize(max(needed, 2 * self._rows.shape[0], 1 << 16))
         self._used = needed
         return self._rows[needed - n : needed]
+
+    def _resize(self, n_rows: int) -> None:
+        grown = np.zeros((n_rows, self.width), np.float32)
+        grown[: self._used] = self._rows[: self._used]
+        self._rows = grown
+        self.table = grown.view(self._row_dtype)[:, 0]
 
 
 def _coefficients(*taps: np.ndarray) -> list[np.ndarray]:

@@ -15,6 +15,7 @@ Channel volume, expression and pan changes apply to sounding voices from the eve
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,7 +43,7 @@ from .envelope import (
     release_ramps,
     velocity_cb,
 )
-from .region import LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
+from .region import LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
 from .sf2 import DRUM_BANK, find_preset
 
 __all__ = ["Synth", "STEAL_FADE_MS"]
@@ -101,6 +102,8 @@ class Synth:
         self.voices = v.VoiceBank(
             2 * max_voices, soundfont.sample_data, interpolation=interpolation
         )
+        regions = [r for preset in soundfont.presets.values() for r in preset.regions]
+        self.voices.reserve({(v.region_span(r), v.region_loop_mode(r)) for r in regions})
         self._presets: dict[tuple[int, int], Preset] = {}
         self.channels = [_Channel() for _ in range(16)]
         for number in range(16):
@@ -111,6 +114,21 @@ class Synth:
         """Voices still to be heard (sounding, releasing or fading out) at ``frame``."""
         self.voices.remove(self.voices.silent_from(self.frame))  # output is unchanged by this
         return self.voices.count
+
+    def prepare(self, channels: Iterable[int] | None = None) -> int:
+        """Lay out now every sample the presets on ``channels`` (default: all) may play;
+        returns the bytes of sample layout built so far.
+
+        Otherwise a sample is laid out the first time it sounds, inside :meth:`handle` —
+        milliseconds for a long sample, which the audio callback may not have. Call this
+        where the callback is not running (before the stream starts, or from it while
+        nothing else runs), never from another thread while it renders.
+        """
+        for channel in range(16) if channels is None else channels:
+            preset = self.channels[channel].preset
+            for region in preset.regions if preset is not None else ():
+                self.voices.strips(v.region_span(region), v.region_loop_mode(region))
+        return self.voices.layout.nbytes
 
     def _ms(self, ms: float) -> int:
         return max(1, int(round(ms * self.sample_rate / 1000.0)))
@@ -187,13 +205,10 @@ class Synth:
         velocity_used = region.fixed_velocity if region.fixed_velocity >= 0 else velocity
         cents = region.scale_tuning * (key_used - region.root_key) + region.tune_cents
         step = 2.0 ** (cents / 1200.0) * region.sample_rate / self.sample_rate
-        looping = region.loop_mode in (LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE)
-        looping = looping and region.sample_start <= region.loop_start
-        looping = looping and region.loop_start + 2 <= region.loop_end <= region.sample_end
         rate = self.sample_rate
         fields = {
             v.STEP: int(round(step * (1 << v.FRAC_BITS))),
-            v.LOOP_MODE: region.loop_mode if looping else 0,
+            v.LOOP_MODE: v.region_loop_mode(region),
             v.CHANNEL: channel,
             v.KEY: key,
             v.EXCLUSIVE: region.exclusive_class,
@@ -202,8 +217,7 @@ class Synth:
         level = decay_ramp(region, key_used, self.frame, rate)
         linear = attack_ramp(region, key_used, self.frame, rate)
         atten = INITIAL_ATTENUATION_FACTOR * region.attenuation_cb + velocity_cb(velocity_used)
-        span = (region.sample_start, region.sample_end, region.loop_start, region.loop_end)
-        self.voices.add(span, fields, level, linear, atten, region.pan)
+        self.voices.add(v.region_span(region), fields, level, linear, atten, region.pan)
 
     def _make_room(self, needed: int) -> None:
         state = self.voices.state[:, : self.voices.count]
@@ -301,10 +315,10 @@ class Synth:
         if rows.size == 0:
             return
         voices = self.voices
+        controllers = np.array([(self._channel_cb(c), s.pan) for c, s in enumerate(self.channels)])
         channels = voices.state[v.CHANNEL, rows]
-        volume = np.array([self._channel_cb(c) for c in channels.tolist()])
-        pan_cc = np.array([self.channels[c].pan for c in channels.tolist()], dtype=np.float64)
-        amp = self.gain * 10.0 ** (-(voices.atten_cb[rows] + volume) / 200.0)
+        volume_cb, pan_cc = controllers[channels].T
+        amp = self.gain * 10.0 ** (-(voices.atten_cb[rows] + volume_cb) / 200.0)
         pan = np.clip(voices.pan[rows] + (pan_cc - 64.0) / 63.0, -1.0, 1.0)
         angle = (pan + 1.0) * (math.pi / 4.0)
         voices.set_gains(rows, amp * np.cos(angle), amp * np.sin(angle))

@@ -26,11 +26,18 @@ from __future__ import annotations
 import numpy as np
 
 from .envelope import CB_INDEX_SHIFT, CB_SILENT, LIN_ONE, Ramp, cb_to_amp_table, ramp_values
-from .region import LOOP_UNTIL_RELEASE
-from .sample_layout import PAD_ROWS, SampleLayout
+from .region import LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE, Region
+from .sample_layout import PAD_ROWS, SampleLayout, Strip
 from .voice_work import WorkBuffers
 
-__all__ = ["VoiceBank", "FRAC_BITS", "INTERPOLATIONS", "WORK_ELEMENTS"]
+__all__ = [
+    "VoiceBank",
+    "FRAC_BITS",
+    "INTERPOLATIONS",
+    "WORK_ELEMENTS",
+    "region_loop_mode",
+    "region_span",
+]
 
 FRAC_BITS = 24
 _ONE = 1 << FRAC_BITS  # one sample in fixed point
@@ -45,6 +52,20 @@ LOOP_MODE, CHANNEL, KEY, EXCLUSIVE, RELEASED, SUSTAINED, KILLED, RELEASE_FRAMES 
 PLAIN_SHIFT, PLAIN_END_AT = 13, 14  # loop-until-release: the plain strip, from the loop strip
 N_FIELDS = 15
 LEVEL, LINEAR = 0, 1  # VoiceBank.ramps[field, LEVEL|LINEAR, voice]; fields ref s b lo hi sat
+
+
+def region_span(region: Region) -> tuple[int, int, int, int]:
+    """The sample a region plays: (start, end, loop start, loop end), absolute indices."""
+    return region.sample_start, region.sample_end, region.loop_start, region.loop_end
+
+
+def region_loop_mode(region: Region) -> int:
+    """The region's loop mode, or 0 when its loop is unusable (the SoundFont parser ensures
+    a usable loop; hand-made regions may not have one)."""
+    looping = region.loop_mode in (LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE)
+    looping = looping and region.sample_start <= region.loop_start
+    looping = looping and region.loop_start + 2 <= region.loop_end <= region.sample_end
+    return region.loop_mode if looping else 0
 
 
 class VoiceBank:
@@ -101,23 +122,36 @@ class VoiceBank:
 
     def _place(self, column: np.ndarray, span: tuple[int, int, int, int]) -> None:
         """Point a new voice at its strip (built now if this sample was never played)."""
-        start, end, loop_start, loop_end = span
-        plain = self.layout.plain(start, end) if column[LOOP_MODE] != LOOP_UNTIL_RELEASE else None
-        if column[LOOP_MODE]:
-            strip = self.layout.looped(start, end, loop_start, loop_end)
-            column[POS] = strip.base * _ONE
-            column[BASE] = (strip.base + strip.loop_at) * _ONE
-            column[LENGTH] = strip.loop_len * _ONE
+        plain, looped = self.strips(span, int(column[LOOP_MODE]))
+        if looped is not None:
+            column[POS] = looped.base * _ONE
+            column[BASE] = (looped.base + looped.loop_at) * _ONE
+            column[LENGTH] = looped.loop_len * _ONE
             column[END_AT] = _NEVER
-            if column[LOOP_MODE] == LOOP_UNTIL_RELEASE:
-                plain = self.layout.plain(start, end)
-                column[PLAIN_SHIFT] = (plain.base - strip.base) * _ONE
+            if plain is not None:  # loop until release
+                column[PLAIN_SHIFT] = (plain.base - looped.base) * _ONE
                 column[PLAIN_END_AT] = (plain.base + plain.silent_at) * _ONE
         else:
-            plain = self.layout.plain(start, end)
+            assert plain is not None
             column[POS] = plain.base * _ONE
             column[BASE] = column[END_AT] = (plain.base + plain.silent_at) * _ONE
             column[LENGTH] = _ONE  # parked within one sample past the end: reads zeros
+
+    def strips(self, span: tuple[int, int, int, int], loop_mode: int) -> tuple[Strip | None, ...]:
+        """(plain, looped) strips of a voice playing sample ``span`` in ``loop_mode`` (0: no
+        loop), built now if this sample was never played; None where not needed."""
+        start, end, loop_start, loop_end = span
+        looped = self.layout.looped(*span) if loop_mode else None
+        needs_plain = loop_mode in (0, LOOP_UNTIL_RELEASE)
+        return (self.layout.plain(start, end) if needs_plain else None), looped
+
+    def reserve(self, spans: set[tuple[tuple[int, int, int, int], int]]) -> None:
+        """Reserve the rows of every (span, loop mode) in ``spans`` (see :meth:`strips`)."""
+        layout = self.layout
+        plain = {(start, end) for (start, end, _, _), mode in spans if mode != LOOP_CONTINUOUS}
+        looped = {(start, ls, le) for (start, _, ls, le), mode in spans if mode}
+        rows = sum(layout.plain_rows(*key) for key in plain)
+        layout.reserve(rows + sum(layout.looped_rows(*key) for key in looped))
 
     def leave_loop(self, rows: np.ndarray) -> None:
         """Loop-until-release voices ``rows``: from now on play on to the sample end."""
