@@ -5,6 +5,11 @@ writes the next ``len(out)`` stereo frames and advances ``frame``. The renderer 
 block at event offsets, so events land on exact frames. Output is bit-identical whatever the
 block split (see :mod:`.voices` and :mod:`.envelope`).
 
+Rendering costs the same Python work per block at any number of voices (see :mod:`.voices`).
+Each sample is laid out for the renderer the first time it sounds (:mod:`.sample_layout`):
+for a long sample that takes milliseconds inside ``handle``, so a live engine calls
+:meth:`Synth.prepare` for its instruments before the audio stream starts.
+
 Levels follow SoundFont 2.04's default modulators: velocity, CC7 volume and CC11 expression
 each attenuate on the concave 960 cB curve; initialAttenuation counts 0.4 cB per unit as
 FluidSynth and EMU hardware do; CC10 pan adds to the region's pan; pan is equal-power.

@@ -8,17 +8,18 @@ and the mix sums them in that order with a sequential reduction, so the float re
 not depend on when a finished voice was cleared away, nor on the block size.
 
 Per-sample state is computed in closed form from the frame number, never accumulated:
-- playback position: 40.24 fixed point into the sample layout's rows (:mod:`.sample_layout`),
+- playback position: 40.24 fixed point, in rows of the sample layout (:mod:`.sample_layout`),
   ``position + step * age``. Between blocks, a looped voice past the loop copy in its strip
   moves back by whole loop lengths, and a finished voice is parked past its end (exact
   integer arithmetic: the same whatever the block split);
 - envelope: two integer ramps of the age (see :mod:`.envelope`). While no voice's envelope
-  can change any more (held notes in sustain), the per-voice gains are cached.
+  can change any more (held notes in sustain), the amplitudes are cached.
 Interpolation: 4-point 3rd-order Hermite (Catmull-Rom), or linear, on the 24-bit fraction,
 from rows of precomputed coefficients: one gather per block, then Horner's rule.
 
 Allocation: none per block; the work buffers are sized for ``WORK_ELEMENTS`` voice-frames
-and :attr:`VoiceBank.chunk_frames` says how many frames one call may render.
+and :attr:`VoiceBank.chunk_frames` says how many frames one call may render. A note event
+may allocate: laying out a sample played for the first time, a few per-voice temporaries.
 """
 
 from __future__ import annotations
