@@ -40,19 +40,9 @@ def make_renderer(synth: str, soundfont: Path | None, options: Any) -> tuple[Any
 
 
 def _synth_renderer(soundfont: Path | None, sample_rate: int) -> tuple[Any, dict[str, Any]]:
-    import hashlib
+    from .audio.renderer import build_renderer
 
-    from .audio.limiter import OutputStage  # type: ignore[import-not-found]
-    from .audio.renderer import Renderer  # type: ignore[import-not-found]
-    from .audio.sf2 import load_soundfont
-    from .audio.soundfonts import default_soundfont_path
-    from .audio.synth import Synth
-
-    path = Path(soundfont) if soundfont is not None else Path(default_soundfont_path())
-    data = load_soundfont(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    renderer = Renderer(Synth(data, sample_rate=sample_rate), OutputStage(sample_rate))
-    return renderer, {"name": path.name, "sha256": digest}
+    return build_renderer(soundfont, sample_rate)
 
 
 def pitch_class(key: str) -> int:

@@ -8,21 +8,15 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from .audio.limiter import OutputStage
-from .audio.renderer import Renderer
-from .audio.sf2 import load_soundfont
-from .audio.soundfonts import resolve_soundfont
-from .audio.synth import Synth
+from .audio.renderer import Renderer, build_renderer
 from .audio.wav import WavWriter
 from .clock import check_sample_rate
 from .errors import ParameterError
 from .events import DRUM_CHANNEL, NoteOff, NoteOn, ProgramChange, SynthEvent
 from .midi.files import read_midi_events
-from .scheduler import Scheduler
 
 __all__ = ["RenderReport", "render_events", "render_midi_file", "render_demo_piece", "demo_events"]
 
@@ -78,13 +72,8 @@ def render_events(
     """
     check_sample_rate(sample_rate)
     _check_block(block_size)
-    path = resolve_soundfont(soundfont_path if soundfont_path is not None else "default")
-    soundfont = load_soundfont(path)
-    scheduler = Scheduler()
-    scheduler.extend(list(events))
-    renderer = Renderer(
-        Synth(soundfont, sample_rate), OutputStage(sample_rate, cap_dbfs), scheduler
-    )
+    renderer, soundfont = build_renderer(soundfont_path, sample_rate, cap_dbfs)
+    renderer.scheduler.extend(list(events))
     last = max([end_frame, *(e.frame for e in events)]) if events else end_frame
     limit = last + int(TAIL_MAX_S * sample_rate)
     peak = _render_to(renderer, wav_path, block_size, last, limit, progress)
@@ -95,7 +84,7 @@ def render_events(
         20.0 * math.log10(peak) if peak > 0 else -math.inf,
         renderer.late_events,
         renderer.synth.peak_voices,
-        Path(path).name,
+        soundfont["name"],
     )
 
 

@@ -13,27 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from .audio.limiter import OutputStage
-from .audio.renderer import Renderer
-from .audio.sf2 import load_soundfont
-from .audio.soundfonts import resolve_soundfont
-from .audio.synth import Synth
+from .audio.renderer import Renderer, build_renderer
 from .audio.wav import write_wav
 from .errors import ParameterError
 from .events import SynthEvent
 
 DEFAULT_CAP_DBFS = -12.0
 TAIL_S = 3.0
-
-
-def build_renderer(
-    soundfont: str | Path | None, sample_rate: int, cap_dbfs: float
-) -> tuple[Renderer, dict[str, str]]:
-    """A renderer on ``soundfont`` (None: the bundled bank) and its name and hash."""
-    path = resolve_soundfont(soundfont if soundfont is not None else "default")
-    data = load_soundfont(path)
-    renderer = Renderer(Synth(data, sample_rate), OutputStage(sample_rate, cap_dbfs))
-    return renderer, {"name": Path(path).name, "sha256": data.sha256}
 
 
 class OfflineRenderSink:

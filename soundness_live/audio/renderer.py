@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import os
+from pathlib import Path
 
 import numpy as np
 
@@ -19,7 +21,7 @@ from ..scheduler import Scheduler
 from .limiter import OutputStage
 from .synth import Synth
 
-__all__ = ["Renderer", "render_offline", "QUEUE_CAPACITY"]
+__all__ = ["Renderer", "build_renderer", "render_offline", "QUEUE_CAPACITY"]
 
 QUEUE_CAPACITY = 1024
 # how a queued command is placed: at its frame, at the next block start, or (a panic) at the
@@ -135,6 +137,24 @@ class Renderer:
             if placement != _AT_FRAME and event.frame != block_start:
                 event = dataclasses.replace(event, frame=block_start)
             scheduler.add(event)
+
+
+def build_renderer(
+    soundfont: str | os.PathLike[str] | None, sample_rate: int, cap_dbfs: float = -6.0
+) -> tuple[Renderer, dict[str, str]]:
+    """A renderer on ``soundfont`` (a path or name; None: the bundled bank) with its samples
+    laid out ahead of playing, and the SoundFont's name and SHA-256 for the records."""
+    from .sf2 import load_soundfont
+    from .soundfonts import resolve_soundfont
+
+    path = resolve_soundfont(soundfont if soundfont is not None else "default")
+    data = load_soundfont(path)
+    synth = Synth(data, sample_rate)
+    synth.prepare_bank()  # before any callback runs: no sample is laid out in the callback
+    return Renderer(synth, OutputStage(sample_rate, cap_dbfs)), {
+        "name": Path(path).name,
+        "sha256": data.sha256,
+    }
 
 
 def render_offline(renderer: Renderer, n_frames: int, block_size: int = 512) -> np.ndarray:

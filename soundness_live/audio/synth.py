@@ -53,6 +53,7 @@ from .sf2 import DRUM_BANK, find_preset
 
 __all__ = ["Synth", "STEAL_FADE_MS"]
 
+PREPARE_BANK_LIMIT = 256 << 20  # lay out a whole bank up to this size (4x its sample data)
 STEAL_FADE_MS = 3.0  # a stolen or exclusive-class-choked voice fades over this, never cuts
 SOUND_OFF_FADE_MS = 5.0  # CC120 all sound off
 DEFAULT_GAIN = 0.25
@@ -129,9 +130,20 @@ class Synth:
         where the callback is not running (before the stream starts, or from it while
         nothing else runs), never from another thread while it renders.
         """
-        for channel in range(16) if channels is None else channels:
-            preset = self.channels[channel].preset
-            for region in preset.regions if preset is not None else ():
+        presets = [self.channels[c].preset for c in (range(16) if channels is None else channels)]
+        return self._lay_out(p for p in presets if p is not None)
+
+    def prepare_bank(self, limit_bytes: int = PREPARE_BANK_LIMIT) -> int:
+        """Lay out every preset's samples when the bank is small enough (the bundled bank,
+        TimGM6mb), so no instrument chosen later lays out a sample in the audio callback;
+        a larger bank gets :meth:`prepare` of the current channels. Returns the bytes built."""
+        if self.soundfont.sample_data.nbytes * 4 > limit_bytes:
+            return self.prepare()
+        return self._lay_out(self.soundfont.presets.values())
+
+    def _lay_out(self, presets: Iterable[Preset]) -> int:
+        for preset in presets:
+            for region in preset.regions:
                 self.voices.strips(v.region_span(region), v.region_loop_mode(region))
         return self.voices.layout.nbytes
 
