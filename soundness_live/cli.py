@@ -156,6 +156,9 @@ def _add_records(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("."))
     p.add_argument("--include-names", action="store_true")
     p.add_argument("--include-notes", action="store_true")
+    p.add_argument(
+        "--include-voice", action="store_true", help="also the voice recordings consent allowed"
+    )
     p.set_defaults(handler=_lazy("record_commands", "cmd_export"))
 
     p = sub.add_parser("report", help="the HTML progress report for a child")

@@ -157,3 +157,26 @@ def test_the_demo_runs_the_vocal_activity_with_the_virtual_singer(tmp_path, monk
     vocal = [t for t in written["trials"] if t["activity"] == "vocal-prompts"]
     assert len(vocal) == 2 and {t["params"]["voice_source"] for t in vocal} == {"virtual"}
     assert any(t["metrics"]["syllables"] for t in vocal)
+
+
+@pytest.mark.parametrize("consent", [True, False])
+def test_kept_voice_leaves_the_store_only_when_asked(tmp_path, consent):
+    from soundness_live.export import export
+    from soundness_live.export.voice import write_voice_recordings
+
+    store = Store.open(tmp_path / "store.db")
+    try:
+        store.add_child(ChildProfile(code="S-014", consent=Consent(voice_recording=consent)))
+        stored_run(store, "S-014")
+        bundle = store.export_bundle("S-014")
+        out = tmp_path / "out"
+        default = export(bundle, "json", out)
+        assert all(p.suffix == ".json" for p in default)  # no audio by default
+        asked = write_voice_recordings(bundle, store.voice_recording, out)
+    finally:
+        store.close()
+    if not consent:
+        assert asked == []  # nothing was kept, so nothing can leave
+        return
+    assert [p.name for p in asked] == ["session-1-trial-0.wav", "session-1-trial-1.wav"]
+    assert all(p.parent.name == "S-014-voice" and p.stat().st_mode & 0o777 == 0o600 for p in asked)

@@ -1,0 +1,38 @@
+"""Export of kept voice recordings: only on request, only what consent allowed to be kept.
+
+A child's voice is stored only when their record says consent (see the store); even then it
+leaves the store only when the reviewer asks (``export --include-voice``). Files are named by
+child code, session and trial — never by name — and written owner-only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from soundness_live.export.files import ensure_private_dir, write_bytes_atomic
+
+
+def write_voice_recordings(
+    bundle: Mapping[str, Any],
+    recording: Callable[[int, int], bytes | None],
+    out_dir: str | os.PathLike[str],
+) -> list[Path]:
+    """Write every kept recording of the bundle's trials as ``CODE-voice/session-S-trial-T.wav``.
+
+    ``recording(session_id, trial_index)`` returns the stored WAV bytes or None.
+    """
+    code = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(bundle["child"]["code"]))
+    folder: Path | None = None
+    written: list[Path] = []
+    for session in bundle["sessions"]:
+        for trial in session["trials"]:
+            wav = recording(int(session["id"]), int(trial["index"]))
+            if wav is None:
+                continue
+            folder = folder or ensure_private_dir(Path(out_dir) / f"{code}-voice")
+            name = f"session-{session['id']}-trial-{trial['index']}.wav"
+            written.append(write_bytes_atomic(folder / name, wav))
+    return written
