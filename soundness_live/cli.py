@@ -145,6 +145,11 @@ def _add_records(sub: argparse._SubParsersAction) -> None:
     show.add_argument("name")
     p.set_defaults(handler=_lazy("record_commands", "cmd_prompt"))
 
+    p = sub.add_parser("note", help="add a therapist's note to a session")
+    p.add_argument("session", type=int, metavar="SESSION_ID")
+    p.add_argument("text")
+    p.set_defaults(handler=_lazy("record_commands", "cmd_note"))
+
     p = sub.add_parser("sessions", help="list stored sessions")
     p.add_argument("--child", metavar="CODE")
     p.set_defaults(handler=_lazy("record_commands", "cmd_sessions"))

@@ -41,10 +41,14 @@ def test_child_goals_session_export_and_report(tmp_path, capsys):
     assert main(["child", "show", "S-014"]) == 0
     assert "goal wait-turn [social]" in capsys.readouterr().out
     assert main(["play", "call-and-response", "--param", "trials=3", "--child", "S-014"]) == 0
+    assert main(["note", "1", "Zelphina waited well today."]) == 0
     out = tmp_path / "review"
     for fmt in ("csv", "json", "midi"):
         assert main(["export", "--child", "S-014", "--format", fmt, "--out", str(out)]) == 0
     assert main(["report", "--child", "S-014", "--out", str(out)]) == 0
+    noted = tmp_path / "noted"
+    assert main(["report", "--child", "S-014", "--out", str(noted), "--include-notes"]) == 0
+    assert "waited well today" in (noted / "S-014-report.html").read_text()
     written = [p for p in out.rglob("*") if p.is_file()]
     assert {p.suffix for p in written} >= {".csv", ".json", ".mid", ".html"}
     for path in written:

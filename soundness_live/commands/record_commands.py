@@ -94,6 +94,14 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_note(args: argparse.Namespace) -> int:
+    """Keep a therapist's note with a session (exported only with --include-notes)."""
+    with _store() as store:
+        store.add_note(args.session, args.text)
+    print(f"note added to session {args.session}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Export de-identified records (names and notes only when asked)."""
     from ..export import export
