@@ -3,17 +3,24 @@
 For each JACK period (64, 128, 256 frames; jackd restarted for each) a probe client sends
 note-ons at random offsets of known JACK frames into the engine's MIDI input (MidiInputs,
 rtmidi's JACK API) -> the engine's LiveInput (the thru path) -> the engine's Renderer, which
-plays through sounddevice on JACK; the probe captures that output. The notes alternate
-between the two thru modes (:mod:`soundness_live.thru`: ``immediate`` = next block,
-``constant`` = timestamp + a fixed delay), so both are measured in the same run, under the
-same load and the same xruns. Reported per mode, in ms:
+plays through sounddevice on JACK; the probe captures that output. The notes take turns
+between the thru modes (:mod:`soundness_live.thru`: ``immediate`` = next block,
+``constant`` = timestamp + a fixed delay, on rtmidi's stamps; ``constant-exact`` = on the
+probe's true send time; ``constant-jack`` = on the JACK-native input's ``jack-frame`` stamps,
+:mod:`soundness_live.midi.jack_input`, which reads the same notes on its own JACK port), so
+all are measured in the same run, under the same load and the same xruns. Reported per mode,
+in ms:
 
 (a) engine-added tap-to-sound latency = first audible frame on the engine's output port -
     the frame at which the note entered the engine's MIDI input port (both JACK frames):
     p50 / p99 / max, jitter p99 - p1 and SD; late = constant-mode notes that missed their
     frame and played at the next block instead;
-(b) timestamp error = the engine's timestamp of a note - its true send time, for rtmidi's
-    delta times and for arrival time, side by side (same statistics).
+(b) timestamp error = the engine's timestamp of a note - its true send time (the probe's
+    cycle start on the monotonic clock + offset / rate), for jack-frame stamps, rtmidi's
+    delta times and arrival time, side by side (same statistics); for jack-frame stamps also
+    the JACK frame error (frames) and the gap between the two ways of placing a JACK frame on
+    the engine's axis: through the monotonic clock (``jack-time``) minus the exact offset
+    read in the audio callback (``output-frame``), see :mod:`soundness_live.midi.jack_frames`.
 
 Then the ratios constant / immediate. The source is the engine's Renderer with TimGM6mb
 (a closed hi-hat: short, clear onset), else a click source (immediate only).
@@ -28,7 +35,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +49,8 @@ from soundness_live.audio.output import open_output  # noqa: E402
 from soundness_live.devices import DeviceRole  # noqa: E402
 from soundness_live.live import LiveInput  # noqa: E402
 from soundness_live.midi.input import InputEvent  # noqa: E402
+from soundness_live.midi.jack_frames import OutputFrameTap  # noqa: E402
+from soundness_live.midi.jack_input import JackMidiInputs  # noqa: E402
 from soundness_live.midi.ports import MidiInputs  # noqa: E402
 from soundness_live.thru import THRU_MODES, ThruTiming  # noqa: E402
 from tests.jackserver import ClickSource, JackProbe, jack_connect, jack_server  # noqa: E402
@@ -50,7 +59,8 @@ SAMPLE_RATE = 48_000
 # constant mode fed the note's true send time instead of rtmidi's stamp: what the mode gives
 # when the platform stamps notes exactly (a JACK MIDI port read inside the process callback)
 EXACT = "constant-exact"
-MODES = (*THRU_MODES, EXACT)
+JACK = "constant-jack"  # constant mode on the JACK-native input's jack-frame stamps
+MODES = (*THRU_MODES, EXACT, JACK)
 HIHAT = bytes([0x99, 42, 110])  # a closed hi-hat on the GM drum channel: short, clear onset
 
 
@@ -72,6 +82,10 @@ class LoopbackResult:
     underruns: int
     thru_late: int
     added_delay_ms: float
+    jack_error_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    jack_frame_error: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    route_gap_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    late_by_mode: dict[str, int] = field(default_factory=dict)
 
     def latency_of(self, mode: str) -> np.ndarray:
         """Latencies (ms) of the notes found that were played in ``mode``."""
@@ -94,11 +108,14 @@ def engine_source() -> tuple[Any, str]:
         return ClickSource(), f"click source ({type(error).__name__}: {error})"
 
 
-def _exact_stamps(live: LiveInput, probe: JackProbe, exact: Callable[[], bool]) -> Any:
-    """The thru path; for :data:`EXACT` notes the stamp is the probe's true send time."""
+def _routed(live: LiveInput, probe: JackProbe, mode: Callable[[], str], jack: bool) -> Any:
+    """The thru path of one input: the JACK input plays :data:`JACK` notes, rtmidi the rest;
+    for :data:`EXACT` notes the stamp is the probe's true send time."""
 
     def on_event(event: InputEvent) -> None:
-        if event.kind == "note_on" and exact():
+        if (mode() == JACK) != jack:
+            return
+        if event.kind == "note_on" and mode() == EXACT:
             with probe.lock:
                 true_s = probe.sent[-1][1]
             event = event.replace(time_s=true_s, clock="jack-frame")
@@ -130,7 +147,8 @@ def run_loopback(
     source, source_name = engine_source()
     if isinstance(source, ClickSource):
         modes = ("immediate",)  # a click source knows no frames
-    output = open_output(source, "sounddevice", "JACK", period_frames, SAMPLE_RATE)
+    tap = OutputFrameTap(source)
+    output = open_output(tap, "sounddevice", "JACK", period_frames, SAMPLE_RATE)
     timings = {
         m: ThruTiming.for_output(period_frames, SAMPLE_RATE, m.split("-")[0], delay_ms)
         for m in modes
@@ -139,34 +157,69 @@ def run_loopback(
     live.set_role(DeviceRole("sl-probe", "child", "pad"))
     probe = JackProbe("sl-probe", quiet_frames=1200).activate()
     played: list[str] = []
-    on_event = _exact_stamps(live, probe, lambda: bool(played) and played[-1] == EXACT)
-    inputs = MidiInputs(api="jack", on_event=on_event, poll_interval_s=0.1)
+    late: dict[str, int] = {}
+
+    def mode() -> str:
+        return played[-1] if played else ""
+
+    inputs = MidiInputs(api="jack", on_event=_routed(live, probe, mode, False), poll_interval_s=0.1)
     inputs.on_device_change = live.on_device_change
     inputs.mapping = lambda: output.mapping
+    jack_inputs = JackMidiInputs(
+        _routed(live, probe, mode, True), mapping=lambda: output.mapping, frame_tap=tap
+    )
     rng = np.random.default_rng(1)
     try:
         output.start()
         inputs.start()
-        _wait(lambda: "sl-probe:midi_out" in inputs.ports, 3.0)
+        jack_inputs.start()
+        _wait(lambda: "sl-probe:midi_out" in inputs.ports + jack_inputs.ports, 3.0)
         # PortAudio names its ports out_0, out_2... per stream, and connects the left one here
         left = probe.client.get_all_connections("system:playback_1")
         jack_connect(next(p.name for p in left if p.name.startswith("PortAudio")), "sl-probe:in")
         time.sleep(0.3)
         for index in range(notes):
+            late_before = live.thru_late
             played.append(modes[index % len(modes)])
             live.thru = timings[played[-1]]
             probe.send(HIHAT, int(rng.integers(0, period_frames)))
             time.sleep(spacing_s / 2)
             probe.send(bytes([0x89, 42, 0]), 0)
             time.sleep(spacing_s / 2)
+            late[played[-1]] = late.get(played[-1], 0) + live.thru_late - late_before
         time.sleep(0.2)
     finally:
+        # first: rtmidi closes its JACK client holding the GIL, waiting for a JACK cycle
+        # that would wait for this Python process callback (deadlock)
+        jack_inputs.stop()
         inputs.stop()
         output.stop()
         probe.close()
     added_ms = timings["constant"].delay_ms(SAMPLE_RATE) if "constant" in timings else 0.0
     counts = (output.underruns, live.thru_late, added_ms)
-    return _measure(probe, inputs.drain(), period_frames, source_name, tuple(played), counts)
+    result = _measure(probe, inputs.drain(), period_frames, source_name, tuple(played), counts)
+    return replace(_with_jack_stamps(result, probe, jack_inputs), late_by_mode=late)
+
+
+def _with_jack_stamps(result: LoopbackResult, probe: JackProbe, jack: JackMidiInputs) -> Any:
+    """The jack-frame stamps' errors: time (ms), JACK frame, and jack-time - output-frame."""
+    with probe.lock:
+        sent = [(frame, true_s) for frame, true_s, note in probe.sent if note == 42][::2]
+    stamps = [s for s in jack.stamps if s.route == "output-frame"]
+    frames = np.array([s.jack_frame for s in stamps])
+    errors_ms, frame_errors, gaps_ms = [], [], []
+    for frame, true_s in sent:
+        if len(frames) == 0:
+            break
+        nearest = int(np.argmin(np.abs(frames - frame)))
+        stamp = stamps[nearest]
+        frame_errors.append(stamp.jack_frame - frame)
+        errors_ms.append((stamp.time_s - true_s) * 1000)
+        gaps_ms.append((stamp.jack_time_s - stamp.time_s) * 1000)
+    return replace(
+        result, jack_error_ms=np.array(errors_ms), jack_frame_error=np.array(frame_errors),
+        route_gap_ms=np.array(gaps_ms),
+    )  # fmt: skip
 
 
 def _measure(
@@ -235,15 +288,23 @@ def report(result: LoopbackResult) -> str:
         HEADER,
     ]
     stats = {m: Stats.of(result.latency_of(m)) for m in dict.fromkeys(result.modes)}
+    if result.late_by_mode:
+        lines[0] += " (" + ", ".join(f"{m} {n}" for m, n in result.late_by_mode.items()) + ")"
     lines += [s.row(f"(a) latency, {m}") for m, s in stats.items()]
+    lines.append(Stats.of(result.jack_error_ms).row("(b) stamp error, jack-frame"))
     lines.append(Stats.of(result.delta_error_ms).row("(b) stamp error, rtmidi-delta"))
     lines.append(Stats.of(result.arrival_error_ms).row("(b) stamp error, arrival"))
-    if {"constant", "immediate"} <= set(stats):
-        c, i = stats["constant"], stats["immediate"]
-        lines.append(
-            f"  constant / immediate: p50 {c.p50 / i.p50:.2f}, p99 {c.p99 / i.p99:.2f}, "
-            f"jitter {c.jitter / i.jitter:.2f}, SD {c.sd / i.sd:.2f}"
-        )
+    lines.append(Stats.of(result.route_gap_ms).row("(b) jack-time - output-frame"))
+    frame_errors = np.abs(result.jack_frame_error)
+    if len(frame_errors):
+        lines.append(f"  jack-frame stamps: JACK frame error max {int(frame_errors.max())} frames")
+    for mode in ("constant", JACK):
+        if {mode, "immediate"} <= set(stats):
+            c, i = stats[mode], stats["immediate"]
+            lines.append(
+                f"  {mode} / immediate: p50 {c.p50 / i.p50:.2f}, p99 {c.p99 / i.p99:.2f}, "
+                f"jitter {c.jitter / i.jitter:.2f}, SD {c.sd / i.sd:.2f}"
+            )
     return "\n".join(lines)
 
 

@@ -251,7 +251,10 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--data-dir", type=Path, help="data directory (default: the user's)")
     parser.add_argument("--audio", default="auto", help="auto, sounddevice, sdl, null")
     parser.add_argument("--audio-device", help="output device name or index")
-    parser.add_argument("--midi", default="rtmidi", help="rtmidi (all ports, hot-plug) or none")
+    parser.add_argument(
+        "--midi", default="rtmidi",
+        help="rtmidi (all ports, hot-plug), jack (JACK MIDI ports, frame-exact stamps) or none",
+    )  # fmt: skip
     parser.add_argument("--midi-api", help="jack, alsa, coremidi, winmm (default: rtmidi's)")
     parser.add_argument("--synth", default="auto", help="auto (SoundFont synth) or none")
     parser.add_argument("--soundfont", type=Path)
