@@ -195,7 +195,7 @@ def run_loopback(
         inputs.stop()
         output.stop()
         probe.close()
-    added_ms = timings["constant"].delay_ms(SAMPLE_RATE) if "constant" in timings else 0.0
+    added_ms = next((t.delay_ms(SAMPLE_RATE) for t in timings.values() if t.constant), 0.0)
     counts = (output.underruns, live.thru_late, added_ms)
     result = _measure(probe, inputs.drain(), period_frames, source_name, tuple(played), counts)
     return replace(_with_jack_stamps(result, probe, jack_inputs), late_by_mode=late)
