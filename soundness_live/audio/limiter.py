@@ -13,10 +13,20 @@ carries its state sample-exactly:
   ``frame * decay + running_max(log|x[k]| - k * decay)``; a running maximum is exact, so the
   carried maximum makes it split-invariant. The gain maps the envelope through a tanh knee that
   approaches the cap but never reaches it: below ``KNEE_DB`` under the cap nothing changes.
+
+The stage runs in the audio callback, so work that provably changes nothing is skipped, and
+each skip gives the bytes the full computation would give:
+- clamps and the NaN clean-up run only when the block's peak says they can act, and a steady
+  master volume of 1 multiplies nothing;
+- a quiet block — its filtered peak provably under the knee (a bound from the input peak and
+  the filter state, no extra pass) and the envelope released below it — is only filtered;
+  samples under the knee never enter the envelope, so its state needs no update;
+- a block with nothing over the knee while the envelope still releases skips the running max.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -35,6 +45,9 @@ DC_CUTOFF_HZ = 5.0
 RELEASE_MS = 60.0  # limiter envelope falls 8.7 dB (a factor e) per release time
 KNEE_DB = 6.0  # the limiter starts acting this far below the cap
 _INPUT_LIMIT = 8.0  # +18 dBFS: absurd input is clamped so the limiter recovers in ~0.3 s
+# rounding allowance per sample for the quiet-block bound: the filter's rounding adds at most
+# ~7e-16 of the bound per sample, so this is a 15-fold margin
+_BOUND_SLACK_PER_FRAME = 1e-14
 
 
 def _fast_lfilter() -> Callable[..., tuple[np.ndarray, np.ndarray]] | None:
@@ -57,7 +70,14 @@ def _fast_lfilter() -> Callable[..., tuple[np.ndarray, np.ndarray]] | None:
     return _linear_filter if same else None
 
 
-_LINEAR_FILTER = _fast_lfilter()
+def _public_lfilter(
+    b: np.ndarray, a: np.ndarray, x: np.ndarray, axis: int, zi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``scipy.signal.lfilter`` in the C core's calling convention."""
+    return lfilter(b, a, x, axis=axis, zi=zi)
+
+
+_DC_FILTER = _fast_lfilter() or _public_lfilter
 
 
 def _check_cap(cap_dbfs: float) -> float:
@@ -84,20 +104,78 @@ def cap_amplitude(cap_dbfs: float) -> np.float32:
     return value
 
 
+def _release_floor(knee: float) -> float:
+    """The largest log-envelope whose ``np.exp`` is at most ``knee``.
+
+    An envelope that starts a block at or under it stays under the knee for the whole block
+    (it only falls, and exp is monotonic), so skipping the block's gain is exact.
+    """
+    level = np.array([math.log(knee)])
+    while np.exp(level)[0] > knee:
+        level = np.nextafter(level, -np.inf)
+    while np.exp(np.nextafter(level, np.inf))[0] <= knee:
+        level = np.nextafter(level, np.inf)
+    return float(level[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class _Levels:
+    """The cap and what derives from it, swapped in as one object so that a block never
+    mixes an old cap with a new knee (the cap may be set from another thread)."""
+
+    cap: float  # the float32 cap amplitude, as a float
+    knee: float
+    span: float  # cap - knee: the room the tanh knee maps into
+    release_floor: float  # see _release_floor
+
+    @classmethod
+    def for_cap(cls, cap_dbfs: float) -> _Levels:
+        cap = float(cap_amplitude(cap_dbfs))
+        knee = cap * 10.0 ** (-KNEE_DB / 20.0)
+        return cls(cap, knee, cap - knee, _release_floor(knee))
+
+
+class _Work:
+    """Work buffers for one block shape, so a block allocates only what the filter returns."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        n = shape[0]
+        self.shape = shape
+        self.x = np.empty(shape)
+        self.magnitude = np.empty(shape)
+        self.columns = [self.magnitude[:, c] for c in range(shape[1])]
+        self.frame_peak, self.offsets = np.empty(n), np.arange(n, dtype=np.float64)
+        self.decay_ramp, self.log_input, self.level = np.empty(n), np.empty(n), np.empty(n)
+        self.envelope, self.target, self.knee_curve = np.empty(n), np.empty(n), np.empty(n)
+        self.gain, self.mask = np.empty(n), np.empty(n, dtype=bool)
+        self.gain_column = self.gain[:, None]
+
+    def frame_peaks(self) -> np.ndarray:
+        """The largest magnitude over channels of each frame of ``magnitude``."""
+        if len(self.columns) == 2:  # a two-column maximum is several times cheaper
+            return np.maximum(self.columns[0], self.columns[1], out=self.frame_peak)
+        return np.maximum.reduce(self.magnitude, axis=1, out=self.frame_peak)
+
+
 class OutputStage:
     """Master volume -> DC blocker -> soft-knee limiter -> hard cap, in place on (n, 2) blocks."""
+
+    _shortcuts = True  # False: every block takes the full computation (tests compare the two)
 
     def __init__(self, sample_rate: int, cap_dbfs: float = -6.0, master_volume: float = 1.0):
         self.sample_rate = check_sample_rate(sample_rate)
         self.frame = 0
         self._ramp_frames = max(1, int(round(RAMP_MS * sample_rate / 1000.0)))
-        self._volume_from = self._volume_to = _check_volume(master_volume)
-        self._ramp_start = 0
+        volume = _check_volume(master_volume)
+        # (ramp start frame, from, to, frame the ramp ends): swapped in as one
+        self._glide = (0, volume, volume, 0)
         pole = 1.0 - 2.0 * math.pi * DC_CUTOFF_HZ / sample_rate
         self._dc_b, self._dc_a = np.array([1.0, -1.0]), np.array([1.0, -pole])
+        self._dc_leak = 1.0 - pole  # exact (Sterbenz): the filter state moves this much per x
         self._dc_state = np.zeros((1, 2))
         self._log_decay = -1.0 / (RELEASE_MS * sample_rate / 1000.0)
         self._peak_max = -np.inf  # running max of log|x[k]| - k * decay
+        self._work = _Work((0, 2))
         self.set_cap_dbfs(cap_dbfs)
 
     @property
@@ -108,74 +186,132 @@ class OutputStage:
     @property
     def master_volume(self) -> float:
         """The master volume being approached (linear gain)."""
-        return self._volume_to
+        return self._glide[2]
 
     def set_cap_dbfs(self, cap_dbfs: float) -> None:
         """Set the hard cap (peak dBFS, -60..0); effective from the next block."""
-        self._cap_dbfs = _check_cap(cap_dbfs)
-        self._cap = cap_amplitude(self._cap_dbfs)
-        self._knee = float(self._cap) * 10.0 ** (-KNEE_DB / 20.0)
+        levels = _Levels.for_cap(_check_cap(cap_dbfs))
+        self._cap_dbfs = float(cap_dbfs)
+        self._levels = levels
 
     def set_master_volume(self, volume: float) -> None:
         """Glide the master volume (linear gain, 0..4) to ``volume`` over ``RAMP_MS``."""
         volume = _check_volume(volume)
-        self._volume_from = self._gain_at(np.array([self.frame]))[0]
-        self._volume_to = volume
-        self._ramp_start = self.frame
+        frame = self.frame
+        volume_from = float(self._gain_at(np.array([frame]))[0])
+        self._glide = (frame, volume_from, volume, frame + self._ramp_frames)
 
     def _gain_at(self, frames: np.ndarray) -> np.ndarray:
-        progress = np.clip((frames - self._ramp_start) / self._ramp_frames, 0.0, 1.0)
-        gliding = self._volume_from + (self._volume_to - self._volume_from) * progress
-        return np.where(progress >= 1.0, self._volume_to, gliding)
+        start, volume_from, volume_to, _ = self._glide
+        progress = np.clip((frames - start) / self._ramp_frames, 0.0, 1.0)
+        gliding = volume_from + (volume_to - volume_from) * progress
+        return np.where(progress >= 1.0, volume_to, gliding)
 
     def process(self, block: np.ndarray) -> None:
         """Apply the whole stage to ``block`` (float32, shape (n, 2)) in place."""
         n = block.shape[0]
         if n == 0:
             return
-        x = block.astype(np.float64)
-        np.maximum(x, -_INPUT_LIMIT, out=x)  # also turns -inf/+inf into finite values
-        np.minimum(x, _INPUT_LIMIT, out=x)
-        if not math.isfinite(float(x.sum())):
-            x[np.isnan(x)] = 0.0
-        if self.frame - self._ramp_start >= self._ramp_frames:
-            x *= self._volume_to
-        else:
-            x *= self._gain_at(np.arange(self.frame, self.frame + n))[:, None]
-        np.maximum(x, -_INPUT_LIMIT, out=x)
-        np.minimum(x, _INPUT_LIMIT, out=x)
-        if _LINEAR_FILTER is not None:
-            x, self._dc_state = _LINEAR_FILTER(self._dc_b, self._dc_a, x, 0, self._dc_state)
-        else:
-            x, self._dc_state = lfilter(self._dc_b, self._dc_a, x, axis=0, zi=self._dc_state)
-        self._limit(x)
-        cap = self._cap
-        np.maximum(x, -cap, out=x)
-        np.minimum(x, cap, out=x)
-        block[:] = x
-        self.frame += n
+        levels, work, frame, shortcuts = self._levels, self._work, self.frame, self._shortcuts
+        if work.shape != block.shape:
+            work = self._work = _Work(block.shape)
+        x = work.x
+        np.copyto(x, block)
+        peak = float(np.maximum.reduce(np.abs(x, out=work.magnitude), axis=None))
+        if not (peak <= _INPUT_LIMIT and shortcuts):  # NaN, +-inf or over +18 dBFS
+            peak = _clean(x)
+        if frame < self._glide[3] or self._glide[2] != 1.0 or not shortcuts:
+            peak = self._apply_volume(x, peak)  # else a steady 1: nothing to multiply
+        state = self._dc_state
+        y, self._dc_state = _DC_FILTER(self._dc_b, self._dc_a, x, 0, state)
+        if not (shortcuts and self._under_knee(peak, n, state, levels)):
+            self._limit(y, work, levels)
+            np.maximum(y, -levels.cap, out=y)
+            np.minimum(y, levels.cap, out=y)
+        block[...] = y
+        self.frame = frame + n
 
-    def _limit(self, x: np.ndarray) -> None:
+    def _apply_volume(self, x: np.ndarray, peak: float) -> float:
+        """Scale ``x`` by the master volume, clamp to +18 dBFS; a bound on ``|x|`` after."""
+        start, volume_from, volume_to, steady_from = self._glide
+        frame, n = self.frame, x.shape[0]
+        if frame >= steady_from:
+            np.multiply(x, volume_to, out=x)
+            peak *= volume_to  # rounding is monotonic: exactly the largest |x * volume|
+        else:
+            np.multiply(x, self._gain_at(np.arange(frame, frame + n))[:, None], out=x)
+            peak *= max(volume_from, volume_to) * (1.0 + 1e-12)  # the ramp rounds too
+        if peak > _INPUT_LIMIT or not self._shortcuts:
+            np.maximum(x, -_INPUT_LIMIT, out=x)
+            np.minimum(x, _INPUT_LIMIT, out=x)
+            peak = min(peak, _INPUT_LIMIT)
+        return peak
+
+    def _under_knee(self, peak: float, n: int, state: np.ndarray, levels: _Levels) -> bool:
+        """True when the block provably needs no limiter and no clip: every filtered sample is
+        at or under the knee, and the envelope starts the block released below it.
+
+        The filter gives ``y[k] = x[k] + z[k-1]`` and ``z[k] = z[k-1] - leak * y[k]`` (z:
+        its state), so ``|y[k]| <= peak + |z_start| + k * leak * peak``; the slack covers its
+        rounding. Under the knee no sample enters the envelope, so its state stays as it is.
+        """
+        start_level = self.frame * self._log_decay + self._peak_max
+        z_start = state.tolist()[0]
+        bound = peak * (1.0 + n * self._dc_leak) + max(-min(z_start), max(z_start))
+        bound *= 1.0 + (n + 1) * _BOUND_SLACK_PER_FRAME
+        return bound <= levels.knee and start_level <= levels.release_floor
+
+    def _limit(self, x: np.ndarray, work: _Work, levels: _Levels) -> None:
         """Scale ``x`` in place by the limiter gain (1 wherever the envelope is under the knee).
 
         Samples under the knee are left out of the envelope: alone they could never lift it
-        over the knee, so the gain is the same, and quiet blocks skip the maths entirely.
+        over the knee, so the gain is the same, and blocks that stay under it skip the maths.
         """
-        peak = np.abs(x).max(axis=1)
-        log_knee = math.log(self._knee)
+        np.abs(x, out=work.magnitude)
+        peaks = work.frame_peaks()
+        loud = float(np.maximum.reduce(peaks)) > levels.knee or not self._shortcuts
         start_level = self.frame * self._log_decay + self._peak_max
-        if float(peak.max()) <= self._knee and start_level <= log_knee:
+        if not loud and start_level <= levels.release_floor:
             return
-        frames = np.arange(self.frame, self.frame + x.shape[0])
-        with np.errstate(divide="ignore"):
-            relative = np.where(peak > self._knee, np.log(peak), -np.inf)
-        relative -= frames * self._log_decay
-        running = np.maximum.accumulate(relative)
-        np.maximum(running, self._peak_max, out=running)
-        self._peak_max = float(running[-1])
-        envelope = np.exp(running + frames * self._log_decay)
-        knee, cap = self._knee, float(self._cap)
-        over = np.maximum(envelope - knee, 0.0)
-        target = knee + (cap - knee) * np.tanh(over / (cap - knee))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x *= np.where(envelope > knee, target / envelope, 1.0)[:, None]
+        decay_ramp = np.add(work.offsets, self.frame, out=work.decay_ramp)
+        np.multiply(decay_ramp, self._log_decay, out=decay_ramp)
+        if loud:
+            level = self._envelope_level(peaks, decay_ramp, work, levels.knee)
+        else:  # releasing: the running maximum is the carried one throughout
+            level = np.add(decay_ramp, self._peak_max, out=work.level)
+        envelope = np.exp(level, out=work.envelope)
+        np.multiply(x, self._gains(envelope, work, levels), out=x)
+
+    def _envelope_level(
+        self, peaks: np.ndarray, decay_ramp: np.ndarray, work: _Work, knee: float
+    ) -> np.ndarray:
+        """The log envelope of each frame; carries the running maximum to the next block."""
+        log_input = np.maximum(peaks, knee, out=work.log_input)  # no log(0): masked below
+        level = np.log(log_input, out=work.level)
+        np.copyto(level, -np.inf, where=np.less_equal(peaks, knee, out=work.mask))
+        np.subtract(level, decay_ramp, out=level)
+        np.maximum.accumulate(level, out=level)
+        np.maximum(level, self._peak_max, out=level)
+        self._peak_max = float(level[-1])
+        return np.add(level, decay_ramp, out=level)
+
+    @staticmethod
+    def _gains(envelope: np.ndarray, work: _Work, levels: _Levels) -> np.ndarray:
+        """The gain column: the tanh knee's target over the envelope where it is over the knee."""
+        knee, span, target = levels.knee, levels.span, work.target
+        np.subtract(envelope, knee, out=target)  # only frames over the knee are used
+        np.divide(target, span, out=target)
+        np.tanh(target, out=work.knee_curve)
+        np.multiply(work.knee_curve, span, out=target)
+        np.add(target, knee, out=target)
+        work.gain.fill(1.0)
+        np.divide(target, envelope, out=work.gain, where=np.greater(envelope, knee, out=work.mask))
+        return work.gain_column
+
+
+def _clean(x: np.ndarray) -> float:
+    """Clamp ``x`` in place to +18 dBFS and silence NaN; the bound on ``|x|`` after."""
+    np.maximum(x, -_INPUT_LIMIT, out=x)  # also turns -inf/+inf into finite values
+    np.minimum(x, _INPUT_LIMIT, out=x)
+    x[np.isnan(x)] = 0.0
+    return _INPUT_LIMIT
