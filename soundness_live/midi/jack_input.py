@@ -20,6 +20,11 @@ Threads and the real-time contract:
 - A watcher thread connects and disconnects ports (calls into the JACK server) and emits
   ``on_device_change``.
 
+Python in JACK's process thread needs the GIL every cycle. So never close or deactivate a
+JACK client from code that holds the GIL while it waits for the server (python-rtmidi's JACK
+API does): the server waits for this callback, which waits for the GIL (measured: a deadlock).
+Stop this input first when both run in one process.
+
 The ``jack`` module (PyPI: JACK-Client) is imported when the input starts: without it, or
 without libjack or a JACK server, :func:`~soundness_live.midi.open_input.open_midi_input`
 says so in one line and falls back to python-rtmidi (:class:`~.ports.MidiInputs`).
