@@ -1,0 +1,180 @@
+"""Output stage shortcuts: quiet blocks, a steady volume of 1 and a releasing envelope skip
+work, and every skip gives the bytes of the full computation — checked against the stage
+with its shortcuts off and against a plain whole-signal reference of the same maths, on
+signals that cross between the paths, with glides that end mid-block, at block sizes 1, 64,
+65 and 512; and the cap holds on pathological input at every volume."""
+
+from __future__ import annotations
+
+import collections
+import math
+
+import numpy as np
+import pytest
+from scipy.signal import lfilter
+
+from soundness_live.audio.limiter import (
+    DC_CUTOFF_HZ,
+    KNEE_DB,
+    MASTER_VOLUME_MAX,
+    RAMP_MS,
+    RELEASE_MS,
+    OutputStage,
+    cap_amplitude,
+)
+
+RATE = 48_000
+BLOCKS = (1, 64, 65, 512)
+
+
+def reference(
+    audio: np.ndarray, cap_dbfs: float, volume: float, changes: dict[int, float]
+) -> np.ndarray:
+    """The stage's maths on the whole signal at once: no block, no shortcut."""
+    x = np.clip(audio.astype(np.float64), -8.0, 8.0)
+    x[np.isnan(x)] = 0.0
+    frames = np.arange(len(x))
+    x = np.clip(x * glide(frames, volume, changes)[:, None], -8.0, 8.0)
+    pole = 1.0 - 2.0 * math.pi * DC_CUTOFF_HZ / RATE
+    y = lfilter([1.0, -1.0], [1.0, -pole], x, axis=0, zi=np.zeros((1, 2)))[0]
+    cap = float(cap_amplitude(cap_dbfs))
+    knee = cap * 10.0 ** (-KNEE_DB / 20.0)
+    decay = -1.0 / (RELEASE_MS * RATE / 1000.0)
+    peak = np.abs(y).max(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.where(peak > knee, np.log(peak), -np.inf) - frames * decay
+        envelope = np.exp(np.maximum.accumulate(level) + frames * decay)
+        over = np.maximum(envelope - knee, 0.0)
+        target = knee + (cap - knee) * np.tanh(over / (cap - knee))
+        y *= np.where(envelope > knee, target / envelope, 1.0)[:, None]
+    return np.clip(y, -cap, cap).astype(np.float32)
+
+
+def glide(frames: np.ndarray, volume: float, changes: dict[int, float]) -> np.ndarray:
+    """The master gain of each frame: a linear ramp of RAMP_MS to each new volume."""
+    ramp = max(1, int(round(RAMP_MS * RATE / 1000.0)))
+    start, begin, end = 0, volume, volume
+
+    def gain(at: np.ndarray) -> np.ndarray:
+        progress = np.clip((at - start) / ramp, 0.0, 1.0)
+        return np.where(progress >= 1.0, end, begin + (end - begin) * progress)
+
+    gains = gain(frames)
+    for frame, target in sorted(changes.items()):
+        start, begin, end = frame, float(gain(np.array([frame]))[0]), target
+        gains[frame:] = gain(frames[frame:])
+    return gains
+
+
+def run(
+    audio: np.ndarray,
+    block: int,
+    cap_dbfs: float,
+    volume: float,
+    changes: dict[int, float],
+    shortcuts: bool = True,
+) -> tuple[np.ndarray, collections.Counter[str]]:
+    """The stage in blocks of ``block``; each volume change at the first block start at or
+    after its frame. Also counts the paths taken: quiet, loud, limited (not quiet)."""
+    stage = OutputStage(RATE, cap_dbfs, volume)
+    stage._shortcuts = shortcuts
+    paths: collections.Counter[str] = collections.Counter()
+    under, limit, loud = stage._under_knee, stage._limit, stage._envelope_level
+    stage._under_knee = lambda *a: paths.update(["quiet"]) or under(*a)  # type: ignore[method-assign]
+    stage._limit = lambda *a: paths.update(["limited"]) or limit(*a)  # type: ignore[method-assign]
+    stage._envelope_level = lambda *a: paths.update(["loud"]) or loud(*a)  # type: ignore[method-assign]
+    out, pending = audio.copy(), dict(changes)
+    for start in range(0, len(out), block):
+        for frame in [f for f in pending if f <= start]:
+            stage.set_master_volume(pending.pop(frame))
+        stage.process(out[start : start + block])
+    paths["quiet"] -= paths["limited"]  # every call counted; the limited ones were not quiet
+    return out, paths
+
+
+def crossing_signal() -> np.ndarray:
+    """Quiet -> loud -> quiet -> a burst -> silence -> DC -> quiet, 0.3 s."""
+    t = np.arange(int(0.3 * RATE)) / RATE
+    amplitude = np.interp(t, [0, 0.05, 0.06, 0.12, 0.13, 0.3], [0.02, 0.02, 3.0, 3.0, 0.05, 0.05])
+    mono = amplitude * np.sin(2 * np.pi * 330 * t)
+    mono[int(0.16 * RATE) : int(0.161 * RATE)] = 1.5  # a click-like burst, then release
+    mono[int(0.17 * RATE) : int(0.2 * RATE)] = 0.0
+    mono[int(0.2 * RATE) : int(0.25 * RATE)] += 0.3  # DC: the filter state grows
+    return np.stack([mono, -0.5 * mono], axis=1).astype(np.float32)
+
+
+def changes_for(block: int) -> dict[int, float]:
+    """Volume changes at block starts near fixed times; a glide is 960 frames, so at blocks
+    of 65 and 512 it ends mid-block."""
+    return {(at // block) * block: v for at, v in ((2000, 0.5), (4000, 1.0), (9000, 3.0))}
+
+
+@pytest.mark.parametrize("block", BLOCKS)
+def test_shortcuts_give_the_full_computation_sample_for_sample(block: int) -> None:
+    audio, changes = crossing_signal(), changes_for(block)
+    cheap, paths = run(audio, block, -12.0, 1.0, changes)
+    full, full_paths = run(audio, block, -12.0, 1.0, changes, shortcuts=False)
+    assert cheap.tobytes() == full.tobytes()
+    assert cheap.tobytes() == reference(audio, -12.0, 1.0, changes).tobytes()
+    assert paths["quiet"] > 0 and paths["loud"] > 0  # the signal really crossed between them
+    assert paths["limited"] > paths["loud"]  # and released, or stayed under the knee unproven
+    assert full_paths["loud"] == len(range(0, len(audio), block))  # the full path, every block
+    assert float(np.abs(cheap).max()) <= float(cap_amplitude(-12.0))
+
+
+@pytest.mark.parametrize("volume", [0.0, 0.01, 1.0, MASTER_VOLUME_MAX])
+def test_quiet_bound_holds_near_the_knee_with_a_charged_dc_filter(volume: float) -> None:
+    # blocks just under the knee after a long DC offset: the bound must not let one through
+    rng = np.random.default_rng(3)
+    cap = float(cap_amplitude(-6.0))
+    knee = cap * 10.0 ** (-KNEE_DB / 20.0)
+    steps = np.repeat(rng.uniform(0.9, 1.02, 40), 240) * knee / max(volume, 0.25)
+    audio = (steps * np.sign(rng.standard_normal(steps.size)))[:, None] * np.ones(2)
+    audio = np.concatenate([np.full((RATE // 10, 2), 0.4), audio]).astype(np.float32)
+    for block in BLOCKS[1:]:
+        out, _ = run(audio, block, -6.0, volume, {})
+        assert out.tobytes() == reference(audio, -6.0, volume, {}).tobytes()
+
+
+def pathological_signal() -> np.ndarray:
+    """NaN, infinities, huge and tiny values, +8 DC then +9 (the clamp must act even where
+    the filter would bring the difference under the knee), full-scale square waves."""
+    rng = np.random.default_rng(11)
+    quiet = rng.standard_normal((3000, 2)) * 1e-3
+    spikes = quiet.copy()
+    spikes[[10, 400, 900, 1500], [0, 1, 0, 1]] = [np.nan, np.inf, -np.inf, 1e30]
+    spikes[2000] = np.finfo(np.float32).max
+    spikes[2500] = 1e-42  # subnormal in float32
+    square = np.sign(np.sin(np.arange(3000) / 7.0))[:, None] * np.array([[8.0, -8.0]])
+    dc = np.concatenate([np.full((6000, 2), 8.0), np.full((200, 2), 9.0), np.zeros((800, 2))])
+    return np.concatenate([quiet, spikes, square, dc, quiet]).astype(np.float32)
+
+
+@pytest.mark.parametrize("cap_dbfs", [-60.0, -20.0, 0.0])
+@pytest.mark.parametrize("volume", [0.0, 0.01, 1.0, MASTER_VOLUME_MAX])
+def test_pathological_input_never_exceeds_the_cap_at_any_volume(
+    cap_dbfs: float, volume: float
+) -> None:
+    audio = pathological_signal()
+    expected = reference(audio, cap_dbfs, volume, {}).tobytes()
+    for block in (64, 65, 512):
+        out, _ = run(audio, block, cap_dbfs, volume, {5000: 4.0 - volume})
+        assert np.isfinite(out).all()
+        assert float(np.abs(out).max()) <= float(cap_amplitude(cap_dbfs))
+        if block == 512:  # no volume change inside the reference's plain run
+            continue
+        steady, _ = run(audio, block, cap_dbfs, volume, {})
+        assert steady.tobytes() == expected
+
+
+def test_a_lower_cap_holds_from_the_very_next_block() -> None:
+    stage = OutputStage(RATE, cap_dbfs=0.0, master_volume=MASTER_VOLUME_MAX)
+    t = np.arange(64 * 40) / RATE
+    quiet = (0.1 * np.sin(2 * np.pi * 200 * t))[:, None] * np.ones((1, 2))
+    loud = 8.0 * quiet
+    for audio in (quiet, loud):
+        for cap_dbfs in (0.0, -60.0, -30.0, -60.0):
+            stage.set_cap_dbfs(cap_dbfs)
+            block = audio[:64].astype(np.float32)
+            stage.process(block)
+            assert float(np.abs(block).max()) <= float(cap_amplitude(cap_dbfs))
