@@ -60,7 +60,7 @@ class EngineOptions:
     sample_rate: int = 48_000
     block_size: int = 128
     snapshot_hz: float = 4.0
-    thru_mode: str = DEFAULT_THRU_MODE  # see soundness_live.thru
+    thru_mode: str = "auto"  # auto: constant on frame-exact JACK stamps, else the thru default
     thru_delay_ms: float | None = None  # constant mode's added delay; None: one block + 1 ms
 
 
@@ -85,9 +85,7 @@ class Engine:
             lambda: self.renderer.frame, lambda: self.output.mapping, self.sample_rate
         )
         self.sink = LiveSink(self.renderer, self.timeline, self.output.latency_s)
-        thru = ThruTiming.for_output(
-            options.block_size, options.sample_rate, options.thru_mode, options.thru_delay_ms
-        )
+        thru = self._thru(DEFAULT_THRU_MODE if options.thru_mode == "auto" else options.thru_mode)
         self.live_input = LiveInput(
             self.renderer, lambda: self.output.mapping, self.sample_rate, notify=self._device,
             thru=thru,
@@ -121,7 +119,19 @@ class Engine:
                 mapping=lambda: self.output.mapping,
                 frame_tap=self.frame_tap if on_jack else None,
             )
+            from .midi.jack_input import JackMidiInputs
+
+            exact = on_jack and isinstance(self.midi, JackMidiInputs)
+            if exact and self.options.thru_mode == "auto":
+                # frame-exact stamps: each thru note keeps the same latency (no block jitter)
+                self.live_input.thru = self._thru("constant")
         self.changed.set()
+
+    def _thru(self, mode: str) -> ThruTiming:
+        options = self.options
+        return ThruTiming.for_output(
+            options.block_size, options.sample_rate, mode, options.thru_delay_ms
+        )
 
     def close(self) -> None:
         """Stop everything; a session still open is marked interrupted."""
@@ -414,6 +424,7 @@ class Engine:
                 output=self.output_name,
                 devices=self._devices(),
                 midi_status=self.midi.status if self.midi is not None else "off",
+                thru=self.live_input.thru.mode,
             )
         state.setdefault("paused", False)
         state.setdefault("quiet", False)

@@ -262,8 +262,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--block-size", type=int, default=128)
     parser.add_argument("--snapshot-hz", type=float, default=4.0)
     parser.add_argument(
-        "--thru", choices=THRU_MODES, default=DEFAULT_THRU_MODE,
-        help=f"how the child's notes are timed (default {DEFAULT_THRU_MODE}; see thru.py)",
+        "--thru", choices=("auto", *THRU_MODES), default="auto",
+        help="how the child's notes are timed: auto = constant latency on frame-exact JACK "
+        f"stamps (--midi jack), else {DEFAULT_THRU_MODE} (see thru.py)",
     )  # fmt: skip
     parser.add_argument(
         "--thru-delay-ms", type=float, help="constant thru's added delay (default: block + 1 ms)"
