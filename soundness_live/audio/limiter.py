@@ -48,6 +48,7 @@ _INPUT_LIMIT = 8.0  # +18 dBFS: absurd input is clamped so the limiter recovers 
 # rounding allowance per sample for the quiet-block bound: the filter's rounding adds at most
 # ~7e-16 of the bound per sample, so this is a 15-fold margin
 _BOUND_SLACK_PER_FRAME = 1e-14
+_GLIDE_PAD_FRAMES = 4096
 
 
 def _fast_lfilter() -> Callable[..., tuple[np.ndarray, np.ndarray]] | None:
@@ -143,6 +144,35 @@ class _Levels:
         return cls(cap, knee, span, _release_floor(knee), *arrays)
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Glide:
+    """A master-volume ramp, swapped in as one object (it may be set from another thread)."""
+
+    start: int  # the frame the ramp starts at
+    volume_from: float
+    volume_to: float
+    ramp_frames: int
+    steady_from: int  # the frame from which the gain is volume_to
+    gains: np.ndarray  # (k, 1): the gain at start + k, computed ahead (empty when steady)
+
+    @classmethod
+    def to(cls, start: int, volume_from: float, volume_to: float, ramp_frames: int) -> _Glide:
+        """A ramp with its gains computed ahead, out of the audio callback, with
+        ``_GLIDE_PAD_FRAMES`` of ``volume_to`` after it so a block ending past it needs none."""
+        steady = cls(start, volume_from, volume_to, ramp_frames, start, np.empty((0, 1)))
+        if volume_from == volume_to:
+            return steady
+        ramp = dataclasses.replace(steady, steady_from=start + ramp_frames)
+        frames = np.arange(start, start + ramp_frames + _GLIDE_PAD_FRAMES)
+        return dataclasses.replace(ramp, gains=ramp.gain_at(frames)[:, None])
+
+    def gain_at(self, frames: np.ndarray) -> np.ndarray:
+        """The master gain at each of ``frames`` (absolute, from ``start`` on)."""
+        progress = np.clip((frames - self.start) / self.ramp_frames, 0.0, 1.0)
+        gliding = self.volume_from + (self.volume_to - self.volume_from) * progress
+        return np.where(progress >= 1.0, self.volume_to, gliding)
+
+
 class _Work:
     """Work buffers for one block shape, so a block allocates only what the filter returns."""
 
@@ -174,8 +204,7 @@ class OutputStage:
         self.frame = 0
         self._ramp_frames = max(1, int(round(RAMP_MS * sample_rate / 1000.0)))
         volume = _check_volume(master_volume)
-        # (ramp start frame, from, to, frame the ramp ends): swapped in as one
-        self._glide = (0, volume, volume, 0)
+        self._glide = _Glide.to(0, volume, volume, self._ramp_frames)
         pole = 1.0 - 2.0 * math.pi * DC_CUTOFF_HZ / sample_rate
         self._dc_b, self._dc_a = np.array([1.0, -1.0]), np.array([1.0, -pole])
         self._dc_leak = 1.0 - pole  # exact (Sterbenz): the filter state moves this much per x
@@ -194,7 +223,7 @@ class OutputStage:
     @property
     def master_volume(self) -> float:
         """The master volume being approached (linear gain)."""
-        return self._glide[2]
+        return self._glide.volume_to
 
     def set_cap_dbfs(self, cap_dbfs: float) -> None:
         """Set the hard cap (peak dBFS, -60..0); effective from the next block."""
@@ -205,15 +234,9 @@ class OutputStage:
     def set_master_volume(self, volume: float) -> None:
         """Glide the master volume (linear gain, 0..4) to ``volume`` over ``RAMP_MS``."""
         volume = _check_volume(volume)
-        frame = self.frame
-        volume_from = float(self._gain_at(np.array([frame]))[0])
-        self._glide = (frame, volume_from, volume, frame + self._ramp_frames)
-
-    def _gain_at(self, frames: np.ndarray) -> np.ndarray:
-        start, volume_from, volume_to, _ = self._glide
-        progress = np.clip((frames - start) / self._ramp_frames, 0.0, 1.0)
-        gliding = volume_from + (volume_to - volume_from) * progress
-        return np.where(progress >= 1.0, volume_to, gliding)
+        frame, glide = self.frame, self._glide
+        volume_from = float(glide.gain_at(np.array([frame]))[0])
+        self._glide = _Glide.to(frame, volume_from, volume, self._ramp_frames)
 
     def process(self, block: np.ndarray) -> None:
         """Apply the whole stage to ``block`` (float32, shape (n, 2)) in place."""
@@ -230,7 +253,7 @@ class OutputStage:
         peak = float(np.maximum.reduce(np.abs(x, out=work.magnitude), axis=None))
         if not (peak <= _INPUT_LIMIT and shortcuts):  # NaN, +-inf or over +18 dBFS
             peak = _clean(x)
-        if frame < self._glide[3] or self._glide[2] != 1.0 or not shortcuts:
+        if frame < self._glide.steady_from or self._glide.volume_to != 1.0 or not shortcuts:
             peak = self._apply_volume(x, peak)  # else a steady 1: nothing to multiply
         state = self._dc_state
         y, self._dc_state = _DC_FILTER(self._dc_b, self._dc_a, x, 0, state)
@@ -243,14 +266,16 @@ class OutputStage:
 
     def _apply_volume(self, x: np.ndarray, peak: float) -> float:
         """Scale ``x`` by the master volume, clamp to +18 dBFS; a bound on ``|x|`` after."""
-        start, volume_from, volume_to, steady_from = self._glide
-        frame, n = self.frame, x.shape[0]
-        if frame >= steady_from:
-            np.multiply(x, volume_to, out=x)
-            peak *= volume_to  # rounding is monotonic: exactly the largest |x * volume|
+        glide, frame, n = self._glide, self.frame, x.shape[0]
+        if frame >= glide.steady_from:
+            np.multiply(x, glide.volume_to, out=x)
+            peak *= glide.volume_to  # rounding is monotonic: exactly the largest |x * volume|
         else:
-            np.multiply(x, self._gain_at(np.arange(frame, frame + n))[:, None], out=x)
-            peak *= max(volume_from, volume_to) * (1.0 + 1e-12)  # the ramp rounds too
+            gains = glide.gains[frame - glide.start : frame - glide.start + n]
+            if gains.shape[0] < n:  # a block longer than the pad
+                gains = glide.gain_at(np.arange(frame, frame + n))[:, None]
+            np.multiply(x, gains, out=x)
+            peak *= max(glide.volume_from, glide.volume_to) * (1.0 + 1e-12)  # ramps round
         if peak > _INPUT_LIMIT or not self._shortcuts:
             np.maximum(x, -_INPUT_LIMIT, out=x)
             np.minimum(x, _INPUT_LIMIT, out=x)
