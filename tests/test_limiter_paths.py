@@ -22,6 +22,7 @@ from soundness_live.audio.limiter import (
     OutputStage,
     cap_amplitude,
 )
+from soundness_live.errors import ParameterError
 
 RATE = 48_000
 BLOCKS = (1, 64, 65, 512)
@@ -178,3 +179,14 @@ def test_a_lower_cap_holds_from_the_very_next_block() -> None:
             block = audio[:64].astype(np.float32)
             stage.process(block)
             assert float(np.abs(block).max()) <= float(cap_amplitude(cap_dbfs))
+
+
+def test_a_glide_in_blocks_longer_than_its_precomputed_gains() -> None:
+    audio, changes = crossing_signal(), {0: 2.0, 6000: 0.25}
+    out, _ = run(audio, 6000, -12.0, 1.0, changes)
+    assert out.tobytes() == reference(audio, -12.0, 1.0, changes).tobytes()
+
+
+def test_a_block_of_the_wrong_shape_is_refused() -> None:
+    with pytest.raises(ParameterError, match=r"shape \(n, 2\), got \(64, 1\)"):
+        OutputStage(RATE).process(np.zeros((64, 1), np.float32))
