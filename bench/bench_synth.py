@@ -7,7 +7,9 @@ output stage: the audio callback's whole work) and through ``Synth.render`` alon
 (pyfluidsynth + libfluidsynth, reverb and chorus off) through ``get_samples(64)``. Each figure
 is the best of a few interleaved runs (process CPU time), so a busy machine hurts both alike.
 Also prints the Python cost per block against the number of voices: time per call and the
-number of traced Python events per call, which stays the same at 0 to 128 voices.
+number of traced Python events per call, which stays the same at 0 to 128 voices; and the
+output stage alone per block: quiet, just under the limiter's knee, limiting, at a lowered
+master volume and while the volume glides.
 
 Run: ``python bench/bench_synth.py [--soundfont PATH] [--seconds S] [--repeats N]``
 """
@@ -185,6 +187,37 @@ def python_cost(font, interpolation: str) -> list[tuple[int, float, float, int]]
     return rows
 
 
+def output_stage_cost(repeats: int) -> list[tuple[str, float]]:
+    """(case, microseconds per block) of OutputStage.process alone at the default cap
+    (-6 dBFS, knee -12 dBFS), each block copied in from a 330 Hz tone first."""
+    t = np.arange(BLOCK * 750) / RATE
+    cases = [  # name, tone peak, master volume, glide all the time
+        ("quiet (-30 dBFS)", 0.03, 1.0, False),
+        ("under knee, unproven", 0.245, 1.0, False),
+        ("loud (limiting)", 1.0, 1.0, False),
+        ("quiet at volume 0.5", 0.03, 0.5, False),
+        ("quiet, gliding", 0.03, 1.0, True),
+    ]
+    rows = []
+    for name, peak, volume, gliding in cases:
+        tone = (peak * np.sin(2 * np.pi * 330 * t))[:, None] * np.ones(2)
+        source = tone.astype(np.float32).reshape(-1, BLOCK, 2)
+        stage, block = OutputStage(RATE, master_volume=volume), np.empty((BLOCK, 2), np.float32)
+        blocks = iter(range(1 << 62))
+
+        def step(stage=stage, block=block, source=source, gliding=gliding, blocks=blocks) -> None:
+            i = next(blocks)
+            if gliding and i % 15 == 0:  # a glide lasts 15 blocks of 64: always gliding
+                stage.set_master_volume(0.5 + 0.5 * (i // 15 % 2))
+            block[...] = source[i % len(source)]
+            stage.process(block)
+
+        n = len(source)
+        best = min(cpu_seconds(step, n) / n * 1e6 for _ in range(max(repeats, 3)))
+        rows.append((name, best))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the benchmark tables; returns 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -231,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'voices':>8}{'1-frame us':>12}{f'{BLOCK}-frame us':>12}{'events':>8}")
     for voices, one, per_block, events in python_cost(font, args.interpolation):
         print(f"{voices:>8}{one:>12.1f}{per_block:>12.1f}{events:>8}")
+    print(f"\nOutput stage alone (master volume, DC blocker, limiter, cap), {BLOCK}-frame blocks")
+    print(f"{'case':<24}{'us/block':>10}{'CPU s/s':>10}")
+    for name, micros in output_stage_cost(args.repeats):
+        print(f"{name:<24}{micros:>10.1f}{micros * 1e-6 * RATE / BLOCK:>10.4f}")
     return 0
 
 
