@@ -34,6 +34,7 @@ from .engine_setup import aids_from_dict, apply_profile_devices, live_figures, m
 from .errors import ParameterError, SoundnessError
 from .events import ControlChange
 from .live import LiveInput, LiveSink, LiveTimeline, SessionStopped
+from .live_voice import live_voice
 from .midi.input import DeviceChange
 from .midi.jack_frames import OutputFrameTap
 from .runs import child_sound, virtual_inputs
@@ -219,6 +220,10 @@ class Engine:
             programs = {sound.channel: (sound.program, sound.bank)}
         self._seen_skips = len(self.timeline.skips)
         self._cue_generation += 1
+        voice = live_voice(
+            activity.name, resolved, source, sample_rate=self.sample_rate, seed=seed,
+            mapping=lambda: self.output.mapping, to_output=self.timeline.to_output,
+        )  # fmt: skip
         return Session(
             activity,
             params,
@@ -230,6 +235,7 @@ class Engine:
             hooks=self._hooks(activity.name),
             prompt_level=lambda: self.prompt_level,
             child_programs=programs,
+            voice=voice,
         )
 
     def _open_session(self, child: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -340,6 +346,8 @@ class Engine:
             self.broadcast_notice(f"the activity stopped: {error}")
         finally:
             self.live_input.timeline = None
+            if hasattr(session.voice, "stop"):
+                session.voice.stop()  # the microphone is open only while it is needed
             if result != "finished":
                 self.sink.drop_pending()
         with self._lock:
@@ -370,7 +378,7 @@ class Engine:
                 record["void_reason"] = "paused" if self.timeline.paused else "skipped"
             stored.on_trial(record)  # committed to the store before it is reported
 
-        return SessionHooks(on_trial, stored.on_cue, stored.on_response)
+        return SessionHooks(on_trial, stored.on_cue, stored.on_response, stored.on_voice)
 
     def _report_trial(self, record: dict[str, Any]) -> None:
         figures = live_figures(record)

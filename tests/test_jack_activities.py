@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import rtmidi
 
-from soundness_live.client import EngineClient
+from soundness_live.client import EngineClient, EngineError
 from soundness_live.store.records import Store
 from tests.jackserver import module_jack_server
 from tests.test_engine_process import _attach, _home, _stop, _wait_for
@@ -131,3 +131,22 @@ def test_tempo_following_live(live_engine) -> None:
     trial = run_live(live_engine, "tempo-following", params, answer)
     assert len(trial["responses"]) == 8
     assert trial["metrics"]["median_iti_ms"] == pytest.approx(600.0, abs=60.0)
+
+
+def test_vocal_prompts_live_listen_through_the_microphone(live_engine) -> None:
+    # JACK's dummy driver captures silence: the prompt is sung, the microphone heard, no voice
+    params = {"trials": 1, "lead_in_ms": 300, "response_window_ms": 1500, "adaptive": False}
+    trial = run_live(live_engine, "vocal-prompts", params, lambda cue: None)
+    assert trial["outcome"] == "no_response"
+    assert trial["params"]["voice_source"] == "microphone"
+    assert trial["metrics"]["syllables"] in (0, None)
+    assert [p["syllable"] for p in trial["prompt"] if p.get("syllable")]
+
+
+def test_a_spoken_prompt_is_refused_live_with_a_clear_reason(live_engine) -> None:
+    client = live_engine[0]
+    with pytest.raises(EngineError, match="prompt_source must be 'synth'"):
+        client.request(
+            "start_activity", activity="vocal-prompts", params={"prompt_source": "espeak"},
+            input="live",
+        )  # fmt: skip
