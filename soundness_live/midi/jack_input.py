@@ -43,9 +43,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import DeviceError
-from .input import DeviceChange, InputCounts, InputEvent, convert_message
+from .delivery import ChangeCallback, EventCallback, EventDelivery
+from .input import DeviceChange, InputCounts, convert_message
 from .jack_frames import FRAME_WRAP, EventRing, JackStamp, OutputFrameTap
-from .ports import SKIP_PORT_PREFIXES, ChangeCallback, EventCallback, MappingSource
+from .ports import SKIP_PORT_PREFIXES, MappingSource
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def load_jack() -> tuple[Any, str]:
     return jack, ""
 
 
-class JackMidiInputs:
+class JackMidiInputs(EventDelivery):
     """Every JACK MIDI output port, each connected to a port of its own, stamped per frame.
 
     The interface of :class:`~soundness_live.midi.ports.MidiInputs`: ``on_event`` /
@@ -86,20 +87,14 @@ class JackMidiInputs:
         poll_interval_s: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.on_event = on_event
-        self.on_device_change = on_device_change
+        super().__init__(on_event, on_device_change, queue_size)
         self.mapping = mapping
         self.frame_tap = frame_tap
         self.client_name = client_name
         self.poll_interval_s = poll_interval_s
         self.clock = clock
-        self.status = "not started"
-        self.overflow = 0  # queue full: events lost (ring full: ``ring_overflow``)
-        self.callback_errors = 0
-        self.xruns = 0
+        self.xruns = 0  # (a full ring, unlike a full queue, counts in ``ring_overflow``)
         self.stamps: deque[JackStamp] = deque(maxlen=4096)
-        self._queue: deque[InputEvent] = deque()
-        self._queue_size = queue_size
         self._ring = EventRing(ring_size)
         self._client: Any = None
         self._rate = 48_000
@@ -109,10 +104,9 @@ class JackMidiInputs:
         self._counts: dict[int, InputCounts] = {}
         self._free: list[Any] = []  # our ports whose source vanished, reused for new ones
         self._slots = itertools.count()
-        self._lock = threading.Lock()  # watcher vs stop(); never taken in the callback
+        # _lock (watcher vs stop()) is never taken in the callback
         self._wake = threading.Event()  # set by the callback when rows were written
         self._rescan = threading.Event()  # set by JACK's notification thread
-        self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._server_gone = ""
 
@@ -188,19 +182,6 @@ class JackMidiInputs:
             self._sources, self._table, self._free = {}, (), []
         self.status = "stopped"
 
-    def __enter__(self) -> JackMidiInputs:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def drain(self, max_events: int | None = None) -> list[InputEvent]:
-        """Take queued events, oldest first (thread-safe; deque pops are atomic)."""
-        events: list[InputEvent] = []
-        while self._queue and (max_events is None or len(events) < max_events):
-            events.append(self._queue.popleft())
-        return events
-
     # -- JACK's process thread (real-time: no logging, no I/O, no locks) ----------------------
     def _process(self, frames: int) -> None:
         try:
@@ -254,7 +235,7 @@ class JackMidiInputs:
         )  # fmt: skip
         self.stamps.append(stamp)
         if event is not None:
-            self._deliver(event)
+            self.deliver(event)
 
     def _stamp(self, device: str, jack_frame: int, jack_time_s: float) -> JackStamp:
         """Engine frame and time of one event: the exact offset route when the output is tapped."""
@@ -266,17 +247,6 @@ class JackMidiInputs:
             return JackStamp(device, jack_frame, float(exact), time_s, jack_time_s, "output-frame")
         frame = mapping.frame_at(jack_time_s) if mapping is not None else None
         return JackStamp(device, jack_frame, frame, jack_time_s, jack_time_s, "jack-time")
-
-    def _deliver(self, event: InputEvent) -> None:
-        if self.on_event is not None:
-            try:
-                self.on_event(event)
-            except Exception:  # a listener bug must not stop the input
-                self.callback_errors += 1
-        if len(self._queue) >= self._queue_size:
-            self.overflow += 1
-        else:
-            self._queue.append(event)
 
     # -- watcher thread: connections and hot-plug ----------------------------------------------
     def _watch(self) -> None:
@@ -337,14 +307,6 @@ class JackMidiInputs:
 
     def _publish(self) -> None:
         self._table = tuple(self._sources.values())  # one assignment: the callback sees whole
-
-    def _notify(self, change: DeviceChange) -> None:
-        if self.on_device_change is None:
-            return
-        try:
-            self.on_device_change(change)
-        except Exception:
-            log.exception("device-change listener failed for %s", change.device)
 
 
 def _skipped(name: str) -> bool:

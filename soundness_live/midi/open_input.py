@@ -13,7 +13,8 @@ from typing import Any
 from ..errors import DeviceError, ParameterError
 from .jack_frames import OutputFrameTap
 from .jack_input import JackMidiInputs
-from .ports import ChangeCallback, EventCallback, MappingSource, MidiInputs
+from .delivery import ChangeCallback, EventCallback
+from .ports import MappingSource, MidiInputs
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,6 @@ import os
 import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,7 +34,8 @@ import rtmidi
 
 from ..clock import ClockMapping
 from ..errors import ParameterError
-from .input import DeltaStamper, DeviceChange, InputCounts, InputEvent, convert_message
+from .delivery import ChangeCallback, EventCallback, EventDelivery
+from .input import DeltaStamper, DeviceChange, InputCounts, convert_message
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,6 @@ def device_id(port_name: str) -> str:
     return _ALSA_NUMBERS.sub("", port_name)
 
 
-EventCallback = Callable[[InputEvent], None]
-ChangeCallback = Callable[[DeviceChange], None]
 MappingSource = Callable[[], ClockMapping | None]
 
 
@@ -116,7 +114,7 @@ class _Port:
             log.debug("closing MIDI input %r: %s", self.name, error)
 
 
-class MidiInputs:
+class MidiInputs(EventDelivery):
     """Every MIDI input port, opened at once and kept open across unplug/replug.
 
     ``on_event(event)`` runs on the port's callback thread for each note-path event (the
@@ -139,21 +137,13 @@ class MidiInputs:
         queue_size: int = 4096,
         jack_read_interval_s: float = 0.0005,
     ) -> None:
+        super().__init__(on_event, on_device_change, queue_size)
         self.api = midi_api(api) if api is None or isinstance(api, str) else api
-        self.on_event = on_event
-        self.on_device_change = on_device_change
         self.poll_interval_s = poll_interval_s
         self.clock = clock
         self.mapping = mapping
         self.client_name = client_name
-        self.overflow = 0
-        self.callback_errors = 0
-        self.status = "not started"
-        self._queue: deque[InputEvent] = deque()
-        self._queue_size = queue_size
-        self._ports: dict[str, _Port] = {}
-        self._lock = threading.Lock()  # guards _ports between the watcher and readers
-        self._stop = threading.Event()
+        self._ports: dict[str, _Port] = {}  # guarded by _lock between the watcher and readers
         self._watcher: threading.Thread | None = None
         self._lister: Any = None
         self._opened = 0
@@ -210,32 +200,6 @@ class MidiInputs:
             self._lister = None
         self.status = "stopped"
 
-    def __enter__(self) -> MidiInputs:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def drain(self, max_events: int | None = None) -> list[InputEvent]:
-        """Take queued events, oldest first (thread-safe; deque pops are atomic)."""
-        events: list[InputEvent] = []
-        queue = self._queue
-        while queue and (max_events is None or len(events) < max_events):
-            events.append(queue.popleft())
-        return events
-
-    def deliver(self, event: InputEvent) -> None:
-        """Hand one event on: ``on_event`` then the bounded queue (callback thread)."""
-        if self.on_event is not None:
-            try:
-                self.on_event(event)
-            except Exception:  # a listener bug must not kill the driver's thread
-                self.callback_errors += 1
-        if len(self._queue) >= self._queue_size:
-            self.overflow += 1
-        else:
-            self._queue.append(event)
-
     def scan(self) -> None:
         """Open ports that appeared and close ports that vanished (the watcher's step)."""
         try:
@@ -280,14 +244,6 @@ class MidiInputs:
             self._ports[name] = port
         log.info("MIDI input connected: %s", name)
         self._notify(DeviceChange(port.device, True, self.clock(), "port opened"))
-
-    def _notify(self, change: DeviceChange) -> None:
-        if self.on_device_change is None:
-            return
-        try:
-            self.on_device_change(change)
-        except Exception:
-            log.exception("device-change listener failed for %s", change.device)
 
     def _read_jack(self) -> None:
         while not self._stop.wait(self._jack_read_interval_s):
