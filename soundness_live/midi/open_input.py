@@ -11,9 +11,9 @@ import logging
 from typing import Any
 
 from ..errors import DeviceError, ParameterError
+from .delivery import ChangeCallback, EventCallback
 from .jack_frames import OutputFrameTap
 from .jack_input import JackMidiInputs
-from .delivery import ChangeCallback, EventCallback
 from .ports import MappingSource, MidiInputs
 
 log = logging.getLogger(__name__)
