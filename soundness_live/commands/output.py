@@ -10,7 +10,15 @@ from typing import Any
 
 HEADLINE = {
     "call-and-response": ("notes_correct_pct", "waited_for_turn", "response_latency_ms"),
-    "waiting": ("classification", "reaction_time_ms", "notes_in_freeze", "plays_out_of_turn"),
+    "waiting": (
+        "classification",
+        "reaction_time_ms",
+        "notes_in_freeze",
+        "time_to_stop_ms",
+        "commission",
+        "plays_out_of_turn",
+    ),
+    "free-play": ("notes_played", "played_s"),
     "tempo-following": ("hit_rate", "mean_asynchrony_ms", "resultant_length", "final_bpm"),
     "vocal-prompts": (
         "syllables",
