@@ -1,16 +1,11 @@
 """The live engine: renderer and output, MIDI inputs, activities on a thread, the store.
 
 :class:`Engine` is what the engine process (:mod:`soundness_live.engine_process`) serves: it
-handles the protocol's commands (:meth:`Engine.handle`), runs one activity at a time on its own
-thread through :class:`~soundness_live.live.LiveSink` / ``LiveInput`` (or a virtual child), owns
-every store write (a trial is committed before it is reported) and builds the state snapshots
-clients see (:meth:`Engine.snapshot`).
-
-Therapist actions: ``next_trial`` cuts the trial in progress short (its record is kept, marked
-``void``, ``void_reason: "skipped"``); ``pause`` does the same and starts nothing new until
-``resume``; ``panic`` (the big "quiet" button) fades every sound at once and pauses the
-activity. ``set_prompt_level`` applies to the trial in progress (the level is written into the
-next trial record) and falls back to ``independent`` after it.
+handles the protocol's commands (:meth:`Engine.handle`, the handlers in
+:mod:`soundness_live.engine_commands`), runs one activity at a time on its own thread through
+:class:`~soundness_live.live.LiveSink` / :class:`~soundness_live.live_input.LiveInput` (or a
+virtual child), owns every store write (a trial is committed before it is reported) and builds
+the state snapshots clients see (:meth:`Engine.snapshot`).
 """
 
 from __future__ import annotations
@@ -22,26 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .activities.base import Show
-from .activities.common import PROMPT_LEVELS
-from .activities.params import resolve_params
-from .activities.registry import all_activities, get_activity
 from .audio.output import open_output
 from .config import DB_NAME
 from .engine import Session, SessionHooks
-from .engine_setup import aids_from_dict, apply_profile_devices, live_figures, make_renderer
-from .errors import ParameterError, SoundnessError
-from .events import ControlChange
-from .live import LiveInput, LiveSink, LiveTimeline, SessionStopped
-from .live_voice import live_voice
+from .engine_commands import EngineCommands
+from .engine_setup import live_figures, make_renderer
+from .live import LiveSink, LiveTimeline, SessionStopped
+from .live_input import LiveInput
 from .midi.input import DeviceChange
 from .midi.jack_frames import OutputFrameTap
-from .runs import child_sound, virtual_inputs
 from .session_store import StoredSession
 from .store.records import Store
 from .thru import DEFAULT_THRU_MODE, ThruTiming
-from .virtual_child import ChildTraits
 
 log = logging.getLogger(__name__)
 RECENT_TRIALS = 8
@@ -65,7 +53,7 @@ class EngineOptions:
     thru_delay_ms: float | None = None  # constant mode's added delay; None: one block + 1 ms
 
 
-class Engine:
+class Engine(EngineCommands):
     """One engine: sound, inputs, the running activity and the stored session."""
 
     def __init__(self, options: EngineOptions) -> None:
@@ -146,192 +134,6 @@ class Engine:
         self.live_input.stop()
         self.output.stop()
         self.store.close()
-
-    # -- commands -------------------------------------------------------------------------------
-    def handle(self, msg: dict[str, Any]) -> dict[str, Any]:
-        """Carry out one command; the reply fields (``ok``, and ``error`` when it failed)."""
-        handler = getattr(self, f"_cmd_{msg['type']}", None)
-        if handler is None:
-            return {"ok": False, "error": f"the engine cannot {msg['type']!r}"}
-        try:
-            with self._lock:
-                reply = handler(msg) or {}
-        except SoundnessError as error:
-            return {"ok": False, "error": str(error)}
-        except Exception as error:  # a bug must not take the session down with it
-            log.exception("command %s failed", msg["type"])
-            return {"ok": False, "error": f"{type(error).__name__}: {error}"}
-        self.changed.set()
-        return {"ok": True, **reply}
-
-    def _cmd_hello(self, msg: dict[str, Any]) -> dict[str, Any]:
-        return {"engine_version": __version__, "state": self.snapshot()}
-
-    def _cmd_snapshot(self, msg: dict[str, Any]) -> dict[str, Any]:
-        return {"state": self.snapshot()}
-
-    def _cmd_catalog(self, msg: dict[str, Any]) -> dict[str, Any]:
-        children = [
-            {"code": c.code, "display_name": c.display_name, "volume_cap_dbfs": c.volume_cap_dbfs}
-            for c in self.store.list_children()
-        ]
-        activities = [
-            {"name": a.name, "summary": a.summary, "variants": list(a.variants)}
-            for a in all_activities().values()
-        ]
-        return {"children": children, "activities": activities}
-
-    def _cmd_start_activity(self, msg: dict[str, Any]) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            raise ParameterError(
-                f"activity {self._state['activity']!r} is running; stop it before starting another"
-            )
-        activity = get_activity(str(msg.get("activity", "")))
-        params = dict(msg.get("params") or {})
-        source = str(msg.get("input", "virtual"))
-        if source not in ("virtual", "live"):
-            raise ParameterError(f"input must be 'virtual' or 'live', got {source!r}")
-        child = msg.get("child")
-        if child:
-            params = self._open_session(str(child), params)
-        elif self.stored is None:
-            self.timeline.offset_frames = self.renderer.frame  # an unstored run starts at 0
-        resolved = resolve_params(activity.name, activity.params, params)
-        session = self._session(activity, params, resolved, source, msg)
-        self._state.update(activity=activity.name, variant=resolved.get("variant"), cue=None)
-        self._state.update(trials_total=resolved.get("trials"), trials_done=0, input=source)
-        self._thread = threading.Thread(target=self._run, args=(session,), name="activity")
-        self._thread.start()
-
-    def _session(self, activity: Any, params: dict, resolved: dict, source: str, msg: dict):
-        seed = int(msg.get("seed", 0))
-        self.timeline.restart()
-        self.live_input.reset()
-        self.sink.output_latency_frames = self.output.latency_s * self.sample_rate
-        if source == "live":
-            inputs: list[Any] = [self.live_input]
-            self.live_input.timeline, programs = self.timeline, {}
-        else:
-            traits = ChildTraits.from_strings(dict(msg.get("traits") or {}))
-            inputs = virtual_inputs(
-                activity, resolved, seed=seed, sample_rate=self.sample_rate, traits=traits
-            )
-            sound = child_sound(activity, resolved)
-            programs = {sound.channel: (sound.program, sound.bank)}
-        self._seen_skips = len(self.timeline.skips)
-        self._cue_generation += 1
-        voice = live_voice(
-            activity.name, resolved, source, sample_rate=self.sample_rate, seed=seed,
-            mapping=lambda: self.output.mapping, to_output=self.timeline.to_output,
-        )  # fmt: skip
-        return Session(
-            activity,
-            params,
-            sink=self.sink,
-            inputs=inputs,
-            sample_rate=self.sample_rate,
-            seed=seed,
-            soundfont=self.soundfont,
-            hooks=self._hooks(activity.name),
-            prompt_level=lambda: self.prompt_level,
-            child_programs=programs,
-            voice=voice,
-        )
-
-    def _open_session(self, child: str, params: dict[str, Any]) -> dict[str, Any]:
-        profile = self.store.get_child(child)
-        if self.stored is not None and self.child != child:
-            raise ParameterError(
-                f"the session of {self.child} is open; end it before starting one for {child}"
-            )
-        if self.stored is None:
-            self.stored = StoredSession.start(
-                self.store, child, sample_rate=self.sample_rate, params={"live": True}
-            )
-            self.child = child
-            self.timeline.offset_frames = self.renderer.frame  # the session axis starts now
-            self._set_cap(profile.volume_cap_dbfs)
-            apply_profile_devices(self.live_input, profile)
-        if profile.preferred_tempo_bpm is not None and "tempo_bpm" not in params:
-            params = dict(params, tempo_bpm=profile.preferred_tempo_bpm)
-        return params
-
-    def _cmd_stop(self, msg: dict[str, Any]) -> None:
-        self._cue_generation += 1
-        self._stop_activity()
-
-    def _cmd_pause(self, msg: dict[str, Any]) -> None:
-        self._cue_generation += 1
-        self.timeline.pause()
-        self.sink.drop_pending()
-        self._state["paused"] = True
-
-    def _cmd_resume(self, msg: dict[str, Any]) -> None:
-        self.timeline.resume()
-        self._state["paused"] = self._state["quiet"] = False
-
-    def _cmd_next_trial(self, msg: dict[str, Any]) -> None:
-        self._cue_generation += 1
-        self.timeline.skip()
-
-    def _cmd_panic(self, msg: dict[str, Any]) -> None:
-        self.renderer.panic(50.0)
-        self.live_input.all_notes_off(None)
-        if self._thread is not None and self._thread.is_alive():
-            self._cmd_pause(msg)
-        self._state["quiet"] = True
-
-    def _cmd_set_prompt_level(self, msg: dict[str, Any]) -> None:
-        level = msg.get("level")
-        if level not in PROMPT_LEVELS:
-            raise ParameterError(f"level must be one of {', '.join(PROMPT_LEVELS)}, got {level!r}")
-        self.prompt_level = str(level)
-
-    def _cmd_set_volume_cap(self, msg: dict[str, Any]) -> None:
-        self._set_cap(msg.get("dbfs"))
-
-    def _cmd_set_device(self, msg: dict[str, Any]) -> None:
-        from .devices import DeviceRole
-
-        device = str(msg.get("device") or "")
-        if not device:
-            raise ParameterError("set_device needs 'device' (part of a device's name), got ''")
-        role = DeviceRole(
-            device,
-            str(msg.get("player") or self.child or "child"),
-            str(msg.get("kind", "keyboard")),
-            int(msg.get("program", 0)),
-        )
-        self.live_input.set_role(role)
-        if msg.get("aids") is not None:
-            self.live_input.set_aids(device, aids_from_dict(msg["aids"]))
-        if msg.get("volume") is not None:
-            self._device_volume(device, msg["volume"])
-
-    def _device_volume(self, device: str, volume: Any) -> None:
-        if not isinstance(volume, int) or not 0 <= volume <= 127:
-            raise ParameterError(f"volume must be a MIDI value 0..127, got {volume!r}")
-        roles = self.live_input.roles
-        for name in list(self.live_input.connected) or [device]:
-            if device.lower() in name.lower():
-                channel = roles.route(name, 0, 60).channel
-                self.renderer.push(ControlChange(0, channel, 7, volume), True)
-
-    def _cmd_add_note(self, msg: dict[str, Any]) -> None:
-        if self.stored is None:
-            raise ParameterError("no session is open: a note belongs to a child's session")
-        self.store.add_note(self.stored.session_id, str(msg.get("text", "")))
-
-    def _cmd_end_session(self, msg: dict[str, Any]) -> dict[str, Any]:
-        self._stop_activity()
-        ended = None
-        if self.stored is not None:
-            self.stored.close(ok=True)
-            ended, self.stored, self.child = self.stored.session_id, None, None
-        return {"session_id": ended}
-
-    def _cmd_shutdown(self, msg: dict[str, Any]) -> dict[str, Any]:
-        return self._cmd_end_session(msg)
 
     # -- the activity thread ---------------------------------------------------------------------
     def _run(self, session: Session) -> None:
@@ -455,13 +257,3 @@ class Engine:
     def broadcast_notice(self, text: str) -> None:
         """A message for the therapist's screen."""
         self.broadcast({"v": 1, "type": "notice", "text": text})
-
-    def _set_cap(self, dbfs: Any) -> None:
-        if not isinstance(dbfs, (int, float)) or isinstance(dbfs, bool) or not -60 <= dbfs <= 0:
-            raise ParameterError(f"volume cap must be -60..0 dBFS, got {dbfs!r}")
-        stage = getattr(self.renderer, "output_stage", None)
-        if stage is not None:
-            stage.set_cap_dbfs(float(dbfs))
-        else:
-            self.renderer.cap_dbfs = float(dbfs)
-        self.volume_cap_dbfs = float(dbfs)

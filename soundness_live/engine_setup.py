@@ -13,7 +13,8 @@ from typing import Any
 from .aids import AidSettings
 from .devices import DeviceRole
 from .errors import ParameterError
-from .live import LiveInput, StandInRenderer
+from .live import StandInRenderer
+from .live_input import LiveInput
 from .profiles import KEYS, ChildProfile, DeviceSettings
 
 log = logging.getLogger(__name__)

@@ -15,13 +15,8 @@ from soundness_live.audio.output import open_output
 from soundness_live.devices import DeviceRole
 from soundness_live.engine import Session
 from soundness_live.events import AllNotesOff, NoteOff, NoteOn
-from soundness_live.live import (
-    LiveInput,
-    LiveSink,
-    LiveTimeline,
-    SessionStopped,
-    StandInRenderer,
-)
+from soundness_live.live import LiveSink, LiveTimeline, SessionStopped, StandInRenderer
+from soundness_live.live_input import LiveInput
 from soundness_live.midi.fake import ScriptedInput, ScriptedNote, script_events
 from soundness_live.midi.input import DeviceChange, InputEvent
 

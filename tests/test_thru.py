@@ -13,7 +13,8 @@ from soundness_live.clock import ClockMapping
 from soundness_live.devices import DeviceRole
 from soundness_live.errors import ParameterError
 from soundness_live.events import ControlChange, NoteOff, NoteOn
-from soundness_live.live import LiveInput, StandInRenderer
+from soundness_live.live import StandInRenderer
+from soundness_live.live_input import LiveInput
 from soundness_live.midi.input import InputEvent
 from soundness_live.thru import DEFAULT_THRU_MODE, ThruTiming, default_delay_ms
 from tests.test_synth import RATE, first_sound, tone_font
