@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
@@ -25,15 +26,17 @@ from .engine import Session
 from .engine_setup import aids_from_dict, apply_profile_devices
 from .errors import ParameterError, SoundnessError
 from .events import ControlChange
-from .live_voice import live_voice
+from .live_voice import live_voice, meter_for
 from .runs import child_sound, virtual_inputs
 from .session_store import StoredSession
 from .virtual_child import ChildTraits
 
 if TYPE_CHECKING:
+    from .clock import ClockMapping
     from .engine import SessionHooks
     from .live import LiveSink, LiveTimeline
     from .live_input import LiveInput
+    from .live_voice import LiveVoiceMeter
     from .store.records import Store
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,8 @@ class EngineCommands:
     _state: dict[str, Any]
     _cue_generation: int
     _seen_skips: int
+    voice_meter: LiveVoiceMeter | None
+    open_microphone: Callable[[int, Callable[[], ClockMapping]], Any] | None
 
     if TYPE_CHECKING:  # the engine's own methods the commands call
 
@@ -145,7 +150,9 @@ class EngineCommands:
         voice = live_voice(
             activity.name, resolved, source, sample_rate=self.sample_rate, seed=seed,
             mapping=lambda: self.output.mapping, to_output=self.timeline.to_output,
+            open_microphone=self.open_microphone,
         )  # fmt: skip
+        self.voice_meter = meter_for(voice, self.sample_rate, self.changed.set)
         return Session(
             activity,
             params,

@@ -19,12 +19,14 @@ from typing import Any
 
 from .activities.base import Show
 from .audio.output import open_output
+from .clock import ClockMapping
 from .config import DB_NAME
 from .engine import Session, SessionHooks
 from .engine_commands import EngineCommands
 from .engine_setup import live_figures, make_renderer
 from .live import LiveSink, LiveTimeline, SessionStopped
 from .live_input import LiveInput
+from .live_voice import LiveVoiceMeter, target_notes
 from .midi.input import DeviceChange
 from .midi.jack_frames import OutputFrameTap
 from .session_store import StoredSession
@@ -90,6 +92,9 @@ class Engine(EngineCommands):
         self._state: dict[str, Any] = {"activity": None, "last_result": None}
         self._recent: list[dict[str, Any]] = []
         self._seen_skips = 0
+        self.voice_meter: LiveVoiceMeter | None = None  # while a live microphone listens
+        # opens a stand-in for the live microphone: live_voice's ``open_microphone`` (tests)
+        self.open_microphone: Callable[[int, Callable[[], ClockMapping]], Any] | None = None
         self._set_cap(self.volume_cap_dbfs)
 
     # -- life cycle ----------------------------------------------------------------------------
@@ -148,6 +153,9 @@ class Engine(EngineCommands):
             self.broadcast_notice(f"the activity stopped: {error}")
         finally:
             self.live_input.timeline = None
+            if self.voice_meter is not None:
+                self.voice_meter.stop()
+                self.voice_meter = None
             if hasattr(session.voice, "stop"):
                 session.voice.stop()  # the microphone is open only while it is needed
             if result != "finished":
@@ -206,16 +214,20 @@ class Engine(EngineCommands):
         heard = cue.detail.get("heard_frame", cue.frame)
         shown = {"cue": cue.cue, "at_ms": heard * 1000.0 / self.sample_rate, **detail}
         delay_s = (heard - self.timeline.now()) / self.sample_rate
+        notes = target_notes(cue)
         if delay_s <= 0.0:
-            self._show_cue(shown, self._cue_generation)
+            self._show_cue(shown, self._cue_generation, notes)
             return
-        timer = threading.Timer(delay_s, self._show_cue, (shown, self._cue_generation))
+        timer = threading.Timer(delay_s, self._show_cue, (shown, self._cue_generation, notes))
         timer.daemon = True
         timer.start()
 
-    def _show_cue(self, shown: dict[str, Any], generation: int) -> None:
+    def _show_cue(self, shown: dict[str, Any], generation: int, notes: tuple[int, ...]) -> None:
         if generation == self._cue_generation:  # not from an activity since stopped or skipped
             self._state["cue"] = shown
+            meter = self.voice_meter
+            if meter is not None:
+                meter.set_targets(notes)  # the notes to sing while the child's turn is on
             self.changed.set()
 
     # -- state -----------------------------------------------------------------------------------
@@ -235,10 +247,22 @@ class Engine(EngineCommands):
                 devices=self._devices(),
                 midi_status=self.midi.status if self.midi is not None else "off",
                 thru=self.live_input.thru.mode,
+                **self._diagnostics(),
             )
         state.setdefault("paused", False)
         state.setdefault("quiet", False)
         return state
+
+    def _diagnostics(self) -> dict[str, Any]:
+        """Counters that say whether the sound kept time, and the live voice meter."""
+        renderer, meter = self.renderer, self.voice_meter
+        return {
+            "thru_late": self.live_input.thru_late,  # child's notes too late for their frame
+            "late_events": renderer.late_events,  # scheduled sounds handed on after their frame
+            "cancelled_events": renderer.cancelled_events,  # scheduled sounds a panic/skip cut
+            "dropped_commands": renderer.dropped_commands,  # refused by a full renderer queue
+            "voice_meter": meter.reading() if meter is not None else None,
+        }
 
     def _devices(self) -> list[dict[str, Any]]:
         roles = self.live_input.roles

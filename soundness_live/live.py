@@ -79,6 +79,7 @@ class StandInRenderer:
         self.commands: deque[tuple[SynthEvent, bool]] = deque(maxlen=max_commands)
         self.panics = 0
         self.cap_dbfs: float | None = None
+        self.late_events = self.cancelled_events = self.dropped_commands = 0  # none: it keeps all
 
     def push(self, event: SynthEvent, immediate: bool = False) -> bool:
         """Keep the command (thread-safe: deque appends are atomic)."""
