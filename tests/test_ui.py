@@ -15,12 +15,21 @@ from soundness_live.ui.widgets import (
     FADE_S,
     MAX_PULSE_HZ,
     MIN_TARGET,
+    NEEDLE_CENTS,
+    ON_PITCH_CENTS,
     PROMPT_LEVELS,
+    Rect,
     View,
     cue_words,
+    diagnostics_text,
+    ease,
     fade,
     hit_test,
     layout,
+    level_fraction,
+    meter_layout,
+    note_name,
+    pitch_label,
     pulse,
 )
 
@@ -94,6 +103,58 @@ def test_cue_colours_fade_instead_of_flashing() -> None:
     steps = [max(abs(a - b) for a, b in zip(p, q, strict=True)) for p, q in pairs]
     assert max(steps) <= 25  # per 1/30 s frame: a slow blend, not a switch
     assert cue_words(None)[0] == "" and cue_words({"cue": "your_turn"})[0] == "your turn"
+
+
+G4_HZ = 391.995
+
+
+def test_the_sung_pitch_reads_as_the_target_note_and_cents() -> None:
+    assert [note_name(hz) for hz in (G4_HZ, 261.63, 440.0, 27.5, 4186.0)] == [
+        "G4", "C4", "A4", "A0", "C8",
+    ]  # fmt: skip
+    assert pitch_label(G4_HZ * 2 ** (12 / 1200), G4_HZ) == "G4 +12 cents"
+    assert pitch_label(G4_HZ * 2 ** (-130 / 1200), G4_HZ) == "G4 -130 cents"  # not renamed
+    assert pitch_label(446.0, None) == "A4 +23 cents"  # no target: the nearest note
+    assert pitch_label(None, G4_HZ) == "G4" and pitch_label(None, None) == ""
+
+
+def test_the_level_bar_spans_60_db_and_values_glide() -> None:
+    assert [level_fraction(db) for db in (-120.0, -60.0, -30.0, 0.0, 6.0)] == [0, 0, 0.5, 1, 1]
+    values, value = [], 0.0
+    for _ in range(30):  # one second at 30 frames a second toward 100
+        value = ease(value, 100.0, 1 / 30)
+        values.append(value)
+    assert all(a < b <= 100.0 for a, b in zip(values, values[1:], strict=False))
+    assert values[0] < 25.0 and values[-1] > 99.9  # no jump, yet there within a second
+    assert ease(5.0, 7.0, 0.0) == 5.0
+
+
+def test_the_needle_sits_on_the_track_where_the_cents_say() -> None:
+    box = Rect(100, 200, 256, 104)
+    parts = meter_layout(box, 1.0, -30.0, 0.0)
+    track, needle = parts.track, parts.needle
+    assert needle is not None and abs(needle.center[0] - track.center[0]) <= 1
+    assert parts.zone.w == round(track.w * ON_PITCH_CENTS / NEEDLE_CENTS)
+    assert abs(parts.zone.center[0] - track.center[0]) <= 1
+    assert parts.level_fill.w == round(parts.level.w * 0.5)
+    for cents in (-500.0, -NEEDLE_CENTS, 50.0, NEEDLE_CENTS, 900.0):
+        n = meter_layout(box, 1.0, -30.0, cents).needle
+        assert n is not None and track.x <= n.x and n.x + n.w <= track.x + track.w
+    right = meter_layout(box, 1.0, -30.0, NEEDLE_CENTS).needle
+    assert right is not None and right.x + right.w == track.x + track.w  # a semitone sharp
+    half = meter_layout(box, 1.0, -30.0, ON_PITCH_CENTS).needle
+    assert half is not None and abs(half.center[0] - (parts.zone.x + parts.zone.w)) <= 2
+    assert meter_layout(box, 1.0, -30.0, None).needle is None  # no pitch heard
+    for rect in (parts.level, parts.track, parts.zone):
+        assert box.x <= rect.x and rect.x + rect.w <= box.x + box.w
+        assert box.y <= rect.y and rect.y + rect.h <= box.y + box.h
+
+
+def test_the_timing_counters_read_in_one_line() -> None:
+    state = {"underruns": 3, "late_events": 1, "thru_late": 2, "dropped_commands": 0}
+    assert diagnostics_text(state) == "under-runs 3 · late 1 · thru late 2"
+    assert diagnostics_text(dict(state, dropped_commands=5)).endswith(" · dropped 5")
+    assert diagnostics_text({}) == "under-runs 0 · late 0 · thru late 0"
 
 
 class FakeEngine:
@@ -200,3 +261,56 @@ def test_a_click_on_start_runs_an_activity_in_a_real_engine(headless: None) -> N
         client.close()
     finally:
         _stop(process)
+
+
+VOCAL_TURN = {
+    "activity": "vocal-prompts",
+    "variant": "match-pitch",
+    "cue": {"cue": "your_turn", "at_ms": 4000.0},
+    "voice_meter": {"pitch_hz": G4_HZ * 2 ** (12 / 1200), "level_db": -18.0, "target_hz": G4_HZ},
+    "underruns": 2,
+    "late_events": 0,
+    "thru_late": 1,
+    "figures": {},
+}
+
+
+def test_the_voice_meter_shows_on_the_childs_turn_calmly(headless: None, tmp_path: Path) -> None:
+    from soundness_live.ui.app import TherapistApp
+    from soundness_live.ui.screens import LEVEL, NEEDLE, PANEL, MeterArea
+
+    engine = FakeEngine()
+    engine.state = dict(engine.state, **VOCAL_TURN)
+    app = TherapistApp(engine, size=(1024, 768))
+    app.load_catalog()
+    app.run(max_frames=40)  # the glide settles
+    shot = app.screenshot(tmp_path / "voice-meter.png")
+    import pygame
+
+    image = pygame.image.load(str(shot))
+    status, scale = app.layout.regions["status"], app.layout.scale
+    pad = round(12 * scale)
+    box = Rect(status.x + pad, status.y + status.h - round(176 * scale), status.w - 2 * pad,
+               round(104 * scale))  # fmt: skip
+    parts = meter_layout(box, scale, -18.0, 12.0)
+    fill, needle = parts.level_fill, parts.needle
+    assert needle is not None and fill.w == round(parts.level.w * 0.7)
+    assert tuple(image.get_at((fill.x + 2, fill.y + fill.h // 2)))[:3] == LEVEL
+    colour = tuple(image.get_at(needle.center))[:3]
+    assert all(abs(a - b) <= 12 for a, b in zip(colour, NEEDLE, strict=True))
+    assert needle.center[0] > parts.track.center[0]  # sharp: right of the centre
+
+    engine.state = dict(engine.state, cue={"cue": "done"})  # the turn is over: no meter
+    app.frame()
+    app.screenshot(tmp_path / "no-meter.png")
+    after = pygame.image.load(str(tmp_path / "no-meter.png"))
+    assert tuple(after.get_at((fill.x + 2, fill.y + fill.h // 2)))[:3] == PANEL
+
+    meter, steps = MeterArea(), []  # a jump of 80 cents glides over several frames
+    meter.glide({"pitch_hz": G4_HZ, "level_db": -20.0, "target_hz": G4_HZ}, 0.0)
+    for frame in range(1, 16):
+        before = meter.cents
+        meter.glide({"pitch_hz": G4_HZ * 2 ** (80 / 1200), "level_db": -20.0,
+                     "target_hz": G4_HZ}, frame / 30)  # fmt: skip
+        steps.append(meter.cents - before)
+    assert max(steps) < 25.0 and 75.0 < meter.cents <= 80.0

@@ -17,7 +17,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402 - after the environment variable that silences its banner
 
 from ..protocol import message  # noqa: E402
-from .screens import CueArea, Fonts, draw_screen  # noqa: E402
+from .screens import CueArea, Fonts, MeterArea, draw_screen  # noqa: E402
 from .widgets import Layout, View, hit_test, layout  # noqa: E402
 
 DEFAULT_SIZE = (1024, 768)
@@ -58,6 +58,7 @@ class TherapistApp:
         pygame.display.set_caption("Soundness Live")
         self.clock = pygame.time.Clock()
         self.cue = CueArea()
+        self.meter = MeterArea()
         self._fonts: Fonts | None = None
         self.layout: Layout = layout(*size, self.view)
 
@@ -160,7 +161,7 @@ class TherapistApp:
         self.layout = layout(width, height, self.view)
         if self._fonts is None or self._fonts.scale != self.layout.scale:
             self._fonts = Fonts(self.layout.scale)
-        draw_screen(self.surface, self.layout, self.view, self._fonts, self.cue)
+        draw_screen(self.surface, self.layout, self.view, self._fonts, self.cue, self.meter)
         pygame.display.flip()
         self.clock.tick(self.fps)
 

@@ -7,7 +7,24 @@ from typing import Any
 
 import pygame
 
-from .widgets import Button, Colour, Layout, Rect, View, cue_words, fade, pulse
+from .widgets import (
+    FADE_S,
+    METER_FLOOR_DB,
+    NEEDLE_CENTS,
+    Button,
+    Colour,
+    Layout,
+    Rect,
+    View,
+    cents_off,
+    cue_words,
+    diagnostics_text,
+    ease,
+    fade,
+    meter_layout,
+    pitch_label,
+    pulse,
+)
 
 BACKGROUND = (28, 31, 36)
 PANEL = (40, 44, 52)
@@ -17,6 +34,10 @@ BUTTON = (62, 70, 84)
 SELECTED = (64, 120, 170)
 DANGER = (170, 70, 60)
 DISABLED = (46, 50, 58)
+TRACK = (30, 33, 40)
+LEVEL = (90, 140, 170)
+ON_PITCH = (55, 90, 72)
+NEEDLE = (236, 236, 226)
 OUTCOME_COLOURS = {
     "correct": (90, 160, 110),
     "partial": (180, 160, 80),
@@ -72,6 +93,61 @@ class CueArea:
         surface.blit(disc, (cx - radius, cy + rect.h // 4 - radius))
 
 
+class MeterArea:
+    """The child's voice while it is their turn: a level bar and the sung pitch against the
+    target note. Values glide (``ease``) and the needle fades in and out as the voice comes
+    and goes, so nothing jumps or flashes at the meter's 20 readings a second."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the last turn (the next one starts from silence)."""
+        self.level_db, self.cents, self.presence = METER_FLOOR_DB, 0.0, 0.0
+        self.drawn_s: float | None = None
+
+    def glide(self, reading: dict, now_s: float) -> str:
+        """Move the shown level, pitch and needle toward ``reading`` ({pitch_hz, level_db,
+        target_hz}); the label to show ("G4 +12 cents", from the glided pitch)."""
+        elapsed_s = 0.0 if self.drawn_s is None else now_s - self.drawn_s
+        self.drawn_s = now_s
+        pitch_hz, target_hz = reading.get("pitch_hz"), reading.get("target_hz")
+        self.level_db = ease(self.level_db, float(reading.get("level_db", METER_FLOOR_DB)),
+                             elapsed_s)  # fmt: skip
+        heard = pitch_hz is not None and target_hz is not None
+        if heard:
+            limit = 2 * NEEDLE_CENTS  # an octave slip glides back as fast as a small one
+            cents = min(limit, max(-limit, cents_off(pitch_hz, target_hz)))
+            self.cents = ease(self.cents, cents, elapsed_s)
+            pitch_hz = target_hz * 2 ** (self.cents / 1200)
+        self.presence = ease(self.presence, 1.0 if heard else 0.0, elapsed_s)
+        return pitch_label(pitch_hz, target_hz)
+
+    def draw(self, surface: Any, box: Rect, reading: dict, fonts: Fonts, now_s: float) -> None:
+        """Draw the meter for ``reading`` in ``box``."""
+        label = self.glide(reading, now_s)
+        shown = self.cents if self.presence > 0.05 else None
+        parts = meter_layout(box, fonts.scale, self.level_db, shown)
+        _left_text(surface, fonts.small, "voice", MUTED, box.x, box.y)
+        centre = (box.x + box.w * 5 // 8, box.y + round(10 * fonts.scale))
+        _text(surface, fonts.body, label, TEXT, centre, box.w * 3 // 4)
+        for rect, colour in (
+            (parts.level, TRACK),
+            (parts.level_fill, LEVEL),
+            (parts.track, TRACK),
+            (parts.zone, ON_PITCH),
+        ):
+            pygame.draw.rect(surface, colour, pygame.Rect(rect.x, rect.y, rect.w, rect.h))
+        below = parts.track.y + parts.track.h + 2
+        _left_text(surface, fonts.small, "flat", MUTED, box.x, below)
+        sharp = fonts.small.size("sharp")[0]
+        _left_text(surface, fonts.small, "sharp", MUTED, box.x + box.w - sharp, below)
+        if parts.needle is not None:
+            n = parts.needle
+            colour = fade(ON_PITCH, NEEDLE, self.presence * FADE_S)
+            pygame.draw.rect(surface, colour, pygame.Rect(n.x, n.y, n.w, n.h))
+
+
 def _text(
     surface: Any, font: Any, text: str, colour: Colour, center: tuple[int, int], width: int = 0
 ) -> None:
@@ -85,8 +161,14 @@ def _text(
     surface.blit(image, image.get_rect(center=center))
 
 
-def _left_text(surface: Any, font: Any, text: str, colour: Colour, x: int, y: int) -> int:
+def _left_text(
+    surface: Any, font: Any, text: str, colour: Colour, x: int, y: int, width: int = 0
+) -> int:
+    """Text from (x, y), scaled down to ``width`` pixels when wider; the next line's y."""
     image = font.render(text, True, colour)
+    if width and image.get_width() > width:
+        size = (width, max(1, round(image.get_height() * width / image.get_width())))
+        image = pygame.transform.smoothscale(image, size)
     surface.blit(image, (x, y))
     return y + image.get_height() + 4
 
@@ -108,8 +190,11 @@ def draw_button(surface: Any, button: Button, fonts: Fonts) -> None:
     _text(surface, font, button.label, label_colour, box.center, r.w - round(12 * fonts.scale))
 
 
-def draw_status(surface: Any, rect: Rect, view: View, fonts: Fonts) -> None:
-    """Devices, live figures, recent outcomes and the latest notice."""
+def draw_status(
+    surface: Any, rect: Rect, view: View, fonts: Fonts, meter: MeterArea | None = None
+) -> None:
+    """Devices, live figures, recent outcomes, the timing counters, the voice meter during the
+    child's turn, and the latest notice."""
     box = pygame.Rect(rect.x, rect.y, rect.w, rect.h)
     pygame.draw.rect(surface, PANEL, box, border_radius=round(16 * fonts.scale))
     pad = round(12 * fonts.scale)
@@ -124,11 +209,26 @@ def draw_status(surface: Any, rect: Rect, view: View, fonts: Fonts) -> None:
     y = _outcomes(surface, fonts, state.get("recent_trials") or [], x, y + pad)
     y = _devices(surface, fonts, state, x, y + pad)
     cap = state.get("volume_cap_dbfs")
-    _left_text(surface, fonts.small, f"volume cap {cap:g} dBFS" if cap is not None else "", MUTED,
-               x, y)  # fmt: skip
+    y = _left_text(surface, fonts.small, f"volume cap {cap:g} dBFS" if cap is not None else "",
+                   MUTED, x, y)  # fmt: skip
+    _left_text(surface, fonts.small, diagnostics_text(state), MUTED, x, y, rect.w - 2 * pad)
+    if meter is not None:
+        _voice_meter(surface, rect, state, fonts, meter)
     if view.notice:
         where = (box.centerx, rect.y + rect.h - 3 * pad)
         _text(surface, fonts.small, view.notice, (240, 200, 120), where, rect.w - 2 * pad)
+
+
+def _voice_meter(surface: Any, rect: Rect, state: dict, fonts: Fonts, meter: MeterArea) -> None:
+    """The meter above the notice line, while the microphone listens on the child's turn."""
+    reading = state.get("voice_meter")
+    if not reading or (state.get("cue") or {}).get("cue") != "your_turn":
+        meter.reset()
+        return
+    pad, scale = round(12 * fonts.scale), fonts.scale
+    box = Rect(rect.x + pad, rect.y + rect.h - round(176 * scale), rect.w - 2 * pad,
+               round(104 * scale))  # fmt: skip
+    meter.draw(surface, box, reading, fonts, time.monotonic())
 
 
 def _figures(surface: Any, fonts: Fonts, figures: dict, x: int, y: int) -> int:
@@ -176,8 +276,15 @@ def _devices(surface: Any, fonts: Fonts, state: dict, x: int, y: int) -> int:
     return y
 
 
-def draw_screen(surface: Any, layout: Layout, view: View, fonts: Fonts, cue: CueArea) -> None:
-    """The whole therapist screen."""
+def draw_screen(
+    surface: Any,
+    layout: Layout,
+    view: View,
+    fonts: Fonts,
+    cue: CueArea,
+    meter: MeterArea | None = None,
+) -> None:
+    """The whole therapist screen (the voice meter when ``meter`` is given)."""
     surface.fill(BACKGROUND)
     title = layout.regions["title"]
     child = view.child or "pick a child"
@@ -186,4 +293,4 @@ def draw_screen(surface: Any, layout: Layout, view: View, fonts: Fonts, cue: Cue
     for button in layout.buttons:
         draw_button(surface, button, fonts)
     cue.draw(surface, layout.regions["cue"], view, fonts, time.monotonic())
-    draw_status(surface, layout.regions["status"], view, fonts)
+    draw_status(surface, layout.regions["status"], view, fonts, meter)

@@ -215,3 +215,81 @@ def pulse(now_ms: float, beat_ms: float, ioi_ms: float | None) -> tuple[float, f
     phase = ((now_ms - beat_ms) % period_ms) / period_ms
     swell = 0.5 + 0.5 * math.cos(2 * math.pi * phase)  # 1 on the beat, smooth in between
     return 1.0 + 0.08 * swell, 0.7 + 0.3 * swell
+
+
+# -- the live voice meter and the timing counters (status panel) -----------------------------
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+METER_FLOOR_DB = -60.0  # the level bar's empty end (dB re full scale); its full end is 0
+NEEDLE_CENTS = 100.0  # the pitch track spans a semitone either side of the target
+ON_PITCH_CENTS = 50.0  # METRICS.md §4: "on pitch" within 50 cents; shaded on the track
+
+
+def note_name(hz: float) -> str:
+    """The nearest equal-tempered note: 392.0 -> "G4", 261.6 -> "C4"."""
+    key = round(69 + 12 * math.log2(hz / 440.0))
+    return f"{NOTE_NAMES[key % 12]}{key // 12 - 1}"
+
+
+def cents_off(pitch_hz: float, reference_hz: float) -> float:
+    """How far ``pitch_hz`` is above (+) or below (-) ``reference_hz``, in cents."""
+    return 1200.0 * math.log2(pitch_hz / reference_hz)
+
+
+def pitch_label(pitch_hz: float | None, target_hz: float | None) -> str:
+    """The sung pitch against the target note, e.g. "G4 +12 cents" (without a target, against
+    the nearest note); the target's name alone while no pitch is heard; "" with neither."""
+    if pitch_hz is None:
+        return note_name(target_hz) if target_hz else ""
+    reference = target_hz or 440.0 * 2 ** (round(12 * math.log2(pitch_hz / 440.0)) / 12)
+    return f"{note_name(reference)} {round(cents_off(pitch_hz, reference)):+d} cents"
+
+
+def level_fraction(level_db: float) -> float:
+    """The level bar's filled fraction, 0 at METER_FLOOR_DB and below, 1 at 0 dB and above."""
+    return min(1.0, max(0.0, (level_db - METER_FLOOR_DB) / -METER_FLOOR_DB))
+
+
+def ease(current: float, target: float, elapsed_s: float, time_constant_s: float = 0.12) -> float:
+    """Move ``current`` toward ``target`` smoothly (one-pole): meter values glide, never jump."""
+    return target + (current - target) * math.exp(-max(0.0, elapsed_s) / time_constant_s)
+
+
+@dataclass(frozen=True)
+class MeterLayout:
+    """The voice meter's parts: the level bar (track and filled part), the pitch track with
+    its on-pitch zone and centre, and the needle (None when no pitch is heard)."""
+
+    level: Rect
+    level_fill: Rect
+    track: Rect
+    zone: Rect
+    needle: Rect | None
+
+
+def meter_layout(box: Rect, scale: float, level_db: float, cents: float | None) -> MeterLayout:
+    """The meter in ``box`` (label row on top, left to the caller): the needle sits at the
+    centre on pitch and at an end a semitone (or more) sharp or flat."""
+    row = round(30 * scale)
+    level = Rect(box.x, box.y + row, box.w, max(4, round(14 * scale)))
+    fill = Rect(level.x, level.y, round(level.w * level_fraction(level_db)), level.h)
+    track_y = level.y + level.h + round(12 * scale)
+    track = Rect(box.x, track_y, box.w, max(8, min(round(28 * scale), box.y + box.h - track_y)))
+    half = track.w / 2
+    zone_w = round(2 * half * ON_PITCH_CENTS / NEEDLE_CENTS)
+    zone = Rect(track.center[0] - zone_w // 2, track.y, zone_w, track.h)
+    needle = None
+    if cents is not None:
+        width = max(2, round(4 * scale))
+        offset = min(1.0, max(-1.0, cents / NEEDLE_CENTS)) * (half - width / 2)
+        needle = Rect(round(track.x + half + offset - width / 2), track.y, width, track.h)
+    return MeterLayout(level, fill, track, zone, needle)
+
+
+def diagnostics_text(state: dict[str, Any]) -> str:
+    """The engine's timing counters in one small line: output under-runs, scheduled sounds
+    handed on late, the child's notes too late for their constant thru delay, and commands
+    dropped by a full renderer queue (only when there are any)."""
+    counts = [int(state.get(key) or 0) for key in ("underruns", "late_events", "thru_late")]
+    text = "under-runs {} · late {} · thru late {}".format(*counts)
+    dropped = int(state.get("dropped_commands") or 0)
+    return text + (f" · dropped {dropped}" if dropped else "")
