@@ -135,8 +135,20 @@ def test_tempo_following_live(live_engine) -> None:
 
 def test_vocal_prompts_live_listen_through_the_microphone(live_engine) -> None:
     # JACK's dummy driver captures silence: the prompt is sung, the microphone heard, no voice
+    client = live_engine[0]
+    meters: list[dict] = []
+
+    def answer(cue: str) -> None:
+        if cue == "your_turn":  # the voice meter reads the microphone against the turn's note
+            _wait_for(lambda: (client.state.get("voice_meter") or {}).get("target_hz"), 2.0)
+            meters.append(client.state["voice_meter"])
+
     params = {"trials": 1, "lead_in_ms": 300, "response_window_ms": 1500, "adaptive": False}
-    trial = run_live(live_engine, "vocal-prompts", params, lambda cue: None)
+    trial = run_live(live_engine, "vocal-prompts", params, answer)
+    (meter,) = meters
+    assert meter["target_hz"] == pytest.approx(392.0, abs=0.01)  # echo-syllables starts on G4
+    assert meter["pitch_hz"] is None and meter["level_db"] <= -100.0  # silence: no pitch
+    assert client.state["voice_meter"] is None  # the microphone closed with the activity
     assert trial["outcome"] == "no_response"
     assert trial["params"]["voice_source"] == "microphone"
     assert trial["metrics"]["syllables"] in (0, None)
