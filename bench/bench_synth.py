@@ -193,7 +193,7 @@ def output_stage_cost(repeats: int) -> list[tuple[str, float]]:
     t = np.arange(BLOCK * 750) / RATE
     cases = [  # name, tone peak, master volume, glide all the time
         ("quiet (-30 dBFS)", 0.03, 1.0, False),
-        ("under knee, unproven", 0.245, 1.0, False),
+        ("just under the knee", 0.245, 1.0, False),
         ("loud (limiting)", 1.0, 1.0, False),
         ("quiet at volume 0.5", 0.03, 0.5, False),
         ("quiet, gliding", 0.03, 1.0, True),
