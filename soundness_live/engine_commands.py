@@ -130,7 +130,9 @@ class EngineCommands:
         self._thread = threading.Thread(target=self._run, args=(session,), name="activity")
         self._thread.start()
 
-    def _session(self, activity: Any, params: dict, resolved: dict, source: str, msg: dict):
+    def _session(
+        self, activity: Any, params: dict, resolved: dict, source: str, msg: dict
+    ) -> Session:
         seed = int(msg.get("seed", 0))
         self.timeline.restart()
         self.live_input.reset()
@@ -152,8 +154,7 @@ class EngineCommands:
             mapping=lambda: self.output.mapping, to_output=self.timeline.to_output,
             open_microphone=self.open_microphone,
         )  # fmt: skip
-        self.voice_meter = meter_for(voice, self.sample_rate, self.changed.set)
-        return Session(
+        session = Session(
             activity,
             params,
             sink=self.sink,
@@ -166,6 +167,8 @@ class EngineCommands:
             child_programs=programs,
             voice=voice,
         )
+        self.voice_meter = meter_for(voice, self.sample_rate, self.changed.set)
+        return session
 
     def _open_session(self, child: str, params: dict[str, Any]) -> dict[str, Any]:
         profile = self.store.get_child(child)
