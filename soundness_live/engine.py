@@ -44,8 +44,12 @@ if TYPE_CHECKING:
 class SoundSink(Protocol):
     """Where the engine's sounds go. ``frame`` is the next frame to be rendered."""
 
-    frame: int
     output_latency_frames: float
+
+    @property
+    def frame(self) -> int:
+        """The next frame to be rendered (or played)."""
+        ...
 
     def schedule(self, event: SynthEvent) -> None:
         """Play ``event`` at its frame."""
@@ -124,7 +128,7 @@ class Session:
         inputs: Sequence[InputSource],
         sample_rate: int,
         seed: int = 0,
-        soundfont: dict[str, str] | None = None,
+        soundfont: dict[str, str | None] | None = None,
         hooks: SessionHooks | None = None,
         prompt_level: Callable[[], str] | None = None,
         child_programs: dict[int, tuple[int, int]] | None = None,

@@ -156,8 +156,9 @@ class Engine(EngineCommands):
             if self.voice_meter is not None:
                 self.voice_meter.stop()
                 self.voice_meter = None
-            if hasattr(session.voice, "stop"):
-                session.voice.stop()  # the microphone is open only while it is needed
+            stop_voice = getattr(session.voice, "stop", None)
+            if stop_voice is not None:
+                stop_voice()  # the microphone is open only while it is needed
             if result != "finished":
                 self.sink.drop_pending()
         with self._lock:
@@ -179,14 +180,15 @@ class Engine(EngineCommands):
     def _hooks(self, activity: str) -> SessionHooks:
         report = SessionHooks(on_trial=self._report_trial, on_cue=self._on_cue)
         stored = self.stored.hooks(activity, report) if self.stored is not None else report
-        assert stored.on_trial is not None
+        stored_trial = stored.on_trial
+        assert stored_trial is not None
 
         def on_trial(record: dict[str, Any]) -> None:
             if len(self.timeline.skips) > self._seen_skips:
                 self._seen_skips = len(self.timeline.skips)
                 record["outcome"] = "void"
                 record["void_reason"] = "paused" if self.timeline.paused else "skipped"
-            stored.on_trial(record)  # committed to the store before it is reported
+            stored_trial(record)  # committed to the store before it is reported
 
         return SessionHooks(on_trial, stored.on_cue, stored.on_response, stored.on_voice)
 

@@ -84,7 +84,7 @@ def render_events(
         20.0 * math.log10(peak) if peak > 0 else -math.inf,
         renderer.late_events,
         renderer.synth.peak_voices,
-        soundfont["name"],
+        str(soundfont["name"]),
     )
 
 

@@ -196,7 +196,7 @@ def _with_samples(sink: SoundSink) -> SoundSink:
     return MixingSink(sink)
 
 
-def _make_sink(options: PlayOptions) -> tuple[SoundSink, dict[str, str]]:
+def _make_sink(options: PlayOptions) -> tuple[SoundSink, dict[str, str | None]]:
     if options.wav is None:
         return SilentSink(), {"name": None, "sha256": None}
     from .sinks import OfflineRenderSink

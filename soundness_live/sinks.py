@@ -27,7 +27,9 @@ class OfflineRenderSink:
 
     output_latency_frames = 0.0
 
-    def __init__(self, renderer: Renderer, block_size: int, soundfont_info: dict[str, str]) -> None:
+    def __init__(
+        self, renderer: Renderer, block_size: int, soundfont_info: dict[str, str | None]
+    ) -> None:
         if not 1 <= block_size <= 8192:
             raise ParameterError(f"block_size must be in 1..8192 frames, got {block_size}")
         self.renderer = renderer

@@ -22,6 +22,8 @@ turn -> ``incorrect``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..events import DRUM_CHANNEL
 from ..metrics.waiting import classify_response, score_freeze, score_go_no_go, score_turns
 from .base import (
@@ -268,7 +270,8 @@ def _turns_trial(ctx: ActivityContext, index: int, level: int, start: int):
     end = start + len(players) * turn
     got = note_ons((yield Listen(end, since_frame=start)))
     scored = score_turns(turns, [(r.player, ctx.ms(r.frame)) for r in got])
-    child = next((e for e in scored["players"] if e["player"] == players[0]), {})
+    table: list[dict[str, Any]] = scored["players"]  # type: ignore[assignment]
+    child: dict[str, Any] = next((e for e in table if e["player"] == players[0]), {})
     metrics = {
         "plays_in_turn": child.get("plays_in_turn", 0),
         "plays_out_of_turn": child.get("plays_out_of_turn", 0),

@@ -271,6 +271,7 @@ class OutputStage:
         y = self._filtered(block, work, clean=not shortcuts)
         if y is None:  # NaN or infinity reached the filter: again, cleaned up first
             y = self._filtered(block, work, clean=True)
+        assert y is not None  # a cleaned block always filters to finite values
         peak = _PEAK(y.reshape(-1))
         start_level = frame * self._log_decay + self._peak_max
         # under the knee no sample enters the envelope, so skipping leaves its state as it is

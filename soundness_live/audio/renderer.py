@@ -141,7 +141,7 @@ class Renderer:
 
 def build_renderer(
     soundfont: str | os.PathLike[str] | None, sample_rate: int, cap_dbfs: float = -6.0
-) -> tuple[Renderer, dict[str, str]]:
+) -> tuple[Renderer, dict[str, str | None]]:
     """A renderer on ``soundfont`` (a path or name; None: the bundled bank) with its samples
     laid out ahead of playing, and the SoundFont's name and SHA-256 for the records."""
     from .sf2 import load_soundfont

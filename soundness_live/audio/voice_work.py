@@ -98,8 +98,8 @@ class BlockViews(SimpleNamespace):
         self.parts_left, self.parts_right = self.parts[:, 0], self.parts[:, 1]
         self.gains = work.gains[:count]
         self.rows = work.rows[:m].reshape(shape)
-        coefficients = self.rows.view(np.float32)  # (count, width * n_frames)
-        width = coefficients.shape[1] // n_frames
+        coefficients: np.ndarray = self.rows.view(np.float32)  # (count, width * n_frames)
+        width = int(coefficients.shape[-1]) // n_frames
         self.coefficients = [coefficients[:, k::width] for k in range(width)]
         self.wrap_tmp = work.wrap[:count]
         self.lin_scale = _LIN_SCALE

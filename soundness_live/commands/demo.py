@@ -56,7 +56,7 @@ def _ensure_demo_child(store: Store) -> None:
         store.set_goals(DEMO_CHILD, builtin_goals())
 
 
-def _make_sink(wav: bool) -> tuple[SoundSink, dict[str, str]]:
+def _make_sink(wav: bool) -> tuple[SoundSink, dict[str, str | None]]:
     if not wav:
         from ..engine import SilentSink
 
@@ -96,7 +96,7 @@ def _run_one(
     params: dict[str, Any],
     sink: SoundSink,
     stored: StoredSession,
-    soundfont: dict[str, str],
+    soundfont: dict[str, str | None],
     seed: int,
 ) -> list[dict[str, Any]]:
     activity = get_activity(name)

@@ -115,7 +115,7 @@ class MeterArea:
         self.level_db = ease(self.level_db, float(reading.get("level_db", METER_FLOOR_DB)),
                              elapsed_s)  # fmt: skip
         heard = pitch_hz is not None and target_hz is not None
-        if heard:
+        if pitch_hz is not None and target_hz is not None:
             limit = 2 * NEEDLE_CENTS  # an octave slip glides back as fast as a small one
             cents = min(limit, max(-limit, cents_off(pitch_hz, target_hz)))
             self.cents = ease(self.cents, cents, elapsed_s)
