@@ -90,3 +90,30 @@ def test_play_for_a_child_stores_the_session(tmp_path, capsys):
     capsys.readouterr()
     assert main(["sessions", "--child", "S-014"]) == 0
     assert "complete    1 trials" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("which", ["synth", "latency", "voice", "gil"])
+def test_every_benchmark_loads_through_the_cli(which, monkeypatch):
+    import soundness_live.commands.sound_commands as commands
+
+    ran = []
+
+    def fake_exec(loader_exec):
+        def run(module):
+            loader_exec(module)
+            module.main = lambda rest: ran.append((which, rest)) or 0
+
+        return run
+
+    import importlib.util
+
+    real = importlib.util.module_from_spec
+
+    def spy(spec):
+        module = real(spec)
+        spec.loader.exec_module = fake_exec(spec.loader.exec_module)
+        return module
+
+    monkeypatch.setattr(commands.importlib.util, "module_from_spec", spy)
+    assert main(["bench", which, "--", "--seconds", "1"]) == 0
+    assert ran == [(which, ["--seconds", "1"])]

@@ -71,6 +71,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     spec = importlib.util.spec_from_file_location(f"soundness_bench_{args.which}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses in the benchmark look their module up
+    if str(BENCH_DIR.parent) not in sys.path:
+        sys.path.insert(0, str(BENCH_DIR.parent))  # benchmarks share the tests' JACK helpers
     spec.loader.exec_module(module)
     rest = [a for a in args.rest if a != "--"]
     return int(module.main(rest) or 0)
