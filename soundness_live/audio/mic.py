@@ -30,6 +30,7 @@ from ..bank.syllables import SYLLABLES
 from ..clock import ClockMapping
 from ..errors import DeviceError, ParameterError
 from ..events import NoteOff, NoteOn, ProgramChange
+from .devices import find_input_device
 from .vad import resample_to
 
 SYLLABLE_PROGRAMS = {syllable: program for program, syllable in enumerate(SYLLABLES)}
@@ -192,26 +193,6 @@ def shift_pitch(samples: np.ndarray, cents: float) -> np.ndarray:
     ratio = 2.0 ** (cents / 1200.0)
     positions = np.arange(0.0, len(samples) - 1, ratio)
     return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
-
-
-def find_input_device(sd: Any, device: Any) -> int:
-    """Index of sounddevice input ``device`` (None: default; an index; a name substring);
-    no match or several raise DeviceError listing the candidates as ``[id] name`` lines."""
-    inputs = [(i, d) for i, d in enumerate(sd.query_devices()) if d["max_input_channels"] >= 1]
-    if not inputs:
-        raise DeviceError("no audio input device (no microphone, and JACK is not running)")
-    if device is None:
-        default = sd.default.device[0]
-        return default if default is not None and default >= 0 else inputs[0][0]
-    labels = {i: f"{d['name']}, {sd.query_hostapis(d['hostapi'])['name']}" for i, d in inputs}
-    if isinstance(device, int) and device in labels:
-        return device
-    found = [i for i, label in labels.items() if str(device).lower() in label.lower()]
-    if len(found) == 1:
-        return found[0]
-    candidates = "\n".join(f"[{i}] {labels[i]}" for i in (found or labels))
-    problem = "Multiple" if found else "No"
-    raise DeviceError(f"{problem} input devices found for {device!r}:\n{candidates}")
 
 
 class InputRing:
