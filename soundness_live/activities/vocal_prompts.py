@@ -63,7 +63,9 @@ PARAMS = common_params(trials=4, tempo_bpm=90.0, variants=VARIANTS) + (
     ParamSpec("response_window_ms", float, 5000.0, "time to answer", "ms", 1000, 30000),
     ParamSpec("pre_roll_ms", float, 500.0, "the take starts before the turn", "ms", 300, 5000),
     ParamSpec("listen_after_ms", float, 150.0, "microphone: the prompt's tail", "ms", 0, 1000),
-    ParamSpec("pitch_floor_hz", float, 150.0, "lowest pitch searched (per child)", "Hz", 50, 800),
+    ParamSpec(
+        "pitch_floor_hz", float, 50.0, "lowest pitch searched (narrow it per child)", "Hz", 50, 800
+    ),
     ParamSpec("pitch_ceiling_hz", float, 1000.0, "highest pitch searched", "Hz", 200, 2000),
     ParamSpec("pitch_tolerance_cents", float, 50.0, "on pitch within", "cents", 5, 600),
     ParamSpec("partial_cents", float, 150.0, "near the pitch within", "cents", 5, 1200),
