@@ -119,6 +119,10 @@ def _add_records(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--volume-cap-dbfs", type=float)
     add.add_argument("--preferred-bpm", type=float)
     add.add_argument(
+        "--voice-range-hz", type=float, nargs=2, metavar=("LOW", "HIGH"),
+        help="the child's pitch range for voice analysis (default search: 50-1000 Hz)",
+    )  # fmt: skip
+    add.add_argument(
         "--voice-consent", action="store_true", help="parents consent to keeping voice recordings"
     )
     add.add_argument("--goals", type=Path, help="a goal file (TOML) for this child")

@@ -27,6 +27,7 @@ from .engine_setup import aids_from_dict, apply_profile_devices
 from .errors import ParameterError, SoundnessError
 from .events import ControlChange
 from .live_voice import live_voice, meter_for
+from .profiles import ChildProfile, profile_params
 from .runs import child_sound, virtual_inputs
 from .session_store import StoredSession
 from .virtual_child import ChildTraits
@@ -120,7 +121,8 @@ class EngineCommands:
             raise ParameterError(f"input must be 'virtual' or 'live', got {source!r}")
         child = msg.get("child")
         if child:
-            params = self._open_session(str(child), params)
+            profile = self._open_session(str(child))
+            params = profile_params(profile, [spec.name for spec in activity.params], params)
         elif self.stored is None:
             self.timeline.offset_frames = self.renderer.frame  # an unstored run starts at 0
         resolved = resolve_params(activity.name, activity.params, params)
@@ -170,7 +172,7 @@ class EngineCommands:
         self.voice_meter = meter_for(voice, self.sample_rate, self.changed.set)
         return session
 
-    def _open_session(self, child: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _open_session(self, child: str) -> ChildProfile:
         profile = self.store.get_child(child)
         if self.stored is not None and self.child != child:
             raise ParameterError(
@@ -184,9 +186,7 @@ class EngineCommands:
             self.timeline.offset_frames = self.renderer.frame  # the session axis starts now
             self._set_cap(profile.volume_cap_dbfs)
             apply_profile_devices(self.live_input, profile)
-        if profile.preferred_tempo_bpm is not None and "tempo_bpm" not in params:
-            params = dict(params, tempo_bpm=profile.preferred_tempo_bpm)
-        return params
+        return profile
 
     def _cmd_stop(self, msg: dict[str, Any]) -> None:
         self._cue_generation += 1

@@ -11,7 +11,7 @@ and what came.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
@@ -187,6 +187,7 @@ class ChildProfile:
     consent: Consent = Consent()
     volume_cap_dbfs: float = -12.0
     preferred_tempo_bpm: float | None = None
+    voice_range_hz: tuple[float, float] | None = None  # the child's pitch search range
     devices: tuple[DeviceSettings, ...] = ()
     goal_ids: tuple[str, ...] = ()
 
@@ -200,6 +201,8 @@ class ChildProfile:
         _number(self.volume_cap_dbfs, "volume_cap_dbfs", -60.0, 0.0)
         if self.preferred_tempo_bpm is not None:
             _number(self.preferred_tempo_bpm, "preferred_tempo_bpm", 30.0, 240.0)
+        if self.voice_range_hz is not None:
+            _voice_range(self.voice_range_hz)
         for index, device in enumerate(self.devices):
             device.validate(f"devices[{index}]")
         for index, goal_id in enumerate(self.goal_ids):
@@ -250,6 +253,33 @@ def _names(kind: Any) -> tuple[str, ...]:
     return tuple(field.name for field in fields(kind))
 
 
+def _voice_range(value: Any) -> None:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise _fail("voice_range_hz", "[lowest, highest] pitch in Hz", value)
+    low = _number(value[0], "voice_range_hz[0]", 50.0, 800.0)
+    high = _number(value[1], "voice_range_hz[1]", 200.0, 2000.0)
+    if low >= high:
+        raise _fail("voice_range_hz", f"lowest < highest, got {low} and", high)
+
+
+def profile_params(
+    profile: ChildProfile, accepted: Iterable[str], given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``given`` activity parameters completed from the child's profile: their preferred tempo
+    and voice range, where the activity has such parameters and the therapist set none."""
+    params = dict(given)
+    names = set(accepted)
+    fill: dict[str, Any] = {}
+    if profile.preferred_tempo_bpm is not None:
+        fill["tempo_bpm"] = profile.preferred_tempo_bpm
+    if profile.voice_range_hz is not None:
+        fill["pitch_floor_hz"], fill["pitch_ceiling_hz"] = profile.voice_range_hz
+    for name, value in fill.items():
+        if name in names and name not in params:
+            params[name] = value
+    return params
+
+
 def profile_from_dict(data: Any) -> ChildProfile:
     """Build and validate a :class:`ChildProfile` from JSON-like data; unknown keys are errors."""
     values = dict(_fields(data, "", _names(ChildProfile)))
@@ -265,4 +295,7 @@ def profile_from_dict(data: Any) -> ChildProfile:
     if not isinstance(goal_ids, (list, tuple)):
         raise _fail("goal_ids", "a list of goal ids", goal_ids)
     values["goal_ids"] = tuple(goal_ids)
+    if values.get("voice_range_hz") is not None:
+        _voice_range(values["voice_range_hz"])
+        values["voice_range_hz"] = tuple(float(v) for v in values["voice_range_hz"])
     return ChildProfile(**values)

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .activities.registry import get_activity
 from .engine import RunResult, SessionHooks
-from .profiles import ChildProfile
+from .profiles import ChildProfile, profile_params
 from .runs import PlayOptions, run_activity
 from .session_store import StoredSession
 from .store.records import Store
@@ -15,10 +16,9 @@ from .store.records import Store
 
 def apply_profile(options: PlayOptions, profile: ChildProfile) -> PlayOptions:
     """The child's settings under the therapist's explicit parameters: the volume cap always
-    (it is a safety limit), the preferred tempo when no tempo was given."""
-    params = dict(options.params)
-    if profile.preferred_tempo_bpm is not None and "tempo_bpm" not in params:
-        params["tempo_bpm"] = profile.preferred_tempo_bpm
+    (it is a safety limit); the preferred tempo and voice range where none was given."""
+    accepted = [spec.name for spec in get_activity(options.activity).params]
+    params = profile_params(profile, accepted, options.params)
     cap = profile.volume_cap_dbfs
     if options.cap_dbfs is not None:
         cap = min(cap, options.cap_dbfs)  # a lower cap may be asked for, never a higher one

@@ -117,3 +117,19 @@ def test_every_benchmark_loads_through_the_cli(which, monkeypatch):
     monkeypatch.setattr(commands.importlib.util, "module_from_spec", spy)
     assert main(["bench", which, "--", "--seconds", "1"]) == 0
     assert ran == [(which, ["--seconds", "1"])]
+
+
+def test_the_childs_voice_range_narrows_the_pitch_search(tmp_path):
+    assert main(["child", "add", "S-020", "--voice-range-hz", "180", "600"]) == 0
+    doc = play_json(tmp_path, "vocal-prompts", "--param", "trials=1", "--child", "S-020")
+    assert doc["params"]["pitch_floor_hz"] == 180.0 and doc["params"]["pitch_ceiling_hz"] == 600.0
+    given = play_json(
+        tmp_path, "vocal-prompts", "--param", "trials=1", "--param", "pitch_floor_hz=100",
+        "--child", "S-020",
+    )  # fmt: skip
+    assert given["params"]["pitch_floor_hz"] == 100.0  # the therapist's choice wins
+
+
+def test_a_bad_voice_range_names_the_field(capsys):
+    assert main(["child", "add", "S-021", "--voice-range-hz", "600", "180"]) == 2
+    assert "voice_range_hz" in capsys.readouterr().err

@@ -64,7 +64,13 @@ def test_defaults_protect_the_child() -> None:
 def test_settings_hold_no_identity() -> None:
     settings = profile_from_dict(SAM).settings()
     assert "Sam" not in json.dumps(settings) and "2019" not in json.dumps(settings)
-    assert set(settings) == {"volume_cap_dbfs", "preferred_tempo_bpm", "devices", "goal_ids"}
+    assert set(settings) == {
+        "volume_cap_dbfs",
+        "preferred_tempo_bpm",
+        "voice_range_hz",
+        "devices",
+        "goal_ids",
+    }
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,8 @@ def cmd_child(args: argparse.Namespace) -> int:
                 fields["volume_cap_dbfs"] = args.volume_cap_dbfs
             if args.preferred_bpm is not None:
                 fields["preferred_tempo_bpm"] = args.preferred_bpm
+            if args.voice_range_hz is not None:
+                fields["voice_range_hz"] = tuple(args.voice_range_hz)
             goals = load_goals(args.goals) if args.goals else []
             fields["goal_ids"] = tuple(g.id for g in goals)
             store.add_child(ChildProfile(**fields))
