@@ -277,8 +277,8 @@ def test_export_bundle(store: Store) -> None:
         "display_name": "Sam",
         "date_of_birth": None,
         "consent": {"voice_recording": False},
-        "profile": {"volume_cap_dbfs": -12.0, "preferred_tempo_bpm": None, "devices": [],
-                    "goal_ids": ["wait-turn"]},
+        "profile": {"volume_cap_dbfs": -12.0, "preferred_tempo_bpm": None,
+                    "voice_range_hz": None, "devices": [], "goal_ids": ["wait-turn"]},
     }  # fmt: skip
     assert [goal["id"] for goal in bundle["goals"]] == ["wait-turn"]
     assert [s["id"] for s in bundle["sessions"]] == days
