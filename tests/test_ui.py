@@ -276,8 +276,9 @@ VOCAL_TURN = {
 
 
 def test_the_voice_meter_shows_on_the_childs_turn_calmly(headless: None, tmp_path: Path) -> None:
+    from soundness_live.ui.animation import MeterArea
     from soundness_live.ui.app import TherapistApp
-    from soundness_live.ui.screens import LEVEL, NEEDLE, PANEL, MeterArea
+    from soundness_live.ui.palette import LEVEL, NEEDLE, PANEL
 
     engine = FakeEngine()
     engine.state = dict(engine.state, **VOCAL_TURN)

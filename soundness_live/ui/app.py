@@ -17,10 +17,12 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402 - after the environment variable that silences its banner
 
 from ..protocol import message  # noqa: E402
-from .screens import CueArea, Fonts, MeterArea, draw_screen  # noqa: E402
-from .widgets import Layout, View, hit_test, layout  # noqa: E402
+from .painter import ScreenPainter  # noqa: E402
+from .widgets import Layout, View, hit_test, layout, layout_inputs  # noqa: E402
 
 DEFAULT_SIZE = (1024, 768)
+_REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.VIDEORESIZE, pygame.WINDOWEXPOSED,
+                   pygame.WINDOWRESTORED, pygame.WINDOWSIZECHANGED)  # fmt: skip
 
 
 def lower_priority(steps: int = 5) -> None:
@@ -57,10 +59,9 @@ class TherapistApp:
         self.surface = pygame.display.set_mode(size, flags)
         pygame.display.set_caption("Soundness Live")
         self.clock = pygame.time.Clock()
-        self.cue = CueArea()
-        self.meter = MeterArea()
-        self._fonts: Fonts | None = None
+        self.painter = ScreenPainter()
         self.layout: Layout = layout(*size, self.view)
+        self._layout_inputs = layout_inputs(*size, self.view)
 
     def load_catalog(self) -> None:
         """Children and activities for the pickers (asks the engine once, at start)."""
@@ -143,27 +144,33 @@ class TherapistApp:
 
     # -- the loop ------------------------------------------------------------------------------
     def frame(self) -> None:
-        """One frame: events, layout, drawing, then wait for the frame-rate cap."""
+        """One frame: events, layout, drawing what changed, then wait for the frame-rate cap."""
         for event in pygame.event.get():
-            if event.type == pygame.QUIT:
-                self.running = False
-            elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
-                self.click(*event.pos)
-            elif event.type == pygame.FINGERDOWN:
-                width, height = self.surface.get_size()
-                self.click(event.x * width, event.y * height)
+            self._handle(event)
         state = dict(self.client.state or {})
         state["_age_ms"] = (time.monotonic() - self._state_s) * 1000.0
         self.view.state = state
         if state.get("child") and self.view.child is None:
             self.view.child = state["child"]
         width, height = self.surface.get_size()
-        self.layout = layout(width, height, self.view)
-        if self._fonts is None or self._fonts.scale != self.layout.scale:
-            self._fonts = Fonts(self.layout.scale)
-        draw_screen(self.surface, self.layout, self.view, self._fonts, self.cue, self.meter)
-        pygame.display.flip()
+        inputs = layout_inputs(width, height, self.view)
+        if inputs != self._layout_inputs:
+            self.layout, self._layout_inputs = layout(width, height, self.view), inputs
+        changed = self.painter.paint(self.surface, self.layout, self.view, time.monotonic())
+        if changed:  # an unchanged frame sends nothing to the display
+            pygame.display.update(changed)
         self.clock.tick(self.fps)
+
+    def _handle(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            self.click(*event.pos)
+        elif event.type == pygame.FINGERDOWN:
+            width, height = self.surface.get_size()
+            self.click(event.x * width, event.y * height)
+        elif event.type in _REPAINT_EVENTS:  # the window's pixels may be gone: draw them all
+            self.painter.invalidate()
 
     def run(self, max_frames: int | None = None) -> int:
         """Draw until the window closes (or ``max_frames``); the engine keeps running."""

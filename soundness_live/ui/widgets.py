@@ -129,6 +129,18 @@ def layout(width: int, height: int, view: View) -> Layout:
     return Layout(grid.scale, tuple(buttons), regions)
 
 
+def layout_inputs(width: int, height: int, view: View) -> tuple[Any, ...]:
+    """Everything :func:`layout` reads: while it is unchanged, so is the layout (a screen
+    redrawn 60 times a second need not lay itself out 60 times)."""
+    state = view.state
+    children = tuple((c["code"], c.get("display_name")) for c in list(view.children)[:4])
+    activities = tuple(a["name"] for a in list(view.activities)[:4])
+    running = (state.get("activity") is not None, bool(state.get("paused")))
+    return (width, height, view.child, view.activity, view.variant, view.live_input, running,
+            state.get("session_id") is not None, state.get("prompt_level", "independent"),
+            children, activities)  # fmt: skip
+
+
 def _top_bar(grid: Grid, view: View) -> list[Button]:
     state = view.state
     running = state.get("activity") is not None
