@@ -1,8 +1,10 @@
 """The therapist UI: a pygame-ce window that is a client of the engine process.
 
 The UI never makes sound and never scores: it sends commands (without waiting for replies, so
-a frame is never held up) and draws the engine's latest state snapshot. The frame rate is capped
-(30 fps by default) so the UI process stays light; the engine has its own process anyway.
+a frame is never held up) and draws the engine's latest state snapshot. The UI process stays
+light, because it shares the machine's cores with the engine and the audio server: the frame
+rate is capped (30 fps by default), and each frame draws only what changed (``painter.py``), so
+a still screen costs almost nothing and the beat pulse redraws only its own square.
 """
 
 from __future__ import annotations
