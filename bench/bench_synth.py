@@ -17,6 +17,7 @@ Run: ``python bench/bench_synth.py [--soundfont PATH] [--seconds S] [--repeats N
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -151,13 +152,18 @@ def traced_events(call: Callable[[], None]) -> int:
         nonlocal count
         count += event == "c_call"
 
+    old_trace, old_profile = sys.gettrace(), sys.getprofile()
+    collecting = gc.isenabled()
+    gc.disable()  # a collection would count whatever finalisers it runs, not the call's work
     sys.settrace(tracer)
     sys.setprofile(profiler)
     try:
         call()
     finally:
-        sys.setprofile(None)
-        sys.settrace(None)
+        sys.setprofile(old_profile)
+        sys.settrace(old_trace)
+        if collecting:
+            gc.enable()
     return count
 
 

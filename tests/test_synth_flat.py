@@ -9,12 +9,10 @@ they are in their samples.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 
+from bench.bench_synth import traced_events
 from soundness_live.audio.region import LOOP_CONTINUOUS, Preset, Region, SoundFontData
 from soundness_live.audio.synth import REAP_FRAMES, Synth
 from soundness_live.audio.voices import END_AT, POS, STEP
@@ -48,30 +46,6 @@ def edge_font() -> SoundFontData:
     return SoundFontData("edge tones", "0" * 64, tone, presets)
 
 
-def events_per_call(call: Callable[[], None]) -> int:
-    """Python lines, Python calls and C calls made by ``call()``."""
-    count = 0
-
-    def tracer(frame, event, arg):  # noqa: ANN001, ANN202 - the sys.settrace signature
-        nonlocal count
-        count += 1
-        return tracer
-
-    def profiler(frame, event, arg):  # noqa: ANN001, ANN202 - the sys.setprofile signature
-        nonlocal count
-        count += event == "c_call"
-
-    old_trace, old_profile = sys.gettrace(), sys.getprofile()
-    sys.settrace(tracer)
-    sys.setprofile(profiler)
-    try:
-        call()
-    finally:
-        sys.setprofile(old_profile)
-        sys.settrace(old_trace)
-    return count
-
-
 def counts_per_block(
     n_voices: int, n_blocks: int = 40, interpolation: str = "cubic", releasing: bool = False
 ) -> tuple[list[int], list[bool], Synth]:
@@ -91,7 +65,7 @@ def counts_per_block(
     counts, reaps = [], []
     for _ in range(n_blocks):
         reaps.append((synth.frame + BLOCK) // REAP_FRAMES != synth.frame // REAP_FRAMES)
-        counts.append(events_per_call(lambda: synth.render(out)))
+        counts.append(traced_events(lambda: synth.render(out)))
     return counts, reaps, synth
 
 
