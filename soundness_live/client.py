@@ -31,7 +31,10 @@ from .protocol import (
     encode,
     engine_address,
     message,
+    wake_reader,
 )
+
+READER_EXIT_S = 2.0  # how long close() waits for the reader thread to finish
 
 
 class EngineError(SoundnessError, RuntimeError):
@@ -114,9 +117,17 @@ class EngineClient:
                 raise DeviceError(f"the engine connection is closed: {error}") from None
 
     def close(self) -> None:
-        """Detach from the engine (the session goes on)."""
+        """Detach from the engine (the session goes on).
+
+        The reader thread is woken and finishes before the connection's descriptor is freed,
+        so it can never read from a connection opened after this one.
+        """
         self.closed = True
-        self.conn.close()
+        if not wake_reader(self.conn):
+            with self._send_lock:
+                self.conn.close()
+        elif self._reader is not threading.current_thread():
+            self._reader.join(READER_EXIT_S)
 
     def __enter__(self) -> EngineClient:
         return self
@@ -137,6 +148,8 @@ class EngineClient:
                 break
             self._dispatch(msg)
         self.closed = True
+        with self._send_lock:
+            self.conn.close()  # the reader frees the descriptor: no other thread reads it
         with self._arrived:
             self._arrived.notify_all()
 

@@ -37,11 +37,13 @@ from .protocol import (
     encode,
     engine_address,
     message,
+    wake_reader,
 )
 from .thru import DEFAULT_THRU_MODE, THRU_MODES
 
 log = logging.getLogger(__name__)
 OUTBOX_SIZE = 512
+FLUSH_S = 1.0  # how long a departing client's last messages may take to go out
 
 
 class ClientLink:
@@ -54,8 +56,9 @@ class ClientLink:
         self.alive = True
         self.greeted = False
         self._outbox: queue.Queue[bytes | None] = queue.Queue(OUTBOX_SIZE)
+        self._sender = threading.Thread(target=self._send, name=f"{self.name}-out", daemon=True)
+        self._sender.start()
         threading.Thread(target=self._read, name=f"{self.name}-in", daemon=True).start()
-        threading.Thread(target=self._send, name=f"{self.name}-out", daemon=True).start()
 
     def send(self, msg: dict[str, Any]) -> None:
         """Queue a message; a client that stops reading is dropped, never waited for."""
@@ -68,11 +71,22 @@ class ClientLink:
             self.close()
 
     def close(self) -> None:
-        """Detach (the session goes on)."""
+        """Detach (the session goes on); never blocks, whatever the client does.
+
+        The socket is shut down (a sender blocked on a client that stopped reading fails, the
+        reader sees end-of-file); the reader thread frees the descriptor once both threads are
+        done, so neither can touch a connection accepted later under the same number.
+        """
         if self.alive:
             self.alive = False
-            self._outbox.put(None)
             self.server.detach(self)
+            woken = wake_reader(self.conn)
+            try:
+                self._outbox.put_nowait(None)
+            except queue.Full:  # the sender fails on its next frame and ends
+                pass
+            if not woken:
+                self.conn.close()
 
     def _send(self) -> None:
         while True:
@@ -83,19 +97,28 @@ class ClientLink:
                 self.conn.send_bytes(frame)
             except (OSError, EOFError, ValueError):
                 break
-        self.alive = False
-        self.conn.close()
-        self.server.detach(self)
+        self.close()
 
     def _read(self) -> None:
         while self.alive:
             try:
                 frame = self.conn.recv_bytes(1 << 20)
-            except (OSError, EOFError, TypeError):  # TypeError: closed by the sender thread
+            except (OSError, EOFError, TypeError):  # TypeError: closed (Windows)
                 break  # a client that vanished without goodbye: the session goes on
             if not self._handle(frame):
                 break
-        self.close()
+        if self.alive:  # the reader ended first: the sender flushes what is queued (a refusal)
+            self.alive = False
+            self.server.detach(self)
+            try:
+                self._outbox.put(None, timeout=FLUSH_S)
+            except queue.Full:
+                pass
+            self._sender.join(FLUSH_S)
+            if not wake_reader(self.conn):  # a sender stuck on a client that does not read fails
+                self.conn.close()
+        self._sender.join()
+        self.conn.close()
 
     def _handle(self, frame: bytes) -> bool:
         try:

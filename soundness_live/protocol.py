@@ -18,7 +18,9 @@ import hashlib
 import json
 import os
 import secrets
+import socket
 import sys
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,31 @@ def decode(
             f"message type must be one of {', '.join(allowed)}, got {msg.get('type')!r}"
         )
     return msg
+
+
+def wake_reader(conn: Connection) -> bool:
+    """Make a read of ``conn`` blocked in another thread return end-of-file now.
+
+    Closing a socket's descriptor is not enough on POSIX: a read already blocked goes on
+    waiting, and a thread about to read would read from whatever connection is next given the
+    freed descriptor number (seen: an old reader stole the first bytes of the next client's
+    handshake, which then failed with "bad message length"). So the socket is shut down here,
+    through a duplicate descriptor, and the reader thread itself closes the connection as it
+    ends. False where there is no shutdown (Windows named pipes): there the caller closes the
+    connection, which ends a pending read.
+    """
+    if os.name != "posix":
+        return False
+    try:
+        duplicate = os.dup(conn.fileno())
+    except (OSError, ValueError):  # already closed
+        return True
+    with socket.socket(fileno=duplicate) as sock:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:  # the peer is gone already
+            pass
+    return True
 
 
 def version_error(version: Any, receiver: str = "engine") -> str:

@@ -7,6 +7,7 @@ import signal
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -131,6 +132,20 @@ def test_a_client_of_another_protocol_version_gets_a_clear_error(engine) -> None
         assert client.request("snapshot")["state"]["child"] == "S-014"
 
 
+def test_a_closed_client_never_reads_from_the_next_connection(engine) -> None:
+    """Closing frees the descriptor only after the reader thread ended: it cannot steal bytes
+    of the next connection given the same number (seen as "bad message length" handshakes)."""
+    home, _ = engine
+    client = _attach(home)
+    for _ in range(150):  # snapshots arrive at 10 Hz: closes land while the reader is busy
+        reader = client._reader
+        client.close()
+        assert not reader.is_alive()
+        client = EngineClient.connect(home)
+        assert client.request("snapshot")["ok"]
+    client.close()
+
+
 def test_the_engine_stops_cleanly_and_marks_the_session_complete() -> None:
     home = _home()
     process = start_engine(home, ENGINE_ARGS)
@@ -185,3 +200,38 @@ def test_sigkill_of_the_engine_loses_no_reported_trial() -> None:
         process.wait(timeout=10)
     finally:
         _stop(process)
+
+
+class _Server:
+    """What a ClientLink needs of the server: a detach and an engine (never reached here)."""
+
+    def __init__(self) -> None:
+        self.detached: list[object] = []
+        self.engine = None
+
+    def detach(self, link: object) -> None:
+        self.detached.append(link)
+
+
+def test_a_client_that_stops_reading_is_dropped_without_blocking_the_engine() -> None:
+    from multiprocessing import Pipe
+
+    from soundness_live.engine_process import OUTBOX_SIZE, ClientLink
+    from soundness_live.protocol import message
+
+    ours, theirs = Pipe()  # the client end ("theirs") never reads
+    server = _Server()
+    link = ClientLink(ours, server, 1)  # type: ignore[arg-type]
+    big = message("notice", text="x" * 65536)
+    done = threading.Event()
+
+    def flood() -> None:
+        for _ in range(OUTBOX_SIZE + 64):
+            link.send(big)
+        done.set()
+
+    threading.Thread(target=flood, daemon=True).start()
+    assert done.wait(10), "sending to a client that does not read blocked the engine"
+    assert not link.alive and server.detached == [link]
+    _wait_for(lambda: ours.closed)  # both threads ended and the descriptor was freed
+    theirs.close()
