@@ -33,6 +33,7 @@ from .activities.base import (
 )
 from .activities.params import resolve_params
 from .activities.registry import ActivityDef
+from .audio.sounds import prompt_sound
 from .errors import SoundnessError
 from .events import NoteOff, NoteOn, ProgramChange, SynthEvent
 
@@ -78,7 +79,6 @@ class SilentSink:
     frame: int = 0
     output_latency_frames: float = 0.0
     events: list[SynthEvent] = field(default_factory=list)
-    sample_plays: list[tuple[int, int]] = field(default_factory=list)
 
     def schedule(self, event: SynthEvent) -> None:
         """Keep the event (tests read them)."""
@@ -87,10 +87,6 @@ class SilentSink:
     def advance_to(self, frame: int) -> None:
         """Move the clock."""
         self.frame = max(self.frame, frame)
-
-    def play_samples(self, frame: int, samples: Any) -> None:
-        """Keep (frame, length) of a prompt sound (tests read them)."""
-        self.sample_plays.append((frame, len(samples)))
 
 
 @dataclass
@@ -265,17 +261,15 @@ class Session:
         return take
 
     def _play_samples(self, action: PlaySamples) -> SamplesHeard:
-        """A prepared prompt sound, played whole by a sink that can play samples."""
-        play = getattr(self.sink, "play_samples", None)
-        if self.prompt_sounds is None or play is None:
+        """A prepared prompt sound, scheduled whole like a note (live and offline alike)."""
+        if self.prompt_sounds is None:
             raise SoundnessError(
                 f"activity {self.activity.name!r} asked to play the prompt sound "
-                f"{action.name!r}, but this run has no prompt sounds or its sound output "
-                f"({type(self.sink).__name__}) cannot play them; use prompt_source=synth"
+                f"{action.name!r}, but this run has no prompt sounds; use prompt_source=synth"
             )
         prompt = self.prompt_sounds.get(action.name)
         frame = max(action.frame, self.sink.frame)
-        play(frame, prompt.samples)
+        self.sink.schedule(prompt_sound(frame, prompt.samples, action.name))
         return SamplesHeard(
             action.name,
             frame,

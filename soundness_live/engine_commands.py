@@ -26,11 +26,12 @@ from .engine import Session
 from .engine_setup import aids_from_dict, apply_profile_devices
 from .errors import ParameterError, SoundnessError
 from .events import ControlChange
-from .live_voice import live_voice, meter_for
+from .live_voice import VOCAL, live_voice, meter_for
 from .profiles import ChildProfile, profile_params
 from .runs import child_sound, virtual_inputs
 from .session_store import StoredSession
 from .virtual_child import ChildTraits
+from .voice_prompts import prepare_prompts
 
 if TYPE_CHECKING:
     from .clock import ClockMapping
@@ -75,6 +76,7 @@ class EngineCommands:
         def _run(self, session: Session) -> None: ...
         def _stop_activity(self) -> None: ...
         def _hooks(self, activity: str) -> SessionHooks: ...
+        def broadcast_notice(self, text: str) -> None: ...
 
     def handle(self, msg: dict[str, Any]) -> dict[str, Any]:
         """Carry out one command; the reply fields (``ok``, and ``error`` when it failed)."""
@@ -151,6 +153,7 @@ class EngineCommands:
             programs = {sound.channel: (sound.program, sound.bank)}
         self._seen_skips = len(self.timeline.skips)
         self._cue_generation += 1
+        prompts, params = self._prompt_sounds(activity.name, params, resolved)
         voice = live_voice(
             activity.name, resolved, source, sample_rate=self.sample_rate, seed=seed,
             mapping=lambda: self.output.mapping, to_output=self.timeline.to_output,
@@ -168,9 +171,22 @@ class EngineCommands:
             prompt_level=lambda: self.prompt_level,
             child_programs=programs,
             voice=voice,
+            prompt_sounds=prompts,
         )
         self.voice_meter = meter_for(voice, self.sample_rate, self.changed.set)
         return session
+
+    def _prompt_sounds(self, activity: str, params: dict, resolved: dict) -> tuple[Any, dict]:
+        """Spoken or recorded prompts, made before the activity starts: (sounds, params).
+
+        Without espeak-ng the synth sings the prompts instead, and the therapist is told.
+        """
+        if activity != VOCAL:
+            return None, params
+        prompts, used, message = prepare_prompts(resolved, self.sample_rate, self.store)
+        if message:
+            self.broadcast_notice(message)
+        return prompts, dict(params, prompt_source=used["prompt_source"])
 
     def _open_session(self, child: str) -> ChildProfile:
         profile = self.store.get_child(child)

@@ -75,7 +75,9 @@ class Engine(EngineCommands):
         self.timeline = LiveTimeline(
             lambda: self.renderer.frame, lambda: self.output.mapping, self.sample_rate
         )
-        self.sink = LiveSink(self.renderer, self.timeline, self.output.latency_s)
+        self.sink = LiveSink(
+            self.renderer, self.timeline, self.output.latency_s, options.block_size
+        )
         thru = self._thru(DEFAULT_THRU_MODE if options.thru_mode == "auto" else options.thru_mode)
         self.live_input = LiveInput(
             self.renderer, lambda: self.output.mapping, self.sample_rate, notify=self._device,

@@ -7,6 +7,7 @@ dataclasses so they can cross threads and processes safely.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 DRUM_CHANNEL = 9  # MIDI channel 10, zero-based: General MIDI drums (bank 128)
 
@@ -62,7 +63,22 @@ class AllNotesOff:
     fade_ms: float = 20.0
 
 
-SynthEvent = NoteOn | NoteOff | ProgramChange | ControlChange | AllNotesOff
+@dataclass(frozen=True, slots=True, eq=False)
+class PlaySound:
+    """Play a prepared sound whole from ``frame``: a spoken or recorded prompt.
+
+    ``samples`` is mono float32 at the output rate, already at its playing level (see
+    :func:`soundness_live.audio.sounds.prompt_sound`); the renderer mixes it in before the
+    output stage, so the volume cap holds for it as for every note. A panic fades it out.
+    """
+
+    frame: int
+    samples: Any
+    name: str = ""
+
+
+SynthEvent = NoteOn | NoteOff | ProgramChange | ControlChange | AllNotesOff | PlaySound
+"""What the renderer plays at a frame: the synth's MIDI-like events and prepared sounds."""
 
 
 def check_event(event: SynthEvent) -> SynthEvent:
@@ -78,4 +94,10 @@ def check_event(event: SynthEvent) -> SynthEvent:
         value = getattr(event, name, None)
         if value is not None and not 0 <= value <= 127:
             raise ParameterError(f"{name} must be in range 0..127, got {value}")
+    if isinstance(event, PlaySound):
+        shape, dtype = getattr(event.samples, "shape", None), getattr(event.samples, "dtype", None)
+        if shape is None or len(shape) != 1 or str(dtype) != "float32":
+            raise ParameterError(
+                f"a sound's samples must be a mono float32 array, got shape {shape} of {dtype}"
+            )
     return event

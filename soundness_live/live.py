@@ -205,11 +205,20 @@ class LiveTimeline:
 class LiveSink:
     """A ``SoundSink`` over a live renderer: events are fed a look-ahead before their frame."""
 
-    def __init__(self, renderer: LiveRenderer, timeline: LiveTimeline, latency_s: float) -> None:
+    def __init__(
+        self,
+        renderer: LiveRenderer,
+        timeline: LiveTimeline,
+        latency_s: float,
+        block_frames: int = 256,
+    ) -> None:
         self.renderer = renderer
         self.timeline = timeline
         self.output_latency_frames = latency_s * timeline.sample_rate
         self.lookahead_frames = int(LOOKAHEAD_S * timeline.sample_rate)
+        # what a late event needs to reach the audio thread before its frame is rendered: a
+        # callback may run between reading the head and the push (two blocks, at least 5 ms)
+        self.place_ahead_frames = max(2 * block_frames, int(0.005 * timeline.sample_rate))
         self.dropped = 0
         self._pending: list[tuple[int, int, SynthEvent]] = []  # (output frame, seq, event)
         self._sequence = itertools.count()
@@ -219,8 +228,12 @@ class LiveSink:
 
     @property
     def frame(self) -> int:
-        """The render head on the session axis (what is scheduled earlier plays late)."""
-        return self.timeline.now()
+        """The earliest session frame an event scheduled now still plays on exactly.
+
+        The render head plus :attr:`place_ahead_frames`: the engine places what comes late (a
+        prompt whose sound took a while to make) here, so the record says where it sounded.
+        """
+        return self.timeline.now() + self.place_ahead_frames
 
     def schedule(self, event: SynthEvent) -> None:
         """Play ``event`` at its session frame."""

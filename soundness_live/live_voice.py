@@ -23,7 +23,7 @@ import numpy as np
 
 from .activities.base import Show
 from .clock import ClockMapping
-from .errors import DeviceError, ParameterError
+from .errors import DeviceError
 
 log = logging.getLogger(__name__)
 VOCAL = "vocal-prompts"
@@ -72,11 +72,6 @@ def live_voice(
     the PortAudio microphone (tests)."""
     if activity != VOCAL:
         return None
-    if params.get("prompt_source", "synth") != "synth":
-        raise ParameterError(
-            "live sessions sing the prompt with the synth: prompt_source must be 'synth', got "
-            f"{params.get('prompt_source')!r} (spoken and recorded prompts play in offline runs)"
-        )
     from .audio.mic import MicrophoneVoice, VirtualSinger
 
     if source != "live":

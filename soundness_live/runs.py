@@ -131,7 +131,6 @@ def run_activity(
     prompts, given = None, dict(options.params)
     if activity.name == VOCAL:
         prompts, given = _prompt_sounds(given, params, options.sample_rate)
-        sink = _with_samples(sink) if prompts is not None else sink
     sound = child_sound(activity, params)
     session = Session(
         activity,
@@ -185,15 +184,6 @@ def _prompt_sounds(
     if message:
         print(message, file=sys.stderr)
     return prompts, dict(given, prompt_source=used["prompt_source"])
-
-
-def _with_samples(sink: SoundSink) -> SoundSink:
-    """A sink that can play prompt sounds (the offline render sink gets a mixing wrapper)."""
-    if hasattr(sink, "play_samples"):
-        return sink
-    from .voice_prompts import MixingSink
-
-    return MixingSink(sink)
 
 
 def _make_sink(options: PlayOptions) -> tuple[SoundSink, dict[str, str | None]]:

@@ -8,10 +8,9 @@
 - Recorded: the therapist records a prompt once; :func:`import_prompt_asset` stores the WAV in
   the store with its syllable count and pitches analysed at import.
 
-Spoken and recorded prompts are sample buffers. They are played OFFLINE only: a
-:class:`MixingSink` wraps the offline render sink and mixes them into the session's audio
-(below the volume cap). A live sink that offers ``play_samples(frame, samples)`` plays them the
-same way; the live engine does not offer it yet, so live sessions use sung prompts.
+Spoken and recorded prompts are sample buffers. The session schedules one as a
+:class:`~soundness_live.events.PlaySound` on its frame, like a note; the renderer mixes it in
+before the output stage (below the volume cap), in live sessions and offline runs alike.
 """
 
 from __future__ import annotations
@@ -219,49 +218,3 @@ def prepare_prompts(
         sounds.get(f"asset:{params.get('prompt_asset', '')}")  # read now: the store may close
         return sounds, dict(params), None
     return None, dict(params), None
-
-
-class MixingSink:
-    """An offline sink that also plays prompt buffers: it wraps the offline render sink and
-    mixes the buffers into its audio when the WAV is written (at ``level_dbfs`` peak)."""
-
-    def __init__(self, inner: Any, level_dbfs: float = -18.0) -> None:
-        self.inner = inner
-        self.level_dbfs = level_dbfs
-        self.buffers: list[tuple[int, np.ndarray]] = []
-        self.output_latency_frames = inner.output_latency_frames
-        self.soundfont_info = getattr(inner, "soundfont_info", {"name": None, "sha256": None})
-
-    @property
-    def frame(self) -> int:
-        """The inner sink's next frame."""
-        return int(self.inner.frame)
-
-    def schedule(self, event: Any) -> None:
-        """Synth events go to the inner sink."""
-        self.inner.schedule(event)
-
-    def advance_to(self, frame: int) -> None:
-        """Render up to ``frame``."""
-        self.inner.advance_to(frame)
-
-    def play_samples(self, frame: int, samples: np.ndarray) -> None:
-        """Keep ``samples`` to mix in from ``frame``."""
-        peak = max(float(np.max(np.abs(samples))), 1e-9) if len(samples) else 1.0
-        self.buffers.append((frame, samples * np.float32(10 ** (self.level_dbfs / 20) / peak)))
-
-    def write_wav(self, path: Path) -> dict[str, Any]:
-        """The inner sink's WAV with the buffers mixed in."""
-        from .audio.wav import write_wav
-
-        report = self.inner.write_wav(path)
-        audio = self.inner.audio().copy()
-        for frame, samples in self.buffers:
-            end = min(len(audio), frame + len(samples))
-            if end > frame:
-                audio[frame:end] += samples[: end - frame, None]
-        audio = np.clip(audio, -1.0, 1.0)
-        write_wav(path, audio, self.inner.renderer.sample_rate)
-        peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
-        peak_dbfs = 20.0 * np.log10(peak) if peak > 0 else -np.inf
-        return dict(report, peak_dbfs=peak_dbfs, prompt_buffers=len(self.buffers))

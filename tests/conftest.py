@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +34,28 @@ def require_program(name: str, package: str) -> str:
     require(path is not None, f"{name} not found (apt-get install {package})")
     assert path is not None
     return path
+
+
+@pytest.fixture()
+def engine_here(tmp_path: Path) -> Iterator[Any]:
+    """The engine in this process: no audio device, no synth (commands kept), no MIDI."""
+    from soundness_live.engine_core import Engine, EngineOptions
+
+    options = EngineOptions(tmp_path, audio="null", synth="none", midi="none", block_size=64)
+    engine = Engine(options)
+    engine.start()
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def until_state(engine: Any, condition: Callable[[dict[str, Any]], bool], timeout_s: float) -> dict:
+    """The engine's snapshot once ``condition(snapshot)`` holds (fails after ``timeout_s``)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        state = engine.snapshot()
+        if condition(state):
+            return state
+        assert time.monotonic() < deadline, state
+        time.sleep(0.01)

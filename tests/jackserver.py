@@ -182,6 +182,7 @@ class JackProbe:
         self.quiet_frames = quiet_frames
         self.sent: list[tuple[int, float, int]] = []  # (frame, true monotonic s, note)
         self.onsets: list[int] = []
+        self.loud_frames = 0  # frames above the threshold, in all
         self._pending: deque[tuple[bytes, int]] = deque()
         self._last_loud = -(10**9)
         self.lock = threading.Lock()
@@ -213,6 +214,7 @@ class JackProbe:
             with self.lock:
                 self.sent.append((start + offset, cycle_s + offset / rate, message[1]))
         loud = np.flatnonzero(np.abs(self.audio_in.get_array()) > self.threshold)
+        self.loud_frames += len(loud)
         if len(loud):
             if start + loud[0] - self._last_loud > self.quiet_frames:
                 with self.lock:

@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterator
 import pytest
 import rtmidi
 
-from soundness_live.client import EngineClient, EngineError
+from soundness_live.client import EngineClient
 from soundness_live.store.records import Store
+from tests.conftest import require, require_program
 from tests.jackserver import module_jack_server
 from tests.test_engine_process import _attach, _home, _stop, _wait_for
 
@@ -155,10 +156,32 @@ def test_vocal_prompts_live_listen_through_the_microphone(live_engine) -> None:
     assert [p["syllable"] for p in trial["prompt"] if p.get("syllable")]
 
 
-def test_a_spoken_prompt_is_refused_live_with_a_clear_reason(live_engine) -> None:
-    client = live_engine[0]
-    with pytest.raises(EngineError, match="prompt_source must be 'synth'"):
-        client.request(
-            "start_activity", activity="vocal-prompts", params={"prompt_source": "espeak"},
-            input="live",
-        )  # fmt: skip
+def test_a_spoken_prompt_is_heard_live(live_engine) -> None:
+    """espeak-ng says the prompt; it comes out of the engine's JACK output, whole."""
+    require_program("espeak-ng", "espeak-ng")
+    try:
+        from tests.jackserver import JackProbe, jack_connect
+    except ImportError:  # JACK-Client
+        require(False, "JACK-Client not installed (pip install JACK-Client)")
+    ear = JackProbe("sl-ear").activate()
+    try:
+        left = ear.client.get_all_connections("system:playback_1")
+        jack_connect(next(p.name for p in left if p.name.startswith("PortAudio")), "sl-ear:in")
+        params = {
+            "trials": 1,
+            "lead_in_ms": 300,
+            "response_window_ms": 1500,
+            "adaptive": False,
+            "prompt_source": "espeak",
+        }
+        trial = run_live(live_engine, "vocal-prompts", params, lambda cue: None)
+    finally:
+        ear.close()
+    (entry,) = trial["prompt"]
+    assert entry["spoken"] == "espeak:ba ba" and entry["syllables"] == 2
+    assert trial["params"]["prompt_source"] == "espeak"
+    # nothing else sounds in this trial: what the ear heard is the spoken prompt
+    assert len(ear.onsets) >= 1
+    heard_ms = 1000.0 * ear.loud_frames / 48_000
+    print(f"\nspoken prompt {entry['duration_ms']:.0f} ms, heard above -60 dBFS {heard_ms:.0f} ms")
+    assert 0.3 * entry["duration_ms"] < heard_ms < 1.2 * entry["duration_ms"]

@@ -7,9 +7,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -17,8 +15,9 @@ import pytest
 from soundness_live.activities.base import Show
 from soundness_live.audio.mic import InputRing
 from soundness_live.clock import ClockMapping
-from soundness_live.engine_core import Engine, EngineOptions
+from soundness_live.engine_core import Engine
 from soundness_live.live_voice import PUBLISH_S, LiveVoiceMeter, midi_hz, target_notes
+from tests.conftest import until_state
 
 RATE = 48_000
 G4_HZ = 391.995  # MIDI key 67
@@ -159,36 +158,15 @@ def test_the_thread_reads_a_live_microphone_and_stops() -> None:
     assert not any(t.name == "voice-meter" and t.is_alive() for t in threading.enumerate())
 
 
-@pytest.fixture()
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    options = EngineOptions(tmp_path, audio="null", synth="none", midi="none", block_size=64)
-    engine = Engine(options)
-    engine.start()
-    try:
-        yield engine
-    finally:
-        engine.close()
-
-
-def _until(engine: Engine, condition: Callable[[dict[str, Any]], bool], timeout_s: float) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        state = engine.snapshot()
-        if condition(state):
-            return state
-        assert time.monotonic() < deadline, state
-        time.sleep(0.01)
-
-
-def test_the_engine_publishes_the_sung_pitch_against_the_turn_note(engine: Engine) -> None:
+def test_the_engine_publishes_the_sung_pitch_against_the_turn_note(engine_here: Engine) -> None:
     mics: list[SineMicrophone] = []
 
     def sine_mic(rate: int, mapping: Callable[[], ClockMapping]) -> SineMicrophone:
         mics.append(SineMicrophone(mapping).start())
         return mics[-1]
 
-    engine.open_microphone = sine_mic
-    idle = engine.snapshot()
+    engine_here.open_microphone = sine_mic
+    idle = engine_here.snapshot()
     assert idle["voice_meter"] is None
     counters = ("underruns", "thru_late", "late_events", "cancelled_events", "dropped_commands")
     assert all(isinstance(idle[key], int) for key in counters)
@@ -196,18 +174,20 @@ def test_the_engine_publishes_the_sung_pitch_against_the_turn_note(engine: Engin
         "variant": "match-pitch", "pitches": "67", "trials": 1, "lead_in_ms": 200,
         "response_window_ms": 1500, "adaptive": False,
     }  # fmt: skip
-    reply = engine.handle({"type": "start_activity", "activity": "vocal-prompts",
+    reply = engine_here.handle({"type": "start_activity", "activity": "vocal-prompts",
                            "input": "live", "params": params})  # fmt: skip
     assert reply["ok"], reply
-    listening = _until(engine, lambda s: s["voice_meter"] is not None, 5.0)
+    listening = until_state(engine_here, lambda s: s["voice_meter"] is not None, 5.0)
     assert listening["voice_meter"]["target_hz"] is None  # the prompt plays: not the turn yet
-    turn = _until(engine, lambda s: (s.get("cue") or {}).get("cue") == "your_turn", 10.0)
-    meter = _until(engine, lambda s: (s["voice_meter"] or {}).get("target_hz"), 1.0)["voice_meter"]
+    turn = until_state(engine_here, lambda s: (s.get("cue") or {}).get("cue") == "your_turn", 10.0)
+    meter = until_state(engine_here, lambda s: (s["voice_meter"] or {}).get("target_hz"), 1.0)[
+        "voice_meter"
+    ]
     assert turn["activity"] == "vocal-prompts"
     assert meter["target_hz"] == pytest.approx(G4_HZ, abs=0.01)
     assert meter["pitch_hz"] == pytest.approx(G4_HZ, abs=0.5)
     assert meter["level_db"] == pytest.approx(20 * math.log10(0.3 / math.sqrt(2)), abs=0.3)
-    done = _until(engine, lambda s: s["activity"] is None, 10.0)
+    done = until_state(engine_here, lambda s: s["activity"] is None, 10.0)
     assert done["voice_meter"] is None and done["last_result"] == "finished"
     assert mics and mics[0].stopped.is_set()  # the microphone closed with the activity
     assert not any(t.name == "voice-meter" and t.is_alive() for t in threading.enumerate())

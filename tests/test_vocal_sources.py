@@ -13,8 +13,10 @@ import soundfile
 from soundness_live import voice_prompts
 from soundness_live.activities.registry import get_activity
 from soundness_live.audio.mic import VirtualSinger
+from soundness_live.audio.sounds import PROMPT_LEVEL_DBFS
 from soundness_live.cli import main
 from soundness_live.engine import Session, SilentSink
+from soundness_live.events import PlaySound
 from soundness_live.profiles import ChildProfile, Consent
 from soundness_live.session_store import StoredSession
 from soundness_live.store.records import Store
@@ -80,9 +82,13 @@ def test_spoken_prompts_come_from_espeak_and_are_played_whole():
     trials = session.run().trials
     spoken = PromptSounds(RATE).get("espeak:ba ba")
     assert spoken.syllables == 2 and spoken.source == "espeak"
-    assert sink.sample_plays == [(96_000, len(spoken.samples))] + [
-        (sink.sample_plays[1][0], len(spoken.samples))
+    plays = [e for e in sink.events if isinstance(e, PlaySound)]
+    assert [(e.frame, len(e.samples), e.name) for e in plays] == [
+        (96_000, len(spoken.samples), "espeak:ba ba"),
+        (plays[1].frame, len(spoken.samples), "espeak:ba ba"),
     ]
+    peak = float(np.max(np.abs(plays[0].samples)))  # at the prompt level, below the cap stage
+    assert 20 * np.log10(peak) == pytest.approx(PROMPT_LEVEL_DBFS, abs=0.01)
     (entry,) = trials[0]["prompt"]
     assert entry["spoken"] == "espeak:ba ba" and entry["onset_ms"] == pytest.approx(2000.0)
     assert entry["duration_ms"] == pytest.approx(1000 * len(spoken.samples) / RATE)

@@ -2,7 +2,8 @@
 
 ``Renderer.render_into(out)`` fills one block: it drains the command queue into the
 scheduler, takes the events due in the block, renders the synth in segments split at each
-event's exact offset, then applies the output stage. Live and offline differ only in who
+event's exact offset, mixes in the prepared sounds playing (spoken or recorded prompts, started
+on their exact frames too), then applies the output stage. Live and offline differ only in who
 calls it (a device callback or a loop), so offline output is what live would have played.
 """
 
@@ -16,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError
-from ..events import AllNotesOff, SynthEvent
+from ..events import AllNotesOff, PlaySound, SynthEvent
 from ..scheduler import Scheduler
 from .limiter import OutputStage
+from .sounds import SoundMixer
 from .synth import Synth
 
 __all__ = ["Renderer", "build_renderer", "render_offline", "QUEUE_CAPACITY"]
@@ -60,6 +62,7 @@ class Renderer:
         self.frame = synth.frame
         self.dropped_commands = 0
         self.cancelled_events = 0
+        self.sounds = SoundMixer(synth.sample_rate)
         self._queue: collections.deque[tuple[SynthEvent, int]] = collections.deque()
 
     @property
@@ -115,12 +118,18 @@ class Renderer:
         self._drain(start)
         synth, position = self.synth, 0
         for offset, event in self.scheduler.due(start, n_frames):
+            if isinstance(event, PlaySound):
+                self.sounds.start(event, start + offset)
+                continue
             if offset > position:
                 synth.render(out[position:offset])
                 position = offset
             synth.handle(event)
+            if isinstance(event, AllNotesOff) and event.channel is None:
+                self.sounds.fade(start + offset, event.fade_ms)
         if position < n_frames:
             synth.render(out[position:])
+        self.sounds.mix(out, start)
         self.output_stage.process(out)
         self.frame = start + n_frames
 
