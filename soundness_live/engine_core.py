@@ -139,8 +139,8 @@ class Engine(EngineCommands):
         if self.midi is not None:
             self.midi.stop()
         self.live_input.stop()
+        self.store.close()  # before the output: a vanished audio server can block its stop
         self.output.stop()
-        self.store.close()
 
     # -- the activity thread ---------------------------------------------------------------------
     def _run(self, session: Session) -> None:

@@ -43,6 +43,8 @@ from .thru import DEFAULT_THRU_MODE, THRU_MODES
 
 log = logging.getLogger(__name__)
 OUTBOX_SIZE = 512
+SHUTDOWN_S = 5.0  # how long the engine process may take to stop once asked
+EXIT_STUCK = 3  # its exit status when the watchdog had to end it
 FLUSH_S = 1.0  # how long a departing client's last messages may take to go out
 
 
@@ -137,10 +139,17 @@ class ClientLink:
 class EngineServer:
     """Accepts clients on the engine's address and fans the engine's messages out to them."""
 
-    def __init__(self, engine: Engine, data_dir: Path, snapshot_hz: float = 4.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        data_dir: Path,
+        snapshot_hz: float = 4.0,
+        shutdown_limit_s: float | None = None,
+    ) -> None:
         self.engine = engine
         self.data_dir = data_dir
         self.snapshot_hz = snapshot_hz
+        self.shutdown_limit_s = shutdown_limit_s
         self.address, self.family = engine_address(data_dir)
         self.clients: list[ClientLink] = []
         self._lock = threading.Lock()
@@ -171,6 +180,8 @@ class EngineServer:
             if changed:
                 time.sleep(0.01)  # gather a burst of changes into one snapshot
             self.broadcast(message("state", state=self.engine.snapshot()))
+        if self.shutdown_limit_s is not None:
+            exit_if_stuck(self.shutdown_limit_s)
         self.close()
 
     def stop_soon(self) -> None:
@@ -217,6 +228,31 @@ class EngineServer:
                 self.clients.append(ClientLink(conn, self, number))
 
 
+def exit_if_stuck(limit_s: float, exit: Callable[[int], object] = os._exit) -> threading.Timer:
+    """Arm a watchdog that ends the process ``limit_s`` from now, for a shutdown that hangs.
+
+    PortAudio can block for ever stopping a stream whose device or JACK server vanished. By the
+    time this is armed nothing is left to lose: the open session is marked interrupted and the
+    store closed before the output is stopped (``Engine.close``). Used by the engine process
+    only: the timer stays armed until the process ends.
+    """
+
+    def fire() -> None:
+        log.error(
+            "the engine did not stop within %.0f s (an audio device or server that vanished "
+            "blocks it); the session was saved first; exiting now",
+            limit_s,
+        )
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        exit(EXIT_STUCK)
+
+    timer = threading.Timer(limit_s, fire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 def _engine_answers(address: str, family: str) -> bool:
     if family != "AF_UNIX" or not os.path.exists(address):
         return False
@@ -233,7 +269,7 @@ def _engine_answers(address: str, family: str) -> bool:
 def run_engine(options: EngineOptions, ready: Callable[[str], None] | None = None) -> int:
     """Run the engine until a client asks it to shut down, or SIGTERM/SIGINT."""
     engine = Engine(options)
-    server = EngineServer(engine, options.data_dir, options.snapshot_hz)
+    server = EngineServer(engine, options.data_dir, options.snapshot_hz, SHUTDOWN_S)
     try:
         server.open()
     except BaseException:
