@@ -29,6 +29,7 @@ from .live_input import LiveInput
 from .live_voice import LiveVoiceMeter, target_notes
 from .midi.input import DeviceChange
 from .midi.jack_frames import OutputFrameTap
+from .output_watch import OutputWatch
 from .session_store import StoredSession
 from .store.records import Store
 from .thru import DEFAULT_THRU_MODE, ThruTiming
@@ -72,6 +73,7 @@ class Engine(EngineCommands):
             options.block_size, options.sample_rate,
         )  # fmt: skip
         self.output_name = self.output.name
+        self.output_watch = OutputWatch(lambda: self.renderer.frame)
         self.timeline = LiveTimeline(
             lambda: self.renderer.frame, lambda: self.output.mapping, self.sample_rate
         )
@@ -103,6 +105,7 @@ class Engine(EngineCommands):
     def start(self) -> None:
         """Start the audio output and the MIDI inputs."""
         self.output.start()
+        self.output_watch.restart()
         if self.options.midi in ("rtmidi", "jack"):  # "jack" falls back to rtmidi, saying why
             from .midi.open_input import open_midi_input, output_on_jack
 
@@ -237,6 +240,9 @@ class Engine(EngineCommands):
     # -- state -----------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         """What every client sees: activity, cue, trials, devices, sound, session."""
+        change = self.output_watch.check()
+        if change is not None:
+            self.broadcast_notice(self.output_watch.message(change, self.output_name))
         with self._lock:
             state = dict(self._state)
             state.update(
@@ -247,6 +253,7 @@ class Engine(EngineCommands):
                 volume_cap_dbfs=self.volume_cap_dbfs,
                 now_ms=self.timeline.now() * 1000.0 / self.sample_rate,
                 underruns=self.output.underruns,
+                output_stalled=self.output_watch.stalled,
                 output=self.output_name,
                 devices=self._devices(),
                 midi_status=self.midi.status if self.midi is not None else "off",

@@ -1,5 +1,6 @@
-"""The engine process stops even when its JACK server vanished under it: the session is saved
-first, then a watchdog ends a shutdown that PortAudio blocks."""
+"""The JACK server vanishes under a running engine: the therapist is told the sound stopped, and
+the engine still stops when asked (the session saved first, then a watchdog ends a shutdown
+that PortAudio blocks)."""
 
 from __future__ import annotations
 
@@ -32,10 +33,12 @@ def test_an_engine_whose_jack_server_died_still_stops_and_keeps_the_session() ->
             assert "JACK" in client.state["output"]
             client.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
             _wait_for(lambda: client.state.get("session_id") is not None)
-            client.close()
+            assert client.state["output_stalled"] is False
             server.process.kill()  # the audio server vanishes mid-session
             server.process.wait()
-            time.sleep(0.5)
+            _wait_for(lambda: client.state.get("output_stalled"), 10.0)  # the therapist is told
+            assert any(n.startswith("the sound output stopped") for n in client.notices)
+            client.close()
             assert process.poll() is None
             began = time.monotonic()
             process.send_signal(signal.SIGTERM)

@@ -154,6 +154,8 @@ def test_the_timing_counters_read_in_one_line() -> None:
     state = {"underruns": 3, "late_events": 1, "thru_late": 2, "dropped_commands": 0}
     assert diagnostics_text(state) == "under-runs 3 · late 1 · thru late 2"
     assert diagnostics_text(dict(state, dropped_commands=5)).endswith(" · dropped 5")
+    stopped = diagnostics_text(dict(state, output_stalled=True))
+    assert stopped == "SOUND OUTPUT STOPPED · under-runs 3 · late 1 · thru late 2"
     assert diagnostics_text({}) == "under-runs 0 · late 0 · thru late 0"
 
 
