@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Client, Connection
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,9 @@ from .protocol import (
     ENGINE_MESSAGES,
     PROTOCOL_VERSION,
     ProtocolError,
-    auth_key,
+    connect,
     decode,
     encode,
-    engine_address,
     message,
     wake_reader,
 )
@@ -70,9 +69,8 @@ class EngineClient:
         version: int = PROTOCOL_VERSION,
     ) -> EngineClient:
         """Connect and greet; DeviceError when no engine answers for ``data_dir``."""
-        address, family = engine_address(data_dir)
         try:
-            conn = Client(address, family, authkey=auth_key(data_dir, create=False))
+            conn = connect(data_dir, timeout_s)
         except (OSError, ProtocolError) as error:
             raise DeviceError(f"no engine answers for {data_dir}: {error}") from None
         client = cls(conn, on_message)

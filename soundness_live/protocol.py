@@ -20,7 +20,9 @@ import os
 import secrets
 import socket
 import sys
-from multiprocessing.connection import Connection
+import threading
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client, Connection, answer_challenge, deliver_challenge
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ PROTOCOL_VERSION = 1
 SOCKET_NAME = "engine.sock"
 KEY_NAME = "engine.key"
 MAX_MESSAGE_BYTES = 1 << 20
+HANDSHAKE_S = 5.0  # a peer that has not proved the key by then is let go
 
 COMMANDS = (
     "hello",
@@ -115,6 +118,62 @@ def wake_reader(conn: Connection) -> bool:
         except OSError:  # the peer is gone already
             pass
     return True
+
+
+def handshake(conn: Connection, key: bytes, *, engine: bool, timeout_s: float = HANDSHAKE_S):
+    """Prove ``key`` both ways on a new connection (multiprocessing's challenge and response),
+    within ``timeout_s``; ProtocolError when the key differs or the peer does not answer.
+
+    Done here rather than inside ``Listener.accept``, which would make the engine wait on a
+    peer that connects and says nothing while every other client waits behind it: the engine
+    runs this on a thread per new connection, and a silent peer's socket is shut down when the
+    time is up (on POSIX; a Windows pipe has no shutdown, so there the wait is not bounded).
+    """
+    lock, state = threading.Lock(), {"done": False, "timed_out": False}
+
+    def give_up() -> None:
+        with lock:
+            if not state["done"]:
+                state["timed_out"] = True
+                wake_reader(conn)
+
+    timer = threading.Timer(timeout_s, give_up)
+    timer.daemon = True
+    timer.start()
+    try:
+        if engine:
+            deliver_challenge(conn, key)
+            answer_challenge(conn, key)
+        else:
+            answer_challenge(conn, key)
+            deliver_challenge(conn, key)
+    except AuthenticationError as error:
+        raise ProtocolError(f"the connection's key does not match this engine's: {error}") from None
+    except (OSError, EOFError) as error:
+        if state["timed_out"]:
+            raise ProtocolError(f"no handshake within {timeout_s:g} s") from None
+        raise ProtocolError(f"the connection closed during its handshake ({error!r})") from None
+    finally:
+        with lock:
+            state["done"] = True
+        timer.cancel()
+
+
+def connect(data_dir: Path, timeout_s: float = HANDSHAKE_S) -> Connection:
+    """An authenticated connection to the engine for ``data_dir``.
+
+    OSError when nothing listens there; ProtocolError when there is no key, the key differs, or
+    the engine does not complete the handshake within ``timeout_s``.
+    """
+    address, family = engine_address(data_dir)
+    key = auth_key(data_dir, create=False)
+    conn = Client(address, family)
+    try:
+        handshake(conn, key, engine=False, timeout_s=timeout_s)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def version_error(version: Any, receiver: str = "engine") -> str:

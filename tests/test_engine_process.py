@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import stat
 import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from multiprocessing.connection import Client
 from pathlib import Path
 
 import pytest
 
 from soundness_live.client import EngineClient, EngineError, start_engine
 from soundness_live.errors import DeviceError
-from soundness_live.protocol import ProtocolError, engine_address
+from soundness_live.protocol import HANDSHAKE_S, ProtocolError, engine_address, handshake
 from soundness_live.store.records import Store
 
 ENGINE_ARGS = ["--audio", "null", "--synth", "none", "--midi", "none", "--snapshot-hz", "10"]
@@ -146,6 +148,35 @@ def test_a_closed_client_never_reads_from_the_next_connection(engine) -> None:
     client.close()
 
 
+def test_a_silent_connection_does_not_hold_up_other_clients(engine) -> None:
+    home, _ = engine
+    address, _family = engine_address(home)
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.connect(address)  # connects, then never answers the engine's challenge
+    try:
+        began = time.monotonic()
+        with _attach(home) as client:
+            assert client.request("snapshot")["ok"]
+        assert time.monotonic() - began < 2.0
+        silent.settimeout(HANDSHAKE_S + 5.0)
+        while silent.recv(4096):  # the challenge, then end-of-file once its time is up
+            pass
+        assert time.monotonic() - began >= HANDSHAKE_S - 0.5
+    finally:
+        silent.close()
+
+
+def test_a_client_with_another_key_is_refused_and_the_engine_goes_on(engine) -> None:
+    home, _ = engine
+    address, family = engine_address(home)
+    stranger = Client(address, family)
+    with pytest.raises(ProtocolError, match="key does not match"):
+        handshake(stranger, b"not the key", engine=False)
+    stranger.close()
+    with _attach(home) as client:
+        assert client.request("snapshot")["ok"]
+
+
 def test_the_engine_stops_cleanly_and_marks_the_session_complete() -> None:
     home = _home()
     process = start_engine(home, ENGINE_ARGS)
@@ -216,7 +247,7 @@ class _Server:
 def test_a_client_that_stops_reading_is_dropped_without_blocking_the_engine() -> None:
     from multiprocessing import Pipe
 
-    from soundness_live.engine_process import OUTBOX_SIZE, ClientLink
+    from soundness_live.engine_server import OUTBOX_SIZE, ClientLink
     from soundness_live.protocol import message
 
     ours, theirs = Pipe()  # the client end ("theirs") never reads

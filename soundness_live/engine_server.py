@@ -1,0 +1,253 @@
+"""Serving the engine: clients attach over the local connection and get its messages.
+
+:class:`EngineServer` listens on the engine's address (:mod:`soundness_live.protocol`), admits
+each new connection on a thread of its own once it proved the key (a silent peer never holds
+up the others), and sends the engine's state snapshots, trial summaries and notices to every
+attached client. :class:`ClientLink` is one attached client: a reader thread for its commands
+and a sender thread with a bounded outbox, so a client that stops reading is dropped rather
+than waited for.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import queue
+import socket
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection, Listener
+from pathlib import Path
+from typing import Any
+
+from .engine_core import Engine
+from .errors import SoundnessError
+from .protocol import (
+    COMMANDS,
+    HANDSHAKE_S,
+    ProtocolError,
+    auth_key,
+    decode,
+    encode,
+    engine_address,
+    handshake,
+    message,
+    wake_reader,
+)
+
+log = logging.getLogger(__name__)
+OUTBOX_SIZE = 512
+FLUSH_S = 1.0  # how long a departing client's last messages may take to go out
+
+
+class ClientLink:
+    """One attached client: a reader thread (commands) and a sender thread (bounded outbox)."""
+
+    def __init__(self, conn: Connection, server: EngineServer, number: int) -> None:
+        self.conn = conn
+        self.server = server
+        self.name = f"client-{number}"
+        self.alive = True
+        self.greeted = False
+        self._outbox: queue.Queue[bytes | None] = queue.Queue(OUTBOX_SIZE)
+        self._sender = threading.Thread(target=self._send, name=f"{self.name}-out", daemon=True)
+        self._sender.start()
+        threading.Thread(target=self._read, name=f"{self.name}-in", daemon=True).start()
+
+    def send(self, msg: dict[str, Any]) -> None:
+        """Queue a message; a client that stops reading is dropped, never waited for."""
+        if not self.alive:
+            return
+        try:
+            self._outbox.put_nowait(encode(msg))
+        except queue.Full:
+            log.warning("%s does not read its messages: detached", self.name)
+            self.close()
+
+    def close(self) -> None:
+        """Detach (the session goes on); never blocks, whatever the client does.
+
+        The socket is shut down (a sender blocked on a client that stopped reading fails, the
+        reader sees end-of-file); the reader thread frees the descriptor once both threads are
+        done, so neither can touch a connection accepted later under the same number.
+        """
+        if self.alive:
+            self.alive = False
+            self.server.detach(self)
+            woken = wake_reader(self.conn)
+            try:
+                self._outbox.put_nowait(None)
+            except queue.Full:  # the sender fails on its next frame and ends
+                pass
+            if not woken:
+                self.conn.close()
+
+    def _send(self) -> None:
+        while True:
+            frame = self._outbox.get()
+            if frame is None:
+                break
+            try:
+                self.conn.send_bytes(frame)
+            except (OSError, EOFError, ValueError):
+                break
+        self.close()
+
+    def _read(self) -> None:
+        while self.alive:
+            try:
+                frame = self.conn.recv_bytes(1 << 20)
+            except (OSError, EOFError, TypeError):  # TypeError: closed (Windows)
+                break  # a client that vanished without goodbye: the session goes on
+            if not self._handle(frame):
+                break
+        if self.alive:  # the reader ended first: the sender flushes what is queued (a refusal)
+            self.alive = False
+            self.server.detach(self)
+            try:
+                self._outbox.put(None, timeout=FLUSH_S)
+            except queue.Full:
+                pass
+            self._sender.join(FLUSH_S)
+            if not wake_reader(self.conn):  # a sender stuck on a client that does not read fails
+                self.conn.close()
+        self._sender.join()
+        self.conn.close()
+
+    def _handle(self, frame: bytes) -> bool:
+        try:
+            msg = decode(frame, COMMANDS)
+        except ProtocolError as error:
+            self.send(message("reply", ok=False, error=str(error), code="protocol"))
+            return self.greeted  # a client that never spoke our version is let go
+        self.greeted = True
+        reply = self.server.engine.handle(msg)
+        self.send(message("reply", id=msg.get("id"), command=msg["type"], **reply))
+        if msg["type"] == "shutdown" and reply.get("ok"):
+            self.server.stop_soon()
+        return True
+
+
+class EngineServer:
+    """Accepts clients on the engine's address and fans the engine's messages out to them."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        data_dir: Path,
+        snapshot_hz: float = 4.0,
+        on_stopping: Callable[[], object] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.data_dir = data_dir
+        self.snapshot_hz = snapshot_hz
+        self.on_stopping = on_stopping  # called as the engine begins to stop (a watchdog)
+        self.handshake_s = HANDSHAKE_S
+        self.address, self.family = engine_address(data_dir)
+        self.clients: list[ClientLink] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._listener: Listener | None = None
+        engine.broadcast = self.broadcast
+
+    def open(self) -> EngineServer:
+        """Bind the address (a stale socket file of a killed engine is removed first)."""
+        key = auth_key(self.data_dir)
+        if self.family == "AF_UNIX" and not self.address.startswith("\0"):
+            if _engine_answers(self.address, self.family):
+                raise SoundnessError(f"an engine already runs for {self.data_dir}")
+            if os.path.exists(self.address):
+                os.unlink(self.address)
+        self._key = key
+        self._listener = Listener(self.address, self.family)  # the key is proved per client
+        if self.family == "AF_UNIX" and not self.address.startswith("\0"):
+            os.chmod(self.address, 0o600)
+        return self
+
+    def serve(self) -> None:
+        """Accept clients and send snapshots until :meth:`stop_soon`."""
+        threading.Thread(target=self._accept, name="engine-accept", daemon=True).start()
+        period_s = 1.0 / self.snapshot_hz
+        while not self._stopping.is_set():
+            changed = self.engine.changed.wait(period_s)
+            self.engine.changed.clear()
+            if changed:
+                time.sleep(0.01)  # gather a burst of changes into one snapshot
+            self.broadcast(message("state", state=self.engine.snapshot()))
+        if self.on_stopping is not None:
+            self.on_stopping()
+        self.close()
+
+    def stop_soon(self) -> None:
+        """Stop serving (from any thread)."""
+        self._stopping.set()
+        self.engine.changed.set()
+
+    def close(self) -> None:
+        """Stop the engine, detach every client, release the address."""
+        self.engine.close()
+        with self._lock:
+            clients = list(self.clients)
+        for link in clients:
+            link.close()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+    def broadcast(self, msg: dict[str, Any]) -> None:
+        """Send ``msg`` to every attached client."""
+        with self._lock:
+            clients = list(self.clients)
+        for link in clients:
+            link.send(msg)
+
+    def detach(self, link: ClientLink) -> None:
+        """Forget a client that left."""
+        with self._lock:
+            if link in self.clients:
+                self.clients.remove(link)
+
+    def _accept(self) -> None:
+        numbers = itertools.count(1)
+        while not self._stopping.is_set() and self._listener is not None:
+            try:
+                conn = self._listener.accept()
+            except OSError:
+                if self._stopping.is_set():
+                    return
+                log.exception("accepting a connection failed")
+                time.sleep(0.1)
+                continue
+            number = next(numbers)
+            threading.Thread(
+                target=self._admit, args=(conn, number), name=f"engine-admit-{number}", daemon=True
+            ).start()
+
+    def _admit(self, conn: Connection, number: int) -> None:
+        """Attach a new connection once it proved the key (others are not kept waiting)."""
+        try:
+            handshake(conn, self._key, engine=True, timeout_s=self.handshake_s)
+        except ProtocolError as error:
+            log.warning("refused connection %d: %s", number, error)
+            conn.close()
+            return
+        with self._lock:
+            if self._stopping.is_set():
+                conn.close()
+                return
+            self.clients.append(ClientLink(conn, self, number))
+
+
+def _engine_answers(address: str, family: str) -> bool:
+    if family != "AF_UNIX" or not os.path.exists(address):
+        return False
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(address)
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
