@@ -109,7 +109,8 @@ class EngineCommands:
             {"name": a.name, "summary": a.summary, "variants": list(a.variants)}
             for a in all_activities().values()
         ]
-        return {"children": children, "activities": activities}
+        prompts = self.store.prompt_asset_names()
+        return {"children": children, "activities": activities, "prompt_assets": prompts}
 
     def _cmd_start_activity(self, msg: dict[str, Any]) -> None:
         if self._thread is not None and self._thread.is_alive():

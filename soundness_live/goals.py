@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
+from soundness_live.activities.common import PROMPT_LEVELS
 from soundness_live.criteria import Criteria, CriteriaError, compile_criteria, trial_values
 from soundness_live.errors import FileFormatError, ParameterError
 
@@ -50,7 +51,6 @@ ACTIVITIES = ("call-and-response", "waiting", "tempo-following", "vocal-prompts"
 DOMAINS = ("behaviour", "cognition", "communication", "motor", "emotion", "social")
 SUBDOMAINS = {"cognition": ("attention", "memory", "sensory"), "communication": ("speech",)}
 # Most help first (METRICS.md §5); a trial's level must be at or after the goal's maximum.
-PROMPT_LEVELS = ("full_physical", "partial_physical", "model", "verbal", "gestural", "independent")
 _GOAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _N, _B, _T, _L, _ANY = "number", "bool", "text", "list", "any"
 

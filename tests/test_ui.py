@@ -9,23 +9,25 @@ from typing import Any
 
 import pytest
 
-from soundness_live.ui.widgets import (
+from soundness_live.ui.controls import (
     DESIGN_H,
     DESIGN_W,
-    FADE_S,
-    MAX_PULSE_HZ,
     MIN_TARGET,
-    NEEDLE_CENTS,
-    ON_PITCH_CENTS,
     PROMPT_LEVELS,
     Rect,
     View,
+    hit_test,
+    layout,
+)
+from soundness_live.ui.widgets import (
+    FADE_S,
+    MAX_PULSE_HZ,
+    NEEDLE_CENTS,
+    ON_PITCH_CENTS,
     cue_words,
     diagnostics_text,
     ease,
     fade,
-    hit_test,
-    layout,
     level_fraction,
     meter_layout,
     note_name,
@@ -63,6 +65,81 @@ def test_every_target_fits_the_window_is_large_and_none_overlap(size: tuple[int,
     quiet = next(b for b in screen.buttons if b.name == "panic")
     assert quiet.rect.w * quiet.rect.h == max(b.rect.w * b.rect.h for b in screen.buttons)
     assert screen.scale == pytest.approx(min(width / DESIGN_W, height / DESIGN_H))
+
+
+MANY_CHILDREN = [{"code": f"C-{i:03d}", "display_name": None} for i in range(9)]
+MANY_ACTIVITIES = [{"name": f"activity-{i}", "variants": []} for i in range(8)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_with_many_children_and_activities_the_screen_still_fits(size: tuple[int, int]) -> None:
+    for activity in ("activity-1", "activity-6", "vocal-prompts"):
+        view = View(children=MANY_CHILDREN, activities=MANY_ACTIVITIES, child="C-004",
+                    activity=activity, state={"session_id": 1})  # fmt: skip
+        screen = layout(*size, view)
+        rects = [b.rect for b in screen.buttons] + list(screen.regions.values())
+        for i, a in enumerate(rects):
+            assert 0 <= a.x and a.x + a.w <= size[0] and 0 <= a.y and a.y + a.h <= size[1]
+            for b in rects[i + 1 :]:
+                assert not a.overlaps(b), (a, b)
+        names = [b.name for b in screen.buttons]
+        assert ("prompt" in names) == (activity == "vocal-prompts")
+        assert len(names) == len(set(names))
+
+
+def test_every_child_and_activity_can_be_reached_by_taps(headless: None) -> None:
+    from soundness_live.ui.app import TherapistApp
+
+    engine = FakeEngine()
+    engine.state = dict(engine.state, activity=None, child=None, session_id=None)
+    activities = [*MANY_ACTIVITIES, {"name": "vocal-prompts", "variants": ["echo-syllables"]}]
+    catalog = {"children": MANY_CHILDREN, "activities": activities, "prompt_assets": ["hello"]}
+    engine.request = lambda kind, **fields: {"ok": True, **catalog}  # type: ignore[method-assign]
+    app = TherapistApp(engine, size=(1024, 768))
+    app.load_catalog()
+    app.frame()
+    assert _label(app, "child:next") == "pick a child >"
+    seen = []
+    for _ in MANY_CHILDREN:
+        app.click(*_centre(app, "child:next"))
+        app.frame()
+        seen.append(app.view.child)
+    assert seen == [c["code"] for c in MANY_CHILDREN] and _label(app, "child:next") == "C-008"
+    app.click(*_centre(app, "child:prev"))
+    assert app.view.child == "C-007"
+    app.frame()
+    reached = {
+        b.name.partition(":")[2] for b in app.layout.buttons if b.name.startswith("activity:")
+    }
+    for _ in activities:  # the last row steps through the ones not listed
+        app.click(*_centre(app, "activity:more"))
+        app.frame()
+        reached.add(app.view.activity)
+    assert {a["name"] for a in activities} <= reached
+    while app.view.activity != "vocal-prompts":
+        app.click(*_centre(app, "activity:more"))
+        app.frame()
+    assert _label(app, "activity:more") == "vocal-prompts >"
+    assert _label(app, "prompt") == "prompt: sung"
+    labels = []
+    for _ in range(3):
+        app.click(*_centre(app, "prompt"))
+        app.frame()
+        labels.append(_label(app, "prompt"))
+    assert labels == ["prompt: spoken", "prompt: recorded: hello", "prompt: sung"]
+    app.click(*_centre(app, "prompt"))
+    app.click(*_centre(app, "prompt"))
+    app.frame()
+    app.click(*_centre(app, "start"))
+    start = engine.sent[-1]
+    assert start["activity"] == "vocal-prompts" and start["child"] == "C-007"
+    assert start["params"] == {
+        "variant": "echo-syllables", "prompt_source": "asset", "prompt_asset": "hello"
+    }  # fmt: skip
+
+
+def _label(app: Any, name: str) -> str:
+    return next(b for b in app.layout.buttons if b.name == name).label
 
 
 def test_hit_testing_finds_each_button_at_its_centre_and_nothing_between() -> None:
@@ -246,7 +323,10 @@ def test_a_click_on_start_runs_an_activity_in_a_real_engine(headless: None) -> N
         app = TherapistApp(client, size=(1024, 768))
         app.load_catalog()
         app.frame()
-        for name in ("child:S-014", "activity:waiting", "start"):
+        catalog = client.request("catalog")["activities"]
+        shown = {b.name for b in app.layout.buttons}
+        assert {f"activity:{a['name']}" for a in catalog} <= shown  # every one reachable
+        for name in ("child:next", "activity:waiting", "start"):
             assert app.click(*_centre(app, name)) == name
             app.frame()
         deadline = time.monotonic() + 10

@@ -12,10 +12,10 @@ from tests.test_ui import ACTIVITIES, CHILDREN, G4_HZ, VOCAL_TURN, FakeEngine
 
 pygame = pytest.importorskip("pygame")
 
+from soundness_live.ui.controls import View, layout  # noqa: E402
 from soundness_live.ui.images import ImageCache  # noqa: E402
 from soundness_live.ui.painter import ScreenPainter  # noqa: E402
 from soundness_live.ui.screens import draw_screen  # noqa: E402
-from soundness_live.ui.widgets import View, layout  # noqa: E402
 
 BEAT = {"cue": "beat", "at_ms": 1000.0, "ioi_ms": 666.7}
 

@@ -112,6 +112,8 @@ def test_a_recorded_prompt_is_analysed_at_import_and_reused(tmp_path):
         analysis = import_prompt_asset(store, "ba-ma", wav)
         assert analysis["syllables"] == 2 and len(analysis["pitches_hz"]) == 2
         assert store.prompt_asset("ba-ma")["wav"] == wav.read_bytes()
+        import_prompt_asset(store, "a-ba", wav)
+        assert store.prompt_asset_names() == ["a-ba", "ba-ma"]  # what the therapist can pick
         sounds, _, _ = prepare_prompts(
             {"prompt_source": "asset", "prompt_asset": "ba-ma"}, RATE, store
         )

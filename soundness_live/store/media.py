@@ -80,6 +80,10 @@ class MediaMixin:
             (name, wav, path, analysis_json, self._stamp()),
         )
 
+    def prompt_asset_names(self) -> list[str]:
+        """The names of the stored prompt assets, in order."""
+        return [row[0] for row in self._rows("SELECT name FROM prompt_assets ORDER BY name", ())]
+
     def prompt_asset(self, name: str) -> dict[str, Any] | None:
         """A stored prompt asset as {name, wav, path, analysis, created_at}, or None."""
         rows = self._rows("SELECT * FROM prompt_assets WHERE name = ?", (name,))

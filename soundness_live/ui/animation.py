@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .controls import Rect
 from .palette import NEEDLE, ON_PITCH
 from .widgets import (
     FADE_S,
@@ -15,7 +16,6 @@ from .widgets import (
     NEEDLE_CENTS,
     Colour,
     MeterLayout,
-    Rect,
     cents_off,
     cue_words,
     ease,

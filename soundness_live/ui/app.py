@@ -19,8 +19,18 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402 - after the environment variable that silences its banner
 
 from ..protocol import message  # noqa: E402
+from .controls import (  # noqa: E402
+    ACTIVITY_ROWS,
+    Layout,
+    View,
+    hit_test,
+    layout,
+    layout_inputs,
+    prompt_choices,
+    start_params,
+    step,
+)
 from .painter import ScreenPainter  # noqa: E402
-from .widgets import Layout, View, hit_test, layout, layout_inputs  # noqa: E402
 
 DEFAULT_SIZE = (1024, 768)
 _REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.VIDEORESIZE, pygame.WINDOWEXPOSED,
@@ -70,6 +80,7 @@ class TherapistApp:
         reply = self.client.request("catalog")
         self.view.children = reply.get("children", [])
         self.view.activities = reply.get("activities", [])
+        self.view.prompt_assets = reply.get("prompt_assets", [])
         state = self.client.state or {}
         self.view.child = state.get("child")
         if state.get("activity"):
@@ -97,10 +108,18 @@ class TherapistApp:
         """What a button does."""
         kind, _, arg = name.partition(":")
         view = self.view
-        if kind == "child":
-            view.child = arg
+        if kind == "child":  # step through the children: < and the name
+            codes = [str(c["code"]) for c in view.children]
+            view.child = step(codes, view.child, -1 if arg == "prev" else 1)
+        elif kind == "activity" and arg == "more":  # step through those not listed
+            names = [str(a["name"]) for a in view.activities][ACTIVITY_ROWS - 1 :]
+            chosen = step(names, view.activity, 1)
+            if chosen is not None:
+                self._choose_activity(chosen, None)
         elif kind == "activity":
             self._choose_activity(arg, None)
+        elif kind == "prompt":
+            view.prompt = step(prompt_choices(view), view.prompt, 1) or view.prompt
         elif kind == "variant":
             self._next_variant()
         elif kind == "input":
@@ -111,7 +130,7 @@ class TherapistApp:
             self.command(
                 "start_activity",
                 activity=view.activity,
-                params={"variant": view.variant} if view.variant else {},
+                params=start_params(view),
                 child=view.child,
                 input="live" if view.live_input else "virtual",
             )

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pygame
 
 from .animation import CueArea, CueLook, MeterArea, MeterLook
+from .controls import Button, Layout, Rect, View
 from .images import Fonts
 from .screens import draw_cue, draw_static, draw_status, meter_bounds, status_key
-from .widgets import Button, Layout, Rect, View
 
 
 def union(rects: list[Rect]) -> Rect:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import pygame
 
 from .animation import CueLook, MeterLook
+from .controls import Button, Layout, Rect, View
 from .images import Fonts
 from .palette import (
     BACKGROUND,
@@ -32,7 +33,7 @@ from .palette import (
     TEXT,
     TRACK,
 )
-from .widgets import Button, Colour, Layout, Rect, View, diagnostics_text
+from .widgets import Colour, diagnostics_text
 
 __all__ = ["draw_button", "draw_cue", "draw_screen", "draw_static", "draw_status", "status_key"]
 

@@ -1,25 +1,20 @@
-"""The therapist screen's layout, hit-testing and calm animation: pure, no pygame, no display.
+"""The therapist screen's calm animation, cue words, voice meter and status text: pure, no
+pygame, no display (the touch targets are in :mod:`soundness_live.ui.controls`).
 
-Everything is laid out on a 1024x768 design grid and scaled by the window (``min(w/1024,
-h/768)``, centred), so a 1024x768 tablet and a 1920x1080 laptop show the same screen. Touch
-targets are at least 56 design pixels high; the "quiet" button is the biggest and is always
-there. The child-facing cue area never flashes: colours cross-fade over :data:`FADE_S` and the
+The child-facing cue area never flashes: colours cross-fade over :data:`FADE_S` and the
 beat pulse is a gentle size/alpha change, never faster than :data:`MAX_PULSE_HZ`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-DESIGN_W, DESIGN_H = 1024, 768
-MIN_TARGET = 56  # design pixels: a finger, not a mouse pointer
+from .controls import Rect
+
 FADE_S = 0.5
 MAX_PULSE_HZ = 2.5  # under the ~3 Hz flashing threshold, with margin
-PROMPT_LEVELS = ("full_physical", "partial_physical", "model", "verbal", "gestural", "independent")
-PROMPT_LABELS = ("full phys.", "partial phys.", "model", "verbal", "gestural", "independent")
 Colour = tuple[int, int, int]
 
 CUES: dict[str, tuple[str, Colour]] = {
@@ -38,167 +33,6 @@ CUES: dict[str, tuple[str, Colour]] = {
     "done": ("well done", (100, 100, 130)),
 }
 IDLE_CUE: tuple[str, Colour] = ("", (60, 64, 72))
-
-
-@dataclass(frozen=True)
-class Rect:
-    """A rectangle in window pixels."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-
-    def contains(self, px: float, py: float) -> bool:
-        """True when the point lies inside (left/top edges in, right/bottom out)."""
-        return self.x <= px < self.x + self.w and self.y <= py < self.y + self.h
-
-    @property
-    def center(self) -> tuple[int, int]:
-        """The centre point."""
-        return self.x + self.w // 2, self.y + self.h // 2
-
-    def overlaps(self, other: Rect) -> bool:
-        """True when the two rectangles share any pixel."""
-        return (
-            self.x < other.x + other.w
-            and other.x < self.x + self.w
-            and self.y < other.y + other.h
-            and other.y < self.y + self.h
-        )
-
-
-@dataclass(frozen=True)
-class Button:
-    """A touch target: ``name`` is what it does (``start``, ``child:S-014``, ``level:model``)."""
-
-    name: str
-    label: str
-    rect: Rect
-    kind: str = "action"  # action | choice | danger
-    selected: bool = False
-    enabled: bool = True
-
-
-@dataclass
-class View:
-    """What the screen shows: the engine's state plus the therapist's choices on this screen."""
-
-    state: dict[str, Any] = field(default_factory=dict)
-    children: Sequence[dict[str, Any]] = ()
-    activities: Sequence[dict[str, Any]] = ()
-    child: str | None = None
-    activity: str | None = None
-    variant: str | None = None
-    live_input: bool = False
-    notice: str = ""
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Buttons and regions for one window size."""
-
-    scale: float
-    buttons: tuple[Button, ...]
-    regions: dict[str, Rect]
-
-
-class Grid:
-    """Design-grid -> window mapping (uniform scale, centred)."""
-
-    def __init__(self, width: int, height: int) -> None:
-        self.scale = min(width / DESIGN_W, height / DESIGN_H)
-        self.ox = (width - DESIGN_W * self.scale) / 2
-        self.oy = (height - DESIGN_H * self.scale) / 2
-
-    def rect(self, x: float, y: float, w: float, h: float) -> Rect:
-        """A design-grid rectangle in window pixels."""
-        s = self.scale
-        return Rect(round(self.ox + x * s), round(self.oy + y * s), round(w * s), round(h * s))
-
-
-def layout(width: int, height: int, view: View) -> Layout:
-    """Every button and region of the therapist screen at this window size."""
-    grid = Grid(width, height)
-    buttons = _top_bar(grid, view) + _pickers(grid, view) + _levels(grid, view)
-    regions = {
-        "cue": grid.rect(272, 112, 440, 552),
-        "status": grid.rect(728, 112, 280, 552),
-        "title": grid.rect(16, 16, 200, 80),
-    }
-    return Layout(grid.scale, tuple(buttons), regions)
-
-
-def layout_inputs(width: int, height: int, view: View) -> tuple[Any, ...]:
-    """Everything :func:`layout` reads: while it is unchanged, so is the layout (a screen
-    redrawn 60 times a second need not lay itself out 60 times)."""
-    state = view.state
-    children = tuple((c["code"], c.get("display_name")) for c in list(view.children)[:4])
-    activities = tuple(a["name"] for a in list(view.activities)[:4])
-    running = (state.get("activity") is not None, bool(state.get("paused")))
-    return (width, height, view.child, view.activity, view.variant, view.live_input, running,
-            state.get("session_id") is not None, state.get("prompt_level", "independent"),
-            children, activities)  # fmt: skip
-
-
-def _top_bar(grid: Grid, view: View) -> list[Button]:
-    state = view.state
-    running = state.get("activity") is not None
-    paused = bool(state.get("paused"))
-    ready = view.child is not None and view.activity is not None
-    row = [
-        Button("stop" if running else "start", "stop" if running else "start",
-               grid.rect(232, 16, 150, 80), enabled=running or ready),
-        Button("resume" if paused else "pause", "resume" if paused else "pause",
-               grid.rect(392, 16, 150, 80), enabled=running),
-        Button("next_trial", "next trial", grid.rect(552, 16, 150, 80), enabled=running),
-        Button("end_session", "end session", grid.rect(712, 16, 130, 80),
-               enabled=state.get("session_id") is not None),
-        Button("panic", "QUIET", grid.rect(852, 8, 164, 96), kind="danger"),
-    ]  # fmt: skip
-    return row
-
-
-def _pickers(grid: Grid, view: View) -> list[Button]:
-    buttons: list[Button] = []
-    y = 136.0
-    for child in list(view.children)[:4]:
-        code = str(child["code"])
-        label = child.get("display_name") or code
-        buttons.append(
-            Button(f"child:{code}", str(label), grid.rect(16, y, 240, 60), "choice",
-                   selected=code == view.child)
-        )  # fmt: skip
-        y += 64
-    y = max(y, 136 + 4 * 64) + 28
-    for activity in list(view.activities)[:4]:
-        name = str(activity["name"])
-        buttons.append(
-            Button(f"activity:{name}", name, grid.rect(16, y, 240, 60), "choice",
-                   selected=name == view.activity)
-        )  # fmt: skip
-        y += 64
-    buttons.append(Button("variant", f"variant: {view.variant or '-'}", grid.rect(16, y, 240, 60)))
-    source = "live MIDI" if view.live_input else "virtual child"
-    buttons.append(Button("input", f"input: {source}", grid.rect(16, y + 64, 240, 60)))
-    return buttons
-
-
-def _levels(grid: Grid, view: View) -> list[Button]:
-    current = view.state.get("prompt_level", "independent")
-    width = (1008 - 272 - 5 * 8) / 6
-    return [
-        Button(f"level:{level}", label, grid.rect(272 + i * (width + 8), 680, width, 72),
-               "choice", selected=level == current)
-        for i, (level, label) in enumerate(zip(PROMPT_LEVELS, PROMPT_LABELS, strict=True))
-    ]  # fmt: skip
-
-
-def hit_test(buttons: Sequence[Button], x: float, y: float) -> Button | None:
-    """The enabled button under the point, or None (the quiet button wins any overlap)."""
-    hits = [b for b in buttons if b.enabled and b.rect.contains(x, y)]
-    hits.sort(key=lambda b: b.kind != "danger")
-    return hits[0] if hits else None
 
 
 def cue_words(cue: dict[str, Any] | None) -> tuple[str, Colour]:
