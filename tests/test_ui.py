@@ -104,7 +104,7 @@ def test_every_child_and_activity_can_be_reached_by_taps(headless: None) -> None
         app.click(*_centre(app, "child:next"))
         app.frame()
         seen.append(app.view.child)
-    assert seen == [c["code"] for c in MANY_CHILDREN] and _label(app, "child:next") == "C-008"
+    assert seen == [c["code"] for c in MANY_CHILDREN] and _label(app, "child:next") == "C-008 >"
     app.click(*_centre(app, "child:prev"))
     assert app.view.child == "C-007"
     app.frame()

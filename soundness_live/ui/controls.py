@@ -151,7 +151,8 @@ def _pickers(grid: Grid, view: View) -> list[Button]:
     many = len(view.children) > 1
     buttons = [
         Button("child:prev", "<", grid.rect(16, 136, 56, 60), enabled=many),
-        Button("child:next", child_label(view), grid.rect(76, 136, 180, 60), "choice",
+        Button("child:next", child_label(view) + (" >" if many and view.child else ""),
+               grid.rect(76, 136, 180, 60), "choice",
                selected=view.child is not None, enabled=bool(view.children)),
     ]  # fmt: skip
     y = 224.0
