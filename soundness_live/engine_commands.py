@@ -31,7 +31,7 @@ from .profiles import ChildProfile, profile_params
 from .runs import child_sound, virtual_inputs
 from .session_store import StoredSession
 from .virtual_child import ChildTraits
-from .voice_prompts import prepare_prompts
+from .voice_prompts import load_voice_analysis, prepare_prompts
 
 if TYPE_CHECKING:
     from .clock import ClockMapping
@@ -184,6 +184,10 @@ class EngineCommands:
         """
         if activity != VOCAL:
             return None, params
+        # the voice analysis (scipy.signal alone loads in about a second) is loaded on a
+        # thread now, not when the first prompt or answer needs it during the lead-in
+        loading = threading.Thread(target=load_voice_analysis, name="load-voice", daemon=True)
+        loading.start()
         prompts, used, message = prepare_prompts(resolved, self.sample_rate, self.store)
         if message:
             self.broadcast_notice(message)

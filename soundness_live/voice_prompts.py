@@ -140,6 +140,11 @@ def espeak_prompt(
     return analysed_prompt(samples, sample_rate, "espeak")
 
 
+def load_voice_analysis() -> None:
+    """Import the voice analysis (pitch, syllables, voice activity) ahead of its first use."""
+    from .audio import voice  # noqa: F401
+
+
 def import_prompt_asset(store: Any, name: str, wav_path: str | Path) -> dict[str, Any]:
     """Store the WAV at ``wav_path`` as prompt asset ``name`` with its analysis; return it.
 
