@@ -139,6 +139,7 @@ class EngineCommands:
         self, activity: Any, params: dict, resolved: dict, source: str, msg: dict
     ) -> Session:
         seed = int(msg.get("seed", 0))
+        self._store_playing_between()
         self.timeline.restart()
         self.live_input.reset()
         self.sink.output_latency_frames = self.output.latency_s * self.sample_rate
@@ -205,6 +206,8 @@ class EngineCommands:
             )
             self.child = child
             self.timeline.offset_frames = self.renderer.frame  # the session axis starts now
+            self.live_input.reset()  # what was played before the session is not its own
+            self.live_input.timeline = self.timeline  # notes are placed on the session axis
             self._set_cap(profile.volume_cap_dbfs)
             apply_profile_devices(self.live_input, profile)
         return profile
@@ -279,9 +282,19 @@ class EngineCommands:
         self._stop_activity()
         ended = None
         if self.stored is not None:
+            self._store_playing_between()
             self.stored.close(ok=True)
             ended, self.stored, self.child = self.stored.session_id, None, None
+            self.live_input.timeline = None
         return {"session_id": ended}
+
+    def _store_playing_between(self) -> None:
+        """Notes played while no activity listened (before the first, between two, after the
+        last) go into the open session's input events: nothing scores them, but the log shows
+        the child played. Outside a stored session they only sounded."""
+        played = self.live_input.drain()
+        if self.stored is not None and played:
+            self.stored.record_responses(played)
 
     def _cmd_shutdown(self, msg: dict[str, Any]) -> dict[str, Any]:
         return self._cmd_end_session(msg)

@@ -137,6 +137,7 @@ class Engine(EngineCommands):
         with self._lock:
             self._stop_activity()
             if self.stored is not None:
+                self._store_playing_between()
                 self.stored.close(ok=False)
                 self.stored = None
         if self.midi is not None:
@@ -156,8 +157,8 @@ class Engine(EngineCommands):
             log.exception("activity %s failed", session.activity.name)
             result = f"failed: {error}"
             self.broadcast_notice(f"the activity stopped: {error}")
-        finally:
-            self.live_input.timeline = None
+        finally:  # in a stored session the notes played next go on its axis
+            self.live_input.timeline = self.timeline if self.stored is not None else None
             if self.voice_meter is not None:
                 self.voice_meter.stop()
                 self.voice_meter = None

@@ -202,6 +202,18 @@ class LiveInput:
         """Every note played before session frame ``until_frame`` (waits until it could arrive)."""
         if self.timeline is not None:
             self.timeline.wait_heard(until_frame)
+        self._collect()
+        due = [r for r in self._taken if r.frame < until_frame]
+        self._taken = [r for r in self._taken if r.frame >= until_frame]
+        return due
+
+    def drain(self) -> list[Response]:
+        """Every note played and not taken yet, at once (no activity is listening)."""
+        self._collect()
+        played, self._taken = self._taken, []
+        return played
+
+    def _collect(self) -> None:
         while self._arrived:
             event, frame = self._arrived.popleft()
             if event.kind == "note_on":
@@ -209,9 +221,6 @@ class LiveInput:
             else:
                 self._close(event, frame)
         self._taken.sort(key=lambda r: r.frame)
-        due = [r for r in self._taken if r.frame < until_frame]
-        self._taken = [r for r in self._taken if r.frame >= until_frame]
-        return due
 
     def _close(self, off: InputEvent, frame: float) -> None:
         for index in range(len(self._taken) - 1, -1, -1):

@@ -130,6 +130,12 @@ class StoredSession:
             return
         self.store.add_voice_recording(self.session_id, trial_index, voice_wav_bytes(takes))
 
+    def record_responses(self, responses: list[Response]) -> None:
+        """Store notes played outside any activity (they count for nothing, but were played)."""
+        for response in responses:
+            self._pending_events.extend(response_events(response, self.sample_rate))
+        self.flush_events()
+
     def flush_events(self) -> None:
         """Store the input events received since the last flush."""
         if self._pending_events:

@@ -134,3 +134,34 @@ def test_repeated_key_is_cut_at_the_next_onset(tmp_path: Path) -> None:
     midi = mido.MidiFile(write_session_midi(session, tmp_path / "s.mid", 1000, 60))
     got = _notes_ms(_by_name(midi)[PROMPT_TRACK_NAME], 1_000_000, 1000)
     assert got == [(1000.0, 500.0, 36, 9), (1500.0, 200.0, 36, 9)]
+
+
+def test_what_was_played_between_activities_is_on_the_players_track(tmp_path: Path) -> None:
+    session = make_bundle()["sessions"][0]
+    responses = [r for t in session["trials"] for r in t["responses"]]
+    events = [
+        {
+            "kind": "note_on",
+            "onset_ms": r["onset_ms"],
+            "note": r["note"],
+            "velocity": 90,
+            "device": r.get("device"),
+            "player": r.get("player"),
+        }
+        for r in responses
+    ]  # fmt: skip  (the trials' own notes, as the store keeps them too)
+    between = {"note": 42, "device": "pad-1", "player": "S-014", "channel": 9}
+    events += [
+        dict(between, kind="note_on", onset_ms=90_000.0, velocity=70),
+        dict(between, kind="note_off", onset_ms=90_150.0, velocity=0),
+    ]
+    session["events"] = events
+    before = mido.MidiFile(write_session_midi(make_bundle()["sessions"][0], tmp_path / "a.mid"))
+    after = mido.MidiFile(write_session_midi(session, tmp_path / "b.mid"))
+    pad = "Responses S-014 (pad-1)"
+    old = _notes_ms(_by_name(before)[pad], 500_000, 480)
+    new = _notes_ms(_by_name(after)[pad], 500_000, 480)
+    assert len(new) == len(old) + 1  # the trials' notes once, and the one played between
+    (extra,) = [n for n in new if n not in old]
+    assert extra[0] == pytest.approx(90_000.0, abs=0.53) and extra[2:] == (42, 9)
+    assert extra[1] == pytest.approx(150.0, abs=1.1)

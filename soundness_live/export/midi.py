@@ -2,10 +2,11 @@
 
 Tracks: a conductor track (the session title: child code and session id only; the tempo; a
 ``marker`` at each trial's start, "Trial 3 call-and-response"), the prompts on "Prompts
-(engine)", and each player's responses on their own track, "Responses S-014 (pad-1)". Onsets in ms
-become ticks at the file's own tempo: at the defaults (480 ticks per beat, 120 BPM = 500000 us per
-beat) one tick is 1.04 ms, so every onset lands within 0.53 ms of its recorded time. Drum notes
-go on MIDI channel 10 (channel index 9).
+(engine)", and each player's responses on their own track, "Responses S-014 (pad-1)", with what
+the player played while no activity listened (the session's input events no trial holds).
+Onsets in ms become ticks at the file's own tempo: at the defaults (480 ticks per beat, 120 BPM =
+500000 us per beat) one tick is 1.04 ms, so every onset lands within 0.53 ms of its recorded
+time. Drum notes go on MIDI channel 10 (channel index 9).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def session_midi(
     midi.tracks.append(_conductor(session, trials, tempo_us, to_tick))
     prompts = [_prompt_note(p, t, to_tick) for t in trials for p in t.get("prompt") or []]
     midi.tracks.append(_note_track(PROMPT_TRACK_NAME, [n for n in prompts if n is not None]))
-    for (player, device), notes in _responses_by_player(trials, to_tick).items():
+    between = _played_outside_trials(session.get("events") or [], trials)
+    for (player, device), notes in _responses_by_player([*trials, between], to_tick).items():
         midi.tracks.append(_note_track(f"Responses {player} ({device})", notes))
     return midi
 
@@ -166,6 +168,33 @@ def _responses_by_player(
             key = (str(response.get("player") or "player"), device)
             groups.setdefault(key, []).append(note)
     return groups
+
+
+def _played_outside_trials(
+    events: Iterable[Mapping[str, Any]], trials: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The notes of the session's input events that no trial holds (played while no activity
+    listened), as the responses of one pseudo-trial; a note's length comes from its note-off."""
+    in_trials = {
+        (r.get("device"), r.get("note"), round(float(r["onset_ms"]), 3))
+        for trial in trials
+        for r in trial.get("responses") or []
+    }
+    played: list[dict[str, Any]] = []
+    sounding: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for event in sorted(events, key=lambda e: float(e["onset_ms"])):
+        key, onset = (event.get("device"), event.get("note")), float(event["onset_ms"])
+        if event.get("kind") == "note_on" and (*key, round(onset, 3)) not in in_trials:
+            note = {name: event.get(name) for name in ("note", "velocity", "device", "player")}
+            note.update(onset_ms=onset, duration_ms=None)
+            if event.get("channel") is not None:
+                note["channel"] = event["channel"]
+            played.append(note)
+            sounding[key] = note
+        elif event.get("kind") == "note_off" and key in sounding:
+            note = sounding.pop(key)
+            note["duration_ms"] = onset - note["onset_ms"]
+    return {"index": "between activities", "responses": played}
 
 
 def _note_track(name: str, notes: list[_Note]) -> mido.MidiTrack:
