@@ -108,10 +108,11 @@ class EngineClient:
 
     def send(self, msg: dict[str, Any]) -> None:
         """Send one message without waiting."""
+        frame = encode(msg)  # ProtocolError for what JSON cannot carry
         with self._send_lock:
             try:
-                self.conn.send_bytes(encode(msg))
-            except (OSError, ValueError) as error:
+                self.conn.send_bytes(frame)
+            except (OSError, ValueError, TypeError) as error:
                 raise DeviceError(f"the engine connection is closed: {error}") from None
 
     def close(self) -> None:
@@ -134,17 +135,20 @@ class EngineClient:
         self.close()
 
     def _read(self) -> None:
-        while not self.closed:
-            try:
-                frame = self.conn.recv_bytes()
-            except (OSError, EOFError, TypeError):  # TypeError: closed under our feet
-                break
-            try:
-                msg = decode(frame, ENGINE_MESSAGES, receiver="client")
-            except ProtocolError as error:
-                self._fail(str(error))
-                break
-            self._dispatch(msg)
+        try:
+            while not self.closed:
+                try:
+                    frame = self.conn.recv_bytes()
+                except (OSError, EOFError, TypeError):  # TypeError: closed under our feet
+                    break
+                try:
+                    msg = decode(frame, ENGINE_MESSAGES, receiver="client")
+                except ProtocolError as error:
+                    self._fail(str(error))
+                    break
+                self._dispatch(msg)
+        except Exception as error:  # an on_message that failed: say so, then close as usual
+            self._fail(f"reading the engine's messages failed: {error!r}")
         self.closed = True
         with self._send_lock:
             self.conn.close()  # the reader frees the descriptor: no other thread reads it

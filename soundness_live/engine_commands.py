@@ -206,8 +206,8 @@ class EngineCommands:
             )
             self.child = child
             self.timeline.offset_frames = self.renderer.frame  # the session axis starts now
-            self.live_input.reset()  # what was played before the session is not its own
             self.live_input.timeline = self.timeline  # notes are placed on the session axis
+            self.live_input.reset()  # what was played before the session is not its own
             self._set_cap(profile.volume_cap_dbfs)
             apply_profile_devices(self.live_input, profile)
         return profile
@@ -288,11 +288,12 @@ class EngineCommands:
             self.live_input.timeline = None
         return {"session_id": ended}
 
-    def _store_playing_between(self) -> None:
+    def _store_playing_between(self, held_back: bool = False) -> None:
         """Notes played while no activity listened (before the first, between two, after the
         last) go into the open session's input events: nothing scores them, but the log shows
-        the child played. Outside a stored session they only sounded."""
-        played = self.live_input.drain()
+        the child played. Outside a stored session they only sounded. ``held_back``: notes
+        still held wait for their note-off (see ``LiveInput.drain``)."""
+        played = [r for r in self.live_input.drain(held_back) if r.frame >= 0]  # < 0: before
         if self.stored is not None and played:
             self.stored.record_responses(played)
 

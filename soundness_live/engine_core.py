@@ -132,18 +132,25 @@ class Engine(EngineCommands):
             options.block_size, options.sample_rate, mode, options.thru_delay_ms
         )
 
-    def close(self) -> None:
-        """Stop everything; a session still open is marked interrupted."""
+    def close(self, saved: Callable[[], object] | None = None) -> None:
+        """Stop everything; a session still open is marked interrupted.
+
+        The store is saved and closed first, then ``saved()`` is called (the engine process
+        arms its shutdown watchdog there: nothing is left to lose), then the devices stop: a
+        vanished audio server or device can block its stop.
+        """
         with self._lock:
             self._stop_activity()
             if self.stored is not None:
                 self._store_playing_between()
                 self.stored.close(ok=False)
                 self.stored = None
+        self.store.close()
+        if saved is not None:
+            saved()
         if self.midi is not None:
             self.midi.stop()
         self.live_input.stop()
-        self.store.close()  # before the output: a vanished audio server can block its stop
         self.output.stop()
 
     # -- the activity thread ---------------------------------------------------------------------
@@ -245,6 +252,8 @@ class Engine(EngineCommands):
         if change is not None:
             self.broadcast_notice(self.output_watch.message(change, self.output_name))
         with self._lock:
+            if self.stored is not None and (self._thread is None or not self._thread.is_alive()):
+                self._store_playing_between(held_back=True)  # a long break loses nothing
             state = dict(self._state)
             state.update(
                 session_id=self.stored.session_id if self.stored is not None else None,

@@ -63,7 +63,7 @@ def run_engine(options: EngineOptions, ready: Callable[[str], None] | None = Non
     """Run the engine until a client asks it to shut down, or SIGTERM/SIGINT."""
     engine = Engine(options)
     server = EngineServer(
-        engine, options.data_dir, options.snapshot_hz, on_stopping=lambda: exit_if_stuck(SHUTDOWN_S)
+        engine, options.data_dir, options.snapshot_hz, on_saved=lambda: exit_if_stuck(SHUTDOWN_S)
     )
     try:
         server.open()

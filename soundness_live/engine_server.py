@@ -51,20 +51,41 @@ class ClientLink:
         self.name = f"client-{number}"
         self.alive = True
         self.greeted = False
+        self._state_lock = threading.Lock()  # alive -> False exactly once
         self._outbox: queue.Queue[bytes | None] = queue.Queue(OUTBOX_SIZE)
         self._sender = threading.Thread(target=self._send, name=f"{self.name}-out", daemon=True)
         self._sender.start()
         threading.Thread(target=self._read, name=f"{self.name}-in", daemon=True).start()
 
     def send(self, msg: dict[str, Any]) -> None:
-        """Queue a message; a client that stops reading is dropped, never waited for."""
+        """Queue a message; a client that stops reading is dropped, never waited for.
+
+        A message JSON cannot carry (a NaN in a figure, say) is logged and, for a reply,
+        replaced by a refusal that says so: the client is still answered.
+        """
         if not self.alive:
             return
         try:
-            self._outbox.put_nowait(encode(msg))
+            frame = encode(msg)
+        except ProtocolError as error:
+            log.error("%s: %s", self.name, error)
+            if msg.get("type") != "reply":
+                return
+            frame = encode(message("reply", id=msg.get("id"), ok=False, error=str(error)))
+        try:
+            self._outbox.put_nowait(frame)
         except queue.Full:
             log.warning("%s does not read its messages: detached", self.name)
             self.close()
+
+    def _leave(self) -> bool:
+        """Mark the link gone and detach it; True for the one caller that did so."""
+        with self._state_lock:
+            if not self.alive:
+                return False
+            self.alive = False
+        self.server.detach(self)
+        return True
 
     def close(self) -> None:
         """Detach (the session goes on); never blocks, whatever the client does.
@@ -73,9 +94,7 @@ class ClientLink:
         reader sees end-of-file); the reader thread frees the descriptor once both threads are
         done, so neither can touch a connection accepted later under the same number.
         """
-        if self.alive:
-            self.alive = False
-            self.server.detach(self)
+        if self._leave():
             woken = wake_reader(self.conn)
             try:
                 self._outbox.put_nowait(None)
@@ -91,21 +110,27 @@ class ClientLink:
                 break
             try:
                 self.conn.send_bytes(frame)
-            except (OSError, EOFError, ValueError):
+            except (OSError, EOFError, ValueError, TypeError):  # TypeError: closed (Windows)
                 break
         self.close()
 
     def _read(self) -> None:
-        while self.alive:
-            try:
-                frame = self.conn.recv_bytes(1 << 20)
-            except (OSError, EOFError, TypeError):  # TypeError: closed (Windows)
-                break  # a client that vanished without goodbye: the session goes on
-            if not self._handle(frame):
-                break
-        if self.alive:  # the reader ended first: the sender flushes what is queued (a refusal)
-            self.alive = False
-            self.server.detach(self)
+        try:
+            while self.alive:
+                try:
+                    frame = self.conn.recv_bytes(1 << 20)
+                except (OSError, EOFError, TypeError):  # TypeError: closed (Windows)
+                    break  # a client that vanished without goodbye: the session goes on
+                if not self._handle(frame):
+                    break
+        except Exception:  # a bug must not leave the link attached with nobody reading it
+            log.exception("%s: reading its commands failed", self.name)
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        """The reader's last act: let the sender flush, then free the descriptor."""
+        if self._leave():  # the reader ended first: the sender sends what is queued (a refusal)
             try:
                 self._outbox.put(None, timeout=FLUSH_S)
             except queue.Full:
@@ -138,12 +163,12 @@ class EngineServer:
         engine: Engine,
         data_dir: Path,
         snapshot_hz: float = 4.0,
-        on_stopping: Callable[[], object] | None = None,
+        on_saved: Callable[[], object] | None = None,
     ) -> None:
         self.engine = engine
         self.data_dir = data_dir
         self.snapshot_hz = snapshot_hz
-        self.on_stopping = on_stopping  # called as the engine begins to stop (a watchdog)
+        self.on_saved = on_saved  # called once the stopping engine has saved everything
         self.handshake_s = HANDSHAKE_S
         self.address, self.family = engine_address(data_dir)
         self.clients: list[ClientLink] = []
@@ -176,8 +201,6 @@ class EngineServer:
             if changed:
                 time.sleep(0.01)  # gather a burst of changes into one snapshot
             self.broadcast(message("state", state=self.engine.snapshot()))
-        if self.on_stopping is not None:
-            self.on_stopping()
         self.close()
 
     def stop_soon(self) -> None:
@@ -187,7 +210,7 @@ class EngineServer:
 
     def close(self) -> None:
         """Stop the engine, detach every client, release the address."""
-        self.engine.close()
+        self.engine.close(saved=self.on_saved)
         with self._lock:
             clients = list(self.clients)
         for link in clients:

@@ -217,8 +217,11 @@ class LiveSink:
         self.output_latency_frames = latency_s * timeline.sample_rate
         self.lookahead_frames = int(LOOKAHEAD_S * timeline.sample_rate)
         # what a late event needs to reach the audio thread before its frame is rendered: a
-        # callback may run between reading the head and the push (two blocks, at least 5 ms)
-        self.place_ahead_frames = max(2 * block_frames, int(0.005 * timeline.sample_rate))
+        # callback may run between reading the head and the push, and a device whose period
+        # is longer than the block runs several callbacks at once (two blocks, the output
+        # latency, at least 5 ms)
+        rate = timeline.sample_rate
+        self.place_ahead_frames = max(2 * block_frames, int(latency_s * rate), int(0.005 * rate))
         self.dropped = 0
         self._pending: list[tuple[int, int, SynthEvent]] = []  # (output frame, seq, event)
         self._sequence = itertools.count()

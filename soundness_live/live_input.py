@@ -207,10 +207,18 @@ class LiveInput:
         self._taken = [r for r in self._taken if r.frame >= until_frame]
         return due
 
-    def drain(self) -> list[Response]:
-        """Every note played and not taken yet, at once (no activity is listening)."""
+    def drain(self, held_back: bool = False) -> list[Response]:
+        """Every note played and not taken yet, at once (no activity is listening).
+
+        ``held_back``: keep the notes still held (no note-off yet) for a later drain, so they
+        are stored with their length.
+        """
         self._collect()
-        played, self._taken = self._taken, []
+        if held_back:
+            played = [r for r in self._taken if r.duration_frames is not None]
+            self._taken = [r for r in self._taken if r.duration_frames is None]
+        else:
+            played, self._taken = self._taken, []
         return played
 
     def _collect(self) -> None:

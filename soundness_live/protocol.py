@@ -65,7 +65,11 @@ def message(kind: str, **fields: Any) -> dict[str, Any]:
 
 def encode(msg: dict[str, Any]) -> bytes:
     """One message -> one frame (UTF-8 JSON; NaN refused: other readers reject it)."""
-    return json.dumps(msg, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    try:
+        return json.dumps(msg, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except (ValueError, TypeError, RecursionError) as error:
+        kind = msg.get("type")
+        raise ProtocolError(f"message {kind!r} cannot be sent as JSON: {error}") from None
 
 
 def decode(
@@ -83,6 +87,8 @@ def decode(
         msg = json.loads(frame.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ProtocolError(f"message is not UTF-8 JSON: {error}") from None
+    except (ValueError, RecursionError) as error:  # e.g. nesting too deep to parse
+        raise ProtocolError(f"message cannot be read: {type(error).__name__}") from None
     if not isinstance(msg, dict):
         raise ProtocolError(f"message must be a JSON object, got {type(msg).__name__}")
     version = msg.get("v")
@@ -126,16 +132,19 @@ def handshake(conn: Connection, key: bytes, *, engine: bool, timeout_s: float = 
 
     Done here rather than inside ``Listener.accept``, which would make the engine wait on a
     peer that connects and says nothing while every other client waits behind it: the engine
-    runs this on a thread per new connection, and a silent peer's socket is shut down when the
-    time is up (on POSIX; a Windows pipe has no shutdown, so there the wait is not bounded).
+    runs this on a thread per new connection. When the time is up a silent peer's socket is
+    shut down (POSIX) or its pipe closed (Windows has no shutdown), so the wait always ends; a
+    handshake that finishes just as the time runs out counts as too late.
     """
     lock, state = threading.Lock(), {"done": False, "timed_out": False}
 
     def give_up() -> None:
         with lock:
-            if not state["done"]:
-                state["timed_out"] = True
-                wake_reader(conn)
+            if state["done"]:
+                return
+            state["timed_out"] = True
+            if not wake_reader(conn):
+                conn.close()
 
     timer = threading.Timer(timeout_s, give_up)
     timer.daemon = True
@@ -149,14 +158,16 @@ def handshake(conn: Connection, key: bytes, *, engine: bool, timeout_s: float = 
             deliver_challenge(conn, key)
     except AuthenticationError as error:
         raise ProtocolError(f"the connection's key does not match this engine's: {error}") from None
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, TypeError) as error:  # TypeError: the pipe closed (Windows)
         if state["timed_out"]:
             raise ProtocolError(f"no handshake within {timeout_s:g} s") from None
         raise ProtocolError(f"the connection closed during its handshake ({error!r})") from None
     finally:
-        with lock:
-            state["done"] = True
         timer.cancel()
+        with lock:
+            late, state["done"] = state["timed_out"], True
+    if late:
+        raise ProtocolError(f"no handshake within {timeout_s:g} s")
 
 
 def connect(data_dir: Path, timeout_s: float = HANDSHAKE_S) -> Connection:

@@ -266,3 +266,22 @@ def test_a_client_that_stops_reading_is_dropped_without_blocking_the_engine() ->
     assert not link.alive and server.detached == [link]
     _wait_for(lambda: ours.closed)  # both threads ended and the descriptor was freed
     theirs.close()
+
+
+def test_a_reply_json_cannot_carry_becomes_a_refusal_that_says_so() -> None:
+    from multiprocessing import Pipe
+
+    from soundness_live.engine_server import ClientLink
+    from soundness_live.protocol import decode, message
+
+    ours, theirs = Pipe()
+    link = ClientLink(ours, _Server(), 1)  # type: ignore[arg-type]
+    link.send(message("state", state={"figure": float("nan")}))  # dropped, logged
+    link.send(message("reply", id=7, ok=True, figure=float("nan")))
+    assert theirs.poll(5)
+    reply = decode(theirs.recv_bytes())
+    assert reply["type"] == "reply" and reply["id"] == 7 and reply["ok"] is False
+    assert "cannot be sent as JSON" in reply["error"]
+    assert not theirs.poll(0.2)  # the state that could not be sent was not sent
+    theirs.close()
+    _wait_for(lambda: ours.closed)  # the client left: the link ends and frees its descriptor

@@ -165,3 +165,19 @@ def test_what_was_played_between_activities_is_on_the_players_track(tmp_path: Pa
     (extra,) = [n for n in new if n not in old]
     assert extra[0] == pytest.approx(90_000.0, abs=0.53) and extra[2:] == (42, 9)
     assert extra[1] == pytest.approx(150.0, abs=1.1)
+
+
+def test_a_trial_notes_release_does_not_end_a_note_held_from_before(tmp_path: Path) -> None:
+    session = make_bundle()["sessions"][0]
+    trial_note = next(r for t in session["trials"] for r in t["responses"] if r["note"] == 38)
+    pad = {"note": 38, "device": trial_note.get("device"), "player": trial_note.get("player")}
+    onset = trial_note["onset_ms"]
+    session["events"] = [
+        dict(pad, kind="note_on", onset_ms=onset - 3000.0, velocity=60),  # held, never released
+        dict(pad, kind="note_on", onset_ms=onset, velocity=90),  # the trial's own note
+        dict(pad, kind="note_off", onset_ms=onset + 100.0, velocity=0),  # ...and its release
+    ]
+    midi = mido.MidiFile(write_session_midi(session, tmp_path / "s.mid"))
+    track = _by_name(midi)[f"Responses {pad['player']} ({pad['device']})"]
+    held = [n for n in _notes_ms(track, 500_000, 480) if abs(n[0] - (onset - 3000.0)) < 1]
+    assert len(held) == 1 and held[0][1] == pytest.approx(200.0, abs=1.1)  # the default length

@@ -39,6 +39,7 @@ def test_messages_round_trip_as_versioned_json() -> None:
         (b"[1, 2]", "must be a JSON object, got list"),
         (b'{"type": "hello"}', "version mismatch: the engine speaks version 1"),
         (b'{"v": 1, "type": "format_disk"}', "message type must be one of hello"),
+        (b"[" * 100_000, "cannot be read: RecursionError"),
     ],
 )
 def test_bad_messages_say_what_was_expected(frame: bytes, expected: str) -> None:
@@ -47,7 +48,7 @@ def test_bad_messages_say_what_was_expected(frame: bytes, expected: str) -> None
 
 
 def test_nan_is_refused_on_the_way_out() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ProtocolError, match="message 'state' cannot be sent as JSON"):
         encode(message("state", state={"x": float("nan")}))
 
 

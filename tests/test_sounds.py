@@ -115,3 +115,18 @@ def test_prompt_sound_sets_the_level_and_checks_the_samples() -> None:
     with pytest.raises(ParameterError, match="mono float32 array, got shape \\(4, 2\\)"):
         check_event(PlaySound(0, np.zeros((4, 2), dtype=np.float32)))
     assert check_event(sound) is sound
+
+
+def test_a_second_shorter_fade_goes_on_from_the_gain_reached() -> None:
+    r = renderer()
+    r.scheduler.add(prompt_sound(0, voice_like(2.0)))
+    before = render_offline(r, 9600, 256)
+    r.panic(fade_ms=50)
+    first = render_offline(r, int(0.02 * RATE), 256)  # 20 ms into a 50 ms fade
+    r.panic(fade_ms=10)  # a shorter one: from where the first had got to, down to silence
+    second = render_offline(r, 4800, 256)
+    typical = high_passed_jump(before[2400:])
+    joined = np.concatenate([first[-10:], second[:960]])
+    assert high_passed_jump(joined) <= 1.5 * typical  # no jump back up to full level
+    assert np.abs(second[:64]).max() <= np.abs(first[-256:]).max() + 1e-6
+    assert np.abs(second[int(0.02 * RATE) :]).max() < 1e-4  # silent soon after the 10 ms

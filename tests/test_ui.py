@@ -145,7 +145,13 @@ def _label(app: Any, name: str) -> str:
 def test_hit_testing_finds_each_button_at_its_centre_and_nothing_between() -> None:
     screen = layout(1024, 768, _view(activity="waiting", session_id=1))
     for button in screen.buttons:
-        assert hit_test(screen.buttons, *button.rect.center) == button
+        found = hit_test(screen.buttons, *button.rect.center)
+        assert found == (button if button.enabled else None)
+    # an open session keeps its child: the child picker waits for "end session"
+    child = {b.name: b.enabled for b in screen.buttons if b.name.startswith("child:")}
+    assert child == {"child:prev": False, "child:next": False}
+    idle = layout(1024, 768, _view(activity="waiting"))
+    assert all(b.enabled for b in idle.buttons if b.name.startswith("child:"))
     assert hit_test(screen.buttons, 1, 767) is None  # the margin under the pickers
     levels = [b.name for b in screen.buttons if b.name.startswith("level:")]
     assert levels == [f"level:{level}" for level in PROMPT_LEVELS]

@@ -45,6 +45,13 @@ class _Playing:
     start: int  # output frame of the first sample
     fade_start: int = -1  # output frame where a fade-out begins (-1: none)
     fade_frames: int = 0
+    fade_gain: float = 1.0  # the gain the fade starts from (below 1 when a fade was cut short)
+
+    def gain_at(self, frame: int) -> float:
+        """The fade's gain at ``frame`` (1 without a fade)."""
+        if self.fade_start < 0 or frame <= self.fade_start:
+            return self.fade_gain if self.fade_start >= 0 else 1.0
+        return self.fade_gain * max(0.0, 1.0 - (frame - self.fade_start) / self.fade_frames)
 
     @property
     def end(self) -> int:
@@ -78,8 +85,9 @@ class SoundMixer:
         """Fade every sound playing at ``frame`` to silence over ``fade_ms``."""
         frames = max(1, int(math.ceil(fade_ms * self.sample_rate / 1000.0)))
         for sound in self.playing:
-            if sound.fade_start < 0 or frame + frames < sound.end:
-                sound.fade_start, sound.fade_frames = frame, frames
+            if frame + frames < sound.end:  # a fade that ends sooner: from the gain now
+                gain = sound.gain_at(frame)
+                sound.fade_start, sound.fade_frames, sound.fade_gain = frame, frames, gain
 
     def mix(self, out: np.ndarray, block_start: int) -> None:
         """Add the sounds' part in ``out`` (float32 (n, 2) at ``block_start``) to both sides."""
@@ -109,6 +117,8 @@ class SoundMixer:
             np.multiply(ramp, -1.0 / sound.fade_frames, out=ramp)
             np.add(ramp, 1.0, out=ramp)
             np.clip(ramp, 0.0, 1.0, out=ramp)
+            if sound.fade_gain != 1.0:
+                np.multiply(ramp, sound.fade_gain, out=ramp)
             np.multiply(buffer, ramp, out=buffer)
         rows = slice(first - block_start, last - block_start)
         out[rows, 0] += buffer

@@ -181,10 +181,12 @@ def _played_outside_trials(
         for r in trial.get("responses") or []
     }
     played: list[dict[str, Any]] = []
-    sounding: dict[tuple[Any, Any], dict[str, Any]] = {}
+    sounding: dict[tuple[Any, Any], dict[str, Any] | None] = {}  # None: a trial's own note
     for event in sorted(events, key=lambda e: float(e["onset_ms"])):
         key, onset = (event.get("device"), event.get("note")), float(event["onset_ms"])
-        if event.get("kind") == "note_on" and (*key, round(onset, 3)) not in in_trials:
+        if event.get("kind") == "note_on" and (*key, round(onset, 3)) in in_trials:
+            sounding[key] = None  # its note-off ends the trial's note, not one played before
+        elif event.get("kind") == "note_on":
             note = {name: event.get(name) for name in ("note", "velocity", "device", "player")}
             note.update(onset_ms=onset, duration_ms=None)
             if event.get("channel") is not None:
@@ -192,8 +194,9 @@ def _played_outside_trials(
             played.append(note)
             sounding[key] = note
         elif event.get("kind") == "note_off" and key in sounding:
-            note = sounding.pop(key)
-            note["duration_ms"] = onset - note["onset_ms"]
+            held = sounding.pop(key)
+            if held is not None:
+                held["duration_ms"] = onset - held["onset_ms"]
     return {"index": "between activities", "responses": played}
 
 

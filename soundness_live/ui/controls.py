@@ -148,12 +148,13 @@ def _top_bar(grid: Grid, view: View) -> list[Button]:
 def _pickers(grid: Grid, view: View) -> list[Button]:
     """The left column: the child, the activities, the variant, the input and (vocal prompts)
     who says the prompt. Every child and every activity can be reached, however many."""
-    many = len(view.children) > 1
+    free = view.state.get("session_id") is None  # a child's open session keeps its child
+    many = len(view.children) > 1 and free
     buttons = [
         Button("child:prev", "<", grid.rect(16, 136, 56, 60), enabled=many),
         Button("child:next", child_label(view) + (" >" if many and view.child else ""),
                grid.rect(76, 136, 180, 60), "choice",
-               selected=view.child is not None, enabled=bool(view.children)),
+               selected=view.child is not None, enabled=bool(view.children) and free),
     ]  # fmt: skip
     y = 224.0
     names = [str(a["name"]) for a in view.activities]
