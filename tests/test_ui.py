@@ -403,3 +403,42 @@ def test_the_voice_meter_shows_on_the_childs_turn_calmly(headless: None, tmp_pat
                      "target_hz": G4_HZ}, frame / 30)  # fmt: skip
         steps.append(meter.cents - before)
     assert max(steps) < 25.0 and 75.0 < meter.cents <= 80.0
+
+
+def test_a_child_added_while_the_screen_is_open_can_be_picked(headless: None) -> None:
+    from soundness_live.ui import app as app_module
+    from soundness_live.ui.app import TherapistApp
+
+    engine = FakeEngine()
+    engine.state = dict(engine.state, activity=None, child=None, session_id=None)
+    catalog = {"children": list(CHILDREN), "activities": ACTIVITIES, "prompt_assets": []}
+    asked: list[str] = []
+
+    def request(kind: str, **fields: Any) -> dict[str, Any]:
+        asked.append(kind)
+        return {"ok": True, **catalog}
+
+    engine.request = request  # type: ignore[method-assign]
+    app = TherapistApp(engine, size=(1024, 768))
+    app.load_catalog()
+    app.frame()
+    catalog["children"] = [*CHILDREN, {"code": "N-100", "display_name": "Noor"}]
+    catalog["prompt_assets"] = ["hello"]
+    app.click(*_centre(app, "child:next"))  # a fresh catalogue is not asked for again
+    assert asked == ["catalog"] and len(app.view.children) == 2
+    app._catalog_s -= app_module.CATALOG_S  # a while later
+    codes = []
+    for _ in range(3):
+        app.click(*_centre(app, "child:next"))
+        app.frame()
+        codes.append(app.view.child)
+    assert asked == ["catalog", "catalog"] and "N-100" in codes
+    assert list(app.view.prompt_assets) == ["hello"]
+
+    def unreachable(kind: str, **fields: Any) -> dict[str, Any]:
+        raise ConnectionError("the engine is gone")
+
+    engine.request = unreachable  # type: ignore[method-assign]
+    app._catalog_s -= app_module.CATALOG_S
+    app.click(*_centre(app, "child:next"))  # the lists stay; the screen says why
+    assert len(app.view.children) == 3 and "could not refresh the lists" in app.view.notice

@@ -33,6 +33,7 @@ from .controls import (  # noqa: E402
 from .painter import ScreenPainter  # noqa: E402
 
 DEFAULT_SIZE = (1024, 768)
+CATALOG_S = 5.0  # a picker tapped after this long asks the engine for its lists again
 _REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.VIDEORESIZE, pygame.WINDOWEXPOSED,
                    pygame.WINDOWRESTORED, pygame.WINDOWSIZECHANGED)  # fmt: skip
 
@@ -63,6 +64,7 @@ class TherapistApp:
         self.sent: list[dict[str, Any]] = []  # commands sent (tests and the log read them)
         self._ids = itertools.count(1000)
         self._state_s = time.monotonic()
+        self._catalog_s = -float("inf")
         self.running = True
         client.on_message = self._on_message
         pygame.display.init()
@@ -76,15 +78,31 @@ class TherapistApp:
         self._layout_inputs = layout_inputs(*size, self.view)
 
     def load_catalog(self) -> None:
-        """Children and activities for the pickers (asks the engine once, at start)."""
-        reply = self.client.request("catalog")
-        self.view.children = reply.get("children", [])
-        self.view.activities = reply.get("activities", [])
-        self.view.prompt_assets = reply.get("prompt_assets", [])
+        """Children, activities and recorded prompts for the pickers (asked at start)."""
+        self._fetch_catalog()
         state = self.client.state or {}
         self.view.child = state.get("child")
         if state.get("activity"):
             self._choose_activity(state["activity"], state.get("variant"))
+
+    def _fetch_catalog(self) -> None:
+        reply = self.client.request("catalog")
+        self.view.children = reply.get("children", [])
+        self.view.activities = reply.get("activities", [])
+        self.view.prompt_assets = reply.get("prompt_assets", [])
+        self._catalog_s = time.monotonic()
+
+    def _fresh_catalog(self) -> None:
+        """Ask again when a picker is tapped and the catalogue is older than
+        :data:`CATALOG_S`: a child or prompt added meanwhile (``child add``, ``prompt add``)
+        can be picked. An engine that does not answer leaves the old one (and says so)."""
+        if time.monotonic() - self._catalog_s < CATALOG_S:
+            return
+        try:
+            self._fetch_catalog()
+        except Exception as error:  # the engine went away: the screen keeps going
+            self.view.notice = f"could not refresh the lists: {error}"
+            self._catalog_s = time.monotonic()
 
     # -- engine messages (reader thread) ------------------------------------------------------
     def _on_message(self, msg: dict[str, Any]) -> None:
@@ -108,6 +126,8 @@ class TherapistApp:
         """What a button does."""
         kind, _, arg = name.partition(":")
         view = self.view
+        if kind in ("child", "prompt"):
+            self._fresh_catalog()
         if kind == "child":  # step through the children: < and the name
             codes = [str(c["code"]) for c in view.children]
             view.child = step(codes, view.child, -1 if arg == "prev" else 1)
