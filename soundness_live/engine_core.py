@@ -250,6 +250,7 @@ class Engine(EngineCommands):
         """What every client sees: activity, cue, trials, devices, sound, session."""
         change = self.output_watch.check()
         if change is not None:
+            log.warning("%s: %s", change, self.output_watch.detail(self.output_name))
             self.broadcast_notice(self.output_watch.message(change, self.output_name))
         with self._lock:
             if self.stored is not None and (self._thread is None or not self._thread.is_alive()):

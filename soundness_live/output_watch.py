@@ -55,12 +55,12 @@ class OutputWatch:
         return None
 
     def message(self, change: str, output_name: str) -> str:
-        """What the therapist reads about ``change``."""
+        """What the therapist reads about ``change`` (short: it is shown on the screen)."""
         if change == "stopped":
-            return (
-                f"the sound output stopped: {output_name} has asked for no sound for "
-                f"{self.clock() - self._moved_at:.1f} s (device unplugged or audio server "
-                "stopped?); the activity waits for it; if it does not come back, stop the "
-                "engine and start it again"
-            )
-        return f"the sound output is running again ({output_name})"
+            return "sound output stopped: check the audio device; the activity waits for it"
+        return f"sound output running again ({output_name})"
+
+    def detail(self, output_name: str) -> str:
+        """For the engine's log: which output, and how long it has been silent."""
+        silent_s = self.clock() - self._moved_at
+        return f"{output_name} has asked for no sound for {silent_s:.1f} s"

@@ -28,10 +28,11 @@ def test_the_watch_reports_a_stop_once_and_the_return_once() -> None:
     assert watch.check() == "stopped" and watch.stalled
     clock.now += 5.0
     assert watch.check() is None  # said once
-    assert "has asked for no sound for 6.0 s" in watch.message("stopped", "JACK")
+    assert watch.message("stopped", "JACK").startswith("sound output stopped: check the audio")
+    assert watch.detail("JACK") == "JACK has asked for no sound for 6.0 s"
     frame[0] += 256
     assert watch.check() == "running" and not watch.stalled
-    assert watch.message("running", "JACK") == "the sound output is running again (JACK)"
+    assert watch.message("running", "JACK") == "sound output running again (JACK)"
     clock.now += 0.5
     assert watch.check() is None
     watch.restart()
@@ -46,4 +47,4 @@ def test_the_engine_says_when_its_output_stopped(engine_here: Engine) -> None:
     state = until_state(engine_here, lambda s: s["output_stalled"], STALL_S + 5.0)
     assert state["output_stalled"] is True
     notices = [m["text"] for m in messages if m["type"] == "notice"]
-    assert len(notices) == 1 and notices[0].startswith("the sound output stopped: ")
+    assert len(notices) == 1 and notices[0].startswith("sound output stopped: ")

@@ -237,8 +237,6 @@ def test_the_timing_counters_read_in_one_line() -> None:
     state = {"underruns": 3, "late_events": 1, "thru_late": 2, "dropped_commands": 0}
     assert diagnostics_text(state) == "under-runs 3 · late 1 · thru late 2"
     assert diagnostics_text(dict(state, dropped_commands=5)).endswith(" · dropped 5")
-    stopped = diagnostics_text(dict(state, output_stalled=True))
-    assert stopped == "SOUND OUTPUT STOPPED · under-runs 3 · late 1 · thru late 2"
     assert diagnostics_text({}) == "under-runs 0 · late 0 · thru late 0"
 
 
@@ -442,3 +440,63 @@ def test_a_child_added_while_the_screen_is_open_can_be_picked(headless: None) ->
     app._catalog_s -= app_module.CATALOG_S
     app.click(*_centre(app, "child:next"))  # the lists stay; the screen says why
     assert len(app.view.children) == 3 and "could not refresh the lists" in app.view.notice
+
+
+def test_quieter_and_louder_move_the_cap_never_above_the_childs_own(headless: None) -> None:
+    from soundness_live.ui.app import TherapistApp
+
+    engine = FakeEngine()
+    children = [{"code": "S-014", "display_name": "Sam", "volume_cap_dbfs": -18.0}]
+    engine.request = lambda kind, **f: {"ok": True, "children": children, "activities": ACTIVITIES}
+    app = TherapistApp(engine, size=(1024, 768))
+    app.load_catalog()
+    app.frame()  # the engine says -18 dBFS: Sam's own cap
+    enabled = {b.name: b.enabled for b in app.layout.buttons if b.name.startswith("cap:")}
+    assert enabled == {"cap:down": True, "cap:up": False}
+    app.click(*_centre(app, "cap:down"))
+    assert engine.sent[-1]["type"] == "set_volume_cap" and engine.sent[-1]["dbfs"] == -21.0
+    engine.state = dict(engine.state, volume_cap_dbfs=-20.0)
+    app.frame()
+    app.click(*_centre(app, "cap:up"))
+    assert engine.sent[-1]["dbfs"] == -18.0  # not -17: never louder than his record allows
+    engine.state = dict(engine.state, volume_cap_dbfs=-60.0)
+    app.frame()
+    assert not next(b for b in app.layout.buttons if b.name == "cap:down").enabled
+
+
+def test_a_long_notice_wraps_into_two_lines_of_whole_words() -> None:
+    from soundness_live.ui.screens import wrap
+
+    text = "sound output stopped: check the audio device; the activity waits for it"
+    lines = wrap(text, len, 30, 2)  # a character is one unit wide here
+    assert lines == ["sound output stopped: check", "the audio device; the activity waits for it"]
+    assert wrap(text, len, 30, 5) == [
+        "sound output stopped: check", "the audio device; the activity", "waits for it",
+    ]  # fmt: skip
+    assert all(len(line) <= 30 for line in wrap(text, len, 30, 5))
+    assert wrap("ok", len, 30, 2) == ["ok"] and wrap("", len, 30, 2) == [""]
+
+
+def test_a_stopped_sound_output_is_written_in_the_status_panel(
+    headless: None, tmp_path: Path
+) -> None:
+    import pygame
+
+    from soundness_live.ui.app import TherapistApp
+    from soundness_live.ui.palette import NOTICE
+
+    def notice_pixels(stalled: bool) -> int:
+        engine = FakeEngine()
+        engine.state = dict(engine.state, output_stalled=stalled)
+        app = TherapistApp(engine, size=(1024, 768))
+        app.load_catalog()
+        app.run(max_frames=3)
+        image = pygame.image.load(str(app.screenshot(tmp_path / f"{stalled}.png")))
+        status = app.layout.regions["status"]
+        return sum(
+            tuple(image.get_at((x, y)))[:3] == NOTICE
+            for x in range(status.x, status.x + status.w)
+            for y in range(status.y, status.y + status.h)
+        )
+
+    assert notice_pixels(False) == 0 and notice_pixels(True) > 50

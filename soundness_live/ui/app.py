@@ -26,6 +26,7 @@ from .controls import (  # noqa: E402
     hit_test,
     layout,
     layout_inputs,
+    next_cap,
     prompt_choices,
     start_params,
     step,
@@ -140,6 +141,8 @@ class TherapistApp:
             self._choose_activity(arg, None)
         elif kind == "prompt":
             view.prompt = step(prompt_choices(view), view.prompt, 1) or view.prompt
+        elif kind == "cap":
+            self.command("set_volume_cap", dbfs=next_cap(view, louder=arg == "up"))
         elif kind == "variant":
             self._next_variant()
         elif kind == "input":

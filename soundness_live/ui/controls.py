@@ -6,7 +6,8 @@ targets are at least 56 design pixels high; the "quiet" button is the biggest an
 there. Every child and every activity of the catalogue can be reached however many there are:
 the child is stepped through (``<`` and the name), up to five activities are listed and beyond
 five the last row steps through the rest. For vocal prompts a button picks who says the
-prompt: the synth sings it, espeak-ng speaks it, or a recorded prompt plays.
+prompt: the synth sings it, espeak-ng speaks it, or a recorded prompt plays. "quieter" and
+"louder" move the volume cap in 3 dB steps, never above the child's own cap.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ PROMPT_LABELS = ("full phys.", "partial phys.", "model", "verbal", "gestural", "
 ACTIVITY_ROWS = 5  # activity buttons in the left column
 VOCAL = "vocal-prompts"
 SUNG, SPOKEN = "synth", "espeak"  # prompt sources (the activity's ``prompt_source``)
+CAP_STEP_DB = 3.0  # one tap on quieter or louder
+MIN_CAP_DBFS = -60.0  # the engine's lowest volume cap
 
 
 @dataclass(frozen=True)
@@ -108,9 +111,10 @@ def layout(width: int, height: int, view: View) -> Layout:
     """Every button and region of the therapist screen at this window size."""
     grid = Grid(width, height)
     buttons = _top_bar(grid, view) + _pickers(grid, view) + _levels(grid, view)
+    buttons += _volume(grid, view)
     regions = {
         "cue": grid.rect(272, 112, 440, 552),
-        "status": grid.rect(728, 112, 280, 552),
+        "status": grid.rect(728, 112, 280, 484),
         "title": grid.rect(16, 16, 200, 80),
     }
     return Layout(grid.scale, tuple(buttons), regions)
@@ -124,7 +128,8 @@ def layout_inputs(width: int, height: int, view: View) -> tuple[Any, ...]:
     running = (state.get("activity") is not None, bool(state.get("paused")))
     return (width, height, child_label(view), len(view.children), view.activity, view.variant,
             view.live_input, view.prompt, running, state.get("session_id") is not None,
-            state.get("prompt_level", "independent"), activities)  # fmt: skip
+            state.get("prompt_level", "independent"), activities,
+            state.get("volume_cap_dbfs"), cap_limit(view))  # fmt: skip
 
 
 def _top_bar(grid: Grid, view: View) -> list[Button]:
@@ -181,6 +186,35 @@ def _pickers(grid: Grid, view: View) -> list[Button]:
         label = f"prompt: {prompt_label(view.prompt)}"
         buttons.append(Button("prompt", label, grid.rect(16, y + 128, 240, 60)))
     return buttons
+
+
+def _volume(grid: Grid, view: View) -> list[Button]:
+    """Quieter and louder: the volume cap in steps, never above the child's own cap."""
+    value = view.state.get("volume_cap_dbfs")
+    known = isinstance(value, (int, float))
+    cap = float(value) if isinstance(value, (int, float)) else 0.0
+    return [
+        Button("cap:down", "quieter", grid.rect(728, 604, 136, 60),
+               enabled=known and cap > MIN_CAP_DBFS),
+        Button("cap:up", "louder", grid.rect(872, 604, 136, 60),
+               enabled=known and cap < cap_limit(view)),
+    ]  # fmt: skip
+
+
+def cap_limit(view: View) -> float:
+    """The loudest cap the screen offers: the chosen child's own (their record), else 0 dBFS."""
+    for child in view.children:
+        if child["code"] == view.child and child.get("volume_cap_dbfs") is not None:
+            return float(child["volume_cap_dbfs"])
+    return 0.0
+
+
+def next_cap(view: View, louder: bool) -> float:
+    """The cap a tap on quieter or louder asks for: :data:`CAP_STEP_DB` down or up, within
+    :data:`MIN_CAP_DBFS` and :func:`cap_limit`."""
+    cap = float(view.state.get("volume_cap_dbfs", cap_limit(view)))
+    wanted = cap + CAP_STEP_DB if louder else cap - CAP_STEP_DB
+    return max(MIN_CAP_DBFS, min(cap_limit(view), wanted))
 
 
 def child_label(view: View) -> str:

@@ -8,7 +8,7 @@ alone and get the very pixels :func:`draw_screen` draws for the whole screen.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pygame
@@ -34,6 +34,9 @@ from .palette import (
     TRACK,
 )
 from .widgets import Colour, diagnostics_text
+
+NOTICE_LINES = 2  # the latest notice, wrapped; more words make the last line smaller
+OUTPUT_STOPPED = "SOUND OUTPUT STOPPED"  # shown while the engine's output asks for no sound
 
 __all__ = ["draw_button", "draw_cue", "draw_screen", "draw_static", "draw_status", "status_key"]
 
@@ -179,13 +182,37 @@ def draw_status(
         cap = state.get("volume_cap_dbfs")
         text = f"volume cap {cap:g} dBFS" if cap is not None else ""
         y = _left_text(surface, fonts, fonts.small, text, MUTED, x, y)
+        if state.get("output_stalled"):  # the engine's sound output has stopped
+            y = _left_text(surface, fonts, fonts.small, OUTPUT_STOPPED, NOTICE, x, y)
         diagnostics = diagnostics_text(state)
         _left_text(surface, fonts, fonts.small, diagnostics, MUTED, x, y, rect.w - 2 * pad)
         if meter is not None:
             draw_meter(surface, meter, fonts)
-        if view.notice:
-            where = (box.centerx, rect.y + rect.h - 3 * pad)
-            _text(surface, fonts, fonts.small, view.notice, NOTICE, where, rect.w - 2 * pad)
+        if view.notice:  # up to two lines at the bottom, under the voice meter
+            width, step = rect.w - 2 * pad, fonts.small.get_linesize()
+            lines = wrap(view.notice, lambda t: fonts.small.size(t)[0], width, NOTICE_LINES)
+            bottom = rect.y + rect.h - 2 * pad - step // 2
+            for row, line in enumerate(reversed(lines)):
+                where = (box.centerx, bottom - row * step)
+                _text(surface, fonts, fonts.small, line, NOTICE, where, width)
+
+
+def wrap(text: str, measure: Callable[[str], int], width: int, max_lines: int) -> list[str]:
+    """``text`` in lines no wider than ``width`` (by ``measure``), words kept whole; what does
+    not fit in ``max_lines`` joins the last line (which is then drawn smaller)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        joined = f"{line} {word}" if line else word
+        if line and measure(joined) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = joined
+    lines.append(line)
+    if len(lines) <= max_lines:
+        return lines
+    return lines[: max_lines - 1] + [" ".join(lines[max_lines - 1 :])]
 
 
 def draw_meter(surface: pygame.Surface, look: MeterLook, fonts: Fonts) -> None:

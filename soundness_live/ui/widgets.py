@@ -134,10 +134,8 @@ def meter_layout(box: Rect, scale: float, level_db: float, cents: float | None) 
 def diagnostics_text(state: dict[str, Any]) -> str:
     """The engine's timing counters in one small line: output under-runs, scheduled sounds
     handed on late, the child's notes too late for their constant thru delay, and commands
-    dropped by a full renderer queue (only when there are any); first, when the engine's sound
-    output has stopped (device unplugged, audio server gone), that it has."""
+    dropped by a full renderer queue (only when there are any)."""
     counts = [int(state.get(key) or 0) for key in ("underruns", "late_events", "thru_late")]
     text = "under-runs {} · late {} · thru late {}".format(*counts)
     dropped = int(state.get("dropped_commands") or 0)
-    text += f" · dropped {dropped}" if dropped else ""
-    return ("SOUND OUTPUT STOPPED · " + text) if state.get("output_stalled") else text
+    return text + (f" · dropped {dropped}" if dropped else "")
