@@ -49,9 +49,10 @@ class _Playing:
 
     def gain_at(self, frame: int) -> float:
         """The fade's gain at ``frame`` (1 without a fade)."""
-        if self.fade_start < 0 or frame <= self.fade_start:
-            return self.fade_gain if self.fade_start >= 0 else 1.0
-        return self.fade_gain * max(0.0, 1.0 - (frame - self.fade_start) / self.fade_frames)
+        if self.fade_start < 0:
+            return 1.0
+        progress = max(0, frame - self.fade_start) / self.fade_frames
+        return self.fade_gain * max(0.0, 1.0 - progress)
 
     @property
     def end(self) -> int:

@@ -191,13 +191,12 @@ def _pickers(grid: Grid, view: View) -> list[Button]:
 def _volume(grid: Grid, view: View) -> list[Button]:
     """Quieter and louder: the volume cap in steps, never above the child's own cap."""
     value = view.state.get("volume_cap_dbfs")
-    known = isinstance(value, (int, float))
-    cap = float(value) if isinstance(value, (int, float)) else 0.0
+    cap = float(value) if isinstance(value, (int, float)) else None  # None: not known yet
     return [
         Button("cap:down", "quieter", grid.rect(728, 604, 136, 60),
-               enabled=known and cap > MIN_CAP_DBFS),
+               enabled=cap is not None and cap > MIN_CAP_DBFS),
         Button("cap:up", "louder", grid.rect(872, 604, 136, 60),
-               enabled=known and cap < cap_limit(view)),
+               enabled=cap is not None and cap < cap_limit(view)),
     ]  # fmt: skip
 
 
