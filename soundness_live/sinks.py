@@ -25,14 +25,14 @@ TAIL_S = 3.0
 class OfflineRenderSink:
     """Renders the session's sound into memory as the session's clock advances."""
 
-    output_latency_frames = 0.0
-
     def __init__(
         self, renderer: Renderer, block_size: int, soundfont_info: dict[str, str | None]
     ) -> None:
         if not 1 <= block_size <= 8192:
             raise ParameterError(f"block_size must be in 1..8192 frames, got {block_size}")
         self.renderer = renderer
+        # a sound is heard when it leaves the output stage, its look-ahead after it was made
+        self.output_latency_frames = float(renderer.delay_frames)
         self.block_size = block_size
         self.soundfont_info = soundfont_info
         self._chunks: list[np.ndarray] = []

@@ -1,28 +1,27 @@
-"""The output stage: master volume, DC blocker, limiter and a hard volume cap.
+"""The output stage: master volume, DC blocker, and a true-peak limiter under the volume cap.
 
-Hearing safety for children with sensory sensitivities: the cap is a peak level in dBFS that
-nothing can exceed — the last step clips to it exactly (NaN becomes silence and anything
-beyond +18 dBFS is clamped first), so even a pathological input stays at or below the cap.
-Before it, a soft-knee peak limiter keeps normal playing from ever reaching the clip.
+Hearing safety for children with sensory sensitivities: the cap is a true-peak ceiling in dBFS
+(ITU-R BS.1770-4 Annex 2, over the joined output) that nothing can exceed. The stage is one
+object, ``OutputStage.process(block)``, between whatever renders the sound (the synth and the
+prompts mixer) and the device, live and offline alike:
 
-Every step is bit-identical whatever the block split, because each is either memoryless or
-carries its state sample-exactly:
-- master volume: a linear ramp (``RAMP_MS``) that is a function of the absolute frame;
-- DC blocker: one-pole high-pass at ~5 Hz through ``scipy.signal.lfilter`` with carried ``zi``;
-- limiter: an instant-attack, exponential-release peak envelope computed in the log domain as
-  ``frame * decay + running_max(log|x[k]| - k * decay)``; a running maximum is exact, so the
-  carried maximum makes it split-invariant. The gain maps the envelope through a tanh knee that
-  approaches the cap but never reaches it: below ``KNEE_DB`` under the cap nothing changes.
+1. master volume: a linear ramp (``RAMP_MS``) that is a function of the absolute frame;
+2. DC blocker: one-pole high-pass at ~5 Hz through ``scipy.signal.lfilter`` with carried ``zi``;
+   NaN becomes silence and anything beyond +18 dBFS is clamped first;
+3. look-ahead limiter, delayed by ``LOOKAHEAD_MS`` (0.5 ms, 24 frames at 48 kHz; the outputs
+   add :attr:`OutputStage.delay_frames` to the latency they report, so heard times stay right):
+   each input sample's held-window true-peak values (:func:`~.true_peak.window_values`) set the
+   gain that keeps them under the ceiling less ``MARGIN_DB``, over the 12 samples they read;
+   the gain falls in a straight line over the rest of the look-ahead (no step, so no click),
+   and comes back with an exponential release (``RELEASE_MS``), so loud playing is not pumped
+   sample by sample. Material under the ceiling passes unchanged (delayed);
+4. the clip (:class:`~.true_peak.TruePeakClip`): exact, whatever came before; ordinary material
+   never reaches it.
 
-The stage runs in the audio callback, so work that changes nothing is skipped, and each skip
-gives the bytes of the full computation (the tests compare the two):
-- peaks come from BLAS ``idamax`` (~0.4 us, not numpy's ~3 us reduction); the input is
-  clamped and cleaned only when its peak is over +18 dBFS or NaN reached the DC filter's
-  state (the block is then filtered again), and a steady volume of 1 multiplies nothing;
-- a block whose filtered peak is at or under the knee while the envelope starts it released
-  below the knee needs no limiter: such samples never enter the envelope, so its state stays;
-- a block with nothing over the knee while the envelope releases skips the running maximum.
-The clip to the cap runs on every block whatever the shortcuts decided.
+Every step gives the same bytes whatever the block split: each is memoryless or carries its
+state sample-exactly (the release envelope is computed in the log domain as ``frame * decay +
+running_max(log peak[k] - k * decay)`` on absolute frames). A block whose input is far under the
+ceiling while the limiter is at rest skips steps 3-4: nothing there could change it.
 """
 
 from __future__ import annotations
@@ -36,17 +35,22 @@ from scipy.signal import lfilter
 
 from ..clock import check_sample_rate
 from ..errors import ParameterError
+from ..volume_cap import check_cap_dbfs
+from .peak import PEAK as _PEAK
+from .true_peak import HELD_WINDOWS, WINDOW_FRAMES, ClipWork, TruePeakClip, window_values
 
-__all__ = ["OutputStage", "CAP_RANGE_DBFS", "MASTER_VOLUME_MAX"]
+__all__ = ["OutputStage", "MASTER_VOLUME_MAX", "LOOKAHEAD_MS", "cap_amplitude"]
 
-CAP_RANGE_DBFS = (-60.0, 0.0)
 MASTER_VOLUME_MAX = 4.0  # linear gain (+12 dB)
 RAMP_MS = 20.0  # master volume changes glide over this
 DC_CUTOFF_HZ = 5.0
-RELEASE_MS = 60.0  # limiter envelope falls 8.7 dB (a factor e) per release time
-KNEE_DB = 6.0  # the limiter starts acting this far below the cap
+LOOKAHEAD_MS = 0.5  # the delay the limiter may add: its attack happens within it
+RELEASE_MS = 60.0  # the limiter's gain reduction falls 8.7 dB (a factor e) per release time
+MARGIN_DB = 0.3  # the limiter aims this far under the ceiling: the clip stays a backstop
 _INPUT_LIMIT = 8.0  # +18 dBFS: absurd input is clamped so the limiter recovers in ~0.3 s
 _GLIDE_PAD_FRAMES = 4096
+_HELD_GAIN = float(np.abs(HELD_WINDOWS).sum(axis=0).max())  # |value| <= this * the peak
+_QUIET = 1e-30  # floor of a window peak before its log (silence)
 
 
 def _fast_lfilter() -> Callable[..., tuple[np.ndarray, np.ndarray]] | None:
@@ -79,38 +83,6 @@ def _public_lfilter(
 _DC_FILTER = _fast_lfilter() or _public_lfilter
 
 
-def _numpy_peak(values: np.ndarray) -> float:
-    """The largest ``|v|`` of the 1-D float64 ``values`` (NaN if one is NaN)."""
-    return float(np.maximum.reduce(np.abs(values)))
-
-
-def _fast_peak() -> Callable[[np.ndarray], float]:
-    """The largest ``|v|`` through BLAS ``idamax``: ~0.4 us where numpy's reduction takes
-    ~3 us. NaN may be passed over: callers find it elsewhere. Used only if it agrees with
-    numpy here, on vectors that put the peak everywhere, signed and tied."""
-    try:
-        from scipy.linalg.blas import idamax
-    except ImportError:
-        return _numpy_peak
-    rng = np.random.default_rng(0)
-    for n in (*range(1, 70), 127, 128, 129, 130, 1024, 1025):
-        for values in (rng.standard_normal(n), -np.abs(rng.standard_normal(n)), np.ones(n)):
-            values[rng.integers(n)] *= 3.0
-            if abs(values.item(idamax(values))) != _numpy_peak(values):
-                return _numpy_peak
-    return lambda values: abs(values.item(idamax(values)))
-
-
-_PEAK = _fast_peak()
-
-
-def _check_cap(cap_dbfs: float) -> float:
-    low, high = CAP_RANGE_DBFS
-    if not isinstance(cap_dbfs, (int, float)) or not low <= cap_dbfs <= high:
-        raise ParameterError(f"cap_dbfs must be in {low:g}..{high:g} dBFS, got {cap_dbfs!r}")
-    return float(cap_dbfs)
-
-
 def _check_volume(volume: float) -> float:
     if not isinstance(volume, (int, float)) or not 0.0 <= volume <= MASTER_VOLUME_MAX:
         raise ParameterError(
@@ -126,42 +98,6 @@ def cap_amplitude(cap_dbfs: float) -> np.float32:
     if float(value) > exact:
         value = np.nextafter(value, np.float32(0.0))
     return value
-
-
-def _release_floor(knee: float) -> float:
-    """The largest log-envelope whose ``np.exp`` is at most ``knee``.
-
-    An envelope that starts a block at or under it stays under the knee for the whole block
-    (it only falls, and exp is monotonic), so skipping the block's gain is exact.
-    """
-    level = np.array([math.log(knee)])
-    while np.exp(level)[0] > knee:
-        level = np.nextafter(level, -np.inf)
-    while np.exp(np.nextafter(level, np.inf))[0] <= knee:
-        level = np.nextafter(level, np.inf)
-    return float(level[0])
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class _Levels:
-    """The cap and what derives from it, swapped in as one object so that a block never
-    mixes an old cap with a new knee (the cap may be set from another thread)."""
-
-    knee: float
-    release_floor: float  # see _release_floor
-    # 0-d arrays: a ufunc takes one ~0.4 us faster than a Python float
-    cap_0d: np.ndarray  # the float32 cap amplitude
-    minus_cap_0d: np.ndarray
-    knee_0d: np.ndarray
-    span_0d: np.ndarray  # cap - knee: the room the tanh knee maps into
-
-    @classmethod
-    def for_cap(cls, cap_dbfs: float) -> _Levels:
-        """The levels of the cap ``cap_dbfs`` (checked by the caller)."""
-        cap = float(cap_amplitude(cap_dbfs))
-        knee = cap * 10.0 ** (-KNEE_DB / 20.0)
-        arrays = (np.array(value) for value in (cap, -cap, knee, cap - knee))
-        return cls(knee, _release_floor(knee), *arrays)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -193,30 +129,75 @@ class _Glide:
         return np.where(progress >= 1.0, self.volume_to, gliding)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Lookahead:
+    """How the stage's delay is spent at one sample rate (frames)."""
+
+    delay: int  # in all: LOOKAHEAD_MS
+    reach: int  # a sample is in the windows of this many later ones (11), as far as the delay goes
+    attack: int  # the rest: the gain's straight-line fall
+
+    @classmethod
+    def at(cls, sample_rate: int) -> _Lookahead:
+        """The look-ahead of ``sample_rate``."""
+        delay = int(LOOKAHEAD_MS * sample_rate / 1000.0 + 1e-9)
+        reach = min(WINDOW_FRAMES - 1, delay)
+        return cls(delay, reach, delay - reach)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Levels:
+    """The cap as amplitudes, swapped in as one object (the cap may be set from another
+    thread, so a block never mixes an old ceiling with a new target)."""
+
+    ceiling: float  # what the clip holds, a hair under the cap (the meters' rounding)
+    target: float  # what the limiter aims at
+
+    @classmethod
+    def for_cap(cls, cap_dbfs: float) -> _Levels:
+        """The levels of the cap ``cap_dbfs`` (checked by the caller)."""
+        ceiling = 10.0 ** (cap_dbfs / 20.0) * (1.0 - 1e-9)
+        return cls(ceiling, ceiling * 10.0 ** (-MARGIN_DB / 20.0))
+
+
+def _windows(buffer: np.ndarray, size: int) -> np.ndarray:
+    """The sliding windows of ``size`` frames over ``buffer``'s first axis (a view)."""
+    return np.lib.stride_tricks.sliding_window_view(buffer, size, axis=0)
+
+
 class _Work:
-    """Work buffers for one block shape, so a block allocates only what the filter returns."""
+    """Work buffers and their window views for one block size, so a block allocates only
+    what the DC filter returns. Each buffer is [what the last blocks left | this block]."""
 
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        n = shape[0]
-        self.shape = shape
-        self.x = np.empty(shape)
+    def __init__(self, n: int, look: _Lookahead, kept_inputs: int) -> None:
+        self.n = n
+        self.x = np.empty((n, 2))
         self.x_flat = self.x.reshape(-1)
-        self.magnitude = np.empty(shape)
-        self.left, self.right = self.magnitude[:, 0], self.magnitude[:, 1]
-        self.frame_peak, self.offsets = np.empty(n), np.arange(n, dtype=np.float64)
-        self.decay_ramp, self.log_input, self.level = np.empty(n), np.empty(n), np.empty(n)
-        self.envelope, self.target, self.knee_curve = np.empty(n), np.empty(n), np.empty(n)
-        self.denominator, self.gain = np.empty(n), np.empty(n)
+        self.inputs = np.empty((kept_inputs + n, 2))
+        start = kept_inputs - (WINDOW_FRAMES - 1)
+        self.input_windows = _windows(self.inputs[start:], WINDOW_FRAMES)[..., ::-1]
+        self.contiguous = np.empty((n, 2, WINDOW_FRAMES))
+        self.delayed = self.inputs[kept_inputs - look.delay : kept_inputs - look.delay + n]
+        self.values = np.empty((HELD_WINDOWS.shape[1], 2 * n))
+        self.value_peaks = np.empty(2 * n)
+        self.peaks = np.empty(look.reach + n)
+        self.peak_windows = _windows(self.peaks, look.reach + 1)
+        self.window_peak, self.level = np.empty(n), np.empty(n)
+        self.offsets, self.ramp = np.arange(n, dtype=np.float64), np.empty(n)
+        self.envelopes = np.empty(look.attack + n)
+        self.envelope_windows = _windows(self.envelopes, look.attack + 1)
+        self.held = np.empty(look.attack + n)
+        self.gains = np.empty(look.attack + n)
+        self.gain_windows = _windows(self.gains, look.attack + 1)
+        self.gain = np.empty(n)
         self.gain_column = self.gain[:, None]
-        self.mask = np.empty(n, dtype=bool)
-        self.frame_0d = np.array(0.0)
-
-
-_ZERO_0D, _MINUS_INF_0D = np.array(0.0), np.array(-np.inf)
+        self.y = np.empty((n, 2))
+        self.clip = ClipWork(n, 2)
 
 
 class OutputStage:
-    """Master volume -> DC blocker -> soft-knee limiter -> hard cap, in place on (n, 2) blocks."""
+    """Master volume -> DC blocker -> look-ahead true-peak limiter -> true-peak clip, in place
+    on (n, 2) float32 blocks; the output is :attr:`delay_frames` behind the input."""
 
     _shortcuts = True  # False: every block takes the full computation (tests compare the two)
 
@@ -229,15 +210,32 @@ class OutputStage:
         pole = 1.0 - 2.0 * math.pi * DC_CUTOFF_HZ / sample_rate
         self._dc_b, self._dc_a = np.array([1.0, -1.0]), np.array([1.0, -pole])
         self._dc_state = np.zeros((1, 2))
+        self._look = look = _Lookahead.at(sample_rate)
         self._log_decay = -1.0 / (RELEASE_MS * sample_rate / 1000.0)
-        self._log_decay_0d = np.array(self._log_decay)
-        self._peak_max = -np.inf  # running max of log|x[k]| - k * decay
-        self._work = _Work((0, 2))
+        self._peak_max = -np.inf  # running max of log(window peak[k]) - k * decay
+        self._kept_inputs = max(look.delay, WINDOW_FRAMES - 1)
+        self._inputs = np.zeros((self._kept_inputs, 2))
+        self._peaks = np.zeros(look.reach)
+        self._envelopes = np.zeros(look.attack)
+        self._held = np.zeros(look.attack)  # the attack's held peaks (gain 1 under the target)
+        self._resting = True  # the gain is 1 and stays 1 for input under the target
+        self._clip = TruePeakClip(2)
+        self._work = _Work(1, look, self._kept_inputs)
         self.set_cap_dbfs(cap_dbfs)
 
     @property
+    def delay_frames(self) -> int:
+        """How far the output lags the input: the limiter's look-ahead (part of the latency)."""
+        return self._look.delay
+
+    @property
+    def clipped_samples(self) -> int:
+        """Samples the last step had to clip (0 on ordinary material)."""
+        return self._clip.clipped
+
+    @property
     def cap_dbfs(self) -> float:
-        """The hard peak cap in dBFS."""
+        """The true-peak cap in dBFS."""
         return self._cap_dbfs
 
     @property
@@ -246,10 +244,11 @@ class OutputStage:
         return self._glide.volume_to
 
     def set_cap_dbfs(self, cap_dbfs: float) -> None:
-        """Set the hard cap (peak dBFS, -60..0); effective from the next block."""
-        levels = _Levels.for_cap(_check_cap(cap_dbfs))
-        self._cap_dbfs = float(cap_dbfs)
-        self._levels = levels
+        """Set the true-peak cap (dBFS, -60..0); effective from the next block."""
+        cap = check_cap_dbfs(cap_dbfs)
+        self._levels = _Levels.for_cap(cap)
+        self._cap_dbfs = cap
+        self._resting = False  # the next block checks the rest against the new target
 
     def set_master_volume(self, volume: float) -> None:
         """Glide the master volume (linear gain, 0..4) to ``volume`` over ``RAMP_MS``."""
@@ -263,24 +262,86 @@ class OutputStage:
         n = block.shape[0]
         if n == 0:
             return
-        levels, work, frame, shortcuts = self._levels, self._work, self.frame, self._shortcuts
-        if work.shape != block.shape:  # new size: the one allocation besides the filter output
+        levels, work = self._levels, self._work
+        if work.n != n or block.ndim != 2 or block.shape[1] != 2:
             if block.ndim != 2 or block.shape[1] != 2:
                 raise ParameterError(f"block must have shape (n, 2), got {block.shape}")
-            work = self._work = _Work(block.shape)
-        y = self._filtered(block, work, clean=not shortcuts)
-        if y is None:  # NaN or infinity reached the filter: again, cleaned up first
-            y = self._filtered(block, work, clean=True)
-        assert y is not None  # a cleaned block always filters to finite values
-        peak = _PEAK(y.reshape(-1))
-        start_level = frame * self._log_decay + self._peak_max
-        # under the knee no sample enters the envelope, so skipping leaves its state as it is
-        if not (peak <= levels.knee and start_level <= levels.release_floor and shortcuts):
-            self._limit(y, work, levels, loud=peak > levels.knee or not shortcuts)
-        np.maximum(y, levels.minus_cap_0d, out=y)  # always: the cap rests on nothing else
-        np.minimum(y, levels.cap_0d, out=y)
-        block[...] = y
-        self.frame = frame + n
+            work = self._work = _Work(n, self._look, self._kept_inputs)  # the one allocation
+        x = self._filtered(block, work, clean=not self._shortcuts)
+        if x is None:  # NaN or infinity reached the filter: again, cleaned up first
+            x = self._filtered(block, work, clean=True)
+        assert x is not None  # a cleaned block always filters to finite values
+        kept = self._kept_inputs
+        work.inputs[:kept] = self._inputs
+        work.inputs[kept:] = x
+        recent = work.inputs[kept - (WINDOW_FRAMES - 1) :].reshape(-1)  # every window's samples
+        quiet = _PEAK(recent) * _HELD_GAIN <= levels.target
+        if quiet and self._resting and self._shortcuts:
+            block[...] = work.delayed  # unchanged: nothing here could reach the target
+            self._rest(work)
+        else:
+            self._limit(work, levels)
+            block[...] = work.y
+            self._clip.clip(block, levels.ceiling, work.clip)
+            self._keep(work, levels)
+        self._inputs[...] = work.inputs[n:]
+        self.frame += n
+
+    def _limit(self, work: _Work, levels: _Levels) -> None:
+        """``work.y``: the delayed input times the limiter's gain."""
+        look = self._look
+        values = window_values(work.input_windows, work.contiguous, work.values)
+        np.abs(values, out=values)
+        pairs = np.max(values, axis=0, out=work.value_peaks)  # both channels: one gain
+        np.maximum(pairs[0::2], pairs[1::2], out=work.peaks[look.reach :])
+        work.peaks[: look.reach] = self._peaks
+        np.max(work.peak_windows, axis=1, out=work.window_peak)  # the peak each sample is in
+        self._envelope(work, first_frame=self.frame - look.reach)
+        np.max(work.envelope_windows, axis=1, out=work.held[look.attack :])  # the attack ahead
+        work.held[: look.attack] = self._held
+        np.maximum(work.held, levels.target, out=work.gains)  # at the current target, so a
+        np.divide(levels.target, work.gains, out=work.gains)  # new cap acts on every sample
+        np.sum(work.gain_windows, axis=1, out=work.gain)  # the straight-line fall
+        np.divide(work.gain, look.attack + 1, out=work.gain)
+        np.multiply(work.delayed, work.gain_column, out=work.y)
+
+    def _envelope(self, work: _Work, first_frame: int) -> None:
+        """``work.envelopes``: the window peaks with an instant attack and an exponential
+        release; carries the running maximum to the next block."""
+        look = self._look
+        ramp = np.add(work.offsets, float(first_frame), out=work.ramp)
+        np.multiply(ramp, self._log_decay, out=ramp)
+        level = np.maximum(work.window_peak, _QUIET, out=work.level)
+        np.log(level, out=level)
+        np.subtract(level, ramp, out=level)
+        level[0] = max(level.item(0), self._peak_max)  # the carried maximum leads the run
+        np.maximum.accumulate(level, out=level)
+        self._peak_max = level.item(-1)
+        np.add(level, ramp, out=level)
+        np.exp(level, out=work.envelopes[look.attack :])
+        work.envelopes[: look.attack] = self._envelopes
+
+    def _keep(self, work: _Work, levels: _Levels) -> None:
+        """What the next block needs of this one, after the full computation."""
+        n = work.n
+        self._peaks[...] = work.peaks[n:]
+        self._envelopes[...] = work.envelopes[n:]
+        self._held[...] = work.held[n:]
+        released = self._peak_max + (self.frame + n) * self._log_decay <= math.log(levels.target)
+        self._resting = (
+            released
+            and bool(np.all(self._held <= levels.target))
+            and bool(np.all(self._peaks <= levels.target))
+            and bool(np.all(self._envelopes <= levels.target))
+            and bool(np.all(work.gain == 1.0))
+        )
+
+    def _rest(self, work: _Work) -> None:
+        """What the next block needs after a block that passed unchanged: the clip's history;
+        the peaks under the target need not be kept (under the target they change nothing)."""
+        self._peaks[...] = 0.0
+        self._envelopes[...] = 0.0
+        self._clip.rest(work.delayed)
 
     def _filtered(self, block: np.ndarray, work: _Work, clean: bool) -> np.ndarray | None:
         """``block`` through the volume and the DC blocker, or None if it held NaN that the
@@ -316,53 +377,6 @@ class OutputStage:
         if peak > _INPUT_LIMIT or not self._shortcuts:
             np.maximum(x, -_INPUT_LIMIT, out=x)
             np.minimum(x, _INPUT_LIMIT, out=x)
-
-    def _limit(self, x: np.ndarray, work: _Work, levels: _Levels, loud: bool) -> None:
-        """Scale ``x`` in place by the limiter gain (1 wherever the envelope is under the knee).
-
-        Samples under the knee are left out of the envelope: alone they could never lift it
-        over the knee, so the gain is the same; a block with none over it (``loud`` False)
-        while the envelope releases keeps the carried maximum throughout.
-        """
-        work.frame_0d[...] = self.frame
-        decay_ramp = np.add(work.offsets, work.frame_0d, out=work.decay_ramp)
-        np.multiply(decay_ramp, self._log_decay_0d, out=decay_ramp)
-        if loud:
-            np.abs(x, out=work.magnitude)  # two columns: several times cheaper than max(axis=1)
-            peaks = np.maximum(work.left, work.right, out=work.frame_peak)
-            level = self._envelope_level(peaks, decay_ramp, work, levels.knee_0d)
-        else:
-            level = np.add(decay_ramp, self._peak_max, out=work.level)
-        envelope = np.exp(level, out=work.envelope)
-        np.multiply(x, _gains(envelope, work, levels), out=x)
-
-    def _envelope_level(
-        self, peaks: np.ndarray, decay_ramp: np.ndarray, work: _Work, knee: np.ndarray
-    ) -> np.ndarray:
-        """The log envelope of each frame; carries the running maximum to the next block."""
-        log_input = np.maximum(peaks, knee, out=work.log_input)  # no log(0): masked below
-        level = np.log(log_input, out=work.level)
-        np.copyto(level, _MINUS_INF_0D, where=np.less_equal(peaks, knee, out=work.mask))
-        np.subtract(level, decay_ramp, out=level)
-        level[0] = max(level.item(0), self._peak_max)  # the carried maximum leads the run
-        np.maximum.accumulate(level, out=level)
-        self._peak_max = level.item(-1)
-        return np.add(level, decay_ramp, out=level)
-
-
-def _gains(envelope: np.ndarray, work: _Work, levels: _Levels) -> np.ndarray:
-    """The gain column: the tanh knee's target over the envelope, exactly 1 at or under the
-    knee (there the target is the knee and so is the denominator)."""
-    knee, span, target = levels.knee_0d, levels.span_0d, work.target
-    np.subtract(envelope, knee, out=target)
-    np.maximum(target, _ZERO_0D, out=target)
-    np.divide(target, span, out=target)
-    np.tanh(target, out=work.knee_curve)  # tanh(0) is 0: the target stays the knee
-    np.multiply(work.knee_curve, span, out=target)
-    np.add(target, knee, out=target)
-    denominator = np.maximum(envelope, knee, out=work.denominator)
-    np.divide(target, denominator, out=work.gain)
-    return work.gain_column
 
 
 def _clean(x: np.ndarray) -> float:

@@ -62,6 +62,8 @@ class Output:
         self.block_size = block_size
         self.sample_rate = sample_rate
         self.name = self.backend
+        # the source's own delay (the output stage's look-ahead) is heard as output latency
+        self.source_delay_s = getattr(source, "delay_frames", 0) / sample_rate
         self.latency_s = block_size / sample_rate
         self.underruns = 0
         self.errors = 0
@@ -69,6 +71,16 @@ class Output:
         self._anchors = np.zeros((2, 2), dtype=np.float64)  # double buffer: (frame, dac_s)
         self._slot = 0
         self._started_s = time.monotonic()
+
+    @property
+    def latency_s(self) -> float:
+        """From rendering a frame to hearing it (s): the device's latency and the source's
+        delay (:attr:`source_delay_s`)."""
+        return self._device_latency_s + self.source_delay_s
+
+    @latency_s.setter
+    def latency_s(self, device_latency_s: float) -> None:
+        self._device_latency_s = device_latency_s
 
     def process(self, out: np.ndarray, dac_time_s: float) -> None:
         """One block, on the audio thread. The real-time contract applies here:
@@ -115,7 +127,7 @@ class Output:
 
 class OfflineOutput(Output):
     """No thread, no device: :meth:`render` pulls N frames into an array (simulated clock:
-    monotonic time == frame / sample_rate, latency 0)."""
+    monotonic time == frame / sample_rate; the latency is the source's own delay alone)."""
 
     backend = "offline"
 
@@ -237,7 +249,7 @@ class SoundDeviceOutput(Output):
             self._line.reset()
         if not self._latency_fixed:
             measured_s = times.outputBufferDacTime - times.currentTime
-            self.latency_s = measured_s if 0 < measured_s < 1 else self.latency_s
+            self.latency_s = measured_s if 0 < measured_s < 1 else self._device_latency_s
             self._latency_fixed = True
         due_s = self._line.time_of(self.source.frame, now_s)
         self.process(outdata, due_s + self.latency_s)

@@ -71,6 +71,12 @@ class Renderer:
         return self.synth.sample_rate
 
     @property
+    def delay_frames(self) -> int:
+        """Frames from rendering a sound to its leaving the output stage (its look-ahead):
+        outputs count it in their latency, so heard times stay right."""
+        return self.output_stage.delay_frames
+
+    @property
     def late_events(self) -> int:
         """Scheduled events that arrived after their frame had been rendered."""
         return self.scheduler.late_count

@@ -70,6 +70,11 @@ class OutputFrameTap:
         """The wrapped source's frame counter (the next block starts at this frame)."""
         return self.source.frame
 
+    @property
+    def delay_frames(self) -> int:
+        """The wrapped source's own delay (frames), 0 if it has none."""
+        return int(getattr(self.source, "delay_frames", 0))
+
     def attach(self, jack_frame: Callable[[], int]) -> None:
         """Start reading JACK's cycle frame with ``jack_frame()`` in every block."""
         self.blocks = 0
