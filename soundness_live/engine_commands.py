@@ -7,8 +7,11 @@ renderer, the timeline, the inputs, the store) is :class:`~soundness_live.engine
 Therapist actions: ``next_trial`` cuts the trial in progress short (its record is kept, marked
 ``void``, ``void_reason: "skipped"``); ``pause`` does the same and starts nothing new until
 ``resume``; ``panic`` (the big "quiet" button) fades every sound at once and pauses the
-activity. ``set_prompt_level`` applies to the trial in progress (the level is written into the
-next trial record) and falls back to ``independent`` after it.
+activity; ``stop`` and ``end_session`` silence everything at once, with or without an activity
+(notes a child holds through thru too). ``set_volume_cap`` is clamped to the open session's
+child's own cap, and its reply says the cap set. ``set_prompt_level`` applies to the trial in
+progress (the level is written into the next trial record) and falls back to ``independent``
+after it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from .runs import child_sound, virtual_inputs
 from .session_store import StoredSession
 from .virtual_child import ChildTraits
 from .voice_prompts import load_voice_analysis, prepare_prompts
+from .volume_cap import check_cap_dbfs, clamp_cap_dbfs
 
 if TYPE_CHECKING:
     from .clock import ClockMapping
@@ -60,6 +64,7 @@ class EngineCommands:
     stored: StoredSession | None
     child: str | None
     volume_cap_dbfs: float
+    child_cap_dbfs: float | None  # the open session's child's own cap: the ceiling of any cap
     prompt_level: str
     changed: threading.Event
     _lock: threading.RLock
@@ -208,6 +213,7 @@ class EngineCommands:
             self.timeline.offset_frames = self.renderer.frame  # the session axis starts now
             self.live_input.timeline = self.timeline  # notes are placed on the session axis
             self.live_input.reset()  # what was played before the session is not its own
+            self.child_cap_dbfs = profile.volume_cap_dbfs  # no command lifts the sound above it
             self._set_cap(profile.volume_cap_dbfs)
             apply_profile_devices(self.live_input, profile)
         return profile
@@ -215,6 +221,14 @@ class EngineCommands:
     def _cmd_stop(self, msg: dict[str, Any]) -> None:
         self._cue_generation += 1
         self._stop_activity()
+        self._silence()
+
+    def _silence(self) -> None:
+        """Every sound fades out now, with or without an activity: scheduled sounds, prompts
+        and the notes a child still holds through thru (their keys may stay down)."""
+        self.sink.drop_pending()  # the activity's sounds not yet handed on, then a panic
+        self.live_input.all_notes_off(None)
+        self.renderer.panic(50.0)  # after the thru note-offs: nothing queued before survives
 
     def _cmd_pause(self, msg: dict[str, Any]) -> None:
         self._cue_generation += 1
@@ -243,8 +257,14 @@ class EngineCommands:
             raise ParameterError(f"level must be one of {', '.join(PROMPT_LEVELS)}, got {level!r}")
         self.prompt_level = str(level)
 
-    def _cmd_set_volume_cap(self, msg: dict[str, Any]) -> None:
-        self._set_cap(msg.get("dbfs"))
+    def _cmd_set_volume_cap(self, msg: dict[str, Any]) -> dict[str, Any]:
+        requested = check_cap_dbfs(msg.get("dbfs"))
+        cap = self._set_cap(requested)
+        return {
+            "volume_cap_dbfs": cap,
+            "requested_dbfs": requested,
+            "child_cap_dbfs": self.child_cap_dbfs,
+        }
 
     def _cmd_set_device(self, msg: dict[str, Any]) -> None:
         from .devices import DeviceRole
@@ -280,11 +300,13 @@ class EngineCommands:
 
     def _cmd_end_session(self, msg: dict[str, Any]) -> dict[str, Any]:
         self._stop_activity()
+        self._silence()
         ended = None
         if self.stored is not None:
             self._store_playing_between()
             self.stored.close(ok=True)
             ended, self.stored, self.child = self.stored.session_id, None, None
+            self.child_cap_dbfs = None  # the cap set stays, at or under the child's
             self.live_input.timeline = None
         return {"session_id": ended}
 
@@ -300,12 +322,13 @@ class EngineCommands:
     def _cmd_shutdown(self, msg: dict[str, Any]) -> dict[str, Any]:
         return self._cmd_end_session(msg)
 
-    def _set_cap(self, dbfs: Any) -> None:
-        if not isinstance(dbfs, (int, float)) or isinstance(dbfs, bool) or not -60 <= dbfs <= 0:
-            raise ParameterError(f"volume cap must be -60..0 dBFS, got {dbfs!r}")
+    def _set_cap(self, dbfs: Any) -> float:
+        """Set the volume cap, never above the open session's child's own; the cap set."""
+        cap = clamp_cap_dbfs(dbfs, self.child_cap_dbfs)
         stage = getattr(self.renderer, "output_stage", None)
         if stage is not None:
-            stage.set_cap_dbfs(float(dbfs))
+            stage.set_cap_dbfs(cap)
         else:
-            self.renderer.cap_dbfs = float(dbfs)
-        self.volume_cap_dbfs = float(dbfs)
+            self.renderer.cap_dbfs = cap
+        self.volume_cap_dbfs = cap
+        return cap

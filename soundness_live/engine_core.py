@@ -90,6 +90,7 @@ class Engine(EngineCommands):
         self.stored: StoredSession | None = None
         self.child: str | None = None
         self.volume_cap_dbfs = -12.0
+        self.child_cap_dbfs: float | None = None
         self.prompt_level = "independent"
         self._lock = threading.RLock()  # commands come from several client threads
         self._thread: threading.Thread | None = None

@@ -18,6 +18,7 @@ from typing import Any
 
 from soundness_live.aids import SCALE_MODES, SCALES, AidSettings
 from soundness_live.errors import ParameterError
+from soundness_live.volume_cap import check_cap_dbfs
 
 __all__ = [
     "CODE_PATTERN",
@@ -198,7 +199,7 @@ class ChildProfile:
             raise _fail("display_name", "null or a name of 1..64 characters", name)
         if self.date_of_birth is not None:
             _birth_date(self.date_of_birth)
-        _number(self.volume_cap_dbfs, "volume_cap_dbfs", -60.0, 0.0)
+        check_cap_dbfs(self.volume_cap_dbfs, "profile field 'volume_cap_dbfs'")
         if self.preferred_tempo_bpm is not None:
             _number(self.preferred_tempo_bpm, "preferred_tempo_bpm", 30.0, 240.0)
         if self.voice_range_hz is not None:

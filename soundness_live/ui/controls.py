@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..activities.common import PROMPT_LEVELS
+from ..volume_cap import CAP_RANGE_DBFS
 
 DESIGN_W, DESIGN_H = 1024, 768
 MIN_TARGET = 56  # design pixels: a finger, not a mouse pointer
@@ -25,7 +26,7 @@ ACTIVITY_ROWS = 5  # activity buttons in the left column
 VOCAL = "vocal-prompts"
 SUNG, SPOKEN = "synth", "espeak"  # prompt sources (the activity's ``prompt_source``)
 CAP_STEP_DB = 3.0  # one tap on quieter or louder
-MIN_CAP_DBFS = -60.0  # the engine's lowest volume cap
+MIN_CAP_DBFS = CAP_RANGE_DBFS[0]  # the engine's lowest volume cap
 
 
 @dataclass(frozen=True)
@@ -201,11 +202,12 @@ def _volume(grid: Grid, view: View) -> list[Button]:
 
 
 def cap_limit(view: View) -> float:
-    """The loudest cap the screen offers: the chosen child's own (their record), else 0 dBFS."""
+    """The loudest cap the screen offers: the chosen child's own (their record), else the top
+    of the range (the engine clamps whatever comes to the child's cap all the same)."""
     for child in view.children:
         if child["code"] == view.child and child.get("volume_cap_dbfs") is not None:
             return float(child["volume_cap_dbfs"])
-    return 0.0
+    return CAP_RANGE_DBFS[1]
 
 
 def next_cap(view: View, louder: bool) -> float:
