@@ -16,7 +16,7 @@ from soundness_live.audio.wav import read_wav, write_wav
 from soundness_live.errors import FileFormatError, ParameterError
 from soundness_live.events import NoteOn
 from soundness_live.render import demo_events, render_demo_piece, render_midi_file
-from tests.test_synth import RATE, first_sound, tone_font
+from tests.test_synth import RATE, STAGE_DELAY, first_sound, tone_font
 
 
 def make_renderer(capacity: int = 1024) -> Renderer:
@@ -33,7 +33,7 @@ def test_late_events_are_counted_and_play_at_the_next_block_start() -> None:
     renderer.render_into(block)
     assert renderer.late_events == 1
     assert renderer.max_late_frames == 124
-    assert first_sound(block) == 0
+    assert first_sound(block) == STAGE_DELAY
 
 
 def test_thru_events_play_at_the_next_block_start_and_are_not_late() -> None:
@@ -43,14 +43,14 @@ def test_thru_events_play_at_the_next_block_start_and_are_not_late() -> None:
     block = np.zeros((250, 2), np.float32)
     renderer.render_into(block)
     assert renderer.late_events == 0
-    assert first_sound(block) == 0
+    assert first_sound(block) == STAGE_DELAY
 
 
 def test_scheduled_events_land_inside_the_block() -> None:
     renderer = make_renderer()
     renderer.push(NoteOn(1300, 0, 69, 100))
     audio = render_offline(renderer, 2048, 512)
-    assert first_sound(audio) == 1300
+    assert first_sound(audio) == 1300 + STAGE_DELAY
     assert renderer.frame == 2048 == renderer.synth.frame
 
 
@@ -116,7 +116,9 @@ def test_render_midi_file_to_wav(tmp_path: Path) -> None:
     assert rate == RATE and audio.shape == (report.frames, 2)
     assert 3 * 0.6 <= report.seconds < 3 * 0.6 + 5.0  # three beats at 100 BPM, then the tail
     onset = int(np.flatnonzero(np.abs(audio).max(axis=1) > 1e-4)[0])
-    assert onset <= 24  # the note starts at frame 0 (its sample begins near a zero crossing)
+    # the note starts at frame 0 (its sample begins near a zero crossing), heard after the
+    # output stage's look-ahead
+    assert STAGE_DELAY <= onset <= 24 + STAGE_DELAY
     assert report.late_events == 0 and report.voices_max >= 2
     assert -40.0 < report.peak_dbfs <= -6.0  # default cap
     assert seen[-1] == 1.0 and seen == sorted(seen)

@@ -12,7 +12,7 @@ from soundness_live.audio.sounds import MAX_SOUNDS, PROMPT_LEVEL_DBFS, SoundMixe
 from soundness_live.audio.synth import Synth
 from soundness_live.errors import ParameterError
 from soundness_live.events import NoteOn, PlaySound, check_event
-from tests.test_synth import RATE, first_sound, high_passed_jump, tone_font
+from tests.test_synth import RATE, STAGE_DELAY, first_sound, high_passed_jump, tone_font
 
 
 def voice_like(seconds: float = 0.5, hz: float = 220.0) -> np.ndarray:
@@ -36,7 +36,7 @@ def test_a_sound_starts_on_its_exact_frame_whatever_the_block_size(block: int) -
             r = renderer()
             r.scheduler.add(prompt_sound(onset, click, "click"))
             audio.append(render_offline(r, 2000, size))
-        assert first_sound(audio[0]) == onset
+        assert first_sound(audio[0]) == onset + STAGE_DELAY
         assert np.array_equal(audio[0], audio[1])  # the same bytes as in 512-frame blocks
 
 
@@ -92,7 +92,7 @@ def test_a_late_sound_starts_at_the_next_block_and_is_counted() -> None:
     click = np.ones(10, dtype=np.float32)
     r.scheduler.add(prompt_sound(100, click))
     audio = render_offline(r, 512, 256)
-    assert first_sound(audio) == 0 and r.late_events == 1
+    assert first_sound(audio) == STAGE_DELAY and r.late_events == 1
 
 
 def test_too_many_sounds_at_once_are_refused_and_counted() -> None:

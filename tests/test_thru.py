@@ -17,7 +17,7 @@ from soundness_live.live import StandInRenderer
 from soundness_live.live_input import LiveInput
 from soundness_live.midi.input import InputEvent
 from soundness_live.thru import DEFAULT_THRU_MODE, ThruTiming, default_delay_ms
-from tests.test_synth import RATE, first_sound, tone_font
+from tests.test_synth import RATE, STAGE_DELAY, first_sound, tone_font
 
 # frame 48_000 is rendered at monotonic 10.0 s and heard 5 ms (240 frames) later
 MAPPING = ClockMapping(RATE, anchor_frame=48_000, anchor_time=10.0 + 0.005, output_latency_s=0.005)
@@ -130,4 +130,4 @@ def test_commands_after_a_panic_still_play() -> None:
     renderer.panic(20.0)
     renderer.push(NoteOn(700, 0, 64, 100))
     audio = render_offline(renderer, 2048, 256)
-    assert first_sound(audio) == 700 and renderer.cancelled_events == 1
+    assert first_sound(audio) == 700 + STAGE_DELAY and renderer.cancelled_events == 1
