@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import DeviceError, SoundnessError
 from .protocol import (
@@ -184,9 +184,11 @@ def engine_command(data_dir: Path) -> list[str]:
 
 
 def start_engine(data_dir: Path, extra: Sequence[str] = (), log_path: Path | None = None):
-    """Start the engine process (detached from this one: it outlives the UI)."""
+    """Start the engine process (detached from this one: it outlives the UI). Its output goes
+    to ``engine.log`` in the data directory, readable by the owner only (it names children's
+    codes and devices): a log made by an older version is made owner-only too."""
     log_path = log_path or data_dir / "engine.log"
-    log = open(log_path, "ab")  # the child process writes to it; ours is closed below
+    log = open_private_log(log_path)  # the child process writes to it; ours is closed below
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
@@ -201,6 +203,14 @@ def start_engine(data_dir: Path, extra: Sequence[str] = (), log_path: Path | Non
         )
     finally:
         log.close()
+
+
+def open_private_log(path: Path) -> BinaryIO:
+    """``path`` opened for appending, mode 0o600 whatever the umask or its old mode."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    if hasattr(os, "fchmod"):  # POSIX (Windows keeps it in the user's own profile)
+        os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "ab")
 
 
 def connect_or_start(

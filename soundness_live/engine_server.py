@@ -2,7 +2,8 @@
 
 :class:`EngineServer` listens on the engine's address (:mod:`soundness_live.protocol`), admits
 each new connection on a thread of its own once it proved the key (a silent peer never holds
-up the others), and sends the engine's state snapshots, trial summaries and notices to every
+up the others; at most a few handshakes wait at once, :mod:`soundness_live.handshakes`), and
+sends the engine's state snapshots, trial summaries and notices to every
 attached client. :class:`ClientLink` is one attached client: a reader thread for its commands
 and a sender thread with a bounded outbox, so a client that stops reading is dropped rather
 than waited for.
@@ -24,6 +25,7 @@ from typing import Any
 
 from .engine_core import Engine
 from .errors import SoundnessError
+from .handshakes import PendingHandshakes
 from .protocol import (
     COMMANDS,
     HANDSHAKE_S,
@@ -34,10 +36,13 @@ from .protocol import (
     engine_address,
     handshake,
     message,
+    socket_dir,
     wake_reader,
 )
 
 log = logging.getLogger(__name__)
+LISTEN_BACKLOG = 64  # connections the system queues while the accept loop catches up
+_LOGGED_COUNTS = {1, 10, 100, 1000, 10_000, 100_000}  # a flood is logged, not line by line
 OUTBOX_SIZE = 512
 FLUSH_S = 1.0  # how long a departing client's last messages may take to go out
 
@@ -55,7 +60,13 @@ class ClientLink:
         self._outbox: queue.Queue[bytes | None] = queue.Queue(OUTBOX_SIZE)
         self._sender = threading.Thread(target=self._send, name=f"{self.name}-out", daemon=True)
         self._sender.start()
-        threading.Thread(target=self._read, name=f"{self.name}-in", daemon=True).start()
+        try:
+            threading.Thread(target=self._read, name=f"{self.name}-in", daemon=True).start()
+        except BaseException:  # no thread for the reader: the sender ends, the caller drops us
+            self.alive = False
+            self._outbox.put(None)
+            self._sender.join()
+            raise
 
     def send(self, msg: dict[str, Any]) -> None:
         """Queue a message; a client that stops reading is dropped, never waited for.
@@ -172,6 +183,7 @@ class EngineServer:
         self.handshake_s = HANDSHAKE_S
         self.address, self.family = engine_address(data_dir)
         self.clients: list[ClientLink] = []
+        self.pending = PendingHandshakes()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._listener: Listener | None = None
@@ -180,14 +192,16 @@ class EngineServer:
     def open(self) -> EngineServer:
         """Bind the address (a stale socket file of a killed engine is removed first)."""
         key = auth_key(self.data_dir)
-        if self.family == "AF_UNIX" and not self.address.startswith("\0"):
+        if self.family == "AF_UNIX":
+            socket_dir(self.address, self.data_dir)
             if _engine_answers(self.address, self.family):
                 raise SoundnessError(f"an engine already runs for {self.data_dir}")
             if os.path.exists(self.address):
                 os.unlink(self.address)
         self._key = key
-        self._listener = Listener(self.address, self.family)  # the key is proved per client
-        if self.family == "AF_UNIX" and not self.address.startswith("\0"):
+        # the key is proved per client, on a thread of its own (see _admit)
+        self._listener = Listener(self.address, self.family, backlog=LISTEN_BACKLOG)
+        if self.family == "AF_UNIX":
             os.chmod(self.address, 0o600)
         return self
 
@@ -233,34 +247,73 @@ class EngineServer:
                 self.clients.remove(link)
 
     def _accept(self) -> None:
+        """Accept connections until stopped. Nothing a connection does ends this loop: a
+        connection that cannot get a handshake slot or a thread is dropped, the next comes."""
         numbers = itertools.count(1)
         while not self._stopping.is_set() and self._listener is not None:
             try:
                 conn = self._listener.accept()
-            except OSError:
+            except Exception:  # OSError: out of descriptors, a peer gone before accept
                 if self._stopping.is_set():
                     return
                 log.exception("accepting a connection failed")
                 time.sleep(0.1)
                 continue
             number = next(numbers)
+            try:
+                self._start_handshake(conn, number)
+            except Exception:  # a bug must not end the loop: that connection goes
+                log.exception("connection %d could not be taken in: dropped", number)
+                conn.close()
+
+    def _start_handshake(self, conn: Connection, number: int) -> None:
+        """Prove the key on a thread of its own, in one of the bounded handshake slots."""
+        if not self.pending.take(number, conn):
+            log.warning("connection %d dropped: no handshake slot came free", number)
+            conn.close()
+            return
+        if self.pending.pushed_out in _LOGGED_COUNTS:
+            log.warning(
+                "%d connection(s) pushed out before proving the key: more than %d came at "
+                "once", self.pending.pushed_out, self.pending.limit,
+            )  # fmt: skip
+        try:
             threading.Thread(
                 target=self._admit, args=(conn, number), name=f"engine-admit-{number}", daemon=True
             ).start()
+        except Exception as error:  # RuntimeError: can't start new thread
+            log.error("connection %d dropped: no thread for its handshake (%s)", number, error)
+            self.pending.settle(number)
+            self.pending.release()
+            conn.close()
 
     def _admit(self, conn: Connection, number: int) -> None:
         """Attach a new connection once it proved the key (others are not kept waiting)."""
         try:
+            if not self._prove_and_attach(conn, number):
+                conn.close()
+        except Exception:  # RuntimeError: no thread for the link; a bug: drop, never leak
+            log.exception("connection %d could not be attached: dropped", number)
+            conn.close()
+        finally:
+            self.pending.release()  # after the close: descriptors stay within the bound too
+
+    def _prove_and_attach(self, conn: Connection, number: int) -> bool:
+        refused: ProtocolError | None = None
+        try:
             handshake(conn, self._key, engine=True, timeout_s=self.handshake_s)
         except ProtocolError as error:
-            log.warning("refused connection %d: %s", number, error)
-            conn.close()
-            return
+            refused = error
+        if not self.pending.settle(number):
+            return False  # pushed out by newer connections (counted and logged above)
+        if refused is not None:
+            log.warning("refused connection %d: %s", number, refused)
+            return False
         with self._lock:
             if self._stopping.is_set():
-                conn.close()
-                return
+                return False
             self.clients.append(ClientLink(conn, self, number))
+        return True
 
 
 def _engine_answers(address: str, family: str) -> bool:

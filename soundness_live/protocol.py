@@ -3,8 +3,9 @@
 Every message is a JSON object ``{"v": 1, "type": ..., ...}`` sent as one frame of a
 ``multiprocessing.connection`` connection (``send_bytes``: length-prefixed). JSON rather than
 pickle: a message is data, never code, and another language could speak it. The connection is
-an AF_UNIX socket ``engine.sock`` in the data directory on POSIX (a named pipe on Windows),
-authenticated with a random key kept owner-only in ``engine.key`` next to it.
+an AF_UNIX socket ``engine.sock`` in the data directory on POSIX (in a private runtime directory
+when that path is too long; a named pipe on Windows), authenticated with a random key kept
+owner-only in ``engine.key`` in the data directory.
 
 Clients send commands (:data:`COMMANDS`); the engine answers each with ``reply`` (``ok``
 true/false, ``error`` text when false) carrying the command's ``id`` when one was given, and
@@ -19,7 +20,9 @@ import json
 import os
 import secrets
 import socket
+import stat
 import sys
+import tempfile
 import threading
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, answer_challenge, deliver_challenge
@@ -33,6 +36,7 @@ SOCKET_NAME = "engine.sock"
 KEY_NAME = "engine.key"
 MAX_MESSAGE_BYTES = 1 << 20
 HANDSHAKE_S = 5.0  # a peer that has not proved the key by then is let go
+MAX_SOCKET_PATH = 100  # bytes: below every POSIX AF_UNIX limit (Linux 107, macOS 103)
 
 COMMANDS = (
     "hello",
@@ -178,6 +182,7 @@ def connect(data_dir: Path, timeout_s: float = HANDSHAKE_S) -> Connection:
     """
     address, family = engine_address(data_dir)
     key = auth_key(data_dir, create=False)
+    socket_dir(address, data_dir)  # a socket in a directory others control is not ours
     conn = Client(address, family)
     try:
         handshake(conn, key, engine=False, timeout_s=timeout_s)
@@ -201,17 +206,74 @@ def version_error(version: Any, receiver: str = "engine") -> str:
 def engine_address(data_dir: Path) -> tuple[str, str]:
     """(address, family) of the engine's listener for ``data_dir``.
 
-    A named pipe on Windows. On POSIX a socket file in the data directory; when its path is
-    longer than AF_UNIX allows (about 107 bytes), the Linux abstract namespace keyed by the
-    directory instead (the key file still guards it).
+    A named pipe on Windows. On POSIX a socket file: ``engine.sock`` in the (owner-only) data
+    directory, or, when that path is too long for AF_UNIX (``multiprocessing.connection``
+    refuses it: "AF_UNIX path too long", about 107 bytes on Linux, 103 on macOS), a socket
+    named by the data directory in a short private runtime directory (:func:`runtime_dir`).
+    Never Linux's abstract namespace: a socket there has no file permissions, so any local
+    user could connect to it, or take its name before the engine does.
     """
     digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
     if sys.platform == "win32":
         return rf"\\.\pipe\soundness-live-{digest}", "AF_PIPE"
     path = str(data_dir / SOCKET_NAME)
-    if len(path.encode()) < 100 or not sys.platform.startswith("linux"):
+    if len(path.encode()) <= MAX_SOCKET_PATH:
         return path, "AF_UNIX"
-    return f"\0soundness-live-{digest}", "AF_UNIX"
+    return str(runtime_dir() / f"{digest}.sock"), "AF_UNIX"
+
+
+def runtime_dir() -> Path:
+    """The short directory for sockets whose data-directory path is too long.
+
+    ``$XDG_RUNTIME_DIR/soundness-live`` when that directory is the user's own and private (as
+    the XDG spec makes it), else ``soundness-live-UID`` in the temporary directory, else in
+    ``/tmp``: the first whose socket paths fit. :func:`private_runtime_dir` makes and checks it.
+    """
+    user = f"soundness-live-{os.getuid()}"
+    candidates = [Path(tempfile.gettempdir()) / user, Path("/tmp") / user]
+    xdg = os.environ.get("XDG_RUNTIME_DIR", "")
+    if xdg and _is_private(Path(xdg)):
+        candidates.insert(0, Path(xdg) / "soundness-live")
+    longest = len("0123456789abcdef.sock") + 1  # a digest's socket name, after a slash
+    return next(
+        (path for path in candidates if len(str(path).encode()) + longest <= MAX_SOCKET_PATH),
+        candidates[-1],
+    )
+
+
+def private_runtime_dir(path: Path) -> Path:
+    """Make ``path`` (mode 0o700) if missing; SoundnessError unless it is a real directory of
+    this user that nobody else can enter (a group or other bit of ours is taken away)."""
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        info = path.lstat()
+    except OSError as error:
+        raise SoundnessError(f"cannot make the engine's socket directory {path}: {error}") from None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        owner = "a link" if stat.S_ISLNK(info.st_mode) else f"owned by uid {info.st_uid}"
+        raise SoundnessError(
+            f"the engine's socket directory {path} must be a directory of uid {os.getuid()}, "
+            f"but it is {owner}; remove it, or use a shorter --data-dir path"
+        )
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def socket_dir(address: str, data_dir: Path) -> None:
+    """Check (and make, when missing) the runtime directory of an address outside
+    ``data_dir``; nothing to do for a socket in the data directory or a Windows pipe."""
+    if sys.platform != "win32" and Path(address).parent != data_dir:
+        private_runtime_dir(Path(address).parent)
+
+
+def _is_private(path: Path) -> bool:
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    mine = stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+    return mine and not stat.S_IMODE(info.st_mode) & 0o077
 
 
 def auth_key(data_dir: Path, create: bool = True) -> bytes:

@@ -68,7 +68,10 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """The therapist UI, attached to (or starting) the engine process."""
+    """The therapist UI, attached to (or starting) the engine process; with ``--stop``, stop
+    the running engine instead (no window)."""
+    if args.stop:
+        return cmd_engine(args)
     from ..client import connect_or_start
     from ..ui.app import TherapistApp, lower_priority
 
