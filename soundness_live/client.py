@@ -41,7 +41,11 @@ class EngineError(SoundnessError, RuntimeError):
 
 
 class EngineClient:
-    """One connection to the engine. ``on_message(msg)`` runs on the reader thread."""
+    """One connection to the engine. ``on_message(msg)`` runs on the reader thread.
+
+    ``last_message_s`` (monotonic) is when the engine last sent anything: it sends a state
+    snapshot several times a second, so a long silence means it stopped answering.
+    """
 
     def __init__(
         self, conn: Connection, on_message: Callable[[dict[str, Any]], None] | None = None
@@ -53,6 +57,7 @@ class EngineClient:
         self.notices: deque[str] = deque(maxlen=50)
         self.closed = False
         self.error: str | None = None
+        self.last_message_s = time.monotonic()  # when the engine was last heard from
         self._ids = itertools.count(1)
         self._replies: dict[int, dict[str, Any]] = {}
         self._arrived = threading.Condition()
@@ -161,6 +166,7 @@ class EngineClient:
             self._arrived.notify_all()
 
     def _dispatch(self, msg: dict[str, Any]) -> None:
+        self.last_message_s = time.monotonic()
         kind = msg["type"]
         if kind == "reply":
             if msg.get("code") == "protocol" and msg.get("id") is None:

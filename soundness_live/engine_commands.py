@@ -27,7 +27,7 @@ from .activities.params import resolve_params
 from .activities.registry import all_activities, get_activity
 from .engine import Session
 from .engine_setup import aids_from_dict, apply_profile_devices
-from .errors import ParameterError, SoundnessError
+from .errors import DeviceError, ParameterError, SoundnessError
 from .events import ControlChange
 from .live_voice import VOCAL, live_voice, meter_for
 from .profiles import ChildProfile, profile_params
@@ -73,6 +73,7 @@ class EngineCommands:
     _cue_generation: int
     _seen_skips: int
     voice_meter: LiveVoiceMeter | None
+    microphone: str | None
     open_microphone: Callable[[int, Callable[[], ClockMapping]], Any] | None
 
     if TYPE_CHECKING:  # the engine's own methods the commands call
@@ -161,11 +162,15 @@ class EngineCommands:
         self._seen_skips = len(self.timeline.skips)
         self._cue_generation += 1
         prompts, params = self._prompt_sounds(activity.name, params, resolved)
-        voice = live_voice(
-            activity.name, resolved, source, sample_rate=self.sample_rate, seed=seed,
-            mapping=lambda: self.output.mapping, to_output=self.timeline.to_output,
-            open_microphone=self.open_microphone,
-        )  # fmt: skip
+        try:
+            voice = live_voice(
+                activity.name, resolved, source, sample_rate=self.sample_rate, seed=seed,
+                mapping=lambda: self.output.mapping, to_output=self.timeline.to_output,
+                open_microphone=self.open_microphone,
+            )  # fmt: skip
+        except DeviceError as error:  # the status panel keeps saying so, not only this refusal
+            self.microphone = f"none: {error}"
+            raise
         session = Session(
             activity,
             params,

@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .activities.base import Show
 from .audio.output import open_output
 from .clock import ClockMapping
 from .config import DB_NAME
 from .engine import Session, SessionHooks
 from .engine_commands import EngineCommands
-from .engine_setup import live_figures, make_renderer
+from .engine_cues import EngineCues, PendingCue
+from .engine_setup import live_figures, make_renderer, sound_output_status
 from .live import LiveSink, LiveTimeline, SessionStopped
 from .live_input import LiveInput
-from .live_voice import LiveVoiceMeter, target_notes
+from .live_voice import LiveVoiceMeter
 from .midi.input import DeviceChange
 from .midi.jack_frames import OutputFrameTap
 from .output_watch import OutputWatch
@@ -56,7 +56,7 @@ class EngineOptions:
     thru_delay_ms: float | None = None  # constant mode's added delay; None: one block + 1 ms
 
 
-class Engine(EngineCommands):
+class Engine(EngineCommands, EngineCues):
     """One engine: sound, inputs, the running activity and the stored session."""
 
     def __init__(self, options: EngineOptions) -> None:
@@ -64,6 +64,7 @@ class Engine(EngineCommands):
         self.sample_rate = options.sample_rate
         self.broadcast: Callable[[dict[str, Any]], None] = lambda msg: None
         self._cue_generation = 0  # cues announced ahead are shown only if still current
+        self._done_cue: PendingCue | None = None  # "done", shown once its trial is scored
         self.changed = threading.Event()
         self.renderer, self.soundfont = make_renderer(options.synth, options.soundfont, options)
         # --midi jack: the output's blocks tell the JACK MIDI input their JACK frames
@@ -73,6 +74,10 @@ class Engine(EngineCommands):
             options.block_size, options.sample_rate,
         )  # fmt: skip
         self.output_name = self.output.name
+        self.sound_output = sound_output_status(self.output, self.renderer)
+        if self.sound_output != "ok":
+            log.warning("no sound output: %s", self.sound_output.removeprefix("none: "))
+        self.microphone: str | None = None  # "ok: NAME" or "none: why", once checked
         self.output_watch = OutputWatch(lambda: self.renderer.frame)
         self.timeline = LiveTimeline(
             lambda: self.renderer.frame, lambda: self.output.mapping, self.sample_rate
@@ -104,9 +109,12 @@ class Engine(EngineCommands):
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the audio output and the MIDI inputs."""
+        """Start the audio output and the MIDI inputs; look for a microphone meanwhile."""
         self.output.start()
         self.output_watch.restart()
+        threading.Thread(
+            target=self._check_microphone, name="check-microphone", daemon=True
+        ).start()
         if self.options.midi in ("rtmidi", "jack"):  # "jack" falls back to rtmidi, saying why
             from .midi.open_input import open_midi_input, output_on_jack
 
@@ -125,6 +133,16 @@ class Engine(EngineCommands):
             if exact and self.options.thru_mode == "auto":
                 # frame-exact stamps: each thru note keeps the same latency (no block jitter)
                 self.live_input.thru = self._thru("constant")
+        self.changed.set()
+
+    def _check_microphone(self) -> None:
+        """Whether a vocal activity will find a microphone: the therapist sees it before
+        starting one, not as a refusal after the tap."""
+        from .audio.mic import microphone_status  # PortAudio starts on this thread, not ours
+
+        self.microphone = microphone_status()
+        if not self.microphone.startswith("ok"):
+            log.warning("no microphone: %s", self.microphone.removeprefix("none: "))
         self.changed.set()
 
     def _thru(self, mode: str) -> ThruTiming:
@@ -176,13 +194,15 @@ class Engine(EngineCommands):
             if result != "finished":
                 self.sink.drop_pending()
         with self._lock:
-            self._state.update(activity=None, cue=None, last_result=result, paused=False)
+            self._end_cues()
+            self._state.update(activity=None, last_result=result, paused=False)
         self.changed.set()
 
     def _stop_activity(self) -> None:
         thread = self._thread
         if thread is None or not thread.is_alive():
             return
+        self._end_cues()  # at once: the activity thread may take a while to wind down
         self.timeline.stop()
         self.sink.drop_pending()
         self._lock.release()  # the activity thread may need the lock to finish its trial
@@ -221,30 +241,8 @@ class Engine(EngineCommands):
             self._state["trials_done"] = self._state.get("trials_done", 0) + 1
             self._state["figures"] = figures
         self.broadcast({"v": 1, "type": "trial", "trial": summary})
+        self._trial_done(record["outcome"])
         self.changed.set()
-
-    def _on_cue(self, cue: Show) -> None:
-        """Show a cue when its moment comes: activities announce cues ahead of time (e.g.
-        "your turn" at the end of a call just scheduled), and the child must see it then."""
-        detail = {k: v for k, v in cue.detail.items() if k in ("ioi_ms", "player")}
-        heard = cue.detail.get("heard_frame", cue.frame)
-        shown = {"cue": cue.cue, "at_ms": heard * 1000.0 / self.sample_rate, **detail}
-        delay_s = (heard - self.timeline.now()) / self.sample_rate
-        notes = target_notes(cue)
-        if delay_s <= 0.0:
-            self._show_cue(shown, self._cue_generation, notes)
-            return
-        timer = threading.Timer(delay_s, self._show_cue, (shown, self._cue_generation, notes))
-        timer.daemon = True
-        timer.start()
-
-    def _show_cue(self, shown: dict[str, Any], generation: int, notes: tuple[int, ...]) -> None:
-        if generation == self._cue_generation:  # not from an activity since stopped or skipped
-            self._state["cue"] = shown
-            meter = self.voice_meter
-            if meter is not None:
-                meter.set_targets(notes)  # the notes to sing while the child's turn is on
-            self.changed.set()
 
     # -- state -----------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -267,6 +265,9 @@ class Engine(EngineCommands):
                 underruns=self.output.underruns,
                 output_stalled=self.output_watch.stalled,
                 output=self.output_name,
+                sound_output=self.sound_output,
+                microphone=self._microphone(),
+                snapshot_hz=self.options.snapshot_hz,
                 devices=self._devices(),
                 midi_status=self.midi.status if self.midi is not None else "off",
                 thru=self.live_input.thru.mode,
@@ -275,6 +276,10 @@ class Engine(EngineCommands):
         state.setdefault("paused", False)
         state.setdefault("quiet", False)
         return state
+
+    def _microphone(self) -> str | None:
+        """What a vocal activity with live input would hear through (None: not checked yet)."""
+        return "ok: a stand-in microphone" if self.open_microphone else self.microphone
 
     def _diagnostics(self) -> dict[str, Any]:
         """Counters that say whether the sound kept time, and the live voice meter."""

@@ -30,14 +30,31 @@ def make_renderer(synth: str, soundfont: Path | None, options: Any) -> tuple[Any
     synth cannot be built: the session still runs and is scored, without sound)."""
     info: dict[str, Any] = {"name": None, "sha256": None}
     if synth == "none":
-        return StandInRenderer(), info
+        return StandInRenderer(why_silent="no synth chosen (--synth none)"), info
     if synth != "auto":
         raise ParameterError(f"synth must be 'auto' or 'none', got {synth!r}")
     try:
         return _synth_renderer(soundfont, options.sample_rate)
     except (ImportError, OSError, ValueError) as error:
         log.warning("SoundFont synth unavailable (%s): running without sound", error)
-        return StandInRenderer(), info
+        return StandInRenderer(why_silent=f"the SoundFont synth could not start: {error}"), info
+
+
+SILENT_SDL_DRIVERS = ("dummy", "disk")  # SDL drivers that play to nothing (or to a file)
+
+
+def sound_output_status(output: Any, renderer: Any) -> str:
+    """``"ok"``, or ``"none: why"`` when nothing the engine plays can be heard: the synth is a
+    silent stand-in, the output is the null one (chosen, or what ``auto`` fell back to when
+    no device opened) or SDL's driver plays to nothing. The therapist is told at once."""
+    if isinstance(renderer, StandInRenderer):
+        return f"none: {renderer.why_silent}"
+    if output.backend == "null":
+        return f"none: {output.fallback or 'the null output was chosen (--audio null)'}"
+    driver = getattr(output, "driver", None)
+    if output.backend == "sdl" and driver in SILENT_SDL_DRIVERS:
+        return f"none: SDL's {driver} audio driver plays nothing (SDL_AUDIODRIVER={driver})"
+    return "ok"
 
 
 def _synth_renderer(soundfont: Path | None, sample_rate: int) -> tuple[Any, dict[str, Any]]:

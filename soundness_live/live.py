@@ -74,7 +74,8 @@ class StandInRenderer:
     engine, the outputs and the tests run without a SoundFont synth.
     """
 
-    def __init__(self, max_commands: int = 100_000) -> None:
+    def __init__(self, max_commands: int = 100_000, why_silent: str = "no synth chosen") -> None:
+        self.why_silent = why_silent  # what the therapist is told: nothing can be heard
         self.frame = 0
         self.commands: deque[tuple[SynthEvent, bool]] = deque(maxlen=max_commands)
         self.panics = 0

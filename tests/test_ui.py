@@ -245,6 +245,8 @@ class FakeEngine:
 
     def __init__(self) -> None:
         self.on_message = None
+        self.closed = False
+        self.silent_since_s: float | None = None  # set: the engine stopped answering then
         self.sent: list[dict[str, Any]] = []
         self.state = {
             "activity": "tempo-following",
@@ -261,6 +263,11 @@ class FakeEngine:
             "volume_cap_dbfs": -18.0,
             "prompt_level": "gestural",
         }
+
+    @property
+    def last_message_s(self) -> float:
+        """A live engine sends several snapshots a second: heard from just now."""
+        return time.monotonic() if self.silent_since_s is None else self.silent_since_s
 
     def request(self, kind: str, **fields: Any) -> dict[str, Any]:
         return {"ok": True, "children": CHILDREN, "activities": ACTIVITIES}

@@ -325,3 +325,19 @@ class MicrophoneVoice:
         if not self.stream.closed:
             self.stream.stop()
             self.stream.close()
+
+
+def microphone_status(device: Any = None) -> str:
+    """``"ok: NAME"`` when PortAudio has an input ``device`` (default: the default one) a vocal
+    activity can open, else ``"none: why"``: checked when the engine starts, so the therapist
+    sees it before starting a vocal activity rather than as a refusal afterwards. (PortAudio
+    lists devices once, when it starts: one plugged in later needs the engine restarted.)"""
+    try:
+        import sounddevice as sd
+    except OSError as error:  # PortAudio missing
+        return f"none: {error} (apt-get install libportaudio2)"
+    try:
+        index = find_input_device(sd, device)
+        return f"ok: {sd.query_devices(index)['name']}"
+    except Exception as error:  # DeviceError, PortAudioError: a check never stops the engine
+        return f"none: {error}"

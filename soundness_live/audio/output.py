@@ -64,6 +64,7 @@ class Output:
         self.name = self.backend
         # the source's own delay (the output stage's look-ahead) is heard as output latency
         self.source_delay_s = getattr(source, "delay_frames", 0) / sample_rate
+        self.fallback: str | None = None  # why "auto" came down to this backend, if it did
         self.latency_s = block_size / sample_rate
         self.underruns = 0
         self.errors = 0
@@ -299,8 +300,8 @@ class SdlOutput(Output):
                 f"SDL audio output could not open {device or 'the default device'}: {error} "
                 "(headless machines: set SDL_AUDIODRIVER=dummy)"
             ) from error
-        driver = os.environ.get("SDL_AUDIODRIVER", "default")
-        self.name = f"sdl: {device or 'default device'} ({driver})"
+        self.driver = os.environ.get("SDL_AUDIODRIVER", "default")  # dummy, disk: no sound
+        self.name = f"sdl: {device or 'default device'} ({self.driver})"
         self.latency_s = 2 * block_size / sample_rate
         self._line = FrameLine(sample_rate)
 
@@ -346,8 +347,12 @@ def open_output(
         if backend == "sounddevice":
             raise DeviceError(f"sounddevice output unavailable: {error}") from error
         log.warning("PortAudio output unavailable (%s); trying SDL audio", error)
+        portaudio = error
     try:
-        return SdlOutput(source, block_size, sample_rate, device)
+        opened: Output = SdlOutput(source, block_size, sample_rate, device)
+        opened.fallback = f"PortAudio output unavailable: {portaudio}"
     except DeviceError as error:
         log.warning("SDL audio unavailable (%s); using the null output (no sound)", error)
-        return NullOutput(source, block_size, sample_rate)
+        opened = NullOutput(source, block_size, sample_rate)
+        opened.fallback = f"no audio output could be opened (PortAudio: {portaudio}; {error})"
+    return opened

@@ -32,6 +32,7 @@ from .controls import (  # noqa: E402
     step,
 )
 from .painter import ScreenPainter  # noqa: E402
+from .widgets import engine_lost  # noqa: E402
 
 DEFAULT_SIZE = (1024, 768)
 CATALOG_S = 5.0  # a picker tapped after this long asks the engine for its lists again
@@ -191,8 +192,7 @@ class TherapistApp:
         """One frame: events, layout, drawing what changed, then wait for the frame-rate cap."""
         for event in pygame.event.get():
             self._handle(event)
-        state = dict(self.client.state or {})
-        state["_age_ms"] = (time.monotonic() - self._state_s) * 1000.0
+        state = self._state()
         self.view.state = state
         if state.get("child") and self.view.child is None:
             self.view.child = state["child"]
@@ -204,6 +204,20 @@ class TherapistApp:
         if changed:  # an unchanged frame sends nothing to the display
             pygame.display.update(changed)
         self.clock.tick(self.fps)
+
+    def _state(self) -> dict[str, Any]:
+        """The engine's latest state and how this screen hears it: the age of the state
+        (the beat pulse runs on), whether the link is up and how long the engine has been
+        silent (the status panel says so at once). While the engine is not heard, the
+        child's view is neutral: its last cue may belong to an activity long stopped."""
+        now_s = time.monotonic()
+        state = dict(self.client.state or {})
+        state["_age_ms"] = (now_s - self._state_s) * 1000.0
+        state["_connected"] = not self.client.closed
+        state["_silent_s"] = now_s - self.client.last_message_s
+        if engine_lost(state):
+            state["cue"] = None
+        return state
 
     def _handle(self, event: pygame.event.Event) -> None:
         if event.type == pygame.QUIT:

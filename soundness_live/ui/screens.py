@@ -33,10 +33,10 @@ from .palette import (
     TEXT,
     TRACK,
 )
-from .widgets import Colour, diagnostics_text
+from .widgets import Colour, Trouble, diagnostics_text, needs_microphone, trouble
 
 NOTICE_LINES = 2  # the latest notice, wrapped; more words make the last line smaller
-OUTPUT_STOPPED = "SOUND OUTPUT STOPPED"  # shown while the engine's output asks for no sound
+TROUBLE_LINES = 2  # a trouble's detail, wrapped
 
 __all__ = ["draw_button", "draw_cue", "draw_screen", "draw_static", "draw_status", "status_key"]
 
@@ -135,6 +135,11 @@ def _misses_corners(box: pygame.Rect, corner: int, area: pygame.Rect) -> bool:
     return box.inflate(0, -2 * corner).contains(area) or box.inflate(-2 * corner, 0).contains(area)
 
 
+def troubles(view: View) -> list[Trouble]:
+    """The trouble the status panel shows first (``widgets.trouble``)."""
+    return trouble(view.state, needs_microphone(view.state, view.activity, view.live_input))
+
+
 def status_key(view: View, meter: MeterLook | None) -> str:
     """Everything :func:`draw_status` shows except the meter's moving parts: while it is
     unchanged, the panel need not be drawn again."""
@@ -150,6 +155,7 @@ def status_key(view: View, meter: MeterLook | None) -> str:
         state.get("volume_cap_dbfs"),
         diagnostics_text(state),
         view.notice,
+        troubles(view),
         meter is not None and meter.box,
     )
     return repr(shown)  # a snapshot: later changes to the state's lists cannot alias it
@@ -162,13 +168,15 @@ def draw_status(
     fonts: Fonts,
     meter: MeterLook | None = None,
 ) -> None:
-    """Devices, live figures, recent outcomes, the timing counters, the voice meter during the
-    child's turn, and the latest notice (inside ``rect``)."""
+    """Trouble first (engine, sound output, MIDI input, microphone: seen without a tap), then
+    the activity, live figures, recent outcomes, devices, the timing counters, the voice meter
+    during the child's turn, and the latest notice (inside ``rect``)."""
     with clipped(surface, rect):
         box = pygame.Rect(rect.x, rect.y, rect.w, rect.h)
         pygame.draw.rect(surface, PANEL, box, border_radius=round(16 * fonts.scale))
         pad = round(12 * fonts.scale)
         x, y = rect.x + pad, rect.y + pad
+        y = _troubles(surface, fonts, troubles(view), x, y, rect.w - 2 * pad)
         state = view.state
         activity = state.get("activity") or "no activity running"
         y = _left_text(surface, fonts, fonts.body, str(activity), TEXT, x, y)
@@ -182,8 +190,6 @@ def draw_status(
         cap = state.get("volume_cap_dbfs")
         text = f"volume cap {cap:g} dBFS" if cap is not None else ""
         y = _left_text(surface, fonts, fonts.small, text, MUTED, x, y)
-        if state.get("output_stalled"):  # the engine's sound output has stopped
-            y = _left_text(surface, fonts, fonts.small, OUTPUT_STOPPED, NOTICE, x, y)
         diagnostics = diagnostics_text(state)
         _left_text(surface, fonts, fonts.small, diagnostics, MUTED, x, y, rect.w - 2 * pad)
         if meter is not None:
@@ -195,6 +201,17 @@ def draw_status(
             for row, line in enumerate(reversed(lines)):
                 where = (box.centerx, bottom - row * step)
                 _text(surface, fonts, fonts.small, line, NOTICE, where, width)
+
+
+def _troubles(
+    surface: pygame.Surface, fonts: Fonts, found: list[Trouble], x: int, y: int, width: int
+) -> int:
+    """Each trouble's headline, and its detail in up to two small lines; the next line's y."""
+    for headline, detail in found:
+        y = _left_text(surface, fonts, fonts.body, headline, NOTICE, x, y, width)
+        for line in wrap(detail, lambda t: fonts.small.size(t)[0], width, TROUBLE_LINES):
+            y = _left_text(surface, fonts, fonts.small, line, NOTICE, x, y, width)
+    return y + (round(8 * fonts.scale) if found else 0)
 
 
 def wrap(text: str, measure: Callable[[str], int], width: int, max_lines: int) -> list[str]:

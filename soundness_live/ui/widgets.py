@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .controls import Rect
+from .controls import VOCAL, Rect
 
 FADE_S = 0.5
 MAX_PULSE_HZ = 2.5  # under the ~3 Hz flashing threshold, with margin
@@ -33,11 +33,15 @@ CUES: dict[str, tuple[str, Colour]] = {
     "done": ("well done", (100, 100, 130)),
 }
 IDLE_CUE: tuple[str, Colour] = ("", (60, 64, 72))
+SUCCESS = "correct"  # the one outcome a "well done" follows
 
 
 def cue_words(cue: dict[str, Any] | None) -> tuple[str, Colour]:
-    """The child-facing word and calm background colour of a cue."""
+    """The child-facing word and calm background colour of a cue. The end of a trial says
+    "well done" after a success only; after any other outcome (or none known) it is neutral."""
     if not cue:
+        return IDLE_CUE
+    if cue.get("cue") == "done" and cue.get("outcome") != SUCCESS:
         return IDLE_CUE
     return CUES.get(str(cue.get("cue")), ("", IDLE_CUE[1]))
 
@@ -139,3 +143,58 @@ def diagnostics_text(state: dict[str, Any]) -> str:
     text = "under-runs {} · late {} · thru late {}".format(*counts)
     dropped = int(state.get("dropped_commands") or 0)
     return text + (f" · dropped {dropped}" if dropped else "")
+
+
+# -- trouble: what the therapist must see at once, without a tap (status panel, top) ---------
+ENGINE_SILENT_S = 2.0  # no word from the engine this long (at least 3 snapshot periods): say so
+Trouble = tuple[str, str]  # (headline, detail)
+
+
+def silent_limit_s(state: dict[str, Any]) -> float:
+    """How long the engine may say nothing before the screen says it stopped answering: it
+    sends ``snapshot_hz`` snapshots a second, so :data:`ENGINE_SILENT_S` or three periods."""
+    hz = state.get("snapshot_hz")
+    period_s = 1.0 / hz if isinstance(hz, (int, float)) and hz > 0 else 0.0
+    return max(ENGINE_SILENT_S, 3.0 * period_s)
+
+
+def trouble(state: dict[str, Any], needs_microphone: bool) -> list[Trouble]:
+    """What keeps the session from working as the therapist expects, most serious first: the
+    engine gone or silent (``_connected``, ``_silent_s``: the screen's own view of the link),
+    no sound output, a stopped output, a MIDI input that failed (any status but ok/off), no
+    microphone when a vocal activity with live input is chosen or running."""
+    found = _engine_trouble(state)
+    sound = state.get("sound_output")
+    if isinstance(sound, str) and sound != "ok":
+        found.append(("NO SOUND OUTPUT", sound.removeprefix("none: ")))
+    if state.get("output_stalled"):
+        found.append(("SOUND OUTPUT STOPPED", "check the audio device or audio server"))
+    midi = state.get("midi_status")
+    if isinstance(midi, str) and midi != "off" and not midi.startswith("ok"):
+        failed = midi.startswith("failed:")
+        headline = "MIDI INPUT FAILED" if failed else "NO MIDI INPUT"
+        found.append((headline, midi.removeprefix("failed:").strip()))
+    microphone = state.get("microphone")
+    if needs_microphone and isinstance(microphone, str) and not microphone.startswith("ok"):
+        found.append(("NO MICROPHONE", microphone.removeprefix("none: ")))
+    return found
+
+
+def _engine_trouble(state: dict[str, Any]) -> list[Trouble]:
+    if state.get("_connected") is False:
+        return [("ENGINE CONNECTION LOST", "close this window and run soundness-live run again")]
+    silent_s = float(state.get("_silent_s") or 0.0)
+    if silent_s >= silent_limit_s(state):
+        return [("ENGINE NOT ANSWERING", f"no word from it for {int(silent_s)} s")]
+    return []
+
+
+def engine_lost(state: dict[str, Any]) -> bool:
+    """True when the screen no longer hears the engine (its state may be out of date)."""
+    return bool(_engine_trouble(state))
+
+
+def needs_microphone(state: dict[str, Any], activity: str | None, live_input: bool) -> bool:
+    """True when a vocal activity with live input is chosen on the screen or running."""
+    running = state.get("activity") == VOCAL and state.get("input") == "live"
+    return running or (activity == VOCAL and live_input)
