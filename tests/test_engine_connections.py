@@ -12,6 +12,7 @@ import stat
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,6 +132,13 @@ def test_a_connection_whose_thread_cannot_start_is_dropped_and_the_next_gets_in(
     assert refused == ["engine-admit-1", "engine-admit-2", "engine-admit-3"]
 
 
+def _readable(peer: socket.socket, timeout_s: float) -> bool:
+    """True once the engine wrote to ``peer`` or closed it (poll: any descriptor number)."""
+    poller = select.poll()
+    poller.register(peer, select.POLLIN | select.POLLHUP)
+    return bool(poller.poll(timeout_s * 1000))
+
+
 def _admit_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("engine-admit-")]
 
@@ -145,7 +153,7 @@ def test_silent_connections_hold_at_most_the_bound_of_handshakes(tmp_path: Path)
                 peer.connect(server.address)  # then never answers the challenge
                 silent.append(peer)
             for peer in silent:  # each was taken in: challenged, or pushed out (end of file)
-                assert select.select([peer], [], [], 10.0)[0], "a connection was never accepted"
+                assert _readable(peer, 10.0), "a connection was never accepted"
             assert len(_admit_threads()) <= MAX_PENDING
             assert server.pending.pushed_out >= 9 * MAX_PENDING
             with EngineClient.connect(server.data_dir, timeout_s=2.0) as client:
@@ -196,3 +204,90 @@ def test_run_stop_stops_the_engine_and_opens_no_window(
         assert cmd_run(args) == 0
         assert server._stopping.wait(5.0)
     assert "engine stopped" in capsys.readouterr().out
+
+
+FLOOD = 2000  # silent connections held open at once against the engine process
+
+
+def _count(pid: int, what: str) -> int:
+    if what == "fds":
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("Threads")))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux)")
+def test_the_engine_process_survives_a_flood_of_silent_connections(tmp_path: Path) -> None:
+    """2000 connections that never prove the key, all open at once, then a storm of new ones:
+    the engine's threads and descriptors stay within the handshake bound, and the screen
+    attaches every time, at once."""
+    import resource
+
+    from tests.test_engine_process import ENGINE_ARGS, _attach, _home, _stop
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    count = min(FLOOD, soft - 256)
+    home = _home()
+    process = start_engine(home, ENGINE_ARGS)
+    silent: list[socket.socket] = []
+    try:
+        _attach(home).close()
+        base = {what: _count(process.pid, what) for what in ("threads", "fds")}
+        address, _ = engine_address(home)
+        for _ in range(count):
+            peer = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            peer.connect(address)
+            silent.append(peer)
+        for peer in silent:  # every one accepted: challenged, or pushed out (end of file)
+            assert _readable(peer, 10.0), "a connection was never accepted"
+        grown = {what: _count(process.pid, what) - base[what] for what in base}
+        assert grown["threads"] <= 2 * MAX_PENDING  # a handshake thread and its timer
+        assert grown["fds"] <= MAX_PENDING
+        began = time.monotonic()
+        with EngineClient.connect(home, timeout_s=5.0) as screen:
+            assert screen.request("snapshot")["ok"]
+        attach_s = time.monotonic() - began
+        attaches = _attach_during_a_storm(home, address, times=5)
+        print(f"\n{count} silent connections held; engine threads +{grown['threads']}, "
+              f"descriptors +{grown['fds']}; the screen attached in {attach_s * 1000:.0f} ms, "
+              f"and {attaches} of 5 times during a storm of new ones")  # fmt: skip
+        assert attaches == 5
+        assert process.poll() is None
+    finally:
+        for peer in silent:
+            peer.close()
+        _stop(process)
+
+
+def _attach_during_a_storm(home: Path, address: str, times: int) -> int:
+    """How many of ``times`` attaches succeed while another thread keeps connecting."""
+    stop, storm = threading.Event(), []
+
+    def connect_forever() -> None:
+        while not stop.is_set():
+            peer = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                peer.connect(address)
+            except OSError:
+                peer.close()
+                continue
+            storm.append(peer)
+            if len(storm) > 500:
+                storm.pop(0).close()
+
+    flooder = threading.Thread(target=connect_forever, daemon=True)
+    flooder.start()
+    attached = 0
+    try:
+        for _ in range(times):
+            try:
+                with EngineClient.connect(home, timeout_s=5.0) as screen:
+                    attached += bool(screen.request("snapshot")["ok"])
+            except DeviceError:
+                pass
+    finally:
+        stop.set()
+        flooder.join(timeout=10)
+        for peer in storm:
+            peer.close()
+    return attached

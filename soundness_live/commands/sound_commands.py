@@ -17,6 +17,7 @@ BENCHES = {
     "latency": "bench_latency.py",
     "voice": "bench_voice.py",
     "gil": "bench_gil.py",
+    "trouble": "bench_trouble.py",
 }
 
 
