@@ -23,6 +23,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import signal
 import statistics
 import sys
@@ -79,6 +80,7 @@ def _screen(engine_args: Sequence[str], env: dict[str, str] | None = None) -> It
             os.kill(process.pid, signal.SIGCONT)
             process.kill()
         process.wait(timeout=10)
+        shutil.rmtree(home)
 
 
 def _attach(cls: Any, home: Path) -> Any:
@@ -195,6 +197,7 @@ def midi_failed(snapshot_hz: float) -> float:
     finally:
         server.stop_soon()
         serving.join(timeout=10)
+        shutil.rmtree(home)
 
 
 def _settle(app: Any, condition: Callable[[], bool], timeout_s: float = 15.0) -> None:

@@ -257,6 +257,7 @@ def test_the_engine_process_survives_a_flood_of_silent_connections(tmp_path: Pat
         for peer in silent:
             peer.close()
         _stop(process)
+        shutil.rmtree(home)
 
 
 def _attach_during_a_storm(home: Path, address: str, times: int) -> int:

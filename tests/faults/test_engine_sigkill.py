@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -90,6 +91,7 @@ def kill_once(point: KillPoint) -> tuple[int, int]:
         (row,) = store.sessions("S-014")
         assert row["status"] == "interrupted"
         assert store.integrity_check() == "ok"
+    shutil.rmtree(home)
     return len(reported), len(found)
 
 
