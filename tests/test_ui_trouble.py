@@ -24,14 +24,15 @@ NO_OUTPUT = (
     "output could not open the default device: ALSA: Couldn't open audio device)"
 )
 TROUBLES = [  # (engine state, screen choices, the headline and detail shown)
-    ({"sound_output": NO_OUTPUT}, {}, ("NO SOUND OUTPUT", NO_OUTPUT.removeprefix("none: "))),
+    ({"sound_output": NO_OUTPUT}, {}, ("NO SOUND OUTPUT", "no audio output could be opened")),
     ({"output_stalled": True}, {},
      ("SOUND OUTPUT STOPPED", "check the audio device or audio server")),
     ({"midi_status": FAILED_MIDI}, {},
      ("MIDI INPUT FAILED", "the input thread for 'nanoKEY2' stopped: IndexError (restarting)")),
     ({"midi_status": "no MIDI system (ALSA): no sequencer"}, {},
      ("NO MIDI INPUT", "no MIDI system (ALSA): no sequencer")),
-    ({"microphone": "none: no audio input device", "activity": None},
+    ({"microphone": "none: no audio input device (no microphone, and JACK is not running)",
+      "activity": None},
      {"activity": "vocal-prompts", "live_input": True}, ("NO MICROPHONE", "no audio input device")),
     ({"microphone": "none: no audio input device", "activity": "vocal-prompts", "input": "live"},
      {}, ("NO MICROPHONE", "no audio input device")),
@@ -147,7 +148,7 @@ def test_a_real_engine_that_stops_answering_is_seen_on_the_screen(headless: None
         app.load_catalog()
         client.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
         _frames_until(app, lambda: app.view.state.get("cue") is not None)
-        assert troubles(app.view) == [("NO SOUND OUTPUT", "no synth chosen (--synth none)")]
+        assert troubles(app.view) == [("NO SOUND OUTPUT", "no synth chosen")]
         os.kill(process.pid, signal.SIGSTOP)
         try:
             stopped_s = time.monotonic()
@@ -171,3 +172,12 @@ def _frames_until(app: Any, condition: Any, timeout_s: float = 15.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, troubles(app.view)
         app.frame()
+
+
+def test_a_long_detail_is_cut_with_an_ellipsis_not_shrunk() -> None:
+    from soundness_live.ui.screens import clip_lines
+
+    text = "the input thread for 'nanoKEY2' stopped: IndexError in the parser, restarting now"
+    assert clip_lines(text, len, 30, 2) == ["the input thread for", "'nanoKEY2' stopped: …"]
+    assert clip_lines("no synth chosen", len, 30, 2) == ["no synth chosen"]
+    assert all(len(line) <= 31 for line in clip_lines(text, len, 30, 2))

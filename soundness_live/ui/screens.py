@@ -209,9 +209,21 @@ def _troubles(
     """Each trouble's headline, and its detail in up to two small lines; the next line's y."""
     for headline, detail in found:
         y = _left_text(surface, fonts, fonts.body, headline, NOTICE, x, y, width)
-        for line in wrap(detail, lambda t: fonts.small.size(t)[0], width, TROUBLE_LINES):
+        for line in clip_lines(detail, lambda t: fonts.small.size(t)[0], width, TROUBLE_LINES):
             y = _left_text(surface, fonts, fonts.small, line, NOTICE, x, y, width)
     return y + (round(8 * fonts.scale) if found else 0)
+
+
+def clip_lines(text: str, measure: Callable[[str], int], width: int, max_lines: int) -> list[str]:
+    """``text`` wrapped into at most ``max_lines`` readable lines: what does not fit is cut at a
+    word and marked with an ellipsis (never shrunk; the engine log keeps the whole reason)."""
+    lines = wrap(text, measure, width, len(text.split()) or 1)
+    if len(lines) <= max_lines:
+        return lines
+    kept, last = lines[: max_lines - 1], lines[max_lines - 1].split()
+    while last and measure(" ".join(last) + " …") > width:
+        last.pop()
+    return kept + [" ".join(last) + " …"]
 
 
 def wrap(text: str, measure: Callable[[str], int], width: int, max_lines: int) -> list[str]:

@@ -166,7 +166,7 @@ def trouble(state: dict[str, Any], needs_microphone: bool) -> list[Trouble]:
     found = _engine_trouble(state)
     sound = state.get("sound_output")
     if isinstance(sound, str) and sound != "ok":
-        found.append(("NO SOUND OUTPUT", sound.removeprefix("none: ")))
+        found.append(("NO SOUND OUTPUT", _gist(sound.removeprefix("none: "))))
     if state.get("output_stalled"):
         found.append(("SOUND OUTPUT STOPPED", "check the audio device or audio server"))
     midi = state.get("midi_status")
@@ -176,8 +176,14 @@ def trouble(state: dict[str, Any], needs_microphone: bool) -> list[Trouble]:
         found.append((headline, midi.removeprefix("failed:").strip()))
     microphone = state.get("microphone")
     if needs_microphone and isinstance(microphone, str) and not microphone.startswith("ok"):
-        found.append(("NO MICROPHONE", microphone.removeprefix("none: ")))
+        found.append(("NO MICROPHONE", _gist(microphone.removeprefix("none: "))))
     return found
+
+
+def _gist(reason: str) -> str:
+    """A device reason without its technical aside in brackets (the engine log has it all):
+    "no audio output could be opened (PortAudio: ...)" -> "no audio output could be opened"."""
+    return reason.split(" (", 1)[0]
 
 
 def _engine_trouble(state: dict[str, Any]) -> list[Trouble]:
