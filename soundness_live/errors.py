@@ -26,3 +26,11 @@ class DeviceError(SoundnessError, OSError):
 
 class StoreError(SoundnessError, RuntimeError):
     """The session store could not be read or written."""
+
+
+class MissingFileError(SoundnessError, FileNotFoundError):
+    """A file named as input does not exist; the message names it and what was expected."""
+
+
+class OutputFileError(SoundnessError, OSError):
+    """A file could not be written where asked; the message names it, says why and what to do."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from .activities.params import resolve_params
 from .activities.registry import ActivityDef, get_activity
-from .clock import DEFAULT_SAMPLE_RATE
+from .clock import DEFAULT_SAMPLE_RATE, check_sample_rate
 from .engine import InputSource, RunResult, Session, SessionHooks, SilentSink, SoundSink
 from .errors import ParameterError
 from .virtual_child import ChildTraits, VirtualChild
@@ -105,48 +105,95 @@ class PlayOptions:
     voice_wav: Path | None = None
 
 
+@dataclass
+class PreparedRun:
+    """A run with everything built and checked (parameters, inputs, prompts, the WAV file it
+    will write), so a bad option fails before anything is stored; :meth:`run` runs it once."""
+
+    session: Session
+    sink: SoundSink
+    options: PlayOptions
+
+    def run(self, hooks: SessionHooks | None = None) -> tuple[RunResult, dict[str, Any]]:
+        """Run the activity (with ``hooks``); the result and a summary of the sound side.
+        A run that fails writes no WAV."""
+        if hooks is not None:
+            self.session.hooks = hooks
+        try:
+            result = self.session.run()
+            return result, _finish_sink(self.sink, self.options)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        """Give up the run before (or instead of) running it: no WAV appears."""
+        _discard_sink(self.sink)
+
+
+def _discard_sink(sink: SoundSink) -> None:
+    discard = getattr(sink, "discard", None)  # only a sink writing a WAV has something to drop
+    if discard is not None:
+        discard()
+
+
+def prepare_run(options: PlayOptions, hooks: SessionHooks | None = None) -> PreparedRun:
+    """Build and check one offline run: raises on any bad option, before anything runs."""
+    check_sample_rate(options.sample_rate)
+    activity = get_activity(options.activity)
+    params = resolve_params(activity.name, activity.params, options.params)
+    inputs = _inputs(activity, params, options)
+    prompts, given = None, dict(options.params)
+    if activity.name == VOCAL:
+        prompts, given = _prompt_sounds(given, params, options.sample_rate)
+    voice = voice_source(activity, options)
+    sink, soundfont_info = _make_sink(options)  # last: it opens the WAV file
+    sound = child_sound(activity, params)
+    try:
+        session = Session(
+            activity,
+            given,
+            sink=sink,
+            inputs=inputs,
+            sample_rate=options.sample_rate,
+            seed=options.seed,
+            soundfont=soundfont_info,
+            hooks=hooks,
+            child_programs={sound.channel: (sound.program, sound.bank)},
+            voice=voice,
+            prompt_sounds=prompts,
+        )
+    except BaseException:
+        _discard_sink(sink)
+        raise
+    return PreparedRun(session, sink, options)
+
+
 def run_activity(
     options: PlayOptions, hooks: SessionHooks | None = None
 ) -> tuple[RunResult, dict[str, Any]]:
     """Run one activity offline; return its result and a summary of the sound side."""
-    activity = get_activity(options.activity)
-    params = resolve_params(activity.name, activity.params, options.params)
+    return prepare_run(options, hooks).run()
+
+
+def _inputs(
+    activity: ActivityDef, params: dict[str, Any], options: PlayOptions
+) -> list[InputSource]:
     if options.input == "virtual":
-        inputs = virtual_inputs(
+        return virtual_inputs(
             activity,
             params,
             seed=options.seed,
             sample_rate=options.sample_rate,
             traits=options.traits,
         )
-    elif options.input == "live":
+    if options.input == "live":
         raise ParameterError(
             "--input live runs through the engine process: use 'soundness-live run'"
         )
-    else:
-        inputs = file_inputs(
-            Path(options.input), sample_rate=options.sample_rate, activity=activity, params=params
-        )
-    sink, soundfont_info = _make_sink(options)
-    prompts, given = None, dict(options.params)
-    if activity.name == VOCAL:
-        prompts, given = _prompt_sounds(given, params, options.sample_rate)
-    sound = child_sound(activity, params)
-    session = Session(
-        activity,
-        given,
-        sink=sink,
-        inputs=inputs,
-        sample_rate=options.sample_rate,
-        seed=options.seed,
-        soundfont=soundfont_info,
-        hooks=hooks,
-        child_programs={sound.channel: (sound.program, sound.bank)},
-        voice=voice_source(activity, options),
-        prompt_sounds=prompts,
+    return file_inputs(
+        Path(options.input), sample_rate=options.sample_rate, activity=activity, params=params
     )
-    result = session.run()
-    return result, _finish_sink(sink, options)
 
 
 def voice_source(activity: ActivityDef, options: PlayOptions) -> Any:
@@ -196,6 +243,7 @@ def _make_sink(options: PlayOptions) -> tuple[SoundSink, dict[str, str | None]]:
         block_size=options.block_size,
         soundfont=options.soundfont,
         cap_dbfs=options.cap_dbfs,
+        wav_path=options.wav,
     )
     return sink, sink.soundfont_info
 

@@ -9,7 +9,7 @@ from typing import Any
 from .activities.registry import get_activity
 from .engine import RunResult, SessionHooks
 from .profiles import ChildProfile, profile_params
-from .runs import PlayOptions, run_activity
+from .runs import PlayOptions, prepare_run
 from .session_store import StoredSession
 from .store.records import Store
 
@@ -42,16 +42,24 @@ def stored_session(
 def run_for_child(
     options: PlayOptions, child_code: str, store: Store | None = None
 ) -> tuple[RunResult, dict[str, Any], int]:
-    """Run one activity for ``child_code`` and store it as a session; returns its id too."""
+    """Run one activity for ``child_code`` and store it as a session; returns its id too.
+
+    Everything is checked before the session opens (the child, the parameters, the input, the
+    WAV file's folder): a bad option stores nothing, not even an empty session."""
     own = store is None
     store = store or Store.open()
     try:
         options = apply_profile(options, store.get_child(child_code))
+        prepared = prepare_run(options)
         meta = {"activity": options.activity, "seed": options.seed, "input": str(options.input)}
-        with stored_session(
-            store, child_code, sample_rate=options.sample_rate, params=meta
-        ) as session:
-            result, sound = run_activity(options, session.hooks(options.activity, SessionHooks()))
+        try:
+            with stored_session(
+                store, child_code, sample_rate=options.sample_rate, params=meta
+            ) as session:
+                hooks = session.hooks(options.activity, SessionHooks())
+                result, sound = prepared.run(hooks)
+        finally:
+            prepared.discard()  # a session that could not open writes no WAV either
         return result, sound, session.session_id
     finally:
         if own:

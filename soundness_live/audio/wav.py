@@ -1,19 +1,20 @@
 """WAV files with the standard library's ``wave``: 16-bit PCM out, integer PCM in.
 
-Writing goes to a temporary file in the target folder, then renames it over the target, so a
-crash never leaves half a file; the file is readable by its owner only (mode 0o600).
+Writing goes to a pending file beside the target that takes the target's name only when the
+WAV is complete (:class:`soundness_live.private_file.PendingFile`): a crash or a kill never
+leaves half a file, nor a hidden temporary one; the file is readable by its owner only (0o600).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 import wave
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import FileFormatError, ParameterError
+from ..errors import FileFormatError, MissingFileError, ParameterError
+from ..private_file import PendingFile
 
 __all__ = ["WavWriter", "write_wav", "read_wav"]
 
@@ -21,10 +22,10 @@ _INT16_SCALE = 32767.0
 
 
 class WavWriter:
-    """Stream 16-bit PCM to ``path``: written to a temporary file, renamed on success.
+    """Stream 16-bit PCM to ``path``: written to a pending file, named ``path`` on success.
 
-    Use as a context manager; on an exception the temporary file is removed and ``path`` is
-    left as it was.
+    Use as a context manager; on an exception what was written is dropped and ``path`` is left
+    as it was. Opening fails at once (OutputFileError) when ``path`` cannot be written.
     """
 
     def __init__(
@@ -44,9 +45,8 @@ class WavWriter:
         self.frames = 0
         self._channels = channels
         self._rng = None if dither_seed is None else np.random.default_rng(dither_seed)
-        handle, self._temp = tempfile.mkstemp(prefix=".tmp-", suffix=".wav", dir=self.path.parent)
-        self._raw = os.fdopen(handle, "wb")
-        self._wave = wave.open(self._raw, "wb")
+        self._pending = PendingFile(self.path)
+        self._wave = wave.open(self._pending.handle, "wb")
         self._wave.setnchannels(channels)
         self._wave.setsampwidth(2)
         self._wave.setframerate(sample_rate)
@@ -69,13 +69,14 @@ class WavWriter:
     def close(self, keep: bool = True) -> None:
         """Finish the file and move it into place (``keep=False``: discard it)."""
         try:
-            self._wave.close()
-            self._raw.close()
-            if keep:
-                os.chmod(self._temp, 0o600)
-                os.replace(self._temp, self.path)
-        finally:
-            Path(self._temp).unlink(missing_ok=True)
+            self._wave.close()  # writes the final sizes into the header
+        except BaseException:
+            self._pending.discard()
+            raise
+        if keep:
+            self._pending.commit()
+        else:
+            self._pending.discard()
 
     def __enter__(self) -> WavWriter:
         return self
@@ -110,8 +111,8 @@ def read_wav(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
         with wave.open(str(source), "rb") as wav:
             channels, width = wav.getnchannels(), wav.getsampwidth()
             rate, frames = wav.getframerate(), wav.readframes(wav.getnframes())
-    except FileNotFoundError:
-        raise
+    except FileNotFoundError as exc:
+        raise MissingFileError(f"{source}: expected a WAV file, found no such file") from exc
     except (wave.Error, EOFError, OSError) as exc:
         raise FileFormatError(f"{source}: not a readable PCM WAV file ({exc})") from exc
     if width not in (1, 2, 3, 4) or channels < 1:

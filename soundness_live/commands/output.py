@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from ..private_file import write_private_bytes
 
 HEADLINE = {
     "call-and-response": ("notes_correct_pct", "waited_for_turn", "response_latency_ms"),
@@ -57,16 +58,9 @@ def print_trials(trials: list[dict[str, Any]]) -> None:
 
 
 def write_private_json(path: Path, document: dict[str, Any]) -> None:
-    """Write JSON owner-only, through a temporary file (nothing half-written)."""
+    """Write JSON owner-only, whole or not at all (its folder is made when missing)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(document, indent=2, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with contextlib.suppress(OSError):  # a folder that cannot be made is reported just below
+        path.parent.mkdir(parents=True, exist_ok=True)
+    write_private_bytes(path, (text + "\n").encode("utf-8"))

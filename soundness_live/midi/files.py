@@ -17,7 +17,7 @@ from pathlib import Path
 import mido
 
 from ..clock import check_sample_rate
-from ..errors import FileFormatError
+from ..errors import FileFormatError, MissingFileError
 from ..events import ControlChange, NoteOff, NoteOn, ProgramChange, SynthEvent
 
 __all__ = ["MidiPerformance", "TrackedEvent", "read_midi_events"]
@@ -83,8 +83,9 @@ class _TempoMap:
 def _open(path: Path) -> mido.MidiFile:
     try:
         midi = mido.MidiFile(str(path), clip=False)
-    except FileNotFoundError:
-        raise
+    except FileNotFoundError as exc:
+        message = f"{path}: expected a Standard MIDI File, found no such file"
+        raise MissingFileError(message) from exc
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
         raise FileFormatError(f"{path}: not a readable Standard MIDI File ({exc})") from exc
     if midi.type == 2:
