@@ -18,6 +18,11 @@ Grammar (lowest precedence first)::
 Names are the trial's metric names plus ``outcome`` and ``prompt_level`` (see
 :func:`trial_values`).
 
+A criterion nests at most :data:`MAX_DEPTH` levels deep: each parenthesis, ``not``, minus and
+``abs`` is a level, and so is each operator joining terms (``a and b and c`` is two). Parsing,
+checking and evaluating recurse once per level, so a deeper text (a hostile goal file) is refused
+with the limit named instead of exhausting the interpreter's stack.
+
 Null (a metric that could not be computed, or is absent) follows one rule: **a comparison
 with a null operand is false**, except that ``x == null`` / ``x != null`` test for null
 explicitly. Arithmetic and ``abs`` with a null operand, and division by zero, give null.
@@ -36,7 +41,16 @@ from typing import Any
 
 from soundness_live.errors import ParameterError
 
-__all__ = ["CriteriaError", "Criteria", "compile_criteria", "trial_values", "SPECIAL_NAMES"]
+__all__ = [
+    "CriteriaError",
+    "Criteria",
+    "MAX_DEPTH",
+    "compile_criteria",
+    "trial_values",
+    "SPECIAL_NAMES",
+]
+
+MAX_DEPTH = 32  # real criteria nest 3 to 6 levels; Python's stack holds about 80 parser levels
 
 SPECIAL_NAMES = ("outcome", "prompt_level")
 COMPARISONS = ("<=", ">=", "==", "!=", "<", ">")
@@ -92,6 +106,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = tokenize(text)
         self.pos = 0
+        self.depth = 0  # parentheses, not, minus and abs open around the current token
 
     @property
     def tok(self) -> Token:
@@ -111,6 +126,17 @@ class _Parser:
         node = self.or_expr()
         if self.tok.kind != "end":
             raise self.fail("'and', 'or', a comparison or the end of the expression")
+        if _depth(node) > MAX_DEPTH:
+            raise _too_deep(f"{_depth(node)} levels")
+        return node
+
+    def deeper(self, level: Callable[[], Node]) -> Node:
+        """``level()`` parsed one nesting level down; refused past MAX_DEPTH."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _too_deep(f"more than {MAX_DEPTH} levels at column {self.tok.column}")
+        node = level()
+        self.depth -= 1
         return node
 
     def binary(self, level: Callable[[], Node], ops: tuple[str, ...], kind: str) -> Node:
@@ -128,7 +154,7 @@ class _Parser:
 
     def not_expr(self) -> Node:
         if self.accept("not"):
-            return ("not", self.not_expr())
+            return ("not", self.deeper(self.not_expr))
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -156,7 +182,7 @@ class _Parser:
 
     def unary(self) -> Node:
         if self.accept("-"):
-            return ("neg", self.unary())
+            return ("neg", self.deeper(self.unary))
         return self.atom()
 
     def atom(self) -> Node:
@@ -168,7 +194,7 @@ class _Parser:
             self.pos += 1
             return ("const", tok.text[1:-1])
         if self.accept("("):
-            node = self.or_expr()
+            node = self.deeper(self.or_expr)
             if not self.accept(")"):
                 raise self.fail("')'")
             return node
@@ -184,11 +210,28 @@ class _Parser:
         if tok.text == "abs":
             if not self.accept("("):
                 raise self.fail("'(' after abs")
-            node = self.or_expr()
+            node = self.deeper(self.or_expr)
             if not self.accept(")"):
                 raise self.fail("')' closing abs(")
             return ("abs", node)
         return ("name", tok.text, tok.column)
+
+
+def _too_deep(found: str) -> CriteriaError:
+    return CriteriaError(
+        f"expected an expression nested at most {MAX_DEPTH} levels deep (each parenthesis, "
+        f"not, minus, abs and operator joining terms is a level), got {found}; simplify it"
+    )
+
+
+def _depth(tree: Node) -> int:
+    """Levels of ``tree``, counted without recursion (the tree may be too deep to recurse)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in node[1:] if isinstance(child, tuple))
+    return deepest
 
 
 def _names(node: Node) -> set[str]:

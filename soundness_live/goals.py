@@ -156,7 +156,9 @@ class Goal:
 def _text(data: Mapping[str, Any], name: str, fail: Fail, limit: int = 500) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        fail(name, f"must be a non-empty string of at most {limit} characters, got {value!r}")
+        fail(
+            name, f"must be a non-empty string of at most {limit} characters, got {_shorten(value)}"
+        )
     return value
 
 
@@ -241,6 +243,12 @@ def _check_keys(data: Mapping[str, Any], fail: Fail) -> None:
             fail(key, "is required")
 
 
+def _shorten(text: Any, limit: int = 80) -> str:
+    """``text`` quoted for a one-line message, cut to ``limit`` characters."""
+    quoted = repr(text)
+    return quoted if len(quoted) <= limit else f"{quoted[: limit - 4]}...{quoted[-1]}"
+
+
 def _criteria_and_measure(
     data: Mapping[str, Any], activity: str, fail: Fail
 ) -> tuple[Criteria, str | None]:
@@ -250,7 +258,7 @@ def _criteria_and_measure(
     try:
         criteria = compile_criteria(_text(data, "success", fail), kinds)
     except CriteriaError as error:
-        fail("success", f"{data['success']!r}: {error}")
+        fail("success", f"{_shorten(data['success'])}: {error}")
     measure = data.get("measure")
     if measure is not None and kinds.get(measure) not in (_N, _ANY):
         numeric = sorted(k for k, v in kinds.items() if v in (_N, _ANY))

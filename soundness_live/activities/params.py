@@ -150,8 +150,14 @@ def find_preset(name_or_path: str | Path) -> Path:
 
 
 def preset_activity(path: Path) -> str | None:
-    """The ``activity = ...`` a preset file names, if any."""
-    return _read_toml(path).get("activity")
+    """The ``activity = ...`` a preset file names, if any (one name, as text)."""
+    activity = _read_toml(path).get("activity")
+    if activity is not None and not isinstance(activity, str):
+        raise ParameterError(
+            f"{path}: 'activity' must be one activity name in quotes, e.g. "
+            f'activity = "waiting"; got {type(activity).__name__} {activity!r}'
+        )
+    return activity
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -1,0 +1,71 @@
+"""Bad input on the command line: one clear line, never a traceback, nothing left behind."""
+
+from __future__ import annotations
+
+import pytest
+
+from soundness_live.cli import main
+from soundness_live.store.records import Store
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOUNDNESS_LIVE_HOME", str(tmp_path / "home"))
+
+
+def one_error_line(capsys) -> str:
+    """The single line a refused command printed (and it printed no traceback)."""
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.err, captured.err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--param", "tempo_bpm=abc"], "parameter 'tempo_bpm': expected float in 30..240 BPM"),
+        (["--param", "loudness=3"], "activity 'waiting' has no parameter 'loudness'"),
+        (["--wav", "{tmp}/missing/x.wav"], "the folder {tmp}/missing does not exist"),
+        (["--input", "{tmp}/broken.mid"], "not a readable Standard MIDI File"),
+        (["--sample-rate", "5"], "sample_rate must be an integer in 8000..192000 Hz, got 5"),
+    ],
+)
+def test_a_bad_option_for_a_child_stores_no_session(tmp_path, capsys, args, words):
+    (tmp_path / "broken.mid").write_bytes(b"MThd\x00\x00")
+    assert main(["child", "add", "S-014"]) == 0
+    capsys.readouterr()
+    given = [arg.format(tmp=tmp_path) for arg in args]
+    assert main(["play", "waiting", "--child", "S-014", *given]) == 2
+    assert words.format(tmp=tmp_path) in one_error_line(capsys)
+    with Store.open() as store:
+        assert store.sessions("S-014") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "got"),
+    [('activity = ["waiting"]', "got list ['waiting']"), ("activity = 3", "got int 3")],
+)
+def test_a_preset_whose_activity_is_not_a_name_is_one_line(tmp_path, capsys, line, got):
+    preset = tmp_path / "preset.toml"
+    preset.write_text(f"{line}\n[params]\ntrials = 2\n")
+    assert main(["play", "--preset", str(preset)]) == 2
+    assert one_error_line(capsys) == (
+        f"soundness-live: error: {preset}: 'activity' must be one activity name in quotes, "
+        f'e.g. activity = "waiting"; {got}'
+    )
+
+
+def test_a_goal_criterion_nested_too_deep_is_one_line_naming_the_limit(tmp_path, capsys):
+    deep = "(" * 200 + "waited_for_turn" + ")" * 200  # within the 500 characters a rule may have
+    goals = tmp_path / "goals.toml"
+    goals.write_text(
+        f'[[goal]]\nid = "deep"\ndomain = "social"\ntext = "waits"\n'
+        f'activity = "call-and-response"\nsuccess = "{deep}"\n'
+    )
+    for command in (["goals", "check", str(goals)], ["child", "add", "S-1", "--goals", str(goals)]):
+        assert main(command) == 2
+        line = one_error_line(capsys)
+        assert line.startswith(f"soundness-live: error: {goals}: goal 'deep': field 'success'")
+        assert "expected an expression nested at most 32 levels deep" in line
+        assert len(line) < 400  # the 400 parentheses are not echoed back
