@@ -110,7 +110,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     path = tmp_path / "soundness.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="not a readable Soundness Live store"):
+    with pytest.raises(StoreError, match="expected a Soundness Live store, found a damaged file"):
         Store.open(path)
 
 

@@ -8,20 +8,40 @@
 - Schema versioning with ``PRAGMA user_version``: ``MIGRATIONS[i]`` takes version ``i`` to
   ``i + 1``, each in one transaction together with the new version number. A file whose version
   is newer than this code knows is refused (never "downgraded" by guessing).
+- A file is checked to be a Soundness Live store before anything is written to it: an SQLite
+  database of another program (tables at version 0, or our version without our tables) is
+  refused untouched, never switched to WAL or given our tables.
+- Every SQLite error that means the file cannot be used (damaged, not a database, another
+  schema, busy, read-only, disk full) becomes one :class:`StoreError` that names the file and
+  says what to do (:func:`store_problem`); other errors are bugs and keep their traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import re
 import sqlite3
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from soundness_live.config import HOME_ENV
 from soundness_live.errors import StoreError
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "connect", "migrate", "secure_files", "transaction"]
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "connect",
+    "migrate",
+    "secure_files",
+    "store_problem",
+    "stored_json",
+    "transaction",
+]
 
 _V1 = (
     """CREATE TABLE children (
@@ -104,9 +124,90 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error):  # a damaged file may refuse this too: the
+            conn.execute("ROLLBACK")  # first error is the one to report
         raise
     conn.execute("COMMIT")
+
+
+_DAMAGED = (
+    "move it aside (keep it: it may be recoverable) and restore a backup copy, "
+    "or remove it to start a new, empty store"
+)
+# SQLite result codes (and message words for Python < 3.11, which has no code) -> what to say
+_PROBLEMS = (
+    (("SQLITE_CORRUPT", "SQLITE_NOTADB"),
+     ("malformed", "not a database", "could not decode", "unsupported file format"),
+     "expected a Soundness Live store, found a damaged file or no database ({error}); "
+     + _DAMAGED),
+    (("SQLITE_ERROR",), ("no such table", "no such column", "has no column"),
+     "expected a Soundness Live store, found tables of another kind ({error}); " + _DAMAGED),
+    (("SQLITE_BUSY", "SQLITE_LOCKED"), ("locked", "busy"),
+     "the store is busy: another Soundness Live program is writing to it ({error}); "
+     "try again when it has finished"),
+    (("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN"), ("readonly", "unable to open"),
+     "cannot write the store ({error}); check the permissions of the file and its folder"),
+    (("SQLITE_FULL",), ("disk is full",), "the disk is full ({error}); free some space"),
+    (("SQLITE_IOERR",), ("disk i/o error",),
+     "the disk reported an error ({error}); check the disk, then try again"),
+)  # fmt: skip
+
+
+def store_problem(path: Path | str, error: sqlite3.Error) -> StoreError | None:
+    """The one-line StoreError for an SQLite error that means the store file cannot be used,
+    naming ``path`` and what to do; None for other errors (constraint failures, bugs)."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return None
+    name = str(getattr(error, "sqlite_errorname", "") or "")
+    code = "_".join(name.split("_")[:2])  # SQLITE_IOERR_SHORT_READ -> SQLITE_IOERR
+    text = str(error)
+    for codes, words, message in _PROBLEMS:
+        said = any(word in text.lower() for word in words)
+        # SQLITE_ERROR is also a mistake in our own SQL: only the words above count for it
+        if said or (code in codes and code != "SQLITE_ERROR"):
+            return StoreError(f"{path}: " + message.format(error=text))
+    return None
+
+
+def stored_json(path: Path | str, text: Any, what: str) -> dict[str, Any]:
+    """A JSON object kept in a column; a StoreError naming the file when it is damaged."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError) as error:  # JSONDecodeError is a ValueError
+        value = error
+    if not isinstance(value, dict):
+        raise StoreError(
+            f"{path}: expected a Soundness Live store, found a damaged {what} ({value}); "
+            + _DAMAGED
+        )
+    return value
+
+
+def _tables_at(version: int) -> set[str]:
+    """The tables a store of schema ``version`` has (from the migrations that made it)."""
+    tables: set[str] = set()
+    for statements in MIGRATIONS[:version]:
+        for statement in statements:
+            if created := re.match(r"\s*CREATE TABLE (\w+)", statement):
+                tables.add(created.group(1))
+            if dropped := re.match(r"\s*DROP TABLE (?:IF EXISTS )?(\w+)", statement):
+                tables.discard(dropped.group(1))
+    return tables
+
+
+def check_identity(conn: sqlite3.Connection, path: Path | str) -> None:
+    """Refuse, before writing anything, a database that is not a Soundness Live store."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    found = {row[0] for row in rows if not str(row[0]).startswith("sqlite_")}
+    missing = _tables_at(min(version, SCHEMA_VERSION)) - found
+    if (version == 0 and found) or missing:
+        listed = ", ".join(sorted(found)) or "none"
+        raise StoreError(
+            f"{path}: expected a Soundness Live store, found an SQLite database of another kind "
+            f"(schema version {version}, tables: {listed}); it is left as it is: choose another "
+            f"data folder ({HOME_ENV}) or move the file aside"
+        )
 
 
 def migrate(conn: sqlite3.Connection, path: Path | str = "database") -> int:
@@ -152,6 +253,7 @@ def _configure(conn: sqlite3.Connection, path: Path) -> None:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
+    check_identity(conn, path)
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":
         raise StoreError(f"{path}: could not switch the store to WAL (journal mode {mode})")
@@ -173,8 +275,9 @@ def connect(path: Path) -> sqlite3.Connection:
         _configure(conn, path)
     except BaseException as error:
         conn.close()
-        if isinstance(error, sqlite3.DatabaseError):
-            raise StoreError(f"{path}: not a readable Soundness Live store ({error})") from error
+        problem = store_problem(path, error) if isinstance(error, sqlite3.Error) else None
+        if problem is not None:
+            raise problem from error
         raise
     secure_files(path)
     return conn

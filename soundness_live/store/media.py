@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from soundness_live.errors import ParameterError, StoreError
 from soundness_live.profiles import ChildProfile
 from soundness_live.store.checks import to_json
+from soundness_live.store.db import stored_json
 
 __all__ = ["MediaMixin"]
 
@@ -17,6 +17,8 @@ class MediaMixin:
     """Voice recordings and prompt assets; mixed into :class:`~soundness_live.store.Store`."""
 
     # Provided by Store (declared here for type checkers).
+    path: Any
+
     def _running(self, session_id: int) -> Any:
         raise NotImplementedError
 
@@ -90,5 +92,8 @@ class MediaMixin:
         if not rows:
             return None
         asset = dict(rows[0])
-        asset["analysis"] = json.loads(asset["analysis"]) if asset["analysis"] else None
+        analysis = asset["analysis"]
+        asset["analysis"] = (
+            stored_json(self.path, analysis, "prompt analysis") if analysis else None
+        )
         return asset

@@ -9,10 +9,10 @@ refused). Voice is recorded only when the child's consent says so.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +24,13 @@ from soundness_live.goals import Goal, GoalError, builtin_goals, goal_from_dict
 from soundness_live.profiles import ChildProfile, profile_from_dict, validate_code
 from soundness_live.store import bundle
 from soundness_live.store.checks import EVENT_FIELDS, check_trial, event_row, to_json
-from soundness_live.store.db import connect, secure_files, transaction
+from soundness_live.store.db import (
+    connect,
+    secure_files,
+    store_problem,
+    stored_json,
+    transaction,
+)
 from soundness_live.store.media import MediaMixin
 from soundness_live.store.owner import current_owner, owner_alive
 
@@ -53,8 +59,12 @@ class Store(MediaMixin):
         mark orphaned running sessions interrupted (``recover``). ``now`` is injectable."""
         path = Path(path) if path is not None else db_path()
         store = cls(connect(path), path, now or (lambda: datetime.now().astimezone()))
-        if recover:
-            store.recover_interrupted()
+        try:
+            if recover:
+                store.recover_interrupted()
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def close(self) -> None:
@@ -72,12 +82,29 @@ class Store(MediaMixin):
     def _stamp(self) -> str:
         return self._now().isoformat(timespec="seconds")
 
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the lock; a file that cannot be used is a StoreError."""
+        with self._lock, self._guarded(), transaction(self.conn) as conn:
+            yield conn
+
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """SQLite errors meaning the file cannot be used become one StoreError naming it."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            problem = store_problem(self.path, error)
+            if problem is None:
+                raise
+            raise problem from error
+
     def _write(self, sql: str, args: Iterable[Any] = ()) -> Any:
-        with self._lock, transaction(self.conn):
-            return self.conn.execute(sql, tuple(args))
+        with self._writing() as conn:
+            return conn.execute(sql, tuple(args))
 
     def _rows(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
-        with self._lock:
+        with self._lock, self._guarded():
             return self.conn.execute(sql, tuple(args)).fetchall()
 
     def integrity_check(self) -> str:
@@ -100,14 +127,14 @@ class Store(MediaMixin):
         )
         if not rows:
             raise StoreError(f"no child with code {code!r} in {self.path}")
-        return _child_from_row(rows[0])
+        return _child_from_row(rows[0], self.path)
 
     def list_children(self) -> list[ChildProfile]:
         """All children, by code."""
         rows = self._rows(
             "SELECT code, display_name, date_of_birth, consent, profile FROM children ORDER BY code"
         )
-        return [_child_from_row(row) for row in rows]
+        return [_child_from_row(row, self.path) for row in rows]
 
     def update_profile(self, profile: ChildProfile | Mapping[str, Any]) -> ChildProfile:
         """Replace a child's profile. Withdrawing voice consent deletes their recordings;
@@ -146,7 +173,7 @@ class Store(MediaMixin):
             "UPDATE children SET display_name = ?, date_of_birth = ?, consent = ?, profile = ? "
             "WHERE code = ?"
         )
-        with self._lock, transaction(self.conn):
+        with self._writing():
             try:
                 if new:
                     self.conn.execute(insert, (*identity, profile.code, self._stamp()))
@@ -167,7 +194,10 @@ class Store(MediaMixin):
         rows = self._rows(
             "SELECT goal FROM goals WHERE child_code = ? ORDER BY position", (validate_code(code),)
         )
-        return [goal_from_dict(json.loads(row[0]), f"stored goals of {code}") for row in rows]
+        return [
+            goal_from_dict(stored_json(self.path, row[0], "goal"), f"stored goals of {code}")
+            for row in rows
+        ]
 
     def _resolve_goals(self, code: str, goal_ids: Iterable[str]) -> list[Goal]:
         mine = {goal.id: goal for goal in self.goals_for(code)}
@@ -257,7 +287,9 @@ class Store(MediaMixin):
         """Sessions (all, or one child's), oldest first, without their trials."""
         where, args = ("WHERE child_code = ?", (child_code,)) if child_code else ("", ())
         rows = self._rows(f"SELECT {SESSION_COLUMNS} FROM sessions {where} ORDER BY id", args)
-        return [dict(row) | {"params": json.loads(row["params"])} for row in rows]
+        return [
+            dict(row) | {"params": stored_json(self.path, row["params"], "session")} for row in rows
+        ]
 
     # --- what happens in a session ----------------------------------------------------------
     def record_trial(self, session_id: int, record: Mapping[str, Any]) -> None:
@@ -280,14 +312,17 @@ class Store(MediaMixin):
         rows = self._rows(
             "SELECT record FROM trials WHERE session_id = ? ORDER BY idx", (session_id,)
         )
-        return [json.loads(row[0]) | {"session_id": session_id} for row in rows]
+        return [
+            stored_json(self.path, row[0], "trial record") | {"session_id": session_id}
+            for row in rows
+        ]
 
     def record_events(self, session_id: int, events: Iterable[Mapping[str, Any]]) -> int:
         """Store raw input events (EVENT_FIELDS; ``kind`` note_on/note_off) in one transaction."""
         self._running(session_id)
         rows = [event_row(session_id, event, i) for i, event in enumerate(events)]
         columns = ", ".join(EVENT_FIELDS)
-        with self._lock, transaction(self.conn):
+        with self._writing():
             self.conn.executemany(
                 f"INSERT INTO events (session_id, {columns}) VALUES (?{', ?' * len(EVENT_FIELDS)})",
                 rows,
@@ -331,13 +366,13 @@ def _profile(profile: ChildProfile | Mapping[str, Any]) -> ChildProfile:
     return profile if isinstance(profile, ChildProfile) else profile_from_dict(profile)
 
 
-def _child_from_row(row: Any) -> ChildProfile:
+def _child_from_row(row: Any, path: Path) -> ChildProfile:
     return profile_from_dict(
         {
             "code": row["code"],
             "display_name": row["display_name"],
             "date_of_birth": row["date_of_birth"],
-            "consent": json.loads(row["consent"]),
+            "consent": stored_json(path, row["consent"], "child's consent"),
         }
-        | json.loads(row["profile"])
+        | stored_json(path, row["profile"], "child's profile")
     )
