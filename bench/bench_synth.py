@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{fluid_cost:>12.4f}{cost / fluid_cost:>8.2f}  (FluidSynth: {fluid_voices} voices)"
             )
         else:
-            line += f"{'n/a':>12}  (pyfluidsynth/libfluidsynth not installed)"
+            line += f"{'n/a':>12}  (no FluidSynth: pip install pyfluidsynth, and libfluidsynth3)"
         print(line)
     print("\nPython cost per Synth.render call against voices (held, in sustain): time per")
     print(f"1-frame call (~ the fixed Python cost), per {BLOCK}-frame call, and traced Python")

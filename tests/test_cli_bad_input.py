@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from soundness_live.cli import main
@@ -69,3 +71,41 @@ def test_a_goal_criterion_nested_too_deep_is_one_line_naming_the_limit(tmp_path,
         assert line.startswith(f"soundness-live: error: {goals}: goal 'deep': field 'success'")
         assert "expected an expression nested at most 32 levels deep" in line
         assert len(line) < 400  # the 400 parentheses are not echoed back
+
+
+@pytest.mark.parametrize(
+    ("which", "module", "package"),
+    [
+        ("latency", "jack", "JACK-Client"),
+        ("voice", "pytest", "pytest"),
+        ("gil", "pytest", "pytest"),
+    ],
+)
+def test_a_benchmark_without_its_package_says_what_to_install(
+    monkeypatch, capsys, which, module, package
+):
+    import importlib.util
+
+    monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed
+    ran = []
+    real = importlib.util.module_from_spec
+
+    def no_run(spec):  # should the check let it through, load it but do not run it for long
+        loaded = real(spec)
+        execute = spec.loader.exec_module
+
+        def load(target):
+            execute(target)
+            target.main = lambda rest: ran.append(rest) or 0
+
+        spec.loader.exec_module = load
+        return loaded
+
+    monkeypatch.setattr(importlib.util, "module_from_spec", no_run)
+    assert main(["bench", which]) == 2
+    assert one_error_line(capsys) == (
+        f"soundness-live: error: bench {which} needs the Python package {package} (module "
+        f"{module!r} is not installed): pip install {package}, or pip install -e '.[test]' in "
+        "the source checkout"
+    )
+    assert ran == []

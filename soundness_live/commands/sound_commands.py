@@ -19,6 +19,13 @@ BENCHES = {
     "gil": "bench_gil.py",
     "trouble": "bench_trouble.py",
 }
+# Python packages a benchmark needs beyond the engine's own: import name -> PyPI name. They are
+# in the test extra; the system programs (jackd, espeak-ng, sox) each benchmark checks itself.
+BENCH_PACKAGES = {
+    "latency": {"jack": "JACK-Client"},
+    "voice": {"pytest": "pytest"},  # the test speech makers in tests/voice_audio.py
+    "gil": {"pytest": "pytest"},  # the fake engine of tests/test_ui.py drives the screen
+}
 
 
 def _progress_bar(fraction: float) -> None:
@@ -69,15 +76,43 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise ParameterError(
             f"benchmark {args.which!r} needs the source checkout: {path} not found"
         )
-    spec = importlib.util.spec_from_file_location(f"soundness_bench_{args.which}", path)
+    for module, package in BENCH_PACKAGES.get(args.which, {}).items():
+        if not _importable(module):
+            raise _missing_package(args.which, module, package)
+    try:
+        return _run_bench(args.which, path, [a for a in args.rest if a != "--"])
+    except ModuleNotFoundError as error:  # one no list foresaw: still say what to install
+        if not error.name:
+            raise
+        root = error.name.split(".")[0]
+        raise _missing_package(args.which, root, root) from error
+
+
+def _run_bench(which: str, path: Path, rest: list[str]) -> int:
+    spec = importlib.util.spec_from_file_location(f"soundness_bench_{which}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses in the benchmark look their module up
     if str(BENCH_DIR.parent) not in sys.path:
         sys.path.insert(0, str(BENCH_DIR.parent))  # benchmarks share the tests' JACK helpers
     spec.loader.exec_module(module)
-    rest = [a for a in args.rest if a != "--"]
     return int(module.main(rest) or 0)
+
+
+def _importable(module: str) -> bool:
+    if module in sys.modules:
+        return sys.modules[module] is not None  # None: imports of it are blocked
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _missing_package(which: str, module: str, package: str) -> ParameterError:
+    return ParameterError(
+        f"bench {which} needs the Python package {package} (module {module!r} is not "
+        f"installed): pip install {package}, or pip install -e '.[test]' in the source checkout"
+    )
 
 
 def cmd_analyze_voice(args: argparse.Namespace) -> int:
