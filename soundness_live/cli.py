@@ -110,25 +110,32 @@ def _add_simple(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_records(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("child", help="children's profiles: add, list, show")
+    p = sub.add_parser("child", help="children's profiles: add, edit, list, show, consent, delete")
     csub = p.add_subparsers(dest="child_command", required=True)
-    add = csub.add_parser("add")
-    add.add_argument("code")
-    add.add_argument("--name", help="display name (shown only on the therapist's screen)")
-    add.add_argument("--dob", help="date of birth, YYYY-MM-DD")
-    add.add_argument("--volume-cap-dbfs", type=float)
-    add.add_argument("--preferred-bpm", type=float)
-    add.add_argument(
-        "--voice-range-hz", type=float, nargs=2, metavar=("LOW", "HIGH"),
-        help="the child's pitch range for voice analysis (default search: 50-1000 Hz)",
-    )  # fmt: skip
-    add.add_argument(
-        "--voice-consent", action="store_true", help="parents consent to keeping voice recordings"
+    _child_options(csub.add_parser("add", help="add a child under a pseudonymous code"))
+    edit = csub.add_parser("edit", help="change a child's profile (only the options given)")
+    _child_options(edit)
+    edit.add_argument(
+        "--clear",
+        action="append",
+        default=[],
+        choices=("name", "dob", "preferred-bpm", "voice-range-hz"),
+        help="remove a field (may be repeated)",
     )
-    add.add_argument("--goals", type=Path, help="a goal file (TOML) for this child")
     csub.add_parser("list")
     show = csub.add_parser("show")
     show.add_argument("code")
+    consent = csub.add_parser("consent", help="grant or withdraw consent to keep voice")
+    consent.add_argument("code")
+    consent.add_argument(
+        "--voice",
+        required=True,
+        choices=("yes", "no"),
+        help="no: withdraw, and delete the voice recordings already kept",
+    )
+    delete = csub.add_parser("delete", help="delete a child and everything kept of them, for good")
+    delete.add_argument("code")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(handler=_lazy("record_commands", "cmd_child"))
 
     p = sub.add_parser("goals", help="goal files")
@@ -176,6 +183,25 @@ def _add_records(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--include-names", action="store_true")
     p.add_argument("--include-notes", action="store_true")
     p.set_defaults(handler=_lazy("record_commands", "cmd_report"))
+
+
+def _child_options(p: argparse.ArgumentParser) -> None:
+    """The profile options of ``child add`` (and ``child edit``)."""
+    p.add_argument("code")
+    p.add_argument("--name", help="display name (shown only on the therapist's screen)")
+    p.add_argument("--dob", help="date of birth, YYYY-MM-DD")
+    p.add_argument("--volume-cap-dbfs", type=float)
+    p.add_argument("--preferred-bpm", type=float)
+    p.add_argument(
+        "--voice-range-hz", type=float, nargs=2, metavar=("LOW", "HIGH"),
+        help="the child's pitch range for voice analysis (default search: 50-1000 Hz)",
+    )  # fmt: skip
+    p.add_argument(
+        "--voice-consent", action="store_true", help="parents consent to keeping voice recordings"
+    )
+    p.add_argument(
+        "--goals", type=Path, help="a goal file (TOML) for this child: their goals, own ids"
+    )
 
 
 def _lazy(module: str, function: str) -> Handler:

@@ -186,5 +186,5 @@ def test_kept_voice_leaves_the_store_only_when_asked(tmp_path, consent):
     if not consent:
         assert asked == []  # nothing was kept, so nothing can leave
         return
-    assert [p.name for p in asked] == ["session-1-trial-0.wav", "session-1-trial-1.wav"]
+    assert [p.name for p in asked] == ["S-014-session-1-trial-0.wav", "S-014-session-1-trial-1.wav"]
     assert all(p.parent.name == "S-014-voice" and p.stat().st_mode & 0o777 == 0o600 for p in asked)

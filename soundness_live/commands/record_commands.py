@@ -3,49 +3,136 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
+from typing import Any
 
+from ..errors import ParameterError
 from ..goals import builtin_goals, check_goal_file, load_goals
 from ..profiles import ChildProfile, Consent
 from ..store.records import Store
 
 
 def cmd_child(args: argparse.Namespace) -> int:
-    """Add, list or show children (codes; names only on this screen)."""
+    """Add, edit, list, show, set consent for, or delete children (codes; names only here)."""
+    commands = {
+        "add": _child_add,
+        "edit": _child_edit,
+        "list": _child_list,
+        "show": _child_show,
+        "consent": _child_consent,
+        "delete": _child_delete,
+    }
     with _store() as store:
-        if args.child_command == "add":
-            fields = {
-                "code": args.code,
-                "display_name": args.name,
-                "date_of_birth": args.dob,
-                "consent": Consent(voice_recording=bool(args.voice_consent)),
-            }
-            if args.volume_cap_dbfs is not None:
-                fields["volume_cap_dbfs"] = args.volume_cap_dbfs
-            if args.preferred_bpm is not None:
-                fields["preferred_tempo_bpm"] = args.preferred_bpm
-            if args.voice_range_hz is not None:
-                fields["voice_range_hz"] = tuple(args.voice_range_hz)
-            goals = load_goals(args.goals) if args.goals else []
-            fields["goal_ids"] = tuple(g.id for g in goals)
-            store.add_child(ChildProfile(**fields))
-            if goals:
-                store.set_goals(args.code, goals)
-            print(f"added child {args.code}" + (f" with {len(goals)} goals" if goals else ""))
-        elif args.child_command == "list":
-            children = store.list_children()
-            if not children:
-                print("no children yet: add one with 'soundness-live child add CODE'")
-            for child in children:
-                name = f"  ({child.display_name})" if child.display_name else ""
-                print(f"{child.code}{name}  volume cap {child.volume_cap_dbfs:g} dBFS")
-        else:
-            child = store.get_child(args.code)
-            for key, value in child.to_dict().items():
-                print(f"{key}: {value}")
-            for goal in store.goals_for(args.code):
-                print(f"goal {goal.id} [{goal.domain}] {goal.activity}: {goal.text}")
-                print(f"    success if {goal.success}")
+        commands[args.child_command](store, args)
     return 0
+
+
+# child add/edit option -> ChildProfile field
+_PROFILE_FIELDS = {
+    "name": "display_name",
+    "dob": "date_of_birth",
+    "volume_cap_dbfs": "volume_cap_dbfs",
+    "preferred_bpm": "preferred_tempo_bpm",
+    "voice_range_hz": "voice_range_hz",
+}
+
+
+def _given_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The profile fields the command line sets (options not given are left out)."""
+    fields: dict[str, Any] = {
+        field: getattr(args, option)
+        for option, field in _PROFILE_FIELDS.items()
+        if getattr(args, option) is not None
+    }
+    if "voice_range_hz" in fields:
+        fields["voice_range_hz"] = tuple(fields["voice_range_hz"])
+    if args.voice_consent:
+        fields["consent"] = Consent(voice_recording=True)
+    return fields
+
+
+def _child_add(store: Store, args: argparse.Namespace) -> None:
+    goals = load_goals(args.goals) if args.goals else None
+    store.add_child(ChildProfile(code=args.code, **_given_fields(args)), goals)
+    print(f"added child {args.code}" + (f" with {len(goals)} goals" if goals else ""))
+
+
+def _child_edit(store: Store, args: argparse.Namespace) -> None:
+    fields = _given_fields(args)
+    for option in args.clear:
+        fields[_PROFILE_FIELDS[option.replace("-", "_")]] = None
+    goals = load_goals(args.goals) if args.goals else None
+    if not fields and goals is None:
+        raise ParameterError(
+            "child edit expects at least one change (--name, --dob, --volume-cap-dbfs, "
+            "--preferred-bpm, --voice-range-hz, --voice-consent, --goals or --clear), got none"
+        )
+    child = store.get_child(args.code)
+    store.update_profile(replace(child, **fields), goals)
+    changed = sorted({*fields, *(["goals"] if goals is not None else [])})
+    print(f"changed child {args.code}: {', '.join(changed)}")
+
+
+def _child_list(store: Store, args: argparse.Namespace) -> None:
+    children = store.list_children()
+    if not children:
+        print("no children yet: add one with 'soundness-live child add CODE'")
+    for child in children:
+        name = f"  ({child.display_name})" if child.display_name else ""
+        print(f"{child.code}{name}  volume cap {child.volume_cap_dbfs:g} dBFS")
+
+
+def _child_show(store: Store, args: argparse.Namespace) -> None:
+    child = store.get_child(args.code)
+    for key, value in child.to_dict().items():
+        print(f"{key}: {value}")
+    for goal in store.goals_for(args.code):
+        print(f"goal {goal.id} [{goal.domain}] {goal.activity}: {goal.text}")
+        print(f"    success if {goal.success}")
+
+
+def _child_consent(store: Store, args: argparse.Namespace) -> None:
+    deleted = store.set_voice_consent(args.code, args.voice == "yes")
+    if args.voice == "yes":
+        print(f"{args.code}: voice recordings may be kept from now on")
+    else:
+        print(
+            f"{args.code}: consent to keep voice withdrawn; {_count(deleted, 'recording')} "
+            "deleted and erased from the store's files"
+        )
+
+
+def _child_delete(store: Store, args: argparse.Namespace) -> None:
+    child = store.get_child(args.code)
+    holdings = store.holdings(args.code)
+    listed = ", ".join(f"{count} {kind}" for kind, count in holdings.items())
+    who = args.code + (f" ({child.display_name})" if child.display_name else "")
+    if not args.yes:
+        _confirm(
+            f"Delete {who} and everything kept of them ({listed})? This cannot be undone. "
+            f"Type {args.code} to confirm: ",
+            args.code,
+        )
+    store.delete_child(args.code)
+    print(f"deleted child {args.code} ({listed}) and erased them from the store's files")
+
+
+def _confirm(question: str, expected: str) -> None:
+    """Ask on the terminal; anything but ``expected`` (or no answer) stops the command."""
+    try:
+        answer = input(question)
+    except EOFError:
+        answer = None
+    if answer is None or answer.strip() != expected:
+        got = "no answer" if answer is None else repr(answer.strip())
+        raise ParameterError(
+            f"not deleted: expected {expected!r} as confirmation, got {got} "
+            "(add --yes to delete without asking)"
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def cmd_goals(args: argparse.Namespace) -> int:
@@ -60,7 +147,6 @@ def cmd_goals(args: argparse.Namespace) -> int:
 
 def cmd_prompt(args: argparse.Namespace) -> int:
     """Store a recorded prompt (analysed once), or show a stored one."""
-    from ..errors import ParameterError
     from ..voice_prompts import import_prompt_asset
 
     with _store() as store:
@@ -105,21 +191,38 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Export de-identified records (names and notes only when asked)."""
+    """Export de-identified records (names and notes only when asked; the child's kept voice
+    recordings with --include-voice)."""
     from ..export import export
 
     with _store() as store:
         bundle = store.export_bundle(args.child, args.session)
-    paths = export(
-        bundle,
-        args.format,
-        args.out,
-        include_names=args.include_names,
-        include_notes=args.include_notes,
-    )
+        paths = export(
+            bundle,
+            args.format,
+            args.out,
+            include_names=args.include_names,
+            include_notes=args.include_notes,
+        )
+        if getattr(args, "include_voice", False):
+            paths += _export_voice(store, bundle, args.out)
     for path in paths:
         print(f"wrote {path}")
     return 0
+
+
+def _export_voice(store: Store, bundle: dict[str, Any], out: Any) -> list[Any]:
+    """The kept voice recordings of the bundle's sessions, as WAV files named by code."""
+    from ..export.voice import write_voice_recordings
+
+    code = bundle["child"]["code"]
+    if not bundle["child"]["consent"]["voice_recording"]:
+        print(f"no voice recordings exported: {code} has no consent to keep voice")
+        return []
+    written = write_voice_recordings(bundle, store.voice_recording, out)
+    if not written:
+        print(f"no voice recordings exported: none are kept for {code}")
+    return written
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -20,7 +20,8 @@ def write_voice_recordings(
     recording: Callable[[int, int], bytes | None],
     out_dir: str | os.PathLike[str],
 ) -> list[Path]:
-    """Write every kept recording of the bundle's trials as ``CODE-voice/session-S-trial-T.wav``.
+    """Write every kept recording of the bundle's trials as
+    ``CODE-voice/CODE-session-S-trial-T.wav``.
 
     ``recording(session_id, trial_index)`` returns the stored WAV bytes or None.
     """
@@ -33,6 +34,6 @@ def write_voice_recordings(
             if wav is None:
                 continue
             folder = folder or ensure_private_dir(Path(out_dir) / f"{code}-voice")
-            name = f"session-{session['id']}-trial-{trial['index']}.wav"
+            name = f"{code}-session-{session['id']}-trial-{trial['index']}.wav"
             written.append(write_bytes_atomic(folder / name, wav))
     return written

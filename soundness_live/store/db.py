@@ -11,6 +11,9 @@
 - A file is checked to be a Soundness Live store before anything is written to it: an SQLite
   database of another program (tables at version 0, or our version without our tables) is
   refused untouched, never switched to WAL or given our tables.
+- ``secure_delete`` is on: a deleted row's bytes are overwritten with zeros, not left in a
+  free page; :func:`erase_freed` also empties the WAL and rebuilds the file, so that deleted
+  data (a child, withdrawn voice recordings) leaves no bytes in any of the store's files.
 - Every SQLite error that means the file cannot be used (damaged, not a database, another
   schema, busy, read-only, disk full) becomes one :class:`StoreError` that names the file and
   says what to do (:func:`store_problem`); other errors are bugs and keep their traceback.
@@ -36,6 +39,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "connect",
+    "erase_freed",
     "migrate",
     "secure_files",
     "store_problem",
@@ -239,6 +243,23 @@ def secure_files(path: Path) -> None:
             continue
 
 
+def erase_freed(conn: sqlite3.Connection, path: Path | str) -> None:
+    """Leave no bytes of deleted rows in the store's files: copy the WAL into the database
+    file and empty it, rebuild the file without free pages (VACUUM, which writes through the
+    WAL), and empty the WAL again. A checkpoint waits (busy timeout) for other programs still
+    reading older pages; if one still is at the end, a StoreError says so (the deletion
+    itself stands, and secure_delete has already zeroed the rows in the database file)."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("VACUUM")
+    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        raise StoreError(
+            f"{path}: deleted, but another Soundness Live program is reading the store, so "
+            f"older copies of the deleted data stay in {path}-wal until that program closes "
+            "the store (SQLite then removes that file): stop the engine to be sure"
+        )
+
+
 def _create_private(path: Path) -> None:
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True)
@@ -258,6 +279,7 @@ def _configure(conn: sqlite3.Connection, path: Path) -> None:
     if str(mode).lower() != "wal":
         raise StoreError(f"{path}: could not switch the store to WAL (journal mode {mode})")
     conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA secure_delete = ON")
     migrate(conn, path)
 
 

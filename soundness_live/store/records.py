@@ -21,11 +21,12 @@ from typing import Any
 from soundness_live.config import db_path
 from soundness_live.errors import ParameterError, StoreError
 from soundness_live.goals import Goal, GoalError, builtin_goals, goal_from_dict
-from soundness_live.profiles import ChildProfile, profile_from_dict, validate_code
+from soundness_live.profiles import ChildProfile, Consent, profile_from_dict, validate_code
 from soundness_live.store import bundle
 from soundness_live.store.checks import EVENT_FIELDS, check_trial, event_row, to_json
 from soundness_live.store.db import (
     connect,
+    erase_freed,
     secure_files,
     store_problem,
     stored_json,
@@ -112,11 +113,26 @@ class Store(MediaMixin):
         return str(self._rows("PRAGMA integrity_check")[0][0])
 
     # --- children and goals ------------------------------------------------------------
-    def add_child(self, profile: ChildProfile | Mapping[str, Any]) -> ChildProfile:
-        """Add a child; built-in goals named in ``goal_ids`` become the child's goals."""
-        profile = _profile(profile)
-        self._save_child(profile, self._resolve_goals(profile.code, profile.goal_ids), new=True)
+    def add_child(
+        self,
+        profile: ChildProfile | Mapping[str, Any],
+        goals: Iterable[Goal | Mapping[str, Any]] | None = None,
+    ) -> ChildProfile:
+        """Add a child. ``goals`` (their goal file's) become the child's goals, with their own
+        ids; without them, built-in goals named in ``goal_ids`` do."""
+        profile, resolved = self._with_goals(_profile(profile), goals)
+        self._save_child(profile, resolved, new=True)
         return profile
+
+    def _with_goals(
+        self, profile: ChildProfile, goals: Iterable[Goal | Mapping[str, Any]] | None
+    ) -> tuple[ChildProfile, list[Goal]]:
+        """The profile and the goals to store with it: ``goals`` as given (the profile's
+        goal_ids follow them), else the goals ``goal_ids`` name."""
+        if goals is None:
+            return profile, self._resolve_goals(profile.code, profile.goal_ids)
+        checked = _checked_goals(profile.code, goals)
+        return replace(profile, goal_ids=tuple(goal.id for goal in checked)), checked
 
     def get_child(self, code: str) -> ChildProfile:
         """The child's profile; StoreError when there is no such child."""
@@ -136,25 +152,85 @@ class Store(MediaMixin):
         )
         return [_child_from_row(row, self.path) for row in rows]
 
-    def update_profile(self, profile: ChildProfile | Mapping[str, Any]) -> ChildProfile:
-        """Replace a child's profile. Withdrawing voice consent deletes their recordings;
-        goal ids not yet among the child's goals are taken from the built-in library."""
-        profile = _profile(profile)
+    def update_profile(
+        self,
+        profile: ChildProfile | Mapping[str, Any],
+        goals: Iterable[Goal | Mapping[str, Any]] | None = None,
+    ) -> ChildProfile:
+        """Replace a child's profile (and with ``goals``, their goals). Withdrawing voice
+        consent deletes their recordings; goal ids not yet among the child's goals are taken
+        from the built-in library."""
+        profile, resolved = self._with_goals(_profile(profile), goals)
         self.get_child(profile.code)
-        self._save_child(profile, self._resolve_goals(profile.code, profile.goal_ids), new=False)
+        self._save_child(profile, resolved, new=False)
         return profile
 
     def set_goals(self, code: str, goals: Iterable[Goal | Mapping[str, Any]]) -> list[Goal]:
         """Replace the child's goals (validated; ids unique); the profile's goal_ids follow."""
-        checked: list[Goal] = []
-        for index, goal in enumerate(goals):
-            data = goal.to_dict() if isinstance(goal, Goal) else goal
-            checked.append(goal_from_dict(data, f"goals for {code}", index))
-            if [g.id for g in checked].count(checked[-1].id) > 1:
-                raise GoalError(f"goals for {code}: goal {checked[-1].id!r} is given twice")
-        profile = replace(self.get_child(code), goal_ids=tuple(goal.id for goal in checked))
+        profile, checked = self._with_goals(self.get_child(code), goals)
         self._save_child(profile, checked, new=False)
         return checked
+
+    def set_voice_consent(self, code: str, allowed: bool) -> int:
+        """Record whether the child's voice may be kept. Withdrawing it deletes the recordings
+        already kept and erases them from the files (:meth:`erase_deleted`); their number."""
+        kept = self.holdings(code)["voice recordings"]
+        profile = replace(self.get_child(code), consent=Consent(voice_recording=allowed))
+        self._save_child(profile, self.goals_for(code), new=False)
+        if not allowed and kept:
+            self.erase_deleted()
+        return 0 if allowed else kept
+
+    def holdings(self, code: str) -> dict[str, int]:
+        """How much the store keeps of the child: counts by kind, in words."""
+        self.get_child(code)
+        of_sessions = "session_id IN (SELECT id FROM sessions WHERE child_code = ?)"
+        counts = {
+            "sessions": "SELECT COUNT(*) FROM sessions WHERE child_code = ?",
+            "trials": f"SELECT COUNT(*) FROM trials WHERE {of_sessions}",
+            "input events": f"SELECT COUNT(*) FROM events WHERE {of_sessions}",
+            "notes": f"SELECT COUNT(*) FROM notes WHERE {of_sessions}",
+            "voice recordings": f"SELECT COUNT(*) FROM voice_recordings WHERE {of_sessions}",
+            "goals": "SELECT COUNT(*) FROM goals WHERE child_code = ?",
+        }
+        return {kind: int(self._rows(sql, (code,))[0][0]) for kind, sql in counts.items()}
+
+    def delete_child(self, code: str) -> dict[str, int]:
+        """Delete the child and everything of theirs (sessions with their trials, input events,
+        notes and voice recordings; goals), then erase it from the files; what was deleted.
+
+        Refused while one of the child's sessions is open in a running program (the engine,
+        a ``play``): its next trial would have nowhere to go. A session whose program is gone
+        is deleted like the others. The check and the deletion are one transaction, so no
+        session can open in between.
+        """
+        with self._writing() as conn:
+            holdings = self.holdings(code)
+            self._refuse_open_sessions(code)
+            conn.execute("DELETE FROM sessions WHERE child_code = ?", (code,))  # cascades
+            conn.execute("DELETE FROM children WHERE code = ?", (code,))  # goals cascade
+        self.erase_deleted()
+        return holdings
+
+    def _refuse_open_sessions(self, code: str) -> None:
+        rows = self._rows(
+            "SELECT id, owner_pid, owner_start, owner_host FROM sessions "
+            "WHERE child_code = ? AND status = 'running'",
+            (code,),
+        )
+        for row in rows:
+            if owner_alive(*tuple(row)[1:]):
+                raise StoreError(
+                    f"session {row['id']} of {code} is still open in a running Soundness Live "
+                    f"program (process {row['owner_pid']}); end that session on the therapist's "
+                    "screen (or stop the program), then delete again"
+                )
+
+    def erase_deleted(self) -> None:
+        """Overwrite what deletions freed, in the database file and its WAL (see
+        :func:`soundness_live.store.db.erase_freed`)."""
+        with self._lock, self._guarded():
+            erase_freed(self.conn, self.path)
 
     def _save_child(self, profile: ChildProfile, goals: list[Goal], *, new: bool) -> None:
         """Write the child's row and goals in one transaction. Identity and consent live in
@@ -360,6 +436,17 @@ class Store(MediaMixin):
         """Everything about one child (or one of their sessions) in the export-bundle shape;
         see :func:`soundness_live.store.bundle.build_bundle`."""
         return bundle.build_bundle(self, child_code, session_id)
+
+
+def _checked_goals(code: str, goals: Iterable[Goal | Mapping[str, Any]]) -> list[Goal]:
+    """``goals`` validated, with unique ids."""
+    checked: list[Goal] = []
+    for index, goal in enumerate(goals):
+        data = goal.to_dict() if isinstance(goal, Goal) else goal
+        checked.append(goal_from_dict(data, f"goals for {code}", index))
+        if [g.id for g in checked].count(checked[-1].id) > 1:
+            raise GoalError(f"goals for {code}: goal {checked[-1].id!r} is given twice")
+    return checked
 
 
 def _profile(profile: ChildProfile | Mapping[str, Any]) -> ChildProfile:
