@@ -78,6 +78,8 @@ def test_child_delete_leaves_no_byte_of_them_in_any_file_of_the_data_folder(tmp_
     add_child_with_everything(tmp_path, "A-1", "Other Child", seed=1)
     voice = a_kept_recording(CODE)
     secrets = (NAME.split()[0].encode(), NAME.split()[1].encode(), CODE.encode(), voice)
+    log = home / "engine.log"  # what an engine might have written about them
+    log.write_text(f"engine ready\nactivity failed for {CODE} ({NAME})\nA-1 stopped\n")
     assert files_holding(home, *secrets)  # before: the store holds all of them
     capsys.readouterr()
     assert main(["child", "delete", CODE, "--yes"]) == 0
@@ -86,6 +88,9 @@ def test_child_delete_leaves_no_byte_of_them_in_any_file_of_the_data_folder(tmp_
         "2 voice recordings, 1 goals) and erased them from the store's files\n"
     )
     assert files_holding(home, *secrets) == {}
+    assert log.read_text() == (
+        "engine ready\nactivity failed for [deleted child] ([deleted child])\nA-1 stopped\n"
+    )
     with Store.open() as store:  # the other child keeps everything
         assert [child.code for child in store.list_children()] == ["A-1"]
         assert store.holdings("A-1") == {
@@ -294,3 +299,16 @@ def test_exported_notes_lose_every_spelling_of_the_name_and_birth_date(tmp_path)
                  "--include-notes", "--include-names"]) == 0  # fmt: skip
     exported = json.loads((named / f"{CODE}.json").read_text(encoding="utf-8"))
     assert [note["text"] for note in exported["sessions"][0]["notes"]] == [NOTE]
+
+
+def test_consent_withdrawn_by_another_program_mid_trial_keeps_nothing(tmp_path):
+    from soundness_live.profiles import ChildProfile, Consent
+
+    with Store.open(tmp_path / "store.db") as store, Store.open(tmp_path / "store.db") as other:
+        store.add_child(ChildProfile(code=CODE, consent=Consent(voice_recording=True)))
+        session = store.start_session(CODE)
+        asked = store.get_child(CODE)  # the engine read consent when the trial began ...
+        assert other.set_voice_consent(CODE, False) == 0  # ... and the therapist withdrew it
+        store.get_child = lambda code: asked  # type: ignore[method-assign]
+        assert store.add_voice_recording(session, 0, b"RIFF....WAVE") is False
+        assert store.voice_recording(session, 0) is None

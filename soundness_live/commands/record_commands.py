@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError
@@ -114,7 +116,24 @@ def _child_delete(store: Store, args: argparse.Namespace) -> None:
             args.code,
         )
     store.delete_child(args.code)
+    _erase_from_logs(store.path.parent, args.code, child.display_name)
     print(f"deleted child {args.code} ({listed}) and erased them from the store's files")
+
+
+def _erase_from_logs(folder: Path, code: str, name: str | None) -> None:
+    """The logs in the data folder (the engine's) keep no mention of a deleted child: their
+    code and name are overwritten in place (an engine appending to its log goes on)."""
+    words = [code, *([name, *name.split()] if name else [])]
+    choices = sorted({w.encode() for w in words if len(w) >= 2}, key=len, reverse=True)
+    pattern = re.compile(rb"(?<!\w)(?:" + b"|".join(map(re.escape, choices)) + rb")(?!\w)", re.I)
+    for log in sorted(folder.glob("*.log")):
+        with open(log, "r+b") as handle:
+            text = handle.read()
+            cleaned = pattern.sub(b"[deleted child]", text)
+            if cleaned != text:
+                handle.seek(0)
+                handle.write(cleaned)
+                handle.truncate()
 
 
 def _confirm(question: str, expected: str) -> None:

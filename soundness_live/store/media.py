@@ -35,11 +35,12 @@ class MediaMixin:
     def _stamp(self) -> str:
         raise NotImplementedError
 
-    def add_voice_recording(self, session_id: int, trial_index: int, wav: bytes) -> None:
-        """Keep the child's voice for one trial of a running session.
+    def add_voice_recording(self, session_id: int, trial_index: int, wav: bytes) -> bool:
+        """Keep the child's voice for one trial of a running session; whether it was kept.
 
         Refused with StoreError unless the child's ``consent.voice_recording`` is true: voice
-        may always be analysed, but it is stored only with consent.
+        may always be analysed, but it is stored only with consent. Consent withdrawn by
+        another program between that check and the write is honoured: nothing is kept (False).
         """
         row = self._running(session_id)
         code = row["child_code"]
@@ -50,10 +51,14 @@ class MediaMixin:
             )
         if not isinstance(wav, (bytes, bytearray)) or not wav:
             raise ParameterError(f"voice recording must be non-empty WAV bytes, got {wav!r:.40}")
-        self._write(
-            "INSERT OR REPLACE INTO voice_recordings VALUES (?, ?, ?, ?)",
-            (session_id, trial_index, bytes(wav), self._stamp()),
+        # consent is read again in the same statement: one withdrawn a moment ago wins
+        kept = self._write(
+            "INSERT OR REPLACE INTO voice_recordings SELECT ?, ?, ?, ? WHERE EXISTS "
+            "(SELECT 1 FROM children WHERE code = ? AND "
+            "json_extract(consent, '$.voice_recording') = 1)",
+            (session_id, trial_index, bytes(wav), self._stamp(), code),
         )
+        return bool(kept.rowcount == 1)
 
     def voice_recording(self, session_id: int, trial_index: int) -> bytes | None:
         """The stored WAV bytes of one trial's voice, or None."""
