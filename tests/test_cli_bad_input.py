@@ -109,3 +109,15 @@ def test_a_benchmark_without_its_package_says_what_to_install(
         "the source checkout"
     )
     assert ran == []
+
+
+def test_an_export_folder_that_cannot_be_made_is_one_line(tmp_path, capsys):
+    assert main(["child", "add", "S-014"]) == 0
+    (tmp_path / "file.txt").write_text("not a folder")
+    out = tmp_path / "file.txt" / "review"
+    capsys.readouterr()
+    assert main(["export", "--child", "S-014", "--format", "json", "--out", str(out)]) == 2
+    assert one_error_line(capsys) == (
+        f"soundness-live: error: export folder {out}: cannot create {out} (Not a directory); "
+        "choose a folder you can write to"
+    )

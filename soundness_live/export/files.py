@@ -12,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from soundness_live.errors import SoundnessError
+from soundness_live.errors import OutputFileError, SoundnessError
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -27,7 +27,13 @@ def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
         missing.append(probe)
         probe = probe.parent
     for item in reversed(missing):
-        item.mkdir(mode=DIR_MODE)
+        try:
+            item.mkdir(mode=DIR_MODE)
+        except OSError as error:
+            raise OutputFileError(
+                f"export folder {directory}: cannot create {item} ({error.strerror}); "
+                "choose a folder you can write to"
+            ) from error
         os.chmod(item, DIR_MODE)  # mkdir's mode is masked by the umask; chmod is not
     if not directory.is_dir():
         raise SoundnessError(f"export folder {directory}: expected a directory, found a file")
