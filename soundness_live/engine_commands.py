@@ -130,11 +130,13 @@ class EngineCommands:
             raise ParameterError(f"input must be 'virtual' or 'live', got {source!r}")
         child = msg.get("child")
         if child:
-            profile = self._open_session(str(child))
+            profile = self.store.get_child(str(child))
             params = profile_params(profile, [spec.name for spec in activity.params], params)
+        resolved = resolve_params(activity.name, activity.params, params)  # before any session
+        if child:
+            self._open_session(str(child))
         elif self.stored is None:
             self.timeline.offset_frames = self.renderer.frame  # an unstored run starts at 0
-        resolved = resolve_params(activity.name, activity.params, params)
         session = self._session(activity, params, resolved, source, msg)
         self._state.update(activity=activity.name, variant=resolved.get("variant"), cue=None)
         self._state.update(trials_total=resolved.get("trials"), trials_done=0, input=source)

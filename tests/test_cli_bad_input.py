@@ -121,3 +121,15 @@ def test_an_export_folder_that_cannot_be_made_is_one_line(tmp_path, capsys):
         f"soundness-live: error: export folder {out}: cannot create {out} (Not a directory); "
         "choose a folder you can write to"
     )
+
+
+def test_a_bad_parameter_sent_to_the_engine_opens_no_session(engine_here):
+    engine_here.store.add_child({"code": "S-014"})
+    start = {"type": "start_activity", "activity": "waiting", "child": "S-014",
+             "params": {"tempo_bpm": "fast"}}  # fmt: skip
+    reply = engine_here.handle(start)
+    assert reply == {
+        "ok": False,
+        "error": "parameter 'tempo_bpm': expected float in 30..240 BPM, got 'fast'",
+    }
+    assert engine_here.store.sessions("S-014") == [] and engine_here.stored is None

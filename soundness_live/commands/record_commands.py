@@ -115,8 +115,9 @@ def _child_delete(store: Store, args: argparse.Namespace) -> None:
             f"Type {args.code} to confirm: ",
             args.code,
         )
-    store.delete_child(args.code)
+    deleted = store.delete_child(args.code)
     _erase_from_logs(store.path.parent, args.code, child.display_name)
+    listed = ", ".join(f"{count} {kind}" for kind, count in deleted.items())
     print(f"deleted child {args.code} ({listed}) and erased them from the store's files")
 
 

@@ -192,7 +192,7 @@ def _tables_at(version: int) -> set[str]:
     tables: set[str] = set()
     for statements in MIGRATIONS[:version]:
         for statement in statements:
-            if created := re.match(r"\s*CREATE TABLE (\w+)", statement):
+            if created := re.match(r"\s*CREATE TABLE (?:IF NOT EXISTS )?(\w+)", statement):
                 tables.add(created.group(1))
             if dropped := re.match(r"\s*DROP TABLE (?:IF EXISTS )?(\w+)", statement):
                 tables.discard(dropped.group(1))
