@@ -84,8 +84,8 @@ def test_child_delete_leaves_no_byte_of_them_in_any_file_of_the_data_folder(tmp_
     capsys.readouterr()
     assert main(["child", "delete", CODE, "--yes"]) == 0
     assert capsys.readouterr().out == (
-        f"deleted child {CODE} (2 sessions, 4 trials, 4 input events, 1 notes, "
-        "2 voice recordings, 1 goals) and erased them from the store's files\n"
+        f"deleted child {CODE} (2 sessions, 4 trials, 4 input events, 1 note, "
+        "2 voice recordings, 1 goal) and erased them from the store's files\n"
     )
     assert files_holding(home, *secrets) == {}
     assert log.read_text() == (

@@ -107,7 +107,7 @@ def _child_consent(store: Store, args: argparse.Namespace) -> None:
 def _child_delete(store: Store, args: argparse.Namespace) -> None:
     child = store.get_child(args.code)
     holdings = store.holdings(args.code)
-    listed = ", ".join(f"{count} {kind}" for kind, count in holdings.items())
+    listed = _listed(holdings)
     who = args.code + (f" ({child.display_name})" if child.display_name else "")
     if not args.yes:
         _confirm(
@@ -117,8 +117,7 @@ def _child_delete(store: Store, args: argparse.Namespace) -> None:
         )
     deleted = store.delete_child(args.code)
     _erase_from_logs(store.path.parent, args.code, child.display_name)
-    listed = ", ".join(f"{count} {kind}" for kind, count in deleted.items())
-    print(f"deleted child {args.code} ({listed}) and erased them from the store's files")
+    print(f"deleted child {args.code} ({_listed(deleted)}) and erased them from the store's files")
 
 
 def _erase_from_logs(folder: Path, code: str, name: str | None) -> None:
@@ -149,6 +148,11 @@ def _confirm(question: str, expected: str) -> None:
             f"not deleted: expected {expected!r} as confirmation, got {got} "
             "(add --yes to delete without asking)"
         )
+
+
+def _listed(holdings: dict[str, int]) -> str:
+    """``{"sessions": 2, "notes": 1}`` -> "2 sessions, 1 note"."""
+    return ", ".join(_count(count, kind.removesuffix("s")) for kind, count in holdings.items())
 
 
 def _count(number: int, noun: str) -> str:
