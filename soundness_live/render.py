@@ -1,5 +1,8 @@
 """Offline rendering to WAV through exactly the live path: Scheduler -> Renderer (Synth +
 OutputStage), block by block. Used by ``soundness-live render`` and ``soundness-live demo``.
+
+Offline is not real time, so the output stage's look-ahead is rendered ahead and dropped: frame
+f of the WAV is the sound scheduled at frame f.
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ def render_events(
     peak = _render_to(renderer, wav_path, block_size, last, limit, progress)
     return RenderReport(
         str(wav_path),
-        renderer.frame,
+        renderer.frame - renderer.delay_frames,  # the frames written
         sample_rate,
         20.0 * math.log10(peak) if peak > 0 else -math.inf,
         renderer.late_events,
@@ -101,10 +104,12 @@ def _render_to(
     silence = 10.0 ** (SILENCE_DBFS / 20.0)
     step = int(PROGRESS_EVERY_S * renderer.sample_rate)
     peak, next_report = 0.0, 0
+    delay = renderer.delay_frames  # the stage's first output frames: its delay line's silence
     with WavWriter(wav_path, renderer.sample_rate, 2) as writer:
         while renderer.frame < limit:
+            dropped = min(block_size, max(0, delay - renderer.frame))
             renderer.render_into(block)
-            writer.write(block)
+            writer.write(block[dropped:])
             block_peak = float(np.abs(block).max())
             peak = max(peak, block_peak)
             if renderer.frame > last and renderer.synth.active_voices == 0:
@@ -113,6 +118,11 @@ def _render_to(
             if progress is not None and renderer.frame >= next_report:
                 progress(min(1.0, renderer.frame / max(1, last)) * 0.99)
                 next_report = renderer.frame + step
+        if delay:
+            lookahead = np.zeros((delay, 2), dtype=np.float32)
+            renderer.render_into(lookahead)  # the last frames' look-ahead, rendered ahead
+            writer.write(lookahead)
+            peak = max(peak, float(np.abs(lookahead).max()))
     if progress is not None:
         progress(1.0)
     return peak

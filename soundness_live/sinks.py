@@ -6,6 +6,8 @@ session reaches, so what is written to the WAV is what a live session would have
 Given a WAV path when it is made, the sink streams each block into that file as it renders
 (memory stays flat however long the session; the file appears only when finished, see
 :class:`soundness_live.audio.wav.WavWriter`); without one it keeps the audio in memory.
+Offline is not real time, so the output stage's look-ahead is rendered ahead and dropped: frame
+f of the WAV is the sound scheduled at frame f, and the output latency is 0.
 """
 
 from __future__ import annotations
@@ -28,14 +30,16 @@ TAIL_S = 3.0
 class OfflineRenderSink:
     """Renders the session's sound into memory as the session's clock advances."""
 
+    output_latency_frames = 0.0  # heard at its scheduled frame: the look-ahead is dropped
+
     def __init__(
         self, renderer: Renderer, block_size: int, soundfont_info: dict[str, str | None]
     ) -> None:
         if not 1 <= block_size <= 8192:
             raise ParameterError(f"block_size must be in 1..8192 frames, got {block_size}")
         self.renderer = renderer
-        # a sound is heard when it leaves the output stage, its look-ahead after it was made
-        self.output_latency_frames = float(renderer.delay_frames)
+        # the stage's first output frames are its delay line's silence, not the session's
+        self._to_drop = max(0, renderer.delay_frames - renderer.frame)
         self.block_size = block_size
         self.soundfont_info = soundfont_info
         self._chunks: list[np.ndarray] = []
@@ -81,6 +85,11 @@ class OfflineRenderSink:
             self._keep(block)
 
     def _keep(self, block: np.ndarray) -> None:
+        dropped = min(len(block), self._to_drop)
+        self._to_drop -= dropped
+        block = block[dropped:]
+        if not len(block):
+            return
         self._frames_written += len(block)
         self._peak = max(self._peak, float(np.abs(block).max()))
         if self._writer is not None:
@@ -101,6 +110,7 @@ class OfflineRenderSink:
         limit = self.frame + int(TAIL_S * self.renderer.sample_rate)
         while self.renderer.synth.active_voices and self.frame < limit:
             self.advance_to(min(limit, self.frame + self.block_size))
+        self.advance_to(self.frame + self.renderer.delay_frames)  # the look-ahead, rendered ahead
 
     def write_wav(self, path: Path) -> dict[str, Any]:
         """Render the release tail, then write the 16-bit WAV (a streamed one is finished and

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from soundness_live.activities.registry import get_activity
+from soundness_live.audio.wav import read_wav
 from soundness_live.engine import Session
+from soundness_live.events import NoteOn
 from soundness_live.midi.performance import FilePerformance
 from soundness_live.runs import PlayOptions, run_activity
 from soundness_live.sinks import OfflineRenderSink
@@ -49,6 +51,38 @@ def test_beats_sound_at_their_frames():
     before = np.abs(audio[first_beat - 480 : first_beat]).max()
     after = np.abs(audio[first_beat : first_beat + 480]).max()
     assert before < 1e-4 < after
+
+
+def test_an_offline_wav_has_each_sound_on_its_scheduled_frame(tmp_path):
+    """Offline is not real time: the output stage's look-ahead is rendered ahead and dropped,
+    so the output latency is 0 and frame f of the WAV is the sound scheduled at frame f."""
+    sink = OfflineRenderSink.create(sample_rate=RATE, block_size=256)
+    assert sink.output_latency_frames == 0.0
+    sink.schedule(NoteOn(4800, 0, 60, 100))
+    sink.advance_to(9600)
+    report = sink.write_wav(tmp_path / "note.wav")
+    audio, _ = read_wav(tmp_path / "note.wav")
+    assert int(np.flatnonzero(np.abs(audio).max(axis=1) > 0)[0]) == 4800
+    assert report["frames"] == len(audio) == len(sink.audio())
+    assert np.abs(audio[-480:]).max() < 1e-3  # the release tail was rendered to its end
+
+
+def test_records_say_a_prompt_is_heard_on_its_scheduled_frame():
+    sink = OfflineRenderSink.create(sample_rate=RATE, block_size=256)
+    scheduled: list[int] = []
+    schedule = sink.schedule
+    sink.schedule = lambda event: scheduled.append(event.frame) or schedule(event)  # type: ignore[method-assign]
+    result = Session(
+        get_activity("tempo-following"),
+        {"variant": "with-beat", "trials": 1, "beats": 4},
+        sink=sink,
+        inputs=[VirtualChild(ChildTraits(), sample_rate=RATE, seed=7)],
+        sample_rate=RATE,
+        seed=7,
+        soundfont=sink.soundfont_info,
+    ).run()
+    onsets = [int(prompt["onset_frame"]) for prompt in result.trials[0]["prompt"]]
+    assert len(onsets) == 4 and set(onsets) <= set(scheduled)  # heard when scheduled
 
 
 def write_two_player_file(path):

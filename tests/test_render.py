@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from soundness_live.audio.limiter import OutputStage
-from soundness_live.audio.renderer import Renderer, render_offline
+from soundness_live.audio.renderer import Renderer, render_as_scheduled, render_offline
 from soundness_live.audio.wav import read_wav, write_wav
 from soundness_live.errors import FileFormatError, ParameterError
 from soundness_live.events import NoteOn
@@ -107,6 +107,15 @@ def _write_midi(path: Path) -> None:
     midi.save(path)
 
 
+@pytest.mark.parametrize("block", [1, 64, 512])
+def test_rendered_as_scheduled_a_note_sounds_on_its_own_frame(block: int) -> None:
+    renderer = make_renderer()
+    renderer.push(NoteOn(1300, 0, 69, 100))
+    audio = render_as_scheduled(renderer, 2048, block)
+    assert audio.shape == (2048, 2) and first_sound(audio) == 1300  # the look-ahead dropped
+    assert renderer.frame == 2048 + STAGE_DELAY  # rendered ahead
+
+
 def test_render_midi_file_to_wav(tmp_path: Path) -> None:
     midi_path, wav_path = tmp_path / "song.mid", tmp_path / "song.wav"
     _write_midi(midi_path)
@@ -116,9 +125,8 @@ def test_render_midi_file_to_wav(tmp_path: Path) -> None:
     assert rate == RATE and audio.shape == (report.frames, 2)
     assert 3 * 0.6 <= report.seconds < 3 * 0.6 + 5.0  # three beats at 100 BPM, then the tail
     onset = int(np.flatnonzero(np.abs(audio).max(axis=1) > 1e-4)[0])
-    # the note starts at frame 0 (its sample begins near a zero crossing), heard after the
-    # output stage's look-ahead
-    assert STAGE_DELAY <= onset <= 24 + STAGE_DELAY
+    assert onset <= 24  # the note starts at frame 0 (its sample begins near a zero crossing)
+    assert first_sound(audio) == 0  # offline, the output stage's look-ahead is not heard
     assert report.late_events == 0 and report.voices_max >= 2
     assert -40.0 < report.peak_dbfs <= -6.0  # default cap
     assert seen[-1] == 1.0 and seen == sorted(seen)

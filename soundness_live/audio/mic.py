@@ -167,7 +167,7 @@ class VirtualSinger(PlacedVoice):
     ) -> np.ndarray:
         """The syllables sung on ``notes`` through the synth, mono, peak 1 (no room noise)."""
         from ..sinks import build_renderer
-        from .renderer import render_offline
+        from .renderer import render_as_scheduled
 
         renderer, _ = build_renderer(self.soundfont, self.sample_rate, 0.0)
         hold, ioi = hold_ms * self.sample_rate / 1000, ioi_ms * self.sample_rate / 1000
@@ -178,7 +178,7 @@ class VirtualSinger(PlacedVoice):
             renderer.scheduler.add(NoteOn(frame, 0, int(note), 100))
             renderer.scheduler.add(NoteOff(frame + int(hold), 0, int(note)))
         length = int((len(syllables) - 1) * ioi + hold + 0.3 * self.sample_rate)
-        mono = render_offline(renderer, length).mean(axis=1)
+        mono = render_as_scheduled(renderer, length).mean(axis=1)
         return (mono / max(float(np.max(np.abs(mono))), 1e-9)).astype(np.float32)
 
     def audio(self, since_frame: int, until_frame: int) -> np.ndarray:

@@ -23,7 +23,7 @@ from .limiter import OutputStage
 from .sounds import SoundMixer
 from .synth import Synth
 
-__all__ = ["Renderer", "build_renderer", "render_offline", "QUEUE_CAPACITY"]
+__all__ = ["Renderer", "build_renderer", "render_offline", "render_as_scheduled", "QUEUE_CAPACITY"]
 
 QUEUE_CAPACITY = 1024
 # how a queued command is placed: at its frame, at the next block start, or (a panic) at the
@@ -182,3 +182,11 @@ def render_offline(renderer: Renderer, n_frames: int, block_size: int = 512) -> 
     for start in range(0, n_frames, block_size):
         renderer.render_into(out[start : start + block_size])
     return out
+
+
+def render_as_scheduled(renderer: Renderer, n_frames: int, block_size: int = 512) -> np.ndarray:
+    """:func:`render_offline` from a fresh renderer without the output stage's delay: frame f
+    of the result is the sound scheduled at frame f. Offline is not real time, so the stage's
+    look-ahead is rendered ahead and dropped (the renderer ends ``delay_frames`` further on)."""
+    delay = renderer.delay_frames
+    return render_offline(renderer, n_frames + delay, block_size)[delay:]
