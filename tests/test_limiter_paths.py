@@ -164,3 +164,45 @@ def test_a_glide_in_blocks_longer_than_its_precomputed_gains() -> None:
 def test_a_block_of_the_wrong_shape_is_refused() -> None:
     with pytest.raises(ParameterError, match=r"shape \(n, 2\), got \(64, 1\)"):
         OutputStage(RATE).process(np.zeros((64, 1), np.float32))
+
+
+def loud_signal() -> np.ndarray:
+    """A tone 1 dB under a -12 dBFS cap (true peak), then 6 dB over it, a full-scale square,
+    a lowered cap's worth of drum-like bursts, 0.4 s."""
+    t = np.arange(int(0.4 * RATE)) / RATE
+    cap = 10 ** (-12 / 20)
+    mono = np.where(t < 0.1, 10 ** (-1 / 20) * cap, 2.0 * cap) * np.sin(2 * np.pi * 330 * t)
+    mono[int(0.2 * RATE) : int(0.3 * RATE)] = np.where(
+        np.arange(int(0.1 * RATE)) // 120 % 2 == 0, 1.0, -1.0
+    )
+    bursts = np.exp(-(t % 0.025) * 400) * np.sin(2 * np.pi * 90 * t)
+    mono[int(0.3 * RATE) :] = bursts[int(0.3 * RATE) :]
+    return np.stack([mono, 0.8 * mono], axis=1).astype(np.float32)
+
+
+@pytest.mark.parametrize("block", BLOCKS)
+def test_skipping_the_clip_and_the_resting_gain_gives_the_full_computation(block: int) -> None:
+    """Blocks whose interpolated values the limiter finds under the target pass at gain 1;
+    blocks whose output the bound (clip_bound.py) shows under the ceiling skip the clip's
+    product: both give the bytes of the full computation, and each happens."""
+    audio = loud_signal()
+    skipped: collections.Counter[str] = collections.Counter()
+    stage = OutputStage(RATE, -12.0)
+    check, clip = stage._bound.check, stage._clip.clip
+
+    def counted_check(*args: object) -> bool:
+        under = check(*args)  # type: ignore[arg-type]
+        skipped.update(["under the ceiling" if under else "clip computed"])
+        return under
+
+    stage._bound.check = counted_check  # type: ignore[method-assign]
+    stage._clip.clip = lambda *a: skipped.update(["clipped"]) or clip(*a)  # type: ignore[method-assign]
+    cheap = audio.copy()
+    for start in range(0, len(cheap), block):
+        stage.process(cheap[start : start + block])
+    full, _ = run(audio, block, -12.0, 1.0, {}, shortcuts=False)
+    assert cheap.tobytes() == full.tobytes()
+    blocks = -(-len(audio) // block)
+    assert skipped["under the ceiling"] > blocks // 2  # most blocks skip the product
+    assert 0 < skipped["clipped"] == skipped["clip computed"]  # the others compute it
+    assert true_peak(cheap) <= 10 ** (-12 / 20)

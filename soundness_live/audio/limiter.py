@@ -36,6 +36,7 @@ from scipy.signal import lfilter
 from ..clock import check_sample_rate
 from ..errors import ParameterError
 from ..volume_cap import check_cap_dbfs
+from .clip_bound import ClipBound
 from .peak import PEAK as _PEAK
 from .true_peak import HELD_WINDOWS, WINDOW_FRAMES, ClipWork, TruePeakClip, window_values
 
@@ -178,6 +179,8 @@ class _Work:
         self.input_windows = _windows(self.inputs[start:], WINDOW_FRAMES)[..., ::-1]
         self.contiguous = np.empty((n, 2, WINDOW_FRAMES))
         self.delayed = self.inputs[kept_inputs - look.delay : kept_inputs - look.delay + n]
+        before = kept_inputs - look.delay - (WINDOW_FRAMES - 1)  # what windows of it reach
+        self.delayed_reach = self.inputs[before : kept_inputs - look.delay + n].reshape(-1)
         self.values = np.empty((HELD_WINDOWS.shape[1], 2 * n))
         self.value_peaks = np.empty(2 * n)
         self.peaks = np.empty(look.reach + n)
@@ -213,13 +216,14 @@ class OutputStage:
         self._look = look = _Lookahead.at(sample_rate)
         self._log_decay = -1.0 / (RELEASE_MS * sample_rate / 1000.0)
         self._peak_max = -np.inf  # running max of log(window peak[k]) - k * decay
-        self._kept_inputs = max(look.delay, WINDOW_FRAMES - 1)
+        self._kept_inputs = look.delay + WINDOW_FRAMES - 1  # the delayed input's windows
         self._inputs = np.zeros((self._kept_inputs, 2))
         self._peaks = np.zeros(look.reach)
         self._envelopes = np.zeros(look.attack)
         self._held = np.zeros(look.attack)  # the attack's held peaks (gain 1 under the target)
         self._resting = True  # the gain is 1 and stays 1 for input under the target
         self._clip = TruePeakClip(2)
+        self._bound = ClipBound(look.delay)  # when the clip can change nothing
         self._work = _Work(1, look, self._kept_inputs)
         self.set_cap_dbfs(cap_dbfs)
 
@@ -278,22 +282,44 @@ class OutputStage:
         quiet = _PEAK(recent) * _HELD_GAIN <= levels.target
         if quiet and self._resting and self._shortcuts:
             block[...] = work.delayed  # unchanged: nothing here could reach the target
-            self._rest(work)
+            self._forget_peaks()
+            self._clip.rest(work.delayed)
+            self._bound.sent_unchanged(n, levels.target)
         else:
-            self._limit(work, levels)
+            limited = self._limit(work, levels)
             block[...] = work.y
-            self._clip.clip(block, levels.ceiling, work.clip)
-            self._keep(work, levels)
+            self._last_step(block, work, levels)
+            if limited:
+                self._keep(work, levels)
+            else:
+                self._forget_peaks()
         self._inputs[...] = work.inputs[n:]
         self.frame += n
 
-    def _limit(self, work: _Work, levels: _Levels) -> None:
-        """``work.y``: the delayed input times the limiter's gain."""
+    def _last_step(self, block: np.ndarray, work: _Work, levels: _Levels) -> None:
+        """The clip, unless the bound shows it would change nothing (the same bytes)."""
+        peaks = work.peaks[self._look.reach :]
+        under = self._bound.check(peaks, work.gain, work.delayed_reach, levels.ceiling)
+        if under and self._shortcuts:
+            self._clip.passed(block, levels.ceiling)
+            self._bound.sent(exact=True)
+        else:
+            clipped = self._clip.clipped
+            self._clip.clip(block, levels.ceiling, work.clip)
+            self._bound.sent(exact=self._clip.clipped == clipped)
+
+    def _limit(self, work: _Work, levels: _Levels) -> bool:
+        """``work.y``: the delayed input times the limiter's gain (``work.gain``); False when
+        the limiter is at rest and stays so (gain 1: nothing new reaches the target)."""
         look = self._look
         values = window_values(work.input_windows, work.contiguous, work.values)
         np.abs(values, out=values)
         pairs = np.max(values, axis=0, out=work.value_peaks)  # both channels: one gain
-        np.maximum(pairs[0::2], pairs[1::2], out=work.peaks[look.reach :])
+        peaks = np.maximum(pairs[0::2], pairs[1::2], out=work.peaks[look.reach :])
+        if self._resting and self._shortcuts and _PEAK(peaks) <= levels.target:
+            work.gain.fill(1.0)  # what the full computation gives: every peak under the target
+            np.copyto(work.y, work.delayed)
+            return False
         work.peaks[: look.reach] = self._peaks
         np.max(work.peak_windows, axis=1, out=work.window_peak)  # the peak each sample is in
         self._envelope(work, first_frame=self.frame - look.reach)
@@ -304,6 +330,7 @@ class OutputStage:
         np.sum(work.gain_windows, axis=1, out=work.gain)  # the straight-line fall
         np.divide(work.gain, look.attack + 1, out=work.gain)
         np.multiply(work.delayed, work.gain_column, out=work.y)
+        return True
 
     def _envelope(self, work: _Work, first_frame: int) -> None:
         """``work.envelopes``: the window peaks with an instant attack and an exponential
@@ -336,12 +363,11 @@ class OutputStage:
             and bool(np.all(work.gain == 1.0))
         )
 
-    def _rest(self, work: _Work) -> None:
-        """What the next block needs after a block that passed unchanged: the clip's history;
-        the peaks under the target need not be kept (under the target they change nothing)."""
+    def _forget_peaks(self) -> None:
+        """After a block that passed unchanged: the peaks under the target need not be kept
+        (under the target they change nothing)."""
         self._peaks[...] = 0.0
         self._envelopes[...] = 0.0
-        self._clip.rest(work.delayed)
 
     def _filtered(self, block: np.ndarray, work: _Work, clean: bool) -> np.ndarray | None:
         """``block`` through the volume and the DC blocker, or None if it held NaN that the

@@ -139,6 +139,12 @@ class TruePeakClip:
             self._kept = ceiling
         self.history[...] = joined[n:]
 
+    def passed(self, sent: np.ndarray, ceiling: float) -> None:
+        """``sent`` (n, c) went out unclipped, known (elsewhere) to keep ``ceiling``: what
+        :meth:`clip` does when nothing is over it."""
+        self.rest(sent)
+        self._kept = ceiling
+
     def rest(self, sent: np.ndarray) -> None:
         """``sent`` (n, c) went out unclipped, every window of it under the ceiling."""
         keep = WINDOW_FRAMES - 1

@@ -14,6 +14,7 @@ from .output import write_private_json
 BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
 BENCHES = {
     "synth": "bench_synth.py",
+    "stage": "bench_output_stage.py",
     "latency": "bench_latency.py",
     "voice": "bench_voice.py",
     "gil": "bench_gil.py",
