@@ -292,7 +292,7 @@ class EngineCommands:
             self._device_volume(device, msg["volume"])
 
     def _device_volume(self, device: str, volume: Any) -> None:
-        if not isinstance(volume, int) or not 0 <= volume <= 127:
+        if not isinstance(volume, int) or isinstance(volume, bool) or not 0 <= volume <= 127:
             raise ParameterError(f"volume must be a MIDI value 0..127, got {volume!r}")
         roles = self.live_input.roles
         for name in list(self.live_input.connected) or [device]:

@@ -392,13 +392,15 @@ class OutputStage:
         +18 dBFS when it could exceed it."""
         glide, frame, n = self._glide, self.frame, x.shape[0]
         if frame >= glide.steady_from:
-            np.multiply(x, glide.volume_to, out=x)
+            with np.errstate(invalid="ignore"):  # infinity * 0: NaN, which the filter reveals
+                np.multiply(x, glide.volume_to, out=x)
             peak *= glide.volume_to  # rounding is monotonic: exactly the largest |x * volume|
         else:
             gains = glide.gains[frame - glide.start : frame - glide.start + n]
             if gains.shape[0] < n:  # a block longer than the pad
                 gains = glide.gain_at(np.arange(frame, frame + n))[:, None]
-            np.multiply(x, gains, out=x)
+            with np.errstate(invalid="ignore"):
+                np.multiply(x, gains, out=x)
             peak *= max(glide.volume_from, glide.volume_to) * (1.0 + 1e-12)  # ramps round
         if peak > _INPUT_LIMIT or not self._shortcuts:
             np.maximum(x, -_INPUT_LIMIT, out=x)
