@@ -12,6 +12,14 @@ Variants:
 With ``start_from_preferred`` the first trial is unpaced tapping ("tap at your own speed"); the
 child's preferred tempo, clamped to the band, becomes the starting tempo.
 
+Which taps are a paced trial's (METRICS.md §1, ``tap_stream.py``): double taps are removed over
+the run's whole tap stream; a tap belongs to the trial whose heard beat is nearest (a tie: the
+later trial), inside that trial's window [first beat - half its interval, last beat (silent ones
+included) + half its interval], so a tap anticipating beat 1 counts. A trial is recorded when
+its window closes; taps in no window reach the session as input events and count in no trial.
+Every tap of the window feeds the trial's measures, over every beat of the window: in
+continuation the heard and the silent beats, with ``continuation_*`` for the silent ones alone.
+
 Outcome rule: no taps -> ``no_response``; hit_rate >= [criterion_hit_rate] and resultant_length
 >= [criterion_r] -> ``correct``; hit_rate >= 0.5 -> ``partial``; otherwise ``incorrect``.
 Unpaced trials: >= 3 kept taps -> ``correct``, else ``no_response``.
@@ -19,14 +27,11 @@ Unpaced trials: >= 3 kept taps -> ``correct``, else ``no_response``.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 from ..events import DRUM_CHANNEL
-from ..metrics.timing import (
-    FollowChild,
-    preferred_tempo,
-    remove_double_taps,
-    score_synchronisation,
-    tempo_step,
-)
+from ..metrics.timing import FollowChild, preferred_tempo, score_kept_taps, tempo_step
 from .base import (
     ActivityContext,
     ActivityRun,
@@ -41,6 +46,7 @@ from .base import (
 from .common import common_params
 from .params import ParamSpec
 from .registry import ActivityDef, rule_from_doc
+from .tap_stream import TapStream
 
 NAME = "tempo-following"
 VARIANTS = ("with-beat", "continuation", "follow-child")
@@ -146,15 +152,19 @@ def run(ctx: ActivityContext) -> ActivityRun:
     """Trials of the chosen variant, with tempo progression between them."""
     p = ctx.params
     tempo = min(max(p["tempo_bpm"], p["min_bpm"]), p["max_bpm"])
-    start = ctx.now_frame + ctx.frames(p["lead_in_ms"])
+    stream = TapStream(ctx.now_frame, ctx.sample_rate, p["double_tap_ms"])
+    start = end = ctx.now_frame + ctx.frames(p["lead_in_ms"])
     for index in range(p["trials"]):
+        # the next trial's first beat, planned now: a tap nearer to it is not this trial's
+        after = None if index + 1 == p["trials"] else ctx.frames(p["gap_ms"])
         if index == 0 and p["start_from_preferred"]:
             record, end = yield from _unpaced_trial(ctx, index, start)
+            stream.claim_until(end)
             bpm = record["metrics"].get("tapping_bpm")
             tempo = tempo if bpm is None else min(max(bpm, p["min_bpm"]), p["max_bpm"])
         else:
             trial = _follow_trial if p["variant"] == "follow-child" else _paced_trial
-            record, end = yield from trial(ctx, index, start, tempo)
+            record, end = yield from trial(ctx, index, start, tempo, stream, after)
             met = record["outcome"] == "correct"
             if p["variant"] != "follow-child":
                 tempo = tempo_step(
@@ -166,18 +176,24 @@ def run(ctx: ActivityContext) -> ActivityRun:
                 )
         yield RecordTrial(record)
         start = end + ctx.frames(p["gap_ms"])
+    # taps after the last window reach the session as input events; they count in no trial
+    yield Listen(end, since_frame=end)
 
 
 def _score(
-    ctx: ActivityContext, beats_ms: list[float], taps_ms: list[float], ioi_ms: float
+    ctx: ActivityContext,
+    beats_ms: list[float],
+    kept_ms: Sequence[float],
+    double_taps: int,
+    ioi_ms: float,
 ) -> dict:
     p = ctx.params
-    return score_synchronisation(
+    return score_kept_taps(
         beats_ms,
-        taps_ms,
+        kept_ms,
+        double_taps=double_taps,
         ioi_ms=ioi_ms,
         timing_window_ms=p["timing_window_ms"],
-        double_tap_ms=p["double_tap_ms"],
         match_window=p["match_window"],
     )
 
@@ -192,7 +208,31 @@ def outcome(metrics: dict, params: dict, n_taps: int) -> str:
     return "partial" if hit_rate >= 0.5 else "incorrect"
 
 
-def _paced_trial(ctx: ActivityContext, index: int, start: int, tempo_bpm: float):
+def _window_taps(
+    ctx: ActivityContext, stream: TapStream, beat_frames: list[float], after: int | None
+):
+    """Listen until the trial's window closes (METRICS.md §1); return its window in frames,
+    its end (one heard interval after the last beat) and its taps. ``after``: frames from the
+    end to the next trial's first beat (None for the last trial)."""
+    end = beat_frames[-1] + (beat_frames[-1] - beat_frames[-2])
+    window = (
+        beat_frames[0] - 0.5 * (beat_frames[1] - beat_frames[0]),
+        beat_frames[-1] + 0.5 * (beat_frames[-1] - beat_frames[-2]),
+    )
+    got = yield Listen(math.floor(window[1]) + 1, since_frame=stream.since_frame)
+    next_first = None if after is None else ctx.ms(int(end) + after + ctx.output_latency_frames)
+    taps = stream.trial_taps(got, [ctx.ms(f) for f in beat_frames], next_first)
+    return (max(window[0], stream.since_frame), window[1]), int(end), taps
+
+
+def _paced_trial(
+    ctx: ActivityContext,
+    index: int,
+    start: int,
+    tempo_bpm: float,
+    stream: TapStream,
+    after: int | None,
+):
     p = ctx.params
     ioi_ms = 60000.0 / tempo_bpm
     continuation = p["variant"] == "continuation"
@@ -200,7 +240,7 @@ def _paced_trial(ctx: ActivityContext, index: int, start: int, tempo_bpm: float)
     heard = yield from _play_beats(
         ctx, start, ioi_ms, heard_count, fade_from=heard_count - 3 if continuation else None
     )
-    beat_frames = [n.heard_frame for n in heard]
+    beat_frames = [float(n.heard_frame) for n in heard]
     silent = [
         beat_frames[-1] + ctx.frames((k + 1) * ioi_ms)
         for k in range(p["continue_beats"] if continuation else 0)
@@ -210,31 +250,16 @@ def _paced_trial(ctx: ActivityContext, index: int, start: int, tempo_bpm: float)
         start,
         {"beats": beat_frames + silent, "ioi_ms": ioi_ms, "silent_from": len(beat_frames)},
     )
-    end = int((silent or beat_frames)[-1] + ctx.frames(ioi_ms))
-    taps = note_ons((yield Listen(end, since_frame=start)))
-    taps_ms = [ctx.ms(t.frame) for t in taps]
-    split = ctx.ms(beat_frames[-1] + ctx.frames(ioi_ms / 2))
-    metrics = _score(
-        ctx,
-        [ctx.ms(f) for f in beat_frames],
-        [t for t in taps_ms if t < split or not continuation],
-        ioi_ms,
-    )
+    window, end, got = yield from _window_taps(ctx, stream, beat_frames + silent, after)
+    every_beat_ms = [ctx.ms(f) for f in beat_frames + silent]
+    metrics = _score(ctx, every_beat_ms, got.kept_ms, got.double_taps, ioi_ms)
     prompt = list(heard)
     if continuation:
-        cont = _score(ctx, [ctx.ms(f) for f in silent], [t for t in taps_ms if t >= split], ioi_ms)
-        metrics.update(
-            {
-                f"continuation_{k}": cont[k]
-                for k in (
-                    "median_iti_ms",
-                    "iti_cv",
-                    "tempo_ratio",
-                    "hit_rate",
-                    "mean_asynchrony_ms",
-                )
-            }
+        split = ctx.ms(beat_frames[-1] + ctx.frames(ioi_ms / 2))
+        cont = _score(
+            ctx, [ctx.ms(f) for f in silent], [t for t in got.kept_ms if t >= split], 0, ioi_ms
         )
+        metrics.update({f"continuation_{k}": cont[k] for k in CONTINUATION_METRICS})
         prompt += [
             PromptNote(
                 int(f),
@@ -247,7 +272,10 @@ def _paced_trial(ctx: ActivityContext, index: int, start: int, tempo_bpm: float)
             )
             for k, f in enumerate(silent)
         ]
-    return _paced_record(ctx, index, prompt, taps, metrics, start, end, tempo_bpm), end
+    return _paced_record(ctx, index, prompt, got.taps, metrics, window, tempo_bpm), end
+
+
+CONTINUATION_METRICS = ("median_iti_ms", "iti_cv", "tempo_ratio", "hit_rate", "mean_asynchrony_ms")
 
 
 def _unpaced_trial(ctx: ActivityContext, index: int, start: int):
@@ -275,7 +303,14 @@ def _unpaced_trial(ctx: ActivityContext, index: int, start: int):
     return record, end
 
 
-def _follow_trial(ctx: ActivityContext, index: int, start: int, tempo_bpm: float):
+def _follow_trial(
+    ctx: ActivityContext,
+    index: int,
+    start: int,
+    tempo_bpm: float,
+    stream: TapStream,
+    after: int | None,
+):
     p = ctx.params
     follower = FollowChild(
         60000.0 / tempo_bpm,
@@ -293,31 +328,31 @@ def _follow_trial(ctx: ActivityContext, index: int, start: int, tempo_bpm: float
         },
     )
     beat_ms, ioi_ms, heard_beats = ctx.ms(start), 60000.0 / tempo_bpm, []
+    # the child's own taps for this trial: from half a beat before its first beat on
+    since = max(start - ctx.frames(ioi_ms / 2), stream.since_frame)
     for k in range(p["beats"]):
         (beat,) = yield from _play_beats_at(ctx, ctx.frames(beat_ms), k)
         heard_beats.append(beat)
         window = p["match_window"] * ioi_ms
-        taps = note_ons(
-            (yield Listen(int(beat.heard_frame + ctx.frames(window)), since_frame=start))
-        )
+        got = yield Listen(int(beat.heard_frame + ctx.frames(window)), since_frame=since)
+        kept = stream.kept_ms(got, since)
         heard_ms = ctx.ms(beat.heard_frame)
-        near = [
-            ctx.ms(t.frame) - heard_ms for t in taps if abs(ctx.ms(t.frame) - heard_ms) <= window
-        ]
+        near = [t - heard_ms for t in kept if abs(t - heard_ms) <= window]
         asyncs = [min(near, key=abs)] if near else []
-        iti = _last_iti(ctx, taps)
+        iti = kept[-1] - kept[-2] if len(kept) >= 2 else None
         beat_ms, ioi_ms = follower.next_beat(beat_ms, asyncs, iti)
-    end = int(heard_beats[-1].heard_frame + ctx.frames(ioi_ms))
-    yield Show("done", end, {})
-    taps = note_ons((yield Listen(end, since_frame=start)))
-    beats_ms = [ctx.ms(b.heard_frame) for b in heard_beats]
-    metrics = _score(ctx, beats_ms, [ctx.ms(t.frame) for t in taps], _median_gap(beats_ms))
+    beat_frames = [float(b.heard_frame) for b in heard_beats]
+    yield Show("done", int(beat_frames[-1] + (beat_frames[-1] - beat_frames[-2])), {})
+    span, end, got = yield from _window_taps(ctx, stream, beat_frames, after)
+    beats_ms = [ctx.ms(f) for f in beat_frames]
+    metrics = _score(ctx, beats_ms, got.kept_ms, got.double_taps, _median_gap(beats_ms))
     metrics.update(follower.metrics())
-    return _paced_record(ctx, index, heard_beats, taps, metrics, start, end, tempo_bpm), end
+    return _paced_record(ctx, index, heard_beats, got.taps, metrics, span, tempo_bpm), end
 
 
-def _paced_record(ctx, index, prompt, taps, metrics, start, end, tempo_bpm) -> dict:
-    """The record of a paced trial (with-beat, continuation, follow-child)."""
+def _paced_record(ctx, index, prompt, taps, metrics, window, tempo_bpm) -> dict:
+    """The record of a paced trial (with-beat, continuation, follow-child); it spans the
+    trial's window (METRICS.md §1), opened no earlier than the run."""
     return trial_record(
         ctx,
         index=index,
@@ -327,8 +362,8 @@ def _paced_record(ctx, index, prompt, taps, metrics, start, end, tempo_bpm) -> d
         metrics=metrics,
         outcome=outcome(metrics, ctx.params, len(taps)),
         difficulty=round(tempo_bpm, 3),
-        start_frame=start,
-        end_frame=end,
+        start_frame=window[0],
+        end_frame=window[1],
         extra_params={"trial_tempo_bpm": tempo_bpm},
     )
 
@@ -336,12 +371,6 @@ def _paced_record(ctx, index, prompt, taps, metrics, start, end, tempo_bpm) -> d
 def _play_beats_at(ctx: ActivityContext, frame: int, index: int):
     heard = yield Play(_beat_notes(ctx, frame, index, 100))
     return [n for n in heard if dict(n.flags).get("beat") is not None]
-
-
-def _last_iti(ctx: ActivityContext, taps: list) -> float | None:
-    """The child's latest inter-tap interval, double taps removed (they are not tempo)."""
-    kept = remove_double_taps([ctx.ms(t.frame) for t in taps], ctx.params["double_tap_ms"])
-    return kept[-1] - kept[-2] if len(kept) >= 2 else None
 
 
 def _median_gap(times: list[float]) -> float:

@@ -11,7 +11,7 @@ stimulation) live in ``follow.py`` and are re-exported here.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,9 +31,11 @@ from soundness_live.metrics.follow import FollowChild, tempo_step
 __all__ = [
     "FollowChild",
     "TapMatch",
+    "mark_double_taps",
     "match_taps",
     "preferred_tempo",
     "remove_double_taps",
+    "score_kept_taps",
     "score_synchronisation",
     "tempo_step",
 ]
@@ -53,22 +55,30 @@ ASYNCHRONY_METRICS = (
 )
 
 
-def remove_double_taps(taps_ms: Sequence[float], min_iti_ms: float = 180.0) -> list[float]:
-    """Taps in time order without double taps (BRAMS MusicTap rule).
+def mark_double_taps(taps_ms: Iterable[float], min_iti_ms: float = 180.0) -> np.ndarray:
+    """One bool per tap of ``taps_ms`` (in the order given): is it a double tap?
 
-    A tap coming <= ``min_iti_ms`` after the previous RAW tap (kept or not) is dropped. Measuring
-    from the previous raw tap makes a bounce or tremolo on the pad collapse to its first tap;
-    measuring from the previous kept tap would instead keep every other tap of a fast tremolo
-    and invent a regular tap stream the child never meant. Either way kept ITIs exceed
-    ``min_iti_ms``. ``min_iti_ms = 0`` keeps every tap except exact duplicates.
+    A tap coming <= ``min_iti_ms`` after the previous RAW tap in time (kept or not) is a double
+    tap (BRAMS MusicTap rule). Measuring from the previous raw tap makes a bounce or tremolo on
+    the pad collapse to its first tap; measuring from the previous kept tap would instead keep
+    every other tap of a fast tremolo and invent a regular tap stream the child never meant.
+    Either way kept ITIs exceed ``min_iti_ms``. ``min_iti_ms = 0`` marks exact duplicates only.
+    Whether a tap is a double tap depends only on the taps before it, so the marks of a stream
+    never change as it grows: a session's whole tap stream is marked once (METRICS.md §1).
     """
     if not math.isfinite(min_iti_ms) or min_iti_ms < 0.0:
         raise ParameterError(f"min_iti_ms: expected a finite number >= 0, got {min_iti_ms!r}")
-    taps = np.sort(as_times_ms(taps_ms, "taps_ms"))
-    if taps.size == 0:
-        return []
-    keep = np.concatenate(([True], np.diff(taps) > min_iti_ms))
-    return [float(t) for t in taps[keep]]
+    taps = as_times_ms(taps_ms, "taps_ms")
+    order = np.argsort(taps, kind="stable")
+    marks = np.zeros(taps.size, dtype=bool)
+    marks[order[1:]] = np.diff(taps[order]) <= min_iti_ms
+    return marks
+
+
+def remove_double_taps(taps_ms: Sequence[float], min_iti_ms: float = 180.0) -> list[float]:
+    """Taps in time order without double taps (``mark_double_taps``)."""
+    taps = as_times_ms(taps_ms, "taps_ms")
+    return [float(t) for t in np.sort(taps[~mark_double_taps(taps, min_iti_ms)])]
 
 
 @dataclass(frozen=True)
@@ -209,18 +219,41 @@ def score_synchronisation(
     double_tap_ms: float = 180.0,
     match_window: float = 0.4,
 ) -> Metrics:
-    """Score a paced tapping trial (METRICS.md §1); keys are the METRICS.md names.
+    """Score a paced tapping trial (METRICS.md §1) from all its taps: drop double taps
+    (``remove_double_taps``), then :func:`score_kept_taps`."""
+    kept = remove_double_taps(taps_ms, double_tap_ms)
+    return score_kept_taps(
+        beats_ms,
+        kept,
+        double_taps=len(taps_ms) - len(kept),
+        ioi_ms=ioi_ms,
+        timing_window_ms=timing_window_ms,
+        match_window=match_window,
+    )
 
-    Steps: drop double taps (``remove_double_taps``), match one-to-one (``match_taps``),
-    then measure. Asynchrony a = tap - heard beat (negative = early). The period used for
-    phases, the circular mean in ms and the tempo ratio is ``ioi_ms`` or else the median beat
-    interval. Reading of the "fewer than 6" rule: mean/SD asynchrony and the circular
-    measures are computed from >= 2 matched taps (null below, as the metric table says) and
-    ``reliable`` is False unless >= 6 beats are matched and the kept taps number 50-150 % of
-    the beats (REPP), so a goal can require ``reliable``. ``double_taps`` counts taps dropped.
+
+def score_kept_taps(
+    beats_ms: Sequence[float],
+    kept_taps_ms: Sequence[float],
+    *,
+    double_taps: int = 0,
+    ioi_ms: float | None = None,
+    timing_window_ms: float = 15.0,
+    match_window: float = 0.4,
+) -> Metrics:
+    """Score a paced tapping trial from its taps with double taps already removed (the
+    activity removes them over the whole tap stream); keys are the METRICS.md names.
+
+    Taps are matched one-to-one (``match_taps``), then measured. Asynchrony a = tap - heard beat
+    (negative = early). The period used for phases, the circular mean in ms and the tempo ratio
+    is ``ioi_ms`` or else the median beat interval. Reading of the "fewer than 6" rule: mean/SD
+    asynchrony and the circular measures are computed from >= 2 matched taps (null below, as
+    the metric table says) and ``reliable`` is False unless >= 6 beats are matched and the kept
+    taps number 50-150 % of the beats (REPP), so a goal can require ``reliable``.
+    ``double_taps`` (the count of taps dropped) is passed through to the metrics.
     """
     beats = _checked_beats(beats_ms)
-    kept = remove_double_taps(taps_ms, double_tap_ms)
+    kept = sorted(float(t) for t in as_times_ms(kept_taps_ms, "kept_taps_ms"))
     match = match_taps(beats_ms, kept, ioi_ms=ioi_ms, window=match_window)
     period_ms = float(ioi_ms) if ioi_ms is not None else float(np.median(np.diff(beats)))
     per_beat = match.asynchrony_for_beat(beats.size)
@@ -234,7 +267,7 @@ def score_synchronisation(
         "extra_taps": len(match.extra_taps),
         **_window_measures(per_beat, timing_window_ms),
         "matched_taps": n_matched,
-        "double_taps": len(taps_ms) - len(kept),
+        "double_taps": int(double_taps),
         "reliable": 0.5 <= taps_share <= 1.5 and n_matched >= MIN_MATCHED_FOR_RELIABLE,
         "asynchronies_ms": list(match.asynchronies_ms),
     }
