@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -67,17 +68,71 @@ def test_onset_errors_after_rescaling() -> None:
 
 
 def test_right_note_outside_tolerance_is_omission_plus_insertion() -> None:
-    call = [(0.0, 60), (250.0, 62), (500.0, 64), (1000.0, 65)]  # IOIs 250 250 500
-    echo = [(2000.0, 60), (2400.0, 62), (2600.0, 64), (3000.0, 65)]  # errors 0, 150, 100, 0
-    score = score_echo(call, echo, call_end_ms=1200.0)
-    assert (score["hits"], score["omissions"], score["insertions"]) == (2, 2, 2)
+    # the third note comes 150 ms late; no tempo ratio brings it in without losing others
+    echo = [(2100.0, 60), (2600.0, 62), (3250.0, 64), (3600.0, 65)]
+    score = score_echo(CALL, echo, call_end_ms=CALL_END_MS)
+    assert (score["hits"], score["omissions"], score["insertions"]) == (3, 1, 1)
     assert score["substitutions"] == 0
     assert score["order_errors"] == 0  # the notes are in order, only late
-    assert score["notes_correct_pct"] == 50.0
-    # r_target .25 .25 .5, r_child .4 .2 .4: (0.678072 + 0.321928 + 0.321928) / 3
-    assert score["rhythm_error"] == pytest.approx(0.4406427, rel=1e-6)
-    wider = score_echo(call, echo, call_end_ms=1200.0, tolerance_ms=120.0)
-    assert wider["hits"] == 3  # the 100 ms note now counts
+    assert score["notes_correct_pct"] == 75.0
+    assert score["tempo_ratio"] == 1.0
+    # r_target 1/3 1/3 1/3, r_child 500 650 350 over 1500: (0 + log2 1.3 + |log2 0.7|) / 3
+    expected = (math.log2(1.3) + abs(math.log2(0.7))) / 3.0
+    assert score["rhythm_error"] == pytest.approx(expected, rel=1e-12)
+    wider = score_echo(CALL, echo, call_end_ms=CALL_END_MS, tolerance_ms=150.0)
+    assert wider["hits"] == 4  # the late note now counts
+
+
+# METRICS.md §2's examples: a perfectly timed 4-note echo, 600 ms after the call's end.
+PERFECT = [(2500.0 + t, note) for t, note in CALL]
+
+
+@pytest.mark.parametrize(
+    ("echo", "counts"),
+    [
+        (PERFECT[1:], (3, 1, 0, 75.0)),  # its first note missing
+        (PERFECT[:-1], (3, 1, 0, 75.0)),  # its last note missing
+        ([(2200.0, 67), *PERFECT], (4, 0, 1, 100.0)),  # a stray note 300 ms before it
+    ],
+)
+def test_the_echo_is_aligned_robustly(echo, counts) -> None:
+    score = score_echo(CALL, echo, call_end_ms=CALL_END_MS)
+    got = (score["hits"], score["omissions"], score["insertions"], score["notes_correct_pct"])
+    assert got == counts
+    assert score["tempo_ratio"] == 1.0 and score["median_onset_error_ms"] == 0.0
+
+
+def test_a_late_slower_echo_missing_a_note_is_found_at_its_own_tempo() -> None:
+    echo = [(3000.0 + 1.5 * t, note) for t, note in CALL if note != 62]
+    score = score_echo(CALL, echo, call_end_ms=CALL_END_MS)
+    assert (score["hits"], score["omissions"], score["insertions"]) == (3, 1, 0)
+    assert score["tempo_ratio"] == pytest.approx(1.5)
+    assert score["onset_errors_ms"] == pytest.approx([0.0, 0.0, 0.0], abs=1e-9)
+
+
+def test_tempo_ratios_beyond_two_are_not_candidates() -> None:
+    twice = score_echo(CALL, [(2500.0 + 2.0 * t, n) for t, n in CALL], call_end_ms=CALL_END_MS)
+    assert (twice["hits"], twice["tempo_ratio"]) == (4, 2.0)
+    beyond = score_echo(CALL, [(2500.0 + 2.2 * t, n) for t, n in CALL], call_end_ms=CALL_END_MS)
+    assert beyond["hits"] == 1 and beyond["tempo_ratio"] == 1.0
+
+
+def test_only_the_first_2n_plus_4_echo_notes_are_aligned() -> None:
+    call = [(0.0, 60), (500.0, 62)]  # n = 2: the first 8 echo notes count
+    for stray, hits in ((6, 2), (7, 1), (8, 0)):
+        echo = [(1000.0 + 300.0 * k, 70) for k in range(stray)]
+        echo += [(4000.0, 60), (4500.0, 62)]
+        score = score_echo(call, echo, call_end_ms=700.0)
+        assert score["hits"] == hits and score["n_response"] == stray + 2
+        paired = score["hits"] + score["substitutions"]
+        assert score["insertions"] == stray + 2 - paired  # those past the 8th among them
+
+
+def test_a_tie_goes_to_the_earliest_call_note() -> None:
+    call = [(500.0 * k, 60) for k in range(4)]  # four equal notes: any two could be echoed
+    score = score_echo(call, [(2500.0, 60), (3000.0, 60)], call_end_ms=1800.0)
+    assert (score["hits"], score["omissions"]) == (2, 2)
+    assert score["onset_errors_ms"] == [0.0, 0.0]
 
 
 def test_swapped_notes_are_substitutions_and_an_order_error() -> None:
@@ -181,3 +236,5 @@ def test_bad_input_is_rejected() -> None:
         score_echo([], [], call_end_ms=0.0)
     with pytest.raises(ParameterError, match="response"):
         score_echo(CALL, [(2000.0, 200)], call_end_ms=CALL_END_MS)
+    with pytest.raises(ParameterError, match="tolerance_ms: expected a finite number"):
+        score_echo(CALL, [], call_end_ms=CALL_END_MS, tolerance_ms=float("inf"))

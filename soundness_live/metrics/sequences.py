@@ -5,18 +5,24 @@ follows the mir_eval.transcription conventions (Raffel et al. 2014): a note matc
 its onset is within the tolerance AND its pitch (or pitch class, or drum group) is equal. Tempo
 is factored out first (children are not tempo-locked), and rhythm is compared through IOI
 proportions, a tempo-free representation as in Müllensiefen & Frieler's rhythm measures.
+The alignment itself (candidates, in-order matching, ranking) lives in ``echo_alignment``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from soundness_live.errors import ParameterError
 from soundness_live.metrics.circular import as_times_ms
+from soundness_live.metrics.echo_alignment import (
+    EchoAlignment,
+    align_echo,
+    align_robustly,
+    echo_notes_considered,
+)
 
 __all__ = [
     "DRUM_GROUPS",
@@ -83,94 +89,6 @@ def _checked_notes(notes: Sequence[tuple[float, int]], name: str) -> list[tuple[
     return sorted(zip((float(t) for t in onsets), pitches, strict=True))
 
 
-@dataclass(frozen=True)
-class EchoAlignment:
-    """In-order alignment of call and echo: ``hits`` and ``substitutions`` are (call index,
-    echo index) pairs; ``omissions`` call indices; ``insertions`` echo indices; ``errors_ms``
-    the rescaled onset error (echo - call) of each hit."""
-
-    hits: tuple[tuple[int, int], ...]
-    substitutions: tuple[tuple[int, int], ...]
-    omissions: tuple[int, ...]
-    insertions: tuple[int, ...]
-    errors_ms: tuple[float, ...]
-
-
-def align_echo(
-    call_keys: Sequence[NoteKey],
-    call_onsets_ms: Sequence[float],
-    echo_keys: Sequence[NoteKey],
-    echo_onsets_ms: Sequence[float],
-    tolerance_ms: float,
-) -> EchoAlignment:
-    """One-to-one, in-order alignment by dynamic programming (an edit distance).
-
-    A pair may be formed only when the onsets are within ``tolerance_ms`` (inclusive): equal
-    keys make a hit (cost 0), different keys a substitution (cost 1); a call note left out is
-    an omission, an echo note left out an insertion (cost 1 each). So a right note outside the
-    tolerance is an omission plus an insertion, as in mir_eval. Among equal costs the
-    alignment with more hits, then the smaller summed |error|, wins.
-    """
-    n, m = len(call_keys), len(echo_keys)
-    # best[i][j]: (edits, -hits, summed |error|) for the first i call and j echo notes
-    best = [[(float(i + j), 0, 0.0) for j in range(m + 1)] for i in range(n + 1)]
-    step = [["ins" if i == 0 else "om"] * (m + 1) for i in range(n + 1)]
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            options = [
-                (_add(best[i - 1][j], 1, 0, 0.0), "om"),
-                (_add(best[i][j - 1], 1, 0, 0.0), "ins"),
-            ]
-            error = abs(echo_onsets_ms[j - 1] - call_onsets_ms[i - 1])
-            if error <= tolerance_ms + 1e-9:
-                hit = call_keys[i - 1] == echo_keys[j - 1]
-                options.append(
-                    (_add(best[i - 1][j - 1], 0 if hit else 1, -int(hit), error), "pair")
-                )
-            best[i][j], step[i][j] = min(options, key=lambda option: option[0])
-    return _trace_back(step, call_keys, call_onsets_ms, echo_keys, echo_onsets_ms)
-
-
-def _add(
-    cost: tuple[float, int, float], edits: int, hits: int, error: float
-) -> tuple[float, int, float]:
-    return (cost[0] + edits, cost[1] + hits, cost[2] + error)
-
-
-def _trace_back(
-    step: list[list[str]],
-    call_keys: Sequence[NoteKey],
-    call_onsets_ms: Sequence[float],
-    echo_keys: Sequence[NoteKey],
-    echo_onsets_ms: Sequence[float],
-) -> EchoAlignment:
-    hits: list[tuple[int, int]] = []
-    subs: list[tuple[int, int]] = []
-    omissions: list[int] = []
-    insertions: list[int] = []
-    i, j = len(call_keys), len(echo_keys)
-    while i > 0 or j > 0:
-        move = step[i][j] if i > 0 and j > 0 else ("om" if i > 0 else "ins")
-        if move == "pair":
-            (hits if call_keys[i - 1] == echo_keys[j - 1] else subs).append((i - 1, j - 1))
-            i, j = i - 1, j - 1
-        elif move == "om":
-            omissions.append(i - 1)
-            i -= 1
-        else:
-            insertions.append(j - 1)
-            j -= 1
-    hits.reverse()
-    errors = tuple(float(echo_onsets_ms[e] - call_onsets_ms[c]) for c, e in hits)
-    return EchoAlignment(
-        tuple(hits),
-        tuple(reversed(subs)),
-        tuple(sorted(omissions)),
-        tuple(sorted(insertions)),
-        errors,
-    )
-
-
 def count_order_errors(call_keys: Sequence[NoteKey], echo_keys: Sequence[NoteKey]) -> int:
     """Notes present in the echo but out of order: (notes shared as a multiset) minus (the
     longest common subsequence of the two note sequences). Timing plays no part, so a right
@@ -209,17 +127,18 @@ def _no_echo_metrics(n_target: int) -> Metrics:
     }  # fmt: skip
 
 
-def _rescaled_onsets(
-    call_on: list[float], echo_on: list[float]
-) -> tuple[list[float], float | None]:
-    """Echo onsets moved so the child's first onset sits on the call's first onset, and
-    stretched by call span / echo span (no stretch when either has one note or a zero span).
-    Also the tempo ratio echo span / call span (``None`` when not defined)."""
-    call_span, echo_span = call_on[-1] - call_on[0], echo_on[-1] - echo_on[0]
-    defined = len(call_on) > 1 and len(echo_on) > 1 and call_span > 0.0
-    scale = call_span / echo_span if defined and echo_span > 0.0 else 1.0
-    rescaled = [call_on[0] + (t - echo_on[0]) * scale for t in echo_on]
-    return rescaled, (echo_span / call_span if defined else None)
+def _one_note_alignment(call_key: NoteKey, echo_keys: list[NoteKey]) -> EchoAlignment:
+    """A one-note call scores pitch alone: the first echo note of its key is a hit, else the
+    first echo note a substitution; every other echo note is an insertion."""
+    same = [j for j, key in enumerate(echo_keys) if key == call_key]
+    paired = same[0] if same else 0
+    return EchoAlignment(
+        hits=((0, paired),) if same else (),
+        substitutions=() if same else ((0, paired),),
+        omissions=(),
+        insertions=tuple(j for j in range(len(echo_keys)) if j != paired),
+        errors_ms=(),
+    )
 
 
 def _echo_metrics(
@@ -228,24 +147,27 @@ def _echo_metrics(
     call_on, echo_on = [t for t, _ in call], [t for t, _ in echo]
     call_keys = [_note_key(note, match) for _, note in call]
     echo_keys = [_note_key(note, match) for _, note in echo]
-    rescaled, tempo_ratio = _rescaled_onsets(call_on, echo_on)
-    one_note = len(call) == 1
-    # a one-note call has no rhythm to keep: its note is scored on pitch alone
-    window_ms = float("inf") if one_note else tolerance_ms
-    aligned = align_echo(call_keys, call_on, echo_keys, rescaled, window_ms)
-    timed = aligned.hits and not one_note
+    tempo_ratio: float | None = None
+    if len(call) == 1:  # a one-note call has no rhythm to keep: pitch alone decides
+        aligned = _one_note_alignment(call_keys[0], echo_keys)
+    else:
+        robust = align_robustly(call_keys, call_on, echo_keys, echo_on, tolerance_ms)
+        aligned, tempo_ratio = robust.alignment, robust.tempo_ratio
+    considered = echo_keys[: echo_notes_considered(len(call))]
     return {
         "hits": len(aligned.hits),
         "omissions": len(aligned.omissions),
         "insertions": len(aligned.insertions),
         "substitutions": len(aligned.substitutions),
-        "order_errors": count_order_errors(call_keys, echo_keys),
+        "order_errors": count_order_errors(call_keys, considered),
         "notes_correct_pct": 100.0 * len(aligned.hits) / len(call),
-        "median_onset_error_ms": float(np.median(np.abs(aligned.errors_ms))) if timed else None,
+        "median_onset_error_ms": (
+            float(np.median(np.abs(aligned.errors_ms))) if aligned.errors_ms else None
+        ),
         "tempo_ratio": tempo_ratio,
         "rhythm_error": rhythm_error(call_on, echo_on),
         "response_latency_ms": None,
-        "onset_errors_ms": list(aligned.errors_ms) if not one_note else [],
+        "onset_errors_ms": list(aligned.errors_ms),
     }
 
 
@@ -265,15 +187,16 @@ def score_echo(
     first call onset), True otherwise, and ``None`` when the child played nothing from the
     call's start on. The echo is every response at or after ``call_end_ms`` (the last call
     note's note-off as heard); ``notes_during_call`` counts the others from the call's start.
-    ``response_latency_ms`` = first echo onset - call end. Echo onsets are aligned on the
-    child's first onset and stretched by call span / echo span (``tempo_ratio`` = echo span /
-    call span, > 1 = slower), then aligned one-to-one in order (``align_echo``): a hit needs
-    the onset within ``tolerance_ms`` after rescaling AND the same note under ``match``
+    ``response_latency_ms`` = first echo onset - call end. The echo is aligned robustly
+    (``echo_alignment.align_robustly``: the best of every anchoring candidate, tempo ratio r in
+    [0.5, 2], over the first 2n + 4 echo notes; ``tempo_ratio`` = the chosen r, > 1 = slower):
+    a hit needs the mapped onset within ``tolerance_ms`` AND the same note under ``match``
     ("exact" MIDI note, "pitch_class", "drum_group" via ``drum_group``); a right note outside
     the tolerance counts as an omission plus an insertion (mir_eval); a wrong note inside it
-    is a substitution. ``order_errors`` see ``count_order_errors``; ``rhythm_error`` see
-    ``rhythm_error``; ``median_onset_error_ms`` is the median |error| over hits and
-    ``onset_errors_ms`` the signed errors. Headline: ``notes_correct_pct`` = 100 * hits / n.
+    is a substitution; echo notes past the first 2n + 4 are insertions. ``order_errors`` see
+    ``count_order_errors``; ``rhythm_error`` see ``rhythm_error``; ``median_onset_error_ms``
+    is the median |error| over the hits (on the call's axis) and ``onset_errors_ms`` the
+    signed errors. Headline: ``notes_correct_pct`` = 100 * hits / n.
 
     A one-note call scores pitch and latency only: its note is a hit when ANY echo note has
     the same key (timing ignored), a substitution when the echo has only other notes; further
@@ -283,8 +206,8 @@ def score_echo(
     """
     if match not in MATCH_MODES:
         raise ParameterError(f"match: expected one of {MATCH_MODES}, got {match!r}")
-    if not tolerance_ms >= 0.0:
-        raise ParameterError(f"tolerance_ms: expected a number >= 0, got {tolerance_ms!r}")
+    if not 0.0 <= tolerance_ms < float("inf"):
+        raise ParameterError(f"tolerance_ms: expected a finite number >= 0, got {tolerance_ms!r}")
     call_notes = _checked_notes(call, "call")
     if not call_notes:
         raise ParameterError("call: expected at least one (onset_ms, note), got none")
