@@ -95,8 +95,12 @@ def _add_simple(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("devices", help="list MIDI inputs and audio outputs")
     p.set_defaults(handler=_lazy("sound_commands", "cmd_devices"))
 
-    p = sub.add_parser("bench", help="benchmarks: synth, stage, latency, voice, gil, trouble")
-    p.add_argument("which", choices=("synth", "stage", "latency", "voice", "gil", "trouble"))
+    p = sub.add_parser(
+        "bench", help="benchmarks: synth, stage, latency, voice, gil, trouble, scoring"
+    )
+    p.add_argument(
+        "which", choices=("synth", "stage", "latency", "voice", "gil", "trouble", "scoring")
+    )
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(handler=_lazy("sound_commands", "cmd_bench"))
 

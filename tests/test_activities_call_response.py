@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import mido
 import pytest
 
+from soundness_live.activities.phrases import MAX_CALL_NOTES, phrases_from_midi
+from soundness_live.errors import FileFormatError
 from soundness_live.inputs import CueResponder, ScriptedResponses
 from tests.activity_helpers import RATE, run
 
@@ -108,3 +111,25 @@ def test_therapist_call_is_echoed_and_a_missing_call_voids_the_trial():
     assert first["prompt"][0]["played_by"] == "therapist"
     assert first["metrics"]["hits"] == 2 and first["outcome"] == "correct"
     assert second["outcome"] == "void"
+
+
+def test_a_therapist_call_ends_at_its_tenth_note():
+    played = [(2100.0 + 250.0 * k, 36 + k % 3) for k in range(14)]
+    therapist = ScriptedResponses.from_ms(played, sample_rate=RATE, player="therapist")
+    params = {"trials": 1, "caller": "therapist"}
+    (trial,) = run("call-and-response", params, [therapist]).trials
+    assert len(trial["prompt"]) == MAX_CALL_NOTES == 10
+    assert [p["note"] for p in trial["prompt"]] == [n for _t, n in played[:10]]
+
+
+def test_a_midi_phrase_longer_than_a_call_is_refused_where_it_starts(tmp_path):
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    for k in range(4 + 11):  # 4 notes, a 2-beat rest, 11 notes
+        gap = 960 if k == 4 else (240 if k else 0)
+        track.append(mido.Message("note_on", note=60, velocity=90, time=gap))
+        track.append(mido.Message("note_off", note=60, velocity=0, time=0))
+    midi.save(tmp_path / "calls.mid")
+    with pytest.raises(FileFormatError, match=r"at most 10 notes, got 11 from beat 3\.5 on"):
+        phrases_from_midi(tmp_path / "calls.mid")

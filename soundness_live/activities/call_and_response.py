@@ -31,7 +31,7 @@ from .base import (
 )
 from .common import common_params, staircase_from
 from .params import ParamSpec
-from .phrases import Phrase, bank_for, phrases_from_midi, pick
+from .phrases import MAX_CALL_NOTES, Phrase, bank_for, phrases_from_midi, pick
 from .registry import ActivityDef, rule_from_doc
 
 NAME = "call-and-response"
@@ -124,7 +124,8 @@ def _engine_call(ctx: ActivityContext, phrase: Phrase, start: int):
 
 
 def _therapist_call(ctx: ActivityContext, start: int):
-    """Wait for the therapist to play a call; it ends after ``call_gap_ms`` of silence."""
+    """Wait for the therapist to play a call; it ends after ``call_gap_ms`` of silence, or at
+    its ``MAX_CALL_NOTES``-th note (the notes after it are the therapist's, not the call)."""
     yield Show("therapist_call", start, {})
     gap = ctx.frames(ctx.params["call_gap_ms"])
     give_up = start + ctx.frames(ctx.params["call_wait_ms"])
@@ -132,9 +133,9 @@ def _therapist_call(ctx: ActivityContext, start: int):
     until = start + gap
     while True:
         got = yield Listen(until, since_frame=start)
-        notes = [r for r in note_ons(got) if r.player == "therapist"]
+        notes = [r for r in note_ons(got) if r.player == "therapist"][:MAX_CALL_NOTES]
         last = notes[-1].frame if notes else None
-        if last is not None and until - last >= gap:
+        if last is not None and (until - last >= gap or len(notes) == MAX_CALL_NOTES):
             break
         if last is None and until >= give_up:
             return ()  # no call came: the trial is void

@@ -15,6 +15,12 @@ from ..errors import FileFormatError
 
 KICK, SNARE, CLAP, HAT, LOW_TOM, HIGH_TOM = 36, 38, 39, 42, 45, 48
 
+#: The longest call the activity plays or takes from the therapist (the built-in bank goes to
+#: 8). Echoing more is beyond a turn-taking game, and it bounds the echo alignment's work: for
+#: a 10-note call and a 24-note echo the worst case measured 26 ms CPU per trial on a loaded
+#: 2-core machine, for 12 notes up to 60 ms (``soundness-live bench scoring``; target 50 ms).
+MAX_CALL_NOTES = 10
+
 
 @dataclass(frozen=True, slots=True)
 class PhraseNote:
@@ -115,6 +121,7 @@ def phrases_from_midi(path: Path, *, rest_beats: float = 1.5) -> dict[int, tuple
     """Split a MIDI file's notes into phrases at rests of ``rest_beats`` or more.
 
     Each phrase's level is its number of notes (capped at 8). Returns a bank like the built-ins.
+    A phrase longer than ``MAX_CALL_NOTES`` is a FileFormatError that says where it starts.
     """
     import mido  # a file reader, not a device: allowed in the core
 
@@ -131,11 +138,11 @@ def phrases_from_midi(path: Path, *, rest_beats: float = 1.5) -> dict[int, tuple
                 onsets.append((ticks / midi.ticks_per_beat, msg.note, msg.velocity))
     if not onsets:
         raise FileFormatError(f"{path}: has no notes to make phrases from")
-    return _split_phrases(sorted(onsets), rest_beats)
+    return _split_phrases(sorted(onsets), rest_beats, path)
 
 
 def _split_phrases(
-    onsets: list[tuple[float, int, int]], rest_beats: float
+    onsets: list[tuple[float, int, int]], rest_beats: float, path: Path
 ) -> dict[int, tuple[Phrase, ...]]:
     groups: list[list[tuple[float, int, int]]] = [[onsets[0]]]
     for item in onsets[1:]:
@@ -145,6 +152,11 @@ def _split_phrases(
     bank: dict[int, list[Phrase]] = {}
     for group in groups:
         start = group[0][0]
+        if len(group) > MAX_CALL_NOTES:
+            raise FileFormatError(
+                f"{path}: expected phrases of at most {MAX_CALL_NOTES} notes, got {len(group)} "
+                f"from beat {start:g} on (a rest of {rest_beats:g} beats or more ends a phrase)"
+            )
         phrase = tuple(PhraseNote(b - start, n, 0.5, v) for b, n, v in group)
         bank.setdefault(min(len(phrase), 8), []).append(phrase)
     return {level: tuple(items) for level, items in bank.items()}

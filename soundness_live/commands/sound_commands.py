@@ -19,6 +19,7 @@ BENCHES = {
     "voice": "bench_voice.py",
     "gil": "bench_gil.py",
     "trouble": "bench_trouble.py",
+    "scoring": "bench_scoring.py",
 }
 # Python packages a benchmark needs beyond the engine's own: import name -> PyPI name. They are
 # in the test extra; the system programs (jackd, espeak-ng, sox) each benchmark checks itself.
