@@ -107,6 +107,11 @@ def _add_simple(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze-voice", help="analyse a recorded vocal answer (WAV)")
     p.add_argument("wav", type=Path)
     p.add_argument("--prompt-end-ms", type=float)
+    p.add_argument(
+        "--listen-from-ms", type=float, metavar="MS",
+        help="listen for the answer from here on; the room before it (at most its first "
+        "300 ms) sets the noise floor a voice must clear",
+    )  # fmt: skip
     p.add_argument("--target-syllables", type=int)
     p.add_argument("--target-hz", type=float)
     p.add_argument("--json", type=Path, metavar="OUT")

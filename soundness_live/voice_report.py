@@ -7,14 +7,16 @@ analysed, not recorded, unless the family consents).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import soundfile
 
+from soundness_live.audio.vad import ROOM_MS
 from soundness_live.audio.voice import VoiceAnalysis, analyze_voice
-from soundness_live.errors import FileFormatError
+from soundness_live.errors import FileFormatError, ParameterError
 
 MIN_SAMPLE_RATE_HZ = 8000
 
@@ -41,12 +43,34 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     return data.mean(axis=1), int(rate)
 
 
-def analyze_voice_file(path: str | Path, **options: Any) -> VoiceAnalysis:
+def wav_room_ms(listen_from_ms: float | None) -> tuple[float, float]:
+    """Where a WAV file holds the room (METRICS.md §4): its first 300 ms, or its first
+    ``listen_from_ms`` when that is given and shorter (0: no room, the VAD alone)."""
+    if listen_from_ms is not None and listen_from_ms < ROOM_MS:
+        return 0.0, listen_from_ms
+    return 0.0, ROOM_MS
+
+
+def analyze_voice_file(
+    path: str | Path, *, listen_from_ms: float | None = None, **options: Any
+) -> VoiceAnalysis:
     """Score the vocal answer recorded in the WAV file at ``path``.
 
-    ``options`` are :func:`soundness_live.audio.voice.analyze_voice`'s keywords
-    (prompt_end_ms, target_syllables, target_hz, pitch_floor_hz, pitch_ceiling_hz, vad_mode,
-    listen_from_ms, calibration_db). Times in the result are ms from the file's start.
+    The answer is listened for from ``listen_from_ms`` on (None: from the start), and the noise
+    floor a voice must clear is measured over :func:`wav_room_ms`. ``options`` are
+    :func:`soundness_live.audio.voice.analyze_voice`'s other keywords (prompt_end_ms,
+    target_syllables, target_hz, pitch_floor_hz, pitch_ceiling_hz, vad_mode, calibration_db).
+    Times in the result are ms from the file's start.
     """
+    if listen_from_ms is not None and not 0.0 <= listen_from_ms < math.inf:
+        raise ParameterError(
+            f"listen_from_ms: expected ms >= 0 from the file's start, got {listen_from_ms!r}"
+        )
     samples, rate = read_wav(path)
-    return analyze_voice(samples, rate, **options)
+    return analyze_voice(
+        samples,
+        rate,
+        listen_from_ms=listen_from_ms or 0.0,
+        noise_floor_ms=wav_room_ms(listen_from_ms),
+        **options,
+    )

@@ -10,10 +10,20 @@ import pytest
 import soundfile
 
 from soundness_live.audio.voice import VoiceMeter, analyze_voice, contour_of
+from soundness_live.cli import main
 from soundness_live.errors import FileFormatError, ParameterError
-from soundness_live.voice_report import analyze_voice_file
+from soundness_live.voice_report import analyze_voice_file, wav_room_ms
 from tests.conftest import require_program
-from tests.voice_audio import audio_dir, espeak, first_above_s, read_mono, sox_concat, sox_pad
+from tests.voice_audio import (
+    audio_dir,
+    espeak,
+    first_above_s,
+    read_mono,
+    sox_concat,
+    sox_noise,
+    sox_pad,
+    sox_tone,
+)
 
 METRIC_KEYS = {
     "voice_onset_ms",
@@ -166,3 +176,56 @@ def test_meter_on_silence_and_bad_settings() -> None:
     assert pitch_hz is None and level_db == -120.0 + 94.0
     with pytest.raises(ParameterError, match="window_ms"):
         VoiceMeter(16000, window_ms=20.0, floor_hz=60.0)
+
+
+@pytest.fixture(scope="module")
+def tone_in_noise(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A 220 Hz tone from 500 ms to 1500 ms, white or pink noise from the first sample at 20 dB
+    SNR (tone power over noise power), and the noise alone; sox makes both, at 16 kHz."""
+    require_program("sox", "sox")
+    directory = audio_dir(tmp_path_factory)
+    tone_path = directory / "tone-220-at-500ms.wav"
+    if not tone_path.exists():
+        sox_tone(directory / "tone-220.wav", freq_hz=220.0, seconds=1.0)
+        sox_pad(directory / "tone-220.wav", tone_path, lead_s=0.5, tail_s=0.5)
+    tone, rate = read_mono(tone_path)
+    made = {}
+    for color in ("white", "pink"):
+        noise_path = directory / f"{color}-noise-16k-2s.wav"
+        if not noise_path.exists():
+            sox_noise(noise_path, seconds=2.0, rate_hz=rate, color=color)
+        noise = read_mono(noise_path)[0][: len(tone)]
+        gain = np.sqrt(np.mean(tone[8000:24000] ** 2) / np.mean(noise**2) / 10.0**2)
+        made[color] = directory / f"tone-in-{color}-noise.wav"
+        soundfile.write(str(made[color]), tone + gain * noise, rate, "PCM_16")
+        made[f"{color} alone"] = directory / f"{color}-noise-alone.wav"
+        soundfile.write(str(made[f"{color} alone"]), gain * noise, rate, "PCM_16")
+    return made
+
+
+@pytest.mark.parametrize("color", ["white", "pink"])
+def test_steady_noise_from_the_first_sample_is_not_a_voice(
+    tone_in_noise: dict[str, Path], color: str
+) -> None:
+    found = analyze_voice_file(tone_in_noise[color], target_hz=220.0)
+    assert found.voice_onset_ms == pytest.approx(500.0, abs=10.0)  # the VAD alone: 0 ms
+    assert found.median_f0_hz == pytest.approx(220.0, rel=0.003)
+    assert abs(found.pitch_error_cents) < 5.0
+    assert found.noise_floor_db is not None and -40.0 < found.noise_floor_db < -20.0
+    alone = analyze_voice_file(tone_in_noise[f"{color} alone"], target_hz=220.0)
+    assert alone.voice_onset_ms is None and alone.median_f0_hz is None
+
+
+def test_analyze_voice_listens_from_a_time_and_takes_the_room_before_it(
+    tone_in_noise: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    wav = str(tone_in_noise["white"])
+    for listen_from, onset in ((None, 500.0), ("200", 500.0), ("800", 800.0)):
+        extra = [] if listen_from is None else ["--listen-from-ms", listen_from]
+        assert main(["analyze-voice", wav, *extra]) == 0
+        record = json.loads(capsys.readouterr().out)
+        assert record["voice_onset_ms"] == pytest.approx(onset, abs=10.0)
+    assert wav_room_ms(None) == (0.0, 300.0) and wav_room_ms(800.0) == (0.0, 300.0)
+    assert wav_room_ms(200.0) == (0.0, 200.0)
+    assert main(["analyze-voice", wav, "--listen-from-ms", "-5"]) == 2
+    assert "listen_from_ms: expected ms >= 0" in capsys.readouterr().err

@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 
 from soundness_live.audio.vad import (
+    ROOM_MS,
     first_run_start,
+    frame_energies_db,
+    noise_floor_db,
     resample_to,
     speech_frames,
     to_pcm16,
@@ -21,6 +24,7 @@ from tests.voice_audio import (
     CorpusKey,
     audio_dir,
     first_above_s,
+    in_noise,
     make_corpus,
     read_mono,
     sox_noise,
@@ -68,23 +72,54 @@ def test_onset_error_on_all_takes(onset_errors_ms: dict[CorpusKey, float]) -> No
     assert np.median(np.abs(errors)) <= 5.0
 
 
-def test_onset_in_noise_after_settling(
-    corpus: dict[CorpusKey, tuple[Path, Path]], tmp_path_factory: pytest.TempPathFactory
+@pytest.fixture(scope="module")
+def noises(tmp_path_factory: pytest.TempPathFactory) -> dict[str, np.ndarray]:
+    """A minute of white and of pink noise at the corpus' rate (22.05 kHz), made by sox."""
+    require_program("sox", "sox")
+    made = {}
+    for color in ("white", "pink"):
+        path = audio_dir(tmp_path_factory) / f"{color}-noise-60s.wav"
+        if not path.exists():
+            sox_noise(path, seconds=60.0, rate_hz=22050, color=color)
+        made[color] = read_mono(path)[0]
+    return made
+
+
+@pytest.mark.parametrize("color", ["white", "pink"])
+def test_onset_in_noise_from_the_first_sample(
+    corpus: dict[CorpusKey, tuple[Path, Path]], noises: dict[str, np.ndarray], color: str
 ) -> None:
-    raw, take = corpus[("ba ma", "en", 140, 80)]
-    samples, rate = read_mono(take)
-    noise_path = audio_dir(tmp_path_factory) / "noise-22050.wav"
-    if not noise_path.exists():
-        sox_noise(noise_path, seconds=3.0, rate_hz=rate)
-    noise = read_mono(noise_path)[0][: len(samples)]
-    speech, _ = read_mono(raw)
-    gain = np.sqrt(np.mean(speech**2) / np.mean(noise**2) / 10.0**2)  # 20 dB SNR
-    true_ms = 1000.0 * (LEAD_S + first_above_s(speech, rate))
-    # The VAD calls noise speech while it adapts (~70 ms): ignore a settling period.
-    onset = voice_onset_ms(samples + gain * noise, rate, settle_ms=300.0)
-    assert onset is not None
-    assert abs(onset - true_ms) <= 21.0
-    assert voice_onset_ms(gain * noise, rate, settle_ms=300.0) is None
+    """METRICS.md §4: at 20 dB SNR, with noise from the take's first sample, the onset error
+    stays within median 10 ms and p95 30 ms; the room is the take's first 300 ms."""
+    errors = []
+    for k, (raw, take) in enumerate(corpus.values()):
+        speech, rate = read_mono(raw)
+        samples = in_noise(speech, read_mono(take)[0], noises[color], 20.0, offset=k * 7919)
+        onset = voice_onset_ms(samples, rate, noise_floor_ms=(0.0, ROOM_MS))
+        assert onset is not None, raw.name
+        errors.append(onset - 1000.0 * (LEAD_S + first_above_s(speech, rate)))
+    # Measured over the 96 takes: white median 3 ms, p95 7 ms; pink median 4 ms, p95 10 ms
+    # (the VAD alone: every onset in the first frames, median error 515 ms).
+    assert len(errors) == 96
+    assert np.median(np.abs(errors)) <= 10.0
+    assert np.percentile(np.abs(errors), 95) <= 30.0
+
+
+@pytest.mark.parametrize("color", ["white", "pink"])
+def test_a_take_of_noise_alone_finds_no_voice(noises: dict[str, np.ndarray], color: str) -> None:
+    for level in (0.01, 0.1, 0.5):
+        noise = level * noises[color][: 5 * 22050] / np.max(np.abs(noises[color]))
+        assert voice_onset_ms(noise, 22050, noise_floor_ms=(0.0, ROOM_MS)) is None
+
+
+def test_the_floor_is_measured_where_the_room_is() -> None:
+    energies = np.array([-60.0] * 30 + [-20.0] * 30)
+    assert noise_floor_db(energies, (0.0, 300.0)) == -60.0
+    assert noise_floor_db(energies, (200.0, 500.0)) == -60.0  # 20th percentile of 10 and 20
+    assert noise_floor_db(energies, (300.0, 600.0)) == -20.0
+    assert noise_floor_db(energies, (0.0, 5.0)) is None  # no whole frame: no floor
+    silence = frame_energies_db(np.zeros(1600))
+    assert silence.tolist() == [-200.0] * 10
 
 
 def test_no_voice_in_silence() -> None:

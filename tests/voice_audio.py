@@ -123,10 +123,24 @@ def sox_glide(
     return path
 
 
-def sox_noise(path: Path, *, seconds: float = 1.0, rate_hz: int = 16000) -> Path:
-    """White noise at sox's default level, repeatable (``-R``: a fixed seed)."""
-    _run(["sox", "-R", "-n", "-r", str(rate_hz), str(path), "synth", str(seconds), "whitenoise"])
+def sox_noise(
+    path: Path, *, seconds: float = 1.0, rate_hz: int = 16000, color: str = "white"
+) -> Path:
+    """White (or ``color="pink"``) noise at sox's default level, repeatable (``-R``: a fixed
+    seed)."""
+    kind = f"{color}noise"
+    _run(["sox", "-R", "-n", "-r", str(rate_hz), str(path), "synth", str(seconds), kind])
     return path
+
+
+def in_noise(
+    speech: np.ndarray, take: np.ndarray, noise: np.ndarray, snr_db: float, offset: int = 0
+) -> np.ndarray:
+    """``take`` (``speech`` padded) with ``noise[offset:]`` added from its first sample, scaled
+    so that the speech's power is ``snr_db`` over the noise's."""
+    noise = noise[offset : offset + len(take)]
+    gain = np.sqrt(np.mean(speech**2) / (np.mean(noise**2) * 10.0 ** (snr_db / 10.0)))
+    return take + gain * noise
 
 
 def mix_at_snr(signal: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:

@@ -33,7 +33,7 @@ from soundness_live.audio.vad import (
     as_mono_float,
     first_run_start,
     resample_to,
-    speech_frames,
+    voiced_frames,
 )
 from soundness_live.audio.voice_meter import VoiceMeter
 from soundness_live.errors import ParameterError
@@ -59,6 +59,8 @@ class VoiceAnalysis:
     to each nucleus' voiced segment between its intensity dips; ``contour`` holds one step
     ("rising" / "falling" / "level" within 50 cents) between consecutive syllables. Speech rate
     is per second of the analysed audio, articulation rate per second of its sounding parts.
+    ``noise_floor_db`` is the room's noise floor a voiced frame had to clear by 6 dB (dB re
+    full scale; None when no room was given).
     """
 
     voice_onset_ms: float | None
@@ -78,6 +80,7 @@ class VoiceAnalysis:
     speech_rate_per_s: float | None
     articulation_rate_per_s: float | None
     pitch_method: str
+    noise_floor_db: float | None = None
     frame_time_convention: str = FRAME_TIME_CONVENTION
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,22 +152,29 @@ def analyze_voice(
     vad_mode: int = 2,
     listen_from_ms: float = 0.0,
     calibration_db: float = 0.0,
+    noise_floor_ms: tuple[float, float] | None = None,
 ) -> VoiceAnalysis:
     """Score a vocal answer in ``samples`` (see METRICS.md §4 and the module docstring).
 
-    The VAD hears the whole recording (it adapts from the first frame); the onset, syllables and
-    pitch are taken from ``listen_from_ms`` on (e.g. the prompt's start, so speech before it is
-    ignored). ``target_hz`` is one pitch, or one per syllable (then the contour is scored).
-    ``intensity_db`` is the energy mean over the voiced span, dB re full scale + calibration_db.
+    The VAD hears the whole recording (it adapts from the first frame: start the recording when
+    the microphone opened); the onset, syllables and pitch are taken from ``listen_from_ms`` on
+    (e.g. the prompt's end, so speech before it is ignored). ``noise_floor_ms`` is the span of
+    the recording that holds the room before the prompt: a voiced frame must clear its noise
+    floor by 6 dB (``vad.voiced_frames``; None: the VAD alone, for clean audio such as a
+    prompt's own sound). ``target_hz`` is one pitch, or one per syllable (then the contour is
+    scored). ``intensity_db`` is the energy mean over the voiced span, dB re full scale +
+    calibration_db.
     """
     _check_arguments(sample_rate, pitch_floor_hz, pitch_ceiling_hz, target_hz)
     x = resample_to(as_mono_float(samples), int(sample_rate))
-    flags = speech_frames(x, mode=vad_mode, frame_ms=VAD_FRAME_MS)
+    flags, floor_db = voiced_frames(
+        x, noise_floor_ms=noise_floor_ms, mode=vad_mode, frame_ms=VAD_FRAME_MS
+    )
     first = int(np.ceil(max(listen_from_ms, 0.0) / VAD_FRAME_MS))
     onset_frame = first_run_start(flags, min_run=VAD_MIN_RUN, from_index=first)
     start = min(first * VAD_FRAME_MS * VAD_RATE_HZ // 1000, len(x))
     if onset_frame is None:
-        return _no_voice(target_syllables)
+        return _no_voice(target_syllables, floor_db)
     onset_ms = float(onset_frame * VAD_FRAME_MS)
     voice_end_ms = float((np.flatnonzero(flags)[-1] + 1) * VAD_FRAME_MS)
     return _score_region(
@@ -176,10 +186,11 @@ def analyze_voice(
         target_hz=target_hz,
         pitch_range_hz=(pitch_floor_hz, pitch_ceiling_hz),
         calibration_db=calibration_db,
+        noise_floor_db=floor_db,
     )
 
 
-def _no_voice(target_syllables: int | None) -> VoiceAnalysis:
+def _no_voice(target_syllables: int | None, noise_floor_db: float | None) -> VoiceAnalysis:
     """The record of an answer with no voice in it: every score None."""
     return VoiceAnalysis(
         voice_onset_ms=None,
@@ -199,6 +210,7 @@ def _no_voice(target_syllables: int | None) -> VoiceAnalysis:
         speech_rate_per_s=None,
         articulation_rate_per_s=None,
         pitch_method="none",
+        noise_floor_db=noise_floor_db,
     )
 
 
@@ -251,6 +263,7 @@ def _score_region(
     target_hz: Any,
     pitch_range_hz: tuple[float, float],
     calibration_db: float,
+    noise_floor_db: float | None,
 ) -> VoiceAnalysis:
     """Scores of the 16 kHz region ``x`` (which starts ``offset_ms`` into the recording)."""
     onset_ms = voice_ms[0]
@@ -284,4 +297,5 @@ def _score_region(
         speech_rate_per_s=nuclei.speech_rate_per_s,
         articulation_rate_per_s=nuclei.articulation_rate_per_s,
         pitch_method=pitch.method,
+        noise_floor_db=noise_floor_db,
     )

@@ -123,6 +123,7 @@ def cmd_analyze_voice(args: argparse.Namespace) -> int:
 
     analysis = analyze_voice_file(
         args.wav,
+        listen_from_ms=args.listen_from_ms,
         prompt_end_ms=args.prompt_end_ms,
         target_syllables=args.target_syllables,
         target_hz=args.target_hz,
