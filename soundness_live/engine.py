@@ -9,6 +9,7 @@ The same code runs live, offline and in tests: only the sink and the sources dif
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -247,15 +248,22 @@ class Session:
         return [r for r in self.responses if since <= r.frame < until]
 
     def _listen_voice(self, action: ListenVoice) -> VoiceTake:
-        """Listen (notes too) until the end; then take the voice over the span, or silence."""
+        """Listen (notes too) until the end; then take the voice over the span, or silence.
+        The take says from which frame on the source really heard (it may open later)."""
         notes = self._listen(Listen(action.until_frame, action.since_frame))
-        length = max(0, action.until_frame - action.since_frame)
+        since, until = action.since_frame, action.until_frame
+        heard_from = since
         if self.voice is None:
-            audio, source = np.zeros(length, dtype=np.float32), "none"
+            audio, source = np.zeros(max(0, until - since), dtype=np.float32), "none"
         else:
-            audio = self.voice.audio(action.since_frame, action.until_frame)
+            audio = self.voice.audio(since, until)
             source = self.voice.name
-        take = VoiceTake(audio, action.since_frame, self.sample_rate, source, tuple(notes))
+            opened = self.voice.opened_frame()
+            if opened is not None:  # +inf: it heard nothing yet
+                heard_from = until if opened >= until else max(since, math.ceil(opened))
+        take = VoiceTake(
+            audio, since, self.sample_rate, source, tuple(notes), heard_from_frame=heard_from
+        )
         if self.hooks.on_voice:
             self.hooks.on_voice(take)
         return take

@@ -49,6 +49,11 @@ class SessionAxisVoice:
         start = int(round(self.to_output(since_frame)))
         return self.source.audio(start, start + (until_frame - since_frame))
 
+    def opened_frame(self) -> float | None:
+        """When the microphone began to hear, on the session axis."""
+        opened = self.source.opened_frame()
+        return None if opened is None else opened - self.to_output(0.0)
+
     def stop(self) -> None:
         """Stop the microphone."""
         self.source.stop()

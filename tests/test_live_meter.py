@@ -58,6 +58,10 @@ class SineMicrophone:
     def audio(self, since_frame: int, until_frame: int) -> np.ndarray:
         return self.ring.span(self.mapping(), since_frame, until_frame)
 
+    def opened_frame(self) -> float | None:
+        first_s = self.ring.first_time()
+        return math.inf if first_s is None else self.mapping().frame_at(first_s)
+
     def stop(self) -> None:
         self.stopped.set()
         self._thread.join(timeout=1.0)
@@ -191,3 +195,42 @@ def test_the_engine_publishes_the_sung_pitch_against_the_turn_note(engine_here: 
     assert done["voice_meter"] is None and done["last_result"] == "finished"
     assert mics and mics[0].stopped.is_set()  # the microphone closed with the activity
     assert not any(t.name == "voice-meter" and t.is_alive() for t in threading.enumerate())
+
+
+class RoomMicrophone(SineMicrophone):
+    """A microphone in a room and nobody answering: white noise at -40 dBFS, written into the
+    ring in real time from the moment it opens."""
+
+    def __init__(self, mapping: Callable[[], ClockMapping]) -> None:
+        super().__init__(mapping)
+        self.noise = np.random.default_rng(3)
+
+    def _capture(self) -> None:
+        block, start_s = RATE // 100, time.monotonic()
+        scale = 0.01 * math.sqrt(3.0)  # uniform noise of power -40 dBFS
+        while not self.stopped.is_set():
+            due_s = start_s + (self.ring.written + block) / RATE
+            time.sleep(max(0.0, due_s - time.monotonic()))
+            samples = self.noise.uniform(-scale, scale, block).astype(np.float32)
+            self.ring.write(samples, due_s - block / RATE)
+
+
+def test_a_live_take_holds_the_room_before_the_prompt_and_noise_is_no_voice(
+    engine_here: Engine,
+) -> None:
+    engine_here.open_microphone = lambda rate, mapping: RoomMicrophone(mapping).start()
+    engine_here.store.add_child({"code": "S-030"})
+    params = {
+        "variant": "match-pitch", "trials": 1, "lead_in_ms": 0, "response_window_ms": 1500,
+        "adaptive": False,
+    }  # fmt: skip
+    reply = engine_here.handle({"type": "start_activity", "activity": "vocal-prompts",
+                                "input": "live", "params": params, "child": "S-030"})  # fmt: skip
+    assert reply["ok"], reply
+    state = until_state(engine_here, lambda s: s["activity"] is None, 15.0)
+    (trial,) = engine_here.store.trials(state["session_id"])
+    assert trial["outcome"] == "no_response" and trial["metrics"]["voice_onset_ms"] is None
+    # the room was heard before the prompt (the first prompt waited for it): its floor is the
+    # noise's power below 8 kHz, a third of it, not the silence before the microphone opened
+    floor_db = trial["metrics"]["noise_floor_db"]
+    assert floor_db == pytest.approx(-40.0 - 10 * math.log10(3), abs=1.5)

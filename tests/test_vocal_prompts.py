@@ -2,8 +2,8 @@
 
 Timeline of the defaults (hand-computed): lead-in 2000 ms, 90 BPM (a beat = 666.67 ms), each
 syllable held 60 % of a beat (400 ms), start level 2. So the prompt's notes are heard at 2000 and
-2666.67 ms, it ends at 3066.67 ms (frame 147 200): the turn; the take runs from 500 ms before the
-turn to the end of the 5000 ms window.
+2666.67 ms, it ends at 3066.67 ms (frame 147 200): the turn; the take runs from 300 ms before the
+prompt (1700 ms) to the end of the 5000 ms window.
 """
 
 from __future__ import annotations
@@ -12,16 +12,24 @@ import random
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile
 
 from soundness_live.activities.registry import get_activity
-from soundness_live.activities.vocal_prompts import METRICS, plan_trial
-from soundness_live.audio.mic import SingerTraits, VirtualSinger, WavVoice
+from soundness_live.activities.vocal_prompts import METRICS, ROOM_LEAD_MS, plan_trial
+from soundness_live.audio.mic import (
+    PlacedVoice,
+    SingerTraits,
+    VirtualSinger,
+    WavVoice,
+    load_voice_wav,
+)
 from soundness_live.engine import Session, SilentSink
 from soundness_live.errors import ParameterError
 from soundness_live.events import NoteOn, ProgramChange
 from tests.conftest import require_program
-from tests.voice_audio import first_above_s, read_mono
+from tests.voice_audio import first_above_s, in_noise, read_mono
 
 RATE = 48_000
 TURN_MS = 2000 + 666.6666 + 400
@@ -77,6 +85,13 @@ def wavs(tmp_path_factory) -> dict[str, Path]:
                   "vol", "0.3", "pad", "0", "0.25"])  # fmt: skip
         made[name] = folder / f"{name}.wav"
         tool([sox, *map(str, parts), str(made[name]), "pad", "0.8", "0.5"])
+    made["noise"] = folder / "noise.wav"
+    tool([sox, "-R", "-n", "-r", "22050", str(made["noise"]), "synth", "4", "whitenoise"])
+    speech, rate = read_mono(folder / "ba_ba-raw.wav")
+    noise = read_mono(made["noise"])[0]
+    made["ba_ba_in_noise"] = folder / "ba_ba_in_noise.wav"
+    taken = in_noise(speech, read_mono(made["ba_ba"])[0], noise, 20.0)
+    soundfile.write(str(made["ba_ba_in_noise"]), taken, rate, "PCM_16")
     made["silence"] = folder / "silence.wav"
     tool([sox, "-n", "-r", "16000", str(made["silence"]), "trim", "0", "2"])
     return made
@@ -216,3 +231,62 @@ def test_plan_for_each_variant_is_what_the_docstring_says():
         ),
         3,
     )["target_ms"] == pytest.approx(2500.0)
+
+
+# A room is never silent (METRICS.md §4): the take holds the room before the prompt, the VAD is
+# fed from when the source opened, and a voiced frame must clear the room's floor by 6 dB.
+NOISE_DBFS = -40.0
+
+
+class NoisyMicrophone(PlacedVoice):
+    """A microphone stand-in: white noise from the frame it opens at (nothing heard before
+    it), plus the answers placed on it."""
+
+    name = "microphone"
+
+    def __init__(self, sample_rate: int, opened: int) -> None:
+        super().__init__(sample_rate)
+        self.opened = opened
+        self.noise = np.random.default_rng(7)
+
+    def opened_frame(self) -> float | None:
+        return float(self.opened)
+
+    def audio(self, since_frame: int, until_frame: int) -> np.ndarray:
+        out = super().audio(since_frame, until_frame)
+        heard = max(0, self.opened - since_frame)
+        scale = 10 ** (NOISE_DBFS / 20) * np.sqrt(3.0)  # uniform noise at NOISE_DBFS power
+        out[heard:] += self.noise.uniform(-scale, scale, len(out) - heard).astype(np.float32)
+        return out
+
+
+def test_a_microphone_hearing_only_the_room_finds_no_voice():
+    result, _ = run({"trials": 2, "lead_in_ms": 0.0}, NoisyMicrophone(RATE, opened=0))
+    for trial in result.trials:
+        assert trial["outcome"] == "no_response" and trial["metrics"]["voice_onset_ms"] is None
+        # the floor was measured on the room before the prompt, not on unheard silence: white
+        # noise at 48 kHz keeps a third of its power below 8 kHz, the analysis' band at 16 kHz
+        in_band_db = NOISE_DBFS - 10 * np.log10(3)
+        assert trial["metrics"]["noise_floor_db"] == pytest.approx(in_band_db, abs=1.0)
+    # the first prompt waits until the microphone heard the room
+    assert result.trials[0]["prompt"][0]["onset_ms"] == ROOM_LEAD_MS
+
+
+def test_an_answer_in_the_room_is_found_where_it_starts(wavs):
+    microphone = NoisyMicrophone(RATE, opened=0)
+    answer = load_voice_wav(wavs["ba_ba"], RATE)
+    speech_ms = 1000 * first_above_s(*read_mono(wavs["ba_ba"]))
+    microphone.place(int(TURN_MS * RATE / 1000), answer)  # 20 dB over the room
+    result, _ = run({"trials": 1}, microphone)
+    m = result.trials[0]["metrics"]
+    assert m["voice_onset_ms"] == pytest.approx(TURN_MS + speech_ms, abs=30.0)
+    assert (m["syllables"], result.trials[0]["outcome"]) == (2, "correct")
+
+
+def test_a_wav_with_noise_from_its_first_sample_is_its_own_room(wavs):
+    speech_ms = 1000 * first_above_s(*read_mono(wavs["ba_ba"]))
+    result, _ = run({"trials": 1}, WavVoice([wavs["ba_ba_in_noise"]], RATE))
+    m = result.trials[0]["metrics"]
+    # the VAD alone called the noise a voice at the turn: a latency of 0 ms
+    assert m["voice_onset_latency_ms"] == pytest.approx(speech_ms, abs=30.0)
+    assert m["noise_floor_db"] is not None and m["syllables"] == 2

@@ -61,7 +61,9 @@ def test_the_voice_is_kept_only_with_consent(tmp_path, consent):
             return
         for wav in kept:
             audio, rate = soundfile.read(io.BytesIO(wav))
-            assert rate == RATE and len(audio) == (500 + 5000) * RATE // 1000  # pre-roll + window
+            # from 300 ms before the prompt (heard at frame 96 000) to the end of the window
+            # (5000 ms after the turn at frame 147 200)
+            assert rate == RATE and len(audio) == (147_200 + 5000 * 48) - (96_000 - 300 * 48)
             assert np.abs(audio).max() > 0.05  # the child's voice is in it
     finally:
         store.close()

@@ -101,13 +101,17 @@ class ListenVoice:
 class VoiceTake:
     """Mono float32 audio at the run's sample rate; ``audio[0]`` lies at ``start_frame`` on the
     engine's axis. ``source`` says what heard it (``microphone``, ``wav``, ``virtual``, ``none``).
-    The audio lives in memory only: whether it is kept is the store's decision (consent)."""
+    ``heard_from_frame``: the first frame the source really heard (the microphone opened, or a
+    WAV standing in for it starts); before it the audio is silence that was never heard (None:
+    heard from ``start_frame``). The audio lives in memory only: whether it is kept is the
+    store's decision (consent)."""
 
     audio: Any
     start_frame: int
     sample_rate: int
     source: str
     responses: tuple[Response, ...] = ()
+    heard_from_frame: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

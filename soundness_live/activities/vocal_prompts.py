@@ -3,7 +3,12 @@
 The engine sings a prompt (melodic-intonation style: syllables on two or more pitches, one per
 beat, optionally a drum tap per syllable), the child view shows "listen", then "your turn", and
 the voice source (microphone, a WAV standing in for it, or the virtual singer) is analysed from
-``pre_roll_ms`` before the turn (the VAD adapts) to the end of the response window. Variants:
+300 ms before the prompt starts (or ``pre_roll_ms`` before the turn, if earlier) to the end of
+the response window. A room is never silent (METRICS.md §4): the VAD is fed from there (or from
+when the source opened, if later), and a voiced frame must clear the room's noise floor,
+measured over those 300 ms before the prompt, by 6 dB. The first prompt comes at least
+``ROOM_LEAD_MS`` after the activity starts, so a microphone opened with it hears the room first.
+Variants:
 
 - ``echo-syllables`` (default): echo "ba ba ba"; the count matters. Level = syllables (1..8);
   from level 4 on the pitches move a semitone further from the first one per level.
@@ -61,7 +66,15 @@ PARAMS = common_params(trials=4, tempo_bpm=90.0, variants=VARIANTS) + (
     ParamSpec("pitches", str, "", "MIDI keys the syllables are sung on, cycled ('' = variant's)"),
     ParamSpec("hold_pct", float, 60.0, "each syllable is held this much of a beat", "%", 20, 100),
     ParamSpec("response_window_ms", float, 5000.0, "time to answer", "ms", 1000, 30000),
-    ParamSpec("pre_roll_ms", float, 500.0, "the take starts before the turn", "ms", 300, 5000),
+    ParamSpec(
+        "pre_roll_ms",
+        float,
+        500.0,
+        "the take starts at least this long before the turn",
+        "ms",
+        300,
+        5000,
+    ),  # fmt: skip
     ParamSpec("listen_after_ms", float, 150.0, "microphone: the prompt's tail", "ms", 0, 1000),
     ParamSpec(
         "pitch_floor_hz", float, 50.0, "lowest pitch searched (narrow it per child)", "Hz", 50, 800
@@ -88,9 +101,12 @@ PARAMS = common_params(trials=4, tempo_bpm=90.0, variants=VARIANTS) + (
 METRICS = tuple(
     "voice_onset_latency_ms syllables target_syllables median_f0_hz pitch_error_cents "
     "pitch_sd_cents contour_correct duration_ms intensity_db voice_onset_ms syllable_pitches_hz "
-    "contour syllable_pitch_sd_cents target_duration_ms".split()
+    "contour syllable_pitch_sd_cents target_duration_ms noise_floor_db".split()
 )
-_FROM_ANALYSIS = METRICS[:5] + METRICS[6:9] + ("syllable_pitches_hz", "contour")
+_FROM_ANALYSIS = METRICS[:5] + METRICS[6:9] + ("syllable_pitches_hz", "contour", "noise_floor_db")
+#: The least time from the activity's start to its first prompt: the room's 300 ms
+#: (``audio.vad.ROOM_MS``) and the microphone's first blocks (it opens as the activity starts).
+ROOM_LEAD_MS = 500.0
 
 
 def midi_hz(key: float) -> float:
@@ -101,22 +117,31 @@ def midi_hz(key: float) -> float:
 def score_take(
     ctx: ActivityContext,
     take: VoiceTake,
-    prompt_end: float,
+    prompt: tuple[float, float],
     targets: dict[str, Any],
     errors: list[float],
 ) -> tuple[dict[str, Any], list[Response]]:
-    """Metrics of one take (times on the engine's axis) and its syllables as responses.
+    """Metrics of one take (times on the engine's axis) and its syllables as responses;
+    ``prompt``: the frames at which the prompt starts and ends as heard.
 
+    The analysis starts where the source began to hear (the VAD is fed from there); the noise
+    floor is measured over the 300 ms before the prompt starts, or over the first 300 ms the
+    source heard when it opened later (a WAV standing in for the microphone opens at the turn).
     ``errors`` holds the session's per-trial pitch errors; this trial's is appended to it.
     """
+    from ..audio.vad import ROOM_MS
     from ..audio.voice import analyze_voice
 
-    p, offset_ms = ctx.params, ctx.ms(take.start_frame)
+    p = ctx.params
+    heard_from = take.start_frame if take.heard_from_frame is None else take.heard_from_frame
+    offset_ms = ctx.ms(heard_from)
+    room_from_ms = max(ctx.ms(prompt[0]) - ROOM_MS, offset_ms) - offset_ms
     found = analyze_voice(
-        take.audio,
+        take.audio[heard_from - take.start_frame :],
         take.sample_rate,
-        prompt_end_ms=ctx.ms(prompt_end) - offset_ms,
-        listen_from_ms=ctx.ms(prompt_end) + _guard_ms(p, take) - offset_ms,
+        noise_floor_ms=(room_from_ms, room_from_ms + ROOM_MS),
+        prompt_end_ms=ctx.ms(prompt[1]) - offset_ms,
+        listen_from_ms=ctx.ms(prompt[1]) + _guard_ms(p, take) - offset_ms,
         target_syllables=targets["syllables"],
         target_hz=targets["hz"],
         pitch_floor_hz=p["pitch_floor_hz"],
@@ -146,10 +171,11 @@ def _syllable_responses(
 ) -> list[Response]:
     """One response per syllable nucleus: its time, and its pitch as the nearest MIDI key."""
     clock = "audio_input" if take.source == "microphone" else "virtual"
+    heard_from = take.start_frame if take.heard_from_frame is None else take.heard_from_frame
     responses = []
     for time_ms, hz in zip(found["nuclei_ms"], found["syllable_pitches_hz"], strict=False):
         key = 0 if not hz else int(round(69 + 12 * math.log2(hz / 440.0)))
-        frame = take.start_frame + time_ms * take.sample_rate / 1000.0
+        frame = heard_from + time_ms * take.sample_rate / 1000.0
         responses.append(Response(frame, key, 64, device=take.source, clock=clock))
     return responses
 
@@ -271,11 +297,13 @@ def _spoken(ctx: ActivityContext, plan: dict[str, Any], start: int):
 
 def run(ctx: ActivityContext) -> ActivityRun:
     """Prompt, your turn, listen to the voice, score, adapt."""
+    from ..audio.vad import ROOM_MS  # the analysis' own module: loaded when the activity runs
+
     p = ctx.params
     parse_pitches(p)  # a bad parameter stops the run before the first prompt
     stairs = staircase_from(p)
     errors: list[float] = []  # this session's per-trial pitch errors: precision across attempts
-    start = ctx.now_frame + ctx.frames(p["lead_in_ms"])
+    start = ctx.now_frame + ctx.frames(max(p["lead_in_ms"], ROOM_LEAD_MS))
     for index in range(p["trials"]):
         level = stairs.level
         plan = plan_trial(ctx, level)
@@ -290,9 +318,11 @@ def run(ctx: ActivityContext) -> ActivityRun:
         answer.update(hold_ms=plan["hold_ms"], ioi_ms=plan["beat_ms"])
         yield Show("your_turn", turn, {"answer": answer, "prompt_end_frame": prompt_end})
         end = turn + ctx.frames(p["response_window_ms"])
-        take = yield ListenVoice(end, since_frame=turn - ctx.frames(p["pre_roll_ms"]))
+        prompt_start = min(n.frame if n.heard_frame is None else n.heard_frame for n in heard)
+        since = min(prompt_start - ctx.frames(ROOM_MS), turn - ctx.frames(p["pre_roll_ms"]))
+        take = yield ListenVoice(end, since_frame=int(math.floor(since)))
         targets = _targets(plan, spoken)
-        metrics, voice = score_take(ctx, take, prompt_end, targets, errors)
+        metrics, voice = score_take(ctx, take, (prompt_start, prompt_end), targets, errors)
         result = outcome(metrics, p, plan.get("target_ms"))
         yield Show("done", end, {"outcome": result})
         yield RecordTrial(

@@ -2,12 +2,15 @@
 
 Every :class:`VoiceSource` answers ``audio(since_frame, until_frame)`` with mono float32 at the
 engine's sample rate on the engine's frame axis (the axis on which a prompt is placed when it
-is HEARD), so a voice onset and a prompt's end are compared directly. Raw audio stays in memory;
-whether a take is kept is decided by the store, from the child's consent.
+is HEARD), so a voice onset and a prompt's end are compared directly, and ``opened_frame()``
+with the first frame it really heard (the voice analysis feeds the VAD from there and measures
+the room before the prompt; METRICS.md §4). Raw audio stays in memory; whether a take is kept
+is decided by the store, from the child's consent.
 
 - :class:`MicrophoneVoice`: a PortAudio input stream on the output's device clock; its
   callback only copies into a preallocated ring (the real-time contract below).
-- :class:`WavVoice`: each "your turn" cue places the next WAV file's audio from the cue's frame.
+- :class:`WavVoice`: each "your turn" cue places the next WAV file's audio from the cue's frame;
+  the stand-in "opens" there, so its room is the file's own first 300 ms, as for analyze-voice.
 - :class:`VirtualSinger`: a seeded virtual child sings the answer through the synth with the
   syllable instrument, with a child's onset latency, pitch error and dropped syllables.
 """
@@ -48,6 +51,10 @@ class VoiceSource(Protocol):
         """Mono float32 from ``since_frame`` to ``until_frame`` (silence where none was heard)."""
         ...
 
+    def opened_frame(self) -> float | None:
+        """The first frame it really heard (None: it heard all along, like a virtual room)."""
+        ...
+
 
 class PlacedVoice:
     """Takes placed at frames on the engine's axis, read back as one signal (silence between)."""
@@ -64,6 +71,10 @@ class PlacedVoice:
 
     def observe(self, cue: Show, now_frame: int) -> None:
         """Placed voices answer no cue by themselves."""
+
+    def opened_frame(self) -> float | None:
+        """Placed takes are heard all along (the silence between them too)."""
+        return None
 
     def audio(self, since_frame: int, until_frame: int) -> np.ndarray:
         """Everything placed that overlaps the span, mixed into silence."""
@@ -103,6 +114,10 @@ class WavVoice(PlacedVoice):
             return
         self.place(cue.frame, self._takes[min(self._next, len(self._takes) - 1)])
         self._next += 1
+
+    def opened_frame(self) -> float | None:
+        """Each file is the microphone opened at its turn: nothing before it was heard."""
+        return float(self.placed[-1][0]) if self.placed else None
 
 
 @dataclass(frozen=True)
@@ -232,6 +247,15 @@ class InputRing:
         index, captured_s = self._anchors[self._slot]
         return float(index + (monotonic_s - captured_s) * self.sample_rate)
 
+    def first_time(self) -> float | None:
+        """When the oldest sample the ring still holds was captured (monotonic s); None before
+        the first block."""
+        if self.written == 0:
+            return None
+        index, captured_s = self._anchors[self._slot]
+        oldest = max(0, self.written - len(self.ring))
+        return float(captured_s + (oldest - index) / self.sample_rate)
+
     def read(self, first: int, out: np.ndarray) -> None:
         """Copy samples ``first``.. into ``out`` where the ring still holds them."""
         size = len(self.ring)
@@ -304,6 +328,11 @@ class MicrophoneVoice:
 
     def observe(self, cue: Show, now_frame: int) -> None:
         """The microphone hears whatever comes; cues change nothing."""
+
+    def opened_frame(self) -> float | None:
+        """The engine frame of the oldest sample captured and still held (+inf before any)."""
+        first_s = self.ring.first_time()
+        return math.inf if first_s is None else self.mapping().frame_at(first_s)
 
     def audio(self, since_frame: int, until_frame: int) -> np.ndarray:
         """The span, once captured (waiting up to ``wait_s`` for the input latency)."""
