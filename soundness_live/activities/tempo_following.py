@@ -31,6 +31,7 @@ import math
 from collections.abc import Sequence
 
 from ..events import DRUM_CHANNEL
+from ..metrics.tap_windows import trial_window_ms
 from ..metrics.timing import FollowChild, preferred_tempo, score_kept_taps, tempo_step
 from .base import (
     ActivityContext,
@@ -215,13 +216,11 @@ def _window_taps(
     its end (one heard interval after the last beat) and its taps. ``after``: frames from the
     end to the next trial's first beat (None for the last trial)."""
     end = beat_frames[-1] + (beat_frames[-1] - beat_frames[-2])
-    window = (
-        beat_frames[0] - 0.5 * (beat_frames[1] - beat_frames[0]),
-        beat_frames[-1] + 0.5 * (beat_frames[-1] - beat_frames[-2]),
-    )
+    beats_ms = [ctx.ms(f) for f in beat_frames]
+    window = [ms * ctx.sample_rate / 1000.0 for ms in trial_window_ms(beats_ms)]  # frames
     got = yield Listen(math.floor(window[1]) + 1, since_frame=stream.since_frame)
     next_first = None if after is None else ctx.ms(int(end) + after + ctx.output_latency_frames)
-    taps = stream.trial_taps(got, [ctx.ms(f) for f in beat_frames], next_first)
+    taps = stream.trial_taps(got, beats_ms, next_first)
     return (max(window[0], stream.since_frame), window[1]), int(end), taps
 
 
