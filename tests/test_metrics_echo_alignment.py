@@ -14,7 +14,8 @@ import random
 import numpy as np
 import pytest
 
-from soundness_live.metrics.echo_alignment import align_echo, align_robustly
+from soundness_live.metrics.echo_alignment import align_robustly
+from soundness_live.metrics.echo_matching import align_echo
 
 SLACK_MS = 1e-6
 
@@ -118,3 +119,53 @@ def test_candidate_search_equals_the_brute_force_reading(seed: int) -> None:
         hits, ratio = reference_robust(*case)
         got = align_robustly(*case)
         assert (len(got.alignment.hits), got.tempo_ratio) == (hits, pytest.approx(ratio)), case
+
+
+def ranked_by_matching_every_candidate(call_keys, call_on, echo_keys, echo_on, tolerance_ms):
+    """(hits, ratio, anchors) of the best candidate, each one matched with ``align_echo``:
+    no bound prunes anything."""
+    n = len(call_on)
+    echo_keys, echo_on = echo_keys[: 2 * n + 4], echo_on[: 2 * n + 4]
+    m = len(echo_on)
+    candidates = [((i, j),) for i in range(n) for j in range(m)]
+    for (i, k), (j, second) in itertools.product(
+        itertools.combinations(range(n), 2), itertools.combinations(range(m), 2)
+    ):
+        if call_on[k] > call_on[i]:
+            ratio = (echo_on[second] - echo_on[j]) / (call_on[k] - call_on[i])
+            if 0.5 <= ratio <= 2.0:
+                candidates.append(((i, j), (k, second)))
+    ranked = []
+    for index, anchors in enumerate(candidates):
+        (i, j), *rest = anchors
+        ratio = 1.0
+        if rest:
+            ((k, second),) = rest
+            ratio = (echo_on[second] - echo_on[j]) / (call_on[k] - call_on[i])
+        mapped = [call_on[i] + (t - echo_on[j]) / ratio for t in echo_on]
+        found = align_echo(call_keys, call_on, echo_keys, mapped, tolerance_ms)
+        free = [
+            abs(e)
+            for pair, e in zip(found.hits, found.errors_ms, strict=True)
+            if pair not in anchors
+        ]
+        spread = round(float(np.median(free)), 6) if free else 0.0
+        key = (-len(found.hits), spread, round(abs(math.log(ratio)), 12), i, j, index)
+        ranked.append((key, ratio, anchors))
+    key, ratio, anchors = min(ranked)
+    return -key[0], ratio, anchors
+
+
+@pytest.mark.parametrize(
+    ("keys", "tolerance_ms"), [((36,), 50.0), ((36, 38, 42), 50.0), ((36, 38, 42), 300.0)]
+)
+def test_the_pruned_search_ranks_as_matching_every_candidate(keys, tolerance_ms) -> None:
+    rng = random.Random(len(keys) + int(tolerance_ms))
+    call_on = [333.0 * k for k in range(6)]
+    call_keys = [rng.choice(keys) for _ in call_on]
+    echo_on = sorted(2600.0 + rng.uniform(0.0, 4000.0) for _ in range(16))
+    echo_keys = [rng.choice(keys) for _ in echo_on]
+    case = (call_keys, call_on, echo_keys, echo_on, tolerance_ms)
+    hits, ratio, anchors = ranked_by_matching_every_candidate(*case)
+    got = align_robustly(*case)
+    assert (len(got.alignment.hits), got.tempo_ratio, got.anchors) == (hits, ratio, anchors)

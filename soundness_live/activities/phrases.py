@@ -17,8 +17,8 @@ KICK, SNARE, CLAP, HAT, LOW_TOM, HIGH_TOM = 36, 38, 39, 42, 45, 48
 
 #: The longest call the activity plays or takes from the therapist (the built-in bank goes to
 #: 8). Echoing more is beyond a turn-taking game, and it bounds the echo alignment's work: for
-#: a 10-note call and a 24-note echo the worst case measured 26 ms CPU per trial on a loaded
-#: 2-core machine, for 12 notes up to 60 ms (``soundness-live bench scoring``; target 50 ms).
+#: a 10-note call and a 24-note echo the worst case measured 24 ms CPU per trial on a busy
+#: 2-core machine, for 12 notes 38 ms (``soundness-live bench scoring``; target 50 ms).
 MAX_CALL_NOTES = 10
 
 

@@ -5,7 +5,8 @@ follows the mir_eval.transcription conventions (Raffel et al. 2014): a note matc
 its onset is within the tolerance AND its pitch (or pitch class, or drum group) is equal. Tempo
 is factored out first (children are not tempo-locked), and rhythm is compared through IOI
 proportions, a tempo-free representation as in Müllensiefen & Frieler's rhythm measures.
-The alignment itself (candidates, in-order matching, ranking) lives in ``echo_alignment``.
+The alignment lives in ``echo_alignment`` (the candidate search) and ``echo_matching`` (the
+in-order matching of one candidate).
 """
 
 from __future__ import annotations
@@ -17,12 +18,8 @@ import numpy as np
 
 from soundness_live.errors import ParameterError
 from soundness_live.metrics.circular import as_times_ms
-from soundness_live.metrics.echo_alignment import (
-    EchoAlignment,
-    align_echo,
-    align_robustly,
-    echo_notes_considered,
-)
+from soundness_live.metrics.echo_alignment import align_robustly, echo_notes_considered
+from soundness_live.metrics.echo_matching import EchoAlignment, align_echo
 
 __all__ = [
     "DRUM_GROUPS",
