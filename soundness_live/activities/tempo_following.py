@@ -217,11 +217,16 @@ def _window_taps(
     end to the next trial's first beat (None for the last trial)."""
     end = beat_frames[-1] + (beat_frames[-1] - beat_frames[-2])
     beats_ms = [ctx.ms(f) for f in beat_frames]
-    window = [ms * ctx.sample_rate / 1000.0 for ms in trial_window_ms(beats_ms)]  # frames
+    window = _window_frames(ctx, beat_frames)
     got = yield Listen(math.floor(window[1]) + 1, since_frame=stream.since_frame)
     next_first = None if after is None else ctx.ms(int(end) + after + ctx.output_latency_frames)
     taps = stream.trial_taps(got, beats_ms, next_first)
     return (max(window[0], stream.since_frame), window[1]), int(end), taps
+
+
+def _window_frames(ctx: ActivityContext, beat_frames: list[float]) -> list[float]:
+    """The trial's window (``trial_window_ms``) in frames; it closes just after its end."""
+    return [ms * ctx.sample_rate / 1000.0 for ms in trial_window_ms(map(ctx.ms, beat_frames))]
 
 
 def _paced_trial(
@@ -341,7 +346,8 @@ def _follow_trial(
         iti = kept[-1] - kept[-2] if len(kept) >= 2 else None
         beat_ms, ioi_ms = follower.next_beat(beat_ms, asyncs, iti)
     beat_frames = [float(b.heard_frame) for b in heard_beats]
-    yield Show("done", int(beat_frames[-1] + (beat_frames[-1] - beat_frames[-2])), {})
+    # the trial is over (and scored) when its window closes
+    yield Show("done", math.floor(_window_frames(ctx, beat_frames)[1]) + 1, {})
     span, end, got = yield from _window_taps(ctx, stream, beat_frames, after)
     beats_ms = [ctx.ms(f) for f in beat_frames]
     metrics = _score(ctx, beats_ms, got.kept_ms, got.double_taps, _median_gap(beats_ms))
