@@ -92,7 +92,9 @@ def test_play_for_a_child_stores_the_session(tmp_path, capsys):
     assert "complete    1 trials" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("which", ["synth", "stage", "latency", "voice", "gil", "trouble", "scoring"])
+@pytest.mark.parametrize(
+    "which", ["synth", "stage", "latency", "voice", "gil", "trouble", "scoring"]
+)
 def test_every_benchmark_loads_through_the_cli(which, monkeypatch):
     import soundness_live.commands.sound_commands as commands
 
