@@ -126,6 +126,7 @@ class Engine(EngineCommands, EngineCues):
                 on_device_change=self.live_input.on_device_change,
                 mapping=lambda: self.output.mapping,
                 frame_tap=self.frame_tap if on_jack else None,
+                queue_size=0,  # the thru listener takes every event: no queue to fill up
             )
             from .midi.jack_input import JackMidiInputs
 
@@ -269,7 +270,7 @@ class Engine(EngineCommands, EngineCues):
                 microphone=self._microphone(),
                 snapshot_hz=self.options.snapshot_hz,
                 devices=self._devices(),
-                midi_status=self.midi.status if self.midi is not None else "off",
+                midi_status=self._midi_status(),
                 thru=self.live_input.thru.mode,
                 **self._diagnostics(),
             )
@@ -281,10 +282,23 @@ class Engine(EngineCommands, EngineCues):
         """What a vocal activity with live input would hear through (None: not checked yet)."""
         return "ok: a stand-in microphone" if self.open_microphone else self.microphone
 
+    def _midi_status(self) -> str:
+        """The MIDI input's status, once any of its threads that ended has been started again
+        (the status then says it failed, and why)."""
+        if self.midi is None:
+            return "off"
+        self.midi.revive()
+        return str(self.midi.status)
+
     def _diagnostics(self) -> dict[str, Any]:
-        """Counters that say whether the sound kept time, and the live voice meter."""
-        renderer, meter = self.renderer, self.voice_meter
+        """Counters that say whether the sound kept time and the MIDI input kept up, and the
+        live voice meter."""
+        renderer, meter, midi = self.renderer, self.voice_meter, self.midi
         return {
+            # MIDI byte strings that were not one whole message (a truncated pitch bend...)
+            "midi_malformed_dropped": midi.malformed if midi is not None else 0,
+            # MIDI messages over a device's flood limit or into a full queue
+            "midi_flood_dropped": midi.flood_dropped if midi is not None else 0,
             "thru_late": self.live_input.thru_late,  # child's notes too late for their frame
             "late_events": renderer.late_events,  # scheduled sounds handed on after their frame
             "cancelled_events": renderer.cancelled_events,  # scheduled sounds a panic/skip cut

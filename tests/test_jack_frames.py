@@ -99,3 +99,26 @@ def test_rows_become_jack_frame_events_and_filtered_counts() -> None:
     assert event.clock == "jack-frame" and event.device == "pad:out" and event.frame is None
     assert event.time_s == pytest.approx(5.0 + 17 / 48_000)
     assert inputs.stamps[0].jack_frame == 2017 and inputs.filtered == 2
+
+
+def test_rows_that_are_not_one_message_are_counted_and_the_next_note_comes() -> None:
+    events = []
+    inputs = JackMidiInputs(events.append)
+    inputs._devices[0] = "pad:out"
+    for data in (b"\xe0\x10", b"\xf1", b"\xf2\x01", b"", b"\x90\x3c\x40\x00", b"\xf0\x01\x02"):
+        inputs._ring.put(2000, 1, 5.0, 0, data)
+    inputs._ring.put(2000, 2, 5.0, 0, b"\x99\x26\x5a")
+    inputs._deliver_rows()
+    assert [(e.kind, e.note) for e in events] == [("note_on", 0x26)]
+    assert inputs.malformed == 6 and inputs.filtered == 0 and inputs.callback_errors == 0
+
+
+def test_a_ring_keeps_its_reserve_for_notes() -> None:
+    ring = EventRing(capacity=4, reserve=2)
+    for value in range(3):  # a controller flood: refused once only the reserve is left
+        ring.put(1000, value, 2.5, 0, bytes([0xB0, 1, value]), spare=True)
+    ring.put(1000, 5, 2.5, 0, b"\x90\x3c\x64")
+    ring.put(1000, 6, 2.5, 0, b"\x80\x3c\x00")
+    assert ring.shed == 1 and ring.overflow == 0
+    rows = [ring.take() for _ in range(4)]
+    assert [int(row[5]) for row in rows if row is not None] == [0xB0, 0xB0, 0x90, 0x80]

@@ -6,6 +6,7 @@ import pytest
 
 from soundness_live.clock import ClockMapping
 from soundness_live.errors import ParameterError
+from soundness_live.midi.flood import FloodGuard
 from soundness_live.midi.input import DeltaStamper, InputCounts, InputEvent, convert_message
 
 
@@ -106,3 +107,47 @@ def test_stamper_ignores_one_late_delivery_after_a_pause() -> None:
     stamper.stamp(0.0, 0.0)
     stamp = stamper.stamp(10.0, 10.020)  # 20 ms late delivery after a 10 s pause
     assert stamp == pytest.approx(10.0) and stamper.reanchors == 0
+
+
+TRUNCATED_OR_GARBAGE = [
+    [0xE0, 0x10],  # a pitch bend missing its last byte
+    [0xF1],  # an MTC quarter frame without its data byte
+    [0xF2, 0x01],  # a song position missing a byte
+    [0x90, 0x3C],  # a note-on missing its velocity
+    [0x90, 0x3C, 0x40, 0x00],  # one byte too many
+    [0xB0, 0x07, 0x80],  # a status byte where a data byte belongs
+    [0xF0, 0x7E, 0x01],  # system exclusive without its end
+    [0xF0, 0x7E, 0x90, 0xF7],  # ... or with a status byte inside
+    [0xF7],  # an end of sysex alone
+    [0xF4],  # an undefined status
+    [0x3C, 0x40],  # data bytes without a status (running status is not handed over)
+    [],
+]
+
+
+@pytest.mark.parametrize("data", TRUNCATED_OR_GARBAGE, ids=lambda d: bytes(d).hex() or "empty")
+def test_bytes_that_are_not_one_message_are_dropped_as_malformed(data: list[int]) -> None:
+    counts = InputCounts()
+    assert convert_message(data, "kbd", 0.0, "arrival", counts) is None
+    assert counts.malformed == 1 and counts.filtered == {}
+
+
+def test_the_message_after_a_truncated_one_converts_as_usual() -> None:
+    counts = InputCounts()
+    events = [convert_message(d, "kbd", 0.0, "arrival", counts) for d in TRUNCATED_OR_GARBAGE]
+    after = convert_message([0x90, 0x3C, 0x40], "kbd", 0.0, "arrival", counts)
+    assert events == [None] * len(TRUNCATED_OR_GARBAGE) and after is not None
+    assert (after.kind, after.note, after.velocity) == ("note_on", 0x3C, 0x40)
+    assert counts.malformed == len(TRUNCATED_OR_GARBAGE)
+
+
+def test_a_flood_guard_drops_and_counts_what_comes_beyond_its_limit() -> None:
+    guard = FloodGuard(controls_per_s=10.0, controls_burst=3.0)
+    counts = InputCounts()
+    cc = [
+        convert_message([0xB0, 1, value], "kbd", 5.0, "arrival", counts, guard=guard)
+        for value in range(5)
+    ]
+    note = convert_message([0x90, 60, 90], "kbd", 5.0, "arrival", counts, guard=guard)
+    assert [e is not None for e in cc] == [True, True, True, False, False]
+    assert note is not None and guard.dropped == 2 and counts.total == 0

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import rtmidi
 
 from soundness_live.clock import ClockMapping
 from soundness_live.errors import ParameterError
 from soundness_live.midi import ports
+from soundness_live.midi.flood import NOTES_BURST
 from soundness_live.midi.ports import MidiInputs, device_id, midi_api
 
 
@@ -142,9 +145,10 @@ def test_flood_is_bounded_and_counted(fake_rtmidi: FakeSystem) -> None:
     inputs = MidiInputs(api="alsa", queue_size=100, clock=lambda: 1.0)
     inputs._lister = FakeMidiIn(0, "list")
     inputs.scan()
-    for k in range(1000):
+    for k in range(1000):  # all in one instant: the flood limit lets its burst of notes through
         fake_rtmidi.opened[0].send([0x90, k % 128, 64], 0.0)
-    assert len(inputs.drain()) == 100 and inputs.overflow == 900
+    assert len(inputs.drain()) == 100 and inputs.overflow == NOTES_BURST - 100
+    assert inputs.flood_dropped == 900
 
 
 def test_listener_errors_are_counted_not_raised(fake_rtmidi: FakeSystem) -> None:
@@ -170,3 +174,114 @@ def test_jack_ports_are_read_from_rtmidi_queue_not_called_back(fake_rtmidi: Fake
     port.queued = [([0x90, 60, 64], 0.0), ([0x80, 60, 0], 0.25)]
     inputs._ports["kbd:out"].read_queue()
     assert [(e.kind, e.time_s) for e in inputs.drain()] == [("note_on", 1.0), ("note_off", 1.0)]
+
+
+@pytest.mark.parametrize("truncated", [[0xE0, 0x10], [0xF1], [0xF2, 0x01]])
+def test_a_truncated_message_is_counted_and_the_next_note_still_comes(
+    fake_rtmidi: FakeSystem, truncated: list[int]
+) -> None:
+    fake_rtmidi.names = ["kbd:out"]
+    heard = []
+    inputs = MidiInputs(api="alsa", on_event=heard.append, clock=lambda: 1.0)
+    inputs._lister = FakeMidiIn(0, "list")
+    inputs.scan()
+    fake_rtmidi.opened[0].send(truncated, 0.0)
+    fake_rtmidi.opened[0].send([0x90, 60, 64], 0.0)
+    assert [(e.kind, e.note) for e in heard] == [("note_on", 60)]
+    assert inputs.malformed == 1 and inputs.callback_errors == 0
+    assert inputs.status.startswith("ok")
+
+
+def test_a_failing_listener_is_named_in_the_status(fake_rtmidi: FakeSystem) -> None:
+    fake_rtmidi.names = ["kbd:out"]
+
+    def broken(event: object) -> None:
+        raise RuntimeError("listener bug")
+
+    inputs = MidiInputs(api="alsa", on_event=broken, clock=lambda: 1.0)
+    inputs._lister = FakeMidiIn(0, "list")
+    inputs.scan()
+    fake_rtmidi.opened[0].send([0x90, 60, 64], 0.0)
+    assert inputs.status == "failed: handling a note_on from kbd:out: RuntimeError: listener bug"
+
+
+def test_a_callback_that_fails_is_counted_not_lost_in_rtmidi(fake_rtmidi: FakeSystem) -> None:
+    fake_rtmidi.names = ["kbd:out"]
+    inputs = MidiInputs(api="alsa", clock=lambda: 1.0)
+    inputs.mapping = lambda: 1 / 0  # type: ignore[assignment,return-value]
+    inputs._lister = FakeMidiIn(0, "list")
+    inputs.scan()
+    fake_rtmidi.opened[0].send([0x90, 60, 64], 0.0)  # would raise inside rtmidi's thread
+    assert inputs.callback_errors == 1
+    assert inputs.status == "failed: reading kbd:out: ZeroDivisionError: division by zero"
+
+
+def test_an_input_thread_that_fails_says_so_and_starts_again(fake_rtmidi: FakeSystem) -> None:
+    inputs = MidiInputs(api="alsa", clock=lambda: 1.0)
+    runs = []
+
+    def loop() -> None:
+        runs.append(len(runs))
+        if len(runs) == 1:
+            raise IndexError("list index out of range")
+        inputs._stop.wait(5.0)
+
+    inputs._start_thread("midi-test", loop)
+    deadline = time.monotonic() + 5.0
+    while len(runs) < 2:
+        assert time.monotonic() < deadline, "the thread did not start again"
+        time.sleep(0.01)
+    assert inputs.status == (
+        "failed: the MIDI input thread midi-test: IndexError: list index out of range; restarted"
+    )
+    assert inputs._threads[0].is_alive() and inputs.failures == 1
+    inputs._stop.set()
+    inputs._join_threads()
+
+
+def test_a_loop_that_returns_while_the_input_runs_starts_again(fake_rtmidi: FakeSystem) -> None:
+    inputs = MidiInputs(api="alsa", clock=lambda: 1.0)
+    runs = []
+    inputs._start_thread("midi-test", lambda: runs.append(1))  # returns at once, every time
+    deadline = time.monotonic() + 5.0
+    while len(runs) < 2:
+        assert time.monotonic() < deadline, "the loop did not run again"
+        time.sleep(0.01)
+    assert inputs.status == (
+        "failed: the MIDI input thread midi-test: _Ended: its loop returned; restarted"
+    )
+    inputs._stop.set()
+    inputs._join_threads()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_thread_that_ended_anyway_is_reported_and_revived(fake_rtmidi: FakeSystem) -> None:
+    inputs = MidiInputs(api="alsa", clock=lambda: 1.0)
+    inputs.status = "ok: 1 MIDI input(s) (alsa)"
+    runs = []
+
+    def loop() -> None:
+        runs.append(1)
+        if len(runs) == 1:
+            raise KeyboardInterrupt  # not an Exception: it ends the thread
+        inputs._stop.wait(5.0)
+
+    inputs._start_thread("midi-test", loop)
+    inputs._threads[0].join(5.0)
+    assert inputs.status == "failed: the MIDI input thread midi-test stopped"
+    assert inputs.revive() == ["midi-test"] and inputs._threads[0].is_alive()
+    assert inputs.status == "failed: the MIDI input thread midi-test: _Ended: it ended; restarted"
+    inputs._stop.set()
+    inputs._join_threads()
+    assert runs == [1, 1]
+
+
+def test_the_jack_reader_takes_a_batch_at_a_time(fake_rtmidi: FakeSystem) -> None:
+    fake_rtmidi.names = ["kbd:out"]
+    inputs = MidiInputs(api="jack", queue_size=0, clock=lambda: 1.0)
+    inputs._lister = FakeMidiIn(0, "list")
+    inputs.scan()
+    fake_rtmidi.opened[0].queued = [([0xB0, 1, k % 128], 0.0) for k in range(600)]
+    port = inputs._ports["kbd:out"]
+    assert [port.read_queue(), port.read_queue(), port.read_queue()] == [256, 256, 88]
+    assert len(inputs.drain()) == 0  # no queue: the listener takes everything

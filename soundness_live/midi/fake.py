@@ -7,6 +7,8 @@
   repeatable, used with the offline renderer;
 - live: :meth:`start` replays on a thread against the monotonic clock; each event is stamped
   with its intended time (``clock="virtual"``), and ``arrival_s`` keeps when it was delivered.
+  As with a real input, a listener that raises is counted (``callback_errors``) and named in
+  ``status`` (``"failed: ..."``); the replay goes on.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class ScriptedInput:
         self.clock = clock
         self.mapping = mapping
         self.status = "ok: scripted input"
+        self.callback_errors = 0
         self._script = sorted(events, key=lambda e: e.time_s)
         self._next = 0
         self._queue: deque[InputEvent] = deque()
@@ -157,4 +160,13 @@ class ScriptedInput:
             if self._stop.is_set():
                 return
             self._next += 1
-            self._deliver(self._stamped(event, start_s, self.clock()))
+            stamped = self._stamped(event, start_s, self.clock())
+            try:
+                self._deliver(stamped)
+            except Exception as error:  # the listener's: the replay thread goes on
+                self.callback_errors += 1
+                self.status = (
+                    f"failed: handling a {stamped.kind} from {stamped.device}: "
+                    f"{type(error).__name__}: {error}"
+                )
+                self._queue.append(stamped)

@@ -1,10 +1,13 @@
 """Typed MIDI input events, conversion from raw MIDI bytes, and the per-port timestamp rule.
 
 Everything a player does reaches the engine as an :class:`InputEvent`: the note path only
-(note on/off, control change, program change). Raw bytes are parsed with mido at the edge and
-turned into our own frozen records; system messages (sysex, clock 0xF8, active sensing 0xFE,
-start/stop, song position...) and channel messages outside the note path (pitch bend,
-aftertouch) are dropped and counted in :class:`InputCounts`.
+(note on/off, control change, program change). Raw bytes are read at the edge by
+:func:`~soundness_live.midi.wire.message_type` and turned into our own frozen records; system
+messages (sysex, clock 0xF8, active sensing 0xFE, start/stop, song position...) and channel
+messages outside the note path (pitch bend, aftertouch) are dropped and counted in
+:class:`InputCounts`, and so are bytes that are not one whole MIDI message (``malformed``):
+whatever a device sends, conversion never raises. A :class:`~.flood.FloodGuard` given to
+:func:`convert_message` drops (and counts) what a flood sends beyond its limits.
 
 The record says which clock stamped it (``clock``):
 
@@ -23,15 +26,15 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import mido
-
 from ..clock import ClockMapping
 from ..errors import ParameterError
+from .flood import FloodGuard
+from .wire import message_type
 
 EVENT_KINDS = ("note_on", "note_off", "cc", "program")
 CLOCKS = ("rtmidi-delta", "arrival", "jack-frame", "virtual", "file")
 
-_MIDO_KINDS = {
+_NOTE_PATH = {  # message type -> InputEvent kind
     "note_on": "note_on",
     "note_off": "note_off",
     "control_change": "cc",
@@ -95,16 +98,17 @@ class DeviceChange:
 
 @dataclass
 class InputCounts:
-    """Messages dropped from the note path, by mido type (``clock``, ``sysex``...).
+    """Messages dropped from the note path: by type (``clock``, ``sysex``...) in ``filtered``,
+    and bytes that were not one whole MIDI message in ``malformed``.
 
-    One instance per port: only that port's callback thread writes it.
+    One instance per device: only the thread reading that device writes it.
     """
 
     filtered: dict[str, int] = field(default_factory=dict)
     malformed: int = 0
 
     def count(self, kind: str) -> None:
-        """Count one dropped message of mido type ``kind``."""
+        """Count one dropped message of type ``kind``."""
         self.filtered[kind] = self.filtered.get(kind, 0) + 1
 
     @property
@@ -123,31 +127,35 @@ def convert_message(
     arrival_s: float | None = None,
     frame: float | None = None,
     keep_raw: bool = False,
+    guard: FloodGuard | None = None,
 ) -> InputEvent | None:
     """Convert raw MIDI bytes into an :class:`InputEvent`, or None when not on the note path.
 
     A note-on with velocity 0 becomes a note-off (running-status keyboards send those).
-    Dropped and malformed messages are counted in ``counts`` when given.
+    Dropped and malformed messages are counted in ``counts`` when given; a ``guard`` drops
+    (and counts) what comes beyond its flood limits. Never raises for any bytes.
     """
-    try:
-        message = mido.Message.from_bytes(data)
-    except (ValueError, TypeError):
+    name = message_type(data)
+    if name is None:
         if counts is not None:
             counts.malformed += 1
         return None
-    kind = _MIDO_KINDS.get(message.type)
+    kind = _NOTE_PATH.get(name)
     if kind is None:
         if counts is not None:
-            counts.count(message.type)
+            counts.count(name)
         return None
-    note, velocity = _note_and_value(message)
-    if kind == "note_on" and velocity == 0:
+    channel, number = data[0] & 0x0F, data[1]
+    value = data[2] if len(data) > 2 else 0  # a program change has no second data byte
+    if kind == "note_on" and value == 0:
         kind = "note_off"
+    if guard is not None and not guard.admit(kind, channel, number, value, time_s):
+        return None
     return InputEvent(
         kind,
-        message.channel,
-        note,
-        velocity,
+        channel,
+        number,
+        value,
         device,
         time_s,
         clock,
@@ -155,14 +163,6 @@ def convert_message(
         raw=bytes(data) if keep_raw else None,
         arrival_s=arrival_s,
     )
-
-
-def _note_and_value(message: mido.Message) -> tuple[int, int]:
-    if message.type == "control_change":
-        return message.control, message.value
-    if message.type == "program_change":
-        return message.program, 0
-    return message.note, message.velocity
 
 
 class DeltaStamper:

@@ -131,23 +131,44 @@ class EventRing:
     The producer is JACK's process callback (:meth:`put`: no allocation beyond the row
     writes, no locks); the consumer a normal thread (:meth:`take`). A full ring drops the new
     event and counts it in ``overflow``. A row: cycle frame, offset in the cycle, cycle start
-    (monotonic s), port slot, message size, then up to 3 message bytes (longer messages are
-    system exclusive: only their size is kept).
+    (monotonic s), port slot, message size, then up to 3 message bytes (a longer message keeps
+    only its first and last bytes: enough to tell system exclusive from garbage).
+
+    ``reserve`` rows can be kept for what matters more: :meth:`put` with ``spare=True`` refuses
+    (and counts in ``shed``) an event that would leave fewer than ``reserve`` rows free, so a
+    flood of controller messages never takes the room a child's next note needs.
     """
 
     WIDTH = 8
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, reserve: int = 0) -> None:
+        if not 0 <= reserve < capacity:
+            raise ValueError(f"reserve must be in range 0..{capacity - 1}, got {reserve}")
         self.rows = np.zeros((capacity, self.WIDTH), dtype=np.float64)
-        self.overflow = 0
+        self.reserve = reserve
+        self.overflow = 0  # events dropped: the ring was full
+        self.shed = 0  # spare events refused to keep the reserve free
         self._written = 0  # rows written (producer only)
         self._taken = 0  # rows taken (consumer only)
 
-    def put(self, cycle_frame: int, offset: int, cycle_s: float, slot: int, data: bytes) -> None:
-        """Producer: one event (``data``: a bytes-like MIDI message)."""
+    def put(
+        self,
+        cycle_frame: int,
+        offset: int,
+        cycle_s: float,
+        slot: int,
+        data: bytes,
+        spare: bool = False,
+    ) -> None:
+        """Producer: one event (``data``: a bytes-like MIDI message; ``spare``: it may be
+        refused to keep the reserve free)."""
         index = self._written
-        if index - self._taken >= len(self.rows):
+        used = index - self._taken
+        if used >= len(self.rows):
             self.overflow += 1
+            return
+        if spare and used >= len(self.rows) - self.reserve:
+            self.shed += 1
             return
         row = self.rows[index % len(self.rows)]
         row[0], row[1], row[2], row[3] = cycle_frame, offset, cycle_s, slot
@@ -156,6 +177,8 @@ class EventRing:
         if size <= 3:
             for position, value in enumerate(data[:size]):  # a bytes slice: ints
                 row[5 + position] = value
+        else:
+            row[5], row[6] = data[:1][0], data[size - 1 :][0]  # slices: ints (cffi buffers)
         self._written = index + 1  # published last: the consumer reads whole rows
 
     def take(self) -> np.ndarray | None:

@@ -12,13 +12,20 @@ Threads and the real-time contract:
 - JACK's process callback (:meth:`JackMidiInputs._process`) reads every port's events and
   writes one row per event into a preallocated ring (cycle frame, offset, cycle start time,
   port slot, up to 3 bytes). No logging, no I/O, no locks; what the ``jack`` module allocates
-  per event is all. A full ring drops and counts (``ring_overflow``), never blocks.
+  per event is all. A full ring drops and counts (``ring_overflow``), never blocks; anything
+  but a note on/off is refused once the ring is half full (:data:`NOTE_RESERVE_ROWS`), so a
+  flood of controller messages never takes the room of the child's next note. An exception
+  is counted and reported in the status (JACK would stop calling a callback that raises).
 - A consumer thread, woken by the callback, turns rows into :class:`InputEvent` records
-  (``time_s`` and ``frame`` on the engine's axis, see :mod:`.jack_frames`) and delivers them
-  exactly as :class:`~soundness_live.midi.ports.MidiInputs` does (``on_event``, then the
-  bounded queue read by :meth:`drain`).
+  (``time_s`` and ``frame`` on the engine's axis, see :mod:`.jack_frames`), through the
+  device's :class:`~.flood.FloodGuard`, and delivers them exactly as
+  :class:`~soundness_live.midi.ports.MidiInputs` does (``on_event``, then the bounded queue
+  read by :meth:`drain`). Bytes that are not one MIDI message are dropped and counted.
 - A watcher thread connects and disconnects ports (calls into the JACK server) and emits
   ``on_device_change``.
+
+Both threads run under :mod:`.delivery`'s supervision: a loop that raises starts again and
+the status says so.
 
 Python in JACK's process thread needs the GIL every cycle. So never close or deactivate a
 JACK client from code that holds the GIL while it waits for the server (python-rtmidi's JACK
@@ -44,13 +51,17 @@ import numpy as np
 
 from ..errors import DeviceError
 from .delivery import ChangeCallback, EventCallback, EventDelivery
-from .input import DeviceChange, InputCounts, convert_message
+from .input import DeviceChange, convert_message
 from .jack_frames import FRAME_WRAP, EventRing, JackStamp, OutputFrameTap
-from .ports import SKIP_PORT_PREFIXES, MappingSource
+from .ports import READ_BATCH, SKIP_PORT_PREFIXES, MappingSource
+from .wire import SYSEX_END, SYSEX_START
 
 log = logging.getLogger(__name__)
 
 SETTLE_S = 0.05  # measured: a port vanishing is notified ~4 ms before get_ports() drops it
+NOTE_RESERVE_ROWS = 0.5  # of the event ring, kept for note on/off (0x80-0x9F) in a flood
+_NOTE_STATUS_FIRST, _NOTE_STATUS_END = b"\x80", b"\xa0"
+FLOOD_PAUSE_S = 0.0005  # between two full batches of rows: the GIL is free for the audio thread
 
 
 def load_jack() -> tuple[Any, str]:
@@ -95,19 +106,17 @@ class JackMidiInputs(EventDelivery):
         self.clock = clock
         self.xruns = 0  # (a full ring, unlike a full queue, counts in ``ring_overflow``)
         self.stamps: deque[JackStamp] = deque(maxlen=4096)
-        self._ring = EventRing(ring_size)
+        self._ring = EventRing(ring_size, reserve=int(ring_size * NOTE_RESERVE_ROWS))
         self._client: Any = None
         self._rate = 48_000
         self._table: tuple[tuple[int, Any], ...] = ()  # (slot, port): what the callback reads
         self._sources: dict[str, tuple[int, Any]] = {}  # source port name -> (slot, our port)
         self._devices: dict[int, str] = {}  # slot -> device (a slot is never reused)
-        self._counts: dict[int, InputCounts] = {}
         self._free: list[Any] = []  # our ports whose source vanished, reused for new ones
         self._slots = itertools.count()
         # _lock (watcher vs stop()) is never taken in the callback
         self._wake = threading.Event()  # set by the callback when rows were written
         self._rescan = threading.Event()  # set by JACK's notification thread
-        self._threads: list[threading.Thread] = []
         self._server_gone = ""
 
     @property
@@ -127,9 +136,10 @@ class JackMidiInputs(EventDelivery):
         return self._ring.overflow
 
     @property
-    def filtered(self) -> int:
-        """Messages dropped from the note path (clock, sysex, sensing...)."""
-        return sum(counts.total for counts in list(self._counts.values()))
+    def flood_dropped(self) -> int:
+        """As :attr:`EventDelivery.flood_dropped`, with the events the ring had no room for
+        (full, or half full for anything but a note on/off)."""
+        return super().flood_dropped + self._ring.overflow + self._ring.shed
 
     def start(self) -> JackMidiInputs:
         """Open the JACK client, connect every source, start the threads.
@@ -156,10 +166,8 @@ class JackMidiInputs(EventDelivery):
         self.scan()
         if self.frame_tap is not None:
             self.frame_tap.attach(lambda: client.last_frame_time)
-        for target, name in ((self._consume, "jack-midi-in"), (self._watch, "jack-midi-hotplug")):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._start_thread("jack-midi-in", self._consume)
+        self._start_thread("jack-midi-hotplug", self._watch)
         return self
 
     def stop(self) -> None:
@@ -167,9 +175,7 @@ class JackMidiInputs(EventDelivery):
         self._stop.set()
         self._wake.set()
         self._rescan.set()
-        for thread in self._threads:
-            thread.join(timeout=5.0)
-        self._threads = []
+        self._join_threads()
         if self.frame_tap is not None:
             self.frame_tap.detach()
             time.sleep(0.05)  # an audio callback that read the hook before may still call it
@@ -191,11 +197,13 @@ class JackMidiInputs(EventDelivery):
                     if cycle_s < 0.0:  # once per cycle, only when there is an event
                         cycle_frame = client.last_frame_time
                         cycle_s = self.clock() - client.frames_since_cycle_start / self._rate
-                    ring.put(cycle_frame, offset, cycle_s, slot, data)
+                    note = _NOTE_STATUS_FIRST <= data[:1] < _NOTE_STATUS_END
+                    ring.put(cycle_frame, offset, cycle_s, slot, data, spare=not note)
             if cycle_s >= 0.0:
                 self._wake.set()
-        except Exception:  # an exception would stop JACK calling us: count it instead
+        except Exception as error:  # an exception would stop JACK calling us: count it instead
             self.callback_errors += 1
+            self.report_failure("the JACK process callback", error)
 
     def _xrun(self, _delay_usecs: float) -> None:
         self.xruns += 1
@@ -210,20 +218,30 @@ class JackMidiInputs(EventDelivery):
     # -- consumer thread ---------------------------------------------------------------------
     def _consume(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(0.05)
-            self._wake.clear()
-            self._deliver_rows()
+            if self._deliver_rows(READ_BATCH) < READ_BATCH:
+                self._wake.wait(0.05)
+                self._wake.clear()
+            else:  # a flood: the audio callback gets the GIL between batches
+                self._stop.wait(FLOOD_PAUSE_S)
 
-    def _deliver_rows(self) -> None:
-        while (row := self._ring.take()) is not None:
+    def _deliver_rows(self, max_rows: int | None = None) -> int:
+        """Deliver up to ``max_rows`` waiting rows (None: all); how many were taken. A row
+        is taken before it is handled, so one that fails is never handled twice."""
+        taken = 0
+        while (max_rows is None or taken < max_rows) and (row := self._ring.take()) is not None:
+            taken += 1
             self._deliver_row(row)
+        return taken
 
     def _deliver_row(self, row: np.ndarray) -> None:
         slot, size = int(row[3]), int(row[4])
         device = self._devices.get(slot, f"slot {slot}")
-        counts = self._counts.setdefault(slot, InputCounts())
-        if size > 3:
-            counts.count("sysex")  # the only JACK MIDI message longer than 3 bytes
+        counts = self.counts_for(device)
+        if size > 3:  # only system exclusive is longer; the ring kept its first and last bytes
+            if (int(row[5]), int(row[6])) == (SYSEX_START, SYSEX_END):
+                counts.count("sysex")
+            else:
+                counts.malformed += 1
             return
         jack_frame = (int(row[0]) + int(row[1])) % FRAME_WRAP
         jack_time_s = float(row[2]) + row[1] / self._rate
@@ -231,7 +249,7 @@ class JackMidiInputs(EventDelivery):
         data = [int(value) for value in row[5 : 5 + size]]
         event = convert_message(
             data, device, stamp.time_s, "jack-frame", counts, arrival_s=self.clock(),
-            frame=stamp.frame,
+            frame=stamp.frame, guard=self.guard_for(device),
         )  # fmt: skip
         self.stamps.append(stamp)
         if event is not None:
@@ -256,6 +274,7 @@ class JackMidiInputs(EventDelivery):
                 self._rescan.clear()
             if not self._stop.is_set():
                 self.scan()
+                self._watch_step()
 
     def scan(self) -> None:
         """Connect sources that appeared, forget those that vanished (the watcher's step)."""
@@ -283,7 +302,7 @@ class JackMidiInputs(EventDelivery):
         except Exception as error:  # the server may be going away
             log.warning("listing JACK MIDI ports failed: %s", error)
             return list(self._sources)
-        own = self.client_name + ":"
+        own = self.client_name  # ours, and rtmidi's "<name>-in0-sysex-end" F7 sources
         return [p.name for p in ports if not p.name.startswith(own) and not _skipped(p.name)]
 
     def _connect(self, client: Any, name: str) -> None:

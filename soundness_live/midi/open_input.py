@@ -29,6 +29,7 @@ def open_midi_input(
     on_device_change: ChangeCallback | None = None,
     mapping: MappingSource | None = None,
     frame_tap: OutputFrameTap | None = None,
+    queue_size: int = 4096,
 ) -> JackMidiInputs | MidiInputs:
     """A started MIDI input for the engine's ``--midi`` option (:data:`MIDI_INPUTS`).
 
@@ -36,13 +37,15 @@ def open_midi_input(
     JACK API when JACK-Client or libjack is missing (a server may still run), else to ``api``
     (None: rtmidi's default) when no JACK server answered. ``frame_tap`` (only for an audio
     output running on the same JACK server) makes the JACK input's frames exact.
+    ``queue_size`` bounds the queue read by ``drain()`` (0: no queue, ``on_event`` takes all).
     """
     if kind not in MIDI_INPUTS:
         raise ParameterError(f"midi input must be one of {MIDI_INPUTS}, got {kind!r}")
     if kind == "jack":
         inputs = JackMidiInputs(
-            on_event, on_device_change=on_device_change, mapping=mapping, frame_tap=frame_tap
-        )
+            on_event, on_device_change=on_device_change, mapping=mapping, frame_tap=frame_tap,
+            queue_size=queue_size,
+        )  # fmt: skip
         try:
             return inputs.start()
         except (OSError, DeviceError) as error:
@@ -52,8 +55,9 @@ def open_midi_input(
                 "rtmidi-delta stamps)", error, api or "default",
             )  # fmt: skip
     return MidiInputs(
-        api, on_event=on_event, on_device_change=on_device_change, mapping=mapping
-    ).start()
+        api, on_event=on_event, on_device_change=on_device_change, mapping=mapping,
+        queue_size=queue_size,
+    ).start()  # fmt: skip
 
 
 def output_on_jack(output: Any) -> bool:

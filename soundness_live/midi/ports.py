@@ -6,13 +6,18 @@ times, which are the best timestamp a plain MIDI API gives (see :class:`DeltaSta
 Threads: each open port has its own rtmidi callback thread (the real-time MIDI ring: it
 stamps, converts, calls ``on_event`` and appends to a bounded queue — no logging, no I/O);
 one watcher thread polls the port list every ``poll_interval_s`` to open new ports and close
-vanished ones (it may log). The engine reads events with :meth:`MidiInputs.drain`.
+vanished ones (it may log). The engine reads events with :meth:`MidiInputs.drain`. Whatever a
+device sends, the callback never raises: malformed bytes, a flood beyond the device's
+:class:`~.flood.FloodGuard` and a failing listener are counted (:mod:`.delivery`).
 
 JACK is the exception: rtmidi calls the callback inside JACK's process thread, so Python
 there (waiting for the GIL) stalls the whole JACK graph; measured, the xruns that follow make
 JACK hand over stale buffers and notes arrive twice. With the JACK API, rtmidi's own queue is
 read instead by one reader thread every ``jack_read_interval_s`` (0.5 ms); the delta times
-are unchanged, only the arrival time is coarser.
+are unchanged, only the arrival time is coarser. It takes at most :data:`READ_BATCH` messages
+a pass, so a flood cannot hold the GIL from the audio callback; rtmidi's queue
+(:data:`RTMIDI_QUEUE_SIZE` messages) holds the rest meanwhile. rtmidi's JACK API also holds
+every message back after a truncated system exclusive: :mod:`.sysex_end` ends it.
 
 API choice: ``api=`` or the environment variable ``SOUNDNESS_LIVE_MIDI_API`` (``jack``,
 ``alsa``, ``coremidi``, ``winmm``; unset = rtmidi's default). Without a MIDI system (no ALSA
@@ -25,7 +30,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -35,7 +39,8 @@ import rtmidi
 from ..clock import ClockMapping
 from ..errors import ParameterError
 from .delivery import ChangeCallback, EventCallback, EventDelivery
-from .input import DeltaStamper, DeviceChange, InputCounts, convert_message
+from .input import DeltaStamper, DeviceChange, convert_message
+from .sysex_end import SYSEX_END, SYSEX_END_INTERVAL_S, SysexEnd
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,8 @@ API_NAMES = {
     "winmm": rtmidi.API_WINDOWS_MM,
 }
 SKIP_PORT_PREFIXES = ("Midi Through",)  # ALSA's loopback port is never a player's device
+RTMIDI_QUEUE_SIZE = 4096  # rtmidi's own queue of a port read by polling (JACK)
+READ_BATCH = 256  # messages read from it per pass: ~1 ms of Python at most, then the GIL is free
 _ALSA_NUMBERS = re.compile(r"\s+\d+:\d+$")
 
 
@@ -77,35 +84,59 @@ MappingSource = Callable[[], ClockMapping | None]
 class _Port:
     """One open input port: its rtmidi object, timestamp state and counters."""
 
-    def __init__(self, owner: MidiInputs, midi_in: Any, name: str) -> None:
+    def __init__(
+        self, owner: MidiInputs, midi_in: Any, name: str, sysex_end: SysexEnd | None = None
+    ) -> None:
         self.owner = owner
         self.midi_in = midi_in
         self.name = name
         self.device = device_id(name)
         self.stamper = DeltaStamper()
-        self.counts = InputCounts()
+        self.counts = owner.counts_for(self.device)
+        self.guard = owner.guard_for(self.device)
+        self.sysex_end = sysex_end  # JACK only: our own F7s, ignored when they come back
 
     def on_message(self, message: tuple[list[int], float], _data: object = None) -> None:
-        """rtmidi callback (real-time ring): stamp, convert, hand on. No logging, no I/O."""
+        """rtmidi callback (real-time ring): stamp, convert, hand on. No logging, no I/O.
+
+        Never raises: an exception here would be lost inside rtmidi's thread (or stop the
+        JACK reader), so it is counted and reported in the input's status instead.
+        """
+        try:
+            self._handle(message)
+        except Exception as error:
+            self.owner.callback_errors += 1
+            self.owner.report_failure(f"reading {self.device}", error)
+
+    def _handle(self, message: tuple[list[int], float]) -> None:
         owner = self.owner
         arrival_s = owner.clock()
         data, delta_s = message
-        time_s = self.stamper.stamp(delta_s, arrival_s)
+        time_s = self.stamper.stamp(delta_s, arrival_s)  # every message's delta counts
+        if self.sysex_end is not None and data == SYSEX_END:
+            return
         mapping = owner.mapping() if owner.mapping is not None else None
         frame = mapping.frame_at(time_s) if mapping is not None else None
         event = convert_message(
-            data, self.device, time_s, "rtmidi-delta", self.counts, arrival_s=arrival_s, frame=frame
-        )
+            data, self.device, time_s, "rtmidi-delta", self.counts, arrival_s=arrival_s,
+            frame=frame, guard=self.guard,
+        )  # fmt: skip
         if event is not None:
             owner.deliver(event)
 
-    def read_queue(self) -> None:
-        """Hand on every message waiting in rtmidi's own queue (JACK reader thread)."""
-        while (message := self.midi_in.get_message()) is not None:
+    def read_queue(self, max_messages: int = READ_BATCH) -> int:
+        """Hand on up to ``max_messages`` waiting in rtmidi's own queue (JACK reader thread);
+        how many were read."""
+        read = 0
+        while read < max_messages and (message := self.midi_in.get_message()) is not None:
             self.on_message(message)
+            read += 1
+        return read
 
     def close(self) -> None:
         """Stop callbacks and release the port (safe when the device already vanished)."""
+        if self.sysex_end is not None:
+            self.sysex_end.close()
         try:
             self.midi_in.cancel_callback()
             self.midi_in.close_port()
@@ -119,7 +150,8 @@ class MidiInputs(EventDelivery):
 
     ``on_event(event)`` runs on the port's callback thread for each note-path event (the
     engine's "thru" path: keep it short and non-blocking); every event also goes to a
-    bounded queue (``queue_size``; overflow is counted in ``overflow``, never unbounded).
+    bounded queue (``queue_size``, 0 for none; overflow is counted in ``overflow``, never
+    unbounded).
     ``on_device_change(change)`` runs on the watcher thread when a port appears or vanishes.
     ``mapping()`` (e.g. ``lambda: output.mapping``) places each event on the frame axis.
     """
@@ -144,11 +176,9 @@ class MidiInputs(EventDelivery):
         self.mapping = mapping
         self.client_name = client_name
         self._ports: dict[str, _Port] = {}  # guarded by _lock between the watcher and readers
-        self._watcher: threading.Thread | None = None
         self._lister: Any = None
         self._opened = 0
         self._jack_read_interval_s = jack_read_interval_s
-        self._reader: threading.Thread | None = None
 
     @property
     def available(self) -> bool:
@@ -161,12 +191,6 @@ class MidiInputs(EventDelivery):
         with self._lock:
             return sorted(self._ports)
 
-    @property
-    def filtered(self) -> int:
-        """Messages dropped from the note path (clock, sysex, sensing...) on open ports."""
-        with self._lock:
-            return sum(port.counts.total for port in self._ports.values())
-
     def start(self) -> MidiInputs:
         """Open every input port and start the hot-plug watcher; never raises for "no MIDI"."""
         try:
@@ -177,20 +201,15 @@ class MidiInputs(EventDelivery):
             return self
         self.scan()
         self._stop.clear()
-        self._watcher = threading.Thread(target=self._watch, name="midi-hotplug", daemon=True)
-        self._watcher.start()
+        self._start_thread("midi-hotplug", self._watch)
         if self.api == rtmidi.API_UNIX_JACK:
-            self._reader = threading.Thread(target=self._read_jack, name="midi-jack", daemon=True)
-            self._reader.start()
+            self._start_thread("midi-jack", self._read_jack)
         return self
 
     def stop(self) -> None:
         """Stop the watcher and close every port."""
         self._stop.set()
-        for thread in (self._watcher, self._reader):
-            if thread is not None:
-                thread.join(timeout=5.0)
-        self._watcher = self._reader = None
+        self._join_threads()
         with self._lock:
             ports, self._ports = list(self._ports.values()), {}
         for port in ports:
@@ -225,7 +244,7 @@ class MidiInputs(EventDelivery):
         midi_in = None
         try:
             midi_in = rtmidi.MidiIn(
-                self.api, f"{self.client_name}-in{self._opened}", queue_size_limit=4096
+                self.api, f"{self.client_name}-in{self._opened}", queue_size_limit=RTMIDI_QUEUE_SIZE
             )
             self._opened += 1
             index = midi_in.get_ports().index(name)
@@ -237,21 +256,42 @@ class MidiInputs(EventDelivery):
             if midi_in is not None:
                 midi_in.delete()
             return
-        port = _Port(self, midi_in, name)
-        if self.api != rtmidi.API_UNIX_JACK:  # JACK: read by _read_jack (see the module doc)
+        if self.api == rtmidi.API_UNIX_JACK:  # read by _read_jack (see the module doc)
+            port = _Port(self, midi_in, name, self._sysex_end(self._opened - 1))
+        else:
+            port = _Port(self, midi_in, name)
             midi_in.set_callback(port.on_message)
         with self._lock:
             self._ports[name] = port
         log.info("MIDI input connected: %s", name)
         self._notify(DeviceChange(port.device, True, self.clock(), "port opened"))
 
+    def _sysex_end(self, number: int) -> SysexEnd | None:
+        client = f"{self.client_name}-in{number}"
+        try:
+            return SysexEnd(f"{client}-sysex-end", f"{client}:in")
+        except (rtmidi.RtMidiError, ValueError) as error:
+            log.warning(
+                "MIDI input %s: no F7 source (%s); a truncated system exclusive message would "
+                "hold its notes back until the device sends F7", client, error,
+            )  # fmt: skip
+            return None
+
     def _read_jack(self) -> None:
+        next_end_s = 0.0
         while not self._stop.wait(self._jack_read_interval_s):
             with self._lock:
                 ports = list(self._ports.values())
+            now_s = time.monotonic()
+            end_sysex = now_s >= next_end_s
+            if end_sysex:
+                next_end_s = now_s + SYSEX_END_INTERVAL_S
             for port in ports:
                 port.read_queue()
+                if end_sysex and port.sysex_end is not None:
+                    port.sysex_end.send()
 
     def _watch(self) -> None:
         while not self._stop.wait(self.poll_interval_s):
             self.scan()
+            self._watch_step()
