@@ -74,3 +74,30 @@ def test_type2_is_refused(tmp_path: Path) -> None:
     two_track_file(path, midi_type=2)
     with pytest.raises(FileFormatError, match="type 2"):
         read_midi_events(path, 48_000)
+
+
+def one_note_after(path: Path, delta_ticks: int, tempo_us: int, ticks_per_beat: int = 1) -> Path:
+    """A type 0 file: a tempo, then one note ``delta_ticks`` after the start."""
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=tempo_us, time=0)])
+    track.append(mido.Message("note_on", note=60, velocity=64, time=delta_ticks))
+    midi = mido.MidiFile(type=0, ticks_per_beat=ticks_per_beat, tracks=[track])
+    midi.save(path)
+    return path
+
+
+def test_a_tiny_file_that_lasts_a_million_hours_is_refused(tmp_path: Path) -> None:
+    path = one_note_after(tmp_path / "absurd.mid", 0x0FFFFFFF, 0xFFFFFF)  # the largest both
+    assert path.stat().st_size == 40
+    with pytest.raises(FileFormatError) as refused:
+        read_midi_events(path)
+    assert str(refused.value) == (
+        f"{path}: expected a MIDI file of at most 2 hours, got one that lasts "
+        "4,503,599,342.158 s (1,250,999.8 hours) (its delta times and tempos add up to that)"
+    )
+
+
+def test_two_hours_is_the_longest_file_read(tmp_path: Path) -> None:
+    two_hours = read_midi_events(one_note_after(tmp_path / "a.mid", 7200, 1_000_000))
+    assert two_hours.duration_s == 7200.0
+    with pytest.raises(FileFormatError, match=r"lasts 7,200\.001 s \(2\.0 hours\)"):
+        read_midi_events(one_note_after(tmp_path / "b.mid", 7_200_001, 1000))  # 1 ms more

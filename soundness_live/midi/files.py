@@ -5,6 +5,11 @@ Every note on/off, program change and control change of every track becomes an e
 the file's tempo map (set_tempo meta events of any track, as type 1 files put them on the
 conductor track). A note-on with velocity 0 is a note-off. Each event keeps the index and name
 of its track, because group sessions name a track after the player who played it.
+
+A file longer than :data:`MAX_LENGTH_S` (2 hours) is refused: its length comes from delta times
+and tempos, so a 40-byte file can say "a note in 1.25 million hours" and make ``render`` write
+a WAV without end. Anything unreadable is a :class:`~soundness_live.errors.FileFormatError`
+that names the file and what was wrong (one line for the CLI), never another exception.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from ..clock import check_sample_rate
 from ..errors import FileFormatError, MissingFileError
 from ..events import ControlChange, NoteOff, NoteOn, ProgramChange, SynthEvent
 
-__all__ = ["MidiPerformance", "TrackedEvent", "read_midi_events"]
+__all__ = ["MidiPerformance", "TrackedEvent", "read_midi_events", "MAX_LENGTH_S"]
 
 DEFAULT_TEMPO_US = 500_000  # 120 BPM until the file says otherwise
+MAX_LENGTH_S = 2 * 3600.0  # longer than any session; a file past it is refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +150,20 @@ def read_midi_events(path: str | os.PathLike[str], sample_rate: int = 48_000) ->
         event = _convert(message, frame, bank)
         if event is not None:
             events.append(TrackedEvent(event, number, names[number]))
+    _check_length(source, end_frame / sample_rate)
     return MidiPerformance(
         str(source), sample_rate, midi.ticks_per_beat, tuple(events), tuple(names), end_frame
     )
+
+
+def _check_length(path: Path, length_s: float) -> None:
+    if length_s > MAX_LENGTH_S:
+        raise FileFormatError(
+            f"{path}: expected a MIDI file of at most {MAX_LENGTH_S / 3600:g} hours, got one "
+            f"that lasts {_seconds(length_s)} (its delta times and tempos add up to that)"
+        )
+
+
+def _seconds(seconds: float) -> str:
+    """``7,200.001 s (2.0 hours)``: exact enough to show how far past the limit."""
+    return f"{seconds:,.3f}".rstrip("0").rstrip(".") + f" s ({seconds / 3600:,.1f} hours)"
