@@ -3,6 +3,9 @@
 A test that needs something absent (jackd, espeak-ng, a Debian SoundFont, Chromium) skips with
 a reason on a developer's machine; under ``CI=true`` it fails instead, because CI installs
 everything and a skip there would hide a missing install step.
+
+At the end of the session, :mod:`tests.processes` names any child process a test left running
+(under ``CI=true`` that fails the run).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.processes import pytest_sessionfinish  # noqa: F401  (no process left behind)
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

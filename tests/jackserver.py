@@ -6,6 +6,12 @@
 accepts clients (``jack_lsp`` answers), and stops it after. :func:`module_jack_server` makes
 a module-scoped pytest fixture of it: ``jack = module_jack_server(period_frames=64)``.
 
+Stopping (:func:`stop_jackd`, also :meth:`JackServer.stop`): SIGTERM, then SIGKILL after
+:data:`STOP_GRACE_S`, because jackd on the dummy driver sometimes ignores SIGTERM and a test
+must never leave it running. A killed jackd keeps its slot in JACK's server registry (eight
+slots per machine: after eight such kills no JACK server starts), its semaphore files and its
+sockets, so all are freed (:func:`free_registry_slot`), for that server only.
+
 PortAudio lists the JACK host API only if the server runs when PortAudio initialises:
 call :func:`refresh_portaudio` after the server is up.
 
@@ -16,7 +22,9 @@ and finds the frames where sound arrives on its audio input, both on JACK's fram
 from __future__ import annotations
 
 import itertools
+import mmap
 import os
+import struct
 import subprocess
 import tempfile
 import threading
@@ -25,12 +33,18 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 _servers = itertools.count()
 _ENV_KEYS = ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")
+STOP_GRACE_S = 2.0  # jackd stops within ~0.2 s of SIGTERM when it listens at all
+SHM_DIR = Path("/dev/shm")
+# jackd2's server registry (common/shm.c, jack_shm_header_t): magic "JACK", protocol, type,
+# sizes, then MAX_SERVERS entries of {pid_t pid; char name[257]} padded to 264 bytes
+_REGISTRY_MAGIC, _SERVERS, _SERVER_AT, _SERVER_SIZE, _NAME_SIZE = 0x4A41434B, 8, 24, 264, 257
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,77 @@ class JackServer:
     period_frames: int
     sample_rate: int
     process: subprocess.Popen
+
+    def stop(self, grace_s: float = STOP_GRACE_S) -> str:
+        """Stop the server (see :func:`stop_jackd`); ``"terminated"`` or ``"killed"``."""
+        return stop_jackd(self.process, self.name, grace_s)
+
+
+def stop_jackd(process: subprocess.Popen, name: str, grace_s: float = STOP_GRACE_S) -> str:
+    """SIGTERM, then SIGKILL after ``grace_s``; a killed server's registry slot is freed.
+
+    Returns ``"terminated"``, ``"killed"`` or ``"gone"`` (it had ended already).
+    """
+    if process.poll() is not None:
+        outcome = "gone"
+    else:
+        process.terminate()
+        try:
+            process.wait(timeout=grace_s)
+            outcome = "terminated"
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            outcome = "killed"
+    if outcome != "terminated":
+        free_registry_slot(process.pid, name)
+    remove_leftovers(name)  # a killed client's semaphore outlives even a clean server stop
+    return outcome
+
+
+def free_registry_slot(pid: int, name: str, shm_dir: Path = SHM_DIR) -> bool:
+    """Free the registry slot, semaphores and sockets of dead server ``name`` that ran as ``pid``.
+
+    Only an entry with both that pid and that name is touched (other servers on the machine,
+    other users' tests, keep theirs); the name is cleared before the pid, so a server
+    registering meanwhile never sees a half-cleared slot as free. False when the registry is
+    not the layout this knows (then nothing is written).
+    """
+    remove_leftovers(name, shm_dir)
+    registry = shm_dir / "jack-shm-registry"
+    if not registry.exists():
+        return False
+    with open(registry, "r+b") as file, mmap.mmap(file.fileno(), 0) as shared:
+        if len(shared) < _SERVER_AT + _SERVERS * _SERVER_SIZE:
+            return False
+        if struct.unpack_from("<I", shared, 0)[0] != _REGISTRY_MAGIC:
+            return False
+        for slot in range(_SERVERS):
+            at = _SERVER_AT + slot * _SERVER_SIZE
+            entry_pid = struct.unpack_from("<i", shared, at)[0]
+            entry_name = shared[at + 4 : at + 4 + _NAME_SIZE].split(b"\0")[0]
+            if entry_pid == pid and f":{name}:".encode() in entry_name:
+                shared[at + 4 : at + 4 + _NAME_SIZE] = bytes(_NAME_SIZE)
+                struct.pack_into("<i", shared, at, 0)
+                return True
+    return False
+
+
+def remove_leftovers(name: str, shm_dir: Path = SHM_DIR) -> None:
+    """Remove the semaphore files and sockets of stopped server ``name`` (its clients' too)."""
+    leftovers = [*shm_dir.glob(f"jack_sem.*_{name}_*"), *shm_dir.glob(f"jack_{name}_*")]
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+
+
+def registry_pids(shm_dir: Path = SHM_DIR) -> list[int]:
+    """Process ids of the servers in JACK's registry (empty when there is none)."""
+    registry = shm_dir / "jack-shm-registry"
+    if not registry.exists():
+        return []
+    data = registry.read_bytes()[: _SERVER_AT + _SERVERS * _SERVER_SIZE]
+    pids = [struct.unpack_from("<i", data, _SERVER_AT + k * _SERVER_SIZE)[0] for k in range(8)]
+    return [pid for pid in pids if pid]
 
 
 def _wait_ready(server: subprocess.Popen, timeout_s: float) -> None:
@@ -86,12 +171,7 @@ def jack_server(
                 if portaudio:
                     _portaudio("_terminate")
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_jackd(server, name)
             for key, value in saved.items():
                 os.environ.pop(key, None) if value is None else os.environ.update({key: value})
             if portaudio:

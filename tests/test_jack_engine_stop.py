@@ -34,10 +34,7 @@ def test_an_engine_whose_jack_server_died_still_stops_and_keeps_the_session() ->
             client.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
             _wait_for(lambda: client.state.get("session_id") is not None)
             assert client.state["output_stalled"] is False
-            # the audio server goes away mid-session (SIGTERM: a killed jackd would keep its
-            # slot in JACK's server registry, and after eight no server starts on the machine)
-            server.process.terminate()
-            server.process.wait()
+            server.stop()  # the audio server goes away mid-session
             _wait_for(lambda: client.state.get("output_stalled"), 10.0)  # the therapist is told
             assert any(n.startswith("sound output stopped") for n in client.notices)
             client.close()
