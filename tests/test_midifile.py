@@ -101,3 +101,20 @@ def test_two_hours_is_the_longest_file_read(tmp_path: Path) -> None:
     assert two_hours.duration_s == 7200.0
     with pytest.raises(FileFormatError, match=r"lasts 7,200\.001 s \(2\.0 hours\)"):
         read_midi_events(one_note_after(tmp_path / "b.mid", 7_200_001, 1000))  # 1 ms more
+
+
+@pytest.mark.parametrize(
+    ("cut", "reason"),
+    [
+        (-3, "the file ends in the middle of its data: cut short"),
+        (10, "the file ends in the middle of its data: cut short"),
+    ],
+)
+def test_a_cut_file_says_it_was_cut(tmp_path: Path, cut: int, reason: str) -> None:
+    whole = tmp_path / "whole.mid"
+    two_track_file(whole)
+    path = tmp_path / "cut.mid"
+    path.write_bytes(whole.read_bytes()[:cut])
+    with pytest.raises(FileFormatError) as refused:
+        read_midi_events(path)
+    assert str(refused.value) == f"{path}: not a readable Standard MIDI File ({reason})"

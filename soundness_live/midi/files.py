@@ -93,12 +93,24 @@ def _open(path: Path) -> mido.MidiFile:
         message = f"{path}: expected a Standard MIDI File, found no such file"
         raise MissingFileError(message) from exc
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
-        raise FileFormatError(f"{path}: not a readable Standard MIDI File ({exc})") from exc
+        raise FileFormatError(f"{path}: not a readable Standard MIDI File ({_why(exc)})") from exc
     if midi.type == 2:
         raise FileFormatError(f"{path}: MIDI file type 2 (independent sequences) is not supported")
     if not midi.ticks_per_beat or midi.ticks_per_beat <= 0:
         raise FileFormatError(f"{path}: expected ticks per beat > 0 (SMPTE time is not supported)")
     return midi
+
+
+def _why(exc: Exception) -> str:
+    """mido's reason in plain words (its EOFError says nothing; its IndexError is a cut)."""
+    if isinstance(exc, EOFError):
+        return "the file ends in the middle of its data: cut short"
+    if isinstance(exc, IndexError):
+        return f"a message in a track is cut short: {exc}"
+    text = str(exc)
+    if text == "running status without last_status":
+        return "data bytes where a status byte was expected (running status with none before)"
+    return text or type(exc).__name__
 
 
 def _convert(message: mido.Message, frame: int, bank: dict[int, int]) -> SynthEvent | None:
