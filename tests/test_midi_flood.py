@@ -22,7 +22,7 @@ def test_a_stuck_controller_never_takes_the_notes_budget() -> None:
         if step % 250 == 0:  # and the child plays 40 notes a second
             taken_notes += guard.admit("note_on", 0, 60, 90, now_s)
             taken_notes += guard.admit("note_off", 0, 60, 0, now_s)
-    assert taken_notes == 80
+    assert taken_notes == 80 and guard.dropped_notes == 0
     assert 500 + 499 <= taken_cc <= 500 + 500  # the burst, then the rate
     assert guard.dropped == 10_000 - taken_cc
 
@@ -33,7 +33,7 @@ def test_a_released_note_is_never_dropped() -> None:
     # the budget is spent, yet every note it let sound may end: no note stuck by the guard
     assert [guard.admit("note_off", 0, n, 0, 0.0) for n in (60, 61, 62)] == [1, 1, 1]
     assert guard.admit("note_off", 0, 63, 0, 0.0) is False  # its note-on was dropped
-    assert guard.dropped == 2
+    assert guard.dropped == guard.dropped_notes == 2
 
 
 def test_a_pedal_going_down_or_up_is_a_gesture_a_held_pedal_a_control() -> None:

@@ -53,6 +53,7 @@ class EventDelivery:
     ) -> None:
         self.on_event = on_event
         self.on_device_change = on_device_change
+        self.received = 0  # messages the driver handed over (each taken, dropped or counted)
         self.overflow = 0  # queue full: events lost
         self.callback_errors = 0  # a listener or a driver callback raised
         self.failures = 0  # failures reported in the status (callback errors, loop restarts)
@@ -117,6 +118,11 @@ class EventDelivery:
         """Messages dropped because they came faster than the input takes them: over a
         device's flood limit, or into a full queue (subclasses add their own queues)."""
         return self.overflow + sum(guard.dropped for guard in list(self._guards.values()))
+
+    @property
+    def flood_dropped_notes(self) -> int:
+        """Of :attr:`flood_dropped`, the notes and pedal changes a flood limit dropped."""
+        return sum(guard.dropped_notes for guard in list(self._guards.values()))
 
     def counts_for(self, device: str) -> InputCounts:
         """The drop counts of ``device`` (made on first use; only its reading thread writes)."""

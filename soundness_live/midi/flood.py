@@ -38,13 +38,14 @@ SWITCH_CONTROLLERS = range(64, 70)  # on at >= 64: sustain, portamento, sostenut
 class _Bucket:
     """A token bucket: ``rate_per_s`` tokens a second, at most ``capacity`` saved up."""
 
-    __slots__ = ("rate_per_s", "capacity", "tokens", "last_s")
+    __slots__ = ("rate_per_s", "capacity", "tokens", "last_s", "refused")
 
     def __init__(self, rate_per_s: float, capacity: float) -> None:
         self.rate_per_s = rate_per_s
         self.capacity = capacity
         self.tokens = capacity
         self.last_s: float | None = None
+        self.refused = 0
 
     def take(self, now_s: float) -> bool:
         """Spend one token at ``now_s`` (monotonic s); False when none is left."""
@@ -54,6 +55,7 @@ class _Bucket:
         if last_s is None or now_s > last_s:
             self.last_s = now_s
         if self.tokens < 1.0:
+            self.refused += 1
             return False
         self.tokens -= 1.0
         return True
@@ -62,7 +64,8 @@ class _Bucket:
 class FloodGuard:
     """The flood limit of one input device (one instance per port: its thread alone uses it).
 
-    :meth:`admit` says whether a note-path message is taken; ``dropped`` counts the others.
+    :meth:`admit` says whether a note-path message is taken; :attr:`dropped` counts the
+    others, :attr:`dropped_notes` those of them refused by the notes budget.
     """
 
     def __init__(
@@ -72,23 +75,29 @@ class FloodGuard:
         controls_per_s: float = CONTROLS_PER_S,
         controls_burst: float = CONTROLS_BURST,
     ) -> None:
-        self.dropped = 0
         self._notes = _Bucket(notes_per_s, notes_burst)
         self._controls = _Bucket(controls_per_s, controls_burst)
         self._sounding = bytearray(16 * 128)  # note-ons let through, not yet released
         self._switches = bytearray(16 * len(SWITCH_CONTROLLERS))  # pedal states let through
 
     def admit(self, kind: str, channel: int, number: int, value: int, now_s: float) -> bool:
-        """True when the message is taken; False (and counted) when the flood limit drops it.
+        """True when the message is taken; False (and counted) when a flood limit drops it.
 
         ``kind`` is an :class:`~soundness_live.midi.input.InputEvent` kind (``note_on`` with
         a velocity of 0 already turned into ``note_off``), ``number`` the key, controller or
         program, ``value`` the velocity or controller value.
         """
-        admitted = self._admitted(kind, channel, number, value, now_s)
-        if not admitted:
-            self.dropped += 1
-        return admitted
+        return self._admitted(kind, channel, number, value, now_s)
+
+    @property
+    def dropped(self) -> int:
+        """Messages dropped, from either budget."""
+        return self._notes.refused + self._controls.refused
+
+    @property
+    def dropped_notes(self) -> int:
+        """Notes, stray note-offs and pedal changes dropped (the notes budget was spent)."""
+        return self._notes.refused
 
     def _admitted(self, kind: str, channel: int, number: int, value: int, now_s: float) -> bool:
         if kind == "note_off":

@@ -199,6 +199,7 @@ class JackMidiInputs(EventDelivery):
                         cycle_s = self.clock() - client.frames_since_cycle_start / self._rate
                     note = _NOTE_STATUS_FIRST <= data[:1] < _NOTE_STATUS_END
                     ring.put(cycle_frame, offset, cycle_s, slot, data, spare=not note)
+                    self.received += 1
             if cycle_s >= 0.0:
                 self._wake.set()
         except Exception as error:  # an exception would stop JACK calling us: count it instead

@@ -115,6 +115,7 @@ class _Port:
         time_s = self.stamper.stamp(delta_s, arrival_s)  # every message's delta counts
         if self.sysex_end is not None and data == SYSEX_END:
             return
+        owner.received += 1
         mapping = owner.mapping() if owner.mapping is not None else None
         frame = mapping.frame_at(time_s) if mapping is not None else None
         event = convert_message(

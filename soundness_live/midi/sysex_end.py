@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 __all__ = ["SysexEnd", "SYSEX_END", "SYSEX_END_INTERVAL_S"]
 
 SYSEX_END = [0xF7]
-SYSEX_END_INTERVAL_S = 0.05  # the longest a truncated sysex can hold the child's notes back
+SYSEX_END_INTERVAL_S = 0.02  # the longest a truncated sysex can hold the child's notes back
 
 
 class SysexEnd:
