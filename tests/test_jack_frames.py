@@ -65,11 +65,11 @@ def test_ring_keeps_order_and_counts_overflow() -> None:
     assert ring.overflow == 1
     first, second = ring.take(), ring.take()
     assert first is not None and second is not None and ring.take() is None
-    assert first.tolist() == [1000, 5, 2.5, 3, 3, 0x90, 0x3C, 0x64]
+    assert first == [1000, 5, 2.5, 3, 3, 0x90, 0x3C, 0x64]
     assert second[4] == 5
     ring.put(1128, 1, 2.7, 0, b"\xc0\x05")
     row = ring.take()
-    assert row is not None and row[4] == 2 and row[5:7].tolist() == [0xC0, 5]
+    assert row is not None and row[4] == 2 and row[5:7] == [0xC0, 5]
 
 
 def test_stamps_prefer_the_exact_output_frame_route() -> None:

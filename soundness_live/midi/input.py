@@ -135,6 +135,31 @@ def convert_message(
     Dropped and malformed messages are counted in ``counts`` when given; a ``guard`` drops
     (and counts) what comes beyond its flood limits. Never raises for any bytes.
     """
+    message = read_message(data, counts, guard, time_s)
+    if message is None:
+        return None
+    kind, channel, number, value = message
+    raw = bytes(data) if keep_raw else None
+    return InputEvent(
+        kind, channel, number, value, device, time_s, clock, frame=frame, raw=raw,
+        arrival_s=arrival_s,
+    )  # fmt: skip
+
+
+NoteMessage = tuple[str, int, int, int]  # kind, channel, number, value: InputEvent's fields
+
+
+def read_message(
+    data: Sequence[int],
+    counts: InputCounts | None = None,
+    guard: FloodGuard | None = None,
+    now_s: float = 0.0,
+) -> NoteMessage | None:
+    """The note-path fields of raw MIDI bytes, or None (counted) when dropped.
+
+    The cheap half of :func:`convert_message`, so an input can drop a flood's excess before
+    it does any further work for a message (``now_s``: the guard's clock).
+    """
     name = message_type(data)
     if name is None:
         if counts is not None:
@@ -149,20 +174,9 @@ def convert_message(
     value = data[2] if len(data) > 2 else 0  # a program change has no second data byte
     if kind == "note_on" and value == 0:
         kind = "note_off"
-    if guard is not None and not guard.admit(kind, channel, number, value, time_s):
+    if guard is not None and not guard.admit(kind, channel, number, value, now_s):
         return None
-    return InputEvent(
-        kind,
-        channel,
-        number,
-        value,
-        device,
-        time_s,
-        clock,
-        frame=frame,
-        raw=bytes(data) if keep_raw else None,
-        arrival_s=arrival_s,
-    )
+    return kind, channel, number, value
 
 
 class DeltaStamper:

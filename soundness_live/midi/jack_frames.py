@@ -181,10 +181,10 @@ class EventRing:
             row[5], row[6] = data[:1][0], data[size - 1 :][0]  # slices: ints (cffi buffers)
         self._written = index + 1  # published last: the consumer reads whole rows
 
-    def take(self) -> np.ndarray | None:
-        """Consumer: a copy of the oldest row, or None when the ring is empty."""
+    def take(self) -> list[float] | None:
+        """Consumer: the oldest row's values, or None when the ring is empty."""
         if self._taken >= self._written:
             return None
-        row = self.rows[self._taken % len(self.rows)].copy()
+        row = self.rows[self._taken % len(self.rows)].tolist()  # copied before it is freed
         self._taken += 1
         return row

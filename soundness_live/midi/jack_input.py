@@ -14,8 +14,11 @@ Threads and the real-time contract:
   port slot, up to 3 bytes). No logging, no I/O, no locks; what the ``jack`` module allocates
   per event is all. A full ring drops and counts (``ring_overflow``), never blocks; anything
   but a note on/off is refused once the ring is half full (:data:`NOTE_RESERVE_ROWS`), so a
-  flood of controller messages never takes the room of the child's next note. An exception
-  is counted and reported in the status (JACK would stop calling a callback that raises).
+  flood of controller messages never takes the room of the child's next note, and past
+  :data:`CYCLE_SPARE_ROWS` of them from one source in one cycle the rest are only counted
+  (the callback's time in JACK's thread stays bounded: 60,000 a second made the server x-run
+  until it lost notes). An exception is counted and reported in the status (JACK would stop
+  calling a callback that raises).
 - A consumer thread, woken by the callback, turns rows into :class:`InputEvent` records
   (``time_s`` and ``frame`` on the engine's axis, see :mod:`.jack_frames`), through the
   device's :class:`~.flood.FloodGuard`, and delivers them exactly as
@@ -47,11 +50,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from ..errors import DeviceError
 from .delivery import ChangeCallback, EventCallback, EventDelivery
-from .input import DeviceChange, convert_message
+from .input import DeviceChange, InputEvent, read_message
 from .jack_frames import FRAME_WRAP, EventRing, JackStamp, OutputFrameTap
 from .ports import READ_BATCH, SKIP_PORT_PREFIXES, MappingSource
 from .wire import SYSEX_END, SYSEX_START
@@ -61,6 +62,7 @@ log = logging.getLogger(__name__)
 SETTLE_S = 0.05  # measured: a port vanishing is notified ~4 ms before get_ports() drops it
 NOTE_RESERVE_ROWS = 0.5  # of the event ring, kept for note on/off (0x80-0x9F) in a flood
 _NOTE_STATUS_FIRST, _NOTE_STATUS_END = b"\x80", b"\xa0"
+CYCLE_SPARE_ROWS = 64  # per source and cycle, besides notes: 24,000/s at 128 frames, 3,000 at 1024
 FLOOD_PAUSE_S = 0.0005  # between two full batches of rows: the GIL is free for the audio thread
 
 
@@ -193,13 +195,19 @@ class JackMidiInputs(EventDelivery):
         try:
             client, ring, cycle_s = self._client, self._ring, -1.0
             for slot, port in self._table:
+                spare_left = CYCLE_SPARE_ROWS
                 for offset, data in port.incoming_midi_events():
+                    self.received += 1
                     if cycle_s < 0.0:  # once per cycle, only when there is an event
                         cycle_frame = client.last_frame_time
                         cycle_s = self.clock() - client.frames_since_cycle_start / self._rate
-                    note = _NOTE_STATUS_FIRST <= data[:1] < _NOTE_STATUS_END
-                    ring.put(cycle_frame, offset, cycle_s, slot, data, spare=not note)
-                    self.received += 1
+                    if _NOTE_STATUS_FIRST <= data[:1] < _NOTE_STATUS_END:
+                        ring.put(cycle_frame, offset, cycle_s, slot, data)
+                    elif spare_left > 0:
+                        spare_left -= 1
+                        ring.put(cycle_frame, offset, cycle_s, slot, data, spare=True)
+                    else:
+                        ring.shed += 1  # the producer's own counter: no lock needed
             if cycle_s >= 0.0:
                 self._wake.set()
         except Exception as error:  # an exception would stop JACK calling us: count it instead
@@ -234,7 +242,7 @@ class JackMidiInputs(EventDelivery):
             self._deliver_row(row)
         return taken
 
-    def _deliver_row(self, row: np.ndarray) -> None:
+    def _deliver_row(self, row: list[float]) -> None:
         slot, size = int(row[3]), int(row[4])
         device = self._devices.get(slot, f"slot {slot}")
         counts = self.counts_for(device)
@@ -244,17 +252,21 @@ class JackMidiInputs(EventDelivery):
             else:
                 counts.malformed += 1
             return
-        jack_frame = (int(row[0]) + int(row[1])) % FRAME_WRAP
-        jack_time_s = float(row[2]) + row[1] / self._rate
-        stamp = self._stamp(device, jack_frame, jack_time_s)
+        jack_time_s = row[2] + row[1] / self._rate
         data = [int(value) for value in row[5 : 5 + size]]
-        event = convert_message(
-            data, device, stamp.time_s, "jack-frame", counts, arrival_s=self.clock(),
-            frame=stamp.frame, guard=self.guard_for(device),
-        )  # fmt: skip
+        message = read_message(data, counts, self.guard_for(device), jack_time_s)
+        if message is None:  # dropped and counted before any stamping work: floods stay cheap
+            return
+        jack_frame = (int(row[0]) + int(row[1])) % FRAME_WRAP
+        stamp = self._stamp(device, jack_frame, jack_time_s)
         self.stamps.append(stamp)
-        if event is not None:
-            self.deliver(event)
+        kind, channel, number, value = message
+        self.deliver(
+            InputEvent(
+                kind, channel, number, value, device, stamp.time_s, "jack-frame",
+                frame=stamp.frame, arrival_s=self.clock(),
+            )
+        )  # fmt: skip
 
     def _stamp(self, device: str, jack_frame: int, jack_time_s: float) -> JackStamp:
         """Engine frame and time of one event: the exact offset route when the output is tapped."""

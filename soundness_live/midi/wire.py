@@ -53,8 +53,10 @@ def message_type(data: Sequence[int]) -> str | None:
         whole = size >= 2 and data[-1] == SYSEX_END
         return "sysex" if whole and _all_data(data, 1, size - 1) else None
     spec = CHANNEL_TYPES[status >> 4] if status < 0xF0 else SYSTEM_TYPES.get(status)
-    if spec is None or size != spec[1] or not _all_data(data, 1, size):
+    if spec is None or size != spec[1]:
         return None
+    if size > 1 and not 0 <= data[1] <= 0x7F or size > 2 and not 0 <= data[2] <= 0x7F:
+        return None  # (no type is longer than 3 bytes: two checks, no loop, for floods)
     return spec[0]
 
 
