@@ -96,10 +96,11 @@ def _add_simple(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_lazy("sound_commands", "cmd_devices"))
 
     p = sub.add_parser(
-        "bench", help="benchmarks: synth, stage, latency, voice, gil, trouble, scoring"
+        "bench", help="benchmarks: synth, stage, latency, voice, gil, trouble, scoring, flood"
     )
     p.add_argument(
-        "which", choices=("synth", "stage", "latency", "voice", "gil", "trouble", "scoring")
+        "which",
+        choices=("synth", "stage", "latency", "voice", "gil", "trouble", "scoring", "flood"),
     )
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(handler=_lazy("sound_commands", "cmd_bench"))

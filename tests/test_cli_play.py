@@ -93,7 +93,7 @@ def test_play_for_a_child_stores_the_session(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "which", ["synth", "stage", "latency", "voice", "gil", "trouble", "scoring"]
+    "which", ["synth", "stage", "latency", "voice", "gil", "trouble", "scoring", "flood"]
 )
 def test_every_benchmark_loads_through_the_cli(which, monkeypatch):
     import soundness_live.commands.sound_commands as commands

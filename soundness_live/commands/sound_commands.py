@@ -20,6 +20,7 @@ BENCHES = {
     "gil": "bench_gil.py",
     "trouble": "bench_trouble.py",
     "scoring": "bench_scoring.py",
+    "flood": "bench_flood.py",
 }
 # Python packages a benchmark needs beyond the engine's own: import name -> PyPI name. They are
 # in the test extra; the system programs (jackd, espeak-ng, sox) each benchmark checks itself.

@@ -22,7 +22,10 @@ import sys
 import threading
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: ``tests`` imports from there
 
 
 class _Source:
@@ -119,7 +122,7 @@ class JackMidiSource:
     def __enter__(self) -> JackMidiSource:
         command = [sys.executable, "-m", "tests.faults.jack_midi_source", self.name]
         self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         self._expect("ready")
         return self
@@ -164,7 +167,10 @@ class JackMidiSource:
         assert self._process is not None and self._process.stdout is not None
         line = self._process.stdout.readline()
         if not line:
-            code = self._process.poll()
+            try:
+                code = self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
             raise RuntimeError(f"the JACK MIDI source {self.name} ended (exit status {code})")
         return line.strip()
 
