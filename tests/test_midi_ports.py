@@ -247,9 +247,7 @@ def test_a_loop_that_returns_while_the_input_runs_starts_again(fake_rtmidi: Fake
     while len(runs) < 2:
         assert time.monotonic() < deadline, "the loop did not run again"
         time.sleep(0.01)
-    assert inputs.status == (
-        "failed: the MIDI input thread midi-test: _Ended: its loop returned; restarted"
-    )
+    assert inputs.status == "failed: the MIDI input thread midi-test ended; restarted"
     inputs._stop.set()
     inputs._join_threads()
 
@@ -270,7 +268,7 @@ def test_a_thread_that_ended_anyway_is_reported_and_revived(fake_rtmidi: FakeSys
     inputs._threads[0].join(5.0)
     assert inputs.status == "failed: the MIDI input thread midi-test stopped"
     assert inputs.revive() == ["midi-test"] and inputs._threads[0].is_alive()
-    assert inputs.status == "failed: the MIDI input thread midi-test: _Ended: it ended; restarted"
+    assert inputs.status == "failed: the MIDI input thread midi-test ended; restarted"
     inputs._stop.set()
     inputs._join_threads()
     assert runs == [1, 1]

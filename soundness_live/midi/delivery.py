@@ -162,11 +162,17 @@ class EventDelivery:
         else:
             self._queue.append(event)
 
-    def report_failure(self, where: str, error: BaseException, restarted: bool = False) -> None:
-        """Say in the status that ``where`` failed with ``error`` (safe in a callback: no I/O)."""
+    def report_failure(
+        self, where: str, error: BaseException | None, restarted: bool = False
+    ) -> None:
+        """Say in the status that ``where`` failed with ``error`` (None: it ended without one).
+
+        Safe in a callback: no I/O, no lock.
+        """
         self.failures += 1
-        text = f"failed: {where}: {type(error).__name__}: {error}"
-        self._failure = (text + ("; restarted" if restarted else ""), time.monotonic())
+        why = f": {type(error).__name__}: {error}" if error is not None else " ended"
+        restart = "; restarted" if restarted else ""
+        self._failure = (f"failed: {where}{why}{restart}", time.monotonic())
         self._failure_error = error
 
     # -- threads ---------------------------------------------------------------------------------
@@ -179,7 +185,7 @@ class EventDelivery:
             for name in dead:
                 log.error("MIDI input thread %s had ended; it starts again", name)
                 self._logged_failures += 1
-                self.report_failure(f"the MIDI input thread {name}", _Ended("it ended"), True)
+                self.report_failure(f"the MIDI input thread {name}", None, restarted=True)
                 self._start_thread(name, self._loops[name])
             return dead
 
@@ -195,13 +201,16 @@ class EventDelivery:
         while not self._stop.is_set():
             try:
                 loop()
-                if self._stop.is_set():
-                    return
-                raise _Ended("its loop returned")
             except Exception as error:
                 log.exception("MIDI input thread %s failed; it starts again", name)
                 self._logged_failures += 1
                 self.report_failure(f"the MIDI input thread {name}", error, restarted=True)
+            else:
+                if self._stop.is_set():
+                    return
+                log.error("MIDI input thread %s ended on its own; it starts again", name)
+                self._logged_failures += 1
+                self.report_failure(f"the MIDI input thread {name}", None, restarted=True)
             self._stop.wait(RESTART_DELAY_S)
 
     def _join_threads(self, timeout_s: float = 5.0) -> None:
@@ -234,7 +243,3 @@ class EventDelivery:
             self.on_device_change(change)
         except Exception:
             log.exception("device-change listener failed for %s", change.device)
-
-
-class _Ended(RuntimeError):
-    """A MIDI input thread's loop ended while the input was running."""
