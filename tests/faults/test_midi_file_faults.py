@@ -1,10 +1,11 @@
 """Random and damaged Standard MIDI Files: read, rendered or played, or refused in one line.
 
 Files drawn by hypothesis: plain noise, a valid header followed by noise, tracks of random
-events with any delta times (up to the format's largest), and valid files with bytes changed,
-inserted, deleted or cut off. Each goes to the loader, to ``render`` and to ``play --input``:
-either it works, or the command exits with status 2 and one line that names the file and
-says what was wrong. Never a traceback, never a hang, never a WAV from a refused file.
+events with any delta times (up to the format's largest), well-formed tracks with any times
+and tempos, and valid files with bytes changed, inserted, deleted or cut off. Each goes to the
+loader, to ``render`` and to ``play --input``: either it works, or the command exits with
+status 2 and one line that names the file and says what was wrong. Never a traceback, never
+a hang, never a WAV from a refused file.
 
 The commands run through the whole CLI (its parser alone costs ~30 ms a call), so they take
 :data:`CLI_FAULTS` (the same settings, fewer examples); the loader under them takes all of
@@ -98,6 +99,27 @@ RANDOM_TRACKS = st.builds(
 )
 
 
+DATA = st.integers(0, 127)
+PLAYABLE_EVENT = st.tuples(
+    st.one_of(st.integers(0, 400), st.integers(0, 0x0FFFFFFF)),
+    st.one_of(
+        st.builds(lambda c, n, v: bytes([0x90 | c, n, v]), st.integers(0, 15), DATA, DATA),
+        st.builds(lambda c, n: bytes([0x80 | c, n, 0]), st.integers(0, 15), DATA),
+        st.builds(lambda c, k, v: bytes([0xB0 | c, k, v]), st.integers(0, 15), DATA, DATA),
+        st.builds(lambda c, p: bytes([0xC0 | c, p]), st.integers(0, 15), DATA),
+        st.integers(1, 0xFFFFFF).map(lambda t: b"\xff\x51\x03" + t.to_bytes(3, "big")),
+    ),
+)
+PLAYABLE_TRACKS = st.builds(  # well formed, with any times and tempos: read, or refused as long
+    lambda tracks, ticks: _smf(
+        [b"".join(_variable_length(d) + e for d, e in t) + b"\x00\xff\x2f\x00" for t in tracks],
+        ticks_per_beat=ticks,
+    ),
+    st.lists(st.lists(PLAYABLE_EVENT, min_size=1, max_size=8), min_size=1, max_size=3),
+    st.integers(1, 960),
+)
+
+
 @st.composite
 def damaged(draw: st.DrawFn) -> bytes:
     """A valid file with a few bytes changed, inserted or deleted, or cut off."""
@@ -120,6 +142,7 @@ MIDI_FILES = st.one_of(
     st.binary(max_size=200),
     st.binary(max_size=120).map(lambda body: _smf([body])),
     RANDOM_TRACKS,
+    PLAYABLE_TRACKS,
     damaged(),
 )
 ABSURD = _smf([b"\x00\xff\x51\x03\xff\xff\xff\xff\xff\xff\x7f\x90\x3c\x40\x00\xff\x2f\x00"], 0, 1)
