@@ -40,7 +40,7 @@ from soundness_live.live_input import LiveInput  # noqa: E402
 from soundness_live.midi import flood  # noqa: E402
 from soundness_live.midi.jack_input import NOTE_RESERVE_ROWS, JackMidiInputs  # noqa: E402
 from soundness_live.midi.ports import READ_BATCH, RTMIDI_QUEUE_SIZE, MidiInputs  # noqa: E402
-from tests.faults.jack_midi_source import JackMidiSource  # noqa: E402
+from tests.jack_midi_source import JackMidiSource  # noqa: E402
 from tests.jackserver import jack_server  # noqa: E402
 
 SAMPLE_RATE = 48_000

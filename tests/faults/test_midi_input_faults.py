@@ -33,7 +33,7 @@ from soundness_live.midi.ports import MidiInputs
 from soundness_live.midi.sysex_end import SYSEX_END_INTERVAL_S
 from tests.conftest import require
 from tests.faults import FAULTS
-from tests.faults.jack_midi_source import JackMidiSource
+from tests.jack_midi_source import JackMidiSource
 from tests.jackserver import module_jack_server
 from tests.test_midi_ports import FakeMidiIn, FakeSystem
 

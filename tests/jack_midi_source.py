@@ -1,6 +1,6 @@
 """A MIDI device on a JACK server, in a process of its own, that sends any bytes it is given.
 
-Run as ``python -m tests.faults.jack_midi_source CLIENT`` (the JACK server named in the
+Run as ``python -m tests.jack_midi_source CLIENT`` (the JACK server named in the
 environment): it registers ``CLIENT:out``, prints ``ready``, then for each line on stdin
 
 - ``send HEX HEX ...``: writes each byte string (``-`` for an empty one) as one JACK MIDI
@@ -25,7 +25,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]  # the checkout: ``tests`` imports from there
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: ``tests`` imports from there
 
 
 class _Source:
@@ -120,7 +120,7 @@ class JackMidiSource:
         self._process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> JackMidiSource:
-        command = [sys.executable, "-m", "tests.faults.jack_midi_source", self.name]
+        command = [sys.executable, "-m", "tests.jack_midi_source", self.name]
         self._process = subprocess.Popen(
             command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
