@@ -124,7 +124,11 @@ class JackMidiSource:
         self._process = subprocess.Popen(
             command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
-        self._expect("ready")
+        try:
+            self._expect("ready")
+        except BaseException:
+            self.__exit__()  # its pipes closed and the process ended, whatever went wrong
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
