@@ -16,8 +16,16 @@ JACK hand over stale buffers and notes arrive twice. With the JACK API, rtmidi's
 read instead by one reader thread every ``jack_read_interval_s`` (0.5 ms); the delta times
 are unchanged, only the arrival time is coarser. It takes at most :data:`READ_BATCH` messages
 a pass, so a flood cannot hold the GIL from the audio callback; rtmidi's queue
-(:data:`RTMIDI_QUEUE_SIZE` messages) holds the rest meanwhile. rtmidi's JACK API also holds
-every message back after a truncated system exclusive: :mod:`.sysex_end` ends it.
+(:data:`RTMIDI_QUEUE_SIZE` messages) holds the rest meanwhile.
+
+A limit of rtmidi's JACK API (measured, python-rtmidi 1.5.8 on jackd2 1.9.21): after an event
+that starts with ``F0`` and does not end with ``F7`` (a truncated system exclusive message),
+it joins every later event to it and hands over nothing until an event ends with ``F7``; the
+joined bytes then arrive as one malformed message, dropped and counted. Feeding the port a
+second source of ``F7`` every few ms would end it, but JACK then mixes two sources into the
+port and, measured on a loaded machine, loses notes (2 of 15 runs of a 20-note loopback, none
+without it): losing a child's notes is worse than a stall that the device's next ``F7`` ends.
+On JACK, ``--midi jack`` (:mod:`.jack_input`) reads JACK's events raw and has no such limit.
 
 API choice: ``api=`` or the environment variable ``SOUNDNESS_LIVE_MIDI_API`` (``jack``,
 ``alsa``, ``coremidi``, ``winmm``; unset = rtmidi's default). Without a MIDI system (no ALSA
@@ -40,7 +48,6 @@ from ..clock import ClockMapping
 from ..errors import ParameterError
 from .delivery import ChangeCallback, EventCallback, EventDelivery
 from .input import DeltaStamper, DeviceChange, convert_message
-from .sysex_end import SYSEX_END, SYSEX_END_INTERVAL_S, SysexEnd
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +91,7 @@ MappingSource = Callable[[], ClockMapping | None]
 class _Port:
     """One open input port: its rtmidi object, timestamp state and counters."""
 
-    def __init__(
-        self, owner: MidiInputs, midi_in: Any, name: str, sysex_end: SysexEnd | None = None
-    ) -> None:
+    def __init__(self, owner: MidiInputs, midi_in: Any, name: str) -> None:
         self.owner = owner
         self.midi_in = midi_in
         self.name = name
@@ -94,7 +99,6 @@ class _Port:
         self.stamper = DeltaStamper()
         self.counts = owner.counts_for(self.device)
         self.guard = owner.guard_for(self.device)
-        self.sysex_end = sysex_end  # JACK only: our own F7s, ignored when they come back
 
     def on_message(self, message: tuple[list[int], float], _data: object = None) -> None:
         """rtmidi callback (real-time ring): stamp, convert, hand on. No logging, no I/O.
@@ -113,8 +117,6 @@ class _Port:
         arrival_s = owner.clock()
         data, delta_s = message
         time_s = self.stamper.stamp(delta_s, arrival_s)  # every message's delta counts
-        if self.sysex_end is not None and data == SYSEX_END:
-            return
         owner.received += 1
         mapping = owner.mapping() if owner.mapping is not None else None
         frame = mapping.frame_at(time_s) if mapping is not None else None
@@ -136,8 +138,6 @@ class _Port:
 
     def close(self) -> None:
         """Stop callbacks and release the port (safe when the device already vanished)."""
-        if self.sysex_end is not None:
-            self.sysex_end.close()
         try:
             self.midi_in.cancel_callback()
             self.midi_in.close_port()
@@ -258,7 +258,7 @@ class MidiInputs(EventDelivery):
                 midi_in.delete()
             return
         if self.api == rtmidi.API_UNIX_JACK:  # read by _read_jack (see the module doc)
-            port = _Port(self, midi_in, name, self._sysex_end(self._opened - 1))
+            port = _Port(self, midi_in, name)
         else:
             port = _Port(self, midi_in, name)
             midi_in.set_callback(port.on_message)
@@ -267,30 +267,12 @@ class MidiInputs(EventDelivery):
         log.info("MIDI input connected: %s", name)
         self._notify(DeviceChange(port.device, True, self.clock(), "port opened"))
 
-    def _sysex_end(self, number: int) -> SysexEnd | None:
-        client = f"{self.client_name}-in{number}"
-        try:
-            return SysexEnd(f"{client}-sysex-end", f"{client}:in")
-        except (rtmidi.RtMidiError, ValueError) as error:
-            log.warning(
-                "MIDI input %s: no F7 source (%s); a truncated system exclusive message would "
-                "hold its notes back until the device sends F7", client, error,
-            )  # fmt: skip
-            return None
-
     def _read_jack(self) -> None:
-        next_end_s = 0.0
         while not self._stop.wait(self._jack_read_interval_s):
             with self._lock:
                 ports = list(self._ports.values())
-            now_s = time.monotonic()
-            end_sysex = now_s >= next_end_s
-            if end_sysex:
-                next_end_s = now_s + SYSEX_END_INTERVAL_S
             for port in ports:
                 port.read_queue()
-                if end_sysex and port.sysex_end is not None:
-                    port.sysex_end.send()
 
     def _watch(self) -> None:
         while not self._stop.wait(self.poll_interval_s):
