@@ -6,6 +6,13 @@ e.g. "Given a 4-beat drum call, waits for the end of the call and echoes it" wit
 ``mastery = {trials = 5, successes = 4, consecutive_sessions = 3}``. Pure core: no database,
 no device. Progress and mastery over sessions: :func:`session_progress`, :func:`goal_progress`
 (implemented in :mod:`soundness_live.progress`).
+
+Which trials a goal is about, in one rule used by the store, progress, mastery and the report:
+a trial *serves* a goal when it is of the goal's activity and variant (a goal's optional
+``variant``; without one, every variant but the unpaced tapping that measures a child's own
+tempo) and, when the trial lists the goals it was played for, the goal is among them. It
+*counts* toward the goal when it also is not void and not simulated (played by the virtual
+child or a file: :mod:`soundness_live.provenance`).
 """
 
 from __future__ import annotations
@@ -41,8 +48,11 @@ __all__ = [
     "check_goal_file",
     "builtin_goals",
     "prompt_level_rank",
+    "UNPACED",
+    "serves",
     "trial_counts",
     "trial_succeeds",
+    "meets_rule",
     "session_progress",
     "goal_progress",
 ]
@@ -99,7 +109,14 @@ ACTIVITY_METRICS: dict[str, dict[str, str]] = {
         "voiced_durations_ms": _L,
     },
 }
-_FIELDS = ("id", "domain", "text", "activity", "success", "max_prompt_level", "mastery", "measure")
+_FIELDS = (
+    "id", "domain", "text", "activity", "variant", "success", "max_prompt_level", "mastery",
+    "measure",
+)  # fmt: skip
+#: The variant of the tapping trial that measures a child's own tempo before tempo-following
+#: (a measurement, not the exercise): a goal without a variant leaves it out.
+UNPACED = "unpaced"
+_TRIAL_VARIANTS = {"tempo-following": (UNPACED,)}  # variants of trials, beyond the selectable
 _REQUIRED = ("id", "domain", "text", "activity", "success")
 _MASTERY_FIELDS = {"trials": 100, "successes": 100, "consecutive_sessions": 50}
 
@@ -123,7 +140,8 @@ class Mastery:
 
 @dataclass(frozen=True)
 class Goal:
-    """One therapy goal for one activity; ``criteria`` is ``success`` compiled."""
+    """One therapy goal for one activity (and, optionally, one of its variants: None is every
+    variant but the unpaced one); ``criteria`` is ``success`` compiled."""
 
     id: str
     domain: str
@@ -133,6 +151,7 @@ class Goal:
     max_prompt_level: str = "independent"
     mastery: Mastery = Mastery()
     measure: str | None = None
+    variant: str | None = None
     criteria: Criteria | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,6 +161,7 @@ class Goal:
             "domain": self.domain,
             "text": self.text,
             "activity": self.activity,
+            "variant": self.variant,
             "success": self.success,
             "max_prompt_level": self.max_prompt_level,
             "mastery": {
@@ -230,8 +250,19 @@ def goal_from_dict(data: Mapping[str, Any], source: str = "goal", index: int = 0
         level,
         _mastery(data.get("mastery"), fail),
         measure,
-        criteria,
+        variant=_variant(data.get("variant"), activity, fail),
+        criteria=criteria,
     )
+
+
+def _variant(value: Any, activity: str, fail: Fail) -> str | None:
+    """The goal's variant: None (every variant but the unpaced one) or one of the activity's."""
+    if value is None:
+        return None
+    from soundness_live.activities.registry import builtin_activities
+
+    known = builtin_activities()[activity].variants + _TRIAL_VARIANTS.get(activity, ())
+    return _choice(value, "variant", known, fail)
 
 
 def _check_keys(data: Mapping[str, Any], fail: Fail) -> None:
@@ -325,21 +356,37 @@ def prompt_level_rank(level: Any) -> int:
     return PROMPT_LEVELS.index(level)
 
 
-def trial_counts(goal: Goal, trial: Mapping[str, Any]) -> bool:
-    """Whether ``trial`` is scored for ``goal``: same activity, not void, and — when the trial
-    lists the goals it served (non-empty ``goals``) — the goal is among them."""
-    if trial.get("activity") != goal.activity or trial.get("outcome") == "void":
+def serves(goal: Goal, trial: Mapping[str, Any]) -> bool:
+    """Whether ``trial`` was played for ``goal``: the goal's activity and variant (no variant:
+    any but the unpaced one), and the goal among the trial's ``goals`` when it lists any."""
+    if trial.get("activity") != goal.activity:
         return False
-    served = trial.get("goals") or ()
-    return not served or goal.id in served
+    variant = trial.get("variant")
+    if variant != goal.variant and (goal.variant is not None or variant == UNPACED):
+        return False
+    listed = trial.get("goals") or ()
+    return not listed or goal.id in listed
+
+
+def trial_counts(goal: Goal, trial: Mapping[str, Any]) -> bool:
+    """Whether ``trial`` is scored for ``goal``: it serves the goal (:func:`serves`), it is not
+    void, and it is not simulated (a virtual child or a file played it)."""
+    if trial.get("outcome") == "void" or trial.get("simulated") is True:
+        return False
+    return serves(goal, trial)
 
 
 def trial_succeeds(goal: Goal, trial: Mapping[str, Any]) -> bool:
-    """A scored trial whose metrics meet the success expression and whose prompt level is no
-    more help than ``goal.max_prompt_level``. A trial without a prompt level is not known to be
-    within the allowed help, so it succeeds only when any help is allowed."""
-    if not trial_counts(goal, trial):
-        return False
+    """A scored trial (:func:`trial_counts`) that meets the goal's rule (:func:`meets_rule`)."""
+    return trial_counts(goal, trial) and meets_rule(goal, trial)
+
+
+def meets_rule(goal: Goal, trial: Mapping[str, Any]) -> bool:
+    """Whether the trial's metrics meet the success expression and its prompt level is no more
+    help than ``goal.max_prompt_level``, whether or not the trial counts (a simulated trial is
+    judged too, to show how the rule scores it; it never counts). A trial without a prompt
+    level is not known to be within the allowed help, so it meets the rule only when any help
+    is allowed."""
     level = trial.get("prompt_level")
     allowed = prompt_level_rank(goal.max_prompt_level)
     if level is None and allowed > 0:

@@ -24,14 +24,19 @@ GOAL = goal_from_dict(
 
 def make_trial(index: int, code: str) -> dict[str, Any]:
     """code: 'S' success, 'F' failure, 'V' void (with perfect metrics), 'P' prompted success,
-    'O' a trial of another activity (perfect metrics)."""
+    'O' a trial of another activity (perfect metrics), 'v' a success by the virtual child,
+    'f' a failure by the virtual child, 'M' a success in the melodic variant."""
+    simulated = code in "vf"
     return {
         "index": index,
         "activity": "waiting" if code == "O" else "call-and-response",
-        "outcome": "void" if code == "V" else "correct" if code in "SPO" else "incorrect",
+        "variant": "melodic" if code == "M" else "drums",
+        "outcome": "void" if code == "V" else "correct" if code in "SPOvM" else "incorrect",
         "prompt_level": "gestural" if code == "P" else "independent",
         "goals": [],
-        "metrics": {"notes_correct_pct": 40.0 if code == "F" else 100.0},
+        "input": "virtual" if simulated else "live",
+        "simulated": simulated,
+        "metrics": {"notes_correct_pct": 40.0 if code in "Ff" else 100.0},
     }
 
 
@@ -60,6 +65,8 @@ def test_session_counts() -> None:
         "pct_successful": 50.0,
         "pct_independent": 75.0,
         "met": False,
+        "simulated": False,
+        "simulated_trials": 0,
     }
 
 
@@ -179,3 +186,58 @@ def test_baseline_and_trend(values: tuple[int, ...], baseline: float | None, tre
 def test_baseline_ignores_interrupted_sessions() -> None:
     first = session(9, "SSSSS", status="interrupted") | {"started_at": "2026-10-31T10:00:00+01:00"}
     assert progress(first, *pcts(20, 40, 60))["baseline_pct"] == pytest.approx(40.0)
+
+
+def test_simulated_trials_never_count_toward_mastery() -> None:
+    result = progress(session(1, "vvvvv"), session(2, "vvvvv"), session(3, "vvvvf"))
+    assert result["mastered_on"] is None and result["met_in_a_row"] == 0
+    assert result["baseline_pct"] is None and result["trend"] is None
+    assert result["counted_sessions"] == 0
+    first = result["sessions"][0]
+    assert first["simulated"] is True and first["met"] is None  # shown, scored, never judged
+    assert (first["trials"], first["successes"], first["pct_successful"]) == (5, 5, 100.0)
+
+
+def test_a_simulated_session_neither_counts_nor_breaks_the_run() -> None:
+    result = progress(
+        session(1, "SSSSS"), session(2, "SSSSS"), session(3, "fffff"), session(4, "SSSSS")
+    )
+    assert result["mastered_on"] == "2026-11-04"
+    assert [e["simulated"] for e in result["sessions"]] == [False, False, True, False]
+
+
+def test_a_mixed_session_counts_its_live_trials_only() -> None:
+    entry = session_progress(GOAL, session(1, "vvvvvSSF"))  # 5 simulated successes, 3 live
+    assert (entry["trials"], entry["successes"], entry["met"]) == (3, 2, False)
+    assert entry["simulated"] is False and entry["simulated_trials"] == 5
+
+
+def test_a_goal_counts_its_own_variant_only() -> None:
+    melodic = goal_from_dict(GOAL.to_dict() | {"variant": "melodic"})
+    mixed = session(1, "MMMMFFFFF")  # 4 melodic successes, 5 failed drum trials
+    assert session_progress(melodic, mixed)["trials"] == 4
+    assert session_progress(melodic, mixed)["met"] is True
+    assert session_progress(GOAL, mixed)["trials"] == 9  # no variant: every variant
+
+
+def test_a_goal_without_a_variant_leaves_out_the_unpaced_trial() -> None:
+    beat = goal_from_dict(
+        {"id": "beat", "domain": "motor", "text": "Taps with the beat",
+         "success": "hit_rate >= 0.7", "activity": "tempo-following",
+         "mastery": {"trials": 1, "successes": 1, "consecutive_sessions": 1}}
+    )  # fmt: skip
+    trial = {"index": 0, "activity": "tempo-following", "outcome": "correct", "goals": [],
+             "prompt_level": "independent", "metrics": {"hit_rate": 1.0}}  # fmt: skip
+    unpaced = {**trial, "variant": "unpaced", "metrics": {"median_iti_ms": 600.0}}
+    day = {"id": 1, "started_at": "2026-11-01T10:00:00+01:00", "status": "complete",
+           "trials": [unpaced, {**trial, "index": 1, "variant": "with-beat"}]}  # fmt: skip
+    assert session_progress(beat, day)["trials"] == 1
+    own_tempo = goal_from_dict(beat.to_dict() | {"variant": "unpaced", "success": "iti_cv < 1"})
+    assert session_progress(own_tempo, day)["trials"] == 1
+
+
+def test_a_goal_variant_must_be_one_of_the_activitys() -> None:
+    from soundness_live.goals import GoalError
+
+    with pytest.raises(GoalError, match="field 'variant' must be one of drums, melodic; got 'x'"):
+        goal_from_dict(GOAL.to_dict() | {"variant": "x"})
