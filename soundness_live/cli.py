@@ -21,7 +21,12 @@ def _add_play(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list activities with their parameters")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--preset", help="a built-in preset name or a TOML file with a [params] table")
-    p.add_argument("--input", default="virtual", help="virtual (default), live, or FILE.mid")
+    p.add_argument(
+        "--input",
+        help="virtual (the virtual child: the default without --child), FILE.mid, or live "
+        "(the default with --child; live MIDI runs in 'soundness-live run'); virtual and a file "
+        "are stored as simulated",
+    )
     p.add_argument(
         "--virtual",
         action="append",
@@ -40,6 +45,9 @@ def _add_play(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--voice-wav", type=Path, help="vocal-prompts: a WAV standing in for the microphone"
+    )
+    p.add_argument(
+        "--therapist", metavar="NAME", help="who ran the session (default: config.toml's)"
     )
     p.set_defaults(handler=_lazy("play_command", "cmd_play"))
 
@@ -173,6 +181,7 @@ def _add_records(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("sessions", help="list stored sessions")
     p.add_argument("--child", metavar="CODE")
+    p.add_argument("--include-names", action="store_true", help="the therapist's full name")
     p.set_defaults(handler=_lazy("record_commands", "cmd_sessions"))
 
     p = sub.add_parser("export", help="export a child's sessions for review")

@@ -1,24 +1,52 @@
-"""Where Soundness Live keeps its files.
+"""Where Soundness Live keeps its files, and the settings of that place (``config.toml``).
 
 ``data_dir()`` is ``$SOUNDNESS_LIVE_HOME`` when set, else the platform's user data directory
 (``platformdirs.user_data_dir("soundness-live")``). It holds children's health data, so it is
 created owner-only (0o700), and an existing one that others can read is tightened to 0o700:
 the directory belongs to Soundness Live alone. Permission bits are skipped on Windows, where
 the user profile's ACLs already keep other users out.
+
+``config.toml`` in the data directory holds the settings of this machine's Soundness Live, one
+key each (:data:`SETTINGS` documents them; an unknown key or a value of the wrong kind is a
+one-line error naming the file, the key, what was expected and what came)::
+
+    therapist = "Mia Berger"   # who runs the sessions; each session keeps it (initials shown)
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from soundness_live.errors import ParameterError
+from soundness_live.errors import FileFormatError, ParameterError
 
-__all__ = ["HOME_ENV", "DB_NAME", "data_dir", "db_path", "private_dir"]
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "HOME_ENV",
+    "DB_NAME",
+    "CONFIG_NAME",
+    "SETTINGS",
+    "Settings",
+    "data_dir",
+    "db_path",
+    "private_dir",
+    "load_settings",
+    "check_therapist",
+    "initials",
+]
 
 HOME_ENV = "SOUNDNESS_LIVE_HOME"
 DB_NAME = "soundness.db"
+CONFIG_NAME = "config.toml"
 _POSIX = os.name == "posix"
 
 
@@ -50,3 +78,66 @@ def data_dir() -> Path:
 def db_path() -> Path:
     """Path of the session store, ``soundness.db`` in :func:`data_dir`."""
     return data_dir() / DB_NAME
+
+
+def check_therapist(value: Any, what: str = "therapist") -> str | None:
+    """A therapist's name (or initials): None, or text of 1..64 characters, trimmed."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value.strip()) <= 64:
+        raise ParameterError(f"{what} must be a name of 1..64 characters, got {value!r}")
+    return value.strip()
+
+
+def initials(name: str | None) -> str | None:
+    """How a person is shown unless names are asked for: "Mia Berger" -> "MB", "Anne-Marie
+    O'Neil" -> "AMO". One word without small letters is already initials or a code ("MB",
+    "T-01") and stays."""
+    if name is None or not name.strip():
+        return None
+    if " " not in name.strip() and not any(ch.islower() for ch in name):
+        return name.strip()
+    letters = [part[0] for word in name.split() for part in word.split("-") if part]
+    return "".join(letter.upper() for letter in letters if letter.isalpha()) or None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings in ``config.toml`` (absent keys: None)."""
+
+    therapist: str | None = None
+
+
+#: Every key config.toml may hold: name -> (check returning the value, what it means).
+SETTINGS: dict[str, tuple[Callable[[Any, str], Any], str]] = {
+    "therapist": (check_therapist, "who runs the sessions on this machine (name or initials)"),
+}
+
+
+def load_settings(home: Path | None = None) -> Settings:
+    """The settings of ``home`` (default :func:`data_dir`) from its config.toml; no file means
+    no settings. FileFormatError (one line) for a file that is not TOML or holds an unknown key
+    or a value of the wrong kind."""
+    path = (home if home is not None else data_dir()) / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, UnicodeDecodeError) as error:
+        raise FileFormatError(f"{path}: cannot read the settings ({error})") from error
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        reason = " ".join(str(error).split())
+        raise FileFormatError(f"{path}: not valid TOML: {reason}") from error
+    values = {}
+    for key, value in document.items():
+        if key not in SETTINGS:
+            known = ", ".join(SETTINGS)
+            raise FileFormatError(f"{path}: unknown key {key!r}; known keys: {known}")
+        check, _ = SETTINGS[key]
+        try:
+            values[key] = check(value, f"key {key!r}")
+        except ParameterError as error:
+            raise FileFormatError(f"{path}: {error}") from error
+    return Settings(**values)

@@ -37,6 +37,7 @@ from .activities.registry import ActivityDef
 from .audio.sounds import prompt_sound
 from .errors import SoundnessError
 from .events import NoteOff, NoteOn, ProgramChange, SynthEvent
+from .provenance import run_input, simulated
 
 if TYPE_CHECKING:
     from .audio.mic import VoiceSource
@@ -62,9 +63,11 @@ class SoundSink(Protocol):
 
 class InputSource(Protocol):
     """Where the child's notes come from. ``sounds_itself`` is True when the notes already
-    sounded on their way in (live thru); otherwise the engine plays them."""
+    sounded on their way in (live thru); otherwise the engine plays them. ``input_kind`` says
+    what plays: ``live``, ``virtual`` or ``file`` (see :mod:`soundness_live.provenance`)."""
 
     sounds_itself: bool
+    input_kind: str
 
     def observe(self, cue: Show, now_frame: int) -> None:
         """A cue was shown (a virtual child answers it; live input ignores it)."""
@@ -111,6 +114,7 @@ class SessionHooks:
     on_cue: Callable[[Show], None] | None = None
     on_response: Callable[[Response], None] | None = None
     on_voice: Callable[[VoiceTake], None] | None = None  # each voice take, before its trial
+    on_start: Callable[[str | None], None] | None = None  # the run's input, as it starts
 
 
 class Session:
@@ -137,6 +141,11 @@ class Session:
         self.sink = sink
         self.inputs = list(inputs)
         self.voice = voice
+        # live, virtual, file or mixed: stamped on every trial (simulated ones never count)
+        self.input = run_input(
+            [source.input_kind for source in self.inputs]
+            + ([voice.input_kind] if voice is not None else [])
+        )
         self.prompt_sounds = prompt_sounds
         self.sample_rate = sample_rate
         self.seed = seed
@@ -165,6 +174,8 @@ class Session:
 
     def run(self) -> RunResult:
         """Run the activity to its end; return everything it produced."""
+        if self.hooks.on_start:
+            self.hooks.on_start(self.input)
         self._setup_child_instruments()
         generator = self.activity.run(self.ctx)
         result: Any = None
@@ -204,6 +215,7 @@ class Session:
         if isinstance(action, PlaySamples):
             return self._play_samples(action)
         if isinstance(action, RecordTrial):
+            action.record.update(input=self.input, simulated=simulated(self.input))
             self.trials.append(action.record)
             if self.hooks.on_trial:
                 self.hooks.on_trial(action.record)

@@ -4,6 +4,12 @@
 engine's lock; a refusal comes back as ``ok: false`` with the reason. The engine's state (the
 renderer, the timeline, the inputs, the store) is :class:`~soundness_live.engine_core.Engine`'s.
 
+``start_activity`` plays the child's live input when a child is named and no ``input`` is
+given (the virtual child only when asked for by name: its trials are stored as simulated and
+never count toward the child's goals); without a child it defaults to the virtual child, as
+nothing is stored. The session it opens records ``therapist`` (else the data directory's
+config.toml), who ran it.
+
 Therapist actions: ``next_trial`` cuts the trial in progress short (its record is kept, marked
 ``void``, ``void_reason: "skipped"``); ``pause`` does the same and starts nothing new until
 ``resume``; ``panic`` (the big "quiet" button) fades every sound at once and pauses the
@@ -25,6 +31,7 @@ from . import __version__
 from .activities.common import PROMPT_LEVELS
 from .activities.params import resolve_params
 from .activities.registry import all_activities, get_activity
+from .config import check_therapist, load_settings
 from .engine import Session
 from .engine_setup import aids_from_dict, apply_profile_devices
 from .errors import DeviceError, ParameterError, SoundnessError
@@ -125,16 +132,17 @@ class EngineCommands:
             )
         activity = get_activity(str(msg.get("activity", "")))
         params = dict(msg.get("params") or {})
-        source = str(msg.get("input", "virtual"))
+        child = msg.get("child")
+        source = str(msg.get("input") or ("live" if child else "virtual"))
         if source not in ("virtual", "live"):
             raise ParameterError(f"input must be 'virtual' or 'live', got {source!r}")
-        child = msg.get("child")
+        therapist = check_therapist(msg.get("therapist"))
         if child:
             profile = self.store.get_child(str(child))
             params = profile_params(profile, [spec.name for spec in activity.params], params)
         resolved = resolve_params(activity.name, activity.params, params)  # before any session
         if child:
-            self._open_session(str(child))
+            self._open_session(str(child), therapist)
         elif self.stored is None:
             self.timeline.offset_frames = self.renderer.frame  # an unstored run starts at 0
         session = self._session(activity, params, resolved, source, msg)
@@ -206,16 +214,23 @@ class EngineCommands:
             self.broadcast_notice(message)
         return prompts, dict(params, prompt_source=used["prompt_source"])
 
-    def _open_session(self, child: str) -> ChildProfile:
+    def _open_session(self, child: str, therapist: str | None) -> ChildProfile:
         profile = self.store.get_child(child)
         if self.stored is not None and self.child != child:
             raise ParameterError(
                 f"the session of {self.child} is open; end it before starting one for {child}"
             )
-        if self.stored is None:
-            self.stored = StoredSession.start(
-                self.store, child, sample_rate=self.sample_rate, params={"live": True}
+        if self.stored is not None and therapist not in (None, self.stored.therapist):
+            raise ParameterError(
+                f"the session of {child} is run by {self.stored.therapist or 'nobody named'}, "
+                f"not {therapist}; end it before starting one for {therapist}"
             )
+        if self.stored is None:
+            therapist = therapist or load_settings(self.store.path.parent).therapist
+            self.stored = StoredSession.start(
+                self.store, child, sample_rate=self.sample_rate, params={"live": True},
+                therapist=therapist,
+            )  # fmt: skip
             self.child = child
             self.timeline.offset_frames = self.renderer.frame  # the session axis starts now
             self.live_input.timeline = self.timeline  # notes are placed on the session axis
@@ -324,7 +339,7 @@ class EngineCommands:
         still held wait for their note-off (see ``LiveInput.drain``)."""
         played = [r for r in self.live_input.drain(held_back) if r.frame >= 0]  # < 0: before
         if self.stored is not None and played:
-            self.stored.record_responses(played)
+            self.stored.record_responses(played, self.live_input.input_kind)
 
     def _cmd_shutdown(self, msg: dict[str, Any]) -> dict[str, Any]:
         return self._cmd_end_session(msg)

@@ -225,7 +225,9 @@ class Engine(EngineCommands, EngineCues):
                 record["void_reason"] = "paused" if self.timeline.paused else "skipped"
             stored_trial(record)  # committed to the store before it is reported
 
-        return SessionHooks(on_trial, stored.on_cue, stored.on_response, stored.on_voice)
+        return SessionHooks(
+            on_trial, stored.on_cue, stored.on_response, stored.on_voice, stored.on_start
+        )
 
     def _report_trial(self, record: dict[str, Any]) -> None:
         figures = live_figures(record)

@@ -17,6 +17,7 @@ class ScriptedResponses:
     """Notes at fixed times on the engine's axis, whatever the activity does."""
 
     sounds_itself = False
+    input_kind = "virtual"  # scripted notes are simulated input
 
     def __init__(self, responses: Iterable[Response]) -> None:
         self._pending = sorted(responses, key=lambda r: r.frame)
@@ -62,6 +63,7 @@ class CueResponder:
     """
 
     sounds_itself = False
+    input_kind = "virtual"  # scripted notes are simulated input
 
     def __init__(
         self,

@@ -39,6 +39,7 @@ class LiveInput:
     """
 
     sounds_itself = True
+    input_kind = "live"
 
     def __init__(
         self,

@@ -33,7 +33,10 @@ PUBLISH_S = 0.05  # a changed reading is announced at most 20 times a second
 
 
 class SessionAxisVoice:
-    """A voice source whose frames are session frames, over one on output frames."""
+    """A voice source whose frames are session frames, over one on output frames (the live
+    microphone, or a stand-in opened in its place)."""
+
+    input_kind = "live"
 
     def __init__(self, source: Any, to_output: Callable[[float], float]) -> None:
         self.source = source

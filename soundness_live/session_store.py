@@ -18,17 +18,23 @@ from typing import Any
 from .activities.base import Response, VoiceTake
 from .clock import frames_to_ms
 from .engine import SessionHooks
+from .goals import serves
+from .provenance import FILE, LIVE, VIRTUAL
 from .store.records import Store
 
 
-def response_events(response: Response, sample_rate: int) -> list[dict[str, Any]]:
-    """The raw note-on (and note-off, when its length is known) of one response."""
+def response_events(
+    response: Response, sample_rate: int, input_kind: str | None = None
+) -> list[dict[str, Any]]:
+    """The raw note-on (and note-off, when its length is known) of one response; ``input_kind``
+    is the kind of source that played it (live, virtual, file; None when not known)."""
     base = {
         "note": response.note,
         "device": response.device,
         "player": response.player,
         "clock": response.clock,
         "channel": response.channel,
+        "input": input_kind if input_kind in (LIVE, VIRTUAL, FILE) else None,
     }
     on = {
         "onset_ms": frames_to_ms(response.frame, sample_rate),
@@ -73,6 +79,7 @@ class StoredSession:
     therapist: str | None = None
     session_id: int = 0
     next_index: int = 0
+    input: str | None = None  # the running activity's input (live, virtual, file, mixed)
     _pending_events: list[dict[str, Any]] = field(default_factory=list)
     _pending_voice: list[VoiceTake] = field(default_factory=list)
 
@@ -94,14 +101,24 @@ class StoredSession:
         return session
 
     def hooks(self, activity: str, base: SessionHooks | None = None) -> SessionHooks:
-        """Session hooks that store trials and events for ``activity`` (chaining ``base``)."""
-        goal_ids = [g.id for g in self.store.goals_for(self.child_code) if g.activity == activity]
+        """Session hooks that store trials and events for ``activity`` (chaining ``base``).
+
+        A trial is tagged with the ids of the child's goals it was played for: the goal's
+        activity and variant (:func:`soundness_live.goals.serves`). Whether it counts toward
+        them (not void, not simulated) is decided where progress is computed."""
+        goals = [g for g in self.store.goals_for(self.child_code) if g.activity == activity]
         base = base or SessionHooks()
+
+        def on_start(input_kind: str | None) -> None:
+            self.input = input_kind
+            self.store.mark_input(self.session_id, input_kind)
+            if base.on_start:
+                base.on_start(input_kind)
 
         def on_trial(record: dict[str, Any]) -> None:
             record["activity_index"] = record["index"]
             record["index"] = self.next_index
-            record["goals"] = list(goal_ids)
+            record["goals"] = [g.id for g in goals if serves(g, record)]
             self.next_index += 1
             self.store.record_trial(self.session_id, record)
             self.flush_events()
@@ -110,7 +127,7 @@ class StoredSession:
                 base.on_trial(record)
 
         def on_response(response: Response) -> None:
-            self._pending_events.extend(response_events(response, self.sample_rate))
+            self._pending_events.extend(response_events(response, self.sample_rate, self.input))
             if base.on_response:
                 base.on_response(response)
 
@@ -120,7 +137,11 @@ class StoredSession:
                 base.on_voice(take)
 
         return SessionHooks(
-            on_trial=on_trial, on_cue=base.on_cue, on_response=on_response, on_voice=on_voice
+            on_trial=on_trial,
+            on_cue=base.on_cue,
+            on_response=on_response,
+            on_voice=on_voice,
+            on_start=on_start,
         )
 
     def _keep_voice(self, trial_index: int) -> None:
@@ -130,10 +151,11 @@ class StoredSession:
             return
         self.store.add_voice_recording(self.session_id, trial_index, voice_wav_bytes(takes))
 
-    def record_responses(self, responses: list[Response]) -> None:
-        """Store notes played outside any activity (they count for nothing, but were played)."""
+    def record_responses(self, responses: list[Response], input_kind: str | None) -> None:
+        """Store notes played outside any activity (they count for nothing, but were played),
+        played by a source of ``input_kind``."""
         for response in responses:
-            self._pending_events.extend(response_events(response, self.sample_rate))
+            self._pending_events.extend(response_events(response, self.sample_rate, input_kind))
         self.flush_events()
 
     def flush_events(self) -> None:

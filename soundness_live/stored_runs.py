@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .activities.registry import get_activity
+from .config import check_therapist, load_settings
 from .engine import RunResult, SessionHooks
 from .profiles import ChildProfile, profile_params
 from .runs import PlayOptions, prepare_run
@@ -27,10 +28,17 @@ def apply_profile(options: PlayOptions, profile: ChildProfile) -> PlayOptions:
 
 @contextmanager
 def stored_session(
-    store: Store, child_code: str, *, sample_rate: int, params: dict[str, Any] | None = None
+    store: Store,
+    child_code: str,
+    *,
+    sample_rate: int,
+    params: dict[str, Any] | None = None,
+    therapist: str | None = None,
 ) -> Iterator[StoredSession]:
     """A running stored session, marked complete on success and interrupted on failure."""
-    session = StoredSession.start(store, child_code, sample_rate=sample_rate, params=params)
+    session = StoredSession.start(
+        store, child_code, sample_rate=sample_rate, params=params, therapist=therapist
+    )
     try:
         yield session
     except BaseException:
@@ -40,9 +48,14 @@ def stored_session(
 
 
 def run_for_child(
-    options: PlayOptions, child_code: str, store: Store | None = None
+    options: PlayOptions,
+    child_code: str,
+    store: Store | None = None,
+    *,
+    therapist: str | None = None,
 ) -> tuple[RunResult, dict[str, Any], int]:
     """Run one activity for ``child_code`` and store it as a session; returns its id too.
+    ``therapist`` ran it (default: the data directory's config.toml).
 
     Everything is checked before the session opens (the child, the parameters, the input, the
     WAV file's folder): a bad option stores nothing, not even an empty session."""
@@ -50,12 +63,15 @@ def run_for_child(
     store = store or Store.open()
     try:
         options = apply_profile(options, store.get_child(child_code))
+        therapist = check_therapist(therapist, "--therapist")
+        therapist = therapist or load_settings(store.path.parent).therapist
         prepared = prepare_run(options)
         meta = {"activity": options.activity, "seed": options.seed, "input": str(options.input)}
         try:
             with stored_session(
-                store, child_code, sample_rate=options.sample_rate, params=meta
-            ) as session:
+                store, child_code, sample_rate=options.sample_rate, params=meta,
+                therapist=therapist,
+            ) as session:  # fmt: skip
                 hooks = session.hooks(options.activity, SessionHooks())
                 result, sound = prepared.run(hooks)
         finally:

@@ -69,6 +69,7 @@ class VirtualChild:
     """Plans responses when it observes cues; the engine takes them with :meth:`take_until`."""
 
     sounds_itself = False  # the engine plays its notes (thru), as it does a file's
+    input_kind = "virtual"  # simulated: its trials never count as the child's
 
     def __init__(
         self,

@@ -43,7 +43,18 @@ def add_child_with_everything(
     assert main(["child", "add", code, "--name", name, "--dob", DOB, "--voice-consent",
                  "--goals", str(goals)]) == 0  # fmt: skip
     for activity in ("call-and-response", "vocal-prompts"):
-        play = ["play", activity, "--param", "trials=2", "--seed", str(seed), "--child", code]
+        play = [
+            "play",
+            activity,
+            "--param",
+            "trials=2",
+            "--seed",
+            str(seed),
+            "--child",
+            code,
+            "--input",
+            "virtual",
+        ]
         assert main(play) == 0
     with Store.open() as store:
         session = store.sessions(code)[-1]["id"]
@@ -184,12 +195,13 @@ def test_withdrawn_consent_deletes_and_erases_the_kept_voice(tmp_path, home, cap
         assert store.holdings(CODE)["voice recordings"] == 0
         assert store.holdings(CODE)["trials"] == 4  # the scores stay
         assert store.get_child(CODE).consent.voice_recording is False
-    assert main(["play", "vocal-prompts", "--param", "trials=1", "--child", CODE]) == 0
+    play = ["play", "vocal-prompts", "--param", "trials=1", "--child", CODE, "--input", "virtual"]
+    assert main(play) == 0
     with Store.open() as store:
         assert store.holdings(CODE)["voice recordings"] == 0  # no longer kept
     assert main(["child", "consent", CODE, "--voice", "yes"]) == 0
     assert capsys.readouterr().out.endswith(f"{CODE}: voice recordings may be kept from now on\n")
-    assert main(["play", "vocal-prompts", "--param", "trials=1", "--child", CODE]) == 0
+    assert main(play) == 0
     with Store.open() as store:
         assert store.get_child(CODE).consent.voice_recording is True
         assert store.holdings(CODE)["voice recordings"] == 1
@@ -232,7 +244,7 @@ def test_child_add_takes_a_goal_file_with_its_own_ids(tmp_path, capsys):
     assert main(["child", "add", CODE, "--goals", str(goals)]) == 0
     assert capsys.readouterr().out == f"added child {CODE} with 1 goals\n"
     assert main(["play", "call-and-response", "--param", "trials=1", "--child", CODE,
-                 "--json", str(tmp_path / "run.json")]) == 0  # fmt: skip
+                 "--input", "virtual", "--json", str(tmp_path / "run.json")]) == 0  # fmt: skip
     with Store.open() as store:
         (trial,) = store.trials(store.sessions(CODE)[0]["id"])
     assert trial["goals"] == ["zq-echoes"]
@@ -287,7 +299,8 @@ def test_exported_notes_lose_every_spelling_of_the_name_and_birth_date(tmp_path)
     import json
 
     assert main(["child", "add", CODE, "--name", "Zelphína Quorrel", "--dob", DOB]) == 0
-    assert main(["play", "waiting", "--param", "trials=1", "--child", CODE]) == 0
+    play = ["play", "waiting", "--param", "trials=1", "--child", CODE, "--input", "virtual"]
+    assert main(play) == 0
     assert main(["note", "1", NOTE]) == 0
     out = tmp_path / "review"
     assert main(["export", "--child", CODE, "--format", "json", "--out", str(out),

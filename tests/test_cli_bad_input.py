@@ -38,7 +38,7 @@ def test_a_bad_option_for_a_child_stores_no_session(tmp_path, capsys, args, word
     assert main(["child", "add", "S-014"]) == 0
     capsys.readouterr()
     given = [arg.format(tmp=tmp_path) for arg in args]
-    assert main(["play", "waiting", "--child", "S-014", *given]) == 2
+    assert main(["play", "waiting", "--child", "S-014", "--input", "virtual", *given]) == 2
     assert words.format(tmp=tmp_path) in one_error_line(capsys)
     with Store.open() as store:
         assert store.sessions("S-014") == []

@@ -85,11 +85,87 @@ def test_bad_input_is_a_clear_one_line_error(capsys, args, words):
 
 def test_play_for_a_child_stores_the_session(tmp_path, capsys):
     assert main(["child", "add", "S-014", "--name", "Sam", "--preferred-bpm", "80"]) == 0
-    doc = play_json(tmp_path, "tempo-following", "--param", "trials=1", "--child", "S-014")
+    doc = play_json(
+        tmp_path, "tempo-following", "--param", "trials=1", "--child", "S-014", "--input",
+        "virtual",
+    )  # fmt: skip
     assert doc["trials"][0]["params"]["trial_tempo_bpm"] == 80.0  # the child's preferred tempo
     capsys.readouterr()
     assert main(["sessions", "--child", "S-014"]) == 0
     assert "complete    1 trials" in capsys.readouterr().out
+
+
+def test_play_for_a_child_plays_live_and_refuses_to_pass_a_simulation_off_as_the_child(capsys):
+    assert main(["child", "add", "S-014"]) == 0
+    assert main(["play", "waiting", "--child", "S-014"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--input virtual" in err and "--input FILE.mid" in err
+    assert "soundness-live run" in err
+    assert main(["sessions"]) == 0
+    assert "no sessions stored" in capsys.readouterr().out  # nothing was stored
+
+
+def test_a_virtual_or_file_session_is_stored_and_listed_as_simulated(tmp_path, capsys):
+    assert main(["child", "add", "S-014"]) == 0
+    doc = play_json(tmp_path, "waiting", "--param", "trials=2", "--child", "S-014",
+                    "--input", "virtual")  # fmt: skip
+    assert [(t["input"], t["simulated"]) for t in doc["trials"]] == [("virtual", True)] * 2
+    assert "SIMULATED: played by the virtual child" in capsys.readouterr().out
+    taps = tmp_path / "taps.mid"
+    _taps_file(taps)
+    doc = play_json(tmp_path, "tempo-following", "--param", "trials=1", "--child", "S-014",
+                    "--input", str(taps))  # fmt: skip
+    assert [(t["input"], t["simulated"]) for t in doc["trials"]] == [("file", True)]
+    capsys.readouterr()
+    assert main(["sessions", "--child", "S-014"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("complete    2 trials  SIMULATED (the virtual child)")
+    assert lines[1].endswith("complete    1 trials  SIMULATED (a recorded file)")
+
+
+def test_without_a_child_the_virtual_child_plays_and_its_trials_say_so(tmp_path):
+    doc = play_json(tmp_path, "waiting", "--param", "trials=1")
+    assert (doc["trials"][0]["input"], doc["trials"][0]["simulated"]) == ("virtual", True)
+
+
+def _taps_file(path):
+    import mido
+
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    track.append(mido.MetaMessage("set_tempo", tempo=500_000))
+    track.append(mido.Message("note_on", channel=9, note=38, velocity=90, time=960))
+    for _ in range(24):
+        track.append(mido.Message("note_off", channel=9, note=38, velocity=0, time=120))
+        track.append(mido.Message("note_on", channel=9, note=38, velocity=90, time=520))
+    midi.save(str(path))
+
+
+def test_the_therapist_comes_from_config_toml_or_the_command_line(tmp_path, capsys):
+    home = tmp_path / "home"
+    assert main(["child", "add", "S-014"]) == 0
+    (home / "config.toml").write_text('therapist = "Mia Berger"\n')
+    args = ["play", "waiting", "--param", "trials=1", "--child", "S-014", "--input", "virtual"]
+    assert main(args) == 0
+    assert main([*args, "--therapist", "Jo Anne Ray"]) == 0
+    capsys.readouterr()
+    assert main(["sessions"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].endswith("therapist MB") and listed[1].endswith("therapist JAR")
+    assert main(["sessions", "--include-names"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].endswith("therapist Jo Anne Ray")
+    (home / "config.toml").write_text('therapist = "Mia Berger"\nremote = true\n')
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"soundness-live: error: {home / 'config.toml'}: unknown key 'remote'; known keys: "
+        "therapist\n"
+    )
+    (home / "config.toml").write_text("therapist = Mia\n")
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "config.toml: not valid TOML" in err
 
 
 @pytest.mark.parametrize(
@@ -123,11 +199,13 @@ def test_every_benchmark_loads_through_the_cli(which, monkeypatch):
 
 def test_the_childs_voice_range_narrows_the_pitch_search(tmp_path):
     assert main(["child", "add", "S-020", "--voice-range-hz", "180", "600"]) == 0
-    doc = play_json(tmp_path, "vocal-prompts", "--param", "trials=1", "--child", "S-020")
+    doc = play_json(
+        tmp_path, "vocal-prompts", "--param", "trials=1", "--child", "S-020", "--input", "virtual"
+    )
     assert doc["params"]["pitch_floor_hz"] == 180.0 and doc["params"]["pitch_ceiling_hz"] == 600.0
     given = play_json(
         tmp_path, "vocal-prompts", "--param", "trials=1", "--param", "pitch_floor_hz=100",
-        "--child", "S-020",
+        "--child", "S-020", "--input", "virtual",
     )  # fmt: skip
     assert given["params"]["pitch_floor_hz"] == 100.0  # the therapist's choice wins
 

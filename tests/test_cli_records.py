@@ -40,7 +40,8 @@ def test_child_goals_session_export_and_report(tmp_path, capsys):
     )
     assert main(["child", "show", "S-014"]) == 0
     assert "goal wait-turn [social]" in capsys.readouterr().out
-    assert main(["play", "call-and-response", "--param", "trials=3", "--child", "S-014"]) == 0
+    play = ["play", "call-and-response", "--param", "trials=3", "--child", "S-014"]
+    assert main([*play, "--input", "virtual"]) == 0
     assert main(["note", "1", "Zelphina waited well today."]) == 0
     out = tmp_path / "review"
     for fmt in ("csv", "json", "midi"):

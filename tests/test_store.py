@@ -71,7 +71,7 @@ def test_new_store_is_owner_only_and_versioned(tmp_path: Path) -> None:
     with Store.open(path) as store:
         tables = {row[0] for row in store.conn.execute("SELECT name FROM sqlite_master")}
         assert TABLES <= tables
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         store.add_child({"code": "S-1"})
@@ -92,7 +92,7 @@ def test_empty_v0_file_migrates(tmp_path: Path) -> None:
     path = tmp_path / "soundness.db"
     path.write_bytes(b"")
     with Store.open(path) as store:
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 2
         store.add_child({"code": "S-2"})
         assert [child.code for child in store.list_children()] == ["S-2"]
 
@@ -103,7 +103,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 99")
     conn.close()
-    with pytest.raises(StoreError, match="schema version 99 is newer .* \\(up to 1\\)"):
+    with pytest.raises(StoreError, match="schema version 99 is newer .* \\(up to 2\\)"):
         Store.open(path)
 
 
@@ -271,7 +271,7 @@ def test_export_bundle(store: Store) -> None:
         days.append(sid)
     bundle = store.export_bundle("S-014")
     json.dumps(bundle, allow_nan=False)
-    assert bundle["schema_version"] == 1
+    assert bundle["schema_version"] == 2
     assert bundle["child"] == {
         "code": "S-014",
         "display_name": "Sam",
@@ -284,7 +284,7 @@ def test_export_bundle(store: Store) -> None:
     assert [s["id"] for s in bundle["sessions"]] == days
     first = bundle["sessions"][0]
     assert set(first) == {"id", "child_code", "therapist", "started_at", "ended_at", "status",
-                          "trials", "events", "notes"}  # fmt: skip
+                          "input", "simulated", "trials", "events", "notes"}  # fmt: skip
     assert first["trials"][0]["session_id"] == days[0]
     assert first["notes"] == [{"created_at": first["notes"][0]["created_at"], "text": "note 0"}]
     (progress,) = bundle["progress"]
@@ -317,3 +317,100 @@ def test_writes_from_another_thread(store: Store) -> None:
         thread.join()
     assert not errors
     assert len(store.trials(sid)) == 40
+
+
+def test_a_session_says_what_played_it(store: Store) -> None:
+    live = store.start_session("S-014")
+    store.mark_input(live, "live")
+    store.mark_input(live, "live")
+    sim = store.start_session("S-014")
+    store.mark_input(sim, "virtual")
+    mixed = store.start_session("S-014")
+    store.mark_input(mixed, "live")
+    store.mark_input(mixed, "file")
+    empty = store.start_session("S-014")
+    found = {s["id"]: (s["input"], s["simulated"]) for s in store.sessions("S-014")}
+    assert found == {
+        live: ("live", False),
+        sim: ("virtual", True),
+        mixed: ("mixed", True),
+        empty: (None, False),
+    }
+    with pytest.raises(ParameterError, match="input must be one of live, virtual, file, mixed"):
+        store.mark_input(live, "keyboard")
+    store.record_events(live, [{"onset_ms": 1.0, "kind": "note_on", "input": "live"}])
+    assert store.events(live)[0]["input"] == "live"
+    with pytest.raises(ParameterError, match="'input' must be live, virtual, file or null"):
+        store.record_events(live, [{"onset_ms": 1.0, "kind": "note_on", "input": "mixed"}])
+
+
+def _v1_store(path: Path) -> None:
+    """A version-1 store as an older Soundness Live left it: a session played with --input
+    virtual, one with a MIDI file, a screen session (virtual child, then live), the demo's."""
+    from soundness_live.store.db import MIGRATIONS
+
+    conn = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO children VALUES ('S-014', NULL, NULL, '{}', '{}', '2026-11-01T10:00:00')"
+    )
+    params = ['{"input": "virtual"}', '{"input": "taps.mid"}', '{"live": true}', '{"demo": true}']
+    for sid, given in enumerate(params, start=1):
+        conn.execute(
+            "INSERT INTO sessions (id, child_code, started_at, status, params) "
+            "VALUES (?, 'S-014', '2026-11-0{0}T10:00:00', 'complete', ?)".replace("{0}", str(sid)),
+            (sid, given),
+        )
+
+    def add(sid: int, idx: int, clock: str | None) -> None:
+        responses = [] if clock is None else [{"onset_ms": 100.0, "note": 38, "clock": clock}]
+        record = trial(idx, responses=responses)
+        conn.execute(
+            "INSERT INTO trials VALUES (?, ?, 'call-and-response', 'correct', 'independent', ?, "
+            "'2026-11-01T10:00:00')",
+            (sid, idx, json.dumps(record)),
+        )
+        if clock is not None:
+            conn.execute(
+                "INSERT INTO events (session_id, onset_ms, kind, clock) VALUES (?, 100, "
+                "'note_on', ?)",
+                (sid, clock),
+            )
+
+    add(1, 0, "virtual")
+    add(1, 1, None)  # the virtual child did not answer: the session says it was virtual
+    add(2, 0, "file")
+    add(3, 0, "virtual")  # the screen's virtual child...
+    add(3, 1, "rtmidi-delta")  # ... then the child on a keyboard
+    add(3, 2, None)  # no evidence either way
+    add(4, 0, None)
+    conn.commit()
+    conn.close()
+
+
+def test_a_version_1_store_marks_what_was_simulated(tmp_path: Path) -> None:
+    path = tmp_path / "soundness.db"
+    _v1_store(path)
+    with Store.open(path) as store:
+        sessions = {s["id"]: (s["input"], s["simulated"]) for s in store.sessions()}
+        assert sessions == {
+            1: ("virtual", True),
+            2: ("file", True),
+            3: ("mixed", True),
+            4: ("virtual", True),
+        }
+        marks = {
+            (sid, t["index"]): (t["input"], t["simulated"])
+            for sid in sessions
+            for t in store.trials(sid)
+        }
+        assert marks == {
+            (1, 0): ("virtual", True), (1, 1): ("virtual", True), (2, 0): ("file", True),
+            (3, 0): ("virtual", True), (3, 1): ("live", False), (3, 2): (None, False),
+            (4, 0): ("virtual", True),
+        }  # fmt: skip
+        assert store.trials(3)[1]["metrics"] == trial(1)["metrics"]  # the record is kept
+        assert [e["input"] for e in store.events(3)] == ["virtual", "live"]
+        assert store.integrity_check() == "ok"

@@ -19,7 +19,16 @@ COMMANDS = {
     "sessions": ["sessions"],
     "export": ["export", "--child", "S-014", "--format", "csv", "--out", "{out}"],
     "report": ["report", "--child", "S-014", "--out", "{out}"],
-    "play --child": ["play", "waiting", "--param", "trials=1", "--child", "S-014"],
+    "play --child": [
+        "play",
+        "waiting",
+        "--param",
+        "trials=1",
+        "--child",
+        "S-014",
+        "--input",
+        "virtual",
+    ],
 }
 
 
@@ -31,7 +40,21 @@ def healthy_store(tmp_path_factory) -> bytes:
         patch.setenv("SOUNDNESS_LIVE_HOME", str(home))
         assert main(["child", "add", "S-014", "--name", "Sam"]) == 0
         for _ in range(2):
-            assert main(["play", "waiting", "--param", "trials=3", "--child", "S-014"]) == 0
+            assert (
+                main(
+                    [
+                        "play",
+                        "waiting",
+                        "--param",
+                        "trials=3",
+                        "--child",
+                        "S-014",
+                        "--input",
+                        "virtual",
+                    ]
+                )
+                == 0
+            )
         assert main(["note", "1", "a good session"]) == 0
     with sqlite3.connect(home / "soundness.db") as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -100,7 +123,10 @@ def test_a_damaged_store_is_one_line_naming_the_file_and_what_to_do(
 def test_damage_inside_a_stored_record_is_one_line_too(tmp_path, monkeypatch, capsys, record):
     monkeypatch.setenv("SOUNDNESS_LIVE_HOME", str(tmp_path))
     assert main(["child", "add", "S-014"]) == 0
-    assert main(["play", "waiting", "--param", "trials=1", "--child", "S-014"]) == 0
+    assert (
+        main(["play", "waiting", "--param", "trials=1", "--child", "S-014", "--input", "virtual"])
+        == 0
+    )
     with sqlite3.connect(tmp_path / "soundness.db") as conn:
         conn.execute(f"UPDATE trials SET record = {record}")
     conn.close()

@@ -291,7 +291,7 @@ def test_the_screen_draws_headless_and_a_tap_on_start_starts_the_activity(
     from soundness_live.ui.app import TherapistApp
 
     engine = FakeEngine()
-    app = TherapistApp(engine, size=(1024, 768))
+    app = TherapistApp(engine, size=(1024, 768), therapist="Mia Berger")
     app.load_catalog()
     app.run(max_frames=int(FADE_S * 30) + 5)  # long enough for the cue colour to fade in
     shot = app.screenshot(tmp_path / "therapist.png")
@@ -313,8 +313,15 @@ def test_the_screen_draws_headless_and_a_tap_on_start_starts_the_activity(
     assert app.click(*_centre(app, "start")) == "start"
     start = engine.sent[-1]
     assert start["type"] == "start_activity" and start["v"] == 1
-    assert (start["activity"], start["child"], start["input"]) == ("waiting", "S-014", "virtual")
-    assert start["params"] == {"variant": "freeze"}
+    assert (start["activity"], start["child"], start["input"]) == ("waiting", "S-014", "live")
+    assert start["therapist"] == "Mia Berger" and start["params"] == {"variant": "freeze"}
+    assert app.click(*_centre(app, "input")) == "input"  # the virtual child, when picked
+    app.frame()
+    assert next(b.label for b in app.layout.buttons if b.name == "input") == (
+        "input: virtual (simulated)"
+    )
+    assert app.click(*_centre(app, "start")) == "start"
+    assert engine.sent[-1]["input"] == "virtual"
     assert app.click(*_centre(app, "panic")) == "panic" and engine.sent[-1]["type"] == "panic"
 
 

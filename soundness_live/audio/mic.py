@@ -40,9 +40,12 @@ SYLLABLE_PROGRAMS = {syllable: program for program, syllable in enumerate(SYLLAB
 
 
 class VoiceSource(Protocol):
-    """A voice on the engine's frame axis. ``name`` goes into the take (``microphone``...)."""
+    """A voice on the engine's frame axis. ``name`` goes into the take (``microphone``...);
+    ``input_kind`` says whose voice it is: ``live`` (the microphone), ``virtual`` or ``file``
+    (simulated: never counted as the child's)."""
 
     name: str
+    input_kind: str
 
     def observe(self, cue: Show, now_frame: int) -> None:
         """A cue was shown (a stand-in or a virtual singer answers "your_turn")."""
@@ -60,6 +63,7 @@ class PlacedVoice:
     """Takes placed at frames on the engine's axis, read back as one signal (silence between)."""
 
     name = "placed"
+    input_kind = "file"  # recorded audio placed on the axis, not a voice heard now
 
     def __init__(self, sample_rate: int) -> None:
         self.sample_rate = sample_rate
@@ -144,6 +148,7 @@ class VirtualSinger(PlacedVoice):
     """
 
     name = "virtual"
+    input_kind = "virtual"
 
     def __init__(
         self,
@@ -285,6 +290,7 @@ class MicrophoneVoice:
     """
 
     name = "microphone"
+    input_kind = "live"
 
     def __init__(
         self,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..config import data_dir, private_dir
+from ..config import check_therapist, data_dir, load_settings, private_dir
 from ..engine_process import build_parser, options_from_args, run_engine, stop_engine
 
 ENGINE_FLAGS = (
@@ -36,6 +36,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--size", default="1024x768", help="window size WxH (default 1024x768)")
     parser.add_argument("--fullscreen", action="store_true")
     parser.add_argument("--fps", type=int, default=30, help="frame-rate cap (default 30)")
+    parser.add_argument(
+        "--therapist", metavar="NAME", help="who runs the sessions (default: config.toml's)"
+    )
     return parser
 
 
@@ -76,9 +79,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..ui.app import TherapistApp, lower_priority
 
     home: Path = private_dir(args.data_dir.expanduser().absolute()) if args.data_dir else data_dir()
+    therapist = check_therapist(args.therapist, "--therapist") or load_settings(home).therapist
     client, process = connect_or_start(home, _engine_argv(args))
     lower_priority()  # after the engine started: it keeps the normal priority
-    app = TherapistApp(client, size=_size(args.size), fps=args.fps, fullscreen=args.fullscreen)
+    app = TherapistApp(
+        client, size=_size(args.size), fps=args.fps, fullscreen=args.fullscreen,
+        therapist=therapist,
+    )  # fmt: skip
     try:
         app.load_catalog()
         app.run()

@@ -47,17 +47,16 @@ def options_from_args(args: argparse.Namespace) -> PlayOptions:
     params: dict[str, Any] = load_preset(preset) if preset else {}
     params.update(parse_assignments(args.param))
     traits = ChildTraits.from_strings(parse_assignments(args.virtual)) if args.virtual else None
-    if args.input not in ("virtual", "live") and not Path(args.input).is_file():
-        raise ParameterError(
-            f"--input expects virtual, live or a MIDI file, got {args.input!r} (no such file)"
-        )
+    source = _input(args)
+    if args.therapist is not None and not args.child:
+        raise ParameterError("--therapist names who ran a stored session: add --child CODE")
     if args.block_size < 1:
         raise ParameterError(f"--block-size must be >= 1 frame, got {args.block_size}")
     get_activity(args.activity)
     return PlayOptions(
         activity=args.activity,
         params=params,
-        input=args.input,
+        input=source,
         seed=args.seed,
         sample_rate=args.sample_rate,
         block_size=args.block_size,
@@ -66,6 +65,25 @@ def options_from_args(args: argparse.Namespace) -> PlayOptions:
         traits=traits,
         voice_wav=getattr(args, "voice_wav", None),
     )
+
+
+def _input(args: argparse.Namespace) -> str:
+    """What plays: ``--input``, else live for a child (refused here: live MIDI input runs in the
+    therapist's screen) and the virtual child without one. A simulated run is never taken for
+    the child's own playing, so it is asked for by name."""
+    source = args.input or ("live" if args.child else "virtual")
+    if source not in ("virtual", "live") and not Path(source).is_file():
+        raise ParameterError(
+            f"--input expects virtual, live or a MIDI file, got {source!r} (no such file)"
+        )
+    if source == "live" and args.child:
+        raise ParameterError(
+            f"play --child {args.child} needs the child playing live, and live MIDI input runs "
+            "in the therapist's screen ('soundness-live run'); to play here without the child, "
+            "give --input virtual (the virtual child) or --input FILE.mid (a recorded "
+            "performance): both are stored as simulated"
+        )
+    return source
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -77,8 +95,11 @@ def cmd_play(args: argparse.Namespace) -> int:
     if args.child:
         from ..stored_runs import run_for_child
 
-        result, sound, session_id = run_for_child(options, args.child)
+        result, sound, session_id = run_for_child(options, args.child, therapist=args.therapist)
         print(f"stored as session {session_id} of child {args.child}")
+        if options.input != "live":
+            kind = "the virtual child" if options.input == "virtual" else options.input
+            print(f"SIMULATED: played by {kind}; it never counts toward {args.child}'s goals")
     else:
         result, sound = run_activity(options, SessionHooks())
     _report(result, sound, options, args.json)

@@ -8,9 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..config import initials
 from ..errors import ParameterError
 from ..goals import builtin_goals, check_goal_file, load_goals
 from ..profiles import ChildProfile, Consent
+from ..provenance import session_words
 from ..store.records import Store
 
 
@@ -194,15 +196,21 @@ def cmd_prompt(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    """List stored sessions, oldest first."""
+    """List stored sessions, oldest first: what played them (simulated ones say so) and who
+    ran them (initials; the name with --include-names)."""
     with _store() as store:
         sessions = store.sessions(args.child)
         if not sessions:
             print("no sessions stored" + (f" for {args.child}" if args.child else ""))
         for s in sessions:
-            trials = len(store.trials(s["id"]))
+            trials = store.trials(s["id"])
             started, status = s["started_at"], s["status"]
-            print(f"{s['id']:>4}  {s['child_code']:<10} {started}  {status:<11} {trials} trials")
+            who = s["therapist"] if args.include_names else initials(s["therapist"])
+            print(
+                f"{s['id']:>4}  {s['child_code']:<10} {started}  {status:<11} "
+                f"{len(trials)} trials  {session_words(s['input'], trials)}"
+                + (f"  therapist {who}" if who else "")
+            )
     return 0
 
 

@@ -18,6 +18,7 @@ class FilePerformance:
     """An input source that plays back a MIDI file's notes (``clock="file"``)."""
 
     sounds_itself = False
+    input_kind = "file"  # a recorded performance, not the child playing now: simulated
 
     def __init__(self, responses: list[Response]) -> None:
         self._pending = sorted(responses, key=lambda r: r.frame)

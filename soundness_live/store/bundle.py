@@ -1,13 +1,18 @@
 """The export bundle: everything about one child in the shape the exports read.
 
-Shape (schema_version 1)::
+Shape (schema_version 2)::
 
-    {"schema_version": 1,
+    {"schema_version": 2,
      "child": {"code", "display_name", "date_of_birth", "consent", "profile"},
      "goals": [Goal.to_dict()],
      "sessions": [{"id", "child_code", "therapist", "started_at", "ended_at", "status",
+                   "input", "simulated",
                    "trials": [record + {"session_id"}], "events": [...], "notes": [...]}],
      "progress": [goal_progress(goal, every session of the child)]}
+
+Version 2 added where the playing came from: a session's ``input`` (live, virtual, file, mixed;
+null before any activity) and ``simulated``, a trial's ``input`` and ``simulated``, an event's
+``input`` (rule: :mod:`soundness_live.provenance`), and a goal's ``variant``.
 
 ``child.profile`` holds the session settings only (volume cap, tempo, devices, goal ids): the
 name, date of birth and consent appear once, at the top of ``child``, where de-identification
@@ -28,8 +33,10 @@ if TYPE_CHECKING:
 
 __all__ = ["BUNDLE_SCHEMA_VERSION", "build_bundle"]
 
-BUNDLE_SCHEMA_VERSION = 1
-_SESSION_KEYS = ("id", "child_code", "therapist", "started_at", "ended_at", "status")
+BUNDLE_SCHEMA_VERSION = 2
+_SESSION_KEYS = (
+    "id", "child_code", "therapist", "started_at", "ended_at", "status", "input", "simulated"
+)  # fmt: skip
 
 
 def build_bundle(store: Store, child_code: str, session_id: int | None = None) -> dict[str, Any]:

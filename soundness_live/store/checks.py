@@ -18,7 +18,8 @@ __all__ = ["OUTCOMES", "EVENT_FIELDS", "to_json", "check_trial", "event_row"]
 
 OUTCOMES = ("correct", "partial", "incorrect", "no_response", "premature", "void")
 EVENT_FIELDS = (
-    "onset_ms", "onset_frame", "kind", "note", "velocity", "device", "player", "clock", "channel"
+    "onset_ms", "onset_frame", "kind", "note", "velocity", "device", "player", "clock", "channel",
+    "input",
 )  # fmt: skip
 
 
@@ -64,5 +65,9 @@ def event_row(session_id: int, event: Mapping[str, Any], index: int) -> tuple[An
     if event.get("kind") not in ("note_on", "note_off"):
         raise ParameterError(
             f"event {index}: 'kind' must be note_on or note_off, got {event.get('kind')!r}"
+        )
+    if event.get("input") not in (None, "live", "virtual", "file"):
+        raise ParameterError(
+            f"event {index}: 'input' must be live, virtual, file or null, got {event['input']!r}"
         )
     return (session_id, *(event.get(name) for name in EVENT_FIELDS))

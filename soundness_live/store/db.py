@@ -116,7 +116,47 @@ _V1 = (
         PRIMARY KEY (session_id, trial_idx))""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# Version 2: where the playing came from (soundness_live.provenance). A session's and an
+# event's ``input`` (live, virtual, file; a session also mixed), a session's ``simulated``, and
+# a trial record's ``input`` and ``simulated`` keys. What was stored before is marked from the
+# evidence it holds, so no simulated session goes on passing for a child's: a trial by the
+# clock that stamped its responses (virtual child, MIDI file, else live), else by how its session
+# was started (``play --input``, the demo); a session by its trials; an event by its clock.
+# A trial with neither stays without a known input (null, not simulated).
+_TRIAL_INPUT = """COALESCE(
+    (SELECT CASE WHEN json_extract(value, '$.clock') IN ('virtual', 'file')
+                 THEN json_extract(value, '$.clock') ELSE 'live' END
+       FROM json_each(trials.record, '$.responses')
+      WHERE json_extract(value, '$.clock') IS NOT NULL LIMIT 1),
+    (SELECT CASE WHEN json_extract(params, '$.input') = 'virtual' THEN 'virtual'
+                 WHEN json_extract(params, '$.demo') THEN 'virtual'
+                 WHEN json_extract(params, '$.input') <> 'live' THEN 'file' END
+       FROM sessions WHERE sessions.id = trials.session_id))"""
+_V2 = (
+    "ALTER TABLE sessions ADD COLUMN input TEXT "
+    "CHECK (input IN ('live', 'virtual', 'file', 'mixed'))",
+    "ALTER TABLE sessions ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 "
+    "CHECK (simulated IN (0, 1))",
+    "ALTER TABLE events ADD COLUMN input TEXT CHECK (input IN ('live', 'virtual', 'file'))",
+    f"CREATE TEMP TABLE v2_trial_input AS SELECT session_id, idx, {_TRIAL_INPUT} AS input "
+    "FROM trials",
+    """UPDATE trials SET record = (
+        SELECT json_set(trials.record, '$.input', t.input,
+                        '$.simulated', json(CASE WHEN t.input IN ('virtual', 'file')
+                                                 THEN 'true' ELSE 'false' END))
+          FROM v2_trial_input AS t
+         WHERE t.session_id = trials.session_id AND t.idx = trials.idx)""",
+    """UPDATE sessions SET input = (
+        SELECT CASE COUNT(DISTINCT input) WHEN 0 THEN NULL WHEN 1 THEN MAX(input)
+                    ELSE 'mixed' END
+          FROM v2_trial_input WHERE session_id = sessions.id AND input IS NOT NULL)""",
+    "UPDATE sessions SET simulated = input IN ('virtual', 'file', 'mixed') WHERE input IS NOT NULL",
+    "DROP TABLE v2_trial_input",
+    """UPDATE events SET input = CASE WHEN clock IN ('virtual', 'file') THEN clock
+                                      WHEN clock IS NOT NULL THEN 'live' END""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 _POSIX = os.name == "posix"
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from soundness_live import provenance
 from soundness_live.config import db_path
 from soundness_live.errors import ParameterError, StoreError
 from soundness_live.goals import Goal, GoalError, builtin_goals, goal_from_dict
@@ -37,7 +38,9 @@ from soundness_live.store.owner import current_owner, owner_alive
 
 __all__ = ["Store"]
 
-SESSION_COLUMNS = "id, child_code, therapist, started_at, ended_at, status, params"
+SESSION_COLUMNS = (
+    "id, child_code, therapist, started_at, ended_at, status, input, simulated, params"
+)
 
 
 class Store(MediaMixin):
@@ -364,8 +367,26 @@ class Store(MediaMixin):
         where, args = ("WHERE child_code = ?", (child_code,)) if child_code else ("", ())
         rows = self._rows(f"SELECT {SESSION_COLUMNS} FROM sessions {where} ORDER BY id", args)
         return [
-            dict(row) | {"params": stored_json(self.path, row["params"], "session")} for row in rows
+            dict(row)
+            | {
+                "simulated": bool(row["simulated"]),
+                "params": stored_json(self.path, row["params"], "session"),
+            }
+            for row in rows
         ]
+
+    def mark_input(self, session_id: int, kind: str | None) -> None:
+        """An activity played with input ``kind`` (live, virtual, file or mixed; None: no
+        source) starts in a running session: the session's input and simulated flag follow
+        (rule: :mod:`soundness_live.provenance`)."""
+        if kind is not None and kind not in provenance.KINDS:
+            expected = ", ".join(provenance.KINDS)
+            raise ParameterError(f"input must be one of {expected} or null, got {kind!r}")
+        merged = provenance.merge_input(self._running(session_id)["input"], kind)
+        self._write(
+            "UPDATE sessions SET input = ?, simulated = ? WHERE id = ?",
+            (merged, int(provenance.simulated(merged)), session_id),
+        )
 
     # --- what happens in a session ----------------------------------------------------------
     def record_trial(self, session_id: int, record: Mapping[str, Any]) -> None:

@@ -59,10 +59,11 @@ class TherapistApp:
         size: tuple[int, int] = DEFAULT_SIZE,
         fps: int = 30,
         fullscreen: bool = False,
+        therapist: str | None = None,
     ) -> None:
         self.client = client
         self.fps = fps
-        self.view = View()
+        self.view = View(therapist=therapist)
         self.sent: list[dict[str, Any]] = []  # commands sent (tests and the log read them)
         self._ids = itertools.count(1000)
         self._state_s = time.monotonic()
@@ -157,6 +158,7 @@ class TherapistApp:
                 params=start_params(view),
                 child=view.child,
                 input="live" if view.live_input else "virtual",
+                therapist=view.therapist,
             )
         elif kind in ("stop", "pause", "resume", "next_trial", "end_session", "panic"):
             self.command(kind)

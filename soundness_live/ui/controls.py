@@ -7,7 +7,9 @@ there. Every child and every activity of the catalogue can be reached however ma
 the child is stepped through (``<`` and the name), up to five activities are listed and beyond
 five the last row steps through the rest. For vocal prompts a button picks who says the
 prompt: the synth sings it, espeak-ng speaks it, or a recorded prompt plays. "quieter" and
-"louder" move the volume cap in 3 dB steps, never above the child's own cap.
+"louder" move the volume cap in 3 dB steps, never above the child's own cap. The input is the
+child's live MIDI playing unless the therapist picks the virtual child, whose trials are stored
+as simulated.
 """
 
 from __future__ import annotations
@@ -79,7 +81,8 @@ class View:
     child: str | None = None
     activity: str | None = None
     variant: str | None = None
-    live_input: bool = False
+    live_input: bool = True  # the child plays; the virtual child only when picked (simulated)
+    therapist: str | None = None  # who runs the sessions opened from this screen
     notice: str = ""
     prompt: str = SUNG  # who says a vocal prompt: SUNG, SPOKEN or "asset:NAME"
     prompt_assets: Sequence[str] = ()  # the recorded prompts in the store, by name
@@ -181,7 +184,7 @@ def _pickers(grid: Grid, view: View) -> list[Button]:
         y += 64
     y = max(y, 224 + ACTIVITY_ROWS * 64)
     buttons.append(Button("variant", f"variant: {view.variant or '-'}", grid.rect(16, y, 240, 60)))
-    source = "live MIDI" if view.live_input else "virtual child"
+    source = "live MIDI" if view.live_input else "virtual (simulated)"
     buttons.append(Button("input", f"input: {source}", grid.rect(16, y + 64, 240, 60)))
     if view.activity == VOCAL:
         label = f"prompt: {prompt_label(view.prompt)}"

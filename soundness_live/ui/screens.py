@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import pygame
 
+from ..config import initials
 from .animation import CueLook, MeterLook
 from .controls import Button, Layout, Rect, View
 from .images import Fonts
@@ -106,9 +107,11 @@ def draw_static(surface: pygame.Surface, layout: Layout, view: View, fonts: Font
     surface.fill(BACKGROUND)
     title = layout.regions["title"]
     child = view.child or "pick a child"
+    who = initials(view.therapist)
     _left_text(surface, fonts, fonts.big, "Soundness", TEXT, title.x, title.y)
     below = title.y + round(44 * fonts.scale)
-    _left_text(surface, fonts, fonts.small, str(child), MUTED, title.x, below)
+    line = f"{child}  with {who}" if who else str(child)
+    _left_text(surface, fonts, fonts.small, line, MUTED, title.x, below)
     for button in layout.buttons:
         draw_button(surface, button, fonts)
 

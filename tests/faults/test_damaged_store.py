@@ -18,7 +18,7 @@ COMMANDS = (
     ["sessions"],
     ["child", "list"],
     ["export", "--child", "S-014", "--format", "json", "--out", "{out}"],
-    ["play", "waiting", "--param", "trials=1", "--child", "S-014"],
+    ["play", "waiting", "--param", "trials=1", "--child", "S-014", "--input", "virtual"],
 )
 
 
@@ -29,7 +29,12 @@ def healthy(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOUNDNESS_LIVE_HOME", str(home))
         assert main(["child", "add", "S-014", "--name", "Sam"]) == 0
-        assert main(["play", "waiting", "--param", "trials=2", "--child", "S-014"]) == 0
+        assert (
+            main(
+                ["play", "waiting", "--param", "trials=2", "--child", "S-014", "--input", "virtual"]
+            )
+            == 0
+        )
     with sqlite3.connect(home / "soundness.db") as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

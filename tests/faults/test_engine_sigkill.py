@@ -67,7 +67,8 @@ def kill_once(point: KillPoint) -> tuple[int, int]:
     process = start_engine(home, ENGINE_ARGS)
     try:
         client = _attach(home)
-        start = {"activity": "waiting", "params": QUICK_GO_NO_GO, "child": "S-014"}
+        start = {"activity": "waiting", "params": QUICK_GO_NO_GO, "child": "S-014",
+                 "input": "virtual"}  # fmt: skip
         client.request("start_activity", **start)
         began = time.monotonic()
         if point.second_at_s is not None:
