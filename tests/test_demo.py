@@ -29,11 +29,27 @@ def test_demo_writes_audio_records_report_and_the_stored_session(tmp_path, monke
     assert 0.01 < abs(audio).max() <= 10 ** (-12 / 20) + 1e-4  # sound, under the -12 dBFS cap
     html = (out / "DEMO-01-report.html").read_text()
     assert html.count("data:image/png;base64") >= 3
-    store = Store.open(tmp_path / "home" / "soundness.db")
+    assert not (tmp_path / "home").exists()  # the user's store is never touched
+    assert str(out / "data" / "soundness.db") in said
+    assert (out / "data").stat().st_mode & 0o777 == 0o700
+    store = Store.open(out / "data" / "soundness.db")
     try:
         (session,) = store.sessions("DEMO-01")
         assert session["status"] == "complete"
-        assert len(store.trials(session["id"])) == len(trials)
-        assert store.events(session["id"])
+        assert (session["input"], session["simulated"]) == ("virtual", True)
+        stored = store.trials(session["id"])
+        assert len(stored) == len(trials)
+        assert {(t["input"], t["simulated"]) for t in stored} == {("virtual", True)}
+        assert {e["input"] for e in store.events(session["id"])} == {"virtual"}
+        bundle = store.export_bundle("DEMO-01")
     finally:
         store.close()
+    # Scored under a SIMULATED banner; no goal met, mastered or given a baseline.
+    assert '<p class="simulated" role="note"><strong>SIMULATED.</strong> Every session' in html
+    assert "Criterion met in" not in html and "Mastered" not in html
+    assert "not judged: SIMULATED" in html
+    for progress in bundle["progress"]:
+        assert progress["mastered_on"] is None and progress["baseline_pct"] is None
+        assert all(row["met"] is None for row in progress["sessions"])
+    scored = [p for p in bundle["progress"] if p["sessions"]]
+    assert scored and all(row["simulated"] for p in scored for row in p["sessions"])

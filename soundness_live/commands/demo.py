@@ -4,6 +4,11 @@ A hello song, one of each activity (call-and-response on the drums, a freeze gam
 play-with-the-beat, sung syllables when that activity is registered) and a goodbye song, all
 on one timeline, rendered to one WAV; every trial is scored, printed, stored under the demo
 child's code, and exported (JSON of the trial records and the HTML report).
+
+The demo keeps its own data directory inside its output folder (``OUT/data``), never the
+user's store: a simulated child has no place among real children's records. Every trial is
+played by the virtual child, so it is stored as simulated, the report says so in a banner over
+the scores, and no goal is ever counted as met or mastered from it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 
 from ..activities.registry import get_activity
 from ..audio.mic import VirtualSinger
-from ..config import db_path
+from ..config import DB_NAME, private_dir
 from ..engine import Session, SoundSink
 from ..goals import builtin_goals
 from ..profiles import ChildProfile
@@ -67,11 +72,16 @@ def _make_sink(wav: bool) -> tuple[SoundSink, dict[str, str | None]]:
     return sink, sink.soundfont_info
 
 
+def demo_store_path(out: Path) -> Path:
+    """The demo's own store: ``OUT/data/soundness.db`` (owner-only, like the real one)."""
+    return private_dir(out / "data") / DB_NAME
+
+
 def run_demo(out: Path, *, seed: int = 0, quick: bool = False, wav: bool = True) -> dict[str, Any]:
     """Run the demo session; return what was written where, and the trial records."""
     out.mkdir(parents=True, exist_ok=True)
     sink, soundfont = _make_sink(wav)
-    store = Store.open()
+    store = Store.open(demo_store_path(out))
     trials: list[dict[str, Any]] = []
     try:
         _ensure_demo_child(store)
@@ -163,5 +173,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"trial records:   {written['json']}")
     for path in written["report"]:
         print(f"report:          {path}")
-    print(f"stored:          session {written['session_id']} of {DEMO_CHILD} in {db_path()}")
+    print(
+        f"stored:          session {written['session_id']} of {DEMO_CHILD} in "
+        f"{demo_store_path(out)} (the demo's own store; every trial marked simulated)"
+    )
     return 0
