@@ -45,8 +45,9 @@ def _pct(part: int, whole: int) -> float | None:
 
 def session_progress(goal: Goal, session: Mapping[str, Any]) -> dict[str, Any]:
     """One session's entry for ``goal``: trials, successes, pct_successful, pct_independent,
-    met, simulated, simulated_trials (percentages are null when the session has no scored
-    trial for the goal; ``met`` is null for a simulated entry: it is never judged)."""
+    judged_trials and judged_successes (the last ``mastery.trials`` scored trials, on which
+    ``met`` is judged), met, simulated, simulated_trials (percentages are null when the session
+    has no scored trial for the goal; ``met`` is null for a simulated entry: never judged)."""
     trials = sorted(session.get("trials") or (), key=lambda t: t.get("index", 0))
     scored = [trial for trial in trials if trial_counts(goal, trial)]
     played = [t for t in trials if serves(goal, t) and t.get("outcome") != "void"]
@@ -65,6 +66,8 @@ def session_progress(goal: Goal, session: Mapping[str, Any]) -> dict[str, Any]:
         "successes": sum(successes),
         "pct_successful": _pct(sum(successes), len(scored)),
         "pct_independent": _pct(independent, len(scored)),
+        "judged_trials": len(last),
+        "judged_successes": sum(last),
         "met": None if simulated else bool(scored) and sum(last) >= goal.mastery.successes,
         "simulated": simulated,
         "simulated_trials": len(left_out),

@@ -81,3 +81,56 @@ def test_a_recorded_prompt_is_stored_with_its_analysis(tmp_path, capsys):
     assert main(["prompt", "show", "baba"]) == 0
     assert "syllables: 2" in capsys.readouterr().out
     assert main(["prompt", "show", "nothing"]) == 2
+
+
+def test_a_simulated_session_is_marked_in_every_export_and_never_counts(tmp_path, capsys):
+    import json
+
+    import mido
+    import pandas as pd
+
+    from soundness_live.goals import builtin_goals
+
+    goals = tmp_path / "goals.toml"
+    goals.write_text(
+        '[[goal]]\nid = "wait-turn"\ndomain = "social"\ntext = "Echoes a drum call"\n'
+        'activity = "call-and-response"\nvariant = "drums"\nsuccess = "hits >= 0"\n'
+        "mastery = { trials = 1, successes = 1, consecutive_sessions = 1 }\n"
+    )
+    assert builtin_goals()  # the library loads with its variants
+    assert main(["child", "add", "S-014", "--goals", str(goals)]) == 0
+    (tmp_path / "home" / "config.toml").write_text('therapist = "Mia Berger"\n')
+    play = ["play", "call-and-response", "--param", "trials=2", "--child", "S-014"]
+    assert main([*play, "--input", "virtual"]) == 0  # every trial meets "hits >= 0"
+    out = tmp_path / "review"
+    for fmt in ("csv", "json", "midi"):
+        assert main(["export", "--child", "S-014", "--format", fmt, "--out", str(out)]) == 0
+    assert main(["report", "--child", "S-014", "--out", str(out)]) == 0
+
+    trials = pd.read_csv(out / "S-014-csv" / "trials.csv")
+    assert trials["simulated"].tolist() == [True, True] and set(trials["input"]) == {"virtual"}
+    assert set(trials["session_simulated"]) == {True} and set(trials["therapist"]) == {"MB"}
+    events = pd.read_csv(out / "S-014-csv" / "events.csv")
+    assert len(events) and set(events["simulated"]) == {True}
+    assert set(pd.read_csv(out / "S-014-csv" / "responses.csv")["simulated"]) == {True}
+
+    document = json.loads((out / "S-014.json").read_text())
+    (session,) = document["sessions"]
+    assert (session["input"], session["simulated"], session["therapist"]) == ("virtual", True, "MB")
+    assert {t["simulated"] for t in session["trials"]} == {True}
+    (progress,) = document["progress"]
+    assert progress["mastered_on"] is None and progress["sessions"][0]["met"] is None
+
+    midi = mido.MidiFile(out / "S-014-session-1.mid")
+    names = [m.name for track in midi.tracks for m in track if m.type == "track_name"]
+    texts = [m.text for m in midi.tracks[0] if m.type == "text"]
+    assert names[0] == "S-014 session 1 SIMULATED"
+    assert texts == ["input: SIMULATED (the virtual child); therapist MB"]
+    assert any(name.endswith("SIMULATED") for name in names if name.startswith("Responses"))
+
+    html = (out / "S-014-report.html").read_text()
+    assert "<strong>SIMULATED.</strong> Every session in this report was played by" in html
+    assert "Mia Berger" not in html and "<td>MB</td>" in html
+    named = tmp_path / "named"
+    assert main(["report", "--child", "S-014", "--out", str(named), "--include-names"]) == 0
+    assert "<td>Mia Berger</td>" in (named / "S-014-report.html").read_text()

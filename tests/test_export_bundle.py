@@ -37,10 +37,10 @@ def _stamp(onset_ms: float, **fields: Any) -> dict[str, Any]:
 
 
 def _response(onset_ms: float, note: int, device: str = "pad-1") -> dict[str, Any]:
-    """A response from the child, stamped by the virtual clock."""
+    """A response from the child on a pad, stamped by the MIDI driver's delta clock."""
     return _stamp(
         onset_ms, note=note, velocity=90, duration_ms=120.0, device=device,
-        player="S-014", clock="virtual", sounded_note=note,
+        player="S-014", clock="rtmidi-delta", sounded_note=note,
     )  # fmt: skip
 
 
@@ -52,6 +52,7 @@ def _trial(index: int, activity: str, variant: str, start_ms: float, **fields: A
                    "soundfont": {"name": "TimGM6mb", "sha256": "ab" * 32}},
         "prompt": [], "responses": [], "metrics": {}, "outcome": "correct",
         "prompt_level": "independent", "difficulty": 2, "goals": [],
+        "input": "live", "simulated": False,
         "start_ms": start_ms, "end_ms": start_ms + 6000.0,
     }  # fmt: skip
     record.update(fields)
@@ -171,7 +172,8 @@ def make_session(session_id: int, day: int, rng: random.Random, status: str) -> 
     for trial in trials:
         for r in trial["responses"]:
             common = {"session_id": session_id, "note": r["note"], "device": r["device"],
-                      "player": r["player"], "clock": r["clock"], "channel": 9}  # fmt: skip
+                      "player": r["player"], "clock": r["clock"], "channel": 9,
+                      "input": "live"}  # fmt: skip
             events.append({**common, "onset_ms": r["onset_ms"], "onset_frame": r["onset_frame"],
                            "kind": "note_on", "velocity": r["velocity"]})  # fmt: skip
             off_ms = r["onset_ms"] + r["duration_ms"]
@@ -180,7 +182,7 @@ def make_session(session_id: int, day: int, rng: random.Random, status: str) -> 
         "id": session_id, "child_code": "S-014", "therapist": "T-01",
         "started_at": f"2026-11-{12 + 7 * day:02d}T10:00:00+00:00",
         "ended_at": f"2026-11-{12 + 7 * day:02d}T10:40:00+00:00", "status": status,
-        "trials": trials, "events": events,
+        "input": "live", "simulated": False, "trials": trials, "events": events,
         "notes": [{"created_at": f"2026-11-{12 + 7 * day:02d}T10:41:00+00:00", "text": NOTE_TEXT}],
     }  # fmt: skip
 
@@ -235,7 +237,7 @@ def make_bundle(seed: int = 7) -> dict[str, Any]:
     sessions = [make_session(12 + k, k, rng, statuses[k]) for k in range(3)]
     goals = copy.deepcopy(GOALS)
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "child": {"code": "S-014", "display_name": CHILD_NAME, "date_of_birth": CHILD_DOB,
                   "consent": {"voice_recording": False},
                   "profile": {"volume_cap_dbfs": -18.0, "preferred_tempo_bpm": 88.0,

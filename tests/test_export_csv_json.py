@@ -61,12 +61,16 @@ def test_trial_rows_carry_the_record_values(tmp_path: Path) -> None:
     assert row["child_code"] == "S-014" and row["session_id"] == 12
     assert row["activity"] == "call-and-response" and row["goals"] == "wait-turn"
     assert row["notes_correct_pct"] == first["metrics"]["notes_correct_pct"]
-    assert row["response_latency_ms"] == first["metrics"]["response_latency_ms"]
+    # Rounded to what they carry: ms to 0.1, ratios to 0.001 (the JSON keeps every digit).
+    assert row["response_latency_ms"] == round(first["metrics"]["response_latency_ms"], 1)
+    assert row["rhythm_error"] == round(first["metrics"]["rhythm_error"], 3)
+    assert (row["input"], row["simulated"], row["session_simulated"]) == ("live", False, False)
+    assert row["therapist"] == "T-01"
     # Metrics a trial does not have are empty cells (NaN in pandas).
     assert math.isnan(row["hit_rate"])
     tempo = bundle["sessions"][0]["trials"][8]
     parsed = [float(x) for x in trials.iloc[8]["asynchronies_ms"].split(";")]
-    assert parsed == tempo["metrics"]["asynchronies_ms"]
+    assert parsed == [round(a, 1) for a in tempo["metrics"]["asynchronies_ms"]]
     prompts = pd.read_csv(tmp_path / "prompts.csv")
     stops = prompts[prompts["event"] == "stop"]
     assert len(stops) == 9 and stops["note"].isna().all()
@@ -110,7 +114,7 @@ def test_json_holds_everything_in_a_stable_order(tmp_path: Path) -> None:
         "sessions",
         "progress",
     ]
-    assert loaded["schema_version"] == 1
+    assert loaded["schema_version"] == 2
     assert loaded["sessions"] == bundle["sessions"]
     assert loaded["progress"] == bundle["progress"]
     shuffled = dict(reversed(list(bundle.items())))

@@ -54,12 +54,13 @@ def test_deidentify_keeps_what_was_asked_for() -> None:
     assert notes_only["child"]["display_name"] is None
 
 
-def test_a_therapist_field_that_is_not_a_code_is_dropped() -> None:
+def test_the_therapist_is_shown_by_initials_unless_names_are_asked_for() -> None:
     bundle = make_bundle()
     bundle["sessions"][0]["therapist"] = "Mia Hartley"
     safe = deidentify(bundle)
-    assert safe["sessions"][0]["therapist"] is None
-    assert safe["sessions"][1]["therapist"] == "T-01"
+    assert safe["sessions"][0]["therapist"] == "MH"
+    assert safe["sessions"][1]["therapist"] == "T-01"  # a code stays a code
+    assert deidentify(bundle, include_names=True)["sessions"][0]["therapist"] == "Mia Hartley"
 
 
 @pytest.fixture(scope="module")

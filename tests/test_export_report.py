@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from soundness_live.export.deidentify import deidentify
-from soundness_live.export.goal_words import criterion_words, measure_threshold
+from soundness_live.export.goal_words import criterion_words, measure_threshold, unmet_parts
 from soundness_live.export.report import render_report, write_report
 from soundness_live.export.report_goals import goal_rule_judge, goal_trials, mastery_status
 from tests.conftest import require_program
@@ -46,10 +46,17 @@ def test_report_contains_its_plots_and_criterion_text(report: Path) -> None:
     text = report.read_text(encoding="utf-8")
     # 4 goal plots + 3 sessions' asynchronies + 3 tempo curves.
     assert text.count('<img src="data:image/png;base64,') == 10
-    assert "waits for turn, ≥ 75 % notes correct, in 4 of 5 trials across 3 sessions" in text
+    assert (
+        "waits for the turn and gets at least 75 % of the notes, in 4 of 5 trials, "
+        "in 3 sessions in a row"
+    ) in text
+    assert "waited_for_turn" not in text and "&gt;=" not in text  # words, never the expression
     assert "Criterion met in 1 of 3 sessions needed in a row." in text
+    assert "no: 1 of the last 5 trials succeeded, 4 needed" in text  # "not met" says why
+    assert "“waits for the turn” (5)" in text
     assert "Timing with the beat" in text and "All trials" in text
-    assert "voice onset latency 1250 ms" in text
+    assert "voice onset latency 1249.7 ms" in text  # ms to 0.1
+    assert "SIMULATED" not in text
     assert "Therapist's notes" not in text and NOTE_TEXT not in text
     assert CHILD_NAME.split()[0] not in text
     # Rows: 3 sessions, 4 goals x 3 sessions, 36 trials, and 6 tables' header rows.
@@ -109,21 +116,44 @@ def test_a_given_success_judge_marks_the_plots(tmp_path: Path) -> None:
 def test_criterion_words() -> None:
     goal = dict(GOALS[0])
     assert criterion_words(goal) == (
-        "waits for turn, ≥ 75 % notes correct, in 4 of 5 trials across 3 sessions"
+        "waits for the turn and gets at least 75 % of the notes, in 4 of 5 trials, "
+        "in 3 sessions in a row"
     )
     assert measure_threshold(goal) == ("≥", 75.0)
     assert measure_threshold({**goal, "success": "75 < notes_correct_pct"}) == (">", 75.0)
     cases = {
         "(hits > 2 and not waited_for_turn) or reliable":
-            "(hits > 2, plays during the call) or taps reliably",
-        "abs(mean_asynchrony_ms) <= 40": "|mean asynchrony| ≤ 40",
+            "(echoes more than 2 of the call's notes and plays during the call) or taps "
+            "reliably (at least 6 taps on beats, 50–150 % as many taps as beats)",
+        "abs(mean_asynchrony_ms) <= 40":
+            "taps on average within 40 ms of the beat (early or late)",
         "classification == 'valid' and reaction_time_ms < 900":
-            "classification = valid, reaction time < 900 ms",
-        "syllables >= target_syllables": "syllables ≥ target syllables",
+            "waits for the cue and then plays in time and plays less than 900 ms after the cue",
+        "syllables >= target_syllables": "says at least as many syllables as the prompt has",
+        "hit_rate >= 0.7 and reliable and resultant_length > 0.5":
+            "taps on at least 70 % of the beats, taps reliably (at least 6 taps on beats, "
+            "50–150 % as many taps as beats) and locks to the beat (phase locking more than "
+            "0.5; 0 random, 1 locked)",
+        "response_latency_ms != null and response_latency_ms <= 3000":
+            "answers within 3000 ms after the call ends",
+        "notes_in_freeze == 0": "plays no notes after the music stops",
+        "wait_s >= 5": "waits at least 5 s before playing",
     }  # fmt: skip
     for rule, words in cases.items():
         assert criterion_words({**goal, "success": rule}).startswith(f"{words}, in 4 of 5"), rule
     assert criterion_words({**goal, "success": "hits >"}).startswith("hits >, in 4 of 5")
+
+
+def test_unmet_parts_say_why_a_trial_did_not_succeed() -> None:
+    goal = dict(GOALS[0])
+    trial = {"prompt_level": "gestural",
+             "metrics": {"waited_for_turn": False, "notes_correct_pct": 80.0}}  # fmt: skip
+    assert unmet_parts(goal, trial) == ["waits for the turn", "needs no help (independent)"]
+    assert unmet_parts({**goal, "max_prompt_level": "gestural"}, trial) == ["waits for the turn"]
+    latency = {**goal, "success": "response_latency_ms != null and response_latency_ms <= 3000"}
+    assert unmet_parts(latency, {"prompt_level": "independent", "metrics": {}}) == [
+        "answers within 3000 ms after the call ends"
+    ]
 
 
 def test_default_judge_follows_the_goal_rule_and_prompt_level() -> None:
@@ -182,3 +212,77 @@ def test_report_renders_in_headless_chromium(report: Path, tmp_path: Path) -> No
     dark = sum(histogram[:128]) / sum(histogram)
     assert dark > 0.005, "the page shows text and plots, not a blank screen"
     assert sum(1 for count in histogram if count) > 50, "more than a flat colour"
+
+
+def test_header_tables_and_plots_cover_the_same_sessions() -> None:
+    bundle = make_bundle()
+    bundle["sessions"] = bundle["sessions"][2:]  # a report of session 14 alone
+    text = render_report(deidentify(bundle))
+    assert "1 session (session 14), from 2026-11-26 to 2026-11-26" in text
+    # Rows: 1 session, 4 goals x 1 session (not the history's 3), 12 trials, 6 header rows.
+    assert text.count("<tr>") == 1 + 4 * 1 + 12 + 6
+    assert "in 1 sessions for the goal" in text  # the goal plots hold session 14 only
+    assert text.count("(judged over every session of this child, not only those in this") == 4
+
+
+def test_a_child_with_no_goals_gets_each_activitys_headline_plot() -> None:
+    bundle = make_bundle()
+    bundle["goals"], bundle["progress"] = [], []
+    text = render_report(deidentify(bundle))
+    assert "<h2>Each activity</h2>" in text
+    titles = re.findall(r"<h3>([^<]*): ([^<]*)</h3>", text)
+    assert titles == [
+        ("call-and-response (drums)", "notes correct"),
+        ("waiting (freeze)", "notes in freeze"),
+        ("tempo-following (steady)", "hit rate"),
+        ("tempo-following (follow-child)", "hit rate"),
+        ("vocal-prompts (ba)", "voice onset latency"),
+    ]
+    # 5 activity plots + 3 sessions' asynchronies + 3 tempo curves.
+    assert text.count('<img src="data:image/png;base64,') == 11
+    assert (
+        "Line chart of notes_correct_pct (%) per trial of call-and-response (drums): 15 trials "
+        "in 3 sessions. Latest session (14, 2026-11-26): mean 90.0 %; earlier sessions: mean "
+        "72.5 %."
+    ) in text
+
+
+def test_a_goal_covers_only_its_variant_and_the_rest_gets_headline_plots() -> None:
+    bundle = make_bundle()
+    bundle["goals"] = [dict(GOALS[2], variant="follow-child")]  # steady-beat, one variant
+    bundle["progress"] = []
+    text = render_report(deidentify(bundle))
+    titles = [title for title, _ in re.findall(r"<h3>([^<]*): ([^<]*)</h3>", text)]
+    assert "tempo-following (steady)" in titles  # not the goal's variant: plotted on its own
+    assert "tempo-following (follow-child)" not in titles  # the goal's section plots it
+    assert "in 3 trials" not in text and "over 3 trials in 3 sessions" in text
+
+
+def test_simulated_trials_are_shown_marked_and_never_counted() -> None:
+    bundle = make_bundle()
+    fake = bundle["sessions"][2]
+    fake["input"], fake["simulated"] = "virtual", True
+    for trial in fake["trials"]:
+        trial["input"], trial["simulated"] = "virtual", True
+    text = render_report(deidentify(bundle))
+    assert "<strong>SIMULATED.</strong> Some of this report was (session 14: SIMULATED" in text
+    assert "<td>SIMULATED (the virtual child)</td>" in text
+    assert text.count("SIMULATED (virtual)") == 12  # every trial of session 14
+    assert "A cross is a simulated trial" in text
+
+
+def test_trend_words_say_why_when_there_is_no_trend() -> None:
+    from soundness_live.export.report_goals import trend_words
+
+    assert trend_words(None).startswith("Baseline and trend: not computed yet")
+    early = {"baseline_pct": 40.0, "trend": None, "counted_sessions": 2, "recent_pct": None}
+    assert trend_words(early) == (
+        "Baseline (the first 2 counted sessions): 40.0 % of trials successful. Trend: not "
+        "computed yet: it compares the sessions after the first 3 with them; 2 counted so far."
+    )
+    later = {"baseline_pct": 40.0, "trend": "improving", "counted_sessions": 5, "recent_pct": 60.0}
+    assert trend_words(later) == (
+        "Baseline (the first 3 counted sessions): 40.0 % of trials successful. Trend: "
+        "improving: the latest sessions after the baseline average 60.0 %, +20.0 points "
+        "(±10 points or more is a trend)."
+    )

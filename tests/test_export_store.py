@@ -57,7 +57,7 @@ def test_a_stored_history_exports_in_every_format_without_names(tmp_path: Path) 
     assert len(loaded["progress"]) == len(GOALS)
     html = (tmp_path / "out" / "S-014-report.html").read_text(encoding="utf-8")
     assert html.count('<img src="data:image/png;base64,') >= len(GOALS)
-    assert "in 4 of 5 trials across 3 sessions" in html
+    assert "in 4 of 5 trials, in 3 sessions in a row" in html
     midi_files = sorted((tmp_path / "out").glob("*.mid"))
     assert len(midi_files) == 2
     assert mido.MidiFile(midi_files[0]).tracks[1].name == "Prompts (engine)"

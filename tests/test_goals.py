@@ -162,6 +162,7 @@ def trial(**fields: object) -> dict[str, object]:
     base: dict[str, object] = {
         "index": 0,
         "activity": "call-and-response",
+        "variant": "drums",
         "outcome": "correct",
         "prompt_level": "independent",
         "goals": ["wait-turn"],
@@ -204,7 +205,10 @@ def test_prompted_trials_count_up_to_the_goals_maximum(tmp_path: Path) -> None:
 
 def test_trial_counts_and_prompt_rank() -> None:
     goal = builtin_goals("call-and-response")[0]
+    assert goal.variant == "drums"  # "given a 4-beat drum call"
     assert trial_counts(goal, trial(outcome="no_response"))
     assert not trial_counts(goal, trial(outcome="void"))
+    assert not trial_counts(goal, trial(variant="melodic"))
+    assert not trial_counts(goal, trial(simulated=True))
     assert prompt_level_rank("full_physical") == 0
     assert prompt_level_rank("independent") == 5

@@ -64,6 +64,8 @@ def test_session_counts() -> None:
         "successes": 2,  # the prompted one is more help than allowed
         "pct_successful": 50.0,
         "pct_independent": 75.0,
+        "judged_trials": 4,
+        "judged_successes": 2,
         "met": False,
         "simulated": False,
         "simulated_trials": 0,

@@ -3,7 +3,10 @@
 Files (UTF-8, header row, RFC 4180 quoting and CRLF line ends, null -> empty cell):
 trials.csv, events.csv, prompts.csv, responses.csv, and columns.md documenting every column
 with its unit. Lists (asynchronies, tempo curve) are ';'-joined numbers; booleans are
-``true``/``false``.
+``true``/``false``. Numbers are rounded to the precision they carry, by their column's unit
+(0.1 ms, 0.1 %, ...: :func:`soundness_live.export.tables.rounded`); the JSON export keeps them
+unrounded. Every row says whether it was simulated (played by the virtual child or a file, not
+the child), and trials.csv who ran the session.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from soundness_live.export.tables import (
     metric_names,
     metric_unit,
     refuse_non_finite,
+    rounded,
 )
+from soundness_live.provenance import simulated
 
 Row = dict[str, Any]
 Doc = tuple[str, str]  # (unit, meaning)
@@ -34,17 +39,30 @@ _SESSION_COLUMNS: dict[str, Doc] = {
     "child_code": ("text", "the child's pseudonymous code"),
     "session_id": ("integer", "session number in the store"),
 }
+_SIMULATED: Doc = (
+    "bool",
+    "true: played by the virtual child or a file, not by the child; never counts toward a goal",
+)
 TRIAL_COLUMNS: dict[str, Doc] = {
     **_SESSION_COLUMNS,
     "session_started_at": ("ISO 8601 date-time", "when the session started"),
     "session_status": ("text", "running / complete / interrupted"),
+    "session_input": ("text", "what played the session: live / virtual / file / mixed"),
+    "session_simulated": ("bool", "true when any activity of the session was simulated"),
+    "therapist": ("text", "who ran the session (initials unless names were asked for)"),
     "trial_index": ("integer", "trial number within the session, from 0, as recorded"),
     "activity": ("text", "activity name"),
     "variant": ("text", "activity variant"),
+    "input": ("text", "what played the trial: live / virtual / file"),
+    "simulated": _SIMULATED,
     "outcome": ("text", "correct / partial / incorrect / no_response / premature / void"),
     "prompt_level": ("text", "help given: full_physical ... independent"),
     "difficulty": ("level", "difficulty level of the trial"),
-    "goals": ("text", "ids of the goals the trial counts towards, ';'-joined"),
+    "goals": (
+        "text",
+        "ids of the goals the trial was played for, ';'-joined (it counts toward them unless "
+        "void or simulated)",
+    ),
     "start_ms": ("ms", f"trial start, {_ENGINE_AXIS}"),
     "end_ms": ("ms", f"trial end, {_ENGINE_AXIS}"),
     "seed": ("integer", "random seed of the trial (repeatable prompts)"),
@@ -65,11 +83,14 @@ EVENT_COLUMNS: dict[str, Doc] = {
     "device": ("text", "input device"),
     "player": ("text", "who played (code)"),
     "clock": ("text", "which clock stamped the onset: virtual / rtmidi-delta / jack-frame / ..."),
+    "input": ("text", "what played it: live / virtual / file (empty: not known)"),
+    "simulated": _SIMULATED,
 }
 _TRIAL_REF: dict[str, Doc] = {
     **_SESSION_COLUMNS,
     "trial_index": TRIAL_COLUMNS["trial_index"],
     "activity": TRIAL_COLUMNS["activity"],
+    "simulated": _SIMULATED,
 }
 PROMPT_COLUMNS: dict[str, Doc] = {
     **_TRIAL_REF,
@@ -125,8 +146,12 @@ def _trial_rows(bundle: Mapping[str, Any], metric_columns: Mapping[str, str]) ->
                 **_session_ref(bundle, session),
                 "session_started_at": session.get("started_at"),
                 "session_status": session.get("status"),
+                "session_input": session.get("input"),
+                "session_simulated": session.get("simulated"),
+                "therapist": session.get("therapist"),
                 "trial_index": trial.get("index"),
-                **{key: trial.get(key) for key in ("activity", "variant", "outcome")},
+                **{key: trial.get(key) for key in ("activity", "variant", "input", "outcome")},
+                "simulated": trial.get("simulated"),
                 **{key: trial.get(key) for key in ("prompt_level", "difficulty", "goals")},
                 "start_ms": trial.get("start_ms"),
                 "end_ms": trial.get("end_ms"),
@@ -147,10 +172,18 @@ def _session_ref(bundle: Mapping[str, Any], session: Mapping[str, Any]) -> Row:
 def _event_rows(bundle: Mapping[str, Any]) -> list[Row]:
     """One row per input event of every session."""
     return [
-        {**event, **_session_ref(bundle, session)}
+        {**event, **_session_ref(bundle, session), "simulated": _event_simulated(event, session)}
         for session in bundle["sessions"]
         for event in session.get("events") or []
     ]
+
+
+def _event_simulated(event: Mapping[str, Any], session: Mapping[str, Any]) -> bool | None:
+    """An event is simulated when a virtual child or a file played it; when its input is not
+    known, when its session was wholly simulated (null when that is not known either)."""
+    if event.get("input") is not None:
+        return bool(simulated(event["input"]))
+    return True if session.get("input") in ("virtual", "file") else None
 
 
 def _note_rows(bundle: Mapping[str, Any], key: str) -> list[Row]:
@@ -161,6 +194,7 @@ def _note_rows(bundle: Mapping[str, Any], key: str) -> list[Row]:
             **_session_ref(bundle, session),
             "trial_index": trial.get("index"),
             "activity": trial.get("activity"),
+            "simulated": trial.get("simulated"),
         }
         for session, trial in iter_trials(bundle)
         for note in trial.get(key) or []
@@ -173,7 +207,7 @@ def _to_csv(columns: Mapping[str, Doc], rows: list[Row]) -> str:
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(list(columns))
     for row in rows:
-        writer.writerow([cell(row.get(name)) for name in columns])
+        writer.writerow([cell(rounded(row.get(name), columns[name][0])) for name in columns])
     return buffer.getvalue()
 
 
@@ -199,7 +233,11 @@ def _columns_doc(tables: list[tuple[str, dict[str, Doc], list[Row]]]) -> str:
         "",
         "UTF-8, one header row, RFC 4180 quoting. An empty cell means null (not computable or",
         "not applicable). Booleans are `true`/`false`; lists are `;`-joined numbers. Times in ms",
-        "are on the engine's axis (frame 0 = start of the run), unrounded.",
+        "are on the engine's axis (frame 0 = start of the run). Numbers are rounded to what they",
+        "carry: ms, %, BPM, Hz, cents, dB and frames to 0.1; s to 0.01; ratios to 0.001; p to 2",
+        "significant digits; other numbers to 4 (the JSON export keeps every digit).",
+        "`simulated` = true marks what the virtual child or a file played, not the child: it",
+        "never counts toward a goal.",
     ]
     for name, columns, rows in tables:
         lines += ["", f"## {name} ({len(rows)} rows)", "", "| column | unit | meaning |"]

@@ -2,10 +2,10 @@
 
 By default an exported bundle carries the child's pseudonymous code, never the display name or
 date of birth; therapist notes are dropped (they may name people); free text in the child's
-profile is dropped; a therapist field that is not a code is dropped; and any remaining text
-(goal wording, parameters, notes when asked for) has the child's name replaced by the code and
-their date of birth by "[removed]". The caller opts in to names (``include_names``) and notes
-(``include_notes``) separately.
+profile is dropped; the therapist who ran a session is shown by initials ("MB" for Mia Berger;
+a code such as "T-01" stays); and any remaining text (goal wording, parameters, notes when asked
+for) has the child's name replaced by the code and their date of birth by "[removed]". The
+caller opts in to names (``include_names``) and notes (``include_notes``) separately.
 
 Text is matched with case and accents folded (``Zoé``, ``ZOE`` and ``Zoe`` are one name;
 ``Sam's`` is Sam, ``Samantha`` is not), and a date of birth of 2016-03-04 is found however it
@@ -23,6 +23,8 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
+
+from soundness_live.config import initials
 
 #: A code such as "S-014", "T-01", "pad-1": letters, digits, "_", ".", "+", "-"; no spaces.
 _CODE_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}$")
@@ -47,8 +49,8 @@ def deidentify(
     for session in out.get("sessions", []):
         if not include_notes:
             session["notes"] = []
-        if not include_names and not _is_code(session.get("therapist")):
-            session["therapist"] = None
+        if not include_names:
+            session["therapist"] = initials(session.get("therapist"))
     if not include_names and scrubber is not None:
         out = _scrub(out, scrubber)
     out["privacy"] = {"names_included": include_names, "notes_included": include_notes}

@@ -1,9 +1,12 @@
 """A Standard MIDI File (type 1) of one session: what the engine played and what each player played.
 
-Tracks: a conductor track (the session title: child code and session id only; the tempo; a
+Tracks: a conductor track (the session title: child code and session id only; a text event
+saying what played the session and who ran it, "input: live; therapist MB"; the tempo; a
 ``marker`` at each trial's start, "Trial 3 call-and-response"), the prompts on "Prompts
 (engine)", and each player's responses on their own track, "Responses S-014 (pad-1)", with what
 the player played while no activity listened (the session's input events no trial holds).
+Whatever the virtual child or a file played is marked SIMULATED: in the title, on its trials'
+markers and on a track of its own ("Responses child (virtual-1) SIMULATED").
 Onsets in ms become ticks at the file's own tempo: at the defaults (480 ticks per beat, 120 BPM =
 500000 us per beat) one tick is 1.04 ms, so every onset lands within 0.53 ms of its recorded
 time. Drum notes go on MIDI channel 10 (channel index 9).
@@ -22,6 +25,7 @@ import mido
 
 from soundness_live.errors import ParameterError
 from soundness_live.export.files import write_bytes_atomic
+from soundness_live.provenance import session_words, simulated
 
 PROMPT_TRACK_NAME = "Prompts (engine)"
 DRUM_CHANNEL = 9  # channel 10 as musicians count
@@ -69,8 +73,9 @@ def session_midi(
     prompts = [_prompt_note(p, t, to_tick) for t in trials for p in t.get("prompt") or []]
     midi.tracks.append(_note_track(PROMPT_TRACK_NAME, [n for n in prompts if n is not None]))
     between = _played_outside_trials(session.get("events") or [], trials)
-    for (player, device), notes in _responses_by_player([*trials, between], to_tick).items():
-        midi.tracks.append(_note_track(f"Responses {player} ({device})", notes))
+    for (player, device, sim), notes in _responses_by_player([*trials, between], to_tick).items():
+        name = f"Responses {player} ({device})" + (" SIMULATED" if sim else "")
+        midi.tracks.append(_note_track(name, notes))
     return midi
 
 
@@ -89,10 +94,17 @@ class _TickConverter:
 def _conductor(
     session: Mapping[str, Any], trials: list[Mapping[str, Any]], tempo_us: int, to_tick: Any
 ) -> mido.MidiTrack:
-    """Title (code + session id), tempo, 4/4, and one marker per trial start."""
+    """Title (code + session id), what played it and who ran it, tempo, 4/4, and one marker
+    per trial start."""
     title = f"{session.get('child_code', '')} session {session.get('id', '')}".strip()
+    if simulated(session.get("input")):
+        title += " SIMULATED"
+    played = f"input: {session_words(session.get('input'), trials)}"
+    if session.get("therapist"):
+        played += f"; therapist {session['therapist']}"
     timed: list[tuple[int, int, mido.MetaMessage]] = [
         (0, 0, mido.MetaMessage("track_name", name=_latin1(title))),
+        (0, 0, mido.MetaMessage("text", text=_latin1(played))),
         (0, 0, mido.MetaMessage("set_tempo", tempo=tempo_us)),
         (0, 0, mido.MetaMessage("time_signature", numerator=4, denominator=4)),
     ]
@@ -100,6 +112,7 @@ def _conductor(
         start_ms = _trial_start_ms(trial)
         if start_ms is not None:
             text = f"Trial {trial.get('index')} {trial.get('activity', '')}".strip()
+            text += " SIMULATED" if trial.get("simulated") is True else ""
             tick = to_tick(start_ms, f"trial {trial.get('index')} start_ms")
             timed.append((tick, 1, mido.MetaMessage("marker", text=_latin1(text))))
     return _track(timed)
@@ -153,9 +166,9 @@ def _prompt_note(prompt: Mapping[str, Any], trial: Mapping[str, Any], to_tick: A
 
 def _responses_by_player(
     trials: Iterable[Mapping[str, Any]], to_tick: Any
-) -> dict[tuple[str, str], list[_Note]]:
-    """Response notes grouped by (player, device), in order of first appearance."""
-    groups: dict[tuple[str, str], list[_Note]] = {}
+) -> dict[tuple[str, str, bool], list[_Note]]:
+    """Response notes grouped by (player, device, simulated), in order of first appearance."""
+    groups: dict[tuple[str, str, bool], list[_Note]] = {}
     for trial in trials:
         drum_trial = _is_drum_trial(trial)
         for response in trial.get("responses") or []:
@@ -165,7 +178,8 @@ def _responses_by_player(
             pitch = response.get("sounded_note")
             pitch = response.get("note") if pitch is None else pitch
             note = _make_note(response, pitch, channel, to_tick, f"trial {trial.get('index')}")
-            key = (str(response.get("player") or "player"), device)
+            sim = bool(response.get("simulated", trial.get("simulated")) is True)
+            key = (str(response.get("player") or "player"), device, sim)
             groups.setdefault(key, []).append(note)
     return groups
 
@@ -188,7 +202,7 @@ def _played_outside_trials(
             sounding[key] = None  # its note-off ends the trial's note, not one played before
         elif event.get("kind") == "note_on":
             note = {name: event.get(name) for name in ("note", "velocity", "device", "player")}
-            note.update(onset_ms=onset, duration_ms=None)
+            note.update(onset_ms=onset, duration_ms=None, simulated=simulated(event.get("input")))
             if event.get("channel") is not None:
                 note["channel"] = event["channel"]
             played.append(note)

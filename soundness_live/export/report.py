@@ -1,11 +1,15 @@
 """The HTML report: one self-contained file a reviewer opens in any browser and can print.
 
-Sections: a header (child code, date range, sessions; the name only when the export asked for
-names), one section per goal (text, domain, criterion in words, a plot of its measure with the
-criterion line, the per-session table and mastery status), timing with the beat (asynchrony per
-tap with the timing window; the tempo curve when the music followed the child), every trial, and
-the therapist's notes when the bundle carries them. Plots are embedded PNGs with alt text; a
-Content-Security-Policy forbids scripts and every network fetch; nothing moves.
+Sections: a header (child code, date range, sessions with what played them and who ran them;
+the name only when the export asked for names; a SIMULATED banner when the virtual child or a
+file played any of them), one section per goal (text, domain, criterion in words, a plot of its
+measure with the criterion line, the per-session table, where the child stands and why), the
+headline measure of each activity no goal covers, timing with the beat (asynchrony per tap with
+the timing window; the tempo curve when the music followed the child), every trial, and the
+therapist's notes when the bundle carries them. The header, the tables and the plots cover the
+same sessions: the bundle's. Numbers are rounded to what they carry (0.1 ms, 0.1 %). Plots are
+embedded PNGs with alt text; a Content-Security-Policy forbids scripts and every network fetch;
+nothing moves.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from typing import Any
 from soundness_live import __version__
 from soundness_live.export import goal_words, report_plots
 from soundness_live.export.files import write_text_atomic
+from soundness_live.export.report_activities import activities_section
 from soundness_live.export.report_goals import Judge, goal_rule_judge, goals_section
 from soundness_live.export.report_html import day, esc, figure, fmt, table
 from soundness_live.export.tables import check_bundle, iter_trials, metric_unit, refuse_non_finite
+from soundness_live.provenance import session_words, simulated
 
 #: Metrics shown for each activity in the table of all trials.
 KEY_METRICS = {
@@ -30,6 +36,7 @@ KEY_METRICS = {
     "tempo-following": ("hit_rate", "mean_asynchrony_ms", "sd_asynchrony_ms", "final_bpm"),
     "waiting": ("classification", "reaction_time_ms", "notes_in_freeze", "wait_s"),
     "vocal-prompts": ("syllables", "target_syllables", "voice_onset_latency_ms"),
+    "free-play": ("notes_played", "played_s"),
 }
 
 
@@ -52,6 +59,7 @@ def render_report(bundle: Mapping[str, Any], trial_succeeds: Judge | None = None
     body = [
         _header(bundle),
         goals_section(bundle, judge),
+        activities_section(bundle),
         _timing(bundle),
         _all_trials(bundle),
         _notes(bundle),
@@ -70,9 +78,13 @@ def _header(bundle: Mapping[str, Any]) -> str:
     privacy = bundle.get("privacy") or {}
     dates = sorted(day(s.get("started_at")) for s in sessions)
     span = f"from {dates[0]} to {dates[-1]}" if dates else "no sessions yet"
+    numbers = ", ".join(str(s.get("id")) for s in sessions)
+    covered = f" (session{'s' * (len(sessions) != 1)} {numbers})" if sessions else ""
     lines = [
         f"<header><h1>Session report: {esc(child['code'])}</h1>",
-        f"<p>{len(sessions)} session{'s' * (len(sessions) != 1)}, {esc(span)}.</p>",
+        f"<p>{len(sessions)} session{'s' * (len(sessions) != 1)}{esc(covered)}, {esc(span)}. "
+        "The goals, plots and tables below cover these sessions.</p>",
+        _banner(bundle),
     ]
     if privacy.get("names_included") and child.get("display_name"):
         born = f"; born {child['date_of_birth']}" if child.get("date_of_birth") else ""
@@ -84,12 +96,39 @@ def _header(bundle: Mapping[str, Any]) -> str:
         )
     lines.append("</header>")
     rows = [
-        (s.get("id"), day(s.get("started_at")), s.get("status"), len(s.get("trials") or []),
+        (s.get("id"), day(s.get("started_at")), s.get("status"),
+         session_words(s.get("input"), s.get("trials") or []), len(s.get("trials") or []),
          s.get("therapist") or "–")
         for s in sessions
     ]  # fmt: skip
-    lines.append(table("Sessions", ("Session", "Date", "Status", "Trials", "Therapist"), rows))
+    headers = ("Session", "Date", "Status", "Played by", "Trials", "Therapist")
+    lines.append(table("Sessions", headers, rows))
     return "\n".join(lines)
+
+
+def _banner(bundle: Mapping[str, Any]) -> str:
+    """The SIMULATED banner: which sessions (or trials) the virtual child or a file played."""
+    sessions = bundle["sessions"]
+    marked = [s for s in sessions if simulated(s.get("input"))]
+    if not marked:
+        return ""
+    code = bundle["child"]["code"]
+    if len(marked) == len(sessions) and all(
+        t.get("simulated") is True for s in marked for t in s.get("trials") or []
+    ):
+        what = "Every session in this report was"
+    else:
+        which = "; ".join(
+            f"session {s.get('id')}: {session_words(s.get('input'), s.get('trials') or [])}"
+            for s in marked
+        )
+        what = f"Some of this report was ({which})"
+    return (
+        f'<p class="simulated" role="note"><strong>SIMULATED.</strong> {esc(what)} played by '
+        f"the virtual child or a recorded file, not by {esc(code)}. Its trials are scored below "
+        "to show how the rules score them, marked SIMULATED (crosses in the plots), and never "
+        "count toward a goal: no goal is met, mastered or given a baseline from them.</p>"
+    )
 
 
 def _timing(bundle: Mapping[str, Any]) -> str:
@@ -102,6 +141,8 @@ def _timing(bundle: Mapping[str, Any]) -> str:
         if not taps and not curves:
             continue
         title = f"Session {session.get('id')}, {day(session.get('started_at'))}"
+        if any(t.get("simulated") is True for t in trials):
+            title += f", {session_words(session.get('input'), trials)}"
         parts.append(f"<h3>{esc(title)}</h3>")
         if taps:
             window = next((_window_ms(t) for t in trials if _window_ms(t) is not None), None)
@@ -157,21 +198,20 @@ def _all_trials(bundle: Mapping[str, Any]) -> str:
         metrics = trial.get("metrics") or {}
         names = KEY_METRICS.get(str(trial.get("activity")), tuple(metrics)[:3])
         key = "; ".join(
-            f"{goal_words.metric_words(name)} {fmt(metrics[name], _unit_for_cell(name))}"
+            f"{goal_words.metric_words(name)} {fmt(metrics[name], metric_unit(name))}"
             for name in names
             if metrics.get(name) is not None
         )
+        played = trial.get("input") or "–"
+        played = f"SIMULATED ({played})" if trial.get("simulated") is True else played
         rows.append(
             (session.get("id"), trial.get("index"), trial.get("activity"), trial.get("variant"),
-             trial.get("outcome"), str(trial.get("prompt_level") or "").replace("_", " "), key)
+             played, trial.get("outcome"), str(trial.get("prompt_level") or "").replace("_", " "),
+             key)
         )  # fmt: skip
-    headers = ("Session", "Trial", "Activity", "Variant", "Outcome", "Prompt level", "Key metrics")
+    headers = ("Session", "Trial", "Activity", "Variant", "Played by", "Outcome", "Prompt level",
+               "Key metrics")  # fmt: skip
     return f"<section><h2>All trials</h2>{table('All trials', headers, rows)}</section>"
-
-
-def _unit_for_cell(name: str) -> str:
-    unit = metric_unit(name)
-    return unit if unit in ("ms", "s", "%", "BPM", "Hz", "dB", "cents") else ""
 
 
 def _notes(bundle: Mapping[str, Any]) -> str:

@@ -7,6 +7,8 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from soundness_live.export.tables import DECIMALS, rounded
+
 
 def esc(value: Any) -> str:
     """``value`` as text safe inside HTML elements and attributes."""
@@ -18,19 +20,25 @@ def day(iso: Any) -> str:
     return str(iso or "")[:10] or "unknown date"
 
 
+#: Units written after a number in a cell (a ratio or a count reads without one).
+SHOWN_UNITS = ("ms", "s", "%", "BPM", "Hz", "dB", "cents")
+
+
 def fmt(value: Any, unit: str = "") -> str:
-    """A value for a cell: null as an en dash, booleans yes/no, floats rounded for reading
-    (2 decimals below 10, 1 below 100, none above; trailing zeros dropped)."""
+    """A value for a cell: null as an en dash, booleans yes/no, numbers to the precision of
+    their ``unit`` (:func:`soundness_live.export.tables.rounded`: 0.1 ms, 0.1 %, ...) with the
+    unit when it is one a reader needs."""
     if value is None:
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
-        value = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
     if isinstance(value, list):
         return f"{len(value)} values"
-    return f"{value} {unit}".strip() if unit else str(value)
+    if isinstance(value, float):
+        places = DECIMALS.get(unit)
+        value = rounded(value, unit)
+        value = f"{value:.{places}f}" if places is not None else f"{value:g}"
+    return f"{value} {unit}" if unit in SHOWN_UNITS else str(value)
 
 
 def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

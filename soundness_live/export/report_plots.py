@@ -3,7 +3,8 @@
 Uses the object-oriented API (``Figure`` + ``FigureCanvasAgg``), never pyplot: no display is
 needed, no global figure list grows, nothing needs closing. Colours are the Okabe-Ito palette,
 readable with the common colour-vision deficiencies; success is also shown by marker fill, so
-it never depends on colour alone.
+it never depends on colour alone, and a simulated trial (the virtual child or a file played it)
+is a cross (filled or hollow the same way), never a dot.
 """
 
 from __future__ import annotations
@@ -18,16 +19,19 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
+EARLIER = "#8C8C8C"  # earlier sessions beside the latest one
 _DPI = 100
 
 
 @dataclass(frozen=True)
 class SessionSeries:
-    """One session's values of a measure: label (date), values per trial, success per trial."""
+    """One session's values of a measure: label (date), values per trial, success per trial
+    (None: not judged), and which trials were simulated (empty: none)."""
 
     label: str
     values: Sequence[float | None]
     successes: Sequence[bool | None]
+    simulated: Sequence[bool] = ()
 
 
 def _figure(width_in: float = 8.0, height_in: float = 3.4) -> tuple[Figure, Any]:
@@ -36,7 +40,7 @@ def _figure(width_in: float = 8.0, height_in: float = 3.4) -> tuple[Figure, Any]
     # holds the legend, so it never hides a point.
     figure = Figure(figsize=(width_in, height_in), dpi=_DPI)
     FigureCanvasAgg(figure)
-    figure.subplots_adjust(left=0.09, right=0.78, bottom=0.15, top=0.86)
+    figure.subplots_adjust(left=0.11, right=0.78, bottom=0.15, top=0.86)
     return figure, figure.add_subplot()
 
 
@@ -58,21 +62,35 @@ def measure_plot(
     ylabel: str,
     threshold: tuple[str, float] | None,
     counts: bool = False,
+    judged: bool = True,
 ) -> bytes:
-    """A goal's measure per trial, sessions side by side and coloured, criterion line dashed."""
+    """A measure per trial, sessions side by side, criterion line dashed. ``judged``: a goal's
+    measure, sessions coloured and successes filled; otherwise an activity's headline measure,
+    the latest session coloured beside the earlier ones in grey."""
     figure, axes = _figure()
     x = 0
     for number, session in enumerate(series):
-        _draw_session(axes, x, PALETTE[number % len(PALETTE)], session)
+        colour = PALETTE[number % len(PALETTE)]
+        if not judged:
+            colour = PALETTE[0] if number == len(series) - 1 else EARLIER
+        _draw_session(axes, x, colour, session, judged)
         x += len(session.values)
         if number < len(series) - 1:
             axes.axvline(x - 0.5, color="#999999", lw=0.8)
     if threshold is not None:
         label = f"criterion {threshold[0]} {threshold[1]:g}"
         axes.axhline(threshold[1], color="#D55E00", ls="--", lw=1.5, label=label)
-    axes.plot([], [], "o", color="#555555", label="success")
-    axes.plot([], [], "o", color="#555555", mfc="white", label="not a success")
+    if judged:
+        axes.plot([], [], "o", color="#555555", label="success")
+        axes.plot([], [], "o", color="#555555", mfc="white", label="not a success")
+    else:
+        axes.plot([], [], "o", color=PALETTE[0], label="latest session")
+        if len(series) > 1:
+            axes.plot([], [], "o", color=EARLIER, label="earlier sessions")
+    if any(any(s.simulated) for s in series):
+        axes.plot([], [], "X", ms=8, color="#555555", label="simulated")
     axes.set_xlabel("trial (sessions left to right)")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # no half a trial
     axes.set_ylabel(ylabel)
     axes.set_xlim(-0.7, max(x, 1) - 0.3)
     if counts:
@@ -81,17 +99,25 @@ def measure_plot(
     return _png(figure)
 
 
-def _draw_session(axes: Any, x0: int, colour: str, session: SessionSeries) -> None:
-    """One session's points from x = ``x0``: filled when a success, hollow otherwise."""
+def _draw_session(
+    axes: Any, x0: int, colour: str, session: SessionSeries, judged: bool = True
+) -> None:
+    """One session's points from x = ``x0``: filled when a success (every point when not
+    ``judged``), hollow otherwise; a cross when simulated."""
+    simulated = list(session.simulated) or [False] * len(session.values)
     points = [
-        (x0 + i, value, success)
-        for i, (value, success) in enumerate(zip(session.values, session.successes, strict=True))
+        (x0 + i, value, success, fake)
+        for i, (value, success, fake) in enumerate(
+            zip(session.values, session.successes, simulated, strict=True)
+        )
         if value is not None
     ]
     axes.plot([p[0] for p in points], [p[1] for p in points], color=colour, lw=1, alpha=0.6)
-    for x, value, success in points:
+    for x, value, success, fake in points:
+        filled = bool(success) or not judged
+        marker, size = ("X", 9) if fake else ("o", 7)
         axes.plot(
-            [x], [value], "o", ms=7, color=colour, mfc=colour if success else "white", mew=1.5
+            [x], [value], marker, ms=size, color=colour, mfc=colour if filled else "white", mew=1.5
         )
     if session.values:
         middle = x0 + (len(session.values) - 1) / 2

@@ -2,6 +2,9 @@
 
 Metric names, units and meanings follow METRICS.md ("Metric names"). A metric this table does
 not know still exports; its unit is read from its name's suffix (``_ms``, ``_pct``, ...).
+
+The CSV files and the report show numbers to the precision they carry (:func:`rounded`: times to
+0.1 ms, percentages to 0.1 %, ...); the JSON export keeps every digit the engine stored.
 """
 
 from __future__ import annotations
@@ -76,6 +79,29 @@ _SUFFIX_UNITS = (
     ("_cents", "cents"),
     ("_db", "dB"),
 )
+
+
+#: Decimal places a number is shown with, by unit. A p value keeps 2 significant digits, and a
+#: number of a unit not listed here 4 (enough for any ratio a reviewer compares), never fewer
+#: than its whole digits.
+DECIMALS = {"ms": 1, "%": 1, "BPM": 1, "Hz": 1, "cents": 1, "dB": 1, "frames": 1, "s": 2,
+            "ratio": 3, "0-1": 3, "log2 units": 3, "rad": 3}  # fmt: skip
+_SIGNIFICANT = {"p": 2}
+
+
+def rounded(value: Any, unit: str) -> Any:
+    """``value`` rounded for reading in ``unit`` (lists item by item; integers, text, booleans
+    and null unchanged)."""
+    if isinstance(value, (list, tuple)):
+        return [rounded(item, unit) for item in value]
+    if not isinstance(value, float) or not math.isfinite(value):
+        return value
+    base = unit.removesuffix(" (list)")
+    places = DECIMALS.get(base)
+    if places is None:
+        whole_digits = math.floor(math.log10(abs(value))) + 1 if value else 1
+        places = max(0, _SIGNIFICANT.get(base, 4) - whole_digits)
+    return round(value, places) + 0.0  # + 0.0: no "-0.0"
 
 
 def metric_unit(name: str) -> str:
