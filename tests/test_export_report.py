@@ -229,6 +229,7 @@ def test_a_child_with_no_goals_gets_each_activitys_headline_plot() -> None:
     bundle = make_bundle()
     bundle["goals"], bundle["progress"] = [], []
     text = render_report(deidentify(bundle))
+    assert "No goals are set for this child yet" in text
     assert "<h2>Each activity</h2>" in text
     titles = re.findall(r"<h3>([^<]*): ([^<]*)</h3>", text)
     assert titles == [
@@ -264,11 +265,18 @@ def test_simulated_trials_are_shown_marked_and_never_counted() -> None:
     fake["input"], fake["simulated"] = "virtual", True
     for trial in fake["trials"]:
         trial["input"], trial["simulated"] = "virtual", True
+    from soundness_live.goals import goal_from_dict, goal_progress
+
+    bundle["progress"] = [goal_progress(goal_from_dict(g), bundle["sessions"]) for g in GOALS]
     text = render_report(deidentify(bundle))
-    assert "<strong>SIMULATED.</strong> Some of this report was (session 14: SIMULATED" in text
+    assert (
+        "<strong>SIMULATED.</strong> Part of this report was played by the virtual child or a "
+        "recorded file, not by S-014: session 14."
+    ) in text
     assert "<td>SIMULATED (the virtual child)</td>" in text
     assert text.count("SIMULATED (virtual)") == 12  # every trial of session 14
     assert "A cross is a simulated trial" in text
+    assert "not judged: SIMULATED" in text
 
 
 def test_trend_words_say_why_when_there_is_no_trend() -> None:
@@ -286,3 +294,18 @@ def test_trend_words_say_why_when_there_is_no_trend() -> None:
         "improving: the latest sessions after the baseline average 60.0 %, +20.0 points "
         "(±10 points or more is a trend)."
     )
+
+
+def test_a_session_mixing_live_and_simulated_trials_counts_the_live_ones() -> None:
+    from soundness_live.goals import goal_from_dict, goal_progress
+
+    bundle = make_bundle()
+    mixed = bundle["sessions"][0]
+    mixed["input"], mixed["simulated"] = "mixed", True
+    for trial in mixed["trials"][:2]:  # two call-and-response trials by the virtual child
+        trial["input"], trial["simulated"] = "virtual", True
+    bundle["progress"] = [goal_progress(goal_from_dict(g), bundle["sessions"]) for g in GOALS]
+    text = render_report(deidentify(bundle))
+    assert "not by S-014: 2 of the 12 trials of session 12." in text
+    assert "<td>PART SIMULATED: 2 of 12 trials (the virtual child)</td>" in text
+    assert "<td>3 (+2 simulated)</td>" in text

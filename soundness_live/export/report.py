@@ -83,7 +83,7 @@ def _header(bundle: Mapping[str, Any]) -> str:
     lines = [
         f"<header><h1>Session report: {esc(child['code'])}</h1>",
         f"<p>{len(sessions)} session{'s' * (len(sessions) != 1)}{esc(covered)}, {esc(span)}. "
-        "The goals, plots and tables below cover these sessions.</p>",
+        "Everything below covers these sessions.</p>",
         _banner(bundle),
     ]
     if privacy.get("names_included") and child.get("display_name"):
@@ -113,22 +113,29 @@ def _banner(bundle: Mapping[str, Any]) -> str:
     if not marked:
         return ""
     code = bundle["child"]["code"]
+    played = f"played by the virtual child or a recorded file, not by {code}"
     if len(marked) == len(sessions) and all(
         t.get("simulated") is True for s in marked for t in s.get("trials") or []
     ):
-        what = "Every session in this report was"
+        what = f"Every session in this report was {played}."
     else:
-        which = "; ".join(
-            f"session {s.get('id')}: {session_words(s.get('input'), s.get('trials') or [])}"
-            for s in marked
-        )
-        what = f"Some of this report was ({which})"
+        what = f"Part of this report was {played}: {'; '.join(map(_marked, marked))}."
     return (
-        f'<p class="simulated" role="note"><strong>SIMULATED.</strong> {esc(what)} played by '
-        f"the virtual child or a recorded file, not by {esc(code)}. Its trials are scored below "
-        "to show how the rules score them, marked SIMULATED (crosses in the plots), and never "
-        "count toward a goal: no goal is met, mastered or given a baseline from them.</p>"
+        f'<p class="simulated" role="note"><strong>SIMULATED.</strong> {esc(what)} Those '
+        "trials are scored below to show how the rules score them, marked SIMULATED (crosses "
+        "in the plots), and never count toward a goal: no goal is met, mastered or given a "
+        "baseline from them.</p>"
     )
+
+
+def _marked(session: Mapping[str, Any]) -> str:
+    """Which of a session's trials were simulated: "session 3" (all), "2 of the 11 trials of
+    session 3"."""
+    trials = session.get("trials") or []
+    fake = sum(t.get("simulated") is True for t in trials)
+    if fake == len(trials):
+        return f"session {session.get('id')}"
+    return f"{fake} of the {len(trials)} trials of session {session.get('id')}"
 
 
 def _timing(bundle: Mapping[str, Any]) -> str:

@@ -95,7 +95,10 @@ def _shortfall(row: Mapping[str, Any], goal: Mapping[str, Any]) -> str:
     """Why a session did not meet the criterion: "2 of the last 5 trials succeeded, 4 needed"."""
     judged = row.get("judged_trials", row.get("trials"))
     wins = row.get("judged_successes", row.get("successes"))
-    needed = (goal.get("mastery") or {}).get("successes")
+    mastery = goal.get("mastery") or {}
+    needed = mastery.get("successes")
+    if isinstance(judged, int) and judged < (mastery.get("trials") or 0):
+        return f"only {judged} trial{'s' * (judged != 1)}, {wins} succeeded, {needed} needed"
     return f"{wins} of the last {judged} trials succeeded, {needed} needed"
 
 
@@ -180,7 +183,10 @@ def why_not(goal: Mapping[str, Any], pairs: list[tuple[Any, Any]], judge: Judge)
 def goals_section(bundle: Mapping[str, Any], judge: Judge) -> str:
     """The "Goals" section: one subsection per goal."""
     if not bundle["goals"]:
-        return ""
+        return (
+            "<section><h2>Goals</h2><p>No goals are set for this child yet: each activity's "
+            "headline measure is plotted below instead.</p></section>"
+        )
     progress = {p.get("goal_id"): p for p in bundle["progress"]}
     parts = ["<section><h2>Goals</h2>"]
     for number, goal in enumerate(bundle["goals"]):
@@ -211,18 +217,28 @@ def _goal(
     facts_html = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
     rows = shown_rows(bundle, progress)
     cells = [
-        (r.get("session_id"), day(r.get("started_at")), r.get("status"), r.get("trials"),
+        (r.get("session_id"), day(r.get("started_at")), r.get("status"), _trials_cell(r),
          fmt(r.get("pct_successful"), "%"), fmt(r.get("pct_independent"), "%"),
          met_words(r, goal))
         for r in rows
     ]  # fmt: skip
     headers = ("Session", "Date", "Status", "Trials", "% successful", "% independent", "Met")
+    if any(r.get("simulated_trials") for r in rows):
+        headers = (*headers[:3], "Trials (simulated ones never count)", *headers[4:])
     return (
         f'<section class="goal" aria-labelledby="{anchor}">'
         f'<h3 id="{anchor}">{esc(goal.get("text") or goal.get("id"))}</h3>'
         f"<dl>{facts_html}</dl>{_goal_plot(goal, pairs, rows, judge)}"
         f"{table('Per session', headers, cells)}<p>{esc(trend_words(progress))}</p></section>"
     )
+
+
+def _trials_cell(row: Mapping[str, Any]) -> Any:
+    """The trials a row scores, and the simulated ones a mixed session left out."""
+    left_out = row.get("simulated_trials") or 0
+    if row.get("simulated") or not left_out:
+        return row.get("trials")
+    return f"{row.get('trials')} (+{left_out} simulated)"
 
 
 def _goal_plot(
@@ -264,8 +280,9 @@ def session_series(
         label = f"session {session_id}\n{day(session.get('started_at'))}"
         if session.get("status") == "interrupted":
             label += ", interrupted"
-        if any(t.get("simulated") is True for _, t in trials):
-            label += "\nSIMULATED"
+        fake = [t.get("simulated") is True for _, t in trials]
+        if any(fake):
+            label += "\nSIMULATED" if all(fake) else "\npart SIMULATED"
         series.append(
             report_plots.SessionSeries(
                 label,

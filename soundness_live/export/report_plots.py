@@ -95,8 +95,16 @@ def measure_plot(
     axes.set_xlim(-0.7, max(x, 1) - 0.3)
     if counts:
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # no 0.25 of a note
+        _whole_range(axes, [v for s in series for v in s.values if v is not None])
     _legend(axes)
     return _png(figure)
+
+
+def _whole_range(axes: Any, values: list[float]) -> None:
+    """Counts that barely vary (all 0 notes in a freeze) get a range of whole numbers, not
+    matplotlib's ±0.05 around them."""
+    if values and max(values) - min(values) < 1:
+        axes.set_ylim(min(values) - (0.5 if min(values) == 0 else 1), max(values) + 1)
 
 
 def _draw_session(
