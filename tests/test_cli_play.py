@@ -213,3 +213,18 @@ def test_the_childs_voice_range_narrows_the_pitch_search(tmp_path):
 def test_a_bad_voice_range_names_the_field(capsys):
     assert main(["child", "add", "S-021", "--voice-range-hz", "600", "180"]) == 2
     assert "voice_range_hz" in capsys.readouterr().err
+
+
+def test_run_checks_its_therapist_before_it_starts_anything(tmp_path, capsys):
+    home = tmp_path / "screen"
+    home.mkdir()
+    (home / "config.toml").write_text("therapist = [1, 2]\n")
+    assert main(["run", "--data-dir", str(home)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"soundness-live: error: {home / 'config.toml'}: key 'therapist' must be a name of "
+        "1..64 characters, got [1, 2]\n"
+    )
+    assert main(["run", "--data-dir", str(home), "--therapist", ""]) == 2
+    assert "--therapist must be a name of 1..64 characters, got ''" in capsys.readouterr().err
+    assert not (home / "engine.sock").exists()  # no engine was started

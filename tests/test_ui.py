@@ -514,3 +514,19 @@ def test_a_stopped_sound_output_is_written_in_the_status_panel(
         )
 
     assert notice_pixels(False) == 0 and notice_pixels(True) > 50
+
+
+def test_a_screen_that_reattaches_shows_what_is_playing(headless: None) -> None:
+    from soundness_live.ui.app import TherapistApp
+
+    engine = FakeEngine()
+    engine.state = dict(engine.state, input="virtual")  # the virtual child was picked
+    app = TherapistApp(engine, size=(1024, 768))
+    app.load_catalog()
+    app.frame()
+    label = next(b.label for b in app.layout.buttons if b.name == "input")
+    assert label == "input: virtual (simulated)"
+    engine.state = dict(engine.state, input="live")
+    fresh = TherapistApp(engine, size=(1024, 768))
+    fresh.load_catalog()
+    assert fresh.view.live_input is True

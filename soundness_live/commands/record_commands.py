@@ -165,7 +165,8 @@ def cmd_goals(args: argparse.Namespace) -> int:
     """Validate a goal file, or print the built-in library."""
     goals = check_goal_file(args.file) if args.goals_command == "check" else builtin_goals()
     for goal in goals:
-        print(f"{goal.id:<24} {goal.domain:<22} {goal.activity:<18} {goal.success}")
+        activity = f"{goal.activity} ({goal.variant})" if goal.variant else goal.activity
+        print(f"{goal.id:<24} {goal.domain:<22} {activity:<32} {goal.success}")
     if args.goals_command == "check":
         print(f"{args.file}: {len(goals)} goals, all valid")
     return 0

@@ -87,6 +87,7 @@ class TherapistApp:
         self.view.child = state.get("child")
         if state.get("activity"):
             self._choose_activity(state["activity"], state.get("variant"))
+            self.view.live_input = state.get("input") != "virtual"  # what is playing now
 
     def _fetch_catalog(self) -> None:
         reply = self.client.request("catalog")
