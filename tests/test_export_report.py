@@ -221,7 +221,7 @@ def test_header_tables_and_plots_cover_the_same_sessions() -> None:
     assert "1 session (session 14), from 2026-11-26 to 2026-11-26" in text
     # Rows: 1 session, 4 goals x 1 session (not the history's 3), 12 trials, 6 header rows.
     assert text.count("<tr>") == 1 + 4 * 1 + 12 + 6
-    assert "in 1 sessions for the goal" in text  # the goal plots hold session 14 only
+    assert "in 1 session for the goal" in text  # the goal plots hold session 14 only
     assert text.count("(judged over every session of this child, not only those in this") == 4
 
 

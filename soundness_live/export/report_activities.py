@@ -95,7 +95,8 @@ def _alt(title: str, metric: str, unit: str, pairs: list[tuple[Any, Any]]) -> st
 
     text = (
         f"Line chart of {metric} ({unit}) per trial of {title}: {len(pairs)} trials in "
-        f"{len(sessions)} sessions. Latest session ({sessions[-1]}, {date}): mean {mean(latest)}"
+        f"{len(sessions)} session{'s' * (len(sessions) != 1)}. "
+        f"Latest session ({sessions[-1]}, {date}): mean {mean(latest)}"
     )
     if earlier:
         text += f"; earlier sessions: mean {mean(earlier)}"

@@ -308,7 +308,8 @@ def measure_figure(goal: Mapping[str, Any], pairs: list[tuple[Any, Any]], judge:
     line = f"; criterion {threshold[0]} {threshold[1]:g}" if threshold else ""
     simulated = f"; {fake} of them simulated (crosses), never counted" if fake else ""
     alt = (
-        f"Line chart of {measure} ({unit}) over {count} trials in {len(series)} sessions for the "
+        f"Line chart of {measure} ({unit}) over {count} trials in {len(series)} "
+        f"session{'s' * (len(series) != 1)} for the "
         f"goal '{goal.get('text')}'{line}; {wins} trials met the rule (filled markers)"
         f"{simulated}."
     )
