@@ -33,7 +33,7 @@ from soundness_live.audio.renderer import Renderer  # noqa: E402
 from soundness_live.audio.sf2 import load_soundfont  # noqa: E402
 from soundness_live.audio.soundfonts import default_soundfont_path  # noqa: E402
 from soundness_live.audio.synth import Synth  # noqa: E402
-from soundness_live.events import NoteOn, ProgramChange  # noqa: E402
+from soundness_live.core.events import NoteOn, ProgramChange  # noqa: E402
 
 RATE = 48_000
 BLOCK = 64  # the brief's block size; --block changes it to show how the overhead amortises

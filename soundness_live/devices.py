@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from .core.events import DRUM_CHANNEL, ProgramChange
 from .errors import ParameterError
-from .events import DRUM_CHANNEL, ProgramChange
 
 DEVICE_KINDS = ("keyboard", "pad")
 THERAPIST = "therapist"

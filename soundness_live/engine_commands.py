@@ -32,10 +32,10 @@ from .activities.common import PROMPT_LEVELS
 from .activities.params import resolve_params
 from .activities.registry import all_activities, get_activity
 from .config import check_therapist, load_settings
-from .engine import Session
+from .core.events import ControlChange
+from .core.session import Session
 from .engine_setup import aids_from_dict, apply_profile_devices
 from .errors import DeviceError, ParameterError, SoundnessError
-from .events import ControlChange
 from .live_voice import VOCAL, live_voice, meter_for
 from .profiles import ChildProfile, profile_params
 from .runs import child_sound, virtual_inputs
@@ -45,8 +45,8 @@ from .voice_prompts import load_voice_analysis, prepare_prompts
 from .volume_cap import check_cap_dbfs, clamp_cap_dbfs
 
 if TYPE_CHECKING:
-    from .clock import ClockMapping
-    from .engine import SessionHooks
+    from .core.clock import ClockMapping
+    from .core.session import SessionHooks
     from .live import LiveSink, LiveTimeline
     from .live_input import LiveInput
     from .live_voice import LiveVoiceMeter

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .audio.output import open_output
-from .clock import ClockMapping
 from .config import DB_NAME
-from .engine import Session, SessionHooks
+from .core.clock import ClockMapping
+from .core.session import Session, SessionHooks
 from .engine_commands import EngineCommands
 from .engine_cues import EngineCues, PendingCue
 from .engine_setup import live_figures, make_renderer, sound_output_status

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from .activities.base import Response, Show
-from .clock import ms_to_frames
+from .core.clock import ms_to_frames
 
 
 class ScriptedResponses:

@@ -26,9 +26,9 @@ from typing import Protocol
 
 import numpy as np
 
-from .clock import ClockMapping
+from .core.clock import ClockMapping
+from .core.events import NoteOff, SynthEvent
 from .errors import SoundnessError
-from .events import NoteOff, SynthEvent
 from .live_input import LiveInput, device_message
 
 __all__ = [

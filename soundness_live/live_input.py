@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from .activities.base import Response, Show
 from .aids import AidSettings, PlayingAids
-from .clock import ClockMapping
+from .core.clock import ClockMapping
+from .core.events import DRUM_CHANNEL, AllNotesOff, ControlChange, NoteOff, NoteOn, SynthEvent
 from .devices import DeviceRole, DeviceRoles
-from .events import DRUM_CHANNEL, AllNotesOff, ControlChange, NoteOff, NoteOn, SynthEvent
 from .midi.input import DeviceChange, InputEvent
 from .thru import IMMEDIATE, ThruTiming
 

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .activities.base import Show
-from .clock import ClockMapping
+from .core.clock import ClockMapping
 from .errors import DeviceError
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from typing import Any
 
 from .activities.params import resolve_params
 from .activities.registry import ActivityDef, get_activity
-from .clock import DEFAULT_SAMPLE_RATE, check_sample_rate
-from .engine import InputSource, RunResult, Session, SessionHooks, SilentSink, SoundSink
+from .core.clock import DEFAULT_SAMPLE_RATE, check_sample_rate
+from .core.session import InputSource, RunResult, Session, SessionHooks, SilentSink, SoundSink
 from .errors import ParameterError
 from .virtual_child import ChildTraits, VirtualChild
 

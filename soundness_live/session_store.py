@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .activities.base import Response, VoiceTake
-from .clock import frames_to_ms
-from .engine import SessionHooks
+from .core.clock import frames_to_ms
+from .core.provenance import FILE, LIVE, VIRTUAL
+from .core.session import SessionHooks
 from .goals import serves
-from .provenance import FILE, LIVE, VIRTUAL
 from .store.records import Store
 
 

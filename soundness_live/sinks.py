@@ -20,8 +20,8 @@ import numpy as np
 
 from .audio.renderer import Renderer, build_renderer
 from .audio.wav import WavWriter, write_wav
+from .core.events import SynthEvent
 from .errors import ParameterError
-from .events import SynthEvent
 
 DEFAULT_CAP_DBFS = -12.0
 TAIL_S = 3.0

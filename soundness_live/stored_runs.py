@@ -8,7 +8,7 @@ from typing import Any
 
 from .activities.registry import get_activity
 from .config import check_therapist, load_settings
-from .engine import RunResult, SessionHooks
+from .core.session import RunResult, SessionHooks
 from .profiles import ChildProfile, profile_params
 from .runs import PlayOptions, prepare_run
 from .session_store import StoredSession

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .clock import ClockMapping
+from .core.clock import ClockMapping
 from .errors import ParameterError
 
 __all__ = [

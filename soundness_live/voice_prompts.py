@@ -27,8 +27,8 @@ import numpy as np
 
 from .activities.base import PromptNote
 from .audio.mic import SYLLABLE_BANK, SYLLABLE_PROGRAMS, load_voice_wav
+from .core.events import DRUM_CHANNEL
 from .errors import ParameterError, SoundnessError
-from .events import DRUM_CHANNEL
 
 TAP_NOTE = 60  # high bongo: a soft, clear tap per syllable
 SYLLABLE_INSTRUMENT = -1  # ``instrument`` value meaning the syllable presets of bank 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from soundness_live.activities.registry import get_activity
-from soundness_live.engine import RunResult, Session, SilentSink
+from soundness_live.core.session import RunResult, Session, SilentSink
 
 RATE = 48_000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from soundness_live.activities.registry import get_activity
-from soundness_live.engine import Session, SilentSink
+from soundness_live.core.session import Session, SilentSink
 from soundness_live.inputs import CueResponder, ScriptedResponses
 from soundness_live.profiles import ChildProfile
 from soundness_live.session_store import StoredSession

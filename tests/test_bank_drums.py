@@ -15,7 +15,7 @@ from soundness_live.audio.renderer import Renderer, render_offline
 from soundness_live.audio.sf2 import load_soundfont
 from soundness_live.audio.synth import Synth
 from soundness_live.bank.percussion import WHISTLE_HZ
-from soundness_live.events import DRUM_CHANNEL, NoteOff, NoteOn
+from soundness_live.core.events import DRUM_CHANNEL, NoteOff, NoteOn
 from tests.test_bank_layout import BANK
 from tests.test_bank_sound import flatness, share
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from soundness_live.events import NoteOn
+from soundness_live.core.events import NoteOn
 from soundness_live.midi import ports
 from soundness_live.midi.ports import MidiInputs
 from tests.test_midi_ports import FakeMidiIn, FakeSystem

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from soundness_live.clock import ClockMapping
+from soundness_live.core.clock import ClockMapping
 from soundness_live.midi.jack_frames import (
     FRAME_WRAP,
     EventRing,

@@ -12,8 +12,8 @@ from soundness_live.audio.renderer import Renderer, render_offline
 from soundness_live.audio.sf2 import load_soundfont
 from soundness_live.audio.soundfonts import default_soundfont_path
 from soundness_live.audio.synth import Synth
+from soundness_live.core.events import NoteOn, ProgramChange
 from soundness_live.errors import ParameterError
-from soundness_live.events import NoteOn, ProgramChange
 from tests.true_peak import true_peak
 
 RATE = 48_000

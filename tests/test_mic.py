@@ -20,7 +20,7 @@ from soundness_live.audio.mic import (
     shift_pitch,
 )
 from soundness_live.audio.voice import analyze_voice
-from soundness_live.clock import ClockMapping
+from soundness_live.core.clock import ClockMapping
 from soundness_live.errors import DeviceError, FileFormatError, ParameterError
 
 RATE = 48_000

@@ -7,10 +7,10 @@ from itertools import pairwise
 
 import pytest
 
-from soundness_live.clock import ClockMapping
+from soundness_live.core.clock import ClockMapping
+from soundness_live.core.events import ProgramChange
 from soundness_live.devices import GM_DRUMS, DeviceRole, DeviceRoles, Route
 from soundness_live.errors import ParameterError
-from soundness_live.events import ProgramChange
 from soundness_live.midi.fake import ScriptedInput, ScriptedNote, script_events
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from soundness_live.clock import ClockMapping
+from soundness_live.core.clock import ClockMapping
 from soundness_live.errors import ParameterError
 from soundness_live.midi.flood import FloodGuard
 from soundness_live.midi.input import DeltaStamper, InputCounts, InputEvent, convert_message

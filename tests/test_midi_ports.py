@@ -7,7 +7,7 @@ import time
 import pytest
 import rtmidi
 
-from soundness_live.clock import ClockMapping
+from soundness_live.core.clock import ClockMapping
 from soundness_live.errors import ParameterError
 from soundness_live.midi import ports
 from soundness_live.midi.flood import NOTES_BURST

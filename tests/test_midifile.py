@@ -7,8 +7,8 @@ from pathlib import Path
 import mido
 import pytest
 
+from soundness_live.core.events import ControlChange, NoteOff, NoteOn, ProgramChange
 from soundness_live.errors import FileFormatError
-from soundness_live.events import ControlChange, NoteOff, NoteOn, ProgramChange
 from soundness_live.midi.files import read_midi_events
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from soundness_live.activities.registry import get_activity
 from soundness_live.audio.wav import read_wav
-from soundness_live.engine import Session
-from soundness_live.events import NoteOn
+from soundness_live.core.events import NoteOn
+from soundness_live.core.session import Session
 from soundness_live.midi.performance import FilePerformance
 from soundness_live.runs import PlayOptions, run_activity
 from soundness_live.sinks import OfflineRenderSink

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from soundness_live.core.events import ControlChange, NoteOff, NoteOn
+from soundness_live.core.scheduler import Scheduler
 from soundness_live.errors import ParameterError
-from soundness_live.events import ControlChange, NoteOff, NoteOn
-from soundness_live.scheduler import Scheduler
 
 
 def test_due_gives_offsets_inside_the_block_in_time_order() -> None:

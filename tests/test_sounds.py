@@ -10,8 +10,8 @@ from soundness_live.audio.limiter import OutputStage
 from soundness_live.audio.renderer import Renderer, render_offline
 from soundness_live.audio.sounds import MAX_SOUNDS, PROMPT_LEVEL_DBFS, SoundMixer, prompt_sound
 from soundness_live.audio.synth import Synth
+from soundness_live.core.events import NoteOn, PlaySound, check_event
 from soundness_live.errors import ParameterError
-from soundness_live.events import NoteOn, PlaySound, check_event
 from tests.test_synth import RATE, STAGE_DELAY, first_sound, high_passed_jump, tone_font
 
 

@@ -18,7 +18,7 @@ from soundness_live.audio.sf2 import load_soundfont
 from soundness_live.audio.synth import Synth
 from soundness_live.audio.voice import analyze_voice
 from soundness_live.bank.syllables import BANK, KIT_PROGRAM, KIT_RANGES, SYLLABLES, VOWELS
-from soundness_live.events import NoteOff, NoteOn, ProgramChange
+from soundness_live.core.events import NoteOff, NoteOn, ProgramChange
 
 SF2 = Path(__file__).resolve().parents[1] / "soundfonts" / "soundness-gm.sf2"
 RATE = 48_000

@@ -20,8 +20,8 @@ from soundness_live.audio.region import (
 from soundness_live.audio.renderer import Renderer, render_offline
 from soundness_live.audio.synth import Synth
 from soundness_live.audio.voices import KEY
+from soundness_live.core.events import AllNotesOff, ControlChange, NoteOff, NoteOn, ProgramChange
 from soundness_live.errors import ParameterError
-from soundness_live.events import AllNotesOff, ControlChange, NoteOff, NoteOn, ProgramChange
 
 RATE = 48_000
 PERIOD = 100  # samples per cycle of the test tone: 480 Hz at 48 kHz, loops are seamless

@@ -15,7 +15,7 @@ from soundness_live.audio.region import (
 )
 from soundness_live.audio.sample_layout import PAD_ROWS, TAPS, SampleLayout
 from soundness_live.audio.synth import Synth
-from soundness_live.events import NoteOn, ProgramChange
+from soundness_live.core.events import NoteOn, ProgramChange
 
 RATE = 48_000
 

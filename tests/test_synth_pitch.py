@@ -18,7 +18,7 @@ from soundness_live.audio.region import SoundFontData
 from soundness_live.audio.sf2 import load_soundfont
 from soundness_live.audio.soundfonts import default_soundfont_path
 from soundness_live.audio.synth import Synth
-from soundness_live.events import NoteOn, ProgramChange
+from soundness_live.core.events import NoteOn, ProgramChange
 from tests.conftest import require
 
 RATE = 48_000

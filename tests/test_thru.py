@@ -9,10 +9,10 @@ import pytest
 
 from soundness_live.audio.limiter import OutputStage
 from soundness_live.audio.renderer import Renderer, render_offline
-from soundness_live.clock import ClockMapping
+from soundness_live.core.clock import ClockMapping
+from soundness_live.core.events import ControlChange, NoteOff, NoteOn
 from soundness_live.devices import DeviceRole
 from soundness_live.errors import ParameterError
-from soundness_live.events import ControlChange, NoteOff, NoteOn
 from soundness_live.live import StandInRenderer
 from soundness_live.live_input import LiveInput
 from soundness_live.midi.input import InputEvent

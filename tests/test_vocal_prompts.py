@@ -25,9 +25,9 @@ from soundness_live.audio.mic import (
     WavVoice,
     load_voice_wav,
 )
-from soundness_live.engine import Session, SilentSink
+from soundness_live.core.events import NoteOn, ProgramChange
+from soundness_live.core.session import Session, SilentSink
 from soundness_live.errors import ParameterError
-from soundness_live.events import NoteOn, ProgramChange
 from tests.conftest import require_program
 from tests.voice_audio import first_above_s, in_noise, read_mono
 

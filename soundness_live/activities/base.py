@@ -22,7 +22,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..clock import frames_to_ms, ms_to_frames
+from ..core.clock import frames_to_ms, ms_to_frames
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..events import DRUM_CHANNEL
+from ..core.events import DRUM_CHANNEL
 from ..metrics.sequences import score_echo
 from .base import (
     ActivityContext,

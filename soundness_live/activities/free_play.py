@@ -10,7 +10,7 @@ Outcome rule: always ``void`` — free play is logged, never scored.
 
 from __future__ import annotations
 
-from ..events import DRUM_CHANNEL
+from ..core.events import DRUM_CHANNEL
 from .base import (
     ActivityContext,
     ActivityRun,

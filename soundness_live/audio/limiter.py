@@ -33,7 +33,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.signal import lfilter
 
-from ..clock import check_sample_rate
+from ..core.clock import check_sample_rate
 from ..errors import ParameterError
 from ..volume_cap import check_cap_dbfs
 from .clip_bound import ClipBound

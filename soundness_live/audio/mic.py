@@ -30,9 +30,9 @@ import numpy as np
 from ..activities.base import Show
 from ..bank.syllables import BANK as SYLLABLE_BANK
 from ..bank.syllables import SYLLABLES
-from ..clock import ClockMapping
+from ..core.clock import ClockMapping
+from ..core.events import NoteOff, NoteOn, ProgramChange
 from ..errors import DeviceError, ParameterError
-from ..events import NoteOff, NoteOn, ProgramChange
 from .devices import find_input_device
 from .vad import resample_to
 

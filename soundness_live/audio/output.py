@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..clock import ClockMapping, check_sample_rate
+from ..core.clock import ClockMapping, check_sample_rate
 from ..errors import DeviceError, ParameterError
 from .devices import find_output_device
 

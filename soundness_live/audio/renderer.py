@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.events import AllNotesOff, PlaySound, SynthEvent
+from ..core.scheduler import Scheduler
 from ..errors import ParameterError
-from ..events import AllNotesOff, PlaySound, SynthEvent
-from ..scheduler import Scheduler
 from .limiter import OutputStage
 from .sounds import SoundMixer
 from .synth import Synth

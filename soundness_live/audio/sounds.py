@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.events import PlaySound
 from ..errors import ParameterError
-from ..events import PlaySound
 
 MAX_SOUNDS = 8  # sounds at once; a prompt is one, so more means something went wrong
 PROMPT_LEVEL_DBFS = -18.0  # a prompt's peak before the output stage: about a sung note's

@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..clock import check_sample_rate
-from ..errors import ParameterError
-from ..events import (
+from ..core.clock import check_sample_rate
+from ..core.events import (
     DRUM_CHANNEL,
     AllNotesOff,
     ControlChange,
@@ -36,6 +35,7 @@ from ..events import (
     ProgramChange,
     SynthEvent,
 )
+from ..errors import ParameterError
 from . import voices as v
 from .envelope import (
     INITIAL_ATTENUATION_FACTOR,

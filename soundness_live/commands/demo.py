@@ -20,7 +20,7 @@ from typing import Any
 from ..activities.registry import get_activity
 from ..audio.mic import VirtualSinger
 from ..config import DB_NAME, private_dir
-from ..engine import Session, SoundSink
+from ..core.session import Session, SoundSink
 from ..goals import builtin_goals
 from ..profiles import ChildProfile
 from ..runs import child_sound, virtual_inputs
@@ -63,7 +63,7 @@ def _ensure_demo_child(store: Store) -> None:
 
 def _make_sink(wav: bool) -> tuple[SoundSink, dict[str, str | None]]:
     if not wav:
-        from ..engine import SilentSink
+        from ..core.session import SilentSink
 
         return SilentSink(), {"name": None, "sha256": None}
     from ..sinks import OfflineRenderSink

@@ -16,7 +16,7 @@ from ..activities.params import (
     preset_activity,
 )
 from ..activities.registry import all_activities, get_activity
-from ..engine import RunResult, SessionHooks
+from ..core.session import RunResult, SessionHooks
 from ..errors import ParameterError
 from ..runs import PlayOptions, result_json, run_activity
 from ..virtual_child import ChildTraits

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ..config import initials
+from ..core.provenance import session_words
 from ..errors import ParameterError
 from ..goals import builtin_goals, check_goal_file, load_goals
 from ..profiles import ChildProfile, Consent
-from ..provenance import session_words
 from ..store.records import Store
 
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from soundness_live.core.provenance import simulated
 from soundness_live.export.files import ensure_private_dir, write_text_atomic
 from soundness_live.export.tables import (
     check_bundle,
@@ -29,7 +30,6 @@ from soundness_live.export.tables import (
     refuse_non_finite,
     rounded,
 )
-from soundness_live.provenance import simulated
 
 Row = dict[str, Any]
 Doc = tuple[str, str]  # (unit, meaning)

@@ -23,9 +23,9 @@ from typing import Any
 
 import mido
 
+from soundness_live.core.provenance import session_words, simulated
 from soundness_live.errors import ParameterError
 from soundness_live.export.files import write_bytes_atomic
-from soundness_live.provenance import session_words, simulated
 
 PROMPT_TRACK_NAME = "Prompts (engine)"
 DRUM_CHANNEL = 9  # channel 10 as musicians count

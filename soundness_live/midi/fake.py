@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..clock import ClockMapping
+from ..core.clock import ClockMapping
 from ..errors import ParameterError
 from .input import InputEvent
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import mido
 
-from ..clock import check_sample_rate
+from ..core.clock import check_sample_rate
+from ..core.events import ControlChange, NoteOff, NoteOn, ProgramChange, SynthEvent
 from ..errors import FileFormatError, MissingFileError
-from ..events import ControlChange, NoteOff, NoteOn, ProgramChange, SynthEvent
 
 __all__ = ["MidiPerformance", "TrackedEvent", "read_midi_events", "MAX_LENGTH_S"]
 

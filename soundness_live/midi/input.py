@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..clock import ClockMapping
+from ..core.clock import ClockMapping
 from ..errors import ParameterError
 from .flood import FloodGuard
 from .wire import message_type

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..activities.base import Response, Show
+from ..core.events import NoteOff, NoteOn
 from ..errors import FileFormatError
-from ..events import NoteOff, NoteOn
 from .files import read_midi_events
 
 

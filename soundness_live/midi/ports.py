@@ -44,7 +44,7 @@ from typing import Any
 
 import rtmidi
 
-from ..clock import ClockMapping
+from ..core.clock import ClockMapping
 from ..errors import ParameterError
 from .delivery import ChangeCallback, EventCallback, EventDelivery
 from .input import DeltaStamper, DeviceChange, convert_message

@@ -18,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from soundness_live import provenance
 from soundness_live.config import db_path
+from soundness_live.core import provenance
 from soundness_live.errors import ParameterError, StoreError
 from soundness_live.goals import Goal, GoalError, builtin_goals, goal_from_dict
 from soundness_live.profiles import ChildProfile, Consent, profile_from_dict, validate_code

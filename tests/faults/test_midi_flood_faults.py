@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from soundness_live.events import ControlChange, NoteOn
+from soundness_live.core.events import ControlChange, NoteOn
 from soundness_live.midi.delivery import EventDelivery
 from soundness_live.midi.flood import CONTROLS_BURST, CONTROLS_PER_S
 from soundness_live.midi.jack_input import JackMidiInputs

@@ -22,8 +22,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from soundness_live.clock import ClockMapping
-from soundness_live.events import NoteOn
+from soundness_live.core.clock import ClockMapping
+from soundness_live.core.events import NoteOn
 from soundness_live.live import StandInRenderer
 from soundness_live.live_input import LiveInput
 from soundness_live.midi import ports

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from . import __version__
-from .activities.base import (
+from .. import __version__
+from ..activities.base import (
     ActivityContext,
     Listen,
     ListenVoice,
@@ -32,16 +32,16 @@ from .activities.base import (
     VoiceTake,
     with_heard,
 )
-from .activities.params import resolve_params
-from .activities.registry import ActivityDef
-from .audio.sounds import prompt_sound
-from .errors import SoundnessError
+from ..activities.params import resolve_params
+from ..activities.registry import ActivityDef
+from ..audio.sounds import prompt_sound
+from ..errors import SoundnessError
 from .events import NoteOff, NoteOn, ProgramChange, SynthEvent
 from .provenance import run_input, simulated
 
 if TYPE_CHECKING:
-    from .audio.mic import VoiceSource
-    from .voice_prompts import PromptSounds
+    from ..audio.mic import VoiceSource
+    from ..voice_prompts import PromptSounds
 
 
 class SoundSink(Protocol):

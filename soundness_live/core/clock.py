@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 DEFAULT_SAMPLE_RATE = 48_000
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 
-from .errors import ParameterError
+from ..errors import ParameterError
 from .events import SynthEvent
 
 __all__ = ["Scheduler"]

@@ -83,7 +83,7 @@ SynthEvent = NoteOn | NoteOff | ProgramChange | ControlChange | AllNotesOff | Pl
 
 def check_event(event: SynthEvent) -> SynthEvent:
     """Return ``event`` unchanged, or raise ParameterError naming the bad field."""
-    from .errors import ParameterError
+    from ..errors import ParameterError
 
     if event.frame < 0:
         raise ParameterError(f"frame must be >= 0, got {event.frame}")

@@ -1,0 +1,1 @@
+"""The runtime (pure): frame clock, engine events, scheduler, and the Session."""
