@@ -19,7 +19,7 @@ from .activities.base import Response, VoiceTake
 from .core.clock import frames_to_ms
 from .core.provenance import FILE, LIVE, VIRTUAL
 from .core.session import SessionHooks
-from .goals import serves
+from .goals.goal import serves
 from .store.records import Store
 
 

@@ -89,7 +89,7 @@ def test_a_simulated_session_is_marked_in_every_export_and_never_counts(tmp_path
     import mido
     import pandas as pd
 
-    from soundness_live.goals import builtin_goals
+    from soundness_live.goals.goal import builtin_goals
 
     goals = tmp_path / "goals.toml"
     goals.write_text(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from soundness_live.criteria import CriteriaError, compile_criteria, tokenize, trial_values
 from soundness_live.errors import ParameterError
+from soundness_live.goals.criteria import CriteriaError, compile_criteria, tokenize, trial_values
 
 KINDS = {
     "waited_for_turn": "bool",

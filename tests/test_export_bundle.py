@@ -22,7 +22,7 @@ from soundness_live.export.tables import (
     metric_unit,
     refuse_non_finite,
 )
-from soundness_live.goals import goal_from_dict
+from soundness_live.goals.goal import goal_from_dict
 
 CHILD_NAME = "Samuel Okafor"
 CHILD_DOB = "2019-03-01"

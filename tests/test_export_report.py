@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from soundness_live.export.deidentify import deidentify
-from soundness_live.export.goal_words import criterion_words, measure_threshold, unmet_parts
 from soundness_live.export.report import render_report, write_report
 from soundness_live.export.report_goals import goal_rule_judge, goal_trials, mastery_status
+from soundness_live.goals.words import criterion_words, measure_threshold, unmet_parts
 from tests.conftest import require_program
 from tests.test_export_bundle import CHILD_NAME, GOALS, NOTE_TEXT, make_bundle
 
@@ -265,7 +265,7 @@ def test_simulated_trials_are_shown_marked_and_never_counted() -> None:
     fake["input"], fake["simulated"] = "virtual", True
     for trial in fake["trials"]:
         trial["input"], trial["simulated"] = "virtual", True
-    from soundness_live.goals import goal_from_dict, goal_progress
+    from soundness_live.goals.goal import goal_from_dict, goal_progress
 
     bundle["progress"] = [goal_progress(goal_from_dict(g), bundle["sessions"]) for g in GOALS]
     text = render_report(deidentify(bundle))
@@ -297,7 +297,7 @@ def test_trend_words_say_why_when_there_is_no_trend() -> None:
 
 
 def test_a_session_mixing_live_and_simulated_trials_counts_the_live_ones() -> None:
-    from soundness_live.goals import goal_from_dict, goal_progress
+    from soundness_live.goals.goal import goal_from_dict, goal_progress
 
     bundle = make_bundle()
     mixed = bundle["sessions"][0]

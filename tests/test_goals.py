@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from soundness_live.errors import FileFormatError, ParameterError
-from soundness_live.goals import (
+from soundness_live.goals.goal import (
     ACTIVITIES,
     PROMPT_LEVELS,
     Goal,

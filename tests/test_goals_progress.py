@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from soundness_live.goals import Goal, goal_from_dict, goal_progress, session_progress
-from soundness_live.progress import TREND_POINTS
+from soundness_live.goals.goal import Goal, goal_from_dict, goal_progress, session_progress
+from soundness_live.goals.progress import TREND_POINTS
 
 GOAL = goal_from_dict(
     {
@@ -239,7 +239,7 @@ def test_a_goal_without_a_variant_leaves_out_the_unpaced_trial() -> None:
 
 
 def test_a_goal_variant_must_be_one_of_the_activitys() -> None:
-    from soundness_live.goals import GoalError
+    from soundness_live.goals.goal import GoalError
 
     with pytest.raises(GoalError, match="field 'variant' must be one of drums, melodic; got 'x'"):
         goal_from_dict(GOAL.to_dict() | {"variant": "x"})

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from soundness_live.errors import ParameterError, StoreError
-from soundness_live.goals import GoalError, builtin_goals
+from soundness_live.goals.goal import GoalError, builtin_goals
 from soundness_live.store.db import SCHEMA_VERSION
 from soundness_live.store.records import Store
 

@@ -21,7 +21,7 @@ from ..activities.registry import get_activity
 from ..audio.mic import VirtualSinger
 from ..config import DB_NAME, private_dir
 from ..core.session import Session, SoundSink
-from ..goals import builtin_goals
+from ..goals.goal import builtin_goals
 from ..profiles import ChildProfile
 from ..runs import child_sound, virtual_inputs
 from ..session_store import StoredSession

@@ -11,7 +11,7 @@ from typing import Any
 from ..config import initials
 from ..core.provenance import session_words
 from ..errors import ParameterError
-from ..goals import builtin_goals, check_goal_file, load_goals
+from ..goals.goal import builtin_goals, check_goal_file, load_goals
 from ..profiles import ChildProfile, Consent
 from ..store.records import Store
 

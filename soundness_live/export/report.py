@@ -23,12 +23,13 @@ from typing import Any
 
 from soundness_live import __version__
 from soundness_live.core.provenance import session_words, simulated
-from soundness_live.export import goal_words, report_plots
+from soundness_live.export import report_plots
 from soundness_live.export.files import write_text_atomic
 from soundness_live.export.report_activities import activities_section
 from soundness_live.export.report_goals import Judge, goal_rule_judge, goals_section
 from soundness_live.export.report_html import day, esc, figure, fmt, table
 from soundness_live.export.tables import check_bundle, iter_trials, metric_unit, refuse_non_finite
+from soundness_live.goals import words as goal_words
 
 #: Metrics shown for each activity in the table of all trials.
 KEY_METRICS = {

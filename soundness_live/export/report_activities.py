@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from soundness_live import goals
-from soundness_live.export import goal_words, report_plots
+from soundness_live.export import report_plots
 from soundness_live.export.report_goals import session_series
 from soundness_live.export.report_html import day, esc, figure, fmt
 from soundness_live.export.tables import iter_trials, metric_unit
+from soundness_live.goals import goal as goals
+from soundness_live.goals import words as goal_words
 
 Group = tuple[str, Any]  # (activity, variant)
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from soundness_live import goals
 from soundness_live.errors import ParameterError
-from soundness_live.export import goal_words, report_plots
+from soundness_live.export import report_plots
 from soundness_live.export.report_html import day, esc, figure, fmt, table
 from soundness_live.export.tables import iter_trials, metric_unit
-from soundness_live.progress import BASELINE_SESSIONS, TREND_POINTS
+from soundness_live.goals import goal as goals
+from soundness_live.goals import words as goal_words
+from soundness_live.goals.progress import BASELINE_SESSIONS, TREND_POINTS
 
 Judge = Callable[[Mapping[str, Any], Mapping[str, Any]], "bool | None"]
 

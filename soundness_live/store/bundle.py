@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from soundness_live.errors import StoreError
-from soundness_live.progress import goal_progress
+from soundness_live.goals.progress import goal_progress
 
 if TYPE_CHECKING:
     from soundness_live.store.records import Store

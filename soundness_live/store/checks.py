@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from soundness_live.errors import ParameterError
-from soundness_live.goals import PROMPT_LEVELS
+from soundness_live.goals.goal import PROMPT_LEVELS
 
 __all__ = ["OUTCOMES", "EVENT_FIELDS", "to_json", "check_trial", "event_row"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soundness_live.criteria import MAX_DEPTH, CriteriaError, compile_criteria
+from soundness_live.goals.criteria import MAX_DEPTH, CriteriaError, compile_criteria
 from tests.faults import FAULTS
 
 PIECES = ["(", ")", "not ", "-", "abs(", "x", "y", " and ", " or ", " + ", " * ", " > ", "1",

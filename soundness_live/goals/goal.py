@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from soundness_live.activities.common import PROMPT_LEVELS
-from soundness_live.criteria import Criteria, CriteriaError, compile_criteria, trial_values
 from soundness_live.errors import FileFormatError, ParameterError
+from soundness_live.goals.criteria import Criteria, CriteriaError, compile_criteria, trial_values
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -399,13 +399,13 @@ def meets_rule(goal: Goal, trial: Mapping[str, Any]) -> bool:
 
 def session_progress(goal: Goal, session: Mapping[str, Any]) -> dict[str, Any]:
     """One session's progress entry for ``goal``; see :mod:`soundness_live.progress`."""
-    from soundness_live.progress import session_progress as compute  # progress imports goals
+    from soundness_live.goals.progress import session_progress as compute  # progress imports goals
 
     return compute(goal, session)
 
 
 def goal_progress(goal: Goal, sessions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The export bundle's progress entry for ``goal``; see :mod:`soundness_live.progress`."""
-    from soundness_live.progress import goal_progress as compute  # progress imports goals
+    from soundness_live.goals.progress import goal_progress as compute  # progress imports goals
 
     return compute(goal, sessions)

@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from soundness_live.criteria import Criteria, CriteriaError, compile_criteria, trial_values
-from soundness_live.goals import prompt_level_rank
+from soundness_live.goals.criteria import Criteria, CriteriaError, compile_criteria, trial_values
+from soundness_live.goals.goal import prompt_level_rank
 
 Node = tuple[Any, ...]
 

@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from soundness_live.goals import Goal, meets_rule, serves, trial_counts
+from soundness_live.goals.goal import Goal, meets_rule, serves, trial_counts
 
 __all__ = ["BASELINE_SESSIONS", "TREND_POINTS", "session_progress", "goal_progress"]
 

@@ -1,0 +1,1 @@
+"""Therapy goals (pure): goal files, criteria, progress and mastery, goal wording."""
