@@ -37,12 +37,12 @@ from .core.session import Session
 from .engine_setup import aids_from_dict, apply_profile_devices
 from .errors import DeviceError, ParameterError, SoundnessError
 from .live_voice import VOCAL, live_voice, meter_for
-from .profiles import ChildProfile, profile_params
+from .players.profiles import ChildProfile, profile_params
+from .players.virtual_child import ChildTraits
+from .players.volume_cap import check_cap_dbfs, clamp_cap_dbfs
 from .runs import child_sound, virtual_inputs
 from .session_store import StoredSession
-from .virtual_child import ChildTraits
 from .voice_prompts import load_voice_analysis, prepare_prompts
-from .volume_cap import check_cap_dbfs, clamp_cap_dbfs
 
 if TYPE_CHECKING:
     from .core.clock import ClockMapping
@@ -289,7 +289,7 @@ class EngineCommands:
         }
 
     def _cmd_set_device(self, msg: dict[str, Any]) -> None:
-        from .devices import DeviceRole
+        from .players.roles import DeviceRole
 
         device = str(msg.get("device") or "")
         if not device:

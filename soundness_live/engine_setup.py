@@ -10,12 +10,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .aids import AidSettings
-from .devices import DeviceRole
 from .errors import ParameterError
 from .live import StandInRenderer
 from .live_input import LiveInput
-from .profiles import KEYS, ChildProfile, DeviceSettings
+from .players.aids import AidSettings
+from .players.profiles import KEYS, ChildProfile, DeviceSettings
+from .players.roles import DeviceRole
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def aids_from_settings(settings: DeviceSettings) -> AidSettings:
 
 
 def _known_scales() -> set[str]:
-    from .aids import SCALES
+    from .players.aids import SCALES
 
     return set(SCALES)
 

@@ -16,7 +16,7 @@ from .activities.registry import ActivityDef, get_activity
 from .core.clock import DEFAULT_SAMPLE_RATE, check_sample_rate
 from .core.session import InputSource, RunResult, Session, SessionHooks, SilentSink, SoundSink
 from .errors import ParameterError
-from .virtual_child import ChildTraits, VirtualChild
+from .players.virtual_child import ChildTraits, VirtualChild
 
 KEYBOARD_CHANNEL = 2
 DRUM_CHANNEL = 9

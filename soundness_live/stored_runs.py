@@ -9,7 +9,7 @@ from typing import Any
 from .activities.registry import get_activity
 from .config import check_therapist, load_settings
 from .core.session import RunResult, SessionHooks
-from .profiles import ChildProfile, profile_params
+from .players.profiles import ChildProfile, profile_params
 from .runs import PlayOptions, prepare_run
 from .session_store import StoredSession
 from .store.records import Store

@@ -7,7 +7,7 @@ import pytest
 
 from soundness_live.activities.phrases import MAX_CALL_NOTES, phrases_from_midi
 from soundness_live.errors import FileFormatError
-from soundness_live.inputs import CueResponder, ScriptedResponses
+from soundness_live.players.scripted import CueResponder, ScriptedResponses
 from tests.activity_helpers import RATE, run
 
 BEAT_MS = 60000.0 / 90.0  # 666.67 ms at the default 90 BPM
@@ -90,7 +90,7 @@ def test_group_mode_scores_each_player_on_their_own_turn():
 
 
 def test_same_seed_same_records_different_seed_may_differ():
-    from soundness_live.virtual_child import ChildTraits, VirtualChild
+    from soundness_live.players.virtual_child import ChildTraits, VirtualChild
 
     def records(seed):
         child = VirtualChild(ChildTraits(), sample_rate=RATE, seed=seed)

@@ -6,8 +6,8 @@ import pytest
 
 from soundness_live.activities.registry import get_activity
 from soundness_live.core.session import Session, SilentSink
-from soundness_live.inputs import CueResponder, ScriptedResponses
-from soundness_live.profiles import ChildProfile
+from soundness_live.players.profiles import ChildProfile
+from soundness_live.players.scripted import CueResponder, ScriptedResponses
 from soundness_live.session_store import StoredSession
 from soundness_live.store.records import Store
 from tests.activity_helpers import RATE, run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from soundness_live.inputs import CueResponder, ScriptedResponses
+from soundness_live.players.scripted import CueResponder, ScriptedResponses
 from tests.activity_helpers import RATE, prompt_ms, run
 
 

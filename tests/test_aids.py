@@ -6,9 +6,9 @@ from itertools import pairwise
 
 import pytest
 
-from soundness_live.aids import SCALES, AidSettings, PlayingAids, curve_velocity, scale_note
 from soundness_live.errors import ParameterError
 from soundness_live.midi.input import InputEvent
+from soundness_live.players.aids import SCALES, AidSettings, PlayingAids, curve_velocity, scale_note
 
 
 def on(note: int, t: float = 0.0, velocity: int = 100, frame: float | None = None) -> InputEvent:

@@ -315,7 +315,7 @@ def test_exported_notes_lose_every_spelling_of_the_name_and_birth_date(tmp_path)
 
 
 def test_consent_withdrawn_by_another_program_mid_trial_keeps_nothing(tmp_path):
-    from soundness_live.profiles import ChildProfile, Consent
+    from soundness_live.players.profiles import ChildProfile, Consent
 
     with Store.open(tmp_path / "store.db") as store, Store.open(tmp_path / "store.db") as other:
         store.add_child(ChildProfile(code=CODE, consent=Consent(voice_recording=True)))

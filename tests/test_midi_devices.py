@@ -9,9 +9,9 @@ import pytest
 
 from soundness_live.core.clock import ClockMapping
 from soundness_live.core.events import ProgramChange
-from soundness_live.devices import GM_DRUMS, DeviceRole, DeviceRoles, Route
 from soundness_live.errors import ParameterError
 from soundness_live.midi.fake import ScriptedInput, ScriptedNote, script_events
+from soundness_live.players.roles import GM_DRUMS, DeviceRole, DeviceRoles, Route
 
 
 def roles() -> DeviceRoles:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from soundness_live import aids
 from soundness_live.config import DB_NAME, HOME_ENV, data_dir, db_path
 from soundness_live.errors import ParameterError
-from soundness_live.profiles import (
+from soundness_live.players import aids
+from soundness_live.players.profiles import (
     SCALES,
     ChildProfile,
     Consent,

@@ -11,11 +11,11 @@ from soundness_live.audio.limiter import OutputStage
 from soundness_live.audio.renderer import Renderer, render_offline
 from soundness_live.core.clock import ClockMapping
 from soundness_live.core.events import ControlChange, NoteOff, NoteOn
-from soundness_live.devices import DeviceRole
 from soundness_live.errors import ParameterError
 from soundness_live.live import StandInRenderer
 from soundness_live.live_input import LiveInput
 from soundness_live.midi.input import InputEvent
+from soundness_live.players.roles import DeviceRole
 from soundness_live.thru import DEFAULT_THRU_MODE, ThruTiming, default_delay_ms
 from tests.test_synth import RATE, STAGE_DELAY, first_sound, tone_font
 

@@ -35,7 +35,7 @@ from scipy.signal import lfilter
 
 from ..core.clock import check_sample_rate
 from ..errors import ParameterError
-from ..volume_cap import check_cap_dbfs
+from ..players.volume_cap import check_cap_dbfs
 from .clip_bound import ClipBound
 from .peak import PEAK as _PEAK
 from .true_peak import HELD_WINDOWS, WINDOW_FRAMES, ClipWork, TruePeakClip, window_values

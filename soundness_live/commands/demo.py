@@ -22,11 +22,11 @@ from ..audio.mic import VirtualSinger
 from ..config import DB_NAME, private_dir
 from ..core.session import Session, SoundSink
 from ..goals.goal import builtin_goals
-from ..profiles import ChildProfile
+from ..players.profiles import ChildProfile
+from ..players.virtual_child import ChildTraits
 from ..runs import child_sound, virtual_inputs
 from ..session_store import StoredSession
 from ..store.records import Store
-from ..virtual_child import ChildTraits
 from .output import print_trials, write_private_json
 
 DEMO_CHILD = "DEMO-01"

@@ -18,8 +18,8 @@ from ..activities.params import (
 from ..activities.registry import all_activities, get_activity
 from ..core.session import RunResult, SessionHooks
 from ..errors import ParameterError
+from ..players.virtual_child import ChildTraits
 from ..runs import PlayOptions, result_json, run_activity
-from ..virtual_child import ChildTraits
 from .output import print_trials, write_private_json
 
 

@@ -12,7 +12,7 @@ from ..config import initials
 from ..core.provenance import session_words
 from ..errors import ParameterError
 from ..goals.goal import builtin_goals, check_goal_file, load_goals
-from ..profiles import ChildProfile, Consent
+from ..players.profiles import ChildProfile, Consent
 from ..store.records import Store
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from soundness_live.errors import ParameterError, StoreError
-from soundness_live.profiles import ChildProfile
+from soundness_live.players.profiles import ChildProfile
 from soundness_live.store.checks import to_json
 from soundness_live.store.db import stored_json
 

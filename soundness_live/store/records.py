@@ -22,7 +22,7 @@ from soundness_live.config import db_path
 from soundness_live.core import provenance
 from soundness_live.errors import ParameterError, StoreError
 from soundness_live.goals.goal import Goal, GoalError, builtin_goals, goal_from_dict
-from soundness_live.profiles import ChildProfile, Consent, profile_from_dict, validate_code
+from soundness_live.players.profiles import ChildProfile, Consent, profile_from_dict, validate_code
 from soundness_live.store import bundle
 from soundness_live.store.checks import EVENT_FIELDS, check_trial, event_row, to_json
 from soundness_live.store.db import (

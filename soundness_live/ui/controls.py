@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..activities.common import PROMPT_LEVELS
-from ..volume_cap import CAP_RANGE_DBFS
+from ..players.volume_cap import CAP_RANGE_DBFS
 
 DESIGN_W, DESIGN_H = 1024, 768
 MIN_TARGET = 56  # design pixels: a finger, not a mouse pointer

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from .core.events import DRUM_CHANNEL, ProgramChange
-from .errors import ParameterError
+from ..core.events import DRUM_CHANNEL, ProgramChange
+from ..errors import ParameterError
 
 DEVICE_KINDS = ("keyboard", "pad")
 THERAPIST = "therapist"

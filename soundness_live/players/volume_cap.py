@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 __all__ = ["CAP_RANGE_DBFS", "check_cap_dbfs", "clamp_cap_dbfs"]
 

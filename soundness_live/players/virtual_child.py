@@ -12,8 +12,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, fields
 
-from .activities.base import Response, Show
-from .errors import ParameterError
+from ..activities.base import Response, Show
+from ..errors import ParameterError
 
 DEFAULT_PAD_NOTE = 38
 TAP_MS = 100.0

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
 
-from soundness_live.aids import SCALE_MODES, SCALES, AidSettings
 from soundness_live.errors import ParameterError
-from soundness_live.volume_cap import check_cap_dbfs
+from soundness_live.players.aids import SCALE_MODES, SCALES, AidSettings
+from soundness_live.players.volume_cap import check_cap_dbfs
 
 __all__ = [
     "CODE_PATTERN",

@@ -1,0 +1,1 @@
+"""The child's side (pure): profile, playing aids, device roles, virtual child."""
