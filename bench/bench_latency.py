@@ -96,10 +96,10 @@ class LoopbackResult:
 def engine_source() -> tuple[Any, str]:
     """The engine's Renderer with a GM SoundFont if available, else a click source."""
     try:
-        from soundness_live.audio.limiter import OutputStage
-        from soundness_live.audio.renderer import Renderer
-        from soundness_live.audio.sf2 import load_soundfont
-        from soundness_live.audio.synth import Synth
+        from soundness_live.synth.limiter import OutputStage
+        from soundness_live.synth.renderer import Renderer
+        from soundness_live.synth.sf2.read import load_soundfont
+        from soundness_live.synth.synth import Synth
 
         soundfont = load_soundfont("/usr/share/sounds/sf2/TimGM6mb.sf2")
         stage = OutputStage(SAMPLE_RATE)

@@ -39,12 +39,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from soundness_live.audio import limiter  # noqa: E402
-from soundness_live.audio.renderer import Renderer  # noqa: E402
-from soundness_live.audio.sf2 import load_soundfont  # noqa: E402
-from soundness_live.audio.soundfonts import default_soundfont_path  # noqa: E402
-from soundness_live.audio.synth import Synth  # noqa: E402
 from soundness_live.render import demo_events  # noqa: E402
+from soundness_live.synth import limiter  # noqa: E402
+from soundness_live.synth.renderer import Renderer  # noqa: E402
+from soundness_live.synth.sf2.find import default_soundfont_path  # noqa: E402
+from soundness_live.synth.sf2.read import load_soundfont  # noqa: E402
+from soundness_live.synth.synth import Synth  # noqa: E402
 
 RATE = 48_000
 

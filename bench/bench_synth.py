@@ -28,12 +28,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from soundness_live.audio.limiter import OutputStage  # noqa: E402
-from soundness_live.audio.renderer import Renderer  # noqa: E402
-from soundness_live.audio.sf2 import load_soundfont  # noqa: E402
-from soundness_live.audio.soundfonts import default_soundfont_path  # noqa: E402
-from soundness_live.audio.synth import Synth  # noqa: E402
 from soundness_live.core.events import NoteOn, ProgramChange  # noqa: E402
+from soundness_live.synth.limiter import OutputStage  # noqa: E402
+from soundness_live.synth.renderer import Renderer  # noqa: E402
+from soundness_live.synth.sf2.find import default_soundfont_path  # noqa: E402
+from soundness_live.synth.sf2.read import load_soundfont  # noqa: E402
+from soundness_live.synth.synth import Synth  # noqa: E402
 
 RATE = 48_000
 BLOCK = 64  # the brief's block size; --block changes it to show how the overhead amortises

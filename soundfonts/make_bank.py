@@ -19,7 +19,7 @@ if __package__ in (None, ""):
     # Run as a script from a checkout: make the repository's package importable.
     sys.path.insert(0, str(HERE.parent))
 
-from soundness_live.bank import build_bank  # noqa: E402
+from soundness_live.synth.bank import build_bank  # noqa: E402
 
 
 def make_bank(output: Path = DEFAULT_OUTPUT) -> Path:

@@ -58,7 +58,7 @@ def sound_output_status(output: Any, renderer: Any) -> str:
 
 
 def _synth_renderer(soundfont: Path | None, sample_rate: int) -> tuple[Any, dict[str, Any]]:
-    from .audio.renderer import build_renderer
+    from .synth.renderer import build_renderer
 
     return build_renderer(soundfont, sample_rate)
 

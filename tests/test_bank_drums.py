@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from scipy.signal import find_peaks
 
-from soundness_live.audio.limiter import OutputStage
-from soundness_live.audio.renderer import Renderer, render_offline
-from soundness_live.audio.sf2 import load_soundfont
-from soundness_live.audio.synth import Synth
-from soundness_live.bank.percussion import WHISTLE_HZ
 from soundness_live.core.events import DRUM_CHANNEL, NoteOff, NoteOn
+from soundness_live.synth.bank.percussion import WHISTLE_HZ
+from soundness_live.synth.limiter import OutputStage
+from soundness_live.synth.renderer import Renderer, render_offline
+from soundness_live.synth.sf2.read import load_soundfont
+from soundness_live.synth.synth import Synth
 from tests.test_bank_layout import BANK
 from tests.test_bank_sound import flatness, share
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from soundness_live.audio.sf2 import load_soundfont
+from soundness_live.synth.sf2.read import load_soundfont
 from tests.test_bank_layout import BANK, root_signal
 
 NOISY_DRUMS = {

@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from soundness_live.audio.limiter import MASTER_VOLUME_MAX, OutputStage, cap_amplitude
-from soundness_live.audio.renderer import Renderer, render_offline
-from soundness_live.audio.sf2 import load_soundfont
-from soundness_live.audio.soundfonts import default_soundfont_path
-from soundness_live.audio.synth import Synth
 from soundness_live.core.events import NoteOn, ProgramChange
 from soundness_live.errors import ParameterError
+from soundness_live.synth.limiter import MASTER_VOLUME_MAX, OutputStage, cap_amplitude
+from soundness_live.synth.renderer import Renderer, render_offline
+from soundness_live.synth.sf2.find import default_soundfont_path
+from soundness_live.synth.sf2.read import load_soundfont
+from soundness_live.synth.synth import Synth
 from tests.true_peak import true_peak
 
 RATE = 48_000

@@ -11,8 +11,8 @@ import collections
 import numpy as np
 import pytest
 
-from soundness_live.audio.limiter import MASTER_VOLUME_MAX, RAMP_MS, OutputStage
 from soundness_live.errors import ParameterError
+from soundness_live.synth.limiter import MASTER_VOLUME_MAX, RAMP_MS, OutputStage
 from tests.true_peak import ANNEX_2_PHASES, true_peak
 
 RATE = 48_000

@@ -29,12 +29,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from soundness_live.audio.limiter import OutputStage
-from soundness_live.audio.renderer import Renderer
-from soundness_live.audio.sf2 import load_soundfont
-from soundness_live.audio.soundfonts import default_soundfont_path
-from soundness_live.audio.synth import Synth
 from soundness_live.render import demo_events
+from soundness_live.synth.limiter import OutputStage
+from soundness_live.synth.renderer import Renderer
+from soundness_live.synth.sf2.find import default_soundfont_path
+from soundness_live.synth.sf2.read import load_soundfont
+from soundness_live.synth.synth import Synth
 from tests.true_peak import true_peak_dbfs
 
 RATE = 48_000

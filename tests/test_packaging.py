@@ -8,7 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from soundness_live.audio.soundfonts import BANK_FILE
+from soundness_live.synth.sf2.find import BANK_FILE
 from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,17 +10,17 @@ import mido
 import numpy as np
 import pytest
 
-from soundness_live.audio.limiter import OutputStage
-from soundness_live.audio.renderer import Renderer, render_as_scheduled, render_offline
 from soundness_live.audio.wav import read_wav, write_wav
 from soundness_live.core.events import NoteOn
 from soundness_live.errors import FileFormatError, ParameterError
 from soundness_live.render import demo_events, render_demo_piece, render_midi_file
+from soundness_live.synth.limiter import OutputStage
+from soundness_live.synth.renderer import Renderer, render_as_scheduled, render_offline
 from tests.test_synth import RATE, STAGE_DELAY, first_sound, tone_font
 
 
 def make_renderer(capacity: int = 1024) -> Renderer:
-    from soundness_live.audio.synth import Synth
+    from soundness_live.synth.synth import Synth
 
     return Renderer(Synth(tone_font(), RATE), OutputStage(RATE, 0.0), queue_capacity=capacity)
 
@@ -65,7 +65,7 @@ def test_command_queue_overflow_is_refused_and_counted() -> None:
 
 
 def test_renderer_rejects_mismatched_rates() -> None:
-    from soundness_live.audio.synth import Synth
+    from soundness_live.synth.synth import Synth
 
     with pytest.raises(ParameterError, match="44100"):
         Renderer(Synth(tone_font(), RATE), OutputStage(44_100))

@@ -5,17 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from soundness_live.audio import soundfonts
-from soundness_live.audio.sf2 import load_soundfont
-from soundness_live.audio.sf2_write import (
+from soundness_live.errors import ParameterError
+from soundness_live.synth.bank import assemble, syllables
+from soundness_live.synth.sf2 import find as soundfonts
+from soundness_live.synth.sf2.read import load_soundfont
+from soundness_live.synth.sf2.write import (
     InstrumentSpec,
     PresetSpec,
     SampleSpec,
     ZoneSpec,
     write_sf2,
 )
-from soundness_live.bank import assemble, syllables
-from soundness_live.errors import ParameterError
 
 SAMPLE = SampleSpec("s", np.sin(np.arange(500) / 5.0) * 0.5, 22050, root_key=60)
 INSTRUMENT = InstrumentSpec("I", (ZoneSpec("s"),))

@@ -8,10 +8,11 @@ import struct
 import numpy as np
 import pytest
 
-from soundness_live.audio.sf2 import load_soundfont, parse_soundfont, read_soundfont_header
-from soundness_live.audio.sf2_hydra import SHDR
-from soundness_live.audio.sf2_riff import read_layout
-from soundness_live.audio.sf2_write import (
+from soundness_live.errors import FileFormatError, ParameterError
+from soundness_live.synth.sf2.hydra import SHDR
+from soundness_live.synth.sf2.read import load_soundfont, parse_soundfont, read_soundfont_header
+from soundness_live.synth.sf2.riff import read_layout
+from soundness_live.synth.sf2.write import (
     GUARD_POINTS,
     InstrumentSpec,
     PresetSpec,
@@ -20,7 +21,6 @@ from soundness_live.audio.sf2_write import (
     sf2_bytes,
     write_sf2,
 )
-from soundness_live.errors import FileFormatError, ParameterError
 from tests.conftest import require
 
 RATE = 22050

@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from soundness_live.audio.region import Preset, SoundFontData
-from soundness_live.audio.sf2 import find_preset, load_soundfont, read_soundfont_header
 from soundness_live.errors import ParameterError
+from soundness_live.synth.region import Preset, SoundFontData
+from soundness_live.synth.sf2.read import find_preset, load_soundfont, read_soundfont_header
 from tests.conftest import require
 
 TIMGM = "/usr/share/sounds/sf2/TimGM6mb.sf2"

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from soundness_live.audio.region import LOOP_CONTINUOUS, LOOP_NONE, LOOP_UNTIL_RELEASE
-from soundness_live.audio.sf2 import parse_soundfont, timecents_to_seconds
-from soundness_live.audio.sf2_write import (
+from soundness_live.synth.region import LOOP_CONTINUOUS, LOOP_NONE, LOOP_UNTIL_RELEASE
+from soundness_live.synth.sf2.read import parse_soundfont, timecents_to_seconds
+from soundness_live.synth.sf2.write import (
     GUARD_POINTS,
     InstrumentSpec,
     PresetSpec,

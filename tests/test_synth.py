@@ -8,8 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from soundness_live.audio.limiter import OutputStage
-from soundness_live.audio.region import (
+from soundness_live.core.events import AllNotesOff, ControlChange, NoteOff, NoteOn, ProgramChange
+from soundness_live.errors import ParameterError
+from soundness_live.synth.limiter import OutputStage
+from soundness_live.synth.region import (
     LOOP_CONTINUOUS,
     LOOP_NONE,
     LOOP_UNTIL_RELEASE,
@@ -17,11 +19,9 @@ from soundness_live.audio.region import (
     Region,
     SoundFontData,
 )
-from soundness_live.audio.renderer import Renderer, render_offline
-from soundness_live.audio.synth import Synth
-from soundness_live.audio.voices import KEY
-from soundness_live.core.events import AllNotesOff, ControlChange, NoteOff, NoteOn, ProgramChange
-from soundness_live.errors import ParameterError
+from soundness_live.synth.renderer import Renderer, render_offline
+from soundness_live.synth.synth import Synth
+from soundness_live.synth.voices import KEY
 
 RATE = 48_000
 PERIOD = 100  # samples per cycle of the test tone: 480 Hz at 48 kHz, loops are seamless

@@ -6,16 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from soundness_live.audio.region import (
+from soundness_live.core.events import NoteOn, ProgramChange
+from soundness_live.synth.region import (
     LOOP_CONTINUOUS,
     LOOP_UNTIL_RELEASE,
     Preset,
     Region,
     SoundFontData,
 )
-from soundness_live.audio.sample_layout import PAD_ROWS, TAPS, SampleLayout
-from soundness_live.audio.synth import Synth
-from soundness_live.core.events import NoteOn, ProgramChange
+from soundness_live.synth.sample_layout import PAD_ROWS, TAPS, SampleLayout
+from soundness_live.synth.synth import Synth
 
 RATE = 48_000
 

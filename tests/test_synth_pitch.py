@@ -14,11 +14,11 @@ import os
 import numpy as np
 import pytest
 
-from soundness_live.audio.region import SoundFontData
-from soundness_live.audio.sf2 import load_soundfont
-from soundness_live.audio.soundfonts import default_soundfont_path
-from soundness_live.audio.synth import Synth
 from soundness_live.core.events import NoteOn, ProgramChange
+from soundness_live.synth.region import SoundFontData
+from soundness_live.synth.sf2.find import default_soundfont_path
+from soundness_live.synth.sf2.read import load_soundfont
+from soundness_live.synth.synth import Synth
 from tests.conftest import require
 
 RATE = 48_000

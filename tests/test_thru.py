@@ -7,8 +7,6 @@ import threading
 import numpy as np
 import pytest
 
-from soundness_live.audio.limiter import OutputStage
-from soundness_live.audio.renderer import Renderer, render_offline
 from soundness_live.core.clock import ClockMapping
 from soundness_live.core.events import ControlChange, NoteOff, NoteOn
 from soundness_live.errors import ParameterError
@@ -16,6 +14,8 @@ from soundness_live.live import StandInRenderer
 from soundness_live.live_input import LiveInput
 from soundness_live.midi.input import InputEvent
 from soundness_live.players.roles import DeviceRole
+from soundness_live.synth.limiter import OutputStage
+from soundness_live.synth.renderer import Renderer, render_offline
 from soundness_live.thru import DEFAULT_THRU_MODE, ThruTiming, default_delay_ms
 from tests.test_synth import RATE, STAGE_DELAY, first_sound, tone_font
 
@@ -104,7 +104,7 @@ def test_a_lost_device_releases_a_note_that_has_not_started_yet() -> None:
 
 
 def _renderer() -> Renderer:
-    from soundness_live.audio.synth import Synth
+    from soundness_live.synth.synth import Synth
 
     return Renderer(Synth(tone_font(), RATE), OutputStage(RATE, 0.0))
 

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from soundness_live.audio.limiter import OutputStage
-from soundness_live.audio.renderer import Renderer, build_renderer, render_offline
-from soundness_live.audio.synth import Synth
 from soundness_live.core.events import NoteOn, PlaySound, ProgramChange
+from soundness_live.synth.limiter import OutputStage
+from soundness_live.synth.renderer import Renderer, build_renderer, render_offline
+from soundness_live.synth.synth import Synth
 from tests.conftest import require
 from tests.test_synth import RATE, tone_font
 from tests.true_peak import true_peak_dbfs

@@ -13,13 +13,13 @@ import soundfile
 from soundness_live import voice_prompts
 from soundness_live.activities.registry import get_activity
 from soundness_live.audio.mic import VirtualSinger
-from soundness_live.audio.sounds import PROMPT_LEVEL_DBFS
 from soundness_live.cli import main
 from soundness_live.core.events import PlaySound
 from soundness_live.core.session import Session, SilentSink
 from soundness_live.players.profiles import ChildProfile, Consent
 from soundness_live.session_store import StoredSession
 from soundness_live.store.records import Store
+from soundness_live.synth.sounds import PROMPT_LEVEL_DBFS
 from soundness_live.voice_prompts import (
     PromptSounds,
     import_prompt_asset,

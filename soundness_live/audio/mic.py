@@ -28,11 +28,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..activities.base import Show
-from ..bank.syllables import BANK as SYLLABLE_BANK
-from ..bank.syllables import SYLLABLES
 from ..core.clock import ClockMapping
 from ..core.events import NoteOff, NoteOn, ProgramChange
 from ..errors import DeviceError, ParameterError
+from ..synth.bank.syllables import BANK as SYLLABLE_BANK
+from ..synth.bank.syllables import SYLLABLES
 from .devices import find_input_device
 from .vad import resample_to
 
@@ -187,7 +187,7 @@ class VirtualSinger(PlacedVoice):
     ) -> np.ndarray:
         """The syllables sung on ``notes`` through the synth, mono, peak 1 (no room noise)."""
         from ..sinks import build_renderer
-        from .renderer import render_as_scheduled
+        from ..synth.renderer import render_as_scheduled
 
         renderer, _ = build_renderer(self.soundfont, self.sample_rate, 0.0)
         hold, ioi = hold_ms * self.sample_rate / 1000, ioi_ms * self.sample_rate / 1000

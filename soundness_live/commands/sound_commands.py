@@ -59,7 +59,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_soundfonts(args: argparse.Namespace) -> int:
     """List the SoundFonts found (the bundled bank, system folders, paths given)."""
-    from ..audio.soundfonts import describe_soundfonts
+    from ..synth.sf2.find import describe_soundfonts
 
     print(describe_soundfonts(list(args.paths)))
     return 0

@@ -34,8 +34,8 @@ from ..activities.base import (
 )
 from ..activities.params import resolve_params
 from ..activities.registry import ActivityDef
-from ..audio.sounds import prompt_sound
 from ..errors import SoundnessError
+from ..synth.sounds import prompt_sound
 from .events import NoteOff, NoteOn, ProgramChange, SynthEvent
 from .provenance import run_input, simulated
 

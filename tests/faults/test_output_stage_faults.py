@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soundness_live.audio.limiter import MASTER_VOLUME_MAX, OutputStage
+from soundness_live.synth.limiter import MASTER_VOLUME_MAX, OutputStage
 from tests.faults import FAULTS
 from tests.true_peak import true_peak
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio.sf2_write import InstrumentSpec, PresetSpec, SampleSpec, ZoneSpec, write_sf2
+from ..sf2.write import InstrumentSpec, PresetSpec, SampleSpec, ZoneSpec, write_sf2
 from . import struck, sustained
 from .drums import KIT, DrumSound
 from .dsp import Take, measure_f0, midi_hz

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .block_buffers import WorkBuffers
 from .envelope import CB_INDEX_SHIFT, CB_SILENT, LIN_ONE, Ramp, cb_to_amp_table, ramp_values
 from .region import LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE, Region
 from .sample_layout import PAD_ROWS, SampleLayout, Strip
-from .voice_work import WorkBuffers
 
 __all__ = [
     "VoiceBank",

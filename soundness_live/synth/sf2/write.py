@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ParameterError
-from .sf2_generators import (
+from ...errors import ParameterError
+from .generators import (
     INSTRUMENT,
     KEY_RANGE,
     SAMPLE_ID,

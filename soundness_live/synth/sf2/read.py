@@ -24,14 +24,14 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from ..errors import FileFormatError, ParameterError
-from .region import LOOP_NONE, Preset, Region, SoundFontData
-from .sf2_generators import GENERATOR_NUMBERS as G
-from .sf2_generators import KEY_RANGE, SAMPLE_ID, VEL_RANGE, ResolvedZone, Zone, split_global
-from .sf2_hydra import Hydra, InstrumentHeader, PresetHeader, SampleHeader, read_hydra
-from .sf2_hydra import read_preset_headers as _read_preset_headers
-from .sf2_riff import Buffer, info_text, info_version, read_layout
-from .sf2_samples import is_rom, read_sample_data
+from ...errors import FileFormatError, ParameterError
+from ..region import LOOP_NONE, Preset, Region, SoundFontData
+from .generators import GENERATOR_NUMBERS as G
+from .generators import KEY_RANGE, SAMPLE_ID, VEL_RANGE, ResolvedZone, Zone, split_global
+from .hydra import Hydra, InstrumentHeader, PresetHeader, SampleHeader, read_hydra
+from .hydra import read_preset_headers as _read_preset_headers
+from .riff import Buffer, info_text, info_version, read_layout
+from .samples import is_rom, read_sample_data
 
 __all__ = [
     "DRUM_BANK",

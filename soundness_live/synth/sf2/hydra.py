@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import FileFormatError
-from .sf2_generators import INSTRUMENT, SAMPLE_ID, Zone, zone_from_list
-from .sf2_riff import Buffer, RiffLayout, decode_text, records
+from ...errors import FileFormatError
+from .generators import INSTRUMENT, SAMPLE_ID, Zone, zone_from_list
+from .riff import Buffer, RiffLayout, decode_text, records
 
 PHDR = np.dtype(
     [

@@ -49,7 +49,7 @@ from .envelope import (
     velocity_cb,
 )
 from .region import LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
-from .sf2 import DRUM_BANK, find_preset
+from .sf2.read import DRUM_BANK, find_preset
 
 __all__ = ["Synth", "STEAL_FADE_MS"]
 

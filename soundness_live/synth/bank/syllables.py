@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..audio.sf2_write import InstrumentSpec, PresetSpec, SampleSpec, ZoneSpec
+from ..sf2.write import InstrumentSpec, PresetSpec, SampleSpec, ZoneSpec
 from .dsp import Take, filtered, midi_hz
 from .sustained import formant_gain
 

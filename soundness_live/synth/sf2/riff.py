@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import FileFormatError
+from ...errors import FileFormatError
 
 Buffer = bytes | memoryview | mmap.mmap
 

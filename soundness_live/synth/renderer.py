@@ -159,8 +159,8 @@ def build_renderer(
 ) -> tuple[Renderer, dict[str, str | None]]:
     """A renderer on ``soundfont`` (a path or name; None: the bundled bank) with its samples
     laid out ahead of playing, and the SoundFont's name and SHA-256 for the records."""
-    from .sf2 import load_soundfont
-    from .soundfonts import resolve_soundfont
+    from .sf2.find import resolve_soundfont
+    from .sf2.read import load_soundfont
 
     path = resolve_soundfont(soundfont if soundfont is not None else "default")
     data = load_soundfont(path)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import platformdirs
 
-from .. import __version__
-from ..errors import FileFormatError, ParameterError
-from .sf2 import DRUM_BANK, read_soundfont_header
+from ... import __version__
+from ...errors import FileFormatError, ParameterError
+from .read import DRUM_BANK, read_soundfont_header
 
 __all__ = [
     "BANK_FILE",
@@ -43,7 +43,7 @@ FULL_GM_PROGRAMS = 100  # a bank with this many of the 128 GM programs (and a ki
 
 def bundled_candidates() -> list[Path]:
     """Where the bundled bank may already exist: package data, then the repository folder."""
-    package = Path(__file__).resolve().parents[1]
+    package = Path(__file__).resolve().parents[2]
     return [package / "data" / BANK_FILE, package.parent / "soundfonts" / BANK_FILE]
 
 

@@ -13,9 +13,9 @@ import io
 
 import numpy as np
 
-from ..errors import FileFormatError
-from .sf2_hydra import COMPRESSED_SAMPLE, ROM_SAMPLE, SampleHeader
-from .sf2_riff import Buffer, RiffLayout
+from ...errors import FileFormatError
+from .hydra import COMPRESSED_SAMPLE, ROM_SAMPLE, SampleHeader
+from .riff import Buffer, RiffLayout
 
 GUARD_POINTS = 46  # zero points the spec puts after every sample; kept between sf3 samples
 

@@ -1,0 +1,1 @@
+"""The synth (real-time): renderer, voices, envelopes, output stage, limiter."""
