@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from soundness_live.audio.voice import VoiceMeter, analyze_voice  # noqa: E402
+from soundness_live.voice.analysis import VoiceMeter, analyze_voice  # noqa: E402
 from tests.voice_audio import espeak, read_mono, sox_pad  # noqa: E402
 
 TARGET_RTF = 0.02

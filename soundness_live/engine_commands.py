@@ -42,7 +42,7 @@ from .players.virtual_child import ChildTraits
 from .players.volume_cap import check_cap_dbfs, clamp_cap_dbfs
 from .runs import child_sound, virtual_inputs
 from .session_store import StoredSession
-from .voice_prompts import load_voice_analysis, prepare_prompts
+from .voice.prompts import load_voice_analysis, prepare_prompts
 
 if TYPE_CHECKING:
     from .core.clock import ClockMapping

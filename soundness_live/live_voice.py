@@ -135,7 +135,7 @@ class LiveVoiceMeter:
         window_ms: float = METER_WINDOW_MS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        from .audio.voice_meter import SILENT_DB, VoiceMeter
+        from .voice.meter import SILENT_DB, VoiceMeter
 
         self.ring, self.on_change, self.clock = ring, on_change, clock
         self.period_s = 1.0 / rate_hz

@@ -216,7 +216,7 @@ def _prompt_sounds(
     """Spoken or recorded prompt sounds (espeak-ng missing: the synth sings, with a message)."""
     import sys
 
-    from .voice_prompts import prepare_prompts
+    from .voice.prompts import prepare_prompts
 
     store = None
     if params.get("prompt_source") == "asset":

@@ -38,7 +38,7 @@ def test_the_engine_plays_a_spoken_prompt_on_its_frame(engine_here: Engine) -> N
 def test_without_espeak_the_engine_sings_the_prompt_and_says_so(
     engine_here: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from soundness_live import voice_prompts
+    from soundness_live.voice import prompts as voice_prompts
 
     monkeypatch.setattr(voice_prompts, "espeak_program", lambda: None)
     messages: list[dict[str, Any]] = []

@@ -19,9 +19,9 @@ from soundness_live.audio.mic import (
     find_input_device,
     shift_pitch,
 )
-from soundness_live.audio.voice import analyze_voice
 from soundness_live.core.clock import ClockMapping
 from soundness_live.errors import DeviceError, FileFormatError, ParameterError
+from soundness_live.voice.analysis import analyze_voice
 
 RATE = 48_000
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from soundness_live.audio.pitch import track_pitch
-from soundness_live.audio.voice import analyze_voice
 from soundness_live.core.events import NoteOff, NoteOn, ProgramChange
 from soundness_live.synth.bank.syllables import BANK, KIT_PROGRAM, KIT_RANGES, SYLLABLES, VOWELS
 from soundness_live.synth.limiter import OutputStage
 from soundness_live.synth.renderer import Renderer, render_offline
 from soundness_live.synth.sf2.read import load_soundfont
 from soundness_live.synth.synth import Synth
+from soundness_live.voice.analysis import analyze_voice
+from soundness_live.voice.pitch import track_pitch
 
 SF2 = Path(__file__).resolve().parents[1] / "soundfonts" / "soundness-gm.sf2"
 RATE = 48_000

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import soundfile
 
-from soundness_live import voice_prompts
 from soundness_live.activities.registry import get_activity
 from soundness_live.audio.mic import VirtualSinger
 from soundness_live.cli import main
@@ -20,7 +19,8 @@ from soundness_live.players.profiles import ChildProfile, Consent
 from soundness_live.session_store import StoredSession
 from soundness_live.store.records import Store
 from soundness_live.synth.sounds import PROMPT_LEVEL_DBFS
-from soundness_live.voice_prompts import (
+from soundness_live.voice import prompts as voice_prompts
+from soundness_live.voice.prompts import (
     PromptSounds,
     import_prompt_asset,
     prepare_prompts,

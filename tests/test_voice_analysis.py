@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from soundness_live.audio.voice import VoiceMeter, analyze_voice, contour_of
 from soundness_live.cli import main
 from soundness_live.errors import FileFormatError, ParameterError
-from soundness_live.voice_report import analyze_voice_file, wav_room_ms
+from soundness_live.voice.analysis import VoiceMeter, analyze_voice, contour_of
+from soundness_live.voice.file_analysis import analyze_voice_file, wav_room_ms
 from tests.conftest import require_program
 from tests.voice_audio import (
     audio_dir,

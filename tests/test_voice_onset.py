@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from soundness_live.audio.vad import (
+from soundness_live.errors import ParameterError
+from soundness_live.voice.vad import (
     ROOM_MS,
     first_run_start,
     frame_energies_db,
@@ -17,7 +18,6 @@ from soundness_live.audio.vad import (
     to_pcm16,
     voice_onset_ms,
 )
-from soundness_live.errors import ParameterError
 from tests.conftest import require_program
 from tests.voice_audio import (
     SYLLABLE_PHRASES,

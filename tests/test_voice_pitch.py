@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from soundness_live.audio import pitch as pitch_module
-from soundness_live.audio.pitch import cents, track_pitch, yin_track
 from soundness_live.errors import ParameterError
+from soundness_live.voice import pitch as pitch_module
+from soundness_live.voice.pitch import cents, track_pitch, yin_track
 from tests.conftest import require_program
 from tests.voice_audio import (
     audio_dir,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from soundness_live.audio.pitch import PitchTrack
-from soundness_live.audio.syllables import (
+from soundness_live.voice.analysis import analyze_voice
+from soundness_live.voice.pitch import PitchTrack
+from soundness_live.voice.syllables import (
     Intensity,
     _dip_peak_dip,
     find_syllable_nuclei,
     intensity_contour,
 )
-from soundness_live.audio.voice import analyze_voice
 from tests.conftest import require_program
 from tests.voice_audio import SYLLABLE_PHRASES, CorpusKey, audio_dir, make_corpus, read_mono
 

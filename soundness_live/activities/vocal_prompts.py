@@ -129,8 +129,8 @@ def score_take(
     source heard when it opened later (a WAV standing in for the microphone opens at the turn).
     ``errors`` holds the session's per-trial pitch errors; this trial's is appended to it.
     """
-    from ..audio.vad import ROOM_MS
-    from ..audio.voice import analyze_voice
+    from ..voice.analysis import analyze_voice
+    from ..voice.vad import ROOM_MS
 
     p = ctx.params
     heard_from = take.start_frame if take.heard_from_frame is None else take.heard_from_frame
@@ -259,7 +259,7 @@ def plan_trial(ctx: ActivityContext, level: int) -> dict[str, Any]:
 
 def _sung(ctx: ActivityContext, plan: dict[str, Any], start: int):
     """Sing the prompt through the synth; return (prompt notes as heard, heard end frame)."""
-    from ..voice_prompts import sung_prompt
+    from ..voice.prompts import sung_prompt
 
     prompt = sung_prompt(
         *plan["prompt"],
@@ -297,7 +297,7 @@ def _spoken(ctx: ActivityContext, plan: dict[str, Any], start: int):
 
 def run(ctx: ActivityContext) -> ActivityRun:
     """Prompt, your turn, listen to the voice, score, adapt."""
-    from ..audio.vad import ROOM_MS  # the analysis' own module: loaded when the activity runs
+    from ..voice.vad import ROOM_MS  # the analysis' own module: loaded when the activity runs
 
     p = ctx.params
     parse_pitches(p)  # a bad parameter stops the run before the first prompt

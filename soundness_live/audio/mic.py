@@ -33,8 +33,8 @@ from ..core.events import NoteOff, NoteOn, ProgramChange
 from ..errors import DeviceError, ParameterError
 from ..synth.bank.syllables import BANK as SYLLABLE_BANK
 from ..synth.bank.syllables import SYLLABLES
+from ..voice.vad import resample_to
 from .devices import find_input_device
-from .vad import resample_to
 
 SYLLABLE_PROGRAMS = {syllable: program for program, syllable in enumerate(SYLLABLES)}
 
@@ -92,7 +92,7 @@ class PlacedVoice:
 
 def load_voice_wav(path: str | Path, sample_rate: int) -> np.ndarray:
     """A WAV file as mono float32 at ``sample_rate`` (FileFormatError names a bad file)."""
-    from ..voice_report import read_wav
+    from ..voice.file_analysis import read_wav
 
     samples, rate = read_wav(path)
     return resample_to(samples, rate, sample_rate).astype(np.float32)

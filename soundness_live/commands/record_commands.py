@@ -174,7 +174,7 @@ def cmd_goals(args: argparse.Namespace) -> int:
 
 def cmd_prompt(args: argparse.Namespace) -> int:
     """Store a recorded prompt (analysed once), or show a stored one."""
-    from ..voice_prompts import import_prompt_asset
+    from ..voice.prompts import import_prompt_asset
 
     with _store() as store:
         if args.prompt_command == "add":

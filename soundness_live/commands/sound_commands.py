@@ -121,7 +121,7 @@ def _missing_package(which: str, module: str, package: str) -> ParameterError:
 
 def cmd_analyze_voice(args: argparse.Namespace) -> int:
     """Analyse a recorded vocal answer; print it or write JSON."""
-    from ..voice_report import analyze_voice_file
+    from ..voice.file_analysis import analyze_voice_file
 
     analysis = analyze_voice_file(
         args.wav,

@@ -41,7 +41,7 @@ from .provenance import run_input, simulated
 
 if TYPE_CHECKING:
     from ..audio.mic import VoiceSource
-    from ..voice_prompts import PromptSounds
+    from ..voice.prompts import PromptSounds
 
 
 class SoundSink(Protocol):

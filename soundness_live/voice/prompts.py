@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from .activities.base import PromptNote
-from .audio.mic import SYLLABLE_BANK, SYLLABLE_PROGRAMS, load_voice_wav
-from .core.events import DRUM_CHANNEL
-from .errors import ParameterError, SoundnessError
+from ..activities.base import PromptNote
+from ..audio.mic import SYLLABLE_BANK, SYLLABLE_PROGRAMS, load_voice_wav
+from ..core.events import DRUM_CHANNEL
+from ..errors import ParameterError, SoundnessError
 
 TAP_NOTE = 60  # high bongo: a soft, clear tap per syllable
 SYLLABLE_INSTRUMENT = -1  # ``instrument`` value meaning the syllable presets of bank 1
@@ -107,7 +107,7 @@ def sung_prompt(
 
 def analysed_prompt(samples: np.ndarray, sample_rate: int, source: str) -> PreparedPrompt:
     """A prompt buffer with its syllable count and per-syllable pitches."""
-    from .audio.voice import analyze_voice
+    from .analysis import analyze_voice
 
     found = analyze_voice(samples, sample_rate, pitch_floor_hz=50.0)
     return PreparedPrompt(
@@ -142,7 +142,7 @@ def espeak_prompt(
 
 def load_voice_analysis() -> None:
     """Import the voice analysis (pitch, syllables, voice activity) ahead of its first use."""
-    from .audio import voice  # noqa: F401
+    from . import analysis  # noqa: F401
 
 
 def import_prompt_asset(store: Any, name: str, wav_path: str | Path) -> dict[str, Any]:

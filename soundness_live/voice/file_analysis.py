@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import soundfile
 
-from soundness_live.audio.vad import ROOM_MS
-from soundness_live.audio.voice import VoiceAnalysis, analyze_voice
 from soundness_live.errors import FileFormatError, ParameterError
+from soundness_live.voice.analysis import VoiceAnalysis, analyze_voice
+from soundness_live.voice.vad import ROOM_MS
 
 MIN_SAMPLE_RATE_HZ = 8000
 

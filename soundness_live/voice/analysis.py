@@ -14,20 +14,22 @@ from typing import Any
 
 import numpy as np
 
-from soundness_live.audio.pitch import (
+from soundness_live.errors import ParameterError
+from soundness_live.voice.meter import VoiceMeter
+from soundness_live.voice.pitch import (
     PitchTrack,
     cents,
     check_pitch_range,
     contour_of,
     track_pitch,
 )
-from soundness_live.audio.syllables import (
+from soundness_live.voice.syllables import (
     Intensity,
     SyllableNuclei,
     find_syllable_nuclei,
     intensity_contour,
 )
-from soundness_live.audio.vad import (
+from soundness_live.voice.vad import (
     FRAME_TIME_CONVENTION,
     VAD_RATE_HZ,
     as_mono_float,
@@ -35,8 +37,6 @@ from soundness_live.audio.vad import (
     resample_to,
     voiced_frames,
 )
-from soundness_live.audio.voice_meter import VoiceMeter
-from soundness_live.errors import ParameterError
 
 __all__ = ["VoiceAnalysis", "VoiceMeter", "analyze_voice", "as_mono_float", "contour_of"]
 

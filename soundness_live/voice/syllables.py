@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from soundness_live.audio.pitch import PitchTrack
+from soundness_live.voice.pitch import PitchTrack
 
 _KAISER_BETA = 2.0 * np.pi**2 + 0.5  # Praat's intensity window: a Kaiser bell, sidelobes < -190 dB
 _FLOOR_POWER = 1e-20

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from soundness_live.audio.pitch import check_pitch_range, yin_frames
 from soundness_live.errors import ParameterError
+from soundness_live.voice.pitch import check_pitch_range, yin_frames
 
 SILENT_DB = -120.0
 

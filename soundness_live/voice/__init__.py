@@ -1,0 +1,1 @@
+"""The child's voice (analysis, never in a callback): VAD, pitch, syllables, prompts."""
