@@ -14,10 +14,10 @@ from pathlib import Path
 import mido
 import pytest
 
-import soundness_live.private_file as private_file
+import soundness_live.audio.private_file as private_file
+from soundness_live.audio.private_file import PendingFile, write_private_bytes
 from soundness_live.cli import main
 from soundness_live.errors import OutputFileError
-from soundness_live.private_file import PendingFile, write_private_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 KILLED_PLAY = """
 import sys, time
 from pathlib import Path
-import soundness_live.private_file as private_file
+import soundness_live.audio.private_file as private_file
 from soundness_live.audio import wav
 from soundness_live.cli import main
 

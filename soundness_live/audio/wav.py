@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError, MissingFileError, ParameterError
-from ..private_file import PendingFile
+from .private_file import PendingFile
 
 __all__ = ["WavWriter", "write_wav", "read_wav"]
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..private_file import write_private_bytes
+from ..audio.private_file import write_private_bytes
 
 HEADLINE = {
     "call-and-response": ("notes_correct_pct", "waited_for_turn", "response_latency_ms"),

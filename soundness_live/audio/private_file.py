@@ -22,7 +22,7 @@ import secrets
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import OutputFileError
+from ..errors import OutputFileError
 
 __all__ = ["PendingFile", "write_private_bytes"]
 
