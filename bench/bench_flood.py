@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
 from bench.bench_latency import engine_source  # noqa: E402
 from soundness_live.audio.output import open_output  # noqa: E402
 from soundness_live.core.events import NoteOn  # noqa: E402
-from soundness_live.live_input import LiveInput  # noqa: E402
+from soundness_live.live.input import LiveInput  # noqa: E402
 from soundness_live.midi import flood  # noqa: E402
 from soundness_live.midi.jack_input import NOTE_RESERVE_ROWS, JackMidiInputs  # noqa: E402
 from soundness_live.midi.ports import READ_BATCH, RTMIDI_QUEUE_SIZE, MidiInputs  # noqa: E402

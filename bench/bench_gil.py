@@ -78,7 +78,7 @@ def lateness_ms(stamps: np.ndarray, period_s: float, window: int = 375) -> np.nd
 def _audio_worker(args: argparse.Namespace) -> None:
     from soundness_live.audio.output import open_output
     from soundness_live.core.events import NoteOn
-    from soundness_live.engine_setup import make_renderer
+    from soundness_live.live.engine_setup import make_renderer
 
     renderer, _ = make_renderer("auto", args.soundfont, args)
     for i in range(args.voices):  # held notes: the synth does real work in every block

@@ -57,7 +57,7 @@ def _home() -> Path:
 def _screen(engine_args: Sequence[str], env: dict[str, str] | None = None) -> Iterator[Any]:
     """An engine process and the therapist's screen attached to it: (app, process)."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    from soundness_live.client import EngineClient, start_engine
+    from soundness_live.live.client import EngineClient, start_engine
     from soundness_live.ui.app import TherapistApp
 
     home = _home()
@@ -170,9 +170,9 @@ class _FailingInput:
 def midi_failed(snapshot_hz: float) -> float:
     """A MIDI input's status turns to ``failed: ...`` in an engine served in this process."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    from soundness_live.client import EngineClient
-    from soundness_live.engine_core import Engine, EngineOptions
-    from soundness_live.engine_server import EngineServer
+    from soundness_live.live.client import EngineClient
+    from soundness_live.live.engine import Engine, EngineOptions
+    from soundness_live.live.server import EngineServer
     from soundness_live.ui.app import TherapistApp
 
     home = _home()

@@ -44,7 +44,7 @@ def require_program(name: str, package: str) -> str:
 @pytest.fixture()
 def engine_here(tmp_path: Path) -> Iterator[Any]:
     """The engine in this process: no audio device, no synth (commands kept), no MIDI."""
-    from soundness_live.engine_core import Engine, EngineOptions
+    from soundness_live.live.engine import Engine, EngineOptions
 
     options = EngineOptions(tmp_path, audio="null", synth="none", midi="none", block_size=64)
     engine = Engine(options)

@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from soundness_live.client import EngineClient, start_engine
-from soundness_live.engine_core import Engine, EngineOptions
-from soundness_live.engine_server import EngineServer
 from soundness_live.errors import DeviceError, SoundnessError
-from soundness_live.handshakes import MAX_PENDING
-from soundness_live.protocol import engine_address
+from soundness_live.live.client import EngineClient, start_engine
+from soundness_live.live.engine import Engine, EngineOptions
+from soundness_live.live.handshakes import MAX_PENDING
+from soundness_live.live.protocol import engine_address
+from soundness_live.live.server import EngineServer
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="AF_UNIX sockets (POSIX)")
 
@@ -190,8 +190,8 @@ def test_the_engine_log_is_owner_only(tmp_path: Path) -> None:
 def test_run_stop_stops_the_engine_and_opens_no_window(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from soundness_live import client as client_module
     from soundness_live.commands.live_commands import add_run_options, cmd_run
+    from soundness_live.live import client as client_module
 
     def no_window(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("run --stop started an engine or opened a window")

@@ -14,9 +14,9 @@ import pytest
 
 from soundness_live.audio import output
 from soundness_live.audio.output import open_output
-from soundness_live.engine_setup import sound_output_status
 from soundness_live.errors import DeviceError
-from soundness_live.live import StandInRenderer
+from soundness_live.live.engine_setup import sound_output_status
+from soundness_live.live.timeline import StandInRenderer
 from soundness_live.store.records import Store
 from soundness_live.ui.widgets import cue_words
 from tests.conftest import until_state

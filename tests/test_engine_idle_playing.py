@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from soundness_live.engine_core import Engine
+from soundness_live.live.engine import Engine
 from soundness_live.midi.input import InputEvent
 from tests.conftest import until_state
 
@@ -71,7 +71,7 @@ def test_a_long_break_is_stored_as_it_goes_and_held_notes_with_their_length(
 def test_closing_saves_the_session_before_the_devices_stop(tmp_path) -> None:
     import sqlite3
 
-    from soundness_live.engine_core import EngineOptions
+    from soundness_live.live.engine import EngineOptions
 
     engine = Engine(EngineOptions(tmp_path, audio="null", synth="none", midi="none"))
     engine.start()

@@ -3,7 +3,7 @@ by name, and then the session says so; who ran the session."""
 
 from __future__ import annotations
 
-from soundness_live.engine_core import Engine
+from soundness_live.live.engine import Engine
 from tests.conftest import until_state
 
 QUICK = {"variant": "cue", "trials": 1, "lead_in_ms": 0, "foreperiod_ms": 150,

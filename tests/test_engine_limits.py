@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from soundness_live.engine_core import Engine, EngineOptions
+from soundness_live.live.engine import Engine, EngineOptions
 from soundness_live.midi.input import InputEvent
 from soundness_live.store.records import Store
 from tests.true_peak import true_peak_dbfs

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from soundness_live.client import EngineClient, EngineError, start_engine
 from soundness_live.errors import DeviceError
-from soundness_live.protocol import HANDSHAKE_S, ProtocolError, engine_address, handshake
+from soundness_live.live.client import EngineClient, EngineError, start_engine
+from soundness_live.live.protocol import HANDSHAKE_S, ProtocolError, engine_address, handshake
 from soundness_live.store.records import Store
 
 ENGINE_ARGS = ["--audio", "null", "--synth", "none", "--midi", "none", "--snapshot-hz", "10"]
@@ -247,8 +247,8 @@ class _Server:
 def test_a_client_that_stops_reading_is_dropped_without_blocking_the_engine() -> None:
     from multiprocessing import Pipe
 
-    from soundness_live.engine_server import OUTBOX_SIZE, ClientLink
-    from soundness_live.protocol import message
+    from soundness_live.live.protocol import message
+    from soundness_live.live.server import OUTBOX_SIZE, ClientLink
 
     ours, theirs = Pipe()  # the client end ("theirs") never reads
     server = _Server()
@@ -271,8 +271,8 @@ def test_a_client_that_stops_reading_is_dropped_without_blocking_the_engine() ->
 def test_a_reply_json_cannot_carry_becomes_a_refusal_that_says_so() -> None:
     from multiprocessing import Pipe
 
-    from soundness_live.engine_server import ClientLink
-    from soundness_live.protocol import decode, message
+    from soundness_live.live.protocol import decode, message
+    from soundness_live.live.server import ClientLink
 
     ours, theirs = Pipe()
     link = ClientLink(ours, _Server(), 1)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import rtmidi
 
-from soundness_live.client import EngineClient
+from soundness_live.live.client import EngineClient
 from soundness_live.store.records import Store
 from tests.conftest import require, require_program
 from tests.jackserver import module_jack_server
@@ -28,7 +28,7 @@ ENGINE_ARGS = [
 
 @pytest.fixture(scope="module")
 def live_engine(jack) -> Iterator[tuple[EngineClient, rtmidi.MidiOut, object]]:
-    from soundness_live.client import start_engine
+    from soundness_live.live.client import start_engine
 
     home = _home()
     process = start_engine(home, ENGINE_ARGS)

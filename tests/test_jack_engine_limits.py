@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from soundness_live.client import EngineClient, EngineError
-from soundness_live.protocol import ProtocolError
+from soundness_live.live.client import EngineClient, EngineError
+from soundness_live.live.protocol import ProtocolError
 from tests.conftest import require
 from tests.jackserver import JackServer, module_jack_server
 from tests.test_engine_process import _attach, _home, _stop, _wait_for
@@ -202,7 +202,7 @@ def live(jack: JackServer) -> Iterator[LiveEngine]:
         require(False, "JACK-Client not installed (pip install JACK-Client)")
     import rtmidi
 
-    from soundness_live.client import start_engine
+    from soundness_live.live.client import start_engine
 
     home = _home()
     process = start_engine(home, ENGINE_ARGS)

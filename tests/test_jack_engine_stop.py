@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from soundness_live.engine_process import EXIT_STUCK, SHUTDOWN_S
+from soundness_live.live.process import EXIT_STUCK, SHUTDOWN_S
 from soundness_live.store.records import Store
 from tests.conftest import require_program
 from tests.jackserver import jack_server
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.jack
 
 def test_an_engine_whose_jack_server_died_still_stops_and_keeps_the_session() -> None:
     require_program("jackd", "jackd2")
-    from soundness_live.client import start_engine
+    from soundness_live.live.client import start_engine
 
     with jack_server(256, portaudio=False) as server:
         home = _home()

@@ -13,8 +13,8 @@ from soundness_live.activities.registry import ActivityDef
 from soundness_live.audio.output import open_output
 from soundness_live.core.events import AllNotesOff, NoteOff, NoteOn
 from soundness_live.core.session import Session
-from soundness_live.live import LiveSink, LiveTimeline, SessionStopped, StandInRenderer
-from soundness_live.live_input import LiveInput
+from soundness_live.live.input import LiveInput
+from soundness_live.live.timeline import LiveSink, LiveTimeline, SessionStopped, StandInRenderer
 from soundness_live.midi.fake import ScriptedInput, ScriptedNote, script_events
 from soundness_live.midi.input import DeviceChange, InputEvent
 from soundness_live.players.aids import AidSettings

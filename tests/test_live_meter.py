@@ -15,8 +15,8 @@ import pytest
 from soundness_live.activities.base import Show
 from soundness_live.audio.mic import InputRing
 from soundness_live.core.clock import ClockMapping
-from soundness_live.engine_core import Engine
-from soundness_live.live_voice import PUBLISH_S, LiveVoiceMeter, midi_hz, target_notes
+from soundness_live.live.engine import Engine
+from soundness_live.live.voice import PUBLISH_S, LiveVoiceMeter, midi_hz, target_notes
 from tests.conftest import until_state
 
 RATE = 48_000

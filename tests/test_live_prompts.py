@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from soundness_live.core.events import NoteOn, PlaySound
-from soundness_live.engine_core import Engine
+from soundness_live.live.engine import Engine
 from tests.conftest import require_program, until_state
 
 QUICK_VOCAL = {"trials": 1, "lead_in_ms": 200, "response_window_ms": 1000, "adaptive": False}

@@ -16,8 +16,8 @@ from soundness_live.commands.live_commands import (
     add_run_options,
     cmd_engine,
 )
-from soundness_live.engine_setup import live_figures, pitch_class
-from soundness_live.protocol import (
+from soundness_live.live.engine_setup import live_figures, pitch_class
+from soundness_live.live.protocol import (
     PROTOCOL_VERSION,
     ProtocolError,
     auth_key,

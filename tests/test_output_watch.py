@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from soundness_live.engine_core import Engine
-from soundness_live.output_watch import STALL_S, OutputWatch
+from soundness_live.live.engine import Engine
+from soundness_live.live.output_watch import STALL_S, OutputWatch
 from tests.conftest import until_state
 
 

@@ -10,13 +10,13 @@ import pytest
 from soundness_live.core.clock import ClockMapping
 from soundness_live.core.events import ControlChange, NoteOff, NoteOn
 from soundness_live.errors import ParameterError
-from soundness_live.live import StandInRenderer
-from soundness_live.live_input import LiveInput
+from soundness_live.live.input import LiveInput
+from soundness_live.live.thru import DEFAULT_THRU_MODE, ThruTiming, default_delay_ms
+from soundness_live.live.timeline import StandInRenderer
 from soundness_live.midi.input import InputEvent
 from soundness_live.players.roles import DeviceRole
 from soundness_live.synth.limiter import OutputStage
 from soundness_live.synth.renderer import Renderer, render_offline
-from soundness_live.thru import DEFAULT_THRU_MODE, ThruTiming, default_delay_ms
 from tests.test_synth import RATE, STAGE_DELAY, first_sound, tone_font
 
 # frame 48_000 is rendered at monotonic 10.0 s and heard 5 ms (240 frames) later

@@ -330,7 +330,7 @@ def _centre(app: Any, name: str) -> tuple[int, int]:
 
 
 def test_a_click_on_start_runs_an_activity_in_a_real_engine(headless: None) -> None:
-    from soundness_live.client import start_engine
+    from soundness_live.live.client import start_engine
     from soundness_live.ui.app import TherapistApp
     from tests.test_engine_process import ENGINE_ARGS, _attach, _home, _stop
 

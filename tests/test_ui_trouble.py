@@ -136,7 +136,7 @@ def test_the_childs_view_goes_neutral_when_the_activity_stops(headless: None) ->
 
 @pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs SIGSTOP (POSIX)")
 def test_a_real_engine_that_stops_answering_is_seen_on_the_screen(headless: None) -> None:
-    from soundness_live.client import start_engine
+    from soundness_live.live.client import start_engine
     from soundness_live.ui.app import TherapistApp
     from tests.test_engine_process import ENGINE_ARGS, QUICK_WAIT, _attach, _home, _stop
 

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..config import check_therapist, data_dir, load_settings, private_dir
-from ..engine_process import build_parser, options_from_args, run_engine, stop_engine
+from ..live.process import build_parser, options_from_args, run_engine, stop_engine
 
 ENGINE_FLAGS = (
     ("audio", "--audio"),
@@ -75,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     the running engine instead (no window)."""
     if args.stop:
         return cmd_engine(args)
-    from ..client import connect_or_start
+    from ..live.client import connect_or_start
     from ..ui.app import TherapistApp, lower_priority
 
     home: Path = private_dir(args.data_dir.expanduser().absolute()) if args.data_dir else data_dir()

@@ -18,7 +18,7 @@ from typing import Any
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402 - after the environment variable that silences its banner
 
-from ..protocol import message  # noqa: E402
+from ..live.protocol import message  # noqa: E402
 from .controls import (  # noqa: E402
     ACTIVITY_ROWS,
     Layout,

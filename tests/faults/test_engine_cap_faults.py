@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soundness_live.engine_core import Engine, EngineOptions
+from soundness_live.live.engine import Engine, EngineOptions
 from soundness_live.midi.input import InputEvent
 from soundness_live.store.records import Store
 from tests.faults import FAULTS

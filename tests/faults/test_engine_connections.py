@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soundness_live.client import EngineClient
-from soundness_live.engine_server import EngineServer
-from soundness_live.handshakes import MAX_PENDING
-from soundness_live.protocol import ProtocolError, handshake
+from soundness_live.live.client import EngineClient
+from soundness_live.live.handshakes import MAX_PENDING
+from soundness_live.live.protocol import ProtocolError, handshake
+from soundness_live.live.server import EngineServer
 from tests.faults import FAULTS
 from tests.test_engine_connections import serving
 

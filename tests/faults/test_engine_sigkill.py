@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from soundness_live.client import start_engine
+from soundness_live.live.client import start_engine
 from soundness_live.store.records import Store
 from tests.test_engine_process import ENGINE_ARGS, _attach, _home, _stop, _wait_for
 

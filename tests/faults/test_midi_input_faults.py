@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from soundness_live.core.clock import ClockMapping
 from soundness_live.core.events import NoteOn
-from soundness_live.live import StandInRenderer
-from soundness_live.live_input import LiveInput
+from soundness_live.live.input import LiveInput
+from soundness_live.live.timeline import StandInRenderer
 from soundness_live.midi import ports
 from soundness_live.midi.delivery import EventDelivery
 from soundness_live.midi.jack_input import JackMidiInputs

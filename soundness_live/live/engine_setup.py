@@ -10,12 +10,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .errors import ParameterError
-from .live import StandInRenderer
-from .live_input import LiveInput
-from .players.aids import AidSettings
-from .players.profiles import KEYS, ChildProfile, DeviceSettings
-from .players.roles import DeviceRole
+from ..errors import ParameterError
+from ..players.aids import AidSettings
+from ..players.profiles import KEYS, ChildProfile, DeviceSettings
+from ..players.roles import DeviceRole
+from .input import LiveInput
+from .timeline import StandInRenderer
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def sound_output_status(output: Any, renderer: Any) -> str:
 
 
 def _synth_renderer(soundfont: Path | None, sample_rate: int) -> tuple[Any, dict[str, Any]]:
-    from .synth.renderer import build_renderer
+    from ..synth.renderer import build_renderer
 
     return build_renderer(soundfont, sample_rate)
 
@@ -88,7 +88,7 @@ def aids_from_settings(settings: DeviceSettings) -> AidSettings:
 
 
 def _known_scales() -> set[str]:
-    from .players.aids import SCALES
+    from ..players.aids import SCALES
 
     return set(SCALES)
 

@@ -23,10 +23,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .engine_core import Engine, EngineOptions
-from .engine_server import EngineServer
-from .errors import SoundnessError
+from ..errors import SoundnessError
+from .engine import Engine, EngineOptions
 from .protocol import PROTOCOL_VERSION, ProtocolError, connect, decode, encode, message
+from .server import EngineServer
 from .thru import DEFAULT_THRU_MODE, THRU_MODES
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
 
 def options_from_args(args: argparse.Namespace) -> EngineOptions:
     """Engine options from parsed arguments."""
-    from .config import data_dir, private_dir
+    from ..config import data_dir, private_dir
 
     home = private_dir(args.data_dir.expanduser().absolute()) if args.data_dir else data_dir()
     return EngineOptions(

@@ -21,9 +21,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .activities.base import Show
-from .core.clock import ClockMapping
-from .errors import DeviceError
+from ..activities.base import Show
+from ..core.clock import ClockMapping
+from ..errors import DeviceError
 
 log = logging.getLogger(__name__)
 VOCAL = "vocal-prompts"
@@ -80,7 +80,7 @@ def live_voice(
     the PortAudio microphone (tests)."""
     if activity != VOCAL:
         return None
-    from .audio.mic import MicrophoneVoice, VirtualSinger
+    from ..audio.mic import MicrophoneVoice, VirtualSinger
 
     if source != "live":
         return VirtualSinger(sample_rate, seed=seed)
@@ -135,7 +135,7 @@ class LiveVoiceMeter:
         window_ms: float = METER_WINDOW_MS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        from .voice.meter import SILENT_DB, VoiceMeter
+        from ..voice.meter import SILENT_DB, VoiceMeter
 
         self.ring, self.on_change, self.clock = ring, on_change, clock
         self.period_s = 1.0 / rate_hz

@@ -26,10 +26,10 @@ from typing import Protocol
 
 import numpy as np
 
-from .core.clock import ClockMapping
-from .core.events import NoteOff, SynthEvent
-from .errors import SoundnessError
-from .live_input import LiveInput, device_message
+from ..core.clock import ClockMapping
+from ..core.events import NoteOff, SynthEvent
+from ..errors import SoundnessError
+from .input import LiveInput, device_message
 
 __all__ = [
     "LiveInput",

@@ -27,30 +27,30 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .activities.common import PROMPT_LEVELS
-from .activities.params import resolve_params
-from .activities.registry import all_activities, get_activity
-from .config import check_therapist, load_settings
-from .core.events import ControlChange
-from .core.session import Session
+from .. import __version__
+from ..activities.common import PROMPT_LEVELS
+from ..activities.params import resolve_params
+from ..activities.registry import all_activities, get_activity
+from ..config import check_therapist, load_settings
+from ..core.events import ControlChange
+from ..core.session import Session
+from ..errors import DeviceError, ParameterError, SoundnessError
+from ..players.profiles import ChildProfile, profile_params
+from ..players.virtual_child import ChildTraits
+from ..players.volume_cap import check_cap_dbfs, clamp_cap_dbfs
+from ..runs import child_sound, virtual_inputs
+from ..session_store import StoredSession
+from ..voice.prompts import load_voice_analysis, prepare_prompts
 from .engine_setup import aids_from_dict, apply_profile_devices
-from .errors import DeviceError, ParameterError, SoundnessError
-from .live_voice import VOCAL, live_voice, meter_for
-from .players.profiles import ChildProfile, profile_params
-from .players.virtual_child import ChildTraits
-from .players.volume_cap import check_cap_dbfs, clamp_cap_dbfs
-from .runs import child_sound, virtual_inputs
-from .session_store import StoredSession
-from .voice.prompts import load_voice_analysis, prepare_prompts
+from .voice import VOCAL, live_voice, meter_for
 
 if TYPE_CHECKING:
-    from .core.clock import ClockMapping
-    from .core.session import SessionHooks
-    from .live import LiveSink, LiveTimeline
-    from .live_input import LiveInput
-    from .live_voice import LiveVoiceMeter
-    from .store.records import Store
+    from ..core.clock import ClockMapping
+    from ..core.session import SessionHooks
+    from ..store.records import Store
+    from .input import LiveInput
+    from .timeline import LiveSink, LiveTimeline
+    from .voice import LiveVoiceMeter
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +289,7 @@ class EngineCommands:
         }
 
     def _cmd_set_device(self, msg: dict[str, Any]) -> None:
-        from .players.roles import DeviceRole
+        from ..players.roles import DeviceRole
 
         device = str(msg.get("device") or "")
         if not device:

@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .errors import DeviceError, SoundnessError
+from ..errors import DeviceError, SoundnessError
 from .protocol import (
     ENGINE_MESSAGES,
     PROTOCOL_VERSION,
@@ -186,7 +186,7 @@ class EngineClient:
 
 def engine_command(data_dir: Path) -> list[str]:
     """The command line that starts the engine process for ``data_dir``."""
-    return [sys.executable, "-m", "soundness_live.engine_process", "--data-dir", str(data_dir)]
+    return [sys.executable, "-m", "soundness_live.live.process", "--data-dir", str(data_dir)]
 
 
 def start_engine(data_dir: Path, extra: Sequence[str] = (), log_path: Path | None = None):
@@ -196,7 +196,7 @@ def start_engine(data_dir: Path, extra: Sequence[str] = (), log_path: Path | Non
     log_path = log_path or data_dir / "engine.log"
     log = open_private_log(log_path)  # the child process writes to it; ours is closed below
     env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[1])
+    root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     try:
         return subprocess.Popen(

@@ -23,8 +23,8 @@ from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any
 
-from .engine_core import Engine
-from .errors import SoundnessError
+from ..errors import SoundnessError
+from .engine import Engine
 from .handshakes import PendingHandshakes
 from .protocol import (
     COMMANDS,

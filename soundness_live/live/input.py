@@ -16,16 +16,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .activities.base import Response, Show
-from .core.clock import ClockMapping
-from .core.events import DRUM_CHANNEL, AllNotesOff, ControlChange, NoteOff, NoteOn, SynthEvent
-from .midi.input import DeviceChange, InputEvent
-from .players.aids import AidSettings, PlayingAids
-from .players.roles import DeviceRole, DeviceRoles
+from ..activities.base import Response, Show
+from ..core.clock import ClockMapping
+from ..core.events import DRUM_CHANNEL, AllNotesOff, ControlChange, NoteOff, NoteOn, SynthEvent
+from ..midi.input import DeviceChange, InputEvent
+from ..players.aids import AidSettings, PlayingAids
+from ..players.roles import DeviceRole, DeviceRoles
 from .thru import IMMEDIATE, ThruTiming
 
 if TYPE_CHECKING:  # type names only: live.py re-exports this module's names
-    from .live import LiveRenderer, LiveTimeline
+    from .timeline import LiveRenderer, LiveTimeline
 
 
 class LiveInput:

@@ -17,22 +17,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .audio.output import open_output
-from .config import DB_NAME
-from .core.clock import ClockMapping
-from .core.session import Session, SessionHooks
-from .engine_commands import EngineCommands
+from ..audio.output import open_output
+from ..config import DB_NAME
+from ..core.clock import ClockMapping
+from ..core.session import Session, SessionHooks
+from ..midi.input import DeviceChange
+from ..midi.jack_frames import OutputFrameTap
+from ..session_store import StoredSession
+from ..store.records import Store
+from .commands import EngineCommands
 from .engine_cues import EngineCues, PendingCue
 from .engine_setup import live_figures, make_renderer, sound_output_status
-from .live import LiveSink, LiveTimeline, SessionStopped
-from .live_input import LiveInput
-from .live_voice import LiveVoiceMeter
-from .midi.input import DeviceChange
-from .midi.jack_frames import OutputFrameTap
+from .input import LiveInput
 from .output_watch import OutputWatch
-from .session_store import StoredSession
-from .store.records import Store
 from .thru import DEFAULT_THRU_MODE, ThruTiming
+from .timeline import LiveSink, LiveTimeline, SessionStopped
+from .voice import LiveVoiceMeter
 
 log = logging.getLogger(__name__)
 RECENT_TRIALS = 8
@@ -116,7 +116,7 @@ class Engine(EngineCommands, EngineCues):
             target=self._check_microphone, name="check-microphone", daemon=True
         ).start()
         if self.options.midi in ("rtmidi", "jack"):  # "jack" falls back to rtmidi, saying why
-            from .midi.open_input import open_midi_input, output_on_jack
+            from ..midi.open_input import open_midi_input, output_on_jack
 
             on_jack = output_on_jack(self.output)
             self.midi = open_midi_input(
@@ -128,7 +128,7 @@ class Engine(EngineCommands, EngineCues):
                 frame_tap=self.frame_tap if on_jack else None,
                 queue_size=0,  # the thru listener takes every event: no queue to fill up
             )
-            from .midi.jack_input import JackMidiInputs
+            from ..midi.jack_input import JackMidiInputs
 
             exact = on_jack and isinstance(self.midi, JackMidiInputs)
             if exact and self.options.thru_mode == "auto":
@@ -139,7 +139,7 @@ class Engine(EngineCommands, EngineCues):
     def _check_microphone(self) -> None:
         """Whether a vocal activity will find a microphone: the therapist sees it before
         starting one, not as a refusal after the tap."""
-        from .audio.mic import microphone_status  # PortAudio starts on this thread, not ours
+        from ..audio.mic import microphone_status  # PortAudio starts on this thread, not ours
 
         self.microphone = microphone_status()
         if not self.microphone.startswith("ok"):

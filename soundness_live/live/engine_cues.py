@@ -15,12 +15,12 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .activities.base import Show
-from .live_voice import target_notes
+from ..activities.base import Show
+from .voice import target_notes
 
 if TYPE_CHECKING:
-    from .live import LiveTimeline
-    from .live_voice import LiveVoiceMeter
+    from .timeline import LiveTimeline
+    from .voice import LiveVoiceMeter
 
 SHOWN_DETAIL = ("ioi_ms", "player", "outcome")  # what of a cue's detail the child's view needs
 

@@ -29,7 +29,7 @@ from multiprocessing.connection import Client, Connection, answer_challenge, del
 from pathlib import Path
 from typing import Any
 
-from .errors import SoundnessError
+from ..errors import SoundnessError
 
 PROTOCOL_VERSION = 1
 SOCKET_NAME = "engine.sock"

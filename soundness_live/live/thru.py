@@ -48,8 +48,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .core.clock import ClockMapping
-from .errors import ParameterError
+from ..core.clock import ClockMapping
+from ..errors import ParameterError
 
 __all__ = [
     "THRU_MODES",

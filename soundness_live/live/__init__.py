@@ -1,0 +1,1 @@
+"""The engine process: engine, commands, server, protocol, client, live input."""
