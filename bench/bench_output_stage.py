@@ -39,7 +39,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from soundness_live.render import demo_events  # noqa: E402
+from soundness_live.offline.render import demo_events  # noqa: E402
 from soundness_live.synth import limiter  # noqa: E402
 from soundness_live.synth.renderer import Renderer  # noqa: E402
 from soundness_live.synth.sf2.find import default_soundfont_path  # noqa: E402

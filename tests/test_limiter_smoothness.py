@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from soundness_live.render import demo_events
+from soundness_live.offline.render import demo_events
 from soundness_live.synth.limiter import OutputStage
 from soundness_live.synth.renderer import Renderer
 from soundness_live.synth.sf2.find import default_soundfont_path

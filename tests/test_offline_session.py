@@ -13,9 +13,9 @@ from soundness_live.audio.wav import read_wav
 from soundness_live.core.events import NoteOn
 from soundness_live.core.session import Session
 from soundness_live.midi.performance import FilePerformance
+from soundness_live.offline.runs import PlayOptions, run_activity
+from soundness_live.offline.sink import OfflineRenderSink
 from soundness_live.players.virtual_child import ChildTraits, VirtualChild
-from soundness_live.runs import PlayOptions, run_activity
-from soundness_live.sinks import OfflineRenderSink
 
 RATE = 48_000
 

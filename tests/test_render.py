@@ -13,7 +13,7 @@ import pytest
 from soundness_live.audio.wav import read_wav, write_wav
 from soundness_live.core.events import NoteOn
 from soundness_live.errors import FileFormatError, ParameterError
-from soundness_live.render import demo_events, render_demo_piece, render_midi_file
+from soundness_live.offline.render import demo_events, render_demo_piece, render_midi_file
 from soundness_live.synth.limiter import OutputStage
 from soundness_live.synth.renderer import Renderer, render_as_scheduled, render_offline
 from tests.test_synth import RATE, STAGE_DELAY, first_sound, tone_font

@@ -186,7 +186,7 @@ class VirtualSinger(PlacedVoice):
         self, syllables: Sequence[str], notes: Sequence[int], *, hold_ms: float, ioi_ms: float
     ) -> np.ndarray:
         """The syllables sung on ``notes`` through the synth, mono, peak 1 (no room noise)."""
-        from ..sinks import build_renderer
+        from ..offline.sink import build_renderer
         from ..synth.renderer import render_as_scheduled
 
         renderer, _ = build_renderer(self.soundfont, self.sample_rate, 0.0)

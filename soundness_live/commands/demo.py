@@ -22,9 +22,9 @@ from ..audio.mic import VirtualSinger
 from ..config import DB_NAME, private_dir
 from ..core.session import Session, SoundSink
 from ..goals.goal import builtin_goals
+from ..offline.runs import child_sound, virtual_inputs
 from ..players.profiles import ChildProfile
 from ..players.virtual_child import ChildTraits
-from ..runs import child_sound, virtual_inputs
 from ..session_store import StoredSession
 from ..store.records import Store
 from .output import print_trials, write_private_json
@@ -66,7 +66,7 @@ def _make_sink(wav: bool) -> tuple[SoundSink, dict[str, str | None]]:
         from ..core.session import SilentSink
 
         return SilentSink(), {"name": None, "sha256": None}
-    from ..sinks import OfflineRenderSink
+    from ..offline.sink import OfflineRenderSink
 
     sink = OfflineRenderSink.create(sample_rate=SAMPLE_RATE, block_size=256, cap_dbfs=-12.0)
     return sink, sink.soundfont_info

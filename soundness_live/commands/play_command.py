@@ -18,8 +18,8 @@ from ..activities.params import (
 from ..activities.registry import all_activities, get_activity
 from ..core.session import RunResult, SessionHooks
 from ..errors import ParameterError
+from ..offline.runs import PlayOptions, result_json, run_activity
 from ..players.virtual_child import ChildTraits
-from ..runs import PlayOptions, result_json, run_activity
 from .output import print_trials, write_private_json
 
 
@@ -93,7 +93,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         return 0
     options = options_from_args(args)
     if args.child:
-        from ..stored_runs import run_for_child
+        from ..offline.stored_runs import run_for_child
 
         result, sound, session_id = run_for_child(options, args.child, therapist=args.therapist)
         print(f"stored as session {session_id} of child {args.child}")

@@ -43,7 +43,7 @@ def _progress_bar(fraction: float) -> None:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Render a MIDI file through the live path's scheduler, synth and output stage."""
-    from ..render import render_midi_file
+    from ..offline.render import render_midi_file
 
     report = render_midi_file(
         args.midi,

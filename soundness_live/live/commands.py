@@ -35,10 +35,10 @@ from ..config import check_therapist, load_settings
 from ..core.events import ControlChange
 from ..core.session import Session
 from ..errors import DeviceError, ParameterError, SoundnessError
+from ..offline.runs import child_sound, virtual_inputs
 from ..players.profiles import ChildProfile, profile_params
 from ..players.virtual_child import ChildTraits
 from ..players.volume_cap import check_cap_dbfs, clamp_cap_dbfs
-from ..runs import child_sound, virtual_inputs
 from ..session_store import StoredSession
 from ..voice.prompts import load_voice_analysis, prepare_prompts
 from .engine_setup import aids_from_dict, apply_profile_devices

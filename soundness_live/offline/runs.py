@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .activities.params import resolve_params
-from .activities.registry import ActivityDef, get_activity
-from .core.clock import DEFAULT_SAMPLE_RATE, check_sample_rate
-from .core.session import InputSource, RunResult, Session, SessionHooks, SilentSink, SoundSink
-from .errors import ParameterError
-from .players.virtual_child import ChildTraits, VirtualChild
+from ..activities.params import resolve_params
+from ..activities.registry import ActivityDef, get_activity
+from ..core.clock import DEFAULT_SAMPLE_RATE, check_sample_rate
+from ..core.session import InputSource, RunResult, Session, SessionHooks, SilentSink, SoundSink
+from ..errors import ParameterError
+from ..players.virtual_child import ChildTraits, VirtualChild
 
 KEYBOARD_CHANNEL = 2
 DRUM_CHANNEL = 9
@@ -77,7 +77,7 @@ def file_inputs(
     path: Path, *, sample_rate: int, activity: ActivityDef, params: dict[str, Any]
 ) -> list[InputSource]:
     """A MIDI file as the child's playing (group mode: each track is one player)."""
-    from .midi.performance import FilePerformance
+    from ..midi.performance import FilePerformance
 
     sound = child_sound(activity, params)
     group = len(_players(activity, params)) > 1
@@ -201,7 +201,7 @@ def voice_source(activity: ActivityDef, options: PlayOptions) -> Any:
     the virtual singer for virtual input; None (silence) otherwise or for other activities."""
     if activity.name != VOCAL:
         return None
-    from .audio.mic import VirtualSinger, WavVoice
+    from ..audio.mic import VirtualSinger, WavVoice
 
     if options.voice_wav is not None:
         return WavVoice([options.voice_wav], options.sample_rate)
@@ -216,11 +216,11 @@ def _prompt_sounds(
     """Spoken or recorded prompt sounds (espeak-ng missing: the synth sings, with a message)."""
     import sys
 
-    from .voice.prompts import prepare_prompts
+    from ..voice.prompts import prepare_prompts
 
     store = None
     if params.get("prompt_source") == "asset":
-        from .store.records import Store
+        from ..store.records import Store
 
         store = Store.open()
     try:
@@ -236,7 +236,7 @@ def _prompt_sounds(
 def _make_sink(options: PlayOptions) -> tuple[SoundSink, dict[str, str | None]]:
     if options.wav is None:
         return SilentSink(), {"name": None, "sha256": None}
-    from .sinks import OfflineRenderSink
+    from .sink import OfflineRenderSink
 
     sink = OfflineRenderSink.create(
         sample_rate=options.sample_rate,

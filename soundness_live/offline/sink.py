@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from .audio.wav import WavWriter, write_wav
-from .core.events import SynthEvent
-from .errors import ParameterError
-from .synth.renderer import Renderer, build_renderer
+from ..audio.wav import WavWriter, write_wav
+from ..core.events import SynthEvent
+from ..errors import ParameterError
+from ..synth.renderer import Renderer, build_renderer
 
 DEFAULT_CAP_DBFS = -12.0
 TAIL_S = 3.0

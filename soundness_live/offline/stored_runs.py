@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .activities.registry import get_activity
-from .config import check_therapist, load_settings
-from .core.session import RunResult, SessionHooks
-from .players.profiles import ChildProfile, profile_params
+from ..activities.registry import get_activity
+from ..config import check_therapist, load_settings
+from ..core.session import RunResult, SessionHooks
+from ..players.profiles import ChildProfile, profile_params
+from ..session_store import StoredSession
+from ..store.records import Store
 from .runs import PlayOptions, prepare_run
-from .session_store import StoredSession
-from .store.records import Store
 
 
 def apply_profile(options: PlayOptions, profile: ChildProfile) -> PlayOptions:

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio.wav import WavWriter
-from .core.clock import check_sample_rate
-from .core.events import DRUM_CHANNEL, NoteOff, NoteOn, ProgramChange, SynthEvent
-from .errors import ParameterError
-from .midi.files import read_midi_events
-from .synth.renderer import Renderer, build_renderer
+from ..audio.wav import WavWriter
+from ..core.clock import check_sample_rate
+from ..core.events import DRUM_CHANNEL, NoteOff, NoteOn, ProgramChange, SynthEvent
+from ..errors import ParameterError
+from ..midi.files import read_midi_events
+from ..synth.renderer import Renderer, build_renderer
 
 __all__ = ["RenderReport", "render_events", "render_midi_file", "render_demo_piece", "demo_events"]
 

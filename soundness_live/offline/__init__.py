@@ -1,0 +1,1 @@
+"""Headless runs: one activity or a whole session offline, rendered to WAV."""
