@@ -8,8 +8,8 @@ from soundness_live.activities.registry import get_activity
 from soundness_live.core.session import Session, SilentSink
 from soundness_live.players.profiles import ChildProfile
 from soundness_live.players.scripted import CueResponder, ScriptedResponses
-from soundness_live.session_store import StoredSession
 from soundness_live.store.records import Store
+from soundness_live.store.session import StoredSession
 from tests.activity_helpers import RATE, run
 
 

@@ -16,8 +16,8 @@ from soundness_live.cli import main
 from soundness_live.core.events import PlaySound
 from soundness_live.core.session import Session, SilentSink
 from soundness_live.players.profiles import ChildProfile, Consent
-from soundness_live.session_store import StoredSession
 from soundness_live.store.records import Store
+from soundness_live.store.session import StoredSession
 from soundness_live.synth.sounds import PROMPT_LEVEL_DBFS
 from soundness_live.voice import prompts as voice_prompts
 from soundness_live.voice.prompts import (

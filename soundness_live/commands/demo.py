@@ -25,8 +25,8 @@ from ..goals.goal import builtin_goals
 from ..offline.runs import child_sound, virtual_inputs
 from ..players.profiles import ChildProfile
 from ..players.virtual_child import ChildTraits
-from ..session_store import StoredSession
 from ..store.records import Store
+from ..store.session import StoredSession
 from .output import print_trials, write_private_json
 
 DEMO_CHILD = "DEMO-01"

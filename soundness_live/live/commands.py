@@ -39,7 +39,7 @@ from ..offline.runs import child_sound, virtual_inputs
 from ..players.profiles import ChildProfile, profile_params
 from ..players.virtual_child import ChildTraits
 from ..players.volume_cap import check_cap_dbfs, clamp_cap_dbfs
-from ..session_store import StoredSession
+from ..store.session import StoredSession
 from ..voice.prompts import load_voice_analysis, prepare_prompts
 from .engine_setup import aids_from_dict, apply_profile_devices
 from .voice import VOCAL, live_voice, meter_for

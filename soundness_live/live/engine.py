@@ -23,8 +23,8 @@ from ..core.clock import ClockMapping
 from ..core.session import Session, SessionHooks
 from ..midi.input import DeviceChange
 from ..midi.jack_frames import OutputFrameTap
-from ..session_store import StoredSession
 from ..store.records import Store
+from ..store.session import StoredSession
 from .commands import EngineCommands
 from .engine_cues import EngineCues, PendingCue
 from .engine_setup import live_figures, make_renderer, sound_output_status

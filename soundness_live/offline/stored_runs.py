@@ -10,8 +10,8 @@ from ..activities.registry import get_activity
 from ..config import check_therapist, load_settings
 from ..core.session import RunResult, SessionHooks
 from ..players.profiles import ChildProfile, profile_params
-from ..session_store import StoredSession
 from ..store.records import Store
+from ..store.session import StoredSession
 from .runs import PlayOptions, prepare_run
 
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .activities.base import Response, VoiceTake
-from .core.clock import frames_to_ms
-from .core.provenance import FILE, LIVE, VIRTUAL
-from .core.session import SessionHooks
-from .goals.goal import serves
-from .store.records import Store
+from ..activities.base import Response, VoiceTake
+from ..core.clock import frames_to_ms
+from ..core.provenance import FILE, LIVE, VIRTUAL
+from ..core.session import SessionHooks
+from ..goals.goal import serves
+from .records import Store
 
 
 def response_events(
