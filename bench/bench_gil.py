@@ -113,7 +113,7 @@ def _ui_loop(
     and CPU seconds (``cpu_s``: the clock to read), printed each second when ``report``."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     from soundness_live.ui.app import TherapistApp, lower_priority
-    from tests.test_ui import FakeEngine
+    from tests.ui.test_ui import FakeEngine
 
     if os.environ.get("SL_BENCH_UI_PROCESS"):
         lower_priority()  # what 'soundness-live run' does once the engine is up

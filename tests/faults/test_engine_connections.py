@@ -18,7 +18,7 @@ from soundness_live.live.handshakes import MAX_PENDING
 from soundness_live.live.protocol import ProtocolError, handshake
 from soundness_live.live.server import EngineServer
 from tests.faults import FAULTS
-from tests.test_engine_connections import serving
+from tests.live.test_engine_connections import serving
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="AF_UNIX sockets (POSIX)")
 

@@ -23,7 +23,7 @@ import pytest
 
 from soundness_live.live.client import start_engine
 from soundness_live.store.records import Store
-from tests.test_engine_process import ENGINE_ARGS, _attach, _home, _stop, _wait_for
+from tests.live.test_engine_process import ENGINE_ARGS, _attach, _home, _stop, _wait_for
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 

@@ -34,7 +34,7 @@ from tests.conftest import require
 from tests.faults import FAULTS
 from tests.jack_midi_source import JackMidiSource
 from tests.jackserver import module_jack_server
-from tests.test_midi_ports import FakeMidiIn, FakeSystem
+from tests.midi.test_midi_ports import FakeMidiIn, FakeSystem
 
 jack = module_jack_server(period_frames=128)
 SAMPLE_RATE = 48_000

@@ -1,0 +1,105 @@
+"""De-identification and the export() entry point: nothing names the child unless asked."""
+
+from __future__ import annotations
+
+import copy
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from soundness_live.errors import ParameterError
+from soundness_live.export import FORMATS, deidentify, export
+from tests.export.test_export_bundle import CHILD_DOB, CHILD_NAME, NOTE_TEXT, SECRETS, make_bundle
+
+
+def _small_bundle() -> dict:
+    """Two sessions keep the HTML report (its plots) quick to draw."""
+    bundle = make_bundle()
+    bundle["sessions"] = bundle["sessions"][:2]
+    return bundle
+
+
+def test_deidentify_is_pure_and_drops_names_birth_date_and_notes() -> None:
+    bundle = make_bundle()
+    before = copy.deepcopy(bundle)
+    safe = deidentify(bundle)
+    assert bundle == before, "the input bundle must not change"
+    assert safe["child"]["code"] == "S-014"
+    assert safe["child"]["display_name"] is None and safe["child"]["date_of_birth"] is None
+    assert all(session["notes"] == [] for session in safe["sessions"])
+    assert safe["privacy"] == {"names_included": False, "notes_included": False}
+    text = json.dumps(safe, ensure_ascii=False)
+    for secret in SECRETS:
+        assert secret.lower() not in text.lower(), secret
+    # Goal wording keeps its meaning, with the code in place of the name.
+    assert safe["goals"][0]["text"].startswith("Given a 4-beat drum call, S-014 waits")
+    # Settings survive; free text in the profile does not.
+    profile = safe["child"]["profile"]
+    assert profile["volume_cap_dbfs"] == -18.0 and "comment" not in profile
+    assert profile["devices"] == {"pad-1": {"role": "child", "kind": "pad"}}
+
+
+def test_deidentify_keeps_what_was_asked_for() -> None:
+    bundle = make_bundle()
+    named = deidentify(bundle, include_names=True, include_notes=True)
+    assert named["child"]["display_name"] == CHILD_NAME
+    assert named["child"]["date_of_birth"] == CHILD_DOB
+    assert named["sessions"][0]["notes"][0]["text"] == NOTE_TEXT
+    notes_only = deidentify(bundle, include_notes=True)
+    assert notes_only["sessions"][0]["notes"][0]["text"] == (
+        "S-014 covered his ears once; Joy (mum) says he slept badly."
+    )
+    assert notes_only["child"]["display_name"] is None
+
+
+def test_the_therapist_is_shown_by_initials_unless_names_are_asked_for() -> None:
+    bundle = make_bundle()
+    bundle["sessions"][0]["therapist"] = "Mia Hartley"
+    safe = deidentify(bundle)
+    assert safe["sessions"][0]["therapist"] == "MH"
+    assert safe["sessions"][1]["therapist"] == "T-01"  # a code stays a code
+    assert deidentify(bundle, include_names=True)["sessions"][0]["therapist"] == "Mia Hartley"
+
+
+@pytest.fixture(scope="module")
+def default_exports(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    out = tmp_path_factory.mktemp("exports") / "out"
+    return [path for fmt in FORMATS for path in export(_small_bundle(), fmt, out)]
+
+
+def test_no_name_birth_date_or_note_in_any_default_export_file(default_exports: list[Path]) -> None:
+    suffixes = {path.suffix for path in default_exports}
+    assert suffixes == {".csv", ".md", ".json", ".mid", ".html"}
+    for path in default_exports:
+        data = path.read_bytes().lower()
+        for secret in SECRETS:
+            for encoding in ("utf-8", "latin-1"):
+                assert secret.lower().encode(encoding) not in data, (path.name, secret)
+
+
+def test_export_writes_owner_only_files_with_stable_names(default_exports: list[Path]) -> None:
+    names = sorted(path.name for path in default_exports)
+    assert names == sorted(
+        ["trials.csv", "events.csv", "prompts.csv", "responses.csv", "columns.md", "S-014.json",
+         "S-014-session-12.mid", "S-014-session-13.mid", "S-014-report.html"]
+    )  # fmt: skip
+    for path in default_exports:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700, path.parent
+
+
+def test_export_with_names_and_notes_carries_them(tmp_path: Path) -> None:
+    bundle = _small_bundle()
+    [path] = export(bundle, "json", tmp_path, include_names=True, include_notes=True)
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    assert loaded["child"]["display_name"] == CHILD_NAME
+    assert loaded["export"]["privacy"] == {"names_included": True, "notes_included": True}
+    assert loaded["sessions"][0]["notes"][0]["text"] == NOTE_TEXT
+
+
+def test_unknown_format_lists_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="one of csv, json, midi, html, got 'pdf'"):
+        export(make_bundle(), "pdf", tmp_path)
+    assert not list(tmp_path.iterdir())
