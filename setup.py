@@ -2,7 +2,7 @@
 
 The bank (``soundfonts/soundness-gm.sf2``) lives in the repository next to the script that
 makes it. A wheel has no ``soundfonts/`` folder, so building one copies the bank into the
-package's data folder, the first place ``soundness_live.audio.soundfonts`` looks. (An editable
+package's data folder, the first place ``soundness_live.synth.sf2.find`` looks. (An editable
 install reads it from the repository; a copy installed without it builds it on first use.)
 Everything else about the package is in ``pyproject.toml``.
 """

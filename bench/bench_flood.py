@@ -3,7 +3,7 @@
 For each MIDI input (python-rtmidi's JACK API, the JACK-native input) and each flood rate, a
 source in its own process sends one control change RATE times a second for SECONDS (a mod wheel
 stuck in a loop) and the child's note every quarter second; the engine's thru path
-(:class:`~soundness_live.live_input.LiveInput`) feeds the engine's Renderer (TimGM6mb, else a
+(:class:`~soundness_live.live.input.LiveInput`) feeds the engine's Renderer (TimGM6mb, else a
 click source), playing through sounddevice on the same JACK server. Reported per run:
 
 - messages a second sent, received by the input, taken (passed to the synth), dropped and

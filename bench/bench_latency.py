@@ -4,7 +4,7 @@ For each JACK period (64, 128, 256 frames; jackd restarted for each) a probe cli
 note-ons at random offsets of known JACK frames into the engine's MIDI input (MidiInputs,
 rtmidi's JACK API) -> the engine's LiveInput (the thru path) -> the engine's Renderer, which
 plays through sounddevice on JACK; the probe captures that output. The notes take turns
-between the thru modes (:mod:`soundness_live.thru`: ``immediate`` = next block,
+between the thru modes (:mod:`soundness_live.live.thru`: ``immediate`` = next block,
 ``constant`` = timestamp + a fixed delay, on rtmidi's stamps; ``constant-exact`` = on the
 probe's true send time; ``constant-jack`` = on the JACK-native input's ``jack-frame`` stamps,
 :mod:`soundness_live.midi.jack_input`, which reads the same notes on its own JACK port), so

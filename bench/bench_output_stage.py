@@ -88,7 +88,7 @@ def cases(seconds: float) -> list[tuple[str, float, np.ndarray]]:
 
 
 def stage_of(revision: str) -> ModuleType:
-    """The ``soundness_live.audio.limiter`` module of a git revision of this checkout, imported
+    """The ``soundness_live.synth.limiter`` module of a git revision of this checkout, imported
     from a copy of that revision's package under its own name."""
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", revision, "soundness_live"],

@@ -1,7 +1,7 @@
 """Build the bundled General MIDI bank, soundfonts/soundness-gm.sf2.
 
 Run ``python soundfonts/make_bank.py [OUTPUT]`` from the repository (the default output is
-this folder's soundness-gm.sf2). The synthesis lives in :mod:`soundness_live.bank`, so an
+this folder's soundness-gm.sf2). The synthesis lives in :mod:`soundness_live.synth.bank`, so an
 installed package can rebuild the bank too; this script is the command-line entry point.
 """
 

@@ -105,7 +105,7 @@ METRICS = tuple(
 )
 _FROM_ANALYSIS = METRICS[:5] + METRICS[6:9] + ("syllable_pitches_hz", "contour", "noise_floor_db")
 #: The least time from the activity's start to its first prompt: the room's 300 ms
-#: (``audio.vad.ROOM_MS``) and the microphone's first blocks (it opens as the activity starts).
+#: (``voice.vad.ROOM_MS``) and the microphone's first blocks (it opens as the activity starts).
 ROOM_LEAD_MS = 500.0
 
 

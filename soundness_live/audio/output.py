@@ -1,7 +1,7 @@
 """Audio output backends: PortAudio (sounddevice), SDL (pygame-ce), null and offline.
 
 Every backend pulls fixed-size stereo float32 blocks from a :class:`BlockSource` (the
-engine's ``Renderer``) and keeps a :class:`~soundness_live.clock.ClockMapping` fresh: for each
+engine's ``Renderer``) and keeps a :class:`~soundness_live.core.clock.ClockMapping` fresh: for each
 block, the source's frame counter at the block start and the monotonic time at which that
 frame reaches the DAC. Input events stamped on the monotonic clock are placed on the frame
 axis through it (``MidiInputs(mapping=lambda: out.mapping)``).

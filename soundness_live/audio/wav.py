@@ -1,7 +1,7 @@
 """WAV files with the standard library's ``wave``: 16-bit PCM out, integer PCM in.
 
 Writing goes to a pending file beside the target that takes the target's name only when the
-WAV is complete (:class:`soundness_live.private_file.PendingFile`): a crash or a kill never
+WAV is complete (:class:`soundness_live.audio.private_file.PendingFile`): a crash or a kill never
 leaves half a file, nor a hidden temporary one; the file is readable by its owner only (0o600).
 """
 

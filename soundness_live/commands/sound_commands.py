@@ -27,7 +27,7 @@ BENCHES = {
 BENCH_PACKAGES = {
     "latency": {"jack": "JACK-Client"},
     "voice": {"pytest": "pytest"},  # the test speech makers in tests/voice_audio.py
-    "gil": {"pytest": "pytest"},  # the fake engine of tests/test_ui.py drives the screen
+    "gil": {"pytest": "pytest"},  # the fake engine of tests/ui/test_ui.py drives the screen
     "flood": {"jack": "JACK-Client"},  # the flooding source and the JACK-native input
 }
 

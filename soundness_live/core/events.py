@@ -68,7 +68,7 @@ class PlaySound:
     """Play a prepared sound whole from ``frame``: a spoken or recorded prompt.
 
     ``samples`` is mono float32 at the output rate, already at its playing level (see
-    :func:`soundness_live.audio.sounds.prompt_sound`); the renderer mixes it in before the
+    :func:`soundness_live.synth.sounds.prompt_sound`); the renderer mixes it in before the
     output stage, so the volume cap holds for it as for every note. A panic fades it out.
     """
 

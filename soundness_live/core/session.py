@@ -64,7 +64,7 @@ class SoundSink(Protocol):
 class InputSource(Protocol):
     """Where the child's notes come from. ``sounds_itself`` is True when the notes already
     sounded on their way in (live thru); otherwise the engine plays them. ``input_kind`` says
-    what plays: ``live``, ``virtual`` or ``file`` (see :mod:`soundness_live.provenance`)."""
+    what plays: ``live``, ``virtual`` or ``file`` (see :mod:`soundness_live.core.provenance`)."""
 
     sounds_itself: bool
     input_kind: str

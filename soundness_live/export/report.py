@@ -47,7 +47,7 @@ def write_report(
     """Write the HTML report of ``bundle`` to ``out_path`` (owner-only, atomically).
 
     ``trial_succeeds(goal, trial) -> bool | None`` marks successes on the goal plots; by default
-    the goal's own success rule decides (:func:`soundness_live.goals.trial_succeeds`).
+    the goal's own success rule decides (:func:`soundness_live.goals.goal.trial_succeeds`).
     """
     return write_text_atomic(out_path, render_report(bundle, trial_succeeds))
 

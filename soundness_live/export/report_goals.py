@@ -23,7 +23,7 @@ Judge = Callable[[Mapping[str, Any], Mapping[str, Any]], "bool | None"]
 
 
 def _as_goal(goal: Mapping[str, Any]) -> goals.Goal | None:
-    """The bundle goal as a :class:`~soundness_live.goals.Goal`, None when it no longer
+    """The bundle goal as a :class:`~soundness_live.goals.goal.Goal`, None when it no longer
     validates (say, from an older goal file)."""
     try:
         return goals.goal_from_dict(goal, "export bundle")
@@ -32,7 +32,7 @@ def _as_goal(goal: Mapping[str, Any]) -> goals.Goal | None:
 
 
 def goal_rule_judge() -> Judge:
-    """A judge using :func:`soundness_live.goals.meets_rule` on each bundle goal: whether the
+    """A judge using :func:`soundness_live.goals.goal.meets_rule` on each bundle goal: whether the
     trial meets the goal's rule (a simulated trial is judged too, and drawn as simulated).
 
     A goal that no longer validates or a trial its rule cannot read gives None: the plot leaves
@@ -59,7 +59,7 @@ def goal_rule_judge() -> Judge:
 
 def goal_trials(bundle: Mapping[str, Any], goal: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     """(session, trial) pairs of the report's sessions that were played for ``goal`` (its
-    activity and variant, :func:`soundness_live.goals.serves`) and are not void; simulated
+    activity and variant, :func:`soundness_live.goals.goal.serves`) and are not void; simulated
     ones are among them, to be shown as such."""
     known = _as_goal(goal) or goals.Goal(
         str(goal.get("id")), "", "", str(goal.get("activity")), "", variant=goal.get("variant")

@@ -5,14 +5,14 @@ e.g. "Given a 4-beat drum call, waits for the end of the call and echoes it" wit
 ``success = "waited_for_turn and notes_correct_pct >= 75"`` and
 ``mastery = {trials = 5, successes = 4, consecutive_sessions = 3}``. Pure core: no database,
 no device. Progress and mastery over sessions: :func:`session_progress`, :func:`goal_progress`
-(implemented in :mod:`soundness_live.progress`).
+(implemented in :mod:`soundness_live.goals.progress`).
 
 Which trials a goal is about, in one rule used by the store, progress, mastery and the report:
 a trial *serves* a goal when it is of the goal's activity and variant (a goal's optional
 ``variant``; without one, every variant but the unpaced tapping that measures a child's own
 tempo) and, when the trial lists the goals it was played for, the goal is among them. It
 *counts* toward the goal when it also is not void and not simulated (played by the virtual
-child or a file: :mod:`soundness_live.provenance`).
+child or a file: :mod:`soundness_live.core.provenance`).
 """
 
 from __future__ import annotations
@@ -398,14 +398,14 @@ def meets_rule(goal: Goal, trial: Mapping[str, Any]) -> bool:
 
 
 def session_progress(goal: Goal, session: Mapping[str, Any]) -> dict[str, Any]:
-    """One session's progress entry for ``goal``; see :mod:`soundness_live.progress`."""
+    """One session's progress entry for ``goal``; see :mod:`soundness_live.goals.progress`."""
     from soundness_live.goals.progress import session_progress as compute  # progress imports goals
 
     return compute(goal, session)
 
 
 def goal_progress(goal: Goal, sessions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The export bundle's progress entry for ``goal``; see :mod:`soundness_live.progress`."""
+    """The export bundle's progress entry for ``goal``; see :mod:`soundness_live.goals.progress`."""
     from soundness_live.goals.progress import goal_progress as compute  # progress imports goals
 
     return compute(goal, sessions)

@@ -1,9 +1,9 @@
 """Goals and activities in words for the report: what a reviewer reads instead of expressions.
 
-The success rule is parsed by the project's criteria language (:mod:`soundness_live.criteria`)
+The success rule is parsed by the project's criteria language (:mod:`soundness_live.goals.criteria`)
 and its syntax tree read aloud: ``waited_for_turn and notes_correct_pct >= 75`` becomes
 "waits for the turn and gets at least 75 % of the notes". Whether a trial succeeds is decided by
-:func:`soundness_live.goals.meets_rule`, never re-implemented here; :func:`unmet_parts` only
+:func:`soundness_live.goals.goal.meets_rule`, never re-implemented here; :func:`unmet_parts` only
 says which parts of the rule a trial fell short of. Each activity's headline measure (the one
 plotted when no goal covers it) is named here too: the activity words live in this one module.
 """

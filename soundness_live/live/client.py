@@ -1,7 +1,7 @@
 """A client of the engine process: commands out, replies and state snapshots in.
 
 :class:`EngineClient` connects to the engine for a data directory (the address and key of
-:mod:`soundness_live.protocol`), greets it (a version mismatch raises :class:`ProtocolError`
+:mod:`soundness_live.live.protocol`), greets it (a version mismatch raises :class:`ProtocolError`
 with both versions named), and keeps the latest state snapshot, trial summaries and notices
 that the engine sends, on a reader thread. :func:`connect_or_start` starts the engine process
 first when none runs. Closing a client (or its process dying) never stops the session.

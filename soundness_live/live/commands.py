@@ -2,7 +2,7 @@
 
 :meth:`EngineCommands.handle` runs ``_cmd_<type>`` for a message of that type under the
 engine's lock; a refusal comes back as ``ok: false`` with the reason. The engine's state (the
-renderer, the timeline, the inputs, the store) is :class:`~soundness_live.engine_core.Engine`'s.
+renderer, the timeline, the inputs, the store) is :class:`~soundness_live.live.engine.Engine`'s.
 
 ``start_activity`` plays the child's live input when a child is named and no ``input`` is
 given (the virtual child only when asked for by name: its trials are stored as simulated and
@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 
 class EngineCommands:
-    """The protocol's commands, as methods of the :class:`~soundness_live.engine_core.Engine`
+    """The protocol's commands, as methods of the :class:`~soundness_live.live.engine.Engine`
     they are mixed into (``self`` is that engine)."""
 
     # the engine's state the commands act on (set by Engine.__init__)

@@ -1,11 +1,12 @@
 """The live engine: renderer and output, MIDI inputs, activities on a thread, the store.
 
-:class:`Engine` is what the engine process (:mod:`soundness_live.engine_process`) serves: it
+:class:`Engine` is what the engine process (:mod:`soundness_live.live.process`) serves: it
 handles the protocol's commands (:meth:`Engine.handle`, the handlers in
-:mod:`soundness_live.engine_commands`), runs one activity at a time on its own thread through
-:class:`~soundness_live.live.LiveSink` / :class:`~soundness_live.live_input.LiveInput` (or a
-virtual child), owns every store write (a trial is committed before it is reported) and builds
-the state snapshots clients see (:meth:`Engine.snapshot`).
+:mod:`soundness_live.live.commands`), runs one activity at a time on its own thread through
+:class:`~soundness_live.live.timeline.LiveSink` /
+:class:`~soundness_live.live.input.LiveInput` (or a virtual child), owns every store write (a
+trial is committed before it is reported) and builds the state snapshots clients see
+(:meth:`Engine.snapshot`).
 """
 
 from __future__ import annotations

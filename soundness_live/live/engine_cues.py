@@ -35,7 +35,7 @@ class PendingCue:
 
 
 class EngineCues:
-    """Cue showing, mixed into :class:`~soundness_live.engine_core.Engine` (``self``)."""
+    """Cue showing, mixed into :class:`~soundness_live.live.engine.Engine` (``self``)."""
 
     sample_rate: int
     timeline: LiveTimeline

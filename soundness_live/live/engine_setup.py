@@ -1,6 +1,6 @@
 """Helpers of the live engine: the renderer it plays through, device settings, live figures.
 
-Kept apart from :mod:`soundness_live.engine_core` so each stays readable; nothing here holds
+Kept apart from :mod:`soundness_live.live.engine` so each stays readable; nothing here holds
 state of its own.
 """
 

@@ -3,10 +3,10 @@
 :class:`LiveInput` (an ``InputSource``) runs in the MIDI callback: it applies the device's
 playing aids and role, pushes the SOUNDING note straight into the renderer queue (thru: the
 child's sound never waits for activity logic or a UI frame; placed at the next block or at a
-constant delay from its timestamp, see :mod:`soundness_live.thru`) and keeps the PLAYED note
-as a :class:`Response` on the session axis for scoring (the axes: :mod:`soundness_live.live`).
-``take_until`` waits until every note up to a frame can have arrived (heard time + delivery
-margin).
+constant delay from its timestamp, see :mod:`soundness_live.live.thru`) and keeps the PLAYED
+note as a :class:`Response` on the session axis for scoring (the axes:
+:mod:`soundness_live.live.timeline`). ``take_until`` waits until every note up to a frame can
+have arrived (heard time + delivery margin).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ..players.aids import AidSettings, PlayingAids
 from ..players.roles import DeviceRole, DeviceRoles
 from .thru import IMMEDIATE, ThruTiming
 
-if TYPE_CHECKING:  # type names only: live.py re-exports this module's names
+if TYPE_CHECKING:  # type names only: timeline.py re-exports this module's names
     from .timeline import LiveRenderer, LiveTimeline
 
 

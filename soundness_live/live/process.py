@@ -1,14 +1,14 @@
 """The engine in its own process: audio, MIDI, activities and the store, driven by messages.
 
-Run it with ``python -m soundness_live.engine_process`` or ``soundness-live engine``. It listens
-on the versioned local connection of :mod:`soundness_live.protocol` (which outlives any client:
+Run it with ``python -m soundness_live.live.process`` or ``soundness-live engine``. It listens
+on the versioned local connection of :mod:`soundness_live.live.protocol` (which outlives any client:
 a client that dies leaves the session running; a new one attaches and gets the current state),
 and sends state snapshots to every attached client a few times a second and on every change.
 The engine has its own process because a UI loop in the same process starves a Python audio
 callback of the GIL (HEADLESS.md); the UI is only ever a client.
 
 The engine itself (commands, activity thread, store) is
-:class:`~soundness_live.engine_core.Engine`; :class:`~soundness_live.engine_server.EngineServer`
+:class:`~soundness_live.live.engine.Engine`; :class:`~soundness_live.live.server.EngineServer`
 serves it; this module runs the two as a process, and stops one that runs.
 """
 
@@ -148,7 +148,7 @@ def options_from_args(args: argparse.Namespace) -> EngineOptions:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m soundness_live.engine_process [options]``."""
+    """``python -m soundness_live.live.process [options]``."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="engine: %(levelname)s %(message)s")
     options = options_from_args(args)

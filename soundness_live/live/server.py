@@ -1,8 +1,8 @@
 """Serving the engine: clients attach over the local connection and get its messages.
 
-:class:`EngineServer` listens on the engine's address (:mod:`soundness_live.protocol`), admits
+:class:`EngineServer` listens on the engine's address (:mod:`soundness_live.live.protocol`), admits
 each new connection on a thread of its own once it proved the key (a silent peer never holds
-up the others; at most a few handshakes wait at once, :mod:`soundness_live.handshakes`), and
+up the others; at most a few handshakes wait at once, :mod:`soundness_live.live.handshakes`), and
 sends the engine's state snapshots, trial summaries and notices to every
 attached client. :class:`ClientLink` is one attached client: a reader thread for its commands
 and a sender thread with a bounded outbox, so a client that stops reading is dropped rather

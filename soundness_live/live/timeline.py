@@ -9,7 +9,7 @@ a backlog of late notes. Records stay consistent (prompts and responses share th
 - :class:`LiveSink` (a ``SoundSink``) keeps the activity's events and hands them to the
   renderer's command queue a short look-ahead before their frame; ``advance_to`` waits (short
   sleeps on the activity thread, never in the audio callback) until the output reached a frame.
-- :class:`~soundness_live.live_input.LiveInput` (an ``InputSource``, re-exported here) runs
+- :class:`~soundness_live.live.input.LiveInput` (an ``InputSource``, re-exported here) runs
   in the MIDI callback: thru to the renderer, the played notes kept on the session axis.
 """
 
@@ -47,7 +47,7 @@ INPUT_MARGIN_S = 0.015  # MIDI delivery (about one driver period) + scheduling s
 
 
 class LiveRenderer(Protocol):
-    """The renderer surface the live side uses (``soundness_live.audio.renderer.Renderer``)."""
+    """The renderer surface the live side uses (``soundness_live.synth.renderer.Renderer``)."""
 
     @property
     def frame(self) -> int:

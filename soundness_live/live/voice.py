@@ -7,7 +7,7 @@ converts between the two so a voice take lines up with the prompt the child answ
 While the microphone is open, :class:`LiveVoiceMeter` measures the sung pitch and the level for
 the therapist's screen on a small thread of its own: it reads the newest samples the input
 callback left in the capture ring (never inside the callback) and runs a
-:class:`~soundness_live.audio.voice_meter.VoiceMeter` on them.
+:class:`~soundness_live.voice.meter.VoiceMeter` on them.
 """
 
 from __future__ import annotations

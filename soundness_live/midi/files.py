@@ -1,7 +1,7 @@
 """Standard MIDI File (type 0 and 1) -> engine events at output frames, through the tempo map.
 
 Every note on/off, program change and control change of every track becomes an engine event
-(:mod:`soundness_live.events`) placed at ``round(seconds * sample_rate)``, seconds coming from
+(:mod:`soundness_live.core.events`) placed at ``round(seconds * sample_rate)``, seconds coming from
 the file's tempo map (set_tempo meta events of any track, as type 1 files put them on the
 conductor track). A note-on with velocity 0 is a note-off. Each event keeps the index and name
 of its track, because group sessions name a track after the player who played it.

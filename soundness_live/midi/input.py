@@ -51,7 +51,7 @@ class InputEvent:
     or 0 (``program``). ``time_s`` is the best timestamp in monotonic seconds and ``clock``
     names the clock that gave it; ``arrival_s`` is when the message reached Python (kept so
     stamping methods can be compared). ``frame`` is the position on the engine's frame axis,
-    filled once a :class:`~soundness_live.clock.ClockMapping` is known.
+    filled once a :class:`~soundness_live.core.clock.ClockMapping` is known.
     """
 
     kind: str

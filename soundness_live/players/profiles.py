@@ -111,7 +111,7 @@ class ScaleLock:
 
     key: str = "C"
     scale: str = "major_pentatonic"
-    mode: str = "snap_down"  # how off-scale keys map (soundness_live.aids)
+    mode: str = "snap_down"  # how off-scale keys map (soundness_live.players.aids)
 
     def validate(self, name: str) -> None:
         """Raise ParameterError naming ``name`` when the key, scale or mode is unknown."""
@@ -164,7 +164,7 @@ class DeviceSettings:
         _number(self.min_note_length_ms, f"{name}.min_note_length_ms", 0.0, 2000.0)
 
     def aid_settings(self) -> AidSettings:
-        """These settings as :class:`soundness_live.aids.AidSettings` (the playing aids)."""
+        """These settings as :class:`soundness_live.players.aids.AidSettings` (the playing aids)."""
         lock = self.scale_lock
         return AidSettings(
             scale=lock.scale if lock else None,

@@ -1,8 +1,9 @@
 """Input sources that ship with the package: scripted notes and cue-driven answers.
 
-Both follow the engine's :class:`~soundness_live.engine.InputSource` protocol; the virtual child
-(:mod:`soundness_live.virtual_child`) and MIDI files (:mod:`soundness_live.midi.performance`)
-are the other offline sources, live MIDI ports the live one.
+Both follow the engine's :class:`~soundness_live.core.session.InputSource` protocol; the
+virtual child (:mod:`soundness_live.players.virtual_child`) and MIDI files
+(:mod:`soundness_live.midi.performance`) are the other offline sources, live MIDI ports the live
+one.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The volume cap's range, checked here and nowhere else.
 
-A cap is a true-peak ceiling in dBFS (:mod:`soundness_live.audio.true_peak`). A child's profile
+A cap is a true-peak ceiling in dBFS (:mod:`soundness_live.synth.true_peak`). A child's profile
 holds their own cap; the engine clamps every later request to it (:func:`clamp_cap_dbfs`), and
 the output stage, the profile, the engine and the therapist screen all take the range from here.
 """

@@ -12,7 +12,7 @@ Shape (schema_version 2)::
 
 Version 2 added where the playing came from: a session's ``input`` (live, virtual, file, mixed;
 null before any activity) and ``simulated``, a trial's ``input`` and ``simulated``, an event's
-``input`` (rule: :mod:`soundness_live.provenance`), and a goal's ``variant``.
+``input`` (rule: :mod:`soundness_live.core.provenance`), and a goal's ``variant``.
 
 ``child.profile`` holds the session settings only (volume cap, tempo, devices, goal ids): the
 name, date of birth and consent appear once, at the top of ``child``, where de-identification

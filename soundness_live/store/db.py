@@ -116,7 +116,7 @@ _V1 = (
         PRIMARY KEY (session_id, trial_idx))""",
 )
 
-# Version 2: where the playing came from (soundness_live.provenance). A session's and an
+# Version 2: where the playing came from (soundness_live.core.provenance). A session's and an
 # event's ``input`` (live, virtual, file; a session also mixed), a session's ``simulated``, and
 # a trial record's ``input`` and ``simulated`` keys. What was stored before is marked from the
 # evidence it holds, so no simulated session goes on passing for a child's: a trial by the

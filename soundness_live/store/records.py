@@ -378,7 +378,7 @@ class Store(MediaMixin):
     def mark_input(self, session_id: int, kind: str | None) -> None:
         """An activity played with input ``kind`` (live, virtual, file or mixed; None: no
         source) starts in a running session: the session's input and simulated flag follow
-        (rule: :mod:`soundness_live.provenance`)."""
+        (rule: :mod:`soundness_live.core.provenance`)."""
         if kind is not None and kind not in provenance.KINDS:
             expected = ", ".join(provenance.KINDS)
             raise ParameterError(f"input must be one of {expected} or null, got {kind!r}")

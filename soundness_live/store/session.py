@@ -104,7 +104,7 @@ class StoredSession:
         """Session hooks that store trials and events for ``activity`` (chaining ``base``).
 
         A trial is tagged with the ids of the child's goals it was played for: the goal's
-        activity and variant (:func:`soundness_live.goals.serves`). Whether it counts toward
+        activity and variant (:func:`soundness_live.goals.goal.serves`). Whether it counts toward
         them (not void, not simulated) is decided where progress is computed."""
         goals = [g for g in self.store.goals_for(self.child_code) if g.activity == activity]
         base = base or SessionHooks()

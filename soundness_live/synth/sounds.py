@@ -1,6 +1,6 @@
 """Prepared sounds mixed into the output: spoken and recorded prompts, live and offline.
 
-A :class:`~soundness_live.events.PlaySound` is scheduled like a note; the renderer starts it
+A :class:`~soundness_live.core.events.PlaySound` is scheduled like a note; the renderer starts it
 on its exact frame and :class:`SoundMixer` adds it to the block after the synth and before
 the output stage (master volume, limiter, volume cap), so a prompt can never be louder than
 the cap allows. A panic (an all-notes-off on every channel) fades the sounds playing then with

@@ -58,7 +58,7 @@ def analyze_voice_file(
 
     The answer is listened for from ``listen_from_ms`` on (None: from the start), and the noise
     floor a voice must clear is measured over :func:`wav_room_ms`. ``options`` are
-    :func:`soundness_live.audio.voice.analyze_voice`'s other keywords (prompt_end_ms,
+    :func:`soundness_live.voice.analysis.analyze_voice`'s other keywords (prompt_end_ms,
     target_syllables, target_hz, pitch_floor_hz, pitch_ceiling_hz, vad_mode, calibration_db).
     Times in the result are ms from the file's start.
     """

@@ -9,7 +9,7 @@
   the store with its syllable count and pitches analysed at import.
 
 Spoken and recorded prompts are sample buffers. The session schedules one as a
-:class:`~soundness_live.events.PlaySound` on its frame, like a note; the renderer mixes it in
+:class:`~soundness_live.core.events.PlaySound` on its frame, like a note; the renderer mixes it in
 before the output stage (below the volume cap), in live sessions and offline runs alike.
 """
 

@@ -10,7 +10,7 @@ A room is never silent, and the VAD calls steady noise speech while it adapts. S
 as voiced only when the VAD says speech AND its energy is at least ``VOICE_ABOVE_FLOOR_DB`` over
 the room's noise floor: the 20th percentile of the 10 ms frame energies over the room heard
 before the prompt (``noise_floor_db``). Measured on 96 espeak-ng takes with noise from the
-first sample at 20 dB SNR (tests/test_voice_onset.py): onset error median 3 ms, p95 7 ms in
+first sample at 20 dB SNR (tests/voice/test_voice_onset.py): onset error median 3 ms, p95 7 ms in
 white noise, median 4 ms, p95 10 ms in pink noise; the VAD alone put every onset in the first
 frames (median error 515 ms). Clean speech is unchanged: median 3 ms, p95 8 ms on those takes.
 """
