@@ -1,13 +1,22 @@
-"""Engine events placed at absolute output frames (the one time base of the engine).
+"""Engine events: what the renderer plays at a frame, and what reaches the engine from players.
 
-Frames count output samples from the start of the run (frame 0). Events are frozen
-dataclasses so they can cross threads and processes safely.
+Synth events are placed at absolute output frames (the one time base of the engine): frames
+count output samples from the start of the run (frame 0). An :class:`InputEvent` is one
+note-path message a player sent, stamped where it arrived and placed on the frame axis once a
+:class:`~soundness_live.core.clock.ClockMapping` is known; a :class:`DeviceChange` says that an
+input appeared or vanished. The MIDI inputs (:mod:`soundness_live.midi`) make them from the
+wire; everything above reads them from here, so the child's side never loads a MIDI library.
+Events are frozen dataclasses so they can cross threads and processes safely.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
+
+from ..errors import ParameterError
+from .clock import ClockMapping
 
 DRUM_CHANNEL = 9  # MIDI channel 10, zero-based: General MIDI drums (bank 128)
 
@@ -83,8 +92,6 @@ SynthEvent = NoteOn | NoteOff | ProgramChange | ControlChange | AllNotesOff | Pl
 
 def check_event(event: SynthEvent) -> SynthEvent:
     """Return ``event`` unchanged, or raise ParameterError naming the bad field."""
-    from ..errors import ParameterError
-
     if event.frame < 0:
         raise ParameterError(f"frame must be >= 0, got {event.frame}")
     channel = getattr(event, "channel", 0)
@@ -101,3 +108,61 @@ def check_event(event: SynthEvent) -> SynthEvent:
                 f"a sound's samples must be a mono float32 array, got shape {shape} of {dtype}"
             )
     return event
+
+
+EVENT_KINDS = ("note_on", "note_off", "cc", "program")
+CLOCKS = ("rtmidi-delta", "arrival", "jack-frame", "virtual", "file")
+
+
+@dataclass(frozen=True, slots=True)
+class InputEvent:
+    """One note-path MIDI message from a player, stamped on the monotonic clock.
+
+    ``note`` is the key (note events), the controller number (``cc``) or the program
+    (``program``); ``velocity`` is the velocity (note events), the controller value (``cc``)
+    or 0 (``program``). ``time_s`` is the best timestamp in monotonic seconds and ``clock``
+    names the clock that gave it; ``arrival_s`` is when the message reached Python (kept so
+    stamping methods can be compared). ``frame`` is the position on the engine's frame axis,
+    filled once a :class:`~soundness_live.core.clock.ClockMapping` is known.
+    """
+
+    kind: str
+    channel: int
+    note: int
+    velocity: int
+    device: str
+    time_s: float
+    clock: str
+    frame: float | None = None
+    raw: bytes | None = None
+    arrival_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in EVENT_KINDS:
+            raise ParameterError(f"kind must be one of {EVENT_KINDS}, got {self.kind!r}")
+        if self.clock not in CLOCKS:
+            raise ParameterError(f"clock must be one of {CLOCKS}, got {self.clock!r}")
+        if not 0 <= self.channel <= 15:
+            raise ParameterError(f"channel must be in range 0..15, got {self.channel}")
+        if not (0 <= self.note <= 127 and 0 <= self.velocity <= 127):
+            raise ParameterError(
+                f"note and velocity must be in range 0..127, got {self.note}, {self.velocity}"
+            )
+
+    def mapped(self, mapping: ClockMapping) -> InputEvent:
+        """A copy with ``frame`` placed on the engine's axis through ``mapping``."""
+        return dataclasses.replace(self, frame=mapping.frame_at(self.time_s))
+
+    def replace(self, **changes: object) -> InputEvent:
+        """A copy with the given fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceChange:
+    """A MIDI input appeared (``connected=True``) or vanished, at monotonic ``time_s``."""
+
+    device: str
+    connected: bool
+    time_s: float
+    reason: str = ""

@@ -21,8 +21,8 @@ from typing import Any
 from ..audio.output import open_output
 from ..config import DB_NAME
 from ..core.clock import ClockMapping
+from ..core.events import DeviceChange
 from ..core.session import Session, SessionHooks
-from ..midi.input import DeviceChange
 from ..midi.jack_frames import OutputFrameTap
 from ..store.records import Store
 from ..store.session import StoredSession

@@ -18,8 +18,16 @@ from typing import TYPE_CHECKING
 
 from ..activities.base import Response, Show
 from ..core.clock import ClockMapping
-from ..core.events import DRUM_CHANNEL, AllNotesOff, ControlChange, NoteOff, NoteOn, SynthEvent
-from ..midi.input import DeviceChange, InputEvent
+from ..core.events import (
+    DRUM_CHANNEL,
+    AllNotesOff,
+    ControlChange,
+    DeviceChange,
+    InputEvent,
+    NoteOff,
+    NoteOn,
+    SynthEvent,
+)
 from ..players.aids import AidSettings, PlayingAids
 from ..players.roles import DeviceRole, DeviceRoles
 from .thru import IMMEDIATE, ThruTiming

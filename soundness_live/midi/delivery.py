@@ -29,8 +29,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from ..core.events import DeviceChange, InputEvent
 from .flood import FloodGuard
-from .input import DeviceChange, InputCounts, InputEvent
+from .input import InputCounts
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..core.clock import ClockMapping
+from ..core.events import InputEvent
 from ..errors import ParameterError
-from .input import InputEvent
 
 VIRTUAL_DEVICE = "virtual keyboard"
 

@@ -1,6 +1,7 @@
 """Typed MIDI input events, conversion from raw MIDI bytes, and the per-port timestamp rule.
 
-Everything a player does reaches the engine as an :class:`InputEvent`: the note path only
+Everything a player does reaches the engine as an
+:class:`~soundness_live.core.events.InputEvent`: the note path only
 (note on/off, control change, program change). Raw bytes are read at the edge by
 :func:`~soundness_live.midi.wire.message_type` and turned into our own frozen records; system
 messages (sysex, clock 0xF8, active sensing 0xFE, start/stop, song position...) and channel
@@ -21,18 +22,13 @@ The record says which clock stamped it (``clock``):
 
 from __future__ import annotations
 
-import dataclasses
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..core.clock import ClockMapping
-from ..errors import ParameterError
+from ..core.events import InputEvent
 from .flood import FloodGuard
 from .wire import message_type
-
-EVENT_KINDS = ("note_on", "note_off", "cc", "program")
-CLOCKS = ("rtmidi-delta", "arrival", "jack-frame", "virtual", "file")
 
 _NOTE_PATH = {  # message type -> InputEvent kind
     "note_on": "note_on",
@@ -40,60 +36,6 @@ _NOTE_PATH = {  # message type -> InputEvent kind
     "control_change": "cc",
     "program_change": "program",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class InputEvent:
-    """One note-path MIDI message from a player, stamped on the monotonic clock.
-
-    ``note`` is the key (note events), the controller number (``cc``) or the program
-    (``program``); ``velocity`` is the velocity (note events), the controller value (``cc``)
-    or 0 (``program``). ``time_s`` is the best timestamp in monotonic seconds and ``clock``
-    names the clock that gave it; ``arrival_s`` is when the message reached Python (kept so
-    stamping methods can be compared). ``frame`` is the position on the engine's frame axis,
-    filled once a :class:`~soundness_live.core.clock.ClockMapping` is known.
-    """
-
-    kind: str
-    channel: int
-    note: int
-    velocity: int
-    device: str
-    time_s: float
-    clock: str
-    frame: float | None = None
-    raw: bytes | None = None
-    arrival_s: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in EVENT_KINDS:
-            raise ParameterError(f"kind must be one of {EVENT_KINDS}, got {self.kind!r}")
-        if self.clock not in CLOCKS:
-            raise ParameterError(f"clock must be one of {CLOCKS}, got {self.clock!r}")
-        if not 0 <= self.channel <= 15:
-            raise ParameterError(f"channel must be in range 0..15, got {self.channel}")
-        if not (0 <= self.note <= 127 and 0 <= self.velocity <= 127):
-            raise ParameterError(
-                f"note and velocity must be in range 0..127, got {self.note}, {self.velocity}"
-            )
-
-    def mapped(self, mapping: ClockMapping) -> InputEvent:
-        """A copy with ``frame`` placed on the engine's axis through ``mapping``."""
-        return dataclasses.replace(self, frame=mapping.frame_at(self.time_s))
-
-    def replace(self, **changes: object) -> InputEvent:
-        """A copy with the given fields changed (validated again)."""
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceChange:
-    """A MIDI input appeared (``connected=True``) or vanished, at monotonic ``time_s``."""
-
-    device: str
-    connected: bool
-    time_s: float
-    reason: str = ""
 
 
 @dataclass

@@ -50,9 +50,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from ..core.events import DeviceChange, InputEvent
 from ..errors import DeviceError
 from .delivery import ChangeCallback, EventCallback, EventDelivery
-from .input import DeviceChange, InputEvent, read_message
+from .input import read_message
 from .jack_frames import FRAME_WRAP, EventRing, JackStamp, OutputFrameTap
 from .ports import READ_BATCH, SKIP_PORT_PREFIXES, MappingSource
 from .wire import SYSEX_END, SYSEX_START

@@ -45,9 +45,10 @@ from typing import Any
 import rtmidi
 
 from ..core.clock import ClockMapping
+from ..core.events import DeviceChange
 from ..errors import ParameterError
 from .delivery import ChangeCallback, EventCallback, EventDelivery
-from .input import DeltaStamper, DeviceChange, convert_message
+from .input import DeltaStamper, convert_message
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..core.events import InputEvent
 from ..errors import ParameterError
-from ..midi.input import InputEvent
 
 SCALES: dict[str, tuple[int, ...]] = {
     "chromatic": tuple(range(12)),

@@ -23,8 +23,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from soundness_live.core.events import InputEvent
 from soundness_live.live.engine import Engine, EngineOptions
-from soundness_live.midi.input import InputEvent
 from soundness_live.store.records import Store
 from tests.faults import FAULTS
 from tests.true_peak import true_peak

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from soundness_live.core.events import InputEvent
 from soundness_live.live.engine import Engine
-from soundness_live.midi.input import InputEvent
 from tests.conftest import until_state
 
 QUICK = {"variant": "cue", "trials": 1, "lead_in_ms": 0, "foreperiod_ms": 150,

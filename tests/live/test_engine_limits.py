@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from soundness_live.core.events import InputEvent
 from soundness_live.live.engine import Engine, EngineOptions
-from soundness_live.midi.input import InputEvent
 from soundness_live.store.records import Store
 from tests.true_peak import true_peak_dbfs
 

@@ -11,12 +11,11 @@ import pytest
 from soundness_live.activities.base import Listen, Play, PromptNote, RecordTrial
 from soundness_live.activities.registry import ActivityDef
 from soundness_live.audio.output import open_output
-from soundness_live.core.events import AllNotesOff, NoteOff, NoteOn
+from soundness_live.core.events import AllNotesOff, DeviceChange, InputEvent, NoteOff, NoteOn
 from soundness_live.core.session import Session
 from soundness_live.live.input import LiveInput
 from soundness_live.live.timeline import LiveSink, LiveTimeline, SessionStopped, StandInRenderer
 from soundness_live.midi.fake import ScriptedInput, ScriptedNote, script_events
-from soundness_live.midi.input import DeviceChange, InputEvent
 from soundness_live.players.aids import AidSettings
 from soundness_live.players.roles import DeviceRole
 

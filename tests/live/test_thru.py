@@ -8,12 +8,11 @@ import numpy as np
 import pytest
 
 from soundness_live.core.clock import ClockMapping
-from soundness_live.core.events import ControlChange, NoteOff, NoteOn
+from soundness_live.core.events import ControlChange, InputEvent, NoteOff, NoteOn
 from soundness_live.errors import ParameterError
 from soundness_live.live.input import LiveInput
 from soundness_live.live.thru import DEFAULT_THRU_MODE, ThruTiming, default_delay_ms
 from soundness_live.live.timeline import StandInRenderer
-from soundness_live.midi.input import InputEvent
 from soundness_live.players.roles import DeviceRole
 from soundness_live.synth.limiter import OutputStage
 from soundness_live.synth.renderer import Renderer, render_offline

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import rtmidi
 
-from soundness_live.midi.input import DeviceChange
+from soundness_live.core.events import DeviceChange
 from soundness_live.midi.ports import MidiInputs
 from tests.jackserver import JackServer, module_jack_server
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import rtmidi
 
+from soundness_live.core.events import DeviceChange
 from soundness_live.errors import DeviceError
-from soundness_live.midi.input import DeviceChange
 from soundness_live.midi.jack_input import JackMidiInputs
 from soundness_live.midi.open_input import open_midi_input
 from soundness_live.midi.ports import MidiInputs

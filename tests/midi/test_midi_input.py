@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from soundness_live.core.clock import ClockMapping
+from soundness_live.core.events import InputEvent
 from soundness_live.errors import ParameterError
 from soundness_live.midi.flood import FloodGuard
-from soundness_live.midi.input import DeltaStamper, InputCounts, InputEvent, convert_message
+from soundness_live.midi.input import DeltaStamper, InputCounts, convert_message
 
 
 def test_note_on_converts_with_all_fields() -> None:

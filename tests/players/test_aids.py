@@ -6,8 +6,8 @@ from itertools import pairwise
 
 import pytest
 
+from soundness_live.core.events import InputEvent
 from soundness_live.errors import ParameterError
-from soundness_live.midi.input import InputEvent
 from soundness_live.players.aids import SCALES, AidSettings, PlayingAids, curve_velocity, scale_note
 
 
