@@ -22,12 +22,15 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..core.clock import frames_to_ms, ms_to_frames
+from .frames import frames_to_ms, ms_to_frames
+
+DRUM_CHANNEL = 9  # MIDI channel 10, zero-based: General MIDI drums (bank 128)
 
 
 @dataclass(frozen=True, slots=True)
 class PromptNote:
-    """A sound the engine plays. ``frame`` is when it is scheduled; ``heard_frame`` when heard.
+    """A sound the engine plays. ``frame`` is when it is scheduled; ``heard_frame`` when heard;
+    ``channel`` 0..15 (:data:`DRUM_CHANNEL` for General MIDI drums).
 
     ``flags`` carries markers a reviewer needs (``cue``, ``no_go``, ``event``, ``beat``...).
     """

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.events import DRUM_CHANNEL
 from ..metrics.sequences import score_echo
 from .base import (
+    DRUM_CHANNEL,
     ActivityContext,
     ActivityRun,
     Listen,

@@ -10,8 +10,8 @@ Outcome rule: always ``void`` — free play is logged, never scored.
 
 from __future__ import annotations
 
-from ..core.events import DRUM_CHANNEL
 from .base import (
+    DRUM_CHANNEL,
     ActivityContext,
     ActivityRun,
     Listen,

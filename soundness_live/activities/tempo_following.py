@@ -30,10 +30,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ..core.events import DRUM_CHANNEL
 from ..metrics.tap_windows import trial_window_ms
 from ..metrics.timing import FollowChild, preferred_tempo, score_kept_taps, tempo_step
 from .base import (
+    DRUM_CHANNEL,
     ActivityContext,
     ActivityRun,
     Listen,

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.events import DRUM_CHANNEL
 from ..metrics.waiting import classify_response, score_freeze, score_go_no_go, score_turns
 from .base import (
+    DRUM_CHANNEL,
     ActivityContext,
     ActivityRun,
     Listen,

@@ -1,6 +1,8 @@
 """Frame clock: the engine's one time base is the output sample counter.
 
-Frame 0 is the start of the run. Times in records are milliseconds on that axis, unrounded.
+Frame 0 is the start of the run. Times in records are milliseconds on that axis, unrounded
+(frames <-> ms: :mod:`soundness_live.activities.frames`, where the activities below the core
+reach it).
 Live, a :class:`ClockMapping` ties frames to a monotonic clock (seconds) through the audio
 stream's report of when each block reaches the DAC, so input events stamped on the monotonic
 clock can be placed on the frame axis, and scheduled sounds reported when they are heard.
@@ -22,16 +24,6 @@ def check_sample_rate(sample_rate: int) -> int:
             f"sample_rate must be an integer in 8000..192000 Hz, got {sample_rate!r}"
         )
     return sample_rate
-
-
-def frames_to_ms(frames: float, sample_rate: int) -> float:
-    """Frames -> milliseconds (unrounded)."""
-    return frames * 1000.0 / sample_rate
-
-
-def ms_to_frames(ms: float, sample_rate: int) -> int:
-    """Milliseconds -> the nearest whole frame."""
-    return int(round(ms * sample_rate / 1000.0))
 
 
 def seconds_to_frames(seconds: float, sample_rate: int) -> int:

@@ -15,10 +15,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+# the General MIDI drum channel, defined where the activities (below the core) reach it
+from ..activities.base import DRUM_CHANNEL as DRUM_CHANNEL
 from ..errors import ParameterError
 from .clock import ClockMapping
-
-DRUM_CHANNEL = 9  # MIDI channel 10, zero-based: General MIDI drums (bank 128)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,12 +23,12 @@ from typing import Any
 
 import mido
 
+from soundness_live.core.events import DRUM_CHANNEL
 from soundness_live.core.provenance import session_words, simulated
 from soundness_live.errors import ParameterError
 from soundness_live.export.files import write_bytes_atomic
 
 PROMPT_TRACK_NAME = "Prompts (engine)"
-DRUM_CHANNEL = 9  # channel 10 as musicians count
 DEFAULT_DURATION_MS = 200.0  # for notes recorded without a duration (e.g. a pad hit)
 _DRUM_WORDS = ("drum", "pad", "perc")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from ..activities.base import Response, Show
-from ..core.clock import ms_to_frames
+from ..activities.frames import ms_to_frames
 
 
 class ScriptedResponses:

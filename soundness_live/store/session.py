@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..activities.base import Response, VoiceTake
-from ..core.clock import frames_to_ms
+from ..activities.frames import frames_to_ms
 from ..core.provenance import FILE, LIVE, VIRTUAL
 from ..core.session import SessionHooks
 from ..goals.goal import serves
