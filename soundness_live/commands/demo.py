@@ -22,9 +22,9 @@ from ..audio.mic import VirtualSinger
 from ..config import DB_NAME, private_dir
 from ..core.session import Session, SoundSink
 from ..goals.goal import builtin_goals
-from ..offline.runs import child_sound, virtual_inputs
+from ..players.child_sound import child_sound
 from ..players.profiles import ChildProfile
-from ..players.virtual_child import ChildTraits
+from ..players.virtual_child import ChildTraits, virtual_inputs
 from ..store.records import Store
 from ..store.session import StoredSession
 from .output import print_trials, write_private_json

@@ -35,9 +35,9 @@ from ..config import check_therapist, load_settings
 from ..core.events import ControlChange
 from ..core.session import Session
 from ..errors import DeviceError, ParameterError, SoundnessError
-from ..offline.runs import child_sound, virtual_inputs
+from ..players.child_sound import child_sound
 from ..players.profiles import ChildProfile, profile_params
-from ..players.virtual_child import ChildTraits
+from ..players.virtual_child import ChildTraits, virtual_inputs
 from ..players.volume_cap import check_cap_dbfs, clamp_cap_dbfs
 from ..store.session import StoredSession
 from ..voice.prompts import load_voice_analysis, prepare_prompts

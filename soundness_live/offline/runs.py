@@ -16,61 +16,10 @@ from ..activities.registry import ActivityDef, get_activity
 from ..core.clock import DEFAULT_SAMPLE_RATE, check_sample_rate
 from ..core.session import InputSource, RunResult, Session, SessionHooks, SilentSink, SoundSink
 from ..errors import ParameterError
-from ..players.virtual_child import ChildTraits, VirtualChild
+from ..players.child_sound import child_sound, players_of
+from ..players.virtual_child import ChildTraits, virtual_inputs
 
-KEYBOARD_CHANNEL = 2
-DRUM_CHANNEL = 9
 VOCAL = "vocal-prompts"
-
-
-@dataclass(frozen=True)
-class ChildSound:
-    """How the child's notes sound (thru): MIDI channel and GM program/bank."""
-
-    channel: int
-    program: int
-    bank: int = 0
-    pad_note: int = 38
-
-
-def child_sound(activity: ActivityDef, params: dict[str, Any]) -> ChildSound:
-    """Keyboard for melodic call-and-response, a drum pad for everything else."""
-    if activity.name == "call-and-response" and params.get("variant") == "melodic":
-        return ChildSound(KEYBOARD_CHANNEL, int(params.get("instrument", 12)), 0, 60)
-    return ChildSound(DRUM_CHANNEL, 0, 128, 38)
-
-
-def _players(activity: ActivityDef, params: dict[str, Any]) -> list[str]:
-    raw = str(params.get("players", "") or "")
-    players = [p.strip() for p in raw.split(",") if p.strip()]
-    return players or ["child"]
-
-
-def virtual_inputs(
-    activity: ActivityDef,
-    params: dict[str, Any],
-    *,
-    seed: int,
-    sample_rate: int,
-    traits: ChildTraits | None = None,
-) -> list[InputSource]:
-    """One virtual child per player (group mode and turn games have several); none for vocal
-    prompts, where the virtual child answers with its voice (:func:`voice_source`)."""
-    if activity.name == VOCAL:
-        return []
-    sound = child_sound(activity, params)
-    return [
-        VirtualChild(
-            traits or ChildTraits(),
-            sample_rate=sample_rate,
-            seed=seed,
-            player=player,
-            device=f"virtual-{i + 1}",
-            pad_note=sound.pad_note,
-            channel=sound.channel,
-        )
-        for i, player in enumerate(_players(activity, params))
-    ]
 
 
 def file_inputs(
@@ -80,7 +29,7 @@ def file_inputs(
     from ..midi.performance import FilePerformance
 
     sound = child_sound(activity, params)
-    group = len(_players(activity, params)) > 1
+    group = len(players_of(activity, params)) > 1
     return [
         FilePerformance.load(
             path, sample_rate=sample_rate, channel=sound.channel, players_from_tracks=group

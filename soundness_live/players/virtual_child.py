@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, fields
+from typing import Any
 
 from ..activities.base import Response, Show
+from ..activities.registry import ActivityDef
+from ..core.session import InputSource
 from ..errors import ParameterError
+from .child_sound import child_sound, players_of
 
 DEFAULT_PAD_NOTE = 38
+VOCAL = "vocal-prompts"  # answered with the voice (the virtual singer), not with notes
 TAP_MS = 100.0
 
 
@@ -255,3 +260,30 @@ class VirtualChild:
     def _on_done(self, cue: Show, now: int) -> None:
         # the activity says this part is over: the child stops playing
         self._planned = [r for r in self._planned if r.frame < cue.frame]
+
+
+def virtual_inputs(
+    activity: ActivityDef,
+    params: dict[str, Any],
+    *,
+    seed: int,
+    sample_rate: int,
+    traits: ChildTraits | None = None,
+) -> list[InputSource]:
+    """One virtual child per player (group mode and turn games have several); none for vocal
+    prompts, where the virtual child answers with its voice (:func:`voice_source`)."""
+    if activity.name == VOCAL:
+        return []
+    sound = child_sound(activity, params)
+    return [
+        VirtualChild(
+            traits or ChildTraits(),
+            sample_rate=sample_rate,
+            seed=seed,
+            player=player,
+            device=f"virtual-{i + 1}",
+            pad_note=sound.pad_note,
+            channel=sound.channel,
+        )
+        for i, player in enumerate(players_of(activity, params))
+    ]
