@@ -1,7 +1,8 @@
-"""What MIDI inputs and audio outputs this machine has (``soundness-live devices``).
+"""What audio outputs and inputs this machine has: finding one, listing them.
 
-Every section says clearly when there is nothing and why: no ALSA sequencer (no MIDI
-system), PortAudio missing (libportaudio2 not installed), no sound card and JACK not running.
+The listing (``soundness-live devices``, with :mod:`soundness_live.midi.devices` for the MIDI
+inputs) says clearly when there is nothing and why: PortAudio missing (libportaudio2 not
+installed), no sound card and JACK not running.
 """
 
 from __future__ import annotations
@@ -70,31 +71,6 @@ def find_input_device(sd: Any, device: Any) -> int:
     return find_device(sd, device, INPUT)
 
 
-def describe_midi(api: int | str | None = None) -> list[str]:
-    """Lines about MIDI inputs: each port, or why there are none."""
-    import rtmidi
-
-    from ..midi.ports import SKIP_PORT_PREFIXES, midi_api
-
-    api_id = midi_api(api) if api is None or isinstance(api, str) else api
-    api_name = rtmidi.get_api_display_name(api_id) if api_id else "default API"
-    try:
-        lister = rtmidi.MidiIn(api_id, "soundness-live-devices")
-    except rtmidi.SystemError as error:
-        return [
-            f"MIDI inputs ({api_name}): none - no MIDI system: {error}",
-            "  (Linux: no ALSA sequencer /dev/snd/seq; or set SOUNDNESS_LIVE_MIDI_API=jack "
-            "with a JACK server running)",
-        ]
-    try:
-        names = [n for n in lister.get_ports() if not n.startswith(SKIP_PORT_PREFIXES)]
-    finally:
-        lister.delete()
-    if not names:
-        return [f"MIDI inputs ({api_name}): none connected (plug in a keyboard or pad)"]
-    return [f"MIDI inputs ({api_name}):"] + [f"  {name}" for name in names]
-
-
 def describe_audio() -> list[str]:
     """Lines about audio outputs: each device with its host API, or why there are none."""
     try:
@@ -116,8 +92,3 @@ def describe_audio() -> list[str]:
     why = "no sound card found" + ("" if jack_running else ", and JACK is not running")
     fallback = "output falls back to SDL audio, else to the null output"
     return [f"Audio outputs (PortAudio): none - {why}; {fallback}"]
-
-
-def describe_devices() -> str:
-    """MIDI inputs and audio outputs of this machine, as text for ``soundness-live devices``."""
-    return "\n".join(describe_midi() + describe_audio())

@@ -67,9 +67,10 @@ def cmd_soundfonts(args: argparse.Namespace) -> int:
 
 def cmd_devices(args: argparse.Namespace) -> int:
     """List MIDI inputs and audio outputs, saying why when there are none."""
-    from ..audio.devices import describe_devices
+    from ..audio.devices import describe_audio
+    from ..midi.devices import describe_midi
 
-    print(describe_devices())
+    print("\n".join(describe_midi() + describe_audio()))
     return 0
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from soundness_live.audio import output
-from soundness_live.audio.devices import describe_audio, describe_midi, find_output_device
+from soundness_live.audio.devices import describe_audio, find_output_device
 from soundness_live.audio.output import FrameLine, open_output
 from soundness_live.errors import DeviceError, ParameterError
 from tests.jackserver import ClickSource
@@ -151,17 +151,6 @@ def test_frame_line_takes_the_most_punctual_callback_and_drifts_slowly() -> None
     assert line.time_of(48_000_000, 1100.1005) == pytest.approx(1100.1005)
     line.reset()
     assert line.time_of(48_000_480, 2000.0) == pytest.approx(2000.0)
-
-
-def test_describe_says_why_there_is_no_midi(monkeypatch: pytest.MonkeyPatch) -> None:
-    import rtmidi
-
-    def no_sequencer(*args: object) -> None:
-        raise rtmidi.SystemError("MidiInAlsa::initialize: error creating ALSA sequencer client")
-
-    monkeypatch.setattr(rtmidi, "MidiIn", no_sequencer)
-    text = "\n".join(describe_midi("alsa"))
-    assert "none - no MIDI system" in text and "SOUNDNESS_LIVE_MIDI_API=jack" in text
 
 
 def test_describe_says_why_there_is_no_audio(monkeypatch: pytest.MonkeyPatch) -> None:
