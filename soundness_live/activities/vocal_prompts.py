@@ -55,6 +55,7 @@ from .base import (
 from .common import common_params, staircase_from
 from .params import ParamSpec
 from .registry import ActivityDef, rule_from_doc
+from .sung_prompts import sung_prompt
 
 NAME = "vocal-prompts"
 VARIANTS = ("echo-syllables", "match-pitch", "sustain-vowel", "sung-question")
@@ -259,8 +260,6 @@ def plan_trial(ctx: ActivityContext, level: int) -> dict[str, Any]:
 
 def _sung(ctx: ActivityContext, plan: dict[str, Any], start: int):
     """Sing the prompt through the synth; return (prompt notes as heard, heard end frame)."""
-    from ..voice.prompts import sung_prompt
-
     prompt = sung_prompt(
         *plan["prompt"],
         start_frame=start,

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from ..activities.registry import get_activity
-from ..audio.mic import VirtualSinger
 from ..config import DB_NAME, private_dir
 from ..core.session import Session, SoundSink
 from ..goals.goal import builtin_goals
@@ -27,6 +26,8 @@ from ..players.profiles import ChildProfile
 from ..players.virtual_child import ChildTraits, virtual_inputs
 from ..store.records import Store
 from ..store.session import StoredSession
+from ..synth.singing import SyllableSinger
+from ..voice.sources import VirtualSinger
 from .output import print_trials, write_private_json
 
 DEMO_CHILD = "DEMO-01"
@@ -115,7 +116,9 @@ def _run_one(
         activity, resolved, seed=seed, sample_rate=SAMPLE_RATE, traits=ChildTraits()
     )
     sound = child_sound(activity, resolved)
-    voice = VirtualSinger(SAMPLE_RATE, seed=seed) if name == "vocal-prompts" else None
+    voice = None
+    if name == "vocal-prompts":
+        voice = VirtualSinger(SAMPLE_RATE, SyllableSinger(SAMPLE_RATE), seed=seed)
     session = Session(
         activity,
         params,

@@ -15,6 +15,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 # the General MIDI drum channel, defined where the activities (below the core) reach it
 from ..activities.base import DRUM_CHANNEL as DRUM_CHANNEL
 from ..errors import ParameterError
@@ -77,13 +79,33 @@ class PlaySound:
     """Play a prepared sound whole from ``frame``: a spoken or recorded prompt.
 
     ``samples`` is mono float32 at the output rate, already at its playing level (see
-    :func:`soundness_live.synth.sounds.prompt_sound`); the renderer mixes it in before the
+    :func:`prompt_sound`); the renderer mixes it in before the
     output stage, so the volume cap holds for it as for every note. A panic fades it out.
     """
 
     frame: int
     samples: Any
     name: str = ""
+
+
+PROMPT_LEVEL_DBFS = -18.0  # a prompt's peak before the output stage: about a sung note's
+
+
+def prompt_sound(
+    frame: int, samples: np.ndarray, name: str = "", level_dbfs: float = PROMPT_LEVEL_DBFS
+) -> PlaySound:
+    """A sound event for ``samples`` (mono), scaled so its peak is ``level_dbfs``.
+
+    The copy is made here, on the caller's thread, never in the audio callback.
+    """
+    audio = np.asarray(samples, dtype=np.float32)
+    if audio.ndim != 1:
+        raise ParameterError(f"a prompt sound must be mono (1-D), got shape {audio.shape}")
+    if not np.all(np.isfinite(audio)):
+        raise ParameterError(f"prompt sound {name!r} has samples that are not finite numbers")
+    peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
+    gain = 10.0 ** (level_dbfs / 20.0) / peak if peak > 0 else 0.0
+    return PlaySound(frame, np.ascontiguousarray(audio * np.float32(gain)), name)
 
 
 SynthEvent = NoteOn | NoteOff | ProgramChange | ControlChange | AllNotesOff | PlaySound

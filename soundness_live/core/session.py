@@ -3,7 +3,9 @@
 :class:`Session` drives an activity generator on the frame clock. Sound goes to a
 :class:`SoundSink` (offline: rendered to an array; live: the audio callback's command queue);
 input comes from :class:`InputSource` objects (a virtual child, a MIDI file, live MIDI ports);
-a voice comes from a ``VoiceSource`` (microphone, WAV stand-in, virtual singer; audio/mic.py).
+a voice comes from a :class:`VoiceSource` (the microphone, audio/mic.py; a WAV standing in for
+it or a virtual singer, voice/sources.py); spoken or recorded prompts from :class:`PromptSounds`
+(voice/prompts.py). The Session names what it needs of each and imports none of them.
 The same code runs live, offline and in tests: only the sink and the sources differ.
 """
 
@@ -13,7 +15,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -35,13 +37,8 @@ from ..activities.base import (
 from ..activities.params import resolve_params
 from ..activities.registry import ActivityDef
 from ..errors import SoundnessError
-from ..synth.sounds import prompt_sound
-from .events import NoteOff, NoteOn, ProgramChange, SynthEvent
+from .events import NoteOff, NoteOn, ProgramChange, SynthEvent, prompt_sound
 from .provenance import run_input, simulated
-
-if TYPE_CHECKING:
-    from ..audio.mic import VoiceSource
-    from ..voice.prompts import PromptSounds
 
 
 class SoundSink(Protocol):
@@ -74,6 +71,44 @@ class InputSource(Protocol):
 
     def take_until(self, until_frame: int) -> list[Response]:
         """Every note that arrived before ``until_frame``, in time order."""
+
+
+class VoiceSource(Protocol):
+    """Where the child's voice comes from, on the engine's frame axis (the axis on which a
+    prompt is placed when it is HEARD). ``name`` goes into the take (``microphone``...);
+    ``input_kind`` says whose voice it is: ``live`` (the microphone), ``virtual`` or ``file``
+    (simulated: never counted as the child's)."""
+
+    name: str
+    input_kind: str
+
+    def observe(self, cue: Show, now_frame: int) -> None:
+        """A cue was shown (a stand-in or a virtual singer answers "your_turn")."""
+
+    def audio(self, since_frame: int, until_frame: int) -> np.ndarray:
+        """Mono float32 from ``since_frame`` to ``until_frame`` (silence where none was heard)."""
+        ...
+
+    def opened_frame(self) -> float | None:
+        """The first frame it really heard (None: it heard all along, like a virtual room)."""
+        ...
+
+
+class PromptSound(Protocol):
+    """A spoken or recorded prompt, prepared: mono samples at the engine's rate, and what its
+    analysis found in it."""
+
+    samples: np.ndarray
+    syllables: int | None
+    pitches_hz: tuple[float | None, ...]
+
+
+class PromptSounds(Protocol):
+    """Prepared prompt sounds by name (``espeak:TEXT``, ``asset:NAME``)."""
+
+    def get(self, name: str) -> PromptSound:
+        """The prompt called ``name`` (ParameterError when there is none)."""
+        ...
 
 
 @dataclass

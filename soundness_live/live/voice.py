@@ -80,10 +80,12 @@ def live_voice(
     the PortAudio microphone (tests)."""
     if activity != VOCAL:
         return None
-    from ..audio.mic import MicrophoneVoice, VirtualSinger
+    from ..audio.mic import MicrophoneVoice
+    from ..synth.singing import SyllableSinger
+    from ..voice.sources import VirtualSinger
 
     if source != "live":
-        return VirtualSinger(sample_rate, seed=seed)
+        return VirtualSinger(sample_rate, SyllableSinger(sample_rate), seed=seed)
     try:
         if open_microphone is not None:
             mic = open_microphone(sample_rate, mapping)

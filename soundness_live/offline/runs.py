@@ -150,12 +150,14 @@ def voice_source(activity: ActivityDef, options: PlayOptions) -> Any:
     the virtual singer for virtual input; None (silence) otherwise or for other activities."""
     if activity.name != VOCAL:
         return None
-    from ..audio.mic import VirtualSinger, WavVoice
+    from ..synth.singing import SyllableSinger
+    from ..voice.sources import VirtualSinger, WavVoice
 
     if options.voice_wav is not None:
         return WavVoice([options.voice_wav], options.sample_rate)
     if options.input == "virtual":
-        return VirtualSinger(options.sample_rate, seed=options.seed)
+        singer = SyllableSinger(options.sample_rate)
+        return VirtualSinger(options.sample_rate, singer, seed=options.seed)
     return None
 
 

@@ -1,6 +1,7 @@
 """Prepared sounds mixed into the output: spoken and recorded prompts, live and offline.
 
-A :class:`~soundness_live.core.events.PlaySound` is scheduled like a note; the renderer starts it
+A :class:`~soundness_live.core.events.PlaySound` (made at a prompt's level by
+:func:`~soundness_live.core.events.prompt_sound`) is scheduled like a note; the renderer starts it
 on its exact frame and :class:`SoundMixer` adds it to the block after the synth and before
 the output stage (master volume, limiter, volume cap), so a prompt can never be louder than
 the cap allows. A panic (an all-notes-off on every channel) fades the sounds playing then with
@@ -16,27 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.events import PlaySound
-from ..errors import ParameterError
 
 MAX_SOUNDS = 8  # sounds at once; a prompt is one, so more means something went wrong
-PROMPT_LEVEL_DBFS = -18.0  # a prompt's peak before the output stage: about a sung note's
-
-
-def prompt_sound(
-    frame: int, samples: np.ndarray, name: str = "", level_dbfs: float = PROMPT_LEVEL_DBFS
-) -> PlaySound:
-    """A sound event for ``samples`` (mono), scaled so its peak is ``level_dbfs``.
-
-    The copy is made here, on the caller's thread, never in the audio callback.
-    """
-    audio = np.asarray(samples, dtype=np.float32)
-    if audio.ndim != 1:
-        raise ParameterError(f"a prompt sound must be mono (1-D), got shape {audio.shape}")
-    if not np.all(np.isfinite(audio)):
-        raise ParameterError(f"prompt sound {name!r} has samples that are not finite numbers")
-    peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
-    gain = 10.0 ** (level_dbfs / 20.0) / peak if peak > 0 else 0.0
-    return PlaySound(frame, np.ascontiguousarray(audio * np.float32(gain)), name)
 
 
 @dataclass(slots=True)

@@ -18,16 +18,17 @@ import soundfile
 
 from soundness_live.activities.registry import get_activity
 from soundness_live.activities.vocal_prompts import METRICS, ROOM_LEAD_MS, plan_trial
-from soundness_live.audio.mic import (
+from soundness_live.core.events import NoteOn, ProgramChange
+from soundness_live.core.session import Session, SilentSink
+from soundness_live.errors import ParameterError
+from soundness_live.synth.singing import SyllableSinger
+from soundness_live.voice.sources import (
     PlacedVoice,
     SingerTraits,
     VirtualSinger,
     WavVoice,
     load_voice_wav,
 )
-from soundness_live.core.events import NoteOn, ProgramChange
-from soundness_live.core.session import Session, SilentSink
-from soundness_live.errors import ParameterError
 from tests.conftest import require_program
 from tests.voice_audio import first_above_s, in_noise, read_mono
 
@@ -164,7 +165,7 @@ def test_sung_question_wants_the_answer_to_fall_to_the_tonic(wavs):
 
 
 def test_the_staircase_adds_syllables_and_widens_intervals():
-    singer = VirtualSinger(RATE, seed=2, traits=EXACT)
+    singer = VirtualSinger(RATE, SyllableSinger(RATE), seed=2, traits=EXACT)
     result, _ = run({"trials": 6, "adaptive": True, "max_level": 8}, singer)
     levels = [t["difficulty"] for t in result.trials]
     assert levels == [2, 2, 3, 3, 4, 4]
@@ -174,8 +175,16 @@ def test_the_staircase_adds_syllables_and_widens_intervals():
 
 
 def test_virtual_singer_runs_repeat_exactly():
-    one, _ = run({"trials": 3, "variant": "match-pitch"}, VirtualSinger(RATE, seed=4), seed=4)
-    two, _ = run({"trials": 3, "variant": "match-pitch"}, VirtualSinger(RATE, seed=4), seed=4)
+    one, _ = run(
+        {"trials": 3, "variant": "match-pitch"},
+        VirtualSinger(RATE, SyllableSinger(RATE), seed=4),
+        seed=4,
+    )
+    two, _ = run(
+        {"trials": 3, "variant": "match-pitch"},
+        VirtualSinger(RATE, SyllableSinger(RATE), seed=4),
+        seed=4,
+    )
     assert one.trials == two.trials
 
 

@@ -6,11 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from soundness_live.core.events import NoteOn, PlaySound, check_event
+from soundness_live.core.events import (
+    PROMPT_LEVEL_DBFS,
+    NoteOn,
+    PlaySound,
+    check_event,
+    prompt_sound,
+)
 from soundness_live.errors import ParameterError
 from soundness_live.synth.limiter import OutputStage
 from soundness_live.synth.renderer import Renderer, render_offline
-from soundness_live.synth.sounds import MAX_SOUNDS, PROMPT_LEVEL_DBFS, SoundMixer, prompt_sound
+from soundness_live.synth.sounds import MAX_SOUNDS, SoundMixer
 from soundness_live.synth.synth import Synth
 from tests.synth.test_synth import RATE, STAGE_DELAY, first_sound, high_passed_jump, tone_font
 

@@ -11,21 +11,21 @@ import pytest
 import soundfile
 
 from soundness_live.activities.registry import get_activity
-from soundness_live.audio.mic import VirtualSinger
+from soundness_live.activities.sung_prompts import sung_prompt
 from soundness_live.cli import main
-from soundness_live.core.events import PlaySound
+from soundness_live.core.events import PROMPT_LEVEL_DBFS, PlaySound
 from soundness_live.core.session import Session, SilentSink
 from soundness_live.players.profiles import ChildProfile, Consent
 from soundness_live.store.records import Store
 from soundness_live.store.session import StoredSession
-from soundness_live.synth.sounds import PROMPT_LEVEL_DBFS
+from soundness_live.synth.singing import SyllableSinger
 from soundness_live.voice import prompts as voice_prompts
 from soundness_live.voice.prompts import (
     PromptSounds,
     import_prompt_asset,
     prepare_prompts,
-    sung_prompt,
 )
+from soundness_live.voice.sources import VirtualSinger
 from tests.conftest import require_program
 
 RATE = 48_000
@@ -40,7 +40,7 @@ def stored_run(store: Store, code: str) -> tuple[int, list[dict]]:
         sink=SilentSink(),
         inputs=[],
         sample_rate=RATE,
-        voice=VirtualSinger(RATE, seed=1),
+        voice=VirtualSinger(RATE, SyllableSinger(RATE), seed=1),
         hooks=stored.hooks("vocal-prompts"),
     )
     result = session.run()
@@ -78,7 +78,7 @@ def test_spoken_prompts_come_from_espeak_and_are_played_whole():
         sink=sink,
         inputs=[],
         sample_rate=RATE,
-        voice=VirtualSinger(RATE, seed=1),
+        voice=VirtualSinger(RATE, SyllableSinger(RATE), seed=1),
         prompt_sounds=PromptSounds(RATE),
     )
     trials = session.run().trials

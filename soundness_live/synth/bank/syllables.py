@@ -20,12 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...activities.sung_prompts import SYLLABLE_BANK, SYLLABLES
 from ..sf2.write import InstrumentSpec, PresetSpec, SampleSpec, ZoneSpec
 from .dsp import Take, filtered, midi_hz
 from .sustained import formant_gain
 
 SR = 22050
-BANK = 1
+BANK = SYLLABLE_BANK  # the sung syllables' bank, as the vocal prompts ask for it
 KIT_PROGRAM = 10
 ROOTS = (55, 62, 69, 76)
 LOOP_S = 0.2  # loop length: the vowel's steady part, whole cycles of every component
@@ -48,7 +49,6 @@ _NASAL: Formants = ((250.0, 60.0), (1100.0, 400.0), (2300.0, 400.0), (3300.0, 40
 _LATERAL: Formants = ((360.0, 70.0), (1300.0, 120.0), (2800.0, 200.0), (3600.0, 300.0))
 _VOICE_BAR: Formants = ((200.0, 80.0), (1000.0, 1000.0), (2500.0, 1000.0), (3500.0, 1000.0))
 
-SYLLABLES = ("ba", "ma", "da", "pa", "la", "a", "e", "i", "o", "u")
 # Syllable kit (program 10): keys per syllable; key `lo` of each range sounds C4 (key 60).
 KIT_RANGES: dict[str, tuple[int, int]] = {
     "a": (36, 37),
