@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from .frames import frames_to_ms, ms_to_frames
 
@@ -149,9 +149,23 @@ Action = Play | Show | Listen | ListenVoice | PlaySamples | RecordTrial
 ActivityRun = Generator[Action, Any, None]
 
 
+class VoiceScoring(Protocol):
+    """The voice analysis (:mod:`soundness_live.voice`) as a vocal activity is given it by
+    whoever runs the activity, so the activity imports no analysis library: ``room_ms`` is how
+    long the room is heard to measure its noise before a prompt (METRICS.md §4), ``analyze``
+    scores one take (:func:`soundness_live.voice.analysis.analyze_voice`'s arguments)."""
+
+    room_ms: float
+
+    def analyze(self, samples: Any, sample_rate: int, **options: Any) -> Any:
+        """The analysis of ``samples`` (mono, at ``sample_rate``)."""
+        ...
+
+
 @dataclass
 class ActivityContext:
-    """What an activity may use: its parameters, a seeded RNG, the frame clock, the session."""
+    """What an activity may use: its parameters, a seeded RNG, the frame clock, the session,
+    and the voice analysis when the run was given one (:class:`VoiceScoring`)."""
 
     params: dict[str, Any]
     sample_rate: int
@@ -160,6 +174,7 @@ class ActivityContext:
     output_latency_frames: float = 0.0
     prompt_level: Callable[[], str] = lambda: "independent"
     base_params: dict[str, Any] = field(default_factory=dict)  # stored with every trial
+    voice_scoring: VoiceScoring | None = None
 
     def frames(self, ms: float) -> int:
         """Milliseconds -> whole frames at this run's sample rate."""

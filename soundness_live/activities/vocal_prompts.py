@@ -38,7 +38,7 @@ import math
 import statistics
 from typing import Any
 
-from ..errors import ParameterError
+from ..errors import ParameterError, SoundnessError
 from .base import (
     ActivityContext,
     ActivityRun,
@@ -49,6 +49,7 @@ from .base import (
     RecordTrial,
     Response,
     Show,
+    VoiceScoring,
     VoiceTake,
     trial_record,
 )
@@ -106,8 +107,18 @@ METRICS = tuple(
 )
 _FROM_ANALYSIS = METRICS[:5] + METRICS[6:9] + ("syllable_pitches_hz", "contour", "noise_floor_db")
 #: The least time from the activity's start to its first prompt: the room's 300 ms
-#: (``voice.vad.ROOM_MS``) and the microphone's first blocks (it opens as the activity starts).
+#: (``VoiceScoring.room_ms``) and the microphone's first blocks (it opens as the activity starts).
 ROOM_LEAD_MS = 500.0
+
+
+def voice_scoring(ctx: ActivityContext) -> VoiceScoring:
+    """The voice analysis the run gave this activity (SoundnessError when it gave none)."""
+    if ctx.voice_scoring is None:
+        raise SoundnessError(
+            "vocal-prompts scores the child's voice: expected the run to give it the voice "
+            "analysis (voice_scoring), got none"
+        )
+    return ctx.voice_scoring
 
 
 def midi_hz(key: float) -> float:
@@ -130,17 +141,15 @@ def score_take(
     source heard when it opened later (a WAV standing in for the microphone opens at the turn).
     ``errors`` holds the session's per-trial pitch errors; this trial's is appended to it.
     """
-    from ..voice.analysis import analyze_voice
-    from ..voice.vad import ROOM_MS
-
+    scoring = voice_scoring(ctx)
     p = ctx.params
     heard_from = take.start_frame if take.heard_from_frame is None else take.heard_from_frame
     offset_ms = ctx.ms(heard_from)
-    room_from_ms = max(ctx.ms(prompt[0]) - ROOM_MS, offset_ms) - offset_ms
-    found = analyze_voice(
+    room_from_ms = max(ctx.ms(prompt[0]) - scoring.room_ms, offset_ms) - offset_ms
+    found = scoring.analyze(
         take.audio[heard_from - take.start_frame :],
         take.sample_rate,
-        noise_floor_ms=(room_from_ms, room_from_ms + ROOM_MS),
+        noise_floor_ms=(room_from_ms, room_from_ms + scoring.room_ms),
         prompt_end_ms=ctx.ms(prompt[1]) - offset_ms,
         listen_from_ms=ctx.ms(prompt[1]) + _guard_ms(p, take) - offset_ms,
         target_syllables=targets["syllables"],
@@ -296,8 +305,7 @@ def _spoken(ctx: ActivityContext, plan: dict[str, Any], start: int):
 
 def run(ctx: ActivityContext) -> ActivityRun:
     """Prompt, your turn, listen to the voice, score, adapt."""
-    from ..voice.vad import ROOM_MS  # the analysis' own module: loaded when the activity runs
-
+    room_ms = voice_scoring(ctx).room_ms  # no voice analysis: stops before the first prompt
     p = ctx.params
     parse_pitches(p)  # a bad parameter stops the run before the first prompt
     stairs = staircase_from(p)
@@ -318,7 +326,7 @@ def run(ctx: ActivityContext) -> ActivityRun:
         yield Show("your_turn", turn, {"answer": answer, "prompt_end_frame": prompt_end})
         end = turn + ctx.frames(p["response_window_ms"])
         prompt_start = min(n.frame if n.heard_frame is None else n.heard_frame for n in heard)
-        since = min(prompt_start - ctx.frames(ROOM_MS), turn - ctx.frames(p["pre_roll_ms"]))
+        since = min(prompt_start - ctx.frames(room_ms), turn - ctx.frames(p["pre_roll_ms"]))
         take = yield ListenVoice(end, since_frame=int(math.floor(since)))
         targets = _targets(plan, spoken)
         metrics, voice = score_take(ctx, take, (prompt_start, prompt_end), targets, errors)

@@ -27,6 +27,7 @@ from ..players.virtual_child import ChildTraits, virtual_inputs
 from ..store.records import Store
 from ..store.session import StoredSession
 from ..synth.singing import SyllableSinger
+from ..voice.scoring import VOICE_SCORING
 from ..voice.sources import VirtualSinger
 from .output import print_trials, write_private_json
 
@@ -130,6 +131,7 @@ def _run_one(
         hooks=stored.hooks(name),
         child_programs={sound.channel: (sound.program, sound.bank)},
         voice=voice,
+        voice_scoring=VOICE_SCORING,
     )
     print(f"\n{name} ({session.params['variant']})")
     result = session.run()

@@ -31,6 +31,7 @@ from ..activities.base import (
     Response,
     SamplesHeard,
     Show,
+    VoiceScoring,
     VoiceTake,
     with_heard,
 )
@@ -170,6 +171,7 @@ class Session:
         child_programs: dict[int, tuple[int, int]] | None = None,
         voice: VoiceSource | None = None,
         prompt_sounds: PromptSounds | None = None,
+        voice_scoring: VoiceScoring | None = None,
     ) -> None:
         self.activity = activity
         self.params = resolve_params(activity.name, activity.params, params)
@@ -198,6 +200,7 @@ class Session:
             rng=random.Random(seed),
             output_latency_frames=sink.output_latency_frames,
             prompt_level=level,
+            voice_scoring=voice_scoring,
             base_params={
                 "seed": seed,
                 "lead_in_ms": self.params.get("lead_in_ms"),

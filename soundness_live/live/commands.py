@@ -41,6 +41,7 @@ from ..players.virtual_child import ChildTraits, virtual_inputs
 from ..players.volume_cap import check_cap_dbfs, clamp_cap_dbfs
 from ..store.session import StoredSession
 from ..voice.prompts import load_voice_analysis, prepare_prompts
+from ..voice.scoring import VOICE_SCORING
 from .engine_setup import aids_from_dict, apply_profile_devices
 from .voice import VOCAL, live_voice, meter_for
 
@@ -194,6 +195,7 @@ class EngineCommands:
             child_programs=programs,
             voice=voice,
             prompt_sounds=prompts,
+            voice_scoring=VOICE_SCORING,
         )
         self.voice_meter = meter_for(voice, self.sample_rate, self.changed.set)
         return session

@@ -18,6 +18,7 @@ from ..core.session import InputSource, RunResult, Session, SessionHooks, Silent
 from ..errors import ParameterError
 from ..players.child_sound import child_sound, players_of
 from ..players.virtual_child import ChildTraits, virtual_inputs
+from ..voice.scoring import VOICE_SCORING
 
 VOCAL = "vocal-prompts"
 
@@ -111,6 +112,7 @@ def prepare_run(options: PlayOptions, hooks: SessionHooks | None = None) -> Prep
             child_programs={sound.channel: (sound.program, sound.bank)},
             voice=voice,
             prompt_sounds=prompts,
+            voice_scoring=VOICE_SCORING,
         )
     except BaseException:
         _discard_sink(sink)

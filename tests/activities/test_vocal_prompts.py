@@ -20,8 +20,9 @@ from soundness_live.activities.registry import get_activity
 from soundness_live.activities.vocal_prompts import METRICS, ROOM_LEAD_MS, plan_trial
 from soundness_live.core.events import NoteOn, ProgramChange
 from soundness_live.core.session import Session, SilentSink
-from soundness_live.errors import ParameterError
+from soundness_live.errors import ParameterError, SoundnessError
 from soundness_live.synth.singing import SyllableSinger
+from soundness_live.voice.scoring import VOICE_SCORING
 from soundness_live.voice.sources import (
     PlacedVoice,
     SingerTraits,
@@ -50,6 +51,7 @@ def run(params, voice, *, latency_ms=0.0, seed=0):
         sample_rate=RATE,
         seed=seed,
         voice=voice,
+        voice_scoring=VOICE_SCORING,
     )
     return session.run(), sink
 
@@ -299,3 +301,11 @@ def test_a_wav_with_noise_from_its_first_sample_is_its_own_room(wavs):
     # the VAD alone called the noise a voice at the turn: a latency of 0 ms
     assert m["voice_onset_latency_ms"] == pytest.approx(speech_ms, abs=30.0)
     assert m["noise_floor_db"] is not None and m["syllables"] == 2
+
+
+def test_a_run_without_the_voice_analysis_stops_before_the_first_prompt():
+    sink = SilentSink()
+    session = Session(get_activity("vocal-prompts"), {}, sink=sink, inputs=[], sample_rate=RATE)
+    with pytest.raises(SoundnessError, match="expected the run to give it the voice analysis"):
+        session.run()
+    assert sink.events == []

@@ -25,6 +25,7 @@ from soundness_live.voice.prompts import (
     import_prompt_asset,
     prepare_prompts,
 )
+from soundness_live.voice.scoring import VOICE_SCORING
 from soundness_live.voice.sources import VirtualSinger
 from tests.conftest import require_program
 
@@ -41,6 +42,7 @@ def stored_run(store: Store, code: str) -> tuple[int, list[dict]]:
         inputs=[],
         sample_rate=RATE,
         voice=VirtualSinger(RATE, SyllableSinger(RATE), seed=1),
+        voice_scoring=VOICE_SCORING,
         hooks=stored.hooks("vocal-prompts"),
     )
     result = session.run()
@@ -79,6 +81,7 @@ def test_spoken_prompts_come_from_espeak_and_are_played_whole():
         inputs=[],
         sample_rate=RATE,
         voice=VirtualSinger(RATE, SyllableSinger(RATE), seed=1),
+        voice_scoring=VOICE_SCORING,
         prompt_sounds=PromptSounds(RATE),
     )
     trials = session.run().trials
