@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from .frames import frames_to_ms, ms_to_frames
+from .params import ParamSpec
 
 DRUM_CHANNEL = 9  # MIDI channel 10, zero-based: General MIDI drums (bank 128)
 
@@ -262,3 +263,20 @@ def note_ons(responses: Sequence[Response], player: str | None = None) -> list[R
     """Responses in time order, optionally of one player only."""
     chosen = [r for r in responses if player is None or r.player == player]
     return sorted(chosen, key=lambda r: r.frame)
+
+
+@dataclass(frozen=True)
+class ActivityDef:
+    """An activity: its name, parameters, the generator that runs it, and what it measures.
+
+    ``outcome_rule`` says in words how metrics become an outcome (it is shown by
+    ``soundness-live play --list`` and documented with the activity).
+    """
+
+    name: str
+    summary: str
+    params: tuple[ParamSpec, ...]
+    run: Callable[[ActivityContext], ActivityRun]
+    metric_names: tuple[str, ...]
+    outcome_rule: str
+    variants: tuple[str, ...] = ()

@@ -19,6 +19,7 @@ from ..metrics.sequences import score_echo
 from .base import (
     DRUM_CHANNEL,
     ActivityContext,
+    ActivityDef,
     ActivityRun,
     Listen,
     Play,
@@ -32,7 +33,7 @@ from .base import (
 from .common import common_params, staircase_from
 from .params import ParamSpec
 from .phrases import MAX_CALL_NOTES, Phrase, bank_for, phrases_from_midi, pick
-from .registry import ActivityDef, rule_from_doc
+from .registry import rule_from_doc
 
 NAME = "call-and-response"
 VARIANTS = ("drums", "melodic")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from .base import (
     DRUM_CHANNEL,
     ActivityContext,
+    ActivityDef,
     ActivityRun,
     Listen,
     Play,
@@ -24,7 +25,7 @@ from .base import (
 )
 from .common import PROMPT_LEVELS
 from .params import ParamSpec
-from .registry import ActivityDef, rule_from_doc
+from .registry import rule_from_doc
 
 NAME = "free-play"
 VARIANTS = ("hello", "goodbye")

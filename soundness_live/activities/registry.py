@@ -1,40 +1,21 @@
 """The activity registry: built-ins plus third-party activities from entry points.
 
-Third-party packages register an :class:`ActivityDef` under the entry-point group
-``soundness_live.activities``; each is validated when loaded, with an error that names the
-activity and what is missing.
+Third-party packages register an :class:`~soundness_live.activities.base.ActivityDef` under
+the entry-point group ``soundness_live.activities``; each is validated when loaded, with an
+error that names the activity and what is missing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
 from ..errors import ParameterError, SoundnessError
-from .base import ActivityContext, ActivityRun
+from .base import ActivityDef
 from .params import ParamSpec
 
 ENTRY_POINT_GROUP = "soundness_live.activities"
 OUTCOMES = ("correct", "partial", "incorrect", "no_response", "premature", "void")
-
-
-@dataclass(frozen=True)
-class ActivityDef:
-    """An activity: its name, parameters, the generator that runs it, and what it measures.
-
-    ``outcome_rule`` says in words how metrics become an outcome (it is shown by
-    ``soundness-live play --list`` and documented with the activity).
-    """
-
-    name: str
-    summary: str
-    params: tuple[ParamSpec, ...]
-    run: Callable[[ActivityContext], ActivityRun]
-    metric_names: tuple[str, ...]
-    outcome_rule: str
-    variants: tuple[str, ...] = ()
 
 
 def rule_from_doc(doc: str | None) -> str:

@@ -35,6 +35,7 @@ from ..metrics.timing import FollowChild, preferred_tempo, score_kept_taps, temp
 from .base import (
     DRUM_CHANNEL,
     ActivityContext,
+    ActivityDef,
     ActivityRun,
     Listen,
     Play,
@@ -46,7 +47,7 @@ from .base import (
 )
 from .common import common_params
 from .params import ParamSpec
-from .registry import ActivityDef, rule_from_doc
+from .registry import rule_from_doc
 from .tap_stream import TapStream
 
 NAME = "tempo-following"

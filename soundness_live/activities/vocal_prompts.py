@@ -41,6 +41,7 @@ from typing import Any
 from ..errors import ParameterError, SoundnessError
 from .base import (
     ActivityContext,
+    ActivityDef,
     ActivityRun,
     ListenVoice,
     Play,
@@ -55,7 +56,7 @@ from .base import (
 )
 from .common import common_params, staircase_from
 from .params import ParamSpec
-from .registry import ActivityDef, rule_from_doc
+from .registry import rule_from_doc
 from .sung_prompts import sung_prompt
 
 NAME = "vocal-prompts"

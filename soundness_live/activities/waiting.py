@@ -28,6 +28,7 @@ from ..metrics.waiting import classify_response, score_freeze, score_go_no_go, s
 from .base import (
     DRUM_CHANNEL,
     ActivityContext,
+    ActivityDef,
     ActivityRun,
     Listen,
     Play,
@@ -39,7 +40,7 @@ from .base import (
 )
 from .common import common_params, staircase_from
 from .params import ParamSpec
-from .registry import ActivityDef, rule_from_doc
+from .registry import rule_from_doc
 
 NAME = "waiting"
 VARIANTS = ("cue", "freeze", "go-no-go", "turns")

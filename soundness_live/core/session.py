@@ -22,6 +22,7 @@ import numpy as np
 from .. import __version__
 from ..activities.base import (
     ActivityContext,
+    ActivityDef,
     Listen,
     ListenVoice,
     Play,
@@ -36,7 +37,6 @@ from ..activities.base import (
     with_heard,
 )
 from ..activities.params import resolve_params
-from ..activities.registry import ActivityDef
 from ..errors import SoundnessError
 from .events import NoteOff, NoteOn, ProgramChange, SynthEvent, prompt_sound
 from .provenance import run_input, simulated

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..activities.base import ActivityDef
 from ..activities.params import resolve_params
-from ..activities.registry import ActivityDef, get_activity
+from ..activities.registry import get_activity
 from ..core.clock import DEFAULT_SAMPLE_RATE, check_sample_rate
 from ..core.session import InputSource, RunResult, Session, SessionHooks, SilentSink, SoundSink
 from ..errors import ParameterError

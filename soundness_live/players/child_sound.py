@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..activities.base import DRUM_CHANNEL
-from ..activities.registry import ActivityDef
+from ..activities.base import DRUM_CHANNEL, ActivityDef
 
 KEYBOARD_CHANNEL = 2
 

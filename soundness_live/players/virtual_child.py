@@ -13,8 +13,7 @@ import random
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ..activities.base import Response, Show
-from ..activities.registry import ActivityDef
+from ..activities.base import ActivityDef, Response, Show
 from ..core.session import InputSource
 from ..errors import ParameterError
 from .child_sound import child_sound, players_of

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from soundness_live.activities.base import Listen, Play, PromptNote, RecordTrial
-from soundness_live.activities.registry import ActivityDef
+from soundness_live.activities.base import ActivityDef, Listen, Play, PromptNote, RecordTrial
 from soundness_live.audio.output import open_output
 from soundness_live.core.events import AllNotesOff, DeviceChange, InputEvent, NoteOff, NoteOn
 from soundness_live.core.session import Session
