@@ -47,8 +47,8 @@ if str(ROOT) not in sys.path:
 
 from soundness_live.audio.output import open_output  # noqa: E402
 from soundness_live.core.events import InputEvent  # noqa: E402
+from soundness_live.live.input import LiveInput  # noqa: E402
 from soundness_live.live.thru import THRU_MODES, ThruTiming  # noqa: E402
-from soundness_live.live.timeline import LiveInput  # noqa: E402
 from soundness_live.midi.jack_frames import OutputFrameTap  # noqa: E402
 from soundness_live.midi.jack_input import JackMidiInputs  # noqa: E402
 from soundness_live.midi.ports import MidiInputs  # noqa: E402

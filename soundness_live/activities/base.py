@@ -280,3 +280,10 @@ class ActivityDef:
     metric_names: tuple[str, ...]
     outcome_rule: str
     variants: tuple[str, ...] = ()
+
+
+def rule_from_doc(doc: str | None) -> str:
+    """The outcome rule an activity module's docstring states after "Outcome rule"."""
+    if not doc or "Outcome rule" not in doc:
+        return ""
+    return " ".join(doc.split("Outcome rule", 1)[1].lstrip(" :").split())

@@ -28,12 +28,12 @@ from .base import (
     Response,
     Show,
     note_ons,
+    rule_from_doc,
     trial_record,
 )
 from .common import common_params, staircase_from
 from .params import ParamSpec
 from .phrases import MAX_CALL_NOTES, Phrase, bank_for, phrases_from_midi, pick
-from .registry import rule_from_doc
 
 NAME = "call-and-response"
 VARIANTS = ("drums", "melodic")

@@ -21,11 +21,11 @@ from .base import (
     RecordTrial,
     Show,
     note_ons,
+    rule_from_doc,
     trial_record,
 )
 from .common import PROMPT_LEVELS
 from .params import ParamSpec
-from .registry import rule_from_doc
 
 NAME = "free-play"
 VARIANTS = ("hello", "goodbye")

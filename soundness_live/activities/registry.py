@@ -18,13 +18,6 @@ ENTRY_POINT_GROUP = "soundness_live.activities"
 OUTCOMES = ("correct", "partial", "incorrect", "no_response", "premature", "void")
 
 
-def rule_from_doc(doc: str | None) -> str:
-    """The outcome rule an activity module's docstring states after "Outcome rule"."""
-    if not doc or "Outcome rule" not in doc:
-        return ""
-    return " ".join(doc.split("Outcome rule", 1)[1].lstrip(" :").split())
-
-
 class ActivityLoadError(SoundnessError, TypeError):
     """A third-party activity does not have the shape of an :class:`ActivityDef`."""
 

@@ -43,11 +43,11 @@ from .base import (
     RecordTrial,
     Show,
     note_ons,
+    rule_from_doc,
     trial_record,
 )
 from .common import common_params
 from .params import ParamSpec
-from .registry import rule_from_doc
 from .tap_stream import TapStream
 
 NAME = "tempo-following"

@@ -52,11 +52,11 @@ from .base import (
     Show,
     VoiceScoring,
     VoiceTake,
+    rule_from_doc,
     trial_record,
 )
 from .common import common_params, staircase_from
 from .params import ParamSpec
-from .registry import rule_from_doc
 from .sung_prompts import sung_prompt
 
 NAME = "vocal-prompts"

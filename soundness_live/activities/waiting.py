@@ -36,11 +36,11 @@ from .base import (
     RecordTrial,
     Show,
     note_ons,
+    rule_from_doc,
     trial_record,
 )
 from .common import common_params, staircase_from
 from .params import ParamSpec
-from .registry import rule_from_doc
 
 NAME = "waiting"
 VARIANTS = ("cue", "freeze", "go-no-go", "turns")

@@ -4,8 +4,7 @@ A goal reads like an objective (METRICS.md §5): condition + observable behaviou
 e.g. "Given a 4-beat drum call, waits for the end of the call and echoes it" with
 ``success = "waited_for_turn and notes_correct_pct >= 75"`` and
 ``mastery = {trials = 5, successes = 4, consecutive_sessions = 3}``. Pure core: no database,
-no device. Progress and mastery over sessions: :func:`session_progress`, :func:`goal_progress`
-(implemented in :mod:`soundness_live.goals.progress`).
+no device. Progress and mastery over sessions: :mod:`soundness_live.goals.progress`.
 
 Which trials a goal is about, in one rule used by the store, progress, mastery and the report:
 a trial *serves* a goal when it is of the goal's activity and variant (a goal's optional
@@ -19,7 +18,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -53,8 +52,6 @@ __all__ = [
     "trial_counts",
     "trial_succeeds",
     "meets_rule",
-    "session_progress",
-    "goal_progress",
 ]
 
 ACTIVITIES = ("call-and-response", "waiting", "tempo-following", "vocal-prompts")
@@ -395,17 +392,3 @@ def meets_rule(goal: Goal, trial: Mapping[str, Any]) -> bool:
         return False
     criteria = goal.criteria or compile_criteria(goal.success)
     return criteria.evaluate(trial_values(trial))
-
-
-def session_progress(goal: Goal, session: Mapping[str, Any]) -> dict[str, Any]:
-    """One session's progress entry for ``goal``; see :mod:`soundness_live.goals.progress`."""
-    from soundness_live.goals.progress import session_progress as compute  # progress imports goals
-
-    return compute(goal, session)
-
-
-def goal_progress(goal: Goal, sessions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The export bundle's progress entry for ``goal``; see :mod:`soundness_live.goals.progress`."""
-    from soundness_live.goals.progress import goal_progress as compute  # progress imports goals
-
-    return compute(goal, sessions)

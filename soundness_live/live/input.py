@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from ..activities.base import Response, Show
 from ..core.clock import ClockMapping
@@ -31,9 +30,7 @@ from ..core.events import (
 from ..players.aids import AidSettings, PlayingAids
 from ..players.roles import DeviceRole, DeviceRoles
 from .thru import IMMEDIATE, ThruTiming
-
-if TYPE_CHECKING:  # type names only: timeline.py re-exports this module's names
-    from .timeline import LiveRenderer, LiveTimeline
+from .timeline import LiveRenderer, LiveTimeline
 
 
 class LiveInput:

@@ -9,7 +9,7 @@ a backlog of late notes. Records stay consistent (prompts and responses share th
 - :class:`LiveSink` (a ``SoundSink``) keeps the activity's events and hands them to the
   renderer's command queue a short look-ahead before their frame; ``advance_to`` waits (short
   sleeps on the activity thread, never in the audio callback) until the output reached a frame.
-- :class:`~soundness_live.live.input.LiveInput` (an ``InputSource``, re-exported here) runs
+- :class:`~soundness_live.live.input.LiveInput` (an ``InputSource``) runs
   in the MIDI callback: thru to the renderer, the played notes kept on the session axis.
 """
 
@@ -29,16 +29,13 @@ import numpy as np
 from ..core.clock import ClockMapping
 from ..core.events import NoteOff, SynthEvent
 from ..errors import SoundnessError
-from .input import LiveInput, device_message
 
 __all__ = [
-    "LiveInput",
     "LiveRenderer",
     "LiveSink",
     "LiveTimeline",
     "SessionStopped",
     "StandInRenderer",
-    "device_message",
 ]
 
 LOOKAHEAD_S = 0.06  # events reach the renderer this long before their frame

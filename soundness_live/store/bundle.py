@@ -23,13 +23,12 @@ The bundle carries the display name, date of birth and notes as stored: exports 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from soundness_live.errors import StoreError
+from soundness_live.goals.goal import Goal
 from soundness_live.goals.progress import goal_progress
-
-if TYPE_CHECKING:
-    from soundness_live.store.records import Store
+from soundness_live.players.profiles import ChildProfile
 
 __all__ = ["BUNDLE_SCHEMA_VERSION", "build_bundle"]
 
@@ -39,7 +38,38 @@ _SESSION_KEYS = (
 )  # fmt: skip
 
 
-def build_bundle(store: Store, child_code: str, session_id: int | None = None) -> dict[str, Any]:
+class BundleSource(Protocol):
+    """What the bundle reads: the store (:class:`soundness_live.store.records.Store`, which
+    builds its bundles here)."""
+
+    def get_child(self, code: str) -> ChildProfile:
+        """The child's profile."""
+        ...
+
+    def goals_for(self, code: str) -> list[Goal]:
+        """The child's goals."""
+        ...
+
+    def sessions(self, child_code: str | None = None) -> list[dict[str, Any]]:
+        """The child's sessions, oldest first, without their trials."""
+        ...
+
+    def trials(self, session_id: int) -> list[dict[str, Any]]:
+        """A session's trial records."""
+        ...
+
+    def events(self, session_id: int) -> list[dict[str, Any]]:
+        """A session's input events."""
+        ...
+
+    def notes(self, session_id: int) -> list[dict[str, Any]]:
+        """A session's notes."""
+        ...
+
+
+def build_bundle(
+    store: BundleSource, child_code: str, session_id: int | None = None
+) -> dict[str, Any]:
     """The export bundle for ``child_code`` (all sessions, or only ``session_id``)."""
     profile = store.get_child(child_code)
     history = [dict(s, trials=store.trials(s["id"])) for s in store.sessions(child_code)]

@@ -265,7 +265,8 @@ def test_simulated_trials_are_shown_marked_and_never_counted() -> None:
     fake["input"], fake["simulated"] = "virtual", True
     for trial in fake["trials"]:
         trial["input"], trial["simulated"] = "virtual", True
-    from soundness_live.goals.goal import goal_from_dict, goal_progress
+    from soundness_live.goals.goal import goal_from_dict
+    from soundness_live.goals.progress import goal_progress
 
     bundle["progress"] = [goal_progress(goal_from_dict(g), bundle["sessions"]) for g in GOALS]
     text = render_report(deidentify(bundle))
@@ -297,7 +298,8 @@ def test_trend_words_say_why_when_there_is_no_trend() -> None:
 
 
 def test_a_session_mixing_live_and_simulated_trials_counts_the_live_ones() -> None:
-    from soundness_live.goals.goal import goal_from_dict, goal_progress
+    from soundness_live.goals.goal import goal_from_dict
+    from soundness_live.goals.progress import goal_progress
 
     bundle = make_bundle()
     mixed = bundle["sessions"][0]

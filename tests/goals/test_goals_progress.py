@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from soundness_live.goals.goal import Goal, goal_from_dict, goal_progress, session_progress
-from soundness_live.goals.progress import TREND_POINTS
+from soundness_live.goals.goal import Goal, goal_from_dict
+from soundness_live.goals.progress import TREND_POINTS, goal_progress, session_progress
 
 GOAL = goal_from_dict(
     {

@@ -13,10 +13,9 @@ import numpy as np
 from ..sf2.write import InstrumentSpec, PresetSpec, SampleSpec, ZoneSpec, write_sf2
 from . import struck, sustained
 from .drums import KIT, DrumSound
-from .dsp import Take, measure_f0, midi_hz
+from .dsp import SEED, Take, key_ranges, measure_f0, midi_hz
 
 BANK_NAME = "Soundness GM"
-SEED = 20240611  # fixed: the bank is the same on every build
 DRUM_BANK = 128
 NO_LOOP, LOOP = 0, 1
 
@@ -57,12 +56,6 @@ MELODIC: tuple[Melodic, ...] = (
     Melodic(73, "Flute", sustained.flute, (60, 72, 84, 96), _env(0.05, 0.12), 100),
     Melodic(88, "New Age Pad", sustained.pad, (48, 60, 72, 84), _env(0.8, 1.5), 20),
 )
-
-
-def key_ranges(roots: tuple[int, ...]) -> list[tuple[int, int]]:
-    """Split 0..127 between sampled roots at the midpoints; the outer ones reach the ends."""
-    bounds = [0] + [(a + b) // 2 + 1 for a, b in zip(roots, roots[1:], strict=False)] + [128]
-    return [(bounds[i], bounds[i + 1] - 1) for i in range(len(roots))]
 
 
 def _pitch_correction(take: Take) -> int:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+SEED = 20240611  # fixed: the bank is the same on every build
+
 Floats = Sequence[float] | np.ndarray
 
 
@@ -157,3 +159,9 @@ def measure_f0(x: np.ndarray, sample_rate: int, guess_hz: float) -> float:
     a, b, c = np.log(spectrum[i - 1 : i + 2] + 1e-30)
     shift = 0.5 * (a - c) / (a - 2 * b + c) if a - 2 * b + c != 0 else 0.0
     return float((i + shift) * sample_rate / size)
+
+
+def key_ranges(roots: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Split 0..127 between sampled roots at the midpoints; the outer ones reach the ends."""
+    bounds = [0] + [(a + b) // 2 + 1 for a, b in zip(roots, roots[1:], strict=False)] + [128]
+    return [(bounds[i], bounds[i + 1] - 1) for i in range(len(roots))]

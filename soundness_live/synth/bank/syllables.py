@@ -22,7 +22,7 @@ import numpy as np
 
 from ...activities.sung_prompts import SYLLABLE_BANK, SYLLABLES
 from ..sf2.write import InstrumentSpec, PresetSpec, SampleSpec, ZoneSpec
-from .dsp import Take, filtered, midi_hz
+from .dsp import SEED, Take, filtered, key_ranges, midi_hz
 from .sustained import formant_gain
 
 SR = 22050
@@ -177,8 +177,6 @@ def _instrument(name: str, zones: Sequence[ZoneSpec]) -> InstrumentSpec:
 
 def syllable_bank() -> tuple[list[SampleSpec], list[InstrumentSpec], list[PresetSpec]]:
     """Samples, instruments and presets of bank 1 (see the module docstring)."""
-    from .assemble import SEED, key_ranges
-
     samples: list[SampleSpec] = []
     instruments: list[InstrumentSpec] = []
     presets: list[PresetSpec] = []

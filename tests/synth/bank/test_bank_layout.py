@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from soundness_live.synth.bank import MELODIC
-from soundness_live.synth.bank.assemble import key_ranges
 from soundness_live.synth.bank.drums import KIT
+from soundness_live.synth.bank.dsp import key_ranges
 from soundness_live.synth.region import LOOP_CONTINUOUS, LOOP_NONE
 from soundness_live.synth.sf2.read import load_soundfont
 from tests.conftest import require
@@ -117,7 +117,7 @@ def test_drum_kit_keys_and_rules(bank):
 
 def test_build_is_deterministic():
     sound = KIT[3]  # acoustic snare: noise-based, so seeding matters
-    from soundness_live.synth.bank.assemble import SEED
+    from soundness_live.synth.bank.dsp import SEED
 
     def render():
         return sound.render(np.random.default_rng([SEED, 128, 3]))
