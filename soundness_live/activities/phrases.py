@@ -89,7 +89,7 @@ DRUM_BANK: dict[int, tuple[Phrase, ...]] = {
     ),
 }
 
-C, D, E, G, A, C2 = 60, 62, 64, 67, 69, 72
+C, D, E, G, A = 60, 62, 64, 67, 69
 MELODY_BANK: dict[int, tuple[Phrase, ...]] = {
     1: (_melody((0, G)), _melody((0, C))),
     2: (_melody((0, G), (1, E)), _melody((0, C), (1, G))),  # the "cuckoo" falling third first

@@ -21,7 +21,6 @@ SYLLABLE_BANK = 1
 SYLLABLE_PROGRAMS = {syllable: program for program, syllable in enumerate(SYLLABLES)}
 TAP_NOTE = 60  # high bongo: a soft, clear tap per syllable
 SYLLABLE_INSTRUMENT = -1  # ``instrument`` value meaning the syllable presets of bank 1
-CHOIR_AAH = 52
 
 
 def voice_program(instrument: int, syllable: str) -> tuple[int, int]:

@@ -26,11 +26,6 @@ def check_sample_rate(sample_rate: int) -> int:
     return sample_rate
 
 
-def seconds_to_frames(seconds: float, sample_rate: int) -> int:
-    """Seconds -> the nearest whole frame."""
-    return int(round(seconds * sample_rate))
-
-
 @dataclass(frozen=True, slots=True)
 class ClockMapping:
     """Maps the engine's frame axis to a monotonic clock (seconds).
@@ -69,7 +64,3 @@ class ClockMapping:
     def heard_frame(self, scheduled_frame: float) -> float:
         """Engine-axis position at which a sound scheduled at ``scheduled_frame`` is heard."""
         return scheduled_frame + self.latency_frames
-
-    def reanchored(self, frame: int, dac_time: float) -> ClockMapping:
-        """A mapping re-anchored on a fresh (output frame, DAC time) pair from the stream."""
-        return ClockMapping(self.sample_rate, frame, dac_time, self.output_latency_s)

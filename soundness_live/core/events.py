@@ -112,26 +112,6 @@ SynthEvent = NoteOn | NoteOff | ProgramChange | ControlChange | AllNotesOff | Pl
 """What the renderer plays at a frame: the synth's MIDI-like events and prepared sounds."""
 
 
-def check_event(event: SynthEvent) -> SynthEvent:
-    """Return ``event`` unchanged, or raise ParameterError naming the bad field."""
-    if event.frame < 0:
-        raise ParameterError(f"frame must be >= 0, got {event.frame}")
-    channel = getattr(event, "channel", 0)
-    if channel is not None and not 0 <= channel <= 15:
-        raise ParameterError(f"channel must be in range 0..15, got {channel}")
-    for name in ("note", "velocity", "program", "control", "value"):
-        value = getattr(event, name, None)
-        if value is not None and not 0 <= value <= 127:
-            raise ParameterError(f"{name} must be in range 0..127, got {value}")
-    if isinstance(event, PlaySound):
-        shape, dtype = getattr(event.samples, "shape", None), getattr(event.samples, "dtype", None)
-        if shape is None or len(shape) != 1 or str(dtype) != "float32":
-            raise ParameterError(
-                f"a sound's samples must be a mono float32 array, got shape {shape} of {dtype}"
-            )
-    return event
-
-
 EVENT_KINDS = ("note_on", "note_off", "cc", "program")
 CLOCKS = ("rtmidi-delta", "arrival", "jack-frame", "virtual", "file")
 

@@ -42,10 +42,6 @@ class Scheduler:
         for event in events:
             self.add(event)
 
-    def next_frame(self) -> int | None:
-        """Frame of the earliest queued event, or None when empty."""
-        return self._heap[0][0] if self._heap else None
-
     def due(self, block_start: int, n_frames: int) -> list[tuple[int, SynthEvent]]:
         """Pop every event before ``block_start + n_frames`` as ``(offset, event)`` in time order.
 

@@ -23,7 +23,6 @@ from ..core.events import DRUM_CHANNEL, ProgramChange
 from ..errors import ParameterError
 
 DEVICE_KINDS = ("keyboard", "pad")
-THERAPIST = "therapist"
 DRUM_BANK = 128
 _MELODIC_CHANNELS = tuple(c for c in range(16) if c != DRUM_CHANNEL)
 

@@ -43,11 +43,6 @@ class PitchTrack:
         return float(np.median(self.f0_hz[inside])) if inside.any() else None
 
 
-def parselmouth_available() -> bool:
-    """Whether the Praat pitch tracker can be used in this interpreter."""
-    return parselmouth is not None
-
-
 def cents(f_hz: float, target_hz: float) -> float:
     """Deviation of ``f_hz`` from ``target_hz`` in cents: 1200·log2(f/f_target)."""
     if f_hz <= 0 or target_hz <= 0:
