@@ -1,0 +1,1 @@
+"""Tests of soundness_live.offline."""
