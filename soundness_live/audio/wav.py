@@ -63,13 +63,15 @@ class WavWriter:
         if self._rng is not None:  # TPDF dither of +-1 LSB, seeded: deterministic
             scaled += self._rng.random(scaled.shape) - self._rng.random(scaled.shape)
         pcm = np.clip(np.rint(scaled), -32768, 32767).astype("<i2")
-        self._wave.writeframes(pcm.tobytes())
+        with self._pending.guarded():  # a full disk: one line naming the file
+            self._wave.writeframes(pcm.tobytes())
         self.frames += pcm.shape[0]
 
     def close(self, keep: bool = True) -> None:
         """Finish the file and move it into place (``keep=False``: discard it)."""
         try:
-            self._wave.close()  # writes the final sizes into the header
+            with self._pending.guarded():
+                self._wave.close()  # writes the final sizes into the header
         except BaseException:
             self._pending.discard()
             raise

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..activities.registry import get_activity
+from ..audio.private_file import private_folder
 from ..config import DB_NAME, private_dir
 from ..core.session import Session, SoundSink
 from ..goals.goal import builtin_goals
@@ -81,7 +82,7 @@ def demo_store_path(out: Path) -> Path:
 
 def run_demo(out: Path, *, seed: int = 0, quick: bool = False, wav: bool = True) -> dict[str, Any]:
     """Run the demo session; return what was written where, and the trial records."""
-    out.mkdir(parents=True, exist_ok=True)
+    private_folder(out)
     sink, soundfont = _make_sink(wav)
     store = Store.open(demo_store_path(out))
     trials: list[dict[str, Any]] = []

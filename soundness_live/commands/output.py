@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
-from ..audio.private_file import write_private_bytes
+from ..audio.private_file import write_private_text
 
 HEADLINE = {
     "call-and-response": ("notes_correct_pct", "waited_for_turn", "response_latency_ms"),
@@ -61,6 +60,4 @@ def write_private_json(path: Path, document: dict[str, Any]) -> None:
     """Write JSON owner-only, whole or not at all (its folder is made when missing)."""
     path = Path(path)
     text = json.dumps(document, indent=2, allow_nan=False)
-    with contextlib.suppress(OSError):  # a folder that cannot be made is reported just below
-        path.parent.mkdir(parents=True, exist_ok=True)
-    write_private_bytes(path, (text + "\n").encode("utf-8"))
+    write_private_text(path, text + "\n", make_folder=True)

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from soundness_live.audio.private_file import private_folder
 from soundness_live.errors import ParameterError
 from soundness_live.export.csv import write_csv
 from soundness_live.export.deidentify import deidentify
-from soundness_live.export.files import ensure_private_dir
 from soundness_live.export.json_export import write_json
 from soundness_live.export.midi import write_session_midi
 from soundness_live.export.report import write_report
@@ -51,7 +51,7 @@ def export(
         raise ParameterError(f"export format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     check_bundle(bundle)
     safe = deidentify(bundle, include_names=include_names, include_notes=include_notes)
-    folder = ensure_private_dir(out_dir)
+    folder = private_folder(out_dir)
     stem = _file_stem(str(safe["child"]["code"]))
     if fmt == "csv":
         return write_csv(safe, folder / f"{stem}-csv")

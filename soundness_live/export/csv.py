@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from soundness_live.audio.private_file import private_folder, write_private_files
 from soundness_live.core.provenance import simulated
-from soundness_live.export.files import ensure_private_dir, write_text_atomic
 from soundness_live.export.tables import (
     check_bundle,
     iter_trials,
@@ -116,7 +116,7 @@ def write_csv(bundle: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> lis
     """Write the bundle's CSV files and columns.md into ``out_dir``; return their paths."""
     check_bundle(bundle)
     refuse_non_finite(bundle, "CSV export")
-    folder = ensure_private_dir(out_dir)
+    folder = private_folder(out_dir)
     # A metric named like a base column (unlikely) gets a prefix rather than overwrite it.
     metric_columns = {
         (name if name not in TRIAL_COLUMNS else f"metric_{name}"): name
@@ -131,9 +131,9 @@ def write_csv(bundle: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> lis
         ("prompts.csv", PROMPT_COLUMNS, _note_rows(bundle, "prompt")),
         ("responses.csv", RESPONSE_COLUMNS, _note_rows(bundle, "responses")),
     ]
-    paths = [write_text_atomic(folder / name, _to_csv(cols, rows)) for name, cols, rows in tables]
-    paths.append(write_text_atomic(folder / "columns.md", _columns_doc(tables)))
-    return paths
+    contents = {folder / name: _to_csv(cols, rows).encode() for name, cols, rows in tables}
+    contents[folder / "columns.md"] = _columns_doc(tables).encode()
+    return write_private_files(contents)
 
 
 def _trial_rows(bundle: Mapping[str, Any], metric_columns: Mapping[str, str]) -> list[Row]:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from soundness_live import __version__
+from soundness_live.audio.private_file import write_private_text
 from soundness_live.errors import ParameterError
-from soundness_live.export.files import write_text_atomic
 from soundness_live.export.tables import check_bundle, refuse_non_finite
 
 FORMAT_NAME = "soundness-live-export"
@@ -25,7 +25,7 @@ _TOP_ORDER = ("schema_version", "export", "child", "goals", "sessions", "progres
 
 def write_json(bundle: Mapping[str, Any], out_path: str | os.PathLike[str]) -> Path:
     """Write ``bundle`` as JSON to ``out_path`` (owner-only, atomically); return the path."""
-    return write_text_atomic(out_path, to_json_text(bundle))
+    return write_private_text(out_path, to_json_text(bundle), make_folder=True)
 
 
 def to_json_text(bundle: Mapping[str, Any]) -> str:

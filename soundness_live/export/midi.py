@@ -23,10 +23,10 @@ from typing import Any
 
 import mido
 
+from soundness_live.audio.private_file import write_private_bytes
 from soundness_live.core.events import DRUM_CHANNEL
 from soundness_live.core.provenance import session_words, simulated
 from soundness_live.errors import ParameterError
-from soundness_live.export.files import write_bytes_atomic
 
 PROMPT_TRACK_NAME = "Prompts (engine)"
 DEFAULT_DURATION_MS = 200.0  # for notes recorded without a duration (e.g. a pad hit)
@@ -54,7 +54,7 @@ def write_session_midi(
     midi = session_midi(session, ticks_per_beat=ticks_per_beat, tempo_bpm=tempo_bpm)
     buffer = io.BytesIO()
     midi.save(file=buffer)
-    return write_bytes_atomic(out_path, buffer.getvalue())
+    return write_private_bytes(out_path, buffer.getvalue(), make_folder=True)
 
 
 def session_midi(

@@ -22,9 +22,9 @@ from string import Template
 from typing import Any
 
 from soundness_live import __version__
+from soundness_live.audio.private_file import write_private_text
 from soundness_live.core.provenance import session_words, simulated
 from soundness_live.export import report_plots
-from soundness_live.export.files import write_text_atomic
 from soundness_live.export.report_activities import activities_section
 from soundness_live.export.report_goals import Judge, goal_rule_judge, goals_section
 from soundness_live.export.report_html import day, esc, figure, fmt, table
@@ -49,7 +49,7 @@ def write_report(
     ``trial_succeeds(goal, trial) -> bool | None`` marks successes on the goal plots; by default
     the goal's own success rule decides (:func:`soundness_live.goals.goal.trial_succeeds`).
     """
-    return write_text_atomic(out_path, render_report(bundle, trial_succeeds))
+    return write_private_text(out_path, render_report(bundle, trial_succeeds), make_folder=True)
 
 
 def render_report(bundle: Mapping[str, Any], trial_succeeds: Judge | None = None) -> str:

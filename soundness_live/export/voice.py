@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from soundness_live.export.files import ensure_private_dir, write_bytes_atomic
+from soundness_live.audio.private_file import private_folder, write_private_bytes
 
 
 def write_voice_recordings(
@@ -33,7 +33,7 @@ def write_voice_recordings(
             wav = recording(int(session["id"]), int(trial["index"]))
             if wav is None:
                 continue
-            folder = folder or ensure_private_dir(Path(out_dir) / f"{code}-voice")
+            folder = folder or private_folder(Path(out_dir) / f"{code}-voice")
             name = f"{code}-session-{session['id']}-trial-{trial['index']}.wav"
-            written.append(write_bytes_atomic(folder / name, wav))
+            written.append(write_private_bytes(folder / name, wav))
     return written

@@ -176,3 +176,192 @@ def test_play_wav_to_a_bad_place_is_one_line_before_anything_runs(tmp_path, caps
 def test_an_output_file_error_is_also_an_os_error():
     with pytest.raises(OSError):
         raise OutputFileError("cannot write x")
+
+
+def special_target(kind: str, folder: Path) -> Path:
+    """An existing target of ``kind`` in ``folder`` that is not a regular file."""
+    target = folder / f"out-{kind}"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "symlink":
+        (folder / "elsewhere.txt").write_bytes(b"kept")
+        target.symlink_to(folder / "elsewhere.txt")
+    elif kind == "folder":
+        target.mkdir()
+    elif kind == "socket":
+        import socket
+
+        with socket.socket(socket.AF_UNIX) as server:
+            server.bind(str(target))
+    else:  # a character device like /dev/null (1, 3), made here: never touch /dev itself
+        os.mknod(target, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    return target
+
+
+SPECIAL = ["fifo", "symlink", "folder", "socket"] + (["device"] if os.geteuid() == 0 else [])
+WORDS = {
+    "fifo": "it is a named pipe (FIFO), not a regular file; it is left as it is",
+    "symlink": "it is a symbolic link to {folder}/elsewhere.txt, not a regular file",
+    "folder": "it is a folder (give a file name)",
+    "socket": "it is a socket, not a regular file",
+    "device": "it is a character device, not a regular file; it is left as it is",
+}
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+@pytest.mark.parametrize("kind", SPECIAL)
+def test_a_target_that_is_not_a_regular_file_is_refused_and_left_as_it_is(
+    tmp_path, monkeypatch, kind, anonymous
+):
+    monkeypatch.setattr(private_file, "USE_TMPFILE", anonymous and hasattr(os, "O_TMPFILE"))
+    target = special_target(kind, tmp_path)
+    before = os.lstat(target)
+    with pytest.raises(OutputFileError) as refused:
+        write_private_bytes(target, b"data")
+    assert str(refused.value).startswith(f"cannot write {target}: ")
+    assert WORDS[kind].format(folder=tmp_path) in str(refused.value)
+    after = os.lstat(target)
+    assert (after.st_ino, after.st_mode, after.st_rdev) == (
+        before.st_ino,
+        before.st_mode,
+        before.st_rdev,
+    )
+    if kind == "symlink":
+        assert (tmp_path / "elsewhere.txt").read_bytes() == b"kept"  # not written through
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+@pytest.mark.parametrize("kind", SPECIAL)
+def test_render_onto_a_special_file_is_one_line_and_replaces_nothing(tmp_path, capsys, kind):
+    write_midi(tmp_path / "a.mid")
+    target = special_target(kind, tmp_path)
+    before = os.lstat(target)
+    assert main(["render", str(tmp_path / "a.mid"), "-o", str(target)]) == 2
+    line = one_error_line(capsys)
+    assert line.startswith(f"soundness-live: error: cannot write {target}: ")
+    assert os.lstat(target).st_ino == before.st_ino and os.lstat(target).st_mode == before.st_mode
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_a_target_that_becomes_a_special_file_while_writing_is_not_replaced(
+    tmp_path, monkeypatch, anonymous
+):
+    monkeypatch.setattr(private_file, "USE_TMPFILE", anonymous and hasattr(os, "O_TMPFILE"))
+    target = tmp_path / "out.wav"
+    pending = PendingFile(target)
+    pending.write(b"data")
+    os.mkfifo(target)  # made by someone else between the open and the commit
+    with pytest.raises(OutputFileError, match="it is a named pipe"):
+        pending.commit()
+    assert stat.S_ISFIFO(os.lstat(target).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wav"]
+
+
+class FullDisk:
+    """A file handle on a disk with no space left: every write fails with ENOSPC."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def write(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self.handle, name)
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+@pytest.mark.parametrize("failing", ["write", "fsync"])
+def test_a_full_disk_is_one_line_and_leaves_no_file(tmp_path, monkeypatch, anonymous, failing):
+    monkeypatch.setattr(private_file, "USE_TMPFILE", anonymous and hasattr(os, "O_TMPFILE"))
+    target = tmp_path / "report.html"
+    if failing == "fsync":  # delayed allocation: the disk fills when the data is synced
+
+        def no_space(fd):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(private_file.os, "fsync", no_space)
+    with pytest.raises(OutputFileError) as refused, PendingFile(target) as pending:
+        if failing == "write":
+            pending.handle = FullDisk(pending.handle)
+        pending.write(b"<html>")
+    assert str(refused.value) == (
+        f"cannot write {target}: no space left on the disk of {tmp_path} (free some space)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+# Writes a WAV larger than the process may write (RLIMIT_FSIZE): the system refuses with EFBIG,
+# as a full disk or a quota would refuse, and the run must say so in one line.
+TOO_BIG = """
+import resource, signal, sys
+from soundness_live.cli import main
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the kernel kills the process
+resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000))
+sys.exit(main(["play", "waiting", "--param", "trials=1", "--wav", sys.argv[1]]))
+"""
+
+
+def test_a_file_the_system_will_not_let_grow_is_one_line_and_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", TOO_BIG, str(out / "session.wav")],
+        env=dict(os.environ, PYTHONPATH=str(ROOT), SOUNDNESS_LIVE_HOME=str(tmp_path / "home")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"soundness-live: error: cannot write {out / 'session.wav'}: the file would be larger "
+        "than this system allows a file to be"
+    ]
+    assert list(out.iterdir()) == []
+
+
+def test_a_folder_that_exists_but_cannot_hold_files_says_so():
+    proc = Path("/proc")
+    if not proc.is_dir():
+        pytest.skip("no /proc on this system")
+    with pytest.raises(OutputFileError) as refused:
+        write_private_bytes(proc / "x.wav", b"")
+    assert str(refused.value) in (
+        "cannot write /proc/x.wav: the folder /proc exists but cannot hold new files "
+        "(choose another folder)",
+        "cannot write /proc/x.wav: no permission to write in /proc (choose a folder you can "
+        "write to)",
+    )
+
+
+def test_files_that_belong_together_are_named_only_once_all_are_written(tmp_path, monkeypatch):
+    (tmp_path / "a.csv").write_bytes(b"old a")
+    (tmp_path / "b.csv").write_bytes(b"old b")
+    real_write = PendingFile.write
+
+    def fail_on_b(self, data):
+        if self.target.name == "b.csv":
+            raise OutputFileError(f"cannot write {self.target}: no space left")
+        real_write(self, data)
+
+    monkeypatch.setattr(PendingFile, "write", fail_on_b)
+    with pytest.raises(OutputFileError):
+        private_file.write_private_files({tmp_path / "a.csv": b"new a", tmp_path / "b.csv": b"b"})
+    assert (tmp_path / "a.csv").read_bytes() == b"old a"  # not the new a beside the old b
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]
+    monkeypatch.setattr(PendingFile, "write", real_write)
+    written = private_file.write_private_files({tmp_path / "a.csv": b"1", tmp_path / "b.csv": b"2"})
+    assert [p.read_bytes() for p in written] == [b"1", b"2"]
+
+
+def test_a_folder_made_for_a_file_is_owner_only_and_a_file_in_the_way_is_one_line(tmp_path):
+    made = private_file.private_folder(tmp_path / "a" / "b")
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputFileError) as refused:
+        private_file.private_folder(tmp_path / "file" / "c")
+    assert str(refused.value) == (
+        f"cannot write into {tmp_path / 'file' / 'c'}: {tmp_path / 'file'} is not a folder "
+        "(choose another folder)"
+    )

@@ -118,8 +118,8 @@ def test_an_export_folder_that_cannot_be_made_is_one_line(tmp_path, capsys):
     capsys.readouterr()
     assert main(["export", "--child", "S-014", "--format", "json", "--out", str(out)]) == 2
     assert one_error_line(capsys) == (
-        f"soundness-live: error: export folder {out}: cannot create {out} (Not a directory); "
-        "choose a folder you can write to"
+        f"soundness-live: error: cannot write into {out}: {tmp_path / 'file.txt'} is not a "
+        "folder (choose another folder)"
     )
 
 
