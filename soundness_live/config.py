@@ -42,6 +42,8 @@ __all__ = [
     "load_settings",
     "check_therapist",
     "initials",
+    "TOML_NESTING_LIMIT",
+    "parse_toml",
 ]
 
 HOME_ENV = "SOUNDNESS_LIVE_HOME"
@@ -114,6 +116,44 @@ SETTINGS: dict[str, tuple[Callable[[Any, str], Any], str]] = {
 }
 
 
+#: How deep arrays and tables may nest in a TOML file we read (ours need 3).
+TOML_NESTING_LIMIT = 32
+
+
+def parse_toml(text: str, source: str | os.PathLike[str]) -> dict[str, Any]:
+    """The TOML document in ``text`` (read from ``source``); FileFormatError, one line naming
+    ``source``, when it is not TOML or nests deeper than :data:`TOML_NESTING_LIMIT` levels (the
+    TOML reader recurses once a level, so a file of 5000 ``[`` would exhaust Python's stack)."""
+    too_deep = FileFormatError(
+        f"{source}: expected TOML nested at most {TOML_NESTING_LIMIT} levels deep (arrays and "
+        "tables), got more"
+    )
+    try:
+        document = tomllib.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    except tomllib.TOMLDecodeError as error:
+        reason = " ".join(str(error).split())
+        raise FileFormatError(f"{source}: not valid TOML: {reason}") from None
+    if _nesting(document) > TOML_NESTING_LIMIT:
+        raise too_deep  # dotted keys (a.a.a.a = 1) nest without recursing in the reader
+    return document
+
+
+def _nesting(document: dict[str, Any]) -> int:
+    """How many tables and arrays deep ``document`` goes (counted without recursion)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > TOML_NESTING_LIMIT:
+            break
+        items = value.values() if isinstance(value, dict) else value
+        stack.extend((item, depth + 1) for item in items if isinstance(item, (dict, list)))
+    return deepest
+
+
 def load_settings(home: Path | None = None) -> Settings:
     """The settings of ``home`` (default :func:`data_dir`) from its config.toml; no file means
     no settings. FileFormatError (one line) for a file that is not TOML or holds an unknown key
@@ -125,11 +165,7 @@ def load_settings(home: Path | None = None) -> Settings:
         return Settings()
     except (OSError, UnicodeDecodeError) as error:
         raise FileFormatError(f"{path}: cannot read the settings ({error})") from error
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        reason = " ".join(str(error).split())
-        raise FileFormatError(f"{path}: not valid TOML: {reason}") from error
+    document = parse_toml(text, path)
     values = {}
     for key, value in document.items():
         if key not in SETTINGS:

@@ -8,17 +8,12 @@ and what is allowed.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ParameterError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from ..config import parse_toml
+from ..errors import FileFormatError, ParameterError
 
 Value = bool | int | float | str
 
@@ -162,11 +157,11 @@ def preset_activity(path: Path) -> str | None:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        return parse_toml(Path(path).read_text(encoding="utf-8"), path)
     except (OSError, UnicodeDecodeError) as exc:
         raise ParameterError(f"{path}: cannot read preset: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ParameterError(f"{path}: not valid TOML: {exc}") from None
+    except FileFormatError as exc:
+        raise ParameterError(str(exc)) from None
 
 
 def load_preset(path: Path) -> dict[str, Any]:

@@ -17,7 +17,6 @@ child or a file: :mod:`soundness_live.core.provenance`).
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,13 +24,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from soundness_live.activities.common import PROMPT_LEVELS
+from soundness_live.config import parse_toml
 from soundness_live.errors import FileFormatError, ParameterError
 from soundness_live.goals.criteria import Criteria, CriteriaError, compile_criteria, trial_values
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "ACTIVITIES",
@@ -318,11 +313,13 @@ def load_goals(path: str | Path) -> list[Goal]:
     """Read and validate a goal file (TOML with ``[[goal]]`` tables)."""
     path = Path(path)
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = parse_toml(path.read_text(encoding="utf-8"), path)
     except OSError as error:
         raise GoalError(f"{path}: cannot read the goal file ({error.strerror})") from error
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise GoalError(f"{path}: not valid TOML: {error}") from error
+    except UnicodeDecodeError as error:
+        raise GoalError(f"{path}: expected a UTF-8 text file, got {error.reason}") from error
+    except FileFormatError as error:
+        raise GoalError(str(error)) from None
     return parse_goals(document, str(path))
 
 
@@ -340,7 +337,7 @@ def builtin_goals(activity: str | None = None) -> list[Goal]:
     goals: list[Goal] = []
     for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".toml")):
         text = folder.joinpath(name).read_text(encoding="utf-8")
-        goals.extend(parse_goals(tomllib.loads(text), f"data/goals/{name}"))
+        goals.extend(parse_goals(parse_toml(text, f"data/goals/{name}"), f"data/goals/{name}"))
     return [goal for goal in goals if activity is None or goal.activity == activity]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from soundness_live.cli import main
+from soundness_live.config import TOML_NESTING_LIMIT
 
 
 @pytest.fixture(autouse=True)
@@ -104,3 +105,40 @@ def test_demo_onto_a_file_is_one_line_and_leaves_the_file(tmp_path, capsys):
         "(choose another folder)"
     )
     assert existing.read_text() == "mine"
+
+
+DEEP = {
+    "arrays": "x = " + "[" * 5000 + "]" * 5000,
+    "inline tables": "x = " + "{a=" * 5000 + "1" + "}" * 5000,
+    "dotted keys": ".".join(["a"] * 5000) + " = 1",
+    "just too deep": "x = " + "[" * TOML_NESTING_LIMIT + "]" * TOML_NESTING_LIMIT,
+}
+
+
+@pytest.mark.parametrize("shape", list(DEEP))
+@pytest.mark.parametrize("reader", ["goals check", "play --preset", "config.toml"])
+def test_toml_nested_too_deep_is_one_line_naming_the_file_and_the_limit(
+    tmp_path, capsys, shape, reader
+):
+    path = tmp_path / "deep.toml"
+    if reader == "config.toml":
+        assert main(["child", "add", "S-014"]) == 0
+        path = tmp_path / "home" / "config.toml"
+        command = ["play", "waiting", "--child", "S-014", "--input", "virtual"]
+    else:
+        command = ["goals", "check", str(path)] if reader == "goals check" else []
+        command = command or ["play", "--preset", str(path)]
+    path.write_text(DEEP[shape] + "\n")
+    capsys.readouterr()
+    assert main(command) == 2
+    assert one_error_line(capsys) == (
+        f"soundness-live: error: {path}: expected TOML nested at most {TOML_NESTING_LIMIT} "
+        "levels deep (arrays and tables), got more"
+    )
+
+
+def test_toml_nested_as_deep_as_allowed_is_read(tmp_path, capsys):
+    preset = tmp_path / "preset.toml"
+    depth = TOML_NESTING_LIMIT - 1  # the document itself is a level
+    preset.write_text("x = " + "[" * depth + "]" * depth + "\n[params]\ntrials = 1\n")
+    assert main(["play", "waiting", "--preset", str(preset)]) == 0
