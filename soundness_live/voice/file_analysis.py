@@ -7,6 +7,7 @@ analysed, not recorded, unless the family consents).
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Any
@@ -21,26 +22,52 @@ from soundness_live.voice.vad import ROOM_MS
 MIN_SAMPLE_RATE_HZ = 8000
 
 
-def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
-    """Mono float64 samples and the sample rate of the audio file at ``path``.
+def read_audio_bytes(path: str | Path) -> bytes:
+    """The bytes of the audio file at ``path``; FileFormatError (one line naming the file)
+    when it is missing, not a file, or cannot be read (no permission, a disk error)."""
+    file = Path(path)
+    try:
+        return file.read_bytes()
+    except FileNotFoundError:
+        raise FileFormatError(f"{file}: expected an audio file (WAV), found no such file") from None
+    except IsADirectoryError:
+        raise FileFormatError(f"{file}: expected an audio file (WAV), found a folder") from None
+    except PermissionError:
+        raise FileFormatError(
+            f"{file}: expected an audio file (WAV) we may read, got no permission to read it"
+        ) from None
+    except OSError as error:
+        raise FileFormatError(
+            f"{file}: expected an audio file (WAV) we can read, got: {error.strerror or error}"
+        ) from None
+
+
+def decode_audio(data: bytes, source: str | Path) -> tuple[np.ndarray, int]:
+    """Mono float64 samples and the sample rate of audio file bytes (read from ``source``).
 
     Any rate and channel count soundfile reads (WAV, FLAC, OGG); channels are averaged.
-    Raises FileFormatError naming the file when it is missing, unreadable, or empty.
+    Raises FileFormatError naming ``source`` when they are not audio, or hold no samples.
     """
-    file = Path(path)
-    if not file.is_file():
-        raise FileFormatError(f"{file}: expected an audio file (WAV), found no such file")
     try:
-        data, rate = soundfile.read(str(file), dtype="float64", always_2d=True)
-    except (soundfile.SoundFileError, RuntimeError) as error:
-        raise FileFormatError(f"{file}: expected a WAV file soundfile can read: {error}") from error
+        samples, rate = soundfile.read(io.BytesIO(data), dtype="float64", always_2d=True)
+    except (soundfile.SoundFileError, RuntimeError, TypeError) as error:
+        reason = " ".join(str(error).split())
+        raise FileFormatError(
+            f"{source}: expected a WAV file soundfile can read: {reason}"
+        ) from error
     if rate < MIN_SAMPLE_RATE_HZ:
         raise FileFormatError(
-            f"{file}: expected a sample rate >= {MIN_SAMPLE_RATE_HZ} Hz, got {rate}"
+            f"{source}: expected a sample rate >= {MIN_SAMPLE_RATE_HZ} Hz, got {rate}"
         )
-    if data.shape[0] == 0:
-        raise FileFormatError(f"{file}: expected audio samples, the file holds none")
-    return data.mean(axis=1), int(rate)
+    if samples.shape[0] == 0:
+        raise FileFormatError(f"{source}: expected audio samples, the file holds none")
+    return samples.mean(axis=1), int(rate)
+
+
+def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
+    """Mono float64 samples and the sample rate of the audio file at ``path``
+    (:func:`read_audio_bytes`, then :func:`decode_audio`)."""
+    return decode_audio(read_audio_bytes(path), path)
 
 
 def wav_room_ms(listen_from_ms: float | None) -> tuple[float, float]:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError, SoundnessError
-from .sources import load_voice_wav
+from .sources import decode_voice_wav, load_voice_wav
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,11 @@ def import_prompt_asset(store: Any, name: str, wav_path: str | Path) -> dict[str
 
     The analysis (syllables, per-syllable pitches, duration) is made once, at import.
     """
+    from .file_analysis import read_audio_bytes
+
     path = Path(wav_path)
-    samples = load_voice_wav(path, 16_000)
+    wav = read_audio_bytes(path)  # read once: what is analysed is what is stored
+    samples = decode_voice_wav(wav, path, 16_000)
     prompt = analysed_prompt(samples, 16_000, "asset")
     analysis = {
         "syllables": prompt.syllables,
@@ -91,7 +94,7 @@ def import_prompt_asset(store: Any, name: str, wav_path: str | Path) -> dict[str
         "duration_ms": 1000.0 * len(samples) / 16_000,
         "file": path.name,
     }
-    store.add_prompt_asset(name, wav=path.read_bytes(), analysis=analysis)
+    store.add_prompt_asset(name, wav=wav, analysis=analysis)
     return analysis
 
 

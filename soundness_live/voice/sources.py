@@ -67,6 +67,14 @@ def load_voice_wav(path: str | Path, sample_rate: int) -> np.ndarray:
     return resample_to(samples, rate, sample_rate).astype(np.float32)
 
 
+def decode_voice_wav(data: bytes, source: str | Path, sample_rate: int) -> np.ndarray:
+    """WAV file bytes (read from ``source``) as mono float32 at ``sample_rate``."""
+    from .file_analysis import decode_audio
+
+    samples, rate = decode_audio(data, source)
+    return resample_to(samples, rate, sample_rate).astype(np.float32)
+
+
 class WavVoice(PlacedVoice):
     """WAV files stand in for the microphone: each "your_turn" cue places the next file's audio
     from the cue's frame; when the list runs out the last file is used again."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import wave
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,42 @@ def test_demo_onto_a_file_is_one_line_and_leaves_the_file(tmp_path, capsys):
         "(choose another folder)"
     )
     assert existing.read_text() == "mine"
+
+
+def test_prompt_add_with_a_wav_it_may_not_read_is_one_line(tmp_path, monkeypatch, capsys):
+    wav = tmp_path / "hello.wav"
+    with wave.open(str(wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(b"\0\0" * 16000)
+    wav.chmod(0o000)
+    if os.geteuid() == 0:  # root reads anything: refuse as the file system would refuse others
+        real_read = Path.read_bytes
+
+        def refuse(path):
+            if path == wav:
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return real_read(path)
+
+        monkeypatch.setattr(Path, "read_bytes", refuse)
+    assert main(["prompt", "add", "p1", str(wav)]) == 2
+    assert one_error_line(capsys) == (
+        f"soundness-live: error: {wav}: expected an audio file (WAV) we may read, got no "
+        "permission to read it"
+    )
+
+
+@pytest.mark.parametrize("where", ["missing", "folder"])
+def test_prompt_add_with_no_wav_is_one_line(tmp_path, capsys, where):
+    wav = tmp_path / "hello.wav"
+    if where == "folder":
+        wav.mkdir()
+    assert main(["prompt", "add", "p1", str(wav)]) == 2
+    found = "found no such file" if where == "missing" else "found a folder"
+    assert one_error_line(capsys) == (
+        f"soundness-live: error: {wav}: expected an audio file (WAV), {found}"
+    )
 
 
 DEEP = {
