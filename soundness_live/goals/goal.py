@@ -33,6 +33,7 @@ __all__ = [
     "DOMAINS",
     "PROMPT_LEVELS",
     "ACTIVITY_METRICS",
+    "WORD_LIST_METRICS",
     "GoalError",
     "Mastery",
     "Goal",
@@ -96,11 +97,13 @@ ACTIVITY_METRICS: dict[str, dict[str, str]] = {
             _N,
         ),
         "contour_correct": _B,
-        "contour": _T,
+        "contour": _L,  # one step per pair of syllables: rising, falling, level
         "syllable_pitches_hz": _L,
         "voiced_durations_ms": _L,
     },
 }
+#: The list metrics above whose items are words (one step of the contour each), not numbers.
+WORD_LIST_METRICS = frozenset({"contour"})
 _FIELDS = (
     "id", "domain", "text", "activity", "variant", "success", "max_prompt_level", "mastery",
     "measure",

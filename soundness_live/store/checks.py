@@ -1,8 +1,12 @@
-"""Checks on what goes into the store: trial records, input events, JSON columns.
+"""Checks on what goes into the store and what comes out of it: trial records, input events,
+JSON columns.
 
 The store keeps records as given, so these checks are the boundary: the keys the database
 indexes (index, activity, outcome, prompt level) must be right, and JSON must be strict JSON
-(NaN and infinity are refused: other readers of the exports could not load them).
+(NaN and infinity are refused: other readers of the exports could not load them). A record
+read back is checked again for the shape every reader relies on (:func:`stored_trial_problem`):
+a damaged file can hold valid JSON of another shape, and that must be one line naming the
+session and trial, never a traceback in an export.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from soundness_live.errors import ParameterError
-from soundness_live.goals.goal import PROMPT_LEVELS
+from soundness_live.goals.goal import ACTIVITY_METRICS, PROMPT_LEVELS, WORD_LIST_METRICS
 
-__all__ = ["OUTCOMES", "EVENT_FIELDS", "to_json", "check_trial", "event_row"]
+__all__ = [
+    "OUTCOMES", "EVENT_FIELDS", "to_json", "check_trial", "event_row", "stored_trial_problem",
+]  # fmt: skip
 
 OUTCOMES = ("correct", "partial", "incorrect", "no_response", "premature", "void")
 EVENT_FIELDS = (
@@ -71,3 +77,106 @@ def event_row(session_id: int, event: Mapping[str, Any], index: int) -> tuple[An
             f"event {index}: 'input' must be live, virtual, file or null, got {event['input']!r}"
         )
     return (session_id, *(event.get(name) for name in EVENT_FIELDS))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+#: What each kind of value may be in a stored record (null always may).
+_KINDS: dict[str, tuple[str, Any]] = {
+    "number": ("a number", _is_number),
+    "bool": ("true or false", lambda value: isinstance(value, bool)),
+    "text": ("text", lambda value: isinstance(value, str)),
+    "list": ("a list of numbers", lambda v: isinstance(v, list) and all(map(_maybe_number, v))),
+    "words": ("a list of words", lambda v: isinstance(v, list) and all(map(_maybe_word, v))),
+    "plain": ("a list of plain values", lambda v: isinstance(v, list) and all(map(_scalar, v))),
+    "object": ("an object", lambda value: isinstance(value, Mapping)),
+    "any": ("a number, true/false or text", lambda v: isinstance(v, (int, float, str))),
+}
+#: The kinds of a stored record's keys beyond those :func:`check_trial` checks.
+_RECORD_KINDS = {
+    "variant": "text", "params": "object", "metrics": "object", "difficulty": "number",
+    "input": "text", "simulated": "bool", "start_ms": "number", "end_ms": "number",
+}  # fmt: skip
+#: The kinds of the keys of a prompt or response entry (onset_ms is required).
+_NOTE_KINDS = {
+    "onset_ms": "number", "onset_frame": "number", "note": "number", "sounded_note": "number",
+    "velocity": "number", "duration_ms": "number", "channel": "number",
+}  # fmt: skip
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (int, float, str))
+
+
+def _maybe_number(value: Any) -> bool:
+    return value is None or _is_number(value)
+
+
+def _maybe_word(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _kind_problem(name: str, value: Any, kind: str) -> str | None:
+    """Why ``value`` cannot be ``name`` of ``kind`` (None: it can; null always can)."""
+    words, fits = _KINDS[kind]
+    if value is None or fits(value):
+        return None
+    return f"{name!r} must be {words} or null, got {_shown(value)}"
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def stored_trial_problem(record: Mapping[str, Any]) -> str | None:
+    """What is wrong with the shape of a trial record read from the store, in words (None: it
+    has the shape every reader relies on: the keys :func:`check_trial` checks; metrics of the
+    kind their activity reports; prompts and responses as lists of notes with an onset)."""
+    try:
+        check_trial(record)
+    except ParameterError as error:
+        return str(error).removeprefix("trial record ")
+    problems = (
+        *(_kind_problem(k, record.get(k), kind) for k, kind in _RECORD_KINDS.items()),
+        _goals_problem(record.get("goals")),
+        *_metric_problems(str(record["activity"]), record.get("metrics") or {}),
+        *(_notes_problem(key, record.get(key)) for key in ("prompt", "responses")),
+    )
+    return next((problem for problem in problems if problem), None)
+
+
+def _goals_problem(goals: Any) -> str | None:
+    if goals is None or (isinstance(goals, list) and all(isinstance(g, str) for g in goals)):
+        return None
+    return f"'goals' must be a list of goal ids or null, got {_shown(goals)}"
+
+
+def _metric_problems(activity: str, metrics: Any) -> list[str | None]:
+    """Each metric's value against the kind its activity reports; a metric no table names may
+    be a plain value or a list of them."""
+    if not isinstance(metrics, Mapping):
+        return []  # said by the record's own check
+    kinds = ACTIVITY_METRICS.get(activity, {})
+    problems = []
+    for name, value in metrics.items():
+        kind = kinds.get(name) or ("plain" if isinstance(value, list) else "any")
+        kind = "words" if kind == "list" and name in WORD_LIST_METRICS else kind
+        problems.append(_kind_problem(f"metrics.{name}", value, kind))
+    return problems
+
+
+def _notes_problem(key: str, notes: Any) -> str | None:
+    if notes is None:
+        return None
+    if not isinstance(notes, list) or not all(isinstance(n, Mapping) for n in notes):
+        return f"{key!r} must be a list of notes (objects) or null, got {_shown(notes)}"
+    for number, note in enumerate(notes):
+        if not _is_number(note.get("onset_ms")):
+            return f"{key}[{number}].onset_ms must be a number, got {_shown(note.get('onset_ms'))}"
+        for name, kind in _NOTE_KINDS.items():
+            if problem := _kind_problem(f"{key}[{number}].{name}", note.get(name), kind):
+                return problem
+    return None

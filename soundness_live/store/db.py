@@ -39,6 +39,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "connect",
+    "damaged_store",
     "erase_freed",
     "migrate",
     "secure_files",
@@ -213,6 +214,14 @@ def store_problem(path: Path | str, error: sqlite3.Error) -> StoreError | None:
     return None
 
 
+def damaged_store(path: Path | str, what: str) -> StoreError:
+    """The one-line StoreError for damage inside the store at ``path``: ``what`` is damaged
+    (and why), and what to do."""
+    return StoreError(
+        f"{path}: expected a Soundness Live store, found a damaged {what}; " + _DAMAGED
+    )
+
+
 def stored_json(path: Path | str, text: Any, what: str) -> dict[str, Any]:
     """A JSON object kept in a column; a StoreError naming the file when it is damaged."""
     try:
@@ -220,10 +229,7 @@ def stored_json(path: Path | str, text: Any, what: str) -> dict[str, Any]:
     except (TypeError, ValueError) as error:  # JSONDecodeError is a ValueError
         value = error
     if not isinstance(value, dict):
-        raise StoreError(
-            f"{path}: expected a Soundness Live store, found a damaged {what} ({value}); "
-            + _DAMAGED
-        )
+        raise damaged_store(path, f"{what} ({value})")
     return value
 
 

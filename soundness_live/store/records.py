@@ -24,9 +24,16 @@ from soundness_live.errors import ParameterError, StoreError
 from soundness_live.goals.goal import Goal, GoalError, builtin_goals, goal_from_dict
 from soundness_live.players.profiles import ChildProfile, Consent, profile_from_dict, validate_code
 from soundness_live.store import bundle
-from soundness_live.store.checks import EVENT_FIELDS, check_trial, event_row, to_json
+from soundness_live.store.checks import (
+    EVENT_FIELDS,
+    check_trial,
+    event_row,
+    stored_trial_problem,
+    to_json,
+)
 from soundness_live.store.db import (
     connect,
+    damaged_store,
     erase_freed,
     secure_files,
     store_problem,
@@ -407,12 +414,19 @@ class Store(MediaMixin):
     def trials(self, session_id: int) -> list[dict[str, Any]]:
         """A session's trial records (as recorded, plus ``session_id``), by index."""
         rows = self._rows(
-            "SELECT record FROM trials WHERE session_id = ? ORDER BY idx", (session_id,)
+            "SELECT idx, record FROM trials WHERE session_id = ? ORDER BY idx", (session_id,)
         )
-        return [
-            stored_json(self.path, row[0], "trial record") | {"session_id": session_id}
-            for row in rows
-        ]
+        return [self._stored_trial(session_id, row[0], row[1]) for row in rows]
+
+    def _stored_trial(self, session_id: int, index: int, text: Any) -> dict[str, Any]:
+        """One stored trial record (plus ``session_id``); StoreError naming the file, the
+        session and the trial when it is damaged (not JSON, or not a record's shape)."""
+        where = f"trial record of session {session_id}, trial {index}"
+        record = stored_json(self.path, text, where)
+        problem = stored_trial_problem(record)
+        if problem is not None:
+            raise damaged_store(self.path, f"{where}: {problem}")
+        return record | {"session_id": session_id}
 
     def record_events(self, session_id: int, events: Iterable[Mapping[str, Any]]) -> int:
         """Store raw input events (EVENT_FIELDS; ``kind`` note_on/note_off) in one transaction."""

@@ -138,3 +138,64 @@ def test_damage_inside_a_stored_record_is_one_line_too(tmp_path, monkeypatch, ca
     for line in lines:
         assert line.startswith(f"soundness-live: error: {tmp_path / 'soundness.db'}: expected")
         assert line.endswith(ADVICE)
+
+
+SHAPES = {
+    "not a record": ("null", " (None)"),
+    "numbers for words": (
+        '{"metrics": 5, "outcome": 7}',
+        ": 'index' must be an integer >= 0, got None",
+    ),
+    "metrics not an object": (
+        '{"index": 0, "activity": "waiting", "outcome": "correct", "metrics": 5}',
+        ": 'metrics' must be an object or null, got 5",
+    ),
+    "a metric of another kind": (
+        '{"index": 0, "activity": "waiting", "outcome": "correct", '
+        '"metrics": {"reaction_time_ms": "fast"}}',
+        ": 'metrics.reaction_time_ms' must be a number or null, got \"fast\"",
+    ),
+    "responses not notes": (
+        '{"index": 0, "activity": "waiting", "outcome": "correct", "responses": [1, 2]}',
+        ": 'responses' must be a list of notes (objects) or null, got [1, 2]",
+    ),
+    "a note without an onset": (
+        '{"index": 0, "activity": "waiting", "outcome": "correct", "prompt": [{"note": 60}]}',
+        ": prompt[0].onset_ms must be a number, got null",
+    ),
+    "goals not ids": (
+        '{"index": 0, "activity": "waiting", "outcome": "correct", "goals": "wait"}',
+        ": 'goals' must be a list of goal ids or null, got \"wait\"",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "command", ["sessions", "export", "report", "export midi", "export json", "export html"]
+)
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_a_stored_record_of_another_shape_is_one_line_naming_the_session_and_trial(
+    tmp_path, monkeypatch, capsys, shape, command
+):
+    monkeypatch.setenv("SOUNDNESS_LIVE_HOME", str(tmp_path))
+    assert main(["child", "add", "S-014"]) == 0
+    play = ["play", "waiting", "--param", "trials=2", "--child", "S-014", "--input", "virtual"]
+    assert main(play) == 0
+    record, words = SHAPES[shape]
+    with sqlite3.connect(tmp_path / "soundness.db") as conn:
+        conn.execute("UPDATE trials SET record = ? WHERE idx = 1", (record,))
+    conn.close()
+    capsys.readouterr()
+    args = COMMANDS.get(command) or [
+        "export", "--child", "S-014", "--format", command.split()[1], "--out", "{out}"
+    ]  # fmt: skip
+    out = tmp_path / "out"
+    assert main([arg.format(out=out) for arg in args]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.err, captured.err
+    assert lines[0] == (
+        f"soundness-live: error: {tmp_path / 'soundness.db'}: expected a Soundness Live store, "
+        f"found a damaged trial record of session 1, trial 1{words}; {ADVICE}"
+    )
+    assert not out.exists()
