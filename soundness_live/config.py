@@ -16,6 +16,7 @@ one-line error naming the file, the key, what was expected and what came)::
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable
@@ -92,15 +93,21 @@ def check_therapist(value: Any, what: str = "therapist") -> str | None:
 
 
 def initials(name: str | None) -> str | None:
-    """How a person is shown unless names are asked for: "Mia Berger" -> "MB", "Anne-Marie
-    O'Neil" -> "AMO". One word without small letters is already initials or a code ("MB",
-    "T-01") and stays."""
+    """How a person is shown unless names are asked for: the first letter of each word and of
+    each part of a joined or dotted word, capitalised: "Mia Berger" -> "MB", "Anne-Marie O'Neil"
+    -> "AMO", "BERGER" -> "B", "李明" -> "李", "M.B." -> "MB". A code (a word holding a digit,
+    such as "T-01") names no one and stays as it is."""
     if name is None or not name.strip():
         return None
-    if " " not in name.strip() and not any(ch.islower() for ch in name):
+    if _CODE.fullmatch(name.strip()):
         return name.strip()
-    letters = [part[0] for word in name.split() for part in word.split("-") if part]
-    return "".join(letter.upper() for letter in letters if letter.isalpha()) or None
+    parts = [part for word in name.split() for part in re.split(r"[-.‐‑]", word)]
+    letters = [next((ch for ch in part if ch.isalpha()), "") for part in parts]
+    return "".join(letter.upper() for letter in letters) or None
+
+
+#: A code rather than a name: one word of letters, digits, '-' and '_' holding a digit.
+_CODE = re.compile(r"(?=\S*\d)[\w-]+")
 
 
 @dataclass(frozen=True)

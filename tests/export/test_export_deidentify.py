@@ -63,6 +63,25 @@ def test_the_therapist_is_shown_by_initials_unless_names_are_asked_for() -> None
     assert deidentify(bundle, include_names=True)["sessions"][0]["therapist"] == "Mia Hartley"
 
 
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Mia Berger", "MB"),
+        ("Anne-Marie O'Neil", "AMO"),
+        ("BERGER", "B"),  # one word of capitals is a surname, not initials
+        ("李明", "李"),
+        ("M.B.", "MB"),
+        ("MB", "M"),  # the same rule for every word: never the whole word
+        ("T-01", "T-01"),  # a code names no one
+        ("S014", "S014"),
+    ],
+)
+def test_initials_are_one_letter_a_word_never_the_whole_name(name: str, shown: str) -> None:
+    bundle = make_bundle()
+    bundle["sessions"][0]["therapist"] = name
+    assert deidentify(bundle)["sessions"][0]["therapist"] == shown
+
+
 @pytest.fixture(scope="module")
 def default_exports(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     out = tmp_path_factory.mktemp("exports") / "out"
