@@ -115,10 +115,12 @@ def rhythm_error(call_onsets_ms: Sequence[float], echo_onsets_ms: Sequence[float
     return float(np.mean(np.abs(np.log2((child / child.sum()) / (target / target.sum())))))
 
 
-def _no_echo_metrics(n_target: int) -> Metrics:
+def _no_echo_metrics(n_target: int, played_during_call: bool) -> Metrics:
+    """No echo: every call note omitted; the % correct is 0 when the child played over the call
+    only, and null when the child did not respond at all (METRICS.md's "null when" column)."""
     return {
-        "hits": 0, "omissions": n_target, "insertions": 0, "substitutions": 0,
-        "order_errors": 0, "notes_correct_pct": 0.0, "median_onset_error_ms": None,
+        "hits": 0, "omissions": n_target, "insertions": 0, "substitutions": 0, "order_errors": 0,
+        "notes_correct_pct": 0.0 if played_during_call else None, "median_onset_error_ms": None,
         "tempo_ratio": None, "rhythm_error": None, "response_latency_ms": None,
         "onset_errors_ms": [],
     }  # fmt: skip
@@ -198,8 +200,9 @@ def score_echo(
     A one-note call scores pitch and latency only: its note is a hit when ANY echo note has
     the same key (timing ignored), a substitution when the echo has only other notes; further
     notes are insertions; notes_correct_pct is 0 or 100; median_onset_error_ms, tempo_ratio
-    and rhythm_error are null; order_errors is 0. No echo: hits 0, omissions n, notes 0 %,
-    latency, median error, tempo ratio and rhythm error null.
+    and rhythm_error are null; order_errors is 0. No echo: hits 0, omissions n, latency,
+    median error, tempo ratio and rhythm error null; notes_correct_pct 0 when the child played
+    during the call only, and null (as waited_for_turn) when the child played nothing at all.
     """
     if match not in MATCH_MODES:
         raise ParameterError(f"match: expected one of {MATCH_MODES}, got {match!r}")
@@ -224,7 +227,7 @@ def score_echo(
     return {
         "n_target": len(call_notes),
         "n_response": len(echo),
-        **(scores or _no_echo_metrics(len(call_notes))),
+        **(scores or _no_echo_metrics(len(call_notes), bool(during))),
         "waited_for_turn": (not during) if (during or echo) else None,
         "notes_during_call": len(during),
     }

@@ -163,6 +163,7 @@ def test_child_plays_during_the_call() -> None:
     assert only_during["waited_for_turn"] is False
     assert only_during["response_latency_ms"] is None
     assert only_during["hits"] == 0
+    assert only_during["notes_correct_pct"] == 0.0  # it answered, over the call: 0 % echoed
 
 
 def test_response_before_the_call_start_does_not_break_waiting() -> None:
@@ -175,8 +176,11 @@ def test_response_before_the_call_start_does_not_break_waiting() -> None:
 def test_no_response() -> None:
     score = score_echo(CALL, [], call_end_ms=CALL_END_MS)
     assert (score["hits"], score["omissions"], score["insertions"]) == (0, 4, 0)
-    assert score["notes_correct_pct"] == 0.0
-    for name in ("response_latency_ms", "median_onset_error_ms", "rhythm_error", "tempo_ratio"):
+    # METRICS.md §4: null when there is no response, never a 0 % that plots as a score
+    for name in (
+        "notes_correct_pct", "response_latency_ms", "median_onset_error_ms", "rhythm_error",
+        "tempo_ratio",
+    ):  # fmt: skip
         assert score[name] is None
     assert score["waited_for_turn"] is None
     assert score["n_response"] == 0
