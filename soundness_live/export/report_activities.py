@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from soundness_live.export import report_plots
-from soundness_live.export.report_goals import session_series
+from soundness_live.export.report_goals import session_series, unplotted_note
 from soundness_live.export.report_html import day, esc, figure, fmt
 from soundness_live.export.tables import iter_trials, metric_unit
 from soundness_live.goals import goal as goals
@@ -76,7 +76,8 @@ def _headline(activity: str, variant: Any, metric: str, pairs: list[tuple[Any, A
     series = session_series(pairs, metric, lambda trial: None)
     ylabel = f"{words} ({unit})"
     png = report_plots.measure_plot(series, ylabel, None, counts=unit == "count", judged=False)
-    return heading + figure(png, _alt(title, metric, unit, pairs), _caption(series))
+    caption = _caption(series) + unplotted_note(series, words)
+    return heading + figure(png, _alt(title, metric, unit, pairs), caption)
 
 
 def _mean(values: list[Any]) -> float | None:

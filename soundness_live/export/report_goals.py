@@ -169,16 +169,29 @@ def trend_words(progress: Mapping[str, Any] | None) -> str:
 
 def why_not(goal: Mapping[str, Any], pairs: list[tuple[Any, Any]], judge: Judge) -> str:
     """Which parts of the rule the counted trials that did not succeed fell short of, most
-    often first: "“waits for the turn” (3), “gets at least 75 % of the notes” (1)"."""
+    often first: "“waits for the turn” (3), “gets at least 75 % of the notes” (1)". A trial
+    where the child did not answer fell short of no part: :func:`unanswered` counts it."""
     tally: dict[str, int] = {}
-    for session, trial in pairs:
-        if trial.get("simulated") is True or session.get("status") != "complete":
-            continue
-        if judge(goal, trial) is False:
+    for _, trial in _counted(pairs):
+        if judge(goal, trial) is False and trial.get("outcome") != "no_response":
             for part in goal_words.unmet_parts(goal, trial):
                 tally[part] = tally.get(part, 0) + 1
     ranked = sorted(tally.items(), key=lambda item: -item[1])
     return ", ".join(f"“{part}” ({count})" for part, count in ranked)
+
+
+def unanswered(pairs: list[tuple[Any, Any]]) -> int:
+    """How many counted trials the child did not answer (outcome no_response)."""
+    return sum(trial.get("outcome") == "no_response" for _, trial in _counted(pairs))
+
+
+def _counted(pairs: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """The (session, trial) pairs that count: live trials of complete sessions."""
+    return [
+        (session, trial)
+        for session, trial in pairs
+        if trial.get("simulated") is not True and session.get("status") == "complete"
+    ]
 
 
 def goals_section(bundle: Mapping[str, Any], judge: Judge) -> str:
@@ -215,6 +228,9 @@ def _goal(
     missed = why_not(goal, pairs, judge)
     if missed:
         facts.append(("Trials that did not succeed fell short of", missed))
+    silent = unanswered(pairs)
+    if silent:
+        facts.append(("Trials the child did not answer", str(silent)))
     facts_html = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
     rows = shown_rows(bundle, progress)
     cells = [
@@ -317,4 +333,14 @@ def measure_figure(goal: Mapping[str, Any], pairs: list[tuple[Any, Any]], judge:
     caption = "Each point is a trial; filled = success, hollow = not; dashed line: the criterion."
     if fake:
         caption += " A cross is a simulated trial (filled when it met the rule): it never counts."
-    return figure(png, alt, caption)
+    return figure(png, alt, caption + unplotted_note(series, goal_words.metric_words(measure)))
+
+
+def unplotted_note(series: list[report_plots.SessionSeries], words: str) -> str:
+    """What a plot leaves out: the trials with no value of its measure (the child did not
+    answer, or there was nothing to measure), said rather than left as a silent gap."""
+    missing = sum(value is None for session in series for value in session.values)
+    if not missing:
+        return ""
+    trials, verb = ("1 trial has", "is") if missing == 1 else (f"{missing} trials have", "are")
+    return f" {trials} no {words} (no answer, or nothing to measure) and {verb} not drawn."

@@ -14,7 +14,12 @@ from PIL import Image
 from soundness_live.export.deidentify import deidentify
 from soundness_live.export.report import render_report, write_report
 from soundness_live.export.report_goals import goal_rule_judge, goal_trials, mastery_status
-from soundness_live.goals.words import criterion_words, measure_threshold, unmet_parts
+from soundness_live.goals.words import (
+    criterion_words,
+    measure_threshold,
+    metric_words,
+    unmet_parts,
+)
 from tests.conftest import require_program
 from tests.export.test_export_bundle import CHILD_NAME, GOALS, NOTE_TEXT, make_bundle
 
@@ -311,3 +316,27 @@ def test_a_session_mixing_live_and_simulated_trials_counts_the_live_ones() -> No
     assert "not by S-014: 2 of the 12 trials of session 12." in text
     assert "<td>PART SIMULATED: 2 of 12 trials (the virtual child)</td>" in text
     assert "<td>3 (+2 simulated)</td>" in text
+
+
+def test_a_trial_the_child_did_not_answer_is_said_so_never_did_not_wait() -> None:
+    bundle = make_bundle()
+    silent = 0
+    for session in bundle["sessions"]:
+        for trial in session["trials"]:
+            if trial["activity"] == "call-and-response" and session["status"] == "complete":
+                trial.update(outcome="no_response", responses=[])
+                trial["metrics"].update(
+                    n_response=0, hits=0, notes_correct_pct=None, waited_for_turn=None,
+                    rhythm_error=None, median_onset_error_ms=None, response_latency_ms=None,
+                )  # fmt: skip
+                silent += "wait-turn" in trial["goals"]
+    text = render_report(deidentify(bundle))
+    goal = text[text.index("Given a 4-beat drum call") :]
+    goal = goal[: goal.index("</dl>")]
+    assert "waits for the turn”" not in goal
+    assert silent > 0
+    assert f"<dt>Trials the child did not answer</dt><dd>{silent}</dd>" in goal
+    # the goal's plot of % notes correct leaves those trials out and says so
+    words = metric_words("notes_correct_pct")
+    note = f"{silent} trials have no {words} (no answer, or nothing to measure) and are not drawn."
+    assert note in text
