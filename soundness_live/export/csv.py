@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from soundness_live.audio.private_file import private_folder, write_private_files
-from soundness_live.core.provenance import simulated
+from soundness_live.core.provenance import session_simulated, simulated
 from soundness_live.export.tables import (
     check_bundle,
     iter_trials,
@@ -48,7 +48,11 @@ TRIAL_COLUMNS: dict[str, Doc] = {
     "session_started_at": ("ISO 8601 date-time", "when the session started"),
     "session_status": ("text", "running / complete / interrupted"),
     "session_input": ("text", "what played the session: live / virtual / file / mixed"),
-    "session_simulated": ("bool", "true when any activity of the session was simulated"),
+    "session_simulated": (
+        "text",
+        "false: no trial of the session was simulated; true: every trial was; partly: some were "
+        "and the live ones count (keep the sessions that are not true to keep all that counted)",
+    ),
     "therapist": ("text", "who ran the session (initials unless names were asked for)"),
     "trial_index": ("integer", "trial number within the session, from 0, as recorded"),
     "activity": ("text", "activity name"),
@@ -147,7 +151,7 @@ def _trial_rows(bundle: Mapping[str, Any], metric_columns: Mapping[str, str]) ->
                 "session_started_at": session.get("started_at"),
                 "session_status": session.get("status"),
                 "session_input": session.get("input"),
-                "session_simulated": session.get("simulated"),
+                "session_simulated": session_simulated(session.get("input"), session["trials"]),
                 "therapist": session.get("therapist"),
                 "trial_index": trial.get("index"),
                 **{key: trial.get(key) for key in ("activity", "variant", "input", "outcome")},
@@ -182,8 +186,9 @@ def _event_simulated(event: Mapping[str, Any], session: Mapping[str, Any]) -> bo
     """An event is simulated when a virtual child or a file played it; when its input is not
     known, when its session was wholly simulated (null when that is not known either)."""
     if event.get("input") is not None:
-        return bool(simulated(event["input"]))
-    return True if session.get("input") in ("virtual", "file") else None
+        return simulated(event["input"])
+    whole = session_simulated(session.get("input"), session.get("trials") or [])
+    return True if whole is True else None
 
 
 def _note_rows(bundle: Mapping[str, Any], key: str) -> list[Row]:

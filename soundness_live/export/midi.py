@@ -25,7 +25,7 @@ import mido
 
 from soundness_live.audio.private_file import write_private_bytes
 from soundness_live.core.events import DRUM_CHANNEL
-from soundness_live.core.provenance import session_words, simulated
+from soundness_live.core.provenance import PARTLY, session_simulated, session_words, simulated
 from soundness_live.errors import ParameterError
 
 PROMPT_TRACK_NAME = "Prompts (engine)"
@@ -97,8 +97,8 @@ def _conductor(
     """Title (code + session id), what played it and who ran it, tempo, 4/4, and one marker
     per trial start."""
     title = f"{session.get('child_code', '')} session {session.get('id', '')}".strip()
-    if simulated(session.get("input")):
-        title += " SIMULATED"
+    mark = session_simulated(session.get("input"), trials)
+    title += " SIMULATED" if mark is True else " PART SIMULATED" if mark == PARTLY else ""
     played = f"input: {session_words(session.get('input'), trials)}"
     if session.get("therapist"):
         played += f"; therapist {session['therapist']}"

@@ -23,7 +23,7 @@ from typing import Any
 
 from soundness_live import __version__
 from soundness_live.audio.private_file import write_private_text
-from soundness_live.core.provenance import session_words, simulated
+from soundness_live.core.provenance import session_simulated, session_words
 from soundness_live.export import report_plots
 from soundness_live.export.report_activities import activities_section
 from soundness_live.export.report_goals import Judge, goal_rule_judge, goals_section
@@ -110,7 +110,7 @@ def _header(bundle: Mapping[str, Any]) -> str:
 def _banner(bundle: Mapping[str, Any]) -> str:
     """The SIMULATED banner: which sessions (or trials) the virtual child or a file played."""
     sessions = bundle["sessions"]
-    marked = [s for s in sessions if simulated(s.get("input"))]
+    marked = [s for s in sessions if session_simulated(s.get("input"), s.get("trials") or [])]
     if not marked:
         return ""
     code = bundle["child"]["code"]

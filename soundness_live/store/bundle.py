@@ -1,6 +1,6 @@
 """The export bundle: everything about one child in the shape the exports read.
 
-Shape (schema_version 2)::
+Shape (schema_version 3)::
 
     {"schema_version": 2,
      "child": {"code", "display_name", "date_of_birth", "consent", "profile"},
@@ -12,7 +12,10 @@ Shape (schema_version 2)::
 
 Version 2 added where the playing came from: a session's ``input`` (live, virtual, file, mixed;
 null before any activity) and ``simulated``, a trial's ``input`` and ``simulated``, an event's
-``input`` (rule: :mod:`soundness_live.core.provenance`), and a goal's ``variant``.
+``input`` (rule: :mod:`soundness_live.core.provenance`), and a goal's ``variant``. Version 3
+made a session's ``simulated`` three-valued: false, ``"partly"`` or true
+(:func:`soundness_live.core.provenance.session_simulated`), where true once marked a session of
+which only some trials were simulated.
 
 ``child.profile`` holds the session settings only (volume cap, tempo, devices, goal ids): the
 name, date of birth and consent appear once, at the top of ``child``, where de-identification
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from soundness_live.core.provenance import session_simulated
 from soundness_live.errors import StoreError
 from soundness_live.goals.goal import Goal
 from soundness_live.goals.progress import goal_progress
@@ -32,7 +36,7 @@ from soundness_live.players.profiles import ChildProfile
 
 __all__ = ["BUNDLE_SCHEMA_VERSION", "build_bundle"]
 
-BUNDLE_SCHEMA_VERSION = 2
+BUNDLE_SCHEMA_VERSION = 3
 _SESSION_KEYS = (
     "id", "child_code", "therapist", "started_at", "ended_at", "status", "input", "simulated"
 )  # fmt: skip
@@ -90,6 +94,7 @@ def build_bundle(
         "sessions": [
             {key: session[key] for key in _SESSION_KEYS}
             | {
+                "simulated": session_simulated(session["input"], session["trials"]),
                 "trials": session["trials"],
                 "events": store.events(session["id"]),
                 "notes": store.notes(session["id"]),

@@ -237,7 +237,7 @@ def make_bundle(seed: int = 7) -> dict[str, Any]:
     sessions = [make_session(12 + k, k, rng, statuses[k]) for k in range(3)]
     goals = copy.deepcopy(GOALS)
     return {
-        "schema_version": 2,
+        "schema_version": 3,
         "child": {"code": "S-014", "display_name": CHILD_NAME, "date_of_birth": CHILD_DOB,
                   "consent": {"voice_recording": False},
                   "profile": {"volume_cap_dbfs": -18.0, "preferred_tempo_bpm": 88.0,

@@ -114,7 +114,7 @@ def test_json_holds_everything_in_a_stable_order(tmp_path: Path) -> None:
         "sessions",
         "progress",
     ]
-    assert loaded["schema_version"] == 2
+    assert loaded["schema_version"] == 3
     assert loaded["sessions"] == bundle["sessions"]
     assert loaded["progress"] == bundle["progress"]
     shuffled = dict(reversed(list(bundle.items())))

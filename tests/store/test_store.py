@@ -271,7 +271,7 @@ def test_export_bundle(store: Store) -> None:
         days.append(sid)
     bundle = store.export_bundle("S-014")
     json.dumps(bundle, allow_nan=False)
-    assert bundle["schema_version"] == 2
+    assert bundle["schema_version"] == 3
     assert bundle["child"] == {
         "code": "S-014",
         "display_name": "Sam",
