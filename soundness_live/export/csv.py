@@ -1,7 +1,8 @@
 """CSV export: one row per trial, per input event, per prompt onset and per scored response.
 
 Files (UTF-8, header row, RFC 4180 quoting and CRLF line ends, null -> empty cell):
-trials.csv, events.csv, prompts.csv, responses.csv, and columns.md documenting every column
+trials.csv, events.csv, prompts.csv, responses.csv, notes.csv (the therapist's notes, only when
+asked for), and columns.md documenting every column
 with its unit. Lists (asynchronies, tempo curve) are ';'-joined numbers; booleans are
 ``true``/``false``. Numbers are rounded to the precision they carry, by their column's unit
 (0.1 ms, 0.1 %, ...: :func:`soundness_live.export.tables.rounded`); the JSON export keeps them
@@ -116,8 +117,17 @@ RESPONSE_COLUMNS: dict[str, Doc] = {
 }
 
 
+NOTE_COLUMNS: dict[str, Doc] = {
+    **_SESSION_COLUMNS,
+    "created_at": ("ISO 8601 date-time", "when the therapist wrote the note"),
+    "text": ("text", "the therapist's note, names of people replaced by codes"),
+}
+
+
 def write_csv(bundle: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write the bundle's CSV files and columns.md into ``out_dir``; return their paths."""
+    """Write the bundle's CSV files and columns.md into ``out_dir``; return their paths.
+    notes.csv only when the bundle was de-identified with the notes kept (``--include-notes``);
+    otherwise one left by an earlier export is removed, so the folder holds no note."""
     check_bundle(bundle)
     refuse_non_finite(bundle, "CSV export")
     folder = private_folder(out_dir)
@@ -135,9 +145,15 @@ def write_csv(bundle: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> lis
         ("prompts.csv", PROMPT_COLUMNS, _note_rows(bundle, "prompt")),
         ("responses.csv", RESPONSE_COLUMNS, _note_rows(bundle, "responses")),
     ]
+    notes = bool((bundle.get("privacy") or {}).get("notes_included"))
+    if notes:
+        tables.append(("notes.csv", NOTE_COLUMNS, _therapist_notes(bundle)))
     contents = {folder / name: _to_csv(cols, rows).encode() for name, cols, rows in tables}
     contents[folder / "columns.md"] = _columns_doc(tables).encode()
-    return write_private_files(contents)
+    written = write_private_files(contents)
+    if not notes:  # an earlier export's notes must not travel with this one
+        (folder / "notes.csv").unlink(missing_ok=True)
+    return written
 
 
 def _trial_rows(bundle: Mapping[str, Any], metric_columns: Mapping[str, str]) -> list[Row]:
@@ -203,6 +219,15 @@ def _note_rows(bundle: Mapping[str, Any], key: str) -> list[Row]:
         }
         for session, trial in iter_trials(bundle)
         for note in trial.get(key) or []
+    ]
+
+
+def _therapist_notes(bundle: Mapping[str, Any]) -> list[Row]:
+    """One row per therapist's note, sessions in turn, oldest note first."""
+    return [
+        {**note, **_session_ref(bundle, session)}
+        for session in bundle["sessions"]
+        for note in session.get("notes") or []
     ]
 
 

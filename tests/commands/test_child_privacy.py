@@ -314,6 +314,39 @@ def test_exported_notes_lose_every_spelling_of_the_name_and_birth_date(tmp_path)
     assert [note["text"] for note in exported["sessions"][0]["notes"]] == [NOTE]
 
 
+def test_csv_export_carries_notes_and_voice_when_asked_as_the_other_formats_do(tmp_path, capsys):
+    import csv
+
+    add_child_with_everything(tmp_path)
+    with Store.open() as store:
+        vocal = store.sessions(CODE)[-1]["id"]
+        kept = [store.voice_recording(vocal, i) for i in (0, 1)]
+    assert main(["note", str(vocal), NOTE]) == 0
+    plain = tmp_path / "plain"
+    assert main(["export", "--child", CODE, "--format", "csv", "--out", str(plain)]) == 0
+    assert not (plain / f"{CODE}-csv" / "notes.csv").exists()  # not without asking
+    assert not (plain / f"{CODE}-voice").exists()
+    out = tmp_path / "review"
+    capsys.readouterr()
+    assert main(["export", "--child", CODE, "--format", "csv", "--out", str(out),
+                 "--include-notes", "--include-voice"]) == 0  # fmt: skip
+    written = capsys.readouterr().out
+    notes = out / f"{CODE}-csv" / "notes.csv"
+    assert f"wrote {notes}\n" in written
+    with notes.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [(row["child_code"], row["session_id"], row["text"]) for row in rows][-1] == (
+        CODE, str(vocal), SCRUBBED
+    )  # fmt: skip
+    assert notes.stat().st_mode & 0o777 == 0o600
+    assert "## notes.csv" in (out / f"{CODE}-csv" / "columns.md").read_text(encoding="utf-8")
+    for index, wav in enumerate(kept):
+        path = out / f"{CODE}-voice" / f"{CODE}-session-{vocal}-trial-{index}.wav"
+        assert f"wrote {path}\n" in written and path.read_bytes() == wav
+    assert main(["export", "--child", CODE, "--format", "csv", "--out", str(out)]) == 0
+    assert not notes.exists()  # exported again without notes: the earlier ones do not stay
+
+
 def test_consent_withdrawn_by_another_program_mid_trial_keeps_nothing(tmp_path):
     from soundness_live.players.profiles import ChildProfile, Consent
 
