@@ -52,6 +52,11 @@ def options_from_args(args: argparse.Namespace) -> PlayOptions:
         raise ParameterError("--therapist names who ran a stored session: add --child CODE")
     if args.block_size < 1:
         raise ParameterError(f"--block-size must be >= 1 frame, got {args.block_size}")
+    if args.soundfont is not None and args.wav is None:
+        raise ParameterError(
+            f"--soundfont {args.soundfont} sounds the run written with --wav OUT.wav; without "
+            "--wav nothing is rendered and it would go unused (add --wav, or leave it out)"
+        )
     get_activity(args.activity)
     return PlayOptions(
         activity=args.activity,

@@ -200,6 +200,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     """List stored sessions, oldest first: what played them (simulated ones say so) and who
     ran them (initials; the name with --include-names)."""
     with _store() as store:
+        if args.child:
+            store.get_child(args.child)  # a code that is not there: one line, not "no sessions"
         sessions = store.sessions(args.child)
         if not sessions:
             print("no sessions stored" + (f" for {args.child}" if args.child else ""))
@@ -237,6 +239,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             include_names=args.include_names,
             include_notes=args.include_notes,
         )
+        if args.format == "midi" and not bundle["sessions"]:
+            print(f"no MIDI file written: no sessions stored for {args.child}")
         if getattr(args, "include_voice", False):
             paths += _export_voice(store, bundle, args.out)
     for path in paths:

@@ -134,3 +134,33 @@ def test_a_simulated_session_is_marked_in_every_export_and_never_counts(tmp_path
     named = tmp_path / "named"
     assert main(["report", "--child", "S-014", "--out", str(named), "--include-names"]) == 0
     assert "<td>Mia Berger</td>" in (named / "S-014-report.html").read_text()
+
+
+def test_sessions_of_a_code_that_is_not_there_is_one_line_not_an_empty_history(tmp_path, capsys):
+    assert main(["child", "add", "S-014"]) == 0
+    capsys.readouterr()
+    assert main(["sessions", "--child", "S-014"]) == 0
+    assert capsys.readouterr().out == "no sessions stored for S-014\n"
+    assert main(["sessions", "--child", "NOPE"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    store = tmp_path / "home" / "soundness.db"
+    assert captured.err == f"soundness-live: error: no child with code 'NOPE' in {store}\n"
+
+
+def test_a_midi_export_with_no_sessions_says_so(tmp_path, capsys):
+    assert main(["child", "add", "E-0"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "out"
+    assert main(["export", "--child", "E-0", "--format", "midi", "--out", str(out)]) == 0
+    assert capsys.readouterr().out == "no MIDI file written: no sessions stored for E-0\n"
+    assert list(out.iterdir()) == []
+
+
+def test_a_soundfont_without_wav_is_refused_as_unused(tmp_path, capsys):
+    font = tmp_path / "missing.sf2"
+    assert main(["play", "waiting", "--param", "trials=1", "--soundfont", str(font)]) == 2
+    assert capsys.readouterr().err == (
+        f"soundness-live: error: --soundfont {font} sounds the run written with --wav OUT.wav; "
+        "without --wav nothing is rendered and it would go unused (add --wav, or leave it out)\n"
+    )
