@@ -9,7 +9,9 @@ no device. Progress and mastery over sessions: :mod:`soundness_live.goals.progre
 Which trials a goal is about, in one rule used by the store, progress, mastery and the report:
 a trial *serves* a goal when it is of the goal's activity and variant (a goal's optional
 ``variant``; without one, every variant but the unpaced tapping that measures a child's own
-tempo) and, when the trial lists the goals it was played for, the goal is among them. It
+tempo), as METRICS.md §5 and the report say. The goal ids a trial record lists (the goals the
+child had when it was played) do not decide it: a goal added later is judged on the trials
+played before, and a goal never loses trials because other goals were listed then. It
 *counts* toward the goal when it also is not void and not simulated (played by the virtual
 child or a file: :mod:`soundness_live.core.provenance`).
 """
@@ -354,15 +356,12 @@ def prompt_level_rank(level: Any) -> int:
 
 
 def serves(goal: Goal, trial: Mapping[str, Any]) -> bool:
-    """Whether ``trial`` was played for ``goal``: the goal's activity and variant (no variant:
-    any but the unpaced one), and the goal among the trial's ``goals`` when it lists any."""
+    """Whether ``trial`` is about ``goal``: the goal's activity and variant (no variant: any but
+    the unpaced one), whichever goals the trial lists (they are those the child had then)."""
     if trial.get("activity") != goal.activity:
         return False
     variant = trial.get("variant")
-    if variant != goal.variant and (goal.variant is not None or variant == UNPACED):
-        return False
-    listed = trial.get("goals") or ()
-    return not listed or goal.id in listed
+    return variant == goal.variant or (goal.variant is None and variant != UNPACED)
 
 
 def trial_counts(goal: Goal, trial: Mapping[str, Any]) -> bool:

@@ -3,9 +3,8 @@
 Sessions are dicts shaped like the export bundle's sessions (``id``, ``started_at``,
 ``status``, ``trials``). Rules (METRICS.md §5):
 
-- A trial is scored for a goal when it is of the goal's activity and variant, not void, not
-  simulated, and (when it lists goals) lists this goal:
-  :func:`soundness_live.goals.goal.trial_counts`.
+- A trial is scored for a goal when it is of the goal's activity and variant, not void and not
+  simulated, whichever goals it lists: :func:`soundness_live.goals.goal.trial_counts`.
 - A session *meets* the criterion when at least ``mastery.successes`` of its last
   ``mastery.trials`` scored trials succeed. A session with fewer scored trials than
   ``mastery.trials`` is judged on those it has (it still needs ``successes`` of them).

@@ -178,10 +178,10 @@ def test_goal_trials_are_the_scored_ones() -> None:
     bundle = make_bundle()
     trials = bundle["sessions"][0]["trials"]
     trials[0]["outcome"] = "void"
-    trials[1]["goals"] = ["some-other-goal"]
+    trials[1]["goals"] = ["some-other-goal"]  # listed goals do not decide: activity and variant
     trials[2]["goals"] = []
     indices = [t["index"] for s, t in goal_trials(bundle, GOALS[0]) if s["id"] == 12]
-    assert indices == [2, 3, 4]
+    assert indices == [1, 2, 3, 4]
 
 
 def test_mastery_status_skips_interrupted_sessions() -> None:

@@ -184,8 +184,9 @@ def test_trial_succeeds_needs_metrics_and_allowed_help(tmp_path: Path) -> None:
     assert not trial_succeeds(goal, trial(prompt_level=None))  # help not known
     assert not trial_succeeds(goal, trial(outcome="void"))
     assert not trial_succeeds(goal, trial(activity="waiting"))
-    assert not trial_succeeds(goal, trial(goals=["another-goal"]))
-    assert trial_succeeds(goal, trial(goals=[]))  # untagged trials count by activity
+    # the goals a trial lists are those the child had then: they do not decide (METRICS §5)
+    assert trial_succeeds(goal, trial(goals=["another-goal"]))  # it never loses them
+    assert trial_succeeds(goal, trial(goals=[]))  # a goal added later counts what came before
 
 
 def test_prompted_trials_count_up_to_the_goals_maximum(tmp_path: Path) -> None:
