@@ -23,6 +23,7 @@ from typing import Any
 from soundness_live.audio.private_file import private_folder, write_private_files
 from soundness_live.core.provenance import session_simulated, simulated
 from soundness_live.export.tables import (
+    DIFFICULTY_UNITS,
     check_bundle,
     iter_trials,
     metric_meaning,
@@ -62,7 +63,10 @@ TRIAL_COLUMNS: dict[str, Doc] = {
     "simulated": _SIMULATED,
     "outcome": ("text", "correct / partial / incorrect / no_response / premature / void"),
     "prompt_level": ("text", "help given: full_physical ... independent"),
-    "difficulty": ("level", "difficulty level of the trial"),
+    "difficulty": (
+        "level or BPM",
+        "difficulty level of the trial; for tempo-following the tempo of the beat (BPM, to 0.1)",
+    ),
     "goals": (
         "text",
         "ids of the goals the trial was played for, ';'-joined (it counts toward them unless "
@@ -172,7 +176,9 @@ def _trial_rows(bundle: Mapping[str, Any], metric_columns: Mapping[str, str]) ->
                 "trial_index": trial.get("index"),
                 **{key: trial.get(key) for key in ("activity", "variant", "input", "outcome")},
                 "simulated": trial.get("simulated"),
-                **{key: trial.get(key) for key in ("prompt_level", "difficulty", "goals")},
+                "prompt_level": trial.get("prompt_level"),
+                "difficulty": _difficulty(trial),
+                "goals": trial.get("goals"),
                 "start_ms": trial.get("start_ms"),
                 "end_ms": trial.get("end_ms"),
                 "seed": (trial.get("params") or {}).get("seed"),
@@ -182,6 +188,12 @@ def _trial_rows(bundle: Mapping[str, Any], metric_columns: Mapping[str, str]) ->
             }
         )
     return rows
+
+
+def _difficulty(trial: Mapping[str, Any]) -> Any:
+    """A trial's difficulty, rounded by what it is (a level, or a tempo in BPM)."""
+    unit = DIFFICULTY_UNITS.get(str(trial.get("activity")), "level")
+    return rounded(trial.get("difficulty"), unit)
 
 
 def _session_ref(bundle: Mapping[str, Any], session: Mapping[str, Any]) -> Row:

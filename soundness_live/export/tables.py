@@ -87,6 +87,9 @@ _SUFFIX_UNITS = (
 DECIMALS = {"ms": 1, "%": 1, "BPM": 1, "Hz": 1, "cents": 1, "dB": 1, "frames": 1, "s": 2,
             "ratio": 3, "0-1": 3, "log2 units": 3, "rad": 3}  # fmt: skip
 _SIGNIFICANT = {"p": 2}
+#: The unit of a trial's ``difficulty`` where it is not a staircase level: tempo-following's
+#: difficulty is the tempo of its beat.
+DIFFICULTY_UNITS = {"tempo-following": "BPM"}
 
 
 def rounded(value: Any, unit: str) -> Any:

@@ -71,6 +71,13 @@ def test_trial_rows_carry_the_record_values(tmp_path: Path) -> None:
     tempo = bundle["sessions"][0]["trials"][8]
     parsed = [float(x) for x in trials.iloc[8]["asynchronies_ms"].split(";")]
     assert parsed == [round(a, 1) for a in tempo["metrics"]["asynchronies_ms"]]
+    # a tempo's difficulty is its beat in BPM, to 0.1 as columns.md says; a level stays whole
+    tempo["difficulty"] = 99.2231
+    write_csv(bundle, tmp_path)
+    with (tmp_path / "trials.csv").open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert (rows[8]["activity"], rows[8]["difficulty"]) == ("tempo-following", "99.2")
+    assert rows[0]["difficulty"] == "2"
     prompts = pd.read_csv(tmp_path / "prompts.csv")
     stops = prompts[prompts["event"] == "stop"]
     assert len(stops) == 9 and stops["note"].isna().all()
