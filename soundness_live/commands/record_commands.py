@@ -12,6 +12,7 @@ from ..config import initials
 from ..core.provenance import session_words
 from ..errors import ParameterError
 from ..goals.goal import builtin_goals, check_goal_file, load_goals
+from ..goals.words import criterion_words, help_words
 from ..players.profiles import ChildProfile, Consent
 from ..store.records import Store
 
@@ -91,8 +92,11 @@ def _child_show(store: Store, args: argparse.Namespace) -> None:
     for key, value in child.to_dict().items():
         print(f"{key}: {value}")
     for goal in store.goals_for(args.code):
-        print(f"goal {goal.id} [{goal.domain}] {goal.activity}: {goal.text}")
-        print(f"    success if {goal.success}")
+        variant = goal.variant or "every variant"
+        print(f"goal {goal.id} [{goal.domain}] {goal.activity} ({variant}): {goal.text}")
+        print(f"    succeeds when it {criterion_words(goal.to_dict())}")
+        print(f"    most help allowed: {help_words(goal.max_prompt_level)}")
+        print(f"    rule: {goal.success}")
 
 
 def _child_consent(store: Store, args: argparse.Namespace) -> None:

@@ -38,8 +38,17 @@ def test_child_goals_session_export_and_report(tmp_path, capsys):
         )
         == 0
     )
+    capsys.readouterr()
     assert main(["child", "show", "S-014"]) == 0
-    assert "goal wait-turn [social]" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert shown.endswith(
+        "goal wait-turn [social] call-and-response (every variant): Given a drum call, waits "
+        "for the end of the call and echoes it\n"
+        "    succeeds when it waits for the turn and gets at least 75 % of the notes, in 4 of 5 "
+        "trials, in 3 sessions in a row\n"
+        "    most help allowed: no help (independent)\n"
+        "    rule: waited_for_turn and notes_correct_pct >= 75\n"
+    )
     play = ["play", "call-and-response", "--param", "trials=3", "--child", "S-014"]
     assert main([*play, "--input", "virtual"]) == 0
     assert main(["note", "1", "Zelphina waited well today."]) == 0
