@@ -3,16 +3,23 @@
 By default an exported bundle carries the child's pseudonymous code, never the display name or
 date of birth; therapist notes are dropped (they may name people); free text in the child's
 profile is dropped; the therapist who ran a session is shown by initials ("MB" for Mia Berger;
-a code such as "T-01" stays); and any remaining text (goal wording, parameters, notes when asked
-for) has the child's name replaced by the code and their date of birth by "[removed]". The
-caller opts in to names (``include_names``) and notes (``include_notes``) separately.
+a code such as "T-01" stays); and the free text that remains (notes when asked for, a goal's
+wording a therapist wrote, parameters and device names) has the child's name replaced by the
+code and their date of birth by "[removed]". Keys and the program's own words (activities,
+variants, outcomes, metrics, the built-in goals' wording: :data:`PROGRAM_WORDS`) are never
+rewritten, so a child named Jo, May or Go leaves "go-no-go" as it is. The caller opts in to
+names (``include_names``) and notes (``include_notes``) separately.
 
 Text is matched with case and accents folded (``Zoé``, ``ZOE`` and ``Zoe`` are one name;
-``Sam's`` is Sam, ``Samantha`` is not), and a date of birth of 2016-03-04 is found however it
-is written: ``2016-03-04``, ``04/03/2016`` or ``03/04/2016`` (day or month first, also with
-dots, dashes or a two-digit year), ``4 March 2016``, ``4th of March 2016``, ``March 4, 2016``,
-``Mar. 4th 2016``, and the birthday without a year (``4 March``, ``March 4``). Month names are
-English; the date of another year is left alone.
+``Sam's`` is Sam, ``Samantha`` is not), letters NFKD leaves whole folded too (``Yılmaz`` is
+Yilmaz; ø, ł, đ, æ, œ, ß, þ likewise), curly apostrophes as straight ones, and a name's words
+or parts however they are joined (``O'Brien``, ``O’Brien``, ``OBrien``; ``Mary-Kate``, ``Mary
+Kate``, ``MaryKate``). A name in a script written without spaces (Chinese, Japanese) is found
+inside a sentence. A date of birth of 2016-03-04 is found however it is written:
+``2016-03-04``, ``20160304``, ``04/03/2016`` or ``03/04/2016`` (day or month first, also with
+dots, dashes or a two-digit year), ``4 March 2016``, ``4-Mar-2016``, ``4th of March 2016``,
+``March 4, 2016``, ``Mar. 4th 2016``, and the birthday without a year (``4 March``, ``March
+4``). Month names are English; the date of another year is left alone.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from datetime import date
 from typing import Any
 
 from soundness_live.config import initials
+from soundness_live.goals.goal import builtin_goals
 
 #: A code such as "S-014", "T-01", "pad-1": letters, digits, "_", ".", "+", "-"; no spaces.
 _CODE_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}$")
@@ -52,7 +60,7 @@ def deidentify(
         if not include_names:
             session["therapist"] = initials(session.get("therapist"))
     if not include_names and scrubber is not None:
-        out = _scrub(out, scrubber)
+        out = _scrub(out, scrubber, _builtin_wording())
     out["privacy"] = {"names_included": include_names, "notes_included": include_notes}
     return out
 
@@ -79,13 +87,22 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
 REMOVED = "[removed]"
 
 
+#: Letters NFKD keeps whole, folded as people type them without the mark; and the curly
+#: apostrophes, folded to the straight one.
+_LETTER_FOLDS = {
+    "ı": "i", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "æ": "ae", "œ": "oe",
+    "þ": "th", "ß": "ss", "ŀ": "l", "\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'",
+}  # fmt: skip
+
+
 def fold(text: str) -> tuple[str, list[int]]:
     """``text`` with case and accents folded, and for each folded character the index of the
     character of ``text`` it came from (folding may drop characters or add some: ß -> ss)."""
     folded: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        for part in unicodedata.normalize("NFKD", char):
+        lower = char.lower()
+        for part in _LETTER_FOLDS.get(lower) or unicodedata.normalize("NFKD", char):
             if unicodedata.combining(part):
                 continue  # the accent of a letter, or a combining mark after one
             for piece in part.casefold():
@@ -95,13 +112,33 @@ def fold(text: str) -> tuple[str, list[int]]:
 
 
 def _name_terms(display_name: Any) -> list[str]:
-    """The folded full name, its parts between spaces ("smith-allen") and each of its words
-    ("smith", "allen"), of 2 letters or more."""
+    """Patterns (over folded text) for the full name, two of its words in a row ("mary kate" of
+    "Mary Kate Lee"), its parts between spaces ("smith-allen") and each of its words ("smith",
+    "allen") of 2 letters or more; words of a name or a part
+    match however they are joined: "mary kate", "mary-kate", "marykate", "o'brien", "obrien"."""
     if not isinstance(display_name, str) or not display_name.strip():
         return []
     full = fold(display_name.strip())[0]
-    parts = [*full.split(), *re.split(r"\W+", full)]
-    return [full, *(part for part in parts if len(part) >= 2)]
+    words = full.split()
+    pairs = [" ".join(words[i : i + 2]) for i in range(len(words) - 1)] if len(words) > 2 else []
+    parts = [*words, *re.split(r"\W+", full)]
+    terms = [full, *pairs, *(part for part in parts if len(part) >= 2)]
+    return [_joined_pattern(term) for term in sorted(set(terms), key=len, reverse=True)]
+
+
+def _joined_pattern(term: str) -> str:
+    """``term``'s words matched with any spaces, hyphens or apostrophes between them (or none);
+    bounded by non-letters unless it is written in a script without spaces between words."""
+    words = [re.escape(word) for word in re.split(r"[\W_]+", term) if word] or [re.escape(term)]
+    body = r"[\s'\-]*".join(words)
+    if any(_unspaced(char) for char in term):
+        return body
+    return rf"(?<!\w){body}(?!\w)"
+
+
+def _unspaced(char: str) -> bool:
+    """A character of a script written without spaces between words (Chinese, Japanese)."""
+    return unicodedata.name(char, "").startswith(("CJK", "HIRAGANA", "KATAKANA"))
 
 
 def _date_patterns(date_of_birth: Any) -> list[str]:
@@ -118,9 +155,11 @@ def _date_patterns(date_of_birth: Any) -> list[str]:
     no_year = r"(?!\.?,?\s*(?:1[89]|20)\d\d(?!\d))"  # the same day of another year: another date
     return [
         rf"{y}{sep}0?{m}{sep}0?{d}",  # 2016-03-04
+        rf"{y}{m:02d}{d:02d}",  # 20160304
         rf"0?{d}{sep}0?{m}{sep}{year}",  # 04/03/2016: day first
         rf"0?{m}{sep}0?{d}{sep}{year}",  # 03/04/2016: month first
         rf"{day}\s+(?:of\s+)?{month},?\s+{y}",  # 4 March 2016, 4th of March, 2016
+        rf"{day}{sep}{month}{sep}{year}",  # 4-Mar-2016, 04.Mar.16
         rf"{month}\s+{day},?\s+{y}",  # March 4, 2016
         rf"{day}\s+(?:of\s+)?{month}{no_year}",  # 4 March
         rf"{month}\s+{day}{no_year}",  # March 4
@@ -133,9 +172,9 @@ class _Scrubber:
 
     def __init__(self, code: str, names: list[str], dates: list[str]) -> None:
         self.code = code
-        alternatives = [*dates, *(re.escape(n) for n in sorted(set(names), key=len, reverse=True))]
+        bounded = [rf"(?<!\w)(?:{d})(?!\w)" for d in dates]
         # names longest first, so "sam jones" is replaced whole, not word by word
-        self.pattern = re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
+        self.pattern = re.compile("|".join([*bounded, *names]))
         self.dates = [re.compile(rf"(?:{d})\Z") for d in dates]
 
     @classmethod
@@ -161,12 +200,30 @@ class _Scrubber:
         return text
 
 
-def _scrub(value: Any, scrub: _Scrubber) -> Any:
-    """Copy of ``value`` with the child's name and birth date replaced in strings (and keys)."""
+#: Keys whose values are the program's own words (never a name someone typed): left as they are.
+PROGRAM_WORDS = frozenset({
+    "schema_version", "export", "privacy", "code", "child_code", "id", "goal_id", "activity",
+    "variant", "outcome", "prompt_level", "max_prompt_level", "input", "simulated", "status",
+    "success", "measure", "domain", "mastery", "metrics", "kind", "clock", "event", "trend",
+    "started_at", "ended_at", "created_at", "engine_version", "sha256", "player",
+})  # fmt: skip
+
+
+def _builtin_wording() -> frozenset[str]:
+    """The built-in goals' wording (the program's text, not a therapist's)."""
+    return frozenset(goal.text for goal in builtin_goals())
+
+
+def _scrub(value: Any, scrub: _Scrubber, program_text: frozenset[str]) -> Any:
+    """Copy of ``value`` with the child's name and birth date replaced in its free text: every
+    string but keys, the values of :data:`PROGRAM_WORDS` and ``program_text``."""
     if isinstance(value, str):
-        return scrub(value)
+        return value if value in program_text else scrub(value)
     if isinstance(value, Mapping):
-        return {_scrub(k, scrub): _scrub(v, scrub) for k, v in value.items()}
+        return {
+            key: item if key in PROGRAM_WORDS else _scrub(item, scrub, program_text)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [_scrub(item, scrub) for item in value]
+        return [_scrub(item, scrub, program_text) for item in value]
     return value

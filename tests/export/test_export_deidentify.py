@@ -122,3 +122,61 @@ def test_unknown_format_lists_the_choices(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match="one of csv, json, midi, html, got 'pdf'"):
         export(make_bundle(), "pdf", tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def _notes_scrubbed(name: str, dob: str, text: str) -> str:
+    """``text`` as a note of a child named ``name``, born ``dob``, exported with notes."""
+    bundle = make_bundle()
+    bundle["child"].update(display_name=name, date_of_birth=dob)
+    bundle["sessions"][0]["notes"] = [{"created_at": "2026-11-12T10:00:00Z", "text": text}]
+    return deidentify(bundle, include_notes=True)["sessions"][0]["notes"][0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "scrubbed"),
+    [
+        ("李明", "李明今天很开心", "S-014今天很开心"),  # a name inside a sentence without spaces
+        ("李明", "李明 played", "S-014 played"),
+        ("Ayşe Yılmaz", "AYŞE YILMAZ and ayse yilmaz", "S-014 and S-014"),  # dotless ı
+        ("Søren Łukasz", "Soren Lukasz came", "S-014 came"),  # ø, ł
+        ("Jürgen Strauß", "jurgen strauss, JÜRGEN STRAUSS", "S-014, S-014"),  # ß
+        ("Ægir Đorđević", "Aegir Dordevic sang", "S-014 sang"),  # æ, đ
+        ("Seán O'Brien", "O’Brien, OBrien, O'Brien and O Brien", "S-014, S-014, S-014 and S-014"),
+        ("Mary-Kate Lee", "MaryKate, Mary Kate and Mary-Kate", "S-014, S-014 and S-014"),
+        ("Mary Kate Lee", "marykate and Mary-Kate Lee", "S-014 and S-014"),
+    ],
+)
+def test_notes_lose_the_name_however_it_is_spelled_or_joined(
+    name: str, text: str, scrubbed: str
+) -> None:
+    assert _notes_scrubbed(name, CHILD_DOB, text) == scrubbed
+
+
+def test_notes_lose_the_birth_date_written_with_dashes_or_as_one_number() -> None:
+    text = "Born 4-Mar-2016 (20160304, 04-Mar-16); seen 4-Mar-2017 and 20170304."
+    assert _notes_scrubbed("Ann Lee", "2016-03-04", text) == (
+        "Born [removed] ([removed], [removed]); seen 4-Mar-2017 and 20170304."
+    )
+
+
+def test_a_name_that_is_a_word_rewrites_free_text_only_never_keys_or_the_programs_words() -> None:
+    from soundness_live.goals.goal import builtin_goals
+
+    bundle = make_bundle()
+    bundle["child"]["display_name"] = "May Go"
+    go_cue = next(g for g in builtin_goals("waiting") if g.id == "wait-for-cue").to_dict()
+    assert "the go cue" in go_cue["text"]
+    bundle["goals"].append(go_cue)
+    trial = bundle["sessions"][0]["trials"][0]
+    trial.update(variant="go-no-go", outcome="no_response")
+    trial["params"]["go"] = "Go and May, go!"  # a value a therapist typed: free text
+    trial["metrics"]["go"] = 1
+    bundle["sessions"][0]["notes"] = [{"created_at": "2026-11-12", "text": "May went; go Go!"}]
+    safe = deidentify(bundle, include_notes=True)
+    goal = next(g for g in safe["goals"] if g["id"] == go_cue["id"])
+    assert goal == go_cue  # the built-in wording, variant and rule as they were
+    exported = safe["sessions"][0]["trials"][0]
+    assert (exported["variant"], exported["outcome"]) == ("go-no-go", "no_response")
+    assert exported["metrics"]["go"] == 1 and "go" in exported["params"]  # keys stay
+    assert exported["params"]["go"] == "S-014 and S-014, S-014!"
+    assert safe["sessions"][0]["notes"][0]["text"] == "S-014 went; S-014 S-014!"
