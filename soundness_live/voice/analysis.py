@@ -31,7 +31,9 @@ from soundness_live.voice.syllables import (
 )
 from soundness_live.voice.vad import (
     FRAME_TIME_CONVENTION,
+    SILENCE_DB,
     VAD_RATE_HZ,
+    VOICE_ABOVE_FLOOR_DB,
     as_mono_float,
     first_run_start,
     resample_to,
@@ -273,7 +275,15 @@ def _score_region(
     )
     pitch, voicing = _pitch_tracks(x, crop_s, pitch_range_hz)
     intensity = intensity_contour(x, VAD_RATE_HZ, calibration_db=calibration_db)
-    nuclei = find_syllable_nuclei(intensity, voicing, total_s=len(x) / VAD_RATE_HZ)
+    # the floor is on the frame energies' scale (re full scale): the contour adds calibration
+    voice_from_db = (
+        None
+        if noise_floor_db is None or noise_floor_db <= SILENCE_DB
+        else noise_floor_db + VOICE_ABOVE_FLOOR_DB + calibration_db
+    )
+    nuclei = find_syllable_nuclei(
+        intensity, voicing, total_s=len(x) / VAD_RATE_HZ, voice_from_db=voice_from_db
+    )
     # Frames from one VAD frame before the onset: the pitch frame holding it may start earlier.
     span = _voiced_span_s(pitch, (onset_ms - offset_ms - VAD_FRAME_MS) / 1000.0)
     median_hz = pitch.median_hz(*span) if span else None

@@ -3,7 +3,10 @@
 METRICS.md §4: intensity with a 50 Hz minimum pitch; threshold = 0.99-quantile − 25 dB; a peak is
 a nucleus when it is voiced, above the threshold, inside a sounding stretch, and the intensity dips
 by more than 2 dB on BOTH sides of it (the last peak is tested too); pauses are >= 0.3 s. Among
-peaks with no such dip between them, the highest one is the nucleus.
+peaks with no such dip between them, the highest one is the nucleus. Given the room's noise
+floor, the threshold is at least the floor + 6 dB, as for a voiced frame (§4: steady noise must
+not read as a voice): a noisy room's hiss is then a pause, not phonation, and the articulation
+rate counts the voice alone.
 
 Intensity is in dB re digital full scale: 10·log10(mean square) + ``calibration_db``, so a
 full-scale square wave reads 0 dB and a full-scale sine −3 dB. Add the microphone's calibration
@@ -167,14 +170,19 @@ def find_syllable_nuclei(
     min_dip_db: float = 2.0,
     min_pause_s: float = 0.3,
     total_s: float | None = None,
+    voice_from_db: float | None = None,
 ) -> SyllableNuclei:
     """Syllable nuclei (de Jong & Wempe v3, dip-peak-dip) from an intensity contour and a pitch
-    track of the same audio. ``total_s`` is the audio's duration (for the speech rate)."""
+    track of the same audio. ``total_s`` is the audio's duration (for the speech rate);
+    ``voice_from_db``, on the contour's scale, is the least intensity that may be voice (the
+    room's noise floor + 6 dB; None: no room was measured)."""
     db, times_s = intensity.db, intensity.times_s
     total = float(total_s if total_s is not None else (times_s[-1] if len(times_s) else 0.0))
     if len(db) < 3:
         return SyllableNuclei((), (), (), total)
     threshold_db = max(float(np.quantile(db, 0.99)) + silence_db, float(db.min()))
+    if voice_from_db is not None:
+        threshold_db = max(threshold_db, voice_from_db)
     sounding = sounding_intervals(intensity, threshold_db, min_pause_s=min_pause_s)
     peaks = [
         int(i)

@@ -18,11 +18,13 @@ from tests.voice_audio import (
     audio_dir,
     espeak,
     first_above_s,
+    in_noise,
     read_mono,
     sox_concat,
     sox_noise,
     sox_pad,
     sox_tone,
+    speech_take,
 )
 
 METRIC_KEYS = {
@@ -229,3 +231,31 @@ def test_analyze_voice_listens_from_a_time_and_takes_the_room_before_it(
     assert wav_room_ms(200.0) == (0.0, 200.0)
     assert main(["analyze-voice", wav, "--listen-from-ms", "-5"]) == 2
     assert "listen_from_ms: expected ms >= 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("snr_db", [20.0, 10.0])
+@pytest.mark.parametrize("color", ["white", "pink"])
+def test_steady_noise_is_not_phonation_the_articulation_rate_counts_the_voice(
+    tmp_path_factory: pytest.TempPathFactory, color: str, snr_db: float
+) -> None:
+    """METRICS §4: the noise floor decides what is voice for the syllables and the sounding
+    stretches too. Before, noise read as phonation: "ba ba" in white noise at 10 dB SNR had an
+    articulation rate of 0.86 /s against 2.66 clean, and pink noise 8 syllables."""
+    require_program("espeak-ng", "espeak-ng")
+    require_program("sox", "sox")
+    directory = audio_dir(tmp_path_factory)
+    raw, take = speech_take(directory, "ba ba", lead_s=0.5, tail_s=0.8)
+    speech, rate = read_mono(raw)
+    clean_samples, take_rate = read_mono(take)
+    assert take_rate == rate
+    noise_path = directory / f"{color}-noise-{rate}-4s.wav"
+    if not noise_path.exists():
+        sox_noise(noise_path, seconds=4.0, rate_hz=rate, color=color)
+    noisy = directory / f"ba-ba-in-{color}-{snr_db:g}db.wav"
+    noise = read_mono(noise_path)[0]
+    soundfile.write(str(noisy), in_noise(speech, clean_samples, noise, snr_db), rate)
+    clean = analyze_voice_file(take, target_syllables=2)
+    found = analyze_voice_file(noisy, target_syllables=2)
+    assert clean.syllables == found.syllables == 2
+    assert clean.articulation_rate_per_s is not None and found.articulation_rate_per_s is not None
+    assert found.articulation_rate_per_s == pytest.approx(clean.articulation_rate_per_s, rel=0.15)
