@@ -9,7 +9,7 @@ Pure functions on arrays: the same code scores a file offline and a take recorde
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -62,7 +62,9 @@ class VoiceAnalysis:
     ("rising" / "falling" / "level" within 50 cents) between consecutive syllables. Speech rate
     is per second of the analysed audio, articulation rate per second of its sounding parts.
     ``noise_floor_db`` is the room's noise floor a voiced frame had to clear by 6 dB (dB re
-    full scale; None when no room was given).
+    full scale; None when no room was given, or the room was digital silence: no floor).
+    ``onset_censored`` is True when the voice was already sounding where listening began: the
+    onset is then where listening began, not where the voice started, and the latency is None.
     """
 
     voice_onset_ms: float | None
@@ -83,6 +85,7 @@ class VoiceAnalysis:
     articulation_rate_per_s: float | None
     pitch_method: str
     noise_floor_db: float | None = None
+    onset_censored: bool | None = None
     frame_time_convention: str = FRAME_TIME_CONVENTION
 
     def to_dict(self) -> dict[str, Any]:
@@ -172,6 +175,8 @@ def analyze_voice(
     flags, floor_db = voiced_frames(
         x, noise_floor_ms=noise_floor_ms, mode=vad_mode, frame_ms=VAD_FRAME_MS
     )
+    if floor_db is not None and floor_db <= SILENCE_DB:
+        floor_db = None  # a digitally silent room has no floor to clear
     first = int(np.ceil(max(listen_from_ms, 0.0) / VAD_FRAME_MS))
     onset_frame = first_run_start(flags, min_run=VAD_MIN_RUN, from_index=first)
     start = min(first * VAD_FRAME_MS * VAD_RATE_HZ // 1000, len(x))
@@ -179,7 +184,9 @@ def analyze_voice(
         return _no_voice(target_syllables, floor_db)
     onset_ms = float(onset_frame * VAD_FRAME_MS)
     voice_end_ms = float((np.flatnonzero(flags)[-1] + 1) * VAD_FRAME_MS)
-    return _score_region(
+    # voiced in the frame before listening began, and on without a break: already sounding
+    censored = onset_frame == first and 0 < first <= len(flags) and bool(flags[first - 1])
+    found = _score_region(
         x[start:],
         offset_ms=start * 1000.0 / VAD_RATE_HZ,
         voice_ms=(onset_ms, voice_end_ms),
@@ -190,6 +197,9 @@ def analyze_voice(
         calibration_db=calibration_db,
         noise_floor_db=floor_db,
     )
+    if censored:
+        return replace(found, onset_censored=True, voice_onset_latency_ms=None)
+    return replace(found, onset_censored=False)
 
 
 def _no_voice(target_syllables: int | None, noise_floor_db: float | None) -> VoiceAnalysis:

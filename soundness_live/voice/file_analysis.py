@@ -94,6 +94,12 @@ def analyze_voice_file(
             f"listen_from_ms: expected ms >= 0 from the file's start, got {listen_from_ms!r}"
         )
     samples, rate = read_wav(path)
+    length_ms = 1000.0 * len(samples) / rate
+    if listen_from_ms is not None and listen_from_ms >= length_ms:
+        raise ParameterError(
+            f"listen_from_ms: expected a time inside {path} (0 to {length_ms:.0f} ms), got "
+            f"{listen_from_ms:g} ms"
+        )
     return analyze_voice(
         samples,
         rate,

@@ -259,3 +259,43 @@ def test_steady_noise_is_not_phonation_the_articulation_rate_counts_the_voice(
     assert clean.syllables == found.syllables == 2
     assert clean.articulation_rate_per_s is not None and found.articulation_rate_per_s is not None
     assert found.articulation_rate_per_s == pytest.approx(clean.articulation_rate_per_s, rel=0.15)
+
+
+def test_a_voice_already_sounding_where_listening_begins_is_flagged_not_timed_there(
+    tone_in_noise: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    wav = tone_in_noise["white"]  # a tone from 500 to 1500 ms
+    heard = analyze_voice_file(wav, listen_from_ms=200.0, prompt_end_ms=200.0)
+    assert heard.voice_onset_ms == pytest.approx(500.0, abs=10.0)
+    assert heard.onset_censored is False
+    assert heard.voice_onset_latency_ms == pytest.approx(300.0, abs=10.0)
+    late = analyze_voice_file(wav, listen_from_ms=800.0, prompt_end_ms=700.0)
+    assert late.onset_censored is True  # it began before 800 ms: no onset, no latency known
+    assert late.voice_onset_ms == 800.0 and late.voice_onset_latency_ms is None
+    silent = analyze_voice_file(tone_in_noise["white alone"])
+    assert silent.voice_onset_ms is None and silent.onset_censored is None
+
+
+def test_a_listen_point_past_the_end_of_the_file_is_one_line(
+    tone_in_noise: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    wav = tone_in_noise["white"]  # 2000 ms long
+    assert main(["analyze-voice", str(wav), "--listen-from-ms", "5000"]) == 2
+    assert capsys.readouterr().err == (
+        f"soundness-live: error: listen_from_ms: expected a time inside {wav} (0 to 2000 ms), "
+        "got 5000 ms\n"
+    )
+
+
+def test_a_clean_takes_noise_floor_is_null_never_minus_200(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    require_program("sox", "sox")
+    directory = audio_dir(tmp_path_factory)
+    clean = directory / "tone-220-at-500ms.wav"
+    if not clean.exists():
+        sox_tone(directory / "tone-220.wav", freq_hz=220.0, seconds=1.0)
+        sox_pad(directory / "tone-220.wav", clean, lead_s=0.5, tail_s=0.5)
+    found = analyze_voice_file(clean)  # its first 300 ms are digital silence
+    assert found.noise_floor_db is None
+    assert found.voice_onset_ms == pytest.approx(500.0, abs=10.0)
