@@ -197,15 +197,22 @@ def _counted(pairs: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
 def goals_section(bundle: Mapping[str, Any], judge: Judge) -> str:
     """The "Goals" section: one subsection per goal."""
     if not bundle["goals"]:
-        return (
-            "<section><h2>Goals</h2><p>No goals are set for this child yet: each activity's "
-            "headline measure is plotted below instead.</p></section>"
+        instead = (
+            "each activity's headline measure is plotted below instead"
+            if any(session.get("trials") for session in bundle["sessions"])
+            else "and no trials are stored, so there is nothing to plot"
         )
+        text = f"No goals are set for this child yet: {instead}."
+        return f"<section><h2>Goals</h2><p>{text}</p></section>"
     progress = {p.get("goal_id"): p for p in bundle["progress"]}
+    # one answer for the whole report: does it leave out sessions its goals are judged over?
+    history = any(
+        len(shown_rows(bundle, entry)) < len(entry.get("sessions") or [])
+        for entry in bundle["progress"]
+    )
     parts = ["<section><h2>Goals</h2>"]
     for number, goal in enumerate(bundle["goals"]):
         entry = progress.get(goal.get("id"))
-        history = len(shown_rows(bundle, entry)) < len((entry or {}).get("sessions") or [])
         parts.append(_goal(bundle, goal, entry, judge, number, history))
     parts.append("</section>")
     return "\n".join(parts)
@@ -242,11 +249,16 @@ def _goal(
     headers = ("Session", "Date", "Status", "Trials", "% successful", "% independent", "Met")
     if any(r.get("simulated_trials") for r in rows):
         headers = (*headers[:3], "Trials (simulated ones never count)", *headers[4:])
+    per_session = (
+        table("Per session", headers, cells)
+        if cells
+        else "<p>No session in this report has trials for this goal.</p>"
+    )
     return (
         f'<section class="goal" aria-labelledby="{anchor}">'
         f'<h3 id="{anchor}">{esc(goal.get("text") or goal.get("id"))}</h3>'
         f"<dl>{facts_html}</dl>{_goal_plot(goal, pairs, rows, judge)}"
-        f"{table('Per session', headers, cells)}<p>{esc(trend_words(progress))}</p></section>"
+        f"{per_session}<p>{esc(trend_words(progress))}</p></section>"
     )
 
 

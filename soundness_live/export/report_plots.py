@@ -90,11 +90,11 @@ def measure_plot(
     if any(any(s.simulated) for s in series):
         axes.plot([], [], "X", ms=8, color="#555555", label="simulated")
     axes.set_xlabel("trial (sessions left to right)")
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # no half a trial
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # no half a trial
     axes.set_ylabel(ylabel)
     axes.set_xlim(-0.7, max(x, 1) - 0.3)
     if counts:
-        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # no 0.25 of a note
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # no 0.25 of a note
         _whole_range(axes, [v for s in series for v in s.values if v is not None])
     _legend(axes)
     return _png(figure)

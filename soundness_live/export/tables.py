@@ -58,6 +58,9 @@ METRIC_DOCS: dict[str, tuple[str, str]] = {
     "notes_in_freeze": ("count", "notes played after the music stopped"),
     "time_to_stop_ms": ("ms", "time from the music stopping to the last note"),
     "commission": ("bool", "played on a no-go stimulus"),
+    "plays_in_turn": ("count", "notes the child played in their own turn"),
+    "plays_out_of_turn": ("count", "notes the child played in another's turn"),
+    "waited": ("bool", "the child played nothing in another's turn"),
     # vocal prompts (section 4)
     "voice_onset_latency_ms": ("ms", "voice onset minus the end of the prompt"),
     "syllables": ("count", "syllable nuclei detected"),
@@ -68,6 +71,10 @@ METRIC_DOCS: dict[str, tuple[str, str]] = {
     "contour_correct": ("bool", "high/low contour matches the prompt"),
     "duration_ms": ("ms", "voiced duration"),
     "intensity_db": ("dB", "intensity re calibration"),
+    # free play
+    "notes_played": ("count", "notes the child played"),
+    "played_s": ("s", "time from the first note to the last"),
+    "first_note_ms": ("ms", "the first note, from the start of the trial"),
 }
 
 _SUFFIX_UNITS = (

@@ -340,3 +340,58 @@ def test_a_trial_the_child_did_not_answer_is_said_so_never_did_not_wait() -> Non
     words = metric_words("notes_correct_pct")
     note = f"{silent} trials have no {words} (no answer, or nothing to measure) and are not drawn."
     assert note in text
+
+
+def test_a_single_trial_count_plot_has_whole_ticks_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from soundness_live.export import report_plots
+
+    drawn: list[Any] = []
+
+    def keep(figure: Any) -> bytes:
+        figure.canvas.draw()
+        drawn.append(figure.axes[0])
+        return b""
+
+    monkeypatch.setattr(report_plots, "_png", keep)
+    one = report_plots.SessionSeries("session 1", [15.0], [None])
+    report_plots.measure_plot([one], "notes played (count)", None, counts=True, judged=False)
+    (axes,) = drawn
+
+    def visible(ticks: Any, limits: tuple[float, float]) -> list[float]:
+        return [float(t) for t in ticks if limits[0] <= t <= limits[1]]
+
+    assert visible(axes.get_xticks(), axes.get_xlim()) == [0.0]  # one trial, no -0.6 .. 0.6
+    assert visible(axes.get_yticks(), axes.get_ylim()) == [14.0, 15.0, 16.0]
+
+
+def test_free_play_counts_its_notes_in_words_and_units() -> None:
+    from soundness_live.export.tables import metric_unit
+
+    assert metric_unit("notes_played") == "count"
+    assert (metric_unit("played_s"), metric_unit("first_note_ms")) == ("s", "ms")
+    assert metric_unit("plays_out_of_turn") == "count"
+
+
+def test_a_goal_with_no_trials_and_a_child_with_nothing_say_so() -> None:
+    bundle = make_bundle()
+    bundle["sessions"] = []
+    for entry in bundle["progress"]:
+        entry["sessions"] = []
+    text = render_report(deidentify(bundle))
+    assert "No session in this report has trials for this goal." in text
+    assert "<caption>Per session</caption>" not in text  # no table of headers alone
+    bundle["goals"], bundle["progress"] = [], []
+    text = render_report(deidentify(bundle))
+    assert "plotted below instead" not in text
+    assert "No goals are set for this child yet: and no trials are stored" in text
+
+
+def test_every_goal_of_a_report_on_part_of_the_history_says_how_it_is_judged() -> None:
+    bundle = make_bundle()
+    bundle["sessions"] = bundle["sessions"][-1:]
+    for entry in bundle["progress"][1:]:  # only the first goal was worked before session 14
+        entry["sessions"] = [row for row in entry["sessions"] if row["session_id"] == 14]
+    text = render_report(deidentify(bundle))
+    statuses = re.findall(r"<dt>Status</dt><dd>(.*?)</dd>", text)
+    assert len(statuses) == len(GOALS)
+    assert all("judged over every session of this child" in status for status in statuses)
