@@ -201,8 +201,10 @@ class _Scrubber:
 
 
 #: Keys whose values are the program's own words (never a name someone typed): left as they are.
+#: A goal's id is not among them: a therapist names goals, and the id is scrubbed alike in the
+#: goal, its progress and every trial that lists it.
 PROGRAM_WORDS = frozenset({
-    "schema_version", "export", "privacy", "code", "child_code", "id", "goal_id", "activity",
+    "schema_version", "export", "privacy", "code", "child_code", "activity",
     "variant", "outcome", "prompt_level", "max_prompt_level", "input", "simulated", "status",
     "success", "measure", "domain", "mastery", "metrics", "kind", "clock", "event", "trend",
     "started_at", "ended_at", "created_at", "engine_version", "sha256", "player",

@@ -180,3 +180,16 @@ def test_a_name_that_is_a_word_rewrites_free_text_only_never_keys_or_the_program
     assert exported["metrics"]["go"] == 1 and "go" in exported["params"]  # keys stay
     assert exported["params"]["go"] == "S-014 and S-014, S-014!"
     assert safe["sessions"][0]["notes"][0]["text"] == "S-014 went; S-014 S-014!"
+
+
+def test_a_goal_id_naming_the_child_is_scrubbed_alike_wherever_it_appears() -> None:
+    bundle = make_bundle()
+    bundle["goals"][0]["id"] = "samuel-waits"
+    bundle["progress"][0]["goal_id"] = "samuel-waits"
+    for session in bundle["sessions"]:
+        for trial in session["trials"]:
+            trial["goals"] = ["samuel-waits" if g == "wait-turn" else g for g in trial["goals"]]
+    safe = deidentify(bundle)
+    assert safe["goals"][0]["id"] == safe["progress"][0]["goal_id"] == "S-014-waits"
+    listed = {g for s in safe["sessions"] for t in s["trials"] for g in t["goals"]}
+    assert "S-014-waits" in listed and "samuel-waits" not in listed
