@@ -10,12 +10,17 @@ never count toward the child's goals); without a child it defaults to the virtua
 nothing is stored. The session it opens records ``therapist`` (else the data directory's
 config.toml), who ran it.
 
+A child's limits hold from the moment the therapist chooses them (``select_child``, or
+``start_activity`` naming a child), before any activity and after ``end_session`` while they stay
+chosen; only choosing another child, or none (``child: null``), changes them: their own volume
+cap is the ceiling of every ``set_volume_cap`` (the reply says the cap set), their devices play
+with the roles and playing aids of their record.
+
 Therapist actions: ``next_trial`` cuts the trial in progress short (its record is kept, marked
 ``void``, ``void_reason: "skipped"``); ``pause`` does the same and starts nothing new until
 ``resume``; ``panic`` (the big "quiet" button) fades every sound at once and pauses the
 activity; ``stop`` and ``end_session`` silence everything at once, with or without an activity
-(notes a child holds through thru too). ``set_volume_cap`` is clamped to the open session's
-child's own cap, and its reply says the cap set. ``set_prompt_level`` applies to the trial in
+(notes a child holds through thru too). ``set_prompt_level`` applies to the trial in
 progress (the level is written into the next trial record) and falls back to ``independent``
 after it.
 """
@@ -36,7 +41,7 @@ from ..core.events import ControlChange
 from ..core.session import Session
 from ..errors import DeviceError, ParameterError, SoundnessError
 from ..players.child_sound import child_sound
-from ..players.profiles import ChildProfile, profile_params
+from ..players.profiles import CODE_PATTERN, ChildProfile, profile_params
 from ..players.virtual_child import ChildTraits, virtual_inputs
 from ..players.volume_cap import check_cap_dbfs, clamp_cap_dbfs
 from ..store.session import StoredSession
@@ -72,7 +77,7 @@ class EngineCommands:
     stored: StoredSession | None
     child: str | None
     volume_cap_dbfs: float
-    child_cap_dbfs: float | None  # the open session's child's own cap: the ceiling of any cap
+    child_cap_dbfs: float | None  # the chosen child's own cap: the ceiling of any cap
     prompt_level: str
     changed: threading.Event
     _lock: threading.RLock
@@ -217,11 +222,7 @@ class EngineCommands:
         return prompts, dict(params, prompt_source=used["prompt_source"])
 
     def _open_session(self, child: str, therapist: str | None) -> ChildProfile:
-        profile = self.store.get_child(child)
-        if self.stored is not None and self.child != child:
-            raise ParameterError(
-                f"the session of {self.child} is open; end it before starting one for {child}"
-            )
+        profile = self._choose_child(child)  # refused while another child's session is open
         if self.stored is not None and therapist not in (None, self.stored.therapist):
             raise ParameterError(
                 f"the session of {child} is run by {self.stored.therapist or 'nobody named'}, "
@@ -233,13 +234,45 @@ class EngineCommands:
                 self.store, child, sample_rate=self.sample_rate, params={"live": True},
                 therapist=therapist,
             )  # fmt: skip
-            self.child = child
             self.timeline.offset_frames = self.renderer.frame  # the session axis starts now
             self.live_input.timeline = self.timeline  # notes are placed on the session axis
             self.live_input.reset()  # what was played before the session is not its own
-            self.child_cap_dbfs = profile.volume_cap_dbfs  # no command lifts the sound above it
-            self._set_cap(profile.volume_cap_dbfs)
+        assert profile is not None
+        return profile
+
+    def _cmd_select_child(self, msg: dict[str, Any]) -> dict[str, Any]:
+        if "child" not in msg:
+            raise ParameterError("select_child needs 'child': a child's code, or null for none")
+        child = msg["child"]
+        if child is not None and not (isinstance(child, str) and CODE_PATTERN.match(child)):
+            raise ParameterError(f"child must be a child's code or null, got {child!r}")
+        self._choose_child(child)
+        return {
+            "child": self.child,
+            "volume_cap_dbfs": self.volume_cap_dbfs,
+            "child_cap_dbfs": self.child_cap_dbfs,
+        }
+
+    def _choose_child(self, code: str | None) -> ChildProfile | None:
+        """Make ``code`` the chosen child (None: no child) and enforce their limits from now
+        on, in a session or not: their own cap is the ceiling of every cap asked for, their
+        devices play with their roles and playing aids. A child newly chosen starts at their
+        own cap; the same child chosen again keeps the cap set, under their own cap read
+        again (their record may have been edited). Refused while another child's session is
+        open: it keeps its child until ``end_session``."""
+        if self.stored is not None and code != self.child:
+            raise ParameterError(
+                f"the session of {self.child} is open; end it before choosing "
+                f"{'no child' if code is None else code}"
+            )
+        profile = self.store.get_child(code) if code is not None else None
+        ceiling_dbfs = profile.volume_cap_dbfs if profile is not None else None
+        newly_chosen = code != self.child
+        self.child, self.child_cap_dbfs = code, ceiling_dbfs
+        if newly_chosen:
             apply_profile_devices(self.live_input, profile)
+        start_dbfs = ceiling_dbfs if newly_chosen and ceiling_dbfs is not None else None
+        self._set_cap(self.volume_cap_dbfs if start_dbfs is None else start_dbfs)
         return profile
 
     def _cmd_stop(self, msg: dict[str, Any]) -> None:
@@ -329,9 +362,8 @@ class EngineCommands:
         if self.stored is not None:
             self._store_playing_between()
             self.stored.close(ok=True)
-            ended, self.stored, self.child = self.stored.session_id, None, None
-            self.child_cap_dbfs = None  # the cap set stays, at or under the child's
-            self.live_input.timeline = None
+            ended, self.stored = self.stored.session_id, None
+            self.live_input.timeline = None  # the child stays chosen, and their limits with them
         return {"session_id": ended}
 
     def _store_playing_between(self, held_back: bool = False) -> None:
@@ -347,7 +379,7 @@ class EngineCommands:
         return self._cmd_end_session(msg)
 
     def _set_cap(self, dbfs: Any) -> float:
-        """Set the volume cap, never above the open session's child's own; the cap set."""
+        """Set the volume cap, never above the chosen child's own; the cap set."""
         cap = clamp_cap_dbfs(dbfs, self.child_cap_dbfs)
         stage = getattr(self.renderer, "output_stage", None)
         if stage is not None:

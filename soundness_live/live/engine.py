@@ -265,6 +265,7 @@ class Engine(EngineCommands, EngineCues):
                 recent_trials=list(self._recent),
                 prompt_level=self.prompt_level,
                 volume_cap_dbfs=self.volume_cap_dbfs,
+                child_cap_dbfs=self.child_cap_dbfs,
                 now_ms=self.timeline.now() * 1000.0 / self.sample_rate,
                 underruns=self.output.underruns,
                 output_stalled=self.output_watch.stalled,

@@ -106,8 +106,12 @@ def aids_from_dict(data: Any) -> AidSettings:
     return AidSettings(**data)
 
 
-def apply_profile_devices(live: LiveInput, profile: ChildProfile) -> None:
-    """The child's device settings: role (player, kind, instrument) and playing aids."""
+def apply_profile_devices(live: LiveInput, profile: ChildProfile | None) -> None:
+    """The chosen child's device settings, in place of the last child's: role (player, kind,
+    instrument) and playing aids; None (no child chosen): every device as it comes."""
+    live.clear_settings()
+    if profile is None:
+        return
     for settings in profile.devices:
         player = profile.code if settings.role == "child" else "therapist"
         role = DeviceRole(settings.device, player, settings.kind, settings.instrument.program)

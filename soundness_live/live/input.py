@@ -101,6 +101,17 @@ class LiveInput:
             if connected:
                 self.renderer.push(roles.program_change(device, 0), True)
 
+    def clear_settings(self) -> None:
+        """Every device back to the default role and no playing aids (another child is
+        chosen: the last one's instruments and aids were theirs); instruments set at once."""
+        self._role_list = []
+        self.roles = DeviceRoles(self.roles.default.player)
+        self._aid_settings = {}
+        self._aids = {}
+        for device, connected in list(self.connected.items()):
+            if connected:
+                self.renderer.push(self.roles.program_change(device, 0), True)
+
     def reset(self) -> None:
         """Forget notes not yet taken (a new activity starts)."""
         self._arrived.clear()

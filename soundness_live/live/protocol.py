@@ -41,6 +41,7 @@ MAX_SOCKET_PATH = 100  # bytes: below every POSIX AF_UNIX limit (Linux 107, macO
 COMMANDS = (
     "hello",
     "catalog",
+    "select_child",
     "start_activity",
     "stop",
     "pause",

@@ -10,6 +10,8 @@ engine's output stage:
 - a client asking for a 0 dBFS cap in the session of a child capped at -18 dBFS is told -18 was
   set, and a velocity-127 chord from the keyboard stays under -18 dBFS true peak at the port, in
   that activity and in the session's next one;
+- the same from the moment the child is chosen (``select_child``), before any activity, and
+  after ``end_session`` while the child stays chosen; choosing no child lifts the ceiling;
 - ``stop`` with no activity running, and ``end_session``, silence a note the child still holds
   through thru: the port falls under -90 dBFS within 100 ms of the command being sent.
 """
@@ -187,9 +189,10 @@ class LiveEngine:
             self.keyboard.send_message([0x80, note, 0])
 
     def reset(self) -> None:
-        """No activity, no session, nothing held, the default cap."""
+        """No activity, no session, no child chosen, nothing held, the default cap."""
         self.release(CHORD)
         self.ask("end_session")
+        self.ask("select_child", child=None)
         _wait_for(lambda: self.client.state["session_id"] is None, REPLY_S)
         self.ask("set_volume_cap", dbfs=-12)
 
@@ -279,6 +282,41 @@ def test_a_cap_asked_above_the_childs_holds_at_the_jack_port(live: LiveEngine) -
         assert cap_after == CHILD_CAP_DBFS and cap_next == CHILD_CAP_DBFS
         # the chord is loud enough to test the cap: the limiter holds it near the ceiling
         assert first_dbfs > CHILD_CAP_DBFS - 3.0 and next_dbfs > CHILD_CAP_DBFS - 3.0
+    finally:
+        live.reset()
+
+
+def test_a_chosen_childs_cap_holds_at_the_jack_port_before_any_activity_and_after_the_session(
+    live: LiveEngine,
+) -> None:
+    live.reset()
+    try:
+        nobody_dbfs = loud_chord_peak_dbfs(live)  # no child chosen: the default cap, -12
+        chosen = live.ask("select_child", child=CHILD)
+        asked = live.ask("set_volume_cap", dbfs=0)
+        _wait_for(lambda: live.client.state["child_cap_dbfs"] == CHILD_CAP_DBFS, REPLY_S)
+        cap_shown = live.client.state["volume_cap_dbfs"]
+        before_dbfs = loud_chord_peak_dbfs(live)  # he plays freely before any activity
+        open_session(live, "waiting", LONG_WAIT)
+        live.ask("stop")
+        live.ask("end_session")
+        ended = live.ask("set_volume_cap", dbfs=0)
+        after_dbfs = loud_chord_peak_dbfs(live)  # still at the keyboard
+        unchosen = live.ask("select_child", child=None)
+        lifted = live.ask("set_volume_cap", dbfs=0)
+        print(
+            f"\ntrue peak at the JACK port: no child {nobody_dbfs:.2f} dBFS; {CHILD} chosen, "
+            f"0 asked, {asked['volume_cap_dbfs']} set: {before_dbfs:.2f} dBFS before any "
+            f"activity, {after_dbfs:.2f} dBFS after end_session ({ended['volume_cap_dbfs']} set)"
+        )
+        assert chosen["volume_cap_dbfs"] == CHILD_CAP_DBFS == chosen["child_cap_dbfs"]
+        assert asked["volume_cap_dbfs"] == CHILD_CAP_DBFS == cap_shown
+        assert ended["volume_cap_dbfs"] == CHILD_CAP_DBFS == ended["child_cap_dbfs"]
+        assert before_dbfs <= CHILD_CAP_DBFS and after_dbfs <= CHILD_CAP_DBFS
+        # the chord is loud enough to test the cap: near -12 with no child, near -18 with him
+        assert nobody_dbfs > CHILD_CAP_DBFS + 3.0
+        assert before_dbfs > CHILD_CAP_DBFS - 3.0 and after_dbfs > CHILD_CAP_DBFS - 3.0
+        assert unchosen["child_cap_dbfs"] is None and lifted["volume_cap_dbfs"] == 0.0
     finally:
         live.reset()
 
