@@ -116,6 +116,8 @@ class TherapistApp:
             self.view.notice = str(msg.get("text", ""))
         elif msg["type"] == "reply" and not msg.get("ok"):
             self.view.notice = str(msg.get("error", "the engine refused"))
+            if msg.get("command") == "select_child":  # the engine keeps the child it has
+                self.view.child = (self.client.state or {}).get("child")
 
     # -- taps --------------------------------------------------------------------------------
     def click(self, x: float, y: float) -> str | None:
@@ -135,6 +137,7 @@ class TherapistApp:
         if kind == "child":  # step through the children: < and the name
             codes = [str(c["code"]) for c in view.children]
             view.child = step(codes, view.child, -1 if arg == "prev" else 1)
+            self.command("select_child", child=view.child)  # their limits apply from now
         elif kind == "activity" and arg == "more":  # step through those not listed
             names = [str(a["name"]) for a in view.activities][ACTIVITY_ROWS - 1 :]
             chosen = step(names, view.activity, 1)

@@ -6,8 +6,9 @@ targets are at least 56 design pixels high; the "quiet" button is the biggest an
 there. Every child and every activity of the catalogue can be reached however many there are:
 the child is stepped through (``<`` and the name), up to five activities are listed and beyond
 five the last row steps through the rest. For vocal prompts a button picks who says the
-prompt: the synth sings it, espeak-ng speaks it, or a recorded prompt plays. "quieter" and
-"louder" move the volume cap in 3 dB steps, never above the child's own cap. The input is the
+prompt: the synth sings it, espeak-ng speaks it, or a recorded prompt plays. Choosing a child
+tells the engine, which applies their limits from then on. "quieter" and "louder" move the
+volume cap in 3 dB steps, never above the child's own cap (the engine's ceiling). The input is the
 child's live MIDI playing unless the therapist picks the virtual child, whose trials are stored
 as simulated.
 """
@@ -205,12 +206,10 @@ def _volume(grid: Grid, view: View) -> list[Button]:
 
 
 def cap_limit(view: View) -> float:
-    """The loudest cap the screen offers: the chosen child's own (their record), else the top
-    of the range (the engine clamps whatever comes to the child's cap all the same)."""
-    for child in view.children:
-        if child["code"] == view.child and child.get("volume_cap_dbfs") is not None:
-            return float(child["volume_cap_dbfs"])
-    return CAP_RANGE_DBFS[1]
+    """The loudest cap the screen offers: the engine's ceiling (the chosen child's own cap),
+    else the top of the range."""
+    ceiling = view.state.get("child_cap_dbfs")
+    return float(ceiling) if isinstance(ceiling, (int, float)) else CAP_RANGE_DBFS[1]
 
 
 def next_cap(view: View, louder: bool) -> float:

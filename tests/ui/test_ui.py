@@ -105,8 +105,10 @@ def test_every_child_and_activity_can_be_reached_by_taps(headless: None) -> None
         app.frame()
         seen.append(app.view.child)
     assert seen == [c["code"] for c in MANY_CHILDREN] and _label(app, "child:next") == "C-008 >"
+    told = [m["child"] for m in engine.sent if m["type"] == "select_child"]
+    assert told == seen  # the engine applies each child's limits from the tap on
     app.click(*_centre(app, "child:prev"))
-    assert app.view.child == "C-007"
+    assert app.view.child == "C-007" and engine.sent[-1]["child"] == "C-007"
     app.frame()
     reached = {
         b.name.partition(":")[2] for b in app.layout.buttons if b.name.startswith("activity:")
@@ -460,7 +462,8 @@ def test_quieter_and_louder_move_the_cap_never_above_the_childs_own(headless: No
     from soundness_live.ui.app import TherapistApp
 
     engine = FakeEngine()
-    children = [{"code": "S-014", "display_name": "Sam", "volume_cap_dbfs": -18.0}]
+    engine.state = dict(engine.state, child_cap_dbfs=-18.0)  # the engine's ceiling: Sam's cap
+    children = [{"code": "S-014", "display_name": "Sam", "volume_cap_dbfs": -12.0}]  # stale
     engine.request = lambda kind, **f: {"ok": True, "children": children, "activities": ACTIVITIES}
     app = TherapistApp(engine, size=(1024, 768))
     app.load_catalog()
@@ -530,3 +533,21 @@ def test_a_screen_that_reattaches_shows_what_is_playing(headless: None) -> None:
     fresh = TherapistApp(engine, size=(1024, 768))
     fresh.load_catalog()
     assert fresh.view.live_input is True
+
+
+def test_a_child_the_engine_refuses_is_not_shown_as_chosen(headless: None) -> None:
+    from soundness_live.ui.app import TherapistApp
+
+    engine = FakeEngine()
+    engine.state = dict(engine.state, activity=None, child="S-014", session_id=None)
+    app = TherapistApp(engine, size=(1024, 768))
+    app.load_catalog()
+    app.frame()
+    app.click(*_centre(app, "child:next"))
+    assert app.view.child == "A-002" and engine.sent[-1] == {
+        "v": 1, "type": "select_child", "id": engine.sent[-1]["id"], "child": "A-002"
+    }  # fmt: skip
+    error = "the session of S-014 is open; end it before choosing A-002"
+    app._on_message({"v": 1, "type": "reply", "command": "select_child", "ok": False,
+                     "error": error})  # fmt: skip
+    assert app.view.child == "S-014" and app.view.notice == error
