@@ -43,12 +43,15 @@ def require_program(name: str, package: str) -> str:
 
 @pytest.fixture()
 def engine_here(tmp_path: Path) -> Iterator[Any]:
-    """The engine in this process: no audio device, no synth (commands kept), no MIDI."""
+    """The engine in this process: no audio device, no synth (commands kept), no MIDI input
+    but a keyboard said to be connected (the tests play it through ``live_input.on_event``)."""
+    from soundness_live.core.events import DeviceChange
     from soundness_live.live.engine import Engine, EngineOptions
 
     options = EngineOptions(tmp_path, audio="null", synth="none", midi="none", block_size=64)
     engine = Engine(options)
     engine.start()
+    engine.live_input.on_device_change(DeviceChange("keyboard", True, time.monotonic()))
     try:
         yield engine
     finally:

@@ -20,7 +20,10 @@ Therapist actions: ``next_trial`` cuts the trial in progress short (its record i
 ``void``, ``void_reason: "skipped"``); ``pause`` does the same and starts nothing new until
 ``resume``; ``panic`` (the big "quiet" button) fades every sound at once and pauses the
 activity; ``stop`` and ``end_session`` silence everything at once, with or without an activity
-(notes a child holds through thru too). ``set_prompt_level`` applies to the trial in
+(notes a child holds through thru too). A live activity that listens to MIDI (every one but
+vocal prompts, which listens to the microphone) does not start with no device of the child's
+connected; a trial during which one was disconnected is kept, ``void`` with ``void_reason:
+"input device disconnected"``. ``set_prompt_level`` applies to the trial in
 progress (the level is written into the next trial record) and falls back to ``independent``
 after it.
 """
@@ -94,7 +97,8 @@ class EngineCommands:
         def snapshot(self) -> dict[str, Any]: ...
         def _run(self, session: Session) -> None: ...
         def _stop_activity(self) -> None: ...
-        def _hooks(self, activity: str) -> SessionHooks: ...
+        def _hooks(self, activity: str, listens_to_devices: bool) -> SessionHooks: ...
+        def _midi_status(self) -> str: ...
         def broadcast_notice(self, text: str) -> None: ...
 
     def handle(self, msg: dict[str, Any]) -> dict[str, Any]:
@@ -143,6 +147,8 @@ class EngineCommands:
         if source not in ("virtual", "live"):
             raise ParameterError(f"input must be 'virtual' or 'live', got {source!r}")
         therapist = check_therapist(msg.get("therapist"))
+        if source == "live" and activity.name != VOCAL:
+            self._check_input_device()
         if child:
             profile = self.store.get_child(str(child))
             params = profile_params(profile, [spec.name for spec in activity.params], params)
@@ -156,6 +162,16 @@ class EngineCommands:
         self._state.update(trials_total=resolved.get("trials"), trials_done=0, input=source)
         self._thread = threading.Thread(target=self._run, args=(session,), name="activity")
         self._thread.start()
+
+    def _check_input_device(self) -> None:
+        """A live activity listens to the child's keyboard or drum pad: with none connected,
+        every trial would be stored as the child not answering, so it does not start."""
+        if not self.live_input.child_devices():
+            status = self._midi_status()
+            raise ParameterError(
+                "no input device connected for the child (MIDI input: "
+                f"{status}); connect their keyboard or drum pad, or choose the virtual child"
+            )
 
     def _session(
         self, activity: Any, params: dict, resolved: dict, source: str, msg: dict
@@ -195,7 +211,7 @@ class EngineCommands:
             sample_rate=self.sample_rate,
             seed=seed,
             soundfont=self.soundfont,
-            hooks=self._hooks(activity.name),
+            hooks=self._hooks(activity.name, source == "live" and activity.name != VOCAL),
             prompt_level=lambda: self.prompt_level,
             child_programs=programs,
             voice=voice,

@@ -213,17 +213,27 @@ class Engine(EngineCommands, EngineCues):
         finally:
             self._lock.acquire()
 
-    def _hooks(self, activity: str) -> SessionHooks:
+    def _hooks(self, activity: str, listens_to_devices: bool) -> SessionHooks:
+        """The session's hooks: each trial is voided when the therapist cut it short or (with
+        ``listens_to_devices``) a device of the child's was disconnected during it, or none is
+        connected at its end, then stored, then reported."""
         report = SessionHooks(on_trial=self._report_trial, on_cue=self._on_cue)
         stored = self.stored.hooks(activity, report) if self.stored is not None else report
         stored_trial = stored.on_trial
         assert stored_trial is not None
+        live = self.live_input
+        lost_before = [live.child_devices_lost]  # as the activity starts
 
         def on_trial(record: dict[str, Any]) -> None:
             if len(self.timeline.skips) > self._seen_skips:
                 self._seen_skips = len(self.timeline.skips)
                 record["outcome"] = "void"
                 record["void_reason"] = "paused" if self.timeline.paused else "skipped"
+            lost = live.child_devices_lost > lost_before[0] or not live.child_devices()
+            lost_before[0] = live.child_devices_lost
+            if listens_to_devices and lost and record["outcome"] != "void":
+                record["outcome"] = "void"  # the child may have answered where nothing listened
+                record["void_reason"] = "input device disconnected"
             stored_trial(record)  # committed to the store before it is reported
 
         return SessionHooks(
@@ -274,6 +284,7 @@ class Engine(EngineCommands, EngineCues):
                 microphone=self._microphone(),
                 snapshot_hz=self.options.snapshot_hz,
                 devices=self._devices(),
+                child_devices=self.live_input.child_devices(),  # what a live activity hears
                 midi_status=self._midi_status(),
                 thru=self.live_input.thru.mode,
                 **self._diagnostics(),

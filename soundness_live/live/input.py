@@ -64,6 +64,7 @@ class LiveInput:
         self.notify = notify
         self.timeline: LiveTimeline | None = None
         self.connected: dict[str, bool] = {}
+        self.child_devices_lost = 0  # how many times a device a child plays was disconnected
         self.roles = DeviceRoles(default_player)
         self._role_list: list[DeviceRole] = []
         self._aid_settings: dict[str, AidSettings] = {}
@@ -111,6 +112,15 @@ class LiveInput:
         for device, connected in list(self.connected.items()):
             if connected:
                 self.renderer.push(self.roles.program_change(device, 0), True)
+
+    def child_devices(self) -> list[str]:
+        """The connected devices a child plays (a therapist's own device answers no trial)."""
+        roles = self.roles
+        return sorted(
+            name
+            for name, up in list(self.connected.items())
+            if up and roles.role_for(name).player != "therapist"
+        )
 
     def reset(self) -> None:
         """Forget notes not yet taken (a new activity starts)."""
@@ -186,6 +196,8 @@ class LiveInput:
         """A device came or went: silence a lost device's notes; tell the UI."""
         self.connected[change.device] = change.connected
         if not change.connected:
+            if self.roles.role_for(change.device).player != "therapist":
+                self.child_devices_lost += 1  # the trial in progress cannot count
             self.all_notes_off(change.device)
         else:
             self.renderer.push(self.roles.program_change(change.device, 0), True)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from soundness_live.core.events import InputEvent
+from soundness_live.core.events import DeviceChange, InputEvent
 from soundness_live.live.engine import Engine
 from tests.conftest import until_state
 
@@ -75,6 +75,7 @@ def test_closing_saves_the_session_before_the_devices_stop(tmp_path) -> None:
 
     engine = Engine(EngineOptions(tmp_path, audio="null", synth="none", midi="none"))
     engine.start()
+    engine.live_input.on_device_change(DeviceChange("nanoPAD2", True, time.monotonic()))
     engine.store.add_child({"code": "S-032"})
     params = dict(QUICK, trials=50)
     start = {"type": "start_activity", "activity": "waiting", "params": params, "child": "S-032"}

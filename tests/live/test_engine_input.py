@@ -3,6 +3,9 @@ by name, and then the session says so; who ran the session."""
 
 from __future__ import annotations
 
+import time
+
+from soundness_live.core.events import DeviceChange
 from soundness_live.live.engine import Engine
 from tests.conftest import until_state
 
@@ -65,3 +68,42 @@ def test_the_session_keeps_the_configured_therapist_and_refuses_another(
         {"type": "start_activity", "activity": "waiting", "child": "S-041", "therapist": ""}
     )
     assert reply["error"] == "therapist must be a name of 1..64 characters, got ''"
+
+
+def _device(engine: Engine, name: str, connected: bool) -> None:
+    engine.live_input.on_device_change(DeviceChange(name, connected, time.monotonic()))
+
+
+def test_a_live_activity_with_no_device_connected_does_not_start(engine_here: Engine) -> None:
+    engine_here.store.add_child({"code": "S-042"})
+    _device(engine_here, "keyboard", False)  # the engine's keyboard is unplugged
+    start = {"type": "start_activity", "activity": "waiting", "params": QUICK, "child": "S-042"}
+    assert engine_here.handle(start) == {
+        "ok": False,
+        "error": "no input device connected for the child (MIDI input: off); connect their "
+        "keyboard or drum pad, or choose the virtual child",
+    }
+    assert engine_here.store.sessions("S-042") == []  # no session of failures
+    assert engine_here.handle({"type": "set_device", "device": "keyboard", "player": "therapist"})
+    _device(engine_here, "keyboard", True)  # the therapist's own keyboard answers no trial
+    assert not engine_here.handle(start)["ok"]
+    _device(engine_here, "nanoPAD2", True)  # the child's pad is plugged in
+    assert _play(engine_here, child="S-042")["input"] == "live"
+    (trial,) = engine_here.store.trials(engine_here.snapshot()["session_id"])
+    assert (trial["outcome"], trial["simulated"]) == ("no_response", False)
+
+
+def test_a_trial_during_which_the_childs_device_vanished_is_void(engine_here: Engine) -> None:
+    engine_here.store.add_child({"code": "S-043"})
+    start = {"type": "start_activity", "activity": "waiting", "params": QUICK, "child": "S-043"}
+    assert engine_here.handle(start)["ok"]
+    until_state(engine_here, lambda s: s["cue"] is not None, 10.0)  # the trial is under way
+    _device(engine_here, "keyboard", False)
+    _device(engine_here, "keyboard", True)  # plugged in again: this trial still cannot count
+    until_state(engine_here, lambda s: s["activity"] is None and s["trials_done"], 10.0)
+    _play(engine_here, child="S-043")  # the next activity's trial counts again
+    trials = engine_here.store.trials(engine_here.snapshot()["session_id"])
+    assert [(t["outcome"], t.get("void_reason")) for t in trials] == [
+        ("void", "input device disconnected"),
+        ("no_response", None),
+    ]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from soundness_live.core.events import InputEvent
+from soundness_live.core.events import DeviceChange, InputEvent
 from soundness_live.live.engine import Engine, EngineOptions
 from soundness_live.store.records import Store
 from tests.true_peak import true_peak_dbfs
@@ -29,6 +29,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     options = EngineOptions(data_dir=tmp_path, audio="offline", midi="none", block_size=64)
     engine = Engine(options)
     engine.start()
+    engine.live_input.on_device_change(DeviceChange("keyboard", True, time.monotonic()))
     try:
         yield engine
     finally:

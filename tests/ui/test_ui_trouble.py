@@ -146,7 +146,9 @@ def test_a_real_engine_that_stops_answering_is_seen_on_the_screen(headless: None
         client = _attach(home)
         app = TherapistApp(client, size=(1024, 768))
         app.load_catalog()
-        client.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
+        client.request(  # virtual: the engine has no MIDI input, so no device to play
+            "start_activity", activity="waiting", params=QUICK_WAIT, child="S-014", input="virtual"
+        )
         _frames_until(app, lambda: app.view.state.get("cue") is not None)
         assert troubles(app.view) == [("NO SOUND OUTPUT", "no synth chosen")]
         os.kill(process.pid, signal.SIGSTOP)
