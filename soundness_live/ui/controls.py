@@ -89,6 +89,19 @@ class View:
     prompt_assets: Sequence[str] = ()  # the recorded prompts in the store, by name
 
 
+def lacks_input_device(view: View) -> bool:
+    """True when a live activity that listens to MIDI (every one but vocal prompts, which
+    listens to the microphone) is running, or chosen for a child, and the engine has no device
+    of the child's connected: its trials could not hear the child."""
+    state = view.state
+    running = state.get("activity")
+    if running is not None:
+        listens = state.get("input") == "live" and running != VOCAL
+    else:
+        listens = view.live_input and view.child is not None and view.activity not in (None, VOCAL)
+    return listens and not state.get("child_devices")
+
+
 @dataclass(frozen=True)
 class Layout:
     """Buttons and regions for one window size."""
@@ -134,14 +147,14 @@ def layout_inputs(width: int, height: int, view: View) -> tuple[Any, ...]:
     return (width, height, child_label(view), len(view.children), view.activity, view.variant,
             view.live_input, view.prompt, running, state.get("session_id") is not None,
             state.get("prompt_level", "independent"), activities,
-            state.get("volume_cap_dbfs"), cap_limit(view))  # fmt: skip
+            state.get("volume_cap_dbfs"), cap_limit(view), lacks_input_device(view))  # fmt: skip
 
 
 def _top_bar(grid: Grid, view: View) -> list[Button]:
     state = view.state
     running = state.get("activity") is not None
     paused = bool(state.get("paused"))
-    ready = view.child is not None and view.activity is not None
+    ready = view.child is not None and view.activity is not None and not lacks_input_device(view)
     row = [
         Button("stop" if running else "start", "stop" if running else "start",
                grid.rect(232, 16, 150, 80), enabled=running or ready),

@@ -15,7 +15,7 @@ import pygame
 
 from ..config import initials
 from .animation import CueLook, MeterLook
-from .controls import Button, Layout, Rect, View
+from .controls import Button, Layout, Rect, View, lacks_input_device
 from .images import Fonts
 from .palette import (
     BACKGROUND,
@@ -140,7 +140,8 @@ def _misses_corners(box: pygame.Rect, corner: int, area: pygame.Rect) -> bool:
 
 def troubles(view: View) -> list[Trouble]:
     """The trouble the status panel shows first (``widgets.trouble``)."""
-    return trouble(view.state, needs_microphone(view.state, view.activity, view.live_input))
+    microphone = needs_microphone(view.state, view.activity, view.live_input)
+    return trouble(view.state, microphone, lacks_input_device(view))
 
 
 def status_key(view: View, meter: MeterLook | None) -> str:

@@ -148,6 +148,7 @@ def diagnostics_text(state: dict[str, Any]) -> str:
 # -- trouble: what the therapist must see at once, without a tap (status panel, top) ---------
 ENGINE_SILENT_S = 2.0  # no word from the engine this long (at least 3 snapshot periods): say so
 Trouble = tuple[str, str]  # (headline, detail)
+NO_INPUT_DEVICE = "connect the child's keyboard or drum pad, or choose the virtual child"
 
 
 def silent_limit_s(state: dict[str, Any]) -> float:
@@ -158,11 +159,15 @@ def silent_limit_s(state: dict[str, Any]) -> float:
     return max(ENGINE_SILENT_S, 3.0 * period_s)
 
 
-def trouble(state: dict[str, Any], needs_microphone: bool) -> list[Trouble]:
+def trouble(
+    state: dict[str, Any], needs_microphone: bool, lacks_input_device: bool = False
+) -> list[Trouble]:
     """What keeps the session from working as the therapist expects, most serious first: the
     engine gone or silent (``_connected``, ``_silent_s``: the screen's own view of the link),
     no sound output, a stopped output, a MIDI input that failed (any status but ok/off), no
-    microphone when a vocal activity with live input is chosen or running."""
+    device of the child's connected when a live activity for them is chosen or running
+    (``controls.lacks_input_device``: the MIDI input may read "ok: 0 input(s)"), no microphone
+    when a vocal activity with live input is chosen or running."""
     found = _engine_trouble(state)
     sound = state.get("sound_output")
     if isinstance(sound, str) and sound != "ok":
@@ -174,6 +179,8 @@ def trouble(state: dict[str, Any], needs_microphone: bool) -> list[Trouble]:
         failed = midi.startswith("failed:")
         headline = "MIDI INPUT FAILED" if failed else "NO MIDI INPUT"
         found.append((headline, midi.removeprefix("failed:").strip()))
+    if lacks_input_device:
+        found.append(("NO INPUT DEVICE", NO_INPUT_DEVICE))
     microphone = state.get("microphone")
     if needs_microphone and isinstance(microphone, str) and not microphone.startswith("ok"):
         found.append(("NO MICROPHONE", _gist(microphone.removeprefix("none: "))))

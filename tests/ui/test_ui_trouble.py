@@ -1,6 +1,7 @@
 """The therapist sees trouble in the status panel at once, without a tap (no sound output, a
-stopped output, a failed MIDI input, no microphone for a vocal activity, an engine that stopped
-answering or went away); the child's view returns to neutral."""
+stopped output, a failed MIDI input, no device of the child's for a live activity, no microphone
+for a vocal activity, an engine that stopped answering or went away); the child's view returns to
+neutral."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ import pytest
 
 from soundness_live.ui.palette import NOTICE, PANEL
 from soundness_live.ui.screens import troubles
-from soundness_live.ui.widgets import ENGINE_SILENT_S, FADE_S, IDLE_CUE, silent_limit_s
+from soundness_live.ui.widgets import (
+    ENGINE_SILENT_S,
+    FADE_S,
+    IDLE_CUE,
+    NO_INPUT_DEVICE,
+    silent_limit_s,
+)
 from tests.ui.test_ui import FakeEngine
 
 FAILED_MIDI = "failed: the input thread for 'nanoKEY2' stopped: IndexError (restarting)"
@@ -36,6 +43,10 @@ TROUBLES = [  # (engine state, screen choices, the headline and detail shown)
      {"activity": "vocal-prompts", "live_input": True}, ("NO MICROPHONE", "no audio input device")),
     ({"microphone": "none: no audio input device", "activity": "vocal-prompts", "input": "live"},
      {}, ("NO MICROPHONE", "no audio input device")),
+    ({"midi_status": "ok: 0 JACK MIDI input(s)", "activity": None, "child_devices": []},
+     {"activity": "call-and-response", "live_input": True}, ("NO INPUT DEVICE", NO_INPUT_DEVICE)),
+    ({"activity": "waiting", "input": "live", "child_devices": []}, {},
+     ("NO INPUT DEVICE", NO_INPUT_DEVICE)),
 ]  # fmt: skip
 FINE = {"sound_output": "ok", "midi_status": "ok: 1 MIDI input(s) (ALSA)", "output_stalled": False,
         "microphone": "ok: USB mic", "snapshot_hz": 4.0}  # fmt: skip
@@ -92,6 +103,23 @@ def test_a_screen_without_trouble_shows_none(headless: None) -> None:
     app = _screen({"microphone": "none: no audio input device"})  # no vocal activity chosen
     assert troubles(app.view) == []
     app = _screen({"midi_status": "off"})  # MIDI input turned off (--midi none)
+    assert troubles(app.view) == []
+
+
+def test_a_live_activity_chosen_with_no_device_of_the_childs_cannot_be_started(
+    headless: None,
+) -> None:
+    idle = {"activity": None, "session_id": None, "child_devices": []}
+    app = _screen(idle, activity="waiting", live_input=True)
+    start = next(b for b in app.layout.buttons if b.name == "start")
+    assert not start.enabled and troubles(app.view) == [("NO INPUT DEVICE", NO_INPUT_DEVICE)]
+    app = _screen(idle, activity="waiting", live_input=False)  # the virtual child plays
+    start = next(b for b in app.layout.buttons if b.name == "start")
+    assert start.enabled and troubles(app.view) == []
+    app = _screen(dict(idle, child_devices=["nanoPAD2"]), activity="waiting", live_input=True)
+    start = next(b for b in app.layout.buttons if b.name == "start")
+    assert start.enabled and troubles(app.view) == []
+    app = _screen(idle, activity="vocal-prompts", live_input=True)  # it listens to the microphone
     assert troubles(app.view) == []
 
 
