@@ -159,9 +159,19 @@ def engine_gone(snapshot_hz: float) -> float:
 
 
 class _FailingInput:
-    """A MIDI input whose status the bench turns to failed (what a dead input thread says)."""
+    """A MIDI input whose status the bench turns to failed (what a dead input thread says).
+
+    It follows the engine's MIDI input protocol (``live.midi_watch.EngineMidiInput``), which the
+    engine checks when it is given one: a member the protocol gains fails this bench at once.
+    """
 
     status = "ok: 1 MIDI input(s) (bench)"
+    malformed = 0
+    flood_dropped = 0
+
+    def revive(self) -> list[str]:
+        """No thread of its own to start again."""
+        return []
 
     def stop(self) -> None:
         """Nothing to stop."""
@@ -180,7 +190,8 @@ def midi_failed(snapshot_hz: float) -> float:
                                   snapshot_hz=snapshot_hz))  # fmt: skip
     server = EngineServer(engine, home, snapshot_hz).open()
     engine.start()
-    midi = engine.midi = _FailingInput()
+    midi = _FailingInput()
+    engine.use_midi_input(midi)
     serving = threading.Thread(target=server.serve, daemon=True)
     serving.start()
     try:

@@ -30,6 +30,7 @@ from .commands import EngineCommands
 from .engine_cues import EngineCues, PendingCue
 from .engine_setup import live_figures, make_renderer, sound_output_status
 from .input import LiveInput
+from .midi_watch import EngineMidiInput, MidiWatcher, check_midi_input
 from .output_watch import OutputWatch
 from .thru import DEFAULT_THRU_MODE, ThruTiming
 from .timeline import LiveSink, LiveTimeline, SessionStopped
@@ -91,7 +92,8 @@ class Engine(EngineCommands, EngineCues):
             self.renderer, lambda: self.output.mapping, self.sample_rate, notify=self._device,
             thru=thru,
         )  # fmt: skip
-        self.midi: Any = None
+        self.midi: EngineMidiInput | None = None
+        self.midi_watch: MidiWatcher | None = None  # starts the input's ended threads again
         self.store = Store.open(options.data_dir / DB_NAME)
         self.stored: StoredSession | None = None
         self.child: str | None = None
@@ -120,7 +122,7 @@ class Engine(EngineCommands, EngineCues):
             from ..midi.open_input import open_midi_input, output_on_jack
 
             on_jack = output_on_jack(self.output)
-            self.midi = open_midi_input(
+            midi: EngineMidiInput = open_midi_input(  # checked against the protocol here
                 self.options.midi,
                 self.options.midi_api,
                 on_event=self.live_input.on_event,
@@ -129,13 +131,23 @@ class Engine(EngineCommands, EngineCues):
                 frame_tap=self.frame_tap if on_jack else None,
                 queue_size=0,  # the thru listener takes every event: no queue to fill up
             )
+            self.use_midi_input(midi)
             from ..midi.jack_input import JackMidiInputs
 
-            exact = on_jack and isinstance(self.midi, JackMidiInputs)
+            exact = on_jack and isinstance(midi, JackMidiInputs)
             if exact and self.options.thru_mode == "auto":
                 # frame-exact stamps: each thru note keeps the same latency (no block jitter)
                 self.live_input.thru = self._thru("constant")
         self.changed.set()
+
+    def use_midi_input(self, midi: object) -> None:
+        """Read the child's playing from ``midi`` (it must follow :class:`EngineMidiInput`:
+        TypeError naming what it lacks), its threads watched from now on."""
+        self.midi = check_midi_input(midi)
+        if self.midi_watch is not None:
+            self.midi_watch.stop()
+        self.midi_watch = MidiWatcher(self.midi, lambda names: self.changed.set())
+        self.midi_watch.start()  # the snapshot then says which thread failed, and restarted
 
     def _check_microphone(self) -> None:
         """Whether a vocal activity will find a microphone: the therapist sees it before
@@ -169,6 +181,8 @@ class Engine(EngineCommands, EngineCues):
         self.store.close()
         if saved is not None:
             saved()
+        if self.midi_watch is not None:
+            self.midi_watch.stop()
         if self.midi is not None:
             self.midi.stop()
         self.live_input.stop()
@@ -298,11 +312,10 @@ class Engine(EngineCommands, EngineCues):
         return "ok: a stand-in microphone" if self.open_microphone else self.microphone
 
     def _midi_status(self) -> str:
-        """The MIDI input's status, once any of its threads that ended has been started again
-        (the status then says it failed, and why)."""
+        """The MIDI input's status (a thread that ended says it failed, and why, once the
+        input's watcher has started it again)."""
         if self.midi is None:
             return "off"
-        self.midi.revive()
         return str(self.midi.status)
 
     def _diagnostics(self) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from .protocol import (
 )
 
 log = logging.getLogger(__name__)
+MAX_FAILURE_KINDS = 16  # kinds of snapshot failure logged and told; later ones only counted
 LISTEN_BACKLOG = 64  # connections the system queues while the accept loop catches up
 _LOGGED_COUNTS = {1, 10, 100, 1000, 10_000, 100_000}  # a flood is logged, not line by line
 OUTBOX_SIZE = 512
@@ -186,6 +187,8 @@ class EngineServer:
         self.pending = PendingHandshakes()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self.snapshot_failures = 0  # snapshots that could not be built (each logged once a kind)
+        self._failures_said: set[str] = set()
         self._listener: Listener | None = None
         engine.broadcast = self.broadcast
 
@@ -214,8 +217,25 @@ class EngineServer:
             self.engine.changed.clear()
             if changed:
                 time.sleep(0.01)  # gather a burst of changes into one snapshot
-            self.broadcast(message("state", state=self.engine.snapshot()))
+            try:
+                state = self.engine.snapshot()
+            except Exception as error:  # the state goes unsent this time; the loop goes on
+                self._snapshot_failed(error)
+                continue
+            self.broadcast(message("state", state=state))
         self.close()
+
+    def _snapshot_failed(self, error: Exception) -> None:
+        """Count a snapshot that could not be built; log each kind of failure once (with its
+        traceback) and tell the therapist, who would otherwise see the screen's state stop."""
+        self.snapshot_failures += 1
+        kind = f"{type(error).__name__}: {error}"
+        if kind in self._failures_said or len(self._failures_said) >= MAX_FAILURE_KINDS:
+            return
+        self._failures_said.add(kind)
+        log.exception("the engine's state could not be built (%d so far)", self.snapshot_failures)
+        text = f"the engine could not build its state ({kind}); the sound goes on; see engine.log"
+        self.broadcast(message("notice", text=text))
 
     def stop_soon(self) -> None:
         """Stop serving (from any thread)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from soundness_live.core.events import NoteOn
 from soundness_live.midi import ports
 from soundness_live.midi.ports import MidiInputs
+from tests.conftest import until_state
 from tests.midi.test_midi_ports import FakeMidiIn, FakeSystem
 
 
@@ -24,7 +28,7 @@ def keyboard(engine_here: Any, monkeypatch: pytest.MonkeyPatch) -> FakeMidiIn:
     )
     inputs._lister = FakeMidiIn(0, "list")
     inputs.scan()
-    engine_here.midi = inputs
+    engine_here.use_midi_input(inputs)
     return FakeMidiIn.system.opened[0]
 
 
@@ -66,8 +70,56 @@ def test_an_input_thread_that_ended_is_named_then_started_again(
 
     inputs._start_thread("midi-hotplug", loop)
     inputs._threads[0].join(5.0)
-    status = engine_here.snapshot()["midi_status"]
-    assert status == "failed: the MIDI input thread midi-hotplug ended; restarted"
+    failed = "failed: the MIDI input thread midi-hotplug ended; restarted"
+    until_state(engine_here, lambda s: s["midi_status"] == failed, 5.0)  # the watcher's doing
     assert inputs._threads[0].is_alive() and runs == [1, 1]
     inputs._stop.set()
     inputs._join_threads()
+
+
+def test_the_snapshot_starts_no_thread_and_a_failing_watch_goes_on(
+    engine_here: Any, keyboard: FakeMidiIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs, watch = engine_here.midi, engine_here.midi_watch
+    asked: list[float] = []
+
+    def revive() -> list[str]:  # what Thread.start says when the process has no threads left
+        asked.append(time.monotonic())
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(inputs, "revive", revive)
+    for _ in range(3):
+        assert engine_here.snapshot()["midi_status"] == "ok: 1 MIDI input(s) (alsa)"
+    deadline = time.monotonic() + 5.0
+    while len(asked) < 2:  # the watcher tried twice, on its own thread, and goes on
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert watch.failures >= 2 and watch._thread.is_alive()
+    assert engine_here.handle({"type": "snapshot"})["ok"]
+
+
+def test_the_engine_takes_only_a_midi_input_that_follows_its_protocol(engine_here: Any) -> None:
+    class NoRevive:
+        status, malformed, flood_dropped = "ok: bench", 0, 0
+
+        def stop(self) -> None:
+            """Nothing to stop."""
+
+    with pytest.raises(TypeError) as refused:
+        engine_here.use_midi_input(NoRevive())
+    assert str(refused.value) == (
+        "a MIDI input needs status, malformed, flood_dropped, revive, stop; NoRevive lacks revive"
+    )
+
+
+def test_bench_trouble_sees_a_failed_midi_input_on_the_screen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    path = Path(__file__).resolve().parents[2] / "bench" / "bench_trouble.py"
+    spec = importlib.util.spec_from_file_location("bench_trouble", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    shown_ms = bench.midi_failed(10.0)  # an AttributeError here once ended the serve loop
+    assert 0 < shown_ms < 15_000
