@@ -95,7 +95,8 @@ def test_a_live_activity_with_no_device_connected_does_not_start(engine_here: En
 
 def test_a_trial_during_which_the_childs_device_vanished_is_void(engine_here: Engine) -> None:
     engine_here.store.add_child({"code": "S-043"})
-    start = {"type": "start_activity", "activity": "waiting", "params": QUICK, "child": "S-043"}
+    long = dict(QUICK, response_window_ms=3000)  # the device goes well inside the trial
+    start = {"type": "start_activity", "activity": "waiting", "params": long, "child": "S-043"}
     assert engine_here.handle(start)["ok"]
     until_state(engine_here, lambda s: s["cue"] is not None, 10.0)  # the trial is under way
     _device(engine_here, "keyboard", False)
