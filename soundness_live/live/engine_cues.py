@@ -5,8 +5,10 @@ each is shown when its frame is heard. Every run of an activity has a number (th
 ``_cue_generation``, moved on by a new activity, a skip, a pause, a stop): a cue announced by a
 run that has since ended never shows. When an activity ends, however it ends (finished,
 stopped, failed, or its session ended), the view returns to neutral at once. A "done" cue
-shows with its trial's outcome, waiting for the trial's record when the activity announced it
-before scoring, so the child's view can say "well done" after a success only.
+waits for its trial's record and shows with the outcome as stored (a trial the therapist cut
+short, or whose device vanished, is void whatever the activity scored) and ``success``: the
+engine decides what the child sees, and every view (the therapist's screen, the browser remote,
+the child's own) says "well done" from that flag only.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ if TYPE_CHECKING:
     from .timeline import LiveTimeline
     from .voice import LiveVoiceMeter
 
-SHOWN_DETAIL = ("ioi_ms", "player", "outcome")  # what of a cue's detail the child's view needs
+SHOWN_DETAIL = ("ioi_ms", "player")  # what of a cue's detail the child's view needs
+SUCCESS = "correct"  # the one stored outcome the child's view praises ("well done")
 
 
 @dataclass(frozen=True)
@@ -47,23 +50,25 @@ class EngineCues:
     _done_cue: PendingCue | None
 
     def _on_cue(self, cue: Show) -> None:
-        """Show a cue when its moment comes (a "done" without an outcome: when its trial's
-        record comes, see :meth:`_trial_done`)."""
+        """Show a cue when its moment comes (a "done": once its trial's record comes too, see
+        :meth:`_trial_done`)."""
         detail = {k: v for k, v in cue.detail.items() if k in SHOWN_DETAIL}
         heard = cue.detail.get("heard_frame", cue.frame)
         shown = {"cue": cue.cue, "at_ms": heard * 1000.0 / self.sample_rate, **detail}
-        if cue.cue == "done" and "outcome" not in shown:
+        if cue.cue == "done":  # an outcome the activity gives is not yet the one stored
             with self._lock:
                 self._done_cue = PendingCue(shown, heard, self._cue_generation)
             return
         self._show_at(shown, heard, self._cue_generation, target_notes(cue))
 
     def _trial_done(self, outcome: str) -> None:
-        """A trial was recorded: its "done" cue, if one waits, shows with the outcome."""
+        """A trial was recorded: its "done" cue, if one waits, shows with the stored outcome
+        and whether it was a success."""
         with self._lock:
             done, self._done_cue = self._done_cue, None
         if done is not None:
-            self._show_at(dict(done.shown, outcome=outcome), done.frame, done.generation, ())
+            shown = dict(done.shown, outcome=outcome, success=outcome == SUCCESS)
+            self._show_at(shown, done.frame, done.generation, ())
 
     def _show_at(
         self, shown: dict[str, Any], frame: float, generation: int, notes: tuple[int, ...]

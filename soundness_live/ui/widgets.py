@@ -33,15 +33,15 @@ CUES: dict[str, tuple[str, Colour]] = {
     "done": ("well done", (100, 100, 130)),
 }
 IDLE_CUE: tuple[str, Colour] = ("", (60, 64, 72))
-SUCCESS = "correct"  # the one outcome a "well done" follows
 
 
 def cue_words(cue: dict[str, Any] | None) -> tuple[str, Colour]:
     """The child-facing word and calm background colour of a cue. The end of a trial says
-    "well done" after a success only; after any other outcome (or none known) it is neutral."""
+    "well done" only when the engine says it was a success (``success``); otherwise (or with
+    no word from the engine on it) it is neutral."""
     if not cue:
         return IDLE_CUE
-    if cue.get("cue") == "done" and cue.get("outcome") != SUCCESS:
+    if cue.get("cue") == "done" and cue.get("success") is not True:
         return IDLE_CUE
     return CUES.get(str(cue.get("cue")), ("", IDLE_CUE[1]))
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from soundness_live.activities.base import Show
 from soundness_live.audio import output
 from soundness_live.audio.output import open_output
 from soundness_live.errors import DeviceError
@@ -79,7 +80,8 @@ class QuietMicrophone(SineMicrophone):
 def test_the_end_of_a_trial_says_well_done_after_a_success_only(
     child: Any, monkeypatch: pytest.MonkeyPatch, activity: str, params: dict, expected: set
 ) -> None:
-    """Vocal prompts announce "done" with the outcome; tempo-following before scoring."""
+    """Vocal prompts announce "done" with the outcome; tempo-following before scoring: the
+    cue shows with the outcome as stored either way, and the engine's word on success."""
     engine, shown = child, []
     show = engine._show_cue
 
@@ -100,15 +102,30 @@ def test_the_end_of_a_trial_says_well_done_after_a_success_only(
     outcomes = [trial["outcome"] for trial in trials]
     assert len(outcomes) == 4 and expected <= set(outcomes)
     assert [cue["outcome"] for cue in shown] == outcomes
+    assert [cue["success"] for cue in shown] == [outcome == "correct" for outcome in outcomes]
     words = [cue_words(cue)[0] for cue in shown]
     assert words == ["well done" if outcome == "correct" else "" for outcome in outcomes]
 
 
-def test_a_done_cue_without_an_outcome_is_neutral() -> None:
+def test_the_screen_says_well_done_from_the_engines_flag_only() -> None:
     assert cue_words({"cue": "done"})[0] == ""
-    for outcome in ("partial", "incorrect", "no_response", "premature", "void"):
-        assert cue_words({"cue": "done", "outcome": outcome}) == cue_words(None)
-    assert cue_words({"cue": "done", "outcome": "correct"})[0] == "well done"
+    for outcome in ("partial", "incorrect", "no_response", "premature", "void", "correct"):
+        assert cue_words({"cue": "done", "outcome": outcome}) == cue_words(None)  # no flag
+        assert cue_words({"cue": "done", "outcome": outcome, "success": False}) == cue_words(None)
+    assert cue_words({"cue": "done", "outcome": "correct", "success": True})[0] == "well done"
+    assert cue_words({"cue": "done", "success": True})[0] == "well done"  # the flag decides
+
+
+def test_a_trial_the_engine_voided_after_the_activity_said_correct_gets_no_well_done(
+    child: Any,
+) -> None:
+    engine = child
+    done = Show("done", 0, {"outcome": "correct"})  # the activity's own view of the trial
+    engine._on_cue(done)
+    assert engine.snapshot().get("cue") is None  # it waits for the stored record
+    engine._trial_done("void")  # the therapist skipped it, or its device vanished
+    cue = until_state(engine, lambda s: s.get("cue") is not None, 5.0)["cue"]
+    assert (cue["outcome"], cue["success"], cue_words(cue)[0]) == ("void", False, "")
 
 
 def test_an_output_that_fell_back_to_null_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
