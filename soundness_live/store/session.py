@@ -6,8 +6,10 @@ input events that came with it, in one transaction per trial, so a crash loses n
 scored; :meth:`close` marks the session complete, or interrupted when the run failed.
 
 A child's voice (vocal prompts) is analysed in memory. The take is kept with its trial only when
-the child's record says ``consent.voice_recording``; otherwise it is dropped once the trial is
-stored, and nothing of the audio reaches the store.
+the child's record says ``consent.voice_recording`` and a microphone heard it; otherwise it is
+dropped once the trial is stored, and nothing of the audio reaches the store. A simulated voice
+(the virtual singer, a WAV file standing in for the microphone) is never kept: it is not the
+child's voice, and would be exported and listened to as theirs.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from ..core.provenance import FILE, LIVE, VIRTUAL
 from ..core.session import SessionHooks
 from ..goals.goal import serves
 from .records import Store
+
+CHILDS_VOICE = "microphone"  # the one voice source that hears the child (VoiceTake.source)
 
 
 def response_events(
@@ -145,8 +149,10 @@ class StoredSession:
         )
 
     def _keep_voice(self, trial_index: int) -> None:
-        """Store the trial's voice only with the child's consent; drop it either way."""
+        """Store the trial's voice only with the child's consent, and only what a microphone
+        heard (a simulated voice is not the child's); drop it either way."""
         takes, self._pending_voice = self._pending_voice, []
+        takes = [take for take in takes if take.source == CHILDS_VOICE]
         if not takes or not self.store.get_child(self.child_code).consent.voice_recording:
             return
         self.store.add_voice_recording(self.session_id, trial_index, voice_wav_bytes(takes))

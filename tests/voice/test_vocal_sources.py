@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,7 +34,13 @@ RATE = 48_000
 PARAMS = {"trials": 2, "adaptive": False}
 
 
-def stored_run(store: Store, code: str) -> tuple[int, list[dict]]:
+class SingerAtTheMicrophone(VirtualSinger):
+    """The virtual singer heard through a stand-in microphone: a child's voice to the store."""
+
+    name = "microphone"
+
+
+def stored_run(store: Store, code: str, voice: Any = None) -> tuple[int, list[dict]]:
     stored = StoredSession.start(store, code, sample_rate=RATE)
     session = Session(
         get_activity("vocal-prompts"),
@@ -41,7 +48,7 @@ def stored_run(store: Store, code: str) -> tuple[int, list[dict]]:
         sink=SilentSink(),
         inputs=[],
         sample_rate=RATE,
-        voice=VirtualSinger(RATE, SyllableSinger(RATE), seed=1),
+        voice=voice or SingerAtTheMicrophone(RATE, SyllableSinger(RATE), seed=1),
         voice_scoring=VOICE_SCORING,
         hooks=stored.hooks("vocal-prompts"),
     )
@@ -170,6 +177,23 @@ def test_the_demo_runs_the_vocal_activity_with_the_virtual_singer(tmp_path, monk
     vocal = [t for t in written["trials"] if t["activity"] == "vocal-prompts"]
     assert len(vocal) == 2 and {t["params"]["voice_source"] for t in vocal} == {"virtual"}
     assert any(t["metrics"]["syllables"] for t in vocal)
+
+
+def test_a_simulated_voice_is_never_kept_as_the_childs(tmp_path):
+    from soundness_live.voice.sources import WavVoice
+
+    wav = tmp_path / "standing-in.wav"
+    t = np.arange(RATE) / RATE
+    soundfile.write(wav, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), RATE)
+    store = Store.open(tmp_path / "store.db")
+    try:
+        store.add_child(ChildProfile(code="S-014", consent=Consent(voice_recording=True)))
+        for voice in (VirtualSinger(RATE, SyllableSinger(RATE), seed=1), WavVoice([wav], RATE)):
+            session_id, trials = stored_run(store, "S-014", voice)
+            assert len(trials) == 2  # analysed and scored as ever
+            assert [store.voice_recording(session_id, t["index"]) for t in trials] == [None, None]
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("consent", [True, False])
