@@ -31,6 +31,7 @@ after it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -392,7 +393,8 @@ class EngineCommands:
             self.stored.record_responses(played, self.live_input.input_kind)
 
     def _cmd_shutdown(self, msg: dict[str, Any]) -> dict[str, Any]:
-        return self._cmd_end_session(msg)
+        # the process's id: whoever asked can tell when it has exited, not only agreed to
+        return {**self._cmd_end_session(msg), "pid": os.getpid()}
 
     def _set_cap(self, dbfs: Any) -> float:
         """Set the volume cap, never above the chosen child's own; the cap set."""

@@ -80,22 +80,52 @@ def run_engine(options: EngineOptions, ready: Callable[[str], None] | None = Non
     return 0
 
 
-def stop_engine(data_dir: Path, timeout_s: float = 5.0) -> bool:
-    """Ask the engine for ``data_dir`` to shut down; False when none answers."""
+def stop_engine(data_dir: Path, timeout_s: float = SHUTDOWN_S + 5.0) -> bool:
+    """Ask the engine for ``data_dir`` to shut down and wait until its process has exited;
+    False when none answers. SoundnessError when it still runs after ``timeout_s`` (its own
+    watchdog ends it :data:`SHUTDOWN_S` after it saved the session)."""
     try:
         conn = connect(data_dir)
     except (OSError, ProtocolError):
         return False
+    deadline = time.monotonic() + timeout_s
+    pid = None
     with conn:
         conn.send_bytes(encode(message("shutdown", id=1)))
-        deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline and conn.poll(max(0.0, deadline - time.monotonic())):
             try:
-                if decode(conn.recv_bytes()).get("type") == "reply":
-                    return True
+                msg = decode(conn.recv_bytes())
             except (EOFError, OSError):
-                return True
+                break  # the engine closed the connection: it is on its way out
+            if msg.get("type") == "reply" and pid is None:
+                pid = msg.get("pid")  # then read on until the engine lets every client go
+    while isinstance(pid, int) and not process_exited(pid):
+        if time.monotonic() > deadline:
+            raise SoundnessError(
+                f"the engine (process {pid}) was asked to stop and still runs after "
+                f"{timeout_s:.0f} s; see engine.log in {data_dir}"
+            )
+        time.sleep(0.02)
     return True
+
+
+def process_exited(pid: int) -> bool:
+    """True when process ``pid`` has ended (a zombie not yet reaped by its parent has ended
+    too). Where a process cannot be looked at this way (Windows) True: the engine closed every
+    connection before this is asked."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # someone else's process now has the number
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (macOS): alive as far as kill says
+        return False
+    return stat.rpartition(")")[2].split()[0] == "Z"
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -152,11 +182,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="engine: %(levelname)s %(message)s")
     options = options_from_args(args)
-    if args.stop:
-        stopped = stop_engine(options.data_dir)
-        print("engine stopped" if stopped else "no engine is running")
-        return 0
     try:
+        if args.stop:
+            stopped = stop_engine(options.data_dir)
+            print("engine stopped" if stopped else "no engine is running")
+            return 0
         return run_engine(options, ready=lambda text: print(text, flush=True))
     except SoundnessError as error:
         print(f"error: {error}", flush=True)

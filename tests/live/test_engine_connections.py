@@ -196,14 +196,22 @@ def test_run_stop_stops_the_engine_and_opens_no_window(
     def no_window(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("run --stop started an engine or opened a window")
 
+    from tests.live.test_engine_process import ENGINE_ARGS, _attach, _home, _stop
+
     monkeypatch.setattr(client_module, "connect_or_start", no_window)
-    with serving(tmp_path / "home") as server:
+    home = _home()
+    process = start_engine(home, ENGINE_ARGS)
+    try:
+        _attach(home).close()  # the engine answers
         args = add_run_options(argparse.ArgumentParser()).parse_args(
-            ["--data-dir", str(server.data_dir), "--stop"]
+            ["--data-dir", str(home), "--stop"]
         )
         assert cmd_run(args) == 0
-        assert server._stopping.wait(5.0)
-    assert "engine stopped" in capsys.readouterr().out
+        exited = process.poll()  # "engine stopped" is said once the process has exited
+        assert capsys.readouterr().out == "engine stopped\n" and exited == 0
+    finally:
+        _stop(process)
+        shutil.rmtree(home)
 
 
 FLOOD = 2000  # silent connections held open at once against the engine process
