@@ -198,7 +198,8 @@ def _pickers(grid: Grid, view: View) -> list[Button]:
         y += 64
     y = max(y, 224 + ACTIVITY_ROWS * 64)
     buttons.append(Button("variant", f"variant: {view.variant or '-'}", grid.rect(16, y, 240, 60)))
-    source = "live MIDI" if view.live_input else "virtual (simulated)"
+    listens = "microphone" if view.activity == VOCAL else "MIDI"  # what hears the child
+    source = f"live {listens}" if view.live_input else "virtual (simulated)"
     buttons.append(Button("input", f"input: {source}", grid.rect(16, y + 64, 240, 60)))
     if view.activity == VOCAL:
         label = f"prompt: {prompt_label(view.prompt)}"

@@ -34,7 +34,7 @@ from .palette import (
     TEXT,
     TRACK,
 )
-from .widgets import Colour, Trouble, diagnostics_text, needs_microphone, trouble
+from .widgets import Colour, Trouble, diagnostics_text, needs_microphone, trial_text, trouble
 
 NOTICE_LINES = 2  # the latest notice, wrapped; more words make the last line smaller
 TROUBLE_LINES = 2  # a trouble's detail, wrapped
@@ -186,8 +186,7 @@ def draw_status(
         y = _left_text(surface, fonts, fonts.body, str(activity), TEXT, x, y)
         done, total = state.get("trials_done"), state.get("trials_total")
         if state.get("activity") and total:
-            trial = f"trial {done or 0} of {total}"
-            y = _left_text(surface, fonts, fonts.small, trial, MUTED, x, y)
+            y = _left_text(surface, fonts, fonts.small, trial_text(done, total), MUTED, x, y)
         y = _figures(surface, fonts, state.get("figures") or {}, x, y + pad)
         y = _outcomes(surface, fonts, state.get("recent_trials") or [], x, y + pad)
         y = _devices(surface, fonts, state, x, y + pad)

@@ -145,6 +145,12 @@ def diagnostics_text(state: dict[str, Any]) -> str:
     return text + (f" · dropped {dropped}" if dropped else "")
 
 
+def trial_text(done: int | None, total: int) -> str:
+    """Which trial is under way: "trial 1 of 3" while the first is played (none done yet); the
+    last once every trial is done and the activity winds down."""
+    return f"trial {min((done or 0) + 1, total)} of {total}"
+
+
 # -- trouble: what the therapist must see at once, without a tap (status panel, top) ---------
 ENGINE_SILENT_S = 2.0  # no word from the engine this long (at least 3 snapshot periods): say so
 Trouble = tuple[str, str]  # (headline, detail)

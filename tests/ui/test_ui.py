@@ -33,6 +33,7 @@ from soundness_live.ui.widgets import (
     note_name,
     pitch_label,
     pulse,
+    trial_text,
 )
 
 CHILDREN = [{"code": "S-014", "display_name": "Sam"}, {"code": "A-002", "display_name": None}]
@@ -142,6 +143,25 @@ def test_every_child_and_activity_can_be_reached_by_taps(headless: None) -> None
 
 def _label(app: Any, name: str) -> str:
     return next(b for b in app.layout.buttons if b.name == name).label
+
+
+def test_the_trial_under_way_is_counted_from_one() -> None:
+    assert trial_text(0, 3) == "trial 1 of 3"  # the first trial, none done yet
+    assert trial_text(None, 3) == "trial 1 of 3"
+    assert trial_text(2, 3) == "trial 3 of 3"
+    assert trial_text(3, 3) == "trial 3 of 3"  # every trial done, the activity winds down
+
+
+def test_the_input_button_says_what_listens_to_the_child() -> None:
+    def label(**choices: Any) -> str:
+        view = _view(activity=None)
+        for name, value in choices.items():
+            setattr(view, name, value)
+        return next(b.label for b in layout(1024, 768, view).buttons if b.name == "input")
+
+    assert label(activity="waiting") == "input: live MIDI"
+    assert label(activity="vocal-prompts") == "input: live microphone"
+    assert label(activity="vocal-prompts", live_input=False) == "input: virtual (simulated)"
 
 
 def test_hit_testing_finds_each_button_at_its_centre_and_nothing_between() -> None:

@@ -146,10 +146,10 @@ def test_text_is_rendered_only_when_it_changes(
     assert CountingFont.renders == 0
     engine.state = dict(engine.state, trials_done=3)
     app.run(max_frames=30)
-    assert CountingFont.renders == 1  # "trial 3 of 4"
+    assert CountingFont.renders == 1  # "trial 4 of 4"
     engine.state = dict(engine.state, trials_done=2)
     app.run(max_frames=30)
-    assert CountingFont.renders == 1  # "trial 2 of 4" again: still cached
+    assert CountingFont.renders == 1  # "trial 3 of 4" again: still cached
 
 
 def test_the_image_cache_keeps_the_most_recently_used() -> None:
