@@ -119,7 +119,8 @@ class EngineCommands:
         return {"ok": True, **reply}
 
     def _cmd_hello(self, msg: dict[str, Any]) -> dict[str, Any]:
-        return {"engine_version": __version__, "state": self.snapshot()}
+        # the process's id: whoever stops the engine can tell when it has exited
+        return {"engine_version": __version__, "state": self.snapshot(), "pid": os.getpid()}
 
     def _cmd_snapshot(self, msg: dict[str, Any]) -> dict[str, Any]:
         return {"state": self.snapshot()}
@@ -393,8 +394,7 @@ class EngineCommands:
             self.stored.record_responses(played, self.live_input.input_kind)
 
     def _cmd_shutdown(self, msg: dict[str, Any]) -> dict[str, Any]:
-        # the process's id: whoever asked can tell when it has exited, not only agreed to
-        return {**self._cmd_end_session(msg), "pid": os.getpid()}
+        return self._cmd_end_session(msg)
 
     def _set_cap(self, dbfs: Any) -> float:
         """Set the volume cap, never above the chosen child's own; the cap set."""

@@ -91,14 +91,17 @@ def stop_engine(data_dir: Path, timeout_s: float = SHUTDOWN_S + 5.0) -> bool:
     deadline = time.monotonic() + timeout_s
     pid = None
     with conn:
-        conn.send_bytes(encode(message("shutdown", id=1)))
+        # its process id first (hello's reply): a reply to shutdown may be cut off as it stops
+        conn.send_bytes(encode(message("hello", id=1)))
         while time.monotonic() < deadline and conn.poll(max(0.0, deadline - time.monotonic())):
             try:
                 msg = decode(conn.recv_bytes())
             except (EOFError, OSError):
                 break  # the engine closed the connection: it is on its way out
-            if msg.get("type") == "reply" and pid is None:
-                pid = msg.get("pid")  # then read on until the engine lets every client go
+            if msg.get("type") == "reply" and msg.get("id") == 1:
+                pid = msg.get("pid")
+                conn.send_bytes(encode(message("shutdown", id=2)))
+                # then read on until the engine lets every client go
     while isinstance(pid, int) and not process_exited(pid):
         if time.monotonic() > deadline:
             raise SoundnessError(
@@ -110,9 +113,10 @@ def stop_engine(data_dir: Path, timeout_s: float = SHUTDOWN_S + 5.0) -> bool:
 
 
 def process_exited(pid: int) -> bool:
-    """True when process ``pid`` has ended (a zombie not yet reaped by its parent has ended
-    too). Where a process cannot be looked at this way (Windows) True: the engine closed every
-    connection before this is asked."""
+    """True when process ``pid`` has ended: a zombie not yet reaped by its parent has, once none
+    of its threads runs (its main thread shows as a zombie while the others still run). Where a
+    process cannot be looked at this way (Windows) True: the engine closed every connection
+    before this is asked."""
     if os.name != "posix":
         return True
     try:
@@ -122,10 +126,18 @@ def process_exited(pid: int) -> bool:
     except PermissionError:  # someone else's process now has the number
         return True
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        states = [_task_state(task) for task in Path(f"/proc/{pid}/task").iterdir()]
     except OSError:  # no /proc (macOS): alive as far as kill says
         return False
-    return stat.rpartition(")")[2].split()[0] == "Z"
+    return all(state in ("Z", "X", "") for state in states)
+
+
+def _task_state(task: Path) -> str:
+    """One thread's state letter from /proc (R, S, Z...); "" for one gone meanwhile."""
+    try:
+        return (task / "stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return ""
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
