@@ -21,6 +21,7 @@ from soundness_live.live.client import EngineClient, EngineError, start_engine
 from soundness_live.live.protocol import HANDSHAKE_S, ProtocolError, engine_address, handshake
 from soundness_live.store.records import Store
 
+# no MIDI input, so no device of the child's: the activities are played by the virtual child
 ENGINE_ARGS = ["--audio", "null", "--synth", "none", "--midi", "none", "--snapshot-hz", "10"]
 QUICK_WAIT = {  # a go/no-go-free waiting game: about half a second per trial
     "variant": "cue",
@@ -79,7 +80,9 @@ def test_a_dead_client_leaves_the_session_running_and_a_new_one_reattaches(engin
     home, process = engine
     first = _attach(home)
     assert first.state["session_id"] is None and first.state["volume_cap_dbfs"] == -12.0
-    first.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
+    first.request(
+        "start_activity", activity="waiting", params=QUICK_WAIT, child="S-014", input="virtual"
+    )
     _wait_for(lambda: len(first.trials) >= 2)
     session_id = first.state["session_id"]
     assert first.state["volume_cap_dbfs"] == -18.0  # the child's profile cap
@@ -100,7 +103,13 @@ def test_prompt_level_skip_quiet_and_resume(engine) -> None:
     home, _ = engine
     with _attach(home) as client:
         if client.state["activity"] is None:
-            client.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
+            client.request(
+                "start_activity",
+                activity="waiting",
+                params=QUICK_WAIT,
+                child="S-014",
+                input="virtual",
+            )
         client.request("set_prompt_level", level="gestural")
         _wait_for(lambda: any(t["prompt_level"] == "gestural" for t in client.trials))
         _wait_for(lambda: client.trials[-1]["prompt_level"] == "independent")  # per trial
@@ -182,7 +191,9 @@ def test_the_engine_stops_cleanly_and_marks_the_session_complete() -> None:
     process = start_engine(home, ENGINE_ARGS)
     try:
         client = _attach(home)
-        client.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
+        client.request(
+            "start_activity", activity="waiting", params=QUICK_WAIT, child="S-014", input="virtual"
+        )
         _wait_for(lambda: len(client.trials) >= 1)
         session_id = client.state["session_id"]
         assert client.request("shutdown")["session_id"] == session_id
@@ -205,7 +216,9 @@ def test_sigkill_of_the_engine_loses_no_reported_trial() -> None:
     process = start_engine(home, ENGINE_ARGS)
     try:
         client = _attach(home)
-        client.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
+        client.request(
+            "start_activity", activity="waiting", params=QUICK_WAIT, child="S-014", input="virtual"
+        )
         _wait_for(lambda: len(client.trials) >= 4)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)

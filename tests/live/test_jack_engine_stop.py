@@ -31,7 +31,13 @@ def test_an_engine_whose_jack_server_died_still_stops_and_keeps_the_session() ->
         try:
             client = _attach(home, timeout_s=30.0)
             assert "JACK" in client.state["output"]
-            client.request("start_activity", activity="waiting", params=QUICK_WAIT, child="S-014")
+            client.request(
+                "start_activity",
+                activity="waiting",
+                params=QUICK_WAIT,
+                child="S-014",
+                input="virtual",
+            )
             _wait_for(lambda: client.state.get("session_id") is not None)
             assert client.state["output_stalled"] is False
             server.stop()  # the audio server goes away mid-session
