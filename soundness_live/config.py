@@ -11,14 +11,25 @@ key each (:data:`SETTINGS` documents them; an unknown key or a value of the wron
 one-line error naming the file, the key, what was expected and what came)::
 
     therapist = "Mia Berger"   # who runs the sessions; each session keeps it (initials shown)
+    installation_id = "0b5c..."   # this laptop, for the clinic server (made once, never changed)
+    laptop = "Room 2"          # this laptop as people name it (the clinic shows it)
+    clinic_url = "postgresql://mia@clinic.example.org/therapy"   # the clinic server (no password)
+    clinic_auto_sync = true    # send finished sessions when a session ends (default true)
+
+The program writes the clinic keys itself (``soundness-live clinic connect``) with
+:func:`save_settings`, which changes only the lines of the keys it sets and keeps the rest of
+the file (comments included) as it was.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
 import sys
+import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +52,11 @@ __all__ = [
     "db_path",
     "private_dir",
     "load_settings",
+    "save_settings",
+    "ensure_installation",
     "check_therapist",
+    "check_laptop",
+    "check_clinic_url",
     "initials",
     "TOML_NESTING_LIMIT",
     "parse_toml",
@@ -110,16 +125,76 @@ def initials(name: str | None) -> str | None:
 _CODE = re.compile(r"(?=\S*\d)[\w-]+")
 
 
+def check_laptop(value: Any, what: str = "laptop") -> str | None:
+    """A laptop's label as people name it ("Room 2", "Mia's laptop"): None, or 1..64
+    characters on one line, trimmed."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value.strip()) <= 64 or "\n" in value:
+        raise ParameterError(f"{what} must be a label of 1..64 characters, got {value!r}")
+    return value.strip()
+
+
+def check_installation_id(value: Any, what: str = "installation_id") -> str | None:
+    """This installation's id: None, or a UUID (kept in its canonical form)."""
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(str(value))) if isinstance(value, str) else _not_uuid(value, what)
+    except ValueError:
+        return _not_uuid(value, what)
+
+
+def _not_uuid(value: Any, what: str) -> str:
+    raise ParameterError(f"{what} must be a UUID such as {uuid.UUID(int=0)}, got {value!r}")
+
+
+def check_clinic_url(value: Any, what: str = "clinic_url") -> str | None:
+    """The clinic server's address: None, or a ``postgresql://`` URL without a password (the
+    password is kept in the system keyring or a private file, never here)."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str) or not re.match(r"postgres(ql)?://", value):
+        raise ParameterError(f"{what} must be a postgresql:// URL, got {value!r}")
+    try:
+        password = urlsplit(value).password
+    except ValueError as error:
+        raise ParameterError(f"{what} must be a postgresql:// URL ({error})") from error
+    if password is not None:
+        raise ParameterError(
+            f"{what} must not hold a password (it is kept in the keyring or a private file); "
+            "connect again with 'soundness-live clinic connect URL'"
+        )
+    return value
+
+
+def check_flag(value: Any, what: str) -> bool | None:
+    """A yes/no setting: None, true or false."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise ParameterError(f"{what} must be true or false, got {value!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """The settings in ``config.toml`` (absent keys: None)."""
 
     therapist: str | None = None
+    installation_id: str | None = None
+    laptop: str | None = None
+    clinic_url: str | None = None
+    clinic_auto_sync: bool | None = None
 
 
 #: Every key config.toml may hold: name -> (check returning the value, what it means).
 SETTINGS: dict[str, tuple[Callable[[Any, str], Any], str]] = {
     "therapist": (check_therapist, "who runs the sessions on this machine (name or initials)"),
+    "installation_id": (check_installation_id, "this laptop's id for the clinic server"),
+    "laptop": (check_laptop, "this laptop as people name it, shown with its sessions"),
+    "clinic_url": (check_clinic_url, "the clinic's PostgreSQL server (postgresql://, no password)"),
+    "clinic_auto_sync": (check_flag, "send finished sessions to the clinic when a session ends"),
 }
 
 
@@ -184,3 +259,79 @@ def load_settings(home: Path | None = None) -> Settings:
         except ParameterError as error:
             raise FileFormatError(f"{path}: {error}") from error
     return Settings(**values)
+
+
+_KEY_LINE = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+_TABLE_LINE = re.compile(r"^\s*\[")
+
+
+def _toml_value(value: Any) -> str:
+    """``value`` (text or a flag) as a TOML value; JSON's string escapes are TOML's too."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def save_settings(home: Path | None = None, **changes: Any) -> Settings:
+    """Set (or with None, remove) keys of ``home``'s config.toml; the new settings.
+
+    Each value is checked as :func:`load_settings` checks it. Only the line of each key set
+    changes; other keys, comments and tables stay as they were. The file is written
+    owner-only, to a temporary file then renamed, so it is never half-written."""
+    home = home if home is not None else data_dir()
+    path = home / CONFIG_NAME
+    load_settings(home)  # a damaged file is reported, never overwritten
+    for key, value in changes.items():
+        if key not in SETTINGS:
+            raise ParameterError(f"unknown setting {key!r}; known: {', '.join(SETTINGS)}")
+        changes[key] = SETTINGS[key][0](value, f"setting {key!r}")
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    top = next((i for i, line in enumerate(lines) if _TABLE_LINE.match(line)), len(lines))
+    for key, value in changes.items():
+        found = next((i for i in range(top) if _key_of(lines[i]) == key), None)
+        line = None if value is None else f"{key} = {_toml_value(value)}"
+        if found is not None and line is None:
+            del lines[found]
+            top -= 1
+        elif found is not None and line is not None:
+            lines[found] = line
+        elif line is not None:
+            lines.insert(top, line)
+            top += 1
+    _write_private(path, "".join(f"{line}\n" for line in lines))
+    return load_settings(home)
+
+
+def _key_of(line: str) -> str | None:
+    match = _KEY_LINE.match(line)
+    return match.group(1) if match else None
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` owner-only through a temporary file and a rename."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def ensure_installation(home: Path | None = None, laptop: str | None = None) -> Settings:
+    """This laptop's identity for the clinic: an ``installation_id`` made once (a random UUID,
+    never changed after) and a ``laptop`` label (``laptop`` when given, else the one kept,
+    else the machine's name); the settings with both."""
+    settings = load_settings(home)
+    changes: dict[str, Any] = {}
+    if settings.installation_id is None:
+        changes["installation_id"] = str(uuid.uuid4())
+    if laptop is not None or settings.laptop is None:
+        import socket
+
+        changes["laptop"] = laptop if laptop is not None else socket.gethostname()[:64] or "laptop"
+    return save_settings(home, **changes) if changes else settings
