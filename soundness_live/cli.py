@@ -161,6 +161,11 @@ def _add_records(sub: argparse._SubParsersAction) -> None:
     check = gsub.add_parser("check", help="validate a goal file")
     check.add_argument("file", type=Path)
     gsub.add_parser("library", help="print the built-in example goals")
+    history = gsub.add_parser(
+        "history", help="every version of a child's goals: who set it, where, when"
+    )
+    history.add_argument("code")
+    history.add_argument("--include-names", action="store_true", help="therapists' full names")
     p.set_defaults(handler=_lazy("record_commands", "cmd_goals"))
 
     p = sub.add_parser("prompt", help="prompts the therapist recorded once, to reuse")
@@ -221,6 +226,10 @@ def _child_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--goals", type=Path, help="a goal file (TOML) for this child: their goals, own ids"
     )
+    p.add_argument(
+        "--therapist", metavar="NAME",
+        help="who sets the goals, kept with their version (default: config.toml's)",
+    )  # fmt: skip
 
 
 def _lazy(module: str, function: str) -> Handler:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..config import initials
+from ..config import check_therapist, initials, load_settings
 from ..core.provenance import session_words
 from ..errors import ParameterError
 from ..goals.goal import builtin_goals, check_goal_file, load_goals
@@ -56,9 +56,16 @@ def _given_fields(args: argparse.Namespace) -> dict[str, Any]:
     return fields
 
 
+def _author(store: Store, args: argparse.Namespace) -> str | None:
+    """Who sets a child's goals: --therapist, else config.toml's therapist."""
+    given = check_therapist(getattr(args, "therapist", None), "--therapist")
+    return given or load_settings(store.path.parent).therapist
+
+
 def _child_add(store: Store, args: argparse.Namespace) -> None:
     goals = load_goals(args.goals) if args.goals else None
-    store.add_child(ChildProfile(code=args.code, **_given_fields(args)), goals)
+    profile = ChildProfile(code=args.code, **_given_fields(args))
+    store.add_child(profile, goals, author=_author(store, args) if goals else None)
     print(f"added child {args.code}" + (f" with {len(goals)} goals" if goals else ""))
 
 
@@ -73,7 +80,7 @@ def _child_edit(store: Store, args: argparse.Namespace) -> None:
             "--preferred-bpm, --voice-range-hz, --voice-consent, --goals or --clear), got none"
         )
     child = store.get_child(args.code)
-    store.update_profile(replace(child, **fields), goals)
+    store.update_profile(replace(child, **fields), goals, author=_author(store, args))
     changed = sorted({*fields, *(["goals"] if goals is not None else [])})
     print(f"changed child {args.code}: {', '.join(changed)}")
 
@@ -166,7 +173,11 @@ def _count(number: int, noun: str) -> str:
 
 
 def cmd_goals(args: argparse.Namespace) -> int:
-    """Validate a goal file, or print the built-in library."""
+    """Validate a goal file, print the built-in library, or a child's goal history."""
+    if args.goals_command == "history":
+        with _store() as store:
+            _goal_history(store, args)
+        return 0
     goals = check_goal_file(args.file) if args.goals_command == "check" else builtin_goals()
     for goal in goals:
         activity = f"{goal.activity} ({goal.variant})" if goal.variant else goal.activity
@@ -174,6 +185,34 @@ def cmd_goals(args: argparse.Namespace) -> int:
     if args.goals_command == "check":
         print(f"{args.file}: {len(goals)} goals, all valid")
     return 0
+
+
+def _goal_history(store: Store, args: argparse.Namespace) -> None:
+    """Every version of a child's goals, newest first: who set it, on which laptop, when."""
+    store.get_child(args.code)
+    history = store.goal_history(args.code)
+    if not history:
+        print(f"{args.code} has no goals yet: set them with 'soundness-live child edit "
+              f"{args.code} --goals FILE.toml'")  # fmt: skip
+        return
+    print(f"{args.code}: {_count(len(history), 'version')} of the goals, newest first; "
+          "the newest is the one in force")  # fmt: skip
+    here = load_settings(store.path.parent).laptop
+    for version in history:
+        author = version["author"] if args.include_names else initials(version["author"])
+        who = f"by {author}" if author else "by someone not recorded (set before versions)"
+        where = version["laptop"] if version["from_clinic"] else here
+        place = f" on {where}" if where else ""
+        mark = "  (in force)" if version["current"] else ""
+        received = "  received from the clinic" if version["from_clinic"] else ""
+        when = str(version["created_at"])[:16].replace("T", " ")
+        print(f"version {version['version']}  {when}  {who}{place}"
+              f"{mark}{received}")  # fmt: skip
+        for goal in version["goals"]:
+            activity = f"{goal.activity} ({goal.variant})" if goal.variant else goal.activity
+            print(f"    {goal.id} [{goal.domain}] {activity}: {goal.success}")
+        if not version["goals"]:
+            print("    (no goals)")
 
 
 def cmd_prompt(args: argparse.Namespace) -> int:

@@ -1,12 +1,12 @@
 """The export bundle: everything about one child in the shape the exports read.
 
-Shape (schema_version 3)::
+Shape (schema_version 4)::
 
-    {"schema_version": 2,
+    {"schema_version": 4,
      "child": {"code", "display_name", "date_of_birth", "consent", "profile"},
      "goals": [Goal.to_dict()],
      "sessions": [{"id", "child_code", "therapist", "started_at", "ended_at", "status",
-                   "input", "simulated",
+                   "input", "simulated", "uuid", "laptop", "from_clinic",
                    "trials": [record + {"session_id"}], "events": [...], "notes": [...]}],
      "progress": [goal_progress(goal, every session of the child)]}
 
@@ -16,6 +16,10 @@ null before any activity) and ``simulated``, a trial's ``input`` and ``simulated
 made a session's ``simulated`` three-valued: false, ``"partly"`` or true
 (:func:`soundness_live.core.provenance.session_simulated`), where true once marked a session of
 which only some trials were simulated.
+Version 4 added where a session was recorded, for sessions shared through a clinic: its
+``uuid`` (the same on every laptop and on the clinic server), the ``laptop`` it was recorded on
+(its label; null when not known) and ``from_clinic`` (a copy received from the clinic, recorded
+on another laptop). A bundle read from the clinic server has ``from_clinic`` true throughout.
 
 ``child.profile`` holds the session settings only (volume cap, tempo, devices, goal ids): the
 name, date of birth and consent appear once, at the top of ``child``, where de-identification
@@ -36,15 +40,17 @@ from soundness_live.players.profiles import ChildProfile
 
 __all__ = ["BUNDLE_SCHEMA_VERSION", "build_bundle"]
 
-BUNDLE_SCHEMA_VERSION = 3
+BUNDLE_SCHEMA_VERSION = 4
 _SESSION_KEYS = (
-    "id", "child_code", "therapist", "started_at", "ended_at", "status", "input", "simulated"
+    "id", "child_code", "therapist", "started_at", "ended_at", "status", "input", "simulated",
+    "uuid", "laptop", "from_clinic",
 )  # fmt: skip
 
 
 class BundleSource(Protocol):
-    """What the bundle reads: the store (:class:`soundness_live.store.records.Store`, which
-    builds its bundles here)."""
+    """What the bundle reads: a store of either backend (the laptop's SQLite store,
+    :class:`soundness_live.store.records.Store`, or the clinic's PostgreSQL server,
+    :class:`soundness_live.store.clinic.server.ClinicStore`), which build their bundles here."""
 
     def get_child(self, code: str) -> ChildProfile:
         """The child's profile."""

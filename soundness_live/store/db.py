@@ -27,10 +27,12 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from soundness_live.config import HOME_ENV
 from soundness_live.errors import StoreError
@@ -157,7 +159,76 @@ _V2 = (
                                       WHEN clock IS NOT NULL THEN 'live' END""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+
+def _name_rows(conn: sqlite3.Connection, table: str) -> None:
+    """Give every row of ``table`` a random UUID of its own (migration 3)."""
+    rows = conn.execute(f"SELECT id FROM {table} WHERE uuid IS NULL").fetchall()
+    conn.executemany(
+        f"UPDATE {table} SET uuid = ? WHERE id = ?", [(str(uuid4()), row[0]) for row in rows]
+    )
+
+
+def _first_goal_versions(conn: sqlite3.Connection) -> None:
+    """Each child's goals as they are today become their version 1 (migration 3)."""
+    children = conn.execute(
+        "SELECT child_code, MAX(updated_at) FROM goals GROUP BY child_code"
+    ).fetchall()
+    for code, updated_at in children:
+        goals = conn.execute(
+            "SELECT goal FROM goals WHERE child_code = ? ORDER BY position", (code,)
+        ).fetchall()
+        listed = "[" + ", ".join(row[0] for row in goals) + "]"  # each is a JSON object already
+        conn.execute(
+            "INSERT INTO goal_versions (uuid, child_code, goals, created_at) VALUES (?, ?, ?, ?)",
+            (str(uuid4()), code, listed, updated_at),
+        )
+
+
+# Version 3: the clinic (soundness_live.store.clinic). A session gets a UUID (its name on every
+# laptop and on the clinic server), the goal version it was scored against, when it was sent
+# to the clinic, and, for a copy received from another laptop, where it came from (that
+# laptop's installation id and label, its id there) and when it was received: such a copy is
+# read-only here. Notes get a UUID and when they were sent or received. Goals are versioned:
+# each change of a child's goals is a version (the goals, who set them, on which laptop,
+# when); the newest version is the child's goals (the goals table). What each child has
+# today becomes their version 1 (who set it is not known), and each session so far gets a
+# UUID of its own; the goal version of a session recorded before versions were kept is not
+# known (null).
+_V3 = (
+    "ALTER TABLE sessions ADD COLUMN uuid TEXT",
+    "ALTER TABLE sessions ADD COLUMN goals_version TEXT",
+    "ALTER TABLE sessions ADD COLUMN pushed_at TEXT",
+    "ALTER TABLE sessions ADD COLUMN laptop_id TEXT",
+    "ALTER TABLE sessions ADD COLUMN laptop TEXT",
+    "ALTER TABLE sessions ADD COLUMN origin_id INTEGER",
+    "ALTER TABLE sessions ADD COLUMN pulled_at TEXT",
+    "ALTER TABLE notes ADD COLUMN uuid TEXT",
+    "ALTER TABLE notes ADD COLUMN pushed_at TEXT",
+    "ALTER TABLE notes ADD COLUMN pulled_at TEXT",
+    "ALTER TABLE children ADD COLUMN profile_pushed TEXT",
+    """CREATE TABLE goal_versions (
+        uuid TEXT PRIMARY KEY,
+        child_code TEXT NOT NULL REFERENCES children(code) ON DELETE CASCADE,
+        goals TEXT NOT NULL,
+        author TEXT,
+        laptop_id TEXT,
+        laptop TEXT,
+        created_at TEXT NOT NULL,
+        pushed_at TEXT,
+        pulled_at TEXT)""",
+    "CREATE INDEX goal_versions_child ON goal_versions (child_code)",
+    partial(_name_rows, table="sessions"),
+    partial(_name_rows, table="notes"),
+    "CREATE UNIQUE INDEX sessions_uuid ON sessions (uuid)",
+    "CREATE UNIQUE INDEX notes_uuid ON notes (uuid)",
+    _first_goal_versions,
+)
+
+
+#: A step of a migration: an SQL statement, or a function for what SQL alone cannot do
+#: (random UUIDs, lists kept in order).
+Step = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 _POSIX = os.name == "posix"
 
@@ -238,6 +309,8 @@ def _tables_at(version: int) -> set[str]:
     tables: set[str] = set()
     for statements in MIGRATIONS[:version]:
         for statement in statements:
+            if not isinstance(statement, str):
+                continue
             if created := re.match(r"\s*CREATE TABLE (?:IF NOT EXISTS )?(\w+)", statement):
                 tables.add(created.group(1))
             if dropped := re.match(r"\s*DROP TABLE (?:IF EXISTS )?(\w+)", statement):
@@ -271,7 +344,10 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "database") -> int:
     for version in range(found, SCHEMA_VERSION):
         with transaction(conn):
             for statement in MIGRATIONS[version]:
-                conn.execute(statement)
+                if isinstance(statement, str):
+                    conn.execute(statement)
+                else:
+                    statement(conn)
             conn.execute(f"PRAGMA user_version = {version + 1}")
     return int(found)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -18,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from soundness_live.config import db_path
+from soundness_live.config import db_path, load_settings
 from soundness_live.core import provenance
 from soundness_live.errors import ParameterError, StoreError
 from soundness_live.goals.goal import Goal, GoalError, builtin_goals, goal_from_dict
@@ -40,17 +41,19 @@ from soundness_live.store.db import (
     stored_json,
     transaction,
 )
+from soundness_live.store.goal_versions import GoalVersionsMixin, instant
 from soundness_live.store.media import MediaMixin
 from soundness_live.store.owner import current_owner, owner_alive
 
 __all__ = ["Store"]
 
 SESSION_COLUMNS = (
-    "id, child_code, therapist, started_at, ended_at, status, input, simulated, params"
+    "id, child_code, therapist, started_at, ended_at, status, input, simulated, params, uuid, "
+    "laptop, pulled_at"
 )
 
 
-class Store(MediaMixin):
+class Store(MediaMixin, GoalVersionsMixin):
     """The SQLite session store; open with :meth:`Store.open`, close with :meth:`close`."""
 
     def __init__(self, conn: Any, path: Path, now: Callable[[], datetime]) -> None:
@@ -93,6 +96,9 @@ class Store(MediaMixin):
     def _stamp(self) -> str:
         return self._now().isoformat(timespec="seconds")
 
+    def _fine_stamp(self) -> str:
+        return self._now().isoformat(timespec="microseconds")
+
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """One write transaction under the lock; a file that cannot be used is a StoreError."""
@@ -127,11 +133,14 @@ class Store(MediaMixin):
         self,
         profile: ChildProfile | Mapping[str, Any],
         goals: Iterable[Goal | Mapping[str, Any]] | None = None,
+        *,
+        author: str | None = None,
     ) -> ChildProfile:
         """Add a child. ``goals`` (their goal file's) become the child's goals, with their own
-        ids; without them, built-in goals named in ``goal_ids`` do."""
+        ids; without them, built-in goals named in ``goal_ids`` do. ``author``: the therapist
+        who set the goals (kept with their version)."""
         profile, resolved = self._with_goals(_profile(profile), goals)
-        self._save_child(profile, resolved, new=True)
+        self._save_child(profile, resolved, new=True, author=author)
         return profile
 
     def _with_goals(
@@ -166,19 +175,24 @@ class Store(MediaMixin):
         self,
         profile: ChildProfile | Mapping[str, Any],
         goals: Iterable[Goal | Mapping[str, Any]] | None = None,
+        *,
+        author: str | None = None,
     ) -> ChildProfile:
-        """Replace a child's profile (and with ``goals``, their goals). Withdrawing voice
-        consent deletes their recordings; goal ids not yet among the child's goals are taken
-        from the built-in library."""
+        """Replace a child's profile (and with ``goals``, their goals: a new version by
+        ``author`` when they change). Withdrawing voice consent deletes their recordings; goal
+        ids not yet among the child's goals are taken from the built-in library."""
         profile, resolved = self._with_goals(_profile(profile), goals)
         self.get_child(profile.code)
-        self._save_child(profile, resolved, new=False)
+        self._save_child(profile, resolved, new=False, author=author)
         return profile
 
-    def set_goals(self, code: str, goals: Iterable[Goal | Mapping[str, Any]]) -> list[Goal]:
-        """Replace the child's goals (validated; ids unique); the profile's goal_ids follow."""
+    def set_goals(
+        self, code: str, goals: Iterable[Goal | Mapping[str, Any]], *, author: str | None = None
+    ) -> list[Goal]:
+        """Replace the child's goals (validated; ids unique), a new version by ``author`` when
+        they change; the profile's goal_ids follow."""
         profile, checked = self._with_goals(self.get_child(code), goals)
-        self._save_child(profile, checked, new=False)
+        self._save_child(profile, checked, new=False, author=author)
         return checked
 
     def set_voice_consent(self, code: str, allowed: bool) -> int:
@@ -242,9 +256,12 @@ class Store(MediaMixin):
         with self._lock, self._guarded():
             erase_freed(self.conn, self.path)
 
-    def _save_child(self, profile: ChildProfile, goals: list[Goal], *, new: bool) -> None:
+    def _save_child(
+        self, profile: ChildProfile, goals: list[Goal], *, new: bool, author: str | None = None
+    ) -> None:
         """Write the child's row and goals in one transaction. Identity and consent live in
-        their own columns; the profile column holds the settings only (one source each)."""
+        their own columns; the profile column holds the settings only (one source each).
+        Goals that change become a new version (:mod:`soundness_live.store.goal_versions`)."""
         identity = (
             profile.display_name,
             profile.date_of_birth,
@@ -273,6 +290,7 @@ class Store(MediaMixin):
                     "(SELECT id FROM sessions WHERE child_code = ?)",
                     (profile.code,),
                 )
+            self._add_goal_version(profile.code, goals, author)
             self._replace_goals(profile.code, goals)
 
     def goals_for(self, code: str) -> list[Goal]:
@@ -324,7 +342,8 @@ class Store(MediaMixin):
         pid, start, host = current_owner()
         cursor = self._write(
             "INSERT INTO sessions (child_code, therapist, started_at, status, owner_pid, "
-            "owner_start, owner_host, params) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+            "owner_start, owner_host, params, uuid, goals_version) "
+            "VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
             (
                 child_code,
                 therapist,
@@ -333,6 +352,8 @@ class Store(MediaMixin):
                 start,
                 host,
                 to_json(dict(params or {}), "session params"),
+                str(uuid.uuid4()),
+                self.current_goal_version(child_code),
             ),
         )
         return int(cursor.lastrowid)
@@ -370,17 +391,24 @@ class Store(MediaMixin):
         return gone
 
     def sessions(self, child_code: str | None = None) -> list[dict[str, Any]]:
-        """Sessions (all, or one child's), oldest first, without their trials."""
+        """Sessions (all, or one child's), oldest first (by when they started, wherever that
+        was), without their trials. ``uuid`` names a session on every laptop; ``laptop`` is
+        the laptop it was recorded on (this one's label for its own sessions, None when this
+        laptop has none); ``from_clinic`` marks a read-only copy received from the clinic."""
         where, args = ("WHERE child_code = ?", (child_code,)) if child_code else ("", ())
         rows = self._rows(f"SELECT {SESSION_COLUMNS} FROM sessions {where} ORDER BY id", args)
-        return [
-            dict(row)
+        here = load_settings(self.path.parent).laptop if rows else None
+        listed = [
+            {key: row[key] for key in row.keys() if key != "pulled_at"}
             | {
                 "simulated": bool(row["simulated"]),
                 "params": stored_json(self.path, row["params"], "session"),
+                "laptop": row["laptop"] if row["pulled_at"] else here,
+                "from_clinic": row["pulled_at"] is not None,
             }
             for row in rows
         ]
+        return sorted(listed, key=lambda s: (instant(s["started_at"]), s["id"]))
 
     def mark_input(self, session_id: int, kind: str | None) -> None:
         """An activity played with input ``kind`` (live, virtual, file or mixed; None: no
@@ -453,11 +481,17 @@ class Store(MediaMixin):
         """A therapist's note on a session (any status; notes are often written after it ends)."""
         if not isinstance(text, str) or not 0 < len(text.strip()) <= 10_000:
             raise ParameterError(f"note text must be 1..10000 characters, got {text!r:.40}")
-        if not self._rows("SELECT 1 FROM sessions WHERE id = ?", (session_id,)):
+        rows = self._rows("SELECT laptop, pulled_at FROM sessions WHERE id = ?", (session_id,))
+        if not rows:
             raise StoreError(f"no session with id {session_id!r}")
+        if rows[0]["pulled_at"] is not None:
+            raise StoreError(
+                f"session {session_id} came from the laptop {rows[0]['laptop']!r} through the "
+                "clinic and is read-only here: add the note on that laptop"
+            )
         self._write(
-            "INSERT INTO notes (session_id, created_at, text) VALUES (?, ?, ?)",
-            (session_id, self._stamp(), text),
+            "INSERT INTO notes (session_id, created_at, text, uuid) VALUES (?, ?, ?, ?)",
+            (session_id, self._stamp(), text, str(uuid.uuid4())),
         )
 
     def notes(self, session_id: int) -> list[dict[str, Any]]:

@@ -71,7 +71,7 @@ def test_new_store_is_owner_only_and_versioned(tmp_path: Path) -> None:
     with Store.open(path) as store:
         tables = {row[0] for row in store.conn.execute("SELECT name FROM sqlite_master")}
         assert TABLES <= tables
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         store.add_child({"code": "S-1"})
@@ -92,7 +92,7 @@ def test_empty_v0_file_migrates(tmp_path: Path) -> None:
     path = tmp_path / "soundness.db"
     path.write_bytes(b"")
     with Store.open(path) as store:
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 3
         store.add_child({"code": "S-2"})
         assert [child.code for child in store.list_children()] == ["S-2"]
 
@@ -103,7 +103,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 99")
     conn.close()
-    with pytest.raises(StoreError, match="schema version 99 is newer .* \\(up to 2\\)"):
+    with pytest.raises(StoreError, match="schema version 99 is newer .* \\(up to 3\\)"):
         Store.open(path)
 
 
@@ -271,7 +271,7 @@ def test_export_bundle(store: Store) -> None:
         days.append(sid)
     bundle = store.export_bundle("S-014")
     json.dumps(bundle, allow_nan=False)
-    assert bundle["schema_version"] == 3
+    assert bundle["schema_version"] == 4
     assert bundle["child"] == {
         "code": "S-014",
         "display_name": "Sam",
@@ -284,7 +284,9 @@ def test_export_bundle(store: Store) -> None:
     assert [s["id"] for s in bundle["sessions"]] == days
     first = bundle["sessions"][0]
     assert set(first) == {"id", "child_code", "therapist", "started_at", "ended_at", "status",
-                          "input", "simulated", "trials", "events", "notes"}  # fmt: skip
+                          "input", "simulated", "uuid", "laptop", "from_clinic", "trials",
+                          "events", "notes"}  # fmt: skip
+    assert first["laptop"] is None and first["from_clinic"] is False  # no label, recorded here
     assert first["trials"][0]["session_id"] == days[0]
     assert first["notes"] == [{"created_at": first["notes"][0]["created_at"], "text": "note 0"}]
     (progress,) = bundle["progress"]
