@@ -41,6 +41,7 @@ from soundness_live.store.db import (
     stored_json,
     transaction,
 )
+from soundness_live.store.exchange import ExchangeMixin
 from soundness_live.store.goal_versions import GoalVersionsMixin, instant
 from soundness_live.store.media import MediaMixin
 from soundness_live.store.owner import current_owner, owner_alive
@@ -53,7 +54,7 @@ SESSION_COLUMNS = (
 )
 
 
-class Store(MediaMixin, GoalVersionsMixin):
+class Store(MediaMixin, GoalVersionsMixin, ExchangeMixin):
     """The SQLite session store; open with :meth:`Store.open`, close with :meth:`close`."""
 
     def __init__(self, conn: Any, path: Path, now: Callable[[], datetime]) -> None:
