@@ -209,6 +209,40 @@ def _add_records(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_lazy("record_commands", "cmd_report"))
 
 
+def _add_clinic(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("clinic", help="share finished sessions through the clinic's PostgreSQL")
+    csub = p.add_subparsers(dest="clinic_command", required=True)
+    connect = csub.add_parser(
+        "connect", help="connect this laptop to the clinic's server (password kept privately)"
+    )
+    connect.add_argument("url", help="postgresql://ROLE@HOST[:PORT]/DATABASE (no password)")
+    connect.add_argument("--laptop", metavar="LABEL", help="this laptop as people name it")
+    init = csub.add_parser(
+        "init", help="create or migrate the server's tables (the clinic's administrator, once)"
+    )
+    init.add_argument("url", help="postgresql:// URL of the administrator's role")
+    init.add_argument("--laptops", required=True, metavar="ROLE", help="the laptops' role")
+    init.add_argument(
+        "--share-names", action=argparse.BooleanOptionalAction, default=None,
+        help="keep children's names and birth dates on the server too (default: codes only)",
+    )  # fmt: skip
+    for command in (connect, init):
+        command.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
+    csub.add_parser("status", help="what this laptop has still to send and to fetch")
+    sync = csub.add_parser("sync", help="send finished sessions, fetch other laptops' sessions")
+    sync.add_argument(
+        "--include-simulated", action="store_true",
+        help="send simulated sessions too (virtual child, MIDI files)",
+    )  # fmt: skip
+    sync.add_argument(
+        "--child", action="append", default=[], metavar="CODE",
+        help="also fetch this child, new to this laptop (may be repeated)",
+    )  # fmt: skip
+    p.set_defaults(handler=_lazy("clinic_commands", "cmd_clinic"))
+
+
 def _child_options(p: argparse.ArgumentParser) -> None:
     """The profile options of ``child add`` (and ``child edit``)."""
     p.add_argument("code")
@@ -256,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_live(sub)
     _add_simple(sub)
     _add_records(sub)
+    _add_clinic(sub)
     return parser
 
 

@@ -15,6 +15,7 @@ one-line error naming the file, the key, what was expected and what came)::
     laptop = "Room 2"          # this laptop as people name it (the clinic shows it)
     clinic_url = "postgresql://mia@clinic.example.org/therapy"   # the clinic server (no password)
     clinic_auto_sync = true    # send finished sessions when a session ends (default true)
+    clinic_share_notes = false   # send therapists' notes to the clinic too (default false)
 
 The program writes the clinic keys itself (``soundness-live clinic connect``) with
 :func:`save_settings`, which changes only the lines of the keys it sets and keeps the rest of
@@ -186,6 +187,7 @@ class Settings:
     laptop: str | None = None
     clinic_url: str | None = None
     clinic_auto_sync: bool | None = None
+    clinic_share_notes: bool | None = None
 
 
 #: Every key config.toml may hold: name -> (check returning the value, what it means).
@@ -195,6 +197,7 @@ SETTINGS: dict[str, tuple[Callable[[Any, str], Any], str]] = {
     "laptop": (check_laptop, "this laptop as people name it, shown with its sessions"),
     "clinic_url": (check_clinic_url, "the clinic's PostgreSQL server (postgresql://, no password)"),
     "clinic_auto_sync": (check_flag, "send finished sessions to the clinic when a session ends"),
+    "clinic_share_notes": (check_flag, "send therapists' notes to the clinic (default false)"),
 }
 
 

@@ -256,6 +256,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
                 f"{s['id']:>4}  {s['child_code']:<10} {started}  {status:<11} "
                 f"{len(trials)} trials  {session_words(s['input'], trials)}"
                 + (f"  therapist {who}" if who else "")
+                + (f"  from {s['laptop']}" if s["from_clinic"] else "")
             )
     return 0
 

@@ -99,10 +99,10 @@ def _header(bundle: Mapping[str, Any]) -> str:
     rows = [
         (s.get("id"), day(s.get("started_at")), s.get("status"),
          session_words(s.get("input"), s.get("trials") or []), len(s.get("trials") or []),
-         s.get("therapist") or "–")
+         s.get("therapist") or "–", s.get("laptop") or "–")
         for s in sessions
     ]  # fmt: skip
-    headers = ("Session", "Date", "Status", "Played by", "Trials", "Therapist")
+    headers = ("Session", "Date", "Status", "Played by", "Trials", "Therapist", "Laptop")
     lines.append(table("Sessions", headers, rows))
     return "\n".join(lines)
 

@@ -252,6 +252,7 @@ class EngineCommands:
                 self.store, child, sample_rate=self.sample_rate, params={"live": True},
                 therapist=therapist,
             )  # fmt: skip
+            self.stored.tell = self.broadcast_notice  # how the clinic sync went, after
             self.timeline.offset_frames = self.renderer.frame  # the session axis starts now
             self.live_input.timeline = self.timeline  # notes are placed on the session axis
             self.live_input.reset()  # what was played before the session is not its own

@@ -39,6 +39,7 @@ def stored_session(
     session = StoredSession.start(
         store, child_code, sample_rate=sample_rate, params=params, therapist=therapist
     )
+    session.wait_for_sync = True  # the command ends with the session: its sync first
     try:
         yield session
     except BaseException:

@@ -14,6 +14,8 @@ child's voice, and would be exported and listened to as theirs.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +27,12 @@ from ..goals.goal import serves
 from .records import Store
 
 CHILDS_VOICE = "microphone"  # the one voice source that hears the child (VoiceTake.source)
+
+log = logging.getLogger(__name__)
+
+
+def _log_line(line: str) -> None:
+    log.warning("%s", line)
 
 
 def response_events(
@@ -84,6 +92,9 @@ class StoredSession:
     session_id: int = 0
     next_index: int = 0
     input: str | None = None  # the running activity's input (live, virtual, file, mixed)
+    #: Tells the therapist how the clinic sync after the session went (one line); None: the log.
+    tell: Callable[[str], None] | None = None
+    wait_for_sync: bool = False  # a command that ends with the session waits for its sync
     _pending_events: list[dict[str, Any]] = field(default_factory=list)
     _pending_voice: list[VoiceTake] = field(default_factory=list)
 
@@ -171,6 +182,12 @@ class StoredSession:
             self._pending_events = []
 
     def close(self, *, ok: bool = True) -> None:
-        """End the session: complete when ``ok``, else interrupted."""
+        """End the session: complete when ``ok``, else interrupted. When this laptop is
+        connected to a clinic, a sync then starts in the background
+        (:func:`~soundness_live.store.clinic.sync.sync_after_session`): the session is
+        stored whatever becomes of it."""
         self.flush_events()
         self.store.end_session(self.session_id, "complete" if ok else "interrupted")
+        from .clinic.sync import sync_after_session
+
+        sync_after_session(self.store.path, self.tell or _log_line, wait=self.wait_for_sync)

@@ -160,7 +160,7 @@ def test_the_therapist_comes_from_config_toml_or_the_command_line(tmp_path, caps
     err = capsys.readouterr().err
     assert err == (
         f"soundness-live: error: {home / 'config.toml'}: unknown key 'remote'; known keys: "
-        "therapist, installation_id, laptop, clinic_url, clinic_auto_sync\n"
+        "therapist, installation_id, laptop, clinic_url, clinic_auto_sync, clinic_share_notes\n"
     )
     (home / "config.toml").write_text("therapist = Mia\n")
     assert main(args) == 2
