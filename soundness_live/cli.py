@@ -104,11 +104,22 @@ def _add_simple(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_lazy("sound_commands", "cmd_devices"))
 
     p = sub.add_parser(
-        "bench", help="benchmarks: synth, stage, latency, voice, gil, trouble, scoring, flood"
+        "bench",
+        help="benchmarks: synth, stage, latency, voice, gil, trouble, scoring, flood, clinic",
     )
     p.add_argument(
         "which",
-        choices=("synth", "stage", "latency", "voice", "gil", "trouble", "scoring", "flood"),
+        choices=(
+            "synth",
+            "stage",
+            "latency",
+            "voice",
+            "gil",
+            "trouble",
+            "scoring",
+            "flood",
+            "clinic",
+        ),  # fmt: skip
     )
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(handler=_lazy("sound_commands", "cmd_bench"))

@@ -21,6 +21,7 @@ BENCHES = {
     "trouble": "bench_trouble.py",
     "scoring": "bench_scoring.py",
     "flood": "bench_flood.py",
+    "clinic": "bench_clinic.py",
 }
 # Python packages a benchmark needs beyond the engine's own: import name -> PyPI name. They are
 # in the test extra; the system programs (jackd, espeak-ng, sox) each benchmark checks itself.
@@ -29,6 +30,7 @@ BENCH_PACKAGES = {
     "voice": {"pytest": "pytest"},  # the test speech makers in tests/voice_audio.py
     "gil": {"pytest": "pytest"},  # the fake engine of tests/ui/test_ui.py drives the screen
     "flood": {"jack": "JACK-Client"},  # the flooding source and the JACK-native input
+    "clinic": {"psycopg": "psycopg[binary]"},  # and Debian's postgresql for a private server
 }
 
 

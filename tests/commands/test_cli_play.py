@@ -169,7 +169,7 @@ def test_the_therapist_comes_from_config_toml_or_the_command_line(tmp_path, caps
 
 
 @pytest.mark.parametrize(
-    "which", ["synth", "stage", "latency", "voice", "gil", "trouble", "scoring", "flood"]
+    "which", ["synth", "stage", "latency", "voice", "gil", "trouble", "scoring", "flood", "clinic"]
 )
 def test_every_benchmark_loads_through_the_cli(which, monkeypatch):
     import soundness_live.commands.sound_commands as commands

@@ -118,17 +118,19 @@ _V1 = (
         PRIMARY KEY (session_id, seq))""",
     f"""CREATE FUNCTION {SCHEMA}.only_with_its_session() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF (SELECT received_at FROM {SCHEMA}.sessions WHERE id = NEW.session_id)
-           IS DISTINCT FROM now() THEN
-            RAISE EXCEPTION 'session % is finished and kept: nothing can be added to it',
-                NEW.session_id USING ERRCODE = 'insufficient_privilege';
+        IF EXISTS (SELECT 1 FROM added JOIN {SCHEMA}.sessions AS s ON s.id = added.session_id
+                   WHERE s.received_at IS DISTINCT FROM now()) THEN
+            RAISE EXCEPTION 'a finished session is kept as it came: nothing can be added to it'
+                USING ERRCODE = 'insufficient_privilege';
         END IF;
-        RETURN NEW;
+        RETURN NULL;
     END $$""",
-    f"""CREATE TRIGGER only_with_its_session BEFORE INSERT ON {SCHEMA}.trials
-        FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.only_with_its_session()""",
-    f"""CREATE TRIGGER only_with_its_session BEFORE INSERT ON {SCHEMA}.events
-        FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.only_with_its_session()""",
+    f"""CREATE TRIGGER only_with_its_session AFTER INSERT ON {SCHEMA}.trials
+        REFERENCING NEW TABLE AS added
+        FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.only_with_its_session()""",
+    f"""CREATE TRIGGER only_with_its_session AFTER INSERT ON {SCHEMA}.events
+        REFERENCING NEW TABLE AS added
+        FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.only_with_its_session()""",
     f"""CREATE TABLE {SCHEMA}.notes (
         uuid uuid PRIMARY KEY,
         session_uuid uuid NOT NULL REFERENCES {SCHEMA}.sessions(uuid),
