@@ -128,9 +128,17 @@ def _child_delete(store: Store, args: argparse.Namespace) -> None:
             f"Type {args.code} to confirm: ",
             args.code,
         )
+    shared = store.shared_with_clinic(args.code)
     deleted = store.delete_child(args.code)
     _erase_from_logs(store.path.parent, args.code, child.display_name)
     print(f"deleted child {args.code} ({_listed(deleted)}) and erased them from the store's files")
+    if any(shared.values()):
+        print(
+            f"the clinic server keeps what this laptop sent of {args.code} "
+            f"({shared['sent']} sessions sent, {shared['received']} received from other "
+            "laptops), and other laptops keep their copies: this laptop never sends "
+            f"anything of {args.code} again; the clinic's administrator deletes it on the server"
+        )
 
 
 def _erase_from_logs(folder: Path, code: str, name: str | None) -> None:

@@ -178,6 +178,14 @@ class ExchangeMixin:
                 [(stamp, uuid) for uuid in uuids],
             )
 
+    def shared_with_clinic(self, code: str) -> dict[str, int]:
+        """How many of the child's sessions this laptop has ``sent`` to the clinic and
+        ``received`` from it (what a deletion here does not delete there)."""
+        rows = self._rows(
+            "SELECT COUNT(pushed_at), COUNT(pulled_at) FROM sessions WHERE child_code = ?", (code,)
+        )
+        return {"sent": int(rows[0][0]), "received": int(rows[0][1])}
+
     # --- what came from the clinic -----------------------------------------------------------
     def known_uuids(self, table: str, codes: Sequence[str]) -> set[str]:
         """UUIDs this store holds of ``table`` (sessions, notes, goal_versions) for ``codes``."""

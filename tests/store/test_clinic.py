@@ -471,3 +471,79 @@ def test_a_session_that_ends_sends_itself_in_the_background(
     a.run("clinic", "connect", clinic.url(), "--password-stdin", stdin=LAPTOPS_PASSWORD + "\n")
     assert load_settings(a.home).laptop == "Room 2"  # kept when not given again
     json.dumps(told)
+
+
+def test_notes_travel_only_when_the_laptop_shares_them(
+    clinic: Clinic, laptops: tuple[Laptop, Laptop]
+) -> None:
+    from soundness_live.config import save_settings
+
+    a, b = laptops
+    with a.store() as store:
+        store.add_child({"code": "S-014"}, GOALS)
+        (sid,) = record(store, 1)
+        store.add_note(sid, "Waited for his turn after the break.")
+    a.connect(clinic, "Room 2")
+    assert "not sent: 1 notes (clinic_share_notes is off" in a.run("clinic", "sync")
+    assert clinic.count("notes") == 0
+    save_settings(a.home, clinic_share_notes=True)
+    assert "sent: 1 notes" in a.run("clinic", "sync")
+    b.connect(clinic, "Room 5")
+    assert "1 notes" in b.run("clinic", "sync", "--child", "S-014")
+    with b.store() as store:
+        (copy,) = store.sessions()
+        assert store.notes(copy["id"])[0]["text"] == "Waited for his turn after the break."
+    with a.store() as store:
+        store.add_note(sid, "A second thought.")
+    a.run("clinic", "sync")
+    b.run("clinic", "sync")
+    with b.store() as store:
+        assert len(store.notes(copy["id"])) == 2
+    assert clinic.count("notes") == 2
+
+
+def test_the_password_is_kept_privately_never_in_the_config(
+    clinic: Clinic, laptops: tuple[Laptop, Laptop]
+) -> None:
+    a, _ = laptops
+    out = a.connect(clinic, "Room 2")
+    passfile = a.home / "clinic.pgpass"
+    assert f"password kept in {passfile}" in out
+    assert LAPTOPS_PASSWORD in passfile.read_text()
+    assert LAPTOPS_PASSWORD not in (a.home / "config.toml").read_text()
+    if os.name == "posix":
+        assert passfile.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(SystemExit, match="must not hold a password"):
+        a.run("clinic", "connect", clinic.url().replace("laptops@", "laptops:secret@"))
+    with pytest.raises(SystemExit, match="password authentication failed"):
+        a.run("clinic", "connect", clinic.url(), "--password-stdin", stdin="wrong\n")
+    assert load_settings(a.home).clinic_url == clinic.url()  # the good one stays
+
+
+def test_a_child_deleted_on_a_laptop_is_never_sent_again_and_it_says_what_stays(
+    clinic: Clinic, laptops: tuple[Laptop, Laptop]
+) -> None:
+    a, b = laptops
+    with a.store() as store:
+        store.add_child({"code": "S-014"}, GOALS)
+        record(store, 2)
+    a.connect(clinic, "Room 2")
+    a.run("clinic", "sync")
+    b.connect(clinic, "Room 5")
+    b.run("clinic", "sync", "--child", "S-014")
+    out = a.run("child", "delete", "S-014", "--yes")
+    assert "the clinic server keeps what this laptop sent of S-014 (2 sessions sent" in out
+    assert "received: nothing new" in a.run("clinic", "sync")  # not fetched back either
+    assert a.sessions() == [] and clinic.count("sessions") == 2 and len(b.sessions()) == 2
+
+
+def test_without_the_driver_the_clinic_says_what_to_install(
+    laptops: tuple[Laptop, Laptop], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, _ = laptops
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg fails
+    a.run("child", "add", "S-014")
+    with pytest.raises(SystemExit, match=r"pip install 'soundness-live\[clinic\]'"):
+        a.run("clinic", "connect", "postgresql://laptops@localhost/therapy", "--password-stdin")
+    with a.store() as store:  # and sessions run as before
+        record(store, 1)
