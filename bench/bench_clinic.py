@@ -8,7 +8,10 @@ sets it up as ``clinic init`` does, and times, on its Unix socket:
    trials, and 4 input events per trial) in transactions of 50 sessions;
 2. ``sync`` on a second laptop fetching those 1,000 sessions for the same child;
 3. a second sync of the first laptop, with nothing new to send or fetch;
-4. the export bundle and the HTML report of one child over 10,000 sessions (the 1,000 sent,
+4. the export bundle of those 1,000 sessions read from laptop B's SQLite store and from
+   PostgreSQL, side by side (the bundle parses every trial record and computes the progress
+   toward each goal: the same work for either backend);
+5. the export bundle and the HTML report of one child over 10,000 sessions (the 1,000 sent,
    copied nine times on the server under new UUIDs: 600,000 trials) read from PostgreSQL.
 
 The sessions on the first laptop are written straight into its SQLite store in one
@@ -172,6 +175,12 @@ def main(argv: list[str] | None = None) -> int:
                    lambda: sync(store, clinic, children=[CODE]))  # fmt: skip
         with Store.open(a / "soundness.db") as store, ClinicStore.open(url, a) as clinic:
             _timed("sync, laptop A again (nothing new)", lambda: sync(store, clinic))
+        with Store.open(b / "soundness.db") as store:  # the reference: the same from SQLite
+            _timed(f"bundle of {args.sessions} sessions read from laptop B's SQLite",
+                   lambda: store.export_bundle(CODE))  # fmt: skip
+        with ClinicStore.open(url, a) as clinic:
+            _timed(f"bundle of {args.sessions} sessions read from PostgreSQL",
+                   lambda: clinic.export_bundle(CODE))  # fmt: skip
         copies = max(0, args.report_sessions // max(args.sessions, 1) - 1)
         _copy_sessions(server, "clinic", copies)
         with ClinicStore.open(url, a) as clinic:

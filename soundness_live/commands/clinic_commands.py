@@ -69,7 +69,8 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    """What this laptop has not sent, and (when the server answers) what it has to fetch."""
+    """What this laptop has not sent and what a sync will and will not send; (when the server
+    answers) what it has to fetch."""
     home = data_dir()
     settings = load_settings(home)
     with Store.open() as store:
@@ -79,11 +80,25 @@ def _status(args: argparse.Namespace) -> int:
             print("not connected to a clinic server ('soundness-live clinic connect URL')")
         else:
             print(f"clinic server: {ClinicAddress.parse(settings.clinic_url).named}")
-        for kind, number in pending.items():
-            print(f"  to send: {number} {kind}")
+        for line in _pending_lines(pending, bool(settings.clinic_share_notes)):
+            print(f"  {line}")
         if settings.clinic_url is not None:
             _to_fetch(store, settings.clinic_url, home, codes)
     return 0
+
+
+def _pending_lines(pending: dict[str, int], share_notes: bool) -> list[str]:
+    """What waits to be sent, what is kept back and why, what never goes."""
+    notes = pending["notes"]
+    return [
+        f"to send: {pending['sessions']} sessions, {pending['goal versions']} goal versions"
+        + (f", {notes} notes" if share_notes else ""),
+        f"kept here: {pending['simulated sessions']} simulated sessions "
+        "(sent only with 'clinic sync --include-simulated')",
+        f"waiting: {pending['running sessions']} running sessions (sent once they end)",
+        *([] if share_notes else [f"kept here: {notes} notes (clinic_share_notes is off)"]),
+        "never sent: voice recordings; children's names unless the clinic shares names",
+    ]
 
 
 def _to_fetch(store: Store, url: str, home: object, codes: list[str]) -> None:

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -119,7 +120,7 @@ class Laptop:
 
 
 @pytest.fixture
-def clinic(server: PgServer, monkeypatch: pytest.MonkeyPatch) -> Clinic:
+def clinic(server: PgServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
     """A new clinic database, set up by its administrator with ``clinic init``."""
     if not server.sql(f"SELECT 1 FROM pg_roles WHERE rolname = '{ADMIN}'"):
         server.sql(f"CREATE ROLE {ADMIN} LOGIN PASSWORD '{ADMIN_PASSWORD}'")
@@ -128,11 +129,16 @@ def clinic(server: PgServer, monkeypatch: pytest.MonkeyPatch) -> Clinic:
     server.sql(f"CREATE DATABASE {name} OWNER {ADMIN}")
     server.sql(f"REVOKE CREATE, TEMPORARY ON DATABASE {name} FROM PUBLIC")
     server.sql("REVOKE CREATE ON SCHEMA public FROM PUBLIC", name)
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.setattr(sys, "stdin", io.StringIO(ADMIN_PASSWORD + "\n"))
     url = server.url(ADMIN, name)
     assert main(["clinic", "init", url, "--laptops", LAPTOPS, "--password-stdin"]) == 0
-    return Clinic(server, name)
+    import keyring
+    from keyring.backends import fail
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # no keyring: the private file
+    yield Clinic(server, name)
+    keyring.set_keyring(before)
 
 
 @pytest.fixture
@@ -174,6 +180,8 @@ def test_two_laptops_share_a_child_and_each_report_shows_every_session(
     assert "sent: 1 goal versions, 3 sessions" in out
     assert "not sent: 1 simulated sessions" in out and "not sent: 1 notes" in out
     b.connect(clinic, "Room 5")
+    b.run("child", "add", "S-099")
+    assert "to fetch: 0 sessions" in b.run("clinic", "status")  # S-014 is not on B yet
     assert "received: 1 children, 1 goal versions, 3 sessions" in b.run(
         "clinic", "sync", "--child", "S-014"
     )
@@ -182,7 +190,11 @@ def test_two_laptops_share_a_child_and_each_report_shows_every_session(
         assert store.get_child("S-014").display_name is None  # the clinic keeps codes only
         assert store.goals_for("S-014")[0].id == "wait"
         record(store, 2, therapist="Jo Park")
+    status = b.run("clinic", "status")
+    assert "to send: 2 sessions, 0 goal versions" in status
+    assert "kept here: 0 simulated sessions" in status and "never sent: voice" in status
     assert "sent: 2 sessions" in b.run("clinic", "sync")
+    assert "to fetch: 2 sessions" in a.run("clinic", "status")
     assert "received: 2 sessions" in a.run("clinic", "sync")
     for laptop in (a, b):  # again: nothing new either way
         out = laptop.run("clinic", "sync")
@@ -325,6 +337,7 @@ def test_a_sync_stopped_by_the_server_going_away_resumes_and_loses_nothing(
     clinic.server.stop("immediate")
     out = a.run("clinic", "status")
     assert "to send: 0 sessions" in out and "the server does not answer now" in out
+    assert "kept here: 0 notes (clinic_share_notes is off)" in out
     with a.store() as store:  # a laptop without its server runs sessions as before
         record(store, 1)
         assert len(store.sessions_to_send()) == 1
@@ -547,3 +560,40 @@ def test_without_the_driver_the_clinic_says_what_to_install(
         a.run("clinic", "connect", "postgresql://laptops@localhost/therapy", "--password-stdin")
     with a.store() as store:  # and sessions run as before
         record(store, 1)
+
+
+def test_with_a_working_keyring_the_password_goes_there(
+    clinic: Clinic, laptops: tuple[Laptop, Laptop]
+) -> None:
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Memory(KeyringBackend):
+        """A keyring in memory."""
+
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.kept: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.kept.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.kept[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.kept.pop((service, username), None)
+
+    a, _ = laptops
+    before = keyring.get_keyring()
+    memory = Memory()
+    keyring.set_keyring(memory)
+    try:
+        assert "password kept in the system keyring" in a.connect(clinic, "Room 2")
+        assert list(memory.kept.values()) == [LAPTOPS_PASSWORD]
+        assert not (a.home / "clinic.pgpass").exists()
+        assert "sent: nothing new" in a.run("clinic", "sync")  # connects with the kept one
+    finally:
+        keyring.set_keyring(before)
