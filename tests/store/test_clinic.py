@@ -597,3 +597,29 @@ def test_with_a_working_keyring_the_password_goes_there(
         assert "sent: nothing new" in a.run("clinic", "sync")  # connects with the kept one
     finally:
         keyring.set_keyring(before)
+
+
+def test_the_engine_sends_a_session_when_it_ends_and_tells_the_therapist(
+    clinic: Clinic, engine_here: Any, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    import time
+
+    laptop = Laptop(engine_here.store.path.parent, monkeypatch, capsys)
+    laptop.connect(clinic, "Room 2")
+    said: list[dict[str, Any]] = []
+    engine_here.broadcast = said.append
+    engine_here.store.add_child({"code": "S-030"}, GOALS)
+    quick = {"variant": "cue", "trials": 1, "lead_in_ms": 0, "foreperiod_ms": 150,
+             "wait_step_ms": 0, "jitter_pct": 0, "response_window_ms": 300}  # fmt: skip
+    start = {"type": "start_activity", "activity": "waiting", "params": quick, "child": "S-030"}
+    assert engine_here.handle(start)["ok"]
+    deadline = time.monotonic() + 20
+    while engine_here.snapshot()["activity"] is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert engine_here.handle({"type": "end_session"})["ok"]  # returns at once
+    while not [m for m in said if m["type"] == "notice"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    notices = [m["text"] for m in said if m["type"] == "notice"]
+    assert notices == ["clinic sync: sent: 1 goal versions, 1 sessions; received: nothing new"]
+    assert clinic.count("sessions", "child_code = 'S-030' AND NOT simulated") == 1
