@@ -623,3 +623,24 @@ def test_the_engine_sends_a_session_when_it_ends_and_tells_the_therapist(
     notices = [m["text"] for m in said if m["type"] == "notice"]
     assert notices == ["clinic sync: sent: 1 goal versions, 1 sessions; received: nothing new"]
     assert clinic.count("sessions", "child_code = 'S-030' AND NOT simulated") == 1
+
+
+def test_the_schema_version_is_checked_on_connecting(
+    clinic: Clinic, laptops: tuple[Laptop, Laptop]
+) -> None:
+    a, b = laptops
+    again = b.run("clinic", "init", clinic.url(ADMIN), "--laptops", LAPTOPS, "--password-stdin",
+                  stdin=ADMIN_PASSWORD + "\n")  # fmt: skip
+    assert "schema already at version 1" in again
+    a.connect(clinic, "Room 2")
+    clinic.server.sql("INSERT INTO soundness.schema_version (version) VALUES (2)", clinic.database)
+    with pytest.raises(SystemExit, match="schema version 2, newer .* update Soundness Live"):
+        a.run("clinic", "sync")
+    clinic.server.sql("CREATE DATABASE empty OWNER clinic_admin")
+    try:
+        empty = clinic.server.url(LAPTOPS, "empty")
+        with pytest.raises(SystemExit, match="no Soundness Live tables yet: .* clinic init"):
+            b.run("clinic", "connect", empty, "--password-stdin", stdin=LAPTOPS_PASSWORD + "\n")
+        assert load_settings(b.home).clinic_url is None  # nothing kept from a failed connect
+    finally:
+        clinic.server.sql("DROP DATABASE empty")
