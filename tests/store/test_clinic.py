@@ -481,6 +481,20 @@ def test_a_session_that_ends_sends_itself_in_the_background(
         thread.join(timeout=60)
     assert told[2] == "clinic sync: sent: 1 sessions; received: nothing new"
     assert clinic.count("sessions") == 3
+    config = a.home / "config.toml"
+    kept = config.read_text()
+    config.write_text(kept + "clinic_auto_sync = false\n")
+    with a.store() as store:  # turned off: nothing is tried
+        StoredSession.start(store, "S-014", sample_rate=48000).close()
+    config.write_text(kept + "clinic_auto_sync = [\n")  # damaged: the session ends all the same
+    with a.store() as store:
+        session = StoredSession.start(store, "S-014", sample_rate=48000)
+        session.tell = told.append
+        session.close()
+        config.write_text(kept)
+        assert [s["status"] for s in store.sessions()[-2:]] == ["complete", "complete"]
+    assert told[3].startswith("clinic sync not started: ") and "not valid TOML" in told[3]
+    assert len(told) == 4 and clinic.count("sessions") == 3
     a.run("clinic", "connect", clinic.url(), "--password-stdin", stdin=LAPTOPS_PASSWORD + "\n")
     assert load_settings(a.home).laptop == "Room 2"  # kept when not given again
     json.dumps(told)

@@ -172,7 +172,11 @@ def sync_after_session(
     and fetch in a background thread (its own connections) and ``tell`` the therapist how it
     went in one line; None when not connected. The session never waits for it (``wait``:
     tests and commands that end right after may)."""
-    settings = load_settings(db_path.parent)
+    try:
+        settings = load_settings(db_path.parent)
+    except SoundnessError as error:  # a damaged config.toml: the session is stored anyway
+        tell(f"clinic sync not started: {error}")
+        return None
     if settings.clinic_url is None or settings.clinic_auto_sync is False:
         return None
     thread = threading.Thread(
