@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         _copy_sessions(server, "clinic", copies)
         with ClinicStore.open(url, a) as clinic:
             total = len(clinic.sessions(CODE))
-            bundle = _timed(f"bundle of {total} sessions read from PostgreSQL",
+            bundle = _timed(f"bundle for the report, {total} sessions read from PostgreSQL",
                             lambda: clinic.export_bundle(CODE))  # fmt: skip
         trials = sum(len(s["trials"]) for s in bundle["sessions"])
         html = _timed(f"HTML report over {total} sessions ({trials} trials)",
