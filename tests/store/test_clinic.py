@@ -568,6 +568,9 @@ def test_without_the_driver_the_clinic_says_what_to_install(
     laptops: tuple[Laptop, Laptop], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a, _ = laptops
+    with pytest.raises(SystemExit, match="not connected to a clinic server: run .*clinic connect"):
+        a.run("clinic", "sync")
+    assert "not connected to a clinic server" in a.run("clinic", "status")
     monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg fails
     a.run("child", "add", "S-014")
     with pytest.raises(SystemExit, match=r"pip install 'soundness-live\[clinic\]'"):
