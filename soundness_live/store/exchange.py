@@ -3,7 +3,8 @@
 What this laptop sends (its own records only, never a copy it received):
 
 - sessions that are finished (:data:`~soundness_live.store.shared.FINISHED`) and not yet
-  sent, simulated ones only when asked; a running session waits until it ends;
+  sent, simulated ones only when asked (a session played partly live goes: its live trials
+  count, and every trial keeps its mark); a running session waits until it ends;
 - notes on its sessions once the session itself has been sent;
 - the versions of its children's goals it made, and a child's profile settings when they
   changed since last sent (never the name, birth date or consent: those stay here).
@@ -38,6 +39,9 @@ __all__ = ["ExchangeMixin"]
 
 _FINISHED_SQL = "status IN ({})".format(", ".join(f"'{status}'" for status in FINISHED))
 _LOCAL_UNSENT = f"pulled_at IS NULL AND pushed_at IS NULL AND {_FINISHED_SQL}"
+# A session played partly live and partly by a simulated source (input 'mixed') goes like a
+# live one: its live trials are the child's and count; each trial keeps its own mark.
+_NOT_SIMULATED = "(simulated = 0 OR input = 'mixed')"
 
 
 class ExchangeMixin:
@@ -67,7 +71,7 @@ class ExchangeMixin:
     # --- what is still to send ---------------------------------------------------------------
     def sessions_to_send(self, include_simulated: bool = False) -> list[int]:
         """Ids of this laptop's finished sessions not yet sent, oldest first."""
-        simulated = "" if include_simulated else " AND simulated = 0"
+        simulated = "" if include_simulated else f" AND {_NOT_SIMULATED}"
         rows = self._rows(f"SELECT id FROM sessions WHERE {_LOCAL_UNSENT}{simulated} ORDER BY id")
         return [int(row[0]) for row in rows]
 
@@ -76,9 +80,9 @@ class ExchangeMixin:
         (finished, not simulated), ``simulated sessions`` (kept back unless asked), ``running
         sessions`` (sent once they end), ``notes``, ``goal versions``."""
         queries = {
-            "sessions": f"SELECT COUNT(*) FROM sessions WHERE {_LOCAL_UNSENT} AND simulated = 0",
+            "sessions": f"SELECT COUNT(*) FROM sessions WHERE {_LOCAL_UNSENT} AND {_NOT_SIMULATED}",
             "simulated sessions": (
-                f"SELECT COUNT(*) FROM sessions WHERE {_LOCAL_UNSENT} AND simulated = 1"
+                f"SELECT COUNT(*) FROM sessions WHERE {_LOCAL_UNSENT} AND NOT {_NOT_SIMULATED}"
             ),
             "running sessions": "SELECT COUNT(*) FROM sessions WHERE status = 'running'",
             "notes": "SELECT COUNT(*) FROM notes WHERE pushed_at IS NULL AND pulled_at IS NULL",

@@ -39,16 +39,25 @@ def test_only_finished_real_sessions_wait_to_be_sent(laptops: tuple[Store, Store
     done = _session(a)
     simulated = _session(a, simulated=True)
     _session(a, end=False)  # still running
-    assert a.sessions_to_send() == [done]
-    assert a.sessions_to_send(include_simulated=True) == [done, simulated]
+    partly = a.start_session("S-014")  # the virtual child showed it, then the child played
+    a.mark_input(partly, "virtual")
+    a.record_trial(partly, trial(0, input="virtual", simulated=True))
+    a.mark_input(partly, "live")
+    a.record_trial(partly, trial(1, input="live", simulated=False))
+    a.end_session(partly)
+    assert a.sessions_to_send() == [done, partly]  # its live trial is the child's
+    assert a.sessions_to_send(include_simulated=True) == [done, simulated, partly]
     assert a.unsent_counts() == {
-        "sessions": 1, "simulated sessions": 1, "running sessions": 1, "notes": 0,
+        "sessions": 2, "simulated sessions": 1, "running sessions": 1, "notes": 0,
         "goal versions": 1,
     }  # fmt: skip
+    shared = a.shared_session(partly, "id-a", "Room 2")
+    assert shared.input == "mixed" and shared.simulated
+    assert ['"simulated": true' in t[4] for t in shared.trials] == [True, False]
     a.add_note(done, "settled quickly")
     assert a.notes_to_send() == []  # a note travels once its session has
     a.mark_sessions_sent([a.shared_session(done, "id-a", "Room 2").uuid])
-    assert a.sessions_to_send() == []
+    assert a.sessions_to_send() == [partly]
     assert [note.text for note in a.notes_to_send()] == ["settled quickly"]
 
 
