@@ -42,6 +42,19 @@ def require_program(name: str, package: str) -> str:
 
 
 @pytest.fixture()
+def engine_home() -> Iterator[Path]:
+    """A private engine data folder with child S-014 (capped at -18 dBFS), removed after the
+    test (:func:`tests.live.test_engine_process._home`)."""
+    from tests.live.test_engine_process import _home
+
+    home = _home()
+    try:
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture()
 def engine_here(tmp_path: Path) -> Iterator[Any]:
     """The engine in this process: no audio device, no synth (commands kept), no MIDI input
     but a keyboard said to be connected (the tests play it through ``live_input.on_event``)."""

@@ -18,6 +18,7 @@ import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -64,6 +65,13 @@ def kill_points(seed: int = SEED, count: int = POINTS) -> list[KillPoint]:
 def kill_once(point: KillPoint) -> tuple[int, int]:
     """Run one session, SIGKILL the engine at ``point``, check the store: (reported, found)."""
     home = _home()
+    try:
+        return _kill_once(home, point)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _kill_once(home: Path, point: KillPoint) -> tuple[int, int]:
     process = start_engine(home, ENGINE_ARGS)
     try:
         client = _attach(home)
@@ -92,7 +100,6 @@ def kill_once(point: KillPoint) -> tuple[int, int]:
         (row,) = store.sessions("S-014")
         assert row["status"] == "interrupted"
         assert store.integrity_check() == "ok"
-    shutil.rmtree(home)
     return len(reported), len(found)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -74,6 +75,7 @@ def engine() -> Iterator[tuple[Path, subprocess.Popen]]:
         yield home, process
     finally:
         _stop(process)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_a_dead_client_leaves_the_session_running_and_a_new_one_reattaches(engine) -> None:
@@ -186,8 +188,8 @@ def test_a_client_with_another_key_is_refused_and_the_engine_goes_on(engine) -> 
         assert client.request("snapshot")["ok"]
 
 
-def test_the_engine_stops_cleanly_and_marks_the_session_complete() -> None:
-    home = _home()
+def test_the_engine_stops_cleanly_and_marks_the_session_complete(engine_home: Path) -> None:
+    home = engine_home
     process = start_engine(home, ENGINE_ARGS)
     try:
         client = _attach(home)
@@ -211,8 +213,8 @@ def test_the_engine_stops_cleanly_and_marks_the_session_complete() -> None:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
-def test_sigkill_of_the_engine_loses_no_reported_trial() -> None:
-    home = _home()
+def test_sigkill_of_the_engine_loses_no_reported_trial(engine_home: Path) -> None:
+    home = engine_home
     process = start_engine(home, ENGINE_ARGS)
     try:
         client = _attach(home)

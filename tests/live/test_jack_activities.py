@@ -3,6 +3,7 @@ MIDI input through JACK, answered when the cues say so, scored on the session ax
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Iterator
 
@@ -15,6 +16,7 @@ from tests.conftest import require, require_program
 from tests.jackserver import module_jack_server
 from tests.live.test_engine_process import _attach, _home, _stop, _wait_for
 
+pytestmark = pytest.mark.jack
 jack = module_jack_server(256)
 ENGINE_ARGS = [
     "--audio",
@@ -33,9 +35,10 @@ def live_engine(jack) -> Iterator[tuple[EngineClient, rtmidi.MidiOut, object]]:
     home = _home()
     process = start_engine(home, ENGINE_ARGS)
     keyboard = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "sl-child-pad")
-    keyboard.open_virtual_port("out")
-    client = _attach(home, timeout_s=30.0)
+    client: EngineClient | None = None
     try:
+        keyboard.open_virtual_port("out")
+        client = _attach(home, timeout_s=30.0)
         _wait_for(
             lambda: any("sl-child-pad" in d["device"] for d in client.state.get("devices", [])),
             10.0,
@@ -43,9 +46,12 @@ def live_engine(jack) -> Iterator[tuple[EngineClient, rtmidi.MidiOut, object]]:
         assert client.state["thru"] == "constant"  # frame-exact JACK stamps: constant latency
         yield client, keyboard, home
     finally:
-        client.close()
+        if client is not None:
+            client.close()
         keyboard.close_port()
+        keyboard.delete()  # its JACK client goes now, not whenever the object is collected
         _stop(process)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def hit(keyboard: rtmidi.MidiOut, note: int = 38) -> None:

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -15,17 +16,19 @@ from soundness_live.live.process import EXIT_STUCK, SHUTDOWN_S
 from soundness_live.store.records import Store
 from tests.conftest import require_program
 from tests.jackserver import jack_server
-from tests.live.test_engine_process import QUICK_WAIT, _attach, _home, _stop, _wait_for
+from tests.live.test_engine_process import QUICK_WAIT, _attach, _stop, _wait_for
 
 pytestmark = pytest.mark.jack
 
 
-def test_an_engine_whose_jack_server_died_still_stops_and_keeps_the_session() -> None:
+def test_an_engine_whose_jack_server_died_still_stops_and_keeps_the_session(
+    engine_home: Path,
+) -> None:
     require_program("jackd", "jackd2")
     from soundness_live.live.client import start_engine
 
     with jack_server(256, portaudio=False) as server:
-        home = _home()
+        home = engine_home
         args = ["--audio", "sounddevice", "--midi", "none", "--block-size", "256"]
         process = start_engine(home, args)
         try:

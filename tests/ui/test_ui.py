@@ -351,12 +351,14 @@ def _centre(app: Any, name: str) -> tuple[int, int]:
     return next(b for b in app.layout.buttons if b.name == name).rect.center
 
 
-def test_a_click_on_start_runs_an_activity_in_a_real_engine(headless: None) -> None:
+def test_a_click_on_start_runs_an_activity_in_a_real_engine(
+    headless: None, engine_home: Path
+) -> None:
     from soundness_live.live.client import start_engine
     from soundness_live.ui.app import TherapistApp
-    from tests.live.test_engine_process import ENGINE_ARGS, _attach, _home, _stop
+    from tests.live.test_engine_process import ENGINE_ARGS, _attach, _stop
 
-    home = _home()
+    home = engine_home
     process = start_engine(home, ENGINE_ARGS)
     try:
         client = _attach(home)

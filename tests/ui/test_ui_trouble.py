@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pygame
@@ -163,12 +164,14 @@ def test_the_childs_view_goes_neutral_when_the_activity_stops(headless: None) ->
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs SIGSTOP (POSIX)")
-def test_a_real_engine_that_stops_answering_is_seen_on_the_screen(headless: None) -> None:
+def test_a_real_engine_that_stops_answering_is_seen_on_the_screen(
+    headless: None, engine_home: Path
+) -> None:
     from soundness_live.live.client import start_engine
     from soundness_live.ui.app import TherapistApp
-    from tests.live.test_engine_process import ENGINE_ARGS, QUICK_WAIT, _attach, _home, _stop
+    from tests.live.test_engine_process import ENGINE_ARGS, QUICK_WAIT, _attach, _stop
 
-    home = _home()
+    home = engine_home
     process = start_engine(home, ENGINE_ARGS)
     try:
         client = _attach(home)
