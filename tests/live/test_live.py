@@ -10,10 +10,17 @@ import pytest
 
 from soundness_live.activities.base import ActivityDef, Listen, Play, PromptNote, RecordTrial
 from soundness_live.audio.output import open_output
+from soundness_live.core.clock import ClockMapping
 from soundness_live.core.events import AllNotesOff, DeviceChange, InputEvent, NoteOff, NoteOn
 from soundness_live.core.session import Session
 from soundness_live.live.input import LiveInput
-from soundness_live.live.timeline import LiveSink, LiveTimeline, SessionStopped, StandInRenderer
+from soundness_live.live.timeline import (
+    POLL_S,
+    LiveSink,
+    LiveTimeline,
+    SessionStopped,
+    StandInRenderer,
+)
 from soundness_live.midi.fake import ScriptedInput, ScriptedNote, script_events
 from soundness_live.players.aids import AidSettings
 from soundness_live.players.roles import DeviceRole
@@ -49,8 +56,11 @@ def test_advance_to_waits_for_the_output_clock(rig) -> None:
     start_s, target = time.monotonic(), sink.frame + RATE // 10
     sink.advance_to(target)
     waited_s = time.monotonic() - start_s
-    assert renderer.frame >= timeline.to_output(target)
-    assert 0.08 <= waited_s <= 0.2
+    rendered = renderer.frame - timeline.to_output(target)  # past the target when it returned
+    assert waited_s >= 0.08  # the output is paced: never faster than the clock
+    # returned once the output got there, not a while after (measured on the output's own
+    # frames: a loaded machine slows the output and the wait alike)
+    assert 0 <= rendered <= POLL_S * RATE + 8 * 64, rendered
 
 
 def test_a_skip_cuts_the_wait_short_and_drops_pending_sounds(rig) -> None:
@@ -61,7 +71,7 @@ def test_a_skip_cuts_the_wait_short_and_drops_pending_sounds(rig) -> None:
     threading.Timer(0.1, timeline.skip).start()
     start_s = time.monotonic()
     sink.advance_to(far)
-    assert time.monotonic() - start_s < 1.0
+    assert time.monotonic() - start_s < 5.0  # not the 10 s to the target
     assert sink.frame >= far - RATE // 100  # the activity's time jumped to "now"
     assert renderer.panics == 1 and len(timeline.skips) == 1
     assert [e for e, _ in renderer.commands] == [NoteOff(0, 0, 60)]  # never a stuck note
@@ -82,11 +92,26 @@ def test_pause_holds_until_resume_then_continues_from_now(rig) -> None:
     target = sink.frame + RATE // 5
     sink.advance_to(target)
     assert time.monotonic() - start_s >= 0.35
-    assert abs(sink.frame - target) < RATE // 50
+    # the 0.35 s paused did not count: without the pause's hold the wait would end 0.2 s past
+    # the target (what remains is the sink's place-ahead and the wake-up after the resume)
+    assert abs(sink.frame - target) < RATE // 10
 
 
 def _live(renderer: StandInRenderer, output: object, **kwargs: object) -> LiveInput:
     return LiveInput(renderer, lambda: output.mapping, RATE, **kwargs)  # type: ignore[attr-defined]
+
+
+def _log_mappings(live: LiveInput) -> list[ClockMapping]:
+    """Record every clock mapping ``live`` asks the output for, in order."""
+    used: list[ClockMapping] = []
+    output_mapping = live.mapping
+
+    def logged() -> ClockMapping:
+        used.append(output_mapping())
+        return used[-1]
+
+    live.mapping = logged
+    return used
 
 
 def _event(kind: str, note: int, device: str = "nanoPAD2", channel: int = 0) -> InputEvent:
@@ -113,14 +138,20 @@ def test_thru_sounds_the_aided_note_at_once_and_keeps_the_played_one(rig) -> Non
 def test_a_pad_sounds_gm_drums_and_a_minimum_note_length_delays_the_release(rig) -> None:
     renderer, output, _, _ = rig
     live = _live(renderer, output)
+    used = _log_mappings(live)
     live.set_role(DeviceRole("pad", "S-014", "pad", pad_map={36: 38}))
     live.set_aids("pad", AidSettings(min_note_ms=200.0))
-    live.on_event(_event("note_on", 36))
+    struck = _event("note_on", 36)
+    live.on_event(struck)
     live.on_event(_event("note_off", 36))
     (on, now), (off, later) = renderer.commands
     assert on == NoteOn(0, 9, 38, 100) and now
     assert isinstance(off, NoteOff) and off.note == 38 and not later
-    assert off.frame > renderer.frame + RATE * 0.15  # released 200 ms after the onset
+    # released 200 ms after the onset, on the output's frames (through the mapping that
+    # placed the release: an under-run of the output moves the frame axis, not the length)
+    placed_with = used[-1]
+    onset = placed_with.frame_at(struck.time_s) - placed_with.latency_frames
+    assert off.frame - onset == pytest.approx(0.2 * RATE, abs=1.0)
 
 
 def test_a_lost_device_has_its_notes_released_and_the_ui_is_told(rig) -> None:
@@ -161,14 +192,23 @@ def test_a_live_session_scores_scripted_taps_on_the_session_axis(rig) -> None:
     session.hooks.on_trial = records.append
     taps = [ScriptedNote(0.3, 38, device="pad"), ScriptedNote(0.5, 38, device="pad")]
     script = ScriptedInput(script_events(taps), on_event=live.on_event)
-    script.mapping = lambda: output.mapping
-    start_frame = timeline.to_session(output.mapping.frame_at(time.monotonic()))
+    used: list[ClockMapping] = []
+    script.mapping = lambda: used.append(output.mapping) or used[-1]
     with script:
         session.run()
     (record,) = records
-    got = [r.frame - start_frame for r in record["responses"]]
-    assert len(got) == 2
-    for frame, tap in zip(got, taps, strict=True):
-        assert abs(frame - tap.at_s * RATE) < 0.01 * RATE  # within 10 ms of when it was played
+    delivered = script.drain()
+    played = [(e, used[k]) for k, e in enumerate(delivered) if e.kind == "note_on"]
+    started_s = played[0][0].time_s - taps[0].at_s  # the script's clock started here
+    assert [e.time_s - started_s for e, _ in played] == pytest.approx([t.at_s for t in taps])
+    # each tap kept where it was played on the session axis: its time through the output's
+    # mapping of that moment (the frame axis slips against the clock when the output
+    # under-runs, as on a loaded machine: then the taps are closer on the frame axis)
+    got = [r.frame for r in record["responses"]]
+    heard = [timeline.to_session(mapping.frame_at(e.time_s)) for e, mapping in played]
+    assert len(got) == 2 and got == pytest.approx(heard, abs=1e-6)
+    (_, first_with), (_, second_with) = played
+    if first_with.frame_at(0.0) == pytest.approx(second_with.frame_at(0.0), abs=1e-3):
+        assert got[1] - got[0] == pytest.approx((taps[1].at_s - taps[0].at_s) * RATE, abs=1e-3)
     thru = [e for e, immediate in renderer.commands if immediate and isinstance(e, NoteOn)]
     assert len(thru) == 2  # the taps sounded through the thru path
