@@ -25,6 +25,7 @@ from ..errors import DeviceError, SoundnessError
 from .protocol import (
     ENGINE_MESSAGES,
     PROTOCOL_VERSION,
+    HandshakeClosed,
     ProtocolError,
     connect,
     decode,
@@ -34,6 +35,7 @@ from .protocol import (
 )
 
 READER_EXIT_S = 2.0  # how long close() waits for the reader thread to finish
+RECONNECT_PAUSE_S = 0.02  # before connecting again when the engine let a handshake go
 
 
 class EngineError(SoundnessError, RuntimeError):
@@ -73,11 +75,13 @@ class EngineClient:
         on_message: Callable[[dict[str, Any]], None] | None = None,
         version: int = PROTOCOL_VERSION,
     ) -> EngineClient:
-        """Connect and greet; DeviceError when no engine answers for ``data_dir``."""
-        try:
-            conn = connect(data_dir, timeout_s)
-        except (OSError, ProtocolError) as error:
-            raise DeviceError(f"no engine answers for {data_dir}: {error}") from None
+        """Connect and greet; DeviceError when no engine answers for ``data_dir``.
+
+        A connection the engine closes during its handshake is made again until ``timeout_s``
+        has passed: an engine flooded with new connections lets the oldest pending handshakes
+        go (:mod:`.handshakes`), and on a busy machine the screen's may be among them.
+        """
+        conn = _connect_within(data_dir, timeout_s)
         client = cls(conn, on_message)
         try:
             reply = client.request("hello", timeout_s=timeout_s, version=version)
@@ -182,6 +186,20 @@ class EngineClient:
             self.notices.append(str(msg.get("text", "")))
         if self.on_message is not None:
             self.on_message(msg)
+
+
+def _connect_within(data_dir: Path, timeout_s: float) -> Connection:
+    """An authenticated connection, tried again while the engine closes it in the handshake."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return connect(data_dir, max(deadline - time.monotonic(), RECONNECT_PAUSE_S))
+        except HandshakeClosed as error:
+            if time.monotonic() + RECONNECT_PAUSE_S >= deadline:
+                raise DeviceError(f"no engine answers for {data_dir}: {error}") from None
+        except (OSError, ProtocolError) as error:
+            raise DeviceError(f"no engine answers for {data_dir}: {error}") from None
+        time.sleep(RECONNECT_PAUSE_S)
 
 
 def engine_command(data_dir: Path) -> list[str]:

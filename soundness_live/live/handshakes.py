@@ -7,7 +7,9 @@ descriptor left for the therapist's screen. :class:`PendingHandshakes` holds at 
 :data:`MAX_PENDING` of them. When a new connection finds every slot taken, the oldest pending
 one is pushed out (its socket shut down, so its thread ends at once) and the newcomer takes its
 slot: a client that proves the key within milliseconds, as every real one does, always gets in,
-however many silent connections are waiting.
+however many silent connections are waiting. During a storm of new connections on a busy
+machine a real client can be pushed out before it proved the key: it connects again
+(:meth:`~.client.EngineClient.connect`).
 """
 
 from __future__ import annotations

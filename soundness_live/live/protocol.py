@@ -63,6 +63,11 @@ class ProtocolError(SoundnessError, ValueError):
     """A message that does not follow the protocol (wrong version, shape or type)."""
 
 
+class HandshakeClosed(ProtocolError):
+    """The peer closed the connection before the handshake was done (an engine flooded with
+    new connections lets the oldest pending handshakes go: :mod:`.handshakes`)."""
+
+
 def message(kind: str, **fields: Any) -> dict[str, Any]:
     """A message of this protocol version."""
     return {"v": PROTOCOL_VERSION, "type": kind, **fields}
@@ -166,7 +171,7 @@ def handshake(conn: Connection, key: bytes, *, engine: bool, timeout_s: float = 
     except (OSError, EOFError, TypeError) as error:  # TypeError: the pipe closed (Windows)
         if state["timed_out"]:
             raise ProtocolError(f"no handshake within {timeout_s:g} s") from None
-        raise ProtocolError(f"the connection closed during its handshake ({error!r})") from None
+        raise HandshakeClosed(f"the connection closed during its handshake ({error!r})") from None
     finally:
         timer.cancel()
         with lock:

@@ -24,7 +24,7 @@ from soundness_live.errors import DeviceError, SoundnessError
 from soundness_live.live.client import EngineClient, start_engine
 from soundness_live.live.engine import Engine, EngineOptions
 from soundness_live.live.handshakes import MAX_PENDING
-from soundness_live.live.protocol import engine_address
+from soundness_live.live.protocol import HandshakeClosed, connect, engine_address
 from soundness_live.live.server import EngineServer
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="AF_UNIX sockets (POSIX)")
@@ -125,9 +125,31 @@ def test_a_connection_whose_thread_cannot_start_is_dropped_and_the_next_gets_in(
     with serving(tmp_path / "home") as server:
         monkeypatch.setattr(threading.Thread, "start", start)
         for _ in range(3):  # each is dropped at once: the client hears so, it does not wait
-            with pytest.raises(DeviceError, match="closed during its handshake"):
-                EngineClient.connect(server.data_dir, timeout_s=5.0)
+            with pytest.raises(HandshakeClosed, match="closed during its handshake"):
+                connect(server.data_dir, timeout_s=5.0)
         with EngineClient.connect(server.data_dir) as client:
+            assert client.request("snapshot")["ok"]
+    assert refused == ["engine-admit-1", "engine-admit-2", "engine-admit-3"]
+
+
+@posix_only
+def test_a_screen_whose_handshake_the_engine_let_go_connects_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a screen pushed out by a storm of new connections sees (its connection closed
+    during the handshake): it connects again, within its time, and gets in."""
+    real_start = threading.Thread.start
+    refused: list[str] = []
+
+    def start(thread: threading.Thread) -> None:
+        if thread.name.startswith("engine-admit-") and len(refused) < 3:
+            refused.append(thread.name)
+            raise RuntimeError("can't start new thread")
+        real_start(thread)
+
+    with serving(tmp_path / "home") as server:
+        monkeypatch.setattr(threading.Thread, "start", start)
+        with EngineClient.connect(server.data_dir, timeout_s=5.0) as client:
             assert client.request("snapshot")["ok"]
     assert refused == ["engine-admit-1", "engine-admit-2", "engine-admit-3"]
 
