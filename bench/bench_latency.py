@@ -53,6 +53,7 @@ from soundness_live.midi.jack_frames import OutputFrameTap  # noqa: E402
 from soundness_live.midi.jack_input import JackMidiInputs  # noqa: E402
 from soundness_live.midi.ports import MidiInputs  # noqa: E402
 from soundness_live.players.roles import DeviceRole  # noqa: E402
+from tests.jack_midi_source import JackMidiSource  # noqa: E402
 from tests.jackserver import ClickSource, JackProbe, jack_connect, jack_server  # noqa: E402
 
 SAMPLE_RATE = 48_000
@@ -69,7 +70,8 @@ class LoopbackResult:
     """What one loopback run measured (milliseconds; arrays in note order).
 
     ``modes[i]`` is the thru mode note ``i`` was played with; ``latency_ms`` has NaN for a
-    note whose sound was not found (so it lines up with ``modes``).
+    note whose sound was not found (so it lines up with ``modes``). ``redone[i]`` marks a note
+    played again (see :func:`run_loopback`'s ``redo``): it is left out of :meth:`latency_of`.
     """
 
     period_frames: int
@@ -86,10 +88,13 @@ class LoopbackResult:
     jack_frame_error: np.ndarray = field(default_factory=lambda: np.zeros(0))
     route_gap_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
     late_by_mode: dict[str, int] = field(default_factory=dict)
+    redone: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    late_kept: int = 0  # notes too late for their frame among those not played again
 
     def latency_of(self, mode: str) -> np.ndarray:
-        """Latencies (ms) of the notes found that were played in ``mode``."""
-        picked = self.latency_ms[np.array(self.modes) == mode]
+        """Latencies (ms) of the notes found that were played in ``mode`` (not played again)."""
+        kept = ~self.redone[: len(self.modes)] if len(self.redone) else True
+        picked = self.latency_ms[(np.array(self.modes) == mode) & kept]
         return picked[~np.isnan(picked)]
 
 
@@ -138,11 +143,17 @@ def run_loopback(
     spacing_s: float = 0.15,
     modes: tuple[str, ...] = MODES,
     delay_ms: float | None = None,
+    redo: int = 0,
 ) -> LoopbackResult:
     """Measure one loopback on the JACK server named in the environment (already running).
 
     ``notes`` notes in all, taking turns through ``modes``; ``delay_ms`` is constant mode's
-    added delay (None: the engine's default for the block size).
+    added delay (None: the engine's default for the block size). ``redo``: up to that many
+    notes are played again, each when the server x-ran while it played (a client late for a
+    cycle loses that cycle's events or sound; the note before is played again too, as the
+    x-run may be its own, told late) or the engine counted it too late for its frame (its
+    thread was held up: a loaded machine), so the figures are of ``notes`` undisturbed notes;
+    the bench itself plays every note once.
     """
     source, source_name = engine_source()
     if isinstance(source, ClickSource):
@@ -157,6 +168,8 @@ def run_loopback(
     live.set_role(DeviceRole("sl-probe", "child", "pad"))
     probe = JackProbe("sl-probe", quiet_frames=1200).activate()
     played: list[str] = []
+    redone: list[bool] = []
+    note_late: list[int] = []  # events of each note that came too late for their frame
     late: dict[str, int] = {}
 
     def mode() -> str:
@@ -169,6 +182,9 @@ def run_loopback(
         _routed(live, probe, mode, True), mapping=lambda: output.mapping, frame_tap=tap
     )
     rng = np.random.default_rng(1)
+    # the server's x-runs, counted in a process of its own (an x-run callback in this one
+    # would wait for the GIL while python-rtmidi closes its JACK client holding it)
+    xrun_watch = JackMidiSource("sl-xrun-watch").__enter__() if redo else None
     try:
         output.start()
         inputs.start()
@@ -178,15 +194,22 @@ def run_loopback(
         left = probe.client.get_all_connections("system:playback_1")
         jack_connect(next(p.name for p in left if p.name.startswith("PortAudio")), "sl-probe:in")
         time.sleep(0.3)
-        for index in range(notes):
+        while len(played) - sum(redone) < notes:
             late_before = live.thru_late
-            played.append(modes[index % len(modes)])
+            xruns_before = xrun_watch.send([]) if xrun_watch is not None else 0
+            played.append(modes[(len(played) - sum(redone)) % len(modes)])
             live.thru = timings[played[-1]]
             probe.send(HIHAT, int(rng.integers(0, period_frames)))
             time.sleep(spacing_s / 2)
             probe.send(bytes([0x89, 42, 0]), 0)
             time.sleep(spacing_s / 2)
-            late[played[-1]] = late.get(played[-1], 0) + live.thru_late - late_before
+            was_late = live.thru_late - late_before
+            late[played[-1]] = late.get(played[-1], 0) + was_late
+            note_late.append(was_late)
+            xran = xrun_watch is not None and xrun_watch.send([]) > xruns_before
+            redone.append((was_late > 0 or xran) and sum(redone) < redo)
+            if xran and len(redone) > 1 and not redone[-2] and sum(redone) < redo:
+                redone[-2] = True  # the x-run may be the last note's, told late: that one too
         time.sleep(0.2)
     finally:
         # first: rtmidi closes its JACK client holding the GIL, waiting for a JACK cycle
@@ -195,10 +218,15 @@ def run_loopback(
         inputs.stop()
         output.stop()
         probe.close()
+        if xrun_watch is not None:
+            xrun_watch.__exit__()
     added_ms = next((t.delay_ms(SAMPLE_RATE) for t in timings.values() if t.constant), 0.0)
     counts = (output.underruns, live.thru_late, added_ms)
     result = _measure(probe, inputs.drain(), period_frames, source_name, tuple(played), counts)
-    return replace(_with_jack_stamps(result, probe, jack_inputs), late_by_mode=late)
+    result = replace(result, redone=np.array(redone, dtype=bool))
+    late_kept = sum(n for n, again in zip(note_late, redone, strict=True) if not again)
+    result = replace(result, late_by_mode=late, late_kept=late_kept)
+    return _with_jack_stamps(result, probe, jack_inputs)
 
 
 def _with_jack_stamps(result: LoopbackResult, probe: JackProbe, jack: JackMidiInputs) -> Any:
@@ -296,6 +324,8 @@ def report(result: LoopbackResult) -> str:
     stats = {m: Stats.of(result.latency_of(m)) for m in dict.fromkeys(result.modes)}
     if result.late_by_mode:
         lines[0] += " (" + ", ".join(f"{m} {n}" for m, n in result.late_by_mode.items()) + ")"
+    if result.redone.any():
+        lines[0] += f"; played again after an x-run or a late note: {int(result.redone.sum())}"
     lines += [s.row(f"(a) latency, {m}") for m, s in stats.items()]
     lines.append(Stats.of(result.jack_error_ms).row("(b) stamp error, jack-frame"))
     lines.append(Stats.of(result.delta_error_ms).row("(b) stamp error, rtmidi-delta"))

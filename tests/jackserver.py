@@ -246,7 +246,9 @@ class JackProbe:
     """A JACK client with a MIDI output and an audio input, working on JACK frames.
 
     :meth:`send` queues a message; the process callback writes it at a chosen offset of the
-    next cycle and records its frame and true time: the cycle's start on the monotonic clock
+    next cycle (one message a cycle: JACK takes a cycle's events in time order only, and two
+    queued while the callback was held up would come in any order) and records its frame and
+    true time: the cycle's start on the monotonic clock
     (now - frames since cycle start) + offset / rate. (JACK's own frames-to-time estimate is
     not used: it goes wrong after xruns, which non-realtime jackd has many of.) The audio
     input records onsets: the first frame above ``threshold`` after ``quiet_frames`` quiet.
@@ -279,7 +281,8 @@ class JackProbe:
         self.client.close()
 
     def send(self, message: bytes, offset: int) -> None:
-        """Send ``message`` at frame ``offset`` of the next cycle."""
+        """Send ``message`` at frame ``offset`` of the next cycle (of the next free one, when
+        another message waits)."""
         self._pending.append((message, offset))
 
     def _process(self, frames: int) -> None:
@@ -287,7 +290,7 @@ class JackProbe:
         rate = self.client.samplerate
         cycle_s = time.monotonic() - self.client.frames_since_cycle_start / rate
         self.midi_out.clear_buffer()
-        while self._pending:
+        if self._pending:
             message, offset = self._pending.popleft()
             offset = min(offset, frames - 1)
             self.midi_out.write_midi_event(offset, message)
