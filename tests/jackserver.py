@@ -40,6 +40,8 @@ import numpy as np
 
 _servers = itertools.count()
 _ENV_KEYS = ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")
+READ_SKEW_S = 50e-6  # JackProbe: two clock readings this close bracket one frame count
+READ_TRIES = 4
 STOP_GRACE_S = 2.0  # jackd stops within ~0.2 s of SIGTERM when it listens at all
 SHM_DIR = Path("/dev/shm")
 # jackd2's server registry (common/shm.c, jack_shm_header_t): magic "JACK", protocol, type,
@@ -285,10 +287,25 @@ class JackProbe:
         another message waits)."""
         self._pending.append((message, offset))
 
+    def _cycle_start_s(self, rate: int) -> float:
+        """The cycle's start on the monotonic clock, read between two clock readings close
+        together (a thread preempted between reading the clock and the frames since the
+        cycle started, as on a loaded machine, would place the cycle that much early)."""
+        best_s, cycle_s = float("inf"), 0.0
+        for _ in range(READ_TRIES):
+            before_s = time.monotonic()
+            since = self.client.frames_since_cycle_start
+            after_s = time.monotonic()
+            if after_s - before_s < best_s:
+                best_s, cycle_s = after_s - before_s, after_s - since / rate
+            if best_s <= READ_SKEW_S:
+                break
+        return cycle_s
+
     def _process(self, frames: int) -> None:
         start = self.client.last_frame_time
         rate = self.client.samplerate
-        cycle_s = time.monotonic() - self.client.frames_since_cycle_start / rate
+        cycle_s = self._cycle_start_s(rate)
         self.midi_out.clear_buffer()
         if self._pending:
             message, offset = self._pending.popleft()
