@@ -70,7 +70,8 @@ class LoopbackResult:
     """What one loopback run measured (milliseconds; arrays in note order).
 
     ``modes[i]`` is the thru mode note ``i`` was played with; ``latency_ms`` has NaN for a
-    note whose sound was not found (so it lines up with ``modes``). ``redone[i]`` marks a note
+    note whose sound was not found, ``delta_error_ms`` and ``arrival_error_ms`` for one whose
+    rtmidi event was not found (so they line up with ``modes``). ``redone[i]`` marks a note
     played again (see :func:`run_loopback`'s ``redo``): it is left out of :meth:`latency_of`.
     """
 
@@ -277,6 +278,9 @@ def _measure(
         if len(near) == 1:
             delta_err.append((near[0, 0] - true_s) * 1000)
             arrival_err.append((near[0, 1] - true_s) * 1000)
+        else:  # NaN: the stamp errors line up with the notes too
+            delta_err.append(np.nan)
+            arrival_err.append(np.nan)
     underruns, late, added_ms = counts
     as_array = np.array
     return LoopbackResult(
@@ -298,7 +302,8 @@ class Stats:
 
     @classmethod
     def of(cls, values_ms: np.ndarray) -> Stats:
-        """Statistics of ``values_ms`` (NaN everywhere when empty)."""
+        """Statistics of ``values_ms`` without its NaNs (NaN everywhere when none is left)."""
+        values_ms = values_ms[~np.isnan(values_ms)]
         if len(values_ms) == 0:
             return cls(0, *([float("nan")] * 5))
         p1, p50, p99 = np.percentile(values_ms, [1, 50, 99])

@@ -40,8 +40,12 @@ def test_notes_into_the_midi_port_come_out_as_sound(jack: JackServer) -> None:
         require(False, "JACK-Client not installed (pip install JACK-Client)")
     from bench.bench_latency import report, run_loopback
 
-    result = run_loopback(PERIOD, notes=8)
+    # notes played again when the server x-ran or the engine was held up past a note's frame
+    # (a loaded machine): the figures are of 8 undisturbed notes (as in tests/live/test_jack_thru)
+    result = run_loopback(PERIOD, notes=8, redo=32)
     print("\n" + report(result))
-    assert result.notes_sent == 8 and len(result.latency_ms) == 8
-    assert np.all(result.latency_ms >= 0) and np.all(result.latency_ms < 50.0)
-    assert len(result.delta_error_ms) == 8 and np.all(np.abs(result.delta_error_ms) < 20.0)
+    kept = ~result.redone
+    assert result.notes_sent == len(kept) == 8 + result.redone.sum()
+    latency_ms, delta_error_ms = result.latency_ms[kept], result.delta_error_ms[kept]
+    assert len(latency_ms) == 8 and np.all(latency_ms >= 0) and np.all(latency_ms < 50.0)
+    assert len(delta_error_ms) == 8 and np.all(np.abs(delta_error_ms) < 20.0)  # NaN: not found
