@@ -280,6 +280,9 @@ class SdlOutput(Output):
     def __init__(self, source: BlockSource, block_size: int, sample_rate: int, device: Any):
         super().__init__(source, block_size, sample_rate)
         os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+        # SDL would take SIGINT and SIGTERM for its event queue, which nothing here reads:
+        # a process with this output would then ignore a polite request to stop
+        os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
         import pygame._sdl2 as sdl2
         import pygame._sdl2.audio as sdl_audio
 
@@ -318,9 +321,54 @@ class SdlOutput(Output):
         return self
 
     def stop(self) -> None:
-        """Pause and close the SDL device."""
-        self.device.pause(1)
+        """Pause and close the SDL device.
+
+        The pause goes through :func:`sdl_pause_without_gil` where SDL's library can be found:
+        pygame-ce's ``pause`` keeps the GIL while it waits for SDL's device lock, and SDL's
+        audio thread holds that lock while our callback waits for the GIL, so a stop that met
+        a callback between the two never returned (seen on a loaded machine). Once paused,
+        SDL calls no callback, and ``close`` can join its thread with the GIL held.
+        """
+        if not sdl_pause_without_gil(self.device.deviceid):
+            self.device.pause(1)
         self.device.close()
+
+
+def _sdl_library() -> Any:
+    """The SDL2 library pygame-ce loaded, through ctypes (None when it cannot be found)."""
+    import ctypes
+    import ctypes.util
+    import glob
+
+    import pygame
+
+    here = os.path.dirname(pygame.__file__)
+    bundled = [
+        *glob.glob(os.path.join(here, os.pardir, "pygame_ce.libs", "libSDL2-2*")),  # Linux
+        *glob.glob(os.path.join(here, ".dylibs", "libSDL2-2*")),  # macOS
+        *glob.glob(os.path.join(here, "SDL2.dll")),  # Windows
+    ]
+    for path in [*bundled, ctypes.util.find_library("SDL2")]:
+        if path:
+            try:
+                return ctypes.CDLL(path)
+            except OSError:
+                continue
+    return None
+
+
+_SDL_AUDIO_PAUSED = 2  # SDL_GetAudioDeviceStatus: SDL_AUDIO_PAUSED
+
+
+def sdl_pause_without_gil(device_id: int) -> bool:
+    """Pause SDL audio device ``device_id`` through ctypes, which lets the GIL go while SDL
+    waits for the device's lock; True once SDL says the device is paused."""
+    library = _sdl_library()
+    if library is None:
+        log.warning("SDL's library not found for ctypes: stopping SDL audio through pygame")
+        return False
+    library.SDL_PauseAudioDevice(device_id, 1)
+    return bool(library.SDL_GetAudioDeviceStatus(device_id) == _SDL_AUDIO_PAUSED)
 
 
 def open_output(

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import select
+import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -84,6 +89,75 @@ def test_sdl_dummy_driver_runs_callbacks(monkeypatch: pytest.MonkeyPatch) -> Non
         time.sleep(0.3)
     assert out.blocks > 20 and source.frame == out.blocks * 128
     assert out.name.startswith("sdl") and out.errors == 0
+
+
+# a block that takes SDL's device lock and then lets the GIL go (as a slow block does when
+# the machine is loaded): the stop comes while the audio thread holds the lock
+STOP_DURING_A_BLOCK = """
+import threading, time
+from soundness_live.audio.output import SdlOutput
+
+class SlowSource:
+    frame = 0
+    def __init__(self):
+        self.slow = threading.Event()
+        self.in_block = threading.Event()
+    def render_into(self, out):
+        if self.slow.is_set():
+            self.in_block.set()
+            time.sleep(0.2)
+        out[:] = 0
+        self.frame += len(out)
+
+source = SlowSource()
+out = SdlOutput(source, 128, 48000, None).start()
+time.sleep(0.1)
+source.slow.set()
+assert source.in_block.wait(5)
+out.stop()
+print("stopped", flush=True)
+"""
+
+PLAY_UNTIL_STOPPED = """
+import time
+from soundness_live.audio.output import SdlOutput
+from tests.audio.test_output import SineSource
+
+{playing}
+print("playing", flush=True)
+time.sleep(30)
+"""
+
+
+def run_sdl_script(after: str = "") -> subprocess.Popen[str]:
+    env = {**os.environ, "SDL_AUDIODRIVER": "dummy"}
+    script = STOP_DURING_A_BLOCK.format(after=after)
+    return subprocess.Popen(
+        [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True
+    )
+
+
+def test_sdl_output_stops_while_a_block_is_being_made() -> None:
+    with run_sdl_script() as process:
+        try:
+            stdout, _ = process.communicate(timeout=30)  # before the fix: never returned
+        finally:
+            process.kill()
+    assert stdout.strip() == "stopped"
+    assert process.returncode == 0
+
+
+def test_a_process_with_sdl_output_stops_on_sigterm() -> None:
+    playing = "out = SdlOutput(SineSource(), 128, 48000, None).start()"
+    with run_sdl_script(PLAY_UNTIL_STOPPED.format(playing=playing)) as process:
+        try:
+            assert process.stdout is not None
+            assert select.select([process.stdout], [], [], 30)[0], "the output did not start"
+            assert process.stdout.readline().strip() == "playing"
+            process.send_signal(signal.SIGTERM)  # before the fix: SDL took it and nothing read it
+            assert process.wait(timeout=10) == -signal.SIGTERM
+        finally:
+            process.kill()
 
 
 def test_auto_falls_back_to_sdl_when_portaudio_is_missing(
