@@ -22,6 +22,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from .contract import Cue
 from .frames import frames_to_ms, ms_to_frames
 from .params import ParamSpec
 
@@ -74,11 +75,11 @@ class Play:
 
 @dataclass(frozen=True, slots=True)
 class Show:
-    """A cue for the child view and the therapist (``listen``, ``your_turn``, ``wait``, ``go``,
-    ``no_go``, ``stop``, ``play``, ``beat``, ``tap``, ``done``...). ``detail`` carries what a
-    responder needs to know about it (e.g. the beats to tap to, the call to echo)."""
+    """A cue for the child view and the therapist (:class:`~soundness_live.activities.contract.
+    Cue`). ``detail`` carries what a responder needs to know about it (e.g. the beats to tap to,
+    the call to echo)."""
 
-    cue: str
+    cue: Cue
     frame: int
     detail: dict[str, Any] = field(default_factory=dict)
 

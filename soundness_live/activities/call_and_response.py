@@ -32,6 +32,7 @@ from .base import (
     trial_record,
 )
 from .common import common_params, staircase_from
+from .contract import Cue
 from .params import ParamSpec
 from .phrases import MAX_CALL_NOTES, Phrase, bank_for, phrases_from_midi, pick
 
@@ -118,7 +119,7 @@ def _call_notes(ctx: ActivityContext, phrase: Phrase, start_frame: int) -> tuple
 def _engine_call(ctx: ActivityContext, phrase: Phrase, start: int):
     """Play the call; return the heard notes."""
     notes = _call_notes(ctx, phrase, start)
-    yield Show("listen", start, {"call_start_frame": start})
+    yield Show(Cue.LISTEN, start, {"call_start_frame": start})
     program = None if ctx.params["variant"] == "drums" else int(ctx.params["instrument"])
     heard = yield Play(notes, program=program)
     return tuple(heard)
@@ -127,7 +128,7 @@ def _engine_call(ctx: ActivityContext, phrase: Phrase, start: int):
 def _therapist_call(ctx: ActivityContext, start: int):
     """Wait for the therapist to play a call; it ends after ``call_gap_ms`` of silence, or at
     its ``MAX_CALL_NOTES``-th note (the notes after it are the therapist's, not the call)."""
-    yield Show("therapist_call", start, {})
+    yield Show(Cue.THERAPIST_CALL, start, {})
     gap = ctx.frames(ctx.params["call_gap_ms"])
     give_up = start + ctx.frames(ctx.params["call_wait_ms"])
     notes: list[Response] = []
@@ -186,7 +187,7 @@ def run(ctx: ActivityContext) -> ActivityRun:
             (ctx.ms(n.heard_frame if n.heard_frame is not None else n.frame), n.note) for n in heard
         ]
         yield Show(
-            "your_turn",
+            Cue.YOUR_TURN,
             int(call_end),
             {
                 "call": [(f - call[0][0], note) for f, note in call] if call else [],

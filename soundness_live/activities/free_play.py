@@ -25,6 +25,7 @@ from .base import (
     trial_record,
 )
 from .common import PROMPT_LEVELS
+from .contract import Cue
 from .params import ParamSpec
 
 NAME = "free-play"
@@ -68,9 +69,9 @@ def run(ctx: ActivityContext) -> ActivityRun:
     for index in range(p["trials"]):
         song = _song(ctx, start)
         end = max(n.frame + n.duration_frames for n in song)
-        yield Show("play", start, {"until_frame": end, "ioi_ms": 60000.0 / p["tempo_bpm"]})
+        yield Show(Cue.PLAY, start, {"until_frame": end, "ioi_ms": 60000.0 / p["tempo_bpm"]})
         heard = yield Play(song, program=p["instrument"])
-        yield Show("done", end, {})
+        yield Show(Cue.DONE, end, {})
         got = note_ons((yield Listen(end, since_frame=start)))
         metrics = {
             "notes_played": len(got),

@@ -47,6 +47,7 @@ from .base import (
     trial_record,
 )
 from .common import common_params
+from .contract import Cue
 from .params import ParamSpec
 from .tap_stream import TapStream
 
@@ -251,7 +252,7 @@ def _paced_trial(
         for k in range(p["continue_beats"] if continuation else 0)
     ]
     yield Show(
-        "beat",
+        Cue.BEAT,
         start,
         {"beats": beat_frames + silent, "ioi_ms": ioi_ms, "silent_from": len(beat_frames)},
     )
@@ -285,7 +286,7 @@ CONTINUATION_METRICS = ("median_iti_ms", "iti_cv", "tempo_ratio", "hit_rate", "m
 
 def _unpaced_trial(ctx: ActivityContext, index: int, start: int):
     end = start + ctx.frames(ctx.params["unpaced_ms"])
-    yield Show("tap", start, {"until_frame": end})
+    yield Show(Cue.TAP, start, {"until_frame": end})
     taps = note_ons((yield Listen(end, since_frame=start)))
     metrics = preferred_tempo(
         [ctx.ms(t.frame) for t in taps], double_tap_ms=ctx.params["double_tap_ms"]
@@ -325,7 +326,7 @@ def _follow_trial(
         max_bpm=p["max_bpm"],
     )
     yield Show(
-        "lead",
+        Cue.LEAD,
         start,
         {
             "until_frame": start + ctx.frames(p["beats"] * 60000.0 / tempo_bpm),
@@ -348,7 +349,7 @@ def _follow_trial(
         beat_ms, ioi_ms = follower.next_beat(beat_ms, asyncs, iti)
     beat_frames = [float(b.heard_frame) for b in heard_beats]
     # the trial is over (and scored) when its window closes
-    yield Show("done", math.floor(_window_frames(ctx, beat_frames)[1]) + 1, {})
+    yield Show(Cue.DONE, math.floor(_window_frames(ctx, beat_frames)[1]) + 1, {})
     span, end, got = yield from _window_taps(ctx, stream, beat_frames, after)
     beats_ms = [ctx.ms(f) for f in beat_frames]
     metrics = _score(ctx, beats_ms, got.kept_ms, got.double_taps, _median_gap(beats_ms))

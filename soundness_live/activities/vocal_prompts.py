@@ -56,6 +56,7 @@ from .base import (
     trial_record,
 )
 from .common import common_params, staircase_from
+from .contract import Cue
 from .params import ParamSpec
 from .sung_prompts import sung_prompt
 
@@ -315,7 +316,7 @@ def run(ctx: ActivityContext) -> ActivityRun:
     for index in range(p["trials"]):
         level = stairs.level
         plan = plan_trial(ctx, level)
-        yield Show("listen", start, {"syllables": plan["prompt"][0]})
+        yield Show(Cue.LISTEN, start, {"syllables": plan["prompt"][0]})
         spoken = None
         if p["prompt_source"] == "synth":
             heard, prompt_end = yield from _sung(ctx, plan, start)
@@ -324,7 +325,7 @@ def run(ctx: ActivityContext) -> ActivityRun:
         turn = int(round(prompt_end))
         answer = dict(zip(("syllables", "notes"), plan["answer"], strict=True))
         answer.update(hold_ms=plan["hold_ms"], ioi_ms=plan["beat_ms"])
-        yield Show("your_turn", turn, {"answer": answer, "prompt_end_frame": prompt_end})
+        yield Show(Cue.YOUR_TURN, turn, {"answer": answer, "prompt_end_frame": prompt_end})
         end = turn + ctx.frames(p["response_window_ms"])
         prompt_start = min(n.frame if n.heard_frame is None else n.heard_frame for n in heard)
         since = min(prompt_start - ctx.frames(room_ms), turn - ctx.frames(p["pre_roll_ms"]))
@@ -332,7 +333,7 @@ def run(ctx: ActivityContext) -> ActivityRun:
         targets = _targets(plan, spoken)
         metrics, voice = score_take(ctx, take, (prompt_start, prompt_end), targets, errors)
         result = outcome(metrics, p, plan.get("target_ms"))
-        yield Show("done", end, {"outcome": result})
+        yield Show(Cue.DONE, end, {"outcome": result})
         yield RecordTrial(
             trial_record(
                 ctx,

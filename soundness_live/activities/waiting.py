@@ -40,6 +40,7 @@ from .base import (
     trial_record,
 )
 from .common import common_params, staircase_from
+from .contract import Cue
 from .params import ParamSpec
 
 NAME = "waiting"
@@ -174,10 +175,10 @@ def _cue_trial(ctx: ActivityContext, index: int, level: int, start: int):
     p = ctx.params
     no_go = p["variant"] == "go-no-go" and ctx.rng.random() * 100.0 < p["no_go_pct"]
     cue_frame = start + _wait_frames(ctx, level)
-    yield Show("wait", start, {})
+    yield Show(Cue.WAIT, start, {})
     music = yield Play(_music(ctx, start, cue_frame, crescendo=True), program=p["instrument"])
     (cue,) = yield Play((_cue_sound(ctx, cue_frame, no_go),))
-    yield Show("no_go" if no_go else "go", cue_frame, {"heard_frame": cue.heard_frame})
+    yield Show(Cue.NO_GO if no_go else Cue.GO, cue_frame, {"heard_frame": cue.heard_frame})
     end = int(cue.heard_frame + ctx.frames(p["response_window_ms"]))
     got = note_ons((yield Listen(end, since_frame=start)))
     onsets = [ctx.ms(r.frame) for r in got]
@@ -220,13 +221,13 @@ def _freeze_trial(ctx: ActivityContext, index: int, level: int, start: int):
     p = ctx.params
     stop = start + ctx.frames(ctx.rng.uniform(0.75, 1.25) * p["play_ms"])
     restart = stop + _wait_frames(ctx, level)
-    yield Show("play", start, {"until_frame": stop, "ioi_ms": 60000.0 / p["tempo_bpm"]})
+    yield Show(Cue.PLAY, start, {"until_frame": stop, "ioi_ms": 60000.0 / p["tempo_bpm"]})
     music = yield Play(
         _music(ctx, start, stop, crescendo=False) + (_marker(start, "start"),),
         program=p["instrument"],
     )
     (stop_mark,) = yield Play((_marker(stop, "stop"),))
-    yield Show("stop", stop, {"until_frame": restart})
+    yield Show(Cue.STOP, stop, {"until_frame": restart})
     (restart_mark,) = yield Play((_marker(restart, "start"),))
     got = note_ons((yield Listen(restart, since_frame=start)))
     freeze = (ctx.ms(stop_mark.heard_frame), ctx.ms(restart_mark.heard_frame))
@@ -262,7 +263,7 @@ def _turns_trial(ctx: ActivityContext, index: int, level: int, start: int):
     marks, turns = [], []
     for k, player in enumerate(players):
         begin = start + k * turn
-        yield Show("turn", begin, {"player": player, "until_frame": begin + turn})
+        yield Show(Cue.TURN, begin, {"player": player, "until_frame": begin + turn})
         (mark,) = yield Play(
             (PromptNote(begin, 75, 90, ctx.frames(100), DRUM_CHANNEL, flags=(("turn", player),)),)
         )

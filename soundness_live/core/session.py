@@ -36,6 +36,7 @@ from ..activities.base import (
     VoiceTake,
     with_heard,
 )
+from ..activities.contract import Cue
 from ..activities.params import resolve_params
 from ..errors import SoundnessError
 from .events import NoteOff, NoteOn, ProgramChange, SynthEvent, prompt_sound
@@ -238,6 +239,7 @@ class Session:
         if isinstance(action, Play):
             return self._play(action)
         if isinstance(action, Show):
+            self._check_cue(action)
             self.cues.append(action)
             for source in self.inputs:
                 source.observe(action, self.ctx.now_frame)
@@ -262,6 +264,13 @@ class Session:
             f"activity {self.activity.name!r} yielded {action!r}; "
             "expected Play, Show, Listen, ListenVoice, PlaySamples or RecordTrial"
         )
+
+    def _check_cue(self, action: Show) -> None:
+        if not isinstance(action.cue, Cue):
+            raise SoundnessError(
+                f"activity {self.activity.name!r} showed the cue {action.cue!r}; expected a "
+                f"Cue ({', '.join(cue.name for cue in Cue)})"
+            )
 
     def _play(self, action: Play) -> tuple[PromptNote, ...]:
         sounding = [n for n in action.notes if n.velocity > 0]

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..activities.base import Show
+from ..activities.contract import Cue
 from ..core.clock import ClockMapping
 from ..errors import DeviceError
 
@@ -111,8 +112,8 @@ def midi_hz(note: float) -> float:
 
 
 def target_notes(cue: Show) -> tuple[int, ...]:
-    """The notes the child is to sing during a "your_turn" cue (none for any other cue)."""
-    answer = cue.detail.get("answer") if cue.cue == "your_turn" else None
+    """The notes the child is to sing during their turn (none for any other cue)."""
+    answer = cue.detail.get("answer") if cue.cue is Cue.YOUR_TURN else None
     return tuple(int(n) for n in (answer or {}).get("notes") or ())
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..activities.base import ActivityDef, Response, Show
+from ..activities.contract import Cue
 from ..core.session import InputSource
 from ..errors import ParameterError
 from .child_sound import child_sound, players_of
@@ -95,19 +96,19 @@ class VirtualChild:
         self.rng = random.Random(f"{seed}:{player}")
         self._planned: list[Response] = []
         self._handlers = {
-            "listen": self._on_listen,
-            "therapist_call": self._ignore,
-            "your_turn": self._on_your_turn,
-            "wait": self._on_wait,
-            "go": self._on_go,
-            "no_go": self._on_no_go,
-            "play": self._on_play,
-            "stop": self._on_stop,
-            "beat": self._on_beat,
-            "tap": self._on_tap,
-            "lead": self._on_lead,
-            "turn": self._on_turn,
-            "done": self._on_done,
+            Cue.LISTEN: self._on_listen,
+            Cue.THERAPIST_CALL: self._ignore,
+            Cue.YOUR_TURN: self._on_your_turn,
+            Cue.WAIT: self._on_wait,
+            Cue.GO: self._on_go,
+            Cue.NO_GO: self._on_no_go,
+            Cue.PLAY: self._on_play,
+            Cue.STOP: self._on_stop,
+            Cue.BEAT: self._on_beat,
+            Cue.TAP: self._on_tap,
+            Cue.LEAD: self._on_lead,
+            Cue.TURN: self._on_turn,
+            Cue.DONE: self._on_done,
         }
 
     # -- the input-source protocol -------------------------------------------------------------

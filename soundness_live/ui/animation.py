@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..activities.contract import Cue
 from .controls import Rect
 from .palette import NEEDLE, ON_PITCH
 from .widgets import (
@@ -129,7 +130,7 @@ class MeterArea:
         """This frame's meter in the status panel, or None (and forget the turn) unless the
         microphone listens on the child's turn."""
         reading = state.get("voice_meter")
-        if not reading or (state.get("cue") or {}).get("cue") != "your_turn":
+        if not reading or Cue.named((state.get("cue") or {}).get("cue")) is not Cue.YOUR_TURN:
             self.reset()
             return None
         box = meter_box(status, scale)

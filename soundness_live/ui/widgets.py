@@ -11,26 +11,21 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..activities.contract import Cue, CueMood
 from .controls import VOCAL, Rect
 
 FADE_S = 0.5
 MAX_PULSE_HZ = 2.5  # under the ~3 Hz flashing threshold, with margin
 Colour = tuple[int, int, int]
 
-CUES: dict[str, tuple[str, Colour]] = {
-    "listen": ("listen", (70, 110, 160)),
-    "therapist_call": ("listen", (70, 110, 160)),
-    "your_turn": ("your turn", (70, 140, 100)),
-    "wait": ("wait", (150, 120, 70)),
-    "go": ("go", (70, 140, 100)),
-    "no_go": ("wait", (150, 120, 70)),
-    "play": ("play", (70, 140, 100)),
-    "stop": ("stop", (150, 90, 90)),
-    "beat": ("play with the beat", (90, 120, 150)),
-    "tap": ("your own beat", (90, 120, 150)),
-    "lead": ("you lead", (90, 120, 150)),
-    "turn": ("your turn", (70, 140, 100)),
-    "done": ("well done", (100, 100, 130)),
+#: The calm colour of each kind of cue (its words are the cue's own, :class:`Cue`).
+MOOD_COLOURS: dict[CueMood, Colour] = {
+    CueMood.LISTEN: (70, 110, 160),
+    CueMood.ACT: (70, 140, 100),
+    CueMood.HOLD: (150, 120, 70),
+    CueMood.STOP: (150, 90, 90),
+    CueMood.BEAT: (90, 120, 150),
+    CueMood.DONE: (100, 100, 130),
 }
 IDLE_CUE: tuple[str, Colour] = ("", (60, 64, 72))
 
@@ -41,9 +36,12 @@ def cue_words(cue: dict[str, Any] | None) -> tuple[str, Colour]:
     no word from the engine on it) it is neutral."""
     if not cue:
         return IDLE_CUE
-    if cue.get("cue") == "done" and cue.get("success") is not True:
+    shown = Cue.named(cue.get("cue"))
+    if shown is None:
+        return "", IDLE_CUE[1]
+    if shown is Cue.DONE and cue.get("success") is not True:
         return IDLE_CUE
-    return CUES.get(str(cue.get("cue")), ("", IDLE_CUE[1]))
+    return shown.words, MOOD_COLOURS[shown.mood]
 
 
 def fade(start: Colour, end: Colour, elapsed_s: float) -> Colour:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..activities.base import Show
+from ..activities.contract import Cue
 from ..errors import ParameterError
 from .vad import resample_to
 
@@ -90,8 +91,8 @@ class WavVoice(PlacedVoice):
         self._next = 0
 
     def observe(self, cue: Show, now_frame: int) -> None:
-        """On "your_turn", place the next take at the cue's frame."""
-        if cue.cue != "your_turn":
+        """On the child's turn, place the next take at the cue's frame."""
+        if cue.cue is not Cue.YOUR_TURN:
             return
         self.place(cue.frame, self._takes[min(self._next, len(self._takes) - 1)])
         self._next += 1
@@ -143,8 +144,8 @@ class VirtualSinger(PlacedVoice):
         self.noise = np.random.default_rng(seed)
 
     def observe(self, cue: Show, now_frame: int) -> None:
-        """On "your_turn" with an answer to sing, plan and render it."""
-        answer = cue.detail.get("answer") if cue.cue == "your_turn" else None
+        """On the child's turn with an answer to sing, plan and render it."""
+        answer = cue.detail.get("answer") if cue.cue is Cue.YOUR_TURN else None
         if not answer or self.rng.random() < self.traits.silent_rate:
             return
         t = self.traits

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from soundness_live.activities.base import Show
+from soundness_live.activities.contract import Cue
 from soundness_live.audio.mic import InputRing
 from soundness_live.core.clock import ClockMapping
 from soundness_live.live.engine import Engine
@@ -121,9 +122,9 @@ def test_the_target_is_the_turn_note_nearest_the_sung_pitch() -> None:
 
 def test_target_notes_come_from_a_your_turn_cue_only() -> None:
     answer = {"syllables": ["la"], "notes": [67], "hold_ms": 400.0, "ioi_ms": 667.0}
-    assert target_notes(Show("your_turn", 0, {"answer": answer})) == (67,)
-    assert target_notes(Show("your_turn", 0, {})) == ()
-    assert target_notes(Show("listen", 0, {"answer": answer})) == ()
+    assert target_notes(Show(Cue.YOUR_TURN, 0, {"answer": answer})) == (67,)
+    assert target_notes(Show(Cue.YOUR_TURN, 0, {})) == ()
+    assert target_notes(Show(Cue.LISTEN, 0, {"answer": answer})) == ()
 
 
 def test_changes_are_announced_at_most_20_times_a_second() -> None:

@@ -7,6 +7,7 @@ import pytest
 import soundfile
 
 from soundness_live.activities.base import Show
+from soundness_live.activities.contract import Cue
 from soundness_live.errors import FileFormatError, ParameterError
 from soundness_live.synth.singing import SyllableSinger
 from soundness_live.voice.analysis import analyze_voice
@@ -36,9 +37,9 @@ def test_wav_voice_places_each_file_at_its_turn_cue(tmp_path):
     soundfile.write(first, np.full(1600, 0.5), 16_000)  # 100 ms at 16 kHz
     soundfile.write(second, np.full(800, -0.25), 16_000)
     voice = WavVoice([first, second], RATE)
-    voice.observe(Show("listen", 0), 0)  # no turn: nothing placed
+    voice.observe(Show(Cue.LISTEN, 0), 0)  # no turn: nothing placed
     for frame in (10_000, 30_000, 50_000):
-        voice.observe(Show("your_turn", frame), frame)
+        voice.observe(Show(Cue.YOUR_TURN, frame), frame)
     audio = voice.audio(0, 60_000)
     assert [f for f, _ in voice.placed] == [10_000, 30_000, 50_000]
     assert len(voice.placed[0][1]) == 4800  # resampled to the engine's rate
@@ -64,7 +65,7 @@ def test_shift_pitch_moves_a_tone_by_the_cents_asked():
 
 def answer_cue(frame: int, notes=(67, 64)) -> Show:
     detail = {"syllables": ["ba"] * len(notes), "notes": list(notes), "hold_ms": 400.0}
-    return Show("your_turn", frame, {"answer": dict(detail, ioi_ms=667.0)})
+    return Show(Cue.YOUR_TURN, frame, {"answer": dict(detail, ioi_ms=667.0)})
 
 
 def test_virtual_singer_is_seeded_and_sings_what_it_is_asked():
