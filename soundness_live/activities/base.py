@@ -8,23 +8,32 @@ receives each action's result back from ``yield``:
 - :class:`Listen` -> the responses (child's note-ons) that arrived up to ``until_frame``;
 - :class:`ListenVoice` -> a :class:`VoiceTake`: the microphone's audio over a span of frames;
 - :class:`PlaySamples` -> a :class:`SamplesHeard` (a spoken or recorded prompt, played whole);
-- :class:`RecordTrial` -> None (the engine stores and reports the finished trial record).
+- :class:`RecordTrial` -> the final :class:`~soundness_live.activities.record.TrialRecord`: the
+  record the activity proposed, as the Session finalised and stored it (void when the therapist
+  cut the trial short), so an adaptive rule sees the outcome as stored.
 
 The activity never calls the synth, the UI or the store, and never reads a clock: the engine
 sets :attr:`ActivityContext.now_frame` before resuming it. So it runs the same live, offline with
 scripted input, and in tests.
+
+:class:`ActivityDef` is the whole contract of an activity: its parameters (a frozen dataclass),
+its metrics (:class:`~soundness_live.activities.contract.MetricSpec`), what the child answers
+with and on which instrument, its outcome rule and its variants. The registry validates it when
+the activity loads; goals, exports, the report, the live panel, the virtual child and the
+command line read an activity's vocabulary from it and from nowhere else.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol
 
-from .contract import Cue
+from .contract import DRUM_PAD, Answer, ChildInstrument, Cue, MetricSpec, Outcome
 from .frames import frames_to_ms, ms_to_frames
-from .params import ParamSpec
+from .params import Params, ParamSpec, param_specs
+from .record import TrialRecord
 
 DRUM_CHANNEL = 9  # MIDI channel 10, zero-based: General MIDI drums (bank 128)
 
@@ -142,9 +151,10 @@ class SamplesHeard:
 
 @dataclass(frozen=True, slots=True)
 class RecordTrial:
-    """A finished, scored trial record (a JSON-able dict, shape in DESIGN.md)."""
+    """A finished, scored trial as the activity proposes it; the result is the final record
+    (``final = yield RecordTrial(record)``)."""
 
-    record: dict[str, Any]
+    record: TrialRecord
 
 
 Action = Play | Show | Listen | ListenVoice | PlaySamples | RecordTrial
@@ -165,11 +175,12 @@ class VoiceScoring(Protocol):
 
 
 @dataclass
-class ActivityContext:
-    """What an activity may use: its parameters, a seeded RNG, the frame clock, the session,
-    and the voice analysis when the run was given one (:class:`VoiceScoring`)."""
+class ActivityContext(Generic[Params]):
+    """What an activity may use: its parameters (``params``, its own frozen dataclass), a
+    seeded RNG, the frame clock, the session, and the voice analysis when the run was given one
+    (:class:`VoiceScoring`)."""
 
-    params: dict[str, Any]
+    params: Params
     sample_rate: int
     rng: random.Random
     now_frame: int = 0
@@ -177,6 +188,11 @@ class ActivityContext:
     prompt_level: Callable[[], str] = lambda: "independent"
     base_params: dict[str, Any] = field(default_factory=dict)  # stored with every trial
     voice_scoring: VoiceScoring | None = None
+
+    @property
+    def param_values(self) -> dict[str, Any]:
+        """The parameters by name (what a trial record stores)."""
+        return self.params.values()
 
     def frames(self, ms: float) -> int:
         """Milliseconds -> whole frames at this run's sample rate."""
@@ -187,7 +203,7 @@ class ActivityContext:
         return frames_to_ms(frames, self.sample_rate)
 
 
-def prompt_dict(ctx: ActivityContext, note: PromptNote) -> dict[str, Any]:
+def prompt_entry(ctx: ActivityContext[Any], note: PromptNote) -> dict[str, Any]:
     """A prompt note as the trial record has it: heard onset in frames and ms."""
     heard = note.heard_frame if note.heard_frame is not None else float(note.frame)
     entry: dict[str, Any] = {
@@ -202,7 +218,7 @@ def prompt_dict(ctx: ActivityContext, note: PromptNote) -> dict[str, Any]:
     return entry
 
 
-def response_dict(ctx: ActivityContext, response: Response) -> dict[str, Any]:
+def response_entry(ctx: ActivityContext[Any], response: Response) -> dict[str, Any]:
     """A response as the trial record has it (same axis as the prompts)."""
     return {
         "onset_ms": ctx.ms(response.frame),
@@ -221,38 +237,43 @@ def response_dict(ctx: ActivityContext, response: Response) -> dict[str, Any]:
 
 
 def trial_record(
-    ctx: ActivityContext,
+    ctx: ActivityContext[Any],
     *,
     index: int,
     activity: str,
     prompt: Sequence[PromptNote],
     responses: Sequence[Response],
-    metrics: dict[str, Any],
-    outcome: str,
+    metrics: Mapping[str, Any],
+    outcome: Outcome,
     difficulty: int | float | None,
-    start_frame: int,
-    end_frame: int,
-    extra_params: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The one trial-record shape (DESIGN.md "Activities")."""
+    start_frame: float,
+    end_frame: float,
+    extra_params: Mapping[str, Any] | None = None,
+    variant: str | None = None,
+    void_reason: str | None = None,
+) -> TrialRecord:
+    """The record an activity proposes for its trial ``index``: the run's parameters (with
+    ``extra_params``, what this trial alone had), the prompt as heard, the responses, the
+    metrics and the outcome. ``variant``: the trial's own variant when it is not the run's
+    (a measurement such as tempo's unpaced tapping)."""
     params = dict(ctx.base_params)
-    params.update(ctx.params)
+    params.update(ctx.param_values)
     params.update(extra_params or {})
-    return {
-        "index": index,
-        "activity": activity,
-        "variant": ctx.params.get("variant"),
-        "params": params,
-        "prompt": [prompt_dict(ctx, n) for n in prompt],
-        "responses": [response_dict(ctx, r) for r in responses],
-        "metrics": metrics,
-        "outcome": outcome,
-        "prompt_level": ctx.prompt_level(),
-        "difficulty": difficulty,
-        "goals": [],
-        "start_ms": ctx.ms(start_frame),
-        "end_ms": ctx.ms(end_frame),
-    }
+    return TrialRecord(
+        index=index,
+        activity=activity,
+        variant=variant if variant is not None else ctx.param_values.get("variant"),
+        params=params,
+        prompt=tuple(prompt_entry(ctx, n) for n in prompt),
+        responses=tuple(response_entry(ctx, r) for r in responses),
+        metrics=metrics,
+        outcome=outcome,
+        prompt_level=ctx.prompt_level(),
+        difficulty=difficulty,
+        start_ms=ctx.ms(start_frame),
+        end_ms=ctx.ms(end_frame),
+        void_reason=void_reason,
+    )
 
 
 def with_heard(note: PromptNote, latency_frames: float) -> PromptNote:
@@ -267,20 +288,71 @@ def note_ons(responses: Sequence[Response], player: str | None = None) -> list[R
 
 
 @dataclass(frozen=True)
-class ActivityDef:
-    """An activity: its name, parameters, the generator that runs it, and what it measures.
+class ActivityDef(Generic[Params]):
+    """An activity: the generator that runs it and everything it tells the rest of the
+    program about itself.
 
-    ``outcome_rule`` says in words how metrics become an outcome (it is shown by
-    ``soundness-live play --list`` and documented with the activity).
+    ``params``: its parameters, a frozen :class:`~soundness_live.activities.params.
+    ActivityParams` dataclass (its ``variant`` field's choices are the activity's variants);
+    ``metrics``: what it measures; ``answers_with``: notes or voice; ``child_instrument``: how
+    the child's notes sound, given the parameters; ``outcome_rule``: in words, how metrics
+    become an outcome (``play --list`` shows it); ``measurement_variants``: variants of single
+    trials that measure the child rather than exercise them (tempo's unpaced tapping), chosen by
+    no parameter and left out of a goal that names no variant; ``scored``: False for an activity
+    that is logged and never scored (free play), which no goal can name.
     """
 
     name: str
     summary: str
-    params: tuple[ParamSpec, ...]
-    run: Callable[[ActivityContext], ActivityRun]
-    metric_names: tuple[str, ...]
+    params: type[Params]
+    run: Callable[[ActivityContext[Params]], ActivityRun]
+    metrics: tuple[MetricSpec, ...]
     outcome_rule: str
-    variants: tuple[str, ...] = ()
+    answers_with: Answer = Answer.NOTES
+    child_instrument: Callable[[Params], ChildInstrument] = lambda params: DRUM_PAD
+    measurement_variants: tuple[str, ...] = ()
+    scored: bool = True
+
+    @property
+    def specs(self) -> tuple[ParamSpec, ...]:
+        """Its parameters as :class:`ParamSpec` rows (defaults, units, ranges, help)."""
+        return param_specs(self.params)
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        """The variants a therapist can choose (its ``variant`` parameter's choices)."""
+        chosen = [spec for spec in self.specs if spec.name == "variant"]
+        return chosen[0].choices if chosen else ()
+
+    @property
+    def trial_variants(self) -> tuple[str, ...]:
+        """Every variant a trial record of it can have: the chosen ones and the measurements."""
+        return self.variants + self.measurement_variants
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """The names of its metrics, in declaration order."""
+        return tuple(metric.name for metric in self.metrics)
+
+    def metric(self, name: str) -> MetricSpec | None:
+        """The metric called ``name``, or None when it measures none by that name."""
+        return next((m for m in self.metrics if m.name == name), None)
+
+    def headline(self, variant: Any) -> MetricSpec | None:
+        """The headline measure of ``variant`` (None when it has none)."""
+        return next((m for m in self.metrics if m.is_headline(variant)), None)
+
+    def live_metrics(self) -> tuple[MetricSpec, ...]:
+        """The metrics the therapist's screen and every trial's line show."""
+        return tuple(m for m in self.metrics if m.live)
+
+    def counts_by_default(self, variant: Any) -> bool:
+        """Whether a trial of ``variant`` counts toward a goal that names no variant."""
+        return variant not in self.measurement_variants
+
+    def make_params(self, values: dict[str, Any]) -> Params:
+        """Its parameters dataclass from resolved values (``resolve_params``)."""
+        return self.params(**values)
 
 
 def rule_from_doc(doc: str | None) -> str:

@@ -13,7 +13,9 @@ notes_correct_pct >= [correct_pct] -> ``correct``; notes_correct_pct >= [partial
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..metrics.sequences import score_echo
 from .base import (
@@ -31,79 +33,134 @@ from .base import (
     rule_from_doc,
     trial_record,
 )
-from .common import common_params, staircase_from
-from .contract import Cue
-from .params import ParamSpec
+from .common import CommonParams, staircase_from, tempo_param, trials_param, variant_param
+from .contract import DRUM_PAD, ChildInstrument, Cue, MetricSpec, MetricWords, Outcome, keyboard
+from .params import param
 from .phrases import MAX_CALL_NOTES, Phrase, bank_for, phrases_from_midi, pick
+from .record import TrialRecord
 
 NAME = "call-and-response"
 VARIANTS = ("drums", "melodic")
 
-PARAMS = common_params(trials=6, tempo_bpm=90.0, variants=VARIANTS) + (
-    ParamSpec(
-        "match",
-        str,
+
+@dataclass(frozen=True)
+class CallResponseParams(CommonParams):
+    """The parameters of call and response."""
+
+    variant: str = variant_param(VARIANTS)
+    trials: int = trials_param(6)
+    tempo_bpm: float = tempo_param(90.0)
+    match: str = param(
         "auto",
         "how notes match (auto: drum groups for drums, exact for melodic)",
         choices=("auto", "exact", "pitch_class", "drum_group"),
-    ),
-    ParamSpec("tolerance_ms", float, 50.0, "onset tolerance after tempo alignment", "ms", 10, 500),
-    ParamSpec(
-        "response_window_ms", float, 4000.0, "time to answer after the call ends", "ms", 500, 30000
-    ),
-    ParamSpec("correct_pct", float, 75.0, "notes correct for a correct trial", "%", 0, 100),
-    ParamSpec("partial_pct", float, 40.0, "notes correct for a partial trial", "%", 0, 100),
-    ParamSpec("instrument", int, 12, "GM program of melodic calls (12 = marimba)", min=0, max=127),
-    ParamSpec("caller", str, "engine", "who plays the call", choices=("engine", "therapist")),
-    ParamSpec(
-        "call_gap_ms",
-        float,
-        1200.0,
-        "therapist's call ends after this much silence",
-        "ms",
-        300,
-        5000,
-    ),
-    ParamSpec(
-        "call_wait_ms",
-        float,
-        20000.0,
-        "therapist's call: give up (void trial) after",
-        "ms",
-        1000,
-        600000,
-    ),
-    ParamSpec("players", str, "", "group mode: comma-separated player codes taking turns"),
-    ParamSpec("phrases_file", str, "", "a .mid file to take the calls from (split at rests)"),
-)
+    )
+    tolerance_ms: float = param(50.0, "onset tolerance after tempo alignment", "ms", 10, 500)
+    response_window_ms: float = param(
+        4000.0, "time to answer after the call ends", "ms", 500, 30000
+    )
+    correct_pct: float = param(75.0, "notes correct for a correct trial", "%", 0, 100)
+    partial_pct: float = param(40.0, "notes correct for a partial trial", "%", 0, 100)
+    instrument: int = param(12, "GM program of melodic calls (12 = marimba)", min=0, max=127)
+    caller: str = param("engine", "who plays the call", choices=("engine", "therapist"))
+    call_gap_ms: float = param(
+        1200.0, "therapist's call ends after this much silence", "ms", 300, 5000
+    )
+    call_wait_ms: float = param(
+        20000.0, "therapist's call: give up (void trial) after", "ms", 1000, 600000
+    )
+    players: str = param("", "group mode: comma-separated player codes taking turns")
+    phrases_file: str = param("", "a .mid file to take the calls from (split at rests)")
 
+
+Ctx = ActivityContext[CallResponseParams]
+
+
+def _count(name: str, meaning: str, words: MetricWords | None = None) -> MetricSpec:
+    return MetricSpec(name, "count", words=words, meaning=meaning)
+
+
+#: METRICS.md §2; the headline: % notes correct in order.
 METRICS = (
-    "hits",
-    "omissions",
-    "insertions",
-    "substitutions",
-    "order_errors",
-    "notes_correct_pct",
-    "rhythm_error",
-    "median_onset_error_ms",
-    "response_latency_ms",
-    "waited_for_turn",
-    "tempo_ratio",
-    "n_target",
-    "n_response",
-    "out_of_turn_plays",
+    _count("n_target", "notes in the call"),
+    _count(
+        "hits",
+        "call notes echoed (matched one-to-one, in order)",
+        MetricWords("hits", rule="echoes {bound} of the call's notes"),
+    ),
+    _count(
+        "omissions",
+        "call notes not echoed",
+        MetricWords("omissions", rule="leaves out {bound} of the call's notes"),
+    ),
+    _count(
+        "insertions",
+        "extra notes in the echo",
+        MetricWords("insertions", "adds {bound} extra notes"),
+    ),
+    _count(
+        "substitutions",
+        "echo notes with the wrong pitch or drum group",
+        MetricWords("substitutions", "plays {bound} wrong notes"),
+    ),
+    _count("order_errors", "echo notes out of order"),
+    MetricSpec(
+        "notes_correct_pct",
+        "%",
+        headline=True,
+        live=True,
+        words=MetricWords("notes correct", rule="gets {bound} of the notes"),
+        meaning="call notes echoed correctly and in order",
+    ),
+    MetricSpec(
+        "rhythm_error",
+        "log2 units",
+        words=MetricWords("rhythm error", rule="keeps the rhythm (rhythm error {bound})"),
+        meaning="mean |log2(child IOI share / call IOI share)|",
+    ),
+    MetricSpec(
+        "median_onset_error_ms",
+        "ms",
+        words=MetricWords(
+            "median onset error",
+            rule="plays the notes {bound} off the call's timing",
+            size_rule="plays the notes {bound} of the call's timing",
+        ),
+        meaning="median |onset error| after tempo alignment",
+    ),
+    MetricSpec(
+        "response_latency_ms",
+        "ms",
+        live=True,
+        words=MetricWords(
+            "response latency", rule="answers {bound} after the call ends", within=True
+        ),
+        meaning="first echo onset minus the end of the call",
+    ),
+    MetricSpec(
+        "waited_for_turn",
+        "bool",
+        live=True,
+        words=MetricWords("waited for turn", yes="waits for the turn", no="plays during the call"),
+        meaning="no note played during the call",
+    ),
+    MetricSpec("tempo_ratio", "ratio", meaning="tempo of the echo relative to the call"),
+    _count("n_response", "notes in the echo"),
+    _count("notes_during_call", "notes played before the call ended"),
+    _count("out_of_turn_plays", "group mode: notes by the other players during this turn"),
+    MetricSpec("onset_errors_ms", "ms (list)", meaning="onset error per matched note"),
 )
 
 
-def _match_mode(params: dict) -> str:
-    if params["match"] != "auto":
-        return str(params["match"])
-    return "drum_group" if params["variant"] == "drums" else "exact"
+def _match_mode(p: CallResponseParams) -> str:
+    if p.match != "auto":
+        return p.match
+    return "drum_group" if p.variant == "drums" else "exact"
 
 
-def _call_notes(ctx: ActivityContext, phrase: Phrase, start_frame: int) -> tuple[PromptNote, ...]:
-    beat_ms = 60000.0 / ctx.params["tempo_bpm"]
-    drums = ctx.params["variant"] == "drums"
+def _call_notes(ctx: Ctx, phrase: Phrase, start_frame: int) -> tuple[PromptNote, ...]:
+    beat_ms = 60000.0 / ctx.params.tempo_bpm
+    drums = ctx.params.variant == "drums"
     return tuple(
         PromptNote(
             frame=start_frame + ctx.frames(n.beat * beat_ms),
@@ -116,21 +173,21 @@ def _call_notes(ctx: ActivityContext, phrase: Phrase, start_frame: int) -> tuple
     )
 
 
-def _engine_call(ctx: ActivityContext, phrase: Phrase, start: int):
+def _engine_call(ctx: Ctx, phrase: Phrase, start: int):
     """Play the call; return the heard notes."""
     notes = _call_notes(ctx, phrase, start)
     yield Show(Cue.LISTEN, start, {"call_start_frame": start})
-    program = None if ctx.params["variant"] == "drums" else int(ctx.params["instrument"])
+    program = None if ctx.params.variant == "drums" else ctx.params.instrument
     heard = yield Play(notes, program=program)
     return tuple(heard)
 
 
-def _therapist_call(ctx: ActivityContext, start: int):
+def _therapist_call(ctx: Ctx, start: int):
     """Wait for the therapist to play a call; it ends after ``call_gap_ms`` of silence, or at
     its ``MAX_CALL_NOTES``-th note (the notes after it are the therapist's, not the call)."""
     yield Show(Cue.THERAPIST_CALL, start, {})
-    gap = ctx.frames(ctx.params["call_gap_ms"])
-    give_up = start + ctx.frames(ctx.params["call_wait_ms"])
+    gap = ctx.frames(ctx.params.call_gap_ms)
+    give_up = start + ctx.frames(ctx.params.call_wait_ms)
     notes: list[Response] = []
     until = start + gap
     while True:
@@ -156,26 +213,24 @@ def _therapist_call(ctx: ActivityContext, start: int):
     )
 
 
-def _players(params: dict) -> list[str]:
-    return [p.strip() for p in str(params["players"]).split(",") if p.strip()]
+def _players(p: CallResponseParams) -> list[str]:
+    return [code.strip() for code in p.players.split(",") if code.strip()]
 
 
-def run(ctx: ActivityContext) -> ActivityRun:
-    """The turn-taking protocol: call, your turn, echo, score, adapt."""
+def run(ctx: Ctx) -> ActivityRun:
+    """The turn-taking protocol: call, your turn, echo, score, adapt to the trial as stored."""
     p = ctx.params
-    bank = (
-        phrases_from_midi(Path(p["phrases_file"])) if p["phrases_file"] else bank_for(p["variant"])
-    )
+    bank = phrases_from_midi(Path(p.phrases_file)) if p.phrases_file else bank_for(p.variant)
     stairs = staircase_from(p)
     players = _players(p)
-    start = ctx.now_frame + ctx.frames(p["lead_in_ms"])
-    for index in range(p["trials"]):
+    start = ctx.now_frame + ctx.frames(p.lead_in_ms)
+    for index in range(p.trials):
         level = stairs.level
-        if p["caller"] == "therapist":
+        if p.caller == "therapist":
             heard = yield from _therapist_call(ctx, start)
             if not heard:
                 yield RecordTrial(_void_trial(ctx, index, level, start, ctx.now_frame))
-                start = ctx.now_frame + ctx.frames(p["gap_ms"])
+                start = ctx.now_frame + ctx.frames(p.gap_ms)
                 continue
         else:
             heard = yield from _engine_call(ctx, pick(bank, level, ctx.rng), start)
@@ -193,18 +248,18 @@ def run(ctx: ActivityContext) -> ActivityRun:
                 "call": [(f - call[0][0], note) for f, note in call] if call else [],
                 "call_end_frame": call_end,
                 "player": player,
-                "ioi_ms": 60000.0 / p["tempo_bpm"],
+                "ioi_ms": 60000.0 / p.tempo_bpm,
             },
         )
-        end = int(call_end + ctx.frames(p["response_window_ms"]))
+        end = int(call_end + ctx.frames(p.response_window_ms))
         got = yield Listen(end, since_frame=start)
         record = _score_trial(ctx, index, level, heard, got, start, call_end, end, player)
-        yield RecordTrial(record)
-        stairs.update(record["outcome"] == "correct")
-        start = end + ctx.frames(p["gap_ms"])
+        final = yield RecordTrial(record)
+        stairs.after(final)
+        start = end + ctx.frames(p.gap_ms)
 
 
-def _score_trial(ctx, index, level, heard, got, start, call_end, end, player) -> dict:
+def _score_trial(ctx, index, level, heard, got, start, call_end, end, player) -> TrialRecord:
     p = ctx.params
     child = [
         r
@@ -224,7 +279,7 @@ def _score_trial(ctx, index, level, heard, got, start, call_end, end, player) ->
         [(ctx.ms(r.frame), r.note) for r in child],
         call_end_ms=ctx.ms(call_end),
         call_start_ms=call[0][0] if call else ctx.ms(start),
-        tolerance_ms=p["tolerance_ms"],
+        tolerance_ms=p.tolerance_ms,
         match=_match_mode(p),
     )
     metrics["out_of_turn_plays"] = len(others) if player is not None else None
@@ -243,42 +298,53 @@ def _score_trial(ctx, index, level, heard, got, start, call_end, end, player) ->
     )
 
 
-def _void_trial(ctx: ActivityContext, index: int, level: int, start: int, end: int) -> dict:
+def _void_trial(ctx: Ctx, index: int, level: int, start: int, end: int) -> TrialRecord:
     """A trial that cannot count: the therapist played no call within ``call_wait_ms``."""
-    metrics = dict.fromkeys(METRICS)
     return trial_record(
         ctx,
         index=index,
         activity=NAME,
         prompt=(),
         responses=(),
-        metrics=metrics,
-        outcome="void",
+        metrics=dict.fromkeys(_SCORED),
+        outcome=Outcome.VOID,
         difficulty=level,
         start_frame=start,
         end_frame=end,
-        extra_params={"void_reason": "no call was played"},
+        void_reason="no call was played",
     )
 
 
-def outcome(metrics: dict, params: dict) -> str:
+_SCORED = tuple(
+    "hits omissions insertions substitutions order_errors notes_correct_pct rhythm_error "
+    "median_onset_error_ms response_latency_ms waited_for_turn tempo_ratio n_target n_response "
+    "out_of_turn_plays".split()
+)  # a void trial's metrics: these, unmeasured
+
+
+def outcome(metrics: dict[str, Any], p: CallResponseParams) -> Outcome:
     """The outcome rule in the module docstring."""
     if not metrics.get("n_response"):
-        return "no_response"
+        return Outcome.NO_RESPONSE
     pct = metrics.get("notes_correct_pct") or 0.0
-    if metrics.get("waited_for_turn") and pct >= params["correct_pct"]:
-        return "correct"
-    if pct >= params["partial_pct"]:
-        return "partial"
-    return "incorrect"
+    if metrics.get("waited_for_turn") and pct >= p.correct_pct:
+        return Outcome.CORRECT
+    if pct >= p.partial_pct:
+        return Outcome.PARTIAL
+    return Outcome.INCORRECT
+
+
+def child_instrument(p: CallResponseParams) -> ChildInstrument:
+    """The child echoes on a keyboard in the call's instrument (melodic), else on a drum pad."""
+    return keyboard(p.instrument) if p.variant == "melodic" else DRUM_PAD
 
 
 ACTIVITY = ActivityDef(
     name=NAME,
     summary="turn-taking: the engine or therapist plays a call, the child echoes it",
-    params=PARAMS,
+    params=CallResponseParams,
     run=run,
-    metric_names=METRICS,
+    metrics=METRICS,
     outcome_rule=rule_from_doc(__doc__),
-    variants=VARIANTS,
+    child_instrument=child_instrument,
 )

@@ -1,16 +1,20 @@
 """Typed, validated activity parameters.
 
-Each activity declares its parameters as :class:`ParamSpec` rows (name, type, default, unit,
-range or choices, help). Values come from the command line (strings), TOML presets or code;
-:func:`resolve_params` converts and checks them and says which parameter is wrong, what came
-and what is allowed.
+Each activity declares its parameters as a frozen dataclass (a subclass of
+:class:`ActivityParams`) whose fields are made with :func:`param`: type, default, help, unit,
+range or choices. The activity reads ``p.tempo_bpm``, so a misspelt name fails the type check
+and the registry's check when the activity loads, never with a KeyError on trial 1. Its
+:class:`ParamSpec` rows (:func:`param_specs`) are read from those fields. Values come from the
+command line (strings), TOML presets or code; :func:`resolve_params` converts and checks them and
+says which parameter is wrong, what came and what is allowed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import typing
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..config import parse_toml
 from ..errors import FileFormatError, ParameterError
@@ -74,6 +78,88 @@ class ParamSpec:
 
     def _error(self, raw: Any) -> ParameterError:
         return ParameterError(f"parameter {self.name!r}: expected {self.allowed()}, got {raw!r}")
+
+
+_SPEC = "soundness_live.param"  # the field metadata key holding a parameter's description
+KINDS = (bool, int, float, str)
+
+
+@dataclass(frozen=True)
+class _Described:
+    help: str
+    unit: str
+    min: float | None
+    max: float | None
+    choices: tuple[str, ...]
+
+
+def param(
+    default: Value,
+    help: str,
+    unit: str = "",
+    min: float | None = None,
+    max: float | None = None,
+    *,
+    choices: tuple[str, ...] = (),
+) -> Any:
+    """A parameter field of an :class:`ActivityParams` dataclass: its default, what it is for,
+    its unit and the values it allows (its type is the field's annotation)."""
+    described = _Described(help, unit, min, max, tuple(choices))
+    return field(default=default, metadata={_SPEC: described})
+
+
+@dataclass(frozen=True)
+class ActivityParams:
+    """The parameters of an activity, resolved and checked: subclass it as a frozen dataclass
+    with one :func:`param` field per parameter."""
+
+    def values(self) -> dict[str, Value]:
+        """Every parameter by name, in declaration order (what a trial record stores)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+Params = TypeVar("Params", bound=ActivityParams)
+
+
+_SPECS: dict[type, tuple[ParamSpec, ...]] = {}  # read once per parameters dataclass
+
+
+def param_specs(params: type[Any]) -> tuple[ParamSpec, ...]:
+    """The :class:`ParamSpec` rows of a parameters dataclass, in declaration order; a field
+    not made with :func:`param`, or of a type other than bool, int, float or str, is a
+    TypeError naming it."""
+    if not (isinstance(params, type) and is_dataclass(params)):
+        raise TypeError(f"expected a dataclass of parameters, got {params!r}")
+    if params not in _SPECS:
+        _SPECS[params] = _read_specs(params)
+    return _SPECS[params]
+
+
+def _read_specs(params: type[Any]) -> tuple[ParamSpec, ...]:
+    hints = typing.get_type_hints(params)
+    specs = []
+    for item in fields(params):
+        described = item.metadata.get(_SPEC)
+        kind = hints.get(item.name)
+        if not isinstance(described, _Described) or item.default is MISSING:
+            raise TypeError(f"parameter {item.name!r} must be made with param(default, help, ...)")
+        if kind not in KINDS:
+            raise TypeError(
+                f"parameter {item.name!r} must be a bool, int, float or str, got {kind!r}"
+            )
+        specs.append(
+            ParamSpec(
+                item.name,
+                kind,
+                item.default,
+                described.help,
+                described.unit,
+                described.min,
+                described.max,
+                described.choices,
+            )  # fmt: skip
+        )
+    return tuple(specs)
 
 
 def _reject(raw: Any) -> Any:

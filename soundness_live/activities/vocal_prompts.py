@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ParameterError, SoundnessError
@@ -55,9 +56,9 @@ from .base import (
     rule_from_doc,
     trial_record,
 )
-from .common import common_params, staircase_from
-from .contract import Cue
-from .params import ParamSpec
+from .common import CommonParams, staircase_from, tempo_param, trials_param, variant_param
+from .contract import Answer, Cue, MetricSpec, MetricWords, Outcome
+from .params import param
 from .sung_prompts import sung_prompt
 
 NAME = "vocal-prompts"
@@ -65,55 +66,133 @@ VARIANTS = ("echo-syllables", "match-pitch", "sustain-vowel", "sung-question")
 DEFAULT_SYLLABLES = {VARIANTS[0]: "ba", VARIANTS[1]: "la", VARIANTS[2]: "a", VARIANTS[3]: "hel lo"}
 DEFAULT_PITCHES = {VARIANTS[0]: "67 64", VARIANTS[1]: "64", VARIANTS[2]: "64", VARIANTS[3]: "60 67"}
 
-PARAMS = common_params(trials=4, tempo_bpm=90.0, variants=VARIANTS) + (
-    ParamSpec("syllables", str, "", "prompt syllables, space-separated ('' = the variant's)"),
-    ParamSpec("pitches", str, "", "MIDI keys the syllables are sung on, cycled ('' = variant's)"),
-    ParamSpec("hold_pct", float, 60.0, "each syllable is held this much of a beat", "%", 20, 100),
-    ParamSpec("response_window_ms", float, 5000.0, "time to answer", "ms", 1000, 30000),
-    ParamSpec(
-        "pre_roll_ms",
-        float,
-        500.0,
-        "the take starts at least this long before the turn",
-        "ms",
-        300,
-        5000,
-    ),  # fmt: skip
-    ParamSpec("listen_after_ms", float, 150.0, "microphone: the prompt's tail", "ms", 0, 1000),
-    ParamSpec(
-        "pitch_floor_hz", float, 50.0, "lowest pitch searched (narrow it per child)", "Hz", 50, 800
-    ),
-    ParamSpec("pitch_ceiling_hz", float, 1000.0, "highest pitch searched", "Hz", 200, 2000),
-    ParamSpec("pitch_tolerance_cents", float, 50.0, "on pitch within", "cents", 5, 600),
-    ParamSpec("partial_cents", float, 150.0, "near the pitch within", "cents", 5, 1200),
-    ParamSpec("require_pitch", bool, False, "echo-syllables: correct needs the pitch too"),
-    ParamSpec("sustain_ms", float, 1500.0, "sustain-vowel: target at level 1", "ms", 300, 20000),
-    ParamSpec("sustain_step_ms", float, 500.0, "sustain-vowel: added per level", "ms", 0, 5000),
-    ParamSpec("sustain_partial_pct", float, 50.0, "sustain-vowel: partial from", "%", 0, 100),
-    ParamSpec("tap_per_syllable", bool, False, "a drum tap with every prompt syllable"),
-    ParamSpec(
-        "instrument", int, -1, "-1: syllable voices (bank 1); 52: choir aah; any GM", "", -1, 127
-    ),
-    ParamSpec(
-        "prompt_source", str, "synth", "who says the prompt", choices=("synth", "espeak", "asset")
-    ),
-    ParamSpec("prompt_asset", str, "", "prompt_source=asset: the recorded prompt's name"),
-    ParamSpec("vad_mode", int, 2, "WebRTC VAD aggressiveness", "", 0, 3),
-)
 
-# The METRICS.md vocal names first; then what a reviewer needs to recompute them.
-METRICS = tuple(
-    "voice_onset_latency_ms syllables target_syllables median_f0_hz pitch_error_cents "
-    "pitch_sd_cents contour_correct duration_ms intensity_db voice_onset_ms syllable_pitches_hz "
-    "contour syllable_pitch_sd_cents target_duration_ms noise_floor_db".split()
+@dataclass(frozen=True)
+class VocalParams(CommonParams):
+    """The parameters of the vocal prompts."""
+
+    variant: str = variant_param(VARIANTS)
+    trials: int = trials_param(4)
+    tempo_bpm: float = tempo_param(90.0)
+    syllables: str = param("", "prompt syllables, space-separated ('' = the variant's)")
+    pitches: str = param("", "MIDI keys the syllables are sung on, cycled ('' = variant's)")
+    hold_pct: float = param(60.0, "each syllable is held this much of a beat", "%", 20, 100)
+    response_window_ms: float = param(5000.0, "time to answer", "ms", 1000, 30000)
+    pre_roll_ms: float = param(
+        500.0, "the take starts at least this long before the turn", "ms", 300, 5000
+    )
+    listen_after_ms: float = param(150.0, "microphone: the prompt's tail", "ms", 0, 1000)
+    pitch_floor_hz: float = param(
+        50.0, "lowest pitch searched (narrow it per child)", "Hz", 50, 800
+    )
+    pitch_ceiling_hz: float = param(1000.0, "highest pitch searched", "Hz", 200, 2000)
+    pitch_tolerance_cents: float = param(50.0, "on pitch within", "cents", 5, 600)
+    partial_cents: float = param(150.0, "near the pitch within", "cents", 5, 1200)
+    require_pitch: bool = param(False, "echo-syllables: correct needs the pitch too")
+    sustain_ms: float = param(1500.0, "sustain-vowel: target at level 1", "ms", 300, 20000)
+    sustain_step_ms: float = param(500.0, "sustain-vowel: added per level", "ms", 0, 5000)
+    sustain_partial_pct: float = param(50.0, "sustain-vowel: partial from", "%", 0, 100)
+    tap_per_syllable: bool = param(False, "a drum tap with every prompt syllable")
+    instrument: int = param(-1, "-1: syllable voices (bank 1); 52: choir aah; any GM", "", -1, 127)
+    prompt_source: str = param("synth", "who says the prompt", choices=("synth", "espeak", "asset"))
+    prompt_asset: str = param("", "prompt_source=asset: the recorded prompt's name")
+    vad_mode: int = param(2, "WebRTC VAD aggressiveness", "", 0, 3)
+
+
+Ctx = ActivityContext[VocalParams]
+
+#: The METRICS.md vocal names first; then what a reviewer needs to recompute them. The
+#: headline per variant: the syllables (echo), the pitch error (match-pitch), the voice's
+#: length (sustain), the voice onset latency (sung question).
+METRICS = (
+    MetricSpec(
+        "voice_onset_latency_ms",
+        "ms",
+        headline=("sung-question",),
+        live=True,
+        words=MetricWords(
+            "voice onset latency",
+            rule="starts to answer {bound} after the prompt ends",
+            within=True,
+        ),
+        meaning="voice onset minus the end of the prompt",
+    ),
+    MetricSpec(
+        "syllables",
+        "count",
+        headline=("echo-syllables",),
+        live=True,
+        words=MetricWords("syllables", rule="says {bound} syllables"),
+        meaning="syllable nuclei detected",
+    ),
+    MetricSpec("target_syllables", "count", live=True, meaning="syllables in the prompt"),
+    MetricSpec(
+        "median_f0_hz",
+        "Hz",
+        words=MetricWords("median f0", rule="sings at {bound}"),
+        meaning="median voice pitch",
+    ),
+    MetricSpec(
+        "pitch_error_cents",
+        "cents",
+        headline=("match-pitch",),
+        live=True,
+        words=MetricWords(
+            "pitch error",
+            rule="sings {bound} from the prompt's pitch (below 0: flat)",
+            size_rule="sings {bound} of the prompt's pitch (sharp or flat)",
+            below="flat by {value}",
+            above="sharp by {value}",
+        ),
+        meaning="mean signed pitch deviation from the target",
+    ),
+    MetricSpec(
+        "pitch_sd_cents",
+        "cents",
+        words=MetricWords("pitch sd", rule="sings with a pitch spread of {bound} across attempts"),
+        meaning="SD of the session's per-trial pitch errors so far (across attempts)",
+    ),
+    MetricSpec(
+        "contour_correct",
+        "bool",
+        words=MetricWords(
+            "contour correct",
+            yes="sings the prompt's rise and fall",
+            no="sings the contour the wrong way",
+        ),
+        meaning="high/low contour matches the prompt",
+    ),
+    MetricSpec(
+        "duration_ms",
+        "ms",
+        headline=("sustain-vowel",),
+        words=MetricWords("duration", rule="holds the voice for {bound}"),
+        meaning="voiced duration",
+    ),
+    MetricSpec(
+        "intensity_db",
+        "dB",
+        words=MetricWords("intensity", rule="sings at {bound}"),
+        meaning="intensity re calibration",
+    ),
+    MetricSpec("voice_onset_ms", "ms", meaning="voice onset on the engine's axis"),
+    MetricSpec("syllable_pitches_hz", "Hz (list)", meaning="pitch of each syllable"),
+    MetricSpec("contour", "text (list)", meaning="up / down between syllables"),
+    MetricSpec("syllable_pitch_sd_cents", "cents", meaning="SD of pitch within the trial"),
+    MetricSpec("target_duration_ms", "ms", meaning="sustain-vowel: the length asked for"),
+    MetricSpec("noise_floor_db", "dB", meaning="the room's noise floor before the prompt"),
 )
-_FROM_ANALYSIS = METRICS[:5] + METRICS[6:9] + ("syllable_pitches_hz", "contour", "noise_floor_db")
+_FROM_ANALYSIS = (
+    "voice_onset_latency_ms syllables target_syllables median_f0_hz pitch_error_cents "
+    "contour_correct duration_ms intensity_db syllable_pitches_hz contour "
+    "noise_floor_db".split()
+)
 #: The least time from the activity's start to its first prompt: the room's 300 ms
 #: (``VoiceScoring.room_ms``) and the microphone's first blocks (it opens as the activity starts).
 ROOM_LEAD_MS = 500.0
 
 
-def voice_scoring(ctx: ActivityContext) -> VoiceScoring:
+def voice_scoring(ctx: Ctx) -> VoiceScoring:
     """The voice analysis the run gave this activity (SoundnessError when it gave none)."""
     if ctx.voice_scoring is None:
         raise SoundnessError(
@@ -129,7 +208,7 @@ def midi_hz(key: float) -> float:
 
 
 def score_take(
-    ctx: ActivityContext,
+    ctx: Ctx,
     take: VoiceTake,
     prompt: tuple[float, float],
     targets: dict[str, Any],
@@ -156,9 +235,9 @@ def score_take(
         listen_from_ms=ctx.ms(prompt[1]) + _guard_ms(p, take) - offset_ms,
         target_syllables=targets["syllables"],
         target_hz=targets["hz"],
-        pitch_floor_hz=p["pitch_floor_hz"],
-        pitch_ceiling_hz=p["pitch_ceiling_hz"],
-        vad_mode=p["vad_mode"],
+        pitch_floor_hz=p.pitch_floor_hz,
+        pitch_ceiling_hz=p.pitch_ceiling_hz,
+        vad_mode=p.vad_mode,
     ).to_dict()
     metrics = {name: found[name] for name in _FROM_ANALYSIS}
     if found["pitch_error_cents"] is not None:
@@ -172,15 +251,13 @@ def score_take(
     return metrics, _syllable_responses(ctx, take, found)
 
 
-def _guard_ms(params: dict[str, Any], take: VoiceTake) -> float:
+def _guard_ms(params: VocalParams, take: VoiceTake) -> float:
     """How long after the prompt's end a voice onset is not yet the answer: a microphone also
     hears the prompt's release and the room; a WAV stand-in or the virtual singer does not."""
-    return float(params["listen_after_ms"]) if take.source == "microphone" else 0.0
+    return float(params.listen_after_ms) if take.source == "microphone" else 0.0
 
 
-def _syllable_responses(
-    ctx: ActivityContext, take: VoiceTake, found: dict[str, Any]
-) -> list[Response]:
+def _syllable_responses(ctx: Ctx, take: VoiceTake, found: dict[str, Any]) -> list[Response]:
     """One response per syllable nucleus: its time, and its pitch as the nearest MIDI key."""
     clock = "audio_input" if take.source == "microphone" else "virtual"
     heard_from = take.start_frame if take.heard_from_frame is None else take.heard_from_frame
@@ -192,37 +269,44 @@ def _syllable_responses(
     return responses
 
 
-def outcome(metrics: dict[str, Any], params: dict[str, Any], target_ms: float | None) -> str:
+def outcome(metrics: dict[str, Any], params: VocalParams, target_ms: float | None) -> Outcome:
     """The outcome rule in the module docstring."""
     if metrics["voice_onset_ms"] is None:
-        return "no_response"
-    variant, error = params["variant"], metrics["pitch_error_cents"]
-    near = error is not None and abs(error) <= params["partial_cents"]
+        return Outcome.NO_RESPONSE
+    variant, error = params.variant, metrics["pitch_error_cents"]
+    near = error is not None and abs(error) <= params.partial_cents
     if variant == "echo-syllables":
         count, want = metrics["syllables"] or 0, metrics["target_syllables"] or 0
-        if count == want and (near or not params["require_pitch"]):
-            return "correct"
-        return "partial" if count >= 1 and abs(count - want) <= 1 else "incorrect"
+        if count == want and (near or not params.require_pitch):
+            return Outcome.CORRECT
+        return _graded(False, count >= 1 and abs(count - want) <= 1)
     if variant == "match-pitch":
-        on_pitch = error is not None and abs(error) <= params["pitch_tolerance_cents"]
-        return "correct" if on_pitch else "partial" if near else "incorrect"
+        on_pitch = error is not None and abs(error) <= params.pitch_tolerance_cents
+        return _graded(on_pitch, near)
     if variant == "sustain-vowel":
         held, want_ms = metrics["duration_ms"] or 0.0, float(target_ms or 0.0)
-        enough = held >= want_ms * params["sustain_partial_pct"] / 100.0
-        return "correct" if held >= want_ms else "partial" if enough else "incorrect"
+        enough = held >= want_ms * params.sustain_partial_pct / 100.0
+        return _graded(held >= want_ms, enough)
     shaped = bool(metrics["contour_correct"])
-    return "correct" if shaped and near else "partial" if shaped or near else "incorrect"
+    return _graded(shaped and near, shaped or near)
 
 
-def parse_syllables(params: dict[str, Any]) -> list[str]:
+def _graded(correct: bool, partial: bool) -> Outcome:
+    """Correct, else partial, else incorrect."""
+    if correct:
+        return Outcome.CORRECT
+    return Outcome.PARTIAL if partial else Outcome.INCORRECT
+
+
+def parse_syllables(params: VocalParams) -> list[str]:
     """The prompt's syllables (the variant's default when ``syllables`` is empty)."""
-    text = str(params["syllables"]).strip() or DEFAULT_SYLLABLES[params["variant"]]
+    text = str(params.syllables).strip() or DEFAULT_SYLLABLES[params.variant]
     return text.replace("-", " ").split()
 
 
-def parse_pitches(params: dict[str, Any]) -> list[int]:
+def parse_pitches(params: VocalParams) -> list[int]:
     """The ``pitches`` parameter as MIDI keys 36..96 (ParameterError names a bad one)."""
-    text = str(params["pitches"]).strip() or DEFAULT_PITCHES[params["variant"]]
+    text = str(params.pitches).strip() or DEFAULT_PITCHES[params.variant]
     try:
         keys = [int(item) for item in text.replace(",", " ").split()]
     except ValueError:
@@ -231,7 +315,7 @@ def parse_pitches(params: dict[str, Any]) -> list[int]:
         raise ParameterError(
             f"parameter 'pitches': expected MIDI keys 36..96 separated by spaces, got {text!r}"
         )
-    if params["variant"] == "sung-question" and len(keys) < 2:
+    if params.variant == "sung-question" and len(keys) < 2:
         raise ParameterError(f"parameter 'pitches': sung-question needs two keys, got {text!r}")
     return keys
 
@@ -241,11 +325,11 @@ def _widened(keys: list[int], extra: int) -> list[int]:
     return [keys[0]] + [k + extra * (1 if k >= keys[0] else -1) for k in keys[1:]]
 
 
-def plan_trial(ctx: ActivityContext, level: int) -> dict[str, Any]:
+def plan_trial(ctx: Ctx, level: int) -> dict[str, Any]:
     """What this trial's prompt sings and what a perfect answer is, at ``level``."""
-    p, beat_ms = ctx.params, 60000.0 / ctx.params["tempo_bpm"]
+    p, beat_ms = ctx.params, 60000.0 / ctx.params.tempo_bpm
     syllables, keys = parse_syllables(p), parse_pitches(p)
-    hold_ms, target_ms, variant = beat_ms * p["hold_pct"] / 100.0, None, p["variant"]
+    hold_ms, target_ms, variant = beat_ms * p.hold_pct / 100.0, None, p.variant
     if variant == "echo-syllables":
         keys = _widened(keys, max(0, level - 3))
         sung = [syllables[i % len(syllables)] for i in range(level)]
@@ -254,7 +338,7 @@ def plan_trial(ctx: ActivityContext, level: int) -> dict[str, Any]:
         sung, notes = syllables[:1], [keys[0] + ctx.rng.randint(-(level - 1), level - 1)]
         answer = notes
     elif variant == "sustain-vowel":
-        target_ms = p["sustain_ms"] + p["sustain_step_ms"] * (level - 1)
+        target_ms = p.sustain_ms + p.sustain_step_ms * (level - 1)
         sung, notes, answer = syllables[:1], keys[:1], keys[:1]
         hold_ms = beat_ms = target_ms
     else:
@@ -269,15 +353,15 @@ def plan_trial(ctx: ActivityContext, level: int) -> dict[str, Any]:
     }
 
 
-def _sung(ctx: ActivityContext, plan: dict[str, Any], start: int):
+def _sung(ctx: Ctx, plan: dict[str, Any], start: int):
     """Sing the prompt through the synth; return (prompt notes as heard, heard end frame)."""
     prompt = sung_prompt(
         *plan["prompt"],
         start_frame=start,
         ioi_frames=ctx.frames(plan["beat_ms"]),
         hold_frames=ctx.frames(plan["hold_ms"]),
-        instrument=ctx.params["instrument"],
-        taps=ctx.params["tap_per_syllable"],
+        instrument=ctx.params.instrument,
+        taps=ctx.params.tap_per_syllable,
     )
     heard: list[PromptNote] = []
     for program, bank, notes in prompt.groups:
@@ -291,12 +375,12 @@ def _sung(ctx: ActivityContext, plan: dict[str, Any], start: int):
     return heard, end
 
 
-def _spoken(ctx: ActivityContext, plan: dict[str, Any], start: int):
+def _spoken(ctx: Ctx, plan: dict[str, Any], start: int):
     """Play a spoken or recorded prompt; return (one prompt entry, heard end, its analysis)."""
     p = ctx.params
     name = "espeak:" + " ".join(plan["prompt"][0])
-    if p["prompt_source"] == "asset":
-        name = f"asset:{p['prompt_asset']}"
+    if p.prompt_source == "asset":
+        name = f"asset:{p.prompt_asset}"
     got = yield PlaySamples(start, name)
     flags = (("spoken", name), ("syllables", got.syllables))
     entry = PromptNote(
@@ -305,20 +389,20 @@ def _spoken(ctx: ActivityContext, plan: dict[str, Any], start: int):
     return [entry], got.heard_frame + got.duration_frames, got
 
 
-def run(ctx: ActivityContext) -> ActivityRun:
-    """Prompt, your turn, listen to the voice, score, adapt."""
+def run(ctx: Ctx) -> ActivityRun:
+    """Prompt, your turn, listen to the voice, score, adapt to the trial as stored."""
     room_ms = voice_scoring(ctx).room_ms  # no voice analysis: stops before the first prompt
     p = ctx.params
     parse_pitches(p)  # a bad parameter stops the run before the first prompt
     stairs = staircase_from(p)
     errors: list[float] = []  # this session's per-trial pitch errors: precision across attempts
-    start = ctx.now_frame + ctx.frames(max(p["lead_in_ms"], ROOM_LEAD_MS))
-    for index in range(p["trials"]):
+    start = ctx.now_frame + ctx.frames(max(p.lead_in_ms, ROOM_LEAD_MS))
+    for index in range(p.trials):
         level = stairs.level
         plan = plan_trial(ctx, level)
         yield Show(Cue.LISTEN, start, {"syllables": plan["prompt"][0]})
         spoken = None
-        if p["prompt_source"] == "synth":
+        if p.prompt_source == "synth":
             heard, prompt_end = yield from _sung(ctx, plan, start)
         else:
             heard, prompt_end, spoken = yield from _spoken(ctx, plan, start)
@@ -326,15 +410,14 @@ def run(ctx: ActivityContext) -> ActivityRun:
         answer = dict(zip(("syllables", "notes"), plan["answer"], strict=True))
         answer.update(hold_ms=plan["hold_ms"], ioi_ms=plan["beat_ms"])
         yield Show(Cue.YOUR_TURN, turn, {"answer": answer, "prompt_end_frame": prompt_end})
-        end = turn + ctx.frames(p["response_window_ms"])
+        end = turn + ctx.frames(p.response_window_ms)
         prompt_start = min(n.frame if n.heard_frame is None else n.heard_frame for n in heard)
-        since = min(prompt_start - ctx.frames(room_ms), turn - ctx.frames(p["pre_roll_ms"]))
+        since = min(prompt_start - ctx.frames(room_ms), turn - ctx.frames(p.pre_roll_ms))
         take = yield ListenVoice(end, since_frame=int(math.floor(since)))
         targets = _targets(plan, spoken)
         metrics, voice = score_take(ctx, take, (prompt_start, prompt_end), targets, errors)
-        result = outcome(metrics, p, plan.get("target_ms"))
-        yield Show(Cue.DONE, end, {"outcome": result})
-        yield RecordTrial(
+        yield Show(Cue.DONE, end, {})  # shown with the outcome as stored
+        final = yield RecordTrial(
             trial_record(
                 ctx,
                 index=index,
@@ -342,15 +425,15 @@ def run(ctx: ActivityContext) -> ActivityRun:
                 prompt=heard,
                 responses=voice,
                 metrics=metrics,
-                outcome=result,
+                outcome=outcome(metrics, p, plan.get("target_ms")),
                 difficulty=level,
                 start_frame=start,
                 end_frame=end,
                 extra_params={"voice_source": take.source},
             )
         )
-        stairs.update(result == "correct")
-        start = end + ctx.frames(p["gap_ms"])
+        stairs.after(final)
+        start = end + ctx.frames(p.gap_ms)
 
 
 def _targets(plan: dict[str, Any], spoken: Any) -> dict[str, Any]:
@@ -367,9 +450,9 @@ def _targets(plan: dict[str, Any], spoken: Any) -> dict[str, Any]:
 ACTIVITY = ActivityDef(
     name=NAME,
     summary="articulation: the engine sings a syllable prompt, the child answers with their voice",
-    params=PARAMS,
+    params=VocalParams,
     run=run,
-    metric_names=METRICS,
+    metrics=METRICS,
     outcome_rule=rule_from_doc(__doc__),
-    variants=VARIANTS,
+    answers_with=Answer.VOICE,
 )

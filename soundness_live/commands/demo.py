@@ -17,7 +17,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..activities.registry import get_activity
+from ..activities.contract import Answer
+from ..activities.registry import all_activities, get_activity
 from ..audio.private_file import private_folder
 from ..config import DB_NAME, private_dir
 from ..core.session import Session, SoundSink
@@ -46,7 +47,6 @@ GOODBYE = ("free-play", {"variant": "goodbye", "bars": 4})
 
 def demo_plan(quick: bool) -> list[tuple[str, dict[str, Any]]]:
     """The activities of the demo session, with their parameters."""
-    from ..activities.registry import all_activities
 
     shorten = {"trials": 2} if quick else {}
     plan = [(name, params | (shorten if name != "free-play" else {})) for name, params in PLAN]
@@ -113,13 +113,13 @@ def _run_one(
     seed: int,
 ) -> list[dict[str, Any]]:
     activity = get_activity(name)
-    resolved = {spec.name: spec.default for spec in activity.params} | params
+    resolved = {spec.name: spec.default for spec in activity.specs} | params
     inputs = virtual_inputs(
         activity, resolved, seed=seed, sample_rate=SAMPLE_RATE, traits=ChildTraits()
     )
     sound = child_sound(activity, resolved)
     voice = None
-    if name == "vocal-prompts":
+    if activity.answers_with is Answer.VOICE:
         voice = VirtualSinger(SAMPLE_RATE, SyllableSinger(SAMPLE_RATE), seed=seed)
     session = Session(
         activity,
@@ -137,7 +137,7 @@ def _run_one(
     print(f"\n{name} ({session.params['variant']})")
     result = session.run()
     print_trials(result.trials)
-    return result.trials
+    return result.records
 
 
 def _write_outputs(

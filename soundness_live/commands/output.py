@@ -6,27 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..activities.record import TrialRecord
+from ..activities.registry import find_activity
 from ..audio.private_file import write_private_text
-
-HEADLINE = {
-    "call-and-response": ("notes_correct_pct", "waited_for_turn", "response_latency_ms"),
-    "waiting": (
-        "classification",
-        "reaction_time_ms",
-        "notes_in_freeze",
-        "time_to_stop_ms",
-        "commission",
-        "plays_out_of_turn",
-    ),
-    "free-play": ("notes_played", "played_s"),
-    "tempo-following": ("hit_rate", "mean_asynchrony_ms", "resultant_length", "final_bpm"),
-    "vocal-prompts": (
-        "syllables",
-        "target_syllables",
-        "voice_onset_latency_ms",
-        "pitch_error_cents",
-    ),
-}
 
 
 def _fmt(value: Any) -> str:
@@ -37,22 +19,24 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def trial_line(trial: dict[str, Any]) -> str:
-    """One line per trial: index, outcome, difficulty and the activity's headline measures."""
-    names = HEADLINE.get(trial["activity"], ())
-    metrics = trial["metrics"]
+def trial_line(trial: TrialRecord) -> str:
+    """One line per trial: index, outcome, difficulty and the activity's live metrics (those
+    the therapist's screen shows, as the registry has them)."""
+    activity = find_activity(trial.activity)
+    names = [m.name for m in activity.live_metrics()] if activity is not None else []
+    metrics = trial.metrics
     shown = "  ".join(f"{n}={_fmt(metrics.get(n))}" for n in names if n in metrics)
-    level = _fmt(trial.get("difficulty"))
-    return f"  trial {trial['index'] + 1:>2}  {trial['outcome']:<11} level {level:<6} {shown}"
+    level = _fmt(trial.difficulty)
+    return f"  trial {trial.index + 1:>2}  {trial.outcome.value:<11} level {level:<6} {shown}"
 
 
-def print_trials(trials: list[dict[str, Any]]) -> None:
+def print_trials(trials: list[TrialRecord]) -> None:
     """Print every trial line and the outcome counts."""
     for trial in trials:
         print(trial_line(trial))
     counts: dict[str, int] = {}
     for trial in trials:
-        counts[trial["outcome"]] = counts.get(trial["outcome"], 0) + 1
+        counts[trial.outcome.value] = counts.get(trial.outcome.value, 0) + 1
     print("  outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 

@@ -28,7 +28,7 @@ def list_activities() -> str:
     lines = []
     for name, activity in sorted(all_activities().items()):
         lines.append(f"{name}: {activity.summary}")
-        lines.extend(describe(activity.params))
+        lines.extend(describe(activity.specs))
         lines.append(f"  outcome: {activity.outcome_rule}")
         lines.append("")
     lines.append("presets (--preset NAME): " + ", ".join(builtin_presets()))

@@ -7,6 +7,12 @@ a voice comes from a :class:`VoiceSource` (the microphone, audio/mic.py; a WAV s
 it or a virtual singer, voice/sources.py); spoken or recorded prompts from :class:`PromptSounds`
 (voice/prompts.py). The Session names what it needs of each and imports none of them.
 The same code runs live, offline and in tests: only the sink and the sources differ.
+
+The Session alone finalises a trial record (:meth:`Session.finalise`): the activity proposes
+it, the Session gives it its session-wide index (the store's, when one keeps the session), its
+activity index, the goals it was played for, what played it, and makes it void with the reason
+when the therapist cut the trial short; then it hands the final record to the hooks (the store
+commits it) and back to the activity, whose adaptive rules see the outcome as stored.
 """
 
 from __future__ import annotations
@@ -36,8 +42,9 @@ from ..activities.base import (
     VoiceTake,
     with_heard,
 )
-from ..activities.contract import Cue
+from ..activities.contract import Cue, Outcome
 from ..activities.params import resolve_params
+from ..activities.record import TrialRecord
 from ..errors import SoundnessError
 from .events import NoteOff, NoteOn, ProgramChange, SynthEvent, prompt_sound
 from .provenance import run_input, simulated
@@ -132,26 +139,42 @@ class SilentSink:
 
 @dataclass
 class RunResult:
-    """What a run produced: trial records, cues shown, every response, the final frame."""
+    """What a run produced: trial records (as finalised), cues shown, every response, the
+    final frame."""
 
     activity: str
     params: dict[str, Any]
-    trials: list[dict[str, Any]]
+    trials: list[TrialRecord]
     cues: list[Show]
     responses: list[Response]
     end_frame: int
     sample_rate: int
 
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The trial records in their one JSON shape (what the store and ``play --json`` keep)."""
+        return [trial.to_json() for trial in self.trials]
+
 
 @dataclass
 class SessionHooks:
-    """Callbacks for the store and the UI (all optional)."""
+    """Callbacks for the store and the UI (all optional).
 
-    on_trial: Callable[[dict[str, Any]], None] | None = None
+    ``on_trial`` gets each final record; ``next_index`` says the session-wide index the next
+    trial gets (the store's, which counts on across the activities of a stored session; none:
+    its place in this run); ``goals_for`` the ids of the goals a trial is played for;
+    ``cut_short`` why the proposed trial was cut short and cannot count (``skipped``,
+    ``paused``, ``input device disconnected``; None: it was not), asked once per trial.
+    """
+
+    on_trial: Callable[[TrialRecord], None] | None = None
     on_cue: Callable[[Show], None] | None = None
     on_response: Callable[[Response], None] | None = None
     on_voice: Callable[[VoiceTake], None] | None = None  # each voice take, before its trial
     on_start: Callable[[str | None], None] | None = None  # the run's input, as it starts
+    next_index: Callable[[], int] | None = None
+    goals_for: Callable[[TrialRecord], Sequence[str]] | None = None
+    cut_short: Callable[[TrialRecord], str | None] | None = None
 
 
 class Session:
@@ -175,7 +198,7 @@ class Session:
         voice_scoring: VoiceScoring | None = None,
     ) -> None:
         self.activity = activity
-        self.params = resolve_params(activity.name, activity.params, params)
+        self.params = resolve_params(activity.name, activity.specs, params)
         self.sink = sink
         self.inputs = list(inputs)
         self.voice = voice
@@ -189,13 +212,13 @@ class Session:
         self.seed = seed
         self.hooks = hooks or SessionHooks()
         self.responses: list[Response] = []
-        self.trials: list[dict[str, Any]] = []
+        self.trials: list[TrialRecord] = []
         self.cues: list[Show] = []
         self._programs: dict[int, tuple[int, int]] = {}
         self._child_programs = child_programs or {}
         level = prompt_level or (lambda: str(self.params.get("prompt_level", "independent")))
-        self.ctx = ActivityContext(
-            params=self.params,
+        self.ctx: ActivityContext[Any] = ActivityContext(
+            params=activity.make_params(self.params),
             sample_rate=sample_rate,
             now_frame=sink.frame,  # activities in one session follow each other on one axis
             rng=random.Random(seed),
@@ -255,11 +278,7 @@ class Session:
         if isinstance(action, PlaySamples):
             return self._play_samples(action)
         if isinstance(action, RecordTrial):
-            action.record.update(input=self.input, simulated=simulated(self.input))
-            self.trials.append(action.record)
-            if self.hooks.on_trial:
-                self.hooks.on_trial(action.record)
-            return None
+            return self._record(action.record)
         raise SoundnessError(
             f"activity {self.activity.name!r} yielded {action!r}; "
             "expected Play, Show, Listen, ListenVoice, PlaySamples or RecordTrial"
@@ -271,6 +290,38 @@ class Session:
                 f"activity {self.activity.name!r} showed the cue {action.cue!r}; expected a "
                 f"Cue ({', '.join(cue.name for cue in Cue)})"
             )
+
+    def _record(self, proposed: Any) -> TrialRecord:
+        """Finalise the proposed record, keep it, hand it to the hooks and return it to the
+        activity."""
+        if not isinstance(proposed, TrialRecord):
+            raise SoundnessError(
+                f"activity {self.activity.name!r} recorded {type(proposed).__name__}; expected "
+                "a TrialRecord (activities.record.trial_record)"
+            )
+        final = self.finalise(proposed)
+        self.trials.append(final)
+        if self.hooks.on_trial:
+            self.hooks.on_trial(final)  # the store commits it before anyone is told
+        return final
+
+    def finalise(self, proposed: TrialRecord) -> TrialRecord:
+        """The final record of a proposed one: session-wide index, activity index, void with
+        the reason when the trial was cut short, the goals it was played for, what played it."""
+        hooks = self.hooks
+        why = hooks.cut_short(proposed) if hooks.cut_short else None
+        index = hooks.next_index() if hooks.next_index else len(self.trials)
+        final = proposed.finalised(
+            index=index,
+            activity_index=proposed.index,
+            input=self.input,
+            simulated=simulated(self.input),
+        )
+        if why is not None:
+            final = final.finalised(outcome=Outcome.VOID, void_reason=why)
+        if hooks.goals_for:
+            final = final.finalised(goals=tuple(hooks.goals_for(final)))
+        return final
 
     def _play(self, action: Play) -> tuple[PromptNote, ...]:
         sounding = [n for n in action.notes if n.velocity > 0]

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..activities.common import PROMPT_LEVELS
+from ..activities.contract import Answer
 from ..activities.params import resolve_params
 from ..activities.registry import all_activities, get_activity
 from ..config import check_therapist, load_settings
@@ -52,7 +53,7 @@ from ..store.session import StoredSession
 from ..voice.prompts import load_voice_analysis, prepare_prompts
 from ..voice.scoring import VOICE_SCORING
 from .engine_setup import aids_from_dict, apply_profile_devices
-from .voice import VOCAL, live_voice, meter_for
+from .voice import live_voice, meter_for
 
 if TYPE_CHECKING:
     from ..core.clock import ClockMapping
@@ -149,12 +150,12 @@ class EngineCommands:
         if source not in ("virtual", "live"):
             raise ParameterError(f"input must be 'virtual' or 'live', got {source!r}")
         therapist = check_therapist(msg.get("therapist"))
-        if source == "live" and activity.name != VOCAL:
+        if source == "live" and activity.answers_with is not Answer.VOICE:
             self._check_input_device()
         if child:
             profile = self.store.get_child(str(child))
-            params = profile_params(profile, [spec.name for spec in activity.params], params)
-        resolved = resolve_params(activity.name, activity.params, params)  # before any session
+            params = profile_params(profile, [spec.name for spec in activity.specs], params)
+        resolved = resolve_params(activity.name, activity.specs, params)  # before any session
         if child:
             self._open_session(str(child), therapist)
         elif self.stored is None:
@@ -195,10 +196,10 @@ class EngineCommands:
             programs = {sound.channel: (sound.program, sound.bank)}
         self._seen_skips = len(self.timeline.skips)
         self._cue_generation += 1
-        prompts, params = self._prompt_sounds(activity.name, params, resolved)
+        prompts, params = self._prompt_sounds(activity, params, resolved)
         try:
             voice = live_voice(
-                activity.name, resolved, source, sample_rate=self.sample_rate, seed=seed,
+                activity, resolved, source, sample_rate=self.sample_rate, seed=seed,
                 mapping=lambda: self.output.mapping, to_output=self.timeline.to_output,
                 open_microphone=self.open_microphone,
             )  # fmt: skip
@@ -213,7 +214,9 @@ class EngineCommands:
             sample_rate=self.sample_rate,
             seed=seed,
             soundfont=self.soundfont,
-            hooks=self._hooks(activity.name, source == "live" and activity.name != VOCAL),
+            hooks=self._hooks(
+                activity.name, source == "live" and activity.answers_with is not Answer.VOICE
+            ),
             prompt_level=lambda: self.prompt_level,
             child_programs=programs,
             voice=voice,
@@ -223,12 +226,12 @@ class EngineCommands:
         self.voice_meter = meter_for(voice, self.sample_rate, self.changed.set)
         return session
 
-    def _prompt_sounds(self, activity: str, params: dict, resolved: dict) -> tuple[Any, dict]:
+    def _prompt_sounds(self, activity: Any, params: dict, resolved: dict) -> tuple[Any, dict]:
         """Spoken or recorded prompts, made before the activity starts: (sounds, params).
 
         Without espeak-ng the synth sings the prompts instead, and the therapist is told.
         """
-        if activity != VOCAL:
+        if activity.answers_with is not Answer.VOICE:
             return None, params
         # the voice analysis (scipy.signal alone loads in about a second) is loaded on a
         # thread now, not when the first prompt or answer needs it during the lead-in

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..activities.contract import Outcome
+from ..activities.record import TrialRecord
 from ..audio.output import open_output
 from ..config import DB_NAME
 from ..core.clock import ClockMapping
@@ -228,39 +230,36 @@ class Engine(EngineCommands, EngineCues):
             self._lock.acquire()
 
     def _hooks(self, activity: str, listens_to_devices: bool) -> SessionHooks:
-        """The session's hooks: each trial is voided when the therapist cut it short or (with
-        ``listens_to_devices``) a device of the child's was disconnected during it, or none is
-        connected at its end, then stored, then reported."""
-        report = SessionHooks(on_trial=self._report_trial, on_cue=self._on_cue)
-        stored = self.stored.hooks(activity, report) if self.stored is not None else report
-        stored_trial = stored.on_trial
-        assert stored_trial is not None
+        """The session's hooks: the store's (a trial is committed before it is reported),
+        reporting to the clients, and what cuts a trial short, which the Session voids: the
+        therapist's skip or pause, or (with ``listens_to_devices``) a device of the child's
+        disconnected during it or none connected at its end."""
         live = self.live_input
         lost_before = [live.child_devices_lost]  # as the activity starts
 
-        def on_trial(record: dict[str, Any]) -> None:
+        def cut_short(proposed: TrialRecord) -> str | None:
+            why = None
             if len(self.timeline.skips) > self._seen_skips:
                 self._seen_skips = len(self.timeline.skips)
-                record["outcome"] = "void"
-                record["void_reason"] = "paused" if self.timeline.paused else "skipped"
+                why = "paused" if self.timeline.paused else "skipped"
             lost = live.child_devices_lost > lost_before[0] or not live.child_devices()
             lost_before[0] = live.child_devices_lost
-            if listens_to_devices and lost and record["outcome"] != "void":
-                record["outcome"] = "void"  # the child may have answered where nothing listened
-                record["void_reason"] = "input device disconnected"
-            stored_trial(record)  # committed to the store before it is reported
+            counted = proposed.outcome is not Outcome.VOID
+            if why is None and listens_to_devices and lost and counted:
+                # the child may have answered where nothing listened
+                why = "input device disconnected"
+            return why
 
-        return SessionHooks(
-            on_trial, stored.on_cue, stored.on_response, stored.on_voice, stored.on_start
-        )
+        report = SessionHooks(on_trial=self._report_trial, on_cue=self._on_cue, cut_short=cut_short)
+        return self.stored.hooks(activity, report) if self.stored is not None else report
 
-    def _report_trial(self, record: dict[str, Any]) -> None:
+    def _report_trial(self, record: TrialRecord) -> None:
         figures = live_figures(record)
         summary = {
-            "index": record["index"],
-            "activity": record["activity"],
-            "outcome": record["outcome"],
-            "prompt_level": record.get("prompt_level"),
+            "index": record.index,
+            "activity": record.activity,
+            "outcome": record.outcome.value,
+            "prompt_level": record.prompt_level,
             "figures": figures,
         }
         with self._lock:
@@ -269,7 +268,7 @@ class Engine(EngineCommands, EngineCues):
             self._state["trials_done"] = self._state.get("trials_done", 0) + 1
             self._state["figures"] = figures
         self.broadcast({"v": 1, "type": "trial", "trial": summary})
-        self._trial_done(record["outcome"])
+        self._trial_done(record.outcome.value)
         self.changed.set()
 
     # -- state -----------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from ..activities.record import TrialRecord
+from ..activities.registry import find_activity
 from ..errors import ParameterError
 from ..players.aids import AidSettings
 from ..players.profiles import KEYS, ChildProfile, DeviceSettings
@@ -119,28 +121,26 @@ def apply_profile_devices(live: LiveInput, profile: ChildProfile | None) -> None
         live.set_aids(settings.device, aids_from_settings(settings))
 
 
-def live_figures(record: dict[str, Any]) -> dict[str, Any]:
-    """The few numbers a therapist reads live after a trial (per activity)."""
-    metrics = record.get("metrics") or {}
-    figures: dict[str, Any] = {"responses": len(record.get("responses") or [])}
-    if record.get("activity") == "tempo-following":
+def live_figures(record: TrialRecord) -> dict[str, Any]:
+    """The few numbers a therapist reads live after a trial: how many responses came, the
+    taps on, before and after the beat when the prompt marked its beats, and the activity's
+    live metrics (:attr:`~soundness_live.activities.contract.MetricSpec.live`)."""
+    metrics = record.metrics
+    figures: dict[str, Any] = {"responses": len(record.responses)}
+    if any(entry.get("beat") is not None for entry in record.prompt):
         figures.update(_beat_figures(record))
-    keys = (
-        "notes_correct_pct", "waited_for_turn", "reaction_time_ms", "notes_in_freeze",
-        "time_to_stop_ms", "mean_asynchrony_ms", "hit_rate", "tapping_bpm",
-    )  # fmt: skip
-    for key in keys:
-        value = metrics.get(key)
-        if isinstance(value, (int, float, bool)) and value == value:
-            figures[key] = value
+    activity = find_activity(record.activity)
+    for metric in activity.live_metrics() if activity is not None else ():
+        value = metrics.get(metric.name)
+        if isinstance(value, (int, float, bool, str)) and value == value:
+            figures[metric.name] = value
     return figures
 
 
-def _beat_figures(record: dict[str, Any]) -> dict[str, int]:
+def _beat_figures(record: TrialRecord) -> dict[str, int]:
     """Taps on the beat (within 10 % of the beat period), early and late."""
-    beats = [p["onset_ms"] for p in record.get("prompt") or [] if p.get("beat") is not None]
-    beats = beats or [p["onset_ms"] for p in record.get("prompt") or []]
-    taps = [r["onset_ms"] for r in record.get("responses") or []]
+    beats = [p["onset_ms"] for p in record.prompt if p.get("beat") is not None]
+    taps = [r["onset_ms"] for r in record.responses]
     if len(beats) < 2 or not taps:
         return {"taps": len(taps), "on_beat": 0, "early": 0, "late": 0}
     gaps = sorted(b - a for a, b in zip(beats, beats[1:], strict=False))

@@ -21,13 +21,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..activities.base import Show
-from ..activities.contract import Cue
+from ..activities.base import ActivityDef, Show
+from ..activities.contract import Answer, Cue
 from ..core.clock import ClockMapping
 from ..errors import DeviceError
 
 log = logging.getLogger(__name__)
-VOCAL = "vocal-prompts"
 METER_HZ = 40.0  # readings a second (about 0.3 ms of CPU each at 48 kHz)
 METER_WINDOW_MS = 40.0  # the newest audio each reading looks at: two periods of 60 Hz
 PUBLISH_S = 0.05  # a changed reading is announced at most 20 times a second
@@ -64,7 +63,7 @@ class SessionAxisVoice:
 
 
 def live_voice(
-    activity: str,
+    activity: ActivityDef[Any],
     params: dict[str, Any],
     source: str,
     *,
@@ -75,11 +74,12 @@ def live_voice(
     device: Any = None,
     open_microphone: Callable[[int, Callable[[], ClockMapping]], Any] | None = None,
 ) -> Any:
-    """The voice source for a live-engine session: None unless the activity listens for a voice;
+    """The voice source for a live-engine session: None unless the child answers the activity
+    with their voice;
     the virtual singer for virtual input; the microphone for live input (a clear error when there
     is none). ``open_microphone(sample_rate, mapping)`` opens and starts a stand-in instead of
     the PortAudio microphone (tests)."""
-    if activity != VOCAL:
+    if activity.answers_with is not Answer.VOICE:
         return None
     from ..audio.mic import MicrophoneVoice
     from ..synth.singing import SyllableSinger
@@ -93,7 +93,7 @@ def live_voice(
         else:
             mic = MicrophoneVoice(sample_rate, mapping, device=device).start()
     except DeviceError as error:
-        raise DeviceError(f"vocal prompts need a microphone: {error}") from error
+        raise DeviceError(f"{activity.name} needs a microphone: {error}") from error
     return SessionAxisVoice(mic, to_output)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..activities.base import ActivityDef
+from ..activities.contract import Answer
 from ..activities.params import resolve_params
 from ..activities.registry import get_activity
 from ..core.clock import DEFAULT_SAMPLE_RATE, check_sample_rate
@@ -20,8 +21,6 @@ from ..errors import ParameterError
 from ..players.child_sound import child_sound, players_of
 from ..players.virtual_child import ChildTraits, virtual_inputs
 from ..voice.scoring import VOICE_SCORING
-
-VOCAL = "vocal-prompts"
 
 
 def file_inputs(
@@ -92,10 +91,10 @@ def prepare_run(options: PlayOptions, hooks: SessionHooks | None = None) -> Prep
     """Build and check one offline run: raises on any bad option, before anything runs."""
     check_sample_rate(options.sample_rate)
     activity = get_activity(options.activity)
-    params = resolve_params(activity.name, activity.params, options.params)
+    params = resolve_params(activity.name, activity.specs, options.params)
     inputs = _inputs(activity, params, options)
     prompts, given = None, dict(options.params)
-    if activity.name == VOCAL:
+    if activity.answers_with is Answer.VOICE:
         prompts, given = _prompt_sounds(given, params, options.sample_rate)
     voice = voice_source(activity, options)
     sink, soundfont_info = _make_sink(options)  # last: it opens the WAV file
@@ -149,9 +148,10 @@ def _inputs(
 
 
 def voice_source(activity: ActivityDef, options: PlayOptions) -> Any:
-    """The child's voice for vocal prompts: ``voice_wav`` standing in for the microphone, else
-    the virtual singer for virtual input; None (silence) otherwise or for other activities."""
-    if activity.name != VOCAL:
+    """The child's voice for an activity they answer with their voice: ``voice_wav`` standing
+    in for the microphone, else the virtual singer for virtual input; None (silence) otherwise
+    or for an activity answered with notes."""
+    if activity.answers_with is not Answer.VOICE:
         return None
     from ..synth.singing import SyllableSinger
     from ..voice.sources import VirtualSinger, WavVoice
@@ -215,5 +215,5 @@ def result_json(result: RunResult) -> dict[str, Any]:
         "params": result.params,
         "sample_rate": result.sample_rate,
         "end_ms": result.end_frame * 1000.0 / result.sample_rate,
-        "trials": result.trials,
+        "trials": result.records,
     }

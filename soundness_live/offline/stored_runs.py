@@ -18,7 +18,7 @@ from .runs import PlayOptions, prepare_run
 def apply_profile(options: PlayOptions, profile: ChildProfile) -> PlayOptions:
     """The child's settings under the therapist's explicit parameters: the volume cap always
     (it is a safety limit); the preferred tempo and voice range where none was given."""
-    accepted = [spec.name for spec in get_activity(options.activity).params]
+    accepted = [spec.name for spec in get_activity(options.activity).specs]
     params = profile_params(profile, accepted, options.params)
     cap = profile.volume_cap_dbfs
     if options.cap_dbfs is not None:

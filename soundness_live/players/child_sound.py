@@ -1,7 +1,8 @@
 """How the child's playing sounds, and who plays: shared by live and headless runs.
 
-The child's notes sound through the synth (thru) on one MIDI channel with one instrument: a
-keyboard for melodic call-and-response, a General MIDI drum pad for everything else. An
+The child's notes sound through the synth (thru) on one MIDI channel with the instrument the
+activity names for them (:attr:`~soundness_live.activities.base.ActivityDef.child_instrument`):
+a drum kit on the General MIDI drum channel, a melodic instrument on the keyboard's channel. An
 activity is played by one child, or by the players its ``players`` parameter names.
 """
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..activities.base import DRUM_CHANNEL, ActivityDef
+from ..activities.params import resolve_params
 
 KEYBOARD_CHANNEL = 2
 
@@ -25,14 +27,16 @@ class ChildSound:
     pad_note: int = 38
 
 
-def child_sound(activity: ActivityDef, params: dict[str, Any]) -> ChildSound:
-    """Keyboard for melodic call-and-response, a drum pad for everything else."""
-    if activity.name == "call-and-response" and params.get("variant") == "melodic":
-        return ChildSound(KEYBOARD_CHANNEL, int(params.get("instrument", 12)), 0, 60)
-    return ChildSound(DRUM_CHANNEL, 0, 128, 38)
+def child_sound(activity: ActivityDef[Any], params: dict[str, Any]) -> ChildSound:
+    """The instrument ``activity`` gives the child with ``params`` (defaults for the rest), on
+    the drum channel for a kit, the keyboard's for a melodic instrument."""
+    resolved = resolve_params(activity.name, activity.specs, params)
+    instrument = activity.child_instrument(activity.make_params(resolved))
+    channel = DRUM_CHANNEL if instrument.drums else KEYBOARD_CHANNEL
+    return ChildSound(channel, instrument.program, instrument.bank, instrument.note)
 
 
-def players_of(activity: ActivityDef, params: dict[str, Any]) -> list[str]:
+def players_of(activity: ActivityDef[Any], params: dict[str, Any]) -> list[str]:
     """The players an activity is played by: its ``players`` parameter (group mode and turn
     games name several), else the one child."""
     raw = str(params.get("players", "") or "")

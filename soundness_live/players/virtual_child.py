@@ -14,13 +14,12 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..activities.base import ActivityDef, Response, Show
-from ..activities.contract import Cue
+from ..activities.contract import Answer, Cue
 from ..core.session import InputSource
 from ..errors import ParameterError
 from .child_sound import child_sound, players_of
 
 DEFAULT_PAD_NOTE = 38
-VOCAL = "vocal-prompts"  # answered with the voice (the virtual singer), not with notes
 TAP_MS = 100.0
 
 
@@ -270,9 +269,9 @@ def virtual_inputs(
     sample_rate: int,
     traits: ChildTraits | None = None,
 ) -> list[InputSource]:
-    """One virtual child per player (group mode and turn games have several); none for vocal
-    prompts, where the virtual child answers with its voice (:func:`voice_source`)."""
-    if activity.name == VOCAL:
+    """One virtual child per player (group mode and turn games have several); none for an
+    activity the child answers with their voice (the virtual singer answers it)."""
+    if activity.answers_with is Answer.VOICE:
         return []
     sound = child_sound(activity, params)
     return [

@@ -1,9 +1,10 @@
 """Connecting a running session to the store: every trial committed as it is scored.
 
-:class:`StoredSession` owns one stored session for a child. Its hooks record each trial (with
-the ids of the child's goals for that activity, and a session-wide trial index) and the raw
-input events that came with it, in one transaction per trial, so a crash loses nothing that was
-scored; :meth:`close` marks the session complete, or interrupted when the run failed.
+:class:`StoredSession` owns one stored session for a child. Its hooks tell the Session the
+session-wide index of the next trial and the child's goals a trial is played for (the Session
+puts both into the final record), then record each final trial and the raw input events that
+came with it, in one transaction per trial, so a crash loses nothing that was scored;
+:meth:`close` marks the session complete, or interrupted when the run failed.
 
 A child's voice (vocal prompts) is analysed in memory. The take is kept with its trial only when
 the child's record says ``consent.voice_recording`` and a microphone heard it; otherwise it is
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..activities.base import Response, VoiceTake
 from ..activities.frames import frames_to_ms
+from ..activities.record import TrialRecord
 from ..core.provenance import FILE, LIVE, VIRTUAL
 from ..core.session import SessionHooks
 from ..goals.goal import serves
@@ -118,9 +120,9 @@ class StoredSession:
     def hooks(self, activity: str, base: SessionHooks | None = None) -> SessionHooks:
         """Session hooks that store trials and events for ``activity`` (chaining ``base``).
 
-        A trial is tagged with the ids of the child's goals it was played for: the goal's
-        activity and variant (:func:`soundness_live.goals.goal.serves`). Whether it counts toward
-        them (not void, not simulated) is decided where progress is computed."""
+        A trial is played for the child's goals of its activity and variant
+        (:func:`soundness_live.goals.goal.serves`). Whether it counts toward them (not void,
+        not simulated) is decided where progress is computed."""
         goals = [g for g in self.store.goals_for(self.child_code) if g.activity == activity]
         base = base or SessionHooks()
 
@@ -130,14 +132,15 @@ class StoredSession:
             if base.on_start:
                 base.on_start(input_kind)
 
-        def on_trial(record: dict[str, Any]) -> None:
-            record["activity_index"] = record["index"]
-            record["index"] = self.next_index
-            record["goals"] = [g.id for g in goals if serves(g, record)]
-            self.next_index += 1
-            self.store.record_trial(self.session_id, record)
+        def goals_for(record: TrialRecord) -> list[str]:
+            trial = {"activity": record.activity, "variant": record.variant}
+            return [g.id for g in goals if serves(g, trial)]
+
+        def on_trial(record: TrialRecord) -> None:
+            self.next_index = record.index + 1
+            self.store.record_trial(self.session_id, record.to_json())
             self.flush_events()
-            self._keep_voice(record["index"])
+            self._keep_voice(record.index)
             if base.on_trial:
                 base.on_trial(record)
 
@@ -151,12 +154,14 @@ class StoredSession:
             if base.on_voice:
                 base.on_voice(take)
 
-        return SessionHooks(
+        return replace(
+            base,
             on_trial=on_trial,
-            on_cue=base.on_cue,
             on_response=on_response,
             on_voice=on_voice,
             on_start=on_start,
+            next_index=lambda: self.next_index,
+            goals_for=goals_for,
         )
 
     def _keep_voice(self, trial_index: int) -> None:

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..activities.common import PROMPT_LEVELS
+from ..activities.contract import Answer
+from ..activities.registry import find_activity
 from ..players.volume_cap import CAP_RANGE_DBFS
 
 DESIGN_W, DESIGN_H = 1024, 768
 MIN_TARGET = 56  # design pixels: a finger, not a mouse pointer
 PROMPT_LABELS = ("full phys.", "partial phys.", "model", "verbal", "gestural", "independent")
 ACTIVITY_ROWS = 5  # activity buttons in the left column
-VOCAL = "vocal-prompts"
 SUNG, SPOKEN = "synth", "espeak"  # prompt sources (the activity's ``prompt_source``)
 CAP_STEP_DB = 3.0  # one tap on quieter or louder
 MIN_CAP_DBFS = CAP_RANGE_DBFS[0]  # the engine's lowest volume cap
@@ -96,9 +97,10 @@ def lacks_input_device(view: View) -> bool:
     state = view.state
     running = state.get("activity")
     if running is not None:
-        listens = state.get("input") == "live" and running != VOCAL
+        listens = state.get("input") == "live" and not answers_with_voice(running)
     else:
-        listens = view.live_input and view.child is not None and view.activity not in (None, VOCAL)
+        chosen = view.activity is not None and not answers_with_voice(view.activity)
+        listens = view.live_input and view.child is not None and chosen
     return listens and not state.get("child_devices")
 
 
@@ -198,10 +200,10 @@ def _pickers(grid: Grid, view: View) -> list[Button]:
         y += 64
     y = max(y, 224 + ACTIVITY_ROWS * 64)
     buttons.append(Button("variant", f"variant: {view.variant or '-'}", grid.rect(16, y, 240, 60)))
-    listens = "microphone" if view.activity == VOCAL else "MIDI"  # what hears the child
+    listens = "microphone" if answers_with_voice(view.activity) else "MIDI"  # what hears the child
     source = f"live {listens}" if view.live_input else "virtual (simulated)"
     buttons.append(Button("input", f"input: {source}", grid.rect(16, y + 64, 240, 60)))
-    if view.activity == VOCAL:
+    if says_prompts(view.activity):
         label = f"prompt: {prompt_label(view.prompt)}"
         buttons.append(Button("prompt", label, grid.rect(16, y + 128, 240, 60)))
     return buttons
@@ -254,6 +256,19 @@ def step(options: Sequence[str], current: str | None, by: int) -> str | None:
     return options[(list(options).index(current) + by) % len(options)]
 
 
+def answers_with_voice(activity: Any) -> bool:
+    """Whether the child answers ``activity`` (a name) with their voice (a microphone)."""
+    found = find_activity(activity)
+    return found is not None and found.answers_with is Answer.VOICE
+
+
+def says_prompts(activity: Any) -> bool:
+    """Whether the therapist chooses who says ``activity``'s prompts (its ``prompt_source``:
+    the synth sings, espeak-ng speaks, a recorded prompt plays)."""
+    found = find_activity(activity)
+    return found is not None and any(spec.name == "prompt_source" for spec in found.specs)
+
+
 def prompt_choices(view: View) -> list[str]:
     """Who may say a vocal prompt: the synth, espeak-ng, each recorded prompt."""
     return [SUNG, SPOKEN, *(f"asset:{name}" for name in view.prompt_assets)]
@@ -267,9 +282,9 @@ def prompt_label(choice: str) -> str:
 
 
 def start_params(view: View) -> dict[str, Any]:
-    """The parameters a tap on "start" sends: the variant, and for vocal prompts their source."""
+    """The parameters a tap on "start" sends: the variant, and who says the prompts."""
     params: dict[str, Any] = {"variant": view.variant} if view.variant else {}
-    if view.activity == VOCAL:
+    if says_prompts(view.activity):
         kind, _, name = view.prompt.partition(":")
         params["prompt_source"] = kind
         if kind == "asset":

@@ -34,10 +34,19 @@ from .palette import (
     TEXT,
     TRACK,
 )
-from .widgets import Colour, Trouble, diagnostics_text, needs_microphone, trial_text, trouble
+from .widgets import (
+    Colour,
+    Trouble,
+    diagnostics_text,
+    figure_lines,
+    needs_microphone,
+    trial_text,
+    trouble,
+)
 
 NOTICE_LINES = 2  # the latest notice, wrapped; more words make the last line smaller
 TROUBLE_LINES = 2  # a trouble's detail, wrapped
+FIGURE_LINES = 5  # the latest trial's live figures
 
 __all__ = ["draw_button", "draw_cue", "draw_screen", "draw_static", "draw_status", "status_key"]
 
@@ -187,7 +196,7 @@ def draw_status(
         done, total = state.get("trials_done"), state.get("trials_total")
         if state.get("activity") and total:
             y = _left_text(surface, fonts, fonts.small, trial_text(done, total), MUTED, x, y)
-        y = _figures(surface, fonts, state.get("figures") or {}, x, y + pad)
+        y = _figures(surface, fonts, state, x, y + pad)
         y = _outcomes(surface, fonts, state.get("recent_trials") or [], x, y + pad)
         y = _devices(surface, fonts, state, x, y + pad)
         cap = state.get("volume_cap_dbfs")
@@ -276,22 +285,10 @@ def meter_bounds(look: MeterLook, fonts: Fonts) -> Rect:
     return Rect(box.x, box.y - reach, box.w, box.h + 2 * reach)
 
 
-def _figures(surface: pygame.Surface, fonts: Fonts, figures: dict, x: int, y: int) -> int:
-    lines = []
-    if "taps" in figures:
-        lines.append(f"taps {figures['taps']}: on the beat {figures['on_beat']}")
-        lines.append(f"early {figures['early']}  late {figures['late']}")
-    for key, label in (
-        ("notes_correct_pct", "notes correct %"),
-        ("reaction_time_ms", "reaction ms"),
-        ("notes_in_freeze", "notes in freeze"),
-        ("mean_asynchrony_ms", "mean asynchrony ms"),
-    ):
-        if key in figures:
-            lines.append(f"{label}: {figures[key]:.0f}")
-    if "waited_for_turn" in figures:
-        lines.append("waited for turn" if figures["waited_for_turn"] else "did not wait")
-    for line in lines[:5]:
+def _figures(surface: pygame.Surface, fonts: Fonts, state: dict, x: int, y: int) -> int:
+    recent = state.get("recent_trials") or [{}]
+    activity = recent[-1].get("activity") or state.get("activity")
+    for line in figure_lines(state.get("figures") or {}, activity)[:FIGURE_LINES]:
         y = _left_text(surface, fonts, fonts.small, line, TEXT, x, y)
     return y
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..activities.contract import Cue, CueMood
-from .controls import VOCAL, Rect
+from ..activities.registry import metric_spec
+from .controls import Rect, answers_with_voice
 
 FADE_S = 0.5
 MAX_PULSE_HZ = 2.5  # under the ~3 Hz flashing threshold, with margin
@@ -42,6 +43,24 @@ def cue_words(cue: dict[str, Any] | None) -> tuple[str, Colour]:
     if shown is Cue.DONE and cue.get("success") is not True:
         return IDLE_CUE
     return shown.words, MOOD_COLOURS[shown.mood]
+
+
+BEAT_FIGURES = ("taps", "on_beat", "early", "late")  # the engine's count of taps by the beat
+
+
+def figure_lines(figures: dict[str, Any], activity: Any) -> list[str]:
+    """The live figures of the latest trial of ``activity`` as the therapist reads them: the
+    taps by the beat first, then each live metric in its own words ("notes correct: 75 %",
+    "waits for the turn", "early by 23 ms on average")."""
+    lines = []
+    if all(key in figures for key in BEAT_FIGURES):
+        lines.append(f"taps {figures['taps']}: on the beat {figures['on_beat']}")
+        lines.append(f"early {figures['early']}  late {figures['late']}")
+    for name, value in figures.items():
+        spec = None if name in BEAT_FIGURES else metric_spec(name, activity)
+        if spec is not None:
+            lines.append(spec.reading(value))
+    return lines
 
 
 def fade(start: Colour, end: Colour, elapsed_s: float) -> Colour:
@@ -212,6 +231,7 @@ def engine_lost(state: dict[str, Any]) -> bool:
 
 
 def needs_microphone(state: dict[str, Any], activity: str | None, live_input: bool) -> bool:
-    """True when a vocal activity with live input is chosen on the screen or running."""
-    running = state.get("activity") == VOCAL and state.get("input") == "live"
-    return running or (activity == VOCAL and live_input)
+    """True when an activity the child answers with their voice runs with live input, or is
+    chosen on the screen with live input."""
+    running = answers_with_voice(state.get("activity")) and state.get("input") == "live"
+    return running or (answers_with_voice(activity) and live_input)

@@ -21,7 +21,7 @@ def one_trial(**extra):
 
 def test_call_is_played_on_exact_frames_and_reported_as_heard():
     result = run("call-and-response", one_trial(), [], latency_ms=10.0)
-    (trial,) = result.trials
+    (trial,) = result.records
     onsets = [p["onset_ms"] for p in trial["prompt"]]
     beats = [p["onset_frame"] for p in trial["prompt"]]
     assert len(onsets) == 3
@@ -44,7 +44,7 @@ def echo_rule(delay_ms):
 
 def test_exact_echo_after_the_call_is_correct_with_its_latency():
     child = CueResponder({"your_turn": echo_rule(500.0)}, sample_rate=RATE)
-    (trial,) = run("call-and-response", one_trial(), [child]).trials
+    (trial,) = run("call-and-response", one_trial(), [child]).records
     m = trial["metrics"]
     assert (m["hits"], m["omissions"], m["insertions"], m["substitutions"]) == (3, 0, 0, 0)
     assert m["notes_correct_pct"] == 100.0
@@ -55,11 +55,11 @@ def test_exact_echo_after_the_call_is_correct_with_its_latency():
 
 
 def test_a_child_who_plays_during_the_call_did_not_wait():
-    (first,) = run("call-and-response", one_trial(), []).trials
+    (first,) = run("call-and-response", one_trial(), []).records
     during = first["prompt"][1]["onset_ms"] + 50.0
     echo = CueResponder({"your_turn": echo_rule(400.0)}, sample_rate=RATE)
     early = ScriptedResponses.from_ms([(during, 38)], sample_rate=RATE)
-    (trial,) = run("call-and-response", one_trial(), [echo, early]).trials
+    (trial,) = run("call-and-response", one_trial(), [echo, early]).records
     assert trial["metrics"]["waited_for_turn"] is False
     assert trial["metrics"]["notes_correct_pct"] == 100.0
     assert trial["outcome"] == "partial"  # accurate, but did not wait for the turn
@@ -68,7 +68,7 @@ def test_a_child_who_plays_during_the_call_did_not_wait():
 def test_staircase_moves_the_phrase_length_within_bounds():
     child = CueResponder({"your_turn": echo_rule(450.0)}, sample_rate=RATE)
     params = {"trials": 6, "start_level": 2, "max_level": 3}
-    trials = run("call-and-response", params, [child]).trials
+    trials = run("call-and-response", params, [child]).records
     assert [t["outcome"] for t in trials] == ["correct"] * 6
     assert [t["difficulty"] for t in trials] == [2, 2, 3, 3, 3, 3]
     assert [len(t["prompt"]) for t in trials][:2] == [2, 2]
@@ -82,7 +82,7 @@ def test_group_mode_scores_each_player_on_their_own_turn():
     )
     b = CueResponder({"your_turn": lambda c: echo_rule(400.0)(c)}, sample_rate=RATE, player="B")
     params = {"trials": 2, "start_level": 2, "adaptive": False, "players": "A,B"}
-    first, second = run("call-and-response", params, [a, b]).trials
+    first, second = run("call-and-response", params, [a, b]).records
     assert first["params"]["player"] == "A" and second["params"]["player"] == "B"
     assert first["metrics"]["out_of_turn_plays"] == 2  # B played in A's turn
     assert first["metrics"]["hits"] == 2
@@ -94,7 +94,7 @@ def test_same_seed_same_records_different_seed_may_differ():
 
     def records(seed):
         child = VirtualChild(ChildTraits(), sample_rate=RATE, seed=seed)
-        return run("call-and-response", {"trials": 5}, [child], seed=seed).trials
+        return run("call-and-response", {"trials": 5}, [child], seed=seed).records
 
     assert records(3) == records(3)
     assert records(3) != records(4)
@@ -106,18 +106,20 @@ def test_therapist_call_is_echoed_and_a_missing_call_voids_the_trial():
     )
     child = CueResponder({"your_turn": echo_rule(300.0)}, sample_rate=RATE)
     params = {"trials": 2, "caller": "therapist", "call_wait_ms": 5000.0}
-    first, second = run("call-and-response", params, [therapist, child]).trials
+    first, second = run("call-and-response", params, [therapist, child]).records
     assert [p["note"] for p in first["prompt"]] == [36, 38]
     assert first["prompt"][0]["played_by"] == "therapist"
     assert first["metrics"]["hits"] == 2 and first["outcome"] == "correct"
     assert second["outcome"] == "void"
+    assert second["void_reason"] == "no call was played"  # where the report reads it
+    assert "void_reason" not in second["params"]
 
 
 def test_a_therapist_call_ends_at_its_tenth_note():
     played = [(2100.0 + 250.0 * k, 36 + k % 3) for k in range(14)]
     therapist = ScriptedResponses.from_ms(played, sample_rate=RATE, player="therapist")
     params = {"trials": 1, "caller": "therapist"}
-    (trial,) = run("call-and-response", params, [therapist]).trials
+    (trial,) = run("call-and-response", params, [therapist]).records
     assert len(trial["prompt"]) == MAX_CALL_NOTES == 10
     assert [p["note"] for p in trial["prompt"]] == [n for _t, n in played[:10]]
 

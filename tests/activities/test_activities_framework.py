@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -69,25 +70,34 @@ def test_builtins_are_registered_and_valid():
     assert {"call-and-response", "waiting", "tempo-following"} <= names
     for activity in registry.builtin_activities().values():
         registry.validate_activity(activity, "built-in")
-        resolve_params(activity.name, activity.params, {})
+        resolve_params(activity.name, activity.specs, {})
 
 
-def test_a_third_party_activity_is_validated_when_loaded(monkeypatch):
-    broken = SimpleNamespace(
-        name="drum-circle", summary="s", params=(), metric_names=("x",), outcome_rule="r", run=None
-    )
+@pytest.fixture
+def fresh_registry():
+    """The registry loads again before and after the test (it keeps what it loaded)."""
+    registry.reload_activities()
+    yield
+    registry.reload_activities()
+
+
+def test_a_third_party_activity_is_validated_when_loaded(monkeypatch, fresh_registry):
+    good = registry.get_activity("waiting")
+    broken = replace(good, name="drum-circle", run=None)
     entry = SimpleNamespace(name="drum-circle", value="pkg:ACTIVITY", load=lambda: broken)
     monkeypatch.setattr(registry.metadata, "entry_points", lambda group: [entry])
+    registry.reload_activities()
     with pytest.raises(
         registry.ActivityLoadError, match="'drum-circle'.*member 'run' must be callable"
     ):
         registry.all_activities()
-    fixed = SimpleNamespace(**{**vars(broken), "run": lambda ctx: iter(())})
+    fixed = replace(broken, run=good.run)
     monkeypatch.setattr(
         registry.metadata,
         "entry_points",
         lambda group: [SimpleNamespace(name="drum-circle", value="v", load=lambda: fixed)],
     )
+    registry.reload_activities()
     assert registry.get_activity("drum-circle") is fixed
 
 

@@ -27,7 +27,7 @@ def tap_beats(offset_ms=0.0, skip=()):
 
 def test_taps_on_the_heard_beat_have_zero_asynchrony_whatever_the_latency():
     child = CueResponder({"beat": tap_beats()}, sample_rate=RATE)
-    (trial,) = run("tempo-following", {"trials": 1}, [child], latency_ms=25.0).trials
+    (trial,) = run("tempo-following", {"trials": 1}, [child], latency_ms=25.0).records
     m = trial["metrics"]
     assert m["hit_rate"] == 1.0 and m["missed_beats"] == 0 and m["extra_taps"] == 0
     assert m["mean_asynchrony_ms"] == pytest.approx(0.0, abs=0.03)
@@ -41,24 +41,24 @@ def test_taps_on_the_scheduled_beat_are_early_by_the_output_latency():
         return [(t - 25.0, n) for t, n in tap_beats()(cue)]
 
     child = CueResponder({"beat": scheduled}, sample_rate=RATE)
-    (trial,) = run("tempo-following", {"trials": 1}, [child], latency_ms=25.0).trials
+    (trial,) = run("tempo-following", {"trials": 1}, [child], latency_ms=25.0).records
     assert trial["metrics"]["mean_asynchrony_ms"] == pytest.approx(-25.0, abs=0.03)
 
 
 def test_missed_beats_and_tempo_progression_only_after_criterion():
     child = CueResponder({"beat": tap_beats(skip=range(0, 16, 2))}, sample_rate=RATE)
-    trials = run("tempo-following", {"trials": 2}, [child]).trials
+    trials = run("tempo-following", {"trials": 2}, [child]).records
     assert trials[0]["metrics"]["hit_rate"] == 0.5 and trials[0]["metrics"]["missed_beats"] == 8
     assert trials[0]["outcome"] == "partial"
     assert trials[1]["params"]["trial_tempo_bpm"] == 90.0  # not met: the tempo stays
 
     good = CueResponder({"beat": tap_beats(offset_ms=-20.0)}, sample_rate=RATE)
-    trials = run("tempo-following", {"trials": 3, "step_pct": 5.0, "max_bpm": 95.0}, [good]).trials
+    trials = run("tempo-following", {"trials": 3, "step_pct": 5.0, "max_bpm": 95.0}, [good]).records
     assert [t["params"]["trial_tempo_bpm"] for t in trials] == pytest.approx([90.0, 94.5, 95.0])
 
 
 def test_prompt_lists_beats_heard_in_ms_and_frames():
-    (trial,) = run("tempo-following", {"trials": 1, "beats": 8}, [], latency_ms=5.0).trials
+    (trial,) = run("tempo-following", {"trials": 1, "beats": 8}, [], latency_ms=5.0).records
     onsets = [p["onset_ms"] for p in trial["prompt"]]
     assert onsets == pytest.approx([2005.0 + i * 60000.0 / 90.0 for i in range(8)], abs=0.011)
     assert trial["outcome"] == "no_response"
@@ -67,7 +67,7 @@ def test_prompt_lists_beats_heard_in_ms_and_frames():
 
 def test_continuation_scores_the_silent_beats():
     child = CueResponder({"beat": tap_beats()}, sample_rate=RATE)
-    (trial,) = run("tempo-following", {"trials": 1, "variant": "continuation"}, [child]).trials
+    (trial,) = run("tempo-following", {"trials": 1, "variant": "continuation"}, [child]).records
     silent = [p for p in trial["prompt"] if p.get("silent")]
     assert len(silent) == 8 and all(p["velocity"] == 0 for p in silent)
     assert trial["metrics"]["continuation_hit_rate"] == 1.0
@@ -80,7 +80,7 @@ def test_follow_child_moves_toward_a_faster_child_and_logs_the_curve():
 
     child = CueResponder({"lead": faster}, sample_rate=RATE)
     params = {"trials": 1, "variant": "follow-child", "alpha": 0.5, "beta": 0.5, "beats": 24}
-    (trial,) = run("tempo-following", params, [child]).trials
+    (trial,) = run("tempo-following", params, [child]).records
     curve = trial["metrics"]["tempo_curve_bpm"]
     assert len(curve) >= 20
     assert curve[0] == pytest.approx(90.0, abs=1.0)
@@ -94,7 +94,7 @@ def test_follow_child_tempo_stays_in_the_band():
 
     child = CueResponder({"lead": racing}, sample_rate=RATE)
     params = {"trials": 1, "variant": "follow-child", "alpha": 0.5, "beta": 0.8, "max_bpm": 130.0}
-    (trial,) = run("tempo-following", params, [child]).trials
+    (trial,) = run("tempo-following", params, [child]).records
     assert max(trial["metrics"]["tempo_curve_bpm"]) <= 130.0 + 1e-9
 
 
@@ -103,7 +103,7 @@ def test_unpaced_tapping_sets_the_starting_tempo():
         return [(i * 600.0, 38) for i in range(12)]  # 100 BPM
 
     child = CueResponder({"tap": own, "beat": tap_beats()}, sample_rate=RATE)
-    trials = run("tempo-following", {"trials": 2, "start_from_preferred": True}, [child]).trials
+    trials = run("tempo-following", {"trials": 2, "start_from_preferred": True}, [child]).records
     assert trials[0]["variant"] == "unpaced"
     assert trials[0]["metrics"]["tapping_bpm"] == pytest.approx(100.0, abs=0.1)
     assert trials[1]["params"]["trial_tempo_bpm"] == pytest.approx(100.0, abs=0.1)
@@ -127,7 +127,7 @@ def tap_times(trial: dict) -> list[float]:
 def test_a_tap_50_ms_before_beat_1_counts_whatever_the_latency():
     child = CueResponder({"beat": tap_beats(offset_ms=-50.0)}, sample_rate=RATE)
     for latency_ms in (0.0, 25.0):
-        (trial,) = run("tempo-following", {"trials": 1}, [child], latency_ms=latency_ms).trials
+        (trial,) = run("tempo-following", {"trials": 1}, [child], latency_ms=latency_ms).records
         m = trial["metrics"]
         assert (m["hit_rate"], m["missed_beats"], m["extra_taps"]) == (1.0, 0, 0)
         assert len(trial["responses"]) == 16
@@ -139,7 +139,7 @@ def test_window_edges_are_inclusive_and_a_tap_outside_is_in_no_trial(frames_out,
     early, late = 1750.0 - frames_out * 1000.0 / RATE, 9750.0 + frames_out * 1000.0 / RATE
     child = scripted(early, *TRIAL_0_BEATS_MS, late)
     result = run("tempo-following", {**STEADY, "trials": 1}, [child])
-    (trial,) = result.trials
+    (trial,) = result.records
     edges = [early, late] if counted else []
     assert sorted(tap_times(trial)) == pytest.approx(sorted(TRIAL_0_BEATS_MS + edges))
     assert trial["metrics"]["extra_taps"] == len(edges) and trial["metrics"]["hit_rate"] == 1.0
@@ -152,7 +152,7 @@ def test_a_tap_as_near_to_both_trials_belongs_to_the_later_one():
     # no pause: trial 1's first beat is heard at 10000 ms, its window opens at 9750 ms
     tie = 9750.0
     child = scripted(*TRIAL_0_BEATS_MS, tie, *(10000.0 + 500.0 * k for k in range(16)))
-    first, second = run("tempo-following", {**STEADY, "trials": 2, "gap_ms": 0.0}, [child]).trials
+    first, second = run("tempo-following", {**STEADY, "trials": 2, "gap_ms": 0.0}, [child]).records
     assert tie not in tap_times(first) and first["metrics"]["extra_taps"] == 0
     assert tie in tap_times(second) and second["metrics"]["extra_taps"] == 1
 
@@ -162,7 +162,7 @@ def test_a_double_tap_across_the_trial_boundary_is_removed_from_the_later_trial(
     bounce = 9840.0
     later = [10000.0 + 500.0 * k for k in range(1, 16)]
     child = scripted(*TRIAL_0_BEATS_MS, 9740.0, bounce, *later)
-    first, second = run("tempo-following", {**STEADY, "trials": 2, "gap_ms": 0.0}, [child]).trials
+    first, second = run("tempo-following", {**STEADY, "trials": 2, "gap_ms": 0.0}, [child]).records
     assert tap_times(first)[-1] == 9740.0 and first["metrics"]["double_taps"] == 0
     assert bounce in tap_times(second)
     m = second["metrics"]
@@ -184,7 +184,7 @@ def test_taps_between_trials_count_in_none_and_are_stored_as_events(tmp_path):
             sample_rate=RATE,
             hooks=stored.hooks("tempo-following"),
         )
-        trials = session.run().trials
+        trials = session.run().records
         stored.close()
         assert all(pause_tap not in tap_times(t) for t in trials)
         events = [e["onset_ms"] for e in store.events(stored.session_id)]
@@ -199,6 +199,6 @@ def test_an_unpaced_trial_keeps_its_taps_when_the_next_window_opens_before_it_en
 
     child = CueResponder({"tap": own, "beat": tap_beats()}, sample_rate=RATE)
     params = {"trials": 2, "start_from_preferred": True, "gap_ms": 0.0, "unpaced_ms": 7300.0}
-    unpaced, paced = run("tempo-following", params, [child]).trials
+    unpaced, paced = run("tempo-following", params, [child]).records
     assert len(unpaced["responses"]) == 13
     assert paced["metrics"]["extra_taps"] == 0 and len(paced["responses"]) == 16

@@ -14,7 +14,7 @@ def cue_trial(**extra):
 
 def test_valid_reaction_is_measured_from_the_heard_cue():
     child = CueResponder({"go": [(350.0, 38)]}, sample_rate=RATE)
-    (trial,) = run("waiting", cue_trial(), [child], latency_ms=12.0).trials
+    (trial,) = run("waiting", cue_trial(), [child], latency_ms=12.0).records
     (cue_ms,) = prompt_ms(trial, cue=True)
     assert trial["metrics"]["classification"] == "valid"
     assert trial["metrics"]["reaction_time_ms"] == pytest.approx(350.0, abs=0.03)
@@ -28,14 +28,14 @@ def test_valid_reaction_is_measured_from_the_heard_cue():
 )
 def test_early_answers(offset_ms, classification, outcome):
     child = CueResponder({"go": [(offset_ms, 38)]}, sample_rate=RATE)
-    (trial,) = run("waiting", cue_trial(), [child]).trials
+    (trial,) = run("waiting", cue_trial(), [child]).records
     assert trial["metrics"]["classification"] == classification
     assert trial["metrics"]["reaction_time_ms"] is None
     assert trial["outcome"] == outcome
 
 
 def test_no_answer_is_an_omission():
-    (trial,) = run("waiting", cue_trial(), []).trials
+    (trial,) = run("waiting", cue_trial(), []).records
     assert trial["metrics"]["classification"] == "omission"
     assert trial["outcome"] == "no_response"
 
@@ -43,10 +43,12 @@ def test_no_answer_is_an_omission():
 def test_foreperiod_is_random_and_grows_with_level():
     params = {"trials": 8, "adaptive": False, "jitter_pct": 40.0}
     low = [
-        t["params"]["foreperiod_ms"] for t in run("waiting", params | {"start_level": 1}, []).trials
+        t["params"]["foreperiod_ms"]
+        for t in run("waiting", params | {"start_level": 1}, []).records
     ]
     high = [
-        t["params"]["foreperiod_ms"] for t in run("waiting", params | {"start_level": 4}, []).trials
+        t["params"]["foreperiod_ms"]
+        for t in run("waiting", params | {"start_level": 4}, []).records
     ]
     assert len(set(round(x) for x in low)) == 8  # randomised: the cue cannot be timed
     assert all(900.0 <= x <= 2100.0 for x in low)  # 1500 ms +- 40 %
@@ -62,7 +64,7 @@ def test_freeze_counts_notes_in_the_freeze_and_the_time_to_stop():
         ]
 
     child = CueResponder({"play": along}, sample_rate=RATE)
-    (trial,) = run("waiting", cue_trial(variant="freeze", freeze_partial_notes=1), [child]).trials
+    (trial,) = run("waiting", cue_trial(variant="freeze", freeze_partial_notes=1), [child]).records
     (stop_ms,) = prompt_ms(trial, event="stop")
     events = [p.get("event") for p in trial["prompt"] if p.get("event")]
     assert events == ["start", "stop", "start"]
@@ -75,7 +77,7 @@ def test_go_no_go_commission_on_a_no_go_sound():
     child = CueResponder({"no_go": [(300.0, 38)], "go": [(300.0, 38)]}, sample_rate=RATE)
     trials = run(
         "waiting", {"trials": 10, "variant": "go-no-go", "no_go_pct": 50.0}, [child]
-    ).trials
+    ).records
     no_go = [t for t in trials if prompt_ms(t, no_go=True)]
     go = [t for t in trials if prompt_ms(t, cue=True)]
     assert no_go and go
@@ -88,7 +90,7 @@ def test_turns_count_plays_outside_ones_own_turn():
         return [(200.0, 38)] if cue.detail["player"] == "child" else [(100.0, 38)]
 
     child = CueResponder({"turn": mine}, sample_rate=RATE, player="child")
-    (trial,) = run("waiting", cue_trial(variant="turns", players="child,partner"), [child]).trials
+    (trial,) = run("waiting", cue_trial(variant="turns", players="child,partner"), [child]).records
     assert trial["metrics"]["plays_in_turn"] == 1
     assert trial["metrics"]["plays_out_of_turn"] == 1
     assert trial["outcome"] == "partial"
@@ -96,5 +98,5 @@ def test_turns_count_plays_outside_ones_own_turn():
 
 def test_scripted_notes_before_the_first_trial_are_not_counted():
     early = ScriptedResponses.from_ms([(100.0, 38)], sample_rate=RATE)
-    (trial,) = run("waiting", cue_trial(), [early]).trials
+    (trial,) = run("waiting", cue_trial(), [early]).records
     assert trial["responses"] == []

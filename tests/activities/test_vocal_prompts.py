@@ -102,10 +102,10 @@ def wavs(tmp_path_factory) -> dict[str, Path]:
 
 def test_echo_scores_the_wav_answer_against_the_heard_prompt(wavs):
     result, _ = run({"trials": 2}, WavVoice([wavs["ba_ba"], wavs["ba"]], RATE))
-    first, second = result.trials
+    first, second = result.records
     assert [p["onset_ms"] for p in first["prompt"]] == pytest.approx([2000.0, 2666.667], abs=0.01)
     assert [(p["note"], p["syllable"]) for p in first["prompt"]] == [(67, "ba"), (64, "ba")]
-    assert set(METRICS) <= set(first["metrics"])
+    assert {m.name for m in METRICS} <= set(first["metrics"])
     speech_s = first_above_s(*read_mono(wavs["ba_ba"]))  # 0.8 s of padding + espeak's own lead
     m = first["metrics"]
     assert m["voice_onset_latency_ms"] == pytest.approx(1000 * speech_s, abs=30.0)
@@ -119,15 +119,15 @@ def test_echo_scores_the_wav_answer_against_the_heard_prompt(wavs):
 def test_latency_counts_from_the_prompt_as_heard(wavs):
     plain, _ = run({"trials": 1}, WavVoice([wavs["ba_ba"]], RATE))
     late, _ = run({"trials": 1}, WavVoice([wavs["ba_ba"]], RATE), latency_ms=10.0)
-    assert late.trials[0]["prompt"][0]["onset_ms"] == pytest.approx(2010.0)
-    a, b = plain.trials[0]["metrics"], late.trials[0]["metrics"]
+    assert late.records[0]["prompt"][0]["onset_ms"] == pytest.approx(2010.0)
+    a, b = plain.records[0]["metrics"], late.records[0]["metrics"]
     assert b["voice_onset_ms"] == pytest.approx(a["voice_onset_ms"] + 10.0, abs=0.5)
     assert b["voice_onset_latency_ms"] == pytest.approx(a["voice_onset_latency_ms"], abs=0.5)
 
 
 def test_silence_is_no_response(wavs):
     result, _ = run({"trials": 1}, WavVoice([wavs["silence"]], RATE))
-    (trial,) = result.trials
+    (trial,) = result.records
     assert trial["outcome"] == "no_response"
     assert trial["metrics"]["target_syllables"] == 2
     assert all(trial["metrics"][k] is None for k in ("syllables", "pitch_error_cents"))
@@ -136,44 +136,44 @@ def test_silence_is_no_response(wavs):
 def test_match_pitch_accuracy_per_trial_and_precision_across_attempts(wavs):
     voice = WavVoice([wavs["e4"], wavs["e4_up100"], wavs["e4_up300"]], RATE)
     result, _ = run({"variant": "match-pitch", "trials": 3, "start_level": 1}, voice)
-    assert [t["prompt"][0]["note"] for t in result.trials] == [64, 64, 64]
-    errors = [t["metrics"]["pitch_error_cents"] for t in result.trials]
+    assert [t["prompt"][0]["note"] for t in result.records] == [64, 64, 64]
+    errors = [t["metrics"]["pitch_error_cents"] for t in result.records]
     assert errors == pytest.approx([0.0, 100.0, 300.0], abs=2.0)
-    spread = [t["metrics"]["pitch_sd_cents"] for t in result.trials]
+    spread = [t["metrics"]["pitch_sd_cents"] for t in result.records]
     assert spread[0] is None
     assert spread[1:] == pytest.approx([70.71, 152.75], abs=2.0)  # sample SD of the errors
-    assert [t["outcome"] for t in result.trials] == ["correct", "partial", "incorrect"]
+    assert [t["outcome"] for t in result.records] == ["correct", "partial", "incorrect"]
 
 
 def test_sustain_vowel_scores_the_held_duration(wavs):
     voice = WavVoice([wavs["e4_2s"], wavs["e4"], wavs["e4_half"]], RATE)
     result, _ = run({"variant": "sustain-vowel", "trials": 3, "start_level": 1}, voice)
-    held = [t["metrics"]["duration_ms"] for t in result.trials]
+    held = [t["metrics"]["duration_ms"] for t in result.records]
     assert held == pytest.approx([2000.0, 1000.0, 500.0], abs=30.0)
-    assert {t["metrics"]["target_duration_ms"] for t in result.trials} == {1500.0}
-    assert result.trials[0]["prompt"][0]["duration_ms"] == pytest.approx(1500.0)
-    assert [t["outcome"] for t in result.trials] == ["correct", "partial", "incorrect"]
+    assert {t["metrics"]["target_duration_ms"] for t in result.records} == {1500.0}
+    assert result.records[0]["prompt"][0]["duration_ms"] == pytest.approx(1500.0)
+    assert [t["outcome"] for t in result.records] == ["correct", "partial", "incorrect"]
 
 
 def test_sung_question_wants_the_answer_to_fall_to_the_tonic(wavs):
     voice = WavVoice([wavs["fall"], wavs["rise"]], RATE)
     result, _ = run({"variant": "sung-question", "trials": 2}, voice)
-    assert [p["note"] for p in result.trials[0]["prompt"]] == [60, 67]  # "hel-lo?" rising
-    fall, rise = (t["metrics"] for t in result.trials)
+    assert [p["note"] for p in result.records[0]["prompt"]] == [60, 67]  # "hel-lo?" rising
+    fall, rise = (t["metrics"] for t in result.records)
     assert fall["contour"] == ["falling"] and fall["contour_correct"] is True
     assert abs(fall["pitch_error_cents"]) < 5.0
     assert rise["contour_correct"] is False
-    assert [t["outcome"] for t in result.trials] == ["correct", "partial"]
+    assert [t["outcome"] for t in result.records] == ["correct", "partial"]
 
 
 def test_the_staircase_adds_syllables_and_widens_intervals():
     singer = VirtualSinger(RATE, SyllableSinger(RATE), seed=2, traits=EXACT)
     result, _ = run({"trials": 6, "adaptive": True, "max_level": 8}, singer)
-    levels = [t["difficulty"] for t in result.trials]
+    levels = [t["difficulty"] for t in result.records]
     assert levels == [2, 2, 3, 3, 4, 4]
-    assert [t["outcome"] for t in result.trials] == ["correct"] * 6
-    assert [len(t["prompt"]) for t in result.trials] == levels
-    assert [p["note"] for p in result.trials[4]["prompt"]] == [67, 63, 67, 63]  # a 4th, not a 3rd
+    assert [t["outcome"] for t in result.records] == ["correct"] * 6
+    assert [len(t["prompt"]) for t in result.records] == levels
+    assert [p["note"] for p in result.records[4]["prompt"]] == [67, 63, 67, 63]  # a 4th, not a 3rd
 
 
 def test_virtual_singer_runs_repeat_exactly():
@@ -187,7 +187,7 @@ def test_virtual_singer_runs_repeat_exactly():
         VirtualSinger(RATE, SyllableSinger(RATE), seed=4),
         seed=4,
     )
-    assert one.trials == two.trials
+    assert one.records == two.records
 
 
 def test_taps_and_instruments_reach_the_synth():
@@ -199,7 +199,7 @@ def test_taps_and_instruments_reach_the_synth():
     result, sink = run({"trials": 1, "syllables": "ma la", "instrument": 52}, None)
     programs = {(e.channel, e.program, e.bank) for e in sink.events if isinstance(e, ProgramChange)}
     assert programs == {(0, 52, 0)}
-    assert [p["syllable"] for p in result.trials[0]["prompt"]] == ["ma", "la"]
+    assert [p["syllable"] for p in result.records[0]["prompt"]] == ["ma", "la"]
     _, sink = run({"trials": 1, "syllables": "ma la"}, None)
     programs = {(e.channel, e.program, e.bank) for e in sink.events if isinstance(e, ProgramChange)}
     assert programs == {(0, 1, 1), (1, 4, 1)}  # one channel per syllable voice
@@ -230,13 +230,17 @@ def test_plan_for_each_variant_is_what_the_docstring_says():
         ("sustain-vowel", 3, ([64], [64])),
         ("echo-syllables", 1, ([67], [67])),
     ):
-        params = resolve_params(activity.name, activity.params, {"variant": variant})
-        ctx = ActivityContext(params=params, sample_rate=RATE, rng=random.Random(0))
+        params = resolve_params(activity.name, activity.specs, {"variant": variant})
+        ctx = ActivityContext(
+            params=activity.make_params(params), sample_rate=RATE, rng=random.Random(0)
+        )
         plan = plan_trial(ctx, level)
         assert (plan["prompt"][1], plan["answer"][1]) == want
     assert plan_trial(
         ActivityContext(
-            params=resolve_params(activity.name, activity.params, {"variant": "sustain-vowel"}),
+            params=activity.make_params(
+                resolve_params(activity.name, activity.specs, {"variant": "sustain-vowel"})
+            ),
             sample_rate=RATE,
             rng=random.Random(0),
         ),
@@ -273,14 +277,14 @@ class NoisyMicrophone(PlacedVoice):
 
 def test_a_microphone_hearing_only_the_room_finds_no_voice():
     result, _ = run({"trials": 2, "lead_in_ms": 0.0}, NoisyMicrophone(RATE, opened=0))
-    for trial in result.trials:
+    for trial in result.records:
         assert trial["outcome"] == "no_response" and trial["metrics"]["voice_onset_ms"] is None
         # the floor was measured on the room before the prompt, not on unheard silence: white
         # noise at 48 kHz keeps a third of its power below 8 kHz, the analysis' band at 16 kHz
         in_band_db = NOISE_DBFS - 10 * np.log10(3)
         assert trial["metrics"]["noise_floor_db"] == pytest.approx(in_band_db, abs=1.0)
     # the first prompt waits until the microphone heard the room
-    assert result.trials[0]["prompt"][0]["onset_ms"] == ROOM_LEAD_MS
+    assert result.records[0]["prompt"][0]["onset_ms"] == ROOM_LEAD_MS
 
 
 def test_an_answer_in_the_room_is_found_where_it_starts(wavs):
@@ -289,15 +293,15 @@ def test_an_answer_in_the_room_is_found_where_it_starts(wavs):
     speech_ms = 1000 * first_above_s(*read_mono(wavs["ba_ba"]))
     microphone.place(int(TURN_MS * RATE / 1000), answer)  # 20 dB over the room
     result, _ = run({"trials": 1}, microphone)
-    m = result.trials[0]["metrics"]
+    m = result.records[0]["metrics"]
     assert m["voice_onset_ms"] == pytest.approx(TURN_MS + speech_ms, abs=30.0)
-    assert (m["syllables"], result.trials[0]["outcome"]) == (2, "correct")
+    assert (m["syllables"], result.records[0]["outcome"]) == (2, "correct")
 
 
 def test_a_wav_with_noise_from_its_first_sample_is_its_own_room(wavs):
     speech_ms = 1000 * first_above_s(*read_mono(wavs["ba_ba"]))
     result, _ = run({"trials": 1}, WavVoice([wavs["ba_ba_in_noise"]], RATE))
-    m = result.trials[0]["metrics"]
+    m = result.records[0]["metrics"]
     # the VAD alone called the noise a voice at the turn: a latency of 0 ms
     assert m["voice_onset_latency_ms"] == pytest.approx(speech_ms, abs=30.0)
     assert m["noise_floor_db"] is not None and m["syllables"] == 2

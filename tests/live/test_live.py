@@ -8,7 +8,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from soundness_live.activities.base import ActivityDef, Listen, Play, PromptNote, RecordTrial
+from soundness_live.activities.base import (
+    ActivityDef,
+    Listen,
+    Play,
+    PromptNote,
+    RecordTrial,
+    trial_record,
+)
+from soundness_live.activities.contract import Outcome
+from soundness_live.activities.params import ActivityParams
+from soundness_live.activities.record import TrialRecord
 from soundness_live.audio.output import open_output
 from soundness_live.core.clock import ClockMapping
 from soundness_live.core.events import AllNotesOff, DeviceChange, InputEvent, NoteOff, NoteOn
@@ -176,18 +186,32 @@ def test_a_lost_device_has_its_notes_released_and_the_ui_is_told(rig) -> None:
 def _one_trial(ctx):  # a minimal activity: one prompt, listen 600 ms, record what came
     start = ctx.now_frame + ctx.frames(100)
     heard = yield Play((PromptNote(start, 38, 100, ctx.frames(50), 9),))
-    got = yield Listen(start + ctx.frames(600), since_frame=start)
-    yield RecordTrial({"prompt": heard, "responses": got, "start": start})
+    end = start + ctx.frames(600)
+    got = yield Listen(end, since_frame=start)
+    yield RecordTrial(
+        trial_record(
+            ctx,
+            index=0,
+            activity="one-trial",
+            prompt=heard,
+            responses=got,
+            metrics={},
+            outcome=Outcome.VOID,
+            difficulty=None,
+            start_frame=start,
+            end_frame=end,
+        )  # fmt: skip
+    )
 
 
-ONE_TRIAL = ActivityDef("one-trial", "test", (), _one_trial, (), "none")
+ONE_TRIAL = ActivityDef("one-trial", "test", ActivityParams, _one_trial, (), "none")
 
 
 def test_a_live_session_scores_scripted_taps_on_the_session_axis(rig) -> None:
     renderer, output, timeline, sink = rig
     live = _live(renderer, output)
     live.timeline = timeline
-    records: list[dict] = []
+    records: list[TrialRecord] = []
     session = Session(ONE_TRIAL, {}, sink=sink, inputs=[live], sample_rate=RATE)
     session.hooks.on_trial = records.append
     taps = [ScriptedNote(0.3, 38, device="pad"), ScriptedNote(0.5, 38, device="pad")]
@@ -204,7 +228,7 @@ def test_a_live_session_scores_scripted_taps_on_the_session_axis(rig) -> None:
     # each tap kept where it was played on the session axis: its time through the output's
     # mapping of that moment (the frame axis slips against the clock when the output
     # under-runs, as on a loaded machine: then the taps are closer on the frame axis)
-    got = [r.frame for r in record["responses"]]
+    got = [r["onset_frame"] for r in record.responses]
     heard = [timeline.to_session(mapping.frame_at(e.time_s)) for e, mapping in played]
     assert len(got) == 2 and got == pytest.approx(heard, abs=1e-6)
     (_, first_with), (_, second_with) = played

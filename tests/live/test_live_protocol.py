@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from soundness_live.activities.contract import Outcome
+from soundness_live.activities.record import TrialRecord
 from soundness_live.commands.live_commands import (
     _engine_argv,
     _size,
@@ -100,12 +102,20 @@ def test_engine_stop_without_an_engine_says_so(
 
 
 def test_live_figures_count_taps_on_the_beat_early_and_late() -> None:
-    record = {
-        "activity": "tempo-following",
-        "prompt": [{"onset_ms": 1000.0 + 500 * i, "beat": i} for i in range(4)],
-        "responses": [{"onset_ms": t} for t in (1010.0, 1420.0, 2080.0, 2495.0)],
-        "metrics": {"mean_asynchrony_ms": -3.5, "rayleigh_p": float("nan")},
-    }
+    record = TrialRecord(
+        index=0,
+        activity="tempo-following",
+        variant="with-beat",
+        params={},
+        prompt=tuple({"onset_ms": 1000.0 + 500 * i, "beat": i} for i in range(4)),
+        responses=tuple({"onset_ms": t} for t in (1010.0, 1420.0, 2080.0, 2495.0)),
+        metrics={"mean_asynchrony_ms": -3.5, "rayleigh_p": float("nan")},
+        outcome=Outcome.PARTIAL,
+        prompt_level=None,
+        difficulty=None,
+        start_ms=1000.0,
+        end_ms=2750.0,
+    )
     figures = live_figures(record)
     assert (figures["taps"], figures["on_beat"], figures["early"], figures["late"]) == (4, 2, 1, 1)
     assert figures["mean_asynchrony_ms"] == -3.5 and "rayleigh_p" not in figures

@@ -33,7 +33,7 @@ def render_session(block_size: int):
         seed=7,
         soundfont=sink.soundfont_info,
     ).run()
-    return result.trials, sink.audio()
+    return result.records, sink.audio()
 
 
 def test_identical_records_and_audio_at_block_sizes_64_and_256():
@@ -81,7 +81,7 @@ def test_records_say_a_prompt_is_heard_on_its_scheduled_frame():
         seed=7,
         soundfont=sink.soundfont_info,
     ).run()
-    onsets = [int(prompt["onset_frame"]) for prompt in result.trials[0]["prompt"]]
+    onsets = [int(prompt["onset_frame"]) for prompt in result.records[0]["prompt"]]
     assert len(onsets) == 4 and set(onsets) <= set(scheduled)  # heard when scheduled
 
 
@@ -119,7 +119,7 @@ def test_play_with_a_midi_file_and_wav(tmp_path):
         wav=tmp_path / "out.wav",
     )
     result, sound = run_activity(options)
-    (trial,) = result.trials
+    (trial,) = result.records
     assert {r["player"] for r in trial["responses"]} == {"A", "B"}
     assert sound["frames"] > 0 and (tmp_path / "out.wav").stat().st_mode & 0o777 == 0o600
-    json.dumps(result.trials, allow_nan=False)
+    json.dumps(result.records, allow_nan=False)

@@ -54,7 +54,7 @@ def stored_run(store: Store, code: str, voice: Any = None) -> tuple[int, list[di
     )
     result = session.run()
     stored.close()
-    return stored.session_id, result.trials
+    return stored.session_id, result.records
 
 
 @pytest.mark.parametrize("consent", [True, False])
@@ -91,7 +91,7 @@ def test_spoken_prompts_come_from_espeak_and_are_played_whole():
         voice_scoring=VOICE_SCORING,
         prompt_sounds=PromptSounds(RATE),
     )
-    trials = session.run().trials
+    trials = session.run().records
     spoken = PromptSounds(RATE).get("espeak:ba ba")
     assert spoken.syllables == 2 and spoken.source == "espeak"
     plays = [e for e in sink.events if isinstance(e, PlaySound)]
