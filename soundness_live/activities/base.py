@@ -339,8 +339,10 @@ class ActivityDef(Generic[Params]):
         return next((m for m in self.metrics if m.name == name), None)
 
     def headline(self, variant: Any) -> MetricSpec | None:
-        """The headline measure of ``variant`` (None when it has none)."""
-        return next((m for m in self.metrics if m.is_headline(variant)), None)
+        """The headline measure of ``variant``: the metric naming it among its headline
+        variants, else the activity's headline (``headline=True``); None when it has none."""
+        named = [m for m in self.metrics if isinstance(m.headline, tuple) and variant in m.headline]
+        return named[0] if named else next((m for m in self.metrics if m.headline is True), None)
 
     def live_metrics(self) -> tuple[MetricSpec, ...]:
         """The metrics the therapist's screen and every trial's line show."""

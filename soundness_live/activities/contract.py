@@ -161,13 +161,14 @@ class MetricSpec:
     """One metric an activity measures (names and units as in METRICS.md).
 
     ``unit``: ``ms``, ``%``, ``count``, ``bool``, ``text``, ``ratio``, ``ms (list)``...;
-    ``headline``: the activity's headline measure, the one plotted per trial when no goal covers
-    the activity (True: of every variant; a tuple: of those variants); ``live``: shown on the
-    therapist's screen after each trial and on every trial's line (``play``, the report);
-    ``words``: how a therapist reads it; ``meaning``: one line on what it measures (the CSV
-    columns' documentation); ``kind``: what value it holds (:data:`KINDS`; by default from the
-    unit); ``plot``: a plot of the report this list metric feeds (``asynchrony``: per tap
-    around the beat; ``tempo_curve``: the music's tempo per beat).
+    ``headline``: the activity's headline measure, the one plotted per trial when no goal
+    covers the activity (a tuple: of those variants; True: of every variant no metric names);
+    ``live``: shown on the therapist's screen after each trial and on every trial's line
+    (``play``, the report); ``words``: how a therapist reads it; ``meaning``: one line on what
+    it measures (the CSV columns' documentation); ``kind``: what value it holds
+    (:data:`KINDS`; by default from the unit); ``plot``: a plot of the report this list
+    metric feeds (``asynchrony``: per tap around the beat; ``tempo_curve``: the music's tempo
+    per beat).
     """
 
     name: str
@@ -192,12 +193,6 @@ class MetricSpec:
     def reads(self) -> MetricWords:
         """Its words (a label made from its name when none were given)."""
         return self.words or MetricWords(label_from_name(self.name))
-
-    def is_headline(self, variant: Any) -> bool:
-        """Whether this is the headline measure of ``variant``."""
-        return self.headline is True or (
-            isinstance(self.headline, tuple) and variant in self.headline
-        )
 
     def unit_words(self) -> str:
         """The unit after a number in words: " ms", " %", "" for a count or a ratio."""

@@ -117,11 +117,14 @@ def _check_metrics(activity: ActivityDef[Any], check: _Check) -> None:
         if metric.name in seen:
             raise check.fail(f"metric {metric.name!r}", "is declared twice")
         seen.add(metric.name)
-    for variant in activity.trial_variants or (None,):
-        headlines = [m.name for m in metrics if m.is_headline(variant)]
-        if len(headlines) > 1:
-            which = f"variant {variant!r}" if variant is not None else "the activity"
-            raise check.fail("member 'metrics'", f"gives {which} two headlines: {headlines}")
+    overall = [m.name for m in metrics if m.headline is True]
+    if len(overall) > 1:
+        raise check.fail("member 'metrics'", f"gives the activity two headlines: {overall}")
+    for variant in activity.trial_variants:
+        named = [m.name for m in metrics if isinstance(m.headline, tuple) and variant in m.headline]
+        if len(named) > 1:
+            twice = f"gives variant {variant!r} two headlines: {named}"
+            raise check.fail("member 'metrics'", twice)
 
 
 def _check_metric(activity: ActivityDef[Any], metric: MetricSpec, check: _Check) -> None:

@@ -60,7 +60,6 @@ VARIANTS = ("with-beat", "continuation", "follow-child")
 #: speed", ``start_from_preferred``): a measurement, not the exercise, so a goal that names no
 #: variant leaves it out.
 UNPACED = "unpaced"
-PACED = VARIANTS
 WOODBLOCK_HIGH, WOODBLOCK_LOW, KICK, SNARE, HAT = 76, 77, 36, 38, 42
 
 
@@ -165,7 +164,7 @@ METRICS = (
     MetricSpec(
         "hit_rate",
         "ratio",
-        headline=PACED,
+        headline=True,
         live=True,
         words=MetricWords("hit rate", rule="taps on {bound} of the beats", percent=True),
         meaning="matched beats / beats",

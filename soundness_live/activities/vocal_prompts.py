@@ -102,13 +102,13 @@ class VocalParams(CommonParams):
 Ctx = ActivityContext[VocalParams]
 
 #: The METRICS.md vocal names first; then what a reviewer needs to recompute them. The
-#: headline per variant: the syllables (echo), the pitch error (match-pitch), the voice's
-#: length (sustain), the voice onset latency (sung question).
+#: headline: the voice onset latency, and per variant the syllables (echo), the pitch error
+#: (match-pitch), the voice's length (sustain).
 METRICS = (
     MetricSpec(
         "voice_onset_latency_ms",
         "ms",
-        headline=("sung-question",),
+        headline=True,
         live=True,
         words=MetricWords(
             "voice onset latency",

@@ -89,7 +89,7 @@ _CLASSES = (
     ("omission", "does not play after the cue"),
 )
 
-#: METRICS.md §3; the headline per variant: the wait (cue), the notes in the freeze, the
+#: METRICS.md §3; the headline: the wait, and per variant the notes in the freeze, the
 #: reaction time (go/no-go), the plays out of turn (turns).
 METRICS = (
     MetricSpec(
@@ -116,7 +116,7 @@ METRICS = (
     MetricSpec(
         "wait_s",
         "s",
-        headline=("cue",),
+        headline=True,
         words=MetricWords("wait", rule="waits {bound} before playing"),
         meaning="time waited before the first play",
     ),
@@ -167,7 +167,7 @@ METRICS = (
         meaning="turns: the scored player played only in their own turn",
     ),
     MetricSpec(
-        "per_player", "plays (list)", meaning="turns: each player's plays in and out of turn"
+        "per_player", "object (list)", meaning="turns: each player's plays in and out of turn"
     ),
 )
 PENTATONIC = (60, 62, 64, 67, 69, 72)

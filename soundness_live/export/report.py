@@ -22,6 +22,7 @@ from string import Template
 from typing import Any
 
 from soundness_live import __version__
+from soundness_live.activities.registry import find_activity
 from soundness_live.audio.private_file import write_private_text
 from soundness_live.core.provenance import session_simulated, session_words
 from soundness_live.export import report_plots
@@ -30,15 +31,6 @@ from soundness_live.export.report_goals import Judge, goal_rule_judge, goals_sec
 from soundness_live.export.report_html import day, esc, figure, fmt, table
 from soundness_live.export.tables import check_bundle, iter_trials, metric_unit, refuse_non_finite
 from soundness_live.goals import words as goal_words
-
-#: Metrics shown for each activity in the table of all trials.
-KEY_METRICS = {
-    "call-and-response": ("notes_correct_pct", "waited_for_turn", "response_latency_ms"),
-    "tempo-following": ("hit_rate", "mean_asynchrony_ms", "sd_asynchrony_ms", "final_bpm"),
-    "waiting": ("classification", "reaction_time_ms", "notes_in_freeze", "wait_s"),
-    "vocal-prompts": ("syllables", "target_syllables", "voice_onset_latency_ms"),
-    "free-play": ("notes_played", "played_s"),
-}
 
 
 def write_report(
@@ -140,12 +132,13 @@ def _marked(session: Mapping[str, Any]) -> str:
 
 
 def _timing(bundle: Mapping[str, Any]) -> str:
-    """Asynchrony per tap and tempo curves for each session with tempo-following trials."""
+    """Asynchrony per tap and tempo curves for each session with trials of an activity whose
+    metrics feed them (:attr:`~soundness_live.activities.contract.MetricSpec.plot`)."""
     parts = []
     for session in bundle["sessions"]:
-        trials = [t for t in session.get("trials") or [] if t.get("activity") == "tempo-following"]
-        taps = _lists_by_trial(trials, "asynchronies_ms")
-        curves = _lists_by_trial(trials, "tempo_curve_bpm")
+        trials = [t for t in session.get("trials") or [] if _plotted(t)]
+        taps = _lists_by_trial(trials, "asynchrony")
+        curves = _lists_by_trial(trials, "tempo_curve")
         if not taps and not curves:
             continue
         title = f"Session {session.get('id')}, {day(session.get('started_at'))}"
@@ -167,13 +160,21 @@ def _timing(bundle: Mapping[str, Any]) -> str:
     return "<section><h2>Timing with the beat</h2>\n" + "\n".join(parts) + "</section>"
 
 
-def _lists_by_trial(trials: list[Mapping[str, Any]], metric: str) -> dict[str, list[float]]:
-    """{"trial 8": values} for each trial with a non-empty list ``metric``."""
-    return {
-        f"trial {t.get('index')}": list(t["metrics"][metric])
-        for t in trials
-        if (t.get("metrics") or {}).get(metric)
-    }
+def _plotted(trial: Mapping[str, Any]) -> dict[str, str]:
+    """{plot: metric name} of the metrics of the trial's activity that feed a timing plot."""
+    found = find_activity(trial.get("activity"))
+    return {m.plot: m.name for m in found.metrics if m.plot} if found is not None else {}
+
+
+def _lists_by_trial(trials: list[Mapping[str, Any]], plot: str) -> dict[str, list[float]]:
+    """{"trial 8": values} for each trial with a non-empty list metric feeding ``plot``."""
+    lists = {}
+    for trial in trials:
+        name = _plotted(trial).get(plot)
+        values = (trial.get("metrics") or {}).get(name) if name else None
+        if values:
+            lists[f"trial {trial.get('index')}"] = list(values)
+    return lists
 
 
 def _window_ms(trial: Mapping[str, Any]) -> float | None:
@@ -199,15 +200,25 @@ def _asynchrony_figure(taps: dict[str, list[float]], window_ms: float | None) ->
     return figure(png, alt, caption)
 
 
+def _key_metrics(activity: Any, metrics: Mapping[str, Any]) -> tuple[str, ...]:
+    """The metrics a trial's row shows: its activity's live ones (the first three it has when
+    the activity is not installed)."""
+    found = find_activity(activity)
+    if found is None:
+        return tuple(metrics)[:3]
+    return tuple(metric.name for metric in found.live_metrics())
+
+
 def _all_trials(bundle: Mapping[str, Any]) -> str:
     """Every trial: session, index, activity, outcome, prompt level, key metrics."""
     rows = []
     for session, trial in iter_trials(bundle):
         metrics = trial.get("metrics") or {}
-        names = KEY_METRICS.get(str(trial.get("activity")), tuple(metrics)[:3])
+        activity = trial.get("activity")
         key = "; ".join(
-            f"{goal_words.metric_words(name)} {fmt(metrics[name], metric_unit(name))}"
-            for name in names
+            f"{goal_words.metric_words(name, activity)} "
+            f"{fmt(metrics[name], metric_unit(name, activity))}"
+            for name in _key_metrics(activity, metrics)
             if metrics.get(name) is not None
         )
         played = trial.get("input") or "–"

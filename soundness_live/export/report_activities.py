@@ -1,7 +1,8 @@
 """The report's activity plots: each activity's headline measure per trial across sessions.
 
 Every activity (and variant) the child played that no goal covers gets one plot, so a child
-with no goals still gets plots: the headline measure (:data:`goal_words.HEADLINES`) per trial,
+with no goals still gets plots: the activity's headline measure (its
+:class:`~soundness_live.activities.contract.MetricSpec` with ``headline``) per trial,
 the latest session in colour beside the earlier ones in grey, simulated trials as crosses.
 Trials a therapist cut short (void with a reason: skipped, paused) are left out; free play,
 void by design (never scored), is shown.
@@ -67,8 +68,8 @@ def activities_section(bundle: Mapping[str, Any]) -> str:
 def _headline(activity: str, variant: Any, metric: str, pairs: list[tuple[Any, Any]]) -> str:
     """One activity's headline plot with its title and alt text."""
     title = f"{activity} ({variant})" if variant else activity
-    unit = metric_unit(metric)
-    words = goal_words.metric_words(metric)
+    unit = metric_unit(metric, activity)
+    words = goal_words.metric_words(metric, activity)
     heading = f"<h3>{esc(title)}: {esc(words)}</h3>"
     values = [(t.get("metrics") or {}).get(metric) for _, t in pairs]
     if all(value is None for value in values):

@@ -327,8 +327,8 @@ def measure_figure(goal: Mapping[str, Any], pairs: list[tuple[Any, Any]], judge:
     """Plot of ``goal``'s measure, one coloured group per session, successes filled."""
     measure = str(goal["measure"])
     series = session_series(pairs, measure, lambda trial: judge(goal, trial))
-    unit = metric_unit(measure)
-    ylabel = f"{goal_words.metric_words(measure)} ({unit})"
+    unit = metric_unit(measure, goal.get("activity"))
+    ylabel = f"{goal_words.metric_words(measure, goal.get('activity'))} ({unit})"
     threshold = goal_words.measure_threshold(goal)
     png = report_plots.measure_plot(series, ylabel, threshold, counts=unit == "count")
     wins = sum(bool(w) for s in series for w in s.successes)

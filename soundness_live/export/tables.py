@@ -1,7 +1,9 @@
 """What the exports know about a bundle: metric names and units, checks, trial iteration.
 
-Metric names, units and meanings follow METRICS.md ("Metric names"). A metric this table does
-not know still exports; its unit is read from its name's suffix (``_ms``, ``_pct``, ...).
+Metric names, units and meanings are the activities' own (their
+:class:`~soundness_live.activities.contract.MetricSpec`, as METRICS.md names them), read from
+the registry. A metric no activity declares still exports; its unit is read from its name's
+suffix (``_ms``, ``_pct``, ...).
 
 The CSV files and the report show numbers to the precision they carry (:func:`rounded`: times to
 0.1 ms, percentages to 0.1 %, ...); the JSON export keeps every digit the engine stored.
@@ -13,69 +15,8 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from soundness_live.activities.registry import every_metric, metric_spec
 from soundness_live.errors import ParameterError
-
-#: Known metrics in report/column order: name -> (unit, meaning).
-METRIC_DOCS: dict[str, tuple[str, str]] = {
-    # call and response (METRICS.md section 2)
-    "n_target": ("count", "notes in the call"),
-    "hits": ("count", "call notes echoed (matched one-to-one, in order)"),
-    "omissions": ("count", "call notes not echoed"),
-    "insertions": ("count", "extra notes in the echo"),
-    "substitutions": ("count", "echo notes with the wrong pitch or drum group"),
-    "order_errors": ("count", "echo notes out of order"),
-    "notes_correct_pct": ("%", "call notes echoed correctly and in order"),
-    "rhythm_error": ("log2 units", "mean |log2(child IOI share / call IOI share)|"),
-    "median_onset_error_ms": ("ms", "median |onset error| after tempo alignment"),
-    "response_latency_ms": ("ms", "first echo onset minus the end of the call"),
-    "waited_for_turn": ("bool", "no note played during the call"),
-    # tempo-following (section 1)
-    "mean_asynchrony_ms": ("ms", "mean tap minus heard beat; negative = early"),
-    "sd_asynchrony_ms": ("ms", "sample SD of asynchronies"),
-    "resultant_length": ("0-1", "phase locking R (0 random, 1 locked)"),
-    "circular_mean_ms": ("ms", "circular mean asynchrony"),
-    "circular_sd": ("rad", "circular SD of relative phase"),
-    "rayleigh_p": ("p", "Rayleigh test p; < .05 = synchronised"),
-    "iti_cv": ("ratio", "SD / mean of inter-tap intervals"),
-    "median_iti_ms": ("ms", "median inter-tap interval"),
-    "tapping_bpm": ("BPM", "60000 / median inter-tap interval"),
-    "tempo_ratio": ("ratio", "child's tempo relative to the target"),
-    "hit_rate": ("ratio", "matched beats / beats"),
-    "missed_beats": ("count", "beats without a matched tap"),
-    "extra_taps": ("count", "taps without a matched beat"),
-    "within_window_pct": ("%", "beats with a tap within the timing window"),
-    "longest_run": ("count", "longest run of beats with a tap within the window"),
-    "matched_taps": ("count", "taps matched to beats"),
-    "reliable": ("bool", "taps within 50-150 % of beats and >= 6 matched"),
-    "asynchronies_ms": ("ms (list)", "asynchrony per matched beat, ';'-joined"),
-    "tempo_curve_bpm": ("BPM (list)", "accompaniment tempo per beat, ';'-joined"),
-    "final_bpm": ("BPM", "accompaniment tempo at the end of the trial"),
-    # waiting games (section 3)
-    "classification": ("text", "premature / anticipatory / valid / omission"),
-    "reaction_time_ms": ("ms", "first response minus the cue (valid responses only)"),
-    "extra_responses": ("count", "responses after the first"),
-    "wait_s": ("s", "time waited before the first play"),
-    "notes_in_freeze": ("count", "notes played after the music stopped"),
-    "time_to_stop_ms": ("ms", "time from the music stopping to the last note"),
-    "commission": ("bool", "played on a no-go stimulus"),
-    "plays_in_turn": ("count", "notes the child played in their own turn"),
-    "plays_out_of_turn": ("count", "notes the child played in another's turn"),
-    "waited": ("bool", "the child played nothing in another's turn"),
-    # vocal prompts (section 4)
-    "voice_onset_latency_ms": ("ms", "voice onset minus the end of the prompt"),
-    "syllables": ("count", "syllable nuclei detected"),
-    "target_syllables": ("count", "syllables in the prompt"),
-    "median_f0_hz": ("Hz", "median voice pitch"),
-    "pitch_error_cents": ("cents", "mean signed pitch deviation from the target"),
-    "pitch_sd_cents": ("cents", "SD of pitch deviation"),
-    "contour_correct": ("bool", "high/low contour matches the prompt"),
-    "duration_ms": ("ms", "voiced duration"),
-    "intensity_db": ("dB", "intensity re calibration"),
-    # free play
-    "notes_played": ("count", "notes the child played"),
-    "played_s": ("s", "time from the first note to the last"),
-    "first_note_ms": ("ms", "the first note, from the start of the trial"),
-}
 
 _SUFFIX_UNITS = (
     ("_ms", "ms"),
@@ -114,10 +55,12 @@ def rounded(value: Any, unit: str) -> Any:
     return round(value, places) + 0.0  # + 0.0: no "-0.0"
 
 
-def metric_unit(name: str) -> str:
-    """Unit of metric ``name``: from the table, else from its suffix, else "as named"."""
-    if name in METRIC_DOCS:
-        return METRIC_DOCS[name][0]
+def metric_unit(name: str, activity: Any = None) -> str:
+    """Unit of metric ``name`` (of ``activity`` when given): as the activity declares it, else
+    from its name's suffix, else "as named"."""
+    spec = metric_spec(name, activity)
+    if spec is not None:
+        return spec.unit
     for suffix, unit in _SUFFIX_UNITS:
         if name.endswith(suffix):
             return unit
@@ -125,18 +68,26 @@ def metric_unit(name: str) -> str:
 
 
 def metric_meaning(name: str) -> str:
-    """One line on what metric ``name`` measures (METRICS.md), or a generic line."""
-    if name in METRIC_DOCS:
-        return METRIC_DOCS[name][1]
+    """One line on what metric ``name`` measures, as the activities that measure it declare it
+    (each activity named when they mean different things by it), or a generic line."""
+    meanings: dict[str, list[str]] = {}
+    for activity, metric in every_metric():
+        if metric.name == name and metric.meaning:
+            meanings.setdefault(metric.meaning, []).append(activity.name)
+    if len(meanings) == 1:
+        return next(iter(meanings))
+    if meanings:
+        return "; ".join(f"{', '.join(names)}: {meaning}" for meaning, names in meanings.items())
     return "metric reported by the activity (see METRICS.md)"
 
 
 def metric_names(trials: list[Mapping[str, Any]]) -> list[str]:
-    """Union of metric names over ``trials``: known ones in table order, then others sorted."""
+    """Union of metric names over ``trials``: those the activities declare in the registry's
+    order (each activity's in its own), then others sorted."""
     seen: set[str] = set()
     for trial in trials:
         seen.update((trial.get("metrics") or {}).keys())
-    known = [name for name in METRIC_DOCS if name in seen]
+    known = list(dict.fromkeys(m.name for _, m in every_metric() if m.name in seen))
     return known + sorted(seen - set(known))
 
 

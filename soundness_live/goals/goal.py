@@ -26,16 +26,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from soundness_live.activities.common import PROMPT_LEVELS
+from soundness_live.activities.registry import counts_by_default, find_activity, scored_activities
 from soundness_live.config import parse_toml
 from soundness_live.errors import FileFormatError, ParameterError
 from soundness_live.goals.criteria import Criteria, CriteriaError, compile_criteria, trial_values
 
 __all__ = [
-    "ACTIVITIES",
     "DOMAINS",
     "PROMPT_LEVELS",
-    "ACTIVITY_METRICS",
-    "WORD_LIST_METRICS",
     "GoalError",
     "Mastery",
     "Goal",
@@ -45,75 +43,22 @@ __all__ = [
     "check_goal_file",
     "builtin_goals",
     "prompt_level_rank",
-    "UNPACED",
     "serves",
     "trial_counts",
     "trial_succeeds",
     "meets_rule",
 ]
 
-ACTIVITIES = ("call-and-response", "waiting", "tempo-following", "vocal-prompts")
 DOMAINS = ("behaviour", "cognition", "communication", "motor", "emotion", "social")
 SUBDOMAINS = {"cognition": ("attention", "memory", "sensory"), "communication": ("speech",)}
 # Most help first (METRICS.md §5); a trial's level must be at or after the goal's maximum.
 _GOAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_N, _B, _T, _L, _ANY = "number", "bool", "text", "list", "any"
+_NUMERIC = ("number", "any")  # the kinds of metric a goal may plot as its measure
 
-# Metric names and kinds per activity (METRICS.md table, plus the scorers' extra outputs).
-# A criterion may use only these (and outcome/prompt_level), so a typo cannot pass silently.
-ACTIVITY_METRICS: dict[str, dict[str, str]] = {
-    "tempo-following": {
-        **dict.fromkeys(
-            "mean_asynchrony_ms sd_asynchrony_ms resultant_length circular_mean_ms circular_sd"
-            " rayleigh_p iti_cv median_iti_ms tapping_bpm tempo_ratio hit_rate missed_beats"
-            " extra_taps within_window_pct longest_run matched_taps final_bpm".split(),
-            _N,
-        ),
-        "reliable": _B,
-        "asynchronies_ms": _L,
-        "tempo_curve_bpm": _L,
-    },
-    "call-and-response": {
-        **dict.fromkeys(
-            "hits omissions insertions substitutions order_errors notes_correct_pct rhythm_error"
-            " median_onset_error_ms response_latency_ms tempo_ratio n_target n_response".split(),
-            _N,
-        ),
-        "waited_for_turn": _B,
-    },
-    "waiting": {
-        **dict.fromkeys(
-            "reaction_time_ms extra_responses wait_s notes_in_freeze time_to_stop_ms"
-            " omissions hits plays_in_turn plays_out_of_turn".split(),
-            _N,
-        ),
-        "classification": _T,
-        "commission": _ANY,  # a bool for one stimulus, a count for several (go/no-go)
-        "waited": _B,
-    },
-    "vocal-prompts": {
-        **dict.fromkeys(
-            "voice_onset_ms voice_onset_latency_ms syllables target_syllables median_f0_hz"
-            " pitch_error_cents pitch_sd_cents duration_ms intensity_db speech_rate"
-            " articulation_rate".split(),
-            _N,
-        ),
-        "contour_correct": _B,
-        "contour": _L,  # one step per pair of syllables: rising, falling, level
-        "syllable_pitches_hz": _L,
-        "voiced_durations_ms": _L,
-    },
-}
-#: The list metrics above whose items are words (one step of the contour each), not numbers.
-WORD_LIST_METRICS = frozenset({"contour"})
 _FIELDS = (
     "id", "domain", "text", "activity", "variant", "success", "max_prompt_level", "mastery",
     "measure",
 )  # fmt: skip
-#: The variant of the tapping trial that measures a child's own tempo before tempo-following
-#: (a measurement, not the exercise): a goal without a variant leaves it out.
-UNPACED = "unpaced"
-_TRIAL_VARIANTS = {"tempo-following": (UNPACED,)}  # variants of trials, beyond the selectable
 _REQUIRED = ("id", "domain", "text", "activity", "success")
 _MASTERY_FIELDS = {"trials": 100, "successes": 100, "consecutive_sessions": 50}
 
@@ -233,7 +178,7 @@ def goal_from_dict(data: Mapping[str, Any], source: str = "goal", index: int = 0
     goal_id = _text(data, "id", fail, 64)
     if not _GOAL_ID.match(goal_id):
         fail("id", f"must be letters, digits, '-', '_' or '.' (up to 64), got {goal_id!r}")
-    activity = _choice(data["activity"], "activity", ACTIVITIES, fail)
+    activity = _choice(data["activity"], "activity", scored_activities(), fail)
     level = _choice(
         data.get("max_prompt_level", "independent"), "max_prompt_level", PROMPT_LEVELS, fail
     )
@@ -253,13 +198,26 @@ def goal_from_dict(data: Mapping[str, Any], source: str = "goal", index: int = 0
 
 
 def _variant(value: Any, activity: str, fail: Fail) -> str | None:
-    """The goal's variant: None (every variant but the unpaced one) or one of the activity's."""
+    """The goal's variant: None (every variant the activity counts by default: not tempo's
+    unpaced measurement) or one a trial of the activity can have."""
     if value is None:
         return None
-    from soundness_live.activities.registry import builtin_activities
+    return _choice(value, "variant", _known(activity).trial_variants, fail)
 
-    known = builtin_activities()[activity].variants + _TRIAL_VARIANTS.get(activity, ())
-    return _choice(value, "variant", known, fail)
+
+def _known(activity: str) -> Any:
+    """The registry's definition of an activity a goal names (checked to be one)."""
+    found = find_activity(activity)
+    assert found is not None, activity  # the goal's activity is checked first
+    return found
+
+
+def metric_kinds(activity: str) -> dict[str, str]:
+    """The metrics a goal of ``activity`` may name, with the kind of value each holds (as the
+    activity declares them): a criterion may use only these (and outcome and prompt_level),
+    so a typo cannot pass silently. An activity not installed declares none."""
+    found = find_activity(activity)
+    return {} if found is None else {metric.name: metric.value_kind for metric in found.metrics}
 
 
 def _check_keys(data: Mapping[str, Any], fail: Fail) -> None:
@@ -282,14 +240,14 @@ def _criteria_and_measure(
 ) -> tuple[Criteria, str | None]:
     """The compiled success expression (names checked against the activity's metrics) and
     the plotted measure (a numeric metric of the activity, or None)."""
-    kinds = ACTIVITY_METRICS[activity]
+    kinds = metric_kinds(activity)
     try:
         criteria = compile_criteria(_text(data, "success", fail), kinds)
     except CriteriaError as error:
         fail("success", f"{_shorten(data['success'])}: {error}")
     measure = data.get("measure")
-    if measure is not None and kinds.get(measure) not in (_N, _ANY):
-        numeric = sorted(k for k, v in kinds.items() if v in (_N, _ANY))
+    if measure is not None and kinds.get(measure) not in _NUMERIC:
+        numeric = sorted(k for k, v in kinds.items() if v in _NUMERIC)
         fail(
             "measure",
             f"must be a numeric metric of {activity} ({', '.join(numeric)}); got {measure!r}",
@@ -336,8 +294,9 @@ def check_goal_file(path: str | Path) -> list[Goal]:
 
 def builtin_goals(activity: str | None = None) -> list[Goal]:
     """The example goal library shipped in ``soundness_live/data/goals/*.toml``."""
-    if activity is not None and activity not in ACTIVITIES:
-        raise ParameterError(f"activity must be one of {', '.join(ACTIVITIES)}, got {activity!r}")
+    known = scored_activities()
+    if activity is not None and activity not in known:
+        raise ParameterError(f"activity must be one of {', '.join(known)}, got {activity!r}")
     folder = resources.files("soundness_live").joinpath("data").joinpath("goals")
     goals: list[Goal] = []
     for name in sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".toml")):
@@ -356,12 +315,15 @@ def prompt_level_rank(level: Any) -> int:
 
 
 def serves(goal: Goal, trial: Mapping[str, Any]) -> bool:
-    """Whether ``trial`` is about ``goal``: the goal's activity and variant (no variant: any but
-    the unpaced one), whichever goals the trial lists (they are those the child had then)."""
+    """Whether ``trial`` is about ``goal``: the goal's activity and variant (no variant: any
+    the activity counts by default, not tempo's unpaced measurement), whichever goals the trial
+    lists (they are those the child had then)."""
     if trial.get("activity") != goal.activity:
         return False
     variant = trial.get("variant")
-    return variant == goal.variant or (goal.variant is None and variant != UNPACED)
+    if goal.variant is None:
+        return counts_by_default(goal.activity, variant)
+    return variant == goal.variant
 
 
 def trial_counts(goal: Goal, trial: Mapping[str, Any]) -> bool:

@@ -15,8 +15,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from soundness_live.activities.contract import MetricSpec
+from soundness_live.activities.registry import find_activity
 from soundness_live.errors import ParameterError
-from soundness_live.goals.goal import ACTIVITY_METRICS, PROMPT_LEVELS, WORD_LIST_METRICS
+from soundness_live.goals.goal import PROMPT_LEVELS
 
 __all__ = [
     "OUTCOMES", "EVENT_FIELDS", "to_json", "check_trial", "event_row", "stored_trial_problem",
@@ -90,6 +92,7 @@ _KINDS: dict[str, tuple[str, Any]] = {
     "text": ("text", lambda value: isinstance(value, str)),
     "list": ("a list of numbers", lambda v: isinstance(v, list) and all(map(_maybe_number, v))),
     "words": ("a list of words", lambda v: isinstance(v, list) and all(map(_maybe_word, v))),
+    "objects": ("a list of objects", lambda v: isinstance(v, list) and all(map(_object, v))),
     "plain": ("a list of plain values", lambda v: isinstance(v, list) and all(map(_scalar, v))),
     "object": ("an object", lambda value: isinstance(value, Mapping)),
     "any": ("a number, true/false or text", lambda v: isinstance(v, (int, float, str))),
@@ -108,6 +111,10 @@ _NOTE_KINDS = {
 
 def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, (int, float, str))
+
+
+def _object(value: Any) -> bool:
+    return isinstance(value, Mapping)
 
 
 def _maybe_number(value: Any) -> bool:
@@ -159,13 +166,23 @@ def _metric_problems(activity: str, metrics: Any) -> list[str | None]:
     be a plain value or a list of them."""
     if not isinstance(metrics, Mapping):
         return []  # said by the record's own check
-    kinds = ACTIVITY_METRICS.get(activity, {})
+    found = find_activity(activity)
+    kinds = {m.name: _stored_kind(m) for m in found.metrics} if found is not None else {}
     problems = []
     for name, value in metrics.items():
         kind = kinds.get(name) or ("plain" if isinstance(value, list) else "any")
-        kind = "words" if kind == "list" and name in WORD_LIST_METRICS else kind
         problems.append(_kind_problem(f"metrics.{name}", value, kind))
     return problems
+
+
+def _stored_kind(metric: MetricSpec) -> str:
+    """The kind a metric is stored as: as its activity declares it, a list by what its items
+    are (words for a text list, objects for a table such as each player's plays, else
+    numbers)."""
+    kind = metric.value_kind
+    if kind != "list":
+        return kind
+    return {"text": "words", "object": "objects"}.get(metric.unit.removesuffix(" (list)"), "list")
 
 
 def _notes_problem(key: str, notes: Any) -> str | None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from soundness_live.activities.registry import builtin_activities
 from soundness_live.errors import FileFormatError, ParameterError
 from soundness_live.goals.goal import (
-    ACTIVITIES,
     PROMPT_LEVELS,
     Goal,
     GoalError,
@@ -20,6 +20,9 @@ from soundness_live.goals.goal import (
     trial_counts,
     trial_succeeds,
 )
+
+#: The built-in activities that are scored (free play is logged only): each has goals.
+ACTIVITIES = sorted(name for name, a in builtin_activities().items() if a.scored)
 
 WAIT_TURN = """
 [[goal]]
