@@ -141,7 +141,10 @@ class MetricWords:
     read a flag ("waits for the turn" / "plays during the call"); ``below``/``above`` read a
     signed figure on the live panel by its side of zero ("early by {value} on average");
     ``within``: "at most" reads "within" (a time after an event); ``percent``: a ratio read as
-    a percentage (a hit rate of 0.8 reads "80 %"); ``values``: a text metric's values in words.
+    a percentage (a hit rate of 0.8 reads "80 %"); ``values``: a text metric's values in words;
+    ``versus``: a comparison with another metric of the activity, by that metric's name
+    ("says {how} syllables as the prompt has", ``{how}`` being "as many", "at least as many"
+    or "at most as many").
     """
 
     label: str
@@ -154,6 +157,7 @@ class MetricWords:
     within: bool = False
     percent: bool = False
     values: tuple[tuple[str, str], ...] = ()
+    versus: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

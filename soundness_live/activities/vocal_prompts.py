@@ -122,7 +122,11 @@ METRICS = (
         "count",
         headline=("echo-syllables",),
         live=True,
-        words=MetricWords("syllables", rule="says {bound} syllables"),
+        words=MetricWords(
+            "syllables",
+            rule="says {bound} syllables",
+            versus=(("target_syllables", "says {how} syllables as the prompt has"),),
+        ),
         meaning="syllable nuclei detected",
     ),
     MetricSpec("target_syllables", "count", live=True, meaning="syllables in the prompt"),

@@ -112,21 +112,27 @@ def _comparison_words(op: str, left: Node, right: Node, activity: str | None) ->
         values = dict(_spec(left[1], activity).reads.values)
         words = values.get(str(right[1]), f"is classed {right[1]}")
         return words if op == "==" else f"does not: {words}"
-    if (
-        left[0] == "name"
-        and right[0] == "name"
-        and {left[1], right[1]} == {"syllables", "target_syllables"}
-    ):
-        op = op if left[1] == "syllables" else _FLIPPED[op]
-        how = {"==": "as many", ">=": "at least as many", "<=": "at most as many"}.get(op)
-        if how:
-            return f"says {how} syllables as the prompt has"
+    if left[0] == "name" and right[0] == "name":
+        versus = _versus(op, left[1], right[1], activity)
+        if versus:
+            return versus
     if right[0] == "const" and isinstance(right[1], float) and not isinstance(right[1], bool):
         if left[0] == "name":
             return _metric_bound(_spec(left[1], activity), op, right[1], size=False)
         if left[0] == "abs" and left[1][0] == "name":
             return _metric_bound(_spec(left[1][1], activity), op, right[1], size=True)
     return f"{_value_words(left, activity)} {_BOUNDS[op]} {_value_words(right, activity)}"
+
+
+def _versus(op: str, left: str, right: str, activity: str | None) -> str:
+    """A metric compared with another in the words one of them has for it ("says as many
+    syllables as the prompt has"), or "" when neither has any."""
+    for name, other, flipped in ((left, right, op), (right, left, _FLIPPED[op])):
+        phrase = dict(_spec(name, activity).reads.versus).get(other)
+        how = {"==": "as many", ">=": "at least as many", "<=": "at most as many"}.get(flipped)
+        if phrase and how:
+            return phrase.format(how=how)
+    return ""
 
 
 def _metric_bound(metric: MetricSpec, op: str, number: float, size: bool) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..activities.base import Show
+from ..activities.contract import Cue
 from .voice import target_notes
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class EngineCues:
         detail = {k: v for k, v in cue.detail.items() if k in SHOWN_DETAIL}
         heard = cue.detail.get("heard_frame", cue.frame)
         shown = {"cue": cue.cue, "at_ms": heard * 1000.0 / self.sample_rate, **detail}
-        if cue.cue == "done":  # an outcome the activity gives is not yet the one stored
+        if Cue.named(cue.cue) is Cue.DONE:  # the outcome to show is the stored one
             with self._lock:
                 self._done_cue = PendingCue(shown, heard, self._cue_generation)
             return
