@@ -54,7 +54,9 @@ def validate_activity(candidate: Any, origin: str) -> ActivityDef[Any]:
     for member in _TEXT_MEMBERS:
         value = getattr(candidate, member, None)
         if not isinstance(value, str) or (member == "name" and not value.strip()):
-            raise check.fail(f"member {member!r}", f"must be a str, got {_kind(value)}")
+            got = repr(value) if isinstance(value, str) else _kind(value)
+            kind = "a non-empty str" if member == "name" else "a str"
+            raise check.fail(f"member {member!r}", f"must be {kind}, got {got}")
     if not isinstance(candidate, ActivityDef):
         raise check.fail("itself", f"must be an ActivityDef, got {_kind(candidate)}")
     for member in ("run", "child_instrument"):
