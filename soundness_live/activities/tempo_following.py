@@ -219,6 +219,7 @@ METRICS = (
         "final_bpm",
         "BPM",
         live=True,
+        words=MetricWords("tempo at the end", rule="ends at {bound}"),
         meaning="accompaniment tempo at the end of the trial",
     ),
     _count("double_taps", "taps within the double-tap time of the one before (dropped)"),

@@ -574,3 +574,32 @@ def test_a_child_the_engine_refuses_is_not_shown_as_chosen(headless: None) -> No
     app._on_message({"v": 1, "type": "reply", "command": "select_child", "ok": False,
                      "error": error})  # fmt: skip
     assert app.view.child == "S-014" and app.view.notice == error
+
+
+def test_live_figures_read_in_each_metrics_own_words() -> None:
+    from soundness_live.ui.widgets import figure_lines
+
+    tempo = {"taps": 14, "on_beat": 9, "early": 4, "late": 1, "mean_asynchrony_ms": -23.4,
+             "hit_rate": 0.8, "final_bpm": 92.0}  # fmt: skip
+    assert figure_lines(tempo, "tempo-following") == [
+        "taps 14: on the beat 9", "early 4  late 1", "early by 23 ms on average",
+        "hit rate: 80 %", "tempo at the end: 92 BPM",
+    ]  # fmt: skip
+    assert figure_lines({"mean_asynchrony_ms": 7.0}, "tempo-following") == [
+        "late by 7 ms on average"
+    ]
+    echo = {"notes_correct_pct": 75.0, "waited_for_turn": False, "responses": 4}
+    assert figure_lines(echo, "call-and-response") == [
+        "notes correct: 75 %", "plays during the call"
+    ]  # fmt: skip
+    waiting = {"classification": "premature", "reaction_time_ms": None}
+    assert figure_lines(waiting, "waiting") == ["response: plays before the cue",
+                                                 "reaction time: –"]  # fmt: skip
+
+
+def test_cue_words_and_colours_come_from_the_cue_itself() -> None:
+    assert cue_words({"cue": "no_go"}) == cue_words({"cue": "wait"})  # both: hold back
+    assert cue_words({"cue": "therapist_call"})[0] == "listen"
+    assert cue_words({"cue": "done", "success": True})[0] == "well done"
+    assert cue_words({"cue": "done", "success": False})[0] == ""  # no praise after a skip
+    assert cue_words({"cue": "dance"})[0] == ""  # a cue the screen does not know: no words
