@@ -15,6 +15,14 @@ def private_home(tmp_path, monkeypatch):
     monkeypatch.setenv("SOUNDNESS_LIVE_HOME", str(tmp_path / "home"))
 
 
+#: A trial record's keys, in the order the store keeps them (DESIGN.md's one shape).
+STORED_KEYS = [
+    "index", "activity", "variant", "params", "prompt", "responses", "metrics", "outcome",
+    "prompt_level", "difficulty", "goals", "start_ms", "end_ms", "input", "simulated",
+    "activity_index",
+]  # fmt: skip
+
+
 def play_json(tmp_path, *args):
     out = tmp_path / "out.json"
     assert main(["play", *args, "--json", str(out)]) == 0
@@ -40,8 +48,9 @@ def test_json_has_every_trial_with_raw_onsets(tmp_path, activity, variant):
     assert doc["activity"] == activity
     assert doc["params"]["variant"] == variant and doc["params"]["lead_in_ms"] == 2000.0
     assert len(doc["trials"]) == 2
-    for trial in doc["trials"]:
-        assert set(trial) >= {"index", "prompt", "responses", "metrics", "outcome", "prompt_level"}
+    for number, trial in enumerate(doc["trials"]):
+        assert list(trial) == STORED_KEYS  # the one shape: as the store keeps it
+        assert trial["index"] == trial["activity_index"] == number
         assert trial["params"]["seed"] == 0 and "engine_version" in trial["params"]
         assert trial["prompt_level"] == "independent"
         for onset in trial["prompt"] + trial["responses"]:
