@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..activities.contract import MetricSpec
 from ..activities.params import (
     builtin_presets,
     describe,
@@ -30,9 +31,15 @@ def list_activities() -> str:
         lines.append(f"{name}: {activity.summary}")
         lines.extend(describe(activity.specs))
         lines.append(f"  outcome: {activity.outcome_rule}")
+        lines.append(f"  shown after each trial: {_measures(activity.live_metrics())}")
         lines.append("")
     lines.append("presets (--preset NAME): " + ", ".join(builtin_presets()))
     return "\n".join(lines)
+
+
+def _measures(metrics: tuple[MetricSpec, ...]) -> str:
+    """Metrics in words with their units: "notes correct (%), waited for turn (bool)"."""
+    return ", ".join(f"{m.reads.label} ({m.unit})" for m in metrics) or "nothing"
 
 
 def options_from_args(args: argparse.Namespace) -> PlayOptions:

@@ -165,6 +165,7 @@ def test_the_plugin_is_loaded_through_its_entry_point(plugin: Any) -> None:
     listing = list_activities()
     assert "drum-circle: a groove plays and the child joins in" in listing
     assert "beats per groove" in listing and "4 beats joined or more" in listing
+    assert "shown after each trial: beats joined (count), lag (ms)" in listing
     assert child_sound(plugin, {}).pad_note == 42  # the instrument it names for the child
 
 
