@@ -81,7 +81,7 @@ class ParamSpec:
 
 
 _SPEC = "soundness_live.param"  # the field metadata key holding a parameter's description
-KINDS = (bool, int, float, str)
+PARAM_TYPES = (bool, int, float, str)  # what a command line, a preset or code can give
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def _read_specs(params: type[Any]) -> tuple[ParamSpec, ...]:
         kind = hints.get(item.name)
         if not isinstance(described, _Described) or item.default is MISSING:
             raise TypeError(f"parameter {item.name!r} must be made with param(default, help, ...)")
-        if kind not in KINDS:
+        if kind not in PARAM_TYPES:
             raise TypeError(
                 f"parameter {item.name!r} must be a bool, int, float or str, got {kind!r}"
             )

@@ -22,11 +22,10 @@ from typing import Any
 
 from ..errors import ParameterError, SoundnessError
 from .base import ActivityDef
-from .contract import KINDS, Answer, MetricSpec, MetricWords, Outcome
+from .contract import KINDS, Answer, MetricSpec, MetricWords
 from .params import ActivityParams, param_specs
 
 ENTRY_POINT_GROUP = "soundness_live.activities"
-OUTCOMES = tuple(outcome.value for outcome in Outcome)
 PLOTS = ("", "asynchrony", "tempo_curve")  # the report's plots a list metric may feed
 
 

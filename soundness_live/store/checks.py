@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from soundness_live.activities.contract import MetricSpec
+from soundness_live.activities.contract import MetricSpec, Outcome
 from soundness_live.activities.registry import find_activity
 from soundness_live.errors import ParameterError
 from soundness_live.goals.goal import PROMPT_LEVELS
@@ -24,7 +24,7 @@ __all__ = [
     "OUTCOMES", "EVENT_FIELDS", "to_json", "check_trial", "event_row", "stored_trial_problem",
 ]  # fmt: skip
 
-OUTCOMES = ("correct", "partial", "incorrect", "no_response", "premature", "void")
+OUTCOMES = tuple(outcome.value for outcome in Outcome)  # the activities' own (METRICS.md §5)
 EVENT_FIELDS = (
     "onset_ms", "onset_frame", "kind", "note", "velocity", "device", "player", "clock", "channel",
     "input",
