@@ -92,7 +92,7 @@ class VoiceSource(Protocol):
     input_kind: str
 
     def observe(self, cue: Show, now_frame: int) -> None:
-        """A cue was shown (a stand-in or a virtual singer answers "your_turn")."""
+        """A cue was shown (a stand-in or a virtual singer answers Cue.YOUR_TURN)."""
 
     def audio(self, since_frame: int, until_frame: int) -> np.ndarray:
         """Mono float32 from ``since_frame`` to ``until_frame`` (silence where none was heard)."""

@@ -77,7 +77,7 @@ def decode_voice_wav(data: bytes, source: str | Path, sample_rate: int) -> np.nd
 
 
 class WavVoice(PlacedVoice):
-    """WAV files stand in for the microphone: each "your_turn" cue places the next file's audio
+    """WAV files stand in for the microphone: each Cue.YOUR_TURN places the next file's audio
     from the cue's frame; when the list runs out the last file is used again."""
 
     name = "wav"
@@ -118,7 +118,7 @@ class SingerTraits:
 
 
 class VirtualSinger(PlacedVoice):
-    """A seeded virtual child that sings the answer a "your_turn" cue describes.
+    """A seeded virtual child that sings the answer a Cue.YOUR_TURN describes.
 
     The cue's ``detail["answer"]`` holds ``syllables``, ``notes`` (MIDI keys), ``hold_ms`` and
     ``ioi_ms``; the answer is sung by ``sing`` (offline, through the synth's syllable instrument:
