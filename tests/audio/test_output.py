@@ -121,20 +121,23 @@ print("stopped", flush=True)
 PLAY_UNTIL_STOPPED = """
 import time
 from soundness_live.audio.output import SdlOutput
-from tests.audio.test_output import SineSource
 
-{playing}
+class Silence:
+    frame = 0
+    def render_into(self, out):
+        out[:] = 0
+        self.frame += len(out)
+
+out = SdlOutput(Silence(), 128, 48000, None).start()
 print("playing", flush=True)
 time.sleep(30)
 """
 
 
-def run_sdl_script(after: str = "") -> subprocess.Popen[str]:
+def run_sdl_script(script: str = STOP_DURING_A_BLOCK) -> subprocess.Popen[str]:
     env = {**os.environ, "SDL_AUDIODRIVER": "dummy"}
-    script = STOP_DURING_A_BLOCK.format(after=after)
-    return subprocess.Popen(
-        [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True
-    )
+    command = [sys.executable, "-c", script]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
 
 
 def test_sdl_output_stops_while_a_block_is_being_made() -> None:
@@ -148,8 +151,7 @@ def test_sdl_output_stops_while_a_block_is_being_made() -> None:
 
 
 def test_a_process_with_sdl_output_stops_on_sigterm() -> None:
-    playing = "out = SdlOutput(SineSource(), 128, 48000, None).start()"
-    with run_sdl_script(PLAY_UNTIL_STOPPED.format(playing=playing)) as process:
+    with run_sdl_script(PLAY_UNTIL_STOPPED) as process:
         try:
             assert process.stdout is not None
             assert select.select([process.stdout], [], [], 30)[0], "the output did not start"
