@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -324,18 +324,28 @@ class Session:
         return final
 
     def _play(self, action: Play) -> tuple[PromptNote, ...]:
-        sounding = [n for n in action.notes if n.velocity > 0]
+        """Schedule the notes; return them as they will be heard. When the output has passed
+        the first note's frame already, the whole phrase moves on to the earliest frame that
+        still plays (its rhythm kept, never a burst of notes at once), and is returned, so
+        recorded, where it plays rather than where the activity planned it."""
+        late_frames = self._late_frames([n.frame for n in action.notes if n.velocity > 0])
+        notes = tuple(_moved(n, late_frames) for n in action.notes)
+        sounding = [n for n in notes if n.velocity > 0]
         if action.program is not None and sounding:
             for channel in sorted({n.channel for n in sounding}):
                 self._program(min(n.frame for n in sounding), channel, action.program, action.bank)
         for note in sounding:
-            frame = max(note.frame, self.sink.frame)
-            self.sink.schedule(NoteOn(frame, note.channel, note.note, note.velocity))
+            self.sink.schedule(NoteOn(note.frame, note.channel, note.note, note.velocity))
             self.sink.schedule(
-                NoteOff(frame + max(1, note.duration_frames), note.channel, note.note)
+                NoteOff(note.frame + max(1, note.duration_frames), note.channel, note.note)
             )
         latency = self.sink.output_latency_frames
-        return tuple(with_heard(n, latency) for n in action.notes)
+        return tuple(with_heard(n, latency) for n in notes)
+
+    def _late_frames(self, frames: Sequence[float]) -> int:
+        """How far the earliest of ``frames`` lies before the first frame the sink still
+        plays on time (0: none is late)."""
+        return max(0, self.sink.frame - int(round(min(frames)))) if frames else 0
 
     def _program(self, frame: int, channel: int, program: int, bank: int) -> None:
         if self._programs.get(channel) != (program, bank):
@@ -349,7 +359,11 @@ class Session:
     def _listen(self, action: Listen) -> list[Response]:
         until = action.until_frame
         for source in self.inputs:
-            for response in source.take_until(until):
+            taken = source.take_until(until)
+            if not source.sounds_itself:  # the engine plays them: late ones move on together
+                late_frames = self._late_frames([r.frame for r in taken])
+                taken = [_moved(r, late_frames) for r in taken]
+            for response in taken:
                 self._accept(response, source.sounds_itself)
         self.responses.sort(key=lambda r: r.frame)
         self.sink.advance_to(until)
@@ -398,13 +412,24 @@ class Session:
         )
 
     def _accept(self, response: Response, sounded: bool) -> None:
+        """Keep a response; play it when it did not sound on its way in (a virtual child, a
+        file: for them the sound is the response, so a late one was moved to where it plays,
+        see :meth:`_listen`)."""
         self.responses.append(response)
         if self.hooks.on_response:
             self.hooks.on_response(response)
         if sounded:
             return
-        frame = max(int(round(response.frame)), self.sink.frame)
+        frame = int(round(response.frame))
         note = response.note if response.sounded_note is None else response.sounded_note
         length = int(response.duration_frames or self.sample_rate // 10)
         self.sink.schedule(NoteOn(frame, response.channel, note, response.velocity))
         self.sink.schedule(NoteOff(frame + max(1, length), response.channel, note))
+
+
+_Timed = TypeVar("_Timed", PromptNote, Response)
+
+
+def _moved(timed: _Timed, frames: int) -> _Timed:
+    """A note or response ``frames`` later (itself when 0)."""
+    return replace(timed, frame=timed.frame + frames) if frames else timed
