@@ -117,6 +117,7 @@ class Engine(EngineCommands, EngineCues):
         """Start the audio output and the MIDI inputs; look for a microphone meanwhile."""
         self.output.start()
         self.output_watch.restart()
+        self.sink.start()  # the engine's feeder: scheduled sounds reach the renderer in time
         threading.Thread(
             target=self._check_microphone, name="check-microphone", daemon=True
         ).start()
@@ -188,6 +189,7 @@ class Engine(EngineCommands, EngineCues):
         if self.midi is not None:
             self.midi.stop()
         self.live_input.stop()
+        self.sink.stop()
         self.output.stop()
 
     # -- the activity thread ---------------------------------------------------------------------

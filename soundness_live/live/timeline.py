@@ -6,17 +6,29 @@ output axis minus :attr:`LiveTimeline.offset_frames`. The offset only changes wh
 skips a trial, pauses or hits "quiet": the activity's time then jumps to "now", so it never plays
 a backlog of late notes. Records stay consistent (prompts and responses share the session axis).
 
-- :class:`LiveSink` (a ``SoundSink``) keeps the activity's events and hands them to the
-  renderer's command queue a short look-ahead before their frame; ``advance_to`` waits (short
-  sleeps on the activity thread, never in the audio callback) until the output reached a frame.
+- :class:`LiveSink` (a ``SoundSink``) keeps the activity's events and its own feeder thread
+  hands each to the renderer's command queue a look-ahead before its frame. The feeder is the
+  engine's, not the activity's: whatever the activity thread does meanwhile (a long scoring
+  step, a slow store write, a wait), what it scheduled plays on its frame. ``advance_to`` waits
+  (short sleeps on the activity thread, never in the audio callback) until the output reached
+  a frame.
 - :class:`~soundness_live.live.input.LiveInput` (an ``InputSource``) runs
   in the MIDI callback: thru to the renderer, the played notes kept on the session axis.
+
+Why a feeder thread rather than every event handed to the renderer as soon as it is scheduled:
+the renderer's queue is bounded (a long song is more events than it holds) and its scheduler
+runs in the audio callback, which should sort no more than the next few blocks' events; the
+sink's pending events are also what a skip or a pause forgets without touching what sounds.
+The feeder sleeps until the next event nears its look-ahead (at most :data:`FEED_POLL_S`);
+:data:`LOOKAHEAD_S` covers its own wake-up delays, GIL waits included (a thread computing in
+Python gives the GIL up every 5 ms).
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import threading
 import time
 from collections import deque
@@ -30,6 +42,8 @@ from ..core.clock import ClockMapping
 from ..core.events import NoteOff, SynthEvent
 from ..errors import SoundnessError
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "LiveRenderer",
     "LiveSink",
@@ -39,6 +53,7 @@ __all__ = [
 ]
 
 LOOKAHEAD_S = 0.06  # events reach the renderer this long before their frame
+FEED_POLL_S = 0.01  # the feeder looks again at least this often while events are pending
 POLL_S = 0.004  # the activity thread's wait step
 INPUT_MARGIN_S = 0.015  # MIDI delivery (about one driver period) + scheduling slack
 
@@ -120,7 +135,6 @@ class LiveTimeline:
         self._skip = False
         self._wake = threading.Event()
         self.on_jump: Callable[[], None] | None = None  # the sink drops pending sounds
-        self.feed: Callable[[], None] = lambda: None  # the sink hands on due events
 
     def now(self) -> int:
         """The render head on the session axis."""
@@ -159,7 +173,7 @@ class LiveTimeline:
         self.stopped = self.paused = self._skip = False
 
     def wait_output(self, session_frame: float) -> None:
-        """Wait until the output rendered ``session_frame`` (feeding the sink meanwhile)."""
+        """Wait until the output rendered ``session_frame``."""
         self._wait(lambda: self.output_frame() - self.to_output(session_frame), session_frame)
 
     def wait_heard(self, session_frame: float) -> None:
@@ -175,7 +189,6 @@ class LiveTimeline:
 
     def _wait(self, ahead: Callable[[], float], target: float) -> None:
         while True:
-            self.feed()
             if self.stopped:
                 raise SessionStopped("the activity was stopped")
             if self._skip:
@@ -201,7 +214,8 @@ class LiveTimeline:
 
 
 class LiveSink:
-    """A ``SoundSink`` over a live renderer: events are fed a look-ahead before their frame."""
+    """A ``SoundSink`` over a live renderer: its feeder thread hands each event on a
+    look-ahead before its frame (:meth:`start` it with the output, :meth:`stop` it after)."""
 
     def __init__(
         self,
@@ -220,12 +234,15 @@ class LiveSink:
         # latency, at least 5 ms)
         rate = timeline.sample_rate
         self.place_ahead_frames = max(2 * block_frames, int(latency_s * rate), int(0.005 * rate))
-        self.dropped = 0
+        self.dropped = 0  # events the renderer's full queue refused
+        self.feed_errors = 0  # feeder rounds that failed (logged; the feeder carries on)
         self._pending: list[tuple[int, int, SynthEvent]] = []  # (output frame, seq, event)
         self._sequence = itertools.count()
-        self._lock = threading.Lock()  # the activity thread and a therapist's command
+        self._lock = threading.Lock()  # the activity thread, the feeder, a therapist's command
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._feeder: threading.Thread | None = None
         timeline.on_jump = self.drop_pending
-        timeline.feed = self.feed
 
     @property
     def frame(self) -> int:
@@ -236,12 +253,37 @@ class LiveSink:
         """
         return self.timeline.now() + self.place_ahead_frames
 
+    def start(self) -> None:
+        """Start the feeder thread (idempotent)."""
+        if self._feeder is not None and self._feeder.is_alive():
+            return
+        self._stopping.clear()
+        self._feeder = threading.Thread(target=self._feed_loop, name="sound-feeder", daemon=True)
+        self._feeder.start()
+
+    def stop(self) -> None:
+        """Stop the feeder thread (what is still pending stays pending)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._feeder is not None:
+            self._feeder.join(timeout=5.0)
+            self._feeder = None
+
+    @property
+    def feeding(self) -> bool:
+        """True while the feeder thread runs."""
+        return self._feeder is not None and self._feeder.is_alive()
+
     def schedule(self, event: SynthEvent) -> None:
-        """Play ``event`` at its session frame."""
+        """Play ``event`` at its session frame (handed on now when it is due already)."""
         at = int(round(self.timeline.to_output(event.frame)))
         with self._lock:
             heapq.heappush(self._pending, (at, next(self._sequence), replace(event, frame=at)))
-        self.feed()
+            due = at < self.timeline.output_frame() + self.lookahead_frames
+        if due:
+            self.feed()
+        else:
+            self._wake.set()  # the feeder sleeps until its next event: this may be earlier
 
     def advance_to(self, frame: int) -> None:
         """Return once the output has rendered session frame ``frame``."""
@@ -255,6 +297,30 @@ class LiveSink:
                 _, _, event = heapq.heappop(self._pending)
                 if not self.renderer.push(event):
                     self.dropped += 1
+
+    def _feed_loop(self) -> None:
+        """The feeder: hand events on as they come due, until stopped. A failure is logged
+        and counted (``feed_errors``, in the engine's snapshot) and feeding goes on."""
+        while not self._stopping.is_set():
+            try:
+                self.feed()
+                wait_s = self._next_due_s()
+            except Exception:
+                self.feed_errors += 1
+                log.exception("feeding the renderer failed; the feeder carries on")
+                wait_s = FEED_POLL_S
+            self._wake.wait(wait_s)
+            self._wake.clear()
+
+    def _next_due_s(self) -> float | None:
+        """Seconds until the next pending event enters the look-ahead (at most
+        :data:`FEED_POLL_S`, the output's pace may vary); None: nothing is pending."""
+        with self._lock:
+            if not self._pending:
+                return None
+            head = self._pending[0][0]
+        frames = head - self.lookahead_frames - self.timeline.output_frame()
+        return min(FEED_POLL_S, max(0.0, frames / self.timeline.sample_rate))
 
     def drop_pending(self) -> None:
         """Forget sounds not yet handed on (a skip, pause or stop); what sounds fades out."""

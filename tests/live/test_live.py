@@ -45,7 +45,9 @@ def rig() -> Iterator[tuple[StandInRenderer, object, LiveTimeline, LiveSink]]:
     try:
         timeline = LiveTimeline(lambda: renderer.frame, lambda: output.mapping, RATE)
         sink = LiveSink(renderer, timeline, output.latency_s)
+        sink.start()
         yield renderer, output, timeline, sink
+        sink.stop()
     finally:
         output.stop()
 
@@ -59,6 +61,33 @@ def test_events_reach_the_renderer_a_look_ahead_before_their_frame(rig) -> None:
     ((event, immediate),) = renderer.commands
     assert event == NoteOn(int(timeline.to_output(at)), 9, 38, 100) and not immediate
     assert renderer.frame >= event.frame - sink.lookahead_frames  # handed on in time
+
+
+def test_the_feeder_hands_events_on_while_the_scheduling_thread_does_something_else(rig) -> None:
+    renderer, _, timeline, sink = rig
+    at = sink.frame + RATE // 5  # 200 ms from now
+    sink.schedule(NoteOn(at, 9, 38, 100))
+    time.sleep(0.3)  # no wait on the sink: the feeder alone hands the note on
+    ((event, immediate),) = renderer.commands
+    assert event == NoteOn(int(timeline.to_output(at)), 9, 38, 100) and not immediate
+
+
+def test_a_feeder_round_that_fails_is_counted_and_feeding_goes_on(rig, caplog) -> None:
+    renderer, _, _, sink = rig
+    push, failures = renderer.push, [RuntimeError("queue gone")]
+
+    def push_once_failing(event, immediate=False):
+        if failures:
+            raise failures.pop()
+        return push(event, immediate)
+
+    renderer.push = push_once_failing
+    sink.schedule(NoteOn(sink.frame + RATE // 10, 9, 38, 100))
+    sink.schedule(NoteOn(sink.frame + RATE // 5, 9, 40, 100))
+    time.sleep(0.35)
+    assert sink.feed_errors == 1 and sink.feeding
+    assert [e.note for e, _ in renderer.commands] == [40]
+    assert "feeding the renderer failed" in caplog.text
 
 
 def test_advance_to_waits_for_the_output_clock(rig) -> None:
