@@ -25,6 +25,8 @@ output (``jack_time_s``: the cycle's start read in the MIDI callback, plus offse
 
 from __future__ import annotations
 
+import select
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -188,3 +190,58 @@ class EventRing:
         row = self.rows[self._taken % len(self.rows)].tolist()  # copied before it is freed
         self._taken += 1
         return row
+
+
+class Doorbell:
+    """Wakes a consumer thread from a real-time callback without a lock.
+
+    ``threading.Event.set`` takes the event's lock, which the waiting thread holds while it
+    wakes: the callback could wait for it. :meth:`ring` is one non-blocking ``send`` of a byte
+    on a socket pair (a system call, no Python lock; a full socket buffer means it has rung
+    already); :meth:`wait` is ``select`` on the other end, then reads whatever rang. A socket
+    pair rather than a pipe: ``select`` takes sockets on every platform. It holds its sockets
+    from :meth:`open` to :meth:`close`; closed, it never rings.
+    """
+
+    def __init__(self) -> None:
+        self._ends: tuple[socket.socket, socket.socket] | None = None
+
+    def open(self) -> Doorbell:
+        """Make the socket pair (a doorbell that was open is closed first)."""
+        self.close()
+        receiver, sender = socket.socketpair()
+        receiver.setblocking(False)
+        sender.setblocking(False)
+        self._ends = (receiver, sender)
+        return self
+
+    def ring(self) -> None:
+        """Wake the waiting thread (real-time safe: no lock, one system call)."""
+        ends = self._ends
+        if ends is None:
+            return
+        try:
+            ends[1].send(b"\0")
+        except OSError:  # rung already (the buffer is full: BlockingIOError), or closed
+            pass
+
+    def wait(self, timeout_s: float) -> bool:
+        """Wait until rung or ``timeout_s``; True when it rang (every ring is then cleared)."""
+        ends = self._ends
+        if ends is None:
+            return False
+        readable: list[socket.socket] = []
+        try:
+            readable, _, _ = select.select([ends[0]], [], [], timeout_s)
+            while readable and ends[0].recv(4096):
+                pass
+        except (OSError, ValueError):  # nothing more to read (BlockingIOError), or closed
+            pass
+        return bool(readable)
+
+    def close(self) -> None:
+        """Release both sockets."""
+        ends, self._ends = self._ends, None
+        if ends is not None:
+            for end in ends:
+                end.close()

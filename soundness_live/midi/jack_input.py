@@ -9,16 +9,17 @@ a new or returning one is connected at once (a slow poll backs the callback up).
 
 Threads and the real-time contract:
 
-- JACK's process callback (:meth:`JackMidiInputs._process`) reads every port's events and
-  writes one row per event into a preallocated ring (cycle frame, offset, cycle start time,
-  port slot, up to 3 bytes). No logging, no I/O, no locks; what the ``jack`` module allocates
-  per event is all. A full ring drops and counts (``ring_overflow``), never blocks; anything
-  but a note on/off is refused once the ring is half full (:data:`NOTE_RESERVE_ROWS`), so a
-  flood of controller messages never takes the room of the child's next note, and past
-  :data:`CYCLE_SPARE_ROWS` of them from one source in one cycle the rest are only counted
-  (the callback's time in JACK's thread stays bounded: 60,000 a second made the server x-run
-  until it lost notes). An exception is counted and reported in the status (JACK would stop
-  calling a callback that raises).
+- JACK's process callback (:meth:`JackMidiInputs._process`) reads every port's events and writes
+  one row per event into a preallocated ring (cycle frame, offset, cycle start time, port slot,
+  up to 3 bytes). No logging, no I/O, no locks (the consumer is woken by a
+  :class:`~.jack_frames.Doorbell`, not a ``threading.Event``, whose ``set`` takes a lock the
+  woken thread holds); what the ``jack`` module allocates per event is all. A full ring drops
+  and counts (``ring_overflow``), never blocks; anything but a note on/off is refused once the
+  ring is half full (:data:`NOTE_RESERVE_ROWS`), so a flood of controller messages never takes
+  the room of the child's next note, and past :data:`CYCLE_SPARE_ROWS` of them from one source
+  in one cycle the rest are only counted (the callback's time in JACK's thread stays bounded:
+  60,000 a second made the server x-run until it lost notes). An exception is counted and
+  reported in the status (JACK would stop calling a callback that raises).
 - A consumer thread, woken by the callback, turns rows into :class:`InputEvent` records
   (``time_s`` and ``frame`` on the engine's axis, see :mod:`.jack_frames`), through the
   device's :class:`~.flood.FloodGuard`, and delivers them exactly as
@@ -54,7 +55,7 @@ from ..core.events import DeviceChange, InputEvent
 from ..errors import DeviceError
 from .delivery import ChangeCallback, EventCallback, EventDelivery
 from .input import read_message
-from .jack_frames import FRAME_WRAP, EventRing, JackStamp, OutputFrameTap
+from .jack_frames import FRAME_WRAP, Doorbell, EventRing, JackStamp, OutputFrameTap
 from .ports import READ_BATCH, SKIP_PORT_PREFIXES, MappingSource
 from .wire import SYSEX_END, SYSEX_START
 
@@ -118,7 +119,7 @@ class JackMidiInputs(EventDelivery):
         self._free: list[Any] = []  # our ports whose source vanished, reused for new ones
         self._slots = itertools.count()
         # _lock (watcher vs stop()) is never taken in the callback
-        self._wake = threading.Event()  # set by the callback when rows were written
+        self._wake = Doorbell()  # rung by the callback when rows were written (no lock)
         self._rescan = threading.Event()  # set by JACK's notification thread
         self._server_gone = ""
 
@@ -159,6 +160,7 @@ class JackMidiInputs(EventDelivery):
         except jack.JackError as error:
             raise DeviceError(f"no JACK server answered ({error})") from error
         self._rate = client.samplerate
+        self._wake.open()
         client.set_process_callback(self._process)
         client.set_port_registration_callback(self._registered, only_available=False)
         client.set_xrun_callback(self._xrun)
@@ -176,7 +178,7 @@ class JackMidiInputs(EventDelivery):
     def stop(self) -> None:
         """Stop the threads, deliver what is left, close the client (idempotent)."""
         self._stop.set()
-        self._wake.set()
+        self._wake.ring()
         self._rescan.set()
         self._join_threads()
         if self.frame_tap is not None:
@@ -187,6 +189,7 @@ class JackMidiInputs(EventDelivery):
             client.deactivate()
             self._deliver_rows()
             client.close()
+        self._wake.close()  # no callback runs any more
         with self._lock:
             self._sources, self._table, self._free = {}, (), []
         self.status = "stopped"
@@ -210,7 +213,7 @@ class JackMidiInputs(EventDelivery):
                     else:
                         ring.shed += 1  # the producer's own counter: no lock needed
             if cycle_s >= 0.0:
-                self._wake.set()
+                self._wake.ring()
         except Exception as error:  # an exception would stop JACK calling us: count it instead
             self.callback_errors += 1
             self.report_failure("the JACK process callback", error)
@@ -230,7 +233,6 @@ class JackMidiInputs(EventDelivery):
         while not self._stop.is_set():
             if self._deliver_rows(READ_BATCH) < READ_BATCH:
                 self._wake.wait(0.05)
-                self._wake.clear()
             else:  # a flood: the audio callback gets the GIL between batches
                 self._stop.wait(FLOOD_PAUSE_S)
 
