@@ -7,6 +7,12 @@ constant delay from its timestamp, see :mod:`soundness_live.live.thru`) and keep
 note as a :class:`Response` on the session axis for scoring (the axes:
 :mod:`soundness_live.live.timeline`). ``take_until`` waits until every note up to a frame can
 have arrived (heard time + delivery margin).
+
+Each event is shaped (aids) and routed (roles) once, when it arrives: the sound the renderer
+gets and the response the activity scores are made from the same route, so a role or an aid
+changed before the activity reads the note cannot make the record say another note sounded.
+A played note is queued once, for the activity thread, in a bounded queue; a note that finds
+it full is dropped and counted (:attr:`LiveInput.dropped`, in the engine's snapshot).
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ from ..core.events import (
     SynthEvent,
 )
 from ..players.aids import AidSettings, PlayingAids
-from ..players.roles import DeviceRole, DeviceRoles
+from ..players.roles import DeviceRole, DeviceRoles, Route
 from .thru import IMMEDIATE, ThruTiming
 from .timeline import LiveRenderer, LiveTimeline
+
+PLAYED_CAPACITY = 8192  # played notes waiting for the activity thread (minutes of a flood)
 
 
 class LiveInput:
@@ -70,7 +78,9 @@ class LiveInput:
         self._aid_settings: dict[str, AidSettings] = {}
         self._aids: dict[str, PlayingAids | None] = {}
         self._held: dict[str, set[tuple[int, int]]] = {}  # device -> sounding (channel, note)
-        self._arrived: deque[tuple[InputEvent, float]] = deque(maxlen=8192)
+        # played notes for the activity thread: (event, session frame, response of a note-on)
+        self._arrived: deque[tuple[InputEvent, float, Response | None]] = deque()
+        self.dropped = 0  # played notes the full queue had no room for
         self._taken: list[Response] = []
 
     # -- settings (engine thread) ------------------------------------------------------------
@@ -134,18 +144,34 @@ class LiveInput:
             self.connected[event.device] = True
         aids = self._aids_for(event.device)
         sounding = aids.apply(event).sounding if aids is not None else (event,)
+        roles = self.roles  # one registry for the whole event (set_role swaps it whole)
+        sounded: Route | None = None
         for sound in sounding:
-            self._sound(sound, delayed=sound.time_s > event.time_s)
+            route = roles.route(sound.device, sound.channel, sound.note)
+            self._sound(sound, route, delayed=sound.time_s > event.time_s)
+            if sound.kind == "note_on":
+                sounded = route
         if event.kind in ("note_on", "note_off"):
-            heard = event.frame
-            if heard is None:
-                heard = self.mapping().frame_at(event.time_s)
-            timeline = self.timeline
-            frame = timeline.to_session(heard) if timeline is not None else heard
-            self._arrived.append((event, frame))
+            self._keep(event, sounded)
 
-    def _sound(self, event: InputEvent, delayed: bool) -> None:
-        route = self.roles.route(event.device, event.channel, event.note)
+    def _keep(self, event: InputEvent, sounded: Route | None) -> None:
+        """Queue a played note for the activity thread (dropped and counted when full)."""
+        if len(self._arrived) >= PLAYED_CAPACITY:
+            self.dropped += 1
+            return
+        heard = event.frame
+        if heard is None:
+            heard = self.mapping().frame_at(event.time_s)
+        timeline = self.timeline
+        frame = timeline.to_session(heard) if timeline is not None else heard
+        response = None
+        if event.kind == "note_on":
+            if sounded is None:  # the aids sounded nothing: it is scored as played, unrouted
+                sounded = _played_route(self.roles, event)
+            response = _response(event, frame, sounded)
+        self._arrived.append((event, frame, response))
+
+    def _sound(self, event: InputEvent, route: Route, delayed: bool) -> None:
         held = self._held.setdefault(event.device, set())
         if self.thru.constant:
             self._sound_at_constant_delay(event, route.channel, route.note)
@@ -252,9 +278,9 @@ class LiveInput:
 
     def _collect(self) -> None:
         while self._arrived:
-            event, frame = self._arrived.popleft()
-            if event.kind == "note_on":
-                self._taken.append(self._response(event, frame))
+            event, frame, response = self._arrived.popleft()
+            if response is not None:
+                self._taken.append(response)
             else:
                 self._close(event, frame)
         self._taken.sort(key=lambda r: r.frame)
@@ -267,20 +293,24 @@ class LiveInput:
                     self._taken[index] = replace(on, duration_frames=max(0.0, frame - on.frame))
                 return
 
-    def _response(self, event: InputEvent, frame: float) -> Response:
-        route = self.roles.route(event.device, event.channel, event.note)
-        aids = self._aids_for(event.device)
-        sounded = aids.sounding_note(event.note) if aids is not None else event.note
-        return Response(
-            frame=float(frame),
-            note=event.note,
-            velocity=event.velocity,
-            device=event.device,
-            player=route.player,
-            clock=event.clock,
-            channel=event.channel,
-            sounded_note=route.note if route.drum else sounded,
-        )
+
+def _played_route(roles: DeviceRoles, event: InputEvent) -> Route:
+    """The route of the key as played (for a note whose aids sounded nothing)."""
+    return roles.route(event.device, event.channel, event.note)
+
+
+def _response(event: InputEvent, frame: float, sounded: Route) -> Response:
+    """What the child played, as the activity scores it, with the note it sounded."""
+    return Response(
+        frame=float(frame),
+        note=event.note,
+        velocity=event.velocity,
+        device=event.device,
+        player=sounded.player,
+        clock=event.clock,
+        channel=event.channel,
+        sounded_note=sounded.note,
+    )
 
 
 def device_message(role: DeviceRole, change: DeviceChange) -> str:
