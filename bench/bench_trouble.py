@@ -168,6 +168,7 @@ class _FailingInput:
     status = "ok: 1 MIDI input(s) (bench)"
     malformed = 0
     flood_dropped = 0
+    failures = 0
 
     def revive(self) -> list[str]:
         """No thread of its own to start again."""

@@ -67,7 +67,8 @@ class Output:
         self.fallback: str | None = None  # why "auto" came down to this backend, if it did
         self.latency_s = block_size / sample_rate
         self.underruns = 0
-        self.errors = 0
+        self.errors = 0  # blocks whose rendering raised (played as silence)
+        self.last_error: BaseException | None = None  # the latest of them (read off the thread)
         self.blocks = 0
         self._anchors = np.zeros((2, 2), dtype=np.float64)  # double buffer: (frame, dac_s)
         self._slot = 0
@@ -87,14 +88,16 @@ class Output:
         """One block, on the audio thread. The real-time contract applies here:
 
         no allocation beyond numpy views, no I/O, no locks shared with the UI, no logging;
-        on any error the block is silence and the error is counted (``errors``).
+        on any error the block is silence and the error is counted (``errors``) and kept
+        (``last_error``) for the engine's snapshot, which reports and logs it off this thread.
         """
         frame = self.source.frame
         try:
             self.source.render_into(out)
-        except Exception:
+        except Exception as error:
             out.fill(0.0)
             self.errors += 1
+            self.last_error = error
         slot = 1 - self._slot
         self._anchors[slot, 0] = frame
         self._anchors[slot, 1] = dac_time_s

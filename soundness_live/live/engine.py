@@ -107,6 +107,7 @@ class Engine(EngineCommands, EngineCues):
         self._state: dict[str, Any] = {"activity": None, "last_result": None}
         self._recent: list[dict[str, Any]] = []
         self._seen_skips = 0
+        self._output_errors_logged = 0  # audio blocks that failed, logged so far
         self.voice_meter: LiveVoiceMeter | None = None  # while a live microphone listens
         # opens a stand-in for the live microphone: live_voice's ``open_microphone`` (tests)
         self.open_microphone: Callable[[int, Callable[[], ClockMapping]], Any] | None = None
@@ -276,6 +277,7 @@ class Engine(EngineCommands, EngineCues):
     # -- state -----------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         """What every client sees: activity, cue, trials, devices, sound, session."""
+        self._log_output_errors()
         change = self.output_watch.check()
         if change is not None:
             log.warning("%s: %s", change, self.output_watch.detail(self.output_name))
@@ -308,6 +310,17 @@ class Engine(EngineCommands, EngineCues):
         state.setdefault("quiet", False)
         return state
 
+    def _log_output_errors(self) -> None:
+        """Log the audio blocks that failed since the last snapshot (the audio callback only
+        counts them: it may not log)."""
+        errors, error = self.output.errors, self.output.last_error
+        if errors > self._output_errors_logged:
+            log.error(
+                "%d audio block(s) failed and played as silence (%d in all); the latest: %s",
+                errors - self._output_errors_logged, errors, _failure_text(error),
+            )  # fmt: skip
+            self._output_errors_logged = errors
+
     def _microphone(self) -> str | None:
         """What a vocal activity with live input would hear through (None: not checked yet)."""
         return "ok: a stand-in microphone" if self.open_microphone else self.microphone
@@ -332,6 +345,12 @@ class Engine(EngineCommands, EngineCues):
             "late_events": renderer.late_events,  # scheduled sounds handed on after their frame
             "cancelled_events": renderer.cancelled_events,  # scheduled sounds a panic/skip cut
             "dropped_commands": renderer.dropped_commands,  # refused by a full renderer queue
+            # failures, each counted where it happened and reported here
+            "output_errors": self.output.errors,  # audio blocks that raised: played as silence
+            "output_error": _failure_text(self.output.last_error) if self.output.errors else None,
+            "feed_errors": self.sink.feed_errors,  # rounds of the sound feeder that raised
+            "midi_failures": midi.failures if midi is not None else 0,  # callbacks, restarts
+            "midi_queue_dropped": self.live_input.dropped,  # played notes no room was left for
             "voice_meter": meter.reading() if meter is not None else None,
         }
 
@@ -352,3 +371,8 @@ class Engine(EngineCommands, EngineCues):
     def broadcast_notice(self, text: str) -> None:
         """A message for the therapist's screen."""
         self.broadcast({"v": 1, "type": "notice", "text": text})
+
+
+def _failure_text(error: BaseException | None) -> str:
+    """An exception as one line: "ValueError: what it said"."""
+    return "unknown" if error is None else f"{type(error).__name__}: {error}"

@@ -38,6 +38,11 @@ class EngineMidiInput(Protocol):
         """Messages over a device's flood limit or into a full queue, dropped."""
         ...
 
+    @property
+    def failures(self) -> int:
+        """Failures reported in the status (callbacks that raised, threads started again)."""
+        ...
+
     def revive(self) -> list[str]:
         """Start again every thread that ended although the input runs; their names."""
         ...

@@ -187,26 +187,45 @@ def trouble(
 ) -> list[Trouble]:
     """What keeps the session from working as the therapist expects, most serious first: the
     engine gone or silent (``_connected``, ``_silent_s``: the screen's own view of the link),
-    no sound output, a stopped output, a MIDI input that failed (any status but ok/off), no
-    device of the child's connected when a live activity for them is chosen or running
-    (``controls.lacks_input_device``: the MIDI input may read "ok: 0 input(s)"), no microphone
-    when a vocal activity with live input is chosen or running."""
+    no sound output, a stopped output, sound that failed (audio blocks played as silence,
+    scheduled sounds not handed on), a MIDI input that failed (any status but ok/off) or
+    played notes it had no room to keep, no device of the child's connected when a live
+    activity for them is chosen or running (``controls.lacks_input_device``: the MIDI input
+    may read "ok: 0 input(s)"), no microphone when a vocal activity with live input is chosen
+    or running."""
     found = _engine_trouble(state)
     sound = state.get("sound_output")
     if isinstance(sound, str) and sound != "ok":
         found.append(("NO SOUND OUTPUT", _gist(sound.removeprefix("none: "))))
     if state.get("output_stalled"):
         found.append(("SOUND OUTPUT STOPPED", "check the audio device or audio server"))
+    found.extend(_failure_trouble(state))
     midi = state.get("midi_status")
     if isinstance(midi, str) and midi != "off" and not midi.startswith("ok"):
         failed = midi.startswith("failed:")
         headline = "MIDI INPUT FAILED" if failed else "NO MIDI INPUT"
         found.append((headline, midi.removeprefix("failed:").strip()))
+    lost = int(state.get("midi_queue_dropped") or 0)
+    if lost:
+        found.append(("PLAYED NOTES LOST", f"{lost} notes came faster than they could be kept"))
     if lacks_input_device:
         found.append(("NO INPUT DEVICE", NO_INPUT_DEVICE))
     microphone = state.get("microphone")
     if needs_microphone and isinstance(microphone, str) and not microphone.startswith("ok"):
         found.append(("NO MICROPHONE", _gist(microphone.removeprefix("none: "))))
+    return found
+
+
+def _failure_trouble(state: dict[str, Any]) -> list[Trouble]:
+    """The engine's sound failures, counted since it started (the engine log has each one)."""
+    found: list[Trouble] = []
+    blocks = int(state.get("output_errors") or 0)
+    if blocks:
+        why = state.get("output_error") or "see the engine log"
+        found.append(("SOUND FAILED", f"{blocks} audio blocks played as silence: {why}"))
+    rounds = int(state.get("feed_errors") or 0)
+    if rounds:
+        found.append(("SOUNDS MAY BE MISSING", f"handing sounds on failed {rounds} times"))
     return found
 
 
