@@ -1,0 +1,77 @@
+"""The audio callback keeps nothing per note: memory it holds does not grow with notes played.
+
+``Renderer.render_into`` is what the audio callback runs. tracemalloc traces every allocation
+(numpy's too) while 600 blocks start and stop 2,400 notes on four channels with program
+changes between them; once every note has faded, what the package holds is compared with
+before. Anything kept per note (a scheduler entry, a voice row, a sample laid out, a view)
+would leave at least 16 bytes a note: 38 KB. The numpy temporaries of a block are freed
+within it and are the synth kernel's (replaced by a compiled one); this test holds the
+contract for everything around it.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from soundness_live.core.events import NoteOff, NoteOn, ProgramChange
+from soundness_live.synth.renderer import Renderer, build_renderer
+
+BLOCK = 128
+NOTES_PER_BLOCK = 4
+BLOCKS = 600
+PACKAGE = [tracemalloc.Filter(True, "*soundness_live*")]
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return build_renderer(None, 48_000)[0]  # the bundled bank, laid out before it plays
+
+
+def _play_block(renderer: Renderer, out: np.ndarray, index: int) -> None:
+    frame = renderer.frame
+    for k in range(NOTES_PER_BLOCK):
+        note = 40 + (index * NOTES_PER_BLOCK + k) % 40
+        renderer.push(NoteOn(frame + 29 * k, k, note, 100))
+        renderer.push(NoteOff(frame + 29 * k + 11, k, 40 + (note - 52) % 40))
+    if index % 50 == 0:
+        renderer.push(ProgramChange(frame + 5, 3, (index // 50) % 8, 0))
+    renderer.render_into(out)
+
+
+def _settle(renderer: Renderer, out: np.ndarray) -> None:
+    """Every note released and faded; the block views made for passing shapes dropped."""
+    renderer.push(NoteOff(renderer.frame, 0, 0))
+    for channel in range(NOTES_PER_BLOCK):
+        for note in range(128):
+            renderer.push(NoteOff(renderer.frame, channel, note))
+        renderer.render_into(out)
+    for _ in range(400):
+        renderer.render_into(out)
+    work = renderer.synth.voices._work
+    work._views.clear()
+    work._filled.clear()
+
+
+def test_the_callback_keeps_no_memory_per_note(renderer: Renderer) -> None:
+    out = np.zeros((BLOCK, 2), dtype=np.float32)
+    for index in range(400):  # every program and shape met once
+        _play_block(renderer, out, index)
+    _settle(renderer, out)
+    layout_bytes = renderer.synth.voices.layout.nbytes
+    tracemalloc.start(1)
+    try:
+        before = tracemalloc.take_snapshot().filter_traces(PACKAGE)
+        for index in range(BLOCKS):
+            _play_block(renderer, out, index)
+        _settle(renderer, out)
+        after = tracemalloc.take_snapshot().filter_traces(PACKAGE)
+    finally:
+        tracemalloc.stop()
+    kept = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    assert renderer.synth.peak_voices >= NOTES_PER_BLOCK  # the notes did sound
+    assert renderer.synth.active_voices == 0 and len(renderer.scheduler) == 0
+    assert renderer.synth.voices.layout.nbytes == layout_bytes  # no sample laid out
+    assert kept < 4096, f"{kept} bytes kept over {BLOCKS * NOTES_PER_BLOCK} notes"
