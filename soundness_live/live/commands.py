@@ -42,7 +42,7 @@ from ..activities.contract import Answer
 from ..activities.params import resolve_params
 from ..activities.registry import all_activities, get_activity
 from ..config import check_therapist, load_settings
-from ..core.events import ControlChange
+from ..core.events import ControlChange, ProgramChange
 from ..core.session import Session
 from ..errors import DeviceError, ParameterError, SoundnessError
 from ..players.child_sound import child_sound
@@ -73,6 +73,7 @@ class EngineCommands:
     # the engine's state the commands act on (set by Engine.__init__)
     sample_rate: int
     renderer: Any
+    programs: Any  # the ProgramPreparer (None: no synth)
     output: Any
     soundfont: dict[str, Any]
     timeline: LiveTimeline
@@ -194,6 +195,9 @@ class EngineCommands:
             )
             sound = child_sound(activity, resolved)
             programs = {sound.channel: (sound.program, sound.bank)}
+        for channel, (program, bank) in programs.items():  # laid out before the first note
+            if self.programs is not None:
+                self.programs.request_change(ProgramChange(0, channel, program, bank))
         self._seen_skips = len(self.timeline.skips)
         self._cue_generation += 1
         prompts, params = self._prompt_sounds(activity, params, resolved)

@@ -34,6 +34,7 @@ from .engine_setup import live_figures, make_renderer, sound_output_status
 from .input import LiveInput
 from .midi_watch import EngineMidiInput, MidiWatcher, check_midi_input
 from .output_watch import OutputWatch
+from .programs import ProgramPreparer
 from .thru import DEFAULT_THRU_MODE, ThruTiming
 from .timeline import LiveSink, LiveTimeline, SessionStopped
 from .voice import LiveVoiceMeter
@@ -94,6 +95,10 @@ class Engine(EngineCommands, EngineCues):
             self.renderer, lambda: self.output.mapping, self.sample_rate, notify=self._device,
             thru=thru,
         )  # fmt: skip
+        synth = getattr(self.renderer, "synth", None)  # none: the silent stand-in
+        self.programs = ProgramPreparer(synth) if synth is not None else None
+        if self.programs is not None:
+            self.sink.on_program = self.live_input.on_program = self.programs.request_change
         self.midi: EngineMidiInput | None = None
         self.midi_watch: MidiWatcher | None = None  # starts the input's ended threads again
         self.store = Store.open(options.data_dir / DB_NAME)
@@ -116,6 +121,8 @@ class Engine(EngineCommands, EngineCues):
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
         """Start the audio output and the MIDI inputs; look for a microphone meanwhile."""
+        if self.programs is not None:
+            self.programs.start()
         self.output.start()
         self.output_watch.restart()
         self.sink.start()  # the engine's feeder: scheduled sounds reach the renderer in time
@@ -192,6 +199,8 @@ class Engine(EngineCommands, EngineCues):
         self.live_input.stop()
         self.sink.stop()
         self.output.stop()
+        if self.programs is not None:
+            self.programs.stop()
 
     # -- the activity thread ---------------------------------------------------------------------
     def _run(self, session: Session) -> None:

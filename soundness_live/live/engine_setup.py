@@ -62,7 +62,9 @@ def sound_output_status(output: Any, renderer: Any) -> str:
 def _synth_renderer(soundfont: Path | None, sample_rate: int) -> tuple[Any, dict[str, Any]]:
     from ..synth.renderer import build_renderer
 
-    return build_renderer(soundfont, sample_rate)
+    renderer, info = build_renderer(soundfont, sample_rate)
+    renderer.synth.realtime = True  # programs chosen later are laid out off the callback
+    return renderer, info
 
 
 def pitch_class(key: str) -> int:

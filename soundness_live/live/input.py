@@ -31,6 +31,7 @@ from ..core.events import (
     InputEvent,
     NoteOff,
     NoteOn,
+    ProgramChange,
     SynthEvent,
 )
 from ..players.aids import AidSettings, PlayingAids
@@ -81,6 +82,9 @@ class LiveInput:
         # played notes for the activity thread: (event, session frame, response of a note-on)
         self._arrived: deque[tuple[InputEvent, float, Response | None]] = deque()
         self.dropped = 0  # played notes the full queue had no room for
+        # told of each instrument a role sets, before it reaches the renderer (the engine's
+        # preparer lays its samples out off the audio thread)
+        self.on_program: Callable[[ProgramChange], None] | None = None
         self._taken: list[Response] = []
 
     # -- settings (engine thread) ------------------------------------------------------------
@@ -108,9 +112,16 @@ class LiveInput:
         for each in self._role_list:
             roles.add(each)
         self.roles = roles  # one assignment: the MIDI thread sees the old or the new registry
+        self._prepare(roles.program_change(role.match, 0))  # before its device plays
         for device, connected in list(self.connected.items()):
             if connected:
-                self.renderer.push(roles.program_change(device, 0), True)
+                self.renderer.push(self._prepare(roles.program_change(device, 0)), True)
+
+    def _prepare(self, change: ProgramChange) -> ProgramChange:
+        """Ask for ``change``'s program to be laid out; ``change``."""
+        if self.on_program is not None:
+            self.on_program(change)
+        return change
 
     def clear_settings(self) -> None:
         """Every device back to the default role and no playing aids (another child is
@@ -226,7 +237,7 @@ class LiveInput:
                 self.child_devices_lost += 1  # the trial in progress cannot count
             self.all_notes_off(change.device)
         else:
-            self.renderer.push(self.roles.program_change(change.device, 0), True)
+            self.renderer.push(self._prepare(self.roles.program_change(change.device, 0)), True)
         if self.notify is not None:
             self.notify(device_message(self.roles.role_for(change.device), change), change)
 

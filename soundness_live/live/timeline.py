@@ -39,7 +39,7 @@ from typing import Protocol
 import numpy as np
 
 from ..core.clock import ClockMapping
-from ..core.events import NoteOff, SynthEvent
+from ..core.events import NoteOff, ProgramChange, SynthEvent
 from ..errors import SoundnessError
 
 log = logging.getLogger(__name__)
@@ -243,6 +243,9 @@ class LiveSink:
         self._stopping = threading.Event()
         self._feeder: threading.Thread | None = None
         timeline.on_jump = self.drop_pending
+        # told of each program change as it is scheduled, ahead of its frame, so its samples
+        # can be laid out off the audio thread before it sounds (the engine's preparer)
+        self.on_program: Callable[[ProgramChange], None] | None = None
 
     @property
     def frame(self) -> int:
@@ -277,6 +280,8 @@ class LiveSink:
     def schedule(self, event: SynthEvent) -> None:
         """Play ``event`` at its session frame (handed on now when it is due already)."""
         at = int(round(self.timeline.to_output(event.frame)))
+        if isinstance(event, ProgramChange) and self.on_program is not None:
+            self.on_program(event)
         with self._lock:
             heapq.heappush(self._pending, (at, next(self._sequence), replace(event, frame=at)))
             due = at < self.timeline.output_frame() + self.lookahead_frames

@@ -20,6 +20,7 @@ Channel volume, expression and pan changes apply to sounding voices from the eve
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -72,6 +73,7 @@ class _Channel:
     pan: int = 64
     sustain: bool = False
     preset: Preset | None = field(default=None, repr=False)
+    waiting: Preset | None = field(default=None, repr=False)  # chosen, not yet laid out
 
 
 class Synth:
@@ -111,6 +113,12 @@ class Synth:
         regions = [r for preset in soundfont.presets.values() for r in preset.regions]
         self.voices.reserve({(v.region_span(r), v.region_loop_mode(r)) for r in regions})
         self._presets: dict[tuple[int, int], Preset] = {}
+        # live: a preset whose samples are not laid out never sounds from the callback; the
+        # nearest laid-out one stands in while another thread prepares it (prepare_program)
+        self.realtime = False
+        self._ready: set[tuple[int, int]] = set()  # (bank, program) of presets laid out
+        self.wanted: deque[tuple[int, int]] = deque(maxlen=256)  # asked for, not laid out
+        self.stand_ins: deque[tuple[int, Preset, Preset | None]] = deque(maxlen=256)
         self.channels = [_Channel() for _ in range(16)]
         for number in range(16):
             self._select(number, DRUM_BANK if number == DRUM_CHANNEL else 0, 0)
@@ -141,11 +149,36 @@ class Synth:
             return self.prepare()
         return self._lay_out(self.soundfont.presets.values())
 
+    def prepare_program(self, bank: int, program: int) -> bool:
+        """Lay out the samples of the preset playing (``bank``, ``program``); False when
+        they were laid out already.
+
+        Safe from another thread while the audio callback renders a :attr:`realtime` synth:
+        the callback then never lays out a sample itself, the rows are reserved ahead (no
+        copy of the arena) and the preset counts as ready only once all of them are built.
+        """
+        preset = find_preset(self.soundfont, bank, program)
+        if (preset.bank, preset.program) in self._ready:
+            return False
+        self._lay_out((preset,))
+        return True
+
     def _lay_out(self, presets: Iterable[Preset]) -> int:
         for preset in presets:
             for region in preset.regions:
                 self.voices.strips(v.region_span(region), v.region_loop_mode(region))
+            self._ready.add((preset.bank, preset.program))  # after its last strip
         return self.voices.layout.nbytes
+
+    def _stand_in(self, preset: Preset) -> Preset | None:
+        """The laid-out preset nearest ``preset`` (drums for drums; the closest program,
+        lower first), or None when nothing is laid out."""
+        drums, laid_out = preset.bank == DRUM_BANK, tuple(self._ready)  # one atomic copy
+        ready = [k for k in laid_out if (k[0] == DRUM_BANK) == drums] or laid_out
+        if not ready:
+            return None
+        bank, program = min(ready, key=lambda k: (abs(k[1] - preset.program), k[1], k[0]))
+        return self.soundfont.presets[(bank, program)]
 
     def _ms(self, ms: float) -> int:
         return max(1, int(round(ms * self.sample_rate / 1000.0)))
@@ -200,7 +233,11 @@ class Synth:
         return np.flatnonzero(mask)
 
     def _note_on(self, channel: int, key: int, velocity: int) -> None:
-        preset = self.channels[channel].preset
+        state = self.channels[channel]
+        waiting = state.waiting
+        if waiting is not None and (waiting.bank, waiting.program) in self._ready:
+            state.preset, state.waiting = waiting, None  # prepared meanwhile: it plays now
+        preset = state.preset
         regions = preset.regions_for(key, velocity) if preset is not None else []
         if not regions:
             return
@@ -324,8 +361,13 @@ class Synth:
         key = (bank, program)
         if key not in self._presets:
             self._presets[key] = find_preset(self.soundfont, bank, program)
-        state = self.channels[channel]
-        state.bank, state.program, state.preset = bank, program, self._presets[key]
+        state, preset = self.channels[channel], self._presets[key]
+        state.bank, state.program, state.preset, state.waiting = bank, program, preset, None
+        if self.realtime and (preset.bank, preset.program) not in self._ready:
+            stand_in = self._stand_in(preset)  # never lay out samples in the callback
+            self.wanted.append(key)
+            self.stand_ins.append((channel, preset, stand_in))
+            state.preset, state.waiting = stand_in, preset
 
     def _update_gains(self, rows: np.ndarray) -> None:
         """Recompute the left/right gains of voices ``rows`` from their channel's controllers."""
