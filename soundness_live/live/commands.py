@@ -46,13 +46,14 @@ from ..core.events import ControlChange, ProgramChange
 from ..core.session import Session
 from ..errors import DeviceError, ParameterError, SoundnessError
 from ..players.child_sound import child_sound
+from ..players.profile_aids import aids_from_dict
 from ..players.profiles import CODE_PATTERN, ChildProfile, profile_params
 from ..players.virtual_child import ChildTraits, virtual_inputs
 from ..players.volume_cap import check_cap_dbfs, clamp_cap_dbfs
 from ..store.session import StoredSession
 from ..voice.prompts import load_voice_analysis, prepare_prompts
 from ..voice.scoring import VOICE_SCORING
-from .engine_setup import aids_from_dict, apply_profile_devices
+from .engine_setup import apply_profile_devices
 from .voice import live_voice, meter_for
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from soundness_live.commands.live_commands import (
     add_run_options,
     cmd_engine,
 )
-from soundness_live.live.engine_setup import live_figures, pitch_class
+from soundness_live.live.engine_setup import live_figures
 from soundness_live.live.protocol import (
     PROTOCOL_VERSION,
     ProtocolError,
@@ -28,6 +28,7 @@ from soundness_live.live.protocol import (
     engine_address,
     message,
 )
+from soundness_live.players.profile_aids import pitch_class
 
 
 def test_messages_round_trip_as_versioned_json() -> None:
