@@ -1,8 +1,12 @@
-"""What each command of the engine protocol does: the :class:`EngineCommands` mixin.
+"""The engine's commands: one table (:data:`COMMANDS`), a command's name -> its fields and the
+plain function that carries it out over the :class:`~soundness_live.live.engine.Engine`.
 
-:meth:`EngineCommands.handle` runs ``_cmd_<type>`` for a message of that type under the
-engine's lock; a refusal comes back as ``ok: false`` with the reason. The engine's state (the
-renderer, the timeline, the inputs, the store) is :class:`~soundness_live.live.engine.Engine`'s.
+The table is the one place a command's name, fields and validation live: the engine's server
+accepts the names it holds, :func:`handle` checks every field at the boundary before the
+function runs (a refusal names the command and the field: "set_device: field 'volume' must be
+an integer 0..127, got true"), and a client of the engine — the therapist's screen, the CLI, a
+browser remote — is one more caller of it. A refusal comes back as ``ok: false`` with the
+reason; the function runs under the engine's lock.
 
 ``start_activity`` plays the child's live input when a child is named and no ``input`` is
 given (the virtual child only when asked for by name: its trials are stored as simulated and
@@ -30,10 +34,12 @@ after it.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
@@ -48,8 +54,9 @@ from ..errors import DeviceError, ParameterError, SoundnessError
 from ..players.child_sound import child_sound
 from ..players.profile_aids import aids_from_dict
 from ..players.profiles import CODE_PATTERN, ChildProfile, profile_params
+from ..players.roles import DEVICE_KINDS, DeviceRole
 from ..players.virtual_child import ChildTraits, virtual_inputs
-from ..players.volume_cap import check_cap_dbfs, clamp_cap_dbfs
+from ..players.volume_cap import CAP_RANGE_DBFS, check_cap_dbfs
 from ..store.session import StoredSession
 from ..voice.prompts import load_voice_analysis, prepare_prompts
 from ..voice.scoring import VOICE_SCORING
@@ -57,361 +64,529 @@ from .engine_setup import apply_profile_devices
 from .voice import live_voice, meter_for
 
 if TYPE_CHECKING:
-    from ..core.clock import ClockMapping
-    from ..core.session import SessionHooks
-    from ..store.records import Store
-    from .input import LiveInput
-    from .timeline import LiveSink, LiveTimeline
-    from .voice import LiveVoiceMeter
+    from .engine import Engine
 
 log = logging.getLogger(__name__)
 
+Fields = dict[str, Any]  # a command's fields, checked
+PROTOCOL_FIELDS = ("v", "type", "id")  # every message's own: not a command's fields
 
-class EngineCommands:
-    """The protocol's commands, as methods of the :class:`~soundness_live.live.engine.Engine`
-    they are mixed into (``self`` is that engine)."""
 
-    # the engine's state the commands act on (set by Engine.__init__)
-    sample_rate: int
-    renderer: Any
-    programs: Any  # the ProgramPreparer (None: no synth)
-    output: Any
-    soundfont: dict[str, Any]
-    timeline: LiveTimeline
-    sink: LiveSink
-    live_input: LiveInput
-    store: Store
-    stored: StoredSession | None
-    child: str | None
-    volume_cap_dbfs: float
-    child_cap_dbfs: float | None  # the chosen child's own cap: the ceiling of any cap
-    prompt_level: str
-    changed: threading.Event
-    _lock: threading.RLock
-    _thread: threading.Thread | None
-    _state: dict[str, Any]
-    _cue_generation: int
-    _seen_skips: int
-    voice_meter: LiveVoiceMeter | None
-    microphone: str | None
-    open_microphone: Callable[[int, Callable[[], ClockMapping]], Any] | None
+class FieldError(ValueError):
+    """A value that is not what its field takes (the field's check says what it expected)."""
 
-    if TYPE_CHECKING:  # the engine's own methods the commands call
 
-        def snapshot(self) -> dict[str, Any]: ...
-        def _run(self, session: Session) -> None: ...
-        def _stop_activity(self) -> None: ...
-        def _hooks(self, activity: str, listens_to_devices: bool) -> SessionHooks: ...
-        def _midi_status(self) -> str: ...
-        def broadcast_notice(self, text: str) -> None: ...
+@dataclass(frozen=True)
+class Field:
+    """One field of a command: its name, what it takes (``expected``, in words) and the check
+    turning what came into that (raising :class:`FieldError` or ParameterError otherwise).
 
-    def handle(self, msg: dict[str, Any]) -> dict[str, Any]:
-        """Carry out one command; the reply fields (``ok``, and ``error`` when it failed)."""
-        handler = getattr(self, f"_cmd_{msg['type']}", None)
-        if handler is None:
-            return {"ok": False, "error": f"the engine cannot {msg['type']!r}"}
-        try:
-            with self._lock:
-                reply = handler(msg) or {}
-        except SoundnessError as error:
-            return {"ok": False, "error": str(error)}
-        except Exception as error:  # a bug must not take the session down with it
-            log.exception("command %s failed", msg["type"])
-            return {"ok": False, "error": f"{type(error).__name__}: {error}"}
-        self.changed.set()
-        return {"ok": True, **reply}
+    An absent field, or one sent as null, is ``default``; ``required`` refuses that.
+    ``nullable``: null is a value of its own (None), not the field left out.
+    """
 
-    def _cmd_hello(self, msg: dict[str, Any]) -> dict[str, Any]:
-        # the process's id: whoever stops the engine can tell when it has exited
-        return {"engine_version": __version__, "state": self.snapshot(), "pid": os.getpid()}
+    name: str
+    expected: str
+    check: Callable[[Any], Any]
+    required: bool = False
+    default: Any = None
+    nullable: bool = False
 
-    def _cmd_snapshot(self, msg: dict[str, Any]) -> dict[str, Any]:
-        return {"state": self.snapshot()}
 
-    def _cmd_catalog(self, msg: dict[str, Any]) -> dict[str, Any]:
-        children = [
-            {"code": c.code, "display_name": c.display_name, "volume_cap_dbfs": c.volume_cap_dbfs}
-            for c in self.store.list_children()
-        ]
-        activities = [
-            {"name": a.name, "summary": a.summary, "variants": list(a.variants)}
-            for a in all_activities().values()
-        ]
-        prompts = self.store.prompt_asset_names()
-        return {"children": children, "activities": activities, "prompt_assets": prompts}
+@dataclass(frozen=True)
+class Command:
+    """A command of the engine: its name, fields, and the function carrying it out."""
 
-    def _cmd_start_activity(self, msg: dict[str, Any]) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            raise ParameterError(
-                f"activity {self._state['activity']!r} is running; stop it before starting another"
-            )
-        activity = get_activity(str(msg.get("activity", "")))
-        params = dict(msg.get("params") or {})
-        child = msg.get("child")
-        source = str(msg.get("input") or ("live" if child else "virtual"))
-        if source not in ("virtual", "live"):
-            raise ParameterError(f"input must be 'virtual' or 'live', got {source!r}")
-        therapist = check_therapist(msg.get("therapist"))
-        if source == "live" and activity.answers_with is not Answer.VOICE:
-            self._check_input_device()
-        if child:
-            profile = self.store.get_child(str(child))
-            params = profile_params(profile, [spec.name for spec in activity.specs], params)
-        resolved = resolve_params(activity.name, activity.specs, params)  # before any session
-        if child:
-            self._open_session(str(child), therapist)
-        elif self.stored is None:
-            self.timeline.offset_frames = self.renderer.frame  # an unstored run starts at 0
-        session = self._session(activity, params, resolved, source, msg)
-        self._state.update(activity=activity.name, variant=resolved.get("variant"), cue=None)
-        self._state.update(trials_total=resolved.get("trials"), trials_done=0, input=source)
-        self._thread = threading.Thread(target=self._run, args=(session,), name="activity")
-        self._thread.start()
+    name: str
+    run: Callable[[Engine, Fields], dict[str, Any] | None]
+    fields: tuple[Field, ...] = ()
+    summary: str = ""
 
-    def _check_input_device(self) -> None:
-        """A live activity listens to the child's keyboard or drum pad: with none connected,
-        every trial would be stored as the child not answering, so it does not start."""
-        if not self.live_input.child_devices():
-            status = self._midi_status()
-            raise ParameterError(
-                "no input device connected for the child (MIDI input: "
-                f"{status}); connect their keyboard or drum pad, or choose the virtual child"
-            )
+    def checked(self, msg: dict[str, Any]) -> Fields:
+        """The fields of ``msg``, each checked; ParameterError naming the first bad one."""
+        known = {f.name for f in self.fields}
+        unknown = sorted(k for k in msg if k not in known and k not in PROTOCOL_FIELDS)
+        if unknown:
+            takes = ", ".join(sorted(known)) or "none"
+            raise ParameterError(f"{self.name}: unknown field {unknown[0]!r} (its fields: {takes})")
+        fields: Fields = {}
+        for field in self.fields:
+            value = msg.get(field.name)
+            if value is None and field.nullable and field.name in msg:
+                fields[field.name] = None
+                continue
+            if value is None:
+                if field.required:
+                    raise ParameterError(
+                        f"{self.name}: field {field.name!r} is needed: {field.expected}"
+                    )
+                fields[field.name] = field.default
+                continue
+            try:
+                fields[field.name] = field.check(value)
+            except (FieldError, ParameterError) as error:
+                why = str(error) if str(error) else f"must be {field.expected}, got {shown(value)}"
+                raise ParameterError(f"{self.name}: field {field.name!r} {why}") from None
+        return fields
 
-    def _session(
-        self, activity: Any, params: dict, resolved: dict, source: str, msg: dict
-    ) -> Session:
-        seed = int(msg.get("seed", 0))
-        self._store_playing_between()
-        self.timeline.restart()
-        self.live_input.reset()
-        self.sink.output_latency_frames = self.output.latency_s * self.sample_rate
-        if source == "live":
-            inputs: list[Any] = [self.live_input]
-            self.live_input.timeline, programs = self.timeline, {}
-        else:
-            traits = ChildTraits.from_strings(dict(msg.get("traits") or {}))
-            inputs = virtual_inputs(
-                activity, resolved, seed=seed, sample_rate=self.sample_rate, traits=traits
-            )
-            sound = child_sound(activity, resolved)
-            programs = {sound.channel: (sound.program, sound.bank)}
-        for channel, (program, bank) in programs.items():  # laid out before the first note
-            if self.programs is not None:
-                self.programs.request_change(ProgramChange(0, channel, program, bank))
-        self._seen_skips = len(self.timeline.skips)
-        self._cue_generation += 1
-        prompts, params = self._prompt_sounds(activity, params, resolved)
-        try:
-            voice = live_voice(
-                activity, resolved, source, sample_rate=self.sample_rate, seed=seed,
-                mapping=lambda: self.output.mapping, to_output=self.timeline.to_output,
-                open_microphone=self.open_microphone,
-            )  # fmt: skip
-        except DeviceError as error:  # the status panel keeps saying so, not only this refusal
-            self.microphone = f"none: {error}"
-            raise
-        session = Session(
-            activity,
-            params,
-            sink=self.sink,
-            inputs=inputs,
-            sample_rate=self.sample_rate,
-            seed=seed,
-            soundfont=self.soundfont,
-            hooks=self._hooks(
-                activity.name, source == "live" and activity.answers_with is not Answer.VOICE
+
+def shown(value: Any) -> str:
+    """A value as the message carried it (JSON: true, null, "text")."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+# -- field checks: each returns the value to use, or raises FieldError ---------------------------
+def integer(low: int, high: int) -> Callable[[Any], int]:
+    """An integer ``low..high`` (true and false are not integers)."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise FieldError()
+        return value
+
+    return check
+
+
+def text(max_chars: int = 10_000, empty: bool = True) -> Callable[[Any], str]:
+    """Text of at most ``max_chars`` characters (``empty=False``: at least one, not blank)."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or len(value) > max_chars:
+            raise FieldError()
+        if not empty and not value.strip():
+            raise FieldError()
+        return value
+
+    return check
+
+
+def one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
+    """One of ``choices``."""
+
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise FieldError()
+        return str(value)
+
+    return check
+
+
+def child_code(value: Any) -> str:
+    """A child's pseudonymous code."""
+    if not isinstance(value, str) or not CODE_PATTERN.match(value):
+        raise FieldError()
+    return value
+
+
+def json_object(value: Any) -> dict[str, Any]:
+    """A JSON object."""
+    if not isinstance(value, dict):
+        raise FieldError()
+    return dict(value)
+
+
+def cap_dbfs(value: Any) -> float:
+    """A volume cap in dBFS (its range is the volume cap's own)."""
+    try:
+        return check_cap_dbfs(value, "x")
+    except ParameterError:
+        raise FieldError() from None
+
+
+def therapist_name(value: Any) -> str | None:
+    """A therapist's name or initials."""
+    try:
+        return check_therapist(value)
+    except ParameterError:
+        raise FieldError() from None
+
+
+def aids(value: Any) -> Any:
+    """Playing aids: an object of AidSettings fields (its own error names the setting)."""
+    try:
+        return aids_from_dict(value)
+    except ParameterError as error:
+        raise FieldError(f"is not playing aids: {error}") from None
+
+
+# -- the commands ----------------------------------------------------------------------------------
+def hello(engine: Engine, fields: Fields) -> dict[str, Any]:
+    """The engine's version and state: a client's greeting."""
+    # the process's id: whoever stops the engine can tell when it has exited
+    return {"engine_version": __version__, "state": engine.snapshot(), "pid": os.getpid()}
+
+
+def snapshot(engine: Engine, fields: Fields) -> dict[str, Any]:
+    """The engine's state now."""
+    return {"state": engine.snapshot()}
+
+
+def catalog(engine: Engine, fields: Fields) -> dict[str, Any]:
+    """The children, the activities and the recorded prompts a session can use."""
+    children = [
+        {"code": c.code, "display_name": c.display_name, "volume_cap_dbfs": c.volume_cap_dbfs}
+        for c in engine.store.list_children()
+    ]
+    activities = [
+        {"name": a.name, "summary": a.summary, "variants": list(a.variants)}
+        for a in all_activities().values()
+    ]
+    prompts = engine.store.prompt_asset_names()
+    return {"children": children, "activities": activities, "prompt_assets": prompts}
+
+
+def start_activity(engine: Engine, fields: Fields) -> None:
+    """Run an activity (for a child's stored session when one is named)."""
+    if engine.activity_running:
+        raise ParameterError(
+            f"activity {engine.state_of('activity')!r} is running; stop it before starting another"
+        )
+    activity = get_activity(fields["activity"])
+    params, child = dict(fields["params"]), fields["child"]
+    source = fields["input"] or ("live" if child else "virtual")
+    therapist = fields["therapist"]
+    if source == "live" and activity.answers_with is not Answer.VOICE:
+        _check_input_device(engine)
+    if child:
+        profile = engine.store.get_child(child)
+        params = profile_params(profile, [spec.name for spec in activity.specs], params)
+    resolved = resolve_params(activity.name, activity.specs, params)  # before any session
+    if child:
+        _open_session(engine, child, therapist)
+    elif engine.stored is None:
+        engine.timeline.offset_frames = engine.renderer.frame  # an unstored run starts at 0
+    session = _session(engine, activity, params, resolved, source, fields)
+    engine.begin(
+        session,
+        activity=activity.name, variant=resolved.get("variant"), cue=None,
+        trials_total=resolved.get("trials"), trials_done=0, input=source,
+    )  # fmt: skip
+
+
+def _check_input_device(engine: Engine) -> None:
+    """A live activity listens to the child's keyboard or drum pad: with none connected,
+    every trial would be stored as the child not answering, so it does not start."""
+    if not engine.live_input.child_devices():
+        status = engine.midi_status()
+        raise ParameterError(
+            "no input device connected for the child (MIDI input: "
+            f"{status}); connect their keyboard or drum pad, or choose the virtual child"
+        )
+
+
+def _session(
+    engine: Engine, activity: Any, params: dict, resolved: dict, source: str, fields: Fields
+) -> Session:
+    seed = fields["seed"]
+    engine.store_playing_between()
+    engine.timeline.restart()
+    engine.live_input.reset()
+    engine.sink.output_latency_frames = engine.output.latency_s * engine.sample_rate
+    if source == "live":
+        inputs: list[Any] = [engine.live_input]
+        engine.live_input.timeline, programs = engine.timeline, {}
+    else:
+        traits = ChildTraits.from_strings(dict(fields["traits"]))
+        inputs = virtual_inputs(
+            activity, resolved, seed=seed, sample_rate=engine.sample_rate, traits=traits
+        )
+        sound = child_sound(activity, resolved)
+        programs = {sound.channel: (sound.program, sound.bank)}
+    for channel, (program, bank) in programs.items():  # laid out before the first note
+        if engine.programs is not None:
+            engine.programs.request_change(ProgramChange(0, channel, program, bank))
+    engine.new_cue_run()
+    prompts, params = _prompt_sounds(engine, activity, params, resolved)
+    try:
+        voice = live_voice(
+            activity, resolved, source, sample_rate=engine.sample_rate, seed=seed,
+            mapping=lambda: engine.output.mapping, to_output=engine.timeline.to_output,
+            open_microphone=engine.open_microphone,
+        )  # fmt: skip
+    except DeviceError as error:  # the status panel keeps saying so, not only this refusal
+        engine.microphone = f"none: {error}"
+        raise
+    session = Session(
+        activity,
+        params,
+        sink=engine.sink,
+        inputs=inputs,
+        sample_rate=engine.sample_rate,
+        seed=seed,
+        soundfont=engine.soundfont,
+        hooks=engine.hooks(
+            activity.name, source == "live" and activity.answers_with is not Answer.VOICE
+        ),
+        prompt_level=lambda: engine.prompt_level,
+        child_programs=programs,
+        voice=voice,
+        prompt_sounds=prompts,
+        voice_scoring=VOICE_SCORING,
+    )
+    engine.voice_meter = meter_for(voice, engine.sample_rate, engine.changed.set)
+    return session
+
+
+def _prompt_sounds(engine: Engine, activity: Any, params: dict, resolved: dict) -> tuple[Any, dict]:
+    """Spoken or recorded prompts, made before the activity starts: (sounds, params).
+
+    Without espeak-ng the synth sings the prompts instead, and the therapist is told.
+    """
+    if activity.answers_with is not Answer.VOICE:
+        return None, params
+    # the voice analysis (scipy.signal alone loads in about a second) is loaded on a
+    # thread now, not when the first prompt or answer needs it during the lead-in
+    loading = threading.Thread(target=load_voice_analysis, name="load-voice", daemon=True)
+    loading.start()
+    prompts, used, message = prepare_prompts(resolved, engine.sample_rate, engine.store)
+    if message:
+        engine.broadcast_notice(message)
+    return prompts, dict(params, prompt_source=used["prompt_source"])
+
+
+def _open_session(engine: Engine, child: str, therapist: str | None) -> ChildProfile:
+    profile = _choose_child(engine, child)  # refused while another child's session is open
+    if engine.stored is not None and therapist not in (None, engine.stored.therapist):
+        raise ParameterError(
+            f"the session of {child} is run by {engine.stored.therapist or 'nobody named'}, "
+            f"not {therapist}; end it before starting one for {therapist}"
+        )
+    if engine.stored is None:
+        therapist = therapist or load_settings(engine.store.path.parent).therapist
+        engine.stored = StoredSession.start(
+            engine.store, child, sample_rate=engine.sample_rate, params={"live": True},
+            therapist=therapist,
+        )  # fmt: skip
+        engine.stored.tell = engine.broadcast_notice  # how the clinic sync went, after
+        engine.timeline.offset_frames = engine.renderer.frame  # the session axis starts now
+        engine.live_input.timeline = engine.timeline  # notes are placed on the session axis
+        engine.live_input.reset()  # what was played before the session is not its own
+    assert profile is not None
+    return profile
+
+
+def select_child(engine: Engine, fields: Fields) -> dict[str, Any]:
+    """Choose a child (or none): their limits hold from now on, in a session or not."""
+    _choose_child(engine, fields["child"])
+    return {
+        "child": engine.child,
+        "volume_cap_dbfs": engine.volume_cap_dbfs,
+        "child_cap_dbfs": engine.child_cap_dbfs,
+    }
+
+
+def _choose_child(engine: Engine, code: str | None) -> ChildProfile | None:
+    """Make ``code`` the chosen child (None: no child) and enforce their limits from now
+    on, in a session or not: their own cap is the ceiling of every cap asked for, their
+    devices play with their roles and playing aids. A child newly chosen starts at their
+    own cap; the same child chosen again keeps the cap set, under their own cap read
+    again (their record may have been edited). Refused while another child's session is
+    open: it keeps its child until ``end_session``."""
+    if engine.stored is not None and code != engine.child:
+        raise ParameterError(
+            f"the session of {engine.child} is open; end it before choosing "
+            f"{'no child' if code is None else code}"
+        )
+    profile = engine.store.get_child(code) if code is not None else None
+    ceiling_dbfs = profile.volume_cap_dbfs if profile is not None else None
+    newly_chosen = code != engine.child
+    engine.child, engine.child_cap_dbfs = code, ceiling_dbfs
+    if newly_chosen:
+        apply_profile_devices(engine.live_input, profile)
+    start_dbfs = ceiling_dbfs if newly_chosen and ceiling_dbfs is not None else None
+    engine.set_cap(engine.volume_cap_dbfs if start_dbfs is None else start_dbfs)
+    return profile
+
+
+def stop(engine: Engine, fields: Fields) -> None:
+    """Stop the activity; every sound fades out now."""
+    engine.new_cue_run()
+    engine.stop_activity()
+    engine.silence()
+
+
+def pause(engine: Engine, fields: Fields) -> None:
+    """Cut the trial short and start nothing new until ``resume``."""
+    engine.new_cue_run()
+    engine.timeline.pause()
+    engine.sink.drop_pending()
+    engine.update_state(paused=True)
+
+
+def resume(engine: Engine, fields: Fields) -> None:
+    """Go on after ``pause`` or ``panic``."""
+    engine.timeline.resume()
+    engine.update_state(paused=False, quiet=False)
+
+
+def next_trial(engine: Engine, fields: Fields) -> None:
+    """Cut the trial in progress short (kept, void, "skipped")."""
+    engine.new_cue_run()
+    engine.timeline.skip()
+
+
+def panic(engine: Engine, fields: Fields) -> None:
+    """Quiet: every sound fades at once and the activity pauses."""
+    engine.renderer.panic(50.0)
+    engine.live_input.all_notes_off(None)
+    if engine.activity_running:
+        pause(engine, fields)
+    engine.update_state(quiet=True)
+
+
+def set_prompt_level(engine: Engine, fields: Fields) -> None:
+    """The prompt level of the trial in progress."""
+    engine.prompt_level = fields["level"]
+
+
+def set_volume_cap(engine: Engine, fields: Fields) -> dict[str, Any]:
+    """The volume cap, never above the child's own; the reply says the cap set."""
+    requested = fields["dbfs"]
+    cap = engine.set_cap(requested)
+    return {
+        "volume_cap_dbfs": cap,
+        "requested_dbfs": requested,
+        "child_cap_dbfs": engine.child_cap_dbfs,
+    }
+
+
+def set_device(engine: Engine, fields: Fields) -> None:
+    """A device's role (player, kind, instrument), playing aids and volume."""
+    device = fields["device"]
+    player = fields["player"] or engine.child or "child"
+    role = DeviceRole(device, player, fields["kind"], fields["program"])
+    engine.live_input.set_role(role)
+    if fields["aids"] is not None:
+        engine.live_input.set_aids(device, fields["aids"])
+    if fields["volume"] is not None:
+        _device_volume(engine, device, fields["volume"])
+
+
+def _device_volume(engine: Engine, device: str, volume: int) -> None:
+    roles = engine.live_input.roles
+    for name in list(engine.live_input.connected) or [device]:
+        if device.lower() in name.lower():
+            channel = roles.route(name, 0, 60).channel
+            engine.renderer.push(ControlChange(0, channel, 7, volume), True)
+
+
+def add_note(engine: Engine, fields: Fields) -> None:
+    """The therapist's note, in the open session."""
+    if engine.stored is None:
+        raise ParameterError("no session is open: a note belongs to a child's session")
+    engine.store.add_note(engine.stored.session_id, fields["text"])
+
+
+def end_session(engine: Engine, fields: Fields) -> dict[str, Any]:
+    """Stop, silence and close the open session; its id."""
+    engine.stop_activity()
+    engine.silence()
+    ended = None
+    if engine.stored is not None:
+        engine.store_playing_between()
+        engine.stored.close(ok=True)
+        ended, engine.stored = engine.stored.session_id, None
+        engine.live_input.timeline = None  # the child stays chosen, and their limits with them
+    return {"session_id": ended}
+
+
+def shutdown(engine: Engine, fields: Fields) -> dict[str, Any]:
+    """End the session; the engine process then stops."""
+    return end_session(engine, fields)
+
+
+_NONE: tuple[Field, ...] = ()
+CAP_WORDS = "a number in {:g}..{:g} (dBFS)".format(*CAP_RANGE_DBFS)
+COMMANDS: dict[str, Command] = {
+    command.name: command
+    for command in (
+        Command("hello", hello, _NONE, "the engine's version and state"),
+        Command("catalog", catalog, _NONE, "children, activities, recorded prompts"),
+        Command(
+            "select_child",
+            select_child,
+            (Field("child", "a child's code, or null for none", child_code, True, nullable=True),),
+            "choose a child (or none): their limits hold from now on",
+        ),
+        Command(
+            "start_activity",
+            start_activity,
+            (
+                Field("activity", "an activity's name", text(200), required=True),
+                Field("params", "an object of the activity's parameters", json_object, False, {}),
+                Field("child", "a child's code", child_code),
+                Field("input", "'virtual' or 'live'", one_of(("virtual", "live"))),
+                Field("therapist", "a name of 1..64 characters", therapist_name),
+                Field("seed", "an integer 0..4294967295", integer(0, 2**32 - 1), False, 0),
+                Field("traits", "an object of the virtual child's traits", json_object, False, {}),
             ),
-            prompt_level=lambda: self.prompt_level,
-            child_programs=programs,
-            voice=voice,
-            prompt_sounds=prompts,
-            voice_scoring=VOICE_SCORING,
-        )
-        self.voice_meter = meter_for(voice, self.sample_rate, self.changed.set)
-        return session
+            "run an activity",
+        ),
+        Command("stop", stop, _NONE, "stop the activity, silence everything"),
+        Command("pause", pause, _NONE, "cut the trial short, start nothing new"),
+        Command("resume", resume, _NONE, "go on after pause or panic"),
+        Command("next_trial", next_trial, _NONE, "cut the trial in progress short"),
+        Command(
+            "set_prompt_level",
+            set_prompt_level,
+            (Field("level", "one of " + ", ".join(PROMPT_LEVELS), one_of(PROMPT_LEVELS), True),),
+            "the prompt level of the trial in progress",
+        ),
+        Command(
+            "set_device",
+            set_device,
+            (
+                Field("device", "part of a device's name", text(200, empty=False), True),
+                Field("player", "a child's code or 'therapist'", text(64, empty=False)),
+                Field(
+                    "kind",
+                    "one of " + ", ".join(DEVICE_KINDS),
+                    one_of(DEVICE_KINDS),
+                    False,
+                    "keyboard",
+                ),
+                Field("program", "an integer 0..127", integer(0, 127), False, 0),
+                Field("aids", "an object of playing-aid settings", aids),
+                Field("volume", "an integer 0..127", integer(0, 127)),
+            ),
+            "a device's role, playing aids and volume",
+        ),  # fmt: skip
+        Command(
+            "set_volume_cap",
+            set_volume_cap,
+            (
+                Field(
+                    "dbfs", "a number in {:g}..{:g} (dBFS)".format(*CAP_RANGE_DBFS), cap_dbfs, True
+                ),
+            ),
+            "the volume cap",
+        ),
+        Command("panic", panic, _NONE, "quiet: every sound fades, the activity pauses"),
+        Command("add_note", add_note, (Field("text", "text", text(), False, ""),), "a note"),
+        Command("end_session", end_session, _NONE, "close the open session"),
+        Command("snapshot", snapshot, _NONE, "the engine's state"),
+        Command("shutdown", shutdown, _NONE, "end the session, stop the engine"),
+    )
+}
 
-    def _prompt_sounds(self, activity: Any, params: dict, resolved: dict) -> tuple[Any, dict]:
-        """Spoken or recorded prompts, made before the activity starts: (sounds, params).
 
-        Without espeak-ng the synth sings the prompts instead, and the therapist is told.
-        """
-        if activity.answers_with is not Answer.VOICE:
-            return None, params
-        # the voice analysis (scipy.signal alone loads in about a second) is loaded on a
-        # thread now, not when the first prompt or answer needs it during the lead-in
-        loading = threading.Thread(target=load_voice_analysis, name="load-voice", daemon=True)
-        loading.start()
-        prompts, used, message = prepare_prompts(resolved, self.sample_rate, self.store)
-        if message:
-            self.broadcast_notice(message)
-        return prompts, dict(params, prompt_source=used["prompt_source"])
-
-    def _open_session(self, child: str, therapist: str | None) -> ChildProfile:
-        profile = self._choose_child(child)  # refused while another child's session is open
-        if self.stored is not None and therapist not in (None, self.stored.therapist):
-            raise ParameterError(
-                f"the session of {child} is run by {self.stored.therapist or 'nobody named'}, "
-                f"not {therapist}; end it before starting one for {therapist}"
-            )
-        if self.stored is None:
-            therapist = therapist or load_settings(self.store.path.parent).therapist
-            self.stored = StoredSession.start(
-                self.store, child, sample_rate=self.sample_rate, params={"live": True},
-                therapist=therapist,
-            )  # fmt: skip
-            self.stored.tell = self.broadcast_notice  # how the clinic sync went, after
-            self.timeline.offset_frames = self.renderer.frame  # the session axis starts now
-            self.live_input.timeline = self.timeline  # notes are placed on the session axis
-            self.live_input.reset()  # what was played before the session is not its own
-        assert profile is not None
-        return profile
-
-    def _cmd_select_child(self, msg: dict[str, Any]) -> dict[str, Any]:
-        if "child" not in msg:
-            raise ParameterError("select_child needs 'child': a child's code, or null for none")
-        child = msg["child"]
-        if child is not None and not (isinstance(child, str) and CODE_PATTERN.match(child)):
-            raise ParameterError(f"child must be a child's code or null, got {child!r}")
-        self._choose_child(child)
-        return {
-            "child": self.child,
-            "volume_cap_dbfs": self.volume_cap_dbfs,
-            "child_cap_dbfs": self.child_cap_dbfs,
-        }
-
-    def _choose_child(self, code: str | None) -> ChildProfile | None:
-        """Make ``code`` the chosen child (None: no child) and enforce their limits from now
-        on, in a session or not: their own cap is the ceiling of every cap asked for, their
-        devices play with their roles and playing aids. A child newly chosen starts at their
-        own cap; the same child chosen again keeps the cap set, under their own cap read
-        again (their record may have been edited). Refused while another child's session is
-        open: it keeps its child until ``end_session``."""
-        if self.stored is not None and code != self.child:
-            raise ParameterError(
-                f"the session of {self.child} is open; end it before choosing "
-                f"{'no child' if code is None else code}"
-            )
-        profile = self.store.get_child(code) if code is not None else None
-        ceiling_dbfs = profile.volume_cap_dbfs if profile is not None else None
-        newly_chosen = code != self.child
-        self.child, self.child_cap_dbfs = code, ceiling_dbfs
-        if newly_chosen:
-            apply_profile_devices(self.live_input, profile)
-        start_dbfs = ceiling_dbfs if newly_chosen and ceiling_dbfs is not None else None
-        self._set_cap(self.volume_cap_dbfs if start_dbfs is None else start_dbfs)
-        return profile
-
-    def _cmd_stop(self, msg: dict[str, Any]) -> None:
-        self._cue_generation += 1
-        self._stop_activity()
-        self._silence()
-
-    def _silence(self) -> None:
-        """Every sound fades out now, with or without an activity: scheduled sounds, prompts
-        and the notes a child still holds through thru (their keys may stay down)."""
-        self.sink.drop_pending()  # the activity's sounds not yet handed on, then a panic
-        self.live_input.all_notes_off(None)
-        self.renderer.panic(50.0)  # after the thru note-offs: nothing queued before survives
-
-    def _cmd_pause(self, msg: dict[str, Any]) -> None:
-        self._cue_generation += 1
-        self.timeline.pause()
-        self.sink.drop_pending()
-        self._state["paused"] = True
-
-    def _cmd_resume(self, msg: dict[str, Any]) -> None:
-        self.timeline.resume()
-        self._state["paused"] = self._state["quiet"] = False
-
-    def _cmd_next_trial(self, msg: dict[str, Any]) -> None:
-        self._cue_generation += 1
-        self.timeline.skip()
-
-    def _cmd_panic(self, msg: dict[str, Any]) -> None:
-        self.renderer.panic(50.0)
-        self.live_input.all_notes_off(None)
-        if self._thread is not None and self._thread.is_alive():
-            self._cmd_pause(msg)
-        self._state["quiet"] = True
-
-    def _cmd_set_prompt_level(self, msg: dict[str, Any]) -> None:
-        level = msg.get("level")
-        if level not in PROMPT_LEVELS:
-            raise ParameterError(f"level must be one of {', '.join(PROMPT_LEVELS)}, got {level!r}")
-        self.prompt_level = str(level)
-
-    def _cmd_set_volume_cap(self, msg: dict[str, Any]) -> dict[str, Any]:
-        requested = check_cap_dbfs(msg.get("dbfs"))
-        cap = self._set_cap(requested)
-        return {
-            "volume_cap_dbfs": cap,
-            "requested_dbfs": requested,
-            "child_cap_dbfs": self.child_cap_dbfs,
-        }
-
-    def _cmd_set_device(self, msg: dict[str, Any]) -> None:
-        from ..players.roles import DeviceRole
-
-        device = str(msg.get("device") or "")
-        if not device:
-            raise ParameterError("set_device needs 'device' (part of a device's name), got ''")
-        role = DeviceRole(
-            device,
-            str(msg.get("player") or self.child or "child"),
-            str(msg.get("kind", "keyboard")),
-            int(msg.get("program", 0)),
-        )
-        self.live_input.set_role(role)
-        if msg.get("aids") is not None:
-            self.live_input.set_aids(device, aids_from_dict(msg["aids"]))
-        if msg.get("volume") is not None:
-            self._device_volume(device, msg["volume"])
-
-    def _device_volume(self, device: str, volume: Any) -> None:
-        if not isinstance(volume, int) or isinstance(volume, bool) or not 0 <= volume <= 127:
-            raise ParameterError(f"volume must be a MIDI value 0..127, got {volume!r}")
-        roles = self.live_input.roles
-        for name in list(self.live_input.connected) or [device]:
-            if device.lower() in name.lower():
-                channel = roles.route(name, 0, 60).channel
-                self.renderer.push(ControlChange(0, channel, 7, volume), True)
-
-    def _cmd_add_note(self, msg: dict[str, Any]) -> None:
-        if self.stored is None:
-            raise ParameterError("no session is open: a note belongs to a child's session")
-        self.store.add_note(self.stored.session_id, str(msg.get("text", "")))
-
-    def _cmd_end_session(self, msg: dict[str, Any]) -> dict[str, Any]:
-        self._stop_activity()
-        self._silence()
-        ended = None
-        if self.stored is not None:
-            self._store_playing_between()
-            self.stored.close(ok=True)
-            ended, self.stored = self.stored.session_id, None
-            self.live_input.timeline = None  # the child stays chosen, and their limits with them
-        return {"session_id": ended}
-
-    def _store_playing_between(self, held_back: bool = False) -> None:
-        """Notes played while no activity listened (before the first, between two, after the
-        last) go into the open session's input events: nothing scores them, but the log shows
-        the child played. Outside a stored session they only sounded. ``held_back``: notes
-        still held wait for their note-off (see ``LiveInput.drain``)."""
-        played = [r for r in self.live_input.drain(held_back) if r.frame >= 0]  # < 0: before
-        if self.stored is not None and played:
-            self.stored.record_responses(played, self.live_input.input_kind)
-
-    def _cmd_shutdown(self, msg: dict[str, Any]) -> dict[str, Any]:
-        return self._cmd_end_session(msg)
-
-    def _set_cap(self, dbfs: Any) -> float:
-        """Set the volume cap, never above the chosen child's own; the cap set."""
-        cap = clamp_cap_dbfs(dbfs, self.child_cap_dbfs)
-        stage = getattr(self.renderer, "output_stage", None)
-        if stage is not None:
-            stage.set_cap_dbfs(cap)
-        else:
-            self.renderer.cap_dbfs = cap
-        self.volume_cap_dbfs = cap
-        return cap
+def handle(engine: Engine, msg: dict[str, Any]) -> dict[str, Any]:
+    """Carry out the command ``msg`` on ``engine``, holding its lock; the reply fields
+    (``ok``, and ``error`` when it was refused or failed)."""
+    command = COMMANDS.get(str(msg.get("type")))
+    if command is None:
+        return {"ok": False, "error": f"the engine cannot {msg.get('type')!r}"}
+    try:
+        fields = command.checked(msg)
+        with engine.lock:
+            reply = command.run(engine, fields) or {}
+    except SoundnessError as error:
+        return {"ok": False, "error": str(error)}
+    except Exception as error:  # a bug must not take the session down with it
+        log.exception("command %s failed", command.name)
+        return {"ok": False, "error": f"{type(error).__name__}: {error}"}
+    engine.changed.set()
+    return {"ok": True, **reply}

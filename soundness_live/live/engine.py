@@ -1,8 +1,8 @@
 """The live engine: renderer and output, MIDI inputs, activities on a thread, the store.
 
 :class:`Engine` is what the engine process (:mod:`soundness_live.live.process`) serves: it
-handles the protocol's commands (:meth:`Engine.handle`, the handlers in
-:mod:`soundness_live.live.commands`), runs one activity at a time on its own thread through
+is what the protocol's commands act on (the table of :mod:`soundness_live.live.commands`,
+plain functions over the engine), runs one activity at a time on its own thread through
 :class:`~soundness_live.live.timeline.LiveSink` /
 :class:`~soundness_live.live.input.LiveInput` (or a virtual child), owns every store write (a
 trial is committed before it is reported) and builds the state snapshots clients see
@@ -26,9 +26,9 @@ from ..core.clock import ClockMapping
 from ..core.events import DeviceChange
 from ..core.session import Session, SessionHooks
 from ..midi.jack_frames import OutputFrameTap
+from ..players.volume_cap import clamp_cap_dbfs
 from ..store.records import Store
 from ..store.session import StoredSession
-from .commands import EngineCommands
 from .engine_cues import EngineCues, PendingCue
 from .engine_setup import live_figures, make_renderer, sound_output_status
 from .input import LiveInput
@@ -61,7 +61,7 @@ class EngineOptions:
     thru_delay_ms: float | None = None  # constant mode's added delay; None: one block + 1 ms
 
 
-class Engine(EngineCommands, EngineCues):
+class Engine(EngineCues):
     """One engine: sound, inputs, the running activity and the stored session."""
 
     def __init__(self, options: EngineOptions) -> None:
@@ -116,7 +116,7 @@ class Engine(EngineCommands, EngineCues):
         self.voice_meter: LiveVoiceMeter | None = None  # while a live microphone listens
         # opens a stand-in for the live microphone: live_voice's ``open_microphone`` (tests)
         self.open_microphone: Callable[[int, Callable[[], ClockMapping]], Any] | None = None
-        self._set_cap(self.volume_cap_dbfs)
+        self.set_cap(self.volume_cap_dbfs)
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -184,9 +184,9 @@ class Engine(EngineCommands, EngineCues):
         vanished audio server or device can block its stop.
         """
         with self._lock:
-            self._stop_activity()
+            self.stop_activity()
             if self.stored is not None:
-                self._store_playing_between()
+                self.store_playing_between()
                 self.stored.close(ok=False)
                 self.stored = None
         self.store.close()
@@ -201,6 +201,63 @@ class Engine(EngineCommands, EngineCues):
         self.output.stop()
         if self.programs is not None:
             self.programs.stop()
+
+    # -- what the commands act through (live/commands.py) ---------------------------------------
+    @property
+    def lock(self) -> threading.RLock:
+        """The engine's lock: a command runs holding it (commands come from several client
+        threads, see :func:`~soundness_live.live.commands.handle`)."""
+        return self._lock
+
+    @property
+    def activity_running(self) -> bool:
+        """True while an activity's thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def state_of(self, key: str) -> Any:
+        """One field of the engine's own state (``activity``, ``paused``...)."""
+        return self._state.get(key)
+
+    def update_state(self, **fields: Any) -> None:
+        """Set fields of the engine's own state (clients see them in the next snapshot)."""
+        self._state.update(fields)
+
+    def new_cue_run(self) -> None:
+        """A new activity run, a skip, a pause or a stop: cues announced before never show."""
+        self._cue_generation += 1
+
+    def begin(self, session: Session, **state: Any) -> None:
+        """Run ``session`` on the activity thread, with ``state`` in the engine's state."""
+        self._state.update(state)
+        self._thread = threading.Thread(target=self._run, args=(session,), name="activity")
+        self._thread.start()
+
+    def silence(self) -> None:
+        """Every sound fades out now, with or without an activity: scheduled sounds, prompts
+        and the notes a child still holds through thru (their keys may stay down)."""
+        self.sink.drop_pending()  # the activity's sounds not yet handed on, then a panic
+        self.live_input.all_notes_off(None)
+        self.renderer.panic(50.0)  # after the thru note-offs: nothing queued before survives
+
+    def store_playing_between(self, held_back: bool = False) -> None:
+        """Notes played while no activity listened (before the first, between two, after the
+        last) go into the open session's input events: nothing scores them, but the log shows
+        the child played. Outside a stored session they only sounded. ``held_back``: notes
+        still held wait for their note-off (see ``LiveInput.drain``)."""
+        played = [r for r in self.live_input.drain(held_back) if r.frame >= 0]  # < 0: before
+        if self.stored is not None and played:
+            self.stored.record_responses(played, self.live_input.input_kind)
+
+    def set_cap(self, dbfs: Any) -> float:
+        """Set the volume cap, never above the chosen child's own; the cap set."""
+        cap = clamp_cap_dbfs(dbfs, self.child_cap_dbfs)
+        stage = getattr(self.renderer, "output_stage", None)
+        if stage is not None:
+            stage.set_cap_dbfs(cap)
+        else:
+            self.renderer.cap_dbfs = cap
+        self.volume_cap_dbfs = cap
+        return cap
 
     # -- the activity thread ---------------------------------------------------------------------
     def _run(self, session: Session) -> None:
@@ -228,7 +285,8 @@ class Engine(EngineCommands, EngineCues):
             self._state.update(activity=None, last_result=result, paused=False)
         self.changed.set()
 
-    def _stop_activity(self) -> None:
+    def stop_activity(self) -> None:
+        """Stop the activity running, if one runs (its trial in progress is kept)."""
         thread = self._thread
         if thread is None or not thread.is_alive():
             return
@@ -241,11 +299,12 @@ class Engine(EngineCommands, EngineCues):
         finally:
             self._lock.acquire()
 
-    def _hooks(self, activity: str, listens_to_devices: bool) -> SessionHooks:
+    def hooks(self, activity: str, listens_to_devices: bool) -> SessionHooks:
         """The session's hooks: the store's (a trial is committed before it is reported),
         reporting to the clients, and what cuts a trial short, which the Session voids: the
         therapist's skip or pause, or (with ``listens_to_devices``) a device of the child's
         disconnected during it or none connected at its end."""
+        self._seen_skips = len(self.timeline.skips)  # a skip before the activity cuts nothing
         live = self.live_input
         lost_before = [live.child_devices_lost]  # as the activity starts
 
@@ -293,7 +352,7 @@ class Engine(EngineCommands, EngineCues):
             self.broadcast_notice(self.output_watch.message(change, self.output_name))
         with self._lock:
             if self.stored is not None and (self._thread is None or not self._thread.is_alive()):
-                self._store_playing_between(held_back=True)  # a long break loses nothing
+                self.store_playing_between(held_back=True)  # a long break loses nothing
             state = dict(self._state)
             state.update(
                 session_id=self.stored.session_id if self.stored is not None else None,
@@ -311,7 +370,7 @@ class Engine(EngineCommands, EngineCues):
                 snapshot_hz=self.options.snapshot_hz,
                 devices=self._devices(),
                 child_devices=self.live_input.child_devices(),  # what a live activity hears
-                midi_status=self._midi_status(),
+                midi_status=self.midi_status(),
                 thru=self.live_input.thru.mode,
                 **self._diagnostics(),
             )
@@ -334,7 +393,7 @@ class Engine(EngineCommands, EngineCues):
         """What a vocal activity with live input would hear through (None: not checked yet)."""
         return "ok: a stand-in microphone" if self.open_microphone else self.microphone
 
-    def _midi_status(self) -> str:
+    def midi_status(self) -> str:
         """The MIDI input's status (a thread that ended says it failed, and why, once the
         input's watcher has started it again)."""
         if self.midi is None:

@@ -7,7 +7,8 @@ an AF_UNIX socket ``engine.sock`` in the data directory on POSIX (in a private r
 when that path is too long; a named pipe on Windows), authenticated with a random key kept
 owner-only in ``engine.key`` in the data directory.
 
-Clients send commands (:data:`COMMANDS`); the engine answers each with ``reply`` (``ok``
+Clients send commands (their names, fields and checks: the table
+:data:`soundness_live.live.commands.COMMANDS`); the engine answers each with ``reply`` (``ok``
 true/false, ``error`` text when false) carrying the command's ``id`` when one was given, and
 sends ``state`` snapshots, ``trial`` summaries and ``notice`` texts to every attached client.
 A message of another protocol version is refused with an error that names both versions.
@@ -38,24 +39,6 @@ MAX_MESSAGE_BYTES = 1 << 20
 HANDSHAKE_S = 5.0  # a peer that has not proved the key by then is let go
 MAX_SOCKET_PATH = 100  # bytes: below every POSIX AF_UNIX limit (Linux 107, macOS 103)
 
-COMMANDS = (
-    "hello",
-    "catalog",
-    "select_child",
-    "start_activity",
-    "stop",
-    "pause",
-    "resume",
-    "next_trial",
-    "set_prompt_level",
-    "set_device",
-    "set_volume_cap",
-    "panic",
-    "add_note",
-    "end_session",
-    "snapshot",
-    "shutdown",
-)
 ENGINE_MESSAGES = ("reply", "state", "trial", "notice")
 
 
@@ -84,10 +67,11 @@ def encode(msg: dict[str, Any]) -> bytes:
 
 def decode(
     frame: bytes,
-    allowed: tuple[str, ...] = COMMANDS + ENGINE_MESSAGES,
+    allowed: tuple[str, ...] = ENGINE_MESSAGES,
     receiver: str = "engine",
 ) -> dict[str, Any]:
-    """One frame -> a checked message; ProtocolError says what was expected and what came.
+    """One frame -> a checked message of a type in ``allowed`` (the engine reads its commands'
+    names, a client the engine's messages); ProtocolError says what was expected and what came.
 
     ``receiver`` ("engine" or "client") names the reading side in a version error.
     """

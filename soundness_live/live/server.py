@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SoundnessError
+from .commands import COMMANDS, handle
 from .engine import Engine
 from .handshakes import PendingHandshakes
 from .protocol import (
-    COMMANDS,
     HANDSHAKE_S,
     ProtocolError,
     auth_key,
@@ -155,12 +155,12 @@ class ClientLink:
 
     def _handle(self, frame: bytes) -> bool:
         try:
-            msg = decode(frame, COMMANDS)
+            msg = decode(frame, tuple(COMMANDS))
         except ProtocolError as error:
             self.send(message("reply", ok=False, error=str(error), code="protocol"))
             return self.greeted  # a client that never spoke our version is let go
         self.greeted = True
-        reply = self.server.engine.handle(msg)
+        reply = handle(self.server.engine, msg)
         self.send(message("reply", id=msg.get("id"), command=msg["type"], **reply))
         if msg["type"] == "shutdown" and reply.get("ok"):
             self.server.stop_soon()

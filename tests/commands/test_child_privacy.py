@@ -13,6 +13,7 @@ import pytest
 import soundfile
 
 from soundness_live.cli import main
+from soundness_live.live.commands import handle
 from soundness_live.store.records import Store
 from soundness_live.voice.sources import VirtualSinger
 from tests.conftest import until_state
@@ -162,7 +163,7 @@ def test_a_child_whose_session_is_open_in_the_engine_is_not_deleted_until_it_end
     engine_here.store.add_child({"code": CODE, "display_name": NAME})
     engine_here.store.add_child({"code": "A-1"})
     start = {"type": "start_activity", "activity": "waiting", "params": QUICK, "child": CODE}
-    assert engine_here.handle(start)["ok"]
+    assert handle(engine_here, start)["ok"]
     state = until_state(engine_here, lambda s: s["activity"] is None and s["trials_done"], 10.0)
     refused = cli(home, "child", "delete", CODE, "--yes")
     assert refused.returncode == 2 and refused.stdout == ""
@@ -171,21 +172,21 @@ def test_a_child_whose_session_is_open_in_the_engine_is_not_deleted_until_it_end
         f"running Soundness Live program (process {os.getpid()}); end that session on the "
         "therapist's screen (or stop the program), then delete again\n"
     )
-    assert engine_here.handle({"type": "end_session"})["ok"]
+    assert handle(engine_here, {"type": "end_session"})["ok"]
     deleted = cli(home, "child", "delete", CODE, "--yes")  # the engine still holds the store
     assert deleted.returncode == 0, deleted.stderr
     assert files_holding(home, NAME.split()[0].encode(), CODE.encode()) == {}
-    catalog = engine_here.handle({"type": "catalog"})
+    catalog = handle(engine_here, {"type": "catalog"})
     assert [child["code"] for child in catalog["children"]] == ["A-1"]
-    again = engine_here.handle(start)
+    again = handle(engine_here, start)
     assert again == {
         "ok": False,
         "error": f"no child with code {CODE!r} in {home / 'soundness.db'}",
     }
     other = dict(start, child="A-1")
-    assert engine_here.handle(other)["ok"]  # the engine goes on with the others
+    assert handle(engine_here, other)["ok"]  # the engine goes on with the others
     until_state(engine_here, lambda s: s["activity"] is None and s["trials_done"], 10.0)
-    assert engine_here.handle({"type": "end_session"})["ok"]
+    assert handle(engine_here, {"type": "end_session"})["ok"]
     assert engine_here.store.holdings("A-1")["trials"] == 1
 
 

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from soundness_live.cli import main
+from soundness_live.live.commands import handle
 from soundness_live.store.records import Store
 
 
@@ -127,7 +128,7 @@ def test_a_bad_parameter_sent_to_the_engine_opens_no_session(engine_here):
     engine_here.store.add_child({"code": "S-014"})
     start = {"type": "start_activity", "activity": "waiting", "child": "S-014",
              "params": {"tempo_bpm": "fast"}}  # fmt: skip
-    reply = engine_here.handle(start)
+    reply = handle(engine_here, start)
     assert reply == {
         "ok": False,
         "error": "parameter 'tempo_bpm': expected float in 30..240 BPM, got 'fast'",

@@ -27,6 +27,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from soundness_live.core.events import DeviceChange, InputEvent
+from soundness_live.live.commands import CAP_WORDS, handle
 from soundness_live.live.engine import Engine, EngineOptions
 from soundness_live.store.records import Store
 from tests.faults import FAULTS
@@ -103,15 +104,22 @@ def refused_rightly(command: dict[str, Any], reply: dict[str, Any]) -> bool:
     if command["type"] == "set_volume_cap":
         value = command["dbfs"]
         good = type(value) in (int, float) and -60 <= value <= 0
-        return reply["ok"] if good else "must be a number in -60..0, got" in reply["error"]
+        if value is None:
+            return reply["error"] == "set_volume_cap: field 'dbfs' is needed: " + CAP_WORDS
+        expected = "set_volume_cap: field 'dbfs' must be " + CAP_WORDS + ", got"
+        return reply["ok"] if good else reply["error"].startswith(expected)
     if command["type"] == "set_device":
         value = command["volume"]
         good = value is None or (type(value) is int and 0 <= value <= 127)  # None: unchanged
-        return reply["ok"] if good else "volume must be a MIDI value 0..127" in reply["error"]
+        expected = "set_device: field 'volume' must be an integer 0..127, got"
+        return reply["ok"] if good else reply["error"].startswith(expected)
     if command["type"] == "select_child" and not reply["ok"]:
         if command["child"] in (None, *CHILDREN):  # another child's session is open
             return "is open; end it before choosing" in reply["error"]
-        expected = ("child must be a child's code or null, got", "no child with code")
+        expected = (
+            "select_child: field 'child' must be a child's code, or null for none, got",
+            "no child with code",
+        )
         return any(text in reply["error"] for text in expected)
     return True
 
@@ -134,8 +142,8 @@ def cap_of(child: str | None) -> float:
 
 def stop_everything(engine: Engine) -> None:
     """End the last example's session and let its sound die away."""
-    engine.handle({"type": "stop"})
-    engine.handle({"type": "end_session"})
+    handle(engine, {"type": "stop"})
+    handle(engine, {"type": "end_session"})
     engine.output.render(4 * PLAY_FRAMES)
 
 
@@ -145,9 +153,9 @@ def test_no_command_sequence_lifts_the_sound_above_the_childs_cap(
     engine: Engine, child: str, sequence: list[dict[str, Any]]
 ) -> None:
     stop_everything(engine)
-    assert engine.handle({"type": "select_child", "child": child})["ok"]
+    assert handle(engine, {"type": "select_child", "child": child})["ok"]
     opened = {"type": "start_activity", "activity": "waiting", "params": QUICK_WAIT}
-    reply = engine.handle(opened | {"child": child})
+    reply = handle(engine, opened | {"child": child})
     assert reply["ok"], reply
     chosen = child
     hold_chord(engine)
@@ -155,7 +163,7 @@ def test_no_command_sequence_lifts_the_sound_above_the_childs_cap(
     heard = [(engine.output.render(PLAY_FRAMES), cap_of(chosen))]
     for command in sequence:
         before = chosen
-        reply = engine.handle(command)
+        reply = handle(engine, command)
         assert refused_rightly(command, reply), (command, reply)
         chosen = chosen_after(command, reply, chosen)
         if chosen is not None:
@@ -163,7 +171,7 @@ def test_no_command_sequence_lifts_the_sound_above_the_childs_cap(
         hold_chord(engine)
         # a new child's cap takes over within the block: this stretch may keep the old one
         heard.append((engine.output.render(PLAY_FRAMES), max(cap_of(before), cap_of(chosen))))
-    assert engine.handle({"type": "snapshot"})["ok"]  # still answering
+    assert handle(engine, {"type": "snapshot"})["ok"]  # still answering
     for audio, cap_dbfs in heard:
         peak = true_peak(np.concatenate([tail, audio]))  # the interpolation reads on
         tail = audio[-12:]

@@ -16,6 +16,7 @@ from soundness_live.activities.base import Show
 from soundness_live.audio import output
 from soundness_live.audio.output import open_output
 from soundness_live.errors import DeviceError
+from soundness_live.live.commands import handle
 from soundness_live.live.engine_setup import sound_output_status
 from soundness_live.live.timeline import StandInRenderer
 from soundness_live.store.records import Store
@@ -53,9 +54,9 @@ def test_the_childs_view_returns_to_neutral_when_the_activity_or_session_ends(
 ) -> None:
     engine = child
     start = {"type": "start_activity", "activity": "call-and-response", "params": CALL}
-    assert engine.handle(dict(start, child="S-014", input="live"))["ok"]
+    assert handle(engine, dict(start, child="S-014", input="live"))["ok"]
     until_state(engine, lambda s: (s.get("cue") or {}).get("cue") == "listen", 5.0)
-    assert engine.handle({"type": command})["ok"]  # during the call: "your turn" is pending
+    assert handle(engine, {"type": command})["ok"]  # during the call: "your turn" is pending
     seen = _cues_for(engine, 2.0)  # past the end of the call
     assert seen == [None] * len(seen)
 
@@ -97,7 +98,7 @@ def test_the_end_of_a_trial_says_well_done_after_a_success_only(
     for source in ("virtual", "live"):  # a virtual child who answers, then a silent room
         start = {"type": "start_activity", "activity": activity, "params": params,
                  "child": "S-014", "input": source, "traits": STEADY}  # fmt: skip
-        assert engine.handle(start)["ok"]
+        assert handle(engine, start)["ok"]
         until_state(engine, lambda s: s["activity"] is None, 30.0)
     outcomes = [trial["outcome"] for trial in trials]
     assert len(outcomes) == 4 and expected <= set(outcomes)

@@ -19,6 +19,7 @@ from soundness_live.activities.base import (
     RecordTrial,
     trial_record,
 )
+from soundness_live.live.commands import handle
 from soundness_live.live.engine import Engine, EngineOptions
 from soundness_live.store.records import Store
 from tests.conftest import until_state
@@ -87,7 +88,7 @@ def test_a_prompt_stays_on_its_frame_while_the_activity_thread_is_held_500_ms(
 
     monkeypatch.setattr(Store, "record_trial", slow_record_trial)
     start = {"type": "start_activity", "activity": NAME, "child": "S-014", "input": "virtual"}
-    assert engine.handle(start)["ok"]
+    assert handle(engine, start)["ok"]
     state = until_state(engine, lambda s: s.get("last_result") is not None, 10.0)
     assert state["last_result"] == "finished"
     assert held_s and held_s[0] >= BLOCKED_S  # the prompt was due while the thread was held

@@ -9,6 +9,7 @@ import pytest
 
 from soundness_live.core.clock import ClockMapping
 from soundness_live.core.events import DeviceChange, InputEvent
+from soundness_live.live.commands import handle
 from soundness_live.live.engine import Engine
 from tests.conftest import until_state
 
@@ -69,15 +70,15 @@ def test_playing_between_activities_is_kept_with_the_session(engine_here: Engine
     heard = HeardFrames(engine_here)
     heard.hit(49)  # no session yet: it sounds, and is not the session's
     start = {"type": "start_activity", "activity": "waiting", "params": QUICK, "child": "S-030"}
-    assert engine_here.handle(start)["ok"]
+    assert handle(engine_here, start)["ok"]
     state = until_state(engine_here, lambda s: s["activity"] is None and s["trials_done"], 10.0)
     session = state["session_id"]
     before = engine_here.timeline.now() * 1000.0 / engine_here.sample_rate
     lengths_ms = {note: heard.hit(note) for note in (36, 38, 42)}  # between activities
-    assert engine_here.handle(start)["ok"]  # the next activity starts: they are stored now
+    assert handle(engine_here, start)["ok"]  # the next activity starts: they are stored now
     until_state(engine_here, lambda s: s["activity"] is None and s["trials_done"], 10.0)
     lengths_ms[51] = heard.hit(51)  # after the last activity
-    assert engine_here.handle({"type": "end_session"})["ok"]
+    assert handle(engine_here, {"type": "end_session"})["ok"]
     played = [e for e in engine_here.store.events(session) if e["device"] == "nanoPAD2"]
     ons = {e["note"]: e["onset_ms"] for e in played if e["kind"] == "note_on"}
     offs = {e["note"]: e["onset_ms"] for e in played if e["kind"] == "note_off"}
@@ -93,7 +94,7 @@ def test_a_long_break_is_stored_as_it_goes_and_held_notes_with_their_length(
 ) -> None:
     engine_here.store.add_child({"code": "S-031"})
     start = {"type": "start_activity", "activity": "waiting", "params": QUICK, "child": "S-031"}
-    assert engine_here.handle(start)["ok"]
+    assert handle(engine_here, start)["ok"]
     state = until_state(engine_here, lambda s: s["activity"] is None and s["trials_done"], 10.0)
     session = state["session_id"]
     heard = HeardFrames(engine_here)
@@ -124,7 +125,7 @@ def test_closing_saves_the_session_before_the_devices_stop(tmp_path) -> None:
     engine.store.add_child({"code": "S-032"})
     params = dict(QUICK, trials=50)
     start = {"type": "start_activity", "activity": "waiting", "params": params, "child": "S-032"}
-    assert engine.handle(start)["ok"]
+    assert handle(engine, start)["ok"]
     until_state(engine, lambda s: s["trials_done"] >= 1, 10.0)
     seen: list[tuple[str, bool]] = []
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from soundness_live.core.events import DeviceChange
+from soundness_live.live.commands import handle
 from soundness_live.live.engine import Engine
 from tests.conftest import until_state
 
@@ -15,7 +16,7 @@ QUICK = {"variant": "cue", "trials": 1, "lead_in_ms": 0, "foreperiod_ms": 150,
 
 def _play(engine: Engine, **fields: object) -> dict:
     start = {"type": "start_activity", "activity": "waiting", "params": QUICK, **fields}
-    reply = engine.handle(start)
+    reply = handle(engine, start)
     assert reply["ok"], reply
     return until_state(engine, lambda s: s["activity"] is None and s["trials_done"], 10.0)
 
@@ -31,7 +32,7 @@ def test_a_child_plays_live_and_the_virtual_child_is_stored_as_simulated(
     assert (session["input"], session["simulated"]) == ("live", False)
     answered = {**QUICK, "response_window_ms": 2000}  # time for the virtual child to answer
     _play(engine_here, child="S-040", input="virtual", params=answered)  # picked on the screen
-    assert engine_here.handle({"type": "end_session"})["ok"]
+    assert handle(engine_here, {"type": "end_session"})["ok"]
     (session,) = engine_here.store.sessions("S-040")
     assert (session["input"], session["simulated"]) == ("mixed", True)
     assert session["therapist"] == "Mia Berger"
@@ -56,18 +57,22 @@ def test_the_session_keeps_the_configured_therapist_and_refuses_another(
     _play(engine_here, child="S-041")
     (session,) = engine_here.store.sessions("S-041")
     assert session["therapist"] == "Mia Berger"
-    reply = engine_here.handle(
-        {"type": "start_activity", "activity": "waiting", "child": "S-041", "therapist": "Jo Ray"}
+    reply = handle(
+        engine_here,
+        {"type": "start_activity", "activity": "waiting", "child": "S-041", "therapist": "Jo Ray"},
     )
     assert not reply["ok"]
     assert reply["error"] == (
         "the session of S-041 is run by Mia Berger, not Jo Ray; end it before starting one "
         "for Jo Ray"
     )
-    reply = engine_here.handle(
-        {"type": "start_activity", "activity": "waiting", "child": "S-041", "therapist": ""}
+    reply = handle(
+        engine_here,
+        {"type": "start_activity", "activity": "waiting", "child": "S-041", "therapist": ""},
     )
-    assert reply["error"] == "therapist must be a name of 1..64 characters, got ''"
+    assert reply["error"] == (
+        "start_activity: field 'therapist' must be a name of 1..64 characters, got \"\""
+    )
 
 
 def _device(engine: Engine, name: str, connected: bool) -> None:
@@ -78,15 +83,15 @@ def test_a_live_activity_with_no_device_connected_does_not_start(engine_here: En
     engine_here.store.add_child({"code": "S-042"})
     _device(engine_here, "keyboard", False)  # the engine's keyboard is unplugged
     start = {"type": "start_activity", "activity": "waiting", "params": QUICK, "child": "S-042"}
-    assert engine_here.handle(start) == {
+    assert handle(engine_here, start) == {
         "ok": False,
         "error": "no input device connected for the child (MIDI input: off); connect their "
         "keyboard or drum pad, or choose the virtual child",
     }
     assert engine_here.store.sessions("S-042") == []  # no session of failures
-    assert engine_here.handle({"type": "set_device", "device": "keyboard", "player": "therapist"})
+    assert handle(engine_here, {"type": "set_device", "device": "keyboard", "player": "therapist"})
     _device(engine_here, "keyboard", True)  # the therapist's own keyboard answers no trial
-    assert not engine_here.handle(start)["ok"]
+    assert not handle(engine_here, start)["ok"]
     _device(engine_here, "nanoPAD2", True)  # the child's pad is plugged in
     assert _play(engine_here, child="S-042")["input"] == "live"
     (trial,) = engine_here.store.trials(engine_here.snapshot()["session_id"])
@@ -97,7 +102,7 @@ def test_a_trial_during_which_the_childs_device_vanished_is_void(engine_here: En
     engine_here.store.add_child({"code": "S-043"})
     long = dict(QUICK, response_window_ms=3000)  # the device goes well inside the trial
     start = {"type": "start_activity", "activity": "waiting", "params": long, "child": "S-043"}
-    assert engine_here.handle(start)["ok"]
+    assert handle(engine_here, start)["ok"]
     until_state(engine_here, lambda s: s["cue"] is not None, 10.0)  # the trial is under way
     _device(engine_here, "keyboard", False)
     _device(engine_here, "keyboard", True)  # plugged in again: this trial still cannot count

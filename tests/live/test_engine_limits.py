@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from soundness_live.core.events import DeviceChange, InputEvent
+from soundness_live.live.commands import handle
 from soundness_live.live.engine import Engine, EngineOptions
 from soundness_live.store.records import Store
 from tests.true_peak import true_peak_dbfs
@@ -38,9 +39,9 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 def open_session(engine: Engine) -> None:
     """Open S-014's session (an activity started and stopped at once)."""
-    reply = engine.handle({"type": "start_activity", "activity": "waiting", "child": "S-014"})
+    reply = handle(engine, {"type": "start_activity", "activity": "waiting", "child": "S-014"})
     assert reply["ok"], reply
-    assert engine.handle({"type": "stop"})["ok"]
+    assert handle(engine, {"type": "stop"})["ok"]
 
 
 def hold_chord(engine: Engine, velocity: int = 127) -> None:
@@ -52,23 +53,25 @@ def hold_chord(engine: Engine, velocity: int = 127) -> None:
 
 def test_a_cap_asked_above_the_childs_is_clamped_and_holds_at_the_output(engine: Engine) -> None:
     open_session(engine)
-    reply = engine.handle({"type": "set_volume_cap", "dbfs": 0})
+    reply = handle(engine, {"type": "set_volume_cap", "dbfs": 0})
     assert reply["ok"] and reply["volume_cap_dbfs"] == CHILD_CAP_DBFS
     assert reply["requested_dbfs"] == 0.0 and reply["child_cap_dbfs"] == CHILD_CAP_DBFS
     assert engine.snapshot()["volume_cap_dbfs"] == CHILD_CAP_DBFS
-    assert engine.handle({"type": "set_device", "device": "keyboard", "volume": 127})["ok"]
+    assert handle(engine, {"type": "set_device", "device": "keyboard", "volume": 127})["ok"]
     hold_chord(engine)
     audio = engine.output.render(24_000)
     print(f"\ntrue peak after a client asked for 0 dBFS: {true_peak_dbfs(audio):.2f} dBFS")
     assert CHILD_CAP_DBFS - 1.0 < true_peak_dbfs(audio) <= CHILD_CAP_DBFS
-    reply = engine.handle({"type": "set_volume_cap", "dbfs": -30})  # lower: as asked
+    reply = handle(engine, {"type": "set_volume_cap", "dbfs": -30})  # lower: as asked
     assert reply["volume_cap_dbfs"] == -30.0
 
 
 def test_without_a_session_a_cap_up_to_0_dbfs_can_be_set(engine: Engine) -> None:
-    assert engine.handle({"type": "set_volume_cap", "dbfs": 0})["volume_cap_dbfs"] == 0.0
-    refused = engine.handle({"type": "set_volume_cap", "dbfs": 3})
-    assert not refused["ok"] and "must be a number in -60..0, got 3" in refused["error"]
+    assert handle(engine, {"type": "set_volume_cap", "dbfs": 0})["volume_cap_dbfs"] == 0.0
+    refused = handle(engine, {"type": "set_volume_cap", "dbfs": 3})
+    assert not refused["ok"] and refused["error"] == (
+        "set_volume_cap: field 'dbfs' must be a number in -60..0 (dBFS), got 3"
+    )
 
 
 @pytest.mark.parametrize("command", ["stop", "end_session"])
@@ -80,7 +83,7 @@ def test_stop_and_end_session_silence_held_thru_notes_with_no_activity(
     hold_chord(engine, velocity=100)
     sounding = engine.output.render(4800)
     assert true_peak_dbfs(sounding) > -40.0  # the held notes sound
-    assert engine.handle({"type": command})["ok"]
+    assert handle(engine, {"type": command})["ok"]
     after = engine.output.render(9600)
     fade = int(0.06 * 48_000)  # the 50 ms fade and the look-ahead
     assert float(np.abs(after[fade:]).max()) < 1e-5  # under -100 dBFS: the DC filter's tail
@@ -88,17 +91,17 @@ def test_stop_and_end_session_silence_held_thru_notes_with_no_activity(
 
 def choose(engine: Engine, child: str | None) -> dict:
     """The screen chose ``child`` (None: no child); the engine's reply."""
-    reply = engine.handle({"type": "select_child", "child": child})
+    reply = handle(engine, {"type": "select_child", "child": child})
     assert reply["ok"], reply
     return reply
 
 
 def loud_chord_dbfs(engine: Engine) -> float:
     """The true peak of a held velocity-127 chord at full device volume, then released."""
-    assert engine.handle({"type": "set_device", "device": "keyboard", "volume": 127})["ok"]
+    assert handle(engine, {"type": "set_device", "device": "keyboard", "volume": 127})["ok"]
     hold_chord(engine)
     peak_dbfs = true_peak_dbfs(engine.output.render(24_000))
-    engine.handle({"type": "stop"})  # the notes off, the next chord starts from silence
+    handle(engine, {"type": "stop"})  # the notes off, the next chord starts from silence
     engine.output.render(9600)
     return peak_dbfs
 
@@ -110,14 +113,14 @@ def test_a_chosen_childs_cap_holds_before_any_activity_and_after_end_session(
         "ok": True, "child": "S-014", "volume_cap_dbfs": CHILD_CAP_DBFS,
         "child_cap_dbfs": CHILD_CAP_DBFS,
     }  # fmt: skip
-    asked = engine.handle({"type": "set_volume_cap", "dbfs": 0})
+    asked = handle(engine, {"type": "set_volume_cap", "dbfs": 0})
     assert asked["volume_cap_dbfs"] == CHILD_CAP_DBFS and asked["child_cap_dbfs"] == CHILD_CAP_DBFS
     before_dbfs = loud_chord_dbfs(engine)  # he plays freely before any activity
     open_session(engine)
-    assert engine.handle({"type": "end_session"})["ok"]
+    assert handle(engine, {"type": "end_session"})["ok"]
     state = engine.snapshot()
     assert (state["child"], state["child_cap_dbfs"]) == ("S-014", CHILD_CAP_DBFS)  # still his
-    asked = engine.handle({"type": "set_volume_cap", "dbfs": 0})
+    asked = handle(engine, {"type": "set_volume_cap", "dbfs": 0})
     assert asked["volume_cap_dbfs"] == CHILD_CAP_DBFS
     after_dbfs = loud_chord_dbfs(engine)
     print(f"\nS-014 chosen: {before_dbfs:.2f} dBFS; after end_session {after_dbfs:.2f} dBFS")
@@ -129,13 +132,13 @@ def test_another_child_or_no_child_changes_the_ceiling(engine: Engine) -> None:
     engine.store.add_child({"code": "Q-030", "volume_cap_dbfs": -30.0})
     choose(engine, "S-014")
     assert choose(engine, "Q-030")["volume_cap_dbfs"] == -30.0  # a child starts at their own
-    assert engine.handle({"type": "set_volume_cap", "dbfs": -6})["volume_cap_dbfs"] == -30.0
+    assert handle(engine, {"type": "set_volume_cap", "dbfs": -6})["volume_cap_dbfs"] == -30.0
     assert choose(engine, "S-014")["volume_cap_dbfs"] == CHILD_CAP_DBFS
-    assert engine.handle({"type": "set_volume_cap", "dbfs": -24})["volume_cap_dbfs"] == -24.0
+    assert handle(engine, {"type": "set_volume_cap", "dbfs": -24})["volume_cap_dbfs"] == -24.0
     assert choose(engine, "S-014")["volume_cap_dbfs"] == -24.0  # the same child: kept
     reply = choose(engine, None)  # no child: the cap set stays, the ceiling goes
     assert (reply["child"], reply["volume_cap_dbfs"], reply["child_cap_dbfs"]) == (None, -24, None)
-    assert engine.handle({"type": "set_volume_cap", "dbfs": 0})["volume_cap_dbfs"] == 0.0
+    assert handle(engine, {"type": "set_volume_cap", "dbfs": 0})["volume_cap_dbfs"] == 0.0
 
 
 def test_a_started_activity_chooses_its_child_and_holds_them_while_the_session_is_open(
@@ -144,22 +147,31 @@ def test_a_started_activity_chooses_its_child_and_holds_them_while_the_session_i
     engine.store.add_child({"code": "Q-030", "volume_cap_dbfs": -30.0})
     open_session(engine)  # start_activity names S-014, no select_child before it
     assert engine.snapshot()["child"] == "S-014"
-    assert engine.handle({"type": "set_volume_cap", "dbfs": 0})["volume_cap_dbfs"] == -18.0
+    assert handle(engine, {"type": "set_volume_cap", "dbfs": 0})["volume_cap_dbfs"] == -18.0
     for child in ("Q-030", None):
-        refused = engine.handle({"type": "select_child", "child": child})
+        refused = handle(engine, {"type": "select_child", "child": child})
         expected = f"the session of S-014 is open; end it before choosing {child or 'no child'}"
         assert refused == {"ok": False, "error": expected}
-    assert engine.handle({"type": "end_session"})["ok"]
+    assert handle(engine, {"type": "end_session"})["ok"]
     assert choose(engine, "Q-030")["child_cap_dbfs"] == -30.0
 
 
 @pytest.mark.parametrize(
     ("message", "error"),
     [
-        ({}, "select_child needs 'child': a child's code, or null for none"),
-        ({"child": 14}, "child must be a child's code or null, got 14"),
-        ({"child": ""}, "child must be a child's code or null, got ''"),
-        ({"child": "S 014"}, "child must be a child's code or null, got 'S 014'"),
+        ({}, "select_child: field 'child' is needed: a child's code, or null for none"),
+        (
+            {"child": 14},
+            "select_child: field 'child' must be a child's code, or null for none, got 14",
+        ),
+        (
+            {"child": ""},
+            "select_child: field 'child' must be a child's code, or null for none, got \"\"",
+        ),
+        (
+            {"child": "S 014"},
+            "select_child: field 'child' must be a child's code, or null for none, got \"S 014\"",
+        ),
         ({"child": "NOPE"}, "no child with code 'NOPE' in "),
     ],
 )
@@ -167,7 +179,7 @@ def test_a_bad_choice_of_child_is_refused_in_one_line(
     engine: Engine, message: dict, error: str
 ) -> None:
     choose(engine, "S-014")
-    reply = engine.handle({"type": "select_child", **message})
+    reply = handle(engine, {"type": "select_child", **message})
     assert not reply["ok"] and reply["error"].startswith(error) and "\n" not in reply["error"]
     assert engine.snapshot()["child"] == "S-014"  # nothing changed
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from soundness_live.core.events import NoteOn
+from soundness_live.live.commands import handle
 from soundness_live.midi import ports
 from soundness_live.midi.ports import MidiInputs
 from tests.conftest import until_state
@@ -95,7 +96,7 @@ def test_the_snapshot_starts_no_thread_and_a_failing_watch_goes_on(
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert watch.failures >= 2 and watch._thread.is_alive()
-    assert engine_here.handle({"type": "snapshot"})["ok"]
+    assert handle(engine_here, {"type": "snapshot"})["ok"]
 
 
 def test_the_engine_takes_only_a_midi_input_that_follows_its_protocol(engine_here: Any) -> None:

@@ -124,9 +124,10 @@ def test_prompt_level_skip_quiet_and_resume(engine) -> None:
         assert len(client.trials) <= count + 1  # at most the trial cut short by "quiet"
         client.request("resume")
         _wait_for(lambda: len(client.trials) >= count + 3)
-        with pytest.raises(EngineError, match="level must be one of"):
+        with pytest.raises(EngineError, match="set_prompt_level: field 'level' must be one of"):
             client.request("set_prompt_level", level="a lot")
-        with pytest.raises(EngineError, match=r"volume cap \(dBFS\) must be a number in -60..0"):
+        refused = r"set_volume_cap: field 'dbfs' must be a number in -60..0 \(dBFS\), got 6"
+        with pytest.raises(EngineError, match=refused):
             client.request("set_volume_cap", dbfs=6)
         with pytest.raises(EngineError, match="is running; stop it"):
             client.request("start_activity", activity="waiting", params=QUICK_WAIT)

@@ -16,6 +16,7 @@ from soundness_live.activities.base import Show
 from soundness_live.activities.contract import Cue
 from soundness_live.audio.mic import InputRing
 from soundness_live.core.clock import ClockMapping
+from soundness_live.live.commands import handle
 from soundness_live.live.engine import Engine
 from soundness_live.live.voice import PUBLISH_S, LiveVoiceMeter, midi_hz, target_notes
 from tests.conftest import until_state
@@ -179,7 +180,7 @@ def test_the_engine_publishes_the_sung_pitch_against_the_turn_note(engine_here: 
         "variant": "match-pitch", "pitches": "67", "trials": 1, "lead_in_ms": 200,
         "response_window_ms": 1500, "adaptive": False,
     }  # fmt: skip
-    reply = engine_here.handle({"type": "start_activity", "activity": "vocal-prompts",
+    reply = handle(engine_here, {"type": "start_activity", "activity": "vocal-prompts",
                            "input": "live", "params": params})  # fmt: skip
     assert reply["ok"], reply
     listening = until_state(engine_here, lambda s: s["voice_meter"] is not None, 5.0)
@@ -225,7 +226,7 @@ def test_a_live_take_holds_the_room_before_the_prompt_and_noise_is_no_voice(
         "variant": "match-pitch", "trials": 1, "lead_in_ms": 0, "response_window_ms": 1500,
         "adaptive": False,
     }  # fmt: skip
-    reply = engine_here.handle({"type": "start_activity", "activity": "vocal-prompts",
+    reply = handle(engine_here, {"type": "start_activity", "activity": "vocal-prompts",
                                 "input": "live", "params": params, "child": "S-030"})  # fmt: skip
     assert reply["ok"], reply
     state = until_state(engine_here, lambda s: s["activity"] is None, 15.0)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from soundness_live.core.events import NoteOn, PlaySound
+from soundness_live.live.commands import handle
 from soundness_live.live.engine import Engine
 from tests.conftest import require_program, until_state
 
@@ -18,7 +19,7 @@ def test_the_engine_plays_a_spoken_prompt_on_its_frame(engine_here: Engine) -> N
     require_program("espeak-ng", "espeak-ng")
     engine_here.store.add_child({"code": "S-021"})
     params = dict(QUICK_VOCAL, prompt_source="espeak")
-    reply = engine_here.handle({"type": "start_activity", "activity": "vocal-prompts",
+    reply = handle(engine_here, {"type": "start_activity", "activity": "vocal-prompts",
                            "input": "virtual", "params": params, "child": "S-021"})  # fmt: skip
     assert reply["ok"], reply
     state = until_state(
@@ -44,7 +45,7 @@ def test_without_espeak_the_engine_sings_the_prompt_and_says_so(
     messages: list[dict[str, Any]] = []
     engine_here.broadcast = messages.append
     params = dict(QUICK_VOCAL, prompt_source="espeak")
-    reply = engine_here.handle({"type": "start_activity", "activity": "vocal-prompts",
+    reply = handle(engine_here, {"type": "start_activity", "activity": "vocal-prompts",
                            "input": "virtual", "params": params})  # fmt: skip
     assert reply["ok"], reply
     until_state(engine_here, lambda s: s["activity"] is None and s["trials_done"] == 1, 15.0)

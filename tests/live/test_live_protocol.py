@@ -18,6 +18,7 @@ from soundness_live.commands.live_commands import (
     add_run_options,
     cmd_engine,
 )
+from soundness_live.live.commands import COMMANDS
 from soundness_live.live.engine_setup import live_figures
 from soundness_live.live.protocol import (
     PROTOCOL_VERSION,
@@ -33,7 +34,7 @@ from soundness_live.players.profile_aids import pitch_class
 
 def test_messages_round_trip_as_versioned_json() -> None:
     msg = message("start_activity", id=7, activity="waiting", params={"trials": 3})
-    assert msg["v"] == PROTOCOL_VERSION and decode(encode(msg)) == msg
+    assert msg["v"] == PROTOCOL_VERSION and decode(encode(msg), tuple(COMMANDS)) == msg
 
 
 @pytest.mark.parametrize(
@@ -48,7 +49,7 @@ def test_messages_round_trip_as_versioned_json() -> None:
 )
 def test_bad_messages_say_what_was_expected(frame: bytes, expected: str) -> None:
     with pytest.raises(ProtocolError, match=expected):
-        decode(frame)
+        decode(frame, tuple(COMMANDS))
 
 
 def test_nan_is_refused_on_the_way_out() -> None:

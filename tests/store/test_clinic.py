@@ -28,6 +28,7 @@ from soundness_live.cli import main
 from soundness_live.config import HOME_ENV, load_settings
 from soundness_live.errors import StoreError
 from soundness_live.export.report import render_report
+from soundness_live.live.commands import handle
 from soundness_live.store.clinic.server import ClinicStore
 from soundness_live.store.clinic.sync import sync, sync_after_session
 from soundness_live.store.records import Store
@@ -630,11 +631,11 @@ def test_the_engine_sends_a_session_when_it_ends_and_tells_the_therapist(
     quick = {"variant": "cue", "trials": 1, "lead_in_ms": 0, "foreperiod_ms": 150,
              "wait_step_ms": 0, "jitter_pct": 0, "response_window_ms": 300}  # fmt: skip
     start = {"type": "start_activity", "activity": "waiting", "params": quick, "child": "S-030"}
-    assert engine_here.handle(start)["ok"]
+    assert handle(engine_here, start)["ok"]
     deadline = time.monotonic() + 20
     while engine_here.snapshot()["activity"] is not None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert engine_here.handle({"type": "end_session"})["ok"]  # returns at once
+    assert handle(engine_here, {"type": "end_session"})["ok"]  # returns at once
     while not [m for m in said if m["type"] == "notice"] and time.monotonic() < deadline:
         time.sleep(0.05)
     notices = [m["text"] for m in said if m["type"] == "notice"]
