@@ -417,6 +417,8 @@ class Engine(EngineCues):
             "output_errors": self.output.errors,  # audio blocks that raised: played as silence
             "output_error": _failure_text(self.output.last_error) if self.output.errors else None,
             "feed_errors": self.sink.feed_errors,  # rounds of the sound feeder that raised
+            # audio blocks whose JACK frame could not be read (--midi jack: stamps may be off)
+            "jack_frame_errors": self.frame_tap.errors if self.frame_tap is not None else 0,
             "midi_failures": midi.failures if midi is not None else 0,  # callbacks, restarts
             "midi_queue_dropped": self.live_input.dropped,  # played notes no room was left for
             "voice_meter": meter.reading() if meter is not None else None,

@@ -226,6 +226,9 @@ def _failure_trouble(state: dict[str, Any]) -> list[Trouble]:
     rounds = int(state.get("feed_errors") or 0)
     if rounds:
         found.append(("SOUNDS MAY BE MISSING", f"handing sounds on failed {rounds} times"))
+    unread = int(state.get("jack_frame_errors") or 0)
+    if unread:
+        found.append(("NOTE TIMES UNSURE", f"the JACK frame of {unread} blocks could not be read"))
     return found
 
 

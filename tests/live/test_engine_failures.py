@@ -51,6 +51,19 @@ def test_a_healthy_engine_reports_no_failures(engine_here: Any) -> None:
     state = engine_here.snapshot()
     assert (state["output_errors"], state["output_error"], state["feed_errors"]) == (0, None, 0)
     assert (state["midi_failures"], state["midi_queue_dropped"]) == (0, 0)
+    assert state["jack_frame_errors"] == 0
+
+
+def test_jack_frames_that_could_not_be_read_are_in_the_snapshot(tmp_path: Any) -> None:
+    from soundness_live.live.engine import Engine, EngineOptions
+
+    engine = Engine(EngineOptions(tmp_path, audio="null", synth="none", midi="jack"))
+    try:
+        assert engine.frame_tap is not None
+        engine.frame_tap.errors = 2  # counted by the audio callback (tests/midi/)
+        assert engine.snapshot()["jack_frame_errors"] == 2
+    finally:
+        engine.close()
 
 
 def test_feeder_failures_and_lost_played_notes_are_in_the_snapshot(

@@ -40,6 +40,8 @@ TROUBLES = [  # (engine state, screen choices, the headline and detail shown)
     ({"output_errors": 3, "output_error": "ValueError: bad block"}, {},
      ("SOUND FAILED", "3 audio blocks played as silence: ValueError: bad block")),
     ({"feed_errors": 2}, {}, ("SOUNDS MAY BE MISSING", "handing sounds on failed 2 times")),
+    ({"jack_frame_errors": 5}, {},
+     ("NOTE TIMES UNSURE", "the JACK frame of 5 blocks could not be read")),
     ({"midi_queue_dropped": 40}, {},
      ("PLAYED NOTES LOST", "40 notes came faster than they could be kept")),
     ({"midi_status": "no MIDI system (ALSA): no sequencer"}, {},
