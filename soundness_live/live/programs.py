@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -78,7 +79,7 @@ class ProgramPreparer:
             queue = synth.wanted if synth.wanted else self._asked
             bank, program = queue.popleft()
             try:
-                if synth.prepare_program(bank, program):
+                if synth.prepare_program(bank, program, _let_the_callback_in):
                     done += 1
                     log.info("bank %d program %d is laid out and plays from now", bank, program)
             except Exception:  # a bad program number from a device: the thread carries on
@@ -92,6 +93,12 @@ class ProgramPreparer:
             self.run_once()
             self._wake.wait(POLL_S)
             self._wake.clear()
+
+
+def _let_the_callback_in() -> None:
+    """Between two regions' samples: give up the GIL, so the audio callback waiting for it
+    runs now (one region of FluidR3 takes up to ~20-40 ms to lay out on a loaded machine)."""
+    time.sleep(0)
 
 
 def _name(preset: Any) -> str:

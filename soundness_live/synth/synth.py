@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -149,9 +149,12 @@ class Synth:
             return self.prepare()
         return self._lay_out(self.soundfont.presets.values())
 
-    def prepare_program(self, bank: int, program: int) -> bool:
+    def prepare_program(
+        self, bank: int, program: int, between: Callable[[], object] | None = None
+    ) -> bool:
         """Lay out the samples of the preset playing (``bank``, ``program``); False when
-        they were laid out already.
+        they were laid out already. ``between`` is called after each region's samples (a
+        thread laying out beside the audio callback lets it have the GIL there).
 
         Safe from another thread while the audio callback renders a :attr:`realtime` synth:
         the callback then never lays out a sample itself, the rows are reserved ahead (no
@@ -160,13 +163,17 @@ class Synth:
         preset = find_preset(self.soundfont, bank, program)
         if (preset.bank, preset.program) in self._ready:
             return False
-        self._lay_out((preset,))
+        self._lay_out((preset,), between)
         return True
 
-    def _lay_out(self, presets: Iterable[Preset]) -> int:
+    def _lay_out(
+        self, presets: Iterable[Preset], between: Callable[[], object] | None = None
+    ) -> int:
         for preset in presets:
             for region in preset.regions:
                 self.voices.strips(v.region_span(region), v.region_loop_mode(region))
+                if between is not None:
+                    between()
             self._ready.add((preset.bank, preset.program))  # after its last strip
         return self.voices.layout.nbytes
 

@@ -26,9 +26,9 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[En
     threads: list[str] = []
     lay_out = Synth._lay_out
 
-    def noting(self: Synth, presets: Any) -> int:
+    def noting(self: Synth, presets: Any, between: Any = None) -> int:
         threads.append(threading.current_thread().name)
-        return lay_out(self, presets)
+        return lay_out(self, presets, between)
 
     monkeypatch.setattr(Synth, "_lay_out", noting)
     monkeypatch.setattr(Synth, "prepare_bank", lambda self, limit_bytes=0: self.prepare())
