@@ -12,10 +12,11 @@ from soundness_live.activities.base import (
     Play,
     PlaySamples,
     PromptNote,
-    RecordTrial,
     Response,
     Show,
 )
+from soundness_live.activities.contract import Cue
+from soundness_live.activities.params import ActivityParams
 from soundness_live.core.events import NoteOff, NoteOn, PlaySound
 from soundness_live.core.session import Session, SilentSink
 
@@ -24,7 +25,7 @@ LATENCY = 240.0  # frames: 5 ms of output latency
 
 
 def _activity(run) -> ActivityDef:
-    return ActivityDef("late-test", "a test activity", (), run, (), "")
+    return ActivityDef("late-test", "a test activity", ActivityParams, run, (), "")
 
 
 def _session(run, sink: SilentSink, **kwargs) -> Session:
@@ -34,13 +35,14 @@ def _session(run, sink: SilentSink, **kwargs) -> Session:
 def test_a_late_phrase_plays_whole_from_the_first_frame_it_can_and_is_recorded_there():
     sink = SilentSink(frame=10_000, output_latency_frames=LATENCY)  # the output is past 5,000
 
+    played = []
+
     def run(ctx):
         phrase = (PromptNote(5_000, 60, 90, 480), PromptNote(12_000, 62, 90, 480))
-        heard = yield Play(phrase, program=12)
-        yield RecordTrial({"heard": heard})
+        played.append((yield Play(phrase, program=12)))
 
-    (trial,) = _session(run, sink).run().trials
-    first, second = trial["heard"]
+    _session(run, sink).run()
+    (first, second) = played[0]
     assert (first.frame, first.heard_frame) == (10_000, 10_000 + LATENCY)
     assert (second.frame, second.heard_frame) == (17_000, 17_000 + LATENCY)  # rhythm kept
     notes = [e for e in sink.events if isinstance(e, (NoteOn, NoteOff))]
@@ -55,11 +57,13 @@ def test_a_late_phrase_plays_whole_from_the_first_frame_it_can_and_is_recorded_t
 def test_a_phrase_on_time_is_played_and_recorded_as_planned():
     sink = SilentSink(frame=4_000, output_latency_frames=LATENCY)
 
-    def run(ctx):
-        heard = yield Play((PromptNote(5_000, 60, 90, 480),))
-        yield RecordTrial({"heard": heard})
+    played = []
 
-    ((note,),) = [t["heard"] for t in _session(run, sink).run().trials]
+    def run(ctx):
+        played.append((yield Play((PromptNote(5_000, 60, 90, 480),))))
+
+    _session(run, sink).run()
+    ((note,),) = played
     assert (note.frame, note.heard_frame) == (5_000, 5_000 + LATENCY)
     assert sink.events[0] == NoteOn(5_000, 0, 60, 90)
 
@@ -79,12 +83,13 @@ class _Prompts:
 def test_a_late_prompt_sound_is_recorded_at_the_frame_it_played():
     sink = SilentSink(frame=10_000, output_latency_frames=LATENCY)
 
-    def run(ctx):
-        heard = yield PlaySamples(5_000, "asset:hello")
-        yield RecordTrial({"heard": heard})
+    played = []
 
-    (trial,) = _session(run, sink, prompt_sounds=_Prompts()).run().trials
-    heard = trial["heard"]
+    def run(ctx):
+        played.append((yield PlaySamples(5_000, "asset:hello")))
+
+    _session(run, sink, prompt_sounds=_Prompts()).run()
+    (heard,) = played
     assert (heard.frame, heard.heard_frame) == (10_000, 10_000 + LATENCY)
     (sound,) = [e for e in sink.events if isinstance(e, PlaySound)]
     assert sound.frame == 10_000
@@ -108,14 +113,15 @@ class _LateChild:
 def test_notes_the_engine_plays_for_a_virtual_child_are_recorded_where_they_sounded():
     sink = SilentSink(frame=10_000)
 
+    answers = []
+
     def run(ctx):
-        yield Show("your_turn", 10_000)
-        got = yield Listen(20_000, since_frame=0)
-        yield RecordTrial({"responses": got})
+        yield Show(Cue.YOUR_TURN, 10_000)
+        answers.append((yield Listen(20_000, since_frame=0)))
 
     session = Session(_activity(run), {}, sink=sink, inputs=[_LateChild()], sample_rate=RATE)
-    (trial,) = session.run().trials
-    first, second = trial["responses"]
+    session.run()
+    ((first, second),) = answers
     assert (first.frame, second.frame) == (10_000.25, 17_000.5)  # moved on together
     ons = [e for e in sink.events if isinstance(e, NoteOn)]
     assert ons == [NoteOn(10_000, 0, 38, 100), NoteOn(17_000, 0, 40, 100)]

@@ -19,6 +19,8 @@ from soundness_live.activities.base import (
     RecordTrial,
     trial_record,
 )
+from soundness_live.activities.contract import Outcome
+from soundness_live.activities.params import ActivityParams
 from soundness_live.live.commands import handle
 from soundness_live.live.engine import Engine, EngineOptions
 from soundness_live.store.records import Store
@@ -38,13 +40,15 @@ def _run(ctx: Any) -> Iterator[Any]:
     yield RecordTrial(
         trial_record(
             ctx, index=0, activity=NAME, prompt=[heard], responses=[], metrics={},
-            outcome="no_response", difficulty=None, start_frame=start, end_frame=prompt_at,
+            outcome=Outcome.NO_RESPONSE, difficulty=None, start_frame=start, end_frame=prompt_at,
         )
     )  # fmt: skip
     yield Listen(prompt_at + ctx.frames(400))
 
 
-TEST_ACTIVITY = ActivityDef(NAME, "a prompt scheduled before a slow store write", (), _run, (), "")
+TEST_ACTIVITY = ActivityDef(
+    NAME, "a prompt scheduled before a slow store write", ActivityParams, _run, (), ""
+)
 
 
 def _slow_write(kind: str) -> None:
