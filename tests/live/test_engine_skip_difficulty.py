@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from soundness_live.live.commands import handle
 from soundness_live.live.engine import Engine
 from tests.conftest import until_state
 
@@ -25,10 +26,10 @@ def test_next_trial_leaves_the_difficulty_where_it_was(engine_here: Engine, acti
     engine_here.store.add_child({"code": "S-040"})
     start = {"type": "start_activity", "activity": activity, "params": CASES[activity],
              "child": "S-040"}  # fmt: skip
-    assert engine_here.handle(start)["ok"]
+    assert handle(engine_here, start)["ok"]
     state = until_state(engine_here, lambda s: s["activity"] == activity, 5.0)
     time.sleep(0.3)  # the first trial is under way
-    assert engine_here.handle({"type": "next_trial"})["ok"]
+    assert handle(engine_here, {"type": "next_trial"})["ok"]
     until_state(engine_here, lambda s: s["activity"] is None and s["trials_done"] == 2, 20.0)
     first, second = engine_here.store.trials(state["session_id"])
     assert (first["outcome"], first["void_reason"]) == ("void", "skipped")
