@@ -23,6 +23,7 @@ from soundness_live.commands.play_command import list_activities
 from soundness_live.core.session import Session, SilentSink
 from soundness_live.export import export
 from soundness_live.goals.goal import GoalError, goal_from_dict, metric_kinds
+from soundness_live.live.commands import handle
 from soundness_live.players.child_sound import child_sound
 from soundness_live.players.profiles import ChildProfile
 from soundness_live.players.virtual_child import ChildTraits, virtual_inputs
@@ -221,14 +222,14 @@ def test_without_a_goal_the_report_plots_its_headline(plugin: Any, tmp_path: Pat
 def test_the_live_panel_shows_its_live_metrics(plugin: Any, engine_here: Any) -> None:
     start = {"type": "start_activity", "activity": NAME, "input": "virtual",
              "params": {"trials": 1, "beats": 6, "lead_in_ms": 0}}  # fmt: skip
-    assert engine_here.handle(start)["ok"]
+    assert handle(engine_here, start)["ok"]
     state = until_state(engine_here, lambda s: s["activity"] is None and s["trials_done"], 20.0)
     figures = state["figures"]
     assert {"beats_joined", "circle_lag_ms"} <= set(figures)
     lines = figure_lines(figures, NAME)
     assert f"beats joined: {figures['beats_joined']}" in lines
     assert any(line.startswith(("ahead by", "behind by", "lag:")) for line in lines)
-    catalog = engine_here.handle({"type": "catalog"})
+    catalog = handle(engine_here, {"type": "catalog"})
     assert {"name": NAME, "summary": plugin.summary, "variants": ["circle", "echo-circle"]} in (
         catalog["activities"]
     )
