@@ -66,6 +66,7 @@ def _slow_write(kind: str) -> None:
 def engine(tmp_path, monkeypatch) -> Iterator[Engine]:
     builtins = registry.builtin_activities
     monkeypatch.setattr(registry, "builtin_activities", lambda: builtins() | {NAME: TEST_ACTIVITY})
+    registry.reload_activities()  # the registry loads once per process
     options = EngineOptions(tmp_path, audio="null", synth="auto", midi="none", block_size=128)
     engine = Engine(options)
     engine.start()
@@ -75,6 +76,8 @@ def engine(tmp_path, monkeypatch) -> Iterator[Engine]:
         yield engine
     finally:
         engine.close()
+        monkeypatch.undo()
+        registry.reload_activities()
 
 
 @pytest.mark.parametrize("kind", ["disk", "python"])
