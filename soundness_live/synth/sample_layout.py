@@ -3,8 +3,8 @@
 Each sample a voice plays gets a *strip*: a run of rows in one growing table (the arena),
 one row per sample position, holding that position's interpolation coefficients already
 computed from its neighbours (cubic: ``x0, c1, c2, c3`` of the Catmull-Rom polynomial;
-linear: ``x0, x1 - x0``). Rendering a block is then one gather of whole rows for every
-voice and frame, and a short polynomial in the fraction — no per-tap gathers, no masks.
+linear: ``x0, x1 - x0``). Rendering a sample is then one read of a whole row for each
+voice and frame, and a short polynomial in the fraction — no per-tap reads, no masks.
 
 Two kinds of strip, built lazily the first time a sample is played and kept:
 
@@ -35,7 +35,6 @@ __all__ = ["SampleLayout", "Strip", "PAD_ROWS", "TAPS"]
 PAD_ROWS = 1024  # rows after a strip's end: a render call may read this far past it
 TAPS = {"cubic": (-1, 0, 1, 2), "linear": (0, 1)}
 _HALF, _ONE_HALF = np.float32(0.5), np.float32(1.5)
-_ROW_DTYPES = {"cubic": np.complex128, "linear": np.complex64}  # one row as one item
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +63,9 @@ class SampleLayout:
         self.data = np.ascontiguousarray(sample_data, dtype=np.float32)
         self.taps = TAPS[interpolation]
         self.width = len(self.taps)
-        self._row_dtype = _ROW_DTYPES[interpolation]
-        self._rows = np.zeros((0, self.width), dtype=np.float32)
+        self.rows = np.zeros((0, self.width), dtype=np.float32)  # (row, coefficient)
         self._used = 0
         self._strips: dict[tuple[int, ...], Strip] = {}
-        self.table = self._rows.view(self._row_dtype)[:, 0]
         self.reserve(reserve_rows)
 
     def reserve(self, n_rows: int) -> None:
@@ -77,7 +74,7 @@ class SampleLayout:
         The zeroed pages are mapped lazily by the OS: only rows built take memory. Where the
         reservation is refused, the arena grows by doubling instead.
         """
-        if n_rows > self._rows.shape[0]:
+        if n_rows > self.rows.shape[0]:
             try:
                 self._resize(n_rows)
             except MemoryError:
@@ -136,16 +133,15 @@ class SampleLayout:
     def _reserve(self, n: int) -> np.ndarray:
         """``n`` fresh rows at the end of the arena (grown by doubling)."""
         needed = self._used + n
-        if needed > self._rows.shape[0]:
-            self._resize(max(needed, 2 * self._rows.shape[0], 1 << 16))
+        if needed > self.rows.shape[0]:
+            self._resize(max(needed, 2 * self.rows.shape[0], 1 << 16))
         self._used = needed
-        return self._rows[needed - n : needed]
+        return self.rows[needed - n : needed]
 
     def _resize(self, n_rows: int) -> None:
         grown = np.zeros((n_rows, self.width), np.float32)
-        grown[: self._used] = self._rows[: self._used]
-        self._rows = grown
-        self.table = grown.view(self._row_dtype)[:, 0]
+        grown[: self._used] = self.rows[: self._used]
+        self.rows = grown
 
 
 def _coefficients(*taps: np.ndarray) -> list[np.ndarray]:

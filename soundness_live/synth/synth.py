@@ -1,11 +1,13 @@
-"""The SoundFont synth: 16 MIDI channels over a vectorised voice bank.
+"""The SoundFont synth: 16 MIDI channels over a voice bank rendered by a compiled kernel.
 
 ``Synth.handle(event)`` applies one event *now* (at ``Synth.frame``); ``Synth.render(out)``
 writes the next ``len(out)`` stereo frames and advances ``frame``. The renderer splits each
 block at event offsets, so events land on exact frames. Output is bit-identical whatever the
 block split (see :mod:`.voices` and :mod:`.envelope`).
 
-Rendering costs the same Python work per block at any number of voices (see :mod:`.voices`).
+Rendering is one compiled call per block at any number of voices (see :mod:`.voices`); the
+kernel is compiled (or loaded from its cache) when the first synth of a process is made, so no
+note waits for it (:func:`.kernel.compile_kernel`).
 Each sample is laid out for the renderer the first time it sounds (:mod:`.sample_layout`):
 for a long sample that takes milliseconds inside ``handle``, so a live engine calls
 :meth:`Synth.prepare` for its instruments before the audio stream starts.
@@ -49,6 +51,7 @@ from .envelope import (
     release_ramps,
     velocity_cb,
 )
+from .kernel import compile_kernel
 from .region import LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
 from .sf2.read import DRUM_BANK, find_preset
 
@@ -107,6 +110,7 @@ class Synth:
             raise ParameterError(
                 f"interpolation must be one of {v.INTERPOLATIONS}, got {interpolation!r}"
             )
+        compile_kernel()
         self.voices = v.VoiceBank(
             2 * max_voices, soundfont.sample_data, interpolation=interpolation
         )
@@ -193,8 +197,12 @@ class Synth:
     # -- rendering -------------------------------------------------------------------------------
     def render(self, out: np.ndarray) -> None:
         """Write the next ``len(out)`` frames into ``out`` (float32, shape (n, 2))."""
-        if out.ndim != 2 or out.shape[1] != 2:
-            raise ParameterError(f"out must have shape (n, 2), got {out.shape}")
+        if out.ndim != 2 or out.shape[1] != 2 or out.dtype != np.float32:
+            raise ParameterError(
+                f"out must be float32 with shape (n, 2), got {out.dtype} {out.shape}"
+            )
+        if not out.flags.c_contiguous:
+            raise ParameterError("out must be C-contiguous (frames, channels), got a strided view")
         chunk = self.voices.chunk_frames
         for start in range(0, out.shape[0], chunk):
             part = out[start : start + chunk]

@@ -1,33 +1,30 @@
-"""The voice bank: every sounding voice as one column of preallocated numpy arrays.
+"""The voice bank: every sounding voice as one column of preallocated arrays.
 
-Rendering is vectorised across voices: a block is the same fixed sequence of numpy calls on
-(voices x frames) arrays whatever the number of voices and wherever they are in their
-samples, so the Python cost per block stays flat as voices grow. Voices are kept in start
-order (new voices are appended; finished voices are removed by an order-keeping compaction)
-and the mix sums them in that order with a sequential reduction, so the float result does
+Rendering is one call of the compiled kernel (:mod:`.kernel`) for all voices of a block: its
+cost is the voices' samples, not Python work per voice, and it runs outside the GIL. Voices
+are kept in start order (new voices are appended; finished voices are removed by an
+order-keeping compaction) and the kernel sums them in that order, so the float result does
 not depend on when a finished voice was cleared away, nor on the block size.
 
 Per-sample state is computed in closed form from the frame number, never accumulated:
 - playback position: 40.24 fixed point, in rows of the sample layout (:mod:`.sample_layout`),
-  ``position + step * age``. Between blocks, a looped voice past the loop copy in its strip
+  ``position + step * age``. After each block, a looped voice past the loop copy in its strip
   moves back by whole loop lengths, and a finished voice is parked past its end (exact
   integer arithmetic: the same whatever the block split);
-- envelope: two integer ramps of the age (see :mod:`.envelope`). While no voice's envelope
-  can change any more (held notes in sustain), the amplitudes are cached.
+- envelope: two integer ramps of the age (see :mod:`.envelope`).
 Interpolation: 4-point 3rd-order Hermite (Catmull-Rom), or linear, on the 24-bit fraction,
-from rows of precomputed coefficients: one gather per block, then Horner's rule.
+from rows of precomputed coefficients, by Horner's rule.
 
-Allocation: none per block; the work buffers are sized for ``WORK_ELEMENTS`` voice-frames
-and :attr:`VoiceBank.chunk_frames` says how many frames one call may render. A note event
-may allocate: laying out a sample played for the first time, a few per-voice temporaries.
+Allocation: none per block. A note event may allocate: laying out a sample played for the
+first time, a few per-voice temporaries.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .block_buffers import WorkBuffers
-from .envelope import CB_INDEX_SHIFT, CB_SILENT, LIN_ONE, Ramp, cb_to_amp_table, ramp_values
+from .envelope import CB_SILENT, Ramp, cb_to_amp_table, ramp_values
+from .kernel import FRAC_BITS, render_voices
 from .region import LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE, Region
 from .sample_layout import PAD_ROWS, SampleLayout, Strip
 
@@ -35,17 +32,14 @@ __all__ = [
     "VoiceBank",
     "FRAC_BITS",
     "INTERPOLATIONS",
-    "WORK_ELEMENTS",
     "region_loop_mode",
     "region_span",
 ]
 
-FRAC_BITS = 24
 _ONE = 1 << FRAC_BITS  # one sample in fixed point
 _NEVER = 1 << 62  # a position no voice reaches
 INTERPOLATIONS = ("cubic", "linear")
-WORK_ELEMENTS = 1 << 16  # voice-frames per render call that the work buffers hold
-MIN_CHUNK, MAX_CHUNK = 64, 1024  # frames per render call, within the pad and work limits
+MAX_CHUNK = 1024  # frames per render call, within the strips' pad
 
 # rows of VoiceBank.state (int64, one column per voice); positions are fixed point
 POS, STEP, BASE, LENGTH, END_AT = range(5)  # a voice at POS >= BASE moves back by LENGTHs
@@ -85,15 +79,11 @@ class VoiceBank:
         self.layout = SampleLayout(sample_data, interpolation)
         self.state = np.zeros((N_FIELDS, capacity), dtype=np.int64)
         self.ramps = np.zeros((6, 2, capacity), dtype=np.int64)
-        self.gains = np.zeros((capacity, 2, 1), dtype=np.float32)
+        self.gains = np.zeros((capacity, 2), dtype=np.float32)
         self.atten_cb = np.zeros(capacity, dtype=np.float64)  # region + velocity attenuation
         self.pan = np.zeros(capacity, dtype=np.float64)  # region pan, -1..1
         self.chunk_frames = MAX_CHUNK
         self._max_step = 0
-        size = max(WORK_ELEMENTS, capacity * MIN_CHUNK)
-        self._work = WorkBuffers(size, self.layout, self.gains)
-        self._frames = np.array([0, 0, _NEVER], dtype=np.int64)[:, None, None]
-        self._steady: tuple[np.ndarray, np.ndarray | None] | None = None
 
     # -- voice lifecycle -------------------------------------------------------------------------
     def add(
@@ -171,18 +161,15 @@ class VoiceBank:
     def set_ramps(self, rows: np.ndarray, ramps: np.ndarray, which: int) -> None:
         """Replace the LEVEL or LINEAR ramps of voices ``rows`` (``ramps``: (6, len(rows)))."""
         self.ramps[:, which, rows] = ramps
-        self._steady = None
 
     def set_ramp(self, i: int, ramp: Ramp, which: int) -> None:
         """Replace the LEVEL or LINEAR ramp of voice ``i`` (in effect from ``ramp.ref``)."""
         self.ramps[:, which, i] = (ramp.ref, ramp.s, ramp.b, ramp.lo, ramp.hi, ramp.sat)
-        self._steady = None
 
     def set_gains(self, rows: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
         """Set the left and right gains of voices ``rows``."""
-        self.gains[rows, 0, 0] = left
-        self.gains[rows, 1, 0] = right
-        self._work.gains_changed()
+        self.gains[rows, 0] = left
+        self.gains[rows, 1] = right
 
     def silent_from(self, frame: int) -> np.ndarray:
         """Bool per voice: it contributes exact zeros from ``frame`` (the bank's frame) on."""
@@ -208,14 +195,11 @@ class VoiceBank:
         self._changed()
 
     def _changed(self) -> None:
-        """The set of voices changed: new chunk limit, envelope cache out of date."""
-        self._steady = None
-        self._work.voices_changed()
+        """The set of voices changed: a new limit on the frames of one render call."""
         self._max_step = int(self.state[STEP, : self.count].max(initial=0))
         # a call must not read past a strip's pad: (PAD_ROWS - 2) samples of travel at most
         pad_frames = (PAD_ROWS - 2) * _ONE // max(self._max_step, 1)
-        work_frames = self._work.size // max(self.count, 1)
-        self.chunk_frames = max(1, min(pad_frames, max(MIN_CHUNK, min(MAX_CHUNK, work_frames))))
+        self.chunk_frames = max(1, min(pad_frames, MAX_CHUNK))
 
     # -- rendering -------------------------------------------------------------------------------
     def render(self, out: np.ndarray, frame: int, reap: bool = True) -> None:
@@ -225,57 +209,9 @@ class VoiceBank:
         With ``reap``, voices silent for good from the next frame on are then removed (this
         never changes the output: they would add exact zeros).
         """
-        n_frames, count = out.shape[0], self.count
-        if count == 0:
-            out[:] = 0.0
-            return
-        w = self._work.views(count, n_frames, self.state)
-        np.add(w.step_offsets, w.pos_col, out=w.position)
-        np.right_shift(w.position, FRAC_BITS, out=w.index)
-        self.layout.table.take(w.index, mode="clip", out=w.rows)
-        np.add(w.last_position, w.step, out=w.pos)  # the next block's start
-        np.bitwise_and(w.position, _ONE - 1, out=w.position)
-        samples = w.interpolate()
-        self._apply_envelope(samples, w, frame, n_frames)
-        np.multiply(samples, w.gain_left, out=w.parts_left)
-        np.multiply(samples, w.gain_right, out=w.parts_right)
-        np.add.reduce(w.parts, axis=0, out=out.T)
-        w.wrap()
-        if reap:
-            self.remove(self.silent_from(frame + n_frames))
-
-    def _apply_envelope(self, samples: np.ndarray, w, frame: int, n_frames: int) -> None:
-        """Multiply ``samples`` in place by each voice's envelope amplitude, per sample."""
-        if self._steady is None:
-            self._envelope_block(samples, w, frame, n_frames)
-            return
-        samples *= self._work.steady_amplitude(w, self._steady)
-        if self._steady[1] is not None:
-            samples *= self._steady[1]
-
-    def _envelope_block(self, samples: np.ndarray, w, frame: int, n_frames: int) -> None:
-        """The envelope while some ramp may still move: per sample where it does."""
-        self._frames[0], self._frames[1] = frame, frame + n_frames
-        r = self.ramps[:, :, : self.count]
-        raw = r[2] + r[1] * np.minimum(self._frames - r[0], r[5])  # (3, 2, voices)
-        values = np.minimum(np.maximum(raw, r[3]), r[4])  # at start, end, and for good
-        level, linear = values[:, LEVEL], values[:, LINEAR]
-        if _all(level[0] == level[1]):  # monotonic ramps: constant over the block
-            amp = cb_to_amp_table.take(level[0] >> CB_INDEX_SHIFT)[:, None]
-        else:
-            amp = w.ramp_amplitude(raw[0, LEVEL], r[:, LEVEL])
-        samples *= amp
-        lin = None
-        if not _all(linear[:2] == LIN_ONE):
-            if _all(linear[0] == linear[1]):
-                lin = linear[0].astype(np.float32)[:, None] * w.lin_scale
-            else:
-                lin = w.ramp_linear(raw[0, LINEAR], r[:, LINEAR])
-            samples *= lin
-        if _all(values[0] == values[2]):  # every ramp at its final value: cache the gains
-            self._steady = (np.array(amp), None if lin is None else np.array(lin))
-
-
-def _all(flags: np.ndarray) -> bool:
-    """True when every flag is set (the ufunc directly: no Python wrapper per call)."""
-    return bool(np.logical_and.reduce(flags, axis=None))
+        rows = self.layout.rows
+        render_voices(
+            out, frame, self.count, self.state, self.ramps, self.gains, rows, cb_to_amp_table
+        )
+        if reap and self.count:
+            self.remove(self.silent_from(frame + out.shape[0]))

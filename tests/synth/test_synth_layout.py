@@ -42,7 +42,7 @@ def test_plain_rows_are_the_taps_with_zeros_outside_the_sample() -> None:
     data = signal()
     layout = SampleLayout(data)
     strip = layout.plain(100, 600)
-    rows = layout.table.view(np.float32).reshape(-1, 4)[strip.base :]
+    rows = layout.rows[strip.base :]
     j = np.arange(strip.silent_at + PAD_ROWS) + 100
     taps = [heard(data, 100, 600, j + k) for k in TAPS["cubic"]]
     assert np.array_equal(rows[: j.size], catmull_rom_rows(*taps))
@@ -55,7 +55,7 @@ def test_looped_rows_follow_the_loop_and_repeat_after_one_turn() -> None:
     start, loop_start, loop_end = 50, 400, 437
     strip = layout.looped(start, 3_000, loop_start, loop_end)
     n = strip.loop_at + strip.loop_len + PAD_ROWS
-    rows = layout.table.view(np.float32).reshape(-1, 4)[strip.base : strip.base + n]
+    rows = layout.rows[strip.base : strip.base + n]
     # the unrolled sample: straight up to the loop end, then round the loop
     j = np.arange(-1, n + 2)
     played = np.where(j < strip.loop_at, start + j, loop_start + (j - strip.loop_at) % 37)
@@ -69,7 +69,7 @@ def test_linear_rows_hold_the_sample_and_its_difference() -> None:
     data = signal()
     layout = SampleLayout(data, "linear")
     strip = layout.plain(10, 20)
-    rows = layout.table.view(np.float32).reshape(-1, 2)[strip.base : strip.base + 12]
+    rows = layout.rows[strip.base : strip.base + 12]
     x = heard(data, 10, 20, np.arange(10, 23))
     assert np.array_equal(rows, np.stack([x[:-1], x[1:] - x[:-1]], axis=1))
 
@@ -97,11 +97,11 @@ def test_samples_are_laid_out_when_first_played_or_prepared_only() -> None:
     synth = Synth(two_sample_font(), RATE)
     layout = synth.voices.layout
     assert layout.nbytes == 0  # nothing played yet
-    table = layout.table
+    rows = layout.rows
     synth.handle(NoteOn(0, 0, 60, 100))
     # loop until release: the looped strip and the plain one for after the release
     assert layout.nbytes == 16 * (2 * 8_000 - 4_000 + PAD_ROWS + 9_000 + 2 + PAD_ROWS)
-    assert layout.table is table  # rows were reserved: building copied nothing
+    assert layout.rows is rows  # rows were reserved: building copied nothing
     synth.handle(NoteOn(0, 0, 64, 100))
     before = layout.nbytes
     synth.handle(ProgramChange(0, 1, 1))
@@ -114,8 +114,8 @@ def test_samples_are_laid_out_when_first_played_or_prepared_only() -> None:
 @pytest.mark.parametrize("interpolation", ["cubic", "linear"])
 def test_reservation_covers_every_sample_of_the_bank(interpolation: str) -> None:
     synth = Synth(two_sample_font(), RATE, interpolation=interpolation)
-    table = synth.voices.layout.table
+    rows = synth.voices.layout.rows
     for program in (0, 1):
         synth.handle(ProgramChange(0, 0, program))
         synth.prepare([0])
-    assert synth.voices.layout.table is table
+    assert synth.voices.layout.rows is rows

@@ -1,0 +1,91 @@
+"""The compiled voice kernel: ready before the first note, cached per user, outside the GIL."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from soundness_live.core.events import NoteOn
+from soundness_live.synth import kernel
+from soundness_live.synth.envelope import cb_to_amp_table
+from soundness_live.synth.region import Preset, Region, SoundFontData
+from soundness_live.synth.synth import Synth
+
+RATE = 48_000
+
+
+def _one_sine_font() -> SoundFontData:
+    t = np.arange(4_800) / RATE
+    data = (0.5 * np.sin(2 * np.pi * 480.0 * t)).astype(np.float32)
+    region = Region(0, 127, 0, 127, 0, 4_800, 100, 4_700, RATE, 69, loop_mode=1, release_s=0.1)
+    return SoundFontData("sine", "0", data, {(0, 0): Preset("sine", 0, 0, (region,))})
+
+
+def test_a_new_synth_has_the_kernel_ready_before_any_note(caplog):
+    caplog.set_level(logging.INFO, logger=kernel.__name__)
+    kernel._ready = None  # as in a fresh process
+    Synth(_one_sine_font(), RATE)
+    assert len(kernel.render_voices.signatures) == 1  # compiled (or loaded) now, not later
+    (record,) = [r for r in caplog.records if r.name == kernel.__name__]
+    assert record.getMessage().startswith("synth kernel ")
+    assert " s (numba import " in record.getMessage()
+
+
+def test_the_cache_is_in_the_users_cache_directory_unless_numba_cache_dir_is_set(monkeypatch):
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setattr(kernel.platformdirs, "user_cache_dir", lambda app: f"/cache/{app}")
+    assert kernel.kernel_cache_dir() == Path("/cache/soundness-live/numba")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "/elsewhere")
+    assert kernel.kernel_cache_dir() == Path("/elsewhere")
+
+
+@pytest.mark.slow
+def test_a_fresh_process_writes_its_cache_under_the_user_cache_and_reads_it_back(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    script = (
+        "from soundness_live.synth.kernel import compile_kernel\n"
+        "ready = compile_kernel()\n"
+        "print(ready.from_cache, ready.cache_dir)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    again = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    cache = tmp_path / "soundness-live" / "numba"
+    assert first.stdout.split() == ["False", str(cache)], first.stderr
+    assert again.stdout.split() == ["True", str(cache)], again.stderr
+    assert list(cache.rglob("*.nbi")) and list(cache.rglob("*.nbc"))
+
+
+def test_the_kernel_lets_other_python_threads_run_while_it_renders():
+    synth = Synth(_one_sine_font(), RATE, max_voices=64)
+    for key in range(40, 104):
+        synth.handle(NoteOn(0, 0, key, 100))
+    voices = synth.voices
+    out = np.zeros((4 * RATE, 2), dtype=np.float32)  # one long call: a quarter second or more
+    stamps: list[float] = []
+    done = threading.Event()
+
+    def count() -> None:
+        while not done.is_set():
+            stamps.append(time.perf_counter())
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    state, ramps, gains, rows = voices.state, voices.ramps, voices.gains, voices.layout.rows
+    began = time.perf_counter()
+    kernel.render_voices(out, 0, voices.count, state, ramps, gains, rows, cb_to_amp_table)
+    ended = time.perf_counter()
+    done.set()
+    counter.join()
+    # holding the GIL, the call would let the counter in only at its edges (switch interval)
+    middle = (began + 0.25 * (ended - began), ended - 0.25 * (ended - began))
+    assert ended - began > 0.05
+    assert sum(middle[0] < t < middle[1] for t in stamps) > 100
