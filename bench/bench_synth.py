@@ -1,15 +1,20 @@
-"""Synth benchmark: CPU seconds per second of audio, ours against FluidSynth.
+"""Synth benchmark: CPU seconds per second of audio, ours against FluidSynth, in one run.
 
-Workloads at 64-frame blocks, 48 kHz, on one SoundFont (TimGM6mb when installed, else the
+Workloads at 48 kHz on one SoundFont (FluidR3_GM when installed, else TimGM6mb, else the
 bundled bank): 32 and 128 held voices (string ensemble, looped sustain) and a drum pattern
-(16ths at 120 BPM). Ours is timed through ``Renderer.render_into`` (scheduler, synth and
-output stage: the audio callback's whole work) and through ``Synth.render`` alone; FluidSynth
-(pyfluidsynth + libfluidsynth, reverb and chorus off) through ``get_samples(64)``. Each figure
-is the best of a few interleaved runs (process CPU time), so a busy machine hurts both alike.
-Also prints the Python cost per block against the number of voices: time per call and the
-number of traced Python events per call, which stays the same at 0 to 128 voices; and the
-output stage alone per block: quiet, just under the limiter's knee, limiting, at a lowered
-master volume and while the volume glides.
+(16ths at 120 BPM), at 64-frame blocks and at 256. Ours is timed twice: the synth alone
+(``Synth.render``: one compiled kernel call a block, plus the note-ons of the drum pattern)
+and the whole audio callback (``Renderer.render_into``: command queue, scheduler, synth and
+output stage). FluidSynth (pyfluidsynth + libfluidsynth, reverb and chorus off, its low-pass
+filters active as always) renders the same notes into float buffers
+(``fluid_synth_write_float``: the same work as ours, no 16-bit conversion). Each figure is the
+median of ``--repeats`` (5) interleaved runs of process CPU time, so a busy machine hurts both
+alike; the load average is printed with them.
+
+Also printed: how long the kernel took to compile with an empty cache and to load from a warm
+one (each in a fresh process), the first note's latency after start (a fresh process builds the
+renderer, then times the block that starts the first note against later ones), the Python
+cost per block against the number of voices, and the output stage alone per block.
 
 Run: ``python bench/bench_synth.py [--soundfont PATH] [--seconds S] [--repeats N]``
 """
@@ -17,9 +22,13 @@ Run: ``python bench/bench_synth.py [--soundfont PATH] [--seconds S] [--repeats N
 from __future__ import annotations
 
 import argparse
+import collections
+import ctypes
 import gc
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +47,7 @@ from soundness_live.synth.synth import Synth  # noqa: E402
 RATE = 48_000
 BLOCK = 64  # the brief's block size; --block changes it to show how the overhead amortises
 TIMGM6MB = "/usr/share/sounds/sf2/TimGM6mb.sf2"
+FLUID_R3 = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 HELD_PROGRAM = 48  # String Ensemble 1: looped, sustains
 DRUMS = {0: 36, 4: 38, 8: 36, 10: 36, 12: 38}  # 16th index in the bar -> key; hats on 8ths
 
@@ -76,38 +86,50 @@ def cpu_seconds(render_block: Callable[[], None], n_blocks: int) -> float:
     return time.process_time() - start
 
 
-class _PassThrough:
-    """An output stage that does nothing: times scheduler + synth alone."""
+def synth_alone(font, notes, hits, seconds: float, block: int) -> tuple[float, int]:
+    """CPU seconds per second of audio of ``Synth.render`` (the kernel call) and the voices."""
+    synth = Synth(font, RATE, max_voices=512)
+    for channel in range(8):
+        synth.handle(ProgramChange(0, channel, HELD_PROGRAM))
+    for channel, key in notes:
+        synth.handle(NoteOn(0, channel, key, 100))
+    out = np.zeros((block, 2), np.float32)
+    for _ in range(int(0.5 * RATE) // block):
+        synth.render(out)
+    voices = synth.active_voices
+    pending = collections.deque((frame + synth.frame, key) for frame, key in hits)
 
-    def __init__(self, sample_rate: int) -> None:
-        self.sample_rate = sample_rate
+    def step() -> None:
+        while pending and pending[0][0] < synth.frame + block:
+            synth.handle(NoteOn(synth.frame, 9, pending.popleft()[1], 110))
+        synth.render(out)
 
-    def process(self, block: np.ndarray) -> None:
-        """Leave ``block`` as it is."""
+    return cpu_seconds(step, int(seconds * RATE / block)) / seconds, voices
 
 
-def ours(font, notes, hits, seconds: float, synth_only: bool, interpolation: str):
-    """CPU seconds per second of audio, and the voice count, for our engine."""
-    stage = _PassThrough(RATE) if synth_only else OutputStage(RATE)
-    synth = Synth(font, RATE, interpolation=interpolation)
-    renderer = Renderer(synth, stage)  # type: ignore[arg-type]
+def callback(font, notes, hits, seconds: float, block: int) -> tuple[float, int]:
+    """CPU seconds per second of audio of ``Renderer.render_into`` (queue, scheduler, synth,
+    output stage: the audio callback's whole work), and the voices."""
+    synth = Synth(font, RATE, max_voices=512)
+    renderer = Renderer(synth, OutputStage(RATE))
     for channel in range(8):
         renderer.push(ProgramChange(0, channel, HELD_PROGRAM))
     for channel, key in notes:
         renderer.push(NoteOn(0, channel, key, 100))
-    warm = int(0.5 * RATE)
+    warm = int(0.5 * RATE) // block * block
     for frame, key in hits:
         renderer.push(NoteOn(frame + warm, 9, key, 110))
-    block = np.zeros((BLOCK, 2), np.float32)
-    for _ in range(warm // BLOCK):
-        renderer.render_into(block)
+    out = np.zeros((block, 2), np.float32)
+    for _ in range(warm // block):
+        renderer.render_into(out)
     voices = synth.active_voices
-    n_blocks = int(seconds * RATE / BLOCK)
-    return cpu_seconds(lambda: renderer.render_into(block), n_blocks) / seconds, voices
+    n_blocks = int(seconds * RATE / block)
+    return cpu_seconds(lambda: renderer.render_into(out), n_blocks) / seconds, voices
 
 
-def fluid(path: str, notes, hits, seconds: float) -> tuple[float, int] | None:
-    """FluidSynth's figure on the same SoundFont and workload, or None without it."""
+def fluid(path: str, notes, hits, seconds: float, block: int) -> tuple[float, int] | None:
+    """FluidSynth's figure on the same SoundFont, notes and block size (float output), or
+    None without it."""
     try:
         import fluidsynth
     except (ImportError, OSError):
@@ -122,21 +144,81 @@ def fluid(path: str, notes, hits, seconds: float) -> tuple[float, int] | None:
     fs.program_select(9, sfid, 128, 0)
     for channel, key in notes:
         fs.noteon(channel, key, 100)
-    fs.get_samples(int(0.5 * RATE))
+    write = fluidsynth._fl.fluid_synth_write_float
+    channel_args = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]  # buffer, offset, stride
+    write.argtypes = [ctypes.c_void_p, ctypes.c_int, *channel_args, *channel_args]
+    out = np.zeros((block, 2), np.float32)
+    pointer = out.ctypes.data
+    for _ in range(int(0.5 * RATE) // block):
+        write(fs.synth, block, pointer, 0, 2, pointer, 1, 2)
     voices = int(fluidsynth.fluid_synth_get_active_voice_count(fs.synth))
-    pending = list(hits)
+    pending = collections.deque(hits)
     frame = 0
 
     def step() -> None:
         nonlocal frame
-        while pending and pending[0][0] < frame + BLOCK:
-            fs.noteon(9, pending.pop(0)[1], 110)
-        fs.get_samples(BLOCK)
-        frame += BLOCK
+        while pending and pending[0][0] < frame + block:
+            fs.noteon(9, pending.popleft()[1], 110)
+        write(fs.synth, block, pointer, 0, 2, pointer, 1, 2)
+        frame += block
 
-    cost = cpu_seconds(step, int(seconds * RATE / BLOCK)) / seconds
+    cost = cpu_seconds(step, int(seconds * RATE / block)) / seconds
     fs.delete()
     return cost, voices
+
+
+COMPILE_SCRIPT = """
+from soundness_live.synth.kernel import compile_kernel
+ready = compile_kernel()
+print(ready.import_s, ready.compile_s, ready.from_cache)
+"""
+
+FIRST_NOTE_SCRIPT = """
+import sys, time
+import numpy as np
+started = time.perf_counter()
+from soundness_live.core.events import NoteOn
+from soundness_live.synth.renderer import build_renderer
+renderer, _ = build_renderer(sys.argv[1], 48_000)
+ready = time.perf_counter() - started
+out = np.zeros((64, 2), np.float32)
+renderer.render_into(out)
+blocks = []
+for key in range(60, 72):
+    renderer.push(NoteOn(renderer.frame, 0, key, 100), immediate=True)
+    began = time.perf_counter()
+    renderer.render_into(out)
+    blocks.append(time.perf_counter() - began)
+    for _ in range(10):
+        renderer.render_into(out)
+print(ready, blocks[0], float(np.median(blocks[1:])))
+"""
+
+
+def in_fresh_process(script: str, *args: str, cache_dir: str) -> list[str]:
+    """The words ``script`` prints, run by a new Python with ``NUMBA_CACHE_DIR=cache_dir``."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.split()
+
+
+def start_up_figures(soundfont: str) -> list[str]:
+    """Lines on compile times (cold, warm) and the first note after start."""
+    with tempfile.TemporaryDirectory() as cache:
+        cold = in_fresh_process(COMPILE_SCRIPT, cache_dir=cache)
+        warm = in_fresh_process(COMPILE_SCRIPT, cache_dir=cache)
+        first = in_fresh_process(FIRST_NOTE_SCRIPT, soundfont, cache_dir=cache)
+    ready_s, first_s, later_s = (float(x) for x in first)
+    return [
+        f"kernel compile, empty cache: {float(cold[1]):.2f} s (numba import {float(cold[0]):.2f} s,"
+        f" from cache: {cold[2]}); warm cache: {float(warm[1]):.2f} s (import"
+        f" {float(warm[0]):.2f} s, from cache: {warm[2]})",
+        f"start (load the SoundFont, lay out its samples, load the kernel): {ready_s:.2f} s; the"
+        f" block playing the first note: {first_s * 1e3:.2f} ms, later notes' blocks: median"
+        f" {later_s * 1e3:.2f} ms (a 64-frame block lasts {64 / RATE * 1e3:.2f} ms)",
+    ]
 
 
 def traced_events(call: Callable[[], None]) -> int:
@@ -224,46 +306,61 @@ def output_stage_cost(repeats: int) -> list[tuple[str, float]]:
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print the benchmark tables; returns 0."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = TIMGM6MB if os.path.exists(TIMGM6MB) else str(default_soundfont_path())
-    parser.add_argument("--soundfont", default=default)
-    parser.add_argument("--seconds", type=float, default=2.0)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--interpolation", choices=("cubic", "linear"), default="cubic")
-    parser.add_argument("--block", type=int, default=64, help="frames per block (default 64)")
-    args = parser.parse_args(argv)
-    global BLOCK
-    BLOCK = args.block
-    font = load_soundfont(args.soundfont)
-    print(f"SoundFont: {args.soundfont}; {BLOCK}-frame blocks at {RATE} Hz; {args.interpolation}")
-    print("CPU seconds per second of audio ('ours' = scheduler + synth + output stage)")
-    print(f"{'workload':<16}{'voices':>8}{'ours':>9}{'synth':>9}{'FluidSynth':>12}{'ratio':>8}")
+def workload_table(font, soundfont: str, seconds: float, repeats: int, block: int) -> None:
+    """Print one block size's table: medians of ``repeats`` interleaved runs."""
+    print(f"\n{block}-frame blocks: CPU seconds per second of audio, median of {repeats}")
+    print(
+        f"{'workload':<14}{'voices':>8}{'synth':>9}{'callback':>10}{'FluidSynth':>12}"
+        f"{'synth/FS':>10}{'callback/FS':>13}"
+    )
     workloads = [
         ("32 held", held_notes(font, 32), []),
         ("128 held", held_notes(font, 128), []),
-        ("drum pattern", [], drum_hits(args.seconds + 1.0)),
+        ("drum pattern", [], drum_hits(seconds + 1.0)),
     ]
     for name, notes, hits in workloads:
-        best_ours, best_synth, best_fluid = [], [], []
-        for _ in range(args.repeats):
-            best_ours.append(ours(font, notes, hits, args.seconds, False, args.interpolation))
-            best_synth.append(ours(font, notes, hits, args.seconds, True, args.interpolation))
-            theirs = fluid(args.soundfont, notes, hits, args.seconds)
-            if theirs is not None:
-                best_fluid.append(theirs)
-        cost, voices = min(best_ours)
-        synth_cost = min(best_synth)[0]
-        line = f"{name:<16}{voices:>8}{cost:>9.4f}{synth_cost:>9.4f}"
-        if best_fluid:
-            fluid_cost, fluid_voices = min(best_fluid)
-            line += (
-                f"{fluid_cost:>12.4f}{cost / fluid_cost:>8.2f}  (FluidSynth: {fluid_voices} voices)"
-            )
+        mine, whole, theirs = [], [], []
+        for _ in range(repeats):  # interleaved: a busy moment hurts all three alike
+            mine.append(synth_alone(font, notes, hits, seconds, block))
+            whole.append(callback(font, notes, hits, seconds, block))
+            found = fluid(soundfont, notes, hits, seconds, block)
+            if found is not None:
+                theirs.append(found)
+        synth_cost = float(np.median([cost for cost, _ in mine]))
+        callback_cost = float(np.median([cost for cost, _ in whole]))
+        line = f"{name:<14}{mine[0][1]:>8}{synth_cost:>9.4f}{callback_cost:>10.4f}"
+        if theirs:
+            fluid_cost = float(np.median([cost for cost, _ in theirs]))
+            line += f"{fluid_cost:>12.4f}{synth_cost / fluid_cost:>10.2f}"
+            line += f"{callback_cost / fluid_cost:>13.2f}  (FluidSynth: {theirs[0][1]} voices)"
         else:
             line += f"{'n/a':>12}  (no FluidSynth: pip install pyfluidsynth, and libfluidsynth3)"
         print(line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the benchmark tables; returns 0."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    found = [p for p in (FLUID_R3, TIMGM6MB) if os.path.exists(p)]
+    default = found[0] if found else str(default_soundfont_path())
+    parser.add_argument("--soundfont", default=default)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--blocks", default="64,256", help="block sizes (default 64,256)")
+    parser.add_argument("--interpolation", choices=("cubic", "linear"), default="cubic")
+    args = parser.parse_args(argv)
+    global BLOCK
+    import numba
+
+    print(f"SoundFont: {args.soundfont}; {RATE} Hz; numba {numba.__version__}")
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    for line in start_up_figures(args.soundfont):
+        print(line)
+    font = load_soundfont(args.soundfont)
+    for block in (int(b) for b in args.blocks.split(",")):
+        workload_table(font, args.soundfont, args.seconds, args.repeats, block)
+    print("load average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    BLOCK = 64
     print("\nPython cost per Synth.render call against voices (held, in sustain): time per")
     print(f"1-frame call (~ the fixed Python cost), per {BLOCK}-frame call, and traced Python")
     print("lines + calls + C calls per call (a count: the same at every voice count = flat)")

@@ -1,159 +1,55 @@
-"""Volume envelope and level maths of the synth, in exact integer (fixed-point) form.
+"""The volume and modulation envelopes as FluidSynth 2.3 runs them: sections stepped once per
+64-frame control period of the voice's age.
 
-Why integers: every per-sample quantity of a voice is a *ramp* ``clip(b + s * age, lo, hi)``
-of its age in frames. With integer ``b``, ``s`` and ``age`` the value at a frame is exact, so
-it is the same whether a block starts at that frame or 500 frames earlier: the output is
-bit-identical whatever the block split. Two ramps shape every voice:
+Each envelope is a machine of seven sections (delay, attack, hold, decay, sustain, release,
+finished). A section lasts ``count`` control periods; each period the value becomes
+``clip(coeff * value + incr, low, high)``, and reaching a bound moves on to the next section.
+The tables here are built once at note-on; the kernel (:mod:`.kernel`) steps them.
 
-- the level ramp, in centibels of attenuation (``CB_ONE`` units per cB). It is linear in cB,
-  i.e. exponential in amplitude, as SoundFont 2.04 wants for decay and release: 0 cB through
-  delay/attack/hold, then rising to the sustain level at 1000 cB per decay time (keynumToVolEnvDecay
-  applied), and after note-off rising from wherever it was at 1000 cB per release time. The
-  voice is silent for good at ``CB_SILENT`` (100 dB down): amplitude there is exactly 0.
-- the linear ramp (``LIN_ONE`` = 1.0): the attack, linear in amplitude as the spec says, frozen
-  at note-off; later reused as a linear fade-out when a voice is stolen or killed.
+The volume envelope's value is linear in amplitude during the attack and linear in decibels
+after it, over 96 dB (960 cB) for a full decay or release: a sustain of S cB sounds at
+0.96 S cB, a decay or release falls 96 dB per its generator's time, and a release is at least
+15.6 ms (-7200 timecents). These are FluidSynth's rules, not the letter of SoundFont 2.04
+(which says 100 dB and an exact sustain): the fonts we play were voiced against FluidSynth.
+The shortest attack is one control period with the amplitude ramped across it (1.3 ms at
+48 kHz), FluidSynth's stand-in for the specification's ~1 ms minimum.
 
-Amplitude = ``cb_to_amp_table[level >> CB_INDEX_SHIFT] * linear / LIN_ONE`` (1/16 cB steps).
+The modulation envelope is the same machine with a linear value (sustain in 0.1 % units, no
+release floor); during its attack the kernel reads it through the convex curve (§8.1.2).
 """
 
 from __future__ import annotations
-
-import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from .region import Region
 
 __all__ = [
-    "CB_ONE",
-    "CB_INDEX_SHIFT",
-    "CB_SILENT",
-    "LIN_ONE",
-    "Ramp",
-    "attack_ramp",
-    "cb_to_amp_table",
+    "CONTROL_FRAMES",
+    "SECTIONS",
+    "DELAY",
+    "ATTACK",
+    "HOLD",
+    "DECAY",
+    "SUSTAIN",
+    "RELEASE",
+    "FINISHED",
+    "PEAK_CB",
     "centibels_to_amp",
-    "decay_ramp",
-    "fade_ramps",
-    "frozen_ramps",
-    "ramp_value",
-    "ramp_values",
-    "release_frames",
-    "release_ramps",
-    "velocity_cb",
-    "controller_cb",
+    "envelope_sections",
 ]
 
-CB_ONE = 1 << 20  # level ramp units per centibel
-CB_INDEX_SHIFT = 16  # level >> 16 = table index in 1/16 cB
-CB_SILENT = 1000 * CB_ONE  # 100 dB of attenuation: the voice is over
-LIN_ONE = 1 << 24  # linear ramp full scale
-INITIAL_ATTENUATION_FACTOR = 0.4  # see velocity_cb
-MIN_RELEASE_S = 0.002  # a 0 s release would click; SF2's own default is ~1 ms
-
-
-@dataclass(frozen=True, slots=True)
-class Ramp:
-    """``value(age) = clip(b + s * min(age, sat), lo, hi)``; ``age`` counts frames since ``ref``.
-
-    ``sat`` is an age from which the value no longer changes; clamping there keeps the integer
-    products far from overflow on notes held for hours.
-    """
-
-    ref: int
-    s: int
-    b: int
-    lo: int
-    hi: int
-    sat: int
-
-
-def ramp_value(ramp: Ramp, frame: int) -> int:
-    """The ramp's exact value at absolute ``frame`` (same arithmetic as the block renderer)."""
-    age = min(frame - ramp.ref, ramp.sat)
-    return min(max(ramp.b + ramp.s * age, ramp.lo), ramp.hi)
-
-
-def _frames(seconds: float, sample_rate: int) -> int:
-    return max(0, int(round(seconds * sample_rate)))
-
-
-def _key_scaled(seconds: float, tc_per_key: float, key: int) -> float:
-    # keynumToVolEnvHold/Decay: key 60 unchanged, time scaled by 2**((60 - key) * tc / 1200)
-    return seconds * 2.0 ** ((60 - key) * tc_per_key / 1200.0)
-
-
-def attack_ramp(region: Region, key: int, start_frame: int, sample_rate: int) -> Ramp:
-    """Linear ramp of a new voice: 0 during delay, linear attack to full, then full."""
-    delay = _frames(region.delay_s, sample_rate)
-    attack = _frames(region.attack_s, sample_rate)
-    # (age - delay + 1) / (attack + 1): a 0 s attack is at full level on the note's first frame
-    slope = -(-LIN_ONE // (attack + 1))
-    return Ramp(start_frame, slope, slope * (1 - delay), 0, LIN_ONE, delay + attack + 1)
-
-
-def decay_ramp(region: Region, key: int, start_frame: int, sample_rate: int) -> Ramp:
-    """Level ramp of a new voice: 0 cB until delay+attack+hold ends, then decay to sustain."""
-    hold_s = _key_scaled(region.hold_s, region.key_to_hold_tc, key)
-    decay_s = _key_scaled(region.decay_s, region.key_to_decay_tc, key)
-    decay_start = _frames(region.delay_s + region.attack_s, sample_rate)
-    decay_start += _frames(hold_s, sample_rate)
-    slope = -(-CB_SILENT // max(1, _frames(decay_s, sample_rate)))
-    sustain = min(max(0, int(round(region.sustain_cb * CB_ONE))), CB_SILENT)
-    sat = decay_start + sustain // slope + 2
-    return Ramp(start_frame, slope, -slope * decay_start, 0, sustain, sat)
-
-
-def release_frames(region: Region, sample_rate: int) -> int:
-    """Release time of ``region`` in frames (at least ``MIN_RELEASE_S``)."""
-    floor = _frames(MIN_RELEASE_S, sample_rate)
-    return max(_frames(region.release_s, sample_rate), floor, 1)
-
-
-def ramp_values(ramps: np.ndarray, frame: int) -> np.ndarray:
-    """Exact values at absolute ``frame`` of ramps stored as an int64 array ``(6, n)`` whose
-    rows are the :class:`Ramp` fields in order (vectorised :func:`ramp_value`)."""
-    ref, s, b, lo, hi, sat = ramps
-    return np.minimum(np.maximum(b + s * np.minimum(frame - ref, sat), lo), hi)
-
-
-def release_ramps(level: np.ndarray, frame: int, frames: np.ndarray) -> np.ndarray:
-    """Level ramps ``(6, n)`` after note-off at ``frame``: from the current levels to silence
-    in ``frames`` (per voice)."""
-    start = ramp_values(level, frame)
-    slope = -(-CB_SILENT // np.maximum(frames, 1))
-    sat = (CB_SILENT - start) // slope + 2
-    return np.stack(
-        [np.full_like(start, frame), slope, start, start, np.full_like(start, CB_SILENT), sat]
-    )
-
-
-def frozen_ramps(linear: np.ndarray, frame: int) -> np.ndarray:
-    """The linear ramps ``(6, n)`` held at their values at ``frame`` (the attack stops)."""
-    value = ramp_values(linear, frame)
-    zero = np.zeros_like(value)
-    return np.stack([np.full_like(value, frame), zero, value, value, value, zero])
-
-
-def fade_ramps(linear: np.ndarray, frame: int, fade_frames: int) -> np.ndarray:
-    """Linear fades ``(6, n)`` from the current linear values to 0 over at most
-    ``fade_frames``."""
-    start = ramp_values(linear, frame)
-    slope = -(-LIN_ONE // max(1, fade_frames))
-    frames, zero = np.full_like(start, frame), np.zeros_like(start)
-    return np.stack([frames, np.full_like(start, -slope), start, zero, start, start // slope + 2])
-
-
-def _build_table() -> np.ndarray:
-    steps = CB_SILENT >> CB_INDEX_SHIFT  # 16000 steps of 1/16 cB
-    cb = np.arange(steps + 1, dtype=np.float64) / (1 << (20 - CB_INDEX_SHIFT))
-    table = (10.0 ** (-cb / 200.0)).astype(np.float32)
-    table[-1] = 0.0  # 100 dB down: silent for good, exactly
-    return table
-
-
-cb_to_amp_table: np.ndarray = _build_table()
+CONTROL_FRAMES = 64  # frames per control period (FluidSynth's FLUID_BUFSIZE)
+DELAY, ATTACK, HOLD, DECAY, SUSTAIN, RELEASE, FINISHED = range(7)
+SECTIONS = 7
+PEAK_CB = 960.0  # the volume envelope's span after the attack
+FOREVER = 1 << 40  # a count no voice reaches
+MIN_VOLUME_RELEASE_S = 2.0 ** (-7200 / 1200)  # FluidSynth's FLUID_MIN_VOLENVRELEASE
+MAX_TIME_S = 2.0 ** (8000 / 1200)  # the longest attack, decay or release (§8.1.3)
+# -12000 timecents, the shortest time a generator gives (what a region's 0 s stands for):
+# FluidSynth counts it as 0.98 ms, so a hold or decay "of no time" lasts one control period
+INSTANT_S = 2.0 ** (-12000 / 1200)
+COEFF, INCR, LOW, HIGH = range(4)  # columns of a section's row
 
 
 def centibels_to_amp(cb: float) -> float:
@@ -161,19 +57,48 @@ def centibels_to_amp(cb: float) -> float:
     return 10.0 ** (-cb / 200.0)
 
 
-def velocity_cb(velocity: int) -> float:
-    """Attenuation (cB) from the SF2 default velocity modulator: concave, 960 cB.
-
-    The SF2 2.04 concave curve gives ``-200 * log10((v / 127) ** 2)``: amplitude
-    ``(v / 127) ** 2`` (velocity 64 is 11.9 dB down), reaching 960 cB at velocity 0.
-    The region's initialAttenuation is applied times ``INITIAL_ATTENUATION_FACTOR`` (0.4),
-    as EMU hardware and FluidSynth do, since SoundFonts are voiced for that behaviour.
-    """
-    return controller_cb(velocity)
+def _key_scaled(seconds: float, tc_per_key: float, key: int) -> float:
+    """keynumTo...Hold/Decay: key 60 unchanged, time scaled by 2**((60 - key) * tc / 1200)."""
+    return seconds * 2.0 ** ((60 - key) * tc_per_key / 1200.0)
 
 
-def controller_cb(value: int) -> float:
-    """Attenuation (cB) of the concave 960 cB curve for a 0..127 value (CC7, CC11, velocity)."""
-    if value <= 0:
-        return 960.0
-    return min(960.0, -400.0 * math.log10(min(value, 127) / 127.0))
+def envelope_sections(
+    region: Region, key: int, sample_rate: int, modulation: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """(counts (7,) int64, rows (7, 4) float64 of coeff, incr, low, high) of the volume
+    envelope of ``region`` played at ``key`` — or, with ``modulation``, of its modulation
+    envelope."""
+    times: tuple[float, ...]
+    if modulation:
+        times = (region.mod_delay_s, region.mod_attack_s, region.mod_hold_s)
+        hold_key, decay_key = region.key_to_mod_hold_tc, region.key_to_mod_decay_tc
+        decay_s, release_s = region.mod_decay_s, region.mod_release_s
+        sustain = 1.0 - 0.001 * region.mod_sustain_permille
+        release_high = 2.0
+    else:
+        times = (region.delay_s, region.attack_s, region.hold_s)
+        hold_key, decay_key = region.key_to_hold_tc, region.key_to_decay_tc
+        decay_s, release_s = region.decay_s, max(region.release_s, MIN_VOLUME_RELEASE_S)
+        sustain = 1.0 - 0.001 * region.sustain_cb
+        release_high = 1.0
+    periods = sample_rate / CONTROL_FRAMES  # control periods per second
+    times = tuple(max(t, INSTANT_S) for t in times)
+    decay_s, release_s = max(decay_s, INSTANT_S), max(release_s, INSTANT_S)
+    delay = int(periods * times[0])
+    attack = 1 + int(periods * min(times[1], MAX_TIME_S))
+    hold = int(periods * _key_scaled(times[2], hold_key, key) + 0.5)
+    decay = int(periods * min(_key_scaled(decay_s, decay_key, key), MAX_TIME_S) + 0.5)
+    release = 1 + int(periods * min(release_s, MAX_TIME_S))
+    counts = np.array([delay, attack, hold, decay, FOREVER, release, FOREVER], dtype=np.int64)
+    rows = np.array(
+        [
+            (0.0, 0.0, -1.0, 1.0),
+            (1.0, 1.0 / attack, -1.0, 1.0),
+            (1.0, 0.0, -1.0, 2.0),
+            (1.0, -1.0 / decay if decay else 0.0, min(max(sustain, 0.0), 1.0), 2.0),
+            (1.0, 0.0, -1.0, 2.0),
+            (1.0, -1.0 / release, 0.0, release_high),
+            (0.0, 0.0, -1.0, 1.0),
+        ]
+    )
+    return counts, rows

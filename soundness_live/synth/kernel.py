@@ -24,6 +24,68 @@ from typing import Any
 import numpy as np
 import platformdirs
 
+from .envelope import ATTACK, CONTROL_FRAMES, DECAY, DELAY, FINISHED, PEAK_CB, RELEASE
+from .modulators import CONVEX_TABLE
+from .voice_state import (
+    A1,
+    A1_INC,
+    A2,
+    A2_INC,
+    AGE,
+    AMP,
+    AMP_INC,
+    ATTEN,
+    B02,
+    B02_INC,
+    B1,
+    B1_INC,
+    BASE,
+    COMPENSATE,
+    DONE,
+    END_AT,
+    ENV,
+    ENV_COUNTS,
+    FADE_AGE,
+    FADE_FRAMES,
+    FC,
+    FILTER_GAIN,
+    FILTER_LEFT,
+    FILTER_SET,
+    FRAC_BITS,
+    GAIN_L,
+    GAIN_R,
+    H1,
+    H2,
+    KILLED,
+    LAST_HZ,
+    LENGTH,
+    MOD_COUNT,
+    MOD_ENV_TO_FC,
+    MOD_ENV_TO_PITCH,
+    MOD_LFO,
+    MOD_LFO_DELAY,
+    MOD_LFO_TO_FC,
+    MOD_LFO_TO_PITCH,
+    MOD_LFO_TO_VOL,
+    MOD_SECTION,
+    MOD_VAL,
+    N_PARAMS,
+    N_STATE,
+    NOTE_OFF,
+    PITCH,
+    POS,
+    Q_LIN,
+    QUIET,
+    STEP,
+    TO_TICK,
+    VIB_LFO,
+    VIB_LFO_DELAY,
+    VIB_LFO_TO_PITCH,
+    VOL_COUNT,
+    VOL_SECTION,
+    VOL_VAL,
+)
+
 log = logging.getLogger(__name__)
 
 __all__ = ["KernelReady", "compile_kernel", "kernel_cache_dir", "render_voices"]
@@ -57,25 +119,179 @@ import numba  # noqa: E402
 
 _IMPORT_S = time.perf_counter() - _started
 
-FRAC_BITS = 24  # playback positions: 40.24 fixed point, in rows of the sample layout
+
 _FRAC_MASK = (1 << FRAC_BITS) - 1
 _FRAC_SCALE = np.float32(1.0 / (1 << FRAC_BITS))
-CB_INDEX_SHIFT = 16  # level ramp >> 16 = index of the 1/16-cB amplitude table
-LIN_SCALE = np.float32(1.0 / (1 << 24))  # linear ramp units to 0..1
-
-# rows of the voice state (int64, one column per voice), shared with voices.py
-POS, STEP, BASE, LENGTH = range(4)
-# rows of a ramp (ref, slope, base, low, high, saturation age), see envelope.Ramp
-_REF, _SLOPE, _B, _LO, _HI, _SAT = range(6)
-LEVEL, LINEAR = 0, 1
+_ROOT_HZ = 8.175798915643707  # absolute cents 0
+_NOISE_FLOOR = 1e-6  # below this amplitude (-120 dB) a decaying voice is over
+_CONVEX = CONVEX_TABLE
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _ramp(ramps, which, voice, frame):  # pragma: no cover - compiled
-    """Exact value of a voice's LEVEL or LINEAR ramp at ``frame`` (see envelope.Ramp)."""
-    age = min(frame - ramps[_REF, which, voice], ramps[_SAT, which, voice])
-    value = ramps[_B, which, voice] + ramps[_SLOPE, which, voice] * age
-    return min(max(value, ramps[_LO, which, voice]), ramps[_HI, which, voice])
+def _cb_to_amp(cb):  # pragma: no cover - compiled
+    """Amplitude of ``cb`` centibels of attenuation; none is full level, 1441 and more silence
+    (FluidSynth's table ends there)."""
+    if cb <= 0.0:
+        return 1.0
+    if cb >= 1441.0:
+        return 0.0
+    return 10.0 ** (-cb / 200.0)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _convex(x):  # pragma: no cover - compiled
+    """The convex curve (0..127 -> 0..1), linearly between FluidSynth's 128 points."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 127.0:
+        return 1.0
+    i = int(x)
+    return _CONVEX[i] + (_CONVEX[i + 1] - _CONVEX[i]) * (x - i)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _envelope_step(state, params, voice, which, section_row, count_row, value_row):
+    """One control step of envelope ``which`` (0 volume, 1 modulation); returns its value."""
+    section, count = state[section_row, voice], state[count_row, voice]
+    value = params[value_row, voice]
+    counts, rows = ENV_COUNTS + which * 7, ENV + which * 28
+    while section < FINISHED and count >= state[counts + section, voice]:
+        if section == DECAY:  # leaving the decay by time: exactly the sustain level
+            value = params[rows + DECAY * 4 + 2, voice] * params[rows + DECAY * 4, voice]
+        section += 1
+        count = 0
+    row = rows + section * 4
+    x = params[row, voice] * value + params[row + 1, voice]
+    if x < params[row + 2, voice]:
+        x = params[row + 2, voice]
+        section += 1
+        count = 0
+    elif x > params[row + 3, voice]:
+        x = params[row + 3, voice]
+        section += 1
+        count = 0
+    else:
+        count += 1
+    state[section_row, voice], state[count_row, voice] = section, count
+    params[value_row, voice] = x
+    return x
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _lfo_step(params, voice, value_row, age, delay):
+    """One control step of a triangle LFO (from 0, rising, +-1), still until ``delay``."""
+    if age < delay:
+        return params[value_row, voice]
+    x = params[value_row, voice] + params[value_row + 1, voice]
+    if x > 1.0:
+        params[value_row + 1, voice] = -params[value_row + 1, voice]
+        x = 2.0 - x
+    elif x < -1.0:
+        params[value_row + 1, voice] = -params[value_row + 1, voice]
+        x = -2.0 - x
+    params[value_row, voice] = x
+    return x
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _note_off(state, params, voice):  # pragma: no cover - compiled
+    """Both envelopes to their release, from the level they sound at: an attack's linear
+    amplitude is re-expressed on the release's decibel scale, the modulation envelope's
+    through the convex curve its attack was read with."""
+    lfo_cb = -params[MOD_LFO, voice] * params[MOD_LFO_TO_VOL, voice]
+    if state[VOL_SECTION, voice] == ATTACK and params[VOL_VAL, voice] > 0.0:
+        amp = params[VOL_VAL, voice] * _cb_to_amp(lfo_cb)
+        value = 1.0 - (-200.0 * np.log10(amp) - lfo_cb) / PEAK_CB
+        params[VOL_VAL, voice] = min(max(value, 0.0), 1.0)
+    if state[MOD_SECTION, voice] == ATTACK:
+        params[MOD_VAL, voice] = min(max(_convex(127.0 * params[MOD_VAL, voice]), 0.0), 1.0)
+    state[VOL_SECTION, voice], state[VOL_COUNT, voice] = RELEASE, 0
+    state[MOD_SECTION, voice], state[MOD_COUNT, voice] = RELEASE, 0
+    state[NOTE_OFF, voice] = 0
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _set_filter(state, params, voice, hz, sample_rate):  # pragma: no cover - compiled
+    """New low-pass coefficients for cutoff ``hz`` (RBJ biquad, gain 1/sqrt(Q) folded in):
+    set at once for a new voice, else reached by a ramp over one control period."""
+    omega = 2.0 * np.pi * hz / sample_rate
+    alpha = np.sin(omega) / (2.0 * params[Q_LIN, voice])
+    a0_inv = 1.0 / (1.0 + alpha)
+    cos = np.cos(omega)
+    a1, a2 = -2.0 * cos * a0_inv, (1.0 - alpha) * a0_inv
+    b1 = (1.0 - cos) * a0_inv * params[FILTER_GAIN, voice]
+    b02 = 0.5 * b1
+    if state[FILTER_SET, voice] == 0:
+        params[A1, voice], params[A2, voice] = a1, a2
+        params[B02, voice], params[B1, voice] = b02, b1
+        state[FILTER_SET, voice], state[FILTER_LEFT, voice] = 1, 0
+        return
+    params[A1_INC, voice] = (a1 - params[A1, voice]) / CONTROL_FRAMES
+    params[A2_INC, voice] = (a2 - params[A2, voice]) / CONTROL_FRAMES
+    params[B02_INC, voice] = (b02 - params[B02, voice]) / CONTROL_FRAMES
+    params[B1_INC, voice] = (b1 - params[B1, voice]) / CONTROL_FRAMES
+    # a large change of b0 rescales the history sample by sample so the output stays smooth
+    old = params[B02, voice]
+    far = abs(old) > 1e-4 and not 0.5 <= b02 / old <= 2.0
+    params[COMPENSATE, voice] = 1.0 if far else 0.0
+    state[FILTER_LEFT, voice] = CONTROL_FRAMES
+
+
+@numba.njit(cache=True, nogil=True)
+def _control_step(state, params, voice, sample_rate):  # pragma: no cover - compiled
+    """The once-per-64-frames step of a voice: envelopes, LFOs, the amplitude ramp to the
+    next step, the playback step (pitch) and the filter cutoff. Sets DONE when it ends."""
+    if state[NOTE_OFF, voice] != 0:
+        _note_off(state, params, voice)
+    age = state[AGE, voice]
+    state[AGE, voice] = age + CONTROL_FRAMES
+    volume = _envelope_step(state, params, voice, 0, VOL_SECTION, VOL_COUNT, VOL_VAL)
+    if state[VOL_SECTION, voice] == FINISHED:
+        state[DONE, voice] = 1
+        return
+    modulation = _envelope_step(state, params, voice, 1, MOD_SECTION, MOD_COUNT, MOD_VAL)
+    mod_lfo = _lfo_step(params, voice, MOD_LFO, age, state[MOD_LFO_DELAY, voice])
+    vib_lfo = _lfo_step(params, voice, VIB_LFO, age, state[VIB_LFO_DELAY, voice])
+    if state[VOL_SECTION, voice] == DELAY:
+        state[QUIET, voice] = 1
+        return
+    level = _cb_to_amp(params[ATTEN, voice])
+    lfo_cb = -mod_lfo * params[MOD_LFO_TO_VOL, voice]
+    if state[VOL_SECTION, voice] == ATTACK:
+        target = level * _cb_to_amp(lfo_cb) * volume
+    else:
+        target = level * _cb_to_amp(PEAK_CB * (1.0 - volume) + lfo_cb)
+        floor_cb = PEAK_CB * (1.0 - volume) - abs(params[MOD_LFO_TO_VOL, voice])
+        if level * _cb_to_amp(floor_cb) < _NOISE_FLOOR:
+            state[DONE, voice] = 1
+            return
+    if state[KILLED, voice] != 0:
+        state[FADE_AGE, voice] += CONTROL_FRAMES
+        left = 1.0 - state[FADE_AGE, voice] / max(state[FADE_FRAMES, voice], 1)
+        target *= max(left, 0.0)
+        if left <= 0.0 and params[AMP, voice] == 0.0:
+            state[DONE, voice] = 1
+            return
+    params[AMP_INC, voice] = (target - params[AMP, voice]) / CONTROL_FRAMES
+    if params[AMP, voice] == 0.0 and params[AMP_INC, voice] == 0.0:
+        state[QUIET, voice] = 1  # nothing to hear: the sample does not move on either
+        return
+    state[QUIET, voice] = 0
+    if state[MOD_SECTION, voice] == ATTACK:
+        modulation = _convex(127.0 * modulation)
+    cents = params[PITCH, voice] + mod_lfo * params[MOD_LFO_TO_PITCH, voice]
+    cents += (
+        vib_lfo * params[VIB_LFO_TO_PITCH, voice] + modulation * params[MOD_ENV_TO_PITCH, voice]
+    )
+    state[STEP, voice] = max(np.int64(2.0 ** (cents / 1200.0) * (1 << FRAC_BITS)), 1)
+    cutoff = params[FC, voice] + mod_lfo * params[MOD_LFO_TO_FC, voice]
+    cutoff = min(max(cutoff + modulation * params[MOD_ENV_TO_FC, voice], 1500.0), 13500.0)
+    hz = min(max(_ROOT_HZ * 2.0 ** (cutoff / 1200.0), 5.0), 0.45 * sample_rate)
+    if abs(hz - params[LAST_HZ, voice]) > 0.01:
+        params[LAST_HZ, voice] = hz
+        _set_filter(state, params, voice, hz, sample_rate)
+    if abs(params[H1, voice]) < 1e-20:
+        params[H1, voice] = 0.0  # no denormals in the filter's feedback
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -90,42 +306,77 @@ def _interpolate(rows, row, frac):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def render_voices(out, frame, count, state, ramps, gains, rows, cb_table):  # pragma: no cover
-    """Add nothing, overwrite ``out`` (float32 (n, 2)) with the mix of voices ``0 .. count-1``
-    for frames ``frame .. frame + n``, and move each voice's position on by ``n`` frames.
+def _render_span(out, first, frames, state, params, voice, rows):  # pragma: no cover
+    """Add ``frames`` frames of one voice to ``out`` from frame ``first``: interpolation,
+    the amplitude ramp, the low-pass (direct form II, coefficients ramping while
+    FILTER_LEFT lasts), the pan gains; then store where the voice got to."""
+    position, step = state[POS, voice], state[STEP, voice]
+    base, length, last_row = state[BASE, voice], state[LENGTH, voice], rows.shape[0] - 1
+    end_at = state[END_AT, voice]
+    amp, amp_inc = params[AMP, voice], params[AMP_INC, voice]
+    a1, a2, b02, b1 = params[A1, voice], params[A2, voice], params[B02, voice], params[B1, voice]
+    h1, h2, left = params[H1, voice], params[H2, voice], state[FILTER_LEFT, voice]
+    gain_left, gain_right = params[GAIN_L, voice], params[GAIN_R, voice]
+    compensate = params[COMPENSATE, voice] != 0.0
+    for offset in range(first, first + frames):
+        row = min(position >> FRAC_BITS, last_row)
+        frac = np.float32(position & _FRAC_MASK) * _FRAC_SCALE
+        amp += amp_inc  # first: a note's first frame already sounds (its onset is exact)
+        x = amp * _interpolate(rows, row, frac)
+        c = x - a1 * h1 - a2 * h2
+        y = b02 * (c + h2) + b1 * h1
+        h2, h1 = h1, c
+        out[offset, 0] += gain_left * y
+        out[offset, 1] += gain_right * y
+        if left > 0:
+            left -= 1
+            old = b02
+            a1 += params[A1_INC, voice]
+            a2 += params[A2_INC, voice]
+            b02 += params[B02_INC, voice]
+            b1 += params[B1_INC, voice]
+            if compensate and abs(b02) > 1e-3:
+                h1 *= old / b02
+                h2 *= old / b02
+        position += step
+        if position >= base + length:  # round the loop, or parked in the silence past the end
+            position -= (position - base) // length * length
+        if position >= end_at:
+            state[DONE, voice] = 1  # a sample without a loop has run out: the voice ends
+            break
+    state[POS, voice], state[FILTER_LEFT, voice] = position, left
+    params[AMP, voice], params[H1, voice], params[H2, voice] = amp, h1, h2
+    params[A1, voice], params[A2, voice], params[B02, voice], params[B1, voice] = a1, a2, b02, b1
 
-    Per voice and frame: the playback position ``POS + STEP * offset`` (fixed point), the
-    interpolated sample from the layout ``rows``, times the level ramp's amplitude
-    (``cb_table``), times the linear ramp, times the voice's left and right ``gains``; voices
-    are summed in their order, in float32, so the result does not depend on the block split.
-    After the block a voice at or past ``BASE`` moves back by whole ``LENGTH``s (a loop, or a
-    finished voice parked in the silent rows past its end).
 
-    One function rather than several: numba releases the GIL per call, and the voices x frames
-    loop must not return to Python in between.
+@numba.njit(cache=True, nogil=True)
+def render_voices(out, count, state, params, rows, sample_rate):  # pragma: no cover
+    """Overwrite ``out`` (float32 (n, 2)) with the mix of voices ``0 .. count-1`` for the
+    next ``n`` frames, and move every voice on by ``n`` frames.
+
+    Each voice runs its control step (:func:`_control_step`) every 64 frames of its own age
+    and renders the frames in between (:func:`_render_span`), so its output does not depend
+    on how the caller splits blocks. Voices are summed in their order. A voice marked DONE
+    adds nothing.
+
+    One compiled call for every voice of a block: numba releases the GIL for the call, and
+    the voices x frames loop never returns to Python in between.
     """
     n_frames = out.shape[0]
     out[:] = 0.0
-    last_row = rows.shape[0] - 1
-    last_cb = cb_table.shape[0] - 1
     for voice in range(count):
-        position, step = state[POS, voice], state[STEP, voice]
-        gain_left, gain_right = gains[voice, 0], gains[voice, 1]
-        for offset in range(n_frames):
-            row = min(max(position >> FRAC_BITS, 0), last_row)
-            frac = np.float32(position & _FRAC_MASK) * _FRAC_SCALE
-            sample = _interpolate(rows, row, frac)
-            level = _ramp(ramps, LEVEL, voice, frame + offset) >> CB_INDEX_SHIFT
-            sample = sample * cb_table[min(max(level, 0), last_cb)]
-            linear = _ramp(ramps, LINEAR, voice, frame + offset)
-            sample = sample * (np.float32(linear) * LIN_SCALE)
-            out[offset, 0] += sample * gain_left
-            out[offset, 1] += sample * gain_right
-            position += step
-        base, length = state[BASE, voice], state[LENGTH, voice]
-        if position >= base:
-            position -= (position - base) // length * length
-        state[POS, voice] = position
+        done = 0
+        while done < n_frames and state[DONE, voice] == 0:
+            if state[TO_TICK, voice] == 0:
+                _control_step(state, params, voice, sample_rate)
+                state[TO_TICK, voice] = CONTROL_FRAMES
+                if state[DONE, voice] != 0:
+                    break
+            frames = min(state[TO_TICK, voice], n_frames - done)
+            if state[QUIET, voice] == 0:
+                _render_span(out, done, frames, state, params, voice, rows)
+            state[TO_TICK, voice] -= frames
+            done += frames
 
 
 @dataclass(frozen=True)
@@ -165,12 +416,10 @@ def _compile() -> KernelReady:
     """One call on no voices: numba compiles the only signature the synth uses."""
     started = time.perf_counter()
     out = np.zeros((1, 2), dtype=np.float32)
-    state = np.zeros((4, 1), dtype=np.int64)
-    ramps = np.zeros((6, 2, 1), dtype=np.int64)
-    gains = np.zeros((1, 2), dtype=np.float32)
+    state = np.zeros((N_STATE, 1), dtype=np.int64)
+    params = np.zeros((N_PARAMS, 1), dtype=np.float64)
     rows = np.zeros((1, 4), dtype=np.float32)
-    cb_table = np.zeros(1, dtype=np.float32)
-    render_voices(out, np.int64(0), np.int64(0), state, ramps, gains, rows, cb_table)
+    render_voices(out, 0, state, params, rows, 48_000.0)
     stats = render_voices.stats
     return KernelReady(
         _IMPORT_S,

@@ -1,8 +1,10 @@
 """The contract between the SoundFont parser and the synth.
 
 A :class:`Region` is one playable zone of a preset with every generator already resolved
-(instrument value, plus the preset's offset, clamped to the SoundFont 2.04 ranges) and turned
-into the units the synth uses. The synth never sees raw generators.
+(instrument value, plus the preset's offset, clamped to the SoundFont 2.04 ranges — except the
+filter's cutoff and Q, which are clamped only after the modulators are added, as FluidSynth
+does) and turned into the units the synth uses, with the zone's modulators (§8.2) beside them.
+The synth never sees raw generators.
 """
 
 from __future__ import annotations
@@ -15,6 +17,24 @@ import numpy as np
 LOOP_NONE = 0
 LOOP_CONTINUOUS = 1
 LOOP_UNTIL_RELEASE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Modulator:
+    """One SoundFont modulator (§8.2) as the file holds it: source and amount-source
+    operators (controller, curve, polarity and direction bits), destination generator number,
+    amount, and transform (0 linear, 2 absolute value)."""
+
+    source: int
+    destination: int
+    amount: int
+    amount_source: int = 0
+    transform: int = 0
+
+    @property
+    def identity(self) -> tuple[int, int, int]:
+        """What makes two modulators "identical" (§9.5.1): sources and destination."""
+        return (self.source, self.destination, self.amount_source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +72,34 @@ class Region:
     loop_mode: int = LOOP_NONE
     fixed_key: int = -1  # keynum generator: -1 = the played key
     fixed_velocity: int = -1  # velocity generator: -1 = the played velocity
+    # the resonant low-pass filter: cutoff in absolute cents, Q in centibels, both unclamped
+    filter_fc_cents: float = 13500.0
+    filter_q_cb: float = 0.0
+    # modulation envelope (times in seconds, sustain in 0.1 % below full, like sustainModEnv)
+    mod_delay_s: float = 0.0
+    mod_attack_s: float = 0.0
+    mod_hold_s: float = 0.0
+    mod_decay_s: float = 0.0
+    mod_sustain_permille: float = 0.0
+    mod_release_s: float = 0.0
+    key_to_mod_hold_tc: float = 0.0
+    key_to_mod_decay_tc: float = 0.0
+    # LFOs: delay in seconds, frequency in Hz (the SF2 default 0 cents is 8.176 Hz)
+    mod_lfo_delay_s: float = 0.0
+    mod_lfo_hz: float = 8.175798915643707
+    vib_lfo_delay_s: float = 0.0
+    vib_lfo_hz: float = 8.175798915643707
+    # routings: cents of pitch or cutoff, centibels of volume, at full LFO / envelope swing
+    mod_lfo_to_pitch: float = 0.0
+    mod_lfo_to_fc: float = 0.0
+    mod_lfo_to_volume_cb: float = 0.0
+    vib_lfo_to_pitch: float = 0.0
+    mod_env_to_pitch: float = 0.0
+    mod_env_to_fc: float = 0.0
+    # the zone's own modulators: the instrument's (replace an identical default) and the
+    # preset's (add to it), §9.5
+    instrument_modulators: tuple[Modulator, ...] = ()
+    preset_modulators: tuple[Modulator, ...] = ()
 
     def matches(self, key: int, velocity: int) -> bool:
         """True when this region sounds for ``key`` at ``velocity``."""

@@ -2,8 +2,9 @@
 
 ``Synth.handle(event)`` applies one event *now* (at ``Synth.frame``); ``Synth.render(out)``
 writes the next ``len(out)`` stereo frames and advances ``frame``. The renderer splits each
-block at event offsets, so events land on exact frames. Output is bit-identical whatever the
-block split (see :mod:`.voices` and :mod:`.envelope`).
+block at event offsets, so events land on exact frames; each voice steps its envelopes, LFOs,
+pitch and filter every 64 frames of its own age, so the output does not depend on the block
+split (see :mod:`.voices`).
 
 Rendering is one compiled call per block at any number of voices (see :mod:`.voices`); the
 kernel is compiled (or loaded from its cache) when the first synth of a process is made, so no
@@ -12,16 +13,19 @@ Each sample is laid out for the renderer the first time it sounds (:mod:`.sample
 for a long sample that takes milliseconds inside ``handle``, so a live engine calls
 :meth:`Synth.prepare` for its instruments before the audio stream starts.
 
-Levels follow SoundFont 2.04's default modulators: velocity, CC7 volume and CC11 expression
-each attenuate on the concave 960 cB curve; initialAttenuation counts 0.4 cB per unit as
-FluidSynth and EMU hardware do; CC10 pan adds to the region's pan; pan is equal-power.
-Channel volume, expression and pan changes apply to sounding voices from the event's frame
-(as a step, not a ramp). Pitch bend and modulators beyond the defaults are not implemented.
+The sound model is SoundFont 2.04 as FluidSynth 2.3 plays it (:mod:`.voice_setup`,
+:mod:`.envelope`, :mod:`.modulators`, :mod:`.kernel`): the resonant low-pass filter, the
+modulation envelope, both LFOs, the default modulators and the font's own, FluidSynth's gain
+staging. CC7 volume, CC11 expression, CC10 pan and CC1 mod wheel follow sounding voices
+(from their next control step); other sources are read at note-on. Where we differ from
+FluidSynth, on purpose: a stolen voice, or an older voice of the same exclusive class, fades
+out over ``STEAL_FADE_MS`` instead of being cut (FluidSynth cuts a stolen voice at once);
+notes shorter than 10 ms are not held longer. Pitch bend and channel pressure have no engine
+events yet: they stay at rest (centre, 0).
 """
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,29 +43,22 @@ from ..core.events import (
     SynthEvent,
 )
 from ..errors import ParameterError
+from . import voice_state as vs
 from . import voices as v
-from .envelope import (
-    INITIAL_ATTENUATION_FACTOR,
-    attack_ramp,
-    controller_cb,
-    decay_ramp,
-    fade_ramps,
-    frozen_ramps,
-    release_frames,
-    release_ramps,
-    velocity_cb,
-)
 from .kernel import compile_kernel
+from .modulators import CONCAVE_TABLE
 from .region import LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
 from .sf2.read import DRUM_BANK, find_preset
+from .voice_setup import new_voice, pan_gains
 
 __all__ = ["Synth", "STEAL_FADE_MS"]
 
 PREPARE_BANK_LIMIT = 256 << 20  # lay out a whole bank up to this size (4x its sample data)
 STEAL_FADE_MS = 3.0  # a stolen or exclusive-class-choked voice fades over this, never cuts
 SOUND_OFF_FADE_MS = 5.0  # CC120 all sound off
-DEFAULT_GAIN = 0.25
-REAP_FRAMES = 1024  # headroom: a few full-velocity notes stay below the output limiter
+DEFAULT_GAIN = 0.2  # FluidSynth's synth.gain: the same level as FluidSynth
+REAP_FRAMES = 1024  # voices that are over are cleared away about this often
+GM_CONTROLLERS = {7: 100, 10: 64, 11: 127}  # CC values after a reset; others are 0
 
 
 @dataclass
@@ -71,12 +68,16 @@ class _Channel:
     bank: int = 0
     program: int = 0
     bank_select: int = 0  # CC0, used by the next program change
-    volume: int = 100
-    expression: int = 127
-    pan: int = 64
+    controllers: list[int] = field(default_factory=lambda: _reset_controllers([0] * 128))
     sustain: bool = False
     preset: Preset | None = field(default=None, repr=False)
     waiting: Preset | None = field(default=None, repr=False)  # chosen, not yet laid out
+
+
+def _reset_controllers(values: list[int]) -> list[int]:
+    """``values`` with every CC at its General MIDI reset value."""
+    values[:] = [GM_CONTROLLERS.get(number, 0) for number in range(128)]
+    return values
 
 
 class Synth:
@@ -130,7 +131,7 @@ class Synth:
     @property
     def active_voices(self) -> int:
         """Voices still to be heard (sounding, releasing or fading out) at ``frame``."""
-        self.voices.remove(self.voices.silent_from(self.frame))  # output is unchanged by this
+        self.voices.reap()  # the output is unchanged by this
         return self.voices.count
 
     def prepare(self, channels: Iterable[int] | None = None) -> int:
@@ -203,15 +204,13 @@ class Synth:
             )
         if not out.flags.c_contiguous:
             raise ParameterError("out must be C-contiguous (frames, channels), got a strided view")
-        chunk = self.voices.chunk_frames
-        for start in range(0, out.shape[0], chunk):
-            part = out[start : start + chunk]
-            self.peak_voices = max(self.peak_voices, self.voices.count)
-            end = self.frame + part.shape[0]
-            # finished voices add exact zeros: clearing them every ~1000 frames is enough
-            reap = end // REAP_FRAMES != self.frame // REAP_FRAMES
-            self.voices.render(part, self.frame, reap)
-            self.frame = end
+        self.peak_voices = max(self.peak_voices, self.voices.count)
+        self.voices.render(out, float(self.sample_rate))
+        end = self.frame + out.shape[0]
+        # voices that are over add nothing: clearing them every ~1000 frames is enough
+        if end // REAP_FRAMES != self.frame // REAP_FRAMES:
+            self.voices.reap()
+        self.frame = end
 
     # -- events ----------------------------------------------------------------------------------
     def handle(self, event: SynthEvent) -> None:
@@ -238,13 +237,13 @@ class Synth:
     ) -> np.ndarray:
         """Indices of voices not being killed (``sounding``: nor released) on channel/key."""
         state = self.voices.state[:, : self.voices.count]
-        mask = state[v.KILLED] == 0
+        mask = (state[vs.KILLED] == 0) & (state[vs.DONE] == 0)
         if sounding:
-            mask &= state[v.RELEASED] == 0
+            mask &= state[vs.RELEASED] == 0
         if channel is not None:
-            mask &= state[v.CHANNEL] == channel
+            mask &= state[vs.CHANNEL] == channel
         if key is not None:
-            mask &= state[v.KEY] == key
+            mask &= state[vs.KEY] == key
         return np.flatnonzero(mask)
 
     def _note_on(self, channel: int, key: int, velocity: int) -> None:
@@ -256,50 +255,37 @@ class Synth:
         regions = preset.regions_for(key, velocity) if preset is not None else []
         if not regions:
             return
-        self.voices.remove(self.voices.silent_from(self.frame))
+        self.voices.reap()
         self._release(self._rows(channel, key))  # a repeated key restarts the note
         for exclusive in {r.exclusive_class for r in regions if r.exclusive_class}:
             rows = self._rows(channel, sounding=False)
-            rows = rows[self.voices.state[v.EXCLUSIVE, rows] == exclusive]
+            rows = rows[self.voices.state[vs.EXCLUSIVE, rows] == exclusive]
             self._kill(rows, self._ms(STEAL_FADE_MS))
         regions = regions[: self.max_voices]
         self._make_room(len(regions))
-        first = self.voices.count
         for region in regions:
             self._start_voice(channel, key, velocity, region)
-        self._update_gains(np.arange(first, self.voices.count))
 
     def _start_voice(self, channel: int, key: int, velocity: int, region: Region) -> None:
-        key_used = region.fixed_key if region.fixed_key >= 0 else key
-        velocity_used = region.fixed_velocity if region.fixed_velocity >= 0 else velocity
-        cents = region.scale_tuning * (key_used - region.root_key) + region.tune_cents
-        step = 2.0 ** (cents / 1200.0) * region.sample_rate / self.sample_rate
-        rate = self.sample_rate
-        fields = {
-            v.STEP: int(round(step * (1 << v.FRAC_BITS))),
-            v.LOOP_MODE: v.region_loop_mode(region),
-            v.CHANNEL: channel,
-            v.KEY: key,
-            v.EXCLUSIVE: region.exclusive_class,
-            v.RELEASE_FRAMES: release_frames(region, rate),
-        }
-        level = decay_ramp(region, key_used, self.frame, rate)
-        linear = attack_ramp(region, key_used, self.frame, rate)
-        atten = INITIAL_ATTENUATION_FACTOR * region.attenuation_cb + velocity_cb(velocity_used)
-        self.voices.add(v.region_span(region), fields, level, linear, atten, region.pan)
+        controllers = self.channels[channel].controllers
+        state, params = new_voice(region, key, velocity, controllers, self.sample_rate, self.gain)
+        state[vs.LOOP_MODE] = v.region_loop_mode(region)
+        state[vs.CHANNEL], state[vs.KEY] = channel, key
+        state[vs.EXCLUSIVE] = region.exclusive_class
+        self.voices.add(v.region_span(region), state, params)
 
     def _make_room(self, needed: int) -> None:
         state = self.voices.state[:, : self.voices.count]
-        live = np.flatnonzero(state[v.KILLED] == 0)
+        live = np.flatnonzero((state[vs.KILLED] == 0) & (state[vs.DONE] == 0))
         excess = live.size + needed - self.max_voices
         if excess > 0:
-            released = live[state[v.RELEASED, live] != 0]
-            held = live[state[v.RELEASED, live] == 0]
+            released = live[state[vs.RELEASED, live] != 0]
+            held = live[state[vs.RELEASED, live] == 0]
             self._kill(np.concatenate([released, held])[:excess], self._ms(STEAL_FADE_MS))
         overflow = self.voices.count + needed - self.voices.capacity
         if overflow > 0:  # only with > max_voices note-ons inside one steal fade
             state = self.voices.state[:, : self.voices.count]
-            fading = np.flatnonzero(state[v.KILLED] != 0)[:overflow]
+            fading = np.flatnonzero(state[vs.KILLED] != 0)[:overflow]
             dead = np.zeros(self.voices.count, dtype=bool)
             dead[fading] = True
             self.voices.remove(dead)
@@ -307,43 +293,38 @@ class Synth:
     def _note_off(self, channel: int, key: int) -> None:
         rows = self._rows(channel, key)
         if self.channels[channel].sustain:
-            self.voices.state[v.SUSTAINED, rows] = 1
+            self.voices.state[vs.SUSTAINED, rows] = 1
         else:
             self._release(rows)
 
     def _release(self, rows: np.ndarray) -> None:
-        """Start the release phase of voices ``rows`` at the current frame."""
+        """Start the release phase of voices ``rows`` (at their next control step)."""
         if rows.size == 0:
             return
-        voices, frame, state = self.voices, self.frame, self.voices.state
-        level = release_ramps(
-            voices.ramp_array(rows, v.LEVEL), frame, state[v.RELEASE_FRAMES, rows]
-        )
-        voices.set_ramps(rows, level, v.LEVEL)
-        voices.set_ramps(rows, frozen_ramps(voices.ramp_array(rows, v.LINEAR), frame), v.LINEAR)
-        state[v.RELEASED, rows], state[v.SUSTAINED, rows] = 1, 0
+        state = self.voices.state
+        state[vs.NOTE_OFF, rows] = 1
+        state[vs.RELEASED, rows], state[vs.SUSTAINED, rows] = 1, 0
         # loop mode 3: from now on play on through the loop end to the sample end
-        leaving = rows[state[v.LOOP_MODE, rows] == LOOP_UNTIL_RELEASE]
+        leaving = rows[state[vs.LOOP_MODE, rows] == LOOP_UNTIL_RELEASE]
         if leaving.size:
-            voices.leave_loop(leaving)
+            self.voices.leave_loop(leaving)
 
     def _kill(self, rows: np.ndarray, fade_frames: int) -> None:
         """Fade voices ``rows`` out linearly over ``fade_frames`` (no click), then drop them."""
         if rows.size == 0:
             return
-        voices, frame = self.voices, self.frame
-        fade = fade_ramps(voices.ramp_array(rows, v.LINEAR), frame, fade_frames)
-        voices.set_ramps(rows, fade, v.LINEAR)
-        voices.state[v.RELEASED, rows] = 1
-        voices.state[v.KILLED, rows] = 1
+        state = self.voices.state
+        state[vs.FADE_FRAMES, rows], state[vs.FADE_AGE, rows] = fade_frames, 0
+        state[vs.RELEASED, rows] = 1
+        state[vs.KILLED, rows] = 1
 
     def _control(self, channel: int, control: int, value: int) -> None:
         state = self.channels[channel]
+        state.controllers[control] = value
         if control == 0:
             state.bank_select = value
-        elif control in (7, 10, 11):
-            setattr(state, {7: "volume", 10: "pan", 11: "expression"}[control], value)
-            self._update_gains(self._rows(channel, sounding=False))
+        elif control in (1, 7, 10, 11):
+            self._follow_controllers(self._rows(channel, sounding=False))
         elif control == 64:
             state.sustain = value >= 64
             if not state.sustain:
@@ -351,18 +332,20 @@ class Synth:
         elif control == 120:
             self._kill(self._rows(channel, sounding=False), self._ms(SOUND_OFF_FADE_MS))
         elif control == 121:  # reset controllers (GM: not volume, pan or bank)
-            state.expression = 127
+            volume, pan = state.controllers[7], state.controllers[10]
+            _reset_controllers(state.controllers)
+            state.controllers[7], state.controllers[10] = volume, pan
             state.sustain = False
             self._pedal_up(channel)
-            self._update_gains(self._rows(channel, sounding=False))
+            self._follow_controllers(self._rows(channel, sounding=False))
         elif control == 123:
-            for key in set(self.voices.state[v.KEY, self._rows(channel)].tolist()):
+            for key in set(self.voices.state[vs.KEY, self._rows(channel)].tolist()):
                 self._note_off(channel, key)
 
     def _pedal_up(self, channel: int) -> None:
         state = self.voices.state[:, : self.voices.count]
-        mask = (state[v.CHANNEL] == channel) & (state[v.SUSTAINED] != 0)
-        self._release(np.flatnonzero(mask & (state[v.RELEASED] == 0)))
+        mask = (state[vs.CHANNEL] == channel) & (state[vs.SUSTAINED] != 0)
+        self._release(np.flatnonzero(mask & (state[vs.RELEASED] == 0)))
 
     def _program(self, channel: int, program: int, bank: int) -> None:
         state = self.channels[channel]
@@ -384,19 +367,24 @@ class Synth:
             self.stand_ins.append((channel, preset, stand_in))
             state.preset, state.waiting = stand_in, preset
 
-    def _update_gains(self, rows: np.ndarray) -> None:
-        """Recompute the left/right gains of voices ``rows`` from their channel's controllers."""
+    def _follow_controllers(self, rows: np.ndarray) -> None:
+        """Attenuation, pan gains and vibrato depth of voices ``rows`` from their channels'
+        CC7, CC11, CC10 and CC1 now (the kernel takes them up at each voice's next step)."""
         if rows.size == 0:
             return
-        voices = self.voices
-        controllers = np.array([(self._channel_cb(c), s.pan) for c, s in enumerate(self.channels)])
-        channels = voices.state[v.CHANNEL, rows]
-        volume_cb, pan_cc = controllers[channels].T
-        amp = self.gain * 10.0 ** (-(voices.atten_cb[rows] + volume_cb) / 200.0)
-        pan = np.clip(voices.pan[rows] + (pan_cc - 64.0) / 63.0, -1.0, 1.0)
-        angle = (pan + 1.0) * (math.pi / 4.0)
-        voices.set_gains(rows, amp * np.cos(angle), amp * np.sin(angle))
+        p = self.voices.params
+        table = np.array([c.controllers for c in self.channels], dtype=np.float64)
+        cc = table[self.voices.state[vs.CHANNEL, rows]].T  # (128, voices)
+        attenuation = p[vs.CC7_AMOUNT, rows] * _concave_of(cc[7])
+        attenuation += p[vs.CC11_AMOUNT, rows] * _concave_of(cc[11])
+        p[vs.ATTEN, rows] = np.clip(p[vs.ATTEN_BASE, rows] + attenuation, 0.0, 1440.0)
+        pan = p[vs.PAN_BASE, rows] + p[vs.CC10_AMOUNT, rows] * (2.0 * cc[10] / 128.0 - 1.0)
+        p[vs.GAIN_L, rows], p[vs.GAIN_R, rows] = pan_gains(pan, self.gain)
+        vibrato = p[vs.VIB_BASE, rows] + p[vs.CC1_AMOUNT, rows] * cc[1] / 128.0
+        p[vs.VIB_LFO_TO_PITCH, rows] = np.clip(vibrato, -12000.0, 12000.0)
 
-    def _channel_cb(self, channel: int) -> float:
-        state = self.channels[channel]
-        return controller_cb(state.volume) + controller_cb(state.expression)
+
+def _concave_of(values: np.ndarray) -> np.ndarray:
+    """The concave, negative curve of CC values (0..127), as :func:`.modulators.concave`."""
+    x = 127.0 * (1.0 - values / 128.0)
+    return np.interp(x, np.arange(128.0), CONCAVE_TABLE)

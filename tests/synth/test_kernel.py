@@ -15,7 +15,6 @@ import pytest
 
 from soundness_live.core.events import NoteOn
 from soundness_live.synth import kernel
-from soundness_live.synth.envelope import cb_to_amp_table
 from soundness_live.synth.region import Preset, Region, SoundFontData
 from soundness_live.synth.synth import Synth
 
@@ -79,9 +78,9 @@ def test_the_kernel_lets_other_python_threads_run_while_it_renders():
 
     counter = threading.Thread(target=count)
     counter.start()
-    state, ramps, gains, rows = voices.state, voices.ramps, voices.gains, voices.layout.rows
+    state, params, rows = voices.state, voices.params, voices.layout.rows
     began = time.perf_counter()
-    kernel.render_voices(out, 0, voices.count, state, ramps, gains, rows, cb_to_amp_table)
+    kernel.render_voices(out, voices.count, state, params, rows, float(RATE))
     ended = time.perf_counter()
     done.set()
     counter.join()

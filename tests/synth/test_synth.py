@@ -21,7 +21,7 @@ from soundness_live.synth.region import (
 )
 from soundness_live.synth.renderer import Renderer, render_offline
 from soundness_live.synth.synth import Synth
-from soundness_live.synth.voices import KEY
+from soundness_live.synth.voice_state import KEY
 
 RATE = 48_000
 PERIOD = 100  # samples per cycle of the test tone: 480 Hz at 48 kHz, loops are seamless

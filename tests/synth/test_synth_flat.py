@@ -16,7 +16,7 @@ from bench.bench_synth import traced_events
 from soundness_live.core.events import NoteOff, NoteOn, ProgramChange
 from soundness_live.synth.region import LOOP_CONTINUOUS, Preset, Region, SoundFontData
 from soundness_live.synth.synth import REAP_FRAMES, Synth
-from soundness_live.synth.voices import END_AT, POS, STEP
+from soundness_live.synth.voice_state import END_AT, POS, STEP
 
 RATE = 48_000
 BLOCK = 64

@@ -179,6 +179,13 @@ class ResolvedZone:
             return -1
         return lo if value < lo else hi if value > hi else int(value)
 
+    def unclamped(self, number: int) -> int:
+        """The instrument value plus the preset's offset, not clamped: for the generators
+        whose range applies only after the modulators are added (the filter's cutoff and Q)."""
+        default, _, _, preset_level, _ = _SPEC[number]
+        value: Any = self._inst.get(number, default)
+        return int(value + self._preset.get(number, 0)) if preset_level else int(value)
+
     def range(self, number: int) -> tuple[int, int] | None:
         """keyRange/velRange: instrument range intersected with the preset's; None if empty."""
         lo, hi = 0, 127

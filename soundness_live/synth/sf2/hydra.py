@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import FileFormatError
+from ..region import Modulator
 from .generators import INSTRUMENT, SAMPLE_ID, Zone, zone_from_list
 from .riff import Buffer, RiffLayout, decode_text, records
 
@@ -53,20 +54,24 @@ COMPRESSED_SAMPLE = 0x10  # SoundFont 3 extension: Ogg Vorbis data
 
 @dataclass(frozen=True)
 class PresetHeader:
-    """A preset and its zones, as (generators, has an instrument generator) pairs."""
+    """A preset and its zones, as (generators, has an instrument generator) pairs, and each
+    zone's modulators (in the same order)."""
 
     name: str
     bank: int
     program: int
     zones: tuple[tuple[Zone, bool], ...]
+    modulators: tuple[tuple[Modulator, ...], ...] = ()
 
 
 @dataclass(frozen=True)
 class InstrumentHeader:
-    """An instrument and its zones, as (generators, has a sampleID generator) pairs."""
+    """An instrument and its zones, as (generators, has a sampleID generator) pairs, and each
+    zone's modulators (in the same order)."""
 
     name: str
     zones: tuple[tuple[Zone, bool], ...]
+    modulators: tuple[tuple[Modulator, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,12 +135,30 @@ def _generator_list(
 ) -> tuple[list[int], list[tuple[int, int]]]:
     bags = records(buf, layout, bag_id, BAG, file_name)
     gens = records(buf, layout, gen_id, GEN, file_name)
-    records(buf, layout, bag_id[0] + "mod", MOD, file_name)  # checked, not used
     gen_starts = bags["gen"].astype(int).tolist()
     # A missing terminal generator is tolerated: slicing up to len(gens) is safe.
     _check_bags(gen_starts, len(gens), f"{bag_id} generator", file_name)
     pairs = list(zip(gens["oper"].tolist(), gens["amount"].tolist(), strict=True))
     return gen_starts, pairs
+
+
+def _modulator_list(
+    buf: Buffer, layout: RiffLayout, bag_id: str, file_name: str
+) -> tuple[list[int], list[Modulator]]:
+    """Each bag's first modulator index, and the modulators of the 'imod' or 'pmod' chunk
+    (terminal record dropped). Indices out of order give a zone no modulators: the
+    generators, which matter more, are checked strictly."""
+    bags = records(buf, layout, bag_id, BAG, file_name)
+    mods = records(buf, layout, bag_id[0] + "mod", MOD, file_name)
+    rows = mods.tolist()[:-1] if len(mods) else []
+    return bags["mod"].astype(int).tolist(), [Modulator(*map(int, row)) for row in rows]
+
+
+def _zone_modulators(
+    bag_starts: list[int], mods: list[Modulator], first: int, last: int
+) -> tuple[tuple[Modulator, ...], ...]:
+    """Modulators of bags ``first..last-1``; bag i owns mods bag_starts[i]..bag_starts[i+1]."""
+    return tuple(tuple(mods[bag_starts[i] : bag_starts[i + 1]]) for i in range(first, last))
 
 
 def read_preset_headers(
@@ -171,22 +194,28 @@ def read_hydra(buf: Buffer, layout: RiffLayout, file_name: str) -> Hydra:
     samples = tuple(_sample_header(row) for row in shdr[:-1].tolist())
 
     ibag_starts, igens = _generator_list(buf, layout, "ibag", "igen", file_name)
+    imod_starts, imods = _modulator_list(buf, layout, "ibag", file_name)
     inst_bags = inst["bag"].astype(int).tolist()
     _check_bags(inst_bags, len(ibag_starts) - 1, "instrument bag", file_name)
     instruments = []
     for i, name in enumerate(inst["name"][:-1].tolist()):
-        zones = _zones(ibag_starts, igens, inst_bags[i], inst_bags[i + 1], SAMPLE_ID)
+        first, last = inst_bags[i], inst_bags[i + 1]
+        zones = _zones(ibag_starts, igens, first, last, SAMPLE_ID)
         _check_targets(zones, SAMPLE_ID, len(samples), f"instrument '{_name(name)}'", file_name)
-        instruments.append(InstrumentHeader(_name(name), zones))
+        mods = _zone_modulators(imod_starts, imods, first, last)
+        instruments.append(InstrumentHeader(_name(name), zones, mods))
 
     pbag_starts, pgens = _generator_list(buf, layout, "pbag", "pgen", file_name)
+    pmod_starts, pmods = _modulator_list(buf, layout, "pbag", file_name)
     preset_bags = phdr["bag"].astype(int).tolist()
     _check_bags(preset_bags, len(pbag_starts) - 1, "preset bag", file_name)
     presets = []
     for i, (name, bank, program) in enumerate(read_preset_headers(buf, layout, file_name)):
-        zones = _zones(pbag_starts, pgens, preset_bags[i], preset_bags[i + 1], INSTRUMENT)
+        first, last = preset_bags[i], preset_bags[i + 1]
+        zones = _zones(pbag_starts, pgens, first, last, INSTRUMENT)
         _check_targets(zones, INSTRUMENT, len(instruments), f"preset '{name}'", file_name)
-        presets.append(PresetHeader(name, bank, program, zones))
+        mods = _zone_modulators(pmod_starts, pmods, first, last)
+        presets.append(PresetHeader(name, bank, program, zones, mods))
     return Hydra(tuple(presets), tuple(instruments), samples)
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import FileFormatError, ParameterError
-from ..region import LOOP_NONE, Preset, Region, SoundFontData
+from ..region import LOOP_NONE, Modulator, Preset, Region, SoundFontData
 from .generators import GENERATOR_NUMBERS as G
 from .generators import KEY_RANGE, SAMPLE_ID, VEL_RANGE, ResolvedZone, Zone, split_global
 from .hydra import Hydra, InstrumentHeader, PresetHeader, SampleHeader, read_hydra
@@ -124,20 +124,59 @@ def _regions(
     preset: PresetHeader, hydra: Hydra, data_len: int, file_name: str
 ) -> tuple[Region, ...]:
     preset_global, preset_zones = split_global(preset.zones)
+    preset_mods = _split_modulators(preset.zones, preset.modulators)
     regions: list[Region] = []
-    for local in preset_zones:
+    for local, local_pmods in zip(preset_zones, preset_mods[1], strict=True):
         preset_zone = {**preset_global, **local}
         instrument: InstrumentHeader = hydra.instruments[_index(preset_zone, G["instrument"])]
         inst_global, inst_zones = split_global(instrument.zones)
-        for inst_local in inst_zones:
+        inst_mods = _split_modulators(instrument.zones, instrument.modulators)
+        modulators = (
+            _merge_modulators(inst_mods[0], ()),
+            _merge_modulators(preset_mods[0], local_pmods),
+        )
+        for inst_local, local_imods in zip(inst_zones, inst_mods[1], strict=True):
             inst_zone = {**inst_global, **inst_local}
             sample = hydra.samples[_index(inst_zone, SAMPLE_ID)]
             if is_rom(sample):
                 continue  # ROM samples are not in the file: nothing to play
             region = _region(ResolvedZone(inst_zone, preset_zone), sample, data_len, file_name)
             if region is not None:
-                regions.append(region)
+                regions.append(
+                    dataclasses.replace(
+                        region,
+                        instrument_modulators=_merge_modulators(modulators[0], local_imods),
+                        preset_modulators=modulators[1],
+                    )
+                )
     return tuple(regions)
+
+
+def _split_modulators(
+    zones: tuple[tuple[Zone, bool], ...], modulators: tuple[tuple[Modulator, ...], ...]
+) -> tuple[tuple[Modulator, ...], list[tuple[Modulator, ...]]]:
+    """The global zone's modulators and each local zone's, split as ``split_global`` splits
+    the zones (a file without modulator lists gives none)."""
+    if len(modulators) != len(zones):
+        modulators = tuple(() for _ in zones)
+    global_mods: tuple[Modulator, ...] = ()
+    local: list[tuple[Modulator, ...]] = []
+    for i, ((_, has_terminal), mods) in enumerate(zip(zones, modulators, strict=True)):
+        if has_terminal:
+            local.append(mods)
+        elif i == 0:
+            global_mods = mods
+    return global_mods, local
+
+
+def _merge_modulators(
+    global_mods: tuple[Modulator, ...], local_mods: tuple[Modulator, ...]
+) -> tuple[Modulator, ...]:
+    """A zone's modulators: the global zone's, each replaced by an identical local one
+    (§9.5.1), then the other local ones; within one list a later identical one wins."""
+    merged = {m.identity: m for m in global_mods}
+    merged.update({m.identity: m for m in local_mods})
+    return tuple(merged.values())
 
 
 def _index(zone: Zone, generator: int) -> int:
@@ -174,6 +213,7 @@ def _region(
         attenuation_cb=float(zone[G["initialAttenuation"]]),
         pan=zone[G["pan"]] / 500.0,
         **_envelope(zone),
+        **_modulation(zone),
         exclusive_class=zone[G["exclusiveClass"]],
         loop_mode=loop_mode,
         fixed_key=zone[G["keynum"]],
@@ -205,6 +245,36 @@ def _envelope(zone: ResolvedZone) -> dict[str, Any]:
         "release_s": timecents_to_seconds(zone[G["releaseVolEnv"]]),
         "key_to_hold_tc": float(zone[G["keynumToVolEnvHold"]]),
         "key_to_decay_tc": float(zone[G["keynumToVolEnvDecay"]]),
+    }
+
+
+def _modulation(zone: ResolvedZone) -> dict[str, Any]:
+    """Filter, modulation envelope and LFO generators in the synth's units."""
+
+    def lfo_hz(name: str) -> float:
+        return 8.175798915643707 * 2.0 ** (zone[G[name]] / 1200.0)
+
+    return {
+        "filter_fc_cents": float(zone.unclamped(G["initialFilterFc"])),
+        "filter_q_cb": float(zone.unclamped(G["initialFilterQ"])),
+        "mod_delay_s": timecents_to_seconds(zone[G["delayModEnv"]]),
+        "mod_attack_s": timecents_to_seconds(zone[G["attackModEnv"]]),
+        "mod_hold_s": timecents_to_seconds(zone[G["holdModEnv"]]),
+        "mod_decay_s": timecents_to_seconds(zone[G["decayModEnv"]]),
+        "mod_sustain_permille": float(zone[G["sustainModEnv"]]),
+        "mod_release_s": timecents_to_seconds(zone[G["releaseModEnv"]]),
+        "key_to_mod_hold_tc": float(zone[G["keynumToModEnvHold"]]),
+        "key_to_mod_decay_tc": float(zone[G["keynumToModEnvDecay"]]),
+        "mod_lfo_delay_s": timecents_to_seconds(zone[G["delayModLFO"]]),
+        "mod_lfo_hz": lfo_hz("freqModLFO"),
+        "vib_lfo_delay_s": timecents_to_seconds(zone[G["delayVibLFO"]]),
+        "vib_lfo_hz": lfo_hz("freqVibLFO"),
+        "mod_lfo_to_pitch": float(zone[G["modLfoToPitch"]]),
+        "mod_lfo_to_fc": float(zone[G["modLfoToFilterFc"]]),
+        "mod_lfo_to_volume_cb": float(zone[G["modLfoToVolume"]]),
+        "vib_lfo_to_pitch": float(zone[G["vibLfoToPitch"]]),
+        "mod_env_to_pitch": float(zone[G["modEnvToPitch"]]),
+        "mod_env_to_fc": float(zone[G["modEnvToFilterFc"]]),
     }
 
 

@@ -1,0 +1,50 @@
+"""Where each quantity of a voice lives: row numbers of the voice bank's two state arrays.
+
+``state`` (int64) and ``params`` (float64) hold one column per voice. The synth writes them at
+note-on and on note and controller events; the compiled kernel (:mod:`.kernel`) reads and
+advances them every block. Positions are 40.24 fixed point, in rows of the sample layout.
+"""
+
+from __future__ import annotations
+
+from .envelope import SECTIONS
+
+FRAC_BITS = 24
+ONE = 1 << FRAC_BITS  # one sample of travel, fixed point
+
+# -- state (int64) ----------------------------------------------------------------------------
+# a voice at or past BASE + LENGTH moves back by whole LENGTHs (its loop, or parked past END_AT)
+POS, STEP, BASE, LENGTH, END_AT = range(5)
+LOOP_MODE, CHANNEL, KEY, EXCLUSIVE = range(5, 9)
+RELEASED, SUSTAINED, KILLED = range(9, 12)  # flags the synth sets
+PLAIN_SHIFT, PLAIN_END_AT = 12, 13  # loop-until-release: the plain strip, from the loop strip
+TO_TICK = 14  # frames to the next control step (0: at the next frame rendered)
+AGE = 15  # frames from the note's start to the current control period's start
+NOTE_OFF = 16  # a note-off waits for the next control step
+DONE = 17  # the voice is over: it renders nothing and waits to be cleared away
+VOL_SECTION, VOL_COUNT, MOD_SECTION, MOD_COUNT = range(18, 22)
+MOD_LFO_DELAY, VIB_LFO_DELAY = 22, 23  # frames of age before each LFO starts
+FILTER_LEFT = 24  # samples of the filter coefficients' ramp still to go
+FILTER_SET = 25  # the filter has had its first coefficients
+QUIET = 26  # this control period renders nothing (delay, or silent and still)
+FADE_FRAMES, FADE_AGE = 27, 28  # a killed voice's fade: its length, and how far it is
+ENV_COUNTS = 29  # 2 envelopes x 7 sections: control periods each section lasts
+N_STATE = ENV_COUNTS + 2 * SECTIONS
+
+# -- params (float64) -------------------------------------------------------------------------
+AMP, AMP_INC = 0, 1  # envelope x attenuation amplitude now, and its change per frame
+PITCH = 2  # cents: playback step = 2 ** (PITCH / 1200) samples per frame, before modulation
+ATTEN = 3  # centibels of attenuation (initialAttenuation x 0.4 and every modulator)
+GAIN_L, GAIN_R = 4, 5  # synth gain x pan law
+MOD_LFO, MOD_LFO_INC, VIB_LFO, VIB_LFO_INC = range(6, 10)  # triangle value, step per period
+MOD_LFO_TO_PITCH, MOD_LFO_TO_FC, MOD_LFO_TO_VOL, VIB_LFO_TO_PITCH = range(10, 14)
+VOL_VAL, MOD_VAL, MOD_ENV_TO_PITCH, MOD_ENV_TO_FC = range(14, 18)
+FC, Q_LIN, FILTER_GAIN, LAST_HZ = range(18, 22)  # cutoff (cents), Q, gain, cutoff in force
+A1, A2, B02, B1 = range(22, 26)  # biquad coefficients
+A1_INC, A2_INC, B02_INC, B1_INC = range(26, 30)  # their ramp per sample
+H1, H2, COMPENSATE = 30, 31, 32  # filter history; rescale it while b0 ramps far
+# what the synth needs to follow controllers while the note sounds (not read by the kernel)
+ATTEN_BASE, PAN_BASE, VIB_BASE = 33, 34, 35  # ATTEN, pan, vibrato without CC7/11/10/1
+CC7_AMOUNT, CC11_AMOUNT, CC10_AMOUNT, CC1_AMOUNT = range(36, 40)
+ENV = 40  # 2 envelopes x 7 sections x (coeff, incr, low, high)
+N_PARAMS = ENV + 2 * SECTIONS * 4
