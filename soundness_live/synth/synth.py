@@ -57,6 +57,7 @@ PREPARE_BANK_LIMIT = 256 << 20  # lay out a whole bank up to this size (4x its s
 STEAL_FADE_MS = 3.0  # a stolen or exclusive-class-choked voice fades over this, never cuts
 SOUND_OFF_FADE_MS = 5.0  # CC120 all sound off
 DEFAULT_GAIN = 0.2  # FluidSynth's synth.gain: the same level as FluidSynth
+CACHE_LIMIT = 4096  # note-on results kept (regions found, new voices' state)
 REAP_FRAMES = 1024  # voices that are over are cleared away about this often
 GM_CONTROLLERS = {7: 100, 10: 64, 11: 127}  # CC values after a reset; others are 0
 
@@ -124,6 +125,10 @@ class Synth:
         self._ready: set[tuple[int, int]] = set()  # (bank, program) of presets laid out
         self.wanted: deque[tuple[int, int]] = deque(maxlen=256)  # asked for, not laid out
         self.stand_ins: deque[tuple[int, Preset, Preset | None]] = deque(maxlen=256)
+        # what a note-on computes, kept: the regions of (preset, key, velocity), and a new
+        # voice's state of (region, key, velocity, controllers); bounded, cleared when full
+        self._regions: dict[tuple[int, int, int], list[Region]] = {}
+        self._new_voices: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self.channels = [_Channel() for _ in range(16)]
         for number in range(16):
             self._select(number, DRUM_BANK if number == DRUM_CHANNEL else 0, 0)
@@ -251,11 +256,9 @@ class Synth:
         waiting = state.waiting
         if waiting is not None and (waiting.bank, waiting.program) in self._ready:
             state.preset, state.waiting = waiting, None  # prepared meanwhile: it plays now
-        preset = state.preset
-        regions = preset.regions_for(key, velocity) if preset is not None else []
+        regions = self._regions_for(state.preset, key, velocity)
         if not regions:
             return
-        self.voices.reap()
         self._release(self._rows(channel, key))  # a repeated key restarts the note
         for exclusive in {r.exclusive_class for r in regions if r.exclusive_class}:
             rows = self._rows(channel, sounding=False)
@@ -266,9 +269,28 @@ class Synth:
         for region in regions:
             self._start_voice(channel, key, velocity, region)
 
+    def _regions_for(self, preset: Preset | None, key: int, velocity: int) -> list[Region]:
+        if preset is None:
+            return []
+        found = self._regions.get((id(preset), key, velocity))
+        if found is None:
+            if len(self._regions) >= CACHE_LIMIT:
+                self._regions.clear()
+            found = self._regions[id(preset), key, velocity] = preset.regions_for(key, velocity)
+        return found
+
     def _start_voice(self, channel: int, key: int, velocity: int, region: Region) -> None:
         controllers = self.channels[channel].controllers
-        state, params = new_voice(region, key, velocity, controllers, self.sample_rate, self.gain)
+        memo = (id(region), key, velocity, tuple(controllers))
+        made = self._new_voices.get(memo)
+        if made is None:
+            if len(self._new_voices) >= CACHE_LIMIT:
+                self._new_voices.clear()
+            rate, gain = self.sample_rate, self.gain
+            made = self._new_voices[memo] = new_voice(
+                region, key, velocity, controllers, rate, gain
+            )
+        state, params = made
         state[vs.LOOP_MODE] = v.region_loop_mode(region)
         state[vs.CHANNEL], state[vs.KEY] = channel, key
         state[vs.EXCLUSIVE] = region.exclusive_class
@@ -282,6 +304,8 @@ class Synth:
             released = live[state[vs.RELEASED, live] != 0]
             held = live[state[vs.RELEASED, live] == 0]
             self._kill(np.concatenate([released, held])[:excess], self._ms(STEAL_FADE_MS))
+        if self.voices.count + needed > self.voices.capacity:
+            self.voices.reap()  # voices that are over first
         overflow = self.voices.count + needed - self.voices.capacity
         if overflow > 0:  # only with > max_voices note-ons inside one steal fade
             state = self.voices.state[:, : self.voices.count]
