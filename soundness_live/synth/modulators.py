@@ -144,14 +144,17 @@ def _source(operator: int, sources: NoteSources) -> float | None:
         return transform_source(operator, float(sources.controllers[index]), 128.0)
     if index == NO_SOURCE:
         return None
-    value, value_range = {
-        VELOCITY: (sources.velocity, 128.0),
-        KEY: (sources.key, 128.0),
-        CHANNEL_PRESSURE: (sources.pressure, 128.0),
-        PITCH_WHEEL: (sources.pitch_wheel, 16384.0),
-        WHEEL_RANGE: (sources.wheel_range_semitones, 128.0),
-    }.get(index, (0, 128.0))
-    return transform_source(operator, float(value), value_range)
+    if index == VELOCITY:
+        return transform_source(operator, float(sources.velocity), 128.0)
+    if index == KEY:
+        return transform_source(operator, float(sources.key), 128.0)
+    if index == PITCH_WHEEL:
+        return transform_source(operator, float(sources.pitch_wheel), 16384.0)
+    if index == WHEEL_RANGE:
+        return transform_source(operator, float(sources.wheel_range_semitones), 128.0)
+    if index == CHANNEL_PRESSURE:
+        return transform_source(operator, float(sources.pressure), 128.0)
+    return transform_source(operator, 0.0, 128.0)  # polyphonic pressure, link: at rest
 
 
 def modulator_value(modulator: Modulator, sources: NoteSources) -> float:

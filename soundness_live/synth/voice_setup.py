@@ -105,8 +105,9 @@ def _set_level(
     params[vs.CC10_AMOUNT], params[vs.CC1_AMOUNT] = amounts.pan, amounts.vibrato
     cc_cb = amounts.attenuation_cb(controllers[7], controllers[11])
     params[vs.ATTEN] = min(max(base_cb + cc_cb, 0.0), 1440.0)
-    left, right = pan_gains(params[vs.PAN_BASE] + amounts.pan_offset(controllers[10]), gain)
-    params[vs.GAIN_L], params[vs.GAIN_R] = float(left), float(right)
+    pan = min(max(params[vs.PAN_BASE] + amounts.pan_offset(controllers[10]), -500.0), 500.0)
+    params[vs.GAIN_L] = gain * math.sin((500.0 - pan) * math.pi / 2002.0)  # as pan_gains
+    params[vs.GAIN_R] = gain * math.sin((500.0 + pan) * math.pi / 2002.0)
 
 
 def _set_filter(params: np.ndarray, region: Region, totals: dict[int, float]) -> None:
