@@ -125,6 +125,9 @@ _FRAC_SCALE = np.float32(1.0 / (1 << FRAC_BITS))
 _ROOT_HZ = 8.175798915643707  # absolute cents 0
 _NOISE_FLOOR = 1e-6  # below this amplitude (-120 dB) a decaying voice is over
 _CONVEX = CONVEX_TABLE
+# the sample loop may reorder and fuse float operations (about 15 % faster), but keeps NaN
+# and infinity semantics: no nnan/ninf
+_FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -305,7 +308,7 @@ def _interpolate(rows, row, frac):  # pragma: no cover - compiled
     return acc * frac + rows[row, 0]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, fastmath=_FAST)
 def _render_span(out, first, frames, state, params, voice, rows):  # pragma: no cover
     """Add ``frames`` frames of one voice to ``out`` from frame ``first``: interpolation,
     the amplitude ramp, the low-pass (direct form II, coefficients ramping while
@@ -313,8 +316,11 @@ def _render_span(out, first, frames, state, params, voice, rows):  # pragma: no 
     position, step = state[POS, voice], state[STEP, voice]
     base, length, last_row = state[BASE, voice], state[LENGTH, voice], rows.shape[0] - 1
     end_at = state[END_AT, voice]
+    edge = min(base + length, end_at)  # past it: round the loop, or the sample is over
     amp, amp_inc = params[AMP, voice], params[AMP_INC, voice]
     a1, a2, b02, b1 = params[A1, voice], params[A2, voice], params[B02, voice], params[B1, voice]
+    a1_inc, a2_inc = params[A1_INC, voice], params[A2_INC, voice]
+    b02_inc, b1_inc = params[B02_INC, voice], params[B1_INC, voice]
     h1, h2, left = params[H1, voice], params[H2, voice], state[FILTER_LEFT, voice]
     gain_left, gain_right = params[GAIN_L, voice], params[GAIN_R, voice]
     compensate = params[COMPENSATE, voice] != 0.0
@@ -331,19 +337,20 @@ def _render_span(out, first, frames, state, params, voice, rows):  # pragma: no 
         if left > 0:
             left -= 1
             old = b02
-            a1 += params[A1_INC, voice]
-            a2 += params[A2_INC, voice]
-            b02 += params[B02_INC, voice]
-            b1 += params[B1_INC, voice]
+            a1 += a1_inc
+            a2 += a2_inc
+            b02 += b02_inc
+            b1 += b1_inc
             if compensate and abs(b02) > 1e-3:
                 h1 *= old / b02
                 h2 *= old / b02
         position += step
-        if position >= base + length:  # round the loop, or parked in the silence past the end
-            position -= (position - base) // length * length
-        if position >= end_at:
-            state[DONE, voice] = 1  # a sample without a loop has run out: the voice ends
-            break
+        if position >= edge:
+            if position >= base + length:  # parked in the silence past the end, or looped
+                position -= (position - base) // length * length
+            if position >= end_at:
+                state[DONE, voice] = 1  # a sample without a loop has run out: the voice ends
+                break
     state[POS, voice], state[FILTER_LEFT, voice] = position, left
     params[AMP, voice], params[H1, voice], params[H2, voice] = amp, h1, h2
     params[A1, voice], params[A2, voice], params[B02, voice], params[B1, voice] = a1, a2, b02, b1
@@ -382,12 +389,14 @@ def render_voices(out, count, state, params, rows, sample_rate):  # pragma: no c
 @dataclass(frozen=True)
 class KernelReady:
     """How the kernel became ready in this process: seconds to import numba and to compile or
-    load the kernel, and whether the on-disk cache served it."""
+    load the kernel (wall clock, and this process's CPU time: on a busy machine the wall clock
+    also counts other programs' turns), and whether the on-disk cache served it."""
 
     import_s: float
     compile_s: float
     from_cache: bool
     cache_dir: Path
+    compile_cpu_s: float = 0.0
 
 
 _ready: KernelReady | None = None
@@ -403,9 +412,10 @@ def compile_kernel() -> KernelReady:
             _ready = _compile()
             source = "loaded from the cache" if _ready.from_cache else "compiled"
             log.info(
-                "synth kernel %s in %.2f s (numba import %.2f s; cache %s)",
+                "synth kernel %s in %.2f s (%.2f s of CPU; numba import %.2f s; cache %s)",
                 source,
                 _ready.compile_s,
+                _ready.compile_cpu_s,
                 _ready.import_s,
                 _ready.cache_dir,
             )
@@ -414,7 +424,7 @@ def compile_kernel() -> KernelReady:
 
 def _compile() -> KernelReady:
     """One call on no voices: numba compiles the only signature the synth uses."""
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     out = np.zeros((1, 2), dtype=np.float32)
     state = np.zeros((N_STATE, 1), dtype=np.int64)
     params = np.zeros((N_PARAMS, 1), dtype=np.float64)
@@ -426,4 +436,5 @@ def _compile() -> KernelReady:
         time.perf_counter() - started,
         stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0,
         CACHE_DIR,
+        time.process_time() - started_cpu,
     )

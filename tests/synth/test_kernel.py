@@ -35,7 +35,7 @@ def test_a_new_synth_has_the_kernel_ready_before_any_note(caplog):
     assert len(kernel.render_voices.signatures) == 1  # compiled (or loaded) now, not later
     (record,) = [r for r in caplog.records if r.name == kernel.__name__]
     assert record.getMessage().startswith("synth kernel ")
-    assert " s (numba import " in record.getMessage()
+    assert " s of CPU; numba import " in record.getMessage()
 
 
 def test_the_cache_is_in_the_users_cache_directory_unless_numba_cache_dir_is_set(monkeypatch):
