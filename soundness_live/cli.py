@@ -105,12 +105,16 @@ def _add_simple(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "bench",
-        help="benchmarks: synth, stage, latency, voice, gil, trouble, scoring, flood, clinic",
+        help=(
+            "benchmarks: synth, synth-jack, stage, latency, voice, gil, trouble, scoring, flood,"
+            " clinic"
+        ),
     )
     p.add_argument(
         "which",
         choices=(
             "synth",
+            "synth-jack",
             "stage",
             "latency",
             "voice",

@@ -14,6 +14,7 @@ from .output import write_private_json
 BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
 BENCHES = {
     "synth": "bench_synth.py",
+    "synth-jack": "bench_synth_jack.py",
     "stage": "bench_output_stage.py",
     "latency": "bench_latency.py",
     "voice": "bench_voice.py",
@@ -26,6 +27,8 @@ BENCHES = {
 # Python packages a benchmark needs beyond the engine's own: import name -> PyPI name. They are
 # in the test extra; the system programs (jackd, espeak-ng, sox) each benchmark checks itself.
 BENCH_PACKAGES = {
+    "synth": {"fluidsynth": "pyfluidsynth"},  # FluidSynth, the reference it is timed against
+    "synth-jack": {"jack": "JACK-Client", "fluidsynth": "pyfluidsynth"},
     "latency": {"jack": "JACK-Client"},
     "voice": {"pytest": "pytest"},  # the test speech makers in tests/voice_audio.py
     "gil": {"pytest": "pytest"},  # the fake engine of tests/ui/test_ui.py drives the screen

@@ -178,7 +178,19 @@ def test_the_therapist_comes_from_config_toml_or_the_command_line(tmp_path, caps
 
 
 @pytest.mark.parametrize(
-    "which", ["synth", "stage", "latency", "voice", "gil", "trouble", "scoring", "flood", "clinic"]
+    "which",
+    [
+        "synth",
+        "synth-jack",
+        "stage",
+        "latency",
+        "voice",
+        "gil",
+        "trouble",
+        "scoring",
+        "flood",
+        "clinic",
+    ],  # fmt: skip
 )
 def test_every_benchmark_loads_through_the_cli(which, monkeypatch):
     import soundness_live.commands.sound_commands as commands
