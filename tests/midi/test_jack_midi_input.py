@@ -167,10 +167,11 @@ def test_constant_thru_on_jack_frame_stamps_is_sample_exact(jack: JackServer) ->
     require("renderer" in result.source, f"the engine's synth is unavailable: {result.source}")
     latency_ms = result.latency_of(JACK)
     assert len(latency_ms) == 8 and result.late_kept == 0
-    # every note sounds the thru delay (+ the hi-hat's own attack) after it was played, to the
-    # frame; an xrun of the non-realtime server may push one note a whole period later
+    # every note sounds the thru delay (+ the hi-hat's own attack: at least the synth's
+    # shortest, a 64-frame ramp of 1.33 ms) after it was played, to the frame; an xrun of the
+    # non-realtime server may push one note a whole period later
     frame_ms = 1000 / 48_000
     median_ms = float(np.median(latency_ms))
-    assert result.added_delay_ms <= median_ms <= result.added_delay_ms + 1.0
+    assert result.added_delay_ms <= median_ms <= result.added_delay_ms + 1.5
     assert np.sum(np.abs(latency_ms - median_ms) <= frame_ms) >= 7, latency_ms
     assert np.all(np.abs(result.jack_frame_error) <= 1)
