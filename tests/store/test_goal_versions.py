@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from soundness_live.cli import main
 from soundness_live.store.db import MIGRATIONS
 from soundness_live.store.goal_versions import newest_first
 from soundness_live.store.records import Store
+from tests.store.test_store import Clock
 
 WAIT = {
     "id": "wait",
@@ -23,17 +23,6 @@ WAIT = {
     "success": "waited_for_turn",
 }
 ECHO = dict(WAIT, id="echo", success="notes_correct_pct >= 75")
-
-
-class Clock:
-    """Each call one minute later, from 2026-11-20 10:00 at UTC+1."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 20, 10, 0, tzinfo=timezone(timedelta(hours=1)))
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(minutes=1)
-        return self.now
 
 
 def _v2_store(path: Path) -> None:
