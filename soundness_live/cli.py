@@ -49,6 +49,9 @@ def _add_play(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--therapist", metavar="NAME", help="who ran the session (default: config.toml's)"
     )
+    p.add_argument(
+        "--plan", metavar="NAME", help="run a session plan's steps in order, as one session"
+    )
     p.set_defaults(handler=_lazy("play_command", "cmd_play"))
 
 
@@ -258,6 +261,29 @@ def _add_clinic(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_lazy("clinic_commands", "cmd_clinic"))
 
 
+def _add_plan(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("plan", help="session plans: save, list, show, delete")
+    psub = p.add_subparsers(dest="plan_command", required=True)
+    save = psub.add_parser("save", help="save a plan (checked first), shared or for one child")
+    save.add_argument("name")
+    save.add_argument(
+        "--step", action="append", required=True, metavar="'ACTIVITY[:PRESET] [k=v ...]'",
+        help="one step, in order (repeat for each), e.g. --step free-play:hello "
+        "--step 'waiting:freeze-game trials=4'",
+    )  # fmt: skip
+    save.add_argument("--description", default="", help="what the plan is for, in words")
+    save.add_argument("--countdown-s", type=float, help="calm countdown between steps (5 s)")
+    save.add_argument("--replace", action="store_true", help="replace a plan of that name")
+    listing = psub.add_parser("list", help="the plans there are (for a child: theirs too)")
+    show = psub.add_parser("show", help="a plan's steps and what each sets")
+    show.add_argument("name")
+    delete = psub.add_parser("delete", help="delete a shared plan, or a child's own")
+    delete.add_argument("name")
+    for q in (save, listing, show, delete):
+        q.add_argument("--child", metavar="CODE", help="the child's own plans (else shared)")
+    p.set_defaults(handler=_lazy("plan_commands", "cmd_plan"))
+
+
 def _child_options(p: argparse.ArgumentParser) -> None:
     """The profile options of ``child add`` (and ``child edit``)."""
     p.add_argument("code")
@@ -306,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_simple(sub)
     _add_records(sub)
     _add_clinic(sub)
+    _add_plan(sub)
     return parser
 
 

@@ -103,6 +103,10 @@ def cmd_play(args: argparse.Namespace) -> int:
     if args.list:
         print(list_activities())
         return 0
+    if args.plan:
+        from .plan_commands import cmd_play_plan
+
+        return cmd_play_plan(args)
     options = options_from_args(args)
     if args.child:
         from ..offline.stored_runs import run_for_child

@@ -87,8 +87,14 @@ def _discard_sink(sink: SoundSink) -> None:
         discard()
 
 
-def prepare_run(options: PlayOptions, hooks: SessionHooks | None = None) -> PreparedRun:
-    """Build and check one offline run: raises on any bad option, before anything runs."""
+def prepare_run(
+    options: PlayOptions,
+    hooks: SessionHooks | None = None,
+    shared_sink: tuple[SoundSink, dict[str, str | None]] | None = None,
+) -> PreparedRun:
+    """Build and check one offline run: raises on any bad option, before anything runs.
+    ``shared_sink`` (with its SoundFont's name and hash): the sound of runs that follow each
+    other on one axis, like a plan's steps (each starts at its frame); else one is made."""
     check_sample_rate(options.sample_rate)
     activity = get_activity(options.activity)
     params = resolve_params(activity.name, activity.specs, options.params)
@@ -97,7 +103,7 @@ def prepare_run(options: PlayOptions, hooks: SessionHooks | None = None) -> Prep
     if activity.answers_with is Answer.VOICE:
         prompts, given = _prompt_sounds(given, params, options.sample_rate)
     voice = voice_source(activity, options)
-    sink, soundfont_info = _make_sink(options)  # last: it opens the WAV file
+    sink, soundfont_info = shared_sink or make_sink(options)  # last: it opens the WAV file
     sound = child_sound(activity, params)
     try:
         session = Session(
@@ -187,7 +193,9 @@ def _prompt_sounds(
     return prompts, dict(given, prompt_source=used["prompt_source"])
 
 
-def _make_sink(options: PlayOptions) -> tuple[SoundSink, dict[str, str | None]]:
+def make_sink(options: PlayOptions) -> tuple[SoundSink, dict[str, str | None]]:
+    """The sound of a run: rendered into ``options.wav`` when asked, else nothing but the
+    clock; with its SoundFont's name and hash (the trial records keep them)."""
     if options.wav is None:
         return SilentSink(), {"name": None, "sha256": None}
     from .sink import OfflineRenderSink

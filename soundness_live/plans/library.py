@@ -130,6 +130,7 @@ def save_plan(
         raise PlanError(
             f"{path}: a plan {plan.name!r} exists already (replace it, or choose another name)"
         )
+    private_dir(path.parent.parent)  # plans/ too: mkdir's mode reaches only the last folder
     private_dir(path.parent)
     write(path, plan_toml(checked).encode("utf-8"))
     return checked, path

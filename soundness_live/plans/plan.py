@@ -89,6 +89,18 @@ class Plan:
     description: str = ""
     countdown_s: float = COUNTDOWN_S
 
+    def __post_init__(self) -> None:
+        check_plan_name(self.name)
+        if not 1 <= len(self.steps) <= MAX_STEPS:
+            raise PlanError(
+                f"plan {self.name!r}: a plan has 1..{MAX_STEPS} steps, got {len(self.steps)}"
+            )
+        if not 0 <= self.countdown_s <= MAX_COUNTDOWN_S:
+            raise PlanError(
+                f"plan {self.name!r}: the countdown between steps must be in "
+                f"0..{MAX_COUNTDOWN_S:g} s, got {self.countdown_s!r}"
+            )
+
 
 def check_plan_name(name: Any) -> str:
     """A plan's name (its file name without ``.toml``): 1-64 letters, digits, '-' or '_'."""
