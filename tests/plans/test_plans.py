@@ -169,6 +169,7 @@ def test_a_saved_plan_is_owner_only_and_reads_back(tmp_path: Path) -> None:
     assert path == tmp_path / "plans" / "shared" / "short.toml"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
     assert load_plan(path) == checked
 
 
@@ -224,6 +225,13 @@ def test_a_childs_plan_wins_over_a_shared_one_and_a_shared_over_a_starter(
 def test_an_unknown_plan_lists_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(PlanError, match=r"no plan 'nope' for S-014 \(plans: early-years, motor"):
         find_plan(tmp_path, "nope", "S-014")
+
+
+def test_a_plan_is_one_to_thirty_steps_with_a_countdown_of_at_most_a_minute() -> None:
+    with pytest.raises(PlanError, match="a plan has 1..30 steps, got 0"):
+        Plan("empty", ())
+    with pytest.raises(PlanError, match=r"countdown between steps must be in 0..60 s, got 61"):
+        Plan("slow", (PlanStep("free-play"),), countdown_s=61)
 
 
 @pytest.mark.parametrize("name", ["../x", "a b", "", "-x", "x.toml"])
