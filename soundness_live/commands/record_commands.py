@@ -131,6 +131,11 @@ def _child_delete(store: Store, args: argparse.Namespace) -> None:
     shared = store.shared_with_clinic(args.code)
     deleted = store.delete_child(args.code)
     _erase_from_logs(store.path.parent, args.code, child.display_name)
+    from ..plans.library import delete_child_plans
+
+    plans = delete_child_plans(store.path.parent, args.code)
+    if plans:
+        deleted["plans"] = plans
     print(f"deleted child {args.code} ({_listed(deleted)}) and erased them from the store's files")
     if any(shared.values()):
         print(

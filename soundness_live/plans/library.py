@@ -34,6 +34,7 @@ __all__ = [
     "STARTER_DIR",
     "FoundPlan",
     "Writer",
+    "delete_child_plans",
     "delete_plan",
     "find_plan",
     "list_plans",
@@ -150,3 +151,17 @@ def delete_plan(home: Path, name: str, child: str | None = None) -> Path:
         raise PlanError(f"no {whose} ({path} does not exist)")
     path.unlink()
     return path
+
+
+def delete_child_plans(home: Path, child: str) -> int:
+    """Remove every plan of ``child`` and their folder (the child is deleted); how many."""
+    folder = _folder(home, child)
+    if not folder.is_dir():
+        return 0
+    plans = sorted(folder.glob("*.toml"))
+    for path in plans:
+        path.unlink()
+    for leftover in folder.iterdir():  # a partial file of a write that was killed
+        leftover.unlink()
+    folder.rmdir()
+    return len(plans)

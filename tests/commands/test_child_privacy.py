@@ -46,11 +46,13 @@ def singer_at_a_microphone(monkeypatch) -> None:
 def add_child_with_everything(
     tmp_path: Path, code: str = CODE, name: str = NAME, seed: int = 0
 ) -> None:
-    """A child with a name, birth date, own goals, consent, sessions, notes and voice kept."""
+    """A child with a name, birth date, own goals, consent, sessions, notes, voice kept and a
+    plan of their own."""
     goals = tmp_path / f"{code}-goals.toml"
     goals.write_text(GOALS.format(name=name))
     assert main(["child", "add", code, "--name", name, "--dob", DOB, "--voice-consent",
                  "--goals", str(goals)]) == 0  # fmt: skip
+    assert main(["plan", "save", "ours", "--child", code, "--step", "free-play:hello"]) == 0
     for activity in ("call-and-response", "vocal-prompts"):
         play = [
             "play",
@@ -105,9 +107,11 @@ def test_child_delete_leaves_no_byte_of_them_in_any_file_of_the_data_folder(tmp_
     assert main(["child", "delete", CODE, "--yes"]) == 0
     assert capsys.readouterr().out == (
         f"deleted child {CODE} (2 sessions, 4 trials, 4 input events, 1 note, "
-        "2 voice recordings, 1 goal) and erased them from the store's files\n"
+        "2 voice recordings, 1 goal, 1 plan) and erased them from the store's files\n"
     )
     assert files_holding(home, *secrets) == {}
+    assert not [path for path in home.rglob("*") if CODE in path.name]  # plans/CODE/ too
+    assert (home / "plans" / "A-1" / "ours.toml").is_file()  # the other child's stay
     assert log.read_text() == (
         "engine ready\nactivity failed for [deleted child] ([deleted child])\nA-1 stopped\n"
     )

@@ -139,3 +139,13 @@ def test_play_plan_refuses_what_only_one_activity_can_take(home: Path, capsys) -
     assert main(["play", "--plan", "school-age", "--child", "S-014"]) == 2
     assert "give --input virtual" in capsys.readouterr().err
     assert stored_sessions(home) == []
+
+
+def test_deleting_a_child_deletes_their_plans(home: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["child", "add", "S-014"]) == 0
+    assert main(["plan", "save", "short", "--child", "S-014", *SHORT]) == 0
+    assert main(["plan", "save", "short", *SHORT]) == 0
+    assert main(["child", "delete", "S-014", "--yes"]) == 0
+    assert "1 plan)" in capsys.readouterr().out
+    assert not (home / "plans" / "S-014").exists()
+    assert (home / "plans" / "shared" / "short.toml").is_file()
