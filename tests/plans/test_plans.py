@@ -258,3 +258,13 @@ def test_deleting_removes_only_the_named_owners_plan(tmp_path: Path) -> None:
 def test_a_starter_plan_cannot_be_deleted(tmp_path: Path) -> None:
     with pytest.raises(PlanError, match="starter plan that ships with the program"):
         delete_plan(tmp_path, "early-years")
+
+
+def test_every_shipped_preset_checks_as_a_step_of_its_activity() -> None:
+    from soundness_live.activities.params import builtin_presets, preset_activity
+
+    presets = builtin_presets()
+    assert {"hello", "goodbye", "sung-syllables"} <= set(presets)
+    for name, path in presets.items():
+        step = PlanStep(str(preset_activity(path)), name)
+        check_plan(Plan("each", (step,)), f"preset {name}")
