@@ -70,8 +70,9 @@ class PlanStep:
 
     @property
     def title(self) -> str:
-        """What the screens call the step: its label, else its preset, else its activity."""
-        return self.label or self.preset or self.activity
+        """What the screens call the step: its label, else its preset's or its activity's name
+        in words ("freeze-game" reads "freeze game")."""
+        return self.label or (self.preset or self.activity).replace("-", " ")
 
     def spec(self) -> str:
         """The step as ``plan save --step`` takes it (``ACTIVITY[:PRESET] k=v ...``)."""

@@ -48,7 +48,7 @@ def test_save_list_show_and_delete_a_plan(home: Path, capsys: pytest.CaptureFixt
     ]
     assert main(["plan", "show", "short"]) == 0
     shown = capsys.readouterr().out
-    assert "  2. freeze-game: waiting:freeze-game trials=2 play_ms=1500.0" in shown
+    assert "  2. freeze game: waiting:freeze-game trials=2 play_ms=1500.0" in shown
     assert "variant=freeze, play_ms=1500.0, foreperiod_ms=1500, wait_step_ms=750, trials=2" in shown
     assert main(["plan", "delete", "short"]) == 0
     assert not (home / "plans" / "shared" / "short.toml").exists()
@@ -80,7 +80,7 @@ def test_play_plan_stores_one_session_with_every_steps_trials_in_order(
     play = ["play", "--plan", "short", "--child", "S-014", "--input", "virtual"]
     assert main([*play, "--json", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "step 3 of 3: drum-echo-beginner" in printed
+    assert "step 3 of 3: drum echo beginner" in printed
     assert "SIMULATED: played by the virtual child" in printed
     document = json.loads(out.read_text())
     assert [step["activity"] for step in document["steps"]] == [

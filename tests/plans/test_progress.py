@@ -30,7 +30,7 @@ def test_a_step_that_ends_counts_down_to_the_next_which_starts_when_due() -> Non
     assert progress.countdown_cue(101.5) == {
         "cue": "countdown",
         "seconds": 4,
-        "next": "freeze-game",
+        "next": "freeze game",
     }
     assert not progress.due(104.999)
     assert progress.due(105.0)
@@ -40,7 +40,7 @@ def test_a_step_that_ends_counts_down_to_the_next_which_starts_when_due() -> Non
         {
             "activity": "waiting",
             "preset": "freeze-game",
-            "label": "freeze-game",
+            "label": "freeze game",
             "status": "running",
         },
     ]
