@@ -13,19 +13,14 @@ owner-only, all-or-nothing writer), so a plan is either all there or as it was.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import private_dir
+from ..config import parse_toml, private_dir
+from ..errors import FileFormatError
 from .checks import check_plan
 from .plan import Plan, PlanError, check_plan_name, plan_from_document, plan_toml
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 __all__ = [
     "CHILD",
@@ -101,9 +96,9 @@ def load_plan(path: Path) -> Plan:
     except (OSError, UnicodeDecodeError) as error:
         raise PlanError(f"{path}: cannot read the plan ({error})") from None
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise PlanError(f"{path}: not valid TOML: {' '.join(str(error).split())}") from None
+        document = parse_toml(text, path)
+    except FileFormatError as error:
+        raise PlanError(str(error)) from None
     return check_plan(plan_from_document(path.stem, document, str(path)), str(path))
 
 

@@ -126,6 +126,7 @@ def test_a_plan_naming_what_does_not_exist_is_refused_naming_the_step(
         ("countdown_s = 99\n[[step]]\nactivity = 'waiting'\n", "'countdown_s' must be in 0..60"),
         ("colour = 'red'\n[[step]]\nactivity = 'waiting'\n", "unknown key 'colour'"),
         ("[[step]\n", "not valid TOML"),
+        ("x = " + "[" * 5000, "expected TOML nested at most 32 levels deep"),
         (
             "[[step]]\nactivity = 'free-play'\n[[step]]\nactivity = 'waiting'\npreset = 'nope'\n",
             "step 2: no preset 'nope'",
