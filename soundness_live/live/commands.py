@@ -60,6 +60,7 @@ from ..players.volume_cap import CAP_RANGE_DBFS, check_cap_dbfs
 from ..store.session import StoredSession
 from ..voice.prompts import load_voice_analysis, prepare_prompts
 from ..voice.scoring import VOICE_SCORING
+from . import plan_play
 from .engine_setup import apply_profile_devices
 from .voice import live_voice, meter_for
 
@@ -259,6 +260,7 @@ def start_activity(engine: Engine, fields: Fields) -> None:
     elif engine.stored is None:
         engine.timeline.offset_frames = engine.renderer.frame  # an unstored run starts at 0
     session = _session(engine, activity, params, resolved, source, fields)
+    plan_play.activity_starting(engine)  # one started by hand holds a plan's countdown
     engine.begin(
         session,
         activity=activity.name, variant=resolved.get("variant"), cue=None,
@@ -414,6 +416,7 @@ def pause(engine: Engine, fields: Fields) -> None:
     engine.timeline.pause()
     engine.sink.drop_pending()
     engine.update_state(paused=True)
+    plan_play.hold(engine)  # a plan's countdown waits for the therapist's next
 
 
 def resume(engine: Engine, fields: Fields) -> None:
@@ -434,6 +437,7 @@ def panic(engine: Engine, fields: Fields) -> None:
     engine.live_input.all_notes_off(None)
     if engine.activity_running:
         pause(engine, fields)
+    plan_play.hold(engine)  # no step starts by itself after the quiet button
     engine.update_state(quiet=True)
 
 
@@ -481,7 +485,8 @@ def add_note(engine: Engine, fields: Fields) -> None:
 
 
 def end_session(engine: Engine, fields: Fields) -> dict[str, Any]:
-    """Stop, silence and close the open session; its id."""
+    """Stop, silence and close the open session (and its plan); its id."""
+    plan_play.end_plan(engine)
     engine.stop_activity()
     engine.silence()
     ended = None
@@ -491,6 +496,11 @@ def end_session(engine: Engine, fields: Fields) -> dict[str, Any]:
         ended, engine.stored = engine.stored.session_id, None
         engine.live_input.timeline = None  # the child stays chosen, and their limits with them
     return {"session_id": ended}
+
+
+def start_plan(engine: Engine, fields: Fields) -> dict[str, Any]:
+    """Play a session plan: each of its steps is this table's ``start_activity``."""
+    return plan_play.start_plan(engine, fields, lambda msg: handle(engine, msg))
 
 
 def shutdown(engine: Engine, fields: Fields) -> dict[str, Any]:
@@ -524,6 +534,28 @@ COMMANDS: dict[str, Command] = {
                 Field("traits", "an object of the virtual child's traits", json_object, False, {}),
             ),
             "run an activity",
+        ),
+        Command(
+            "start_plan",
+            start_plan,
+            (
+                Field("plan", "a plan's name", text(64, empty=False), required=True),
+                Field("child", "a child's code", text(64, empty=False)),
+                Field("input", "'virtual' or 'live'", one_of(("virtual", "live"))),
+                Field("therapist", "a name of 1..64 characters", therapist_name),
+                Field("seed", "an integer 0..4294967295", integer(0, 2**32 - 1), False, 0),
+                Field("traits", "an object of the virtual child's traits", json_object, False, {}),
+            ),
+            "play a session plan: its first step now, the next after a countdown",
+        ),
+        Command("next_step", plan_play.next_step, _NONE, "the plan's next step (now)"),
+        Command("skip_step", plan_play.skip_step, _NONE, "leave out the plan's step"),
+        Command("repeat_step", plan_play.repeat_step, _NONE, "play the plan's step again"),
+        Command(
+            "plans",
+            plan_play.plans_for,
+            (Field("child", "a child's code", text(64, empty=False)),),
+            "the plans a child (or any child) can run",
         ),
         Command("stop", stop, _NONE, "stop the activity, silence everything"),
         Command("pause", pause, _NONE, "cut the trial short, start nothing new"),

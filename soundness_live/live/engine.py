@@ -29,6 +29,7 @@ from ..midi.jack_frames import OutputFrameTap
 from ..players.volume_cap import clamp_cap_dbfs
 from ..store.records import Store
 from ..store.session import StoredSession
+from . import plan_play
 from .engine_cues import EngineCues, PendingCue
 from .engine_setup import live_figures, make_renderer, sound_output_status
 from .input import LiveInput
@@ -107,6 +108,7 @@ class Engine(EngineCues):
         self.volume_cap_dbfs = -12.0
         self.child_cap_dbfs: float | None = None
         self.prompt_level = "independent"
+        self.plan: plan_play.LivePlan | None = None  # the session plan playing, if one is
         self._lock = threading.RLock()  # commands come from several client threads
         self._thread: threading.Thread | None = None
         self._state: dict[str, Any] = {"activity": None, "last_result": None}
@@ -184,6 +186,7 @@ class Engine(EngineCues):
         vanished audio server or device can block its stop.
         """
         with self._lock:
+            plan_play.end_plan(self)
             self.stop_activity()
             if self.stored is not None:
                 self.store_playing_between()
@@ -283,6 +286,7 @@ class Engine(EngineCues):
         with self._lock:
             self._end_cues()
             self._state.update(activity=None, last_result=result, paused=False)
+            plan_play.activity_ended(self, result)
         self.changed.set()
 
     def stop_activity(self) -> None:
@@ -374,6 +378,7 @@ class Engine(EngineCues):
                 thru=self.live_input.thru.mode,
                 **self._diagnostics(),
             )
+            state.update(plan_play.plan_state(self, state))
         state.setdefault("paused", False)
         state.setdefault("quiet", False)
         return state
