@@ -30,6 +30,9 @@ connected; a trial during which one was disconnected is kept, ``void`` with ``vo
 "input device disconnected"``. ``set_prompt_level`` applies to the trial in
 progress (the level is written into the next trial record) and falls back to ``independent``
 after it.
+
+A session plan's commands (``start_plan``, ``next_step``, ``skip_step``, ``repeat_step``,
+``plans``) are carried out by :mod:`soundness_live.live.plan_play`.
 """
 
 from __future__ import annotations
