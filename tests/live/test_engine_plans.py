@@ -3,17 +3,22 @@ and the therapist's next, skip and repeat."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from soundness_live.audio.private_file import write_private_bytes
+from soundness_live.live.client import EngineClient, EngineError
 from soundness_live.live.commands import handle
 from soundness_live.plans.library import save_plan
 from soundness_live.plans.plan import Plan, PlanStep
 from soundness_live.store.records import Store
 from tests.conftest import until_state
+from tests.live.test_engine_connections import posix_only, serving
 
 SONG = {"bars": 2, "tempo_bpm": 160, "lead_in_ms": 0, "gap_ms": 0}  # about 3 s
 WAIT = {"trials": 1, "foreperiod_ms": 300, "jitter_pct": 0, "lead_in_ms": 0, "gap_ms": 0}
@@ -172,3 +177,33 @@ def test_the_plans_a_child_can_run_are_listed(engine: Any) -> None:
         "motor-focus",
         "school-age",
     ]
+
+
+@posix_only
+def test_a_client_lists_and_plays_a_plan_over_the_engines_connection() -> None:
+    home = Path(tempfile.mkdtemp(prefix="sl-plan-"))  # short: the socket's path has a limit
+    try:
+        play_over_the_connection(home)
+    finally:
+        shutil.rmtree(home)
+
+
+def play_over_the_connection(home: Path) -> None:
+    with serving(home) as server:
+        with Store.open(home / "soundness.db") as store:
+            store.add_child({"code": "S-014"})
+        save_plan(home, Plan("two", steps()[:2], countdown_s=30.0), write_private_bytes)
+        with EngineClient.connect(server.data_dir) as client:
+            listed = client.request("plans", child="S-014")["plans"]
+            assert [p["name"] for p in listed][-1] == "two"
+            reply = client.request("start_plan", plan="two", child="S-014", input="virtual")
+            assert reply["plan"]["steps"][0]["label"] == "hello song"
+            client.request("next_step")
+            deadline = time.monotonic() + 5.0
+            while plan_of(client.state).get("state") != "between":
+                assert time.monotonic() < deadline, client.state
+                time.sleep(0.02)
+            assert client.state["cue"]["cue"] == "countdown"
+            with pytest.raises(EngineError, match="start_plan: field 'plan' is needed"):
+                client.request("start_plan", child="S-014")
+            client.request("end_session")
