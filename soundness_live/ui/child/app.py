@@ -1,0 +1,119 @@
+"""The child's view: its own window and process, a client of the engine like the therapist's.
+
+It sends the engine nothing but its hello and reads the snapshots the engine sends (the cue,
+the beat, the voice meter, the plan's countdown), so drawing never holds up the audio or the
+therapist's screen. It stays light: the frame rate is capped (30 fps), the process runs below
+the engine's priority, and each frame draws only what changed (:class:`.draw.ChildPainter`).
+When the engine goes away the view shows the calm neutral screen for :data:`CALM_EXIT_S` and
+closes by itself, with no words aimed at the child; while the engine is silent (not gone) it
+shows the neutral screen too, since its last cue may belong to an activity long stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from .draw import ChildPainter
+from .looks import ChildLooks, neutral_scene, place_scene
+from .placement import Placement
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import pygame  # noqa: E402 - after the environment variable that silences its banner
+
+CALM_EXIT_S = 3.0  # the neutral screen stays this long after the engine went away
+SILENT_S = 2.0  # the engine sends snapshots several times a second: after this, neutral
+_REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED,
+                   pygame.WINDOWSIZECHANGED)  # fmt: skip
+
+
+def open_window(placement: Placement) -> pygame.Surface:
+    """The view's window, placed as asked (the position through SDL's window-position
+    variable, read when the window is made)."""
+    if placement.position is not None:
+        os.environ["SDL_VIDEO_WINDOW_POS"] = "{},{}".format(*placement.position)
+    pygame.display.init()
+    flags = pygame.FULLSCREEN if placement.fullscreen else 0
+    if placement.frameless:
+        flags |= pygame.NOFRAME
+    size = (0, 0) if placement.fullscreen else placement.size
+    surface = pygame.display.set_mode(size, flags, display=placement.display)
+    pygame.display.set_caption("Soundness Live - child's view")
+    pygame.mouse.set_visible(False)  # nothing on the child's screen but the picture
+    return surface
+
+
+class ChildView:
+    """The window, the engine's latest snapshot, and one frame after another."""
+
+    def __init__(self, client: Any, placement: Placement | None = None, fps: int = 30) -> None:
+        self.client = client
+        self.fps = fps
+        self.looks = ChildLooks()
+        self.painter = ChildPainter()
+        self.surface = open_window(placement or Placement())
+        self.clock = pygame.time.Clock()
+        self.running = True
+        self.frames_drawn = 0  # frames that changed any pixel (tests and benches read it)
+        self.gone_s: float | None = None  # when the engine was found gone
+        self._state_s = time.monotonic()
+        self._last_state: Any = None
+        self._frame_s: float | None = None
+
+    def state(self, now_s: float) -> tuple[dict[str, Any], float]:
+        """The latest snapshot and its age in seconds; neutral (no cue) while the engine is
+        silent or gone."""
+        state = self.client.state or {}
+        if state is not self._last_state:  # a new snapshot came since the last frame
+            self._last_state, self._state_s = state, now_s
+        age_s = now_s - self._state_s
+        if self.client.closed or now_s - self.client.last_message_s > SILENT_S:
+            return {}, age_s
+        return state, age_s
+
+    def frame(self) -> None:
+        """One frame: events, this frame's look, the pixels that changed, the frame cap."""
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                self.running = False
+            elif event.type in _REPAINT_EVENTS:
+                self.painter.invalidate()
+        now_s = time.monotonic()
+        elapsed_s = 0.0 if self._frame_s is None else now_s - self._frame_s
+        self._frame_s = now_s
+        state, age_s = self.state(now_s)
+        if self.client.closed and self.gone_s is None:
+            self.gone_s = now_s
+        scene = self.looks.scene(state, now_s, age_s) if state else neutral_scene()
+        look = place_scene(scene, *self.surface.get_size())
+        changed = self.painter.paint(self.surface, look, elapsed_s)
+        if changed:
+            pygame.display.update([pygame.Rect(area) for area in changed])
+            self.frames_drawn += 1
+        if self.gone_s is not None and now_s - self.gone_s >= CALM_EXIT_S:
+            self.running = False
+        self.clock.tick(self.fps)
+
+    def run(self, max_frames: int | None = None) -> int:
+        """Draw until the engine has gone (or the window is closed, or ``max_frames``)."""
+        frames = 0
+        while self.running and (max_frames is None or frames < max_frames):
+            self.frame()
+            frames += 1
+        return frames
+
+    def screenshot(self, path: Any) -> Any:
+        """Save what the window shows now as PNG."""
+        pygame.image.save(self.surface, str(path))
+        return path
+
+    def close(self) -> None:
+        """Close the window (the engine goes on)."""
+        pygame.display.quit()
+
+
+def desktops() -> list[tuple[int, int]]:
+    """The size of each display's desktop, in pygame's order of displays."""
+    pygame.display.init()
+    return list(pygame.display.get_desktop_sizes())
