@@ -80,6 +80,24 @@ def _live_handler(name: str) -> Handler:
     return handler
 
 
+def _add_child_view(sub: argparse._SubParsersAction) -> None:
+    # Its options live with the command; parsed only when it runs (fast start-up).
+    p = sub.add_parser(
+        "child-view", add_help=False,
+        help="the child's own view of the session: pictures, not words (a client of the engine)",
+    )  # fmt: skip
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=_child_view_handler)
+
+
+def _child_view_handler(args: argparse.Namespace) -> int:
+    from .commands import child_view_command
+
+    parser = argparse.ArgumentParser(prog="soundness-live child-view")
+    child_view_command.add_child_view_options(parser)
+    return int(child_view_command.cmd_child_view(parser.parse_args(args.rest)) or 0)
+
+
 def _add_simple(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="a whole simulated session with a virtual child, no hardware")
     p.add_argument(
@@ -329,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_play(sub)
     _add_live(sub)
+    _add_child_view(sub)
     _add_simple(sub)
     _add_records(sub)
     _add_clinic(sub)
@@ -341,6 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("run", "engine"):  # their options are the engine's own
         args = argparse.Namespace(handler=_live_handler(argv[0]), rest=argv[1:])
+    elif argv and argv[0] == "child-view":  # its options are its own (and --help with them)
+        args = argparse.Namespace(handler=_child_view_handler, rest=argv[1:])
     else:
         args = build_parser().parse_args(argv)
     try:

@@ -2,17 +2,24 @@
 
 ``run`` attaches to the engine for the data directory, starting it first when none runs; when
 the window closes the engine goes on while a session is open (a crashed or closed UI never
-ends a session), and is stopped when the UI started it and no session is open.
+ends a session), and is stopped when the UI started it and no session is open. With
+``--child-view second-display`` or ``lower-half`` it starts the child's view beside it (its own
+process, :mod:`.child_view_command`) and stops it when the therapist's window closes.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 from pathlib import Path
 
 from ..config import check_therapist, data_dir, load_settings, private_dir
 from ..live.process import build_parser, options_from_args, run_engine, stop_engine
+from .child_view_command import start_child_view, stop_child_view
 
+CHILD_VIEW_MODES = ("second-display", "lower-half")
+SECOND_DISPLAY = 1  # pygame's index of the second display
 ENGINE_FLAGS = (
     ("audio", "--audio"),
     ("audio_device", "--audio-device"),
@@ -39,6 +46,11 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--therapist", metavar="NAME", help="who runs the sessions (default: config.toml's)"
     )
+    parser.add_argument(
+        "--child-view", choices=CHILD_VIEW_MODES,
+        help="also show the child's view: full screen on the second display (with only one, "
+        "the lower half), or on the lower half of this screen under the therapist's window",
+    )  # fmt: skip
     return parser
 
 
@@ -82,15 +94,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     therapist = check_therapist(args.therapist, "--therapist") or load_settings(home).therapist
     client, process = connect_or_start(home, _engine_argv(args))
     lower_priority()  # after the engine started: it keeps the normal priority
-    app = TherapistApp(
-        client, size=_size(args.size), fps=args.fps, fullscreen=args.fullscreen,
-        therapist=therapist,
-    )  # fmt: skip
+    size, fullscreen = _size(args.size), args.fullscreen
+    child_view = None
+    if args.child_view:
+        size, fullscreen, child_view = _start_child_view(home, args.child_view, size, fullscreen)
+    try:
+        app = TherapistApp(
+            client, size=size, fps=args.fps, fullscreen=fullscreen, therapist=therapist
+        )
+    except BaseException:
+        if child_view is not None:
+            stop_child_view(child_view)
+        raise
     try:
         app.load_catalog()
         app.run()
     finally:
         app.close()
+        if child_view is not None:
+            stop_child_view(child_view)
         session_open = client.state.get("session_id") is not None
         if process is not None and not session_open:
             client.request("shutdown")
@@ -99,3 +121,23 @@ def cmd_run(args: argparse.Namespace) -> int:
             print("the session goes on in the engine; run 'soundness-live run' to reattach")
         client.close()
     return 0
+
+
+def _start_child_view(
+    home: Path, mode: str, size: tuple[int, int], fullscreen: bool
+) -> tuple[tuple[int, int], bool, subprocess.Popen]:
+    """Start the child's view for ``mode``; the therapist's window's size and full-screen
+    flag beside it (the upper half of the screen when the child's view takes the lower)."""
+    from ..ui.child.app import desktops
+    from ..ui.child.placement import choose, upper_half
+
+    screens = desktops()
+    wanted = SECOND_DISPLAY if mode == "second-display" else None
+    placement, note = choose(wanted, mode == "lower-half", screens, size, False)
+    if note:
+        print(note, flush=True)
+    if placement.display == SECOND_DISPLAY:
+        return size, fullscreen, start_child_view(home, ["--display", str(SECOND_DISPLAY)])
+    upper = upper_half(screens[0])
+    os.environ["SDL_VIDEO_WINDOW_POS"] = "{},{}".format(*(upper.position or (0, 0)))
+    return upper.size, False, start_child_view(home, ["--lower-half"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from .draw import ChildPainter
@@ -47,9 +48,18 @@ def open_window(placement: Placement) -> pygame.Surface:
 class ChildView:
     """The window, the engine's latest snapshot, and one frame after another."""
 
-    def __init__(self, client: Any, placement: Placement | None = None, fps: int = 30) -> None:
+    def __init__(
+        self,
+        client: Any,
+        placement: Placement | None = None,
+        fps: int = 30,
+        save_pictures: Path | None = None,
+    ) -> None:
         self.client = client
         self.fps = fps
+        self.save_pictures = save_pictures  # each picture shown, once faded in, as a PNG
+        self.saved: list[Path] = []
+        self._saved_look: Any = None
         self.looks = ChildLooks()
         self.painter = ChildPainter()
         self.surface = open_window(placement or Placement())
@@ -91,9 +101,20 @@ class ChildView:
         if changed:
             pygame.display.update([pygame.Rect(area) for area in changed])
             self.frames_drawn += 1
+        if self.save_pictures is not None and self.painter.settled:
+            self._save(look.name)
         if self.gone_s is not None and now_s - self.gone_s >= CALM_EXIT_S:
             self.running = False
         self.clock.tick(self.fps)
+
+    def _save(self, name: str) -> None:
+        """Save the window once a new picture has faded in (the first frame of it whole)."""
+        key = (name, self.painter.shown and self.painter.shown.word)
+        if key == self._saved_look or self.save_pictures is None:
+            return
+        self._saved_look = key
+        path = self.save_pictures / f"{len(self.saved) + 1:04d}-{name}.png"
+        self.saved.append(self.screenshot(path))
 
     def run(self, max_frames: int | None = None) -> int:
         """Draw until the engine has gone (or the window is closed, or ``max_frames``)."""

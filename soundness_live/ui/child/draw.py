@@ -85,6 +85,11 @@ class ChildPainter:
         self._old: pygame.Surface | None = None  # what was on the window when the fade began
         self._new: pygame.Surface | None = None
 
+    @property
+    def settled(self) -> bool:
+        """Whether the surface shows its look whole (no fade under way)."""
+        return self.shown is not None and self.alpha >= 255
+
     def invalidate(self) -> None:
         """Draw everything on the next frame (the window's pixels were lost)."""
         self.shown, self.alpha, self._old = None, 255, None

@@ -1,0 +1,115 @@
+"""``soundness-live child-view``: the child's own view of the session, in a window of its own.
+
+It attaches to the engine already running for the data directory (``run`` starts both) and
+shows the cues the engine sends as pictures until the engine goes away. ``--screenshots DIR``
+writes every picture it can show to ``DIR`` instead, at 1920x1080 and 800x1280, without an
+engine or a window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..config import data_dir, private_dir
+
+CONNECT_S = 10.0  # how long the view waits for the engine to answer
+STOP_S = 5.0  # how long a child view told to stop may take before it is killed
+
+
+def add_child_view_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of ``soundness-live child-view``."""
+    parser.add_argument("--data-dir", type=Path, help="data directory (default: the user's)")
+    parser.add_argument(
+        "--display", type=int, metavar="N",
+        help="show full screen on display N (0 is the first); with only one display, the "
+        "lower half of it",
+    )  # fmt: skip
+    parser.add_argument(
+        "--lower-half", action="store_true", help="take the lower half of the first display"
+    )
+    parser.add_argument("--size", default="1280x720", help="window size WxH (default 1280x720)")
+    parser.add_argument("--fullscreen", action="store_true")
+    parser.add_argument("--fps", type=int, default=30, help="frame-rate cap (default 30)")
+    parser.add_argument(
+        "--screenshots", type=Path, metavar="DIR",
+        help="write every picture the view can show to DIR as PNG (no engine, no window)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--save-pictures", type=Path, metavar="DIR",
+        help="while showing, save each new picture to DIR as PNG once it has faded in (to "
+        "check a set-up: what the child saw, in order)",
+    )  # fmt: skip
+    return parser
+
+
+def view_size(text: str) -> tuple[int, int]:
+    """WIDTHxHEIGHT as two numbers; a clear line when it is not that."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"--size must be WIDTHxHEIGHT, e.g. 1280x720, got {text!r}") from None
+    if width < 160 or height < 120:
+        raise SystemExit(f"--size must be at least 160x120, got {text!r}")
+    return width, height
+
+
+def cmd_child_view(args: argparse.Namespace) -> int:
+    """Show the child's view until the engine goes away (or write the screenshots)."""
+    if args.screenshots is not None:
+        return _screenshots(args.screenshots)
+    from ..live.client import EngineClient
+    from ..ui.app import lower_priority
+    from ..ui.child.app import ChildView, desktops
+    from ..ui.child.placement import choose
+
+    size = view_size(args.size)
+    home: Path = private_dir(args.data_dir.expanduser().absolute()) if args.data_dir else data_dir()
+    client = EngineClient.connect(home, timeout_s=CONNECT_S)  # a DeviceError says none answers
+    lower_priority()  # the engine and the audio server come first
+    placement, note = choose(args.display, args.lower_half, desktops(), size, args.fullscreen)
+    if note:
+        print(note, file=sys.stderr, flush=True)
+    pictures = private_dir(args.save_pictures) if args.save_pictures else None
+    view = ChildView(client, placement, fps=args.fps, save_pictures=pictures)
+    try:
+        view.run()
+    finally:
+        view.close()
+        client.close()
+    return 0
+
+
+def _screenshots(folder: Path) -> int:
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # drawn in memory: no window needed
+    from ..ui.child.screenshots import write_screenshots
+
+    written = write_screenshots(folder)
+    print(f"{len(written)} pictures written to {folder}")
+    return 0
+
+
+def start_child_view(home: Path, extra: Sequence[str] = ()) -> subprocess.Popen:
+    """Start ``soundness-live child-view`` for data directory ``home`` as a process of its own
+    (its lines go where this process's go)."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    command = [sys.executable, "-m", "soundness_live.cli", "child-view", "--data-dir", str(home)]
+    return subprocess.Popen([*command, *extra], stdin=subprocess.DEVNULL, env=env)
+
+
+def stop_child_view(process: subprocess.Popen) -> None:
+    """Stop a child view this process started: asked first, killed if it does not go."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=STOP_S)

@@ -1,0 +1,130 @@
+"""The child's view as a process of its own against a real engine: it shows the cues the
+engine sends, and closes by itself (after the calm neutral screen) when the engine stops;
+``run --child-view`` starts it beside the therapist's screen and stops it with the screen."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pygame
+import pytest
+
+from soundness_live.activities.contract import Cue
+from soundness_live.commands.child_view_command import start_child_view, stop_child_view
+from soundness_live.live.client import start_engine
+from soundness_live.live.process import stop_engine
+from soundness_live.ui.child.app import CALM_EXIT_S
+from soundness_live.ui.child.draw import Words, render
+from soundness_live.ui.child.looks import BACKGROUNDS, NEUTRAL
+from soundness_live.ui.child.screenshots import settled_look
+from tests.live.test_engine_process import ENGINE_ARGS, QUICK_WAIT, _attach, _stop
+from tests.processes import child_processes
+
+SIZE = (480, 270)
+SLOW_WAIT = dict(QUICK_WAIT, trials=2, foreperiod_ms=1500, response_window_ms=2000)
+
+
+@pytest.fixture()
+def headless_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Processes started from here draw on SDL's dummy video driver."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+
+
+def _wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def _pixels(path: Path) -> tuple[tuple[int, int, int], bytes]:
+    image = pygame.image.load(str(path))
+    return tuple(image.get_at((2, 2)))[:3], pygame.image.tobytes(image, "RGB")  # type: ignore[return-value]
+
+
+def test_the_view_shows_the_engines_cues_and_leaves_calmly_when_the_engine_stops(
+    headless_env: None, engine_home: Path, tmp_path: Path
+) -> None:
+    shots = tmp_path / "shown"
+    engine = start_engine(engine_home, ENGINE_ARGS)
+    view = None
+    try:
+        client = _attach(engine_home)
+        view = start_child_view(
+            engine_home, ["--size", "{}x{}".format(*SIZE), "--save-pictures", str(shots)]
+        )
+        _wait_for(lambda: any(shots.glob("*-neutral.png")), 20, "the view's first picture")
+        client.request("start_activity", activity="waiting", params=SLOW_WAIT, input="virtual")
+        _wait_for(lambda: any(shots.glob("*-go.png")), 30, "the go cue on the child's view")
+        go = sorted(shots.glob("*-go.png"))[0]
+        background, pixels = _pixels(go)
+        assert background == BACKGROUNDS[Cue.GO.mood]
+        expected = pygame.Surface(SIZE)
+        render(expected, settled_look({"cue": {"cue": "go"}}, *SIZE), Words())
+        assert pixels == pygame.image.tobytes(expected, "RGB")  # the very picture drawn here
+        client.request("stop")
+        client.request("shutdown")
+        engine.wait(timeout=15)
+        client.close()
+        stopped_s = time.monotonic()
+        assert view.wait(timeout=CALM_EXIT_S + 15) == 0
+        assert time.monotonic() - stopped_s >= CALM_EXIT_S - 0.5  # the calm screen first
+        last = sorted(shots.glob("*.png"))[-1]
+        assert last.name.endswith("-neutral.png") and _pixels(last)[0] == NEUTRAL
+    finally:
+        if view is not None:
+            stop_child_view(view)
+        _stop(engine)
+
+
+def test_run_with_a_child_view_on_a_missing_second_display_says_so_and_stops_it_on_exit(
+    headless_env: None, engine_home: Path
+) -> None:
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "soundness_live.cli", "run", "--data-dir", str(engine_home),
+         *ENGINE_ARGS, "--child-view", "second-display"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert run.stdout is not None
+        line = run.stdout.readline().strip()
+        assert line == (
+            "child view: display 1 was asked for, but only 1 display was found; showing the "
+            "child's view on the lower half of this screen"
+        )
+        views: list[tuple[int, str]] = []
+
+        def view_started() -> bool:
+            started = child_processes(run.pid)
+            views[:] = [c for c in started if "soundness_live.cli child-view" in c[1]]
+            return bool(views)
+
+        _wait_for(view_started, 20, "the child's view process")
+        assert "--lower-half" in views[0][1]
+        time.sleep(1.0)  # the therapist's window is drawing
+        run.send_signal(signal.SIGINT)
+        assert run.wait(timeout=30) in (0, 130)
+        assert not os.path.exists(f"/proc/{views[0][0]}") or _is_zombie(views[0][0])
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait(timeout=10)
+        if run.stdout is not None:
+            run.stdout.close()
+        stop_engine(engine_home)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] == "Z"
