@@ -1,0 +1,153 @@
+"""The child's view drawn headless: a screenshot of every cue at 1920x1080 and 800x1280, each
+picture different in its pixels and as contrasted as claimed; fades and the pulse that move
+no pixel by 10 % of the luminance range between two frames; only what changed is drawn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from soundness_live.ui.child.calm import INK, MAX_LUMINANCE_STEP, MIN_CONTRAST, contrast
+from soundness_live.ui.child.looks import ChildLooks, Look, place_scene
+from soundness_live.ui.child.screenshots import EXAMPLES, SIZES, settled_look
+
+ALIKE = {frozenset(("turn", "your_turn-drum_pad")), frozenset(("done-not-success", "neutral"))}
+SMALL = (480, 270)
+
+
+@pytest.fixture()
+def pygame_headless(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    pygame.display.init()
+    yield pygame
+    pygame.display.quit()
+
+
+def _luminance(pixels: np.ndarray) -> np.ndarray:
+    """Relative luminance of each pixel of an (w, h, 3) array of sRGB bytes."""
+    c = pixels.astype(np.float64) / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return lin @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def _ink_mask(pixels: np.ndarray) -> np.ndarray:
+    """The pixels drawn in (or within a few steps of) a high-contrast colour."""
+    return np.abs(pixels.astype(int) - np.array(INK)).max(axis=2) <= 8
+
+
+def test_every_cue_is_screenshot_at_both_sizes_each_its_own_picture_in_high_contrast(
+    pygame_headless, tmp_path: Path
+) -> None:
+    pygame = pygame_headless
+    from soundness_live.ui.child.screenshots import write_screenshots
+
+    written = write_screenshots(tmp_path / "child-view")
+    assert len(written) == len(EXAMPLES) * len(SIZES) == 38
+    for width, height in SIZES:
+        masks = {}
+        for name, state in EXAMPLES:
+            path = tmp_path / "child-view" / f"{name}-{width}x{height}.png"
+            image = pygame.image.load(str(path))
+            assert image.get_size() == (width, height)
+            look = settled_look(state, width, height)
+            pixels = pygame.surfarray.array3d(image)
+            assert tuple(pixels[2, 2]) == look.background  # the calm background, corner to corner
+            masks[name] = mask = _ink_mask(pixels) | _star_mask(pixels)
+            if name in ("neutral", "done-not-success"):
+                assert not mask.any()  # nothing asked: no high-contrast shape at all
+                continue
+            area = mask.mean()
+            assert 0.01 < area < 0.5, (name, area)  # a large picture, not a flood of light
+            ink = tuple(int(v) for v in pixels[mask][0])
+            assert contrast(ink, look.background) >= MIN_CONTRAST, name
+        _each_differs(masks, width * height)
+
+
+def _star_mask(pixels: np.ndarray) -> np.ndarray:
+    from soundness_live.ui.child.looks import STAR
+
+    return np.abs(pixels.astype(int) - np.array(STAR)).max(axis=2) <= 8
+
+
+def _each_differs(masks: dict[str, np.ndarray], pixels: int) -> None:
+    """Every two pictures of different meaning differ in at least 1 % of the window's pixels
+    (their shapes, whatever their colours)."""
+    names = sorted(masks)
+    for i, one in enumerate(names):
+        for other in names[i + 1 :]:
+            differ = int((masks[one] ^ masks[other]).sum())
+            if frozenset((one, other)) in ALIKE:
+                assert differ == 0, (one, other)
+            else:
+                assert differ > 0.01 * pixels, (one, other, differ)
+
+
+def _frames(pygame, looks: list[Look], elapsed_s: float) -> Iterator[tuple[np.ndarray, list]]:
+    from soundness_live.ui.child.draw import ChildPainter
+
+    surface = pygame.Surface(SMALL)
+    painter = ChildPainter()
+    for look in looks:
+        changed = painter.paint(surface, look, elapsed_s)
+        yield pygame.surfarray.array3d(surface), changed
+
+
+def _state(name: str) -> dict:
+    return dict(EXAMPLES)[name]
+
+
+@pytest.mark.parametrize("elapsed_s", [1 / 30, 1 / 60, 0.5])
+def test_a_new_picture_fades_in_moving_no_pixel_by_10_percent_in_a_frame(
+    pygame_headless, elapsed_s: float
+) -> None:
+    pygame = pygame_headless
+    order = ["neutral", "listen", "your_turn-drum_pad", "stop", "done-success", "countdown"]
+    looks = []
+    for name in order:
+        looks += [settled_look(_state(name), *SMALL)] * 60
+    frames = list(_frames(pygame, looks, elapsed_s))
+    worst = 0.0
+    for (before, _), (after, _) in zip(frames, frames[1:], strict=False):
+        worst = max(worst, float(np.abs(_luminance(after) - _luminance(before)).max()))
+    assert worst < MAX_LUMINANCE_STEP, worst
+    settle = 26 if elapsed_s >= 1 / 30 else 51  # 10 alpha levels a frame at most
+    first_new = frames[60][0]
+    assert not np.array_equal(first_new, frames[60 + settle - 2][0])  # still fading
+    assert np.array_equal(frames[60 + settle - 1][0], frames[119][0])  # then settled
+
+
+def test_the_pulse_redraws_only_its_square_moves_no_pixel_by_10_percent_and_ends_exact(
+    pygame_headless,
+) -> None:
+    pygame = pygame_headless
+    state = _state("beat")
+    views = ChildLooks()
+    looks = [place_scene(views.scene(state, k / 30, k / 30), *SMALL) for k in range(60)]
+    frames = list(_frames(pygame, looks, 1 / 30))
+    halo = looks[0].shapes[0]
+    side = 2 * halo.radius * 1.09 + 8  # type: ignore[union-attr]
+    for (before, _), (after, changed) in zip(frames, frames[1:], strict=False):
+        step = float(np.abs(_luminance(after) - _luminance(before)).max())
+        assert step < MAX_LUMINANCE_STEP
+        assert len(changed) == 1 and changed[0][2] <= side and changed[0][3] <= side
+    from soundness_live.ui.child.draw import Words, render
+
+    whole = pygame.Surface(SMALL)
+    render(whole, looks[-1], Words())
+    assert np.array_equal(frames[-1][0], pygame.surfarray.array3d(whole))  # no trace left
+
+
+def test_a_still_picture_draws_nothing(pygame_headless) -> None:
+    from soundness_live.ui.child.draw import ChildPainter
+
+    pygame = pygame_headless
+    surface = pygame.Surface(SMALL)
+    painter = ChildPainter()
+    look = settled_look(_state("wait"), *SMALL)
+    assert painter.paint(surface, look, 1 / 30) == [(0, 0, *SMALL)]
+    assert [painter.paint(surface, look, 1 / 30) for _ in range(5)] == [[]] * 5
