@@ -4,6 +4,7 @@ no pixel by 10 % of the luminance range between two frames; only what changed is
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,3 +152,35 @@ def test_a_still_picture_draws_nothing(pygame_headless) -> None:
     look = settled_look(_state("wait"), *SMALL)
     assert painter.paint(surface, look, 1 / 30) == [(0, 0, *SMALL)]
     assert [painter.paint(surface, look, 1 / 30) for _ in range(5)] == [[]] * 5
+
+
+class FakeEngine:
+    """The engine as the view's client sees it: a snapshot, when it last spoke, closed."""
+
+    def __init__(self, state: dict) -> None:
+        self.state = state
+        self.closed = False
+        self.last_message_s = time.monotonic()
+
+
+def test_the_view_turns_neutral_when_the_engine_is_silent_and_leaves_when_it_is_gone(
+    pygame_headless, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from soundness_live.ui.child import app
+    from soundness_live.ui.child.placement import Placement
+
+    engine = FakeEngine(dict(_state("go"), snapshot_hz=10.0))
+    view = app.ChildView(engine, Placement(size=SMALL), fps=200)
+    view.run(max_frames=3)
+    assert view.painter.shown is not None and view.painter.shown.name == "go"
+    engine.last_message_s = time.monotonic() - app.SILENT_S - 0.1  # silent, not gone
+    view.run(max_frames=3)
+    assert view.painter.shown.name == "neutral" and view.running
+    assert app.silent_limit_s({"snapshot_hz": 0.5}) == 6.0  # three periods when it sends few
+    engine.last_message_s, engine.closed = time.monotonic(), True
+    monkeypatch.setattr(app, "CALM_EXIT_S", 0.3)
+    started_s = time.monotonic()
+    frames = view.run(max_frames=1000)
+    assert not view.running and frames < 1000 and time.monotonic() - started_s >= 0.3
+    assert view.painter.shown.name == "neutral"
+    view.close()

@@ -24,9 +24,18 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402 - after the environment variable that silences its banner
 
 CALM_EXIT_S = 3.0  # the neutral screen stays this long after the engine went away
-SILENT_S = 2.0  # the engine sends snapshots several times a second: after this, neutral
+SILENT_S = 2.0  # the engine sends snapshots several times a second: after this (or three of
+# its snapshot periods, when it sends fewer), neutral
 _REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED,
                    pygame.WINDOWSIZECHANGED)  # fmt: skip
+
+
+def silent_limit_s(state: dict[str, Any]) -> float:
+    """How long the engine may say nothing before the view turns neutral: SILENT_S, or three
+    of the periods at which it says it sends snapshots (``snapshot_hz``), if longer."""
+    hz = state.get("snapshot_hz")
+    period_s = 1.0 / hz if isinstance(hz, (int, float)) and hz > 0 else 0.0
+    return max(SILENT_S, 3.0 * period_s)
 
 
 def open_window(placement: Placement) -> pygame.Surface:
@@ -78,7 +87,7 @@ class ChildView:
         if state is not self._last_state:  # a new snapshot came since the last frame
             self._last_state, self._state_s = state, now_s
         age_s = now_s - self._state_s
-        if self.client.closed or now_s - self.client.last_message_s > SILENT_S:
+        if self.client.closed or now_s - self.client.last_message_s > silent_limit_s(state):
             return {}, age_s
         return state, age_s
 
