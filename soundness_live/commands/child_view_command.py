@@ -36,6 +36,10 @@ def add_child_view_options(parser: argparse.ArgumentParser) -> argparse.Argument
     parser.add_argument("--fullscreen", action="store_true")
     parser.add_argument("--fps", type=int, default=30, help="frame-rate cap (default 30)")
     parser.add_argument(
+        "--no-words", action="store_true",
+        help="pictures only: leave out the small word for adults under each",
+    )  # fmt: skip
+    parser.add_argument(
         "--screenshots", type=Path, metavar="DIR",
         help="write every picture the view can show to DIR as PNG (no engine, no window)",
     )  # fmt: skip
@@ -75,7 +79,9 @@ def cmd_child_view(args: argparse.Namespace) -> int:
     if note:
         print(note, file=sys.stderr, flush=True)
     pictures = private_dir(args.save_pictures) if args.save_pictures else None
-    view = ChildView(client, placement, fps=args.fps, save_pictures=pictures)
+    view = ChildView(
+        client, placement, fps=args.fps, save_pictures=pictures, words=not args.no_words
+    )
     try:
         view.run()
     finally:

@@ -184,3 +184,17 @@ def test_the_view_turns_neutral_when_the_engine_is_silent_and_leaves_when_it_is_
     assert not view.running and frames < 1000 and time.monotonic() - started_s >= 0.3
     assert view.painter.shown.name == "neutral"
     view.close()
+
+
+def test_the_words_for_adults_can_be_left_out(pygame_headless) -> None:
+    from soundness_live.ui.child import app
+    from soundness_live.ui.child.placement import Placement
+
+    engine = FakeEngine(dict(_state("wait"), snapshot_hz=10.0))
+    worded = app.ChildView(engine, Placement(size=SMALL), fps=200)
+    worded.run(max_frames=2)
+    wordless = app.ChildView(engine, Placement(size=SMALL), fps=200, words=False)
+    wordless.run(max_frames=2)
+    assert worded.painter.shown is not None and worded.painter.shown.word == "wait"
+    assert wordless.painter.shown is not None and wordless.painter.shown.word == ""
+    wordless.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +64,11 @@ class ChildView:
         placement: Placement | None = None,
         fps: int = 30,
         save_pictures: Path | None = None,
+        words: bool = True,
     ) -> None:
         self.client = client
         self.fps = fps
+        self.words = words  # the small word for adults under each picture
         self.save_pictures = save_pictures  # each picture shown, once faded in, as a PNG
         self.saved: list[Path] = []
         self._saved_look: Any = None
@@ -105,6 +108,8 @@ class ChildView:
         if self.client.closed and self.gone_s is None:
             self.gone_s = now_s
         scene = self.looks.scene(state, now_s, age_s) if state else neutral_scene()
+        if not self.words:
+            scene = replace(scene, word="")
         look = place_scene(scene, *self.surface.get_size())
         changed = self.painter.paint(self.surface, look, elapsed_s)
         if changed:
