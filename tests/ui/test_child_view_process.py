@@ -16,13 +16,18 @@ import pygame
 import pytest
 
 from soundness_live.activities.contract import Cue
+from soundness_live.audio.private_file import write_private_bytes
 from soundness_live.commands.child_view_command import start_child_view, stop_child_view
-from soundness_live.live.client import start_engine
+from soundness_live.live.client import EngineClient, start_engine
 from soundness_live.live.process import stop_engine
+from soundness_live.plans.library import save_plan
+from soundness_live.plans.plan import Plan
 from soundness_live.ui.child.app import CALM_EXIT_S
+from soundness_live.ui.child.calm import INK
 from soundness_live.ui.child.draw import Words, render
-from soundness_live.ui.child.looks import BACKGROUNDS, NEUTRAL
+from soundness_live.ui.child.looks import BACKGROUNDS, COUNTDOWN, NEUTRAL, picture_box
 from soundness_live.ui.child.screenshots import settled_look
+from tests.live.test_engine_plans import steps
 from tests.live.test_engine_process import ENGINE_ARGS, QUICK_WAIT, _attach, _stop
 from tests.processes import child_processes
 
@@ -70,6 +75,7 @@ def test_the_view_shows_the_engines_cues_and_leaves_calmly_when_the_engine_stops
         render(expected, settled_look({"cue": {"cue": "go"}}, *SIZE), Words())
         assert pixels == pygame.image.tobytes(expected, "RGB")  # the very picture drawn here
         client.request("stop")
+        _countdown_between_plan_steps(client, engine_home, shots)
         client.request("shutdown")
         engine.wait(timeout=15)
         client.close()
@@ -120,6 +126,21 @@ def test_run_with_a_child_view_on_a_missing_second_display_says_so_and_stops_it_
         if run.stdout is not None:
             run.stdout.close()
         stop_engine(engine_home)
+
+
+def _countdown_between_plan_steps(client: EngineClient, home: Path, shots: Path) -> None:
+    """A plan moved on to its next step shows the calm countdown, nearly whole."""
+    save_plan(home, Plan("two", steps()[:2], countdown_s=30.0), write_private_bytes)
+    client.request("start_plan", plan="two", child="S-014", input="virtual")
+    client.request("next_step")
+    _wait_for(lambda: any(shots.glob("*-countdown.png")), 30, "the countdown on the view")
+    background, _ = _pixels(sorted(shots.glob("*-countdown.png"))[0])
+    assert background == COUNTDOWN
+    image = pygame.image.load(str(sorted(shots.glob("*-countdown.png"))[0]))
+    box = picture_box(*SIZE)
+    inside = (round(box.x - 0.3 * box.half), round(box.y - 0.3 * box.half))  # upper left
+    assert tuple(image.get_at(inside))[:3] == INK  # little of the 30 s has gone yet
+    client.request("end_session")
 
 
 def _is_zombie(pid: int) -> bool:
