@@ -132,7 +132,9 @@ def rounded(
     return Polygon(tuple(points), colour)
 
 
-def regular(x: float, y: float, radius: float, sides: int, turn_deg: float, colour: Colour):
+def regular(
+    x: float, y: float, radius: float, sides: int, turn_deg: float, colour: Colour
+) -> Polygon:
     """A regular polygon of ``sides`` corners (an octagon for stop)."""
     return Polygon(tuple(_around(x, y, radius, radius, turn_deg, 360.0, sides, closed=False)),
                    colour)  # fmt: skip
