@@ -128,7 +128,7 @@ def _add_simple(sub: argparse._SubParsersAction) -> None:
         "bench",
         help=(
             "benchmarks: synth, synth-jack, stage, latency, voice, gil, trouble, scoring, flood,"
-            " clinic"
+            " clinic, child-view"
         ),
     )
     p.add_argument(
@@ -144,6 +144,7 @@ def _add_simple(sub: argparse._SubParsersAction) -> None:
             "scoring",
             "flood",
             "clinic",
+            "child-view",
         ),  # fmt: skip
     )
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -23,6 +23,7 @@ BENCHES = {
     "scoring": "bench_scoring.py",
     "flood": "bench_flood.py",
     "clinic": "bench_clinic.py",
+    "child-view": "bench_child_view.py",
 }
 # Python packages a benchmark needs beyond the engine's own: import name -> PyPI name. They are
 # in the test extra; the system programs (jackd, espeak-ng, sox) each benchmark checks itself.
