@@ -198,3 +198,16 @@ def test_the_words_for_adults_can_be_left_out(pygame_headless) -> None:
     assert worded.painter.shown is not None and worded.painter.shown.word == "wait"
     assert wordless.painter.shown is not None and wordless.painter.shown.word == ""
     wordless.close()
+
+
+def test_the_child_view_bench_runs_and_prints_a_row_per_scene_and_size(
+    pygame_headless, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from soundness_live.cli import main
+
+    assert main(["bench", "child-view", "--seconds", "0.2"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [(row[0], row[-5]) for row in rows] == [
+        (scene.split()[0], f"{w}x{h}") for w, h in SIZES for scene in ("still", "pulse",
+                                                                       "countdown", "new")
+    ]  # fmt: skip
