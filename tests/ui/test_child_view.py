@@ -5,6 +5,8 @@ slow changes, high contrast, and the success picture only after a success."""
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -241,3 +243,39 @@ def test_the_view_takes_a_second_display_or_says_why_it_takes_the_lower_half() -
     assert upper_half((1280, 801)) == Placement(size=(1280, 401), position=(0, 0))
     assert lower_half((1280, 801)) == Placement(size=(1280, 400), position=(0, 401),
                                                 frameless=True)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mode", "displays", "argv", "therapist", "note"),
+    [
+        ("second-display", [(1920, 1080), (1280, 720)], ["--display", "1"],
+         ((1024, 768), True, None), False),
+        ("second-display", [(1920, 1080)], ["--lower-half"],
+         ((1920, 540), False, "0,0"), True),
+        ("lower-half", [(1280, 800), (1920, 1080)], ["--lower-half"],
+         ((1280, 400), False, "0,0"), False),
+    ],
+)  # fmt: skip
+def test_run_places_the_therapists_window_beside_the_childs_view(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    mode: str,
+    displays: list[tuple[int, int]],
+    argv: list[str],
+    therapist: tuple,
+    note: bool,
+) -> None:
+    from soundness_live.commands import live_commands
+    from soundness_live.ui.child import app
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(app, "desktops", lambda: displays)
+    monkeypatch.setattr(live_commands, "start_child_view", lambda home, extra: started.append(
+        list(extra)) or "process")  # fmt: skip
+    monkeypatch.delenv("SDL_VIDEO_WINDOW_POS", raising=False)
+    size, fullscreen, process = live_commands._start_child_view(
+        Path("/nowhere"), mode, (1024, 768), True
+    )
+    assert (size, fullscreen, os.environ.get("SDL_VIDEO_WINDOW_POS")) == therapist
+    assert started == [argv] and process == "process"
+    assert ("only 1 display was found" in capsys.readouterr().out) is note
