@@ -204,7 +204,7 @@ def _sweep_deg(sector: Polygon) -> float:
 
 
 def test_an_unknown_cue_or_none_is_the_neutral_screen() -> None:
-    for cue in (None, {}, {"cue": "juggle"}, {"cue": 7}):
+    for cue in (None, {}, {"cue": "juggle"}, {"cue": 7}, "beat", ["go"]):
         assert _scene({"cue": cue}).name == "neutral"
 
 

@@ -211,3 +211,27 @@ def test_the_child_view_bench_runs_and_prints_a_row_per_scene_and_size(
         (scene.split()[0], f"{w}x{h}") for w, h in SIZES for scene in ("still", "pulse",
                                                                        "countdown", "new")
     ]  # fmt: skip
+
+
+def test_a_snapshot_the_view_cannot_read_shows_neutral_and_is_named_once(
+    pygame_headless, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from soundness_live.ui.child import app
+    from soundness_live.ui.child.placement import Placement
+
+    bad = {"cue": "beat", "at_ms": "soon", "ioi_ms": 500.0}
+    engine = FakeEngine(dict(_state("beat"), cue=bad, snapshot_hz=10.0))
+    view = app.ChildView(engine, Placement(size=SMALL), fps=200)
+    view.run(max_frames=5)
+    assert view.running and view.painter.shown is not None
+    assert view.painter.shown.name == "neutral"
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [
+        "child view: a snapshot could not be read (expected a cue as the engine sends it, got "
+        f"{bad!r}): ValueError: could not convert string to float: 'soon'; showing the "
+        "neutral screen"
+    ]
+    engine.state = dict(_state("beat"), snapshot_hz=10.0)  # the next good one shows again
+    view.run(max_frames=2)
+    assert view.painter.shown.name == "beat"
+    view.close()

@@ -12,13 +12,14 @@ shows the neutral screen too, since its last cue may belong to an activity long 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .draw import ChildPainter
-from .looks import ChildLooks, neutral_scene, place_scene
+from .looks import ChildLooks, Scene, neutral_scene, place_scene
 from .placement import Placement
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -71,6 +72,7 @@ class ChildView:
         self.words = words  # the small word for adults under each picture
         self.save_pictures = save_pictures  # each picture shown, once faded in, as a PNG
         self.saved: list[Path] = []
+        self.unreadable: str | None = None  # the last snapshot error named
         self._saved_look: Any = None
         self.looks = ChildLooks()
         self.painter = ChildPainter()
@@ -107,7 +109,7 @@ class ChildView:
         state, age_s = self.state(now_s)
         if self.client.closed and self.gone_s is None:
             self.gone_s = now_s
-        scene = self.looks.scene(state, now_s, age_s) if state else neutral_scene()
+        scene = self._scene(state, now_s, age_s)
         if not self.words:
             scene = replace(scene, word="")
         look = place_scene(scene, *self.surface.get_size())
@@ -120,6 +122,23 @@ class ChildView:
         if self.gone_s is not None and now_s - self.gone_s >= CALM_EXIT_S:
             self.running = False
         self.clock.tick(self.fps)
+
+    def _scene(self, state: dict[str, Any], now_s: float, age_s: float) -> Scene:
+        """The scene of ``state``; a snapshot the view cannot read shows the neutral screen
+        and is named once on the view's error output (the window goes on)."""
+        if not state:
+            return neutral_scene()
+        try:
+            return self.looks.scene(state, now_s, age_s)
+        except (TypeError, ValueError, AttributeError, KeyError) as error:
+            text = f"{type(error).__name__}: {error}"
+            if text != self.unreadable:
+                self.unreadable = text
+                cue = state.get("cue")
+                print(f"child view: a snapshot could not be read (expected a cue as the engine "
+                      f"sends it, got {cue!r}): {text}; showing the neutral screen",
+                      file=sys.stderr, flush=True)  # fmt: skip
+            return neutral_scene()
 
     def _save(self, name: str) -> None:
         """Save the window once a new picture has faded in (the first frame of it whole)."""

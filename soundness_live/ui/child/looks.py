@@ -137,7 +137,8 @@ class ChildLooks:
         the snapshot came, so the pulse and the countdown run on between snapshots."""
         elapsed_s = 0.0 if self._drawn_s is None else now_s - self._drawn_s
         self._drawn_s = now_s
-        cue = state.get("cue") or None
+        cue = state.get("cue")
+        cue = cue if isinstance(cue, dict) and cue else None  # anything else asks nothing
         key = None if cue is None else (cue.get("cue"), cue.get("at_ms"), cue.get("player"))
         if key != self._cue_key:
             self._cue_key, self._cue_since_s = key, now_s
