@@ -17,6 +17,10 @@ one-line error naming the file, the key, what was expected and what came)::
     clinic_auto_sync = true    # send finished sessions when a session ends (default true)
     clinic_share_notes = false   # send therapists' notes to the clinic too (default false)
 
+    [remote]                   # the browser remote (off unless asked for)
+    bind = "127.0.0.1:8765"    # where it serves; a LAN address only when the therapist sets one
+    tls = false                # serve HTTPS with this installation's own certificate
+
 The program writes the clinic keys itself (``soundness-live clinic connect``) with
 :func:`save_settings`, which changes only the lines of the keys it sets and keeps the rest of
 the file (comments included) as it was.
@@ -58,6 +62,8 @@ __all__ = [
     "check_therapist",
     "check_laptop",
     "check_clinic_url",
+    "parse_bind",
+    "RemoteSettings",
     "initials",
     "TOML_NESTING_LIMIT",
     "parse_toml",
@@ -178,6 +184,42 @@ def check_flag(value: Any, what: str) -> bool | None:
     raise ParameterError(f"{what} must be true or false, got {value!r}")
 
 
+DEFAULT_REMOTE_HOST = "127.0.0.1"  # loopback: nothing on the network unless asked for
+
+
+def parse_bind(value: Any, what: str = "--remote") -> tuple[str, int]:
+    """``[HOST:]PORT`` -> (host, port); the host is loopback when not given, port 0 is any
+    free port. An IPv6 host is written in brackets (``[::1]:8765``)."""
+    text = str(value).strip() if isinstance(value, (str, int)) else ""
+    host, _, port_text = text.rpartition(":")
+    host = host.strip("[]") or DEFAULT_REMOTE_HOST
+    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535 or " " in host:
+        raise ParameterError(
+            f"{what} must be [HOST:]PORT with a port 0..65535 (e.g. 8765 or 192.168.1.20:8765), "
+            f"got {value!r}"
+        )
+    return host, int(port_text)
+
+
+@dataclass(frozen=True)
+class RemoteSettings:
+    """config.toml's ``[remote]``: where the browser remote serves (None: not set) and TLS."""
+
+    bind: str | None = None
+    tls: bool = False
+
+
+def check_remote(value: Any, what: str) -> RemoteSettings:
+    """The ``[remote]`` table: ``bind`` ([HOST:]PORT) and ``tls`` (true or false)."""
+    if not isinstance(value, dict) or set(value) - {"bind", "tls"}:
+        raise ParameterError(f"{what} must be a table of bind and tls, got {value!r}")
+    bind = value.get("bind")
+    if bind is not None:
+        parse_bind(bind, f"{what[:-1]}.bind'")
+    tls = check_flag(value.get("tls"), f"{what[:-1]}.tls'")
+    return RemoteSettings(None if bind is None else str(bind), bool(tls))
+
+
 @dataclass(frozen=True)
 class Settings:
     """The settings in ``config.toml`` (absent keys: None)."""
@@ -188,6 +230,7 @@ class Settings:
     clinic_url: str | None = None
     clinic_auto_sync: bool | None = None
     clinic_share_notes: bool | None = None
+    remote: RemoteSettings = RemoteSettings()
 
 
 #: Every key config.toml may hold: name -> (check returning the value, what it means).
@@ -198,6 +241,7 @@ SETTINGS: dict[str, tuple[Callable[[Any, str], Any], str]] = {
     "clinic_url": (check_clinic_url, "the clinic's PostgreSQL server (postgresql://, no password)"),
     "clinic_auto_sync": (check_flag, "send finished sessions to the clinic when a session ends"),
     "clinic_share_notes": (check_flag, "send therapists' notes to the clinic (default false)"),
+    "remote": (check_remote, "the browser remote: bind ([HOST:]PORT) and tls (true or false)"),
 }
 
 

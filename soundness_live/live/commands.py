@@ -31,6 +31,9 @@ connected; a trial during which one was disconnected is kept, ``void`` with ``vo
 progress (the level is written into the next trial record) and falls back to ``independent``
 after it.
 
+The browser remote's commands (``remote_status``, ``pair_device``, ``revoke_device``,
+``show_device_names``) are carried out by :mod:`soundness_live.live.remote_link`.
+
 A session plan's commands (``start_plan``, ``next_step``, ``skip_step``, ``repeat_step``,
 ``plans``) are carried out by :mod:`soundness_live.live.plan_play`.
 """
@@ -63,7 +66,7 @@ from ..players.volume_cap import CAP_RANGE_DBFS, check_cap_dbfs
 from ..store.session import StoredSession
 from ..voice.prompts import load_voice_analysis, prepare_prompts
 from ..voice.scoring import VOICE_SCORING
-from . import plan_play
+from . import plan_play, remote_link
 from .engine_setup import apply_profile_devices
 from .voice import live_voice, meter_for
 
@@ -206,6 +209,13 @@ def therapist_name(value: Any) -> str | None:
         return check_therapist(value)
     except ParameterError:
         raise FieldError() from None
+
+
+def flag(value: Any) -> bool:
+    """true or false."""
+    if not isinstance(value, bool):
+        raise FieldError()
+    return value
 
 
 def aids(value: Any) -> Any:
@@ -603,6 +613,36 @@ COMMANDS: dict[str, Command] = {
         Command("add_note", add_note, (Field("text", "text", text(), False, ""),), "a note"),
         Command("end_session", end_session, _NONE, "close the open session"),
         Command("snapshot", snapshot, _NONE, "the engine's state"),
+        Command(
+            "remote_status",
+            remote_link.remote_status,
+            (Field("status", "the remote's status", remote_link.check_status, nullable=True),),
+            "where the browser remote serves, its pairing code (null: stopped)",
+        ),
+        Command(
+            "pair_device",
+            remote_link.pair_device,
+            (
+                Field("token_sha256", "a token's SHA-256", remote_link.token_sha256, True),
+                Field("name", "a device's name", text(200), False, ""),
+            ),
+            "keep a device paired with the browser remote",
+        ),
+        Command(
+            "revoke_device",
+            remote_link.revoke_device,
+            (Field("device", "a paired device's id", text(64, empty=False), True),),
+            "forget a paired device: its token opens nothing from now on",
+        ),
+        Command(
+            "show_device_names",
+            remote_link.show_device_names,
+            (
+                Field("device", "a paired device's id", text(64, empty=False), True),
+                Field("on", "true or false", flag, True),
+            ),
+            "let children's names show on a paired device, or not",
+        ),
         Command("shutdown", shutdown, _NONE, "end the session, stop the engine"),
     )
 }

@@ -36,6 +36,7 @@ from .input import LiveInput
 from .midi_watch import EngineMidiInput, MidiWatcher, check_midi_input
 from .output_watch import OutputWatch
 from .programs import ProgramPreparer
+from .remote_link import RemoteLink
 from .thru import DEFAULT_THRU_MODE, ThruTiming
 from .timeline import LiveSink, LiveTimeline, SessionStopped
 from .voice import LiveVoiceMeter
@@ -109,6 +110,7 @@ class Engine(EngineCues):
         self.child_cap_dbfs: float | None = None
         self.prompt_level = "independent"
         self.plan: plan_play.LivePlan | None = None  # the session plan playing, if one is
+        self.remote = RemoteLink(options.data_dir)  # the browser remote and its paired devices
         self._lock = threading.RLock()  # commands come from several client threads
         self._thread: threading.Thread | None = None
         self._state: dict[str, Any] = {"activity": None, "last_result": None}
@@ -379,6 +381,7 @@ class Engine(EngineCues):
                 **self._diagnostics(),
             )
             state.update(plan_play.plan_state(self, state))
+            state["remote"] = self.remote.state()
         state.setdefault("paused", False)
         state.setdefault("quiet", False)
         return state

@@ -1,0 +1,99 @@
+"""The engine's side of the browser remote: where it is served and which devices are paired.
+
+The remote (:mod:`soundness_live.remote`) is a process of its own and a client of the engine.
+It tells the engine where it serves and its pairing code (``remote_status``, again every few
+seconds while it runs, and ``null`` as it stops), so the therapist's screen can show the
+address, the QR code and the code; it asks the engine to keep a device that paired
+(``pair_device``). The therapist's screen lists the paired devices from the snapshot's
+``remote`` and revokes one (``revoke_device``) or lets children's names show on it
+(``show_device_names``). The engine writes every change to the paired devices' file
+(:mod:`.paired_devices`) before it answers, and the remote reads that file before each request.
+
+A status not said again within :data:`STATUS_STALE_S` is taken as a remote that stopped
+without saying so (killed): the screen stops showing its address and code.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import FileFormatError, ParameterError
+from .paired_devices import TOKEN_HASH, PairedDevices
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+STATUS_STALE_S = 10.0
+STATUS_KEYS = {"url": str, "pairing_code": str, "fingerprint": str, "tls": bool, "pid": int}
+PAIRING_CODE = re.compile(r"^[0-9]{6}$")
+
+
+class RemoteLink:
+    """What the engine knows of the remote: its last status and the paired devices."""
+
+    def __init__(self, data_dir: Path, clock_s: Callable[[], float] = time.monotonic) -> None:
+        self.devices = PairedDevices(data_dir)
+        self.clock_s = clock_s
+        self.status: dict[str, Any] | None = None
+        self.status_at_s = 0.0
+
+    def state(self) -> dict[str, Any]:
+        """The snapshot's ``remote``: ``served`` (its status, or None when no remote runs)
+        and ``devices`` (each paired device's id, name, times and whether names show)."""
+        served = self.status
+        if served is not None and self.clock_s() - self.status_at_s > STATUS_STALE_S:
+            served = self.status = None
+        try:
+            devices, error = [d.public() for d in self.devices.list()], None
+        except FileFormatError as failure:  # said on the screen; no device is let in meanwhile
+            devices, error = [], str(failure)
+        return {"served": served, "devices": devices, "devices_error": error}
+
+
+def check_status(value: Any) -> dict[str, Any] | None:
+    """A remote's status: null, or an object of exactly :data:`STATUS_KEYS`."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != set(STATUS_KEYS):
+        raise ParameterError(f"must be null or an object of {', '.join(sorted(STATUS_KEYS))}")
+    for key, kind in STATUS_KEYS.items():
+        if not isinstance(value[key], kind) or (kind is int and isinstance(value[key], bool)):
+            raise ParameterError(f"must have {key} of type {kind.__name__}")
+    if not PAIRING_CODE.match(value["pairing_code"]):
+        raise ParameterError("must have a pairing_code of 6 digits")
+    return dict(value)
+
+
+def token_sha256(value: Any) -> str:
+    """A token's SHA-256 in hex (64 digits)."""
+    if not isinstance(value, str) or not TOKEN_HASH.match(value):
+        raise ParameterError("must be 64 lowercase hex digits (a token's SHA-256)")
+    return value
+
+
+def remote_status(engine: Engine, fields: dict[str, Any]) -> None:
+    """Where the remote serves and its pairing code (null: it stopped)."""
+    link = engine.remote
+    link.status, link.status_at_s = fields["status"], link.clock_s()
+
+
+def pair_device(engine: Engine, fields: dict[str, Any]) -> dict[str, Any]:
+    """Keep a device that gave the pairing code; its id and when its pairing ends."""
+    device = engine.remote.devices.pair(fields["token_sha256"], fields["name"])
+    return {"device": device.public()}
+
+
+def revoke_device(engine: Engine, fields: dict[str, Any]) -> None:
+    """Forget a paired device: its token opens nothing from now on."""
+    if not engine.remote.devices.revoke(fields["device"]):
+        raise ParameterError(f"revoke_device: no paired device {fields['device']!r}")
+
+
+def show_device_names(engine: Engine, fields: dict[str, Any]) -> None:
+    """Let children's names show on one paired device (``on``), or not."""
+    if not engine.remote.devices.show_names(fields["device"], fields["on"]):
+        raise ParameterError(f"show_device_names: no paired device {fields['device']!r}")

@@ -1,0 +1,375 @@
+"""The remote's web application (Starlette): the page, pairing, the API and the live socket.
+
+Routes:
+
+- ``GET /`` and ``/static/...``: the page and its own script and style (bundled in the package;
+  nothing of a child or a session is in them). Everything else needs a paired device's token.
+- ``POST /api/pair`` ``{code, name}``: the pairing code for a token (an HttpOnly, SameSite=Strict
+  cookie valid 12 hours); 403 for a wrong code, 429 while pairing is locked.
+- ``GET /api/state``: the engine's state for this device (the polling fallback reads it).
+- ``POST /api/command`` ``{command, ...fields}``: one of the page's commands; the engine's reply.
+- ``WS /api/live``: the engine's state, trials and notices as they come; commands as
+  ``{id, command, ...fields}`` answered by ``{type: "reply", id, ok, ...}``.
+
+Every API call and the socket need the token (401 without one, also for the socket's
+handshake); a revoked or expired token stops working on its next request, and an open socket
+closes (code 4401) as soon as the engine says the device was revoked. A request that changes
+anything (POST) and every socket must come from the page's own origin (403 otherwise, CSRF),
+to a host named by an IP address or this machine's own name (a DNS name pointing elsewhere,
+as in DNS rebinding, gets 421). Every answer carries a strict Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import socket
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..activities.common import PROMPT_LEVELS
+from ..live.paired_devices import PAIRING_S, PairedDevice
+from ..players.volume_cap import CAP_RANGE_DBFS
+from .bridge import PAGE_COMMANDS, EngineBridge
+from .pairing import COOKIE, PairingLock, TokenCheck, new_token, token_sha256
+from .views import page_message, page_reply, page_state
+
+MAX_BODY_BYTES = 64 * 1024
+OUTBOX_SIZE = 64  # messages queued for one socket; the oldest state goes first when full
+REVOKED_CLOSE = 4401  # the socket's close code for a token that no longer opens anything
+RECHECK_S = 1.0  # an idle socket's token is checked again this often (expiry)
+NOT_PAIRED = "this device is not paired: enter the code shown on the laptop"
+STATIC = resources.files("soundness_live.remote") / "static"
+
+
+#: What the page needs to draw its controls, sent with the first state.
+PAGE_CONSTANTS = {"prompt_levels": list(PROMPT_LEVELS), "volume_range_dbfs": list(CAP_RANGE_DBFS)}
+
+
+@dataclass
+class RemoteContext:
+    """What the handlers share: the engine, the pairing lock, the tokens, TLS or not."""
+
+    bridge: EngineBridge
+    lock: PairingLock
+    tokens: TokenCheck
+    tls: bool = False
+
+
+def security_headers(connection: HTTPConnection) -> dict[str, str]:
+    """Headers on every answer: nothing but the page's own files, never framed, nothing kept."""
+    host = connection.headers.get("host", "")
+    scheme = "wss" if connection.url.scheme in ("https", "wss") else "ws"
+    policy = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        f"connect-src 'self' {scheme}://{host}; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+
+
+def host_allowed(connection: HTTPConnection) -> bool:
+    """The Host names this machine: an IP address, localhost, or its own host name."""
+    host = (connection.url.hostname or "").lower()
+    if host in ("localhost", socket.gethostname().lower(), f"{socket.gethostname().lower()}.local"):
+        return True
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def same_origin(connection: HTTPConnection) -> bool:
+    """The request's Origin is the page's own (scheme, host and port)."""
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return False
+    scheme = "https" if connection.url.scheme in ("https", "wss") else "http"
+    return origin == f"{scheme}://{connection.headers.get('host', '')}"
+
+
+def refusal(status: int, text: str, connection: HTTPConnection) -> JSONResponse:
+    """A JSON refusal carrying the security headers."""
+    return JSONResponse({"ok": False, "error": text}, status, headers=security_headers(connection))
+
+
+def answer(body: dict[str, Any], connection: HTTPConnection, status: int = 200) -> JSONResponse:
+    """A JSON answer carrying the security headers."""
+    return JSONResponse(body, status, headers=security_headers(connection))
+
+
+def gate(connection: HTTPConnection, context: RemoteContext, write: bool) -> Response | None:
+    """The refusal for a request that may not go on (None: it may)."""
+    if not host_allowed(connection):
+        return refusal(
+            421, "this address is not the remote's: use the one the laptop shows", connection
+        )
+    if write and not same_origin(connection):
+        return refusal(
+            403, "refused: the request did not come from the remote's own page", connection
+        )
+    return None
+
+
+def device_of(connection: HTTPConnection, context: RemoteContext) -> PairedDevice | None:
+    """The paired device the request's token belongs to."""
+    return context.tokens.device(connection.cookies.get(COOKIE))
+
+
+async def read_json(request: Request) -> dict[str, Any] | None:
+    """The request's JSON object (None when it is not one or is too big)."""
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return None
+    try:
+        value = json.loads(body or b"null")
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def make_app(context: RemoteContext) -> Starlette:
+    """The remote's web application over ``context``."""
+
+    async def page(request: Request) -> Response:
+        refused = gate(request, context, write=False)
+        if refused is not None:
+            return refused
+        with resources.as_file(STATIC / "index.html") as path:
+            return FileResponse(path, headers=security_headers(request))
+
+    async def pair(request: Request) -> Response:
+        refused = gate(request, context, write=True)
+        if refused is not None:
+            return refused
+        body = await read_json(request)
+        if body is None or not isinstance(body.get("code"), str):
+            return refusal(400, "expected {code: the 6 digits on the laptop, name}", request)
+        right = context.lock.try_code(body["code"].strip())
+        if right is None:
+            wait_s = max(1, round(context.lock.locked_for_s()))
+            headers = {**security_headers(request), "Retry-After": str(wait_s)}
+            return JSONResponse(
+                {"ok": False, "error": f"too many wrong codes: pairing opens in {wait_s} s",
+                 "locked_s": wait_s}, 429, headers=headers,
+            )  # fmt: skip
+        if not right:
+            return refusal(403, "that is not the code shown on the laptop", request)
+        token = new_token()
+        name = body.get("name") if isinstance(body.get("name"), str) else ""
+        reply = await run_in_threadpool(
+            context.bridge.request, "pair_device", token_sha256=token_sha256(token), name=name
+        )
+        if not reply.get("ok"):
+            return refusal(
+                503, f"the engine could not pair this device: {reply.get('error')}", request
+            )
+        response = answer({"ok": True, "device": reply["device"]}, request)
+        response.set_cookie(
+            COOKIE, token, max_age=int(PAIRING_S), path="/", httponly=True,
+            samesite="strict", secure=context.tls,
+        )  # fmt: skip
+        return response
+
+    async def state(request: Request) -> Response:
+        refused = gate(request, context, write=False)
+        if refused is not None:
+            return refused
+        device = device_of(request, context)
+        if device is None:
+            return refusal(
+                401, "this device is not paired: enter the code shown on the laptop", request
+            )
+        body = {"ok": True, "reachable": context.bridge.reachable, "device": device.public()}
+        body.update(PAGE_CONSTANTS)
+        return answer({**body, "state": page_state(context.bridge.state())}, request)
+
+    async def command(request: Request) -> Response:
+        refused = gate(request, context, write=True)
+        if refused is not None:
+            return refused
+        device = device_of(request, context)
+        if device is None:
+            return refusal(
+                401, "this device is not paired: enter the code shown on the laptop", request
+            )
+        body = await read_json(request)
+        if body is None:
+            return refusal(400, "expected a JSON object {command, ...its fields}", request)
+        return answer(await run_command(context, device, body), request)
+
+    async def live(websocket: WebSocket) -> None:
+        refused = gate(websocket, context, write=True)
+        device = device_of(websocket, context) if refused is None else None
+        if refused is None and device is None:
+            refused = refusal(401, NOT_PAIRED, websocket)
+        if refused is not None:
+            await websocket.send_denial_response(refused)
+            return
+        assert device is not None
+        await PageSocket(websocket, context, device).run()
+
+    routes = [
+        Route("/", page),
+        Route("/api/pair", pair, methods=["POST"]),
+        Route("/api/state", state),
+        Route("/api/command", command, methods=["POST"]),
+        WebSocketRoute("/api/live", live),
+        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+    ]
+    return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+
+
+class SecurityHeaders:
+    """ASGI middleware: every HTTP answer (the bundled files too) carries the security headers."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = security_headers(HTTPConnection(scope))
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in extra.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def run_command(
+    context: RemoteContext, device: PairedDevice, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Carry out a page's command through the engine; the reply as the page sees it."""
+    kind = body.get("command")
+    if kind not in PAGE_COMMANDS:
+        return {
+            "ok": False,
+            "error": f"the remote cannot {kind!r}; it can {', '.join(sorted(PAGE_COMMANDS))}",
+        }
+    fields = {key: value for key, value in body.items() if key not in ("command", "id")}
+    if not context.bridge.reachable:
+        return {"ok": False, "error": "the engine is unreachable"}
+    reply = await run_in_threadpool(context.bridge.request, kind, **fields)
+    return page_reply(kind, reply, device.show_names)
+
+
+class PageSocket:
+    """One page's live socket: the engine's messages out, the page's commands in."""
+
+    def __init__(self, websocket: WebSocket, context: RemoteContext, device: PairedDevice) -> None:
+        self.websocket = websocket
+        self.context = context
+        self.device = device
+        self.token = websocket.cookies.get(COOKIE)
+        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(OUTBOX_SIZE)
+
+    def arrived(self, msg: dict[str, Any]) -> None:
+        """An engine message for this page (on the event loop); a full outbox drops its oldest."""
+        shown = page_message(msg)
+        if shown is None:
+            return
+        if self.outbox.full():
+            self.outbox.get_nowait()
+        self.outbox.put_nowait(shown)
+
+    def still_paired(self) -> bool:
+        """The device's token still opens the remote (not revoked, not expired)."""
+        device = self.context.tokens.device(self.token)
+        if device is not None:
+            self.device = device
+        return device is not None
+
+    async def run(self) -> None:
+        """Serve the socket until the page or the remote goes, or the device is revoked."""
+        await self.websocket.accept()
+        bridge = self.context.bridge
+        bridge.subscribe(self.arrived)
+        try:
+            first = {"type": "state", "state": page_state(bridge.state())}
+            await self.websocket.send_json(
+                {
+                    "type": "hello",
+                    "device": self.device.public(),
+                    "reachable": bridge.reachable,
+                    **PAGE_CONSTANTS,
+                }
+            )
+            await self.websocket.send_json(first)
+            async with _tasks(self._send(), self._receive()):
+                pass
+        finally:
+            bridge.unsubscribe(self.arrived)
+
+    async def _send(self) -> None:
+        while True:
+            try:
+                msg = await asyncio.wait_for(self.outbox.get(), RECHECK_S)
+            except asyncio.TimeoutError:
+                msg = None
+            if not self.still_paired():
+                await self.websocket.close(REVOKED_CLOSE, "this device's pairing was revoked")
+                return
+            if msg is not None:
+                await self.websocket.send_json(msg)
+
+    async def _receive(self) -> None:
+        while True:
+            try:
+                text = await self.websocket.receive_text()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if not self.still_paired():
+                await self.websocket.close(REVOKED_CLOSE, "this device's pairing was revoked")
+                return
+            try:
+                body = json.loads(text) if len(text) <= MAX_BODY_BYTES else None
+            except (ValueError, RecursionError):
+                body = None
+            if not isinstance(body, dict):
+                await self.outbox.put(
+                    {"type": "reply", "id": None, "ok": False, "error": "expected a JSON object"}
+                )
+                continue
+            reply = await run_command(self.context, self.device, body)
+            await self.outbox.put({"type": "reply", "id": body.get("id"), **reply})
+
+
+@contextlib.asynccontextmanager
+async def _tasks(*coroutines: Any):
+    """Run ``coroutines`` until the first ends; cancel the rest."""
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        yield
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,103 @@
+"""The remote's connection to the engine, shared by every page it serves.
+
+One :class:`~soundness_live.live.client.EngineClient` carries every page's commands (the
+engine's own command table checks them, with the child's limits) and brings the engine's
+state, trials and notices, which :class:`EngineBridge` hands to the web server's event loop
+for each page's socket. Pages may send only :data:`PAGE_COMMANDS`: the commands of the
+therapist's controls, never the engine's own (``shutdown``) nor those that pair or revoke
+devices. When the engine goes away the bridge says so to every page, and the remote stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..live.client import EngineClient, EngineError
+
+log = logging.getLogger(__name__)
+COMMAND_TIMEOUT_S = 10.0
+
+#: What a page may ask of the engine: the therapist's controls of the pygame screen.
+PAGE_COMMANDS = frozenset(
+    {
+        "snapshot", "catalog", "plans", "select_child", "start_plan", "start_activity",
+        "next_step", "skip_step", "repeat_step", "stop", "pause", "resume", "next_trial",
+        "set_prompt_level", "set_volume_cap", "panic", "add_note", "end_session",
+    }
+)  # fmt: skip
+
+Listener = Callable[[dict[str, Any]], None]
+
+
+class EngineBridge:
+    """The engine, as the web server's handlers use it (from any thread)."""
+
+    def __init__(self, data_dir: Path, timeout_s: float = 10.0) -> None:
+        self.listeners: set[Listener] = set()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.on_lost: Callable[[], None] = lambda: None
+        self._lock = threading.Lock()
+        self.client = EngineClient.connect(data_dir, timeout_s, on_message=self._arrived)
+        self._watch = threading.Thread(target=self._watch_engine, name="remote-engine", daemon=True)
+        self._watch.start()
+
+    @property
+    def reachable(self) -> bool:
+        """Whether the engine's connection is open."""
+        return not self.client.closed
+
+    def state(self) -> dict[str, Any]:
+        """The engine's latest state snapshot."""
+        return self.client.state
+
+    def request(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """A command's reply (``ok`` false with the engine's reason when refused)."""
+        try:
+            return self.client.request(kind, timeout_s=COMMAND_TIMEOUT_S, **fields)
+        except EngineError as error:
+            return {"ok": False, "error": str(error)}
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener`` (on the server's event loop) with each engine message."""
+        with self._lock:
+            self.listeners.add(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop calling ``listener``."""
+        with self._lock:
+            self.listeners.discard(listener)
+
+    def close(self) -> None:
+        """Say the remote stopped and let the engine go."""
+        if self.reachable:
+            try:
+                self.client.request("remote_status", timeout_s=2.0, status=None)
+            except Exception:  # the engine went first: nothing to tell
+                pass
+        self.client.close()
+
+    def _arrived(self, msg: dict[str, Any]) -> None:
+        """On the engine client's reader thread: hand the message to the event loop."""
+        loop = self.loop
+        if loop is None or msg.get("type") == "reply":
+            return
+        with self._lock:
+            listeners = list(self.listeners)
+        for listener in listeners:
+            try:
+                loop.call_soon_threadsafe(listener, msg)
+            except RuntimeError:  # the loop closed as the remote stopped
+                return
+
+    def _watch_engine(self) -> None:
+        """Wait for the engine connection to end, then tell every page and stop the remote."""
+        while not self.client.closed:
+            threading.Event().wait(0.2)
+        log.warning("the engine is unreachable: %s", self.client.error or "its connection closed")
+        self._arrived({"type": "engine", "reachable": False})
+        self.on_lost()

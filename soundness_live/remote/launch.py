@@ -1,0 +1,106 @@
+"""Starting the remote's process beside a running engine (``engine --remote``, ``run --remote``).
+
+The remote is a process of its own (never a thread of the engine: it would share the engine's
+GIL with the audio), started detached with its output in ``remote.log`` of the data directory
+(owner-only). :func:`start_remote` returns once the engine has heard where it serves, with that
+status (address, pairing code, fingerprint); the remote stops by itself when the engine does.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import DeviceError
+from ..live.client import EngineClient, open_private_log
+from .server import INSTALL_HINT
+
+LOG_NAME = "remote.log"
+NEEDED = ("starlette", "uvicorn", "segno")
+START_S = 20.0
+
+
+def missing_packages() -> list[str]:
+    """The packages the remote needs that are not installed."""
+    return [name for name in NEEDED if importlib.util.find_spec(name) is None]
+
+
+def check_packages(tls: bool = False) -> None:
+    """DeviceError, one line naming what is missing and how to get it."""
+    missing = missing_packages() + (
+        ["cryptography"] if tls and importlib.util.find_spec("cryptography") is None else []
+    )
+    if missing:
+        raise DeviceError(f"the browser remote needs {', '.join(missing)}: {INSTALL_HINT}")
+
+
+def remote_command(data_dir: Path, bind: str, tls: bool) -> list[str]:
+    """The command line of the remote's process."""
+    command = [sys.executable, "-m", "soundness_live.remote.server", "--data-dir", str(data_dir)]
+    return [*command, "--bind", bind, *(["--tls"] if tls else [])]
+
+
+def start_remote(
+    data_dir: Path, bind: str, tls: bool = False, timeout_s: float = START_S
+) -> tuple[subprocess.Popen, dict[str, Any]]:
+    """Start the remote for the engine of ``data_dir``; (its process, its status).
+
+    DeviceError naming the log's last line when it exits or says nothing within ``timeout_s``.
+    """
+    check_packages(tls)
+    log_path = data_dir / LOG_NAME
+    log = open_private_log(log_path)
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    try:
+        process = subprocess.Popen(
+            remote_command(data_dir, bind, tls), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, env=env, start_new_session=os.name == "posix",
+        )  # fmt: skip
+    finally:
+        log.close()
+    try:
+        return process, _wait_for_status(data_dir, process, log_path, timeout_s)
+    except BaseException:
+        stop_remote(process)
+        raise
+
+
+def _wait_for_status(
+    data_dir: Path, process: subprocess.Popen, log_path: Path, timeout_s: float
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    with EngineClient.connect(data_dir) as client:
+        while time.monotonic() < deadline:
+            served = (client.state.get("remote") or {}).get("served")
+            if served and served.get("pid") == process.pid:
+                return dict(served)
+            if process.poll() is not None:
+                break
+            time.sleep(0.05)
+    raise DeviceError(f"the browser remote did not start: {_last_line(log_path)} (see {log_path})")
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return "no log"
+    return lines[-1] if lines else "it said nothing"
+
+
+def stop_remote(process: subprocess.Popen, timeout_s: float = 5.0) -> None:
+    """Stop the remote's process (it tells the engine it stopped)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout_s)
