@@ -5,6 +5,10 @@ the window closes the engine goes on while a session is open (a crashed or close
 ends a session), and is stopped when the UI started it and no session is open. With
 ``--child-view second-display`` or ``lower-half`` it starts the child's view beside it (its own
 process, :mod:`.child_view_command`) and stops it when the therapist's window closes.
+
+``--remote [HOST:]PORT`` (or config.toml's ``[remote] bind``) starts the browser remote as a
+process of its own beside the engine, also beside one already running; it stops with the
+engine (:mod:`soundness_live.remote.launch`).
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import threading
 from pathlib import Path
+from typing import Any
 
-from ..config import check_therapist, data_dir, load_settings, private_dir
+from ..config import check_therapist, data_dir, load_settings, parse_bind, private_dir
+from ..errors import SoundnessError
 from ..live.process import build_parser, options_from_args, run_engine, stop_engine
 from .child_view_command import start_child_view, stop_child_view
 
@@ -34,12 +41,46 @@ ENGINE_FLAGS = (
 
 def add_engine_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options of ``soundness-live engine`` (also understood by ``run``)."""
-    return build_parser(parser)
+    build_parser(parser)
+    return add_remote_options(parser)
+
+
+def add_remote_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``--remote [HOST:]PORT`` and ``--remote-tls`` (else config.toml's ``[remote]``)."""
+    parser.add_argument(
+        "--remote", metavar="[HOST:]PORT",
+        help="serve the browser remote there (host: 127.0.0.1 unless a LAN address is given)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--remote-tls", action="store_true", help="serve the remote over HTTPS (own certificate)"
+    )
+    return parser
+
+
+def remote_wanted(args: argparse.Namespace, home: Path) -> tuple[str, bool] | None:
+    """(bind, tls) of the remote to start: --remote, else config.toml's [remote] bind; None
+    when neither asks for one (the remote is off by default)."""
+    remote = load_settings(home).remote
+    bind = getattr(args, "remote", None) or remote.bind
+    if bind is None:
+        return None
+    parse_bind(bind)  # a bad address is one line before anything starts
+    return str(bind), bool(getattr(args, "remote_tls", False) or remote.tls)
+
+
+def start_remote_beside(home: Path, bind: str, tls: bool):
+    """Start the remote for the engine of ``home`` and print where it serves; its process."""
+    from ..remote.launch import start_remote
+    from ..remote.server import announcement
+
+    process, status = start_remote(home, bind, tls)
+    print(announcement(status), flush=True)
+    return process
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options of ``soundness-live run``: the engine's, plus the window's."""
-    build_parser(parser)
+    add_engine_options(parser)
     parser.add_argument("--size", default="1024x768", help="window size WxH (default 1024x768)")
     parser.add_argument("--fullscreen", action="store_true")
     parser.add_argument("--fps", type=int, default=30, help="frame-rate cap (default 30)")
@@ -55,12 +96,51 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def cmd_engine(args: argparse.Namespace) -> int:
-    """Run the engine server in this process (or stop the running one with ``--stop``)."""
+    """Run the engine server in this process (or stop the running one with ``--stop``); with
+    ``--remote``, the remote beside it, or beside the engine already running."""
     options = options_from_args(args)
     if args.stop:
         print("engine stopped" if stop_engine(options.data_dir) else "no engine is running")
         return 0
-    return run_engine(options, ready=lambda text: print(text, flush=True))
+    remote = remote_wanted(args, options.data_dir)
+    if remote is not None and engine_running(options.data_dir):
+        start_remote_beside(options.data_dir, *remote)
+        print("the remote serves beside the running engine; it stops with the engine")
+        return 0
+    launched: list[Any] = []
+
+    def ready(text: str) -> None:
+        print(text, flush=True)
+        if remote is not None:  # on a thread: the engine serves its clients meanwhile
+            threading.Thread(
+                target=_launch, args=(options.data_dir, remote, launched), daemon=True
+            ).start()
+
+    try:
+        return run_engine(options, ready=ready)
+    finally:
+        for process in launched:
+            from ..remote.launch import stop_remote
+
+            stop_remote(process)
+
+
+def _launch(home: Path, remote: tuple[str, bool], launched: list[Any]) -> None:
+    try:
+        launched.append(start_remote_beside(home, *remote))
+    except SoundnessError as error:
+        print(f"error: {error}", flush=True)
+
+
+def engine_running(home: Path) -> bool:
+    """Whether an engine answers for ``home``."""
+    from ..live.client import EngineClient
+
+    try:
+        EngineClient.connect(home, timeout_s=2.0).close()
+    except SoundnessError:
+        return False
+    return True
 
 
 def _engine_argv(args: argparse.Namespace) -> list[str]:
@@ -92,7 +172,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     home: Path = private_dir(args.data_dir.expanduser().absolute()) if args.data_dir else data_dir()
     therapist = check_therapist(args.therapist, "--therapist") or load_settings(home).therapist
+    remote = remote_wanted(args, home)
     client, process = connect_or_start(home, _engine_argv(args))
+    if remote is not None and not (client.state.get("remote") or {}).get("served"):
+        start_remote_beside(home, *remote)
     lower_priority()  # after the engine started: it keeps the normal priority
     size, fullscreen = _size(args.size), args.fullscreen
     child_view = None

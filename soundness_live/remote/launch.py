@@ -53,6 +53,7 @@ def start_remote(
     DeviceError naming the log's last line when it exits or says nothing within ``timeout_s``.
     """
     check_packages(tls)
+    _check_not_served(data_dir)
     log_path = data_dir / LOG_NAME
     log = open_private_log(log_path)
     env = dict(os.environ)
@@ -70,6 +71,17 @@ def start_remote(
     except BaseException:
         stop_remote(process)
         raise
+
+
+def _check_not_served(data_dir: Path) -> None:
+    """DeviceError when a remote already serves this engine (one remote an engine)."""
+    with EngineClient.connect(data_dir) as client:
+        served = (client.state.get("remote") or {}).get("served")
+    if served:
+        raise DeviceError(
+            f"the browser remote already serves this engine at {served['url']}; it stops "
+            "with the engine"
+        )
 
 
 def _wait_for_status(

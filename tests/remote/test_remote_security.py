@@ -1,0 +1,159 @@
+"""The remote keeps a shared network out: tokens, the pairing lock, revocation, origins, names.
+
+Against a real engine process and the remote process beside it (``conftest.served``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from soundness_live.live.client import EngineClient
+from soundness_live.remote.bridge import PAGE_COMMANDS
+from soundness_live.remote.pairing import COOKIE
+from tests.remote.conftest import NAMED, Served
+
+API_ROUTES = [("GET", "api/state"), ("POST", "api/command")]
+
+
+@contextlib.contextmanager
+def pair(served: Served, name: str = "tablet") -> Iterator[httpx.Client]:
+    """A client holding a fresh device token."""
+    with httpx.Client(base_url=served.url, headers={"Origin": served.origin}, timeout=10) as client:
+        code = served.status["pairing_code"]
+        reply = client.post("api/pair", json={"code": code, "name": name})
+        assert reply.status_code == 200, reply.text
+        assert client.cookies.get(COOKIE)
+        yield client
+
+
+def socket(served: Served, cookie: str | None, origin: str | None = None):
+    from websockets.sync.client import connect
+
+    headers = {"Origin": origin or served.origin}
+    if cookie is not None:
+        headers["Cookie"] = f"{COOKIE}={cookie}"
+    url = served.url.replace("http://", "ws://") + "api/live"
+    return connect(url, additional_headers=headers, open_timeout=10)
+
+
+def denied_status(served: Served, cookie: str | None, origin: str | None = None) -> int:
+    from websockets.exceptions import InvalidStatus
+
+    with pytest.raises(InvalidStatus) as refused, socket(served, cookie, origin):
+        pass
+    return refused.value.response.status_code
+
+
+def test_without_a_token_every_route_and_the_socket_answer_401(served: Served) -> None:
+    with httpx.Client(base_url=served.url, headers={"Origin": served.origin}) as client:
+        for method, route in API_ROUTES:
+            reply = client.request(method, route, json={"command": "snapshot"})
+            assert reply.status_code == 401, (route, reply.text)
+            assert "not paired" in reply.json()["error"]
+        client.cookies.set(COOKIE, "a-token-nobody-was-given")
+        for method, route in API_ROUTES:
+            assert client.request(method, route, json={"command": "panic"}).status_code == 401
+    assert denied_status(served, None) == 401
+    assert denied_status(served, "a-token-nobody-was-given") == 401
+
+
+def test_the_page_itself_holds_nothing_and_carries_a_strict_policy(served: Served) -> None:
+    page = httpx.get(served.url)
+    assert page.status_code == 200 and "S-014" not in page.text
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy and "http" not in policy.replace("ws://", "")
+    script = httpx.get(served.url + "static/remote.js")
+    assert script.headers["content-security-policy"] == policy
+    assert "http://" not in script.text and "https://" not in script.text  # nothing fetched
+
+
+def test_a_request_from_another_origin_is_refused(served: Served) -> None:
+    with pair(served) as client:
+        for origin in ("http://evil.example", "http://127.0.0.1:1", None):
+            headers = {"Origin": origin} if origin else {}
+            client.headers.pop("Origin", None)
+            reply = client.post("api/command", json={"command": "panic"}, headers=headers)
+            assert reply.status_code == 403, origin
+            assert "the remote's own page" in reply.json()["error"]
+        cookie = client.cookies.get(COOKIE)
+        assert denied_status(served, cookie, origin="http://evil.example") == 403
+        rebound = httpx.get(served.url + "api/state", headers={"Host": "evil.example"})
+        assert rebound.status_code == 421  # a DNS name that is not this machine's (rebinding)
+
+
+def test_a_revoked_token_stops_working_at_once_over_http_and_the_open_socket(
+    served: Served,
+) -> None:
+    with pair(served, "phone") as client:
+        device = client.get("api/state").json()["device"]
+        with socket(served, client.cookies.get(COOKIE)) as live:
+            assert json.loads(live.recv(5))["type"] == "hello"
+            with EngineClient.connect(served.home) as laptop:
+                paired = [d["device_id"] for d in laptop.state["remote"]["devices"]]
+                assert device["device_id"] in paired
+                laptop.request("revoke_device", device=device["device_id"])
+                assert client.get("api/state").status_code == 401  # the next request, no wait
+                assert client.post("api/command", json={"command": "panic"}).status_code == 401
+                assert _closed_code(live, timeout_s=2.0) == 4401
+                state = laptop.request("snapshot")["state"]
+                assert device["device_id"] not in {
+                    d["device_id"] for d in state["remote"]["devices"]
+                }
+
+
+def _closed_code(live, timeout_s: float) -> int | None:
+    from websockets.exceptions import ConnectionClosed
+
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            live.recv(deadline - time.monotonic())
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None
+    except TimeoutError:
+        return None
+    return None
+
+
+def test_pages_may_not_shut_the_engine_down_nor_pair_or_revoke(served: Served) -> None:
+    with pair(served) as client:
+        for kind in ("shutdown", "revoke_device", "pair_device", "remote_status", "set_device"):
+            reply = client.post("api/command", json={"command": kind}).json()
+            assert reply["ok"] is False and f"cannot {kind!r}" in reply["error"]
+        assert "shutdown" not in PAGE_COMMANDS
+        assert served.engine.poll() is None
+
+
+def test_names_stay_on_the_laptop_unless_turned_on_for_that_device(served: Served) -> None:
+    code, name = NAMED
+    with pair(served, "therapy tablet") as client, pair(served, "hallway phone") as other:
+        children = client.post("api/command", json={"command": "catalog"}).json()["children"]
+        assert {c["code"] for c in children} >= {code, "S-014"}
+        assert all("display_name" not in c for c in children)
+        assert name not in client.get("api/state").text
+        device = client.get("api/state").json()["device"]["device_id"]
+        with EngineClient.connect(served.home) as laptop:
+            laptop.request("show_device_names", device=device, on=True)
+            assert laptop.state["remote"]["served"]["pairing_code"] == served.status["pairing_code"]
+        children = client.post("api/command", json={"command": "catalog"}).json()["children"]
+        assert {c["code"]: c.get("display_name") for c in children}[code] == name
+        others = other.post("api/command", json={"command": "catalog"}).json()["children"]
+        assert all("display_name" not in c for c in others)
+        assert "remote" not in client.get("api/state").json()["state"]  # nor the pairing code
+
+
+def test_louder_from_a_page_never_goes_above_the_childs_cap(served: Served) -> None:
+    with pair(served) as client:
+        client.post("api/command", json={"command": "select_child", "child": NAMED[0]})
+        reply = client.post("api/command", json={"command": "set_volume_cap", "dbfs": -3.0}).json()
+        assert reply["ok"] and reply["volume_cap_dbfs"] == -20.0 and reply["requested_dbfs"] == -3.0
+        bad = client.post("api/command", json={"command": "set_volume_cap", "dbfs": "loud"}).json()
+        assert bad["ok"] is False and "field 'dbfs'" in bad["error"]
+        client.post("api/command", json={"command": "select_child", "child": None})
