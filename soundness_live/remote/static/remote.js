@@ -19,7 +19,7 @@ const page = {
   children: [],
   reachable: true,
   paired: false,
-  summary: { session: null, outcomes: {} },
+  summary: { session: null, outcomes: {}, levels: {} },
 };
 
 const $ = (id) => document.getElementById(id);
@@ -137,7 +137,7 @@ function render(state) {
   drawVolume(state);
   drawDevices(state);
   drawTrials(state.recent_trials || []);
-  const held = state.paused || state.quiet;
+  const held = Boolean(state.paused);
   const pause = $("pause");
   pause.textContent = held ? "Resume" : "Pause";
   pause.dataset.command = held ? "resume" : "pause";
@@ -148,7 +148,7 @@ function render(state) {
     $("child").value = state.child;
   }
   if (state.session_id !== page.summary.session && state.session_id != null) {
-    page.summary = { session: state.session_id, outcomes: {} };
+    page.summary = { session: state.session_id, outcomes: {}, levels: {} };
   }
 }
 
@@ -169,7 +169,7 @@ function drawPlan(plan) {
   $("now-plan").textContent = said;
   plan.steps.forEach((step, index) => {
     const item = document.createElement("li");
-    item.textContent = `${step.label} (${step.status})`;
+    item.textContent = `${step.label} (${step.status || "to come"})`;
     if (index === plan.current) item.setAttribute("aria-current", "step");
     list.append(item);
   });
@@ -196,9 +196,13 @@ function drawDevices(state) {
 }
 
 function countTrial(trial) {
-  const outcomes = page.summary.outcomes;
+  const { outcomes, levels } = page.summary;
   outcomes[trial.outcome] = (outcomes[trial.outcome] || 0) + 1;
+  levels[trial.prompt_level] = (levels[trial.prompt_level] || 0) + 1;
 }
+
+const words = (counts) =>
+  Object.entries(counts).map(([name, n]) => `${n} ${name.replaceAll("_", " ")}`).join(", ");
 
 function drawTrials(trials) {
   const list = $("trials");
@@ -211,12 +215,13 @@ function drawTrials(trials) {
     item.textContent = `trial ${trial.index + 1} ${trial.activity}: ${trial.outcome.replaceAll("_", " ")}, ${trial.prompt_level.replaceAll("_", " ")}${figures ? "; " + figures : ""}`;
     list.append(item);
   }
-  const outcomes = Object.entries(page.summary.outcomes);
-  const session = page.state.session_id;
-  let text = session == null ? "No session open." : `Session ${session}.`;
-  if (outcomes.length) {
-    const total = outcomes.reduce((sum, [, n]) => sum + n, 0);
-    text += ` ${total} trial(s) seen here: ` + outcomes.map(([o, n]) => `${n} ${o.replaceAll("_", " ")}`).join(", ") + ".";
+  const { session: seen, outcomes, levels } = page.summary;
+  const open = page.state.session_id;
+  let text = open != null ? `Session ${open} is open.` : "No session open.";
+  if (open == null && seen != null) text += ` Session ${seen} ended.`;
+  const total = Object.values(outcomes).reduce((sum, n) => sum + n, 0);
+  if (total) {
+    text += ` ${total} trial(s) seen on this device: ${words(outcomes)}; prompt levels: ${words(levels)}.`;
   }
   $("summary").textContent = text;
 }
@@ -296,6 +301,7 @@ async function loadPlans() {
   const child = $("child").value;
   const reply = await command("plans", child ? { child } : {});
   const select = $("plan");
+  const chosen = select.value; // kept when the new child can run it too
   select.replaceChildren();
   for (const plan of reply.plans || []) {
     if (plan.error) continue;
@@ -304,6 +310,7 @@ async function loadPlans() {
     option.textContent = `${plan.name} (${plan.kind}, ${plan.steps.length} steps)`;
     select.append(option);
   }
+  if (chosen && hasOption(select, chosen)) select.value = chosen;
 }
 
 async function startPlan() {

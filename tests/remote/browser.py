@@ -1,0 +1,92 @@
+"""Headless Chromium through Selenium for the remote's page, and axe-core in it.
+
+Debian's ``chromium`` and ``chromium-driver`` (``Service("/usr/bin/chromedriver")``: Selenium
+never downloads a driver), as root with ``--no-sandbox``, a fresh profile each time, and the
+flags that keep Chromium off the network (this machine's closed network refuses its
+background connections). Exact viewports and touch come from the DevTools protocol
+(``Emulation.setDeviceMetricsOverride``, ``Emulation.setTouchEmulationEnabled``).
+
+axe-core 4.14.1 (``axe.min.js`` here, from npm's ``axe-core`` package, MPL-2.0) is vendored so
+the tests need no network: it is injected into the page and run with the WCAG 2.0/2.1 A and AA
+rules.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import require
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+AXE = Path(__file__).with_name("axe.min.js")
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SIZES = {"tablet": (1024, 1366), "phone": (390, 844)}
+
+
+def require_chromium() -> None:
+    """Skip (fail under CI) without Debian's chromium and chromium-driver or Selenium."""
+    require(os.path.exists(CHROMIUM), "chromium not found (apt-get install chromium)")
+    require(
+        os.path.exists(CHROMEDRIVER), "chromedriver not found (apt-get install chromium-driver)"
+    )
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        require(False, "selenium not installed (pip install -e '.[test]')")
+
+
+@contextmanager
+def chromium(size: str) -> Iterator[Any]:
+    """A headless Chromium at the named size (``SIZES``) with touch, closed afterwards."""
+    require_chromium()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="sl-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", f"--user-data-dir={profile}",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        emulate(driver, *SIZES[size])
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def emulate(driver: Any, width: int, height: int) -> None:
+    """An exact viewport of a touch device (CSS pixels)."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 800},
+    )
+    touch = {"enabled": True, "maxTouchPoints": 5}
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", touch)
+
+
+def axe_violations(driver: Any) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now (id, impact, targets)."""
+    if not driver.execute_script("return typeof window.axe !== 'undefined'"):
+        driver.execute_script(AXE.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+        ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact,"
+        " targets: v.nodes.map(n => n.target.join(' '))}))))"
+        ".catch(e => done([{id: 'axe failed', impact: String(e), targets: []}]));",
+        WCAG_TAGS,
+    )
+    return list(result)
