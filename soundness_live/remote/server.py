@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import socket
 import sys
 import threading
@@ -99,6 +100,9 @@ def serve(data_dir: Path, host: str, port: int, tls: bool) -> int:
     )
     server = uvicorn.Server(config)
     bridge.on_lost = lambda: setattr(server, "should_exit", True)
+    if threading.current_thread() is threading.main_thread():  # before uvicorn takes them over
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: setattr(server, "should_exit", True))
     status = {
         "url": f"{'https' if tls else 'http'}://{shown_host(host)}:{sock.getsockname()[1]}/",
         "pairing_code": code,

@@ -20,6 +20,10 @@ from tests.remote.browser import SIZES, axe_violations, chromium
 from tests.remote.conftest import Served
 
 SHOTS = Path(os.environ.get("SOUNDNESS_SHOTS", Path(__file__).parent / "screenshots"))
+QUICK_WAIT = {  # a go/no-go-free waiting game: about half a second a trial, 200 of them
+    "variant": "cue", "trials": 200, "lead_in_ms": 0, "gap_ms": 0, "foreperiod_ms": 150,
+    "wait_step_ms": 0, "jitter_pct": 0, "response_window_ms": 300,
+}  # fmt: skip
 PLAN = """description = "quick waits for the remote's tests"
 countdown_s = 3.0
 
