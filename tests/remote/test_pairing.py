@@ -1,0 +1,149 @@
+"""Pairing codes, the shared lock after wrong codes, paired devices kept hashed for 12 hours."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+
+import pytest
+
+from soundness_live.config import RemoteSettings, load_settings, parse_bind
+from soundness_live.errors import FileFormatError, ParameterError
+from soundness_live.live.paired_devices import PAIRING_S, PairedDevices, devices_path
+from soundness_live.live.remote_link import check_status
+from soundness_live.remote.pairing import (
+    LOCK_S,
+    WRONG_CODES_LIMIT,
+    PairingLock,
+    TokenCheck,
+    new_pairing_code,
+    new_token,
+    token_sha256,
+)
+from soundness_live.remote.views import page_message, page_reply, page_state
+
+
+class Clock:
+    def __init__(self, now_s: float = 1000.0) -> None:
+        self.now_s = now_s
+
+    def __call__(self) -> float:
+        return self.now_s
+
+
+def test_a_pairing_code_is_six_digits_and_new_each_time() -> None:
+    codes = {new_pairing_code() for _ in range(50)}
+    assert all(len(code) == 6 and code.isdigit() for code in codes)
+    assert len(codes) > 40
+
+
+def test_five_wrong_codes_lock_pairing_for_a_minute_then_it_opens_again() -> None:
+    clock = Clock()
+    lock = PairingLock("123456", clock_s=clock)
+    assert [lock.try_code("000000") for _ in range(WRONG_CODES_LIMIT)] == [False] * 5
+    assert lock.try_code("123456") is None  # even the right code waits
+    assert lock.locked_for_s() == LOCK_S == 60.0
+    clock.now_s += 59.9
+    assert lock.try_code("123456") is None
+    clock.now_s += 0.1
+    assert lock.try_code("123456") is True
+    assert lock.try_code("123456 ") is False  # the remote strips; the lock compares exactly
+
+
+def test_a_right_code_starts_the_count_of_wrong_ones_again() -> None:
+    lock = PairingLock("123456", clock_s=Clock())
+    for _ in range(WRONG_CODES_LIMIT - 1):
+        assert lock.try_code("654321") is False
+    assert lock.try_code("123456") is True
+    assert lock.try_code("654321") is False
+    assert lock.locked_for_s() == 0
+
+
+def test_paired_devices_keep_only_the_tokens_hash_owner_only_for_12_hours(tmp_path) -> None:
+    clock = Clock(1_000_000.0)
+    devices = PairedDevices(tmp_path, clock_s=clock)
+    token = new_token()
+    device = devices.pair(token_sha256(token), "  Mia's iPad  ")
+    path = devices_path(tmp_path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    text = path.read_text()
+    assert token not in text and hashlib.sha256(token.encode()).hexdigest() in text
+    assert device.name == "Mia's iPad" and device.expires_at_s == 1_000_000.0 + PAIRING_S
+    check = TokenCheck(tmp_path, clock_s=clock)
+    assert check.device(token) == device
+    assert check.device(new_token()) is None and check.device(None) is None
+    clock.now_s += PAIRING_S - 1
+    assert PairedDevices(tmp_path, clock_s=clock).list() == [device]  # a restart keeps it
+    clock.now_s += 1
+    assert check.device(token) is None and devices.list() == []
+
+
+def test_a_revocation_is_seen_by_the_next_check(tmp_path) -> None:
+    devices = PairedDevices(tmp_path)
+    tokens = [new_token() for _ in range(2)]
+    kept = [devices.pair(token_sha256(t), f"device {i}") for i, t in enumerate(tokens)]
+    check = TokenCheck(tmp_path)
+    assert check.device(tokens[0]) == kept[0]
+    assert devices.revoke(kept[0].device_id) is True
+    assert check.device(tokens[0]) is None and check.device(tokens[1]) == kept[1]
+    assert devices.revoke(kept[0].device_id) is False
+    assert devices.show_names(kept[1].device_id, True) is True
+    assert check.device(tokens[1]).show_names is True
+
+
+def test_a_damaged_devices_file_is_one_line_and_lets_nobody_in(tmp_path) -> None:
+    devices = PairedDevices(tmp_path)
+    token = new_token()
+    devices.pair(token_sha256(token), "tablet")
+    devices_path(tmp_path).write_text(json.dumps({"devices": [{"device_id": "x"}]}))
+    with pytest.raises(FileFormatError, match="paired-devices.json: expected") as error:
+        devices.list()
+    assert "\n" not in str(error.value)
+    assert TokenCheck(tmp_path).device(token) is None
+
+
+def test_bind_addresses_default_to_loopback() -> None:
+    assert parse_bind("8765") == ("127.0.0.1", 8765)
+    assert parse_bind("192.168.1.20:8765") == ("192.168.1.20", 8765)
+    assert parse_bind("[::1]:8765") == ("::1", 8765)
+    for bad in ("", "tablet", "70000", "1.2.3.4:", "a b:80"):
+        with pytest.raises(ParameterError, match=r"\[HOST:\]PORT"):
+            parse_bind(bad)
+
+
+def test_config_toml_remote_table(tmp_path) -> None:
+    assert load_settings(tmp_path).remote == RemoteSettings(None, False)
+    (tmp_path / "config.toml").write_text('[remote]\nbind = "0.0.0.0:8765"\ntls = true\n')
+    assert load_settings(tmp_path).remote == RemoteSettings("0.0.0.0:8765", True)
+    (tmp_path / "config.toml").write_text('[remote]\nbind = "lan"\n')
+    with pytest.raises(FileFormatError, match=r"remote.bind.*\[HOST:\]PORT"):
+        load_settings(tmp_path)
+    (tmp_path / "config.toml").write_text("[remote]\nport = 8765\n")
+    with pytest.raises(FileFormatError, match="table of bind and tls"):
+        load_settings(tmp_path)
+
+
+def test_a_remote_status_is_checked_field_by_field() -> None:
+    status = {"url": "http://127.0.0.1:1/", "pairing_code": "012345", "fingerprint": "",
+              "tls": False, "pid": 7}  # fmt: skip
+    assert check_status(status) == status and check_status(None) is None
+    for bad in ({**status, "pairing_code": "12345"}, {**status, "pid": True}, {"url": "x"}):
+        with pytest.raises(ParameterError):
+            check_status(bad)
+
+
+def test_what_a_page_sees_leaves_the_laptops_business_and_names_out() -> None:
+    state = {"child": "S-014", "remote": {"served": {"pairing_code": "123456"}}}
+    assert page_state(state) == {"child": "S-014"}
+    catalog = {"ok": True, "children": [{"code": "S-014", "display_name": "Sam"}], "id": 3}
+    assert page_reply("catalog", catalog, show_names=False)["children"] == [{"code": "S-014"}]
+    named = page_reply("catalog", catalog, show_names=True)["children"]
+    assert named == [{"code": "S-014", "display_name": "Sam"}]
+    assert page_message({"type": "state", "state": state}) == {
+        "type": "state",
+        "state": {"child": "S-014"},
+    }
+    assert page_message({"type": "reply", "ok": True}) is None
