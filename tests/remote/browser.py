@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +44,11 @@ def require_chromium() -> None:
         require(False, "selenium not installed (pip install -e '.[test]')")
 
 
+def browser(engine: str, size: str):
+    """The context manager of the named browser engine ("chromium" or "webkit")."""
+    return chromium(size) if engine == "chromium" else webkit(size)
+
+
 @contextmanager
 def chromium(size: str) -> Iterator[Any]:
     """A headless Chromium at the named size (``SIZES``) with touch, closed afterwards."""
@@ -65,6 +72,64 @@ def chromium(size: str) -> Iterator[Any]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+WEBKIT_DRIVER = "/usr/bin/WebKitWebDriver"
+MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
+XVFB = "/usr/bin/Xvfb"
+
+
+@contextmanager
+def webkit(size: str) -> Iterator[Any]:
+    """WebKit (Safari's engine) through Debian's webkit2gtk-driver, at the named window size.
+
+    WebKitGTK has no headless mode: its MiniBrowser is a GTK window and, with no display,
+    stops at "cannot open display" before the driver gets a session. So the test starts its
+    own virtual display (Xvfb, the display number Xvfb picks itself) and closes it after.
+    GTK keeps a window at least about 447 px wide, so the phone size is a window of that
+    width; the viewport is not set exactly as in Chromium.
+    """
+    for path, package in ((WEBKIT_DRIVER, "webkit2gtk-driver"), (XVFB, "xvfb")):
+        require(os.path.exists(path), f"{path} not found (apt-get install {package})")
+    require(
+        os.path.exists(MINIBROWSER), f"{MINIBROWSER} not found (apt-get install webkit2gtk-driver)"
+    )
+    from selenium import webdriver
+    from selenium.webdriver.webkitgtk.options import Options
+    from selenium.webdriver.webkitgtk.service import Service
+
+    with virtual_display() as display:
+        options = Options()
+        options.binary_location = MINIBROWSER
+        options.add_argument("--automation")
+        env = {**os.environ, "DISPLAY": display}
+        with warnings.catch_warnings():  # Selenium's own WebKitGTK class uses its old API
+            warnings.simplefilter("ignore", DeprecationWarning)
+            driver = webdriver.WebKitGTK(service=Service(WEBKIT_DRIVER, env=env), options=options)
+        try:
+            driver.set_window_size(*SIZES[size])
+            yield driver
+        finally:
+            driver.quit()
+
+
+@contextmanager
+def virtual_display() -> Iterator[str]:
+    """A private Xvfb display (its name, ":N"), stopped afterwards."""
+    read, write = os.pipe()
+    process = subprocess.Popen(
+        [XVFB, "-displayfd", str(write), "-screen", "0", "1280x1400x24", "-nolisten", "tcp"],
+        pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(write)
+    try:
+        with os.fdopen(read) as numbers:
+            number = numbers.readline().strip()
+        assert number.isdigit(), "Xvfb did not say its display number"
+        yield f":{number}"
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def emulate(driver: Any, width: int, height: int) -> None:

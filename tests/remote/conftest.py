@@ -53,14 +53,15 @@ def served() -> Iterator[Served]:
     home = _home()
     with_name(home)
     engine = start_engine(home, ENGINE_ARGS)
-    remote = None
+    running: Served | None = None
     try:
         _attach(home).close()
         remote, status = start_remote(home, "127.0.0.1:0")
-        yield Served(home, engine, remote, status)
+        running = Served(home, engine, remote, status)
+        yield running
     finally:
-        if remote is not None:
-            stop_remote(remote)
+        if running is not None:  # a test may have started it again
+            stop_remote(running.remote)
         _stop(engine)
         shutil.rmtree(home, ignore_errors=True)
 

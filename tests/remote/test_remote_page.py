@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from soundness_live.live.client import EngineClient
-from tests.remote.browser import SIZES, axe_violations, chromium
+from tests.remote.browser import SIZES, axe_violations, browser
 from tests.remote.conftest import Served
 
 SHOTS = Path(os.environ.get("SOUNDNESS_SHOTS", Path(__file__).parent / "screenshots"))
@@ -75,33 +75,40 @@ def text(driver: Any, element_id: str) -> str:
     return driver.find_element("id", element_id).text
 
 
-def tap(driver: Any, element_id: str) -> None:
+def tap(driver: Any, element_id: str, by: str = "id") -> None:
     """Tap a control as a person would: scrolled to the middle of the screen first (the
     header, QUIET in it, stays over the top of the page)."""
-    element = driver.find_element("id", element_id)
+    element = driver.find_element(by, element_id)
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     element.click()
 
 
 def check_state(driver: Any, size: str, state: str, show: str | None = None) -> None:
-    """0 axe violations in this state, and a screenshot of it (showing ``show``'s element)."""
+    """0 axe violations in this state (in Chromium, where axe runs), and a screenshot of it
+    (showing ``show``'s element)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     if show is not None:
         element = driver.find_element("id", show)
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    driver.save_screenshot(str(SHOTS / f"{size}-{state}.png"))
-    assert axe_violations(driver) == [], f"{size}, {state}"
+    chromium = driver.capabilities.get("browserName") == "chrome"
+    driver.save_screenshot(
+        str(SHOTS / f"{'chromium' if chromium else 'webkit'}-{size}-{state}.png")
+    )
+    if chromium:
+        assert axe_violations(driver) == [], f"{size}, {state}"
 
 
+@pytest.mark.parametrize("engine", ["chromium", "webkit"])
 @pytest.mark.parametrize("size", list(SIZES))
 def test_a_therapist_runs_a_plan_from_a_tablet_or_a_phone(
-    with_plan: Served, laptop: EngineClient, size: str
+    with_plan: Served, laptop: EngineClient, size: str, engine: str
 ) -> None:
     served = with_plan
-    with chromium(size) as driver:
+    with browser(engine, size) as driver:
         driver.get(served.url)
         wait_for(lambda: driver.find_element("id", "pairing").is_displayed(), "the pairing form")
-        assert driver.execute_script("return [innerWidth, innerHeight]") == list(SIZES[size])
+        if engine == "chromium":  # exact; WebKitGTK keeps its window's own minimum width
+            assert driver.execute_script("return [innerWidth, innerHeight]") == list(SIZES[size])
         check_state(driver, size, "1-pairing")
 
         driver.find_element("id", "pair-code").send_keys(served.status["pairing_code"])
@@ -116,7 +123,7 @@ def test_a_therapist_runs_a_plan_from_a_tablet_or_a_phone(
         driver.find_element("css selector", "#child").send_keys("S-014")
         wait_for(lambda: laptop.state.get("child") == "S-014", "the child chosen")
         driver.find_element("css selector", "#plan").send_keys("quick-waits")
-        driver.find_element("css selector", "input[name=input][value=virtual]").click()
+        tap(driver, "input[name=input][value=virtual]", by="css selector")
         tap(driver, "start")
         state = wait_for(
             lambda: laptop.state if laptop.state.get("activity") == "waiting" else None,
@@ -129,8 +136,9 @@ def test_a_therapist_runs_a_plan_from_a_tablet_or_a_phone(
         wait_for(lambda: "of 200" in text(driver, "now-trial"), "the trial count")
         check_state(driver, size, "3-running", show="steps")
 
-        driver.find_element("css selector", "#levels button[data-level=gestural]").click()
-        wait_for(lambda: laptop.state.get("prompt_level") == "gestural", "the prompt level")
+        tap(driver, "#levels button[data-level=gestural]", by="css selector")
+        # the level holds for the trial in progress (about half a second here), then falls
+        # back to independent: the trial record says it was taken
         scored = wait_for(
             lambda: [t for t in laptop.trials if t["prompt_level"] == "gestural"], "a marked trial"
         )
