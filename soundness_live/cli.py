@@ -128,7 +128,7 @@ def _add_simple(sub: argparse._SubParsersAction) -> None:
         "bench",
         help=(
             "benchmarks: synth, synth-jack, stage, latency, voice, gil, trouble, scoring, flood,"
-            " clinic, child-view"
+            " clinic, child-view, remote"
         ),
     )
     p.add_argument(
@@ -145,6 +145,7 @@ def _add_simple(sub: argparse._SubParsersAction) -> None:
             "flood",
             "clinic",
             "child-view",
+            "remote",
         ),  # fmt: skip
     )
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -24,6 +24,7 @@ BENCHES = {
     "flood": "bench_flood.py",
     "clinic": "bench_clinic.py",
     "child-view": "bench_child_view.py",
+    "remote": "bench_remote.py",
 }
 # Python packages a benchmark needs beyond the engine's own: import name -> PyPI name. They are
 # in the test extra; the system programs (jackd, espeak-ng, sox) each benchmark checks itself.
@@ -35,6 +36,8 @@ BENCH_PACKAGES = {
     "gil": {"pytest": "pytest"},  # the fake engine of tests/ui/test_ui.py drives the screen
     "flood": {"jack": "JACK-Client"},  # the flooding source and the JACK-native input
     "clinic": {"psycopg": "psycopg[binary]"},  # and Debian's postgresql for a private server
+    # the remote's web server, its load's sockets and the page in chromium (Selenium)
+    "remote": {"jack": "JACK-Client", "uvicorn": "uvicorn", "selenium": "selenium"},
 }
 
 

@@ -277,6 +277,8 @@ async def run_command(
     fields = {key: value for key, value in body.items() if key not in ("command", "id")}
     if not context.bridge.reachable:
         return {"ok": False, "error": "the engine is unreachable"}
+    if kind == "snapshot" and not fields:  # the engine sends every change: no need to ask it
+        return {"ok": True, "state": page_state(context.bridge.state())}
     reply = await run_in_threadpool(context.bridge.request, kind, **fields)
     return page_reply(kind, reply, device.show_names)
 
