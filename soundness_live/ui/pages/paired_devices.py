@@ -1,0 +1,215 @@
+"""The browser remote on the therapist's screen: where it serves, its QR code and pairing code,
+and the devices paired with it, each revoked or allowed children's names with one tap.
+
+Everything comes from the engine's snapshot (``remote``: ``served`` and ``devices``, kept by
+:mod:`soundness_live.live.remote_link`); a tap is an engine command (``revoke_device``,
+``show_device_names``), so a device revoked here is refused by the remote from the engine's
+answer on. The QR code holds the address only, never the code, which is read off this screen.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pygame
+
+from ..controls import Button, Layout, Rect, View
+from ..images import Fonts
+from ..page import PageHost
+from ..palette import BACKGROUND, BUTTON, DANGER, MUTED, NOTICE, PANEL, SELECTED, TEXT
+
+ROW_PX = 56  # a touch target's height on a 1280x800 window (never under 48 at any size)
+MIN_TARGET_PX = 48
+QR_LIGHT, QR_DARK = (255, 255, 255), (0, 0, 0)
+
+
+def _rows(width: int, height: int) -> tuple[int, int, int]:
+    """(row height, gap, margin) at this window size."""
+    row = max(MIN_TARGET_PX, round(min(width, height) * 0.07), ROW_PX)
+    return row, max(6, row // 8), max(12, row // 4)
+
+
+def qr_modules(url: str) -> list[list[bool]]:
+    """The QR code of ``url``: rows of dark (True) modules, with a quiet zone of two; none
+    when segno (the remote extra) is not installed."""
+    try:
+        import segno
+    except ImportError:
+        return []
+    code = segno.make(url, error="m", micro=False)
+    return [[bool(m) for m in row] for row in code.matrix_iter(scale=1, border=2)]
+
+
+class PairedDevicesPage:
+    """The remote's address, QR code and code; the paired devices with revoke and names."""
+
+    name = "paired_devices"
+    title = "Browser remote"
+
+    def __init__(self, host: PageHost, **context: Any) -> None:
+        self.host = host
+        self.notice = ""
+        self._qr: tuple[str, list[list[bool]]] = ("", [])
+
+    # -- what the snapshot says ----------------------------------------------------------------
+    @staticmethod
+    def remote(view: View) -> dict[str, Any]:
+        """The snapshot's ``remote`` (empty when the engine says nothing of one)."""
+        return view.state.get("remote") or {}
+
+    def devices(self, view: View) -> list[dict[str, Any]]:
+        """The paired devices, in pairing order."""
+        return list(self.remote(view).get("devices") or [])
+
+    def served_words(self, view: View) -> list[str]:
+        """The lines above the devices: address, code, fingerprint; or how to start it."""
+        served = self.remote(view).get("served")
+        if not served:
+            return [
+                "The browser remote is off.",
+                "Start it with: soundness-live run --remote 8765",
+                "(a LAN address, e.g. --remote 192.168.1.20:8765, lets a tablet reach it)",
+            ]
+        lines = [f"Open {served['url']} on the tablet or phone,", "then type the code:"]
+        lines.append(f"pairing code {served['pairing_code']}")
+        if served.get("tls"):
+            lines.append(f"certificate SHA-256 {served['fingerprint']}")
+        error = self.remote(view).get("devices_error")
+        if error:
+            lines.append(f"paired devices cannot be read: {error}")
+        return lines
+
+    # -- the Page protocol ---------------------------------------------------------------------
+    def layout(self, width: int, height: int, view: View) -> Layout:
+        """Header (back, title), the remote's words beside its QR code, a row a device."""
+        row, gap, margin = _rows(width, height)
+        inner = width - 2 * margin
+        buttons = [Button("back", "< back", Rect(margin, margin, max(row * 2, inner // 6), row))]
+        regions = {"title": Rect(margin + inner // 5, margin, inner * 3 // 5, row)}
+        y = margin + row + gap
+        qr_px = min(inner // 3, max(row * 3, (height - y) // 3))
+        regions["served"] = Rect(margin, y, inner - qr_px - gap, qr_px)
+        regions["qr"] = Rect(margin + inner - qr_px, y, qr_px, qr_px)
+        y += qr_px + gap
+        for device in self.devices(view):
+            if y + row > height - margin - row:  # the notice keeps the last row
+                regions["more"] = Rect(margin, y, inner, row)
+                break
+            name_w = inner - 2 * (inner // 4) - 2 * gap
+            regions[f"device:{device['device_id']}"] = Rect(margin, y, name_w, row)
+            names = "names shown" if device.get("show_names") else "codes only"
+            buttons.append(
+                Button(
+                    f"names:{device['device_id']}", names,
+                    Rect(margin + name_w + gap, y, inner // 4, row), kind="choice",
+                    selected=bool(device.get("show_names")),
+                )
+            )  # fmt: skip
+            buttons.append(
+                Button(
+                    f"revoke:{device['device_id']}", "revoke",
+                    Rect(width - margin - inner // 4, y, inner // 4, row), kind="danger",
+                )
+            )  # fmt: skip
+            y += row + gap
+        regions["notice"] = Rect(margin, height - margin - row, inner, row)
+        return Layout(row / ROW_PX, tuple(buttons), regions)
+
+    def draw(self, surface: pygame.Surface, layout: Layout, view: View, fonts: Fonts) -> None:
+        """The whole page."""
+        surface.fill(BACKGROUND)
+        for button in layout.buttons:
+            self._button(surface, button, fonts)
+        regions = layout.regions
+        self._words(surface, regions["title"], [self.title], fonts, TEXT, fonts.big)
+        pygame.draw.rect(surface, PANEL, _pg(regions["served"]), border_radius=8)
+        self._words(surface, regions["served"], self.served_words(view), fonts, TEXT, fonts.body)
+        self._draw_qr(surface, regions["qr"], view)
+        for device in self.devices(view):
+            rect = regions.get(f"device:{device['device_id']}")
+            if rect is not None:
+                self._words(surface, rect, [_device_words(device)], fonts, TEXT, fonts.body)
+        if "more" in regions:
+            self._words(surface, regions["more"], ["more devices: revoke some"], fonts, MUTED)
+        if not self.devices(view):
+            self.notice = self.notice or "No device is paired."
+        self._words(surface, regions["notice"], [self.notice], fonts, NOTICE, fonts.body)
+
+    def tap(self, button: str, host: PageHost) -> None:
+        """back closes; revoke forgets the device; names turns names on or off for it."""
+        kind, _, device = button.partition(":")
+        if kind == "back":
+            host.close_page()
+        elif kind == "revoke":
+            host.command("revoke_device", device=device)
+            self.notice = f"device {device} revoked: it must pair again with a new code"
+        elif kind == "names":
+            shown = any(
+                d["device_id"] == device and d.get("show_names") for d in self.devices(host.view)
+            )
+            host.command("show_device_names", device=device, on=not shown)
+            self.notice = f"children's names {'hidden from' if shown else 'shown on'} {device}"
+
+    def key(self, event: pygame.event.Event, host: PageHost) -> bool:
+        """Escape closes the page."""
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            host.close_page()
+            return True
+        return False
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def _draw_qr(self, surface: pygame.Surface, rect: Rect, view: View) -> None:
+        served = self.remote(view).get("served")
+        if not served:
+            return
+        if self._qr[0] != served["url"]:  # made again only when the address changes
+            self._qr = (served["url"], qr_modules(served["url"]))
+        modules = self._qr[1]
+        if not modules:
+            return
+        size = len(modules)
+        module_px = max(1, rect.w // size)
+        left = rect.x + (rect.w - module_px * size) // 2
+        top = rect.y + (rect.h - module_px * size) // 2
+        pygame.draw.rect(surface, QR_LIGHT, (left, top, module_px * size, module_px * size))
+        for y, line in enumerate(modules):
+            for x, dark in enumerate(line):
+                if dark:
+                    box = (left + x * module_px, top + y * module_px, module_px, module_px)
+                    pygame.draw.rect(surface, QR_DARK, box)
+
+    @staticmethod
+    def _button(surface: pygame.Surface, button: Button, fonts: Fonts) -> None:
+        colour = DANGER if button.kind == "danger" else SELECTED if button.selected else BUTTON
+        pygame.draw.rect(surface, colour, _pg(button.rect), border_radius=8)
+        image = fonts.text(fonts.body, button.label, TEXT, button.rect.w - 12)
+        surface.blit(image, image.get_rect(center=button.rect.center))
+
+    @staticmethod
+    def _words(
+        surface: pygame.Surface,
+        rect: Rect,
+        lines: list[str],
+        fonts: Fonts,
+        colour: tuple[int, int, int] = TEXT,
+        font: pygame.font.Font | None = None,
+    ) -> None:
+        font = font or fonts.body
+        step = font.get_linesize()
+        y = rect.y + max(4, (rect.h - step * len(lines)) // 2)
+        for line in lines:
+            if y + step > rect.y + rect.h:
+                break
+            surface.blit(fonts.text(font, line, colour, rect.w - 16), (rect.x + 8, y))
+            y += step
+
+
+def _device_words(device: dict[str, Any]) -> str:
+    """A device's name, and until when its pairing holds (local time)."""
+    until = time.strftime("%H:%M", time.localtime(float(device["expires_at_s"])))
+    return f"{device['name']} ({device['device_id']}), paired until {until}"
+
+
+def _pg(rect: Rect) -> pygame.Rect:
+    return pygame.Rect(rect.x, rect.y, rect.w, rect.h)
