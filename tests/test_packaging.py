@@ -12,6 +12,7 @@ from soundness_live.synth.sf2.find import BANK_FILE
 from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[1]
+PAGE = ("index.html", "remote.css", "remote.js")
 
 
 def test_the_wheel_carries_the_bundled_bank(tmp_path: Path) -> None:
@@ -39,4 +40,7 @@ def test_the_wheel_carries_the_bundled_bank(tmp_path: Path) -> None:
     (built,) = out.glob("soundness_live-*.whl")
     with zipfile.ZipFile(built) as archive:
         inside = archive.read(f"soundness_live/data/{BANK_FILE}")
+        page = {name: archive.read(f"soundness_live/remote/static/{name}") for name in PAGE}
     assert inside == (ROOT / "soundfonts" / BANK_FILE).read_bytes()
+    for name, text in page.items():  # the browser remote's page, everything it loads
+        assert text == (ROOT / "soundness_live" / "remote" / "static" / name).read_bytes()
