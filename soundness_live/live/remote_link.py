@@ -19,13 +19,10 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..errors import FileFormatError, ParameterError
 from .paired_devices import TOKEN_HASH, PairedDevices
-
-if TYPE_CHECKING:
-    from .engine import Engine
 
 STATUS_STALE_S = 10.0
 STATUS_KEYS = {"url": str, "pairing_code": str, "fingerprint": str, "tls": bool, "pid": int}
@@ -54,6 +51,12 @@ class RemoteLink:
         return {"served": served, "devices": devices, "devices_error": error}
 
 
+class RemoteEngine(Protocol):
+    """What the remote's commands need of the engine (so this module imports no engine)."""
+
+    remote: RemoteLink
+
+
 def check_status(value: Any) -> dict[str, Any] | None:
     """A remote's status: null, or an object of exactly :data:`STATUS_KEYS`."""
     if value is None:
@@ -75,25 +78,25 @@ def token_sha256(value: Any) -> str:
     return value
 
 
-def remote_status(engine: Engine, fields: dict[str, Any]) -> None:
+def remote_status(engine: RemoteEngine, fields: dict[str, Any]) -> None:
     """Where the remote serves and its pairing code (null: it stopped)."""
     link = engine.remote
     link.status, link.status_at_s = fields["status"], link.clock_s()
 
 
-def pair_device(engine: Engine, fields: dict[str, Any]) -> dict[str, Any]:
+def pair_device(engine: RemoteEngine, fields: dict[str, Any]) -> dict[str, Any]:
     """Keep a device that gave the pairing code; its id and when its pairing ends."""
     device = engine.remote.devices.pair(fields["token_sha256"], fields["name"])
     return {"device": device.public()}
 
 
-def revoke_device(engine: Engine, fields: dict[str, Any]) -> None:
+def revoke_device(engine: RemoteEngine, fields: dict[str, Any]) -> None:
     """Forget a paired device: its token opens nothing from now on."""
     if not engine.remote.devices.revoke(fields["device"]):
         raise ParameterError(f"revoke_device: no paired device {fields['device']!r}")
 
 
-def show_device_names(engine: Engine, fields: dict[str, Any]) -> None:
+def show_device_names(engine: RemoteEngine, fields: dict[str, Any]) -> None:
     """Let children's names show on one paired device (``on``), or not."""
     if not engine.remote.devices.show_names(fields["device"], fields["on"]):
         raise ParameterError(f"show_device_names: no paired device {fields['device']!r}")

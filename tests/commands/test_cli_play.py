@@ -164,12 +164,13 @@ def test_the_therapist_comes_from_config_toml_or_the_command_line(tmp_path, caps
     assert listed[0].endswith("therapist MB") and listed[1].endswith("therapist JAR")
     assert main(["sessions", "--include-names"]) == 0
     assert capsys.readouterr().out.splitlines()[1].endswith("therapist Jo Anne Ray")
-    (home / "config.toml").write_text('therapist = "Mia Berger"\nremote = true\n')
+    (home / "config.toml").write_text('therapist = "Mia Berger"\nloud = true\n')
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err == (
-        f"soundness-live: error: {home / 'config.toml'}: unknown key 'remote'; known keys: "
-        "therapist, installation_id, laptop, clinic_url, clinic_auto_sync, clinic_share_notes\n"
+        f"soundness-live: error: {home / 'config.toml'}: unknown key 'loud'; known keys: "
+        "therapist, installation_id, laptop, clinic_url, clinic_auto_sync, clinic_share_notes, "
+        "remote\n"
     )
     (home / "config.toml").write_text("therapist = Mia\n")
     assert main(args) == 2
