@@ -30,6 +30,7 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 AXE = Path(__file__).with_name("axe.min.js")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SIZES = {"tablet": (1024, 1366), "phone": (390, 844)}
+LANDSCAPE = {"tablet-landscape": (1366, 1024), "phone-landscape": (844, 390)}
 
 
 def require_chromium() -> None:
@@ -67,7 +68,7 @@ def chromium(size: str) -> Iterator[Any]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
-        emulate(driver, *SIZES[size])
+        emulate(driver, *{**SIZES, **LANDSCAPE}[size])
         yield driver
     finally:
         driver.quit()

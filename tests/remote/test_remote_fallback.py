@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from soundness_live.live.client import EngineClient
-from tests.remote.browser import axe_violations, chromium
+from tests.remote.browser import LANDSCAPE, axe_violations, chromium
 from tests.remote.conftest import Served
 from tests.remote.test_remote_page import QUICK_WAIT, text, wait_for
 
@@ -38,6 +38,22 @@ def paired_page(driver: Any, served: Served) -> None:
     driver.find_element("id", "pair-code").send_keys(served.status["pairing_code"])
     driver.find_element("css selector", "#pair-form button").click()
     wait_for(lambda: driver.find_element("id", "controls").is_displayed(), "the controls")
+
+
+@pytest.mark.parametrize("size", list(LANDSCAPE))
+def test_turned_sideways_the_page_fits_its_width_and_keeps_quiet_in_view(
+    served: Served, size: str
+) -> None:
+    with chromium(size) as driver:
+        paired_page(driver, served)
+        width = driver.execute_script("return innerWidth")
+        assert width == LANDSCAPE[size][0]
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= width
+        quiet = driver.find_element("id", "quiet")
+        driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+        top = driver.execute_script("return arguments[0].getBoundingClientRect().top", quiet)
+        assert quiet.is_displayed() and 0 <= top < 20
+        assert axe_violations(driver) == []
 
 
 def test_without_websockets_the_page_polls_and_its_commands_still_work(

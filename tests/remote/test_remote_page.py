@@ -119,6 +119,8 @@ def test_a_therapist_runs_a_plan_from_a_tablet_or_a_phone(
         wait_for(lambda: "S-014" in text(driver, "child"), "the children")
         wait_for(lambda: "quick-waits" in text(driver, "plan"), "the plans")
         check_state(driver, size, "2-paired")
+        overflow = "return document.documentElement.scrollWidth - innerWidth"
+        assert driver.execute_script(overflow) <= 0  # nothing wider than the screen
 
         driver.find_element("css selector", "#child").send_keys("S-014")
         wait_for(lambda: laptop.state.get("child") == "S-014", "the child chosen")
