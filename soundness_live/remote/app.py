@@ -25,7 +25,9 @@ import asyncio
 import contextlib
 import ipaddress
 import json
+import logging
 import socket
+import time
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -47,6 +49,7 @@ from .bridge import PAGE_COMMANDS, EngineBridge
 from .pairing import COOKIE, PairingLock, TokenCheck, new_token, token_sha256
 from .views import page_message, page_reply, page_state
 
+log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 OUTBOX_SIZE = 64  # messages queued for one socket; the oldest state goes first when full
 REVOKED_CLOSE = 4401  # the socket's close code for a token that no longer opens anything
@@ -167,6 +170,9 @@ def make_app(context: RemoteContext) -> Starlette:
         if body is None or not isinstance(body.get("code"), str):
             return refusal(400, "expected {code: the 6 digits on the laptop, name}", request)
         right = context.lock.try_code(body["code"].strip())
+        if right is False:
+            locked = context.lock.locked_for_s() > 0
+            log.warning("a wrong pairing code%s", "; pairing locked for a minute" if locked else "")
         if right is None:
             wait_s = max(1, round(context.lock.locked_for_s()))
             headers = {**security_headers(request), "Retry-After": str(wait_s)}
@@ -185,7 +191,10 @@ def make_app(context: RemoteContext) -> Starlette:
             return refusal(
                 503, f"the engine could not pair this device: {reply.get('error')}", request
             )
-        response = answer({"ok": True, "device": reply["device"]}, request)
+        device = reply["device"]
+        until = time.strftime("%Y-%m-%d %H:%M", time.localtime(device["expires_at_s"]))
+        log.info("device %r (%s) paired until %s", device["name"], device["device_id"], until)
+        response = answer({"ok": True, "device": device}, request)
         response.set_cookie(
             COOKIE, token, max_age=int(PAIRING_S), path="/", httponly=True,
             samesite="strict", secure=context.tls,

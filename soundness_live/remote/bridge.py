@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..errors import SoundnessError
 from ..live.client import EngineClient, EngineError
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class EngineBridge:
             return self.client.request(kind, timeout_s=COMMAND_TIMEOUT_S, **fields)
         except EngineError as error:
             return {"ok": False, "error": str(error)}
+        except SoundnessError as error:  # the connection closed, or a field JSON cannot carry
+            return {"ok": False, "error": f"the engine did not take {kind!r}: {error}"}
 
     def subscribe(self, listener: Listener) -> None:
         """Call ``listener`` (on the server's event loop) with each engine message."""

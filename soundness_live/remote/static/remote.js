@@ -106,8 +106,8 @@ function received(msg) {
 
 function hello(msg) {
   page.reachable = msg.reachable !== false;
-  if (Array.isArray(msg.prompt_levels)) {
-    page.levels = msg.prompt_levels;
+  if (Array.isArray(msg.prompt_levels) && msg.prompt_levels.join() !== page.levels.join()) {
+    page.levels = msg.prompt_levels; // drawn once: a poll must not take a finger's target away
     drawLevels();
   }
   if (Array.isArray(msg.volume_range_dbfs)) page.volumeRange = msg.volume_range_dbfs;
