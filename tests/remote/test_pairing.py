@@ -147,3 +147,21 @@ def test_what_a_page_sees_leaves_the_laptops_business_and_names_out() -> None:
         "state": {"child": "S-014"},
     }
     assert page_message({"type": "reply", "ok": True}) is None
+
+
+def test_without_the_remote_extra_one_line_says_what_to_install(monkeypatch) -> None:
+    import importlib.util
+
+    from soundness_live.errors import DeviceError
+    from soundness_live.remote import launch
+
+    real = importlib.util.find_spec
+    missing = {"segno", "cryptography"}
+    monkeypatch.setattr(
+        launch.importlib.util, "find_spec", lambda name: None if name in missing else real(name)
+    )
+    with pytest.raises(DeviceError) as error:
+        launch.check_packages(tls=True)
+    assert str(error.value) == (
+        "the browser remote needs segno, cryptography: pip install 'soundness-live[remote]'"
+    )

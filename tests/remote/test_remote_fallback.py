@@ -94,6 +94,28 @@ def test_after_the_screen_slept_the_page_shows_what_changed_meanwhile(
         wait_for(lambda: text(driver, "now-child") == "S-014", "the child")
 
 
+def test_a_page_comes_back_by_itself_when_the_remote_restarts_and_stays_paired(
+    served: Served, laptop: EngineClient
+) -> None:
+    from soundness_live.remote.launch import start_remote, stop_remote
+
+    with chromium("phone") as driver:
+        paired_page(driver, served)
+        wait_for(lambda: text(driver, "link") == "connected (live)", "the live socket")
+        port = served.url.rsplit(":", 1)[1].strip("/")
+        stop_remote(served.remote)
+        wait_for(lambda: "unreachable" in text(driver, "link"), "the page saying so", 5.0)
+        served.remote, status = start_remote(served.home, f"127.0.0.1:{port}")
+        assert status["url"] == served.url and status["pairing_code"] != ""
+        served.status = status
+        # the token outlived the restart (kept hashed by the engine): no new code is asked for
+        wait_for(lambda: text(driver, "link") == "connected (live)", "the socket again", 20.0)
+        assert not driver.find_element("id", "pairing").is_displayed()
+        laptop.request("select_child", child="S-014")
+        wait_for(lambda: text(driver, "now-child") == "S-014", "the state again")
+        laptop.request("select_child", child=None)
+
+
 def test_when_the_engine_stops_the_page_says_so_at_once_and_the_remote_stops_too(
     served: Served,
 ) -> None:

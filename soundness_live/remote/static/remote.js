@@ -350,9 +350,7 @@ function openSocket() {
     return;
   }
   page.socket = socket;
-  let opened = false;
   socket.onopen = () => {
-    opened = true;
     page.socketFailures = 0;
     stopPolling();
     linkStatus();
@@ -375,7 +373,7 @@ function openSocket() {
       showPairing("this device's pairing was revoked on the laptop");
       return;
     }
-    if (!opened || event.code !== 1000) socketFailed();
+    socketFailed(); // poll meanwhile, and open it again (the remote may be restarting)
   };
 }
 
