@@ -35,7 +35,11 @@ The browser remote's commands (``remote_status``, ``pair_device``, ``revoke_devi
 ``show_device_names``) are carried out by :mod:`soundness_live.live.remote_link`.
 
 A session plan's commands (``start_plan``, ``next_step``, ``skip_step``, ``repeat_step``,
-``plans``) are carried out by :mod:`soundness_live.live.plan_play`.
+``plans``) are carried out by :mod:`soundness_live.live.plan_play`; a child's record as the
+therapist's screen edits it (``child_profile``, ``save_child``, ``goal_library``, ``set_goals``,
+``save_device``, ``set_therapist``) by :mod:`soundness_live.live.profile_commands`; the end of a
+session (``session_summary``, ``export_places``, ``export_session``) by
+:mod:`soundness_live.live.export_commands`.
 """
 
 from __future__ import annotations
@@ -57,16 +61,17 @@ from ..config import check_therapist, load_settings
 from ..core.events import ControlChange, ProgramChange
 from ..core.session import Session
 from ..errors import DeviceError, ParameterError, SoundnessError
+from ..players.aids import SCALES
 from ..players.child_sound import child_sound
 from ..players.profile_aids import aids_from_dict
-from ..players.profiles import CODE_PATTERN, ChildProfile, profile_params
+from ..players.profiles import CODE_PATTERN, KEYS, ChildProfile, profile_params
 from ..players.roles import DEVICE_KINDS, DeviceRole
 from ..players.virtual_child import ChildTraits, virtual_inputs
 from ..players.volume_cap import CAP_RANGE_DBFS, check_cap_dbfs
 from ..store.session import StoredSession
 from ..voice.prompts import load_voice_analysis, prepare_prompts
 from ..voice.scoring import VOICE_SCORING
-from . import plan_play, remote_link
+from . import export_commands, plan_play, profile_commands, remote_link
 from .engine_setup import apply_profile_devices
 from .voice import live_voice, meter_for
 
@@ -216,6 +221,58 @@ def flag(value: Any) -> bool:
     if not isinstance(value, bool):
         raise FieldError()
     return value
+
+
+def number(low: float, high: float) -> Callable[[Any], float]:
+    """A number ``low..high`` (true and false are not numbers)."""
+
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise FieldError()
+        if not low <= value <= high:
+            raise FieldError()
+        return float(value)
+
+    return check
+
+
+def voice_range(value: Any) -> tuple[float, float]:
+    """[lowest, highest] pitch in Hz, as a child's profile takes it."""
+    if not isinstance(value, list) or len(value) != 2:
+        raise FieldError()
+    low, high = number(50.0, 800.0)(value[0]), number(200.0, 2000.0)(value[1])
+    if low >= high:
+        raise FieldError()
+    return low, high
+
+
+def display_name(value: Any) -> str:
+    """A child's name for the therapist's screen: 1..64 characters, trimmed."""
+    if not isinstance(value, str) or not 0 < len(value.strip()) <= 64:
+        raise FieldError()
+    return value.strip()
+
+
+def names(check: Callable[[Any], Any], most: int) -> Callable[[Any], list[Any]]:
+    """A list of 0..``most`` values each passing ``check``, none twice."""
+
+    def check_all(value: Any) -> list[Any]:
+        if not isinstance(value, list) or len(value) > most:
+            raise FieldError()
+        checked = [check(item) for item in value]
+        if len(set(checked)) != len(checked):
+            raise FieldError()
+        return checked
+
+    return check_all
+
+
+def formats(value: Any) -> list[str]:
+    """One or more of the screen's export formats."""
+    chosen = names(one_of(export_commands.EXPORT_FORMATS), 3)(value)
+    if not chosen:
+        raise FieldError()
+    return chosen
 
 
 def aids(value: Any) -> Any:
@@ -523,6 +580,100 @@ def shutdown(engine: Engine, fields: Fields) -> dict[str, Any]:
 
 _NONE: tuple[Field, ...] = ()
 CAP_WORDS = "a number in {:g}..{:g} (dBFS)".format(*CAP_RANGE_DBFS)
+_UNSET = profile_commands.UNSET
+CODE_WORDS = "a child's code (letters, digits, - or _, at most 32)"
+CHILD = Field("child", CODE_WORDS, child_code)
+SESSION = Field("session", "a session's id (an integer)", integer(1, 2**62))
+KEY_WORDS = "one of " + ", ".join(KEYS)
+RECORD_COMMANDS = (
+    Command(
+        "child_profile",
+        profile_commands.child_profile,
+        (Field("child", CODE_WORDS, child_code, True),),
+        "a child's profile and goals",
+    ),
+    Command(
+        "save_child",
+        profile_commands.save_child,
+        (
+            Field("child", CODE_WORDS, child_code, True),
+            Field("new", "true (add the child) or false (change theirs)", flag, False, False),
+            Field("display_name", "a name of 1..64 characters, or null for none", display_name,
+                  default=_UNSET, nullable=True),
+            Field("volume_cap_dbfs", CAP_WORDS, cap_dbfs, default=_UNSET),
+            Field("voice_range_hz", "[lowest, highest] in Hz (50..800, 200..2000), or null",
+                  voice_range, default=_UNSET, nullable=True),
+            Field("voice_consent", "true or false", flag),
+        ),
+        "add a child, or change their name, volume cap, voice range or voice consent",
+    ),
+    Command(
+        "goal_library",
+        profile_commands.goal_library,
+        (Field("activity", "an activity's name", text(200, empty=False)),),
+        "the built-in goals, with their rules in words",
+    ),
+    Command(
+        "set_goals",
+        profile_commands.set_goals,
+        (
+            Field("child", CODE_WORDS, child_code, True),
+            Field("goals", "a list of at most 64 goal ids, none twice",
+                  names(text(64, empty=False), 64), True),
+        ),
+        "a child's goals, from theirs and the library",
+    ),
+    Command(
+        "save_device",
+        profile_commands.save_device,
+        (
+            CHILD,
+            Field("device", "part of a device's name (1..128 characters)",
+                  text(128, empty=False), True),
+            Field("player", "'child' or 'therapist'", one_of(("child", "therapist")), False,
+                  "child"),
+            Field("kind", "one of " + ", ".join(DEVICE_KINDS), one_of(DEVICE_KINDS), False,
+                  "keyboard"),
+            Field("program", "an integer 0..127", integer(0, 127), False, 0),
+            Field("scale", "one of " + ", ".join(SCALES) + ", or null (no scale lock)",
+                  one_of(tuple(SCALES))),
+            Field("key", KEY_WORDS, one_of(KEYS), False, "C"),
+            Field("transpose", "an integer -24..24 (semitones)", integer(-24, 24), False, 0),
+            Field("velocity_floor", "an integer 1..127", integer(1, 127), False, 1),
+            Field("velocity_gamma", "a number 0.1..10", number(0.1, 10.0), False, 1.0),
+        ),
+        "keep a device's player, instrument and playing aids with the child; apply them now",
+    ),
+    Command(
+        "set_therapist",
+        profile_commands.set_therapist,
+        (Field("name", "a name of 1..64 characters, or null for none", therapist_name, True,
+               nullable=True),),
+        "who runs the sessions on this machine",
+    ),
+    Command(
+        "session_summary",
+        export_commands.session_summary,
+        (CHILD, SESSION),
+        "a session against the child's earlier ones, per goal",
+    ),
+    Command("export_places", export_commands.export_places_command, _NONE,
+            "the exports folder and the removable drives mounted now"),
+    Command(
+        "export_session",
+        export_commands.export_session,
+        (
+            CHILD,
+            SESSION,
+            Field("all_sessions", "true or false", flag, False, False),
+            Field("formats", "a list of csv, midi, html", formats, False, ["csv", "midi", "html"]),
+            Field("place", "a place's key from export_places", text(4096, empty=False), True),
+            Field("identified", "true (names and notes in) or false (de-identified)", flag,
+                  False, False),
+        ),
+        "write a session's exports to the exports folder or a removable drive",
+    ),
+)  # fmt: skip
 COMMANDS: dict[str, Command] = {
     command.name: command
     for command in (
@@ -570,6 +721,7 @@ COMMANDS: dict[str, Command] = {
             (Field("child", "a child's code", text(64, empty=False)),),
             "the plans a child (or any child) can run",
         ),
+        *RECORD_COMMANDS,
         Command("stop", stop, _NONE, "stop the activity, silence everything"),
         Command("pause", pause, _NONE, "cut the trial short, start nothing new"),
         Command("resume", resume, _NONE, "go on after pause or panic"),
