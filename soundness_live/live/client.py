@@ -92,9 +92,11 @@ class EngineClient:
         return client
 
     def request(
-        self, kind: str, timeout_s: float = 5.0, version: int = PROTOCOL_VERSION, **fields: Any
+        self, kind: str, /, timeout_s: float = 5.0, version: int = PROTOCOL_VERSION, **fields: Any
     ) -> dict[str, Any]:
-        """Send a command and wait for its reply; EngineError when the engine refused it."""
+        """Send a command and wait for its reply; EngineError when the engine refused it.
+        (``kind`` is positional only: ``set_device`` and ``save_device`` have a field called
+        ``kind``.)"""
         number = next(self._ids)
         msg = message(kind, id=number, **fields)
         msg["v"] = version

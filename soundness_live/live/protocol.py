@@ -51,8 +51,9 @@ class HandshakeClosed(ProtocolError):
     new connections lets the oldest pending handshakes go: :mod:`.handshakes`)."""
 
 
-def message(kind: str, **fields: Any) -> dict[str, Any]:
-    """A message of this protocol version."""
+def message(kind: str, /, **fields: Any) -> dict[str, Any]:
+    """A message of this protocol version (``kind`` positional only: a command may have a
+    field called ``kind``, as ``set_device`` has)."""
     return {"v": PROTOCOL_VERSION, "type": kind, **fields}
 
 

@@ -7,6 +7,11 @@ the help overlay). Each page lays out its own touch targets on the window it is 
 them, and says what a tap or a key does; it reaches the engine only through the host (a page
 is a client of the engine like the whole screen: it never opens the store itself). Pages are
 plain objects, so a test drives one by its button names and the hit-test layout.
+
+The window makes the page called ``name`` as ``PAGES[name](host, **context)`` (the registry of
+:mod:`soundness_live.ui.pages`), so a page can ask the engine for what it shows as it opens,
+and lays it out again after each tap or key and at each new window size: a page's targets
+follow its state (the on-screen keyboard shows while a text field is typed in).
 """
 
 from __future__ import annotations
@@ -24,10 +29,11 @@ class PageHost(Protocol):
 
     view: View
 
-    def command(self, kind: str, **fields: Any) -> None:
+    # ``kind`` is positional only: a command may have a field called ``kind`` (set_device)
+    def command(self, kind: str, /, **fields: Any) -> None:
         """Send an engine command without waiting; a refusal shows as the screen's notice."""
 
-    def request(self, kind: str, **fields: Any) -> dict[str, Any]:
+    def request(self, kind: str, /, **fields: Any) -> dict[str, Any]:
         """Ask the engine and wait for its reply (lists a page shows: goals, exports places).
         Raises :class:`~soundness_live.live.client.EngineError` when refused or not answered."""
 

@@ -4,6 +4,7 @@ export to a listed place. Each bad field is refused with one line; limits apply 
 
 from __future__ import annotations
 
+import inspect
 import os
 import stat
 from datetime import datetime, timedelta, timezone
@@ -15,8 +16,17 @@ import pytest
 from soundness_live.config import load_settings
 from soundness_live.export import places as places_module
 from soundness_live.export.places import Place
+from soundness_live.live.client import EngineClient
 from soundness_live.live.commands import handle
+from soundness_live.live.protocol import message
 from soundness_live.store.records import Store
+
+
+def test_a_command_with_a_field_called_kind_can_be_built_and_asked_for() -> None:
+    msg = message("save_device", device="drum", kind="pad")
+    assert (msg["type"], msg["kind"]) == ("save_device", "pad")
+    asked = inspect.signature(EngineClient.request).parameters["kind"]
+    assert asked.kind is inspect.Parameter.POSITIONAL_ONLY
 
 
 def ok(engine: Any, command: str, **fields: Any) -> dict[str, Any]:
