@@ -11,11 +11,23 @@ from collections.abc import Callable
 
 from ..page import Page
 from .devices import DevicesPage
+from .export import ExportPage
+from .goals import GoalsPage
 from .profile import ProfilePage
+from .summary import SummaryPage
+from .text_pages import NotePage, TherapistPage
 
 PAGES: dict[str, Callable[..., Page]] = {
-    ProfilePage.name: ProfilePage,
-    DevicesPage.name: DevicesPage,
+    page.name: page
+    for page in (
+        ProfilePage,
+        GoalsPage,
+        DevicesPage,
+        TherapistPage,
+        NotePage,
+        SummaryPage,
+        ExportPage,
+    )
 }
 
 __all__ = ["PAGES"]

@@ -21,6 +21,8 @@ from .draw import draw_frame, draw_words
 from .frame import Action, PageFrame
 from .keyboard import OnScreenKeyboard, TextField
 
+TOP_ALIGNED = ("goal", "about", "overview")  # regions of several lines, read from the top
+
 
 class BasePage:
     """A page: header (back, title, main action), rows the page adds, keyboard when typing."""
@@ -53,7 +55,8 @@ class BasePage:
         for name, rect in layout.regions.items():
             words = self.words(name, view)
             if words:
-                draw_words(surface, rect, words, fonts, centre=name.startswith("value:"))
+                value = name.startswith("value:")
+                draw_words(surface, rect, words, fonts, centre=value, top=name in TOP_ALIGNED)
 
     def words(self, region: str, view: View) -> str:
         """The words of a region the page laid out (its labels)."""
@@ -115,15 +118,16 @@ class BasePage:
 
     def field_label(self, name: str, empty: str) -> str:
         """A text field's button words: its text (a caret while typed in), or ``empty``."""
-        text = self.fields[name].text.replace("\n", " ")
+        field = self.fields[name]
+        text = field.text if field.multiline else field.text.replace("\n", " ")
         if self.editing == name:
             return text + "|"
         return text or empty
 
-    def ask(self, kind: str, **fields: Any) -> dict[str, Any] | None:
+    def ask(self, command: str, /, **fields: Any) -> dict[str, Any] | None:
         """The engine's reply, or None after saying why it refused (on the notice line)."""
         try:
-            return self.host.request(kind, **fields)
+            return self.host.request(command, **fields)
         except EngineError as error:
             self.notice = str(error)
         except Exception as error:  # the engine went away: the screen goes on and says so

@@ -22,9 +22,11 @@ from ..palette import (
 from ..widgets import Colour
 
 
-def wrap(text: str, measure: Callable[[str], int], width: int, max_lines: int) -> list[str]:
-    """``text`` in lines no wider than ``width``, at most ``max_lines`` (the last one ends
-    "..." when words were left out)."""
+def wrap(
+    text: str, measure: Callable[[str], int], width: int, max_lines: int, tail: bool = False
+) -> list[str]:
+    """``text`` in lines no wider than ``width``, at most ``max_lines``: the first ones, the
+    last ending "..." when words were left out (``tail``: the last ones, where typing goes)."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
@@ -36,6 +38,8 @@ def wrap(text: str, measure: Callable[[str], int], width: int, max_lines: int) -
                 lines.append(line)
                 line = word
         lines.append(line)
+    if len(lines) > max_lines and tail:
+        return lines[-max_lines:]
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = lines[-1].rstrip(" .") + " ..."
@@ -52,9 +56,9 @@ def draw_button(surface: pygame.Surface, button: Button, fonts: Fonts) -> None:
     r = button.rect
     box = pygame.Rect(r.x, r.y, r.w, r.h)
     pygame.draw.rect(surface, colour, box, border_radius=max(6, round(10 * fonts.scale)))
-    image = fonts.text(fonts.body, button.label, TEXT if button.enabled else MUTED,
-                       r.w - round(12 * fonts.scale))  # fmt: skip
-    surface.blit(image, image.get_rect(center=box.center))
+    pad = round(8 * fonts.scale)
+    inner = Rect(r.x + pad, r.y + pad // 2, r.w - 2 * pad, r.h - pad)
+    draw_words(surface, inner, button.label, fonts, TEXT if button.enabled else MUTED, centre=True)
 
 
 def draw_words(
@@ -65,15 +69,20 @@ def draw_words(
     colour: Colour = TEXT,
     big: bool = False,
     centre: bool = False,
+    top: bool = False,
+    typing: bool = False,
 ) -> None:
-    """``text`` in ``rect``, wrapped to its width and cut to the lines that fit."""
+    """``text`` in ``rect``, wrapped to its width and cut to the lines that fit, in the
+    middle of it (``top``: from its top; ``typing``: from its top, the last lines shown, as
+    typed text is read)."""
     font = fonts.big if big else fonts.body
     line_px = font.get_linesize()
-    lines = wrap(text, lambda t: font.size(t)[0], rect.w, max(1, rect.h // line_px))
-    top = rect.y + max(0, (rect.h - line_px * len(lines)) // 2)
+    lines = wrap(text, lambda t: font.size(t)[0], rect.w, max(1, rect.h // line_px), typing)
+    middle = rect.y + max(0, (rect.h - line_px * len(lines)) // 2)
+    first_y = rect.y if top or typing else middle
     for index, line in enumerate(lines):
         image = fonts.text(font, line, colour, rect.w)
-        y = top + index * line_px
+        y = first_y + index * line_px
         x = rect.x + (rect.w - image.get_width()) // 2 if centre else rect.x
         surface.blit(image, (x, y))
 

@@ -1,0 +1,128 @@
+"""The two pages that are one text field each: the therapist's name, and a note.
+
+The therapist's name is this machine's from now on (config.toml, ``set_therapist``): sessions
+opened after it keep it, a session already open keeps who opened it. A note is kept with the
+open session (``add_note``) at any time during it; the keyboard shows at once, a real keyboard
+types too, and return starts a new line.
+"""
+
+from __future__ import annotations
+
+import pygame
+
+from ..controls import Layout, Rect, View
+from ..images import Fonts
+from ..page import PageHost
+from .base import BasePage
+from .draw import draw_words
+from .frame import Action, PageFrame
+from .keyboard import TextField
+
+NOTE_CHARS = 2000
+
+
+class TherapistPage(BasePage):
+    """Who runs the sessions on this machine."""
+
+    name = "therapist"
+    title = "therapist"
+
+    def __init__(self, host: PageHost) -> None:
+        super().__init__(host)
+        self.fields = {"name": TextField(host.view.therapist or "", 64)}
+        self.editing = "name"
+
+    def action(self) -> Action | None:
+        """Save the name (an empty one: nobody named)."""
+        return Action("save", "save")
+
+    def rows(self, frame: PageFrame, view: View) -> None:
+        """The name, and a clear button."""
+        value, clear = frame.labelled_row("name", (3, 1))
+        frame.add("field:name", self.field_label("name", "nobody named"), value, "choice",
+                  selected=self.editing == "name")  # fmt: skip
+        frame.add("clear", "clear", clear, enabled=bool(self.fields["name"].text))
+        frame.label("about", frame.next_row())
+
+    def words(self, region: str, view: View) -> str:
+        """The label and what the name is for."""
+        if region == "label:name":
+            return "your name or initials"
+        if region == "about":
+            return (
+                "kept with each session you run; exports show initials unless names are asked for"
+            )
+        return ""
+
+    def act(self, button: str, host: PageHost) -> None:
+        """Clear or save."""
+        if button == "clear":
+            self.fields["name"].text = ""
+        elif button == "save":
+            name = self.fields["name"].text.strip() or None
+            reply = self.ask("set_therapist", name=name)
+            if reply is None:
+                return
+            host.view.therapist = reply["therapist"]
+            self.editing = None
+            self.notice = f"sessions from now on are run by {reply['therapist'] or 'nobody named'}"
+            open_by = reply.get("open_session_therapist")
+            if open_by and open_by != reply["therapist"]:
+                self.notice += f"; the open session stays {open_by}'s"
+
+
+class NotePage(BasePage):
+    """A note for the open session."""
+
+    name = "note"
+    title = "note"
+
+    def __init__(self, host: PageHost) -> None:
+        super().__init__(host)
+        self.fields = {"note": TextField("", NOTE_CHARS, multiline=True)}
+        self.editing = "note"
+        self.kept = 0
+
+    def _open(self, view: View) -> bool:
+        return view.state.get("session_id") is not None
+
+    def action(self) -> Action | None:
+        """Keep the note: with a session open and something typed."""
+        typed = bool(self.fields["note"].text.strip())
+        return Action("save", "keep note", enabled=typed and self._open(self.host.view))
+
+    def rows(self, frame: PageFrame, view: View) -> None:
+        """The note, as big as the window leaves above the keyboard."""
+        high = max(1.0, frame.rows_left() - 1.0)
+        frame.add("field:note", "", frame.next_row(high), "choice",
+                  selected=self.editing == "note")  # fmt: skip
+        frame.label("about", frame.next_row(0.8))
+
+    def words(self, region: str, view: View) -> str:
+        """Where the note goes."""
+        if region != "about":
+            return ""
+        if not self._open(view):
+            return "no session is open: a note is kept with a child's session"
+        return f"kept with session {view.state['session_id']}; exported only when asked for"
+
+    def draw_content(
+        self, surface: pygame.Surface, layout: Layout, view: View, fonts: Fonts
+    ) -> None:
+        """The note's text, wrapped in its box, its last lines where typing goes."""
+        super().draw_content(surface, layout, view, fonts)
+        box = next(b.rect for b in layout.buttons if b.name == "field:note")
+        pad = round(10 * fonts.scale)
+        inner = Rect(box.x + pad, box.y + pad, box.w - 2 * pad, box.h - 2 * pad)
+        draw_words(surface, inner, self.field_label("note", "type the note"), fonts, typing=True)
+
+    def act(self, button: str, host: PageHost) -> None:
+        """Keep the note with the session."""
+        if button != "save":
+            return
+        text = self.fields["note"].text.strip()
+        if not text or self.ask("add_note", text=text) is None:
+            return
+        self.kept += 1
+        self.fields["note"].text = ""
+        self.notice = f"note kept with session {host.view.state.get('session_id')}"
