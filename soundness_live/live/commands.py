@@ -6,7 +6,8 @@ accepts the names it holds, :func:`handle` checks every field at the boundary be
 function runs (a refusal names the command and the field: "set_device: field 'volume' must be
 an integer 0..127, got true"), and a client of the engine — the therapist's screen, the CLI, a
 browser remote — is one more caller of it. A refusal comes back as ``ok: false`` with the
-reason; the function runs under the engine's lock.
+reason; the function runs under the engine's lock (the session summary and the export take it
+for their quick part only: writing the files must not hold up the child's cues).
 
 ``start_activity`` plays the child's live input when a child is named and no ``input`` is
 given (the virtual child only when asked for by name: its trials are stored as simulated and
@@ -113,6 +114,9 @@ class Command:
     run: Callable[[Engine, Fields], dict[str, Any] | None]
     fields: tuple[Field, ...] = ()
     summary: str = ""
+    #: False: the function takes the engine's lock itself, for its quick part only (an export
+    #: writes files for seconds: the child's cues and the snapshots must not wait for it)
+    locked: bool = True
 
     def checked(self, msg: dict[str, Any]) -> Fields:
         """The fields of ``msg``, each checked; ParameterError naming the first bad one."""
@@ -656,6 +660,7 @@ RECORD_COMMANDS = (
         export_commands.session_summary,
         (CHILD, SESSION),
         "a session against the child's earlier ones, per goal",
+        locked=False,
     ),
     Command("export_places", export_commands.export_places_command, _NONE,
             "the exports folder and the removable drives mounted now"),
@@ -672,6 +677,7 @@ RECORD_COMMANDS = (
                   False, False),
         ),
         "write a session's exports to the exports folder or a removable drive",
+        locked=False,
     ),
 )  # fmt: skip
 COMMANDS: dict[str, Command] = {
@@ -808,7 +814,10 @@ def handle(engine: Engine, msg: dict[str, Any]) -> dict[str, Any]:
         return {"ok": False, "error": f"the engine cannot {msg.get('type')!r}"}
     try:
         fields = command.checked(msg)
-        with engine.lock:
+        if command.locked:
+            with engine.lock:
+                reply = command.run(engine, fields) or {}
+        else:
             reply = command.run(engine, fields) or {}
     except SoundnessError as error:
         return {"ok": False, "error": str(error)}

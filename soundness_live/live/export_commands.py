@@ -47,9 +47,11 @@ def _session_of(engine: Engine, code: str, wanted: int | None) -> int:
 
 
 def session_summary(engine: Engine, fields: Fields) -> dict[str, Any]:
-    """Per goal, the session against the child's earlier ones (words and plot points)."""
-    code = _child(engine, fields)
-    session_id = _session_of(engine, code, fields["session"])
+    """Per goal, the session against the child's earlier ones (words and plot points); the
+    store is read without the engine's lock (the store keeps its own)."""
+    with engine.lock:
+        code = _child(engine, fields)
+        session_id = _session_of(engine, code, fields["session"])
     return summary_of(engine.store.export_bundle(code), session_id)
 
 
@@ -74,7 +76,11 @@ def _place_entry(place: Place) -> dict[str, Any]:
 
 def export_session(engine: Engine, fields: Fields) -> dict[str, Any]:
     """Write the session's (or every session's) exports to a listed place; the files."""
-    code = _child(engine, fields)
+    with engine.lock:  # the files are written after it: cues and snapshots go on meanwhile
+        code = _child(engine, fields)
+        session_id = (
+            None if fields["all_sessions"] else _session_of(engine, code, fields["session"])
+        )
     places = {place.key: place for place in _places(engine)}
     place = places.get(fields["place"])
     if place is None:
@@ -84,7 +90,6 @@ def export_session(engine: Engine, fields: Fields) -> dict[str, Any]:
             f"got {fields['place']!r}"
         )
     folder = place.path / DRIVE_FOLDER if place.removable else place.path
-    session_id = None if fields["all_sessions"] else _session_of(engine, code, fields["session"])
     bundle = engine.store.export_bundle(code, session_id)
     identified = fields["identified"]
     written = []

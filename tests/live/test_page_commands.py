@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import os
 import stat
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from soundness_live.config import load_settings
 from soundness_live.export import places as places_module
 from soundness_live.export.places import Place
+from soundness_live.live import export_commands
 from soundness_live.live.client import EngineClient
 from soundness_live.live.commands import handle
 from soundness_live.live.protocol import message
@@ -318,3 +320,29 @@ def test_an_export_goes_de_identified_to_a_listed_drive_owner_only(
     [report] = [Path(f) for f in named["files"]]
     assert report.parent == engine.options.data_dir / "exports" and not named["deidentified"]
     assert "Sam Quill" in report.read_text(encoding="utf-8")
+
+
+def test_an_export_writes_its_files_without_holding_the_engines_lock(
+    engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    with Store.open(engine.options.data_dir / "soundness.db", now=clock) as store:
+        session(store, clock, wins=3)
+    free: list[bool] = []
+
+    def cue_meanwhile() -> None:  # a cue or a snapshot on another thread
+        taken = engine.lock.acquire(timeout=2.0)
+        free.append(taken)
+        if taken:
+            engine.lock.release()
+
+    def slow_export(bundle: Any, fmt: str, folder: Any, **names: Any) -> list[Path]:
+        waiting = threading.Thread(target=cue_meanwhile)
+        waiting.start()  # while the files are written
+        waiting.join()
+        return []
+
+    monkeypatch.setattr(export_commands, "export", slow_export)
+    ok(engine, "export_session", child="S-014", place="exports", formats=["html"])
+    ok(engine, "session_summary", child="S-014")
+    assert free == [True]
