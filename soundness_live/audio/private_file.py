@@ -231,14 +231,38 @@ def private_folder(path: str | os.PathLike[str]) -> Path:
     for item in reversed(missing):
         try:
             item.mkdir(mode=FOLDER_MODE)
-            os.chmod(item, FOLDER_MODE)  # mkdir's mode is masked by the umask; chmod is not
         except FileExistsError:
             continue  # made at the same moment by another program: it is there
         except OSError as error:
             raise OutputFileError(
                 f"cannot make the folder {item}: {_why(error, item.parent)}"
             ) from error
+        _owner_only(item)
     return folder
+
+
+def _owner_only(folder: Path) -> None:
+    """Make the folder just made 0o700 (mkdir's mode is masked by the umask; chmod is not).
+    A file system that keeps no permissions refuses the change (a FAT or exFAT USB drive
+    mounted without "quiet" says EPERM to the folder's own maker): its folder is as private
+    as the drive allows, and the export into it goes on."""
+    try:
+        os.chmod(folder, FOLDER_MODE)
+    except PermissionError as error:
+        if error.errno != errno.EPERM or not _own(folder):
+            raise OutputFileError(
+                f"cannot make the folder {folder}: {_why(error, folder.parent)}"
+            ) from error
+    except OSError as error:
+        raise OutputFileError(
+            f"cannot make the folder {folder}: {_why(error, folder.parent)}"
+        ) from error
+
+
+def _own(folder: Path) -> bool:
+    """Whether this process owns ``folder`` (where it cannot tell, as on Windows: yes)."""
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or folder.stat().st_uid == getuid()
 
 
 def _missing_folders(folder: Path) -> list[Path]:

@@ -365,3 +365,31 @@ def test_a_folder_made_for_a_file_is_owner_only_and_a_file_in_the_way_is_one_lin
         f"cannot write into {tmp_path / 'file' / 'c'}: {tmp_path / 'file'} is not a folder "
         "(choose another folder)"
     )
+
+
+def test_a_folder_on_a_drive_that_keeps_no_permissions_is_made_and_written_into(
+    tmp_path, monkeypatch
+):
+    """A FAT or exFAT USB drive mounted without "quiet" refuses chmod with EPERM, even to the
+    folder's own maker, and cannot make an unnamed file: the export goes on into the folder."""
+    real_chmod = os.chmod
+
+    def fat_chmod(path, mode, *args, **kwargs):
+        if Path(path).is_dir():
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(path))
+        return real_chmod(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(private_file.os, "chmod", fat_chmod)
+    monkeypatch.setattr(private_file, "USE_TMPFILE", False)
+    target = tmp_path / "KINGSTON" / "soundness-live" / "S-014-report.html"
+    assert private_file.write_private_bytes(target, b"<html>", make_folder=True) == target
+    assert target.read_bytes() == b"<html>"
+
+
+def test_a_folder_whose_mode_cannot_be_set_for_another_reason_is_one_line(tmp_path, monkeypatch):
+    def refuse(path, mode, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(private_file.os, "chmod", refuse)
+    with pytest.raises(OutputFileError, match=r"cannot make the folder .*new: no permission"):
+        private_file.private_folder(tmp_path / "new")
