@@ -81,8 +81,10 @@ class DevicesPage(BasePage):
             reply = self.ask("child_profile", child=self.child)
             devices = (reply or {}).get("profile", {}).get("devices", [])
             self.saved = {str(d["device"]): d for d in devices}
-        self.connected = [str(d["device"]) for d in host.view.state.get("devices") or []]
-        names = self.connected + [n for n in self.saved if n not in self.connected]
+        seen = list(host.view.state.get("devices") or [])
+        self.connected = [str(d["device"]) for d in seen if d.get("connected")]
+        self.seen = self.connected + [str(d["device"]) for d in seen if not d.get("connected")]
+        names = self.names()
         self.device = names[0] if names else None
         self.settings = self._settings_of(self.device)
 
@@ -92,8 +94,8 @@ class DevicesPage(BasePage):
         return self.edits.setdefault(device, DeviceSettings(device, self.saved.get(device)))
 
     def names(self) -> list[str]:
-        """The devices connected now, then those kept in the record but not connected."""
-        return self.connected + [n for n in self.saved if n not in self.connected]
+        """The devices connected now, then those seen before, then those kept in the record."""
+        return self.seen + [n for n in self.saved if n not in self.seen]
 
     def action(self) -> Action | None:
         """Save, when there is a child and a device."""
