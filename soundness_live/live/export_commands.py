@@ -42,7 +42,9 @@ def _session_of(engine: Engine, code: str, wanted: int | None) -> int:
         return engine.stored.session_id
     sessions = engine.store.sessions(code)
     if not sessions:
-        raise ParameterError(f"{code} has no session yet: there is nothing to sum up")
+        raise ParameterError(
+            f"{code} has no stored session yet: start one, or choose another child"
+        )
     return int(sessions[-1]["id"])
 
 

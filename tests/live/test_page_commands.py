@@ -119,7 +119,9 @@ REFUSALS = [
      "export_session: field 'place' must be one of the places listed now ('exports'), "
      "got '/etc'"),
     ({"type": "session_summary", "child": "S-014"},
-     "S-014 has no session yet: there is nothing to sum up"),
+     "S-014 has no stored session yet: start one, or choose another child"),
+    ({"type": "export_session", "child": "S-014", "place": "exports"},
+     "S-014 has no stored session yet: start one, or choose another child"),
     ({"type": "child_profile", "child": "X-999"},
      "no child with code 'X-999' in {db}"),
 ]  # fmt: skip

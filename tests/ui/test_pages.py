@@ -67,6 +67,18 @@ def test_every_page_fits_each_window_and_is_screenshot(pages_engine: Any, tmp_pa
         assert page.name == name and page.notice == "", page.notice
         for size in SIZES:
             shots.append(screenshot(page, host, size, tmp_path))
+    for name, context in contexts.items():  # QUIET, one tap away on every page
+        host = EngineHost(pages_engine)
+        page = PAGES[name](host, **context)
+        for size in SIZES:
+            layout = laid_out(page, host, size)
+            quiet = button(layout, "panic")
+            assert (quiet.label, quiet.kind, quiet.enabled) == ("QUIET", "danger", True)
+            header = [b for b in layout.buttons if b.rect.y == quiet.rect.y]
+            assert quiet.rect.w * quiet.rect.h == max(b.rect.w * b.rect.h for b in header)
+        tap(page, host, "panic")
+        assert host.sent[-1] == {"type": "panic"} and pages_engine.snapshot()["quiet"] is True
+        handle_child("resume")
     new = PAGES["profile"](EngineHost(pages_engine))
     for size in SIZES:  # a new child: the keyboard shows for the code
         assert any(b.name == "kb:a" for b in laid_out(new, new.host, size).buttons)

@@ -18,7 +18,7 @@ from ..controls import Layout, View
 from ..images import Fonts
 from ..page import PageHost
 from .draw import draw_frame, draw_words
-from .frame import Action, PageFrame
+from .frame import QUIET, Action, PageFrame
 from .keyboard import OnScreenKeyboard, TextField
 
 TOP_ALIGNED = ("goal", "about", "overview")  # regions of several lines, read from the top
@@ -78,14 +78,16 @@ class BasePage:
         self.draw_content(surface, layout, view, fonts)
 
     def tap(self, button: str, host: PageHost) -> None:
-        """Keys type into the field being edited; "back" closes; a field starts typing."""
+        """QUIET quiets; keys type into the field being edited; "back" closes; a field starts
+        typing."""
         editing = self.editing
-        if editing is not None and self.keyboard.press(button, self.fields[editing]):
+        if button == QUIET:
+            host.command(QUIET)  # whatever else goes on: a child covers their ears
+        elif editing is not None and self.keyboard.press(button, self.fields[editing]):
             self._said_refused(self.fields[editing])
             if button == "kb:done":
                 self.editing = None
-            return
-        if button == "back":
+        elif button == "back":
             host.close_page()
         elif button.startswith("field:"):
             self.editing = button.partition(":")[2]

@@ -18,6 +18,8 @@ from ..controls import Button, Layout, Rect
 MIN_TARGET_PX = 48  # a finger, at every window size
 BASE_ROW_PX = 56  # a row on a 1280x800 window (the fonts' scale 1)
 KEYBOARD_ROWS = 5
+HEADER_ROWS = 1.25
+QUIET = "panic"  # the engine's command for the quiet button: every sound fades at once
 
 
 def row_height(width: int, height: int) -> int:
@@ -114,13 +116,16 @@ class PageFrame:
         return cells
 
     def header(self, action: Action | None = None) -> None:
-        """The header row: "back", the title, and the page's main action at the right."""
-        row = self.next_row()
-        back, middle, right = self.cells(row, (1, 3, 1.2))
+        """The header row: "back", the title, the page's main action, and QUIET at the right,
+        a touch away on every page as on the session page (the danger colour, the header's
+        biggest target)."""
+        row = self.next_row(HEADER_ROWS)
+        back, middle, right, quiet = self.cells(row, (1, 2.2, 1.2, 1.5))
         self.buttons.append(Button("back", "< back", back))
         self.regions["title"] = middle
         if action is not None:
             self.buttons.append(Button(action.name, action.label, right, enabled=action.enabled))
+        self.buttons.append(Button(QUIET, "QUIET", quiet, "danger"))
         self.regions["notice"] = self.next_row(0.6)
 
     def add(self, name: str, label: str, rect: Rect, kind: str = "action", **flags: bool) -> None:
