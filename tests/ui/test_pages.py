@@ -270,13 +270,15 @@ def test_the_summary_shows_each_goal_and_leads_to_the_export(
         for wins in (2, 3, 4):
             last = session(store, clock, wins=wins)
     page = PAGES["summary"](host, child="S-014")
-    assert page.words("goal", host.view).split("\n")[1:3] == [
+    assert page.words("goal", host.view).split("\n")[1:4] == [
+        "met when the child waits for the turn and gets at least 75 % of the notes, in 4 of 5 "
+        "trials, in 3 sessions in a row",
         "today: 4 of 5 trials succeeded (80 %)",
         "before: 50 % on average over 2 sessions; last time (2026-11-04) 60 %",
     ]
     assert page.words("value:goal", host.view) == "goal 1 of 2"
     tap(page, host, "goal:next")
-    assert page.words("goal", host.view).split("\n")[1] == "today: no trials for this goal"
+    assert page.words("goal", host.view).split("\n")[2] == "today: no trials for this goal"
     tap(page, host, "export")
     assert host.opened == [("export", {"child": "S-014", "session": last})]
 

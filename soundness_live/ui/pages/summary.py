@@ -77,7 +77,9 @@ class SummaryPage(BasePage):
             if not self.goals:
                 return "no goals are set for this child: pick them on the goals page"
             goal = self.goals[self.goal]
-            return "\n".join((goal["text"], goal["today"], goal["before"], goal["status"]))
+            criterion = f"met when the child {goal['criterion']}"
+            lines = (goal["text"], criterion, goal["today"], goal["before"], goal["status"])
+            return "\n".join(lines)
         return ""
 
     def _overview(self) -> str:
