@@ -154,6 +154,23 @@ def test_a_child_is_added_and_edited_field_by_field(engine: Any) -> None:
     assert [c["code"] for c in children] == ["M-001", "S-014"]
 
 
+def test_withdrawing_voice_consent_deletes_the_kept_recordings_and_counts_them(
+    engine: Any,
+) -> None:
+    ok(engine, "save_child", child="S-014", voice_consent=True)
+    with store_of(engine) as store:
+        session_id = store.start_session("S-014")
+        store.add_voice_recording(session_id, 0, b"RIFF....WAVE")
+        store.add_voice_recording(session_id, 1, b"RIFF....WAVE")
+    reply = ok(engine, "save_child", child="S-014", voice_consent=False, display_name="Sam")
+    assert (reply["deleted_recordings"], reply["added"]) == (2, False)
+    with store_of(engine) as store:
+        assert store.voice_recording(session_id, 0) is None
+        assert store.get_child("S-014").display_name == "Sam"
+        assert store.holdings("S-014")["voice recordings"] == 0
+    assert ok(engine, "save_child", child="S-014", voice_consent=False)["deleted_recordings"] == 0
+
+
 def test_the_chosen_childs_new_volume_cap_holds_at_once(engine: Any) -> None:
     ok(engine, "select_child", child="S-014")
     assert engine.volume_cap_dbfs == -18.0
