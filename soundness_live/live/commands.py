@@ -551,11 +551,29 @@ def _device_volume(engine: Engine, device: str, volume: int) -> None:
             engine.renderer.push(ControlChange(0, channel, 7, volume), True)
 
 
-def add_note(engine: Engine, fields: Fields) -> None:
-    """The therapist's note, in the open session."""
-    if engine.stored is None:
+def add_note(engine: Engine, fields: Fields) -> dict[str, Any]:
+    """The therapist's note, in the open session, or (``session``) in one of the chosen
+    child's sessions, ended ones too (notes are often written after a session); the session's
+    id."""
+    session_id = fields["session"]
+    if session_id is not None:
+        _check_childs_session(engine, session_id)
+    elif engine.stored is not None:
+        session_id = engine.stored.session_id
+    else:
         raise ParameterError("no session is open: a note belongs to a child's session")
-    engine.store.add_note(engine.stored.session_id, fields["text"])
+    engine.store.add_note(session_id, fields["text"])
+    return {"session_id": session_id}
+
+
+def _check_childs_session(engine: Engine, session_id: int) -> None:
+    """A note for an earlier session goes only to one of the chosen child's."""
+    mine = {s["id"] for s in engine.store.sessions(engine.child)} if engine.child else set()
+    if session_id not in mine:
+        who = f"the chosen child ({engine.child})" if engine.child else "a chosen child"
+        raise ParameterError(
+            f"add_note: field 'session' must be a session of {who}, got {session_id}"
+        )
 
 
 def end_session(engine: Engine, fields: Fields) -> dict[str, Any]:
@@ -768,7 +786,12 @@ COMMANDS: dict[str, Command] = {
             "the volume cap",
         ),
         Command("panic", panic, _NONE, "quiet: every sound fades, the activity pauses"),
-        Command("add_note", add_note, (Field("text", "text", text(), False, ""),), "a note"),
+        Command(
+            "add_note",
+            add_note,
+            (Field("text", "text", text(), False, ""), SESSION),
+            "a note, in the open session or one of the chosen child's",
+        ),
         Command("end_session", end_session, _NONE, "close the open session"),
         Command("snapshot", snapshot, _NONE, "the engine's state"),
         Command(

@@ -122,6 +122,8 @@ REFUSALS = [
      "S-014 has no stored session yet: start one, or choose another child"),
     ({"type": "export_session", "child": "S-014", "place": "exports"},
      "S-014 has no stored session yet: start one, or choose another child"),
+    ({"type": "add_note", "text": "late", "session": 99},
+     "add_note: field 'session' must be a session of a chosen child, got 99"),
     ({"type": "child_profile", "child": "X-999"},
      "no child with code 'X-999' in {db}"),
 ]  # fmt: skip
@@ -365,3 +367,20 @@ def test_an_export_writes_its_files_without_holding_the_engines_lock(
     ok(engine, "export_session", child="S-014", place="exports", formats=["html"])
     ok(engine, "session_summary", child="S-014")
     assert free == [True]
+
+
+def test_a_note_goes_to_an_ended_session_of_the_chosen_child_only(engine: Any) -> None:
+    clock = Clock()
+    with Store.open(engine.options.data_dir / "soundness.db", now=clock) as store:
+        ended = session(store, clock, wins=3)
+        store.add_child({"code": "M-001"})
+        other = store.start_session("M-001")
+    ok(engine, "select_child", child="S-014")
+    assert ok(engine, "add_note", text="settled after the break", session=ended) == {
+        "ok": True, "session_id": ended}  # fmt: skip
+    refused = handle(engine, {"type": "add_note", "text": "x", "session": other})
+    assert refused == {"ok": False, "error": "add_note: field 'session' must be a session of "
+                       f"the chosen child (S-014), got {other}"}  # fmt: skip
+    with store_of(engine) as store:
+        assert [n["text"] for n in store.notes(ended)] == ["settled after the break"]
+        assert store.notes(other) == []

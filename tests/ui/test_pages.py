@@ -281,6 +281,16 @@ def test_the_summary_shows_each_goal_and_leads_to_the_export(
     assert page.words("goal", host.view).split("\n")[2] == "today: no trials for this goal"
     tap(page, host, "export")
     assert host.opened == [("export", {"child": "S-014", "session": last})]
+    tap(page, host, "note")  # the session ended: a note for it, from the summary
+    assert host.opened[-1] == ("note", {"session": last})
+    host.request("select_child", child="S-014")
+    host.refresh()
+    note = PAGES["note"](host, session=last)
+    type_keys(note, host, "Calm today")
+    tap(note, host, "save")
+    assert note.notice == f"note kept with session {last}"
+    with store_of(pages_engine) as store:
+        assert [n["text"] for n in store.notes(last)] == ["Calm today"]
 
 
 @pytest.mark.parametrize("size", SIZES)

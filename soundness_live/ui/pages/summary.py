@@ -49,7 +49,9 @@ class SummaryPage(BasePage):
 
     def rows(self, frame: PageFrame, view: View) -> None:
         """What was played, the goal shown (its words and its plot), the goals' paging."""
-        frame.label("overview", frame.next_row(1.4))
+        overview, note = frame.cells(frame.next_row(1.4), (4, 1))
+        frame.label("overview", overview)
+        frame.add("note", "add a note", note, enabled=bool(self.summary))
         if len(self.goals) > 1:
             back, where, on = frame.cells(frame.next_row(), (1, 1.5, 1))
             frame.add("goal:prev", "< goal", back, enabled=self.goal > 0)
@@ -111,6 +113,8 @@ class SummaryPage(BasePage):
             self.goal = max(0, self.goal - 1)
         elif button == "goal:next":
             self.goal = min(len(self.goals) - 1, self.goal + 1)
+        elif button == "note" and self.summary:
+            host.open_page("note", session=self.summary["session_id"])
         elif button == "export" and self.summary:
             host.open_page("export", child=self.summary["child"],
                            session=self.summary["session_id"])  # fmt: skip

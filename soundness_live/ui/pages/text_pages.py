@@ -72,24 +72,29 @@ class TherapistPage(BasePage):
 
 
 class NotePage(BasePage):
-    """A note for the open session."""
+    """A note for the open session, or (``session``) for one of the chosen child's ended
+    sessions, as the summary page opens it."""
 
     name = "note"
     title = "note"
 
-    def __init__(self, host: PageHost) -> None:
+    def __init__(self, host: PageHost, session: int | None = None) -> None:
         super().__init__(host)
         self.fields = {"note": TextField("", NOTE_CHARS, multiline=True)}
         self.editing = "note"
+        self.session = session
         self.kept = 0
 
-    def _open(self, view: View) -> bool:
-        return view.state.get("session_id") is not None
+    def _session(self, view: View) -> int | None:
+        """The session the note goes to: the open one, else the one the page was opened for."""
+        open_now = view.state.get("session_id")
+        return int(open_now) if open_now is not None else self.session
 
     def action(self) -> Action | None:
-        """Keep the note: with a session open and something typed."""
+        """Keep the note: with a session to keep it and something typed."""
         typed = bool(self.fields["note"].text.strip())
-        return Action("save", "keep note", enabled=typed and self._open(self.host.view))
+        ready = typed and self._session(self.host.view) is not None
+        return Action("save", "keep note", enabled=ready)
 
     def rows(self, frame: PageFrame, view: View) -> None:
         """The note, as big as the window leaves above the keyboard."""
@@ -102,9 +107,10 @@ class NotePage(BasePage):
         """Where the note goes."""
         if region != "about":
             return ""
-        if not self._open(view):
+        session = self._session(view)
+        if session is None:
             return "no session is open: a note is kept with a child's session"
-        return f"kept with session {view.state['session_id']}; exported only when asked for"
+        return f"kept with session {session}; exported only when asked for"
 
     def draw_content(
         self, surface: pygame.Surface, layout: Layout, view: View, fonts: Fonts
@@ -121,8 +127,12 @@ class NotePage(BasePage):
         if button != "save":
             return
         text = self.fields["note"].text.strip()
-        if not text or self.ask("add_note", text=text) is None:
+        if not text:
+            return
+        ended = host.view.state.get("session_id") is None and self.session is not None
+        reply = self.ask("add_note", text=text, **({"session": self.session} if ended else {}))
+        if reply is None:
             return
         self.kept += 1
         self.fields["note"].text = ""
-        self.notice = f"note kept with session {host.view.state.get('session_id')}"
+        self.notice = f"note kept with session {reply['session_id']}"
