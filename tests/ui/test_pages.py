@@ -8,7 +8,9 @@ screenshot (set SOUNDNESS_LIVE_SCREENSHOTS=DIR to keep the pictures)."""
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,13 @@ import pytest
 from soundness_live.core.events import DeviceChange
 from soundness_live.export import places as places_module
 from soundness_live.export.places import Place
+from soundness_live.live.client import EngineClient
+from soundness_live.live.protocol import message
 from soundness_live.store.records import Store
+from soundness_live.ui.controls import View
 from soundness_live.ui.pages import PAGES
 from soundness_live.ui.pages.keyboard import OnScreenKeyboard, TextField, code_char
+from tests.live.test_engine_connections import posix_only, serving
 from tests.live.test_page_commands import Clock, session
 from tests.ui.pages_helpers import (
     SIZES,
@@ -330,3 +336,53 @@ def test_the_keyboard_types_capitals_digits_and_punctuation_into_a_field() -> No
     code = TextField(max_chars=4, allowed=code_char)
     code.type("S-0é14")
     assert code.text == "S-01" and code.refused == "4"
+
+
+class ClientHost(EngineHost):
+    """The window as a page sees it over the engine's real connection (JSON on a socket)."""
+
+    def __init__(self, client: Any, size: tuple[int, int]) -> None:
+        self.client = client
+        self.view = View(state=client.request("snapshot")["state"], child="S-014")
+        self.size = size
+        self.opened, self.closed, self.sent = [], 0, []
+
+    def command(self, kind: str, /, **fields: Any) -> None:
+        self.client.send(message(kind, **fields))
+
+    def request(self, kind: str, /, **fields: Any) -> dict[str, Any]:
+        return self.client.request(kind, **fields)
+
+
+@posix_only
+def test_the_pages_work_over_the_engines_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    pygame.font.init()
+    home = Path(tempfile.mkdtemp(prefix="sl-pages-"))  # short: the socket's path has a limit
+    try:
+        with serving(home) as server:
+            with Store.open(home / "soundness.db") as store:
+                store.add_child({"code": "S-014", "display_name": "Sam Quill"})
+            with EngineClient.connect(server.data_dir) as client:
+                client.request("select_child", child="S-014")
+                host = ClientHost(client, SIZES[2])
+                profile = PAGES["profile"](host, child="S-014")
+                tap(profile, host, "range")  # a voice range travels as a JSON list
+                tap(profile, host, "save")
+                assert profile.notice == "saved S-014", profile.notice
+                devices = PAGES["devices"](host)
+                devices.device, devices.settings = "pad", devices._settings_of("pad")
+                tap(devices, host, "kind:pad")  # a field called kind, over the wire
+                tap(devices, host, "save")
+                assert devices.notice.startswith("saved pad for S-014"), devices.notice
+                summary = PAGES["summary"](host)
+                assert summary.notice == (
+                    "S-014 has no stored session yet: start one, or choose another child"
+                )
+            with Store.open(home / "soundness.db") as store:
+                child = store.get_child("S-014")
+            assert child.voice_range_hz == (150.0, 600.0)
+            assert [(d.device, d.kind) for d in child.devices] == [("pad", "pad")]
+    finally:
+        shutil.rmtree(home)
+        pygame.font.quit()
