@@ -300,7 +300,8 @@ def snapshot(engine: Engine, fields: Fields) -> dict[str, Any]:
 
 
 def catalog(engine: Engine, fields: Fields) -> dict[str, Any]:
-    """The children, the activities and the recorded prompts a session can use."""
+    """The children, the activities and the recorded prompts a session can use, and who runs
+    the sessions on this machine (config.toml's therapist)."""
     children = [
         {"code": c.code, "display_name": c.display_name, "volume_cap_dbfs": c.volume_cap_dbfs}
         for c in engine.store.list_children()
@@ -310,7 +311,9 @@ def catalog(engine: Engine, fields: Fields) -> dict[str, Any]:
         for a in all_activities().values()
     ]
     prompts = engine.store.prompt_asset_names()
-    return {"children": children, "activities": activities, "prompt_assets": prompts}
+    therapist = load_settings(engine.store.path.parent).therapist
+    return {"children": children, "activities": activities, "prompt_assets": prompts,
+            "therapist": therapist}  # fmt: skip
 
 
 def start_activity(engine: Engine, fields: Fields) -> None:

@@ -257,7 +257,10 @@ def test_the_therapists_name_is_saved_and_used_by_the_screen(
     pages_engine: Any, size: tuple
 ) -> None:
     host = EngineHost(pages_engine, size)
+    host.request("set_therapist", name="Mia Berger")
     page = PAGES["therapist"](host)
+    assert page.fields["name"].text == "Mia Berger"  # this machine's, from config.toml
+    tap(page, host, "clear")
     type_keys(page, host, "Mia B.")
     tap(page, host, "save")
     assert host.view.therapist == "Mia B." and page.notice == (

@@ -29,7 +29,8 @@ class TherapistPage(BasePage):
 
     def __init__(self, host: PageHost) -> None:
         super().__init__(host)
-        self.fields = {"name": TextField(host.view.therapist or "", 64)}
+        named = host.view.therapist or (self.ask("catalog") or {}).get("therapist")
+        self.fields = {"name": TextField(named or "", 64)}
         self.editing = "name"
 
     def action(self) -> Action | None:
