@@ -89,6 +89,11 @@ def test_every_page_fits_each_window_and_is_screenshot(pages_engine: Any, tmp_pa
     for size in SIZES:  # a new child: the keyboard shows for the code
         assert any(b.name == "kb:a" for b in laid_out(new, new.host, size).buttons)
         shots.append(screenshot(new, new.host, size, tmp_path, "new"))
+    for size in ((1024, 768), (768, 1024)):  # the screen's older sizes still fit
+        for name, context in contexts.items():
+            host = EngineHost(pages_engine)
+            laid_out(PAGES[name](host, **context), host, size)
+        laid_out(new, new.host, size)
     assert len(set(shots)) == 24 and all(path.stat().st_size > 5000 for path in shots)
 
 
