@@ -68,11 +68,12 @@ def save_child(engine: Engine, fields: Fields) -> dict[str, Any]:
         engine.store.add_child(ChildProfile(code=code, **given))
         return {"child": code, "added": True, "deleted_recordings": 0}
     before = engine.store.get_child(code)
+    edited = replace(before, **changes)  # checked whole before anything is written
     deleted = 0
     if consent is not None and consent != before.consent.voice_recording:
         deleted = engine.store.set_voice_consent(code, consent)  # erased from the files too
     if changes:
-        profile = replace(engine.store.get_child(code), **changes)
+        profile = replace(edited, consent=engine.store.get_child(code).consent)
         engine.store.update_profile(profile, author=_author(engine))
     if code == engine.child:
         _apply_chosen(engine, before)
