@@ -235,3 +235,29 @@ def test_a_snapshot_the_view_cannot_read_shows_neutral_and_is_named_once(
     view.run(max_frames=2)
     assert view.painter.shown.name == "beat"
     view.close()
+
+
+def test_a_saved_picture_appears_in_its_folder_only_whole(
+    pygame_headless, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Whoever watches the pictures folder (a test, a person) never opens a half-written PNG:
+    each is written aside and moved into the folder whole."""
+    from soundness_live.ui.child import app
+    from soundness_live.ui.child.placement import Placement
+
+    written: list[Path] = []
+    save = pygame_headless.image.save  # type: ignore[attr-defined]
+
+    def watched_save(surface: object, name: str) -> None:
+        written.append(Path(name))
+        save(surface, name)
+
+    monkeypatch.setattr(pygame_headless.image, "save", watched_save)  # type: ignore[attr-defined]
+    view = app.ChildView(FakeEngine(dict(_state("go"), snapshot_hz=10.0)),
+                         Placement(size=SMALL), fps=200, save_pictures=tmp_path)  # fmt: skip
+    view.run(max_frames=40)
+    view.close()
+    shown = sorted(path.name for path in tmp_path.glob("*.png"))
+    assert shown and [path.name for path in written] == shown
+    assert all(path.parent != tmp_path for path in written)
+    assert pygame_headless.image.load(str(tmp_path / shown[-1])).get_size() == SMALL  # type: ignore[attr-defined]

@@ -158,8 +158,14 @@ class ChildView:
         return frames
 
     def screenshot(self, path: Any) -> Any:
-        """Save what the window shows now as PNG."""
-        pygame.image.save(self.surface, str(path))
+        """Save what the window shows now as PNG. The picture is written beside its place
+        (in a ``.writing`` folder, under the same name, so pygame picks PNG by the suffix)
+        and then moved there whole: whoever watches the folder never reads half a file."""
+        path = Path(path)
+        writing = path.parent / ".writing"
+        writing.mkdir(exist_ok=True)
+        pygame.image.save(self.surface, str(writing / path.name))
+        os.replace(writing / path.name, path)
         return path
 
     def close(self) -> None:
