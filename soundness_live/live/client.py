@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -97,9 +97,23 @@ class EngineClient:
         """Send a command and wait for its reply; EngineError when the engine refused it.
         (``kind`` is positional only: ``set_device`` and ``save_device`` have a field called
         ``kind``.)"""
+        return self.ask(kind, fields, timeout_s, version)
+
+    def ask(
+        self,
+        kind: str,
+        fields: Mapping[str, Any],
+        timeout_s: float = 5.0,
+        version: int = PROTOCOL_VERSION,
+    ) -> dict[str, Any]:
+        """:meth:`request` with the command's fields as one mapping, so no field is taken for
+        an argument of this method (the browser remote passes a page's fields as they came).
+        A field called ``id`` is refused: the reply is found by the id this client gives."""
+        if "id" in fields:
+            raise ProtocolError(f"a field of {kind!r} cannot be called 'id': that is the reply's")
         number = next(self._ids)
-        msg = message(kind, id=number, **fields)
-        msg["v"] = version
+        msg = message(kind, **fields)
+        msg["id"], msg["v"] = number, version
         self.send(msg)
         deadline = time.monotonic() + timeout_s
         with self._arrived:

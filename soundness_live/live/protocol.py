@@ -51,9 +51,18 @@ class HandshakeClosed(ProtocolError):
     new connections lets the oldest pending handshakes go: :mod:`.handshakes`)."""
 
 
+MESSAGE_KEYS = ("v", "type")  # every message's own: no field may take their place
+
+
 def message(kind: str, /, **fields: Any) -> dict[str, Any]:
     """A message of this protocol version (``kind`` positional only: a command may have a
-    field called ``kind``, as ``set_device`` has)."""
+    field called ``kind``, as ``set_device`` has). A field called ``v`` or ``type`` is refused
+    (ProtocolError): it would make the message another version or another command."""
+    taken = [key for key in MESSAGE_KEYS if key in fields]
+    if taken:
+        raise ProtocolError(
+            f"a field of {kind!r} cannot be called {taken[0]!r}: that is the message's own key"
+        )
     return {"v": PROTOCOL_VERSION, "type": kind, **fields}
 
 

@@ -56,10 +56,12 @@ class EngineBridge:
         """The engine's latest state snapshot."""
         return self.client.state
 
-    def request(self, kind: str, **fields: Any) -> dict[str, Any]:
-        """A command's reply (``ok`` false with the engine's reason when refused)."""
+    def request(self, kind: str, /, **fields: Any) -> dict[str, Any]:
+        """A command's reply (``ok`` false with the engine's reason when refused). The
+        fields travel as one mapping: a page's field is never taken for the client's own
+        argument (``timeout_s``) nor the message's own key (``type``, ``v``, ``id``)."""
         try:
-            return self.client.request(kind, timeout_s=COMMAND_TIMEOUT_S, **fields)
+            return self.client.ask(kind, fields, COMMAND_TIMEOUT_S)
         except EngineError as error:
             return {"ok": False, "error": str(error)}
         except SoundnessError as error:  # the connection closed, or a field JSON cannot carry

@@ -122,3 +122,14 @@ def test_live_figures_count_taps_on_the_beat_early_and_late() -> None:
     assert (figures["taps"], figures["on_beat"], figures["early"], figures["late"]) == (4, 2, 1, 1)
     assert figures["mean_asynchrony_ms"] == -3.5 and "rayleigh_p" not in figures
     assert [pitch_class(k) for k in ("C", "C#", "Db", "Bb", "B")] == [0, 1, 1, 10, 11]
+
+
+def test_a_field_never_takes_the_place_of_the_messages_own_keys() -> None:
+    from soundness_live.live.protocol import ProtocolError, message
+
+    assert message("set_device", kind="drum_pad") == {
+        "v": PROTOCOL_VERSION, "type": "set_device", "kind": "drum_pad"
+    }  # fmt: skip
+    for key in ("type", "v"):
+        with pytest.raises(ProtocolError, match=f"cannot be called '{key}'"):
+            message("stop", **{key: "shutdown"})

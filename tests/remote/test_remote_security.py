@@ -157,3 +157,23 @@ def test_louder_from_a_page_never_goes_above_the_childs_cap(served: Served) -> N
         bad = client.post("api/command", json={"command": "set_volume_cap", "dbfs": "loud"}).json()
         assert bad["ok"] is False and "field 'dbfs'" in bad["error"]
         client.post("api/command", json={"command": "select_child", "child": None})
+
+
+def test_a_page_field_named_like_the_clients_own_arguments_is_refused_in_one_line(
+    served: Served,
+) -> None:
+    """A page's fields go to the engine as its command's fields, never as the remote's own
+    arguments nor the message's own keys: a field called kind, timeout_s or version is the
+    engine's to refuse (no such field); one called type or v never turns an allowed command
+    into another (stop into shutdown); the remote and the engine keep serving."""
+    with pair(served) as client:
+        for field, value in (("type", "shutdown"), ("v", 0)):
+            body = client.post("api/command", json={"command": "stop", field: value}).json()
+            assert body["ok"] is False and repr(field) in body["error"], (field, body)
+        assert served.engine.poll() is None
+        for field in ("kind", "timeout_s", "version"):
+            reply = client.post("api/command", json={"command": "stop", field: 0})
+            assert reply.status_code == 200, (field, reply.text)
+            body = reply.json()
+            assert body["ok"] is False and repr(field) in body["error"], (field, body)
+        assert client.post("api/command", json={"command": "stop"}).json()["ok"] is True
