@@ -81,7 +81,7 @@ def start_remote_beside(home: Path, bind: str, tls: bool):
 def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options of ``soundness-live run``: the engine's, plus the window's."""
     add_engine_options(parser)
-    parser.add_argument("--size", default="1024x768", help="window size WxH (default 1024x768)")
+    parser.add_argument("--size", default="1280x800", help="window size WxH (default 1280x800)")
     parser.add_argument("--fullscreen", action="store_true")
     parser.add_argument("--fps", type=int, default=30, help="frame-rate cap (default 30)")
     parser.add_argument(

@@ -1,7 +1,10 @@
 """The therapist UI: a pygame-ce window that is a client of the engine process.
 
 The UI never makes sound and never scores: it sends commands (without waiting for replies, so
-a frame is never held up) and draws the engine's latest state snapshot. The UI process stays
+a frame is never held up) and draws the engine's latest state snapshot. The window is a host of
+pages (``page.py``), a stack with the session page at the bottom: a page opened from it (a
+child's profile, the confirmation stop asks for, the help overlay) shows above it and closes
+back to it; taps and keys go to the page on top. The UI process stays
 light, because it shares the machine's cores with the engine and the audio server: the frame
 rate is capped (30 fps by default), and each frame draws only what changed (``painter.py``), so
 a still screen costs almost nothing and the beat pulse redraws only its own square.
@@ -9,9 +12,11 @@ a still screen costs almost nothing and the beat pulse redraws only its own squa
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,25 +24,32 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402 - after the environment variable that silences its banner
 
 from ..live.protocol import message  # noqa: E402
-from .controls import (  # noqa: E402
-    ACTIVITY_ROWS,
-    Layout,
-    View,
-    hit_test,
-    layout,
-    layout_inputs,
-    next_cap,
-    prompt_choices,
-    start_params,
-    step,
-)
-from .painter import ScreenPainter  # noqa: E402
+from .controls import Layout, View, hit_test  # noqa: E402
+from .images import Fonts  # noqa: E402
+from .overlays import OVERLAYS  # noqa: E402
+from .page import Page  # noqa: E402
+from .session_page import SessionPage  # noqa: E402
 from .widgets import engine_lost  # noqa: E402
 
-DEFAULT_SIZE = (1024, 768)
-CATALOG_S = 5.0  # a picker tapped after this long asks the engine for its lists again
+DEFAULT_SIZE = (1280, 800)
+PAGE_REDRAW_S = 0.5  # a page above the session page is drawn again at least this often
 _REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.VIDEORESIZE, pygame.WINDOWEXPOSED,
                    pygame.WINDOWRESTORED, pygame.WINDOWSIZECHANGED)  # fmt: skip
+
+
+def page_registry() -> dict[str, Callable[..., Page]]:
+    """Every page the session page can open, by name: the window's own layers (confirm,
+    help) and the pages of :mod:`soundness_live.ui.pages` (a child's profile, goals, devices,
+    a note, the summary, export) where that package is installed."""
+    found: dict[str, Callable[..., Page]] = dict(OVERLAYS)
+    try:
+        pages = importlib.import_module(f"{__package__}.pages")
+    except ModuleNotFoundError as error:
+        if error.name != f"{__package__}.pages":  # a page's own import failed: say so
+            raise
+        return found
+    found.update(getattr(pages, "PAGES", {}))
+    return found
 
 
 def lower_priority(steps: int = 5) -> None:
@@ -51,7 +63,7 @@ def lower_priority(steps: int = 5) -> None:
 
 
 class TherapistApp:
-    """The window, its view of the engine, and what a tap on each button does."""
+    """The window: its view of the engine, its stack of pages, and the frame loop."""
 
     def __init__(
         self,
@@ -60,14 +72,20 @@ class TherapistApp:
         fps: int = 30,
         fullscreen: bool = False,
         therapist: str | None = None,
+        pages: dict[str, Callable[..., Page]] | None = None,
     ) -> None:
         self.client = client
         self.fps = fps
         self.view = View(therapist=therapist)
         self.sent: list[dict[str, Any]] = []  # commands sent (tests and the log read them)
+        self.registry = page_registry() if pages is None else pages
+        self.session = SessionPage()
+        self.pages: list[Page] = [self.session]
         self._ids = itertools.count(1000)
         self._state_s = time.monotonic()
-        self._catalog_s = -float("inf")
+        self._drawn: tuple[Any, ...] | None = None  # what a page above the session page shows
+        self._drawn_s = -float("inf")
+        self._fonts: Fonts | None = None
         self.running = True
         client.on_message = self._on_message
         pygame.display.init()
@@ -76,37 +94,51 @@ class TherapistApp:
         self.surface = pygame.display.set_mode(size, flags)
         pygame.display.set_caption("Soundness Live")
         self.clock = pygame.time.Clock()
-        self.painter = ScreenPainter()
-        self.layout: Layout = layout(*size, self.view)
-        self._layout_inputs = layout_inputs(*size, self.view)
+        self.layout: Layout = self.page.layout(*size, self.view)
+
+    @property
+    def page(self) -> Page:
+        """The page on top: the one shown, and the one taps and keys go to."""
+        return self.pages[-1]
 
     def load_catalog(self) -> None:
         """Children, activities and recorded prompts for the pickers (asked at start)."""
-        self._fetch_catalog()
-        state = self.client.state or {}
-        self.view.child = state.get("child")
-        if state.get("activity"):
-            self._choose_activity(state["activity"], state.get("variant"))
-            self.view.live_input = state.get("input") != "virtual"  # what is playing now
+        self.session.load_catalog(self, self.client.state or {})
 
-    def _fetch_catalog(self) -> None:
-        reply = self.client.request("catalog")
-        self.view.children = reply.get("children", [])
-        self.view.activities = reply.get("activities", [])
-        self.view.prompt_assets = reply.get("prompt_assets", [])
-        self._catalog_s = time.monotonic()
-
-    def _fresh_catalog(self) -> None:
-        """Ask again when a picker is tapped and the catalogue is older than
-        :data:`CATALOG_S`: a child or prompt added meanwhile (``child add``, ``prompt add``)
-        can be picked. An engine that does not answer leaves the old one (and says so)."""
-        if time.monotonic() - self._catalog_s < CATALOG_S:
-            return
+    # -- what pages reach (the PageHost protocol) ---------------------------------------------
+    def command(self, kind: str, **fields: Any) -> None:
+        """Send a command; its reply arrives later (a refusal shows as a notice)."""
+        msg = message(kind, id=next(self._ids), **fields)
+        self.sent.append(msg)
         try:
-            self._fetch_catalog()
-        except Exception as error:  # the engine went away: the screen keeps going
-            self.view.notice = f"could not refresh the lists: {error}"
-            self._catalog_s = time.monotonic()
+            self.client.send(msg)
+        except Exception as error:  # the engine went away: say so, keep drawing
+            self.view.notice = f"engine unreachable: {error}"
+
+    def request(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Ask the engine and wait for its reply."""
+        return dict(self.client.request(kind, **fields))
+
+    def open_page(self, name: str, **context: Any) -> None:
+        """Show the page called ``name`` above the one on top; a page this window does not
+        have says so in the notice."""
+        make = self.registry.get(name)
+        if make is None:
+            self.view.notice = f"the {name.replace('_', ' ')} page is not in this version yet"
+            return
+        self.pages.append(make(**context))
+        self._relayout()
+
+    def close_page(self) -> None:
+        """Back to the page beneath (the session page stays)."""
+        if len(self.pages) > 1:
+            self.pages.pop()
+            self._relayout()
+
+    def _relayout(self) -> None:
+        self.layout = self.page.layout(*self.surface.get_size(), self.view)
+        self._drawn = None
+        self.session.painter.invalidate()
 
     # -- engine messages (reader thread) ------------------------------------------------------
     def _on_message(self, msg: dict[str, Any]) -> None:
@@ -119,7 +151,7 @@ class TherapistApp:
             if msg.get("command") == "select_child":  # the engine keeps the child it has
                 self.view.child = (self.client.state or {}).get("child")
 
-    # -- taps --------------------------------------------------------------------------------
+    # -- taps and keys ------------------------------------------------------------------------
     def click(self, x: float, y: float) -> str | None:
         """Act on a tap at window position (x, y); the name of the button hit, if any."""
         button = hit_test(self.layout.buttons, x, y)
@@ -129,69 +161,18 @@ class TherapistApp:
         return button.name
 
     def act(self, name: str) -> None:
-        """What a button does."""
-        kind, _, arg = name.partition(":")
-        view = self.view
-        if kind in ("child", "prompt"):
-            self._fresh_catalog()
-        if kind == "child":  # step through the children: < and the name
-            codes = [str(c["code"]) for c in view.children]
-            view.child = step(codes, view.child, -1 if arg == "prev" else 1)
-            self.command("select_child", child=view.child)  # their limits apply from now
-        elif kind == "activity" and arg == "more":  # step through those not listed
-            names = [str(a["name"]) for a in view.activities][ACTIVITY_ROWS - 1 :]
-            chosen = step(names, view.activity, 1)
-            if chosen is not None:
-                self._choose_activity(chosen, None)
-        elif kind == "activity":
-            self._choose_activity(arg, None)
-        elif kind == "prompt":
-            view.prompt = step(prompt_choices(view), view.prompt, 1) or view.prompt
-        elif kind == "cap":
-            self.command("set_volume_cap", dbfs=next_cap(view, louder=arg == "up"))
-        elif kind == "variant":
-            self._next_variant()
-        elif kind == "input":
-            view.live_input = not view.live_input
-        elif kind == "level":
-            self.command("set_prompt_level", level=arg)
-        elif kind == "start":
-            self.command(
-                "start_activity",
-                activity=view.activity,
-                params=start_params(view),
-                child=view.child,
-                input="live" if view.live_input else "virtual",
-                therapist=view.therapist,
-            )
-        elif kind in ("stop", "pause", "resume", "next_trial", "end_session", "panic"):
-            self.command(kind)
+        """What the button called ``name`` on the page on top does."""
+        self.page.tap(name, self)
+        self.layout = self.page.layout(*self.surface.get_size(), self.view)
 
-    def _choose_activity(self, name: str, variant: str | None) -> None:
-        self.view.activity = name
-        variants = self._variants()
-        self.view.variant = variant or (variants[0] if variants else None)
-
-    def _variants(self) -> list[str]:
-        for activity in self.view.activities:
-            if activity["name"] == self.view.activity:
-                return list(activity.get("variants") or [])
-        return []
-
-    def _next_variant(self) -> None:
-        variants = self._variants()
-        if variants:
-            index = variants.index(self.view.variant) if self.view.variant in variants else -1
-            self.view.variant = variants[(index + 1) % len(variants)]
-
-    def command(self, kind: str, **fields: Any) -> None:
-        """Send a command; its reply arrives later (a refusal shows as a notice)."""
-        msg = message(kind, id=next(self._ids), **fields)
-        self.sent.append(msg)
-        try:
-            self.client.send(msg)
-        except Exception as error:  # the engine went away: say so, keep drawing
-            self.view.notice = f"engine unreachable: {error}"
+    def press(self, event: pygame.event.Event) -> None:
+        """A key: the page on top first; else Escape goes back and Q is QUIET on any page."""
+        if self.page.key(event, self):
+            return
+        if event.key == pygame.K_ESCAPE:
+            self.close_page()
+        elif event.key == pygame.K_q:
+            self.command("panic")
 
     # -- the loop ------------------------------------------------------------------------------
     def frame(self) -> None:
@@ -203,19 +184,41 @@ class TherapistApp:
         if state.get("child") and self.view.child is None:
             self.view.child = state["child"]
         width, height = self.surface.get_size()
-        inputs = layout_inputs(width, height, self.view)
-        if inputs != self._layout_inputs:
-            self.layout, self._layout_inputs = layout(width, height, self.view), inputs
-        changed = self.painter.paint(self.surface, self.layout, self.view, time.monotonic())
+        self.layout = self.page.layout(width, height, self.view)
+        changed = self._paint()
         if changed:  # an unchanged frame sends nothing to the display
             pygame.display.update(changed)
         self.clock.tick(self.fps)
+
+    def _paint(self) -> list[pygame.Rect]:
+        """The session page retained (only what changed); a page above it whole, when what it
+        shows changed or every :data:`PAGE_REDRAW_S` (it may show the engine's state)."""
+        page = self.page
+        if page is self.session:
+            return self.session.paint(self.surface, self.layout, self.view)
+        now_s = time.monotonic()
+        shown = (self.surface.get_size(), id(page), self.layout, self.view.notice)
+        if shown == self._drawn and now_s - self._drawn_s < PAGE_REDRAW_S:
+            return []
+        self._drawn, self._drawn_s = shown, now_s
+        fonts = self._fonts_for(self.layout.scale)
+        if getattr(page, "overlay", False):  # over the session page as it stands
+            beneath = self.session.layout(*self.surface.get_size(), self.view)
+            self.session.paint(self.surface, beneath, self.view)
+        page.draw(self.surface, self.layout, self.view, fonts)
+        self.session.painter.invalidate()  # the session page is drawn whole when back on top
+        return [self.surface.get_rect()]
+
+    def _fonts_for(self, scale: float) -> Fonts:
+        if self._fonts is None or self._fonts.scale != scale:
+            self._fonts = Fonts(scale)
+        return self._fonts
 
     def _state(self) -> dict[str, Any]:
         """The engine's latest state and how this screen hears it: the age of the state
         (the beat pulse runs on), whether the link is up and how long the engine has been
         silent (the status panel says so at once). While the engine is not heard, the
-        child's view is neutral: its last cue may belong to an activity long stopped."""
+        child's cue is neutral: its last cue may belong to an activity long stopped."""
         now_s = time.monotonic()
         state = dict(self.client.state or {})
         state["_age_ms"] = (now_s - self._state_s) * 1000.0
@@ -233,8 +236,17 @@ class TherapistApp:
         elif event.type == pygame.FINGERDOWN:
             width, height = self.surface.get_size()
             self.click(event.x * width, event.y * height)
+        elif event.type == pygame.KEYDOWN:
+            self.press(event)
         elif event.type in _REPAINT_EVENTS:  # the window's pixels may be gone: draw them all
-            self.painter.invalidate()
+            self.session.painter.invalidate()
+            self._drawn = None
+
+    def resize(self, size: tuple[int, int]) -> None:
+        """Show the window at ``size`` (a test switches among the supported sizes)."""
+        flags = self.surface.get_flags() & (pygame.FULLSCREEN | pygame.RESIZABLE)
+        self.surface = pygame.display.set_mode(size, flags)
+        self._relayout()
 
     def run(self, max_frames: int | None = None) -> int:
         """Draw until the window closes (or ``max_frames``); the engine keeps running."""

@@ -1,16 +1,18 @@
-"""The therapist screen's touch targets: layout on a design grid, hit-testing, the pickers.
+"""The therapist screen's touch targets: rectangles, buttons, hit-testing, the pickers' steps.
 
-Everything is laid out on a 1024x768 design grid and scaled by the window (``min(w/1024,
-h/768)``, centred), so a 1024x768 tablet and a 1920x1080 laptop show the same screen. Touch
-targets are at least 56 design pixels high; the "quiet" button is the biggest and is always
-there. Every child and every activity of the catalogue can be reached however many there are:
-the child is stepped through (``<`` and the name), up to five activities are listed and beyond
-five the last row steps through the rest. For vocal prompts a button picks who says the
-prompt: the synth sings it, espeak-ng speaks it, or a recorded prompt plays. Choosing a child
-tells the engine, which applies their limits from then on. "quieter" and "louder" move the
-volume cap in 3 dB steps, never above the child's own cap (the engine's ceiling). The input is the
-child's live MIDI playing unless the therapist picks the virtual child, whose trials are stored
-as simulated.
+What every page shares: a :class:`Button` is a touch target named by what it does, a
+:class:`Layout` a page's buttons and regions at one window size, :class:`Grid` a page's design
+grid scaled to the window, :func:`hit_test` the button under a finger. Touch targets are at least
+:data:`MIN_TARGET_PX` window pixels at every supported size (1280x800, 1920x1080, portrait
+800x1280, and down to 1024x768). Every child and every activity of the catalogue can be reached
+however many there are: the child is stepped through (``<`` and the name), up to five activities
+are listed and beyond five the last row steps through the rest. For vocal prompts a button picks
+who says the prompt: the synth sings it, espeak-ng speaks it, or a recorded prompt plays.
+Choosing a child tells the engine, which applies their limits from then on. "quieter" and
+"louder" move the volume cap in 3 dB steps, never above the child's own cap (the engine's
+ceiling). The input is the child's live MIDI playing unless the therapist picks the virtual
+child, whose trials are stored as simulated. (The session page's arrangement of them is
+:mod:`.session_layout`.)
 """
 
 from __future__ import annotations
@@ -19,13 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..activities.common import PROMPT_LEVELS
 from ..activities.contract import Answer
 from ..activities.registry import find_activity
 from ..players.volume_cap import CAP_RANGE_DBFS
 
-DESIGN_W, DESIGN_H = 1024, 768
-MIN_TARGET = 56  # design pixels: a finger, not a mouse pointer
+MIN_TARGET_PX = 48  # window pixels: a finger, not a mouse pointer, at every supported size
 PROMPT_LABELS = ("full phys.", "partial phys.", "model", "verbal", "gestural", "independent")
 ACTIVITY_ROWS = 5  # activity buttons in the left column
 SUNG, SPOKEN = "synth", "espeak"  # prompt sources (the activity's ``prompt_source``)
@@ -88,6 +88,8 @@ class View:
     notice: str = ""
     prompt: str = SUNG  # who says a vocal prompt: SUNG, SPOKEN or "asset:NAME"
     prompt_assets: Sequence[str] = ()  # the recorded prompts in the store, by name
+    plans: Sequence[dict[str, Any]] = ()  # the plans the child can run (the engine's 'plans')
+    plan: str | None = None  # the plan picked to start
 
 
 def lacks_input_device(view: View) -> bool:
@@ -114,111 +116,17 @@ class Layout:
 
 
 class Grid:
-    """Design-grid -> window mapping (uniform scale, centred)."""
+    """A page's design grid mapped onto the window: one uniform scale, centred."""
 
-    def __init__(self, width: int, height: int) -> None:
-        self.scale = min(width / DESIGN_W, height / DESIGN_H)
-        self.ox = (width - DESIGN_W * self.scale) / 2
-        self.oy = (height - DESIGN_H * self.scale) / 2
+    def __init__(self, width: int, height: int, design_w: int, design_h: int) -> None:
+        self.scale = min(width / design_w, height / design_h)
+        self.ox = (width - design_w * self.scale) / 2
+        self.oy = (height - design_h * self.scale) / 2
 
     def rect(self, x: float, y: float, w: float, h: float) -> Rect:
         """A design-grid rectangle in window pixels."""
         s = self.scale
         return Rect(round(self.ox + x * s), round(self.oy + y * s), round(w * s), round(h * s))
-
-
-def layout(width: int, height: int, view: View) -> Layout:
-    """Every button and region of the therapist screen at this window size."""
-    grid = Grid(width, height)
-    buttons = _top_bar(grid, view) + _pickers(grid, view) + _levels(grid, view)
-    buttons += _volume(grid, view)
-    regions = {
-        "cue": grid.rect(272, 112, 440, 552),
-        "status": grid.rect(728, 112, 280, 484),
-        "title": grid.rect(16, 16, 200, 80),
-    }
-    return Layout(grid.scale, tuple(buttons), regions)
-
-
-def layout_inputs(width: int, height: int, view: View) -> tuple[Any, ...]:
-    """Everything :func:`layout` reads: while it is unchanged, so is the layout (a screen
-    redrawn 60 times a second need not lay itself out 60 times)."""
-    state = view.state
-    activities = tuple(a["name"] for a in view.activities)
-    running = (state.get("activity") is not None, bool(state.get("paused")))
-    return (width, height, child_label(view), len(view.children), view.activity, view.variant,
-            view.live_input, view.prompt, running, state.get("session_id") is not None,
-            state.get("prompt_level", "independent"), activities,
-            state.get("volume_cap_dbfs"), cap_limit(view), lacks_input_device(view))  # fmt: skip
-
-
-def _top_bar(grid: Grid, view: View) -> list[Button]:
-    state = view.state
-    running = state.get("activity") is not None
-    paused = bool(state.get("paused"))
-    ready = view.child is not None and view.activity is not None and not lacks_input_device(view)
-    row = [
-        Button("stop" if running else "start", "stop" if running else "start",
-               grid.rect(232, 16, 150, 80), enabled=running or ready),
-        Button("resume" if paused else "pause", "resume" if paused else "pause",
-               grid.rect(392, 16, 150, 80), enabled=running),
-        Button("next_trial", "next trial", grid.rect(552, 16, 150, 80), enabled=running),
-        Button("end_session", "end session", grid.rect(712, 16, 130, 80),
-               enabled=state.get("session_id") is not None),
-        Button("panic", "QUIET", grid.rect(852, 8, 164, 96), kind="danger"),
-    ]  # fmt: skip
-    return row
-
-
-def _pickers(grid: Grid, view: View) -> list[Button]:
-    """The left column: the child, the activities, the variant, the input and (vocal prompts)
-    who says the prompt. Every child and every activity can be reached, however many."""
-    free = view.state.get("session_id") is None  # a child's open session keeps its child
-    many = len(view.children) > 1 and free
-    buttons = [
-        Button("child:prev", "<", grid.rect(16, 136, 56, 60), enabled=many),
-        Button("child:next", child_label(view) + (" >" if many and view.child else ""),
-               grid.rect(76, 136, 180, 60), "choice",
-               selected=view.child is not None, enabled=bool(view.children) and free),
-    ]  # fmt: skip
-    y = 224.0
-    names = [str(a["name"]) for a in view.activities]
-    listed = names if len(names) <= ACTIVITY_ROWS else names[: ACTIVITY_ROWS - 1]
-    for name in listed:
-        buttons.append(
-            Button(f"activity:{name}", name, grid.rect(16, y, 240, 60), "choice",
-                   selected=name == view.activity)
-        )  # fmt: skip
-        y += 64
-    if len(listed) < len(names):  # the last row steps through the rest
-        chosen = view.activity if view.activity in names[len(listed) :] else None
-        label = f"{chosen} >" if chosen else f"{len(names) - len(listed)} more >"
-        buttons.append(
-            Button("activity:more", label, grid.rect(16, y, 240, 60), "choice",
-                   selected=chosen is not None)
-        )  # fmt: skip
-        y += 64
-    y = max(y, 224 + ACTIVITY_ROWS * 64)
-    buttons.append(Button("variant", f"variant: {view.variant or '-'}", grid.rect(16, y, 240, 60)))
-    listens = "microphone" if answers_with_voice(view.activity) else "MIDI"  # what hears the child
-    source = f"live {listens}" if view.live_input else "virtual (simulated)"
-    buttons.append(Button("input", f"input: {source}", grid.rect(16, y + 64, 240, 60)))
-    if says_prompts(view.activity):
-        label = f"prompt: {prompt_label(view.prompt)}"
-        buttons.append(Button("prompt", label, grid.rect(16, y + 128, 240, 60)))
-    return buttons
-
-
-def _volume(grid: Grid, view: View) -> list[Button]:
-    """Quieter and louder: the volume cap in steps, never above the child's own cap."""
-    value = view.state.get("volume_cap_dbfs")
-    cap = float(value) if isinstance(value, (int, float)) else None  # None: not known yet
-    return [
-        Button("cap:down", "quieter", grid.rect(728, 604, 136, 60),
-               enabled=cap is not None and cap > MIN_CAP_DBFS),
-        Button("cap:up", "louder", grid.rect(872, 604, 136, 60),
-               enabled=cap is not None and cap < cap_limit(view)),
-    ]  # fmt: skip
 
 
 def cap_limit(view: View) -> float:
@@ -290,16 +198,6 @@ def start_params(view: View) -> dict[str, Any]:
         if kind == "asset":
             params["prompt_asset"] = name
     return params
-
-
-def _levels(grid: Grid, view: View) -> list[Button]:
-    current = view.state.get("prompt_level", "independent")
-    width = (1008 - 272 - 5 * 8) / 6
-    return [
-        Button(f"level:{level}", label, grid.rect(272 + i * (width + 8), 680, width, 72),
-               "choice", selected=level == current)
-        for i, (level, label) in enumerate(zip(PROMPT_LEVELS, PROMPT_LABELS, strict=True))
-    ]  # fmt: skip
 
 
 def hit_test(buttons: Sequence[Button], x: float, y: float) -> Button | None:

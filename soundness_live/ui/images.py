@@ -39,15 +39,20 @@ class ImageCache:
         return len(self._images)
 
 
+SMALLEST_FONT_PX = 28  # pygame's font at 28 px draws lines 19 px high: status text >= 18 px
+
+
 class Fonts:
-    """The screen's fonts, sized by the layout's scale, and the images drawn with them."""
+    """The screen's fonts, sized by the layout's scale (never smaller than
+    :data:`SMALLEST_FONT_PX`, so status text reads at arm's length), and the images drawn
+    with them."""
 
     def __init__(self, scale: float, capacity: int = 256) -> None:
         self.scale = scale
-        self.small = pygame.font.Font(None, max(12, round(24 * scale)))
-        self.body = pygame.font.Font(None, max(14, round(30 * scale)))
-        self.big = pygame.font.Font(None, max(20, round(44 * scale)))
-        self.cue = pygame.font.Font(None, max(32, round(110 * scale)))
+        self.small = pygame.font.Font(None, max(SMALLEST_FONT_PX, round(28 * scale)))
+        self.body = pygame.font.Font(None, max(32, round(34 * scale)))
+        self.big = pygame.font.Font(None, max(40, round(46 * scale)))
+        self.cue = pygame.font.Font(None, max(32, round(56 * scale)))
         self.images = ImageCache(capacity)
 
     def text(

@@ -14,6 +14,7 @@ import pygame
 from .animation import CueArea, CueLook, MeterArea, MeterLook
 from .controls import Button, Layout, Rect, View
 from .images import Fonts
+from .plan_panel import draw_plan, plan_key
 from .screens import draw_cue, draw_static, draw_status, meter_bounds, status_key
 
 
@@ -36,6 +37,7 @@ class ScreenPainter:
         self._static: pygame.Surface | None = None
         self._static_key: tuple[tuple[int, int], tuple[Button, ...], str | None] | None = None
         self._status_key = ""
+        self._plan_key = ""
 
     def invalidate(self) -> None:
         """Draw everything on the next frame (the window was exposed or its pixels lost)."""
@@ -52,7 +54,7 @@ class ScreenPainter:
         cue_rect, status_rect = layout.regions["cue"], layout.regions["status"]
         cue = self.cue.look(cue_rect, view.state, now_s)
         meter = self.meter.look(view.state, status_rect, layout.scale, now_s)
-        status = status_key(view, meter)
+        status, plan = status_key(view, meter), plan_key(view)
         static_key = (surface.get_size(), layout.buttons, view.child)
         if static_key != self._static_key or self._static is None:
             self._static = pygame.Surface(surface.get_size(), 0, surface)
@@ -64,7 +66,9 @@ class ScreenPainter:
                 dirty.append(status_rect)
             elif meter != self.meter_look and meter is not None:
                 dirty.append(meter_bounds(meter, fonts))
-        self._static_key, self._status_key = static_key, status
+            if plan != self._plan_key:
+                dirty.append(layout.regions["plan"])
+        self._static_key, self._status_key, self._plan_key = static_key, status, plan
         self.cue_look, self.meter_look = cue, meter
         return [self._redraw(surface, rect, layout, view) for rect in dirty]
 
@@ -93,6 +97,8 @@ class ScreenPainter:
                 draw_cue(surface, cue_rect, self.cue_look, self.fonts)
             if rect.overlaps(status_rect):
                 draw_status(surface, status_rect, view, self.fonts, self.meter_look)
+            if rect.overlaps(layout.regions["plan"]):
+                draw_plan(surface, layout.regions["plan"], view, self.fonts)
         finally:
             surface.set_clip(None)
         return area

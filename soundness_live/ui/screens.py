@@ -8,14 +8,14 @@ alone and get the very pixels :func:`draw_screen` draws for the whole screen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pygame
 
 from ..config import initials
 from .animation import CueLook, MeterLook
 from .controls import Button, Layout, Rect, View, lacks_input_device
+from .drawing import clipped, draw_left, draw_text
 from .images import Fonts
 from .palette import (
     BACKGROUND,
@@ -34,8 +34,8 @@ from .palette import (
     TEXT,
     TRACK,
 )
+from .plan_panel import draw_plan
 from .widgets import (
-    Colour,
     Trouble,
     diagnostics_text,
     figure_lines,
@@ -49,48 +49,6 @@ TROUBLE_LINES = 2  # a trouble's detail, wrapped
 FIGURE_LINES = 5  # the latest trial's live figures
 
 __all__ = ["draw_button", "draw_cue", "draw_screen", "draw_static", "draw_status", "status_key"]
-
-
-@contextmanager
-def clipped(surface: pygame.Surface, rect: Rect) -> Iterator[pygame.Rect]:
-    """Draw only inside ``rect`` (and inside any clip already set) for the ``with`` block."""
-    before = surface.get_clip()
-    inside = before.clip(pygame.Rect(rect.x, rect.y, rect.w, rect.h))
-    surface.set_clip(inside)
-    try:
-        yield inside
-    finally:
-        surface.set_clip(before)
-
-
-def _text(
-    surface: pygame.Surface,
-    fonts: Fonts,
-    font: pygame.font.Font,
-    text: str,
-    colour: Colour,
-    center: tuple[int, int],
-    width: int = 0,
-) -> None:
-    """Centred text, scaled down to ``width`` pixels when wider (a label never spills over)."""
-    image = fonts.text(font, text, colour, width)
-    surface.blit(image, image.get_rect(center=center))
-
-
-def _left_text(
-    surface: pygame.Surface,
-    fonts: Fonts,
-    font: pygame.font.Font,
-    text: str,
-    colour: Colour,
-    x: int,
-    y: int,
-    width: int = 0,
-) -> int:
-    """Text from (x, y), scaled down to ``width`` pixels when wider; the next line's y."""
-    image = fonts.text(font, text, colour, width)
-    surface.blit(image, (x, y))
-    return y + image.get_height() + 4
 
 
 def draw_button(surface: pygame.Surface, button: Button, fonts: Fonts) -> None:
@@ -108,7 +66,7 @@ def draw_button(surface: pygame.Surface, button: Button, fonts: Fonts) -> None:
     font = fonts.big if button.kind == "danger" else fonts.body
     label_colour = TEXT if button.enabled else MUTED
     width = r.w - round(12 * fonts.scale)
-    _text(surface, fonts, font, button.label, label_colour, box.center, width)
+    draw_text(surface, fonts, font, button.label, label_colour, box.center, width)
 
 
 def draw_static(surface: pygame.Surface, layout: Layout, view: View, fonts: Fonts) -> None:
@@ -117,10 +75,10 @@ def draw_static(surface: pygame.Surface, layout: Layout, view: View, fonts: Font
     title = layout.regions["title"]
     child = view.child or "pick a child"
     who = initials(view.therapist)
-    _left_text(surface, fonts, fonts.big, "Soundness", TEXT, title.x, title.y)
+    draw_left(surface, fonts, fonts.big, "Soundness", TEXT, title.x, title.y)
     below = title.y + round(44 * fonts.scale)
     line = f"{child}  with {who}" if who else str(child)
-    _left_text(surface, fonts, fonts.small, line, MUTED, title.x, below)
+    draw_left(surface, fonts, fonts.small, line, MUTED, title.x, below)
     for button in layout.buttons:
         draw_button(surface, button, fonts)
 
@@ -138,7 +96,7 @@ def draw_cue(surface: pygame.Surface, rect: Rect, look: CueLook, fonts: Fonts) -
             disc = look.disc
             surface.blit(fonts.disc(disc.radius, disc.alpha), (disc.box.x, disc.box.y))
         if look.word:
-            _text(surface, fonts, fonts.cue, look.word, TEXT, box.center, int(rect.w * 0.9))
+            draw_text(surface, fonts, fonts.cue, look.word, TEXT, box.center, int(rect.w * 0.9))
 
 
 def _misses_corners(box: pygame.Rect, corner: int, area: pygame.Rect) -> bool:
@@ -192,18 +150,18 @@ def draw_status(
         y = _troubles(surface, fonts, troubles(view), x, y, rect.w - 2 * pad)
         state = view.state
         activity = state.get("activity") or "no activity running"
-        y = _left_text(surface, fonts, fonts.body, str(activity), TEXT, x, y)
+        y = draw_left(surface, fonts, fonts.body, str(activity), TEXT, x, y)
         done, total = state.get("trials_done"), state.get("trials_total")
         if state.get("activity") and total:
-            y = _left_text(surface, fonts, fonts.small, trial_text(done, total), MUTED, x, y)
+            y = draw_left(surface, fonts, fonts.small, trial_text(done, total), MUTED, x, y)
         y = _figures(surface, fonts, state, x, y + pad)
         y = _outcomes(surface, fonts, state.get("recent_trials") or [], x, y + pad)
         y = _devices(surface, fonts, state, x, y + pad)
         cap = state.get("volume_cap_dbfs")
         text = f"volume cap {cap:g} dBFS" if cap is not None else ""
-        y = _left_text(surface, fonts, fonts.small, text, MUTED, x, y)
+        y = draw_left(surface, fonts, fonts.small, text, MUTED, x, y)
         diagnostics = diagnostics_text(state)
-        _left_text(surface, fonts, fonts.small, diagnostics, MUTED, x, y, rect.w - 2 * pad)
+        draw_left(surface, fonts, fonts.small, diagnostics, MUTED, x, y, rect.w - 2 * pad)
         if meter is not None:
             draw_meter(surface, meter, fonts)
         if view.notice:  # up to two lines at the bottom, under the voice meter
@@ -212,7 +170,7 @@ def draw_status(
             bottom = rect.y + rect.h - 2 * pad - step // 2
             for row, line in enumerate(reversed(lines)):
                 where = (box.centerx, bottom - row * step)
-                _text(surface, fonts, fonts.small, line, NOTICE, where, width)
+                draw_text(surface, fonts, fonts.small, line, NOTICE, where, width)
 
 
 def _troubles(
@@ -220,9 +178,9 @@ def _troubles(
 ) -> int:
     """Each trouble's headline, and its detail in up to two small lines; the next line's y."""
     for headline, detail in found:
-        y = _left_text(surface, fonts, fonts.body, headline, NOTICE, x, y, width)
+        y = draw_left(surface, fonts, fonts.body, headline, NOTICE, x, y, width)
         for line in clip_lines(detail, lambda t: fonts.small.size(t)[0], width, TROUBLE_LINES):
-            y = _left_text(surface, fonts, fonts.small, line, NOTICE, x, y, width)
+            y = draw_left(surface, fonts, fonts.small, line, NOTICE, x, y, width)
     return y + (round(8 * fonts.scale) if found else 0)
 
 
@@ -259,9 +217,9 @@ def wrap(text: str, measure: Callable[[str], int], width: int, max_lines: int) -
 def draw_meter(surface: pygame.Surface, look: MeterLook, fonts: Fonts) -> None:
     """The voice meter: level bar, pitch track with its on-pitch zone, needle and label."""
     box, parts = look.box, look.parts
-    _left_text(surface, fonts, fonts.small, "voice", MUTED, box.x, box.y)
+    draw_left(surface, fonts, fonts.small, "voice", MUTED, box.x, box.y)
     centre = (box.x + box.w * 5 // 8, box.y + round(10 * fonts.scale))
-    _text(surface, fonts, fonts.body, look.label, TEXT, centre, box.w * 3 // 4)
+    draw_text(surface, fonts, fonts.body, look.label, TEXT, centre, box.w * 3 // 4)
     for rect, colour in (
         (parts.level, TRACK),
         (parts.level_fill, LEVEL),
@@ -270,7 +228,7 @@ def draw_meter(surface: pygame.Surface, look: MeterLook, fonts: Fonts) -> None:
     ):
         pygame.draw.rect(surface, colour, pygame.Rect(rect.x, rect.y, rect.w, rect.h))
     below = parts.track.y + parts.track.h + 2
-    _left_text(surface, fonts, fonts.small, "flat", MUTED, box.x, below)
+    draw_left(surface, fonts, fonts.small, "flat", MUTED, box.x, below)
     sharp = fonts.text(fonts.small, "sharp", MUTED)
     surface.blit(sharp, (box.x + box.w - sharp.get_width(), below))
     if parts.needle is not None:
@@ -289,7 +247,7 @@ def _figures(surface: pygame.Surface, fonts: Fonts, state: dict, x: int, y: int)
     recent = state.get("recent_trials") or [{}]
     activity = recent[-1].get("activity") or state.get("activity")
     for line in figure_lines(state.get("figures") or {}, activity)[:FIGURE_LINES]:
-        y = _left_text(surface, fonts, fonts.small, line, TEXT, x, y)
+        y = draw_left(surface, fonts, fonts.small, line, TEXT, x, y)
     return y
 
 
@@ -302,19 +260,19 @@ def _outcomes(surface: pygame.Surface, fonts: Fonts, recent: list, x: int, y: in
     if recent:
         y += size + 4
         last = f"last: {recent[-1].get('outcome')}"
-        y = _left_text(surface, fonts, fonts.small, last, MUTED, x, y)
+        y = draw_left(surface, fonts, fonts.small, last, MUTED, x, y)
     return y
 
 
 def _devices(surface: pygame.Surface, fonts: Fonts, state: dict, x: int, y: int) -> int:
     devices = state.get("devices") or []
     if not devices:
-        return _left_text(surface, fonts, fonts.small, "no MIDI device connected", MUTED, x, y)
+        return draw_left(surface, fonts, fonts.small, "no MIDI device connected", MUTED, x, y)
     for device in devices[:4]:
         kind = "drum pad" if device.get("kind") == "pad" else "keyboard"
         up = device.get("connected")
         text = f"{kind}: {'connected' if up else 'disconnected'}"
-        y = _left_text(surface, fonts, fonts.small, text, DEVICE_UP if up else DEVICE_DOWN, x, y)
+        y = draw_left(surface, fonts, fonts.small, text, DEVICE_UP if up else DEVICE_DOWN, x, y)
     return y
 
 
@@ -328,5 +286,6 @@ def draw_screen(
 ) -> None:
     """The whole therapist screen, every layer (the voice meter when ``meter`` is given)."""
     draw_static(surface, layout, view, fonts)
+    draw_plan(surface, layout.regions["plan"], view, fonts)
     draw_cue(surface, layout.regions["cue"], cue, fonts)
     draw_status(surface, layout.regions["status"], view, fonts, meter)

@@ -9,16 +9,9 @@ from typing import Any
 
 import pytest
 
-from soundness_live.ui.controls import (
-    DESIGN_H,
-    DESIGN_W,
-    MIN_TARGET,
-    PROMPT_LEVELS,
-    Rect,
-    View,
-    hit_test,
-    layout,
-)
+from soundness_live.activities.common import PROMPT_LEVELS
+from soundness_live.ui.controls import MIN_TARGET_PX, Rect, View, hit_test
+from soundness_live.ui.session_layout import arrangement, layout
 from soundness_live.ui.widgets import (
     FADE_S,
     MAX_PULSE_HZ,
@@ -42,7 +35,7 @@ ACTIVITIES = [
     {"name": "waiting", "variants": ["cue", "freeze"]},
     {"name": "tempo-following", "variants": ["with-beat", "continuation"]},
 ]
-SIZES = [(1024, 768), (1280, 800), (1920, 1080), (2048, 1536), (768, 1024)]
+SIZES = [(1280, 800), (1920, 1080), (800, 1280), (1024, 768), (2048, 1536), (768, 1024)]
 
 
 def _view(**state: Any) -> View:
@@ -61,11 +54,13 @@ def test_every_target_fits_the_window_is_large_and_none_overlap(size: tuple[int,
     for i, a in enumerate(rects):
         for b in rects[i + 1 :]:
             assert not a.overlaps(b), (a, b)
-    for button in screen.buttons:
-        assert button.rect.h >= MIN_TARGET * screen.scale - 1
+    for button in screen.buttons:  # a finger's width and height, at every size
+        assert min(button.rect.w, button.rect.h) >= MIN_TARGET_PX, button
     quiet = next(b for b in screen.buttons if b.name == "panic")
     assert quiet.rect.w * quiet.rect.h == max(b.rect.w * b.rect.h for b in screen.buttons)
-    assert screen.scale == pytest.approx(min(width / DESIGN_W, height / DESIGN_H))
+    design_w, design_h = arrangement(width, height).design
+    assert screen.scale == pytest.approx(min(width / design_w, height / design_h))
+    assert (design_w > design_h) == (width >= height)  # portrait has its own arrangement
 
 
 MANY_CHILDREN = [{"code": f"C-{i:03d}", "display_name": None} for i in range(9)]
@@ -443,7 +438,7 @@ def test_the_voice_meter_shows_on_the_childs_turn_calmly(headless: None, tmp_pat
 
 
 def test_a_child_added_while_the_screen_is_open_can_be_picked(headless: None) -> None:
-    from soundness_live.ui import app as app_module
+    from soundness_live.ui import session_page
     from soundness_live.ui.app import TherapistApp
 
     engine = FakeEngine()
@@ -463,7 +458,7 @@ def test_a_child_added_while_the_screen_is_open_can_be_picked(headless: None) ->
     catalog["prompt_assets"] = ["hello"]
     app.click(*_centre(app, "child:next"))  # a fresh catalogue is not asked for again
     assert asked == ["catalog"] and len(app.view.children) == 2
-    app._catalog_s -= app_module.CATALOG_S  # a while later
+    app.session._catalog_s -= session_page.CATALOG_S  # a while later
     codes = []
     for _ in range(3):
         app.click(*_centre(app, "child:next"))
@@ -476,7 +471,7 @@ def test_a_child_added_while_the_screen_is_open_can_be_picked(headless: None) ->
         raise ConnectionError("the engine is gone")
 
     engine.request = unreachable  # type: ignore[method-assign]
-    app._catalog_s -= app_module.CATALOG_S
+    app.session._catalog_s -= session_page.CATALOG_S
     app.click(*_centre(app, "child:next"))  # the lists stay; the screen says why
     assert len(app.view.children) == 3 and "could not refresh the lists" in app.view.notice
 

@@ -12,10 +12,11 @@ from tests.ui.test_ui import ACTIVITIES, CHILDREN, G4_HZ, VOCAL_TURN, FakeEngine
 
 pygame = pytest.importorskip("pygame")
 
-from soundness_live.ui.controls import View, layout  # noqa: E402
+from soundness_live.ui.controls import View  # noqa: E402
 from soundness_live.ui.images import ImageCache  # noqa: E402
 from soundness_live.ui.painter import ScreenPainter  # noqa: E402
 from soundness_live.ui.screens import draw_screen  # noqa: E402
+from soundness_live.ui.session_layout import layout  # noqa: E402
 
 BEAT = {"cue": "beat", "at_ms": 1000.0, "ioi_ms": 666.7}
 
@@ -63,7 +64,26 @@ def _status_and_buttons() -> list[dict[str, Any]]:
     ]
 
 
+def _plan_moves() -> list[dict[str, Any]]:
+    steps = [
+        {"activity": "free-play", "preset": "hello", "label": "hello song", "status": None},
+        {"activity": "waiting", "preset": None, "label": "freeze game", "status": None},
+    ]
+    plan = {"name": "early-years", "steps": steps, "current": 0, "state": "running",
+            "countdown_s": None, "countdown_total_s": 5.0, "held": False}  # fmt: skip
+    done = [dict(steps[0], status="done"), steps[1]]
+    return [
+        {"plan": plan, "trial": {"n": 1, "of": 2}},
+        {"trial": {"n": 2, "of": 2}},
+        *[{"plan": dict(plan, steps=done, state="between", countdown_s=5.0 - i / 4)}
+          for i in range(12)],  # the countdown: the panel changes once a second
+        {"plan": dict(plan, steps=done, state="between", countdown_s=None, held=True)},
+        {"plan": dict(plan, steps=[done[0], dict(steps[1], status="running")], current=1)},
+    ]  # fmt: skip
+
+
 SCENES = {
+    "plan moves": _plan_moves(),
     "beat pulse": _beat(1.5),
     "voice meter": _vocal_turn(),
     "status and buttons": _status_and_buttons(),
@@ -114,7 +134,8 @@ def test_an_unchanged_screen_costs_nothing_and_a_pulse_only_its_square(fonts_rea
         changed = painter.paint(shown, layout(1024, 768, view), view, now_s)
         areas.append(sum(rect.w * rect.h for rect in changed) / (1024 * 768))
     assert areas[0] == 1.0  # the first frame draws everything
-    assert all(0.25 < area < 0.35 for area in areas[2:25])  # the cue's colour fades in
+    cue = layout(1024, 768, View()).regions["cue"]  # the small preview of the child's cue
+    assert all(area == cue.w * cue.h / (1024 * 768) for area in areas[2:25])  # it fades in
     pulse = areas[31:90]  # then only the pulse moves: a small square, not the screen
     assert max(pulse) < 0.05 and sum(area > 0 for area in pulse) > 50
     assert max(areas[-10:]) == 0  # the fade is over and nothing moves: nothing drawn

@@ -83,7 +83,7 @@ def _screen(state: dict[str, Any], **choices: Any) -> Any:
 def _drawn_at_top(app: Any, text: str) -> bool:
     """True when the status panel's first line is ``text`` in the notice colour, pixel for
     pixel as the screen's own font draws it."""
-    fonts, status = app.painter.fonts, app.layout.regions["status"]
+    fonts, status = app.session.painter.fonts, app.layout.regions["status"]
     pad = round(12 * fonts.scale)
     image = fonts.text(fonts.body, text, NOTICE, status.w - 2 * pad)
     expected = pygame.Surface(image.get_size())
@@ -163,10 +163,10 @@ def test_the_childs_view_goes_neutral_when_the_activity_stops(headless: None) ->
     app = _screen({"cue": {"cue": "your_turn", "at_ms": 1000.0}})
     app.run(max_frames=int(FADE_S * 30) + 5)
     cue = app.layout.regions["cue"]
-    assert app.painter.cue_look.word == "your turn"
+    assert app.session.painter.cue_look.word == "your turn"
     app.client.state = dict(app.client.state, activity=None, cue=None)  # the engine's next state
     app.run(max_frames=int(FADE_S * 30) + 5)
-    assert app.painter.cue_look.word == ""
+    assert app.session.painter.cue_look.word == ""
     assert tuple(app.surface.get_at((cue.x + 20, cue.y + 20)))[:3] == IDLE_CUE[1]
 
 

@@ -1,0 +1,149 @@
+"""Layers drawn over the session page: the confirmation that stop and end session ask for,
+and the help overlay listing every keyboard shortcut.
+
+Each keeps the QUIET button where the session page has it (one tap, always there) and dims the
+page beneath, so it is clear that the page beneath waits. A confirmation has two big buttons, yes
+and no; Enter or Y says yes, Escape or N says no.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+
+from .controls import Button, Grid, Layout, View
+from .drawing import draw_left, draw_text
+from .images import Fonts
+from .page import PageHost
+from .palette import PANEL, TEXT
+from .screens import draw_button
+from .session_layout import arrangement
+from .session_page import SHORTCUTS
+
+DIM = (0, 0, 0, 170)  # the page beneath, darkened (no flash: it is drawn once, then still)
+_YES_KEYS = (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_y)
+_NO_KEYS = (pygame.K_ESCAPE, pygame.K_n)
+#: (panel, yes, no) on the landscape and the portrait grid (x, y, w, h each).
+_CONFIRM = {
+    (1280, 800): ((200, 160, 880, 480), (240, 380, 388, 220), (652, 380, 388, 220)),
+    (800, 1280): ((24, 360, 752, 560), (48, 620, 340, 260), (412, 620, 340, 260)),
+}
+_HELP = {(1280, 800): (120, 120, 1040, 640), (800, 1280): (24, 200, 752, 920)}
+
+
+def _quiet(grid: Grid, design: tuple[int, int]) -> Button:
+    place = arrangement(*design)
+    return Button("panic", "QUIET", grid.rect(*place.quiet), kind="danger")
+
+
+def _dim(surface: pygame.Surface) -> None:
+    shade = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
+    shade.fill(DIM)
+    surface.blit(shade, (0, 0))
+
+
+class ConfirmPage:
+    """Ask before ``command`` is sent: ``question`` above a big yes (``yes``) and no."""
+
+    name = "confirm"
+    overlay = True
+
+    def __init__(self, question: str, command: str, yes: str = "yes", **_: Any) -> None:
+        self.question, self.command, self.yes = question, command, yes
+
+    def layout(self, width: int, height: int, view: View) -> Layout:
+        """QUIET, yes and no, and the panel they sit on."""
+        design = arrangement(width, height).design
+        grid = Grid(width, height, *design)
+        panel, yes, no = _CONFIRM[design]
+        buttons = (
+            _quiet(grid, design),
+            Button("yes", self.yes, grid.rect(*yes), kind="choice", selected=True),
+            Button("no", "no, go back", grid.rect(*no)),
+        )
+        return Layout(grid.scale, buttons, {"panel": grid.rect(*panel)})
+
+    def draw(self, surface: pygame.Surface, layout: Layout, view: View, fonts: Fonts) -> None:
+        """The question and its two answers over the dimmed page."""
+        _dim(surface)
+        panel = layout.regions["panel"]
+        pygame.draw.rect(surface, PANEL, (panel.x, panel.y, panel.w, panel.h),
+                         border_radius=round(16 * fonts.scale))  # fmt: skip
+        top = (panel.x + panel.w // 2, panel.y + round(90 * fonts.scale))
+        draw_text(surface, fonts, fonts.big, self.question, TEXT, top, panel.w - 40)
+        for button in layout.buttons:
+            draw_button(surface, button, fonts)
+
+    def tap(self, button: str, host: PageHost) -> None:
+        """Yes sends the command and closes; no closes; QUIET acts and stays."""
+        if button == "panic":
+            host.command("panic")
+            return
+        host.close_page()
+        if button == "yes":
+            host.command(self.command)
+
+    def key(self, event: pygame.event.Event, host: PageHost) -> bool:
+        """Enter or Y: yes; Escape or N: no."""
+        if event.key in _YES_KEYS:
+            self.tap("yes", host)
+        elif event.key in _NO_KEYS:
+            self.tap("no", host)
+        else:
+            return False
+        return True
+
+
+class HelpPage:
+    """Every keyboard shortcut of the session page (:data:`~.session_page.SHORTCUTS`)."""
+
+    name = "help"
+    overlay = True
+
+    def __init__(self, **_: Any) -> None:
+        pass
+
+    def layout(self, width: int, height: int, view: View) -> Layout:
+        """QUIET, the close button under the list, the panel."""
+        design = arrangement(width, height).design
+        grid = Grid(width, height, *design)
+        x, y, w, h = _HELP[design]
+        close = Button("close", "close", grid.rect(x + w - 260, y + h - 96, 236, 72))
+        return Layout(grid.scale, (_quiet(grid, design), close), {"panel": grid.rect(x, y, w, h)})
+
+    def draw(self, surface: pygame.Surface, layout: Layout, view: View, fonts: Fonts) -> None:
+        """The list of shortcuts over the dimmed page."""
+        _dim(surface)
+        panel = layout.regions["panel"]
+        pygame.draw.rect(surface, PANEL, (panel.x, panel.y, panel.w, panel.h),
+                         border_radius=round(16 * fonts.scale))  # fmt: skip
+        pad = round(32 * fonts.scale)
+        x, y = panel.x + pad, panel.y + pad
+        y = draw_left(surface, fonts, fonts.big, "Keyboard shortcuts", TEXT, x, y)
+        keys_w = round(170 * fonts.scale)
+        for keys, does in SHORTCUTS:
+            y += round(10 * fonts.scale)
+            draw_left(surface, fonts, fonts.body, keys, TEXT, x, y)
+            y = draw_left(surface, fonts, fonts.body, does, TEXT, x + keys_w, y,
+                          panel.w - 2 * pad - keys_w)  # fmt: skip
+        for button in layout.buttons:
+            draw_button(surface, button, fonts)
+
+    def tap(self, button: str, host: PageHost) -> None:
+        """Close goes back; QUIET acts and stays."""
+        if button == "panic":
+            host.command("panic")
+        elif button == "close":
+            host.close_page()
+
+    def key(self, event: pygame.event.Event, host: PageHost) -> bool:
+        """Escape, ? or H close the help."""
+        if event.key in (pygame.K_ESCAPE, pygame.K_h) or event.unicode == "?":
+            host.close_page()
+            return True
+        return False
+
+
+#: The layers the window itself provides, by the name a page opens them with.
+OVERLAYS = {"confirm": ConfirmPage, "help": HelpPage}
