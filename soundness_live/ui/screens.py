@@ -105,6 +105,15 @@ def _misses_corners(box: pygame.Rect, corner: int, area: pygame.Rect) -> bool:
     return box.inflate(0, -2 * corner).contains(area) or box.inflate(-2 * corner, 0).contains(area)
 
 
+def trial_line(state: dict) -> str:
+    """ "trial 2 of 6" while the second trial runs (the engine's ``trial``, else its counts)."""
+    trial = state.get("trial") or {}
+    if trial.get("of"):
+        return f"trial {trial['n']} of {trial['of']}"
+    done, total = state.get("trials_done"), state.get("trials_total")
+    return trial_text(done, total) if state.get("activity") and total else ""
+
+
 def troubles(view: View) -> list[Trouble]:
     """The trouble the status panel shows first (``widgets.trouble``)."""
     microphone = needs_microphone(view.state, view.activity, view.live_input)
@@ -118,8 +127,7 @@ def status_key(view: View, meter: MeterLook | None) -> str:
     recent = [trial.get("outcome") for trial in (state.get("recent_trials") or [])[-8:]]
     shown = (
         state.get("activity"),
-        state.get("trials_done"),
-        state.get("trials_total"),
+        trial_line(state),
         state.get("figures"),
         recent,
         (state.get("devices") or [])[:4],
@@ -151,9 +159,8 @@ def draw_status(
         state = view.state
         activity = state.get("activity") or "no activity running"
         y = draw_left(surface, fonts, fonts.body, str(activity), TEXT, x, y)
-        done, total = state.get("trials_done"), state.get("trials_total")
-        if state.get("activity") and total:
-            y = draw_left(surface, fonts, fonts.small, trial_text(done, total), MUTED, x, y)
+        if trial_line(state):
+            y = draw_left(surface, fonts, fonts.small, trial_line(state), MUTED, x, y)
         y = _figures(surface, fonts, state, x, y + pad)
         y = _outcomes(surface, fonts, state.get("recent_trials") or [], x, y + pad)
         y = _devices(surface, fonts, state, x, y + pad)

@@ -1,0 +1,260 @@
+"""The session page as a therapist uses it: start and stop apart, stop and end session asked
+first, QUIET one tap, the keyboard's shortcuts and their help, the plan's controls and words,
+the pages opened by name, text large enough to read at every size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pygame
+import pytest
+
+from soundness_live.ui.controls import View, hit_test
+from soundness_live.ui.images import Fonts
+from soundness_live.ui.plan_panel import plan_headline, plan_rows
+from soundness_live.ui.session_layout import layout
+from soundness_live.ui.session_page import SHORTCUTS
+from tests.ui.test_ui import ACTIVITIES, CHILDREN, FakeEngine
+
+SIZES = [(1280, 800), (1920, 1080), (800, 1280)]
+PLANS = [
+    {"name": "early-years", "kind": "starter", "steps": ["hello song", "freeze game"]},
+    {"name": "broken", "kind": "shared", "error": "broken.toml step 2: unknown activity 'x'"},
+    {"name": "school-age", "kind": "starter", "steps": ["hello song", "goodbye song"]},
+]
+STEPS = [
+    {"activity": "free-play", "preset": "hello", "label": "hello song", "status": "done"},
+    {"activity": "waiting", "preset": "freeze", "label": "freeze game", "status": "skipped"},
+    {"activity": "tempo-following", "preset": None, "label": "play with the beat",
+     "status": None},
+]  # fmt: skip
+
+
+class PlanEngine(FakeEngine):
+    """The fake engine, answering 'plans' too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[tuple[str, dict[str, Any]]] = []
+
+    def request(self, kind: str, **fields: Any) -> dict[str, Any]:
+        self.asked.append((kind, fields))
+        if kind == "plans":
+            return {"ok": True, "plans": PLANS}
+        return {"ok": True, "children": CHILDREN, "activities": ACTIVITIES}
+
+
+@pytest.fixture()
+def headless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    yield
+    pygame.display.quit()
+
+
+def _app(engine: FakeEngine, size: tuple[int, int] = (1280, 800), **kwargs: Any) -> Any:
+    from soundness_live.ui.app import TherapistApp
+
+    app = TherapistApp(engine, size=size, therapist="Mia Berger", **kwargs)
+    app.load_catalog()
+    app.frame()
+    return app
+
+
+def _tap(app: Any, name: str) -> None:
+    """A finger on the button's centre, through pygame's event queue, then a frame."""
+    button = next(b for b in app.layout.buttons if b.name == name)
+    width, height = app.surface.get_size()
+    x, y = button.rect.center
+    finger = {"touch_id": 1, "finger_id": 1, "dx": 0, "dy": 0, "pressure": 1}
+    pygame.event.post(pygame.event.Event(pygame.FINGERDOWN, x=x / width, y=y / height, **finger))
+    app.frame()
+
+
+def _key(app: Any, key: int, text: str = "") -> None:
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, unicode=text, mod=0))
+    app.frame()
+
+
+def _sent(engine: FakeEngine) -> list[str]:
+    return [m["type"] for m in engine.sent]
+
+
+def test_stop_and_end_session_ask_first_and_quiet_does_not(headless: None) -> None:
+    engine = FakeEngine()  # an activity runs in an open session
+    app = _app(engine)
+    _tap(app, "stop")
+    assert app.page.name == "confirm" and _sent(engine) == []  # nothing stopped yet
+    assert {b.name for b in app.layout.buttons} == {"panic", "yes", "no"}
+    _tap(app, "panic")  # QUIET is one tap, the confirmation still open
+    assert _sent(engine) == ["panic"] and app.page.name == "confirm"
+    _tap(app, "no")
+    assert app.page.name == "session" and _sent(engine) == ["panic"]
+    _tap(app, "stop")
+    _tap(app, "yes")
+    assert app.page.name == "session" and _sent(engine)[-1] == "stop"
+    _tap(app, "end_session")
+    assert app.page.name == "confirm" and _sent(engine)[-1] == "stop"
+    _key(app, pygame.K_RETURN)
+    assert _sent(engine)[-1] == "end_session" and app.page.name == "session"
+
+
+def test_start_and_stop_are_separate_buttons(headless: None) -> None:
+    engine = FakeEngine()
+    app = _app(engine)
+    buttons = {b.name: b for b in app.layout.buttons}
+    assert not buttons["start"].enabled and buttons["stop"].enabled  # running
+    assert buttons["start"].rect != buttons["stop"].rect
+    engine.state = dict(engine.state, activity=None, child_devices=["nanoPAD2"])
+    app.frame()
+    buttons = {b.name: b for b in app.layout.buttons}
+    assert buttons["start"].enabled and not buttons["stop"].enabled
+    stop = buttons["stop"].rect.center
+    assert hit_test(app.layout.buttons, *stop) is None  # a tap where stop sits does nothing
+
+
+def test_every_shortcut_does_what_the_help_says(headless: None) -> None:
+    engine = FakeEngine()
+    engine.state = dict(engine.state, activity=None, child_devices=["nanoPAD2"])
+    app = _app(engine)
+    _key(app, pygame.K_SPACE, " ")
+    assert _sent(engine) == ["start_activity"]
+    engine.state = dict(engine.state, activity="tempo-following")
+    app.frame()
+    _key(app, pygame.K_SPACE, " ")  # while running: the stop confirmation, nothing sent
+    assert app.page.name == "confirm" and _sent(engine) == ["start_activity"]
+    _key(app, pygame.K_ESCAPE)
+    assert app.page.name == "session"
+    _key(app, pygame.K_q, "q")
+    _key(app, pygame.K_3, "3")
+    _key(app, pygame.K_KP6, "6")
+    for key, text in ((pygame.K_n, "n"), (pygame.K_s, "s"), (pygame.K_r, "r")):
+        _key(app, key, text)
+    assert engine.sent[-4]["level"] == "independent" and engine.sent[-5]["level"] == "model"
+    assert _sent(engine)[1:] == ["panic", "set_prompt_level", "set_prompt_level", "next_step",
+                                 "skip_step", "repeat_step"]  # fmt: skip
+    _key(app, pygame.K_SLASH, "?")
+    assert app.page.name == "help"
+    _key(app, pygame.K_q, "q")  # QUIET from the help too
+    assert _sent(engine)[-1] == "panic" and app.page.name == "help"
+    _key(app, pygame.K_ESCAPE)
+    _key(app, pygame.K_h, "h")
+    assert app.page.name == "help"
+    _tap(app, "close")
+    assert app.page.name == "session"
+    listed = " ".join(keys for keys, _ in SHORTCUTS)
+    for keys in ("space", "Q", "1 - 6", "N", "S", "R", "?", "H", "Esc"):
+        assert keys in listed
+
+
+def test_the_help_overlay_is_drawn_with_every_shortcut(
+    headless: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[str] = []
+    real = Fonts.text
+
+    def text(self: Fonts, font: Any, words: str, *args: Any) -> Any:
+        drawn.append(words)
+        return real(self, font, words, *args)
+
+    monkeypatch.setattr(Fonts, "text", text)
+    for size in SIZES:
+        app = _app(FakeEngine(), size)
+        drawn.clear()
+        _tap(app, "help")
+        assert app.page.name == "help"
+        for keys, does in SHORTCUTS:
+            assert keys in drawn and does in drawn, (size, keys)
+        pygame.display.quit()
+
+
+def test_a_page_opens_by_name_and_one_not_there_says_so(headless: None) -> None:
+    opened: list[dict[str, Any]] = []
+
+    class Goals:
+        name = "goals"
+
+        def __init__(self, **context: Any) -> None:
+            opened.append(context)
+
+        def layout(self, width: int, height: int, view: View) -> Any:
+            return layout(width, height, view)  # any layout: the test taps by name
+
+        def draw(self, surface: Any, layout: Any, view: View, fonts: Fonts) -> None:
+            surface.fill((0, 0, 0))
+
+        def tap(self, button: str, host: Any) -> None:
+            host.close_page()
+
+        def key(self, event: Any, host: Any) -> bool:
+            return False
+
+    from soundness_live.ui.overlays import OVERLAYS
+
+    app = _app(FakeEngine(), pages={**OVERLAYS, "goals": Goals})
+    _tap(app, "goals")
+    assert app.page.name == "goals" and opened == [{"child": "S-014"}]
+    _key(app, pygame.K_ESCAPE)  # Escape goes back
+    assert app.page.name == "session"
+    _tap(app, "export")
+    assert app.page.name == "session" and app.view.notice == (
+        "the export page is not in this version yet"
+    )
+
+
+def test_a_plan_is_picked_started_and_moved_on(headless: None) -> None:
+    engine = PlanEngine()
+    engine.state = dict(engine.state, activity=None, child_devices=["nanoPAD2"])
+    app = _app(engine)
+    names = {b.name: b for b in app.layout.buttons}
+    assert not names["start_plan"].enabled  # no plan picked
+    assert not any(names[n].enabled for n in ("next_step", "skip_step", "repeat_step"))
+    _tap(app, "plan:next")
+    assert engine.asked[-1] == ("plans", {"child": "S-014"}) and app.view.plan == "early-years"
+    assert "broken.toml step 2" in app.view.notice  # a plan that no longer checks says why
+    assert [row[0] for row in plan_rows(app.view)] == ["hello song", "freeze game"]
+    _tap(app, "plan:next")  # the broken plan is never picked
+    assert app.view.plan == "school-age"
+    _tap(app, "plan:next")
+    assert app.view.plan == "early-years"
+    app.view.live_input = False
+    _tap(app, "start_plan")
+    start = engine.sent[-1]
+    assert (start["type"], start["plan"], start["child"], start["input"], start["therapist"]) == (
+        "start_plan", "early-years", "S-014", "virtual", "Mia Berger",
+    )  # fmt: skip
+    plan = {"name": "early-years", "steps": STEPS, "current": 2, "state": "running",
+            "countdown_s": None, "countdown_total_s": 5.0, "held": False}  # fmt: skip
+    engine.state = dict(engine.state, activity="tempo-following", plan=plan)
+    app.frame()
+    names = {b.name: b for b in app.layout.buttons}
+    assert not names["start_plan"].enabled and not names["plan:next"].enabled
+    for name in ("next_step", "skip_step", "repeat_step"):
+        _tap(app, name)
+    assert _sent(engine)[-3:] == ["next_step", "skip_step", "repeat_step"]
+
+
+def test_the_plan_panel_says_where_the_plan_stands() -> None:
+    plan = {"name": "early-years", "steps": STEPS, "current": 2, "state": "running",
+            "countdown_s": None, "countdown_total_s": 5.0, "held": False}  # fmt: skip
+    view = View(state={"plan": plan, "trial": {"n": 2, "of": 6}})
+    assert plan_headline(view) == "step 3 of 3: play with the beat, trial 2 of 6"
+    assert plan_rows(view) == [
+        ("hello song", "done", False), ("freeze game", "skipped", False),
+        ("play with the beat", "to come", True),
+    ]  # fmt: skip
+    view.state = {"plan": dict(plan, state="between", countdown_s=3.2)}
+    assert plan_headline(view) == "next: play with the beat in 4 s"
+    assert plan_rows(view)[2] == ("play with the beat", "next", True)
+    view.state = {"plan": dict(plan, state="between", countdown_s=None, held=True)}
+    assert plan_headline(view) == "next: play with the beat, waiting for you (next step)"
+    view.state = {"plan": dict(plan, state="done")}
+    assert plan_headline(view) == "the plan is done"
+
+
+@pytest.mark.parametrize("size", [*SIZES, (1024, 768), (768, 1024)])
+def test_status_text_is_at_least_18_pixels_high(headless: None, size: tuple[int, int]) -> None:
+    pygame.font.init()
+    scale = layout(*size, View()).scale
+    fonts = Fonts(scale)
+    assert min(f.get_height() for f in (fonts.small, fonts.body, fonts.big)) >= 18
