@@ -117,6 +117,14 @@ def _add_simple(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--block-size", type=int, default=512)
     p.set_defaults(handler=_lazy("sound_commands", "cmd_render"))
 
+    p = sub.add_parser(
+        "screenshots",
+        help="every page of the therapist's screen at 1280x800, 1920x1080 and 800x1280, as PNG",
+    )
+    p.add_argument("folder", type=Path, metavar="DIR", help="where the PNG files go")
+    p.add_argument("--show", action="store_true", help="show the window while it plays")
+    p.set_defaults(handler=_lazy("screenshot_command", "cmd_screenshots"))
+
     p = sub.add_parser("soundfonts", help="list the SoundFonts found on this machine")
     p.add_argument("paths", nargs="*", type=Path, help="more files or folders to look in")
     p.set_defaults(handler=_lazy("sound_commands", "cmd_soundfonts"))
