@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..activities.base import Response
 from ..activities.contract import Outcome
 from ..activities.record import TrialRecord
 from ..audio.output import open_output
@@ -37,6 +38,7 @@ from .midi_watch import EngineMidiInput, MidiWatcher, check_midi_input
 from .output_watch import OutputWatch
 from .programs import ProgramPreparer
 from .remote_link import RemoteLink
+from .tap_marks import TapMarks
 from .thru import DEFAULT_THRU_MODE, ThruTiming
 from .timeline import LiveSink, LiveTimeline, SessionStopped
 from .voice import LiveVoiceMeter
@@ -115,6 +117,7 @@ class Engine(EngineCues):
         self._thread: threading.Thread | None = None
         self._state: dict[str, Any] = {"activity": None, "last_result": None}
         self._recent: list[dict[str, Any]] = []
+        self.tap_marks = TapMarks(self.sample_rate)  # the child's taps as they land
         self._seen_skips = 0
         self._output_errors_logged = 0  # audio blocks that failed, logged so far
         self.voice_meter: LiveVoiceMeter | None = None  # while a live microphone listens
@@ -232,7 +235,10 @@ class Engine(EngineCues):
         self._cue_generation += 1
 
     def begin(self, session: Session, **state: Any) -> None:
-        """Run ``session`` on the activity thread, with ``state`` in the engine's state."""
+        """Run ``session`` on the activity thread, with ``state`` in the engine's state; the
+        last activity's figures and taps are cleared."""
+        self.tap_marks.clear()
+        self._state.update(figures=None)
         self._state.update(state)
         self._thread = threading.Thread(target=self._run, args=(session,), name="activity")
         self._thread.start()
@@ -327,8 +333,15 @@ class Engine(EngineCues):
                 why = "input device disconnected"
             return why
 
-        report = SessionHooks(on_trial=self._report_trial, on_cue=self._on_cue, cut_short=cut_short)
+        report = SessionHooks(on_trial=self._report_trial, on_cue=self._on_cue,
+                              on_response=self._on_response, cut_short=cut_short)  # fmt: skip
         return self.stored.hooks(activity, report) if self.stored is not None else report
+
+    def _on_response(self, response: Response) -> None:
+        """The virtual child's taps, as the session takes them (they show once heard); a live
+        child's are taken as played (``LiveInput.onsets``), not when the trial takes them."""
+        if self._state.get("input") == "virtual" and response.player != "therapist":
+            self.tap_marks.add(response.frame)
 
     def _report_trial(self, record: TrialRecord) -> None:
         figures = live_figures(record)
@@ -382,9 +395,17 @@ class Engine(EngineCues):
             )
             state.update(plan_play.plan_state(self, state))
             state["remote"] = self.remote.state()
+            state["taps"] = self._taps_heard()
         state.setdefault("paused", False)
         state.setdefault("quiet", False)
         return state
+
+    def _taps_heard(self) -> dict[str, Any] | None:
+        """The trial's taps heard so far against its beats (``TapMarks.view``)."""
+        onsets = self.live_input.onsets
+        while onsets:
+            self.tap_marks.add(onsets.popleft())
+        return self.tap_marks.view(self.timeline.now())
 
     def _log_output_errors(self) -> None:
         """Log the audio blocks that failed since the last snapshot (the audio callback only

@@ -22,6 +22,7 @@ from ..activities.contract import Cue
 from .voice import target_notes
 
 if TYPE_CHECKING:
+    from .tap_marks import TapMarks
     from .timeline import LiveTimeline
     from .voice import LiveVoiceMeter
 
@@ -44,6 +45,7 @@ class EngineCues:
     sample_rate: int
     timeline: LiveTimeline
     voice_meter: LiveVoiceMeter | None
+    tap_marks: TapMarks
     changed: threading.Event
     _lock: threading.RLock
     _state: dict[str, Any]
@@ -53,6 +55,8 @@ class EngineCues:
     def _on_cue(self, cue: Show) -> None:
         """Show a cue when its moment comes (a "done": once its trial's record comes too, see
         :meth:`_trial_done`)."""
+        if Cue.named(cue.cue) is Cue.BEAT and cue.detail.get("beats"):  # a trial's beats
+            self.tap_marks.set_beats(cue.detail["beats"])
         detail = {k: v for k, v in cue.detail.items() if k in SHOWN_DETAIL}
         heard = cue.detail.get("heard_frame", cue.frame)
         shown = {"cue": cue.cue, "at_ms": heard * 1000.0 / self.sample_rate, **detail}

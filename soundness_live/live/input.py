@@ -40,6 +40,7 @@ from .thru import IMMEDIATE, ThruTiming
 from .timeline import LiveRenderer, LiveTimeline
 
 PLAYED_CAPACITY = 8192  # played notes waiting for the activity thread (minutes of a flood)
+ONSETS_KEPT = 256  # the child's latest note-ons for the screen's live taps (a bounded ring)
 
 
 class LiveInput:
@@ -86,6 +87,9 @@ class LiveInput:
         # preparer lays its samples out off the audio thread)
         self.on_program: Callable[[ProgramChange], None] | None = None
         self._taken: list[Response] = []
+        # the session frame of each note the child plays, as it is played: the therapist's
+        # screen shows each tap as it lands (live/tap_marks.py empties it, off this path)
+        self.onsets: deque[float] = deque(maxlen=ONSETS_KEPT)
 
     # -- settings (engine thread) ------------------------------------------------------------
     def set_aids(self, match: str, settings: AidSettings) -> None:
@@ -180,6 +184,8 @@ class LiveInput:
             if sounded is None:  # the aids sounded nothing: it is scored as played, unrouted
                 sounded = _played_route(self.roles, event)
             response = _response(event, frame, sounded)
+            if sounded.player != "therapist":
+                self.onsets.append(frame)
         self._arrived.append((event, frame, response))
 
     def _sound(self, event: InputEvent, route: Route, delayed: bool) -> None:
