@@ -35,7 +35,9 @@ from .palette import (
     TRACK,
 )
 from .plan_panel import draw_plan
+from .tap_strip import draw_taps
 from .widgets import (
+    BEAT_FIGURES,
     Trouble,
     diagnostics_text,
     figure_lines,
@@ -129,6 +131,8 @@ def status_key(view: View, meter: MeterLook | None) -> str:
         state.get("activity"),
         trial_line(state),
         state.get("figures"),
+        state.get("taps"),
+        microphone_line(view),
         recent,
         (state.get("devices") or [])[:4],
         state.get("volume_cap_dbfs"),
@@ -161,7 +165,8 @@ def draw_status(
         y = draw_left(surface, fonts, fonts.body, str(activity), TEXT, x, y)
         if trial_line(state):
             y = draw_left(surface, fonts, fonts.small, trial_line(state), MUTED, x, y)
-        y = _figures(surface, fonts, state, x, y + pad)
+        y = _figures(surface, fonts, state, x, y + pad, rect.w - 2 * pad)
+        y = _microphone(surface, fonts, view, x, y, rect.w - 2 * pad)
         y = _outcomes(surface, fonts, state.get("recent_trials") or [], x, y + pad)
         y = _devices(surface, fonts, state, x, y + pad)
         cap = state.get("volume_cap_dbfs")
@@ -250,12 +255,34 @@ def meter_bounds(look: MeterLook, fonts: Fonts) -> Rect:
     return Rect(box.x, box.y - reach, box.w, box.h + 2 * reach)
 
 
-def _figures(surface: pygame.Surface, fonts: Fonts, state: dict, x: int, y: int) -> int:
+def _figures(surface: pygame.Surface, fonts: Fonts, state: dict, x: int, y: int, w: int) -> int:
+    """The taps as they land while a beat plays, then the latest trial's figures (their beat
+    counts only when no taps are shown: the taps say the same, live), each line within ``w``."""
     recent = state.get("recent_trials") or [{}]
     activity = recent[-1].get("activity") or state.get("activity")
-    for line in figure_lines(state.get("figures") or {}, activity)[:FIGURE_LINES]:
-        y = draw_left(surface, fonts, fonts.small, line, TEXT, x, y)
+    figures = dict(state.get("figures") or {})
+    taps = state.get("taps")
+    if taps is not None:
+        y = draw_taps(surface, fonts, taps, state.get("activity") or activity, x, y, w)
+        figures = {k: v for k, v in figures.items() if k not in BEAT_FIGURES}
+    for line in figure_lines(figures, activity)[:FIGURE_LINES]:
+        for part in clip_lines(line, lambda t: fonts.small.size(t)[0], w, 2):
+            y = draw_left(surface, fonts, fonts.small, part, TEXT, x, y, w)
     return y
+
+
+def microphone_line(view: View) -> str:
+    """The microphone's status while a vocal activity is chosen or runs with live input
+    ("microphone: ok: USB mic"); "" otherwise (trouble says when there is none)."""
+    microphone = view.state.get("microphone")
+    if not needs_microphone(view.state, view.activity, view.live_input) or not microphone:
+        return ""
+    return f"microphone: {microphone}"
+
+
+def _microphone(surface: pygame.Surface, fonts: Fonts, view: View, x: int, y: int, w: int) -> int:
+    line = microphone_line(view)
+    return draw_left(surface, fonts, fonts.small, line, MUTED, x, y, w) if line else y
 
 
 def _outcomes(surface: pygame.Surface, fonts: Fonts, recent: list, x: int, y: int) -> int:

@@ -1,0 +1,95 @@
+"""Live feedback a therapist reads at a glance: each tap as it lands (where it sits says early or
+late, the words say by how much), the running count, the mean in the metric's own words, the
+microphone's status while a vocal activity listens, and a drum pad called a drum pad."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pygame
+import pytest
+
+from soundness_live.ui.controls import Rect, View
+from soundness_live.ui.images import Fonts
+from soundness_live.ui.screens import microphone_line
+from soundness_live.ui.tap_strip import tap_lines, tap_ticks
+from tests.ui.test_ui import FakeEngine
+
+TAPS = {
+    "taps": 7, "on_beat": 4, "early": 2, "late": 1, "mean_ms": -25.3, "window_ms": 250,
+    "last": [{"side": "on_beat", "by_ms": 10}, {"side": "late", "by_ms": 125},
+             {"side": "early", "by_ms": -60}],
+}  # fmt: skip
+
+
+@pytest.fixture()
+def headless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    yield
+    pygame.display.quit()
+
+
+def test_taps_read_in_words_not_jargon() -> None:
+    assert tap_lines(TAPS, "tempo-following") == [
+        "tap 7: early by 60 ms",
+        "taps 7: on the beat 4, early 2, late 1",
+        "early by 25 ms on average",
+    ]
+    on = dict(TAPS, last=[{"side": "on_beat", "by_ms": -3}], mean_ms=4.0)
+    assert tap_lines(on, "tempo-following")[0] == "tap 7: on the beat"
+    assert tap_lines(on, "tempo-following")[2] == "late by 4 ms on average"
+    assert tap_lines(dict(TAPS, taps=0, last=[]), "tempo-following") == ["no taps yet"]
+
+
+def test_each_tap_sits_left_when_early_and_right_when_late() -> None:
+    strip = Rect(100, 50, 400, 28)
+    ticks = tap_ticks(TAPS, strip)  # the newest first
+    centre = strip.x + strip.w / 2
+    (early, early_side), (late, late_side), (on, on_side) = ticks
+    assert (early_side, late_side, on_side) == ("early", "late", "on_beat")
+    assert early.center[0] < centre < late.center[0]
+    assert abs(early.center[0] - (centre - 0.24 * 200)) <= 2  # 60 of 250 ms: 24 % of half
+    assert late.x + late.w <= strip.x + strip.w  # half an interval late: the strip's end
+    assert abs(on.center[0] - (centre + 0.04 * 200)) <= 2
+    assert early.h == strip.h and late.h < strip.h  # the newest stands out by its height
+
+
+def test_the_status_panel_shows_the_taps_as_they_land(
+    headless: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from soundness_live.ui.app import TherapistApp
+
+    drawn: list[str] = []
+    real = Fonts.text
+
+    def text(self: Fonts, font: Any, words: str, *args: Any) -> Any:
+        drawn.append(words)
+        return real(self, font, words, *args)
+
+    monkeypatch.setattr(Fonts, "text", text)
+    engine = FakeEngine()  # the last trial's figures carry the beat counts too
+    engine.state = dict(engine.state, taps=TAPS)
+    app = TherapistApp(engine, size=(1280, 800))
+    app.load_catalog()
+    app.run(max_frames=2)
+    for line in tap_lines(TAPS, "tempo-following"):
+        assert line in drawn
+    assert "taps 14: on the beat 9" not in drawn  # the scored count is not shown twice
+    drawn.clear()
+    engine.state = dict(engine.state, taps=dict(TAPS, taps=8, early=3,
+                                                last=[*TAPS["last"], {"side": "early",
+                                                                      "by_ms": -80}]))  # fmt: skip
+    app.run(max_frames=1)  # the next tap: the panel is drawn again with it
+    assert "tap 8: early by 80 ms" in drawn
+
+
+def test_the_microphone_is_shown_while_a_vocal_activity_listens() -> None:
+    view = View(state={"microphone": "ok: USB mic", "activity": None}, activity="vocal-prompts")
+    assert microphone_line(view) == "microphone: ok: USB mic"
+    view.live_input = False  # the virtual child sings: no microphone listens
+    assert microphone_line(view) == ""
+    running = View(state={"microphone": "ok: USB mic", "activity": "vocal-prompts",
+                          "input": "live"})  # fmt: skip
+    assert microphone_line(running) == "microphone: ok: USB mic"
+    assert microphone_line(View(state={"microphone": "ok", "activity": "waiting"})) == ""
