@@ -232,7 +232,8 @@ class TherapistApp:
         if event.type == pygame.QUIT:
             self.running = False
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
-            self.click(*event.pos)
+            if not getattr(event, "touch", False):  # a finger's own mouse event: tapped once
+                self.click(*event.pos)
         elif event.type == pygame.FINGERDOWN:
             width, height = self.surface.get_size()
             self.click(event.x * width, event.y * height)

@@ -82,21 +82,34 @@ class SessionPage:
         return self.painter.paint(surface, layout, view, time.monotonic())
 
     def key(self, event: pygame.event.Event, host: PageHost) -> bool:
-        """The shortcuts of :data:`SHORTCUTS`; True when the key is one of them."""
+        """The shortcuts of :data:`SHORTCUTS`, each what its button does (and only while the
+        button can be tapped); True when the key is one of them."""
         running = host.view.state.get("activity") is not None
         if event.key == pygame.K_SPACE:
-            self.tap("stop" if running else "start", host)
+            button = "stop" if running else "start"
         elif event.key == pygame.K_q:
-            self.tap("panic", host)
+            button = "panic"
         elif event.unicode and event.unicode in _LEVEL_KEYS:
-            self.tap(f"level:{PROMPT_LEVELS[_LEVEL_KEYS.index(event.unicode)]}", host)
+            button = f"level:{PROMPT_LEVELS[_LEVEL_KEYS.index(event.unicode)]}"
         elif event.key in _STEP_KEYS:
-            self.tap(_STEP_KEYS[event.key], host)
+            button = _STEP_KEYS[event.key]
         elif event.unicode == "?" or event.key == pygame.K_h:
-            host.open_page("help")
+            button = "help"
         else:
             return False
+        self._press(button, host)
         return True
+
+    def _press(self, name: str, host: PageHost) -> None:
+        """A shortcut's button, tapped when it is enabled; else the notice says why not."""
+        shown = {b.name: b for b in self._layout.buttons} if self._layout is not None else {}
+        button = shown.get(name)
+        if button is None or button.enabled:
+            self.tap(name, host)
+        elif name == "start":
+            host.view.notice = "to start, pick a child and an activity (and their device)"
+        else:
+            host.view.notice = f"{button.label}: not now"
 
     def tap(self, button: str, host: PageHost) -> None:
         """What the button called ``button`` does."""

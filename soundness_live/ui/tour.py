@@ -181,7 +181,9 @@ def every_page(go: Driver, size: tuple[int, int]) -> None:
         go.tap(name)
         if app.page is not app.session:
             go.shoot(name)
-            go.key(pygame.K_ESCAPE)
+            go.key(pygame.K_ESCAPE)  # back, as on every page
+            if app.page is not app.session:
+                raise TourError(f"Escape did not close the {app.page.name} page")
     go.tap("end_session")
     go.shoot("confirm-end-session")
     go.tap("no")

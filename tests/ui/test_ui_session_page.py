@@ -117,9 +117,12 @@ def test_every_shortcut_does_what_the_help_says(headless: None) -> None:
     engine = FakeEngine()
     engine.state = dict(engine.state, activity=None, child_devices=["nanoPAD2"])
     app = _app(engine)
+    _tap(app, "activity:waiting")
     _key(app, pygame.K_SPACE, " ")
     assert _sent(engine) == ["start_activity"]
-    engine.state = dict(engine.state, activity="tempo-following")
+    plan = {"name": "early-years", "steps": STEPS, "current": 2, "state": "running",
+            "countdown_s": None, "countdown_total_s": 5.0, "held": False}  # fmt: skip
+    engine.state = dict(engine.state, activity="tempo-following", plan=plan)
     app.frame()
     _key(app, pygame.K_SPACE, " ")  # while running: the stop confirmation, nothing sent
     assert app.page.name == "confirm" and _sent(engine) == ["start_activity"]
@@ -258,3 +261,46 @@ def test_status_text_is_at_least_18_pixels_high(headless: None, size: tuple[int,
     scale = layout(*size, View()).scale
     fonts = Fonts(scale)
     assert min(f.get_height() for f in (fonts.small, fonts.body, fonts.big)) >= 18
+
+
+def test_a_finger_taps_once_though_the_system_also_sends_a_mouse_click(headless: None) -> None:
+    engine = FakeEngine()
+    engine.state = dict(engine.state, activity=None, session_id=None)
+    app = _app(engine)
+    button = next(b for b in app.layout.buttons if b.name == "child:next")
+    x, y = button.rect.center
+    finger = {"touch_id": 1, "finger_id": 1, "dx": 0, "dy": 0, "pressure": 1}
+    pygame.event.post(pygame.event.Event(pygame.FINGERDOWN, x=x / 1280, y=y / 800, **finger))
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(x, y),
+                                         touch=True))  # fmt: skip
+    app.frame()
+    assert _sent(engine) == ["select_child"]  # one step, not two
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(x, y),
+                                         touch=False))  # fmt: skip
+    app.frame()
+    assert _sent(engine) == ["select_child", "select_child"]  # a mouse click is a tap
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_yes_never_lies_where_stop_or_end_session_was(headless: None, size: Any) -> None:
+    from soundness_live.ui.overlays import ConfirmPage
+
+    view = View(state={"activity": "waiting", "session_id": 1}, children=CHILDREN,
+                activities=ACTIVITIES, child="S-014")  # fmt: skip
+    page = {b.name: b.rect for b in layout(*size, view).buttons}
+    confirm = {b.name: b.rect for b in ConfirmPage("Stop?", "stop").layout(*size, view).buttons}
+    for asked in ("stop", "end_session"):  # a second tap on the button does not say yes
+        assert not confirm["yes"].overlaps(page[asked]) and not confirm["no"].overlaps(page[asked])
+    assert confirm["panic"] == page["panic"]  # QUIET stays where it was
+
+
+def test_a_shortcut_whose_button_cannot_act_says_why(headless: None) -> None:
+    engine = FakeEngine()
+    engine.state = dict(engine.state, activity=None, session_id=None)
+    app = _app(engine)
+    app.view.activity = None
+    app.frame()
+    _key(app, pygame.K_SPACE, " ")
+    assert _sent(engine) == [] and app.view.notice.startswith("to start, pick a child")
+    _key(app, pygame.K_n, "n")  # no plan plays
+    assert _sent(engine) == [] and app.view.notice == "next step: not now"
