@@ -106,7 +106,7 @@ class TherapistApp:
         self.session.load_catalog(self, self.client.state or {})
 
     # -- what pages reach (the PageHost protocol) ---------------------------------------------
-    def command(self, kind: str, **fields: Any) -> None:
+    def command(self, kind: str, /, **fields: Any) -> None:
         """Send a command; its reply arrives later (a refusal shows as a notice)."""
         msg = message(kind, id=next(self._ids), **fields)
         self.sent.append(msg)
@@ -115,18 +115,19 @@ class TherapistApp:
         except Exception as error:  # the engine went away: say so, keep drawing
             self.view.notice = f"engine unreachable: {error}"
 
-    def request(self, kind: str, **fields: Any) -> dict[str, Any]:
+    def request(self, kind: str, /, **fields: Any) -> dict[str, Any]:
         """Ask the engine and wait for its reply."""
         return dict(self.client.request(kind, **fields))
 
     def open_page(self, name: str, **context: Any) -> None:
-        """Show the page called ``name`` above the one on top; a page this window does not
-        have says so in the notice."""
+        """Show the page called ``name`` above the one on top, made as
+        ``registry[name](window, **context)``; a page this window does not have says so in
+        the notice."""
         make = self.registry.get(name)
         if make is None:
             self.view.notice = f"the {name.replace('_', ' ')} page is not in this version yet"
             return
-        self.pages.append(make(**context))
+        self.pages.append(make(self, **context))
         self._relayout()
 
     def close_page(self) -> None:

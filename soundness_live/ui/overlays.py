@@ -8,8 +8,6 @@ and no; Enter or Y says yes, Escape or N says no.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pygame
 
 from .controls import Button, Grid, Layout, View
@@ -49,7 +47,7 @@ class ConfirmPage:
     name = "confirm"
     overlay = True
 
-    def __init__(self, question: str, command: str, yes: str = "yes", **_: Any) -> None:
+    def __init__(self, host: PageHost, question: str, command: str, yes: str = "yes") -> None:
         self.question, self.command, self.yes = question, command, yes
 
     def layout(self, width: int, height: int, view: View) -> Layout:
@@ -101,7 +99,7 @@ class HelpPage:
     name = "help"
     overlay = True
 
-    def __init__(self, **_: Any) -> None:
+    def __init__(self, host: PageHost) -> None:
         pass
 
     def layout(self, width: int, height: int, view: View) -> Layout:

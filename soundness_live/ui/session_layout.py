@@ -39,12 +39,13 @@ DESIGN_TARGET = 60  # design pixels: 48 window pixels at the smallest scale (0.8
 GAP = 8
 #: The pages the session page opens, in the order of its navigation row: (name, label).
 NAVIGATION = (
-    ("child_profile", "child"),
+    ("profile", "child"),
     ("goals", "goals"),
     ("devices", "devices"),
     ("note", "note"),
     ("summary", "summary"),
     ("export", "export"),
+    ("therapist", "therapist"),
     ("help", "help ?"),
 )
 PLAN_STEPS = ("repeat_step", "skip_step", "next_step")

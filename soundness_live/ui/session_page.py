@@ -41,6 +41,8 @@ SHORTCUTS = (
     ("? or H", "this help"),
     ("Esc", "close a page or this help"),
 )
+PAGES_OF_THE_CHILD = ("profile", "goals", "devices", "summary", "export")
+PAGES_OF_THE_SESSION = ("summary", "export")
 _STEP_KEYS = {pygame.K_n: "next_step", pygame.K_s: "skip_step", pygame.K_r: "repeat_step"}
 _LEVEL_KEYS = "123456"
 #: What stop and end session ask before they act: (question, the yes button's words).
@@ -147,7 +149,7 @@ class SessionPage:
         elif kind in ("pause", "resume", "next_trial", "panic", *PLAN_STEPS):
             host.command(kind)
         elif kind in dict(NAVIGATION):
-            host.open_page(kind, child=view.child)
+            host.open_page(kind, **page_context(kind, view))
 
     # -- the pickers -----------------------------------------------------------------------------
     def load_catalog(self, host: PageHost, state: dict[str, Any]) -> None:
@@ -227,6 +229,18 @@ class SessionPage:
         view = host.view
         host.command("start_activity", activity=view.activity, params=start_params(view),
                      child=view.child, input=_input(view), therapist=view.therapist)  # fmt: skip
+
+
+def page_context(name: str, view: View) -> dict[str, Any]:
+    """What the page called ``name`` is about: the chosen child (their profile, goals,
+    devices), and the open session too (its summary and export); the note and the therapist's
+    name need nothing (the note goes with the open session)."""
+    context: dict[str, Any] = {}
+    if name in PAGES_OF_THE_CHILD:
+        context["child"] = view.child
+    if name in PAGES_OF_THE_SESSION:
+        context["session"] = view.state.get("session_id")
+    return context
 
 
 def _input(view: View) -> str:

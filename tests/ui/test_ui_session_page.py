@@ -177,7 +177,7 @@ def test_a_page_opens_by_name_and_one_not_there_says_so(headless: None) -> None:
     class Goals:
         name = "goals"
 
-        def __init__(self, **context: Any) -> None:
+        def __init__(self, host: Any, **context: Any) -> None:
             opened.append(context)
 
         def layout(self, width: int, height: int, view: View) -> Any:
@@ -194,9 +194,12 @@ def test_a_page_opens_by_name_and_one_not_there_says_so(headless: None) -> None:
 
     from soundness_live.ui.overlays import OVERLAYS
 
-    app = _app(FakeEngine(), pages={**OVERLAYS, "goals": Goals})
+    app = _app(FakeEngine(), pages={**OVERLAYS, "goals": Goals, "summary": Goals})
     _tap(app, "goals")
     assert app.page.name == "goals" and opened == [{"child": "S-014"}]
+    _key(app, pygame.K_ESCAPE)
+    _tap(app, "summary")  # the open session's summary
+    assert opened[-1] == {"child": "S-014", "session": 3}
     _key(app, pygame.K_ESCAPE)  # Escape goes back
     assert app.page.name == "session"
     _tap(app, "export")
@@ -288,7 +291,8 @@ def test_yes_never_lies_where_stop_or_end_session_was(headless: None, size: Any)
     view = View(state={"activity": "waiting", "session_id": 1}, children=CHILDREN,
                 activities=ACTIVITIES, child="S-014")  # fmt: skip
     page = {b.name: b.rect for b in layout(*size, view).buttons}
-    confirm = {b.name: b.rect for b in ConfirmPage("Stop?", "stop").layout(*size, view).buttons}
+    asking = ConfirmPage(None, "Stop?", "stop")  # type: ignore[arg-type]
+    confirm = {b.name: b.rect for b in asking.layout(*size, view).buttons}
     for asked in ("stop", "end_session"):  # a second tap on the button does not say yes
         assert not confirm["yes"].overlaps(page[asked]) and not confirm["no"].overlaps(page[asked])
     assert confirm["panic"] == page["panic"]  # QUIET stays where it was
