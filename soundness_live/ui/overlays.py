@@ -8,6 +8,8 @@ and no; Enter or Y says yes, Escape or N says no.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pygame
 
 from .controls import Button, Grid, Layout, View
@@ -42,13 +44,22 @@ def _dim(surface: pygame.Surface) -> None:
 
 
 class ConfirmPage:
-    """Ask before ``command`` is sent: ``question`` above a big yes (``yes``) and no."""
+    """Ask before ``command`` is sent: ``question`` above a big yes (``yes``) and no; after
+    yes, the page ``then`` names opens (the summary after the session ends)."""
 
     name = "confirm"
     overlay = True
 
-    def __init__(self, host: PageHost, question: str, command: str, yes: str = "yes") -> None:
+    def __init__(
+        self,
+        host: PageHost,
+        question: str,
+        command: str,
+        yes: str = "yes",
+        then: tuple[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.question, self.command, self.yes = question, command, yes
+        self.then = then  # the page to open after yes: (name, context)
 
     def layout(self, width: int, height: int, view: View) -> Layout:
         """QUIET, yes and no, and the panel they sit on."""
@@ -74,13 +85,16 @@ class ConfirmPage:
             draw_button(surface, button, fonts)
 
     def tap(self, button: str, host: PageHost) -> None:
-        """Yes sends the command and closes; no closes; QUIET acts and stays."""
+        """Yes sends the command, closes and opens the page that follows (if any); no
+        closes; QUIET acts and stays."""
         if button == "panic":
             host.command("panic")
             return
         host.close_page()
         if button == "yes":
             host.command(self.command)
+            if self.then is not None:
+                host.open_page(self.then[0], **self.then[1])
 
     def key(self, event: pygame.event.Event, host: PageHost) -> bool:
         """Enter or Y: yes; Escape or N: no."""

@@ -39,6 +39,7 @@ DESIGN_TARGET = 60  # design pixels: 48 window pixels at the smallest scale (0.8
 GAP = 8
 #: The pages the session page opens, in the order of its navigation row: (name, label).
 NAVIGATION = (
+    ("new_child", "new child"),
     ("profile", "child"),
     ("goals", "goals"),
     ("devices", "devices"),

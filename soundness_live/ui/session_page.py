@@ -140,7 +140,12 @@ class SessionPage:
             self._start(host)
         elif kind in CONFIRM:
             question, yes = CONFIRM[kind]
-            host.open_page("confirm", question=question, command=kind, yes=yes)
+            then = None  # the session's summary follows its end
+            if kind == "end_session":
+                then = ("summary", page_context("summary", view))
+            host.open_page("confirm", question=question, command=kind, yes=yes, then=then)
+        elif kind == "new_child":
+            host.open_page("profile", child=None)
         elif kind == "plan":
             self._next_plan(host)
         elif kind == "start_plan":

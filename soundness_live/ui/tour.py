@@ -168,6 +168,8 @@ def play_plan(
     go.tap("end_session")
     go.tap("yes")
     go.until("the session's end", lambda s: s.get("session_id") is None, 10.0)
+    if app.page is not app.session:  # the session's summary, where this version has it
+        go.shoot(f"{app.page.name}-at-the-end")
     return tour
 
 

@@ -80,9 +80,33 @@ def _sent(engine: FakeEngine) -> list[str]:
     return [m["type"] for m in engine.sent]
 
 
+class Summary:
+    """A stand-in for the summary page: what it was opened about."""
+
+    name = "summary"
+    opened: list[dict[str, Any]] = []
+
+    def __init__(self, host: Any, **context: Any) -> None:
+        Summary.opened.append(context)
+
+    def layout(self, width: int, height: int, view: View) -> Any:
+        return layout(width, height, view)
+
+    def draw(self, surface: Any, layout: Any, view: View, fonts: Fonts) -> None:
+        surface.fill((0, 0, 0))
+
+    def tap(self, button: str, host: Any) -> None:
+        host.close_page()
+
+    def key(self, event: Any, host: Any) -> bool:
+        return False
+
+
 def test_stop_and_end_session_ask_first_and_quiet_does_not(headless: None) -> None:
+    from soundness_live.ui.overlays import OVERLAYS
+
     engine = FakeEngine()  # an activity runs in an open session
-    app = _app(engine)
+    app = _app(engine, pages={**OVERLAYS, "summary": Summary})
     _tap(app, "stop")
     assert app.page.name == "confirm" and _sent(engine) == []  # nothing stopped yet
     assert {b.name for b in app.layout.buttons} == {"panic", "yes", "no"}
@@ -95,8 +119,10 @@ def test_stop_and_end_session_ask_first_and_quiet_does_not(headless: None) -> No
     assert app.page.name == "session" and _sent(engine)[-1] == "stop"
     _tap(app, "end_session")
     assert app.page.name == "confirm" and _sent(engine)[-1] == "stop"
-    _key(app, pygame.K_RETURN)
-    assert _sent(engine)[-1] == "end_session" and app.page.name == "session"
+    assert Summary.opened == []
+    _key(app, pygame.K_RETURN)  # yes: the session ends and its summary follows
+    assert _sent(engine)[-1] == "end_session" and app.page.name == "summary"
+    assert Summary.opened == [{"child": "S-014", "session": 3}]
 
 
 def test_start_and_stop_are_separate_buttons(headless: None) -> None:
@@ -194,7 +220,12 @@ def test_a_page_opens_by_name_and_one_not_there_says_so(headless: None) -> None:
 
     from soundness_live.ui.overlays import OVERLAYS
 
-    app = _app(FakeEngine(), pages={**OVERLAYS, "goals": Goals, "summary": Goals})
+    app = _app(FakeEngine(), pages={**OVERLAYS, "goals": Goals, "summary": Goals,
+                                    "profile": Goals})  # fmt: skip
+    _tap(app, "new_child")  # the profile page, of no child yet: a child is added there
+    assert opened == [{"child": None}]
+    _key(app, pygame.K_ESCAPE)
+    opened.clear()
     _tap(app, "goals")
     assert app.page.name == "goals" and opened == [{"child": "S-014"}]
     _key(app, pygame.K_ESCAPE)
