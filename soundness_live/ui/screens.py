@@ -16,6 +16,7 @@ from ..config import initials
 from .animation import CueLook, MeterLook
 from .controls import Button, Layout, Rect, View, lacks_input_device
 from .drawing import clipped, draw_left, draw_text
+from .feedback import draw_taps
 from .images import Fonts
 from .palette import (
     BACKGROUND,
@@ -35,7 +36,6 @@ from .palette import (
     TRACK,
 )
 from .plan_panel import draw_plan
-from .tap_strip import draw_taps
 from .widgets import (
     BEAT_FIGURES,
     Trouble,

@@ -11,9 +11,9 @@ import pygame
 import pytest
 
 from soundness_live.ui.controls import Rect, View
+from soundness_live.ui.feedback import tap_lines, tap_ticks
 from soundness_live.ui.images import Fonts
 from soundness_live.ui.screens import microphone_line
-from soundness_live.ui.tap_strip import tap_lines, tap_ticks
 from tests.ui.test_ui import FakeEngine
 
 TAPS = {
