@@ -1,8 +1,10 @@
-"""The child's taps as they land, in the status panel: a strip with the beat in its middle and
-each of the latest taps a mark left of it (early) or right of it (late) by how far it was, the
-on-the-beat zone shaded, the newest tap tallest; and the words beside it ("tap 7: early by
-60 ms", "taps 7: on the beat 4, early 2, late 1", "early by 25 ms on average" in the metric's
-own words). Where a tap sits says early or late, so colour is never the only signal.
+"""The live feedback in the status panel: the latest trial's figures in each metric's words,
+the microphone's status while a vocal activity listens, and the child's taps as they land: a
+strip with the beat in its middle and each of the latest taps a mark left of it (early) or right
+of it (late) by how far it was, the on-the-beat zone shaded, the newest tap tallest; and the
+words beside it ("tap 7: early by 60 ms", "taps 7: on the beat 4, early 2, late 1", "early by
+25 ms on average" in the metric's own words). Where a tap sits says early or late, so colour is
+never the only signal.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from typing import Any
 import pygame
 
 from ..activities.registry import metric_spec
-from .controls import Rect
+from .controls import Rect, View
+from .drawing import clip_lines, draw_left
 from .images import Fonts
 from .palette import MUTED, ON_PITCH, OUTCOME_COLOURS, TEXT, TRACK
+from .widgets import BEAT_FIGURES, figure_lines, needs_microphone
 
+FIGURE_LINES = 5  # the latest trial's live figures
 SIDE_WORDS = {"on_beat": "on the beat", "early": "early", "late": "late"}
 MEAN_METRIC = "mean_asynchrony_ms"  # its words say "early by 23 ms on average"
 ON_BEAT_SHARE = 0.2  # the on-the-beat zone: 10 % of the interval in a half-interval window
@@ -82,3 +87,38 @@ def draw_taps(
         surface.blit(image, (x, y))
         y += image.get_height() + 4
     return y
+
+
+def draw_figures(
+    surface: pygame.Surface, fonts: Fonts, state: dict[str, Any], x: int, y: int, w: int
+) -> int:
+    """The taps as they land while a beat plays, then the latest trial's figures (their beat
+    counts only when no taps are shown: the taps say the same, live), each line within ``w``."""
+    recent = state.get("recent_trials") or [{}]
+    activity = recent[-1].get("activity") or state.get("activity")
+    figures = dict(state.get("figures") or {})
+    taps = state.get("taps")
+    if taps is not None:
+        y = draw_taps(surface, fonts, taps, state.get("activity") or activity, x, y, w)
+        figures = {k: v for k, v in figures.items() if k not in BEAT_FIGURES}
+    for line in figure_lines(figures, activity)[:FIGURE_LINES]:
+        for part in clip_lines(line, lambda t: fonts.small.size(t)[0], w, 2):
+            y = draw_left(surface, fonts, fonts.small, part, TEXT, x, y, w)
+    return y
+
+
+def microphone_line(view: View) -> str:
+    """The microphone's status while a vocal activity is chosen or runs with live input
+    ("microphone: ok: USB mic"); "" otherwise (trouble says when there is none)."""
+    microphone = view.state.get("microphone")
+    if not needs_microphone(view.state, view.activity, view.live_input) or not microphone:
+        return ""
+    return f"microphone: {microphone}"
+
+
+def draw_microphone(
+    surface: pygame.Surface, fonts: Fonts, view: View, x: int, y: int, w: int
+) -> int:
+    """The microphone line (:func:`microphone_line`) from (x, y); the next line's y."""
+    line = microphone_line(view)
+    return draw_left(surface, fonts, fonts.small, line, MUTED, x, y, w) if line else y

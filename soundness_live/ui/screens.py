@@ -8,15 +8,13 @@ alone and get the very pixels :func:`draw_screen` draws for the whole screen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pygame
 
 from ..config import initials
 from .animation import CueLook, MeterLook
 from .controls import Button, Layout, Rect, View, lacks_input_device
-from .drawing import clipped, draw_left, draw_text
-from .feedback import draw_taps
+from .drawing import clip_lines, clipped, draw_left, draw_text, wrap
+from .feedback import draw_figures, draw_microphone, microphone_line
 from .images import Fonts
 from .palette import (
     BACKGROUND,
@@ -37,10 +35,8 @@ from .palette import (
 )
 from .plan_panel import draw_plan
 from .widgets import (
-    BEAT_FIGURES,
     Trouble,
     diagnostics_text,
-    figure_lines,
     needs_microphone,
     trial_text,
     trouble,
@@ -48,9 +44,11 @@ from .widgets import (
 
 NOTICE_LINES = 2  # the latest notice, wrapped; more words make the last line smaller
 TROUBLE_LINES = 2  # a trouble's detail, wrapped
-FIGURE_LINES = 5  # the latest trial's live figures
 
-__all__ = ["draw_button", "draw_cue", "draw_screen", "draw_static", "draw_status", "status_key"]
+__all__ = [
+    "clip_lines", "draw_button", "draw_cue", "draw_screen", "draw_static", "draw_status",
+    "status_key", "wrap",
+]  # fmt: skip
 
 
 def draw_button(surface: pygame.Surface, button: Button, fonts: Fonts) -> None:
@@ -165,8 +163,8 @@ def draw_status(
         y = draw_left(surface, fonts, fonts.body, str(activity), TEXT, x, y)
         if trial_line(state):
             y = draw_left(surface, fonts, fonts.small, trial_line(state), MUTED, x, y)
-        y = _figures(surface, fonts, state, x, y + pad, rect.w - 2 * pad)
-        y = _microphone(surface, fonts, view, x, y, rect.w - 2 * pad)
+        y = draw_figures(surface, fonts, state, x, y + pad, rect.w - 2 * pad)
+        y = draw_microphone(surface, fonts, view, x, y, rect.w - 2 * pad)
         y = _outcomes(surface, fonts, state.get("recent_trials") or [], x, y + pad)
         y = _devices(surface, fonts, state, x, y + pad)
         cap = state.get("volume_cap_dbfs")
@@ -196,36 +194,6 @@ def _troubles(
     return y + (round(8 * fonts.scale) if found else 0)
 
 
-def clip_lines(text: str, measure: Callable[[str], int], width: int, max_lines: int) -> list[str]:
-    """``text`` wrapped into at most ``max_lines`` readable lines: what does not fit is cut at a
-    word and marked with an ellipsis (never shrunk; the engine log keeps the whole reason)."""
-    lines = wrap(text, measure, width, len(text.split()) or 1)
-    if len(lines) <= max_lines:
-        return lines
-    kept, last = lines[: max_lines - 1], lines[max_lines - 1].split()
-    while last and measure(" ".join(last) + " …") > width:
-        last.pop()
-    return kept + [" ".join(last) + " …"]
-
-
-def wrap(text: str, measure: Callable[[str], int], width: int, max_lines: int) -> list[str]:
-    """``text`` in lines no wider than ``width`` (by ``measure``), words kept whole; what does
-    not fit in ``max_lines`` joins the last line (which is then drawn smaller)."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        joined = f"{line} {word}" if line else word
-        if line and measure(joined) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = joined
-    lines.append(line)
-    if len(lines) <= max_lines:
-        return lines
-    return lines[: max_lines - 1] + [" ".join(lines[max_lines - 1 :])]
-
-
 def draw_meter(surface: pygame.Surface, look: MeterLook, fonts: Fonts) -> None:
     """The voice meter: level bar, pitch track with its on-pitch zone, needle and label."""
     box, parts = look.box, look.parts
@@ -253,36 +221,6 @@ def meter_bounds(look: MeterLook, fonts: Fonts) -> Rect:
     reach = fonts.body.get_height()
     box = look.box
     return Rect(box.x, box.y - reach, box.w, box.h + 2 * reach)
-
-
-def _figures(surface: pygame.Surface, fonts: Fonts, state: dict, x: int, y: int, w: int) -> int:
-    """The taps as they land while a beat plays, then the latest trial's figures (their beat
-    counts only when no taps are shown: the taps say the same, live), each line within ``w``."""
-    recent = state.get("recent_trials") or [{}]
-    activity = recent[-1].get("activity") or state.get("activity")
-    figures = dict(state.get("figures") or {})
-    taps = state.get("taps")
-    if taps is not None:
-        y = draw_taps(surface, fonts, taps, state.get("activity") or activity, x, y, w)
-        figures = {k: v for k, v in figures.items() if k not in BEAT_FIGURES}
-    for line in figure_lines(figures, activity)[:FIGURE_LINES]:
-        for part in clip_lines(line, lambda t: fonts.small.size(t)[0], w, 2):
-            y = draw_left(surface, fonts, fonts.small, part, TEXT, x, y, w)
-    return y
-
-
-def microphone_line(view: View) -> str:
-    """The microphone's status while a vocal activity is chosen or runs with live input
-    ("microphone: ok: USB mic"); "" otherwise (trouble says when there is none)."""
-    microphone = view.state.get("microphone")
-    if not needs_microphone(view.state, view.activity, view.live_input) or not microphone:
-        return ""
-    return f"microphone: {microphone}"
-
-
-def _microphone(surface: pygame.Surface, fonts: Fonts, view: View, x: int, y: int, w: int) -> int:
-    line = microphone_line(view)
-    return draw_left(surface, fonts, fonts.small, line, MUTED, x, y, w) if line else y
 
 
 def _outcomes(surface: pygame.Surface, fonts: Fonts, recent: list, x: int, y: int) -> int:
