@@ -17,6 +17,7 @@ from ..players.profile_aids import aids_from_settings
 from ..players.profiles import ChildProfile
 from ..players.roles import DeviceRole
 from .input import LiveInput
+from .tap_marks import beat_side
 from .timeline import StandInRenderer
 
 log = logging.getLogger(__name__)
@@ -92,16 +93,15 @@ def live_figures(record: TrialRecord) -> dict[str, Any]:
 
 
 def _beat_figures(record: TrialRecord) -> dict[str, int]:
-    """Taps on the beat (within 10 % of the beat period), early and late."""
+    """Taps on the beat (within 10 % of the beat period), early and late: the rule the taps
+    shown as they land follow too (``tap_marks.beat_side``)."""
     beats = [p["onset_ms"] for p in record.prompt if p.get("beat") is not None]
     taps = [r["onset_ms"] for r in record.responses]
     if len(beats) < 2 or not taps:
         return {"taps": len(taps), "on_beat": 0, "early": 0, "late": 0}
     gaps = sorted(b - a for a, b in zip(beats, beats[1:], strict=False))
-    window_ms = 0.1 * gaps[len(gaps) // 2]
+    interval_ms = gaps[len(gaps) // 2]
     counts = {"taps": len(taps), "on_beat": 0, "early": 0, "late": 0}
     for tap in taps:
-        asynchrony = min((tap - beat for beat in beats), key=abs)
-        side = "on_beat" if abs(asynchrony) <= window_ms else "early" if asynchrony < 0 else "late"
-        counts[side] += 1
+        counts[beat_side(min((tap - beat for beat in beats), key=abs), interval_ms)] += 1
     return counts

@@ -47,7 +47,9 @@ class TapMarks:
     def view(self, now_frame: float) -> dict[str, Any] | None:
         """The taps heard by ``now_frame`` in the trial's window: their count on the beat,
         early and late, the mean distance from the beat in ms (negative: early) and the
-        latest :data:`MARKS_SHOWN` as {side, by_ms}; None without beats."""
+        latest :data:`MARKS_SHOWN` as {side, by_ms}; None without beats. The mean is of each tap
+        to its nearest beat, so far: the trial's scored mean follows METRICS.md §1 (double taps
+        removed, taps and beats matched one to one)."""
         beats = self._beats
         if len(beats) < 2:
             return None
@@ -59,11 +61,19 @@ class TapMarks:
         offsets_ms, marks = [], []
         for tap in heard:
             off = min((tap - beat for beat in beats), key=abs)
-            side = "on_beat" if abs(off) <= ON_BEAT_FRACTION * interval else (
-                "early" if off < 0 else "late")  # fmt: skip
+            side = beat_side(off, interval)
             counts[side] += 1
             offsets_ms.append(off * 1000.0 / self.sample_rate)
             marks.append({"side": side, "by_ms": round(offsets_ms[-1])})
         mean = sum(offsets_ms) / len(offsets_ms) if offsets_ms else None
         window_ms = round(interval * 500.0 / self.sample_rate)  # half an interval, either side
         return {**counts, "mean_ms": mean, "window_ms": window_ms, "last": marks[-MARKS_SHOWN:]}
+
+
+def beat_side(offset: float, interval: float) -> str:
+    """A tap ``offset`` from its nearest beat (negative: before it), in beat ``interval`` units
+    of any kind (frames, ms): "on_beat" within :data:`ON_BEAT_FRACTION` of the interval, else
+    "early" or "late"."""
+    if abs(offset) <= ON_BEAT_FRACTION * interval:
+        return "on_beat"
+    return "early" if offset < 0 else "late"

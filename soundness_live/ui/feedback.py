@@ -39,8 +39,8 @@ def tap_lines(taps: dict[str, Any], activity: Any) -> list[str]:
         f"late {taps['late']}",
     ]
     spec = metric_spec(MEAN_METRIC, activity)
-    if spec is not None and taps.get("mean_ms") is not None:
-        lines.append(spec.reading(taps["mean_ms"]))
+    if spec is not None and taps.get("mean_ms") is not None:  # scored once the trial ends
+        lines.append("so far: " + spec.reading(taps["mean_ms"]))
     return lines
 
 

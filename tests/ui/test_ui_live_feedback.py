@@ -34,11 +34,11 @@ def test_taps_read_in_words_not_jargon() -> None:
     assert tap_lines(TAPS, "tempo-following") == [
         "tap 7: early by 60 ms",
         "taps 7: on the beat 4, early 2, late 1",
-        "early by 25 ms on average",
+        "so far: early by 25 ms on average",
     ]
     on = dict(TAPS, last=[{"side": "on_beat", "by_ms": -3}], mean_ms=4.0)
     assert tap_lines(on, "tempo-following")[0] == "tap 7: on the beat"
-    assert tap_lines(on, "tempo-following")[2] == "late by 4 ms on average"
+    assert tap_lines(on, "tempo-following")[2] == "so far: late by 4 ms on average"
     assert tap_lines(dict(TAPS, taps=0, last=[]), "tempo-following") == ["no taps yet"]
 
 
