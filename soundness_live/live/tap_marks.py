@@ -13,6 +13,7 @@ activity, clears them.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -60,7 +61,7 @@ class TapMarks:
         counts = {"taps": len(heard), "on_beat": 0, "early": 0, "late": 0}
         offsets_ms, marks = [], []
         for tap in heard:
-            off = min((tap - beat for beat in beats), key=abs)
+            off = _to_nearest(tap, beats)
             side = beat_side(off, interval)
             counts[side] += 1
             offsets_ms.append(off * 1000.0 / self.sample_rate)
@@ -77,3 +78,10 @@ def beat_side(offset: float, interval: float) -> str:
     if abs(offset) <= ON_BEAT_FRACTION * interval:
         return "on_beat"
     return "early" if offset < 0 else "late"
+
+
+def _to_nearest(tap: float, beats: list[float]) -> float:
+    """How far ``tap`` lies from its nearest beat of the sorted ``beats`` (negative: before)."""
+    at = bisect_left(beats, tap)
+    around = beats[max(0, at - 1) : at + 1]
+    return min((tap - beat for beat in around), key=abs)
