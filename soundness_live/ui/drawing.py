@@ -83,3 +83,42 @@ def wrap(text: str, measure: Callable[[str], int], width: int, max_lines: int) -
     if len(lines) <= max_lines:
         return lines
     return lines[: max_lines - 1] + [" ".join(lines[max_lines - 1 :])]
+
+
+def fit_label(
+    fonts: Fonts, font: pygame.font.Font, label: str, width: int, height: int
+) -> tuple[pygame.font.Font, list[str]]:
+    """The font and lines that show ``label`` within ``width`` x ``height`` at the largest
+    size: one line, else two lines split at a space, else the same in the small font (the
+    caller shrinks what still does not fit, as a last resort)."""
+    options = [(font, [label]), (font, two_lines(font, label))]
+    options += [(fonts.small, [label]), (fonts.small, two_lines(fonts.small, label))]
+    for chosen, lines in options:
+        tall = chosen.get_linesize() * len(lines)
+        if tall <= height and all(chosen.size(line)[0] <= width for line in lines):
+            return chosen, lines
+    return options[-1]
+
+
+def two_lines(font: pygame.font.Font, label: str) -> list[str]:
+    """``label`` split at the space that makes its wider line narrowest (one line without a
+    space)."""
+    words = label.split()
+    if len(words) < 2:
+        return [label]
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    return list(min(splits, key=lambda pair: max(font.size(part)[0] for part in pair)))
+
+
+def draw_label(
+    surface: pygame.Surface, fonts: Fonts, font: pygame.font.Font, label: str, colour: Colour,
+    box: pygame.Rect, pad: int,
+) -> None:  # fmt: skip
+    """``label`` centred in ``box`` (``pad`` pixels in from its edges), fitted by
+    :func:`fit_label`."""
+    chosen, lines = fit_label(fonts, font, label, box.w - 2 * pad, box.h - pad)
+    step = chosen.get_linesize()
+    top = box.centery - step * len(lines) // 2 + step // 2
+    for row, line in enumerate(lines):
+        draw_text(surface, fonts, chosen, line, colour, (box.centerx, top + row * step),
+                  box.w - 2 * pad)  # fmt: skip

@@ -13,7 +13,7 @@ import pygame
 from ..config import initials
 from .animation import CueLook, MeterLook
 from .controls import Button, Layout, Rect, View, lacks_input_device
-from .drawing import clip_lines, clipped, draw_left, draw_text, wrap
+from .drawing import clip_lines, clipped, draw_label, draw_left, draw_text, wrap
 from .feedback import draw_figures, draw_microphone, microphone_line
 from .images import Fonts
 from .palette import (
@@ -65,8 +65,7 @@ def draw_button(surface: pygame.Surface, button: Button, fonts: Fonts) -> None:
     pygame.draw.rect(surface, colour, box, border_radius=round(12 * fonts.scale))
     font = fonts.big if button.kind == "danger" else fonts.body
     label_colour = TEXT if button.enabled else MUTED
-    width = r.w - round(12 * fonts.scale)
-    draw_text(surface, fonts, font, button.label, label_colour, box.center, width)
+    draw_label(surface, fonts, font, button.label, label_colour, box, round(6 * fonts.scale))
 
 
 def draw_static(surface: pygame.Surface, layout: Layout, view: View, fonts: Fonts) -> None:

@@ -7,7 +7,7 @@ it, the status panel on the right, the pages the therapist opens and the prompt 
 bottom right. A portrait window (800x1280, a tablet turned) has its own 800x1280 grid: QUIET and the
 session's buttons on top, the pickers down the left with the volume and the cue's preview under
 them, the plan and under it the status panel down the right, the pages and the prompt levels
-for the thumb at the bottom. Each grid is scaled uniformly and centred; every
+for the thumb at the bottom, two rows each. Each grid is scaled uniformly and centred; every
 target is at least :data:`DESIGN_TARGET` design pixels, so at least
 :data:`~.controls.MIN_TARGET_PX` window pixels down to 1024x768. QUIET is the biggest button.
 """
@@ -68,6 +68,7 @@ class Arrangement:
     volume: tuple[int, int, int, int]  # quieter, louder side by side
     navigation: tuple[int, int, int, int]
     levels: tuple[int, int, int, int]
+    rows: int = 1  # rows the navigation and the prompt levels each take
 
 
 LANDSCAPE = Arrangement(
@@ -89,12 +90,13 @@ PORTRAIT = Arrangement(
     quiet=(552, 8, 232, 112),
     session_row=(16, 128, 768, 80),
     pickers=(16, 224, 360),
-    plan=(392, 224, 392, 420),
-    cue=(16, 932, 360, 172),
-    status=(392, 660, 392, 444),
-    volume=(16, 844, 360, 72),
-    navigation=(16, 1120, 768, 64),
-    levels=(16, 1200, 768, 68),
+    plan=(392, 224, 392, 360),
+    cue=(16, 912, 360, 72),
+    status=(392, 600, 392, 384),
+    volume=(16, 844, 360, 60),
+    navigation=(16, 1000, 768, 128),
+    levels=(16, 1136, 768, 128),
+    rows=2,  # the pages and the prompt levels in two rows each: their words stay large
 )
 
 
@@ -109,8 +111,8 @@ def layout(width: int, height: int, view: View) -> Layout:
     grid = Grid(width, height, *place.design)
     buttons = _session_row(grid, place, view) + _pickers(grid, place, view)
     buttons += _plan(grid, place, view) + _volume(grid, place, view)
-    buttons += _row(grid, place.navigation, [Button(n, label, Rect(0, 0, 0, 0))
-                                             for n, label in NAVIGATION])  # fmt: skip
+    pages = [Button(name, label, Rect(0, 0, 0, 0)) for name, label in NAVIGATION]
+    buttons += _rows(grid, place.navigation, pages, place.rows)
     buttons += _levels(grid, place, view)
     x, y, w, h = place.plan
     regions = {
@@ -145,6 +147,22 @@ def _row(grid: Grid, box: tuple[int, int, int, int], buttons: list[Button]) -> l
         rect = grid.rect(x + i * (width + GAP), y, width, h)
         placed.append(Button(button.name, button.label, rect, button.kind, button.selected,
                              button.enabled))  # fmt: skip
+    return placed
+
+
+def _rows(
+    grid: Grid, box: tuple[int, int, int, int], buttons: list[Button], rows: int
+) -> list[Button]:
+    """``buttons`` in ``rows`` rows across ``box``, as many to a row (the last may be short)."""
+    x, y, w, h = box
+    per_row = -(-len(buttons) // rows)
+    height = (h - (rows - 1) * GAP) / rows
+    placed = []
+    for row in range(rows):
+        chunk = buttons[row * per_row : (row + 1) * per_row]
+        if chunk:
+            top = round(y + row * (height + GAP))
+            placed += _row(grid, (x, top, round(w * len(chunk) / per_row), round(height)), chunk)
     return placed
 
 
@@ -257,4 +275,4 @@ def _levels(grid: Grid, place: Arrangement, view: View) -> list[Button]:
         Button(f"level:{level}", label, Rect(0, 0, 0, 0), "choice", selected=level == current)
         for level, label in zip(PROMPT_LEVELS, PROMPT_LABELS, strict=True)
     ]
-    return _row(grid, place.levels, levels)
+    return _rows(grid, place.levels, levels, place.rows)

@@ -339,3 +339,24 @@ def test_a_shortcut_whose_button_cannot_act_says_why(headless: None) -> None:
     assert _sent(engine) == [] and app.view.notice.startswith("to start, pick a child")
     _key(app, pygame.K_n, "n")  # no plan plays
     assert _sent(engine) == [] and app.view.notice == "next step: not now"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_buttons_words_are_at_least_18_pixels_high(
+    headless: None, size: tuple[int, int]
+) -> None:
+    from soundness_live.ui.drawing import fit_label
+
+    pygame.font.init()
+    view = View(state={"activity": "waiting", "session_id": 1}, children=CHILDREN,
+                activities=[*ACTIVITIES, {"name": "vocal-prompts"}], child="S-014",
+                activity="vocal-prompts", plan="early-years")  # fmt: skip
+    screen = layout(*size, view)
+    fonts = Fonts(screen.scale)
+    for button in screen.buttons:  # the words wrap to two lines, or take the small font
+        font = fonts.big if button.kind == "danger" else fonts.body
+        pad = round(6 * fonts.scale)
+        chosen, lines = fit_label(fonts, font, button.label, button.rect.w - 2 * pad,
+                                  button.rect.h - pad)  # fmt: skip
+        assert chosen.get_height() >= 18, button
+        assert all(chosen.size(line)[0] <= button.rect.w - 2 * pad for line in lines), button
