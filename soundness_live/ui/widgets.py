@@ -29,14 +29,18 @@ MOOD_COLOURS: dict[CueMood, Colour] = {
     CueMood.DONE: (100, 100, 130),
 }
 IDLE_CUE: tuple[str, Colour] = ("", (60, 64, 72))
+COUNTDOWN_CUE = "countdown"  # the engine's cue between two steps of a plan
 
 
 def cue_words(cue: dict[str, Any] | None) -> tuple[str, Colour]:
     """The child-facing word and calm background colour of a cue. The end of a trial says
     "well done" only when the engine says it was a success (``success``); otherwise (or with
-    no word from the engine on it) it is neutral."""
+    no word from the engine on it) it is neutral. The countdown between two plan steps shows
+    its whole seconds left, in the calm colour of waiting."""
     if not cue:
         return IDLE_CUE
+    if cue.get("cue") == COUNTDOWN_CUE:  # between two plan steps: the whole seconds left
+        return str(cue.get("seconds", "")), MOOD_COLOURS[CueMood.HOLD]
     shown = Cue.named(cue.get("cue"))
     if shown is None:
         return "", IDLE_CUE[1]

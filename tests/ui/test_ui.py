@@ -598,3 +598,5 @@ def test_cue_words_and_colours_come_from_the_cue_itself() -> None:
     assert cue_words({"cue": "done", "success": True})[0] == "well done"
     assert cue_words({"cue": "done", "success": False})[0] == ""  # no praise after a skip
     assert cue_words({"cue": "dance"})[0] == ""  # a cue the screen does not know: no words
+    countdown = cue_words({"cue": "countdown", "seconds": 3, "next": "freeze game"})
+    assert countdown == ("3", cue_words({"cue": "wait"})[1])  # between plan steps: calm
