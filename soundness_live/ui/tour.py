@@ -54,11 +54,23 @@ class Tour:
     faults: list[str] = field(default_factory=list)
 
 
+#: The buttons a page must show whatever its state: QUIET on every layer of the window's own.
+KEY_BUTTONS = {
+    "session": {"panic", "start", "stop", "end_session", "plan:next", "start_plan", "next_step",
+                "skip_step", "repeat_step", "level:independent", "help"},
+    "confirm": {"panic", "yes", "no"},
+    "help": {"panic", "close"},
+}  # fmt: skip
+
+
 def layout_faults(layout: Layout, size: tuple[int, int], page: str) -> list[str]:
-    """Every way ``layout`` fails a finger at window ``size``: a button outside the window,
-    smaller than MIN_TARGET_PX either way, or overlapping another button."""
+    """Every way ``layout`` fails a finger at window ``size``: a key button missing
+    (:data:`KEY_BUTTONS`), a button outside the window, smaller than MIN_TARGET_PX either way,
+    or overlapping another button."""
     width, height = size
-    faults = []
+    names = {button.name for button in layout.buttons}
+    faults = [f"{page} {width}x{height}: the {name} button is missing"
+              for name in sorted(KEY_BUTTONS.get(page, set()) - names)]  # fmt: skip
     buttons = layout.buttons
     for button in buttons:
         r = button.rect

@@ -68,3 +68,23 @@ def test_a_two_step_plan_is_played_through_the_screens_at_every_size(
     assert [t["index"] for t in trials] == [0, 1]
     assert all(t["simulated"] for t in trials)
     assert session["therapist"] == "Mia Berger"
+
+
+def test_a_layout_fault_is_named(headless: None) -> None:
+    from soundness_live.ui.controls import Button, Layout, Rect
+    from soundness_live.ui.tour import layout_faults
+
+    buttons = (
+        Button("yes", "yes", Rect(10, 10, 100, 100)),
+        Button("no", "no", Rect(60, 60, 100, 40)),  # overlaps yes, and too low
+        Button("panic", "QUIET", Rect(1250, 10, 100, 100)),  # past the right edge
+    )
+    assert layout_faults(Layout(1.0, buttons, {}), (1280, 800), "confirm") == [
+        "confirm 1280x800: no is 100x40 px",
+        "confirm 1280x800: panic lies outside the window",
+        "confirm 1280x800: yes overlaps no",
+    ]
+    assert layout_faults(Layout(1.0, buttons[:1], {}), (1280, 800), "confirm")[:2] == [
+        "confirm 1280x800: the no button is missing",
+        "confirm 1280x800: the panic button is missing",
+    ]  # fmt: skip
