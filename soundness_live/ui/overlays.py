@@ -18,8 +18,8 @@ from .images import Fonts
 from .page import PageHost
 from .palette import PANEL, TEXT
 from .screens import draw_button
-from .session_layout import arrangement
-from .session_page import SHORTCUTS
+from .session_layout import NAVIGATION, arrangement
+from .session_page import SHORTCUTS, open_from_session
 
 DIM = (0, 0, 0, 170)  # the page beneath, darkened (no flash: it is drawn once, then still)
 _YES_KEYS = (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_y)
@@ -28,8 +28,13 @@ _NO_KEYS = (pygame.K_ESCAPE, pygame.K_n)
 _CONFIRM = {
     (1280, 800): ((200, 160, 880, 480), (240, 380, 388, 220), (652, 380, 388, 220)),
     (800, 1280): ((24, 360, 752, 560), (48, 620, 340, 260), (412, 620, 340, 260)),
+    (1600, 480): ((200, 112, 1160, 360), (240, 236, 520, 200), (800, 236, 520, 200)),
 }
-_HELP = {(1280, 800): (120, 120, 1040, 640), (800, 1280): (24, 200, 752, 920)}
+_HELP = {
+    (1280, 800): (120, 120, 1040, 640),
+    (800, 1280): (24, 200, 752, 920),
+    (1600, 480): (16, 8, 1344, 464),
+}
 
 
 def _quiet(grid: Grid, design: tuple[int, int]) -> Button:
@@ -157,5 +162,57 @@ class HelpPage:
         return False
 
 
+class PagesPage:
+    """Every page the session page opens, as big buttons: a window too short for their row
+    (the wide arrangement) opens them from here."""
+
+    name = "pages"
+    overlay = True
+
+    def __init__(self, host: PageHost) -> None:
+        pass
+
+    def layout(self, width: int, height: int, view: View) -> Layout:
+        """QUIET, a button for each page in rows of three, and close."""
+        design = arrangement(width, height).design
+        grid = Grid(width, height, *design)
+        x, y, w, h = _HELP[design]
+        entries = [*NAVIGATION, ("close", "close")]
+        rows = -(-len(entries) // 3)
+        cell_w, cell_h = (w - 64) / 3, (h - 32 - (rows - 1) * 8) / rows
+        buttons = [_quiet(grid, design)]
+        for index, (name, label) in enumerate(entries):
+            row, column = divmod(index, 3)
+            rect = grid.rect(x + 16 + column * (cell_w + 16), y + 16 + row * (cell_h + 8),
+                             cell_w, cell_h)  # fmt: skip
+            buttons.append(Button(name, label, rect))
+        return Layout(grid.scale, tuple(buttons), {"panel": grid.rect(x, y, w, h)})
+
+    def draw(self, surface: pygame.Surface, layout: Layout, view: View, fonts: Fonts) -> None:
+        """The buttons over the dimmed page."""
+        _dim(surface)
+        panel = layout.regions["panel"]
+        pygame.draw.rect(surface, PANEL, (panel.x, panel.y, panel.w, panel.h),
+                         border_radius=round(16 * fonts.scale))  # fmt: skip
+        for button in layout.buttons:
+            draw_button(surface, button, fonts)
+
+    def tap(self, button: str, host: PageHost) -> None:
+        """A page's button opens it in this list's place; close goes back; QUIET acts."""
+        if button == "panic":
+            host.command("panic")
+            return
+        host.close_page()
+        if button != "close":
+            open_from_session(button, host)
+
+    def key(self, event: pygame.event.Event, host: PageHost) -> bool:
+        """Escape closes the list."""
+        if event.key == pygame.K_ESCAPE:
+            host.close_page()
+            return True
+        return False
+
+
 #: The layers the window itself provides, by the name a page opens them with.
-OVERLAYS = {"confirm": ConfirmPage, "help": HelpPage}
+OVERLAYS = {"confirm": ConfirmPage, "help": HelpPage, "pages": PagesPage}

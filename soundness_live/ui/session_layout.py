@@ -7,9 +7,12 @@ it, the status panel on the right, the pages the therapist opens and the prompt 
 bottom right. A portrait window (800x1280, a tablet turned) has its own 800x1280 grid: QUIET and the
 session's buttons on top, the pickers down the left with the volume and the cue's preview under
 them, the plan and under it the status panel down the right, the pages and the prompt levels
-for the thumb at the bottom, two rows each. Each grid is scaled uniformly and centred; every
-target is at least :data:`DESIGN_TARGET` design pixels, so at least
-:data:`~.controls.MIN_TARGET_PX` window pixels down to 1024x768. QUIET is the biggest button.
+for the thumb at the bottom, two rows each. A window far wider than tall (the upper half of a
+screen whose lower half shows the child's view) has a 1600x480 grid: the pickers in two
+columns, the pages behind one "pages" button, the prompt levels in two rows. Each grid is scaled
+uniformly and centred; every target is at least :data:`DESIGN_TARGET` design pixels, so at least
+:data:`~.controls.MIN_TARGET_PX` window pixels down to 1024x768 (and 1280x400). QUIET is the
+biggest button.
 """
 
 from __future__ import annotations
@@ -66,9 +69,11 @@ class Arrangement:
     cue: tuple[int, int, int, int]  # the small preview of the child's cue
     status: tuple[int, int, int, int]
     volume: tuple[int, int, int, int]  # quieter, louder side by side
-    navigation: tuple[int, int, int, int]
+    navigation: tuple[int, int, int, int] | None  # None: one "pages" button opens them all
     levels: tuple[int, int, int, int]
     rows: int = 1  # rows the navigation and the prompt levels each take
+    picker_rows: int = 0  # pickers a column holds before the next column (0: one column)
+    pages: tuple[int, int, int, int] | None = None  # the "pages" button, without a row of them
 
 
 LANDSCAPE = Arrangement(
@@ -100,9 +105,33 @@ PORTRAIT = Arrangement(
 )
 
 
+#: A window far wider than tall (the upper half of a screen whose lower half shows the child's
+#: view): the pickers in two columns, the pages behind one button, the levels in two rows.
+WIDE = Arrangement(
+    design=(1600, 480),
+    title=(16, 8, 200, 80),
+    quiet=(1368, 8, 216, 112),
+    session_row=(224, 8, 760, 80),
+    pickers=(16, 104, 240),
+    plan=(520, 104, 400, 368),
+    cue=(1376, 128, 208, 208),
+    status=(936, 96, 424, 240),
+    volume=(992, 8, 368, 80),
+    navigation=None,
+    levels=(936, 344, 648, 128),
+    rows=2,
+    picker_rows=5,
+    pages=(264, 376, 240, 60),
+)
+WIDE_ASPECT = 2.2  # wider than this for its height: the wide arrangement
+
+
 def arrangement(width: int, height: int) -> Arrangement:
-    """Portrait's own arrangement for a window taller than wide, else landscape's."""
-    return PORTRAIT if height > width else LANDSCAPE
+    """Portrait's own arrangement for a window taller than wide, the wide one for a window
+    more than :data:`WIDE_ASPECT` times wider than tall, else landscape's."""
+    if height > width:
+        return PORTRAIT
+    return WIDE if width > WIDE_ASPECT * height else LANDSCAPE
 
 
 def layout(width: int, height: int, view: View) -> Layout:
@@ -111,8 +140,11 @@ def layout(width: int, height: int, view: View) -> Layout:
     grid = Grid(width, height, *place.design)
     buttons = _session_row(grid, place, view) + _pickers(grid, place, view)
     buttons += _plan(grid, place, view) + _volume(grid, place, view)
-    pages = [Button(name, label, Rect(0, 0, 0, 0)) for name, label in NAVIGATION]
-    buttons += _rows(grid, place.navigation, pages, place.rows)
+    if place.navigation is not None:
+        pages = [Button(name, label, Rect(0, 0, 0, 0)) for name, label in NAVIGATION]
+        buttons += _rows(grid, place.navigation, pages, place.rows)
+    elif place.pages is not None:
+        buttons.append(Button("pages", "pages >", grid.rect(*place.pages)))
     buttons += _levels(grid, place, view)
     x, y, w, h = place.plan
     regions = {
@@ -186,40 +218,43 @@ def _session_row(grid: Grid, place: Arrangement, view: View) -> list[Button]:
 
 
 def _pickers(grid: Grid, place: Arrangement, view: View) -> list[Button]:
-    """The left column: the child, the activities, the variant, the input and (vocal prompts)
-    who says the prompt. Every child and every activity can be reached, however many."""
+    """The pickers, row by row down a column (a wide window: several columns): the child, the
+    activities, the variant, the input and (vocal prompts) who says the prompt. Every child
+    and every activity can be reached, however many."""
     x, y, w = place.pickers
-    row = DESIGN_TARGET + GAP
+    per_column = place.picker_rows or 1_000
+
+    def slot(index: int, dx: float = 0, width: float = w) -> Rect:
+        column, row = divmod(index, per_column)
+        left = x + column * (w + GAP) + dx
+        return grid.rect(left, y + row * (DESIGN_TARGET + GAP), width, DESIGN_TARGET)
+
     free = view.state.get("session_id") is None  # a child's open session keeps its child
     many = len(view.children) > 1 and free
     buttons = [
-        Button("child:prev", "<", grid.rect(x, y, DESIGN_TARGET, DESIGN_TARGET), enabled=many),
+        Button("child:prev", "<", slot(0, 0, DESIGN_TARGET), enabled=many),
         Button("child:next", child_label(view) + (" >" if many and view.child else ""),
-               grid.rect(x + DESIGN_TARGET + GAP, y, w - DESIGN_TARGET - GAP, DESIGN_TARGET),
-               "choice", selected=view.child is not None, enabled=bool(view.children) and free),
+               slot(0, DESIGN_TARGET + GAP, w - DESIGN_TARGET - GAP), "choice",
+               selected=view.child is not None, enabled=bool(view.children) and free),
     ]  # fmt: skip
-    y += row
     names = [str(a["name"]) for a in view.activities]
     listed = names if len(names) <= ACTIVITY_ROWS else names[: ACTIVITY_ROWS - 1]
-    for name in listed:
-        buttons.append(Button(f"activity:{name}", name, grid.rect(x, y, w, DESIGN_TARGET),
-                              "choice", selected=name == view.activity))  # fmt: skip
-        y += row
+    for index, name in enumerate(listed, 1):
+        buttons.append(Button(f"activity:{name}", name, slot(index), "choice",
+                              selected=name == view.activity))  # fmt: skip
     if len(listed) < len(names):  # the last row steps through the rest
         chosen = view.activity if view.activity in names[len(listed) :] else None
         label = f"{chosen} >" if chosen else f"{len(names) - len(listed)} more >"
-        buttons.append(Button("activity:more", label, grid.rect(x, y, w, DESIGN_TARGET),
-                              "choice", selected=chosen is not None))  # fmt: skip
-        y += row
-    y = max(y, place.pickers[1] + (1 + ACTIVITY_ROWS) * row)
-    buttons.append(Button("variant", f"variant: {view.variant or '-'}",
-                          grid.rect(x, y, w, DESIGN_TARGET)))  # fmt: skip
+        buttons.append(Button("activity:more", label, slot(ACTIVITY_ROWS), "choice",
+                              selected=chosen is not None))  # fmt: skip
+    after = 1 + ACTIVITY_ROWS
+    buttons.append(Button("variant", f"variant: {view.variant or '-'}", slot(after)))
     listens = "microphone" if answers_with_voice(view.activity) else "MIDI"  # what hears the child
     source = f"live {listens}" if view.live_input else "virtual (simulated)"
-    buttons.append(Button("input", f"input: {source}", grid.rect(x, y + row, w, DESIGN_TARGET)))
+    buttons.append(Button("input", f"input: {source}", slot(after + 1)))
     if says_prompts(view.activity):
         label = f"prompt: {prompt_label(view.prompt)}"
-        buttons.append(Button("prompt", label, grid.rect(x, y + 2 * row, w, DESIGN_TARGET)))
+        buttons.append(Button("prompt", label, slot(after + 2)))
     return buttons
 
 

@@ -144,8 +144,8 @@ class SessionPage:
             if kind == "end_session":
                 then = ("summary", page_context("summary", view))
             host.open_page("confirm", question=question, command=kind, yes=yes, then=then)
-        elif kind == "new_child":
-            host.open_page("profile", child=None)
+        elif kind == "pages":
+            host.open_page("pages")
         elif kind == "plan":
             self._next_plan(host)
         elif kind == "start_plan":
@@ -154,7 +154,7 @@ class SessionPage:
         elif kind in ("pause", "resume", "next_trial", "panic", *PLAN_STEPS):
             host.command(kind)
         elif kind in dict(NAVIGATION):
-            host.open_page(kind, **page_context(kind, view))
+            open_from_session(kind, host)
 
     # -- the pickers -----------------------------------------------------------------------------
     def load_catalog(self, host: PageHost, state: dict[str, Any]) -> None:
@@ -234,6 +234,15 @@ class SessionPage:
         view = host.view
         host.command("start_activity", activity=view.activity, params=start_params(view),
                      child=view.child, input=_input(view), therapist=view.therapist)  # fmt: skip
+
+
+def open_from_session(name: str, host: PageHost) -> None:
+    """Open the page of the navigation row called ``name`` with what it is about: "new
+    child" is the profile page of no child yet, where a child is added."""
+    if name == "new_child":
+        host.open_page("profile", child=None)
+    else:
+        host.open_page(name, **page_context(name, host.view))
 
 
 def page_context(name: str, view: View) -> dict[str, Any]:

@@ -57,7 +57,7 @@ class Tour:
 #: The buttons a page must show whatever its state: QUIET on every layer of the window's own.
 KEY_BUTTONS = {
     "session": {"panic", "start", "stop", "end_session", "plan:next", "start_plan", "next_step",
-                "skip_step", "repeat_step", "level:independent", "help"},
+                "skip_step", "repeat_step", "level:independent"},
     "confirm": {"panic", "yes", "no"},
     "help": {"panic", "close"},
 }  # fmt: skip

@@ -35,7 +35,16 @@ ACTIVITIES = [
     {"name": "waiting", "variants": ["cue", "freeze"]},
     {"name": "tempo-following", "variants": ["with-beat", "continuation"]},
 ]
-SIZES = [(1280, 800), (1920, 1080), (800, 1280), (1024, 768), (2048, 1536), (768, 1024)]
+SIZES = [
+    (1280, 800),
+    (1920, 1080),
+    (800, 1280),
+    (1024, 768),
+    (2048, 1536),
+    (768, 1024),
+    (1920, 540),
+    (1280, 400),
+]  # the last two: above the child's view on the lower half
 
 
 def _view(**state: Any) -> View:

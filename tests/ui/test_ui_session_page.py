@@ -13,11 +13,12 @@ import pytest
 from soundness_live.ui.controls import View, hit_test
 from soundness_live.ui.images import Fonts
 from soundness_live.ui.plan_panel import plan_headline, plan_rows
-from soundness_live.ui.session_layout import layout
+from soundness_live.ui.session_layout import NAVIGATION, layout
 from soundness_live.ui.session_page import SHORTCUTS
 from tests.ui.test_ui import ACTIVITIES, CHILDREN, FakeEngine
 
 SIZES = [(1280, 800), (1920, 1080), (800, 1280)]
+WIDE = [(1920, 540), (1280, 400)]  # the upper half, the child's view on the lower
 PLANS = [
     {"name": "early-years", "kind": "starter", "steps": ["hello song", "freeze game"]},
     {"name": "broken", "kind": "shared", "error": "broken.toml step 2: unknown activity 'x'"},
@@ -315,7 +316,7 @@ def test_a_finger_taps_once_though_the_system_also_sends_a_mouse_click(headless:
     assert _sent(engine) == ["select_child", "select_child"]  # a mouse click is a tap
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SIZES + WIDE)
 def test_yes_never_lies_where_stop_or_end_session_was(headless: None, size: Any) -> None:
     from soundness_live.ui.overlays import ConfirmPage
 
@@ -341,7 +342,7 @@ def test_a_shortcut_whose_button_cannot_act_says_why(headless: None) -> None:
     assert _sent(engine) == [] and app.view.notice == "next step: not now"
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SIZES + WIDE)
 def test_every_buttons_words_are_at_least_18_pixels_high(
     headless: None, size: tuple[int, int]
 ) -> None:
@@ -360,3 +361,44 @@ def test_every_buttons_words_are_at_least_18_pixels_high(
                                   button.rect.h - pad)  # fmt: skip
         assert chosen.get_height() >= 18, button
         assert all(chosen.size(line)[0] <= button.rect.w - 2 * pad for line in lines), button
+
+
+@pytest.mark.parametrize("size", WIDE)
+def test_a_wide_window_opens_its_pages_from_one_button(
+    headless: None, size: tuple[int, int]
+) -> None:
+    from soundness_live.ui.overlays import OVERLAYS
+    from soundness_live.ui.tour import layout_faults
+
+    opened: list[tuple[str, dict[str, Any]]] = []
+
+    def page(name: str) -> Any:
+        class Opened(Summary):
+            def __init__(self, host: Any, **context: Any) -> None:
+                opened.append((name, context))
+                self.name = name
+
+        return Opened
+
+    app = _app(FakeEngine(), size, pages={**OVERLAYS, "goals": page("goals"),
+                                          "profile": page("profile")})  # fmt: skip
+    names = {b.name for b in app.layout.buttons}
+    assert "goals" not in names and "pages" in names
+    assert layout_faults(app.layout, size, "session") == []
+    _tap(app, "pages")
+    assert app.page.name == "pages"
+    assert layout_faults(app.layout, size, "pages") == []
+    assert {name for name, _ in NAVIGATION} <= {b.name for b in app.layout.buttons}
+    _tap(app, "goals")
+    assert app.page.name == "goals" and opened == [("goals", {"child": "S-014"})]
+    _key(app, pygame.K_ESCAPE)
+    _tap(app, "pages")
+    _tap(app, "new_child")
+    assert opened[-1] == ("profile", {"child": None})
+    _key(app, pygame.K_ESCAPE)
+    _tap(app, "pages")
+    _tap(app, "help")
+    assert app.page.name == "help" and layout_faults(app.layout, size, "help") == []
+    _tap(app, "close")
+    _tap(app, "end_session")
+    assert layout_faults(app.layout, size, "confirm") == []
