@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from .page import Page  # noqa: E402
 from .session_page import SessionPage  # noqa: E402
 from .widgets import engine_lost  # noqa: E402
 
+log = logging.getLogger(__name__)
 DEFAULT_SIZE = (1280, 800)
 PAGE_REDRAW_S = 0.5  # a page above the session page is drawn again at least this often
 _REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.VIDEORESIZE, pygame.WINDOWEXPOSED,
@@ -124,10 +126,17 @@ class TherapistApp:
         ``registry[name](window, **context)``; a page this window does not have says so in
         the notice."""
         make = self.registry.get(name)
+        words = name.replace("_", " ")
         if make is None:
-            self.view.notice = f"the {name.replace('_', ' ')} page is not in this version yet"
+            self.view.notice = f"the {words} page is not in this version yet"
             return
-        self.pages.append(make(self, **context))
+        try:
+            page = make(self, **context)
+        except Exception as error:  # the window goes on; the log keeps the whole story
+            log.exception("the %s page could not open", words)
+            self.view.notice = f"the {words} page could not open: {error}"
+            return
+        self.pages.append(page)
         self._relayout()
 
     def close_page(self) -> None:

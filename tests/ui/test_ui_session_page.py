@@ -402,3 +402,18 @@ def test_a_wide_window_opens_its_pages_from_one_button(
     _tap(app, "close")
     _tap(app, "end_session")
     assert layout_faults(app.layout, size, "confirm") == []
+
+
+def test_a_page_that_cannot_open_leaves_the_window_going(
+    headless: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    from soundness_live.ui.overlays import OVERLAYS
+
+    def gone(host: Any, **context: Any) -> Any:
+        raise ConnectionError("the engine is gone")
+
+    app = _app(FakeEngine(), pages={**OVERLAYS, "goals": gone})
+    _tap(app, "goals")
+    assert app.page.name == "session"
+    assert app.view.notice == "the goals page could not open: the engine is gone"
+    assert "the goals page could not open" in caplog.text  # with its traceback in the log
