@@ -225,6 +225,7 @@ def _pickers(grid: Grid, place: Arrangement, view: View) -> list[Button]:
     per_column = place.picker_rows or 1_000
 
     def slot(index: int, dx: float = 0, width: float = w) -> Rect:
+        """Picker row ``index`` (down a column, then the next), ``dx`` in, ``width`` wide."""
         column, row = divmod(index, per_column)
         left = x + column * (w + GAP) + dx
         return grid.rect(left, y + row * (DESIGN_TARGET + GAP), width, DESIGN_TARGET)
