@@ -29,6 +29,7 @@ from .controls import Layout, View, hit_test  # noqa: E402
 from .images import Fonts  # noqa: E402
 from .overlays import OVERLAYS  # noqa: E402
 from .page import Page  # noqa: E402
+from .pages.paired_devices import PairedDevicesPage  # noqa: E402
 from .session_page import SessionPage  # noqa: E402
 from .widgets import engine_lost  # noqa: E402
 
@@ -41,15 +42,11 @@ _REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.VIDEORESIZE, pygame.WINDOWEXPOSED,
 
 def page_registry() -> dict[str, Callable[..., Page]]:
     """Every page the session page can open, by name: the window's own layers (confirm,
-    help) and the pages of :mod:`soundness_live.ui.pages` (a child's profile, goals, devices,
-    a note, the summary, export) where that package is installed."""
-    found: dict[str, Callable[..., Page]] = dict(OVERLAYS)
-    try:
-        pages = importlib.import_module(f"{__package__}.pages")
-    except ModuleNotFoundError as error:
-        if error.name != f"{__package__}.pages":  # a page's own import failed: say so
-            raise
-        return found
+    help, the list of pages), the browser remote's page, and the pages of
+    :mod:`soundness_live.ui.pages`' registry ``PAGES`` (a child's profile, goals, devices, a
+    note, the summary, export) where this version has it."""
+    found: dict[str, Callable[..., Page]] = {**OVERLAYS, PairedDevicesPage.name: PairedDevicesPage}
+    pages = importlib.import_module(f"{__package__}.pages")
     found.update(getattr(pages, "PAGES", {}))
     return found
 

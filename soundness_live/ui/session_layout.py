@@ -2,17 +2,17 @@
 
 A landscape window (1280x800, 1920x1080, a 1024x768 tablet) lays the page out on a 1280x800
 design grid: the session's buttons along the top with QUIET at the right, the child and activity
-pickers down the left, the plan in the middle with the small preview of the child's cue under
-it, the status panel on the right, the pages the therapist opens and the prompt levels along the
-bottom right. A portrait window (800x1280, a tablet turned) has its own 800x1280 grid: QUIET and the
-session's buttons on top, the pickers down the left with the volume and the cue's preview under
-them, the plan and under it the status panel down the right, the pages and the prompt levels
-for the thumb at the bottom, two rows each. A window far wider than tall (the upper half of a
-screen whose lower half shows the child's view) has a 1600x480 grid: the pickers in two
-columns, the pages behind one "pages" button, the prompt levels in two rows. Each grid is scaled
-uniformly and centred; every target is at least :data:`DESIGN_TARGET` design pixels, so at least
-:data:`~.controls.MIN_TARGET_PX` window pixels down to 1024x768 (and 1280x400). QUIET is the
-biggest button.
+pickers down the left, the plan in the middle with the small preview of the child's cue and the
+volume under it, the status panel on the right, the pages the therapist opens (two rows) and the
+prompt levels along the bottom right. A portrait window (800x1280, a tablet turned) has its own
+800x1280 grid: QUIET and the session's buttons on top, the pickers down the left with the volume
+and the cue's preview under them, the plan and under it the status panel down the right, the
+pages and the prompt levels for the thumb at the bottom, two rows each. A window far wider than
+tall (the upper half of a screen whose lower half shows the child's view) has a 1600x480 grid:
+the pickers in two columns, the pages behind one "pages" button, the prompt levels in two rows.
+Each grid is scaled uniformly and centred; every target is at least :data:`DESIGN_TARGET` design
+pixels, so at least :data:`~.controls.MIN_TARGET_PX` window pixels down to 1024x768 (and
+1280x400). QUIET is the biggest button.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ NAVIGATION = (
     ("summary", "summary"),
     ("export", "export"),
     ("therapist", "therapist"),
+    ("paired_devices", "remote"),
     ("help", "help ?"),
 )
 PLAN_STEPS = ("repeat_step", "skip_step", "next_step")
@@ -71,7 +72,8 @@ class Arrangement:
     volume: tuple[int, int, int, int]  # quieter, louder side by side
     navigation: tuple[int, int, int, int] | None  # None: one "pages" button opens them all
     levels: tuple[int, int, int, int]
-    rows: int = 1  # rows the navigation and the prompt levels each take
+    navigation_rows: int = 1  # rows the pages' buttons take
+    level_rows: int = 1  # rows the prompt levels take
     picker_rows: int = 0  # pickers a column holds before the next column (0: one column)
     pages: tuple[int, int, int, int] | None = None  # the "pages" button, without a row of them
 
@@ -82,12 +84,13 @@ LANDSCAPE = Arrangement(
     quiet=(1040, 8, 224, 96),
     session_row=(272, 16, 752, 80),
     pickers=(16, 112, 240),
-    plan=(272, 112, 616, 440),
-    cue=(272, 560, 616, 72),
+    plan=(272, 112, 616, 372),
+    cue=(272, 492, 300, 72),
     status=(904, 112, 360, 452),
-    volume=(904, 572, 360, 60),
-    navigation=(272, 648, 992, 64),
+    volume=(580, 492, 308, 72),
+    navigation=(272, 580, 992, 128),
     levels=(272, 724, 992, 64),
+    navigation_rows=2,
 )
 PORTRAIT = Arrangement(
     design=(800, 1280),
@@ -101,7 +104,8 @@ PORTRAIT = Arrangement(
     volume=(16, 844, 360, 60),
     navigation=(16, 1000, 768, 128),
     levels=(16, 1136, 768, 128),
-    rows=2,  # the pages and the prompt levels in two rows each: their words stay large
+    navigation_rows=2,  # the pages and the prompt levels in two rows each: words stay large
+    level_rows=2,
 )
 
 
@@ -119,7 +123,7 @@ WIDE = Arrangement(
     volume=(992, 8, 368, 80),
     navigation=None,
     levels=(936, 344, 648, 128),
-    rows=2,
+    level_rows=2,
     picker_rows=5,
     pages=(264, 376, 240, 60),
 )
@@ -142,7 +146,7 @@ def layout(width: int, height: int, view: View) -> Layout:
     buttons += _plan(grid, place, view) + _volume(grid, place, view)
     if place.navigation is not None:
         pages = [Button(name, label, Rect(0, 0, 0, 0)) for name, label in NAVIGATION]
-        buttons += _rows(grid, place.navigation, pages, place.rows)
+        buttons += _rows(grid, place.navigation, pages, place.navigation_rows)
     elif place.pages is not None:
         buttons.append(Button("pages", "pages >", grid.rect(*place.pages)))
     buttons += _levels(grid, place, view)
@@ -311,4 +315,4 @@ def _levels(grid: Grid, place: Arrangement, view: View) -> list[Button]:
         Button(f"level:{level}", label, Rect(0, 0, 0, 0), "choice", selected=level == current)
         for level, label in zip(PROMPT_LEVELS, PROMPT_LABELS, strict=True)
     ]
-    return _rows(grid, place.levels, levels, place.rows)
+    return _rows(grid, place.levels, levels, place.level_rows)

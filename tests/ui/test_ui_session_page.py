@@ -417,3 +417,13 @@ def test_a_page_that_cannot_open_leaves_the_window_going(
     assert app.page.name == "session"
     assert app.view.notice == "the goals page could not open: the engine is gone"
     assert "the goals page could not open" in caplog.text  # with its traceback in the log
+
+
+def test_the_browser_remotes_page_opens_from_the_session_page(headless: None) -> None:
+    engine = FakeEngine()
+    engine.state = dict(engine.state, remote={"served": None, "devices": []})
+    app = _app(engine)
+    _tap(app, "paired_devices")
+    assert app.page.name == "paired_devices"
+    _key(app, pygame.K_ESCAPE)
+    assert app.page.name == "session"
