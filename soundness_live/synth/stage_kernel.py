@@ -1,0 +1,450 @@
+"""The output stage's arithmetic, compiled: one call a block, outside the GIL.
+
+:mod:`.limiter` holds the stage's design (master volume, DC blocker, look-ahead true-peak limiter,
+the clip that holds the cap exactly) and its state; :func:`process_block` does a block's work in
+one numba call (``nogil``, cached in the synth kernel's cache directory), where the numpy version
+made some forty calls a block, each with its own overhead, and two matrix products for the
+held-window values.
+
+The held-window values (:mod:`.true_peak`) are computed by a recurrence instead of the (12, 49)
+product. Value ``4 t + k`` of sample ``s`` (phase ``k`` of the window ending ``t`` samples after
+``s``, the samples after ``s`` held at ``x[s]``) is ``NEWEST[4 t + k] x[s] + R_s[t, k]``, where
+``R_s[t, k] = sum_{j=1}^{11-t} taps[k, t + j] x[s - j]`` reads only older samples, and::
+
+    R_s[t, k] = R_{s-1}[t + 1, k] + taps[k, t + 1] x[s - 1],   R_s[11, k] = 0
+
+96 multiply-adds a sample and channel instead of 588. Each ``R_s[t, k]`` is the same chain of
+additions from 0 whichever sample the recurrence started at (11 samples back at most), so the
+values, and the output, do not depend on the block split.
+
+The arrays hold the stage's state between blocks (see :class:`.limiter.OutputStage`, which
+makes them): ``inputs`` (the filtered input: the ``KEPT`` frames before the block, then the
+block), ``clip_joined`` (the 11 frames sent before the block, then the block), ``trace``
+(rows of per-sample figures, each row's history at its front), ``recurrence`` (the ``R`` of each
+channel), and the scalars of ``ints`` and ``floats`` named below.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .kernel import CACHE_DIR
+from .true_peak import ANNEX_2_TAPS, HELD_WINDOWS, WINDOW_FRAMES
+
+__all__ = ["CACHE_DIR", "process_block", "TRACE_ROWS", "N_INTS", "N_FLOATS"]
+
+# -- ints (int64): counters and flags ----------------------------------------------------------
+FRAME, RESTING, CLIPPED, BOUND_EXACT, SHORTCUTS = range(5)
+DELAY, REACH, ATTACK = range(5, 8)  # the look-ahead's parts, frames (see limiter._Lookahead)
+QUIET_BLOCKS, LIMITED_BLOCKS, CLIP_COMPUTED, CLIP_SKIPPED = range(8, 12)  # paths taken
+N_INTS = 12
+# -- floats (float64) --------------------------------------------------------------------------
+DC_LEFT, DC_RIGHT, DC_POLE = 0, 1, 2  # the DC blocker's state per channel, and its pole
+PEAK_MAX = 3  # running max of log(window peak[k]) - k * decay
+LOG_DECAY = 4  # the release per frame, in the log domain
+CLIP_KEPT = 5  # a ceiling the clip's history is known to keep
+BOUND_UNIFORM = 6  # NaN, or: the bound's history is this peak at gain 1
+N_FLOATS = 7
+# -- trace rows: each starts with its history (of the length given), then the block ------------
+PEAKS = 0  # the largest held-window value of each input sample (REACH before)
+ENVELOPES = 1  # window peaks with instant attack and exponential release (ATTACK before)
+HELD = 2  # the envelope's maximum over the attack ahead (ATTACK before)
+GAINS = 3  # the gain each held value asks for (ATTACK before, recomputed)
+GAIN = 4  # the limiter's gain of each sample of the block (no history)
+BOUND_PEAKS = 5  # the clip bound's input peaks (DELAY before)
+BOUND_GAINS = 6  # the clip bound's gains (11 before)
+TRACE_ROWS = 7
+
+KEPT_BEFORE = WINDOW_FRAMES - 1  # 11: a window reaches this many samples back
+INPUT_LIMIT = 8.0  # +18 dBFS: absurd input is clamped so the limiter recovers in ~0.3 s
+QUIET_FLOOR = 1e-30  # floor of a window peak before its log (silence)
+HELD_GAIN = float(np.abs(HELD_WINDOWS).sum(axis=0).max())  # |value| <= this * the peak
+_ROUNDING = 2.0**-23  # float32 rounding of g * d, with room to spare
+_SLACK = 1.0 + 1e-6  # the float64 sums behind the peaks and the clip's own values
+_VALUES = 4 * WINDOW_FRAMES  # held-window values besides the sample itself
+_NEWEST = np.ascontiguousarray(HELD_WINDOWS[0, :_VALUES])  # the weight of x[s] in each
+_STEP = np.zeros(_VALUES)  # taps[k, t + 1] at 4 t + k: the recurrence's new term
+for _t in range(WINDOW_FRAMES - 1):
+    _STEP[4 * _t : 4 * _t + 4] = ANNEX_2_TAPS[:, _t + 1]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _advance(recurrence, older):  # pragma: no cover - compiled
+    """``R`` of the next sample from this one's, ``older`` the sample just passed."""
+    for c in range(_VALUES - 4):
+        recurrence[c] = recurrence[c + 4] + _STEP[c] * older
+    for c in range(_VALUES - 4, _VALUES):
+        recurrence[c] = 0.0
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _value_peak(recurrence, sample):  # pragma: no cover - compiled
+    """The largest |held-window value| of ``sample`` (the sample itself among them)."""
+    peak = abs(sample)
+    for c in range(_VALUES):
+        value = abs(_NEWEST[c] * sample + recurrence[c])
+        if value > peak:
+            peak = value
+    return peak
+
+
+@numba.njit(cache=True, nogil=True)
+def _warm_up(signal, first, channel, recurrence):  # pragma: no cover - compiled
+    """``recurrence`` for sample ``first`` of ``signal[:, channel]`` from its 11 before."""
+    recurrence[:] = 0.0
+    for s in range(first - KEPT_BEFORE, first):
+        _advance(recurrence, signal[s, channel])
+
+
+@numba.njit(cache=True, nogil=True)
+def _input_peaks(inputs, first, n, recurrence, peaks):  # pragma: no cover - compiled
+    """``peaks[i]``: the largest held-window value of ``inputs[first + i]``, both channels."""
+    for channel in range(2):
+        r = recurrence[channel]
+        _warm_up(inputs, first, channel, r)
+        for i in range(n):
+            s = first + i
+            peak = _value_peak(r, inputs[s, channel])
+            if channel == 0 or peak > peaks[i]:
+                peaks[i] = peak
+            _advance(r, inputs[s, channel])
+
+
+@numba.njit(cache=True, nogil=True)
+def _filter_input(block, inputs, kept, glide, ints, floats):  # pragma: no cover - compiled
+    """Master volume and DC blocker: ``inputs[kept:]`` from ``block``. NaN becomes silence
+    and anything beyond +18 dBFS is clamped first (every sample when shortcuts are off)."""
+    n, shortcuts = block.shape[0], ints[SHORTCUTS] != 0
+    peak, unknown = 0.0, False
+    for i in range(n):
+        for channel in range(2):
+            value = abs(np.float64(block[i, channel]))
+            peak = max(peak, value)
+            unknown = unknown or value != value
+    clean = not shortcuts or unknown or not peak <= INPUT_LIMIT  # NaN, infinity, too loud
+    if clean:
+        peak = INPUT_LIMIT
+    start, volume_from, volume_to = glide[0], glide[1], glide[2]
+    ramp_frames, steady_from = glide[3], glide[4]
+    frame = ints[FRAME]
+    gliding = frame < steady_from
+    scaled = gliding or volume_to != 1.0 or not shortcuts
+    if scaled:
+        if gliding:
+            peak *= max(volume_from, volume_to) * (1.0 + 1e-12)  # ramps round
+        else:
+            peak *= volume_to
+    clamp = scaled and (peak > INPUT_LIMIT or not shortcuts)
+    pole = floats[DC_POLE]
+    for channel in range(2):
+        z = floats[DC_LEFT + channel]
+        for i in range(n):
+            x = np.float64(block[i, channel])
+            if clean:
+                x = 0.0 if x != x else min(max(x, -INPUT_LIMIT), INPUT_LIMIT)
+            if scaled:
+                if gliding:
+                    progress = min(max((frame + i - start) / ramp_frames, 0.0), 1.0)
+                    gain = volume_to
+                    if progress < 1.0:
+                        gain = volume_from + (volume_to - volume_from) * progress
+                    x = x * gain
+                else:
+                    x = x * volume_to
+            if clamp:
+                x = min(max(x, -INPUT_LIMIT), INPUT_LIMIT)
+            y = z + x  # scipy's lfilter, transposed direct form II, b = (1, -1), a = (1, -pole)
+            z = x * -1.0 - y * -pole
+            inputs[kept + i, channel] = y
+        floats[DC_LEFT + channel] = z
+
+
+@numba.njit(cache=True, nogil=True)
+def _envelope(trace, n, ints, floats):  # pragma: no cover - compiled
+    """The window peaks (over REACH + 1 samples) with an instant attack and an exponential
+    release, computed in the log domain on absolute frames; carries the running maximum."""
+    reach, attack, decay = ints[REACH], ints[ATTACK], floats[LOG_DECAY]
+    first_frame = np.float64(ints[FRAME] - reach)
+    running = floats[PEAK_MAX]
+    peaks, envelopes = trace[PEAKS], trace[ENVELOPES]
+    for i in range(n):
+        window_peak = peaks[i]
+        for j in range(i + 1, i + reach + 1):
+            window_peak = max(window_peak, peaks[j])
+        ramp = (i + first_frame) * decay
+        level = np.log(max(window_peak, QUIET_FLOOR)) - ramp
+        running = max(running, level)  # the running maximum carried from the last block
+        envelopes[attack + i] = np.exp(running + ramp)
+    floats[PEAK_MAX] = running
+
+
+@numba.njit(cache=True, nogil=True)
+def _gain(trace, n, ints, target):  # pragma: no cover - compiled
+    """The limiter's gain of each sample: the held envelope's gain, falling in a straight line
+    over the attack (the mean of the attack + 1 gains ahead)."""
+    attack = ints[ATTACK]
+    envelopes, held, gains, gain = trace[ENVELOPES], trace[HELD], trace[GAINS], trace[GAIN]
+    for i in range(n):
+        top = envelopes[i]
+        for j in range(i + 1, i + attack + 1):
+            top = max(top, envelopes[j])
+        held[attack + i] = top
+    for j in range(attack + n):
+        gains[j] = target / max(held[j], target)
+    for i in range(n):
+        total = 0.0
+        for j in range(i, i + attack + 1):
+            total += gains[j]
+        gain[i] = total / (attack + 1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _limit(block, inputs, trace, recurrence, ints, floats, target):  # pragma: no cover
+    """The block out of the limiter (``block`` = delayed input x gain, ``trace[GAIN]``); False
+    when it is at rest and stays so (gain 1: no peak reaches the target)."""
+    n, reach, delay = block.shape[0], ints[REACH], ints[DELAY]
+    kept = inputs.shape[0] - n
+    ints[LIMITED_BLOCKS] += 1
+    peaks, gain = trace[PEAKS], trace[GAIN]
+    _input_peaks(inputs, kept, n, recurrence, peaks[reach:])
+    highest = 0.0
+    for i in range(n):
+        highest = max(highest, peaks[reach + i])
+    limiting = not (ints[RESTING] != 0 and ints[SHORTCUTS] != 0 and highest <= target)
+    if limiting:
+        _envelope(trace, n, ints, floats)
+        _gain(trace, n, ints, target)
+    else:
+        gain[:n] = 1.0
+    for i in range(n):
+        for channel in range(2):
+            block[i, channel] = inputs[kept - delay + i, channel] * gain[i]
+    return limiting
+
+
+@numba.njit(cache=True, nogil=True)
+def _keep(trace, n, ints, floats, target):  # pragma: no cover - compiled
+    """What the next block needs of this one after the limiter worked, and whether it rests."""
+    reach, attack = ints[REACH], ints[ATTACK]
+    released = floats[PEAK_MAX] + (ints[FRAME] + n) * floats[LOG_DECAY] <= np.log(target)
+    resting = released
+    for row, length in ((PEAKS, reach), (ENVELOPES, attack), (HELD, attack)):
+        line = trace[row]
+        for j in range(length):
+            line[j] = line[n + j]
+            resting = resting and line[j] <= target
+    for i in range(n):
+        resting = resting and trace[GAIN, i] == 1.0
+    ints[RESTING] = 1 if resting else 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _forget_peaks(trace, ints):  # pragma: no cover - compiled
+    """After a block sent at gain 1: peaks under the target need not be kept."""
+    trace[PEAKS, : ints[REACH]] = 0.0
+    trace[ENVELOPES, : ints[ATTACK]] = 0.0
+
+
+@numba.njit(cache=True, nogil=True)
+def _bound_fill(trace, n, ints, floats):  # pragma: no cover - compiled
+    """The bound's history at the front of its rows (a uniform history written out)."""
+    uniform = floats[BOUND_UNIFORM]
+    if uniform == uniform:
+        trace[BOUND_PEAKS, : ints[DELAY]] = uniform
+        trace[BOUND_GAINS, :KEPT_BEFORE] = 1.0
+        floats[BOUND_UNIFORM] = np.nan
+
+
+@numba.njit(cache=True, nogil=True)
+def _bound_under(inputs, trace, n, ints, floats, ceiling):  # pragma: no cover - compiled
+    """Whether the block's output is surely under ``ceiling``, so the clip can be skipped.
+
+    Output sample ``k`` is ``y[k] = g[k] d[k]`` rounded to float32 (``d`` the delayed input),
+    so for every held window ``c`` (weights ``H[j, c]``)::
+
+        |sum_j H[j,c] y[k-j]| <= g[k] |sum_j H[j,c] d[k-j]|                (the input's value)
+                                 + sum_j |H[j,c]| |g[k-j] - g[k]| |d[k-j]|  (the gain's motion)
+                                 + sum_j |H[j,c]| |y[k-j] - g[k-j] d[k-j]|  (float32 rounding)
+                              <= g[k] P[k] + HELD_GAIN D (G - g) + HELD_GAIN D G 2**-23
+
+    with ``P[k]`` the largest value of input sample ``k``, ``D`` the largest ``|d|`` and ``G``,
+    ``g`` the largest and smallest gain over the block and the 11 samples before it. The bound
+    needs the last 11 samples sent to be exactly ``g d``: it waits until 11 have been.
+    """
+    delay = ints[DELAY]
+    _bound_fill(trace, n, ints, floats)
+    peaks, gains = trace[BOUND_PEAKS], trace[BOUND_GAINS]
+    for i in range(n):
+        peaks[delay + i] = trace[PEAKS, ints[REACH] + i]
+        gains[KEPT_BEFORE + i] = trace[GAIN, i]
+    if ints[BOUND_EXACT] < KEPT_BEFORE:
+        return False
+    products, high, low = 0.0, gains[0], gains[0]
+    for i in range(n):
+        products = max(products, abs(peaks[i] * trace[GAIN, i]))
+    for j in range(KEPT_BEFORE + n):
+        high, low = max(high, abs(gains[j])), min(low, gains[j])
+    delayed = 0.0  # the delayed input of the block and the 11 frames before it
+    first = inputs.shape[0] - n - delay - KEPT_BEFORE
+    for s in range(first, first + KEPT_BEFORE + n):
+        delayed = max(delayed, abs(inputs[s, 0]), abs(inputs[s, 1]))
+    bound = products + HELD_GAIN * delayed * (high - low + high * _ROUNDING)
+    return bound * _SLACK <= ceiling
+
+
+@numba.njit(cache=True, nogil=True)
+def _bound_sent(trace, n, ints, exact):  # pragma: no cover - compiled
+    """The block checked last was sent: exactly as gain x delayed input, or not."""
+    delay = ints[DELAY]
+    peaks, gains = trace[BOUND_PEAKS], trace[BOUND_GAINS]
+    for j in range(delay):
+        peaks[j] = peaks[n + j]
+    for j in range(KEPT_BEFORE):
+        gains[j] = gains[n + j]
+    ints[BOUND_EXACT] = ints[BOUND_EXACT] + n if exact else 0
+
+
+@numba.njit(cache=True, nogil=True)
+def _bound_sent_unchanged(trace, n, ints, floats, peak_bound):  # pragma: no cover - compiled
+    """A block of ``n`` frames passed at gain 1, its input peaks at most ``peak_bound``."""
+    delay = ints[DELAY]
+    if n >= delay >= KEPT_BEFORE:  # the history is this block alone
+        floats[BOUND_UNIFORM] = peak_bound
+        ints[BOUND_EXACT] += n
+        return
+    _bound_fill(trace, n, ints, floats)
+    trace[BOUND_PEAKS, delay : delay + n] = peak_bound
+    trace[BOUND_GAINS, KEPT_BEFORE : KEPT_BEFORE + n] = 1.0
+    _bound_sent(trace, n, ints, True)
+
+
+@numba.njit(cache=True, nogil=True)
+def _interval(recurrence, ceiling):  # pragma: no cover - compiled
+    """The values ``v`` of the newest sample keeping every held-window value, ``NEWEST v +
+    R``, and ``v`` itself within +-``ceiling``."""
+    low, high = -ceiling, ceiling
+    for c in range(_VALUES):
+        one = (-ceiling - recurrence[c]) / _NEWEST[c]
+        other = (ceiling - recurrence[c]) / _NEWEST[c]
+        low = max(low, min(one, other))
+        high = min(high, max(one, other))
+    return low, high
+
+
+@numba.njit(cache=True, nogil=True)
+def _clip_sample(joined, at, channel, ceiling, kept, recurrence, ints):  # pragma: no cover
+    """Clip ``joined[at, channel]`` into its interval (older samples are final); returns the
+    ceiling it keeps: ``ceiling``, or ``kept`` where no interval was left."""
+    low, high = _interval(recurrence, ceiling)
+    wanted = joined[at, channel]
+    if low > high:  # toward silence as fast as the ceiling kept allows
+        ceiling = max(ceiling, kept)
+        low, high = _interval(recurrence, ceiling)
+        wanted = 0.0
+    held = np.float32(joined[at - 1, channel])
+    sample = np.float32(min(max(wanted, low), high))
+    while not low <= sample <= high and sample != held:  # rounded out of it
+        sample = np.float32(np.nextafter(sample, held))
+    if np.float64(sample) != wanted:
+        ints[CLIPPED] += 1
+    joined[at, channel] = sample
+    return ceiling
+
+
+@numba.njit(cache=True, nogil=True)
+def _clip(block, joined, recurrence, ints, floats, ceiling):  # pragma: no cover - compiled
+    """The true-peak clip (:class:`.true_peak.TruePeakClip`'s rule): from the first sample
+    with a held-window value over ``ceiling``, each sample is clipped into its interval."""
+    n = block.shape[0]
+    for i in range(n):
+        joined[KEPT_BEFORE + i, 0], joined[KEPT_BEFORE + i, 1] = block[i, 0], block[i, 1]
+    for channel in range(2):
+        _warm_up(joined, KEPT_BEFORE, channel, recurrence[channel])
+    started, kept = False, floats[CLIP_KEPT]
+    for at in range(KEPT_BEFORE, KEPT_BEFORE + n):
+        if not started:
+            over = _value_peak(recurrence[0], joined[at, 0]) > ceiling
+            started = over or _value_peak(recurrence[1], joined[at, 1]) > ceiling
+        if started:
+            kept_now = ceiling
+            for channel in range(2):
+                r = recurrence[channel]
+                kept_now = max(kept_now, _clip_sample(joined, at, channel, ceiling, kept, r, ints))
+            kept = kept_now
+            block[at - KEPT_BEFORE, 0] = joined[at, 0]
+            block[at - KEPT_BEFORE, 1] = joined[at, 1]
+        for channel in range(2):
+            _advance(recurrence[channel], joined[at, channel])
+    floats[CLIP_KEPT] = kept if started else ceiling
+    _shift(joined, n)
+
+
+@numba.njit(cache=True, nogil=True)
+def _shift(rows, n):  # pragma: no cover - compiled
+    """Move the last ``len(rows) - n`` rows of ``rows`` to its front (the next history)."""
+    for j in range(rows.shape[0] - n):
+        rows[j, 0], rows[j, 1] = rows[n + j, 0], rows[n + j, 1]
+
+
+@numba.njit(cache=True, nogil=True)
+def _rest_clip(joined, sent, first, n):  # pragma: no cover - compiled
+    """``sent[first : first + n]`` went out unclipped: the clip's history takes it."""
+    for i in range(n):
+        joined[KEPT_BEFORE + i, 0] = sent[first + i, 0]
+        joined[KEPT_BEFORE + i, 1] = sent[first + i, 1]
+    _shift(joined, n)
+
+
+@numba.njit(cache=True, nogil=True)
+def _last_step(block, inputs, clip_joined, trace, recurrence, ints, floats, ceiling):
+    """The clip, unless the bound shows it would change nothing (the same bytes)."""
+    n = block.shape[0]
+    under = _bound_under(inputs, trace, n, ints, floats, ceiling)
+    if under and ints[SHORTCUTS] != 0:
+        ints[CLIP_SKIPPED] += 1
+        _rest_clip(clip_joined, block, 0, n)
+        floats[CLIP_KEPT] = ceiling
+        _bound_sent(trace, n, ints, True)
+    else:
+        ints[CLIP_COMPUTED] += 1
+        clipped = ints[CLIPPED]
+        _clip(block, clip_joined, recurrence, ints, floats, ceiling)
+        _bound_sent(trace, n, ints, ints[CLIPPED] == clipped)
+
+
+@numba.njit(cache=True, nogil=True)
+def process_block(block, glide, levels, inputs, clip_joined, trace, recurrence, ints, floats):
+    """The whole output stage on ``block`` (float32 (n, 2)) in place; the state moves on.
+
+    ``glide``: the master volume's ramp (start frame, from, to, ramp frames, steady from);
+    ``levels``: (ceiling, target) of the cap. The other arrays are the stage's state (module
+    docstring), ``inputs`` and ``clip_joined`` sized for this block. A block whose input is far
+    under the target while the limiter rests is sent as the delayed input.
+    """
+    n = block.shape[0]
+    kept = inputs.shape[0] - n
+    ceiling, target = levels[0], levels[1]
+    _filter_input(block, inputs, kept, glide, ints, floats)
+    recent = 0.0  # every window's samples: the 11 frames before the block and the block
+    for s in range(kept - KEPT_BEFORE, kept + n):
+        recent = max(recent, abs(inputs[s, 0]), abs(inputs[s, 1]))
+    if recent * HELD_GAIN <= target and ints[RESTING] != 0 and ints[SHORTCUTS] != 0:
+        ints[QUIET_BLOCKS] += 1
+        delay = ints[DELAY]
+        for i in range(n):
+            block[i, 0] = inputs[kept - delay + i, 0]
+            block[i, 1] = inputs[kept - delay + i, 1]
+            trace[GAIN, i] = 1.0
+        _forget_peaks(trace, ints)
+        _rest_clip(clip_joined, inputs, kept - delay, n)
+        _bound_sent_unchanged(trace, n, ints, floats, target)
+    else:
+        limiting = _limit(block, inputs, trace, recurrence, ints, floats, target)
+        _last_step(block, inputs, clip_joined, trace, recurrence, ints, floats, ceiling)
+        if limiting:
+            _keep(trace, n, ints, floats, target)
+        else:
+            _forget_peaks(trace, ints)
+    _shift(inputs, n)
+    ints[FRAME] += n
