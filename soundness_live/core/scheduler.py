@@ -51,6 +51,8 @@ class Scheduler:
             raise ParameterError(f"n_frames must be >= 0, got {n_frames}")
         block_end = block_start + n_frames
         heap = self._heap
+        if not heap or heap[0][0] >= block_end:
+            return []  # most blocks: nothing due
         out: list[tuple[int, SynthEvent]] = []
         while heap and heap[0][0] < block_end:
             frame, _, event = heapq.heappop(heap)

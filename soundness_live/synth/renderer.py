@@ -121,7 +121,8 @@ class Renderer:
         callback because at most ``queue_capacity`` (+ racing producers) commands are queued.
         """
         start, n_frames = self.frame, out.shape[0]
-        self._drain(start)
+        if self._queue:
+            self._drain(start)
         synth, position = self.synth, 0
         for offset, event in self.scheduler.due(start, n_frames):
             if isinstance(event, PlaySound):
@@ -141,11 +142,8 @@ class Renderer:
 
     def _drain(self, block_start: int) -> None:
         queue, scheduler = self._queue, self.scheduler
-        while True:
-            try:
-                event, placement = queue.popleft()
-            except IndexError:
-                return
+        while queue:  # a producer may append meanwhile: taken now or at the next block
+            event, placement = queue.popleft()
             if placement == _CLEAR_FIRST:
                 self.cancelled_events += len(scheduler)
                 scheduler.clear()
