@@ -404,8 +404,9 @@ _ready_lock = threading.Lock()
 
 
 def compile_kernel() -> KernelReady:
-    """Compile (or load from the cache) :func:`render_voices` now, once per process; logs the
-    time taken. Later calls return the first call's figures at once."""
+    """Compile (or load from the cache) :func:`render_voices` and the output stage's
+    :func:`.stage_kernel.process_block` now, once per process; logs the time taken. Later
+    calls return the first call's figures at once."""
     global _ready
     with _ready_lock:
         if _ready is None:
@@ -423,7 +424,10 @@ def compile_kernel() -> KernelReady:
 
 
 def _compile() -> KernelReady:
-    """One call on no voices: numba compiles the only signature the synth uses."""
+    """One call on no voices, and one of the output stage on a silent frame: numba compiles
+    the only signatures the synth and the stage use."""
+    from .stage_kernel import compile_stage  # it imports this module: its cache dir first
+
     started, started_cpu = time.perf_counter(), time.process_time()
     out = np.zeros((1, 2), dtype=np.float32)
     state = np.zeros((N_STATE, 1), dtype=np.int64)
@@ -431,10 +435,11 @@ def _compile() -> KernelReady:
     rows = np.zeros((1, 4), dtype=np.float32)
     render_voices(out, 0, state, params, rows, 48_000.0)
     stats = render_voices.stats
+    stage_cached = compile_stage()
     return KernelReady(
         _IMPORT_S,
         time.perf_counter() - started,
-        stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0,
+        stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0 and stage_cached,
         CACHE_DIR,
         time.process_time() - started_cpu,
     )

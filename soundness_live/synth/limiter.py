@@ -250,6 +250,12 @@ class OutputStage:
             if block.ndim != 2 or block.shape[1] != 2:
                 raise ParameterError(f"block must have shape (n, 2), got {block.shape}")
             state = self._state = state.resized(n)  # the one allocation
+        if block.dtype != np.float32 or not block.flags.c_contiguous:
+            # the one kind the stage is compiled for: another would compile in the callback
+            raise ParameterError(
+                f"block must be C-contiguous float32, got {block.dtype}"
+                f"{'' if block.flags.c_contiguous else ' (a strided view)'}"
+            )
         state.ints[sk.SHORTCUTS] = self._shortcuts
         sk.process_block(
             block,

@@ -448,3 +448,25 @@ def process_block(block, glide, levels, inputs, clip_joined, trace, recurrence, 
             _forget_peaks(trace, ints)
     _shift(inputs, n)
     ints[FRAME] += n
+
+
+def compile_stage() -> bool:
+    """Compile (or load from the cache) :func:`process_block` with one call on a silent
+    block; True when the cache served it."""
+    delay, n = 24, 1
+    ints = np.zeros(N_INTS, dtype=np.int64)
+    ints[DELAY], ints[REACH], ints[ATTACK] = delay, KEPT_BEFORE, delay - KEPT_BEFORE
+    floats = np.zeros(N_FLOATS)
+    process_block(
+        np.zeros((n, 2), np.float32),
+        np.array([0.0, 1.0, 1.0, 1.0, 0.0]),
+        np.array([0.5, 0.48]),
+        np.zeros((delay + KEPT_BEFORE + n, 2)),
+        np.zeros((KEPT_BEFORE + n, 2)),
+        np.zeros((TRACE_ROWS, delay + n)),
+        np.zeros((2, _VALUES)),
+        ints,
+        floats,
+    )
+    stats = process_block.stats
+    return bool(stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0)

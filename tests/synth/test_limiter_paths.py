@@ -164,6 +164,15 @@ def test_a_block_of_the_wrong_shape_is_refused() -> None:
         OutputStage(RATE).process(np.zeros((64, 1), np.float32))
 
 
+def test_a_block_of_another_kind_is_refused_not_compiled_for() -> None:
+    stage = OutputStage(RATE)
+    with pytest.raises(ParameterError, match="C-contiguous float32, got float64"):
+        stage.process(np.zeros((64, 2)))
+    with pytest.raises(ParameterError, match=r"got float32 \(a strided view\)"):
+        stage.process(np.zeros((64, 4), np.float32)[:, ::2])
+    assert stage.frame == 0  # nothing was processed
+
+
 def loud_signal() -> np.ndarray:
     """A tone 1 dB under a -12 dBFS cap (true peak), then 6 dB over it, a full-scale square,
     a lowered cap's worth of drum-like bursts, 0.4 s."""
