@@ -333,6 +333,28 @@ def _interval(recurrence, ceiling):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
+def _toward_held(sample, held, low, high):  # pragma: no cover - compiled
+    """The first float32 in ``low..high`` met stepping from ``sample`` to ``held``, else
+    ``held`` (which keeps the promise): found at once, where stepping one float32 at a time
+    took millions of steps when no float32 lies in a narrow interval."""
+    if held > sample and sample < low:
+        first = np.float32(low)
+        if first < low:  # rounded down: the next float32 up is the first at or above low
+            first = np.float32(np.nextafter(first, np.float32(np.inf)))
+        if first <= high and first <= held:
+            return first
+    elif held < sample and sample > high:
+        first = np.float32(high)
+        if first > high:
+            first = np.float32(np.nextafter(first, np.float32(-np.inf)))
+        if first >= low and first >= held:
+            return first
+    if held == 0.0:  # a step onto zero keeps the sign of the side it came from
+        return np.float32(np.copysign(0.0, sample))
+    return held
+
+
+@numba.njit(cache=True, nogil=True)
 def _clip_sample(joined, at, channel, ceiling, kept, recurrence, ints):  # pragma: no cover
     """Clip ``joined[at, channel]`` into its interval (older samples are final); returns the
     ceiling it keeps: ``ceiling``, or ``kept`` where no interval was left."""
@@ -344,8 +366,8 @@ def _clip_sample(joined, at, channel, ceiling, kept, recurrence, ints):  # pragm
         wanted = 0.0
     held = np.float32(joined[at - 1, channel])
     sample = np.float32(min(max(wanted, low), high))
-    while not low <= sample <= high and sample != held:  # rounded out of it
-        sample = np.float32(np.nextafter(sample, held))
+    if not low <= sample <= high:  # rounded out of it
+        sample = _toward_held(sample, held, low, high)
     if np.float64(sample) != wanted:
         ints[CLIPPED] += 1
     joined[at, channel] = sample
