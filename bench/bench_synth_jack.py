@@ -2,7 +2,10 @@
 
 For each JACK period (128 and 64 frames; a private jackd on the dummy driver, started afresh
 for each) a probe client plays a closed hi-hat 8 times a second for 30 s (note-on at a random
-offset of its cycle, note-off half-way to the next) twice in a row: into the engine (its
+offset of its cycle, note-off half-way to the next), in turn into each synth, ``--rounds`` (3)
+times each, interleaved (engine, FluidSynth, engine, ...) so a busy moment of the machine
+falls on both alike; each run is a row with the load average when it ended, then the median
+of the rounds. The synths: the engine (its
 JACK-native MIDI input -> the live thru path, immediate mode -> the Renderer with its output
 stage -> sounddevice on JACK) and into FluidSynth (pyfluidsynth's libfluidsynth with its JACK
 audio and MIDI drivers, reverb and chorus off). Both play the same SoundFont (FluidR3_GM when
@@ -57,19 +60,46 @@ class Run:
     notes: int
     xruns: int
     latency_ms: np.ndarray  # NaN where no sound was found
+    load: float = float("nan")  # the 1-minute load average when it ended
 
-    def row(self) -> str:
+    @property
+    def heard(self) -> np.ndarray:
+        """Tap-to-sound (ms) of the notes whose sound was found."""
+        return self.latency_ms[~np.isnan(self.latency_ms)]
+
+    def figures(self) -> tuple[float, float, float]:
+        """Tap-to-sound p50, p99 and max (ms); NaN when nothing was heard."""
+        if not len(self.heard):
+            return (float("nan"),) * 3
+        p50, p99 = np.percentile(self.heard, [50, 99])
+        return float(p50), float(p99), float(self.heard.max())
+
+    def row(self, label: str) -> str:
         """One table row."""
-        found = self.latency_ms[~np.isnan(self.latency_ms)]
-        if len(found):
-            p50, p99 = np.percentile(found, [50, 99])
-            figures = f"{p50:8.2f}{p99:8.2f}{found.max():8.2f}"
-        else:
-            figures = f"{'-':>8}{'-':>8}{'-':>8}"
-        return f"  {self.name:<12}{self.notes:>6}{len(found):>7}{self.xruns:>7}" + figures
+        figures = "".join(f"{x:8.2f}" for x in self.figures())
+        return (
+            f"  {self.name:<12}{label:>7}{self.notes:>6}{len(self.heard):>7}{self.xruns:>7}"
+            f"{figures}{self.load:>7.2f}"
+        )
 
 
-HEADER = f"  {'synth':<12}{'notes':>6}{'heard':>7}{'xruns':>7}{'p50 ms':>8}{'p99 ms':>8}{'max':>8}"
+HEADER = (
+    f"  {'synth':<12}{'run':>7}{'notes':>6}{'heard':>7}{'xruns':>7}{'p50 ms':>8}{'p99 ms':>8}"
+    f"{'max':>8}{'load':>7}"
+)
+
+
+def median_row(runs: list[Run]) -> str:
+    """The median over ``runs`` of one synth: x-runs, tap-to-sound p50, p99, max, load."""
+    figures = np.array([run.figures() for run in runs])
+    p50, p99, top = np.nanmedian(figures, axis=0) if len(runs) else (np.nan,) * 3
+    xruns = float(np.median([run.xruns for run in runs]))
+    heard = int(np.median([len(run.heard) for run in runs]))
+    load = float(np.median([run.load for run in runs]))
+    return (
+        f"  {runs[0].name:<12}{'median':>7}{runs[0].notes:>6}{heard:>7}{xruns:>7g}"
+        f"{p50:8.2f}{p99:8.2f}{top:8.2f}{load:>7.2f}"
+    )
 
 
 def _probe() -> tuple[JackProbe, list[int]]:
@@ -141,7 +171,7 @@ def run_engine(font: str, period: int, seconds: float, rate_hz: float) -> Run:
         inputs.stop()
         output.stop()
         probe.close()
-    return Run("engine", notes, counted, _latencies(probe))
+    return Run("engine", notes, counted, _latencies(probe), os.getloadavg()[0])
 
 
 def run_fluidsynth(font: str, period: int, seconds: float, rate_hz: float) -> Run:
@@ -172,7 +202,7 @@ def run_fluidsynth(font: str, period: int, seconds: float, rate_hz: float) -> Ru
     finally:
         probe.close()
         synth.delete()
-    return Run("FluidSynth", notes, counted, _latencies(probe))
+    return Run("FluidSynth", notes, counted, _latencies(probe), os.getloadavg()[0])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rate-hz", type=float, default=8.0, help="notes a second (default 8)")
     parser.add_argument("--periods", default="128,64", help="JACK periods in frames")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each synth (default 3)")
     args = parser.parse_args(argv)
     if shutil.which("jackd") is None:
         print("bench synth-jack: jackd not found (apt-get install jackd2)")
@@ -192,14 +223,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"SoundFont {font}; {args.rate_hz:g} notes/s for {args.seconds:g} s; {RATE} Hz")
     print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for period in [int(p) for p in args.periods.split(",")]:
+        print(f"\n{period}-frame periods (dummy driver, one server)\n{HEADER}", flush=True)
+        engine: list[Run] = []
+        fluid: list[Run] = []
         with jack_server(period, RATE):
-            runs = [
-                run_engine(font, period, args.seconds, args.rate_hz),
-                run_fluidsynth(font, period, args.seconds, args.rate_hz),
-            ]
-        print(f"\n{period}-frame periods (dummy driver)\n{HEADER}")
-        for run in runs:
-            print(run.row(), flush=True)
+            for index in range(args.rounds):  # interleaved: engine, FluidSynth, engine, ...
+                engine.append(run_engine(font, period, args.seconds, args.rate_hz))
+                print(engine[-1].row(str(index + 1)), flush=True)
+                fluid.append(run_fluidsynth(font, period, args.seconds, args.rate_hz))
+                print(fluid[-1].row(str(index + 1)), flush=True)
+        print(median_row(engine))
+        print(median_row(fluid), flush=True)
     print("\nload average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     return 0
 
