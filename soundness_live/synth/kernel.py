@@ -434,6 +434,7 @@ def _compile() -> KernelReady:
     params = np.zeros((N_PARAMS, 1), dtype=np.float64)
     rows = np.zeros((1, 4), dtype=np.float32)
     render_voices(out, 0, state, params, rows, 48_000.0)
+    render_voices.disable_compile()  # another kind of array is refused, never compiled
     stats = render_voices.stats
     stage_cached = compile_stage()
     return KernelReady(

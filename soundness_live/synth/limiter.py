@@ -250,21 +250,21 @@ class OutputStage:
             if block.ndim != 2 or block.shape[1] != 2:
                 raise ParameterError(f"block must have shape (n, 2), got {block.shape}")
             state = self._state = state.resized(n)  # the one allocation
-        if block.dtype != np.float32 or not block.flags.c_contiguous:
-            # the one kind the stage is compiled for: another would compile in the callback
+        state.ints[sk.SHORTCUTS] = self._shortcuts
+        try:  # the stage takes C-contiguous float32 only (it is never compiled again)
+            sk.process_block(
+                block,
+                self._glide.figures,
+                self._levels.figures,
+                state.inputs,
+                state.clip_joined,
+                state.trace,
+                state.recurrence,
+                state.ints,
+                state.floats,
+            )
+        except TypeError:
             raise ParameterError(
                 f"block must be C-contiguous float32, got {block.dtype}"
                 f"{'' if block.flags.c_contiguous else ' (a strided view)'}"
-            )
-        state.ints[sk.SHORTCUTS] = self._shortcuts
-        sk.process_block(
-            block,
-            self._glide.figures,
-            self._levels.figures,
-            state.inputs,
-            state.clip_joined,
-            state.trace,
-            state.recurrence,
-            state.ints,
-            state.floats,
-        )
+            ) from None

@@ -490,5 +490,6 @@ def compile_stage() -> bool:
         ints,
         floats,
     )
+    process_block.disable_compile()  # another kind of array is refused, never compiled
     stats = process_block.stats
     return bool(stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0)

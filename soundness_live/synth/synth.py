@@ -60,6 +60,7 @@ DEFAULT_GAIN = 0.2  # FluidSynth's synth.gain: the same level as FluidSynth
 CACHE_LIMIT = 4096  # note-on results kept (regions found, new voices' state)
 REAP_FRAMES = 1024  # voices that are over are cleared away about this often
 GM_CONTROLLERS = {7: 100, 10: 64, 11: 127}  # CC values after a reset; others are 0
+_STEREO = (2,)  # a block's shape after its frames
 
 
 @dataclass
@@ -108,6 +109,7 @@ class Synth:
         self.gain = gain
         self.frame = 0
         self.peak_voices = 0
+        self._rate = float(sample_rate)
         if interpolation not in v.INTERPOLATIONS:
             raise ParameterError(
                 f"interpolation must be one of {v.INTERPOLATIONS}, got {interpolation!r}"
@@ -203,14 +205,18 @@ class Synth:
     # -- rendering -------------------------------------------------------------------------------
     def render(self, out: np.ndarray) -> None:
         """Write the next ``len(out)`` frames into ``out`` (float32, shape (n, 2))."""
-        if out.ndim != 2 or out.shape[1] != 2 or out.dtype != np.float32:
+        if out.shape[1:] != _STEREO:
+            raise ParameterError(f"out must have shape (n, 2), got {out.shape}")
+        voices = self.voices
+        if voices.count > self.peak_voices:
+            self.peak_voices = voices.count
+        try:  # the kernel takes C-contiguous float32 only (it is never compiled again)
+            voices.render(out, self._rate)
+        except TypeError:
             raise ParameterError(
-                f"out must be float32 with shape (n, 2), got {out.dtype} {out.shape}"
-            )
-        if not out.flags.c_contiguous:
-            raise ParameterError("out must be C-contiguous (frames, channels), got a strided view")
-        self.peak_voices = max(self.peak_voices, self.voices.count)
-        self.voices.render(out, float(self.sample_rate))
+                f"out must be C-contiguous float32, got {out.dtype}"
+                f"{'' if out.flags.c_contiguous else ' (a strided view)'}"
+            ) from None
         end = self.frame + out.shape[0]
         # voices that are over add nothing: clearing them every ~1000 frames is enough
         if end // REAP_FRAMES != self.frame // REAP_FRAMES:

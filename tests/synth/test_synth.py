@@ -250,3 +250,17 @@ def test_all_sound_off_and_bad_arguments() -> None:
         Synth(tone_font(), RATE, max_voices=0)
     with pytest.raises(ParameterError, match="shape"):
         synth.render(np.zeros((10, 1), np.float32))
+
+
+def test_a_block_of_another_kind_is_refused_and_the_kernel_never_compiled_again() -> None:
+    from soundness_live.synth.kernel import render_voices
+
+    synth = Synth(tone_font(), 48_000)
+    with pytest.raises(ParameterError, match=r"shape \(n, 2\), got \(64, 3\)"):
+        synth.render(np.zeros((64, 3), np.float32))
+    with pytest.raises(ParameterError, match="C-contiguous float32, got float64"):
+        synth.render(np.zeros((64, 2)))
+    with pytest.raises(ParameterError, match=r"got float32 \(a strided view\)"):
+        synth.render(np.zeros((64, 4), np.float32)[:, ::2])
+    assert len(render_voices.signatures) == 1  # refused, not compiled for in the callback
+    assert synth.frame == 0
