@@ -135,7 +135,7 @@ class Renderer:
             if isinstance(event, AllNotesOff) and event.channel is None:
                 self.sounds.fade(start + offset, event.fade_ms)
         if position < n_frames:
-            synth.render(out[position:])
+            synth.render(out[position:] if position else out)  # most blocks: all of it
         self.sounds.mix(out, start)
         self.output_stage.process(out)
         self.frame = start + n_frames

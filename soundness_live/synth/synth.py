@@ -45,7 +45,7 @@ from ..core.events import (
 from ..errors import ParameterError
 from . import voice_state as vs
 from . import voices as v
-from .kernel import compile_kernel
+from .kernel import compile_kernel, render_voices
 from .modulators import CONCAVE_TABLE
 from .region import LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
 from .sf2.read import DRUM_BANK, find_preset
@@ -211,7 +211,8 @@ class Synth:
         if voices.count > self.peak_voices:
             self.peak_voices = voices.count
         try:  # the kernel takes C-contiguous float32 only (it is never compiled again)
-            voices.render(out, self._rate)
+            rows = voices.layout.rows  # moves when the layout grows
+            render_voices(out, voices.count, voices.state, voices.params, rows, self._rate)
         except TypeError:
             raise ParameterError(
                 f"out must be C-contiguous float32, got {out.dtype}"
