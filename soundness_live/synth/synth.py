@@ -18,9 +18,10 @@ The sound model is SoundFont 2.04 as FluidSynth 2.3 plays it (:mod:`.voice_setup
 modulation envelope, both LFOs, the default modulators and the font's own, FluidSynth's gain
 staging. CC7 volume, CC11 expression, CC10 pan and CC1 mod wheel follow sounding voices
 (from their next control step); other sources are read at note-on. Where we differ from
-FluidSynth, on purpose: a stolen voice, or an older voice of the same exclusive class, fades
-out over ``STEAL_FADE_MS`` instead of being cut (FluidSynth cuts a stolen voice at once);
-notes shorter than 10 ms are not held longer. Pitch bend and channel pressure have no engine
+FluidSynth, on purpose: a stolen voice fades out over ``STEAL_FADE_MS`` instead of being cut
+(FluidSynth cuts a stolen voice at once); notes shorter than 10 ms are not held longer. An
+older voice of the same exclusive class (a closed hi-hat's open one) is released over
+``CHOKE_RELEASE_TC`` as FluidSynth releases it. Pitch bend and channel pressure have no engine
 events yet: they stay at rest (centre, 0).
 """
 
@@ -45,6 +46,7 @@ from ..core.events import (
 from ..errors import ParameterError
 from . import voice_state as vs
 from . import voices as v
+from .envelope import CONTROL_FRAMES, RELEASE, SECTIONS
 from .kernel import compile_kernel, render_voices
 from .modulators import CONCAVE_TABLE
 from .region import LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
@@ -54,7 +56,10 @@ from .voice_setup import new_voice, pan_gains
 __all__ = ["Synth", "STEAL_FADE_MS"]
 
 PREPARE_BANK_LIMIT = 256 << 20  # lay out a whole bank up to this size (4x its sample data)
-STEAL_FADE_MS = 3.0  # a stolen or exclusive-class-choked voice fades over this, never cuts
+STEAL_FADE_MS = 3.0  # a stolen voice fades over this, never cuts
+# a voice cut by its exclusive class releases over this (timecents, 0.89 s for the full 96 dB):
+# FluidSynth's fluid_voice_kill_excl, "found through listening tests with hi-hat samples"
+CHOKE_RELEASE_TC = -200.0
 SOUND_OFF_FADE_MS = 5.0  # CC120 all sound off
 DEFAULT_GAIN = 0.2  # FluidSynth's synth.gain: the same level as FluidSynth
 CACHE_LIMIT = 4096  # note-on results kept (regions found, new voices' state)
@@ -269,8 +274,7 @@ class Synth:
         self._release(self._rows(channel, key))  # a repeated key restarts the note
         for exclusive in {r.exclusive_class for r in regions if r.exclusive_class}:
             rows = self._rows(channel, sounding=False)
-            rows = rows[self.voices.state[vs.EXCLUSIVE, rows] == exclusive]
-            self._kill(rows, self._ms(STEAL_FADE_MS))
+            self._choke(rows[self.voices.state[vs.EXCLUSIVE, rows] == exclusive])
         regions = regions[: self.max_voices]
         self._make_room(len(regions))
         for region in regions:
@@ -339,6 +343,19 @@ class Synth:
         leaving = rows[state[vs.LOOP_MODE, rows] == LOOP_UNTIL_RELEASE]
         if leaving.size:
             self.voices.leave_loop(leaving)
+
+    def _choke(self, rows: np.ndarray) -> None:
+        """Voices ``rows``, cut by a note of their exclusive class, released as FluidSynth
+        releases them: both envelopes from where they are, over ``CHOKE_RELEASE_TC`` for a
+        full fall, whatever the pedal."""
+        if rows.size == 0:
+            return
+        periods = 1 + int(self.sample_rate / CONTROL_FRAMES * 2.0 ** (CHOKE_RELEASE_TC / 1200.0))
+        for which in (0, 1):  # the volume envelope, the modulation envelope
+            self.voices.state[vs.ENV_COUNTS + which * SECTIONS + RELEASE, rows] = periods
+            increment_row = vs.ENV + (which * SECTIONS + RELEASE) * 4 + 1
+            self.voices.params[increment_row, rows] = -1.0 / periods
+        self._release(rows)
 
     def _kill(self, rows: np.ndarray, fade_frames: int) -> None:
         """Fade voices ``rows`` out linearly over ``fade_frames`` (no click), then drop them."""

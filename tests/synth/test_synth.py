@@ -212,8 +212,10 @@ def test_exclusive_class_chokes_the_other_note() -> None:
     synth = Synth(font, RATE)
     synth.handle(NoteOn(0, 9, 46, 100))  # open hat
     synth.render(np.zeros((480, 2), np.float32))
-    synth.handle(NoteOn(0, 9, 42, 100))  # closed hat chokes it
-    synth.render(np.zeros((480, 2), np.float32))  # 10 ms: past the 3 ms choke fade
+    synth.handle(NoteOn(0, 9, 42, 100))  # closed hat chokes it: a 0.89 s release
+    synth.render(np.zeros((480, 2), np.float32))
+    assert synth.active_voices == 2  # the open one releasing
+    synth.render(np.zeros((RATE, 2), np.float32))  # its 2 s release would still sound
     assert synth.active_voices == 1
 
 
