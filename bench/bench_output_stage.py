@@ -88,8 +88,9 @@ def cases(seconds: float) -> list[tuple[str, float, np.ndarray]]:
 
 
 def stage_of(revision: str) -> ModuleType:
-    """The ``soundness_live.synth.limiter`` module of a git revision of this checkout, imported
-    from a copy of that revision's package under its own name."""
+    """The output stage's module (``soundness_live.synth.limiter``, ``audio.limiter`` before the
+    synth moved) of a git revision of this checkout, imported from a copy of that revision's
+    package under its own name."""
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", revision, "soundness_live"],
         check=True,
@@ -107,7 +108,8 @@ def stage_of(revision: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    return importlib.import_module(f"{name}.audio.limiter")
+    where_it_is = "synth" if (package / "synth" / "limiter.py").is_file() else "audio"
+    return importlib.import_module(f"{name}.{where_it_is}.limiter")  # audio/ before the move
 
 
 def micros_per_block(make: Callable[[], object], signal: np.ndarray, block: int) -> float:
