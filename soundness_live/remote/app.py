@@ -16,7 +16,9 @@ handshake); a revoked or expired token stops working on its next request, and an
 closes (code 4401) as soon as the engine says the device was revoked. A request that changes
 anything (POST) and every socket must come from the page's own origin (403 otherwise, CSRF),
 to a host named by an IP address or this machine's own name (a DNS name pointing elsewhere,
-as in DNS rebinding, gets 421). Every answer carries a strict Content-Security-Policy.
+as in DNS rebinding, gets 421). A body or a socket message over 64 KiB is refused (413, or
+the socket closed with 1009) before it is read whole. Every answer carries a strict
+Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -140,16 +142,43 @@ def device_of(connection: HTTPConnection, context: RemoteContext) -> PairedDevic
     return context.tokens.device(connection.cookies.get(COOKIE))
 
 
+class BodyTooBig(Exception):
+    """A request's body over :data:`MAX_BODY_BYTES` (said, or found while reading)."""
+
+
+async def read_body(request: Request) -> bytes:
+    """The request's body, read no further than :data:`MAX_BODY_BYTES`: a body said or found
+    to be bigger raises :class:`BodyTooBig` before the rest is read (pairing needs no token,
+    so anyone on the network could otherwise make the remote hold gigabytes)."""
+    said = request.headers.get("content-length", "")
+    if said.strip().isdigit() and int(said) > MAX_BODY_BYTES:
+        raise BodyTooBig
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BodyTooBig
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def read_json(request: Request) -> dict[str, Any] | None:
-    """The request's JSON object (None when it is not one or is too big)."""
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return None
+    """The request's JSON object (None when it is not one); BodyTooBig over the limit."""
+    body = await read_body(request)
     try:
         value = json.loads(body or b"null")
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
+
+
+def too_big(connection: HTTPConnection) -> JSONResponse:
+    """The refusal of a body over the limit; the connection is closed after it (the rest of
+    the body is never read)."""
+    text = f"expected a JSON body of at most {MAX_BODY_BYTES // 1024} KiB; this one is bigger"
+    response = refusal(413, text, connection)
+    response.headers["Connection"] = "close"
+    return response
 
 
 def make_app(context: RemoteContext) -> Starlette:
@@ -166,7 +195,10 @@ def make_app(context: RemoteContext) -> Starlette:
         refused = gate(request, context, write=True)
         if refused is not None:
             return refused
-        body = await read_json(request)
+        try:
+            body = await read_json(request)
+        except BodyTooBig:
+            return too_big(request)
         if body is None or not isinstance(body.get("code"), str):
             return refusal(400, "expected {code: the 6 digits on the laptop, name}", request)
         right = context.lock.try_code(body["code"].strip())
@@ -223,7 +255,10 @@ def make_app(context: RemoteContext) -> Starlette:
             return refusal(
                 401, "this device is not paired: enter the code shown on the laptop", request
             )
-        body = await read_json(request)
+        try:
+            body = await read_json(request)
+        except BodyTooBig:
+            return too_big(request)
         if body is None:
             return refusal(400, "expected a JSON object {command, ...its fields}", request)
         return answer(await run_command(context, device, body), request)

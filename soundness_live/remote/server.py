@@ -76,7 +76,7 @@ def serve(data_dir: Path, host: str, port: int, tls: bool) -> int:
     """Serve the remote until the engine goes, or a signal."""
     import uvicorn
 
-    from .app import RemoteContext, make_app
+    from .app import MAX_BODY_BYTES, RemoteContext, make_app
     from .bridge import EngineBridge
 
     sock = listening_socket(host, port)
@@ -92,6 +92,7 @@ def serve(data_dir: Path, host: str, port: int, tls: bool) -> int:
         make_app(context),
         log_level="warning",
         ws=WEBSOCKET_IMPL,
+        ws_max_size=MAX_BODY_BYTES,  # a bigger message closes the socket before it is read whole
         lifespan="off",
         access_log=False,
         timeout_graceful_shutdown=2,

@@ -177,3 +177,43 @@ def test_a_page_field_named_like_the_clients_own_arguments_is_refused_in_one_lin
             body = reply.json()
             assert body["ok"] is False and repr(field) in body["error"], (field, body)
         assert client.post("api/command", json={"command": "stop"}).json()["ok"] is True
+
+
+def _raw_request(served: Served, head: str, body: bytes, timeout_s: float = 5.0) -> bytes:
+    """What the remote answers to a request written by hand (its status line and headers)."""
+    import socket as sockets
+    from urllib.parse import urlsplit
+
+    where = urlsplit(served.url)
+    with sockets.create_connection((where.hostname, where.port), timeout=timeout_s) as conn:
+        conn.sendall(head.encode("latin-1") + body)
+        return conn.recv(4096)
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(served: Served) -> None:
+    """Pairing needs no token: a body of gigabytes from anyone on the network is refused by
+    what it says of its size, or once it passes the limit, never read whole into memory."""
+    from soundness_live.remote.app import MAX_BODY_BYTES
+
+    host = served.origin.removeprefix("http://")
+    head = (
+        f"POST /api/pair HTTP/1.1\r\nHost: {host}\r\nOrigin: {served.origin}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 4000000000\r\n\r\n"
+    )
+    answer = _raw_request(served, head, b'{"code": "')  # the rest never comes
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    big = b'{"code": "000000", "name": "' + b"a" * MAX_BODY_BYTES + b'"}'
+
+    def chunks() -> Iterator[bytes]:  # no length said: the limit is found while reading
+        for start in range(0, len(big), 4096):
+            yield big[start : start + 4096]
+
+    with pair(served) as client:
+        for route in ("api/pair", "api/command"):
+            reply = client.post(route, content=chunks())
+            assert reply.status_code == 413, (route, reply.text)
+            assert f"at most {MAX_BODY_BYTES // 1024} KiB" in reply.json()["error"]
+        assert client.post("api/command", json={"command": "snapshot"}).json()["ok"] is True
+        with socket(served, client.cookies.get(COOKIE)) as live:
+            live.send(" " * (MAX_BODY_BYTES + 1))  # a message over the limit closes the socket
+            assert _closed_code(live, timeout_s=5.0) == 1009
