@@ -313,10 +313,11 @@ async def run_command(
 ) -> dict[str, Any]:
     """Carry out a page's command through the engine; the reply as the page sees it."""
     kind = body.get("command")
-    if kind not in PAGE_COMMANDS:
+    if not isinstance(kind, str) or kind not in PAGE_COMMANDS:  # a list or an object: no name
+        came = repr(kind) if isinstance(kind, str | int | float | None) else type(kind).__name__
         return {
             "ok": False,
-            "error": f"the remote cannot {kind!r}; it can {', '.join(sorted(PAGE_COMMANDS))}",
+            "error": f"the remote cannot {came}; it can {', '.join(sorted(PAGE_COMMANDS))}",
         }
     fields = {key: value for key, value in body.items() if key not in ("command", "id")}
     if not context.bridge.reachable:

@@ -217,3 +217,28 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(served: Served) -> N
         with socket(served, client.cookies.get(COOKIE)) as live:
             live.send(" " * (MAX_BODY_BYTES + 1))  # a message over the limit closes the socket
             assert _closed_code(live, timeout_s=5.0) == 1009
+
+
+def test_a_command_that_is_not_a_name_is_one_line_not_a_server_error(served: Served) -> None:
+    """A command given as a list or an object (no name at all) is refused as any unknown
+    command is, over HTTP and over the socket, which stays open."""
+    with pair(served) as client:
+        for kind, said in ((["stop"], "list"), ({"stop": 1}, "dict"), (None, "None")):
+            reply = client.post("api/command", json={"command": kind})
+            assert reply.status_code == 200, (kind, reply.text)
+            assert reply.json()["error"].startswith(f"the remote cannot {said}; it can ")
+        with socket(served, client.cookies.get(COOKIE)) as live:
+            for kind in (["stop"], {"stop": 1}, "stop"):
+                live.send(json.dumps({"id": 7, "command": kind}))
+                reply = _reply(live, 7)
+                assert reply["ok"] is (kind == "stop"), reply
+
+
+def _reply(live, number: int) -> dict:
+    """The socket's reply to the command of id ``number`` (states and notices go past)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        msg = json.loads(live.recv(deadline - time.monotonic()))
+        if msg["type"] == "reply" and msg["id"] == number:
+            return msg
+    raise AssertionError(f"no reply to {number}")
