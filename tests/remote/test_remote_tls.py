@@ -63,3 +63,34 @@ def test_the_certificate_is_made_once_per_installation(
     served.remote, served.status = start_remote(served.home, "127.0.0.1:0", tls=True)
     assert served.status["fingerprint"] == first
     assert served.status["pairing_code"] != "" and len(served.status["pairing_code"]) == 6
+
+
+def test_the_certificates_files_are_made_owner_only_again_and_a_damaged_pair_is_one_line(
+    tmp_path,
+) -> None:
+    """A key found readable by others is made owner-only; a certificate that is not PEM, or a
+    key that is not its own, is one line naming the file (never a traceback, never a new
+    certificate made behind the tablets' back); nothing is left half written."""
+    from soundness_live.errors import FileFormatError
+    from soundness_live.remote.tls import installation_certificate
+
+    folder = tmp_path / "remote"
+    made = installation_certificate(folder, "127.0.0.1")
+    assert sorted(p.name for p in folder.iterdir()) == sorted([CERT_NAME, KEY_NAME])
+    for name in (CERT_NAME, KEY_NAME):
+        os.chmod(folder / name, 0o644)
+    assert installation_certificate(folder, "127.0.0.1") == made
+    for name in (CERT_NAME, KEY_NAME):
+        assert stat.S_IMODE(os.stat(folder / name).st_mode) == 0o600, name
+    other = installation_certificate(tmp_path / "other", "127.0.0.1")
+    key = (folder / KEY_NAME).read_bytes()
+    (folder / KEY_NAME).write_bytes(other.key_path.read_bytes())
+    with pytest.raises(FileFormatError, match=f"expected the key of {CERT_NAME}") as error:
+        installation_certificate(folder, "127.0.0.1")
+    assert "\n" not in str(error.value) and f"delete {CERT_NAME} and {KEY_NAME}" in str(error.value)
+    (folder / KEY_NAME).write_bytes(key)
+    (folder / CERT_NAME).write_bytes(made.cert_path.read_bytes()[:100])  # a write cut short
+    with pytest.raises(FileFormatError, match=f"{CERT_NAME}: expected a PEM certificate") as cut:
+        installation_certificate(folder, "127.0.0.1")
+    assert "\n" not in str(cut.value)
+    assert (folder / KEY_NAME).read_bytes() == key  # kept as it was
