@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import SoundnessError
 from ..live.client import EngineClient, EngineError
+from .views import hidden_folders, hide_paths
 
 log = logging.getLogger(__name__)
 COMMAND_TIMEOUT_S = 10.0
@@ -43,6 +44,7 @@ class EngineBridge:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.on_lost: Callable[[], None] = lambda: None
         self._lock = threading.Lock()
+        self.folders = hidden_folders(data_dir)  # never named to a page
         self.client = EngineClient.connect(data_dir, timeout_s, on_message=self._arrived)
         self._watch = threading.Thread(target=self._watch_engine, name="remote-engine", daemon=True)
         self._watch.start()
@@ -53,19 +55,21 @@ class EngineBridge:
         return not self.client.closed
 
     def state(self) -> dict[str, Any]:
-        """The engine's latest state snapshot."""
-        return self.client.state
+        """The engine's latest state snapshot (no folder of the laptop named in it)."""
+        return hide_paths(self.client.state, self.folders)
 
     def request(self, kind: str, /, **fields: Any) -> dict[str, Any]:
         """A command's reply (``ok`` false with the engine's reason when refused). The
         fields travel as one mapping: a page's field is never taken for the client's own
-        argument (``timeout_s``) nor the message's own key (``type``, ``v``, ``id``)."""
+        argument (``timeout_s``) nor the message's own key (``type``, ``v``, ``id``). No
+        folder of the laptop is named in it (a refusal may name a file)."""
         try:
-            return self.client.ask(kind, fields, COMMAND_TIMEOUT_S)
+            reply = self.client.ask(kind, fields, COMMAND_TIMEOUT_S)
         except EngineError as error:
-            return {"ok": False, "error": str(error)}
+            reply = {"ok": False, "error": str(error)}
         except SoundnessError as error:  # the connection closed, or a field JSON cannot carry
-            return {"ok": False, "error": f"the engine did not take {kind!r}: {error}"}
+            reply = {"ok": False, "error": f"the engine did not take {kind!r}: {error}"}
+        return hide_paths(reply, self.folders)
 
     def subscribe(self, listener: Listener) -> None:
         """Call ``listener`` (on the server's event loop) with each engine message."""
@@ -91,6 +95,7 @@ class EngineBridge:
         loop = self.loop
         if loop is None or msg.get("type") == "reply":
             return
+        msg = hide_paths(msg, self.folders)
         with self._lock:
             listeners = list(self.listeners)
         for listener in listeners:

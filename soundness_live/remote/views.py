@@ -3,14 +3,46 @@
 The snapshot's ``remote`` (the pairing code, the paired devices) stays on the laptop. A
 child's name never leaves it either, unless the therapist turned names on for that device:
 the catalog's ``display_name`` is dropped for every other device (the state itself carries
-codes only).
+codes only). Nor do the laptop's folders: a text naming a file (a plan that does not check,
+a refusal) names it from the data directory on (``plans/shared/x.toml``), and any other path
+in the user's home from ``~`` (:func:`hide_paths`), so a page never learns the laptop's user
+name or where its records are kept.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 LAPTOP_ONLY = ("remote",)
+
+
+def hidden_folders(data_dir: Path) -> list[tuple[str, str]]:
+    """(a folder as texts may name it, what a page sees instead), longest first: the data
+    directory (as given and resolved) drops out, the user's home becomes ``~``."""
+    pairs = {}
+    for folder in {data_dir, data_dir.resolve()}:
+        pairs[str(folder) + os.sep] = ""
+        pairs[str(folder)] = "the data directory"
+    home = str(Path.home())
+    if len(home) > 1:  # a home of / would hide every slash
+        pairs.setdefault(home, "~")
+    return sorted(pairs.items(), key=lambda pair: -len(pair[0]))
+
+
+def hide_paths(value: Any, folders: list[tuple[str, str]]) -> Any:
+    """``value`` with every text (keys kept) told without the folders of :func:`hidden_folders`."""
+    if isinstance(value, str):
+        for folder, shown in folders:
+            if folder in value:
+                value = value.replace(folder, shown)
+        return value
+    if isinstance(value, dict):
+        return {key: hide_paths(item, folders) for key, item in value.items()}
+    if isinstance(value, list):
+        return [hide_paths(item, folders) for item in value]
+    return value
 
 
 def page_state(state: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,13 @@ from soundness_live.remote.pairing import (
     new_token,
     token_sha256,
 )
-from soundness_live.remote.views import page_message, page_reply, page_state
+from soundness_live.remote.views import (
+    hidden_folders,
+    hide_paths,
+    page_message,
+    page_reply,
+    page_state,
+)
 
 
 class Clock:
@@ -165,3 +172,17 @@ def test_without_the_remote_extra_one_line_says_what_to_install(monkeypatch) -> 
     assert str(error.value) == (
         "the browser remote needs segno, cryptography: pip install 'soundness-live[remote]'"
     )
+
+
+def test_texts_for_a_page_name_no_folder_of_the_laptop(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path / "home" / "jane.doe"))
+    data = tmp_path / "home" / "jane.doe" / "soundness"
+    folders = hidden_folders(data)
+    reply = {"ok": False, "error": f"{data}/plans/S-014/x.toml: bad", "n": 3,
+             "plans": [{"error": f"{tmp_path}/home/jane.doe/lib/y.toml: bad"}],
+             f"{data}": f"no engine answers for {data}"}  # fmt: skip
+    assert hide_paths(reply, folders) == {
+        "ok": False, "error": "plans/S-014/x.toml: bad", "n": 3,
+        "plans": [{"error": "~/lib/y.toml: bad"}],
+        f"{data}": "no engine answers for the data directory",
+    }  # fmt: skip

@@ -242,3 +242,22 @@ def _reply(live, number: int) -> dict:
         if msg["type"] == "reply" and msg["id"] == number:
             return msg
     raise AssertionError(f"no reply to {number}")
+
+
+def test_a_page_is_never_told_where_the_laptop_keeps_its_files(served: Served) -> None:
+    """A plan that does not check is named to the page from the data directory on, in the
+    plans' list and in the refusal to start it: the laptop's folders (its user's name) stay
+    on the laptop."""
+    broken = served.home / "plans" / "shared" / "broken.toml"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text("name = [\n")
+    try:
+        with pair(served) as client:
+            plans = client.post("api/command", json={"command": "plans"}).json()["plans"]
+            error = {p["name"]: p.get("error") for p in plans}["broken"]
+            assert error.startswith("plans/shared/broken.toml: not valid TOML"), error
+            start = client.post("api/command", json={"command": "start_plan", "plan": "broken"})
+            assert start.json()["error"].startswith("plans/shared/broken.toml: not valid TOML")
+            assert str(served.home) not in start.text
+    finally:
+        broken.unlink()
