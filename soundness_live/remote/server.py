@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import os
 import signal
@@ -21,6 +22,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..config import parse_bind, private_dir
 from ..errors import SoundnessError
@@ -69,7 +71,21 @@ def announcement(status: dict[str, Any]) -> str:
     if status["tls"]:
         lines.append(f"remote: certificate SHA-256 {status['fingerprint']}")
         lines.append("remote: check that the browser shows this fingerprint before accepting it")
+    elif not on_loopback(status["url"]):
+        lines.append(
+            "remote: warning: plain HTTP on the network: anyone on this Wi-Fi can read the "
+            "children's codes and figures and take a paired device's token; add --remote-tls"
+        )
     return "\n".join(lines)
+
+
+def on_loopback(url: str) -> bool:
+    """Whether ``url`` names this machine only (nothing of it crosses a network)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def serve(data_dir: Path, host: str, port: int, tls: bool) -> int:

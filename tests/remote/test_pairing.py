@@ -186,3 +186,19 @@ def test_texts_for_a_page_name_no_folder_of_the_laptop(tmp_path, monkeypatch) ->
         "plans": [{"error": "~/lib/y.toml: bad"}],
         f"{data}": "no engine answers for the data directory",
     }  # fmt: skip
+
+
+def test_plain_http_on_a_network_address_is_said_as_a_warning() -> None:
+    from soundness_live.remote.server import announcement
+
+    status = {"pairing_code": "012345", "fingerprint": "", "tls": False, "pid": 7}
+    warning = "plain HTTP on the network"
+    for url in ("http://127.0.0.1:8765/", "http://[::1]:8765/", "http://localhost:8765/"):
+        assert warning not in announcement({**status, "url": url}), url
+    said = announcement({**status, "url": "http://192.168.1.20:8765/"}).splitlines()
+    assert said[-1] == (
+        "remote: warning: plain HTTP on the network: anyone on this Wi-Fi can read the children's "
+        "codes and figures and take a paired device's token; add --remote-tls"
+    )
+    tls = {**status, "url": "https://192.168.1.20:8765/", "tls": True, "fingerprint": "AB"}
+    assert warning not in announcement(tls)
