@@ -5,7 +5,9 @@ engine's own command table checks them, with the child's limits) and brings the 
 state, trials and notices, which :class:`EngineBridge` hands to the web server's event loop
 for each page's socket. Pages may send only :data:`PAGE_COMMANDS`: the commands of the
 therapist's controls, never the engine's own (``shutdown``) nor those that pair or revoke
-devices. When the engine goes away the bridge says so to every page, and the remote stops.
+devices. When the engine goes away the bridge says so to every page, and the remote stops;
+when it stops answering while its connection stays open (hung, or its process suspended), the
+pages are told it is unreachable as well, and reachable again with its next message.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,9 @@ from .views import hidden_folders, hide_paths
 
 log = logging.getLogger(__name__)
 COMMAND_TIMEOUT_S = 10.0
+#: The engine sends its state several times a second: this long without a word (or four
+#: snapshot periods, when it sends fewer) is an engine that stopped answering.
+SILENT_S = 2.0
 
 #: What a page may ask of the engine: the therapist's controls of the pygame screen.
 PAGE_COMMANDS = frozenset(
@@ -44,15 +50,21 @@ class EngineBridge:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.on_lost: Callable[[], None] = lambda: None
         self._lock = threading.Lock()
+        self.silent = False  # the engine's connection is open but it stopped answering
         self.folders = hidden_folders(data_dir)  # never named to a page
         self.client = EngineClient.connect(data_dir, timeout_s, on_message=self._arrived)
         self._watch = threading.Thread(target=self._watch_engine, name="remote-engine", daemon=True)
         self._watch.start()
 
     @property
-    def reachable(self) -> bool:
-        """Whether the engine's connection is open."""
+    def connected(self) -> bool:
+        """Whether the engine's connection is open (a command may still be tried)."""
         return not self.client.closed
+
+    @property
+    def reachable(self) -> bool:
+        """Whether the engine's connection is open and the engine answers on it."""
+        return self.connected and not self.silent
 
     def state(self) -> dict[str, Any]:
         """The engine's latest state snapshot (no folder of the laptop named in it)."""
@@ -83,7 +95,7 @@ class EngineBridge:
 
     def close(self) -> None:
         """Say the remote stopped and let the engine go."""
-        if self.reachable:
+        if self.connected:
             try:
                 self.client.request("remote_status", timeout_s=2.0, status=None)
             except Exception:  # the engine went first: nothing to tell
@@ -92,10 +104,18 @@ class EngineBridge:
 
     def _arrived(self, msg: dict[str, Any]) -> None:
         """On the engine client's reader thread: hand the message to the event loop."""
+        if self.silent:  # any word from the engine: it answers again
+            self.silent = False
+            log.warning("the engine answers again")
+            self._hand({"type": "engine", "reachable": True})
+        if msg.get("type") != "reply":
+            self._hand(hide_paths(msg, self.folders))
+
+    def _hand(self, msg: dict[str, Any]) -> None:
+        """Give ``msg`` to every listener, on the event loop."""
         loop = self.loop
-        if loop is None or msg.get("type") == "reply":
+        if loop is None:
             return
-        msg = hide_paths(msg, self.folders)
         with self._lock:
             listeners = list(self.listeners)
         for listener in listeners:
@@ -105,9 +125,22 @@ class EngineBridge:
                 return
 
     def _watch_engine(self) -> None:
-        """Wait for the engine connection to end, then tell every page and stop the remote."""
+        """Tell every page when the engine stops answering; when its connection ends, tell
+        them and stop the remote."""
         while not self.client.closed:
+            silent_s = time.monotonic() - self.client.last_message_s
+            if not self.silent and silent_s > self._silent_limit_s():
+                self.silent = True
+                log.warning("the engine has not answered for %.1f s", silent_s)
+                self._hand({"type": "engine", "reachable": False})
             threading.Event().wait(0.2)
         log.warning("the engine is unreachable: %s", self.client.error or "its connection closed")
-        self._arrived({"type": "engine", "reachable": False})
+        self._hand({"type": "engine", "reachable": False})
         self.on_lost()
+
+    def _silent_limit_s(self) -> float:
+        """How long the engine may say nothing before it counts as not answering."""
+        hz = self.client.state.get("snapshot_hz")
+        if isinstance(hz, int | float) and not isinstance(hz, bool) and hz > 0:
+            return max(SILENT_S, 4.0 / hz)
+        return SILENT_S

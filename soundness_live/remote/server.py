@@ -150,7 +150,7 @@ async def _serve(server: Any, bridge: Any, sock: socket.socket) -> None:
 
 def _tell_status(bridge: Any, status: dict[str, Any], stop: threading.Event) -> None:
     """Tell the engine where the remote serves, again every few seconds until stopped."""
-    while not stop.is_set() and bridge.reachable:
+    while not stop.is_set() and bridge.connected:
         reply = bridge.request("remote_status", status=status)
         if not reply.get("ok"):
             log.warning("the engine did not take the remote's status: %s", reply.get("error"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 from collections.abc import Iterator
 
@@ -261,3 +262,36 @@ def test_a_page_is_never_told_where_the_laptop_keeps_its_files(served: Served) -
             assert str(served.home) not in start.text
     finally:
         broken.unlink()
+
+
+def test_an_engine_that_stops_answering_is_said_unreachable_and_reachable_again(
+    served: Served,
+) -> None:
+    """An engine whose connection stays open but says nothing (hung, or suspended as here)
+    is unreachable on the page, over the socket and to a poll, within seconds, and reachable
+    again as soon as it speaks: a page must never claim to control a session that nothing
+    controls."""
+    import signal
+
+    with pair(served) as client, socket(served, client.cookies.get(COOKIE)) as live:
+        assert json.loads(live.recv(5))["reachable"] is True  # hello
+        os.kill(served.engine.pid, signal.SIGSTOP)
+        try:
+            assert _engine_said(live, 6.0) is False
+            assert client.get("api/state").json()["reachable"] is False
+        finally:
+            os.kill(served.engine.pid, signal.SIGCONT)
+        assert _engine_said(live, 6.0) is True
+        assert client.get("api/state").json()["reachable"] is True
+        assert client.post("api/command", json={"command": "panic"}).json()["ok"] is True
+        client.post("api/command", json={"command": "resume"})
+
+
+def _engine_said(live, timeout_s: float) -> bool | None:
+    """What the socket's next ``engine`` message says of the engine (None: none came)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        msg = json.loads(live.recv(max(0.01, deadline - time.monotonic())))
+        if msg["type"] == "engine":
+            return bool(msg["reachable"])
+    return None
