@@ -30,7 +30,7 @@ import json
 import logging
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 OUTBOX_SIZE = 64  # messages queued for one socket; the oldest state goes first when full
 REVOKED_CLOSE = 4401  # the socket's close code for a token that no longer opens anything
+REPLACED_CLOSE = 4409  # the socket's close code when newer sockets of its device replace it
+SOCKETS_PER_DEVICE = 4  # a device's live sockets (tabs, a socket a locked screen left open)
 RECHECK_S = 1.0  # an idle socket's token is checked again this often (expiry)
 NOT_PAIRED = "this device is not paired: enter the code shown on the laptop"
 STATIC = resources.files("soundness_live.remote") / "static"
@@ -66,12 +68,14 @@ PAGE_CONSTANTS = {"prompt_levels": list(PROMPT_LEVELS), "volume_range_dbfs": lis
 
 @dataclass
 class RemoteContext:
-    """What the handlers share: the engine, the pairing lock, the tokens, TLS or not."""
+    """What the handlers share: the engine, the pairing lock, the tokens, TLS or not, and
+    each device's open sockets (oldest first)."""
 
     bridge: EngineBridge
     lock: PairingLock
     tokens: TokenCheck
     tls: bool = False
+    sockets: dict[str, list[PageSocket]] = field(default_factory=dict)
 
 
 def security_headers(connection: HTTPConnection) -> dict[str, str]:
@@ -272,7 +276,19 @@ def make_app(context: RemoteContext) -> Starlette:
             await websocket.send_denial_response(refused)
             return
         assert device is not None
-        await PageSocket(websocket, context, device).run()
+        live_socket = PageSocket(websocket, context, device)
+        same_device = context.sockets.setdefault(device.device_id, [])
+        for oldest in same_device[: max(0, len(same_device) - SOCKETS_PER_DEVICE + 1)]:
+            oldest.replaced.set()  # its engine messages stop now, whether its page reads or not
+            same_device.remove(oldest)
+        same_device.append(live_socket)
+        try:
+            await live_socket.run()
+        finally:
+            if live_socket in same_device:
+                same_device.remove(live_socket)
+            if not same_device:
+                context.sockets.pop(device.device_id, None)
 
     routes = [
         Route("/", page),
@@ -337,6 +353,7 @@ class PageSocket:
         self.device = device
         self.token = websocket.cookies.get(COOKIE)
         self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(OUTBOX_SIZE)
+        self.replaced = asyncio.Event()  # set when newer sockets of the device take its place
 
     def arrived(self, msg: dict[str, Any]) -> None:
         """An engine message for this page (on the event loop); a full outbox drops its oldest."""
@@ -370,10 +387,14 @@ class PageSocket:
                 }
             )
             await self.websocket.send_json(first)
-            async with _tasks(self._send(), self._receive()):
+            async with _tasks(self._send(), self._receive(), self.replaced.wait()):
                 pass
         finally:
             bridge.unsubscribe(self.arrived)
+        if self.replaced.is_set():  # a page that never reads is not waited for
+            with contextlib.suppress(Exception, asyncio.TimeoutError):
+                why = "newer connections of this device took its place"
+                await asyncio.wait_for(self.websocket.close(REPLACED_CLOSE, why), RECHECK_S)
 
     async def _send(self) -> None:
         while True:

@@ -295,3 +295,24 @@ def _engine_said(live, timeout_s: float) -> bool | None:
         if msg["type"] == "engine":
             return bool(msg["reachable"])
     return None
+
+
+def test_a_device_holds_a_few_live_sockets_and_a_newer_one_replaces_the_oldest(
+    served: Served,
+) -> None:
+    """Every socket gets every engine message: a device (or whoever holds its token) opening
+    sockets without end would have the remote send without end. A device keeps the newest
+    few; the oldest is closed with 4409 and sent nothing more, whether its page reads or not."""
+    from soundness_live.remote.app import REPLACED_CLOSE, SOCKETS_PER_DEVICE
+
+    with pair(served) as client, contextlib.ExitStack() as stack:
+        cookie = client.cookies.get(COOKIE)
+        opened = [stack.enter_context(socket(served, cookie)) for _ in range(SOCKETS_PER_DEVICE)]
+        for live in opened:
+            assert json.loads(live.recv(5))["type"] == "hello"
+        newest = stack.enter_context(socket(served, cookie))
+        assert json.loads(newest.recv(5))["type"] == "hello"
+        assert _closed_code(opened[0], timeout_s=3.0) == REPLACED_CLOSE
+        for live in [*opened[1:], newest]:
+            live.send(json.dumps({"id": 1, "command": "snapshot"}))
+            assert _reply(live, 1)["ok"] is True

@@ -373,6 +373,10 @@ function openSocket() {
       showPairing("this device's pairing was revoked on the laptop");
       return;
     }
+    if (event.code === 4409) {
+      startPolling(); // newer pages of this device hold its sockets: this one polls, not fights
+      return;
+    }
     socketFailed(); // poll meanwhile, and open it again (the remote may be restarting)
   };
 }
