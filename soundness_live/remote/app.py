@@ -207,8 +207,9 @@ def make_app(context: RemoteContext) -> Starlette:
             return refusal(400, "expected {code: the 6 digits on the laptop, name}", request)
         right = context.lock.try_code(body["code"].strip())
         if right is False:
-            locked = context.lock.locked_for_s() > 0
-            log.warning("a wrong pairing code%s", "; pairing locked for a minute" if locked else "")
+            locked_s = context.lock.locked_for_s()
+            lock_words = f"; pairing locked for {locked_s:.0f} s" if locked_s > 0 else ""
+            log.warning("a wrong pairing code%s", lock_words)
         if right is None:
             wait_s = max(1, round(context.lock.locked_for_s()))
             headers = {**security_headers(request), "Retry-After": str(wait_s)}

@@ -5,7 +5,11 @@ on the laptop (its terminal and the therapist's screen). A device that gives it 
 token, sent back as an HttpOnly, SameSite=Strict cookie; the engine keeps only the token's
 SHA-256 (:mod:`soundness_live.live.paired_devices`). Wrong codes are counted across every
 device (:class:`PairingLock`): after :data:`WRONG_CODES_LIMIT` of them pairing is locked for
-:data:`LOCK_S`, for everyone, so guessing a million codes takes about 23 days at best.
+:data:`LOCK_S`, for everyone, and each lock that follows while the remote runs is twice as long
+as the one before, up to :data:`LONGEST_LOCK_S`: with a lock of a minute for ever, a machine
+on the clinic's network guessing round the clock tries 7,200 codes a day (0.7 % of them, an
+even chance of a day's code within about 100 days); doubling leaves it 5 an hour, about 150
+a day.
 :class:`TokenCheck` reads the paired devices' file again whenever it changed, so a device the
 therapist revoked is refused from the engine's answer on.
 """
@@ -25,6 +29,7 @@ from ..live.paired_devices import PairedDevice, devices_path, load_devices
 
 WRONG_CODES_LIMIT = 5
 LOCK_S = 60.0
+LONGEST_LOCK_S = 3600.0
 TOKEN_BYTES = 32
 COOKIE = "sl_remote"
 
@@ -45,7 +50,8 @@ def token_sha256(token: str) -> str:
 
 
 class PairingLock:
-    """Counts wrong codes across all devices; after the limit, pairing waits ``lock_s``."""
+    """Counts wrong codes across all devices; after the limit, pairing waits ``lock_s``, and
+    twice as long at each lock after (up to ``longest_lock_s``)."""
 
     def __init__(
         self,
@@ -53,10 +59,13 @@ class PairingLock:
         limit: int = WRONG_CODES_LIMIT,
         lock_s: float = LOCK_S,
         clock_s: Callable[[], float] = time.monotonic,
+        longest_lock_s: float = LONGEST_LOCK_S,
     ) -> None:
         self.code = code
         self.limit = limit
         self.lock_s = lock_s
+        self.longest_lock_s = longest_lock_s
+        self.locks = 0  # locks so far: the next one lasts lock_s * 2**locks
         self.clock_s = clock_s
         self.wrong = 0
         self.locked_until_s = 0.0
@@ -77,7 +86,9 @@ class PairingLock:
             self.wrong += 1
             if self.wrong >= self.limit:
                 self.wrong = 0
-                self.locked_until_s = self.clock_s() + self.lock_s
+                lasts_s = min(self.lock_s * 2.0 ** min(self.locks, 32), self.longest_lock_s)
+                self.locks += 1
+                self.locked_until_s = self.clock_s() + lasts_s
             return False
 
 

@@ -16,6 +16,7 @@ from soundness_live.live.paired_devices import PAIRING_S, PairedDevices, devices
 from soundness_live.live.remote_link import check_status
 from soundness_live.remote.pairing import (
     LOCK_S,
+    LONGEST_LOCK_S,
     WRONG_CODES_LIMIT,
     PairingLock,
     TokenCheck,
@@ -202,3 +203,18 @@ def test_plain_http_on_a_network_address_is_said_as_a_warning() -> None:
     )
     tls = {**status, "url": "https://192.168.1.20:8765/", "tls": True, "fingerprint": "AB"}
     assert warning not in announcement(tls)
+
+
+def test_each_lock_after_the_first_is_twice_as_long_up_to_an_hour() -> None:
+    """Guessing without end from the network meets longer and longer locks: a minute, two,
+    four... never more than an hour; the right code waits like any other."""
+    clock = Clock()
+    lock = PairingLock("123456", clock_s=clock)
+    lasted = []
+    for _ in range(8):
+        assert [lock.try_code("000000") for _ in range(WRONG_CODES_LIMIT)] == [False] * 5
+        lasted.append(lock.locked_for_s())
+        assert lock.try_code("123456") is None
+        clock.now_s += lasted[-1]
+    assert lasted == [60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 3600.0, 3600.0]
+    assert LONGEST_LOCK_S == 3600.0 and lock.try_code("123456") is True
