@@ -14,15 +14,12 @@ is made — and logs how long it took and whether the cache served it.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import platformdirs
 
 from .envelope import ATTACK, CONTROL_FRAMES, DECAY, DELAY, FINISHED, PEAK_CB, RELEASE
 from .modulators import CONVEX_TABLE
@@ -90,32 +87,10 @@ log = logging.getLogger(__name__)
 
 __all__ = ["KernelReady", "compile_kernel", "kernel_cache_dir", "render_voices"]
 
-APP_NAME = "soundness-live"
-
-
-def kernel_cache_dir() -> Path:
-    """Where numba keeps the compiled kernel: ``$NUMBA_CACHE_DIR``, else the user cache."""
-    chosen = os.environ.get("NUMBA_CACHE_DIR")
-    if chosen:
-        return Path(chosen)
-    return Path(platformdirs.user_cache_dir(APP_NAME)) / "numba"
-
-
-def _set_cache_dir() -> Path:
-    """Point numba's cache at :func:`kernel_cache_dir` before any function is decorated (the
-    cache locator is chosen at decoration time; numba's default, beside the module, fails in a
-    read-only install); returns the directory in use."""
-    from numba.core import config
-
-    settings: Any = config  # numba sets its options at run time: no static attributes
-    if not settings.CACHE_DIR:
-        settings.CACHE_DIR = str(kernel_cache_dir())
-    return Path(settings.CACHE_DIR)
-
-
 _started = time.perf_counter()
-CACHE_DIR = _set_cache_dir()
-import numba  # noqa: E402
+import numba  # noqa: E402 - timed: the import is part of the start-up the log reports
+
+from .numba_cache import CACHE_DIR, kernel_cache_dir  # noqa: E402 - before any decoration
 
 _IMPORT_S = time.perf_counter() - _started
 
@@ -426,7 +401,7 @@ def compile_kernel() -> KernelReady:
 def _compile() -> KernelReady:
     """One call on no voices, and one of the output stage on a silent frame: numba compiles
     the only signatures the synth and the stage use."""
-    from .stage_kernel import compile_stage  # it imports this module: its cache dir first
+    from .stage_kernel import compile_stage  # loaded only when compiling
 
     started, started_cpu = time.perf_counter(), time.process_time()
     out = np.zeros((1, 2), dtype=np.float32)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .kernel import CACHE_DIR
+from .numba_cache import CACHE_DIR  # sets numba's cache directory before anything here is compiled
 from .true_peak import ANNEX_2_TAPS, HELD_WINDOWS, WINDOW_FRAMES
 
 __all__ = ["CACHE_DIR", "process_block", "TRACE_ROWS", "N_INTS", "N_FLOATS"]

@@ -40,10 +40,13 @@ def test_a_new_synth_has_the_kernel_ready_before_any_note(caplog):
 
 def test_the_cache_is_in_the_users_cache_directory_unless_numba_cache_dir_is_set(monkeypatch):
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
-    monkeypatch.setattr(kernel.platformdirs, "user_cache_dir", lambda app: f"/cache/{app}")
-    assert kernel.kernel_cache_dir() == Path("/cache/soundness-live/numba")
+    from soundness_live.synth import numba_cache
+
+    monkeypatch.setattr(numba_cache.platformdirs, "user_cache_dir", lambda app: f"/cache/{app}")
+    assert numba_cache.kernel_cache_dir() == Path("/cache/soundness-live/numba")
     monkeypatch.setenv("NUMBA_CACHE_DIR", "/elsewhere")
-    assert kernel.kernel_cache_dir() == Path("/elsewhere")
+    assert numba_cache.kernel_cache_dir() == Path("/elsewhere")
+    assert kernel.CACHE_DIR == numba_cache.CACHE_DIR  # the stage's compiled code shares it
 
 
 @pytest.mark.slow

@@ -1,0 +1,41 @@
+"""Where numba keeps the synth's compiled code, set before any compiled function is made.
+
+The synth kernel (:mod:`.kernel`) and the output stage (:mod:`.stage_kernel`) both import this
+module before numba decorates anything: numba chooses a function's cache locator when it is
+decorated, and its default (beside the module) fails in a read-only install.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+__all__ = ["CACHE_DIR", "kernel_cache_dir"]
+
+APP_NAME = "soundness-live"
+
+
+def kernel_cache_dir() -> Path:
+    """Where numba keeps the compiled kernel: ``$NUMBA_CACHE_DIR``, else the user cache."""
+    chosen = os.environ.get("NUMBA_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
+    return Path(platformdirs.user_cache_dir(APP_NAME)) / "numba"
+
+
+def _set_cache_dir() -> Path:
+    """Point numba's cache at :func:`kernel_cache_dir` before any function is decorated (the
+    cache locator is chosen at decoration time; numba's default, beside the module, fails in a
+    read-only install); returns the directory in use."""
+    from numba.core import config
+
+    settings: Any = config  # numba sets its options at run time: no static attributes
+    if not settings.CACHE_DIR:
+        settings.CACHE_DIR = str(kernel_cache_dir())
+    return Path(settings.CACHE_DIR)
+
+
+CACHE_DIR = _set_cache_dir()
