@@ -62,7 +62,7 @@ def test_every_target_is_inside_the_window_unoverlapped_and_a_finger_wide(
     page = PairedDevicesPage(host)
     layout = page.layout(*size, host.view)
     names = [b.name for b in layout.buttons]
-    assert names == ["back", "names:a1b2c3d4", "revoke:a1b2c3d4", "names:e5f6a7b8",
+    assert names == ["back", "panic", "names:a1b2c3d4", "revoke:a1b2c3d4", "names:e5f6a7b8",
                      "revoke:e5f6a7b8"]  # fmt: skip
     for index, button in enumerate(layout.buttons):
         r = button.rect
@@ -113,5 +113,23 @@ def test_with_no_remote_the_page_says_how_to_start_one(fonts_ready: None) -> Non
     page = PairedDevicesPage(host)
     assert page.served_words(host.view)[1] == "Start it with: soundness-live run --remote 8765"
     layout = page.layout(1280, 800, host.view)
-    assert [b.name for b in layout.buttons] == ["back"]
+    assert [b.name for b in layout.buttons] == ["back", "panic"]
     page.draw(pygame.Surface((1280, 800)), layout, host.view, Fonts(layout.scale))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_quiet_is_one_tap_away_on_this_page_too(fonts_ready: None, size: tuple[int, int]) -> None:
+    """A child who covers their ears while the therapist pairs a tablet: QUIET is in the
+    header's right end as on every other page, the biggest of its row, and sends the engine's
+    quiet command at once."""
+    host = Host({"served": None, "devices": [], "devices_error": None})
+    page = PairedDevicesPage(host)
+    layout = page.layout(*size, host.view)
+    quiet = next(b for b in layout.buttons if b.name == "panic")
+    back = next(b for b in layout.buttons if b.name == "back")
+    assert quiet.label == "QUIET" and quiet.kind == "danger"
+    assert quiet.rect.y == back.rect.y and quiet.rect.w >= back.rect.w
+    assert quiet.rect.x + quiet.rect.w > size[0] - 40  # at the right, where every page has it
+    assert not layout.regions["title"].overlaps(quiet.rect)
+    page.tap("panic", host)
+    assert host.commands == [("panic", {})] and not host.closed

@@ -18,6 +18,7 @@ from ..controls import Button, Layout, Rect, View
 from ..images import Fonts
 from ..page import PageHost
 from ..palette import BACKGROUND, BUTTON, DANGER, MUTED, NOTICE, PANEL, SELECTED, TEXT
+from .frame import QUIET
 
 ROW_PX = 56  # a touch target's height on a 1280x800 window (never under 48 at any size)
 MIN_TARGET_PX = 48
@@ -82,11 +83,18 @@ class PairedDevicesPage:
 
     # -- the Page protocol ---------------------------------------------------------------------
     def layout(self, width: int, height: int, view: View) -> Layout:
-        """Header (back, title), the remote's words beside its QR code, a row a device."""
+        """Header (back, title, QUIET at the right as on every page), the remote's words beside
+        its QR code, a row a device."""
         row, gap, margin = _rows(width, height)
         inner = width - 2 * margin
-        buttons = [Button("back", "< back", Rect(margin, margin, max(row * 2, inner // 6), row))]
-        regions = {"title": Rect(margin + inner // 5, margin, inner * 3 // 5, row)}
+        back_w = max(row * 2, inner // 6)
+        quiet_w = max(row * 2, inner // 5)
+        buttons = [
+            Button("back", "< back", Rect(margin, margin, back_w, row)),
+            Button(QUIET, "QUIET", Rect(width - margin - quiet_w, margin, quiet_w, row), "danger"),
+        ]
+        title_x = margin + back_w + gap
+        regions = {"title": Rect(title_x, margin, width - margin - quiet_w - gap - title_x, row)}
         y = margin + row + gap
         qr_px = min(inner // 3, max(row * 3, (height - y) // 3))
         regions["served"] = Rect(margin, y, inner - qr_px - gap, qr_px)
@@ -137,9 +145,12 @@ class PairedDevicesPage:
         self._words(surface, regions["notice"], [self.notice], fonts, NOTICE, fonts.body)
 
     def tap(self, button: str, host: PageHost) -> None:
-        """back closes; revoke forgets the device; names turns names on or off for it."""
+        """QUIET quiets at once; back closes; revoke forgets the device; names turns names on
+        or off for it."""
         kind, _, device = button.partition(":")
-        if kind == "back":
+        if kind == QUIET:
+            host.command(QUIET)  # a child covers their ears whatever page is open
+        elif kind == "back":
             host.close_page()
         elif kind == "revoke":
             host.command("revoke_device", device=device)
