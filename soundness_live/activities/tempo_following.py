@@ -130,7 +130,7 @@ METRICS = (
         "0-1",
         live=True,
         words=MetricWords(
-            "resultant length",
+            "locked to the beat (0 to 1)",
             rule="locks to the beat (phase locking {bound}; 0 random, 1 locked)",
         ),
         meaning="phase locking R (0 random, 1 locked)",

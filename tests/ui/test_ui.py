@@ -592,6 +592,9 @@ def test_live_figures_read_in_each_metrics_own_words() -> None:
     assert figure_lines({"mean_asynchrony_ms": 7.0}, "tempo-following") == [
         "late by 7 ms on average"
     ]
+    assert figure_lines({"resultant_length": 0.8}, "tempo-following") == [
+        "locked to the beat (0 to 1): 0.8"
+    ]  # the statistician's "resultant length" says nothing to a therapist
     echo = {"notes_correct_pct": 75.0, "waited_for_turn": False, "responses": 4}
     assert figure_lines(echo, "call-and-response") == [
         "notes correct: 75 %", "plays during the call"
