@@ -62,9 +62,10 @@ def tap_ticks(taps: dict[str, Any], strip: Rect) -> list[tuple[Rect, str]]:
 
 def draw_taps(
     surface: pygame.Surface, fonts: Fonts, taps: dict[str, Any], activity: Any, x: int, y: int,
-    width: int,
+    width: int, bottom: int | None = None,
 ) -> int:  # fmt: skip
-    """The strip and the words from (x, y), ``width`` wide; the next line's y."""
+    """The strip and the words from (x, y), ``width`` wide, whole lines down to ``bottom``;
+    the next line's y."""
     strip = Rect(x, y, width, max(12, round(28 * fonts.scale)))
     pygame.draw.rect(surface, TRACK, pygame.Rect(strip.x, strip.y, strip.w, strip.h))
     zone_w = round(strip.w * ON_BEAT_SHARE / 2)
@@ -84,25 +85,31 @@ def draw_taps(
     y += early.get_height() + 4
     for line in tap_lines(taps, activity):
         image = fonts.text(fonts.small, line, TEXT, width)
+        if bottom is not None and y + image.get_height() > bottom:
+            return bottom  # nothing more fits: the figures below are left out too
         surface.blit(image, (x, y))
         y += image.get_height() + 4
     return y
 
 
 def draw_figures(
-    surface: pygame.Surface, fonts: Fonts, state: dict[str, Any], x: int, y: int, w: int
-) -> int:
+    surface: pygame.Surface, fonts: Fonts, state: dict[str, Any], x: int, y: int, w: int,
+    bottom: int | None = None,
+) -> int:  # fmt: skip
     """The taps as they land while a beat plays, then the latest trial's figures (their beat
-    counts only when no taps are shown: the taps say the same, live), each line within ``w``."""
+    counts only when no taps are shown: the taps say the same, live), each line within ``w``,
+    whole lines down to ``bottom`` (the lines that do not fit are left out, never cut)."""
     recent = state.get("recent_trials") or [{}]
     activity = recent[-1].get("activity") or state.get("activity")
     figures = dict(state.get("figures") or {})
     taps = state.get("taps")
     if taps is not None:
-        y = draw_taps(surface, fonts, taps, state.get("activity") or activity, x, y, w)
+        y = draw_taps(surface, fonts, taps, state.get("activity") or activity, x, y, w, bottom)
         figures = {k: v for k, v in figures.items() if k not in BEAT_FIGURES}
     for line in figure_lines(figures, activity)[:FIGURE_LINES]:
         for part in clip_lines(line, lambda t: fonts.small.size(t)[0], w, 2):
+            if bottom is not None and y + fonts.small.get_height() > bottom:
+                return y
             y = draw_left(surface, fonts, fonts.small, part, TEXT, x, y, w)
     return y
 

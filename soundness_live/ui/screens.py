@@ -149,37 +149,61 @@ def draw_status(
     meter: MeterLook | None = None,
 ) -> None:
     """Trouble first (engine, sound output, MIDI input, microphone: seen without a tap), then
-    the activity, live figures, recent outcomes, devices, the timing counters, the voice meter
-    during the child's turn, and the latest notice (inside ``rect``)."""
+    the activity, live figures, recent outcomes and the voice meter during the child's turn;
+    at the panel's foot, always in view, the latest notice, the devices, the volume cap and
+    the timing counters (inside ``rect``). The live part above the foot ends at the last whole
+    line that fits: a long trial's figures never push the devices or the cap out of sight."""
     with clipped(surface, rect):
         box = pygame.Rect(rect.x, rect.y, rect.w, rect.h)
         pygame.draw.rect(surface, PANEL, box, border_radius=round(16 * fonts.scale))
         pad = round(12 * fonts.scale)
-        x, y = rect.x + pad, rect.y + pad
-        y = _troubles(surface, fonts, troubles(view), x, y, rect.w - 2 * pad)
-        state = view.state
-        activity = state.get("activity") or "no activity running"
-        y = draw_left(surface, fonts, fonts.body, str(activity), TEXT, x, y)
-        if trial_line(state):
-            y = draw_left(surface, fonts, fonts.small, trial_line(state), MUTED, x, y)
-        y = draw_figures(surface, fonts, state, x, y + pad, rect.w - 2 * pad)
-        y = draw_microphone(surface, fonts, view, x, y, rect.w - 2 * pad)
-        y = _outcomes(surface, fonts, state.get("recent_trials") or [], x, y + pad)
-        y = _devices(surface, fonts, state, x, y + pad)
-        cap = state.get("volume_cap_dbfs")
-        text = f"volume cap {cap:g} dBFS" if cap is not None else ""
-        y = draw_left(surface, fonts, fonts.small, text, MUTED, x, y)
-        diagnostics = diagnostics_text(state)
-        draw_left(surface, fonts, fonts.small, diagnostics, MUTED, x, y, rect.w - 2 * pad)
-        if meter is not None:
+        x, y, width = rect.x + pad, rect.y + pad, rect.w - 2 * pad
+        line_h = fonts.small.get_height() + 4  # draw_left's step for a small line
+        notice = wrap(view.notice, lambda t: fonts.small.size(t)[0], width, NOTICE_LINES)
+        foot = [(line, NOTICE) for line in (notice if view.notice else [])]
+        foot += status_foot(view.state)
+        foot_y = rect.y + rect.h - pad - line_h * len(foot)
+        with clipped(surface, Rect(rect.x, rect.y, rect.w, max(0, foot_y - rect.y))):
+            _draw_live(surface, fonts, view, x, y, width, foot_y - pad // 2)
+        for line, colour in foot:
+            foot_y = draw_left(surface, fonts, fonts.small, line, colour, x, foot_y, width)
+        if meter is not None:  # in its own place (animation.meter_box), over the rest
             draw_meter(surface, meter, fonts)
-        if view.notice:  # up to two lines at the bottom, under the voice meter
-            width, step = rect.w - 2 * pad, fonts.small.get_linesize()
-            lines = wrap(view.notice, lambda t: fonts.small.size(t)[0], width, NOTICE_LINES)
-            bottom = rect.y + rect.h - 2 * pad - step // 2
-            for row, line in enumerate(reversed(lines)):
-                where = (box.centerx, bottom - row * step)
-                draw_text(surface, fonts, fonts.small, line, NOTICE, where, width)
+
+
+def status_foot(state: dict) -> list[tuple[str, tuple[int, int, int]]]:
+    """The status panel's standing lines and their colours: each device of the child's
+    (a drum pad called a drum pad) or that none is connected, the volume cap, the engine's
+    timing counters."""
+    devices = state.get("devices") or []
+    lines = [("no MIDI device connected", MUTED)] if not devices else []
+    for device in devices[:4]:
+        kind = "drum pad" if device.get("kind") == "pad" else "keyboard"
+        up = device.get("connected")
+        text = f"{kind}: {'connected' if up else 'disconnected'}"
+        lines.append((text, DEVICE_UP if up else DEVICE_DOWN))
+    cap = state.get("volume_cap_dbfs")
+    if cap is not None:
+        lines.append((f"volume cap {cap:g} dBFS", MUTED))
+    lines.append((diagnostics_text(state), MUTED))
+    return lines
+
+
+def _draw_live(
+    surface: pygame.Surface, fonts: Fonts, view: View, x: int, y: int, width: int, bottom: int
+) -> None:
+    """The live part of the status panel from (x, y), whole lines down to ``bottom``."""
+    pad = round(12 * fonts.scale)
+    y = _troubles(surface, fonts, troubles(view), x, y, width)
+    state = view.state
+    activity = state.get("activity") or "no activity running"
+    y = draw_left(surface, fonts, fonts.body, str(activity), TEXT, x, y)
+    if trial_line(state):
+        y = draw_left(surface, fonts, fonts.small, trial_line(state), MUTED, x, y)
+    y = draw_figures(surface, fonts, state, x, y + pad, width, bottom)
+    if y + fonts.small.get_height() <= bottom:
+        y = draw_microphone(surface, fonts, view, x, y, width)
+    _outcomes(surface, fonts, state.get("recent_trials") or [], x, y + pad, bottom)
 
 
 def _troubles(
@@ -222,29 +246,20 @@ def meter_bounds(look: MeterLook, fonts: Fonts) -> Rect:
     return Rect(box.x, box.y - reach, box.w, box.h + 2 * reach)
 
 
-def _outcomes(surface: pygame.Surface, fonts: Fonts, recent: list, x: int, y: int) -> int:
+def _outcomes(
+    surface: pygame.Surface, fonts: Fonts, recent: list, x: int, y: int, bottom: int
+) -> int:
+    """The latest outcomes as squares and the last in words, when they fit above ``bottom``."""
     size = round(22 * fonts.scale)
+    if not recent or y + size + 4 + fonts.small.get_height() > bottom:
+        return y
     for i, trial in enumerate(recent[-8:]):
         colour = OUTCOME_COLOURS.get(trial.get("outcome"), MUTED)
         square = pygame.Rect(x + i * (size + 6), y, size, size)
         pygame.draw.rect(surface, colour, square, border_radius=4)
-    if recent:
-        y += size + 4
-        last = f"last: {recent[-1].get('outcome')}"
-        y = draw_left(surface, fonts, fonts.small, last, MUTED, x, y)
-    return y
-
-
-def _devices(surface: pygame.Surface, fonts: Fonts, state: dict, x: int, y: int) -> int:
-    devices = state.get("devices") or []
-    if not devices:
-        return draw_left(surface, fonts, fonts.small, "no MIDI device connected", MUTED, x, y)
-    for device in devices[:4]:
-        kind = "drum pad" if device.get("kind") == "pad" else "keyboard"
-        up = device.get("connected")
-        text = f"{kind}: {'connected' if up else 'disconnected'}"
-        y = draw_left(surface, fonts, fonts.small, text, DEVICE_UP if up else DEVICE_DOWN, x, y)
-    return y
+    y += size + 4
+    last = f"last: {recent[-1].get('outcome')}"
+    return draw_left(surface, fonts, fonts.small, last, MUTED, x, y)
 
 
 def draw_screen(

@@ -93,3 +93,57 @@ def test_the_microphone_is_shown_while_a_vocal_activity_listens() -> None:
                           "input": "live"})  # fmt: skip
     assert microphone_line(running) == "microphone: ok: USB mic"
     assert microphone_line(View(state={"microphone": "ok", "activity": "waiting"})) == ""
+
+
+AFTER_A_TRIAL = {  # the state as a plan of tempo-following ends: taps, figures and outcomes
+    "activity": None, "volume_cap_dbfs": -12.0, "devices": [], "underruns": 8,
+    "taps": dict(TAPS, taps=6, on_beat=3, early=2, late=1, mean_ms=-5.4),
+    "figures": {"taps": 6, "on_beat": 3, "early": 2, "late": 1, "mean_asynchrony_ms": -5.4,
+                "resultant_length": 0.8, "tapping_bpm": 168.0, "hit_rate": 1.0},
+    "recent_trials": [{"activity": "waiting", "outcome": "correct"},
+                      {"activity": "tempo-following", "outcome": "correct"}],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080), (800, 1280), (1600, 480)])
+def test_the_devices_and_the_volume_cap_stay_in_view_under_a_long_trials_figures(
+    headless: None, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """A trial's figures, its taps and the outcomes take more lines than the status panel has
+    in a portrait window (and at 1280x800): the devices, the cap and the timing counters keep
+    their place at its foot, and every line drawn lies whole inside the panel."""
+    from soundness_live.ui import session_layout
+    from soundness_live.ui.screens import draw_status, status_foot
+
+    said: dict[int, str] = {}
+    real = Fonts.text
+
+    def text(self: Fonts, font: Any, words: str, *args: Any) -> Any:
+        image = real(self, font, words, *args)
+        said[id(image)] = words
+        return image
+
+    drawn: list[tuple[str, int, int]] = []  # (words, top, bottom) of each line drawn
+
+    class Panel(pygame.Surface):
+        def blit(self, source: Any, dest: Any, *args: Any, **kwargs: Any) -> Any:
+            if id(source) in said:
+                top = dest[1]
+                drawn.append((said[id(source)], top, top + source.get_height()))
+            return super().blit(source, dest, *args, **kwargs)
+
+    monkeypatch.setattr(Fonts, "text", text)
+    pygame.font.init()
+    view = View(state=dict(AFTER_A_TRIAL), notice="plan screen-tour: done")
+    layout = session_layout.layout(*size, view)
+    status = layout.regions["status"]
+    draw_status(Panel(size), status, view, Fonts(layout.scale))
+    words = [line for line, _, _ in drawn]
+    for line, _ in status_foot(view.state):
+        assert line in words, f"{line!r} is not drawn at {size}"
+    assert "volume cap -12 dBFS" in words and "plan screen-tour: done" in words
+    for line, top, bottom in drawn:
+        assert status.y <= top and bottom <= status.y + status.h, f"{line!r} cut at {size}"
+    rows = sorted({(top, bottom) for _, top, bottom in drawn})  # "early" and "late" share one
+    for (_, above_bottom), (below_top, _) in zip(rows, rows[1:], strict=False):
+        assert above_bottom <= below_top, f"two lines overlap at {size}: {drawn}"
