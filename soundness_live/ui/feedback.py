@@ -26,8 +26,9 @@ MEAN_METRIC = "mean_asynchrony_ms"  # its words say "early by 23 ms on average"
 ON_BEAT_SHARE = 0.2  # the on-the-beat zone: 10 % of the interval in a half-interval window
 
 
-def tap_lines(taps: dict[str, Any], activity: Any) -> list[str]:
-    """The taps in words: the latest, the running count, the mean distance from the beat."""
+def tap_lines(taps: dict[str, Any], activity: Any, scored: bool = False) -> list[str]:
+    """The taps in words: the latest, the running count, the mean distance from the beat so
+    far (left out once the trial these taps belong to is ``scored``: its figures say it)."""
     if not taps.get("taps"):
         return ["no taps yet"]
     latest = taps["last"][-1]
@@ -39,7 +40,7 @@ def tap_lines(taps: dict[str, Any], activity: Any) -> list[str]:
         f"late {taps['late']}",
     ]
     spec = metric_spec(MEAN_METRIC, activity)
-    if spec is not None and taps.get("mean_ms") is not None:  # scored once the trial ends
+    if spec is not None and taps.get("mean_ms") is not None and not scored:
         lines.append("so far: " + spec.reading(taps["mean_ms"]))
     return lines
 
@@ -62,7 +63,7 @@ def tap_ticks(taps: dict[str, Any], strip: Rect) -> list[tuple[Rect, str]]:
 
 def draw_taps(
     surface: pygame.Surface, fonts: Fonts, taps: dict[str, Any], activity: Any, x: int, y: int,
-    width: int, bottom: int | None = None,
+    width: int, bottom: int | None = None, scored: bool = False,
 ) -> int:  # fmt: skip
     """The strip and the words from (x, y), ``width`` wide, whole lines down to ``bottom``;
     the next line's y."""
@@ -83,7 +84,7 @@ def draw_taps(
     surface.blit(early, (x, y))
     surface.blit(late, (x + width - late.get_width(), y))
     y += early.get_height() + 4
-    for line in tap_lines(taps, activity):
+    for line in tap_lines(taps, activity, scored):
         image = fonts.text(fonts.small, line, TEXT, width)
         if bottom is not None and y + image.get_height() > bottom:
             return bottom  # nothing more fits: the figures below are left out too
@@ -104,7 +105,9 @@ def draw_figures(
     figures = dict(state.get("figures") or {})
     taps = state.get("taps")
     if taps is not None:
-        y = draw_taps(surface, fonts, taps, state.get("activity") or activity, x, y, w, bottom)
+        scored = scored_taps(taps, figures)
+        shown = state.get("activity") or activity
+        y = draw_taps(surface, fonts, taps, shown, x, y, w, bottom, scored)
         figures = {k: v for k, v in figures.items() if k not in BEAT_FIGURES}
     for line in figure_lines(figures, activity)[:FIGURE_LINES]:
         for part in clip_lines(line, lambda t: fonts.small.size(t)[0], w, 2):
@@ -112,6 +115,13 @@ def draw_figures(
                 return y
             y = draw_left(surface, fonts, fonts.small, part, TEXT, x, y, w)
     return y
+
+
+def scored_taps(taps: dict[str, Any], figures: dict[str, Any]) -> bool:
+    """True when the taps shown are those of the trial the figures score (the same counts on
+    the beat, early and late, and a scored mean): the trial's mean then shows once, as scored,
+    not a second time as "so far" beside it. A new trial's taps count afresh and differ."""
+    return MEAN_METRIC in figures and all(figures.get(k) == taps.get(k) for k in BEAT_FIGURES)
 
 
 def microphone_line(view: View) -> str:

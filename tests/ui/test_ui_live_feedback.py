@@ -147,3 +147,28 @@ def test_the_devices_and_the_volume_cap_stay_in_view_under_a_long_trials_figures
     rows = sorted({(top, bottom) for _, top, bottom in drawn})  # "early" and "late" share one
     for (_, above_bottom), (below_top, _) in zip(rows, rows[1:], strict=False):
         assert above_bottom <= below_top, f"two lines overlap at {size}: {drawn}"
+
+
+def test_a_scored_trials_mean_shows_once_not_again_as_so_far(headless: None) -> None:
+    """Once the trial the taps belong to is scored, its mean is read once, as scored; while the
+    next trial's taps come in (counted afresh) their mean so far shows beside the last one."""
+    from soundness_live.ui.feedback import draw_figures
+
+    pygame.font.init()
+    drawn: list[str] = []
+    real = Fonts.text
+
+    class Recording(Fonts):
+        def text(self, font: Any, words: str, *args: Any) -> Any:
+            drawn.append(words)
+            return real(self, font, words, *args)
+
+    surface = pygame.Surface((600, 800))
+    draw_figures(surface, Recording(1.0), AFTER_A_TRIAL, 0, 0, 600)
+    assert drawn.count("early by 5.4 ms on average") == 1
+    assert "so far: early by 5.4 ms on average" not in drawn
+    drawn.clear()
+    next_trial = dict(AFTER_A_TRIAL["taps"], taps=2, on_beat=1, early=1, late=0, mean_ms=-20.0)
+    draw_figures(surface, Recording(1.0), dict(AFTER_A_TRIAL, taps=next_trial), 0, 0, 600)
+    assert "so far: early by 20 ms on average" in drawn
+    assert "early by 5.4 ms on average" in drawn
