@@ -241,11 +241,14 @@ class TherapistApp:
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             if not getattr(event, "touch", False):  # a finger's own mouse event: tapped once
                 self.click(*event.pos)
+                self._drawn = None
         elif event.type == pygame.FINGERDOWN:
             width, height = self.surface.get_size()
             self.click(event.x * width, event.y * height)
-        elif event.type == pygame.KEYDOWN:
-            self.press(event)
+            self._drawn = None  # a page shows what a tap or key did in this frame: text
+        elif event.type == pygame.KEYDOWN:  # typed is no button's words, so the layout alone
+            self.press(event)  # does not say it changed
+            self._drawn = None
         elif event.type in _REPAINT_EVENTS:  # the window's pixels may be gone: draw them all
             self.session.painter.invalidate()
             self._drawn = None

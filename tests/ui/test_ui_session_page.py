@@ -427,3 +427,30 @@ def test_the_browser_remotes_page_opens_from_the_session_page(headless: None) ->
     assert app.page.name == "paired_devices"
     _key(app, pygame.K_ESCAPE)
     assert app.page.name == "session"
+
+
+def test_a_page_shows_each_key_and_tap_in_the_frame_that_takes_it(
+    headless: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A note typed at a real keyboard shows letter by letter: a page is drawn again in the
+    frame that takes a key or a tap, not only on its periodic redraw (the note's text is no
+    button's words, so the layout alone does not change as it is typed)."""
+    from soundness_live.ui.pages.text_pages import NotePage
+
+    drawn: list[str] = []
+    real = NotePage.draw
+
+    def draw(page: NotePage, *args: Any) -> None:
+        drawn.append(page.fields["note"].text)
+        real(page, *args)
+
+    monkeypatch.setattr(NotePage, "draw", draw)
+    app = _app(PlanEngine())
+    app.open_page("note")
+    app.frame()
+    for letter in "once":
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=0, unicode=letter, mod=0))
+        app.frame()
+    assert drawn[-4:] == ["o", "on", "onc", "once"]
+    _tap(app, "kb:space")
+    assert drawn[-1] == "once "
