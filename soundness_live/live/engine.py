@@ -236,9 +236,10 @@ class Engine(EngineCues):
 
     def begin(self, session: Session, **state: Any) -> None:
         """Run ``session`` on the activity thread, with ``state`` in the engine's state; the
-        last activity's figures and taps are cleared."""
+        last activity's figures and taps are cleared, and the quiet button's quiet ends: this
+        activity plays."""
         self.tap_marks.clear()
-        self._state.update(figures=None)
+        self._state.update(figures=None, quiet=False)
         self._state.update(state)
         self._thread = threading.Thread(target=self._run, args=(session,), name="activity")
         self._thread.start()

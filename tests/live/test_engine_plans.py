@@ -116,9 +116,10 @@ def test_the_quiet_button_holds_the_countdown(engine: Any) -> None:
     time.sleep(1.0)  # twice the countdown
     state = engine.snapshot()
     assert plan_of(state)["held"] is True and plan_of(state)["countdown_s"] is None
-    assert state["activity"] is None and state["cue"] is None
+    assert state["activity"] is None and state["cue"] is None and state["quiet"] is True
     assert handle(engine, {"type": "next_step"})["ok"]  # the therapist goes on
     assert engine.snapshot()["activity"] == "waiting"
+    assert engine.snapshot()["quiet"] is False  # the step plays: the screen says quiet no more
 
 
 def test_stop_during_a_step_waits_for_the_therapist(engine: Any) -> None:
