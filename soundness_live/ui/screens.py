@@ -126,6 +126,7 @@ def status_key(view: View, meter: MeterLook | None) -> str:
     recent = [trial.get("outcome") for trial in (state.get("recent_trials") or [])[-8:]]
     shown = (
         state.get("activity"),
+        quiet_lines(state),
         trial_line(state),
         state.get("figures"),
         state.get("taps"),
@@ -171,6 +172,15 @@ def draw_status(
             draw_meter(surface, meter, fonts)
 
 
+def quiet_lines(state: dict) -> list[str]:
+    """After the quiet button: that every sound faded out, and what brings the music back
+    (resume while the activity waits paused, start once none runs); none otherwise."""
+    if not state.get("quiet"):
+        return []
+    going_on = "resume goes on" if state.get("paused") else "start plays again"
+    return ["QUIET: every sound faded out", going_on]
+
+
 def status_foot(state: dict) -> list[tuple[str, tuple[int, int, int]]]:
     """The status panel's standing lines and their colours: each device of the child's
     (a drum pad called a drum pad) or that none is connected, the volume cap, the engine's
@@ -196,6 +206,10 @@ def _draw_live(
     pad = round(12 * fonts.scale)
     y = _troubles(surface, fonts, troubles(view), x, y, width)
     state = view.state
+    quiet = quiet_lines(state)
+    if quiet:
+        y = draw_left(surface, fonts, fonts.body, quiet[0], NOTICE, x, y, width)
+        y = draw_left(surface, fonts, fonts.small, quiet[1], NOTICE, x, y, width) + pad // 2
     activity = state.get("activity") or "no activity running"
     y = draw_left(surface, fonts, fonts.body, str(activity), TEXT, x, y)
     if trial_line(state):

@@ -172,3 +172,40 @@ def test_a_scored_trials_mean_shows_once_not_again_as_so_far(headless: None) -> 
     draw_figures(surface, Recording(1.0), dict(AFTER_A_TRIAL, taps=next_trial), 0, 0, 600)
     assert "so far: early by 20 ms on average" in drawn
     assert "early by 5.4 ms on average" in drawn
+
+
+def test_after_the_quiet_button_the_panel_says_so_and_what_brings_the_music_back(
+    headless: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QUIET fades every sound and pauses the activity: the status panel says the room is
+    quiet and that resume goes on (start, once no activity runs), and says nothing of it once
+    the engine's state is quiet no more; the retained panel is drawn again when it changes."""
+    from soundness_live.ui import session_layout
+    from soundness_live.ui.screens import draw_status, status_key
+
+    drawn: list[str] = []
+    real = Fonts.text
+
+    def text(self: Fonts, font: Any, words: str, *args: Any) -> Any:
+        drawn.append(words)
+        return real(self, font, words, *args)
+
+    monkeypatch.setattr(Fonts, "text", text)
+    pygame.font.init()
+    playing = {"activity": "free-play", "volume_cap_dbfs": -21.0, "devices": []}
+    for state, going_on in (
+        (dict(playing, quiet=True, paused=True), "resume goes on"),
+        (dict(playing, activity=None, quiet=True, paused=False), "start plays again"),
+    ):
+        view = View(state=state)
+        layout = session_layout.layout(800, 1280, view)
+        drawn.clear()
+        draw_status(pygame.Surface((800, 1280)), layout.regions["status"], view, Fonts(1.0))
+        assert "QUIET: every sound faded out" in drawn and going_on in drawn
+    drawn.clear()
+    view = View(state=dict(playing, quiet=False))
+    draw_status(pygame.Surface((800, 1280)), layout.regions["status"], view, Fonts(1.0))
+    assert not any("QUIET" in line for line in drawn)
+    assert status_key(View(state=dict(playing, quiet=True, paused=True)), None) != status_key(
+        View(state=dict(playing, quiet=False, paused=True)), None
+    )
