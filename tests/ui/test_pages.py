@@ -112,7 +112,8 @@ def test_a_child_is_added_on_the_keyboard_and_edited(pages_engine: Any, size: tu
     tap(page, host, "range")
     tap(page, host, "low:up")  # 150 -> 175 Hz
     tap(page, host, "save")
-    assert page.notice == "added M-002", page.notice
+    assert page.notice == "added M-002; chosen for the session", page.notice
+    assert host.view.child == "M-002" and pages_engine.snapshot()["child"] == "M-002"
     with store_of(pages_engine) as store:
         child = store.get_child("M-002")
     assert (child.display_name, child.volume_cap_dbfs) == ("Mo Lee", -18.0)

@@ -166,8 +166,18 @@ class ProfilePage(BasePage):
         self.notice = f"{'added' if self.new else 'saved'} {self.code}" + (
             f"; {deleted} kept recordings deleted" if deleted else ""
         )
+        added = self.new
         self.new, self.editing, self.stored_consent = False, None, self.consent
         self.title = f"child {self.code}"
         catalog = self.ask("catalog")
         if catalog is not None:  # the session page's child picker shows them at once
             host.view.children = catalog.get("children", [])
+        if added and host.view.state.get("session_id") is None:
+            self._choose(host)
+
+    def _choose(self, host: PageHost) -> None:
+        """The child just added is the session page's chosen child (no session being open):
+        back on it, the therapist finds them chosen, not one to step through the list to."""
+        host.view.child, host.view.plan = self.code, None  # plans are the child's
+        host.command("select_child", child=self.code)  # their limits apply from now
+        self.notice += "; chosen for the session"
