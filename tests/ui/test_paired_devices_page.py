@@ -133,3 +133,28 @@ def test_quiet_is_one_tap_away_on_this_page_too(fonts_ready: None, size: tuple[i
     assert not layout.regions["title"].overlaps(quiet.rect)
     page.tap("panic", host)
     assert host.commands == [("panic", {})] and not host.closed
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("served", [None, SERVED])
+def test_its_words_wrap_at_their_own_size_rather_than_shrink(
+    fonts_ready: None, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int], served: Any
+) -> None:
+    """In a portrait window the words beside the QR code (or, with the remote off, in the
+    whole width) are wrapped at words: none is scaled down under its font's height, where the
+    long line on a LAN address was drawn 13 pixels high at 800x1280."""
+    shrunk: list[str] = []
+    real = Fonts.text
+
+    def text(self: Fonts, font: Any, words: str, *args: Any) -> Any:
+        image = real(self, font, words, *args)
+        if image.get_height() < font.get_height():
+            shrunk.append(words)
+        return image
+
+    monkeypatch.setattr(Fonts, "text", text)
+    host = Host({"served": served, "devices": DEVICES, "devices_error": None})
+    page = PairedDevicesPage(host)
+    layout = page.layout(*size, host.view)
+    page.draw(pygame.Surface(size), layout, host.view, Fonts(layout.scale))
+    assert shrunk == []

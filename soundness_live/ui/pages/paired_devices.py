@@ -10,11 +10,13 @@ answer on. The QR code holds the address only, never the code, which is read off
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pygame
 
 from ..controls import Button, Layout, Rect, View
+from ..drawing import clip_lines
 from ..images import Fonts
 from ..page import PageHost
 from ..palette import BACKGROUND, BUTTON, DANGER, MUTED, NOTICE, PANEL, SELECTED, TEXT
@@ -97,8 +99,11 @@ class PairedDevicesPage:
         regions = {"title": Rect(title_x, margin, width - margin - quiet_w - gap - title_x, row)}
         y = margin + row + gap
         qr_px = min(inner // 3, max(row * 3, (height - y) // 3))
-        regions["served"] = Rect(margin, y, inner - qr_px - gap, qr_px)
-        regions["qr"] = Rect(margin + inner - qr_px, y, qr_px, qr_px)
+        if self.remote(view).get("served"):
+            regions["served"] = Rect(margin, y, inner - qr_px - gap, qr_px)
+            regions["qr"] = Rect(margin + inner - qr_px, y, qr_px, qr_px)
+        else:  # no code to show: the words take the width
+            regions["served"] = Rect(margin, y, inner, qr_px)
         y += qr_px + gap
         for device in self.devices(view):
             if y + row > height - margin - row:  # the notice keeps the last row
@@ -133,7 +138,8 @@ class PairedDevicesPage:
         self._words(surface, regions["title"], [self.title], fonts, TEXT, fonts.big)
         pygame.draw.rect(surface, PANEL, _pg(regions["served"]), border_radius=8)
         self._words(surface, regions["served"], self.served_words(view), fonts, TEXT, fonts.body)
-        self._draw_qr(surface, regions["qr"], view)
+        if "qr" in regions:
+            self._draw_qr(surface, regions["qr"], view)
         for device in self.devices(view):
             rect = regions.get(f"device:{device['device_id']}")
             if rect is not None:
@@ -208,12 +214,19 @@ class PairedDevicesPage:
     ) -> None:
         font = font or fonts.body
         step = font.get_linesize()
-        y = rect.y + max(4, (rect.h - step * len(lines)) // 2)
-        for line in lines:
+        width = rect.w - 16
+        rows = [part for line in lines for part in clip_lines(line, measure(font), width, 3)]
+        y = rect.y + max(4, (rect.h - step * len(rows)) // 2)
+        for part in rows:  # wrapped at words, at the font's own size
             if y + step > rect.y + rect.h:
                 break
-            surface.blit(fonts.text(font, line, colour, rect.w - 16), (rect.x + 8, y))
+            surface.blit(fonts.text(font, part, colour, width), (rect.x + 8, y))
             y += step
+
+
+def measure(font: pygame.font.Font) -> Callable[[str], int]:
+    """A line's width in ``font``, in pixels."""
+    return lambda text: font.size(text)[0]
 
 
 def _device_words(device: dict[str, Any]) -> str:
