@@ -110,7 +110,10 @@ def test_a_child_is_added_on_the_keyboard_and_edited(pages_engine: Any, size: tu
     for _ in range(2):
         tap(page, host, "cap:down")  # -12 -> -18 dB
     tap(page, host, "range")
+    assert page.words("value:low", host.view) == "D3 150 Hz"  # a note, as it is sung
+    assert page.words("value:high", host.view) == "D5 600 Hz"
     tap(page, host, "low:up")  # 150 -> 175 Hz
+    assert page.words("value:low", host.view) == "F3 175 Hz"
     tap(page, host, "save")
     assert page.notice == "added M-002; chosen for the session", page.notice
     assert host.view.child == "M-002" and pages_engine.snapshot()["child"] == "M-002"

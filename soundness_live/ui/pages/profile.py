@@ -12,6 +12,7 @@ from typing import Any
 
 from ..controls import View
 from ..page import PageHost
+from ..widgets import note_name
 from .base import BasePage
 from .frame import Action, PageFrame
 from .keyboard import TextField, code_char
@@ -114,8 +115,8 @@ class ProfilePage(BasePage):
             "label:cap": "volume cap",
             "value:cap": f"{self.cap_dbfs:g} dB",
             "label:range": "voice range",
-            "value:low": f"{low_high[0]:g} Hz" if low_high else "–",
-            "value:high": f"{low_high[1]:g} Hz" if low_high else "–",
+            "value:low": range_words(low_high[0]) if low_high else "–",
+            "value:high": range_words(low_high[1]) if low_high else "–",
             "label:consent": "voice recordings",
         }.get(region, "")
 
@@ -181,3 +182,9 @@ class ProfilePage(BasePage):
         host.view.child, host.view.plan = self.code, None  # plans are the child's
         host.command("select_child", child=self.code)  # their limits apply from now
         self.notice += "; chosen for the session"
+
+
+def range_words(hz: float) -> str:
+    """An end of the voice range as a therapist sings it, the nearest note, and its figure:
+    "D3 150 Hz" (the steps of 25 Hz may fall on one note up high, so the figure stays)."""
+    return f"{note_name(hz)} {hz:g} Hz"
