@@ -13,7 +13,7 @@ from typing import Any
 import pygame
 
 from .controls import Button, Grid, Layout, View
-from .drawing import draw_left, draw_text
+from .drawing import clip_lines, draw_left, draw_text
 from .images import Fonts
 from .page import PageHost
 from .palette import PANEL, TEXT
@@ -139,11 +139,12 @@ class HelpPage:
         x, y = panel.x + pad, panel.y + pad
         y = draw_left(surface, fonts, fonts.big, "Keyboard shortcuts", TEXT, x, y)
         keys_w = round(170 * fonts.scale)
+        does_w = panel.w - 2 * pad - keys_w
         for keys, does in SHORTCUTS:
             y += round(10 * fonts.scale)
             draw_left(surface, fonts, fonts.body, keys, TEXT, x, y)
-            y = draw_left(surface, fonts, fonts.body, does, TEXT, x + keys_w, y,
-                          panel.w - 2 * pad - keys_w)  # fmt: skip
+            for line in clip_lines(does, lambda t: fonts.body.size(t)[0], does_w, 3):
+                y = draw_left(surface, fonts, fonts.body, line, TEXT, x + keys_w, y, does_w)
         for button in layout.buttons:
             draw_button(surface, button, fonts)
 
