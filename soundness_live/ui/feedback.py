@@ -68,6 +68,9 @@ def draw_taps(
     """The strip and the words from (x, y), ``width`` wide, whole lines down to ``bottom``;
     the next line's y."""
     strip = Rect(x, y, width, max(12, round(28 * fonts.scale)))
+    under = strip.y + strip.h + round(4 * fonts.scale) + fonts.small.get_height()
+    if bottom is not None and under > bottom:  # no room for the strip and its early / late
+        return bottom
     pygame.draw.rect(surface, TRACK, pygame.Rect(strip.x, strip.y, strip.w, strip.h))
     zone_w = round(strip.w * ON_BEAT_SHARE / 2)
     zone = pygame.Rect(strip.x + strip.w // 2 - zone_w // 2, strip.y, zone_w, strip.h)

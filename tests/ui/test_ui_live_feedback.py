@@ -105,9 +105,10 @@ AFTER_A_TRIAL = {  # the state as a plan of tempo-following ends: taps, figures 
 }  # fmt: skip
 
 
+@pytest.mark.parametrize("quiet", [False, True])
 @pytest.mark.parametrize("size", [(1280, 800), (1920, 1080), (800, 1280), (1600, 480)])
 def test_the_devices_and_the_volume_cap_stay_in_view_under_a_long_trials_figures(
-    headless: None, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+    headless: None, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int], quiet: bool
 ) -> None:
     """A trial's figures, its taps and the outcomes take more lines than the status panel has
     in a portrait window (and at 1280x800): the devices, the cap and the timing counters keep
@@ -134,7 +135,8 @@ def test_the_devices_and_the_volume_cap_stay_in_view_under_a_long_trials_figures
 
     monkeypatch.setattr(Fonts, "text", text)
     pygame.font.init()
-    view = View(state=dict(AFTER_A_TRIAL), notice="plan screen-tour: done")
+    state = dict(AFTER_A_TRIAL, quiet=quiet, paused=quiet)  # quiet: two lines more at the top
+    view = View(state=state, notice="plan screen-tour: done")
     layout = session_layout.layout(*size, view)
     status = layout.regions["status"]
     draw_status(Panel(size), status, view, Fonts(layout.scale))
@@ -144,6 +146,11 @@ def test_the_devices_and_the_volume_cap_stay_in_view_under_a_long_trials_figures
     assert "volume cap -12 dBFS" in words and "plan screen-tour: done" in words
     for line, top, bottom in drawn:
         assert status.y <= top and bottom <= status.y + status.h, f"{line!r} cut at {size}"
+    foot = min(top for line, top, _ in drawn if line == "no MIDI device connected")
+    for line, _, bottom in drawn:  # the live part ends above the foot, its lines whole
+        assert line in words[words.index("no MIDI device connected") :] or bottom <= foot, (
+            f"{line!r} runs into the foot at {size}"
+        )
     rows = sorted({(top, bottom) for _, top, bottom in drawn})  # "early" and "late" share one
     for (_, above_bottom), (below_top, _) in zip(rows, rows[1:], strict=False):
         assert above_bottom <= below_top, f"two lines overlap at {size}: {drawn}"
