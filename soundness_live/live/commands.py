@@ -28,9 +28,13 @@ activity; ``stop`` and ``end_session`` silence everything at once, with or witho
 (notes a child holds through thru too). A live activity that listens to MIDI (every one but
 vocal prompts, which listens to the microphone) does not start with no device of the child's
 connected; a trial during which one was disconnected is kept, ``void`` with ``void_reason:
-"input device disconnected"``. ``set_prompt_level`` applies to the trial in
-progress (the level is written into the next trial record) and falls back to ``independent``
-after it.
+"input device disconnected"``.
+
+``set_prompt_level`` marks the help a trial was given: while a trial is in progress, that trial
+(the level is written into its record, and falls back to ``independent`` after it); between
+trials, or with ``trial: "last"``, the last trial stored in the open session (its stored record
+is changed and keeps ``prompt_level_marked_at`` and ``prompt_level_recorded``, the level it was
+stored with); the reply says which trial.
 
 The browser remote's commands (``remote_status``, ``pair_device``, ``revoke_device``,
 ``show_device_names``) are carried out by :mod:`soundness_live.live.remote_link`.
@@ -518,9 +522,38 @@ def panic(engine: Engine, fields: Fields) -> None:
     engine.update_state(quiet=True)
 
 
-def set_prompt_level(engine: Engine, fields: Fields) -> None:
-    """The prompt level of the trial in progress."""
-    engine.prompt_level = fields["level"]
+def set_prompt_level(engine: Engine, fields: Fields) -> dict[str, Any]:
+    """The prompt level of the trial in progress, or (between trials, or ``trial: "last"``)
+    of the last trial stored in the open session; the reply says which trial was marked."""
+    level = fields["level"]
+    if fields["trial"] is None and engine.trial_in_progress():
+        engine.prompt_level = level  # written into the trial's record when it ends
+        index = engine.stored.next_index if engine.stored is not None else None
+        return {"marked": "trial in progress", "index": index, "prompt_level": level}
+    return _mark_last_trial(engine, level)
+
+
+def _mark_last_trial(engine: Engine, level: str) -> dict[str, Any]:
+    """Mark the last trial stored in the open session with ``level`` (its stored record
+    keeps when it was marked and the level it was stored with)."""
+    stored = engine.stored
+    trials = engine.store.trials(stored.session_id) if stored is not None else []
+    if stored is None or not trials:
+        where = "no session is open" if stored is None else "the open session has no trial yet"
+        raise ParameterError(
+            f"set_prompt_level: no trial to mark ({where}); the level of a trial in progress "
+            "is marked while it runs"
+        )
+    last = trials[-1]
+    record = engine.store.mark_prompt_level(stored.session_id, last["index"], level)
+    summary = engine.trial_marked(record, last.get("prompt_level"))
+    return {
+        "marked": "last trial",
+        "index": summary["index"],
+        "prompt_level": level,
+        "was": last.get("prompt_level"),
+        "simulated": bool(record.get("simulated")),
+    }
 
 
 def set_volume_cap(engine: Engine, fields: Fields) -> dict[str, Any]:
@@ -756,8 +789,11 @@ COMMANDS: dict[str, Command] = {
         Command(
             "set_prompt_level",
             set_prompt_level,
-            (Field("level", "one of " + ", ".join(PROMPT_LEVELS), one_of(PROMPT_LEVELS), True),),
-            "the prompt level of the trial in progress",
+            (
+                Field("level", "one of " + ", ".join(PROMPT_LEVELS), one_of(PROMPT_LEVELS), True),
+                Field("trial", '"last" (the last trial stored)', one_of(("last",))),
+            ),
+            "the prompt level of the trial in progress, or of the last trial stored",
         ),
         Command(
             "set_device",

@@ -117,6 +117,9 @@ class Engine(EngineCues):
         self._thread: threading.Thread | None = None
         self._state: dict[str, Any] = {"activity": None, "last_result": None}
         self._recent: list[dict[str, Any]] = []
+        # the session frame from which the trial in progress is heard (its first cue); None:
+        # between trials, from a trial's record until the next one's first cue is heard
+        self.trial_heard_from: float | None = None
         self.tap_marks = TapMarks(self.sample_rate)  # the child's taps as they land
         self._seen_skips = 0
         self._output_errors_logged = 0  # audio blocks that failed, logged so far
@@ -239,6 +242,7 @@ class Engine(EngineCues):
         last activity's figures and taps are cleared, and the quiet button's quiet ends: this
         activity plays."""
         self.tap_marks.clear()
+        self.trial_heard_from = 0.0  # the first trial is in progress from the start
         self._state.update(figures=None, quiet=False)
         self._state.update(state)
         self._thread = threading.Thread(target=self._run, args=(session,), name="activity")
@@ -355,12 +359,39 @@ class Engine(EngineCues):
         }
         with self._lock:
             self.prompt_level = "independent"
+            self.trial_heard_from = None  # between trials until the next one's first cue
             self._recent = (self._recent + [summary])[-RECENT_TRIALS:]
             self._state["trials_done"] = self._state.get("trials_done", 0) + 1
             self._state["figures"] = figures
         self.broadcast({"v": 1, "type": "trial", "trial": summary})
         self._trial_done(record.outcome.value)
         self.changed.set()
+
+    def trial_in_progress(self) -> bool:
+        """Whether a trial is in progress: an activity runs, not paused, and the child has
+        heard its trial's first cue since the last trial's record (or the activity began)."""
+        if not self.activity_running or self._state.get("paused"):
+            return False
+        return self.trial_heard_from is not None and self.timeline.now() >= self.trial_heard_from
+
+    def trial_marked(self, record: dict[str, Any], was: str | None) -> dict[str, Any]:
+        """A stored trial's prompt level was marked after it ended: the recent trials show it
+        and every client is told (``trial_marked``, with the level it had). Its summary."""
+        summary = {
+            "index": record["index"],
+            "activity": record["activity"],
+            "outcome": record["outcome"],
+            "prompt_level": record["prompt_level"],
+        }
+        with self._lock:
+            for shown in reversed(self._recent):  # the newest of that index: this session's
+                if shown["index"] == record["index"]:
+                    shown["prompt_level"] = record["prompt_level"]
+                    summary["figures"] = shown.get("figures")
+                    break
+        self.broadcast({"v": 1, "type": "trial_marked", "trial": summary, "was": was})
+        self.changed.set()
+        return summary
 
     # -- state -----------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

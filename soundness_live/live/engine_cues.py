@@ -51,6 +51,7 @@ class EngineCues:
     _state: dict[str, Any]
     _cue_generation: int
     _done_cue: PendingCue | None
+    trial_heard_from: float | None
 
     def _on_cue(self, cue: Show) -> None:
         """Show a cue when its moment comes (a "done": once its trial's record comes too, see
@@ -64,6 +65,9 @@ class EngineCues:
             with self._lock:
                 self._done_cue = PendingCue(shown, heard, self._cue_generation)
             return
+        with self._lock:
+            if self.trial_heard_from is None:  # the next trial's first cue
+                self.trial_heard_from = float(heard)
         self._show_at(shown, heard, self._cue_generation, target_notes(cue))
 
     def _trial_done(self, outcome: str) -> None:

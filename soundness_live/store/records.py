@@ -440,6 +440,31 @@ class Store(MediaMixin, GoalVersionsMixin, ExchangeMixin):
                 raise StoreError(f"session {session_id} already has trial {index}") from error
             raise
 
+    def mark_prompt_level(self, session_id: int, index: int, level: str) -> dict[str, Any]:
+        """Change the prompt level of stored trial ``index`` of a running session, in one
+        transaction: the therapist marks the help given once the child has answered. The
+        record keeps that it was marked after its trial ended: ``prompt_level_marked_at``
+        (when) and ``prompt_level_recorded`` (the level it was stored with, kept from the
+        first mark on). Its outcome, metrics and input (a simulated trial stays simulated) are
+        not touched. The record as now stored."""
+        self._running(session_id)
+        with self._writing() as conn:
+            row = conn.execute(
+                "SELECT record FROM trials WHERE session_id = ? AND idx = ?", (session_id, index)
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"session {session_id} has no trial {index} to mark")
+            record = self._stored_trial(session_id, index, row[0])
+            record.pop("session_id")
+            record.setdefault("prompt_level_recorded", record.get("prompt_level"))
+            record.update(prompt_level=level, prompt_level_marked_at=self._stamp())
+            _, _, _, checked_level, text = check_trial(record)
+            conn.execute(
+                "UPDATE trials SET prompt_level = ?, record = ? WHERE session_id = ? AND idx = ?",
+                (checked_level, text, session_id, index),
+            )
+        return record
+
     def trials(self, session_id: int) -> list[dict[str, Any]]:
         """A session's trial records (as recorded, plus ``session_id``), by index."""
         rows = self._rows(
