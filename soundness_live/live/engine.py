@@ -376,7 +376,8 @@ class Engine(EngineCues):
 
     def trial_marked(self, record: dict[str, Any], was: str | None) -> dict[str, Any]:
         """A stored trial's prompt level was marked after it ended: the recent trials show it
-        and every client is told (``trial_marked``, with the level it had). Its summary."""
+        and every client is told (a ``trial`` message, ``marked``, with the level it had). Its
+        summary."""
         summary = {
             "index": record["index"],
             "activity": record["activity"],
@@ -389,7 +390,8 @@ class Engine(EngineCues):
                     shown["prompt_level"] = record["prompt_level"]
                     summary["figures"] = shown.get("figures")
                     break
-        self.broadcast({"v": 1, "type": "trial_marked", "trial": summary, "was": was})
+        # a trial message of its own kind: ``marked`` after it ended, ``was`` its level before
+        self.broadcast({"v": 1, "type": "trial", "trial": summary, "marked": True, "was": was})
         self.changed.set()
         return summary
 

@@ -69,7 +69,10 @@ def page_message(msg: dict[str, Any]) -> dict[str, Any] | None:
     if kind == "state":
         return {"type": "state", "state": page_state(msg.get("state", {}))}
     if kind == "trial":
-        return {"type": "trial", "trial": msg.get("trial", {})}
+        shown = {"type": "trial", "trial": msg.get("trial", {})}
+        if msg.get("marked"):  # a stored trial's prompt level marked after it ended
+            shown.update(marked=True, was=msg.get("was"))
+        return shown
     if kind == "notice":
         return {"type": "notice", "text": str(msg.get("text", ""))}
     if kind == "engine":

@@ -30,7 +30,7 @@ from .images import Fonts  # noqa: E402
 from .overlays import OVERLAYS  # noqa: E402
 from .page import Page  # noqa: E402
 from .pages.paired_devices import PairedDevicesPage  # noqa: E402
-from .session_page import SessionPage  # noqa: E402
+from .session_page import SessionPage, marked_words  # noqa: E402
 from .widgets import engine_lost  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -153,6 +153,8 @@ class TherapistApp:
             self._state_s = time.monotonic()
         elif msg["type"] == "notice":
             self.view.notice = str(msg.get("text", ""))
+        elif msg["type"] == "reply" and msg.get("ok") and msg.get("command") == "set_prompt_level":
+            self.view.notice = marked_words(msg)  # the trial the level went to
         elif msg["type"] == "reply" and not msg.get("ok"):
             self.view.notice = str(msg.get("error", "the engine refused"))
             if msg.get("command") == "select_child":  # the engine keeps the child it has

@@ -134,7 +134,7 @@ class SessionPage:
             self._next_variant(view)
         elif kind == "input":
             view.live_input = not view.live_input
-        elif kind == "level":
+        elif kind == "level":  # the reply names the trial marked (``marked_words``)
             host.command("set_prompt_level", level=arg)
         elif kind == "start":
             self._start(host)
@@ -266,3 +266,15 @@ def _variants(view: View) -> list[str]:
         if activity["name"] == view.activity:
             return list(activity.get("variants") or [])
     return []
+
+
+def marked_words(reply: dict[str, Any]) -> str:
+    """Which trial a prompt level went to, from ``set_prompt_level``'s reply: "gestural:
+    trial 3 (in progress)" or "verbal: trial 2, marked after it ended (was independent)"."""
+    level = str(reply.get("prompt_level", "")).replace("_", " ")
+    index = reply.get("index")
+    trial = f"trial {index + 1}" if isinstance(index, int) else "this trial"
+    if reply.get("marked") == "trial in progress":
+        return f"{level}: {trial} (in progress)"
+    was = str(reply.get("was") or "no level").replace("_", " ")
+    return f"{level}: {trial}, marked after it ended (was {was})"

@@ -155,6 +155,11 @@ def test_what_a_page_sees_leaves_the_laptops_business_and_names_out() -> None:
         "state": {"child": "S-014"},
     }
     assert page_message({"type": "reply", "ok": True}) is None
+    trial = {"index": 2, "activity": "waiting", "outcome": "correct", "prompt_level": "verbal"}
+    marked = {"type": "trial", "trial": trial, "marked": True, "was": "independent", "v": 1}
+    assert page_message(marked) == {"type": "trial", "trial": trial, "marked": True,
+                                    "was": "independent"}  # fmt: skip
+    assert page_message({"type": "trial", "trial": trial}) == {"type": "trial", "trial": trial}
 
 
 def test_without_the_remote_extra_one_line_says_what_to_install(monkeypatch) -> None:

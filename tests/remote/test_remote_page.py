@@ -145,6 +145,7 @@ def test_a_therapist_runs_a_plan_from_a_tablet_or_a_phone(
             lambda: [t for t in laptop.trials if t["prompt_level"] == "gestural"], "a marked trial"
         )
         assert scored[0]["activity"] == "waiting"
+        wait_for(lambda: "gestural: trial" in text(driver, "notice"), "the trial marked named")
         wait_for(lambda: "gestural" in text(driver, "trials"), "the marked trial on the page")
         check_state(driver, size, "4-prompt-level", show="levels")
 

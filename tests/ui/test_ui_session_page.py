@@ -465,3 +465,26 @@ def test_a_page_shows_each_key_and_tap_in_the_frame_that_takes_it(
     assert drawn[-4:] == ["o", "on", "onc", "once"]
     _tap(app, "kb:space")
     assert drawn[-1] == "once "
+
+
+def test_a_prompt_level_tapped_says_which_trial_it_went_to(headless: None) -> None:
+    engine = FakeEngine()
+    engine.state = dict(engine.state, activity=None)  # between trials: the last one is marked
+    app = _app(engine)
+    _tap(app, "level:gestural")
+    _key(app, pygame.K_2, "2")
+    assert [(m["type"], m["level"]) for m in engine.sent] == [
+        ("set_prompt_level", "gestural"), ("set_prompt_level", "partial_physical")
+    ]  # fmt: skip
+    after = {"type": "reply", "ok": True, "command": "set_prompt_level", "marked": "last trial",
+             "index": 2, "prompt_level": "gestural", "was": "independent"}  # fmt: skip
+    app._on_message(after)
+    assert app.view.notice == "gestural: trial 3, marked after it ended (was independent)"
+    during = {"type": "reply", "ok": True, "command": "set_prompt_level", "index": 4,
+              "marked": "trial in progress", "prompt_level": "partial_physical"}  # fmt: skip
+    app._on_message(during)
+    assert app.view.notice == "partial physical: trial 5 (in progress)"
+    refused = {"type": "reply", "ok": False, "command": "set_prompt_level",
+               "error": "set_prompt_level: no trial to mark (no session is open)"}  # fmt: skip
+    app._on_message(refused)
+    assert app.view.notice == "set_prompt_level: no trial to mark (no session is open)"

@@ -88,7 +88,7 @@ function received(msg) {
   } else if (msg.type === "hello") {
     hello(msg);
   } else if (msg.type === "trial") {
-    countTrial(msg.trial || {});
+    countTrial(msg.trial || {}, msg.marked ? msg.was : undefined);
   } else if (msg.type === "notice") {
     notice(msg.text);
   } else if (msg.type === "engine") {
@@ -195,10 +195,21 @@ function drawDevices(state) {
   $("dev-underruns").textContent = String(state.underruns || 0);
 }
 
-function countTrial(trial) {
+function countTrial(trial, was) {
   const { outcomes, levels } = page.summary;
-  outcomes[trial.outcome] = (outcomes[trial.outcome] || 0) + 1;
+  if (was !== undefined) { // a trial seen before, its prompt level marked after it ended
+    if (levels[was] && --levels[was] === 0) delete levels[was];
+  } else {
+    outcomes[trial.outcome] = (outcomes[trial.outcome] || 0) + 1;
+  }
   levels[trial.prompt_level] = (levels[trial.prompt_level] || 0) + 1;
+}
+
+function markedWords(reply) {
+  const level = String(reply.prompt_level || "").replaceAll("_", " ");
+  const trial = Number.isInteger(reply.index) ? `trial ${reply.index + 1}` : "this trial";
+  if (reply.marked === "trial in progress") return `${level}: ${trial} (in progress)`;
+  return `${level}: ${trial}, marked after it ended (was ${String(reply.was || "no level").replaceAll("_", " ")})`;
 }
 
 const words = (counts) =>
@@ -235,7 +246,10 @@ function drawLevels() {
     button.dataset.level = level;
     button.textContent = level.replaceAll("_", " ");
     button.setAttribute("aria-pressed", String(level === page.state.prompt_level));
-    button.addEventListener("click", () => command("set_prompt_level", { level }));
+    button.addEventListener("click", async () => {
+      const reply = await command("set_prompt_level", { level });
+      if (reply.ok) notice(markedWords(reply)); // which trial the level went to
+    });
     group.append(button);
   }
 }
