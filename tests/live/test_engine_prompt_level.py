@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from soundness_live.export.csv import write_csv
+from soundness_live.export.deidentify import deidentify
 from soundness_live.export.json_export import write_json
 from soundness_live.live.commands import handle
 from soundness_live.live.engine import Engine
@@ -85,6 +86,12 @@ def test_a_level_marked_between_trials_changes_the_stored_last_trial(
     (json_trial,) = [t for s in exported["sessions"] for t in s["trials"]]
     assert json_trial["prompt_level"] == "verbal"
     assert json_trial["prompt_level_recorded"] == "independent"
+    # de-identified, the mark's words and time stay (the program's own, never a name or a
+    # birth date, though the child was born on a date like the mark's)
+    bundle["child"].update(date_of_birth=str(again["prompt_level_marked_at"])[:10])
+    (safe,) = [t for s in deidentify(bundle)["sessions"] for t in s["trials"]]
+    assert safe["prompt_level_marked_at"] == again["prompt_level_marked_at"]
+    assert safe["prompt_level_recorded"] == "independent"
 
 
 def test_last_marks_the_stored_trial_while_an_activity_runs(engine_here: Engine) -> None:
