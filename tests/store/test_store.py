@@ -154,6 +154,25 @@ def test_goals(store: Store) -> None:
     ]
 
 
+def test_a_trials_prompt_level_marked_after_it_ended(store: Store) -> None:
+    sid = store.start_session("S-014")
+    store.record_trial(sid, trial(0, simulated=True, input="virtual"))
+    marked = store.mark_prompt_level(sid, 0, "model")
+    stored = store.trials(sid)[0]
+    assert stored == marked | {"session_id": sid}
+    assert (stored["prompt_level"], stored["prompt_level_recorded"]) == ("model", "independent")
+    assert stored["prompt_level_marked_at"].startswith("2026-11-20T10:0")
+    assert (stored["simulated"], stored["input"], stored["outcome"]) == (True, "virtual", "correct")
+    with pytest.raises(StoreError, match=f"session {sid} has no trial 1 to mark"):
+        store.mark_prompt_level(sid, 1, "model")
+    with pytest.raises(ParameterError, match="'prompt_level' must be one of full_physical"):
+        store.mark_prompt_level(sid, 0, "a lot")
+    assert store.trials(sid)[0] == stored  # a refused mark changes nothing
+    store.end_session(sid)
+    with pytest.raises(StoreError, match="is complete, not running"):
+        store.mark_prompt_level(sid, 0, "verbal")
+
+
 def test_a_session_from_start_to_end(store: Store) -> None:
     sid = store.start_session("S-014", therapist="T-01", params={"plan": ["hello", "echo"]})
     for index in (1, 0, 2):
