@@ -120,3 +120,21 @@ def test_with_no_trial_to_mark_it_is_refused(engine_here: Engine) -> None:
     assert bad == {"ok": False,
                    "error": "set_prompt_level: field 'trial' must be \"last\" (the last trial "
                    "stored), got 2"}  # fmt: skip
+
+
+def test_between_two_trials_of_a_run_the_level_goes_to_the_one_that_ended(
+    engine_here: Engine,
+) -> None:
+    engine_here.store.add_child({"code": "S-051"})
+    params = ONE_TRIAL | {"trials": 2, "gap_ms": 2500}  # 2.5 s before the next trial's cue
+    start = {"type": "start_activity", "activity": "waiting", "params": params,
+             "child": "S-051", "input": "virtual", "seed": 3}  # fmt: skip
+    assert handle(engine_here, start)["ok"]
+    session_id = until_state(engine_here, lambda s: s["trials_done"] == 1, 10.0)["session_id"]
+    assert not engine_here.trial_in_progress()
+    reply = handle(engine_here, {"type": "set_prompt_level", "level": "verbal"})
+    assert (reply["marked"], reply["index"], reply["was"]) == ("last trial", 0, "independent")
+    until_state(engine_here, lambda s: s["activity"] is None and s["trials_done"] == 2, 10.0)
+    first, second = engine_here.store.trials(session_id)
+    assert (first["prompt_level"], second["prompt_level"]) == ("verbal", "independent")
+    assert "prompt_level_marked_at" in first and "prompt_level_marked_at" not in second
