@@ -90,7 +90,7 @@ __all__ = ["KernelReady", "compile_kernel", "kernel_cache_dir", "render_voices"]
 _started = time.perf_counter()
 import numba  # noqa: E402 - timed: the import is part of the start-up the log reports
 
-from .numba_cache import CACHE_DIR, kernel_cache_dir  # noqa: E402 - before any decoration
+from .numba_cache import CACHE_DIR, inner_jit, kernel_cache_dir  # noqa: E402 - before any decoration
 
 _IMPORT_S = time.perf_counter() - _started
 
@@ -215,7 +215,7 @@ def _set_filter(state, params, voice, hz, sample_rate):  # pragma: no cover - co
     state[FILTER_LEFT, voice] = CONTROL_FRAMES
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _control_step(state, params, voice, sample_rate):  # pragma: no cover - compiled
     """The once-per-64-frames step of a voice: envelopes, LFOs, the amplitude ramp to the
     next step, the playback step (pitch) and the filter cutoff. Sets DONE when it ends."""
@@ -283,7 +283,7 @@ def _interpolate(rows, row, frac):  # pragma: no cover - compiled
     return acc * frac + rows[row, 0]
 
 
-@numba.njit(cache=True, nogil=True, fastmath=_FAST)
+@inner_jit(fastmath=_FAST)
 def _render_span(out, first, frames, state, params, voice, rows):  # pragma: no cover
     """Add ``frames`` frames of one voice to ``out`` from frame ``first``: interpolation,
     the amplitude ramp, the low-pass (direct form II, coefficients ramping while
@@ -347,7 +347,7 @@ def render_voices(out, count, state, params, rows, sample_rate):  # pragma: no c
     n_frames = out.shape[0]
     out[:] = 0.0
     for voice in range(count):
-        done = 0
+        done = np.int64(0)  # not the literal 0: one compiled _render_span, not two
         while done < n_frames and state[DONE, voice] == 0:
             if state[TO_TICK, voice] == 0:
                 _control_step(state, params, voice, sample_rate)

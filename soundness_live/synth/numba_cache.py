@@ -13,7 +13,7 @@ from typing import Any
 
 import platformdirs
 
-__all__ = ["CACHE_DIR", "kernel_cache_dir"]
+__all__ = ["CACHE_DIR", "inner_jit", "kernel_cache_dir"]
 
 APP_NAME = "soundness-live"
 
@@ -39,3 +39,13 @@ def _set_cache_dir() -> Path:
 
 
 CACHE_DIR = _set_cache_dir()
+
+
+def inner_jit(**options: Any) -> Any:
+    """``numba.njit`` (cached, ``nogil``) for a function only compiled code calls: numba
+    makes it no Python or C-callable wrapper, whose code it would otherwise generate and
+    optimise for every such function, a good part of a cold compile."""
+    import numba
+
+    jit: Any = numba.njit
+    return jit(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, **options)

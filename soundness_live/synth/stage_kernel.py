@@ -29,7 +29,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .numba_cache import CACHE_DIR  # sets numba's cache directory before anything here is compiled
+from .numba_cache import CACHE_DIR, inner_jit  # numba's cache directory, set before compiling
 from .true_peak import ANNEX_2_TAPS, HELD_WINDOWS, WINDOW_FRAMES
 
 __all__ = ["CACHE_DIR", "process_block", "TRACE_ROWS", "N_INTS", "N_FLOATS"]
@@ -89,7 +89,7 @@ def _value_peak(recurrence, sample):  # pragma: no cover - compiled
     return peak
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _warm_up(signal, first, channel, recurrence):  # pragma: no cover - compiled
     """``recurrence`` for sample ``first`` of ``signal[:, channel]`` from its 11 before."""
     recurrence[:] = 0.0
@@ -97,7 +97,7 @@ def _warm_up(signal, first, channel, recurrence):  # pragma: no cover - compiled
         _advance(recurrence, signal[s, channel])
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _input_peaks(inputs, first, n, recurrence, peaks):  # pragma: no cover - compiled
     """``peaks[i]``: the largest held-window value of ``inputs[first + i]``, both channels."""
     for channel in range(2):
@@ -111,7 +111,7 @@ def _input_peaks(inputs, first, n, recurrence, peaks):  # pragma: no cover - com
             _advance(r, inputs[s, channel])
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _filter_input(block, inputs, kept, glide, ints, floats):  # pragma: no cover - compiled
     """Master volume and DC blocker: ``inputs[kept:]`` from ``block``. NaN becomes silence
     and anything beyond +18 dBFS is clamped first (every sample when shortcuts are off)."""
@@ -160,7 +160,7 @@ def _filter_input(block, inputs, kept, glide, ints, floats):  # pragma: no cover
         floats[DC_LEFT + channel] = z
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _envelope(trace, n, ints, floats):  # pragma: no cover - compiled
     """The window peaks (over REACH + 1 samples) with an instant attack and an exponential
     release, computed in the log domain on absolute frames; carries the running maximum."""
@@ -179,7 +179,7 @@ def _envelope(trace, n, ints, floats):  # pragma: no cover - compiled
     floats[PEAK_MAX] = running
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _gain(trace, n, ints, target):  # pragma: no cover - compiled
     """The limiter's gain of each sample: the held envelope's gain, falling in a straight line
     over the attack (the mean of the attack + 1 gains ahead)."""
@@ -199,7 +199,7 @@ def _gain(trace, n, ints, target):  # pragma: no cover - compiled
         gain[i] = total / (attack + 1)
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _limit(block, inputs, trace, recurrence, ints, floats, target):  # pragma: no cover
     """The block out of the limiter (``block`` = delayed input x gain, ``trace[GAIN]``); False
     when it is at rest and stays so (gain 1: no peak reaches the target)."""
@@ -223,7 +223,7 @@ def _limit(block, inputs, trace, recurrence, ints, floats, target):  # pragma: n
     return limiting
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _keep(trace, n, ints, floats, target):  # pragma: no cover - compiled
     """What the next block needs of this one after the limiter worked, and whether it rests."""
     reach, attack = ints[REACH], ints[ATTACK]
@@ -239,14 +239,14 @@ def _keep(trace, n, ints, floats, target):  # pragma: no cover - compiled
     ints[RESTING] = 1 if resting else 0
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _forget_peaks(trace, ints):  # pragma: no cover - compiled
     """After a block sent at gain 1: peaks under the target need not be kept."""
     trace[PEAKS, : ints[REACH]] = 0.0
     trace[ENVELOPES, : ints[ATTACK]] = 0.0
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _bound_fill(trace, n, ints, floats):  # pragma: no cover - compiled
     """The bound's history at the front of its rows (a uniform history written out)."""
     uniform = floats[BOUND_UNIFORM]
@@ -256,7 +256,7 @@ def _bound_fill(trace, n, ints, floats):  # pragma: no cover - compiled
         floats[BOUND_UNIFORM] = np.nan
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _bound_under(inputs, trace, n, ints, floats, ceiling):  # pragma: no cover - compiled
     """Whether the block's output is surely under ``ceiling``, so the clip can be skipped.
 
@@ -293,19 +293,19 @@ def _bound_under(inputs, trace, n, ints, floats, ceiling):  # pragma: no cover -
     return bound * _SLACK <= ceiling
 
 
-@numba.njit(cache=True, nogil=True)
-def _bound_sent(trace, n, ints, exact):  # pragma: no cover - compiled
-    """The block checked last was sent: exactly as gain x delayed input, or not."""
+@inner_jit()
+def _bound_sent(trace, n, ints):  # pragma: no cover - compiled
+    """The block checked last was sent: the bound's history moves on by ``n`` frames (the
+    caller counts whether it went out exactly as gain x delayed input, ``BOUND_EXACT``)."""
     delay = ints[DELAY]
     peaks, gains = trace[BOUND_PEAKS], trace[BOUND_GAINS]
     for j in range(delay):
         peaks[j] = peaks[n + j]
     for j in range(KEPT_BEFORE):
         gains[j] = gains[n + j]
-    ints[BOUND_EXACT] = ints[BOUND_EXACT] + n if exact else 0
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _bound_sent_unchanged(trace, n, ints, floats, peak_bound):  # pragma: no cover - compiled
     """A block of ``n`` frames passed at gain 1, its input peaks at most ``peak_bound``."""
     delay = ints[DELAY]
@@ -316,10 +316,11 @@ def _bound_sent_unchanged(trace, n, ints, floats, peak_bound):  # pragma: no cov
     _bound_fill(trace, n, ints, floats)
     trace[BOUND_PEAKS, delay : delay + n] = peak_bound
     trace[BOUND_GAINS, KEPT_BEFORE : KEPT_BEFORE + n] = 1.0
-    _bound_sent(trace, n, ints, True)
+    _bound_sent(trace, n, ints)
+    ints[BOUND_EXACT] += n
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _interval(recurrence, ceiling):  # pragma: no cover - compiled
     """The values ``v`` of the newest sample keeping every held-window value, ``NEWEST v +
     R``, and ``v`` itself within +-``ceiling``."""
@@ -332,7 +333,7 @@ def _interval(recurrence, ceiling):  # pragma: no cover - compiled
     return low, high
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)  # the tests call it from Python
 def _toward_held(sample, held, low, high):  # pragma: no cover - compiled
     """The first float32 in ``low..high`` met stepping from ``sample`` to ``held``, else
     ``held`` (which keeps the promise): found at once, where stepping one float32 at a time
@@ -354,7 +355,7 @@ def _toward_held(sample, held, low, high):  # pragma: no cover - compiled
     return held
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _clip_sample(joined, at, channel, ceiling, kept, recurrence, ints):  # pragma: no cover
     """Clip ``joined[at, channel]`` into its interval (older samples are final); returns the
     ceiling it keeps: ``ceiling``, or ``kept`` where no interval was left."""
@@ -374,15 +375,16 @@ def _clip_sample(joined, at, channel, ceiling, kept, recurrence, ints):  # pragm
     return ceiling
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _clip(block, joined, recurrence, ints, floats, ceiling):  # pragma: no cover - compiled
     """The true-peak clip (:class:`.true_peak.TruePeakClip`'s rule): from the first sample
     with a held-window value over ``ceiling``, each sample is clipped into its interval."""
     n = block.shape[0]
     for i in range(n):
         joined[KEPT_BEFORE + i, 0], joined[KEPT_BEFORE + i, 1] = block[i, 0], block[i, 1]
+    first = joined.shape[0] - n  # KEPT_BEFORE, as a run-time value: one compiled _warm_up
     for channel in range(2):
-        _warm_up(joined, KEPT_BEFORE, channel, recurrence[channel])
+        _warm_up(joined, first, channel, recurrence[channel])
     started, kept = False, floats[CLIP_KEPT]
     for at in range(KEPT_BEFORE, KEPT_BEFORE + n):
         if not started:
@@ -402,14 +404,14 @@ def _clip(block, joined, recurrence, ints, floats, ceiling):  # pragma: no cover
     _shift(joined, n)
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _shift(rows, n):  # pragma: no cover - compiled
     """Move the last ``len(rows) - n`` rows of ``rows`` to its front (the next history)."""
     for j in range(rows.shape[0] - n):
         rows[j, 0], rows[j, 1] = rows[n + j, 0], rows[n + j, 1]
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _rest_clip(joined, sent, first, n):  # pragma: no cover - compiled
     """``sent[first : first + n]`` went out unclipped: the clip's history takes it."""
     for i in range(n):
@@ -418,7 +420,7 @@ def _rest_clip(joined, sent, first, n):  # pragma: no cover - compiled
     _shift(joined, n)
 
 
-@numba.njit(cache=True, nogil=True)
+@inner_jit()
 def _last_step(block, inputs, clip_joined, trace, recurrence, ints, floats, ceiling):
     """The clip, unless the bound shows it would change nothing (the same bytes)."""
     n = block.shape[0]
@@ -427,12 +429,14 @@ def _last_step(block, inputs, clip_joined, trace, recurrence, ints, floats, ceil
         ints[CLIP_SKIPPED] += 1
         _rest_clip(clip_joined, block, 0, n)
         floats[CLIP_KEPT] = ceiling
-        _bound_sent(trace, n, ints, True)
+        _bound_sent(trace, n, ints)
+        ints[BOUND_EXACT] += n
     else:
         ints[CLIP_COMPUTED] += 1
         clipped = ints[CLIPPED]
         _clip(block, clip_joined, recurrence, ints, floats, ceiling)
-        _bound_sent(trace, n, ints, ints[CLIPPED] == clipped)
+        _bound_sent(trace, n, ints)
+        ints[BOUND_EXACT] = ints[BOUND_EXACT] + n if ints[CLIPPED] == clipped else 0
 
 
 @numba.njit(cache=True, nogil=True)
