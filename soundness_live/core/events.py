@@ -63,6 +63,26 @@ class ControlChange:
 
 
 @dataclass(frozen=True, slots=True)
+class PitchBend:
+    """The pitch wheel of ``channel`` at ``value`` (0..16383, 8192 the centre) from ``frame``:
+    every note of the channel bends by its sensitivity (RPN 0, 2 semitones after a reset)."""
+
+    frame: int
+    channel: int
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPressure:
+    """The channel pressure (aftertouch) of ``channel`` at ``value`` (0..127) from ``frame``:
+    it deepens the notes' vibrato (SoundFont's default: 50 cents at full pressure)."""
+
+    frame: int
+    channel: int
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
 class AllNotesOff:
     """Release every note on ``channel`` (None = every channel) with a short fade.
 
@@ -108,23 +128,35 @@ def prompt_sound(
     return PlaySound(frame, np.ascontiguousarray(audio * np.float32(gain)), name)
 
 
-SynthEvent = NoteOn | NoteOff | ProgramChange | ControlChange | AllNotesOff | PlaySound
+SynthEvent = (
+    NoteOn
+    | NoteOff
+    | ProgramChange
+    | ControlChange
+    | PitchBend
+    | ChannelPressure
+    | AllNotesOff
+    | PlaySound
+)
 """What the renderer plays at a frame: the synth's MIDI-like events and prepared sounds."""
 
 
-EVENT_KINDS = ("note_on", "note_off", "cc", "program")
+EVENT_KINDS = ("note_on", "note_off", "cc", "program", "bend", "pressure")
 CLOCKS = ("rtmidi-delta", "arrival", "jack-frame", "virtual", "file")
 
 
 @dataclass(frozen=True, slots=True)
 class InputEvent:
-    """One note-path MIDI message from a player, stamped on the monotonic clock.
+    """One MIDI message from a player that the engine takes, stamped on the monotonic clock.
 
-    ``note`` is the key (note events), the controller number (``cc``) or the program
-    (``program``); ``velocity`` is the velocity (note events), the controller value (``cc``)
-    or 0 (``program``). ``time_s`` is the best timestamp in monotonic seconds and ``clock``
-    names the clock that gave it; ``arrival_s`` is when the message reached Python (kept so
-    stamping methods can be compared). ``frame`` is the position on the engine's frame axis,
+    ``note`` is the key (note events), the controller number (``cc``), the program (``program``),
+    the low 7 bits of the pitch wheel (``bend``) or 0 (``pressure``); ``velocity`` is the velocity
+    (note events), the controller value (``cc``), 0 (``program``), the wheel's high 7 bits
+    (``bend``: :attr:`bend_value` is the whole 14-bit value) or the channel pressure (``pressure``).
+    Only notes are played notes: a bend or a pressure changes how the notes sound and is never
+    scored. ``time_s`` is the best timestamp in monotonic seconds and ``clock`` names the clock that
+    gave it; ``arrival_s`` is when the message reached Python (kept so stamping methods can be
+    compared). ``frame`` is the position on the engine's frame axis,
     filled once a :class:`~soundness_live.core.clock.ClockMapping` is known.
     """
 
@@ -150,6 +182,11 @@ class InputEvent:
             raise ParameterError(
                 f"note and velocity must be in range 0..127, got {self.note}, {self.velocity}"
             )
+
+    @property
+    def bend_value(self) -> int:
+        """A ``bend`` event's pitch wheel position, 0..16383 (8192: the centre)."""
+        return self.velocity << 7 | self.note
 
     def mapped(self, mapping: ClockMapping) -> InputEvent:
         """A copy with ``frame`` placed on the engine's axis through ``mapping``."""

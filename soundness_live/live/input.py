@@ -4,7 +4,8 @@
 playing aids and role, pushes the SOUNDING note straight into the renderer queue (thru: the
 child's sound never waits for activity logic or a UI frame; placed at the next block or at a
 constant delay from its timestamp, see :mod:`soundness_live.live.thru`) and keeps the PLAYED
-note as a :class:`Response` on the session axis for scoring (the axes:
+note as a :class:`Response` on the session axis for scoring (a controller, the pitch wheel
+and channel pressure only sound: they are never played notes) (the axes:
 :mod:`soundness_live.live.timeline`). ``take_until`` waits until every note up to a frame can
 have arrived (heard time + delivery margin).
 
@@ -26,11 +27,13 @@ from ..core.clock import ClockMapping
 from ..core.events import (
     DRUM_CHANNEL,
     AllNotesOff,
+    ChannelPressure,
     ControlChange,
     DeviceChange,
     InputEvent,
     NoteOff,
     NoteOn,
+    PitchBend,
     ProgramChange,
     SynthEvent,
 )
@@ -207,8 +210,10 @@ class LiveInput:
                 self.renderer.push(NoteOff(frame, route.channel, route.note), False)
             else:
                 self.renderer.push(NoteOff(0, route.channel, route.note), True)
-        elif event.kind == "cc" and event.note not in (0, 32):  # bank select is the engine's
-            self.renderer.push(ControlChange(0, route.channel, event.note, event.velocity), True)
+        else:
+            control = _control(event, 0, route.channel)
+            if control is not None:
+                self.renderer.push(control, True)
 
     def _sound_at_constant_delay(self, event: InputEvent, channel: int, note: int) -> None:
         """Constant mode: every event at its timestamp + the thru delay (see ``thru``)."""
@@ -223,9 +228,10 @@ class LiveInput:
             on_frame, lateness = self._shift.pop(key, (frame, 0))
             off_frame = max(frame + lateness, on_frame)  # a late note keeps its length
             self._place(NoteOff(off_frame, channel, note), off_frame < self.renderer.frame)
-        elif event.kind == "cc" and event.note not in (0, 32):  # bank select is the engine's
-            cc = ControlChange(frame, channel, event.note, event.velocity)
-            self._place(cc, frame < self.renderer.frame)
+        else:
+            control = _control(event, frame, channel)
+            if control is not None:
+                self._place(control, frame < self.renderer.frame)
 
     def _place(self, event: SynthEvent, late: bool) -> None:
         if late:  # its frame was rendered already: at once, rather than counted late
@@ -309,6 +315,18 @@ class LiveInput:
                 if on.duration_frames is None:
                     self._taken[index] = replace(on, duration_frames=max(0.0, frame - on.frame))
                 return
+
+
+def _control(event: InputEvent, frame: int, channel: int) -> SynthEvent | None:
+    """What a controller, pitch wheel or pressure message sounds as on ``channel`` (the
+    device's route), or None: bank select is the engine's, a program the role's."""
+    if event.kind == "cc" and event.note not in (0, 32):
+        return ControlChange(frame, channel, event.note, event.velocity)
+    if event.kind == "bend":
+        return PitchBend(frame, channel, event.bend_value)
+    if event.kind == "pressure":
+        return ChannelPressure(frame, channel, event.velocity)
+    return None
 
 
 def _played_route(roles: DeviceRoles, event: InputEvent) -> Route:

@@ -106,7 +106,7 @@ class EventDelivery:
 
     @property
     def filtered(self) -> int:
-        """Whole messages dropped as off the note path (clock, sysex, sensing, pitch bend...)."""
+        """Whole messages dropped as off the note path (clock, sysex, sensing, key pressure...)."""
         return sum(sum(counts.filtered.values()) for counts in list(self._counts.values()))
 
     @property

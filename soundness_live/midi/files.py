@@ -22,7 +22,15 @@ from pathlib import Path
 import mido
 
 from ..core.clock import check_sample_rate
-from ..core.events import ControlChange, NoteOff, NoteOn, ProgramChange, SynthEvent
+from ..core.events import (
+    ChannelPressure,
+    ControlChange,
+    NoteOff,
+    NoteOn,
+    PitchBend,
+    ProgramChange,
+    SynthEvent,
+)
 from ..errors import FileFormatError, MissingFileError
 
 __all__ = ["MidiPerformance", "TrackedEvent", "read_midi_events", "MAX_LENGTH_S"]
@@ -125,6 +133,10 @@ def _convert(message: mido.Message, frame: int, bank: dict[int, int]) -> SynthEv
         return ControlChange(frame, message.channel, message.control, message.value)
     if kind == "program_change":
         return ProgramChange(frame, message.channel, message.program, bank.get(message.channel, 0))
+    if kind == "pitchwheel":  # mido: -8192..8191 around the centre
+        return PitchBend(frame, message.channel, message.pitch + 8192)
+    if kind == "aftertouch":
+        return ChannelPressure(frame, message.channel, message.value)
     return None
 
 

@@ -14,8 +14,9 @@ while a mod wheel is stuck):
 - notes: note-ons (and changes of a switch pedal, 64-69: sustain, portamento, sostenuto,
   soft, legato, hold 2 — gestures like a key), :data:`NOTES_PER_S` a second with bursts of
   :data:`NOTES_BURST`: far above any playing (ten fingers at once, a fast roll of ~30 notes/s);
-- controls: every other control change and program change, :data:`CONTROLS_PER_S` with bursts
-  of :data:`CONTROLS_BURST` (a whole mod-wheel sweep is 128 values).
+- controls: every other control change, program change, pitch bend and channel pressure,
+  :data:`CONTROLS_PER_S` with bursts of :data:`CONTROLS_BURST` (a whole mod-wheel sweep is
+  128 values).
 
 A note-off for a note the guard let sound is never dropped, so the guard itself can never
 leave a note stuck; a note-off for a note it did not let through costs the notes budget.

@@ -1,12 +1,15 @@
 """Typed MIDI input events, conversion from raw MIDI bytes, and the per-port timestamp rule.
 
 Everything a player does reaches the engine as an
-:class:`~soundness_live.core.events.InputEvent`: the note path only
-(note on/off, control change, program change). Raw bytes are read at the edge by
-:func:`~soundness_live.midi.wire.message_type` and turned into our own frozen records; system
-messages (sysex, clock 0xF8, active sensing 0xFE, start/stop, song position...) and channel
-messages outside the note path (pitch bend, aftertouch) are dropped and counted in
-:class:`InputCounts`, and so are bytes that are not one whole MIDI message (``malformed``):
+:class:`~soundness_live.core.events.InputEvent`: the note path (note on/off, control change,
+program change) and the two channel messages that shape how a note sounds, the pitch wheel
+(``bend``) and channel pressure (``pressure``): a child's keyboard bends and swells its notes
+as it would through any synth. Only note-ons and note-offs are played notes the activities
+score (:mod:`soundness_live.live.input`); a bend or a pressure only sounds. Raw bytes are read
+at the edge by :func:`~soundness_live.midi.wire.message_type` and turned into our own frozen
+records; system messages (sysex, clock 0xF8, active sensing 0xFE, start/stop, song
+position...) and polyphonic key pressure (no default SoundFont route) are dropped and counted
+in :class:`InputCounts`, and so are bytes that are not one whole MIDI message (``malformed``):
 whatever a device sends, conversion never raises. A :class:`~.flood.FloodGuard` given to
 :func:`convert_message` drops (and counts) what a flood sends beyond its limits.
 
@@ -35,6 +38,8 @@ _NOTE_PATH = {  # message type -> InputEvent kind
     "note_off": "note_off",
     "control_change": "cc",
     "program_change": "program",
+    "pitchwheel": "bend",  # note: the low 7 bits, velocity: the high 7 (as on the wire)
+    "aftertouch": "pressure",  # note: 0, velocity: the pressure
 }
 
 
@@ -71,7 +76,8 @@ def convert_message(
     keep_raw: bool = False,
     guard: FloodGuard | None = None,
 ) -> InputEvent | None:
-    """Convert raw MIDI bytes into an :class:`InputEvent`, or None when not on the note path.
+    """Convert raw MIDI bytes into an :class:`InputEvent`, or None when the engine does not
+    take that message (see the module's docstring).
 
     A note-on with velocity 0 becomes a note-off (running-status keyboards send those).
     Dropped and malformed messages are counted in ``counts`` when given; a ``guard`` drops
@@ -97,7 +103,8 @@ def read_message(
     guard: FloodGuard | None = None,
     now_s: float = 0.0,
 ) -> NoteMessage | None:
-    """The note-path fields of raw MIDI bytes, or None (counted) when dropped.
+    """The fields of an :class:`InputEvent` from raw MIDI bytes, or None (counted) when
+    dropped.
 
     The cheap half of :func:`convert_message`, so an input can drop a flood's excess before
     it does any further work for a message (``now_s``: the guard's clock).
@@ -114,6 +121,8 @@ def read_message(
         return None
     channel, number = data[0] & 0x0F, data[1]
     value = data[2] if len(data) > 2 else 0  # a program change has no second data byte
+    if kind == "pressure":
+        number, value = 0, number
     if kind == "note_on" and value == 0:
         kind = "note_off"
     if guard is not None and not guard.admit(kind, channel, number, value, now_s):

@@ -37,6 +37,7 @@ from .voice_state import (
     B1,
     B1_INC,
     BASE,
+    CHANNEL,
     COMPENSATE,
     DONE,
     END_AT,
@@ -66,11 +67,15 @@ from .voice_state import (
     MOD_LFO_TO_VOL,
     MOD_SECTION,
     MOD_VAL,
+    N_CHANNEL_SOURCES,
+    N_CHANNELS,
     N_PARAMS,
     N_STATE,
     NOTE_OFF,
     PITCH,
     POS,
+    PRESSURE_AMOUNT,
+    PRESSURE_SOURCE,
     Q_LIN,
     QUIET,
     STEP,
@@ -81,6 +86,8 @@ from .voice_state import (
     VOL_COUNT,
     VOL_SECTION,
     VOL_VAL,
+    WHEEL_AMOUNT,
+    WHEEL_SOURCE,
 )
 
 log = logging.getLogger(__name__)
@@ -215,10 +222,24 @@ def _set_filter(state, params, voice, hz, sample_rate):  # pragma: no cover - co
     state[FILTER_LEFT, voice] = CONTROL_FRAMES
 
 
+@inner_jit(inline="always")
+def _pitch_cents(state, params, channels, voice, mod_lfo, vib_lfo, modulation):  # pragma: no cover
+    """The voice's pitch now (cents from its sample's step of one): its own, the LFOs', the
+    modulation envelope's, and its channel's pitch wheel and pressure (vibrato depth)."""
+    channel = state[CHANNEL, voice]
+    vibrato = params[VIB_LFO_TO_PITCH, voice]
+    vibrato += channels[PRESSURE_SOURCE, channel] * params[PRESSURE_AMOUNT, voice]
+    vibrato = min(max(vibrato, -12000.0), 12000.0)
+    cents = params[PITCH, voice] + channels[WHEEL_SOURCE, channel] * params[WHEEL_AMOUNT, voice]
+    cents += mod_lfo * params[MOD_LFO_TO_PITCH, voice] + vib_lfo * vibrato
+    return cents + modulation * params[MOD_ENV_TO_PITCH, voice]
+
+
 @inner_jit()
-def _control_step(state, params, voice, sample_rate):  # pragma: no cover - compiled
+def _control_step(state, params, channels, voice, sample_rate):  # pragma: no cover - compiled
     """The once-per-64-frames step of a voice: envelopes, LFOs, the amplitude ramp to the
-    next step, the playback step (pitch) and the filter cutoff. Sets DONE when it ends."""
+    next step, the playback step (pitch, with its channel's wheel and pressure) and the
+    filter cutoff. Sets DONE when it ends."""
     if state[NOTE_OFF, voice] != 0:
         _note_off(state, params, voice)
     age = state[AGE, voice]
@@ -257,10 +278,7 @@ def _control_step(state, params, voice, sample_rate):  # pragma: no cover - comp
     state[QUIET, voice] = 0
     if state[MOD_SECTION, voice] == ATTACK:
         modulation = _convex(127.0 * modulation)
-    cents = params[PITCH, voice] + mod_lfo * params[MOD_LFO_TO_PITCH, voice]
-    cents += (
-        vib_lfo * params[VIB_LFO_TO_PITCH, voice] + modulation * params[MOD_ENV_TO_PITCH, voice]
-    )
+    cents = _pitch_cents(state, params, channels, voice, mod_lfo, vib_lfo, modulation)
     state[STEP, voice] = max(np.int64(2.0 ** (cents / 1200.0) * (1 << FRAC_BITS)), 1)
     cutoff = params[FC, voice] + mod_lfo * params[MOD_LFO_TO_FC, voice]
     cutoff = min(max(cutoff + modulation * params[MOD_ENV_TO_FC, voice], 1500.0), 13500.0)
@@ -332,9 +350,10 @@ def _render_span(out, first, frames, state, params, voice, rows):  # pragma: no 
 
 
 @numba.njit(cache=True, nogil=True)
-def render_voices(out, count, state, params, rows, sample_rate):  # pragma: no cover
+def render_voices(out, count, state, params, channels, rows, sample_rate):  # pragma: no cover
     """Overwrite ``out`` (float32 (n, 2)) with the mix of voices ``0 .. count-1`` for the
-    next ``n`` frames, and move every voice on by ``n`` frames.
+    next ``n`` frames, and move every voice on by ``n`` frames. ``channels`` holds the
+    MIDI channels' pitch wheel and pressure sources (:mod:`.voice_state`).
 
     Each voice runs its control step (:func:`_control_step`) every 64 frames of its own age
     and renders the frames in between (:func:`_render_span`), so its output does not depend
@@ -350,7 +369,7 @@ def render_voices(out, count, state, params, rows, sample_rate):  # pragma: no c
         done = np.int64(0)  # not the literal 0: one compiled _render_span, not two
         while done < n_frames and state[DONE, voice] == 0:
             if state[TO_TICK, voice] == 0:
-                _control_step(state, params, voice, sample_rate)
+                _control_step(state, params, channels, voice, sample_rate)
                 state[TO_TICK, voice] = CONTROL_FRAMES
                 if state[DONE, voice] != 0:
                     break
@@ -407,8 +426,9 @@ def _compile() -> KernelReady:
     out = np.zeros((1, 2), dtype=np.float32)
     state = np.zeros((N_STATE, 1), dtype=np.int64)
     params = np.zeros((N_PARAMS, 1), dtype=np.float64)
+    channels = np.zeros((N_CHANNEL_SOURCES, N_CHANNELS), dtype=np.float64)
     rows = np.zeros((1, 4), dtype=np.float32)
-    render_voices(out, 0, state, params, rows, 48_000.0)
+    render_voices(out, 0, state, params, channels, rows, 48_000.0)
     render_voices.disable_compile()  # another kind of array is refused, never compiled
     stats = render_voices.stats
     stage_cached = compile_stage()

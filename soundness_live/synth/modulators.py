@@ -16,8 +16,9 @@ notes of FluidR3 against it):
 - CC10 → pan has amount 500 (full left or right), not 1000.
 
 Values that MIDI controllers change while a note sounds (CC7 volume, CC11 expression, CC10
-pan, CC1 mod wheel) are kept apart per voice (:class:`ControllerAmounts`) so the synth can
-follow them; every other source is read at note-on.
+pan, CC1 mod wheel, the pitch wheel with its sensitivity, channel pressure) are kept apart per
+voice (:class:`ControllerAmounts`) so the synth can follow them; every other source is read at
+note-on.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "concave",
     "convex",
     "modulation",
+    "pitch_wheel_source",
     "voice_modulators",
 ]
 
@@ -51,17 +53,27 @@ CC7_VOLUME = Modulator(0x0587, ATTENUATION, 960)
 CC11_EXPRESSION = Modulator(0x058B, ATTENUATION, 960)
 CC10_PAN = Modulator(0x028A, PAN, 500)
 CC1_VIBRATO = Modulator(0x0081, VIB_LFO_TO_PITCH, 50)
+PRESSURE_VIBRATO = Modulator(0x000D, VIB_LFO_TO_PITCH, 50)  # channel pressure -> vibrato
+PITCH_WHEEL_TUNE = Modulator(0x020E, FINE_TUNE, 12700, 0x0010)  # wheel x its range (RPN 0)
 DEFAULT_MODULATORS: tuple[Modulator, ...] = (
     Modulator(0x0502, ATTENUATION, 960),  # velocity, concave, negative
     Modulator(0x0102, FILTER_FC, -2400, 0x0C02),  # velocity -> cutoff: 0 in FluidSynth
-    Modulator(0x000D, VIB_LFO_TO_PITCH, 50),  # channel pressure -> vibrato depth
+    PRESSURE_VIBRATO,
     CC1_VIBRATO,
     CC7_VOLUME,
     CC10_PAN,
     CC11_EXPRESSION,
-    Modulator(0x020E, FINE_TUNE, 12700, 0x0010),  # pitch wheel x its range (RPN 0)
+    PITCH_WHEEL_TUNE,
 )
-_CONTROLLER_MODS = {m.identity: m for m in (CC7_VOLUME, CC11_EXPRESSION, CC10_PAN, CC1_VIBRATO)}
+_FOLLOWED = (
+    CC7_VOLUME,
+    CC11_EXPRESSION,
+    CC10_PAN,
+    CC1_VIBRATO,
+    PITCH_WHEEL_TUNE,
+    PRESSURE_VIBRATO,
+)
+_CONTROLLER_MODS = {m.identity: m for m in _FOLLOWED}
 _SILENT_VELOCITY_TO_FC = {(0x0102, FILTER_FC, 0x0C02), (0x0102, FILTER_FC, 0x0D02)}
 
 
@@ -134,7 +146,7 @@ class NoteSources:
     controllers: Sequence[int]  # 128 CC values
     pressure: int = 0
     pitch_wheel: int = 8192
-    wheel_range_semitones: int = 2
+    wheel_range_semitones: float = 2.0
 
 
 def _source(operator: int, sources: NoteSources) -> float | None:
@@ -155,6 +167,15 @@ def _source(operator: int, sources: NoteSources) -> float | None:
     if index == CHANNEL_PRESSURE:
         return transform_source(operator, float(sources.pressure), 128.0)
     return transform_source(operator, 0.0, 128.0)  # polyphonic pressure, link: at rest
+
+
+def pitch_wheel_source(pitch_wheel: int, range_semitones: float) -> float:
+    """The default pitch wheel modulator's two sources multiplied: the wheel (bipolar,
+    linear: 0 -> -1, 8192 -> 0, 16383 -> 0.99988) x its sensitivity (unipolar, over 128).
+    Times the modulator's 12700 cents this is FluidSynth's bend: 198.4 cents up at a
+    sensitivity of 2 semitones, 1190.5 at 12."""
+    wheel = transform_source(PITCH_WHEEL_TUNE.source, float(pitch_wheel), 16384.0)
+    return wheel * transform_source(PITCH_WHEEL_TUNE.amount_source, range_semitones, 128.0)
 
 
 def modulator_value(modulator: Modulator, sources: NoteSources) -> float:
@@ -187,13 +208,16 @@ def voice_modulators(
 
 @dataclass(frozen=True, slots=True)
 class ControllerAmounts:
-    """The amounts of a voice's CC7, CC11, CC10 and CC1 modulators (0 where its zone removed
-    them): the synth re-reads these controllers while the note sounds."""
+    """The amounts of a voice's CC7, CC11, CC10, CC1, pitch wheel and channel pressure
+    modulators (0 where its zone removed them): the synth and the kernel re-read these
+    sources while the note sounds."""
 
     volume: float = 960.0
     expression: float = 960.0
     pan: float = 500.0
     vibrato: float = 50.0
+    wheel: float = 12700.0
+    pressure: float = 50.0
 
     def attenuation_cb(self, volume: int, expression: int) -> float:
         """Centibels from CC7 and CC11 (concave, negative: 127 -> 1.36 cB, 100 -> 42.9)."""
@@ -214,7 +238,8 @@ def modulation(
     modulators: Iterable[Modulator], sources: NoteSources
 ) -> tuple[dict[int, float], ControllerAmounts]:
     """Per destination generator, the sum of the modulators that do not read CC7, CC11,
-    CC10 or CC1 by their default route; and those routes' amounts."""
+    CC10, CC1, the pitch wheel or channel pressure by their default route; and those routes'
+    amounts."""
     totals: dict[int, float] = {}
     amounts = {key: 0.0 for key in _CONTROLLER_MODS}
     for m in modulators:
@@ -222,12 +247,7 @@ def modulation(
             amounts[m.identity] = float(m.amount)
             continue
         totals[m.destination] = totals.get(m.destination, 0.0) + modulator_value(m, sources)
-    controller_amounts = ControllerAmounts(
-        amounts[CC7_VOLUME.identity],
-        amounts[CC11_EXPRESSION.identity],
-        amounts[CC10_PAN.identity],
-        amounts[CC1_VIBRATO.identity],
-    )
+    controller_amounts = ControllerAmounts(*(amounts[m.identity] for m in _FOLLOWED))
     return totals, controller_amounts
 
 

@@ -13,16 +13,18 @@ Each sample is laid out for the renderer the first time it sounds (:mod:`.sample
 for a long sample that takes milliseconds inside ``handle``, so a live engine calls
 :meth:`Synth.prepare` for its instruments before the audio stream starts.
 
-The sound model is SoundFont 2.04 as FluidSynth 2.3 plays it (:mod:`.voice_setup`,
-:mod:`.envelope`, :mod:`.modulators`, :mod:`.kernel`): the resonant low-pass filter, the
-modulation envelope, both LFOs, the default modulators and the font's own, FluidSynth's gain
-staging. CC7 volume, CC11 expression, CC10 pan and CC1 mod wheel follow sounding voices
-(from their next control step); other sources are read at note-on. Where we differ from
-FluidSynth, on purpose: a stolen voice fades out over ``STEAL_FADE_MS`` instead of being cut
-(FluidSynth cuts a stolen voice at once); notes shorter than 10 ms are not held longer. An
+The sound model is SoundFont 2.04 as FluidSynth 2.3 plays it (:mod:`.voice_setup`, :mod:`.envelope`,
+:mod:`.modulators`, :mod:`.kernel`): the resonant low-pass filter, the modulation envelope, both
+LFOs, the default modulators and the font's own, FluidSynth's gain staging. CC7 volume, CC11
+expression, CC10 pan, CC1 mod wheel, the pitch wheel (with its sensitivity, RPN 0 through CC101/100
+and data entry CC6/38; 2 semitones after power-on) and channel pressure follow sounding voices (from
+their next control step: the kernel reads the wheel and the pressure from the channel at each
+voice's step); other sources are read at note-on. Where we differ from FluidSynth, on purpose: a
+stolen voice fades out over ``STEAL_FADE_MS`` instead of being cut (FluidSynth cuts a stolen voice
+at once); notes shorter than 10 ms are not held longer. An
 older voice of the same exclusive class (a closed hi-hat's open one) is released over
-``CHOKE_RELEASE_TC`` as FluidSynth releases it. Pitch bend and channel pressure have no engine
-events yet: they stay at rest (centre, 0).
+``CHOKE_RELEASE_TC`` as FluidSynth releases it. The wheel's sensitivity takes RPN 0's data
+entry LSB as cents, as General MIDI says (FluidSynth reads the MSB alone).
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ from ..core.clock import check_sample_rate
 from ..core.events import (
     DRUM_CHANNEL,
     AllNotesOff,
+    ChannelPressure,
     ControlChange,
     NoteOff,
     NoteOn,
+    PitchBend,
     ProgramChange,
     SynthEvent,
 )
@@ -48,7 +52,7 @@ from . import voice_state as vs
 from . import voices as v
 from .envelope import CONTROL_FRAMES, RELEASE, SECTIONS
 from .kernel import compile_kernel, render_voices
-from .modulators import CONCAVE_TABLE
+from .modulators import CONCAVE_TABLE, pitch_wheel_source
 from .region import LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
 from .sf2.read import DRUM_BANK, find_preset
 from .voice_setup import new_voice, pan_gains
@@ -64,7 +68,11 @@ SOUND_OFF_FADE_MS = 5.0  # CC120 all sound off
 DEFAULT_GAIN = 0.2  # FluidSynth's synth.gain: the same level as FluidSynth
 CACHE_LIMIT = 4096  # note-on results kept (regions found, new voices' state)
 REAP_FRAMES = 1024  # voices that are over are cleared away about this often
-GM_CONTROLLERS = {7: 100, 10: 64, 11: 127}  # CC values after a reset; others are 0
+GM_CONTROLLERS = {7: 100, 10: 64, 11: 127, 100: 127, 101: 127}  # after a reset; others 0
+WHEEL_CENTRE = 8192
+DEFAULT_BEND_RANGE = 2.0  # semitones: General MIDI's pitch bend sensitivity at power-on
+RPN_MSB, RPN_LSB, NRPN_MSB, NRPN_LSB, DATA_MSB, DATA_LSB = 101, 100, 99, 98, 6, 38
+RPN_NULL = 127
 _STEREO = (2,)  # a block's shape after its frames
 
 
@@ -77,6 +85,10 @@ class _Channel:
     bank_select: int = 0  # CC0, used by the next program change
     controllers: list[int] = field(default_factory=lambda: _reset_controllers([0] * 128))
     sustain: bool = False
+    pitch_wheel: int = WHEEL_CENTRE  # 0..16383
+    pressure: int = 0
+    bend_semitones: int = 2  # RPN 0: data entry MSB
+    bend_cents: int = 0  # RPN 0: data entry LSB
     preset: Preset | None = field(default=None, repr=False)
     waiting: Preset | None = field(default=None, repr=False)  # chosen, not yet laid out
 
@@ -217,7 +229,8 @@ class Synth:
             self.peak_voices = voices.count
         try:  # the kernel takes C-contiguous float32 only (it is never compiled again)
             rows = voices.layout.rows  # moves when the layout grows
-            render_voices(out, voices.count, voices.state, voices.params, rows, self._rate)
+            state, params, channels = voices.state, voices.params, voices.channels
+            render_voices(out, voices.count, state, params, channels, rows, self._rate)
         except TypeError:
             raise ParameterError(
                 f"out must be C-contiguous float32, got {out.dtype}"
@@ -241,6 +254,10 @@ class Synth:
             self._note_off(event.channel, event.note)
         elif isinstance(event, ControlChange):
             self._control(event.channel, event.control, event.value)
+        elif isinstance(event, PitchBend):
+            self._pitch_wheel(event.channel, event.value)
+        elif isinstance(event, ChannelPressure):
+            self._pressure(event.channel, event.value)
         elif isinstance(event, ProgramChange):
             self._program(event.channel, event.program, event.bank)
         elif isinstance(event, AllNotesOff):
@@ -291,15 +308,21 @@ class Synth:
         return found
 
     def _start_voice(self, channel: int, key: int, velocity: int, region: Region) -> None:
-        controllers = self.channels[channel].controllers
-        memo = (id(region), key, velocity, tuple(controllers))
+        channel_state = self.channels[channel]
+        controllers = channel_state.controllers
+        wheel = (
+            channel_state.pressure,
+            channel_state.pitch_wheel,
+            channel_state.bend_semitones + channel_state.bend_cents / 100.0,
+        )
+        memo = (id(region), key, velocity, tuple(controllers), wheel)
         made = self._new_voices.get(memo)
         if made is None:
             if len(self._new_voices) >= CACHE_LIMIT:
                 self._new_voices.clear()
             rate, gain = self.sample_rate, self.gain
             made = self._new_voices[memo] = new_voice(
-                region, key, velocity, controllers, rate, gain
+                region, key, velocity, controllers, rate, gain, wheel
             )
         state, params = made
         state[vs.LOOP_MODE] = v.region_loop_mode(region)
@@ -379,16 +402,52 @@ class Synth:
                 self._pedal_up(channel)
         elif control == 120:
             self._kill(self._rows(channel, sounding=False), self._ms(SOUND_OFF_FADE_MS))
+        elif control in (DATA_MSB, DATA_LSB):
+            self._data_entry(channel, control, value)
+        elif control in (NRPN_MSB, NRPN_LSB):  # no NRPN is taken: data entry goes nowhere
+            state.controllers[RPN_MSB] = state.controllers[RPN_LSB] = RPN_NULL
         elif control == 121:  # reset controllers (GM: not volume, pan or bank)
             volume, pan = state.controllers[7], state.controllers[10]
             _reset_controllers(state.controllers)
             state.controllers[7], state.controllers[10] = volume, pan
             state.sustain = False
+            state.pressure = 0
             self._pedal_up(channel)
             self._follow_controllers(self._rows(channel, sounding=False))
+            self._pitch_wheel(channel, WHEEL_CENTRE)
         elif control == 123:
             for key in set(self.voices.state[vs.KEY, self._rows(channel)].tolist()):
                 self._note_off(channel, key)
+
+    def _data_entry(self, channel: int, control: int, value: int) -> None:
+        """Data entry for the registered parameter selected: RPN 0 (pitch bend
+        sensitivity) takes the MSB as semitones and the LSB as cents; others are ignored."""
+        state = self.channels[channel]
+        if state.controllers[RPN_MSB] != 0 or state.controllers[RPN_LSB] != 0:
+            return
+        if control == DATA_MSB:
+            state.bend_semitones = value
+        else:
+            state.bend_cents = value
+        self._pitch_wheel(channel, state.pitch_wheel)
+
+    def _pitch_wheel(self, channel: int, value: int) -> None:
+        """The channel's pitch wheel at ``value`` (0..16383): every voice of the channel
+        bends from its next control step."""
+        if not 0 <= value <= 16383:
+            raise ParameterError(f"pitch wheel value must be in 0..16383, got {value!r}")
+        state = self.channels[channel]
+        state.pitch_wheel = value
+        semitones = state.bend_semitones + state.bend_cents / 100.0
+        self.voices.channels[vs.WHEEL_SOURCE, channel] = pitch_wheel_source(value, semitones)
+
+    def _pressure(self, channel: int, value: int) -> None:
+        """The channel pressure at ``value`` (0..127): every voice's vibrato deepens from
+        its next control step (50 cents at full pressure by default)."""
+        if not 0 <= value <= 127:
+            raise ParameterError(f"channel pressure must be in 0..127, got {value!r}")
+        self.channels[channel].pressure = value
+        self.voices.channels[vs.PRESSURE_SOURCE, channel] = value / 128.0
 
     def _pedal_up(self, channel: int) -> None:
         state = self.voices.state[:, : self.voices.count]

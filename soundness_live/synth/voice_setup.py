@@ -62,14 +62,18 @@ def new_voice(
     controllers: Sequence[int],
     sample_rate: int,
     gain: float,
+    wheel: tuple[int, int, float] = (0, 8192, 2.0),
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``state`` and ``params`` columns of a voice of ``region`` for ``key`` at
-    ``velocity`` on a channel whose CC values are ``controllers`` (128). Position fields and
-    the channel, key and flags are the caller's to set."""
+    ``velocity`` on a channel whose CC values are ``controllers`` (128) and whose channel
+    pressure, pitch wheel and wheel sensitivity (semitones) are ``wheel``. Position fields and
+    the channel, key and flags are the caller's to set. The default routes of the wheel and
+    the pressure are not in the columns: the kernel adds them from the channel's sources."""
     key_used = region.fixed_key if region.fixed_key >= 0 else key
     velocity_used = region.fixed_velocity if region.fixed_velocity >= 0 else velocity
     modulators = voice_modulators(region.instrument_modulators, region.preset_modulators)
-    totals, amounts = modulation(modulators, NoteSources(key_used, velocity_used, controllers))
+    sources = NoteSources(key_used, velocity_used, controllers, *wheel)
+    totals, amounts = modulation(modulators, sources)
     state = np.zeros(N_STATE, dtype=np.int64)
     params = np.zeros(N_PARAMS, dtype=np.float64)
     _set_pitch(params, region, key_used, totals, sample_rate)
@@ -103,6 +107,7 @@ def _set_level(
     params[vs.PAN_BASE] = 500.0 * region.pan + totals.get(PAN, 0.0)
     params[vs.CC7_AMOUNT], params[vs.CC11_AMOUNT] = amounts.volume, amounts.expression
     params[vs.CC10_AMOUNT], params[vs.CC1_AMOUNT] = amounts.pan, amounts.vibrato
+    params[vs.WHEEL_AMOUNT], params[vs.PRESSURE_AMOUNT] = amounts.wheel, amounts.pressure
     cc_cb = amounts.attenuation_cb(controllers[7], controllers[11])
     params[vs.ATTEN] = min(max(base_cb + cc_cb, 0.0), 1440.0)
     pan = min(max(params[vs.PAN_BASE] + amounts.pan_offset(controllers[10]), -500.0), 500.0)

@@ -1,8 +1,10 @@
 """Where each quantity of a voice lives: row numbers of the voice bank's two state arrays.
 
 ``state`` (int64) and ``params`` (float64) hold one column per voice. The synth writes them at
-note-on and on note and controller events; the compiled kernel (:mod:`.kernel`) reads and
-advances them every block. Positions are 40.24 fixed point, in rows of the sample layout.
+note-on and on note and controller events; the compiled kernel (:mod:`.kernel`) reads and advances
+them every block. ``channels`` (float64) holds one column per MIDI channel: the sources every voice
+of the channel follows at each control step (pitch wheel, pressure). Positions are 40.24 fixed
+point, in rows of the sample layout.
 """
 
 from __future__ import annotations
@@ -46,5 +48,15 @@ H1, H2, COMPENSATE = 30, 31, 32  # filter history; rescale it while b0 ramps far
 # what the synth needs to follow controllers while the note sounds (not read by the kernel)
 ATTEN_BASE, PAN_BASE, VIB_BASE = 33, 34, 35  # ATTEN, pan, vibrato without CC7/11/10/1
 CC7_AMOUNT, CC11_AMOUNT, CC10_AMOUNT, CC1_AMOUNT = range(36, 40)
-ENV = 40  # 2 envelopes x 7 sections x (coeff, incr, low, high)
+# the voice's pitch wheel and channel pressure routes (the kernel reads them with its
+# channel's sources at every control step): cents at a full source
+WHEEL_AMOUNT, PRESSURE_AMOUNT = 40, 41
+ENV = 42  # 2 envelopes x 7 sections x (coeff, incr, low, high)
 N_PARAMS = ENV + 2 * SECTIONS * 4
+
+# -- channel sources (float64, one column per MIDI channel) -----------------------------------
+# the pitch wheel's default modulator source: bipolar wheel (-1..1, 8192 = 0) x its
+# sensitivity / 128 (RPN 0, semitones); and channel pressure / 128
+WHEEL_SOURCE, PRESSURE_SOURCE = 0, 1
+N_CHANNEL_SOURCES = 2
+N_CHANNELS = 16

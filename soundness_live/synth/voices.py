@@ -31,6 +31,8 @@ from .voice_state import (
     FRAC_BITS,
     LENGTH,
     LOOP_MODE,
+    N_CHANNEL_SOURCES,
+    N_CHANNELS,
     N_PARAMS,
     N_STATE,
     ONE,
@@ -61,7 +63,8 @@ def region_loop_mode(region: Region) -> int:
 
 class VoiceBank:
     """Preallocated voice state: ``state`` (int64) and ``params`` (float64), one column per
-    voice, rows as :mod:`.voice_state` names them."""
+    voice, and ``channels`` (float64), one column per MIDI channel, rows as
+    :mod:`.voice_state` names them."""
 
     def __init__(
         self, capacity: int, sample_data: np.ndarray, interpolation: str = "cubic"
@@ -76,6 +79,8 @@ class VoiceBank:
         self.layout = SampleLayout(sample_data, interpolation)
         self.state = np.zeros((N_STATE, capacity), dtype=np.int64)
         self.params = np.zeros((N_PARAMS, capacity), dtype=np.float64)
+        # the MIDI channels' pitch wheel and pressure sources, at rest (the synth sets them)
+        self.channels = np.zeros((N_CHANNEL_SOURCES, N_CHANNELS), dtype=np.float64)
 
     # -- voice lifecycle -------------------------------------------------------------------------
     def add(self, span: tuple[int, int, int, int], state: np.ndarray, params: np.ndarray) -> int:
@@ -145,7 +150,8 @@ class VoiceBank:
     # -- rendering -------------------------------------------------------------------------------
     def render(self, out: np.ndarray, sample_rate: float) -> None:
         """Write the mix of the next ``len(out)`` frames into ``out`` (float32 (n, 2))."""
-        render_voices(out, self.count, self.state, self.params, self.layout.rows, sample_rate)
+        rows = self.layout.rows
+        render_voices(out, self.count, self.state, self.params, self.channels, rows, sample_rate)
 
     def sounding(self) -> np.ndarray:
         """Bool per voice: not over yet."""

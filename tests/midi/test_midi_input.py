@@ -30,9 +30,22 @@ def test_cc_and_program_use_note_and_velocity_slots() -> None:
     assert (program.kind, program.channel, program.note, program.velocity) == ("program", 2, 33, 0)
 
 
+def test_pitch_wheel_and_channel_pressure_are_taken_with_their_values() -> None:
+    counts = InputCounts()
+    bend = convert_message([0xE3, 0x7F, 0x7F], "kbd", 0.0, "arrival", counts)
+    centre = convert_message([0xE0, 0x00, 0x40], "kbd", 0.0, "arrival", counts)
+    pressure = convert_message([0xD2, 100], "kbd", 0.0, "arrival", counts)
+    assert (bend.kind, bend.channel, bend.bend_value) == ("bend", 3, 16383)
+    assert (centre.kind, centre.bend_value) == ("bend", 8192)
+    assert (pressure.kind, pressure.channel, pressure.note, pressure.velocity) == (
+        "pressure", 2, 0, 100,
+    )  # fmt: skip
+    assert counts.total == 0
+
+
 def test_system_and_other_messages_are_filtered_and_counted() -> None:
     counts = InputCounts()
-    for data in ([0xF8], [0xF8], [0xFE], [0xFA], [0xFC], [0xF0, 1, 2, 0xF7], [0xE0, 0, 64]):
+    for data in ([0xF8], [0xF8], [0xFE], [0xFA], [0xFC], [0xF0, 1, 2, 0xF7], [0xA0, 60, 64]):
         assert convert_message(data, "kbd", 0.0, "arrival", counts) is None
     assert convert_message([0x90, 200, 1], "kbd", 0.0, "arrival", counts) is None
     assert counts.filtered == {
@@ -41,7 +54,7 @@ def test_system_and_other_messages_are_filtered_and_counted() -> None:
         "start": 1,
         "stop": 1,
         "sysex": 1,
-        "pitchwheel": 1,
+        "polytouch": 1,
     }
     assert counts.malformed == 1 and counts.total == 8
 

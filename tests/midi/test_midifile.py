@@ -7,7 +7,14 @@ from pathlib import Path
 import mido
 import pytest
 
-from soundness_live.core.events import ControlChange, NoteOff, NoteOn, ProgramChange
+from soundness_live.core.events import (
+    ChannelPressure,
+    ControlChange,
+    NoteOff,
+    NoteOn,
+    PitchBend,
+    ProgramChange,
+)
 from soundness_live.errors import FileFormatError
 from soundness_live.midi.files import read_midi_events
 
@@ -56,6 +63,22 @@ def test_type0_file_at_another_rate(tmp_path: Path) -> None:
     midi.save(path)
     events = read_midi_events(path, 44_100).synth_events()
     assert events == [NoteOn(22_050, 0, 64, 100), NoteOff(33_075, 0, 64)]  # 120 BPM default
+
+
+def test_a_files_pitch_wheel_and_pressure_play(tmp_path: Path) -> None:
+    track = mido.MidiTrack([mido.Message("note_on", note=64, velocity=100, time=0)])
+    track.append(mido.Message("pitchwheel", channel=0, pitch=8191, time=480))
+    track.append(mido.Message("aftertouch", channel=0, value=70, time=0))
+    track.append(mido.Message("pitchwheel", channel=0, pitch=-8192, time=480))
+    path = tmp_path / "bend.mid"
+    mido.MidiFile(type=0, ticks_per_beat=480, tracks=[track]).save(path)
+    events = read_midi_events(path, 48_000).synth_events()
+    assert events == [
+        NoteOn(0, 0, 64, 100),
+        PitchBend(24_000, 0, 16383),
+        ChannelPressure(24_000, 0, 70),
+        PitchBend(48_000, 0, 0),
+    ]
 
 
 def test_corrupt_file_names_the_file(tmp_path: Path) -> None:

@@ -106,7 +106,8 @@ def test_the_kernel_lets_other_python_threads_run_while_it_renders():
     counter.start()
     state, params, rows = voices.state, voices.params, voices.layout.rows
     began = time.perf_counter()
-    kernel.render_voices(out, voices.count, state, params, rows, float(RATE))
+    channels = voices.channels
+    kernel.render_voices(out, voices.count, state, params, channels, rows, float(RATE))
     ended = time.perf_counter()
     done.set()
     counter.join()
