@@ -14,7 +14,9 @@ alike; the load average is printed with them.
 Also printed: how long the kernel took to compile with an empty cache and to load from a warm
 one (each in a fresh process), the first note's latency after start (a fresh process builds the
 renderer, then times the block that starts the first note against later ones), the Python
-cost per block against the number of voices, and the output stage alone per block.
+cost per block against the number of voices, a note-on's cost in ``Synth.handle`` per region
+it starts (first time, again, again after a volume change), and the output stage alone per
+block.
 
 Run: ``python bench/bench_synth.py [--soundfont PATH] [--seconds S] [--repeats N]``
 """
@@ -37,7 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from soundness_live.core.events import NoteOn, ProgramChange  # noqa: E402
+from soundness_live.core.events import ControlChange, NoteOff, NoteOn, ProgramChange  # noqa: E402
 from soundness_live.synth.limiter import OutputStage  # noqa: E402
 from soundness_live.synth.renderer import Renderer  # noqa: E402
 from soundness_live.synth.sf2.find import default_soundfont_path  # noqa: E402
@@ -276,6 +278,42 @@ def python_cost(font, interpolation: str) -> list[tuple[int, float, float, int]]
     return rows
 
 
+NOTE_ON_PROGRAMS = (0, 48, 73)  # piano, strings, flute: one to a few regions a note
+
+
+def note_on_cost(font) -> list[tuple[str, float, float]]:
+    """(case, median and 90th percentile microseconds per region started) of Synth.handle
+    for a note-on: a key and velocity never played before on the font; the same again; and
+    again after a volume change (CC7) on the channel. Voices are released and cleared
+    between note-ons (not timed), so each note-on finds a bank of a few voices."""
+    synth = Synth(font, RATE)
+    synth.prepare_bank(1 << 40)
+    block = np.zeros((BLOCK, 2), np.float32)
+    notes = [(p, k, v) for p in NOTE_ON_PROGRAMS for k in range(36, 96, 5) for v in (50, 90, 120)]
+    costs: dict[str, list[float]] = {"first": [], "again": [], "after CC7": []}
+    for case in costs:
+        for volume, (program, key, velocity) in enumerate(notes):
+            synth.handle(ProgramChange(0, 0, program))
+            if case == "after CC7":
+                synth.handle(ControlChange(0, 0, 7, 64 + volume % 64))
+            before = synth.voices.count
+            began = time.perf_counter()
+            synth.handle(NoteOn(0, 0, key, velocity))
+            elapsed = time.perf_counter() - began
+            regions = synth.voices.count - before
+            if regions:
+                costs[case].append(elapsed / regions * 1e6)
+            synth.handle(NoteOff(0, 0, key))
+            synth.handle(ControlChange(0, 0, 120, 0))  # all sound off: cleared away soon
+            for _ in range(4):
+                synth.render(block)
+            synth.voices.reap()
+    return [
+        (case, float(np.median(micros)), float(np.percentile(micros, 90)))
+        for case, micros in costs.items()
+    ]
+
+
 def output_stage_cost(repeats: int) -> list[tuple[str, float]]:
     """(case, microseconds per block) of OutputStage.process alone at the default cap
     (-6 dBFS, knee -12 dBFS), each block copied in from a 330 Hz tone first."""
@@ -368,6 +406,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'voices':>8}{'1-frame us':>12}{f'{BLOCK}-frame us':>12}{'events':>8}")
     for voices, one, per_block, events in python_cost(font, args.interpolation):
         print(f"{voices:>8}{one:>12.1f}{per_block:>12.1f}{events:>8}")
+    print("\nNote-on cost in Synth.handle, microseconds per region started (programs 0, 48, 73;")
+    print("12 keys x 3 velocities): first time on the font, the same again, again after a CC7")
+    print(f"{'case':<12}{'median us':>10}{'p90 us':>10}")
+    for case, median, p90 in note_on_cost(font):
+        print(f"{case:<12}{median:>10.1f}{p90:>10.1f}")
     print(f"\nOutput stage alone (master volume, DC blocker, limiter, cap), {BLOCK}-frame blocks")
     print(f"{'case':<24}{'us/block':>10}{'CPU s/s':>10}")
     for name, micros in output_stage_cost(args.repeats):
