@@ -37,6 +37,7 @@ __all__ = [
     "concave",
     "convex",
     "modulation",
+    "note_on_reads",
     "pitch_wheel_source",
     "voice_modulators",
 ]
@@ -176,6 +177,41 @@ def pitch_wheel_source(pitch_wheel: int, range_semitones: float) -> float:
     sensitivity of 2 semitones, 1190.5 at 12."""
     wheel = transform_source(PITCH_WHEEL_TUNE.source, float(pitch_wheel), 16384.0)
     return wheel * transform_source(PITCH_WHEEL_TUNE.amount_source, range_semitones, 128.0)
+
+
+# what :func:`note_on_reads` names besides CC numbers 0..127
+READS_PRESSURE, READS_WHEEL, READS_WHEEL_RANGE = 128, 129, 130
+
+
+def _reads(operator: int) -> int | None:
+    """What a source operator reads that may change between two notes of one key and
+    velocity: a CC number, or one of the ``READS_`` codes; None for the rest."""
+    index = operator & 0x7F
+    if operator & _CC:
+        return index
+    return {
+        CHANNEL_PRESSURE: READS_PRESSURE,
+        PITCH_WHEEL: READS_WHEEL,
+        WHEEL_RANGE: READS_WHEEL_RANGE,
+    }.get(index)
+
+
+def note_on_reads(modulators: Iterable[Modulator]) -> tuple[int, ...]:
+    """The channel sources a voice with ``modulators`` reads at note-on (CC numbers, and
+    ``READS_PRESSURE`` etc.), sorted: not the routes the synth follows while the note sounds
+    (CC7, CC11, CC10, CC1, the wheel and the pressure by their default modulators). A new
+    voice's state depends on its key, velocity and these values alone."""
+    reads: set[int] = set()
+    for m in modulators:
+        if m.identity in _CONTROLLER_MODS and m.transform == 0:
+            continue
+        if m.identity in _SILENT_VELOCITY_TO_FC:
+            continue
+        for operator in (m.source, m.amount_source):
+            found = _reads(operator)
+            if found is not None:
+                reads.add(found)
+    return tuple(sorted(reads))
 
 
 def modulator_value(modulator: Modulator, sources: NoteSources) -> float:

@@ -52,10 +52,17 @@ from . import voice_state as vs
 from . import voices as v
 from .envelope import CONTROL_FRAMES, RELEASE, SECTIONS
 from .kernel import compile_kernel, render_voices
-from .modulators import CONCAVE_TABLE, pitch_wheel_source
-from .region import LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
+from .modulators import (
+    CONCAVE_TABLE,
+    READS_PRESSURE,
+    READS_WHEEL,
+    note_on_reads,
+    pitch_wheel_source,
+    voice_modulators,
+)
+from .region import LOOP_UNTIL_RELEASE, Modulator, Preset, Region, SoundFontData
 from .sf2.read import DRUM_BANK, find_preset
-from .voice_setup import new_voice, pan_gains
+from .voice_setup import follow_controllers, new_voice, pan_gains
 
 __all__ = ["Synth", "STEAL_FADE_MS"]
 
@@ -137,6 +144,8 @@ class Synth:
         )
         regions = [r for preset in soundfont.presets.values() for r in preset.regions]
         self.voices.reserve({(v.region_span(r), v.region_loop_mode(r)) for r in regions})
+        # each region's modulators and the channel sources they read at note-on, once
+        self._region_sources = {id(r): _region_sources(r) for r in regions}
         self._presets: dict[tuple[int, int], Preset] = {}
         # live: a preset whose samples are not laid out never sounds from the callback; the
         # nearest laid-out one stands in while another thread prepares it (prepare_program)
@@ -145,7 +154,8 @@ class Synth:
         self.wanted: deque[tuple[int, int]] = deque(maxlen=256)  # asked for, not laid out
         self.stand_ins: deque[tuple[int, Preset, Preset | None]] = deque(maxlen=256)
         # what a note-on computes, kept: the regions of (preset, key, velocity), and a new
-        # voice's state of (region, key, velocity, controllers); bounded, cleared when full
+        # voice's state of (region, key, velocity, the sources its modulators read at
+        # note-on); bounded, cleared when full
         self._regions: dict[tuple[int, int, int], list[Region]] = {}
         self._new_voices: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self.channels = [_Channel() for _ in range(16)]
@@ -310,25 +320,40 @@ class Synth:
     def _start_voice(self, channel: int, key: int, velocity: int, region: Region) -> None:
         channel_state = self.channels[channel]
         controllers = channel_state.controllers
-        wheel = (
-            channel_state.pressure,
-            channel_state.pitch_wheel,
-            channel_state.bend_semitones + channel_state.bend_cents / 100.0,
-        )
-        memo = (id(region), key, velocity, tuple(controllers), wheel)
+        known = self._region_sources.get(id(region))
+        if known is None:  # a region of no preset of the font (made by hand)
+            known = self._region_sources[id(region)] = _region_sources(region)
+        modulators, reads = known
+        # a new voice's state depends on the key, the velocity and the few sources its
+        # modulators read at note-on (none for most fonts' regions): CC7, CC11, CC10 and CC1
+        # are set after, so a controller change does not make the note-on compute it again
+        memo: tuple = (id(region), key, velocity)
+        if reads:
+            memo += tuple(self._source_value(channel_state, source) for source in reads)
         made = self._new_voices.get(memo)
         if made is None:
             if len(self._new_voices) >= CACHE_LIMIT:
                 self._new_voices.clear()
             rate, gain = self.sample_rate, self.gain
+            wheel = (channel_state.pressure, channel_state.pitch_wheel, _bend_range(channel_state))
             made = self._new_voices[memo] = new_voice(
-                region, key, velocity, controllers, rate, gain, wheel
+                region, key, velocity, controllers, rate, gain, wheel, modulators
             )
         state, params = made
         state[vs.LOOP_MODE] = v.region_loop_mode(region)
         state[vs.CHANNEL], state[vs.KEY] = channel, key
         state[vs.EXCLUSIVE] = region.exclusive_class
-        self.voices.add(v.region_span(region), state, params)
+        index = self.voices.add(v.region_span(region), state, params)
+        follow_controllers(self.voices.params[:, index], controllers, self.gain)
+
+    @staticmethod
+    def _source_value(channel: _Channel, source: int) -> float:
+        """The value of a channel source :func:`.modulators.note_on_reads` names."""
+        if source < 128:
+            return channel.controllers[source]
+        if source == READS_PRESSURE:
+            return channel.pressure
+        return channel.pitch_wheel if source == READS_WHEEL else _bend_range(channel)
 
     def _make_room(self, needed: int) -> None:
         state = self.voices.state[:, : self.voices.count]
@@ -438,8 +463,8 @@ class Synth:
             raise ParameterError(f"pitch wheel value must be in 0..16383, got {value!r}")
         state = self.channels[channel]
         state.pitch_wheel = value
-        semitones = state.bend_semitones + state.bend_cents / 100.0
-        self.voices.channels[vs.WHEEL_SOURCE, channel] = pitch_wheel_source(value, semitones)
+        source = pitch_wheel_source(value, _bend_range(state))
+        self.voices.channels[vs.WHEEL_SOURCE, channel] = source
 
     def _pressure(self, channel: int, value: int) -> None:
         """The channel pressure at ``value`` (0..127): every voice's vibrato deepens from
@@ -489,6 +514,17 @@ class Synth:
         p[vs.GAIN_L, rows], p[vs.GAIN_R, rows] = pan_gains(pan, self.gain)
         vibrato = p[vs.VIB_BASE, rows] + p[vs.CC1_AMOUNT, rows] * cc[1] / 128.0
         p[vs.VIB_LFO_TO_PITCH, rows] = np.clip(vibrato, -12000.0, 12000.0)
+
+
+def _region_sources(region: Region) -> tuple[tuple[Modulator, ...], tuple[int, ...]]:
+    """A region's voice modulators and what of the channel they read at note-on."""
+    modulators = voice_modulators(region.instrument_modulators, region.preset_modulators)
+    return modulators, note_on_reads(modulators)
+
+
+def _bend_range(channel: _Channel) -> float:
+    """The channel's pitch wheel sensitivity in semitones (RPN 0)."""
+    return channel.bend_semitones + channel.bend_cents / 100.0
 
 
 def _concave_of(values: np.ndarray) -> np.ndarray:

@@ -23,10 +23,16 @@ import numpy as np
 from . import voice_state as vs
 from .envelope import CONTROL_FRAMES, INSTANT_S, SECTIONS, envelope_sections
 from .modulators import ControllerAmounts, NoteSources, modulation, voice_modulators
-from .region import Region
+from .region import Modulator, Region
 from .voice_state import N_PARAMS, N_STATE
 
-__all__ = ["INITIAL_ATTENUATION_FACTOR", "new_voice", "pan_gains", "q_linear"]
+__all__ = [
+    "INITIAL_ATTENUATION_FACTOR",
+    "follow_controllers",
+    "new_voice",
+    "pan_gains",
+    "q_linear",
+]
 
 INITIAL_ATTENUATION_FACTOR = 0.4  # EMU hardware and FluidSynth: 0.4 cB per unit
 Q_OFFSET_DB = 3.01  # FluidSynth: Q = 0 cB is a Butterworth low-pass (no resonant hump)
@@ -63,15 +69,18 @@ def new_voice(
     sample_rate: int,
     gain: float,
     wheel: tuple[int, int, float] = (0, 8192, 2.0),
+    modulators: tuple[Modulator, ...] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``state`` and ``params`` columns of a voice of ``region`` for ``key`` at
     ``velocity`` on a channel whose CC values are ``controllers`` (128) and whose channel
     pressure, pitch wheel and wheel sensitivity (semitones) are ``wheel``. Position fields and
     the channel, key and flags are the caller's to set. The default routes of the wheel and
-    the pressure are not in the columns: the kernel adds them from the channel's sources."""
+    the pressure are not in the columns: the kernel adds them from the channel's sources.
+    ``modulators``: the region's (:func:`.modulators.voice_modulators`), when known."""
     key_used = region.fixed_key if region.fixed_key >= 0 else key
     velocity_used = region.fixed_velocity if region.fixed_velocity >= 0 else velocity
-    modulators = voice_modulators(region.instrument_modulators, region.preset_modulators)
+    if modulators is None:
+        modulators = voice_modulators(region.instrument_modulators, region.preset_modulators)
     sources = NoteSources(key_used, velocity_used, controllers, *wheel)
     totals, amounts = modulation(modulators, sources)
     state = np.zeros(N_STATE, dtype=np.int64)
@@ -113,6 +122,22 @@ def _set_level(
     pan = min(max(params[vs.PAN_BASE] + amounts.pan_offset(controllers[10]), -500.0), 500.0)
     params[vs.GAIN_L] = gain * math.sin((500.0 - pan) * math.pi / 2002.0)  # as pan_gains
     params[vs.GAIN_R] = gain * math.sin((500.0 + pan) * math.pi / 2002.0)
+
+
+def follow_controllers(params: np.ndarray, controllers: Sequence[int], gain: float) -> None:
+    """A new voice's column ``params`` set to the channel's CC7, CC11, CC10 and CC1 now, from
+    its own amounts and bases: what :func:`new_voice` computes for these controllers, so a
+    voice's state kept from an earlier note-on serves whatever they are now."""
+    amounts = ControllerAmounts(
+        params[vs.CC7_AMOUNT], params[vs.CC11_AMOUNT], params[vs.CC10_AMOUNT], params[vs.CC1_AMOUNT]
+    )
+    cc_cb = amounts.attenuation_cb(controllers[7], controllers[11])
+    params[vs.ATTEN] = min(max(params[vs.ATTEN_BASE] + cc_cb, 0.0), 1440.0)
+    pan = min(max(params[vs.PAN_BASE] + amounts.pan_offset(controllers[10]), -500.0), 500.0)
+    params[vs.GAIN_L] = gain * math.sin((500.0 - pan) * math.pi / 2002.0)  # as pan_gains
+    params[vs.GAIN_R] = gain * math.sin((500.0 + pan) * math.pi / 2002.0)
+    vibrato = params[vs.VIB_BASE] + amounts.vibrato_cents(controllers[1])
+    params[vs.VIB_LFO_TO_PITCH] = _clamp(vibrato, 12000)
 
 
 def _set_filter(params: np.ndarray, region: Region, totals: dict[int, float]) -> None:
