@@ -157,7 +157,7 @@ class Synth:
         # voice's state of (region, key, velocity, the sources its modulators read at
         # note-on); bounded, cleared when full
         self._regions: dict[tuple[int, int, int], list[Region]] = {}
-        self._new_voices: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._new_voices: dict[tuple, tuple[np.ndarray, np.ndarray, tuple[int, ...]]] = {}
         self.channels = [_Channel() for _ in range(16)]
         for number in range(16):
             self._select(number, DRUM_BANK if number == DRUM_CHANNEL else 0, 0)
@@ -331,20 +331,23 @@ class Synth:
         if reads:
             memo += tuple(self._source_value(channel_state, source) for source in reads)
         made = self._new_voices.get(memo)
+        followed = (controllers[7], controllers[11], controllers[10], controllers[1])
         if made is None:
             if len(self._new_voices) >= CACHE_LIMIT:
                 self._new_voices.clear()
             rate, gain = self.sample_rate, self.gain
             wheel = (channel_state.pressure, channel_state.pitch_wheel, _bend_range(channel_state))
-            made = self._new_voices[memo] = new_voice(
+            state, params = new_voice(
                 region, key, velocity, controllers, rate, gain, wheel, modulators
             )
-        state, params = made
+            made = self._new_voices[memo] = (state, params, followed)
+        state, params, made_under = made
         state[vs.LOOP_MODE] = v.region_loop_mode(region)
         state[vs.CHANNEL], state[vs.KEY] = channel, key
         state[vs.EXCLUSIVE] = region.exclusive_class
         index = self.voices.add(v.region_span(region), state, params)
-        follow_controllers(self.voices.params[:, index], controllers, self.gain)
+        if followed != made_under:  # made under other CC7, CC11, CC10 or CC1 values
+            follow_controllers(self.voices.params[:, index], controllers, self.gain)
 
     @staticmethod
     def _source_value(channel: _Channel, source: int) -> float:
@@ -356,6 +359,8 @@ class Synth:
         return channel.pitch_wheel if source == READS_WHEEL else _bend_range(channel)
 
     def _make_room(self, needed: int) -> None:
+        if self.voices.count + needed <= self.max_voices:
+            return  # fewer voices than the limit, even counting those that are over: room
         state = self.voices.state[:, : self.voices.count]
         live = np.flatnonzero((state[vs.KILLED] == 0) & (state[vs.DONE] == 0))
         excess = live.size + needed - self.max_voices
