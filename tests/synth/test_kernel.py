@@ -81,6 +81,7 @@ def test_a_fresh_process_writes_its_cache_under_the_user_cache_and_reads_it_back
         "soundness_live.synth.kernel._interpolate",
         "soundness_live.synth.kernel._lfo_step",
         "soundness_live.synth.kernel._note_off",
+        "soundness_live.synth.kernel._pitch_cents",
         "soundness_live.synth.kernel._set_filter",
         "soundness_live.synth.stage_kernel._advance",
         "soundness_live.synth.stage_kernel._rest_clip",
