@@ -102,7 +102,7 @@ def test_a_revoked_token_stops_working_at_once_over_http_and_the_open_socket(
                 laptop.request("revoke_device", device=device["device_id"])
                 assert client.get("api/state").status_code == 401  # the next request, no wait
                 assert client.post("api/command", json={"command": "panic"}).status_code == 401
-                assert _closed_code(live, timeout_s=2.0) == 4401
+                assert _closed_code(live, timeout_s=5.0) == 4401
                 state = laptop.request("snapshot")["state"]
                 assert device["device_id"] not in {
                     d["device_id"] for d in state["remote"]["devices"]
@@ -312,7 +312,7 @@ def test_a_device_holds_a_few_live_sockets_and_a_newer_one_replaces_the_oldest(
             assert json.loads(live.recv(5))["type"] == "hello"
         newest = stack.enter_context(socket(served, cookie))
         assert json.loads(newest.recv(5))["type"] == "hello"
-        assert _closed_code(opened[0], timeout_s=3.0) == REPLACED_CLOSE
+        assert _closed_code(opened[0], timeout_s=10.0) == REPLACED_CLOSE
         for live in [*opened[1:], newest]:
             live.send(json.dumps({"id": 1, "command": "snapshot"}))
             assert _reply(live, 1)["ok"] is True
