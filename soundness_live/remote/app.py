@@ -58,7 +58,7 @@ REVOKED_CLOSE = 4401  # the socket's close code for a token that no longer opens
 REPLACED_CLOSE = 4409  # the socket's close code when newer sockets of its device replace it
 SOCKETS_PER_DEVICE = 4  # a device's live sockets (tabs, a socket a locked screen left open)
 RECHECK_S = 1.0  # an idle socket's token is checked again this often (expiry)
-CLOSE_WAIT_S = 5.0  # a replaced socket's closing handshake: its page may be slow, never waited on longer
+CLOSE_WAIT_S = 5.0  # a replaced socket's closing handshake (a slow page is not waited for longer)
 NOT_PAIRED = "this device is not paired: enter the code shown on the laptop"
 STATIC = resources.files("soundness_live.remote") / "static"
 
