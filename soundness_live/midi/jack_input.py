@@ -65,6 +65,8 @@ SETTLE_S = 0.05  # measured: a port vanishing is notified ~4 ms before get_ports
 NOTE_RESERVE_ROWS = 0.5  # of the event ring, kept for note on/off (0x80-0x9F) in a flood
 _NOTE_STATUS_FIRST, _NOTE_STATUS_END = b"\x80", b"\xa0"
 CYCLE_SPARE_ROWS = 64  # per source and cycle, besides notes: 24,000/s at 128 frames, 3,000 at 1024
+CLOCK_BRACKET_S = 0.0002  # a cycle start read between clock reads further apart was interrupted
+CLOCK_READS = 3  # tries at an uninterrupted read of the cycle start, each cycle with an event
 FLOOD_PAUSE_S = 0.0005  # between two full batches of rows: the GIL is free for the audio thread
 
 
@@ -204,7 +206,7 @@ class JackMidiInputs(EventDelivery):
                     self.received += 1
                     if cycle_s < 0.0:  # once per cycle, only when there is an event
                         cycle_frame = client.last_frame_time
-                        cycle_s = self.clock() - client.frames_since_cycle_start / self._rate
+                        cycle_s = self._cycle_start_s(client)
                     if _NOTE_STATUS_FIRST <= data[:1] < _NOTE_STATUS_END:
                         ring.put(cycle_frame, offset, cycle_s, slot, data)
                     elif spare_left > 0:
@@ -217,6 +219,25 @@ class JackMidiInputs(EventDelivery):
         except Exception as error:  # an exception would stop JACK calling us: count it instead
             self.callback_errors += 1
             self.report_failure("the JACK process callback", error)
+
+    def _cycle_start_s(self, client: Any) -> float:
+        """When this cycle began, on the engine's clock: JACK's frames since the cycle began,
+        read between two clock reads. A thread switch between a clock read and JACK's (the GIL
+        handed to another thread, the thread preempted) would misplace every note of the cycle
+        by as long as it lasted, so a read bracketed wider than :data:`CLOCK_BRACKET_S` is made
+        again, at most :data:`CLOCK_READS` times, and the tightest is kept."""
+        best_width_s, best_s = float("inf"), 0.0
+        for _ in range(CLOCK_READS):
+            before_s = self.clock()
+            since_frames = client.frames_since_cycle_start
+            after_s = self.clock()
+            width_s = after_s - before_s
+            if width_s < best_width_s:
+                best_width_s = width_s
+                best_s = (before_s + after_s) * 0.5 - since_frames / self._rate
+            if width_s <= CLOCK_BRACKET_S:
+                break
+        return best_s
 
     def _xrun(self, _delay_usecs: float) -> None:
         self.xruns += 1

@@ -96,3 +96,46 @@ def test_the_doorbell_wakes_once_for_many_rings_and_is_quiet_when_closed() -> No
         bell.close()
     bell.ring()  # closed: nothing happens
     assert not bell.wait(0.0)
+
+
+class _StalledClock:
+    """The engine's clock, which the callback's thread loses for 6 ms (the GIL handed to
+    another thread) between its first clock read and its first read of JACK's frames."""
+
+    def __init__(self) -> None:
+        self.now_s = 10.0
+
+    def __call__(self) -> float:
+        return self.now_s
+
+
+class _StalledClient:
+    last_frame_time = 96_000
+    cycle_start_s = 9.999  # when the cycle truly began on the engine's clock
+
+    def __init__(self, clock: _StalledClock) -> None:
+        self.clock = clock
+        self.reads = 0
+
+    @property
+    def frames_since_cycle_start(self) -> int:
+        self.reads += 1
+        if self.reads == 1:
+            self.clock.now_s += 0.006
+        return round((self.clock.now_s - self.cycle_start_s) * 48_000)
+
+
+def test_a_thread_switch_while_the_cycle_start_is_read_does_not_misplace_the_cycle() -> None:
+    clock = _StalledClock()
+    inputs = JackMidiInputs(clock=clock)
+    inputs._client = _StalledClient(clock)
+    inputs._table = ((0, _Port([(5, b"\x90\x3c\x64")])),)
+    inputs._wake.open()
+    try:
+        inputs._process(128)
+        row = inputs._ring.take()
+        assert row is not None and row[1] == 5
+        assert abs(row[2] - _StalledClient.cycle_start_s) < 1e-6  # not 6 ms early
+        assert inputs._client.reads == 2  # the interrupted read was made again, once
+    finally:
+        inputs._wake.close()
