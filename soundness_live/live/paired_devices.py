@@ -16,16 +16,15 @@ rename: a reader never sees half a file.
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..audio.private_file import write_private_text
 from ..config import private_dir
 from ..errors import FileFormatError
 
@@ -99,17 +98,7 @@ def save_devices(path: Path, devices: list[PairedDevice]) -> None:
     """Write ``devices`` owner-only, all or nothing."""
     private_dir(path.parent)
     text = json.dumps({"devices": [asdict(d) for d in devices]}, indent=1)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    write_private_text(path, text)
 
 
 class PairedDevices:
