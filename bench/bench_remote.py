@@ -44,8 +44,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.bench_synth_jack import play_hats  # noqa: E402 - after the checkout is on the path
+
 RATE = 48_000
-HAT_ON, HAT_OFF = bytes([0x99, 42, 110]), bytes([0x89, 42, 0])
 PROBE_THRESHOLD, QUIET_FRAMES = 0.01, 1200
 SOCKET_CLIENTS = 10
 ROUND_TRIPS = 150
@@ -127,18 +128,6 @@ def _probe() -> tuple[Any, list[int]]:
     return probe.activate(), xruns
 
 
-def _play(probe: Any, seconds: float, rate_hz: float, period: int) -> int:
-    rng = np.random.default_rng(1)
-    notes = int(seconds * rate_hz)
-    for _ in range(notes):
-        probe.send(HAT_ON, int(rng.integers(0, period)))
-        time.sleep(0.5 / rate_hz)
-        probe.send(HAT_OFF, 0)
-        time.sleep(0.5 / rate_hz)
-    time.sleep(0.3)
-    return notes
-
-
 def _thru_ms(probe: Any, since: int) -> np.ndarray:
     with probe.lock:
         sent = [frame for frame, _, note in probe.sent[since:] if note == 42][::2]
@@ -218,7 +207,7 @@ class Bench:
         with self.probe.lock:
             since = len(self.probe.sent)
         self.xruns[0] = 0
-        notes = _play(self.probe, seconds, rate_hz, period)
+        notes = play_hats(self.probe, seconds, rate_hz, period)
         xruns = self.xruns[0]
         underruns = int(self.client.request("snapshot")["state"]["underruns"]) - before_underruns
         thru = _thru_ms(self.probe, since)

@@ -114,8 +114,9 @@ def _probe() -> tuple[JackProbe, list[int]]:
     return probe.activate(), xruns
 
 
-def _play(probe: JackProbe, seconds: float, rate_hz: float, period: int) -> int:
-    """Send the hi-hat pattern; returns the notes sent."""
+def play_hats(probe: JackProbe, seconds: float, rate_hz: float, period: int) -> int:
+    """Send the hi-hat pattern (``rate_hz`` notes a second for ``seconds``, each on at a
+    random frame of its cycle, off half a note later); returns the notes sent."""
     rng = np.random.default_rng(1)
     notes = int(seconds * rate_hz)
     for _ in range(notes):
@@ -165,7 +166,7 @@ def run_engine(font: str, period: int, seconds: float, rate_hz: float) -> Run:
         jack_connect(next(p.name for p in left if p.name.startswith("PortAudio")), "sl-probe:in")
         time.sleep(0.5)
         xruns[0] = 0
-        notes = _play(probe, seconds, rate_hz, period)
+        notes = play_hats(probe, seconds, rate_hz, period)
         counted = xruns[0]
     finally:
         inputs.stop()
@@ -197,7 +198,7 @@ def run_fluidsynth(font: str, period: int, seconds: float, rate_hz: float) -> Ru
         jack_connect("sl-fluid:left", "sl-probe:in")
         time.sleep(0.5)
         xruns[0] = 0
-        notes = _play(probe, seconds, rate_hz, period)
+        notes = play_hats(probe, seconds, rate_hz, period)
         counted = xruns[0]
     finally:
         probe.close()
