@@ -12,8 +12,8 @@ Cases, in one run, interleaved on the same engine (a shared machine's load drift
 process beside the engine serving 10 paired WebSocket clients in another process (each
 reads every state the engine sends and asks for a snapshot every 2 s, as a page coming back
 from a locked screen does) plus one page in headless Chromium, which meanwhile times command
-round trips over its socket: ``set_prompt_level``, carried out by the engine, one every
-0.1 s, p50 and p99 on the page's own clock from sending to the reply.
+round trips over its socket: ``set_volume_cap`` (-20 dBFS, no child chosen), carried out by
+the engine, one every 0.1 s, p50 and p99 on the page's own clock from sending to the reply.
 
 Targets: under-runs of the remote case within the spread of the three no-remote runs, thru
 p99 up by at most 0.5 ms over the no-remote runs' median p99.
@@ -148,7 +148,7 @@ def _page_round_trips(driver: Any, count: int) -> np.ndarray:
       const times = [];
       for (let i = 0; i < arguments[0]; i++) {
         const start = performance.now();
-        const reply = await socketCommand("set_prompt_level", {level: "independent"});
+        const reply = await socketCommand("set_volume_cap", {dbfs: -20});
         if (!reply.ok) { done({error: reply.error}); return; }
         times.push(performance.now() - start);
         await new Promise((wake) => setTimeout(wake, arguments[1]));
@@ -300,7 +300,7 @@ def report(cases: list[Case]) -> str:
     if served.round_trip_ms is not None and len(served.round_trip_ms):
         rt50, rt99 = np.percentile(served.round_trip_ms, [50, 99])
         lines.append(
-            f"  command round trip from a page ({len(served.round_trip_ms)} set_prompt_level over "
+            f"  command round trip from a page ({len(served.round_trip_ms)} set_volume_cap over "
             f"its socket, 10 other sockets open): p50 {rt50:.2f} ms, p99 {rt99:.2f} ms, "
             f"max {served.round_trip_ms.max():.2f} ms"
         )
