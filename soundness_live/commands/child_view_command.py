@@ -66,8 +66,7 @@ def cmd_child_view(args: argparse.Namespace) -> int:
     """Show the child's view until the engine goes away (or write the screenshots)."""
     if args.screenshots is not None:
         return _screenshots(args.screenshots)
-    from ..live.client import EngineClient
-    from ..ui.app import lower_priority
+    from ..live.client import EngineClient, lower_priority
     from ..ui.child.app import ChildView, desktops
     from ..ui.child.placement import choose
 

@@ -167,8 +167,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     the running engine instead (no window)."""
     if args.stop:
         return cmd_engine(args)
-    from ..live.client import connect_or_start
-    from ..ui.app import TherapistApp, lower_priority
+    from ..live.client import connect_or_start, lower_priority
+    from ..ui.app import TherapistApp
 
     home: Path = private_dir(args.data_dir.expanduser().absolute()) if args.data_dir else data_dir()
     therapist = check_therapist(args.therapist, "--therapist") or load_settings(home).therapist

@@ -275,3 +275,14 @@ def connect_or_start(
                     f"the engine did not start ({error}); see {data_dir / 'engine.log'}"
                 ) from None
             time.sleep(0.1)
+
+
+def lower_priority(steps: int = 5) -> None:
+    """Run this process (a client of the engine: the therapist's screen, the child's view, the
+    browser remote) below the engine's priority: under CPU contention the audio process is
+    served first. No-op where ``os.nice`` does not exist."""
+    if hasattr(os, "nice"):
+        try:
+            os.nice(steps)
+        except OSError:
+            pass

@@ -92,9 +92,11 @@ def serve(data_dir: Path, host: str, port: int, tls: bool) -> int:
     """Serve the remote until the engine goes, or a signal."""
     import uvicorn
 
+    from ..live.client import lower_priority
     from .app import MAX_BODY_BYTES, RemoteContext, make_app
     from .bridge import EngineBridge
 
+    lower_priority()  # the engine and the audio server come first
     sock = listening_socket(host, port)
     certificate = None
     if tls:

@@ -51,16 +51,6 @@ def page_registry() -> dict[str, Callable[..., Page]]:
     return found
 
 
-def lower_priority(steps: int = 5) -> None:
-    """Run this (UI) process below the engine's priority: under CPU contention the audio
-    process is served first. No-op where ``os.nice`` does not exist."""
-    if hasattr(os, "nice"):
-        try:
-            os.nice(steps)
-        except OSError:
-            pass
-
-
 class TherapistApp:
     """The window: its view of the engine, its stack of pages, and the frame loop."""
 

@@ -51,8 +51,9 @@ def browser(engine: str, size: str):
 
 
 @contextmanager
-def chromium(size: str) -> Iterator[Any]:
-    """A headless Chromium at the named size (``SIZES``) with touch, closed afterwards."""
+def chromium(size: str, niceness: int = 0) -> Iterator[Any]:
+    """A headless Chromium at the named size (``SIZES``) with touch, closed afterwards
+    (``niceness``: its processes' priority below this one's, POSIX only)."""
     require_chromium()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -66,7 +67,9 @@ def chromium(size: str) -> Iterator[Any]:
         "--disable-dev-shm-usage", f"--user-data-dir={profile}",
     ):  # fmt: skip
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    popen_kw = {"preexec_fn": lambda: os.nice(niceness)} if niceness else {}
+    service = Service(CHROMEDRIVER, popen_kw=popen_kw)
+    driver = webdriver.Chrome(service=service, options=options)
     try:
         emulate(driver, *{**SIZES, **LANDSCAPE}[size])
         yield driver

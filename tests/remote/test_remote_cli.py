@@ -58,6 +58,9 @@ def test_remote_beside_a_running_engine_binds_loopback_and_stops_with_it(engine_
         assert f"pairing code {status['pairing_code']}" in started.stdout
         assert "█" in started.stdout  # the QR code, which holds the address only
         assert os.stat(engine_home / "remote.log").st_mode & 0o777 == 0o600
+        # the remote runs below the engine's priority, as the screens do: sound comes first
+        engine_nice = os.getpriority(os.PRIO_PROCESS, engine.pid)
+        assert os.getpriority(os.PRIO_PROCESS, status["pid"]) == engine_nice + 5
         again = subprocess.run(
             [*CLI, "engine", "--data-dir", str(engine_home), "--remote", "0"],
             capture_output=True, text=True, timeout=60,
