@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,14 +25,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soundness_live.core.events import DeviceChange, InputEvent
+from soundness_live.core.events import InputEvent
 from soundness_live.live.commands import CAP_WORDS, handle
-from soundness_live.live.engine import Engine, EngineOptions
-from soundness_live.store.records import Store
+from soundness_live.live.engine import Engine
 from tests.faults import FAULTS
+from tests.faults.capped_engine import CAPPED_CHILDREN, capped_engine
+from tests.faults.capped_engine import json_values as any_json
 from tests.true_peak import true_peak
 
-CHILDREN = {"CAP-30": -30.0, "CAP-18": -18.0, "CAP-06": -6.0}
+CHILDREN = CAPPED_CHILDREN
 PLAY_FRAMES = 1024  # the engine plays this long after each command
 QUICK_WAIT = {"variant": "cue", "trials": 20, "lead_in_ms": 0, "gap_ms": 0, "foreperiod_ms": 150,
               "wait_step_ms": 0, "jitter_pct": 0, "response_window_ms": 300}  # fmt: skip
@@ -42,30 +42,13 @@ WORST = {"over_db": -math.inf}
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    data_dir: Path = tmp_path_factory.mktemp("engine")
-    with Store.open(data_dir / "soundness.db") as store:
-        for code, cap in CHILDREN.items():
-            store.add_child({"code": code, "volume_cap_dbfs": cap})
-    options = EngineOptions(data_dir=data_dir, audio="offline", midi="none", block_size=256)
-    engine = Engine(options)
-    engine.start()
-    engine.live_input.on_device_change(DeviceChange("keyboard", True, time.monotonic()))
-    try:
+    with capped_engine(
+        tmp_path_factory.mktemp("engine"), audio="offline", block_size=256
+    ) as engine:
         yield engine
-    finally:
-        engine.close()
 
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(10**6), 10**6)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.sampled_from([0, 0.0, -0.0, 3, -61, -60, -18.0000001, 1e308])
-    | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
-    max_leaves=4,
-)
+json_values = any_json(3)
 commands = st.one_of(
     st.builds(lambda v: {"type": "set_volume_cap", "dbfs": v}, json_values),
     st.builds(

@@ -11,50 +11,32 @@ refused changed the record. One engine serves every example.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soundness_live.core.events import DeviceChange
 from soundness_live.live.commands import handle
-from soundness_live.live.engine import Engine, EngineOptions
+from soundness_live.live.engine import Engine
 from soundness_live.store.records import Store
 from tests.faults import FAULTS
+from tests.faults.capped_engine import CAPPED_CHILDREN, capped_engine
+from tests.faults.capped_engine import json_values as any_json
 
-START = {"CAP-30": -30.0, "CAP-18": -18.0, "CAP-06": -6.0}
+START = CAPPED_CHILDREN
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    data_dir: Path = tmp_path_factory.mktemp("engine")
-    with Store.open(data_dir / "soundness.db") as store:
-        for code, cap in START.items():
-            store.add_child({"code": code, "volume_cap_dbfs": cap})
-    options = EngineOptions(data_dir, audio="null", synth="none", midi="none", block_size=64)
-    engine = Engine(options)
-    engine.start()
-    engine.live_input.on_device_change(DeviceChange("keyboard", True, time.monotonic()))
-    try:
+    with capped_engine(
+        tmp_path_factory.mktemp("engine"), audio="null", synth="none", block_size=64
+    ) as engine:
         yield engine
-    finally:
-        engine.close()
 
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(10**6), 10**6)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.sampled_from([0, 0.0, -0.0, -3, -61, -60, -18.0000001, 1e308])
-    | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
-    max_leaves=4,
-)
+json_values = any_json(-3)
 caps = st.floats(-60.0, 0.0) | st.sampled_from([-60, -45, -30, -21, -6, 0]) | json_values
 children = st.sampled_from(sorted(START))
 commands = st.one_of(
