@@ -8,6 +8,7 @@ import math
 import pytest
 
 from soundness_live.cli import main
+from soundness_live.commands.sound_commands import BENCHES
 
 
 @pytest.fixture(autouse=True)
@@ -178,21 +179,7 @@ def test_the_therapist_comes_from_config_toml_or_the_command_line(tmp_path, caps
     assert err.count("\n") == 1 and "config.toml: not valid TOML" in err
 
 
-@pytest.mark.parametrize(
-    "which",
-    [
-        "synth",
-        "synth-jack",
-        "stage",
-        "latency",
-        "voice",
-        "gil",
-        "trouble",
-        "scoring",
-        "flood",
-        "clinic",
-    ],  # fmt: skip
-)
+@pytest.mark.parametrize("which", sorted(BENCHES))
 def test_every_benchmark_loads_through_the_cli(which, monkeypatch):
     import soundness_live.commands.sound_commands as commands
 
