@@ -64,6 +64,15 @@ TRIAL_COLUMNS: dict[str, Doc] = {
     "simulated": _SIMULATED,
     "outcome": ("text", "correct / partial / incorrect / no_response / premature / void"),
     "prompt_level": ("text", "help given: full_physical ... independent"),
+    "prompt_level_recorded": (
+        "text",
+        "the help stored when the trial ended, where the therapist marked it afterwards "
+        "(empty: never marked afterwards)",
+    ),
+    "prompt_level_marked_at": (
+        "ISO 8601 date-time",
+        "when the therapist marked the help after the trial ended (empty: never)",
+    ),
     "difficulty": (
         "level or BPM",
         "difficulty level of the trial; for tempo-following the tempo of the beat (BPM, to 0.1)",
@@ -179,6 +188,8 @@ def _trial_rows(bundle: Mapping[str, Any], metric_columns: Mapping[str, str]) ->
                 **{key: trial.get(key) for key in ("activity", "variant", "input", "outcome")},
                 "simulated": trial.get("simulated"),
                 "prompt_level": trial.get("prompt_level"),
+                "prompt_level_recorded": trial.get("prompt_level_recorded"),
+                "prompt_level_marked_at": trial.get("prompt_level_marked_at"),
                 "difficulty": _difficulty(trial),
                 "goals": trial.get("goals"),
                 "start_ms": trial.get("start_ms"),

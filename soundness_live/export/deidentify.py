@@ -205,7 +205,8 @@ class _Scrubber:
 #: goal, its progress and every trial that lists it.
 PROGRAM_WORDS = frozenset({
     "schema_version", "export", "privacy", "code", "child_code", "activity",
-    "variant", "outcome", "prompt_level", "max_prompt_level", "input", "simulated", "status",
+    "variant", "outcome", "prompt_level", "prompt_level_recorded", "max_prompt_level", "input",
+    "simulated", "status",
     "success", "measure", "domain", "mastery", "metrics", "kind", "clock", "event", "trend",
     "started_at", "ended_at", "created_at", "engine_version", "sha256", "player",
 })  # fmt: skip

@@ -225,12 +225,23 @@ def _all_trials(bundle: Mapping[str, Any]) -> str:
         played = f"SIMULATED ({played})" if trial.get("simulated") is True else played
         rows.append(
             (session.get("id"), trial.get("index"), trial.get("activity"), trial.get("variant"),
-             played, trial.get("outcome"), str(trial.get("prompt_level") or "").replace("_", " "),
-             key)
+             played, trial.get("outcome"), _prompt_level_words(trial), key)
         )  # fmt: skip
     headers = ("Session", "Trial", "Activity", "Variant", "Played by", "Outcome", "Prompt level",
                "Key metrics")  # fmt: skip
     return f"<section><h2>All trials</h2>{table('All trials', headers, rows)}</section>"
+
+
+def _prompt_level_words(trial: Mapping[str, Any]) -> str:
+    """The help given, and where the therapist marked it after the trial ended, what was stored
+    before and when: ``verbal (marked 2026-11-20 10:04; stored as independent)``."""
+    level = str(trial.get("prompt_level") or "").replace("_", " ")
+    marked_at = trial.get("prompt_level_marked_at")
+    if not marked_at:
+        return level
+    stored = str(trial.get("prompt_level_recorded") or "none").replace("_", " ")
+    when = str(marked_at)[:16].replace("T", " ")
+    return f"{level} (marked {when}; stored as {stored})"
 
 
 def _notes(bundle: Mapping[str, Any]) -> str:

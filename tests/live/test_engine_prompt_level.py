@@ -13,6 +13,7 @@ from pathlib import Path
 from soundness_live.export.csv import write_csv
 from soundness_live.export.deidentify import deidentify
 from soundness_live.export.json_export import write_json
+from soundness_live.export.report import render_report
 from soundness_live.live.commands import handle
 from soundness_live.live.engine import Engine
 from tests.conftest import until_state
@@ -82,6 +83,13 @@ def test_a_level_marked_between_trials_changes_the_stored_last_trial(
     with open(tmp_path / "csv" / "trials.csv", newline="", encoding="utf-8") as handle_:
         (csv_row,) = list(csv.DictReader(handle_))
     assert csv_row["prompt_level"] == "verbal"
+    assert csv_row["prompt_level_recorded"] == "independent"
+    assert csv_row["prompt_level_marked_at"] == again["prompt_level_marked_at"]
+    report = render_report(bundle)
+    assert (
+        f"verbal (marked {again['prompt_level_marked_at'][:16].replace('T', ' ')}; "
+        "stored as independent)" in report
+    )
     exported = json.loads(write_json(bundle, tmp_path / "s.json").read_text(encoding="utf-8"))
     (json_trial,) = [t for s in exported["sessions"] for t in s["trials"]]
     assert json_trial["prompt_level"] == "verbal"
