@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import data_dir, private_dir
+from .window_options import frame_rate, window_size
 
 CONNECT_S = 10.0  # how long the view waits for the engine to answer
 STOP_S = 5.0  # how long a child view told to stop may take before it is killed
@@ -34,7 +35,7 @@ def add_child_view_options(parser: argparse.ArgumentParser) -> argparse.Argument
     )
     parser.add_argument("--size", default="1280x720", help="window size WxH (default 1280x720)")
     parser.add_argument("--fullscreen", action="store_true")
-    parser.add_argument("--fps", type=int, default=30, help="frame-rate cap (default 30)")
+    parser.add_argument("--fps", type=frame_rate, default=30, help="frame-rate cap (default 30)")
     parser.add_argument(
         "--no-words", action="store_true",
         help="pictures only: leave out the small word for adults under each",
@@ -51,17 +52,6 @@ def add_child_view_options(parser: argparse.ArgumentParser) -> argparse.Argument
     return parser
 
 
-def view_size(text: str) -> tuple[int, int]:
-    """WIDTHxHEIGHT as two numbers; a clear line when it is not that."""
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise SystemExit(f"--size must be WIDTHxHEIGHT, e.g. 1280x720, got {text!r}") from None
-    if width < 160 or height < 120:
-        raise SystemExit(f"--size must be at least 160x120, got {text!r}")
-    return width, height
-
-
 def cmd_child_view(args: argparse.Namespace) -> int:
     """Show the child's view until the engine goes away (or write the screenshots)."""
     if args.screenshots is not None:
@@ -70,7 +60,7 @@ def cmd_child_view(args: argparse.Namespace) -> int:
     from ..ui.child.app import ChildView, desktops
     from ..ui.child.placement import choose
 
-    size = view_size(args.size)
+    size = window_size(args.size, (160, 120), "1280x720")
     home: Path = private_dir(args.data_dir.expanduser().absolute()) if args.data_dir else data_dir()
     client = EngineClient.connect(home, timeout_s=CONNECT_S)  # a DeviceError says none answers
     lower_priority()  # the engine and the audio server come first

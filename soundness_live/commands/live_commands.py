@@ -24,6 +24,7 @@ from ..config import check_therapist, data_dir, load_settings, parse_bind, priva
 from ..errors import SoundnessError
 from ..live.process import build_parser, options_from_args, run_engine, stop_engine
 from .child_view_command import start_child_view, stop_child_view
+from .window_options import frame_rate, window_size
 
 CHILD_VIEW_MODES = ("second-display", "lower-half")
 SECOND_DISPLAY = 1  # pygame's index of the second display
@@ -83,7 +84,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     add_engine_options(parser)
     parser.add_argument("--size", default="1280x800", help="window size WxH (default 1280x800)")
     parser.add_argument("--fullscreen", action="store_true")
-    parser.add_argument("--fps", type=int, default=30, help="frame-rate cap (default 30)")
+    parser.add_argument("--fps", type=frame_rate, default=30, help="frame-rate cap (default 30)")
     parser.add_argument(
         "--therapist", metavar="NAME", help="who runs the sessions (default: config.toml's)"
     )
@@ -152,16 +153,6 @@ def _engine_argv(args: argparse.Namespace) -> list[str]:
     return argv
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise SystemExit(f"--size must be WIDTHxHEIGHT, e.g. 1024x768, got {text!r}") from None
-    if width < 640 or height < 480:
-        raise SystemExit(f"--size must be at least 640x480, got {text!r}")
-    return width, height
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """The therapist UI, attached to (or starting) the engine process; with ``--stop``, stop
     the running engine instead (no window)."""
@@ -177,7 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if remote is not None and not (client.state.get("remote") or {}).get("served"):
         start_remote_beside(home, *remote)
     lower_priority()  # after the engine started: it keeps the normal priority
-    size, fullscreen = _size(args.size), args.fullscreen
+    size, fullscreen = window_size(args.size, (640, 480), "1024x768"), args.fullscreen
     child_view = None
     if args.child_view:
         size, fullscreen, child_view = _start_child_view(home, args.child_view, size, fullscreen)

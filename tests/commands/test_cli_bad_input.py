@@ -134,3 +134,19 @@ def test_a_bad_parameter_sent_to_the_engine_opens_no_session(engine_here):
         "error": "parameter 'tempo_bpm': expected float in 30..240 BPM, got 'fast'",
     }
     assert engine_here.store.sessions("S-014") == [] and engine_here.stored is None
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["run", "--fps", "0"], "argument --fps: expected 1 to 60 frames a second, got 0"),
+        (["child-view", "--fps", "-5"], "argument --fps: expected 1 to 60 frames a second, got -5"),
+        (["run", "--fps", "fast"], "expected a whole number of frames a second, got 'fast'"),
+    ],
+)
+def test_a_window_refuses_a_frame_rate_that_would_spin_a_core(capsys, args, words):
+    with pytest.raises(SystemExit) as refused:
+        main(args)
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and words in err.strip().splitlines()[-1], err
