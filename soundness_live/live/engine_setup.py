@@ -13,7 +13,6 @@ from typing import Any
 from ..activities.record import TrialRecord
 from ..activities.registry import find_activity
 from ..errors import ParameterError
-from ..players.profile_aids import aids_from_settings
 from ..players.profiles import ChildProfile
 from ..players.roles import DeviceRole
 from .input import LiveInput
@@ -73,7 +72,7 @@ def apply_profile_devices(live: LiveInput, profile: ChildProfile | None) -> None
         player = profile.code if settings.role == "child" else "therapist"
         role = DeviceRole(settings.device, player, settings.kind, settings.instrument.program)
         live.set_role(role)
-        live.set_aids(settings.device, aids_from_settings(settings))
+        live.set_aids(settings.device, settings.aid_settings())
 
 
 def live_figures(record: TrialRecord) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from soundness_live.audio.output import open_output
 from soundness_live.core.clock import ClockMapping
 from soundness_live.core.events import AllNotesOff, DeviceChange, InputEvent, NoteOff, NoteOn
 from soundness_live.core.session import Session
+from soundness_live.live.engine_setup import apply_profile_devices
 from soundness_live.live.input import LiveInput
 from soundness_live.live.timeline import (
     POLL_S,
@@ -33,6 +34,7 @@ from soundness_live.live.timeline import (
 )
 from soundness_live.midi.fake import ScriptedInput, ScriptedNote, script_events
 from soundness_live.players.aids import AidSettings
+from soundness_live.players.profiles import ChildProfile, DeviceSettings, ScaleLock
 from soundness_live.players.roles import DeviceRole
 
 RATE = 48_000
@@ -265,3 +267,15 @@ def test_a_live_session_scores_scripted_taps_on_the_session_axis(rig) -> None:
         assert got[1] - got[0] == pytest.approx((taps[1].at_s - taps[0].at_s) * RATE, abs=1e-3)
     thru = [e for e, immediate in renderer.commands if immediate and isinstance(e, NoteOn)]
     assert len(thru) == 2  # the taps sounded through the thru path
+
+
+def test_a_childs_scale_lock_plays_in_the_mode_their_record_keeps(rig) -> None:
+    renderer, output, timeline, _ = rig
+    live = _live(renderer, output)
+    lock = ScaleLock(key="C", scale="major_pentatonic", mode="degree")
+    keys = DeviceSettings("keys", scale_lock=lock)
+    apply_profile_devices(live, ChildProfile("S-014", devices=(keys,)))
+    live.timeline = timeline
+    live.on_event(_event("note_on", 63, device="keys"))  # the 4th key from C: the 4th degree
+    (event, _immediate), *_ = renderer.commands
+    assert isinstance(event, NoteOn) and event.note == 67  # snapping down would play 62
