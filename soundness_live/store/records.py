@@ -425,16 +425,26 @@ class Store(MediaMixin, GoalVersionsMixin, ExchangeMixin):
         )
 
     # --- what happens in a session ----------------------------------------------------------
-    def record_trial(self, session_id: int, record: Mapping[str, Any]) -> None:
-        """Store one trial record of a running session, committed before returning."""
+    def record_trial(
+        self,
+        session_id: int,
+        record: Mapping[str, Any],
+        events: Iterable[Mapping[str, Any]] = (),
+    ) -> None:
+        """Store one trial record of a running session and the raw input events that came
+        with it (:meth:`record_events`' rows), in one transaction committed before returning:
+        a crash keeps both or neither."""
         self._running(session_id)
         index, activity, outcome, level, text = check_trial(record)
+        rows = [event_row(session_id, event, i) for i, event in enumerate(events)]
         try:
-            self._write(
-                "INSERT INTO trials (session_id, idx, activity, outcome, prompt_level, "
-                "record, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (session_id, index, activity, outcome, level, text, self._stamp()),
-            )
+            with self._writing() as conn:
+                conn.execute(
+                    "INSERT INTO trials (session_id, idx, activity, outcome, prompt_level, "
+                    "record, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (session_id, index, activity, outcome, level, text, self._stamp()),
+                )
+                self._insert_events(conn, rows)
         except sqlite3.IntegrityError as error:
             if "UNIQUE" in str(error):
                 raise StoreError(f"session {session_id} already has trial {index}") from error
@@ -486,13 +496,18 @@ class Store(MediaMixin, GoalVersionsMixin, ExchangeMixin):
         """Store raw input events (EVENT_FIELDS; ``kind`` note_on/note_off) in one transaction."""
         self._running(session_id)
         rows = [event_row(session_id, event, i) for i, event in enumerate(events)]
-        columns = ", ".join(EVENT_FIELDS)
-        with self._writing():
-            self.conn.executemany(
-                f"INSERT INTO events (session_id, {columns}) VALUES (?{', ?' * len(EVENT_FIELDS)})",
-                rows,
-            )
+        with self._writing() as conn:
+            self._insert_events(conn, rows)
         return len(rows)
+
+    @staticmethod
+    def _insert_events(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+        """Insert :func:`event_row` rows inside the caller's transaction."""
+        columns = ", ".join(EVENT_FIELDS)
+        conn.executemany(
+            f"INSERT INTO events (session_id, {columns}) VALUES (?{', ?' * len(EVENT_FIELDS)})",
+            rows,
+        )
 
     def events(self, session_id: int) -> list[dict[str, Any]]:
         """A session's input events in time order."""

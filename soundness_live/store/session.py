@@ -137,9 +137,13 @@ class StoredSession:
             return [g.id for g in goals if serves(g, trial)]
 
         def on_trial(record: TrialRecord) -> None:
+            events, self._pending_events = self._pending_events, []
+            try:
+                self.store.record_trial(self.session_id, record.to_json(), events)
+            except BaseException:
+                self._pending_events[:0] = events  # not stored: kept for the next write
+                raise
             self.next_index = record.index + 1
-            self.store.record_trial(self.session_id, record.to_json())
-            self.flush_events()
             self._keep_voice(record.index)
             if base.on_trial:
                 base.on_trial(record)

@@ -42,3 +42,34 @@ def test_a_turns_trial_reads_back_with_each_players_plays(tmp_path: Path) -> Non
             store.trials(stored.session_id)
     finally:
         store.close()
+
+
+def test_a_trial_and_the_notes_played_in_it_are_stored_together_or_not_at_all(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path / "store.db")
+    try:
+        store.add_child(ChildProfile(code="T-002"))
+        stored = StoredSession.start(store, "T-002", sample_rate=RATE)
+        with store._writing():  # the disk refuses the notes, as a full one would
+            store.conn.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON events "
+                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+            )
+        params = {"variant": "cue", "trials": 1}
+        played = ScriptedResponses.from_ms([(50.0, 60), (900.0, 62)], sample_rate=RATE)
+        session = Session(
+            get_activity("waiting"), params, sink=SilentSink(), inputs=[played],
+            sample_rate=RATE, hooks=stored.hooks("waiting"),
+        )  # fmt: skip
+        with pytest.raises(Exception, match="disk is full"):
+            session.run()
+        # the trial was scored from notes the store does not hold: neither is kept
+        assert store.trials(stored.session_id) == []
+        assert store.events(stored.session_id) == []
+        with store._writing():
+            store.conn.execute("DROP TRIGGER refuse")
+        stored.close()  # the notes were kept in memory and are stored with the session's end
+        assert len(store.events(stored.session_id)) == 2
+    finally:
+        store.close()
