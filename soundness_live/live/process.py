@@ -89,7 +89,7 @@ def stop_engine(data_dir: Path, timeout_s: float = SHUTDOWN_S + 5.0) -> bool:
     except (OSError, ProtocolError):
         return False
     deadline = time.monotonic() + timeout_s
-    pid = None
+    pid, closed = None, False
     with conn:
         # its process id first (hello's reply): a reply to shutdown may be cut off as it stops
         conn.send_bytes(encode(message("hello", id=1)))
@@ -97,11 +97,17 @@ def stop_engine(data_dir: Path, timeout_s: float = SHUTDOWN_S + 5.0) -> bool:
             try:
                 msg = decode(conn.recv_bytes())
             except (EOFError, OSError):
-                break  # the engine closed the connection: it is on its way out
+                closed = True  # the engine closed the connection: it is on its way out
+                break
             if msg.get("type") == "reply" and msg.get("id") == 1:
                 pid = msg.get("pid")
                 conn.send_bytes(encode(message("shutdown", id=2)))
                 # then read on until the engine lets every client go
+    if pid is None and not closed:
+        raise SoundnessError(
+            f"the engine for {data_dir} took the connection but did not answer within "
+            f"{timeout_s:.0f} s, so it was not asked to stop; see engine.log there"
+        )
     while isinstance(pid, int) and not process_exited(pid):
         if time.monotonic() > deadline:
             raise SoundnessError(

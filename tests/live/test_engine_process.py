@@ -301,3 +301,32 @@ def test_a_reply_json_cannot_carry_becomes_a_refusal_that_says_so() -> None:
     assert not theirs.poll(0.2)  # the state that could not be sent was not sent
     theirs.close()
     _wait_for(lambda: ours.closed)  # the client left: the link ends and frees its descriptor
+
+
+def test_stop_says_so_when_the_engine_takes_the_connection_but_never_answers(
+    tmp_path: Path,
+) -> None:
+    from multiprocessing.connection import Listener
+
+    from soundness_live.errors import SoundnessError
+    from soundness_live.live.process import stop_engine
+    from soundness_live.live.protocol import auth_key, socket_dir
+
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    address, family = engine_address(home)
+    socket_dir(address, home)
+    key = auth_key(home)
+    with Listener(address, family) as listener:  # an engine hung after its handshake
+        held: list[object] = []
+
+        def admit() -> None:
+            conn = listener.accept()
+            handshake(conn, key, engine=True)
+            held.append(conn)  # and never reads or answers
+
+        threading.Thread(target=admit, daemon=True).start()
+        with pytest.raises(SoundnessError, match="did not answer within 1 s"):
+            stop_engine(home, timeout_s=1.0)
+        for conn in held:
+            conn.close()  # type: ignore[attr-defined]
