@@ -170,6 +170,14 @@ METRICS = (
         "per_player", "object (list)", meaning="turns: each player's plays in and out of turn"
     ),
 )
+
+
+def every_metric(measured: dict[str, Any]) -> dict[str, Any]:
+    """``measured`` with every metric of the activity, null where this variant does not
+    measure it (METRICS.md: "null when not that variant"), so each trial has the same names."""
+    return {spec.name: None for spec in METRICS} | measured
+
+
 PENTATONIC = (60, 62, 64, 67, 69, 72)
 
 
@@ -259,7 +267,7 @@ def _cue_trial(ctx: Ctx, index: int, level: int, start: int):
         activity=NAME,
         prompt=tuple(music) + (cue,),
         responses=got,
-        metrics=metrics,
+        metrics=every_metric(metrics),
         outcome=outcome,
         difficulty=level,
         start_frame=start,
@@ -308,7 +316,7 @@ def _freeze_trial(ctx: Ctx, index: int, level: int, start: int):
         activity=NAME,
         prompt=tuple(music) + (stop_mark, restart_mark),
         responses=got,
-        metrics=metrics,
+        metrics=every_metric(metrics),
         outcome=outcome,
         difficulty=level,
         start_frame=start,
@@ -348,7 +356,7 @@ def _turns_trial(ctx: Ctx, index: int, level: int, start: int):
         activity=NAME,
         prompt=tuple(marks),
         responses=got,
-        metrics=metrics,
+        metrics=every_metric(metrics),
         outcome=_turns_outcome(metrics),
         difficulty=level,
         start_frame=start,

@@ -100,3 +100,24 @@ def test_scripted_notes_before_the_first_trial_are_not_counted():
     early = ScriptedResponses.from_ms([(100.0, 38)], sample_rate=RATE)
     (trial,) = run("waiting", cue_trial(), [early]).records
     assert trial["responses"] == []
+
+
+# METRICS.md's table: "extra_responses, wait_s; freeze: notes_in_freeze, time_to_stop_ms;
+# go/no-go: commission | null when not that variant"
+_NOT_THAT_VARIANT = {
+    "cue": ("notes_in_freeze", "time_to_stop_ms", "commission", "per_player"),
+    "go-no-go": ("notes_in_freeze", "time_to_stop_ms", "per_player"),
+    "freeze": ("extra_responses", "wait_s", "commission", "classification", "per_player"),
+    "turns": ("extra_responses", "wait_s", "notes_in_freeze", "time_to_stop_ms", "commission"),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(_NOT_THAT_VARIANT))
+def test_every_variant_names_every_metric_and_nulls_the_others(variant):
+    (trial,) = run("waiting", cue_trial(variant=variant), []).records
+    (other,) = run("waiting", cue_trial(variant="cue"), []).records
+    assert list(trial["metrics"]) == list(other["metrics"])  # the same names, in one order
+    assert all(trial["metrics"][name] is None for name in _NOT_THAT_VARIANT[variant])
+    measured = {"cue": "wait_s", "go-no-go": "commission", "freeze": "notes_in_freeze"}
+    measured["turns"] = "plays_out_of_turn"
+    assert trial["metrics"][measured[variant]] is not None
