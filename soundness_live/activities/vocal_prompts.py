@@ -433,7 +433,8 @@ def run(ctx: Ctx) -> ActivityRun:
                 difficulty=level,
                 start_frame=start,
                 end_frame=end,
-                extra_params={"voice_source": take.source},
+                # what was asked stays in the record when no voice came (its metric is null)
+                extra_params={"voice_source": take.source, "syllables_asked": targets["syllables"]},
             )
         )
         stairs.after(final)

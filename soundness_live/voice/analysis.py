@@ -181,7 +181,7 @@ def analyze_voice(
     onset_frame = first_run_start(flags, min_run=VAD_MIN_RUN, from_index=first)
     start = min(first * VAD_FRAME_MS * VAD_RATE_HZ // 1000, len(x))
     if onset_frame is None:
-        return _no_voice(target_syllables, floor_db)
+        return _no_voice(floor_db)
     onset_ms = float(onset_frame * VAD_FRAME_MS)
     voice_end_ms = float((np.flatnonzero(flags)[-1] + 1) * VAD_FRAME_MS)
     # voiced in the frame before listening began, and on without a break: already sounding
@@ -202,13 +202,14 @@ def analyze_voice(
     return replace(found, onset_censored=False)
 
 
-def _no_voice(target_syllables: int | None, noise_floor_db: float | None) -> VoiceAnalysis:
-    """The record of an answer with no voice in it: every score None."""
+def _no_voice(noise_floor_db: float | None) -> VoiceAnalysis:
+    """The record of an answer with no voice in it: every score None, the syllables asked for
+    too (METRICS.md: null when no voice; a vocal trial keeps what was asked in its params)."""
     return VoiceAnalysis(
         voice_onset_ms=None,
         voice_onset_latency_ms=None,
         syllables=None,
-        target_syllables=target_syllables,
+        target_syllables=None,
         median_f0_hz=None,
         pitch_error_cents=None,
         pitch_sd_cents=None,

@@ -101,7 +101,7 @@ def test_listening_from_a_later_time_skips_what_came_before(ba_ba: Path) -> None
 
 def test_silence_gives_nulls() -> None:
     record = analyze_voice(np.zeros(32000), 16000, target_syllables=2, target_hz=200.0).to_dict()
-    assert record["target_syllables"] == 2
+    assert record["target_syllables"] is None  # METRICS.md: null when no voice
     assert record["voice_onset_ms"] is None and record["syllables"] is None
     assert record["median_f0_hz"] is None and record["pitch_error_cents"] is None
     assert record["syllable_pitches_hz"] == [] and record["contour"] == []
