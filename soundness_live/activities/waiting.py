@@ -333,7 +333,10 @@ def _turns_trial(ctx: Ctx, index: int, level: int, start: int):
     marks, turns = [], []
     for k, player in enumerate(players):
         begin = start + k * turn
-        yield Show(Cue.TURN, begin, {"player": player, "until_frame": begin + turn})
+        # "scored": the turn of the player the trial scores (the first): the child's own
+        yield Show(
+            Cue.TURN, begin, {"player": player, "scored": k == 0, "until_frame": begin + turn}
+        )
         (mark,) = yield Play(
             (PromptNote(begin, 75, 90, ctx.frames(100), DRUM_CHANNEL, flags=(("turn", player),)),)
         )

@@ -121,3 +121,12 @@ def test_every_variant_names_every_metric_and_nulls_the_others(variant):
     measured = {"cue": "wait_s", "go-no-go": "commission", "freeze": "notes_in_freeze"}
     measured["turns"] = "plays_out_of_turn"
     assert trial["metrics"][measured[variant]] is not None
+
+
+def test_each_turn_says_whether_it_is_the_scored_players_own():
+    result = run("waiting", cue_trial(variant="turns", players="Sam, child, Mum"), [])
+    turns = [(cue.detail["player"], cue.detail["scored"]) for cue in result.cues
+             if cue.cue.value == "turn"]  # fmt: skip
+    # the first named is the one scored, whatever they are called: the child's view shows
+    # "your turn" on that turn only (a partner called "child" is not the scored child)
+    assert turns == [("Sam", True), ("child", False), ("Mum", False)]

@@ -98,6 +98,11 @@ def test_a_turn_is_the_childs_unless_it_names_another_player() -> None:
         assert _scene(dict(state, cue=cue)).name == "your_turn-pad"
     theirs = _scene(dict(state, cue={"cue": "turn", "player": "partner"}))
     assert (theirs.name, theirs.word) == ("their_turn", "partner's turn")
+    # players named by the therapist: the activity says whose turn is the scored child's
+    sam = _scene(dict(state, cue={"cue": "turn", "player": "Sam", "scored": True}))
+    assert sam.name == "your_turn-pad"
+    mum = _scene(dict(state, cue={"cue": "turn", "player": "child", "scored": False}))
+    assert (mum.name, mum.word) == ("their_turn", "child's turn")
     group = _scene(dict(state, cue={"cue": "your_turn", "player": "S-015"}))
     assert (group.name, group.word) == ("your_turn-pad", "your turn: S-015")  # group mode
 

@@ -117,7 +117,10 @@ def instrument_picture(kind: str) -> pictures.Picture:
 
 
 def is_childs_turn(cue: dict[str, Any], state: dict[str, Any]) -> bool:
-    """Whether a turn cue is the child's own: no player named, "child", or their code."""
+    """Whether a turn cue is the child's own: the activity says so (``scored``: the turn of the
+    player it scores), else no player named, "child", or their code."""
+    if isinstance(cue.get("scored"), bool):
+        return bool(cue["scored"])
     player = cue.get("player")
     return player is None or str(player) in CHILD_PLAYERS or player == state.get("child")
 
