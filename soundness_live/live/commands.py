@@ -447,6 +447,7 @@ def _open_session(engine: Engine, child: str, therapist: str | None) -> ChildPro
         engine.timeline.offset_frames = engine.renderer.frame  # the session axis starts now
         engine.live_input.timeline = engine.timeline  # notes are placed on the session axis
         engine.live_input.reset()  # what was played before the session is not its own
+        engine.forget_recent_trials()  # the last session's trials are not this one's
     assert profile is not None
     return profile
 
@@ -479,6 +480,7 @@ def _choose_child(engine: Engine, code: str | None) -> ChildProfile | None:
     engine.child, engine.child_cap_dbfs = code, ceiling_dbfs
     if newly_chosen:
         apply_profile_devices(engine.live_input, profile)
+        engine.forget_recent_trials()  # the last child's trials are not shown for this one
     start_dbfs = ceiling_dbfs if newly_chosen and ceiling_dbfs is not None else None
     engine.set_cap(engine.volume_cap_dbfs if start_dbfs is None else start_dbfs)
     return profile

@@ -367,6 +367,14 @@ class Engine(EngineCues):
         self._trial_done(record.outcome.value)
         self.changed.set()
 
+    def forget_recent_trials(self) -> None:
+        """A new session or another child: the trials and figures shown so far were the last
+        one's (another child's, maybe), and marking "the last trial" must not reach them."""
+        with self._lock:
+            self._recent = []
+            self._state["figures"] = None
+        self.changed.set()
+
     def trial_in_progress(self) -> bool:
         """Whether a trial is in progress: an activity runs, not paused, and the child has
         heard its trial's first cue since the last trial's record (or the activity began)."""

@@ -25,8 +25,10 @@ ONE_TRIAL = {"variant": "cue", "trials": 1, "lead_in_ms": 0, "gap_ms": 0, "start
 
 
 def _run_one_trial(engine: Engine, code: str = "S-050") -> int:
-    """Start one simulated trial for ``code``; the open session's id."""
-    engine.store.add_child({"code": code})
+    """Start one simulated trial for ``code`` (added to the store if new); the open session's
+    id."""
+    if code not in {child.code for child in engine.store.list_children()}:
+        engine.store.add_child({"code": code})
     start = {"type": "start_activity", "activity": "waiting", "params": ONE_TRIAL,
              "child": code, "input": "virtual", "seed": 3}  # fmt: skip
     assert handle(engine, start)["ok"]
@@ -146,3 +148,25 @@ def test_between_two_trials_of_a_run_the_level_goes_to_the_one_that_ended(
     first, second = engine_here.store.trials(session_id)
     assert (first["prompt_level"], second["prompt_level"]) == ("verbal", "independent")
     assert "prompt_level_marked_at" in first and "prompt_level_marked_at" not in second
+
+
+def test_a_new_session_or_another_child_starts_with_no_trials_shown(engine_here: Engine) -> None:
+    _run_one_trial(engine_here)
+    until_state(engine_here, lambda s: s["activity"] is None and s["trials_done"] == 1, 10.0)
+    assert [t["index"] for t in engine_here.snapshot()["recent_trials"]] == [0]
+    assert handle(engine_here, {"type": "end_session"})["ok"]
+    # the ended session's trials stay in view for its child until something new begins
+    assert len(engine_here.snapshot()["recent_trials"]) == 1
+    engine_here.store.add_child({"code": "S-051"})
+    assert handle(engine_here, {"type": "select_child", "child": "S-051"})["ok"]
+    shown = engine_here.snapshot()
+    assert shown["recent_trials"] == [] and not shown.get("figures")  # never S-050's
+    _run_one_trial(engine_here, "S-051")
+    until_state(engine_here, lambda s: s["activity"] is None and s["trials_done"] == 1, 10.0)
+    assert handle(engine_here, {"type": "end_session"})["ok"]
+    second = _run_one_trial(engine_here, "S-051")  # the same child's next session
+    time.sleep(0.1)
+    assert engine_here.snapshot()["recent_trials"] == []
+    # so "the last trial" cannot mark the last session's trial 0
+    reply = handle(engine_here, {"type": "set_prompt_level", "level": "verbal", "trial": "last"})
+    assert not reply["ok"] and engine_here.store.trials(second) == []
