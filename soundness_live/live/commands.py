@@ -128,7 +128,9 @@ class Command:
         unknown = sorted(k for k in msg if k not in known and k not in PROTOCOL_FIELDS)
         if unknown:
             takes = ", ".join(sorted(known)) or "none"
-            raise ParameterError(f"{self.name}: unknown field {unknown[0]!r} (its fields: {takes})")
+            raise ParameterError(
+                f"{self.name}: unknown field {cut(repr(unknown[0]))} (its fields: {takes})"
+            )
         fields: Fields = {}
         for field in self.fields:
             value = msg.get(field.name)
@@ -150,12 +152,24 @@ class Command:
         return fields
 
 
+#: How much of a refused value a refusal shows: enough to recognise it, never the whole of a
+#: 60 KB note sent back to every screen.
+SHOWN_CHARS = 120
+
+
 def shown(value: Any) -> str:
-    """A value as the message carried it (JSON: true, null, "text")."""
+    """A value as the message carried it (JSON: true, null, "text"), :func:`cut`."""
     try:
-        return json.dumps(value)
+        return cut(json.dumps(value))
     except (TypeError, ValueError):
-        return repr(value)
+        return cut(repr(value))
+
+
+def cut(text: str) -> str:
+    """``text`` cut to :data:`SHOWN_CHARS`, with its length said when it was longer."""
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}... ({len(text)} characters)"
 
 
 # -- field checks: each returns the value to use, or raises FieldError ---------------------------
@@ -875,7 +889,7 @@ def handle(engine: Engine, msg: dict[str, Any]) -> dict[str, Any]:
     (``ok``, and ``error`` when it was refused or failed)."""
     command = COMMANDS.get(str(msg.get("type")))
     if command is None:
-        return {"ok": False, "error": f"the engine cannot {msg.get('type')!r}"}
+        return {"ok": False, "error": f"the engine cannot {cut(repr(msg.get('type')))}"}
     try:
         fields = command.checked(msg)
         if command.locked:

@@ -75,3 +75,17 @@ def test_the_table_is_the_one_list_of_commands_and_holds_plain_functions() -> No
         assert decode(encode(message(name)), tuple(COMMANDS))["type"] == name
     with pytest.raises(ProtocolError, match="message type must be one of hello, catalog"):
         decode(encode(message("format_disk")), tuple(COMMANDS))
+
+
+def test_a_refusal_shows_enough_of_a_huge_value_to_recognise_it_never_all_of_it(
+    engine_here: Engine,
+) -> None:
+    note = "the child played " * 3600  # 61,200 characters: past a note's 10,000
+    reply = handle(engine_here, {"type": "add_note", "text": note})
+    assert not reply["ok"] and len(reply["error"]) < 400, len(reply["error"])
+    assert reply["error"].startswith("add_note: field 'text' must be ")
+    assert reply["error"].endswith("... (61202 characters)")  # its JSON, quotes and all
+    huge = {"type": "x" * 50_000}
+    assert handle(engine_here, huge)["error"] == (
+        f"the engine cannot '{'x' * 119}... (50002 characters)"
+    )
