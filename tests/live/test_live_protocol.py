@@ -14,10 +14,10 @@ from soundness_live.activities.contract import Outcome
 from soundness_live.activities.record import TrialRecord
 from soundness_live.commands.live_commands import (
     _engine_argv,
-    _size,
     add_run_options,
     cmd_engine,
 )
+from soundness_live.commands.window_options import window_size
 from soundness_live.live.commands import COMMANDS
 from soundness_live.live.engine_setup import live_figures
 from soundness_live.live.protocol import (
@@ -29,7 +29,7 @@ from soundness_live.live.protocol import (
     engine_address,
     message,
 )
-from soundness_live.players.profile_aids import pitch_class
+from soundness_live.players.profiles import KEY_PITCH_CLASS
 
 
 def test_messages_round_trip_as_versioned_json() -> None:
@@ -88,9 +88,9 @@ def test_run_passes_engine_options_on_and_checks_the_window_size() -> None:
     )
     argv = _engine_argv(args)
     assert argv[:4] == ["--audio", "null", "--midi", "none"] and "--block-size" in argv
-    assert _size("1280x800") == (1280, 800)
+    assert window_size("1280x800", (640, 480), "1024x768") == (1280, 800)
     with pytest.raises(SystemExit, match="at least 640x480"):
-        _size("320x200")
+        window_size("320x200", (640, 480), "1024x768")
 
 
 def test_engine_stop_without_an_engine_says_so(
@@ -121,7 +121,7 @@ def test_live_figures_count_taps_on_the_beat_early_and_late() -> None:
     figures = live_figures(record)
     assert (figures["taps"], figures["on_beat"], figures["early"], figures["late"]) == (4, 2, 1, 1)
     assert figures["mean_asynchrony_ms"] == -3.5 and "rayleigh_p" not in figures
-    assert [pitch_class(k) for k in ("C", "C#", "Db", "Bb", "B")] == [0, 1, 1, 10, 11]
+    assert [KEY_PITCH_CLASS[k] for k in ("C", "C#", "Db", "Bb", "B")] == [0, 1, 1, 10, 11]
 
 
 def test_a_field_never_takes_the_place_of_the_messages_own_keys() -> None:
