@@ -62,6 +62,7 @@ class EngineClient:
         self.last_message_s = time.monotonic()  # when the engine was last heard from
         self._ids = itertools.count(1)
         self._replies: dict[int, dict[str, Any]] = {}
+        self._awaited: set[int] = set()  # ids of requests still waiting for their reply
         self._arrived = threading.Condition()
         self._send_lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, name="engine-client", daemon=True)
@@ -114,15 +115,21 @@ class EngineClient:
         number = next(self._ids)
         msg = message(kind, **fields)
         msg["id"], msg["v"] = number, version
-        self.send(msg)
-        deadline = time.monotonic() + timeout_s
         with self._arrived:
-            while number not in self._replies and self.error is None:
-                remaining = deadline - time.monotonic()
-                if self.closed or remaining <= 0:
-                    break
-                self._arrived.wait(remaining)
-            reply = self._replies.pop(number, None)
+            self._awaited.add(number)
+        try:
+            self.send(msg)
+            deadline = time.monotonic() + timeout_s
+            with self._arrived:
+                while number not in self._replies and self.error is None:
+                    remaining = deadline - time.monotonic()
+                    if self.closed or remaining <= 0:
+                        break
+                    self._arrived.wait(remaining)
+        finally:
+            with self._arrived:
+                self._awaited.discard(number)  # a reply coming later is dropped as it comes
+                reply = self._replies.pop(number, None)
         if reply is None and self.error is not None:
             raise ProtocolError(self.error)
         if reply is None:
@@ -192,7 +199,8 @@ class EngineClient:
             if msg.get("code") == "protocol" and msg.get("id") is None:
                 self._fail(str(msg.get("error")))
             with self._arrived:
-                self._replies[msg.get("id") or 0] = msg
+                if msg.get("id") in self._awaited:  # never kept for a request given up on
+                    self._replies[msg["id"]] = msg
                 self._arrived.notify_all()
         elif kind == "state":
             self.state = msg.get("state", {})

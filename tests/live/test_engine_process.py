@@ -330,3 +330,33 @@ def test_stop_says_so_when_the_engine_takes_the_connection_but_never_answers(
             stop_engine(home, timeout_s=1.0)
         for conn in held:
             conn.close()  # type: ignore[attr-defined]
+
+
+def test_a_reply_that_comes_after_its_request_gave_up_is_not_kept() -> None:
+    import json
+    from multiprocessing import Pipe
+
+    from soundness_live.live.protocol import encode
+
+    ours, engine_end = Pipe()
+    client = EngineClient(ours)
+    try:
+
+        def answer_late() -> None:
+            for _ in range(3):
+                asked = json.loads(engine_end.recv_bytes())
+                time.sleep(0.25)  # past the request's 0.05 s
+                reply = {"v": 1, "type": "reply", "id": asked["id"], "ok": True}
+                engine_end.send_bytes(encode(reply))
+
+        answering = threading.Thread(target=answer_late, daemon=True)
+        answering.start()
+        for _ in range(3):
+            with pytest.raises(EngineError, match="did not answer 'snapshot' within 0.05 s"):
+                client.request("snapshot", timeout_s=0.05)
+        answering.join(5)
+        time.sleep(0.1)  # the last late reply has been read
+        assert client._replies == {}  # a client of many hours keeps none of them
+    finally:
+        client.close()
+        engine_end.close()
