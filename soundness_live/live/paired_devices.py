@@ -49,10 +49,16 @@ class PairedDevice:
     token_sha256: str
 
     def public(self) -> dict[str, Any]:
-        """What clients may see of it (never the token's hash)."""
-        shown = asdict(self)
-        del shown["token_sha256"]
-        return shown
+        """What clients may see of it (never the token's hash). Built field by field: the
+        engine lists every paired device in each snapshot it sends, several times a second,
+        and ``asdict``'s deep copy cost ten times as much."""
+        return {
+            "device_id": self.device_id,
+            "name": self.name,
+            "paired_at_s": self.paired_at_s,
+            "expires_at_s": self.expires_at_s,
+            "show_names": self.show_names,
+        }
 
 
 def devices_path(data_dir: Path) -> Path:
@@ -101,16 +107,43 @@ def save_devices(path: Path, devices: list[PairedDevice]) -> None:
     write_private_text(path, text)
 
 
+def file_signature(path: Path) -> tuple[int, int, int] | None:
+    """What changes whenever ``path`` is written again (each write is a new file renamed into
+    place: a new inode), or None when there is no file."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
 class PairedDevices:
-    """The engine's side: pair, revoke, turn names on or off (each written at once)."""
+    """The engine's side: pair, revoke, turn names on or off (each written at once).
+
+    The devices are read from the file again only when it changed since this object last
+    read or wrote it: the engine lists them in every snapshot, several times a second, and
+    reading, checking and listing the file each time took 0.25 ms of the 0.27 ms a snapshot
+    cost with eleven paired devices, all of it holding the engine's GIL.
+    """
 
     def __init__(self, data_dir: Path, clock_s: Callable[[], float] = time.time) -> None:
         self.path = devices_path(data_dir)
         self.clock_s = clock_s
+        self._seen: tuple[int, int, int] | None = None  # the file's signature when last read
+        self._devices: list[PairedDevice] = []  # as last read or written, expired ones kept
+
+    def _save(self, devices: list[PairedDevice]) -> None:
+        save_devices(self.path, devices)
+        self._devices, self._seen = list(devices), file_signature(self.path)
 
     def list(self) -> list[PairedDevice]:
-        """The devices paired now."""
-        return load_devices(self.path, self.clock_s())
+        """The devices paired now (FileFormatError, read again each time, for a bad file)."""
+        seen = file_signature(self.path)
+        if seen is None or seen != self._seen:
+            self._devices = load_devices(self.path, self.clock_s())
+            self._seen = seen
+        now_s = self.clock_s()
+        return [device for device in self._devices if device.expires_at_s > now_s]
 
     def pair(self, token_sha256: str, name: str) -> PairedDevice:
         """Keep a new device by its token's hash; the device."""
@@ -123,19 +156,19 @@ class PairedDevices:
             show_names=False,
             token_sha256=token_sha256,
         )
-        save_devices(self.path, [*self.list(), device])
+        self._save([*self.list(), device])
         return device
 
     def revoke(self, device_id: str) -> bool:
         """Forget a device (its token opens nothing from now on); False when it was not paired."""
         devices = self.list()
         kept = [d for d in devices if d.device_id != device_id]
-        save_devices(self.path, kept)
+        self._save(kept)
         return len(kept) < len(devices)
 
     def show_names(self, device_id: str, on: bool) -> bool:
         """Let children's names show on a device (or not); False when it is not paired."""
         devices = self.list()
         changed = [replace(d, show_names=on) if d.device_id == device_id else d for d in devices]
-        save_devices(self.path, changed)
+        self._save(changed)
         return any(d.device_id == device_id for d in devices)

@@ -84,6 +84,12 @@ class ClientLink:
             if msg.get("type") != "reply":
                 return
             frame = encode(message("reply", id=msg.get("id"), ok=False, error=str(error)))
+        self.send_frame(frame)
+
+    def send_frame(self, frame: bytes) -> None:
+        """Queue a message already encoded (the same bytes go to every client)."""
+        if not self.alive:
+            return
         try:
             self._outbox.put_nowait(frame)
         except queue.Full:
@@ -254,11 +260,20 @@ class EngineServer:
             self._listener = None
 
     def broadcast(self, msg: dict[str, Any]) -> None:
-        """Send ``msg`` to every attached client."""
+        """Send ``msg`` to every attached client, encoded once for them all (a snapshot's
+        encoding holds the engine's GIL as long as building it). One JSON cannot carry (a
+        NaN in a figure) is logged and sent to nobody."""
         with self._lock:
             clients = list(self.clients)
+        if not clients:
+            return
+        try:
+            frame = encode(msg)
+        except ProtocolError as error:
+            log.error("a %s message for the clients: %s", msg.get("type"), error)
+            return
         for link in clients:
-            link.send(msg)
+            link.send_frame(frame)
 
     def detach(self, link: ClientLink) -> None:
         """Forget a client that left."""

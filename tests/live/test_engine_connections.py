@@ -354,3 +354,52 @@ def test_the_state_broadcast_survives_a_snapshot_that_fails(
             ]  # told once, however often it failed
     logged = [r for r in caplog.records if "state could not be built" in r.getMessage()]
     assert len(logged) == 1 and logged[0].exc_info is not None
+
+
+def test_a_broadcast_is_encoded_once_and_the_same_bytes_reach_every_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from soundness_live.live import server as server_module
+    from soundness_live.live.protocol import message
+
+    encoded: list[str] = []
+    real = server_module.encode
+
+    def counted(msg: dict[str, Any]) -> bytes:
+        encoded.append(str(msg.get("type")))
+        return real(msg)
+
+    with serving(tmp_path / "data") as server:
+        heard: list[list[dict[str, Any]]] = [[], [], []]
+        clients = [
+            EngineClient.connect(tmp_path / "data", on_message=heard[n].append) for n in range(3)
+        ]
+        try:
+            _wait_for_clients(server, 3)
+            monkeypatch.setattr(server_module, "encode", counted)
+            server.broadcast(message("notice", text="once"))
+            server.broadcast(message("notice", text="no", figure=float("nan")))  # sent to none
+            server.broadcast(message("notice", text="twice"))
+            deadline = time.monotonic() + 5.0
+            while any(len(_notices(h)) < 2 for h in heard):
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+        finally:
+            for client in clients:
+                client.close()
+    assert encoded.count("notice") == 3  # one for every client, the NaN one tried once
+    assert [_notices(h) for h in heard] == [["once", "twice"]] * 3
+    logged = [r.getMessage() for r in caplog.records if "for the clients" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].startswith("a notice message for the clients: ")
+    assert "cannot be sent as JSON" in logged[0]
+
+
+def _notices(heard: list[dict[str, Any]]) -> list[str]:
+    return [str(m["text"]) for m in heard if m["type"] == "notice"]
+
+
+def _wait_for_clients(server: EngineServer, count: int) -> None:
+    deadline = time.monotonic() + 5.0
+    while len(server.clients) < count:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)

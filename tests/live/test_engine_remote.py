@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from soundness_live.live.commands import handle
+from soundness_live.live.paired_devices import PAIRING_S
 from soundness_live.live.remote_link import STATUS_STALE_S
 
 STATUS = {"url": "http://127.0.0.1:8765/", "pairing_code": "012345", "fingerprint": "",
@@ -57,3 +58,47 @@ def test_bad_remote_fields_are_refused_naming_the_field(engine_here) -> None:
         "ok": False,
         "error": "show_device_names: field 'on' must be true or false, got \"yes\"",
     }
+
+
+def test_the_snapshot_reads_the_paired_devices_again_only_when_their_file_changed(
+    engine_here, monkeypatch
+) -> None:
+    from soundness_live.live import paired_devices
+
+    reads: list[object] = []
+    real = paired_devices.load_devices
+
+    def counted(path, now_s):
+        reads.append(path)
+        return real(path, now_s)
+
+    monkeypatch.setattr(paired_devices, "load_devices", counted)
+    device = handle(engine_here, {"type": "pair_device", "token_sha256": HASH, "name": "iPad"})
+    reads.clear()
+    for _ in range(5):  # the engine's own write is known: nothing to read again
+        assert engine_here.snapshot()["remote"]["devices"] == [device["device"]]
+    assert reads == []
+    path = engine_here.remote.devices.path
+    other = paired_devices.PairedDevices(path.parent.parent)  # another writer of the file
+    other.pair("cd" * 32, "phone")
+    reads.clear()
+    listed = engine_here.snapshot()["remote"]["devices"]
+    assert [d["name"] for d in listed] == ["iPad", "phone"] and len(reads) == 1
+    engine_here.snapshot()
+    assert len(reads) == 1
+    path.write_text("not json", encoding="utf-8")
+    for _ in range(2):  # a damaged file is said at each snapshot, and lets no device in
+        remote = engine_here.snapshot()["remote"]
+        assert remote["devices"] == [] and "paired-devices.json" in remote["devices_error"]
+    path.unlink()
+    assert engine_here.snapshot()["remote"] == {"served": None, "devices": [],
+                                                "devices_error": None}  # fmt: skip
+
+
+def test_a_paired_device_drops_out_of_the_snapshot_when_its_pairing_ends(engine_here) -> None:
+    handle(engine_here, {"type": "pair_device", "token_sha256": HASH, "name": "iPad"})
+    assert len(engine_here.snapshot()["remote"]["devices"]) == 1
+    devices = engine_here.remote.devices
+    later_s = devices.clock_s() + PAIRING_S + 1.0
+    devices.clock_s = lambda: later_s  # twelve hours on, nothing written meanwhile
+    assert engine_here.snapshot()["remote"]["devices"] == []
