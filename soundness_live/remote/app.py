@@ -47,9 +47,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..activities.common import PROMPT_LEVELS
 from ..live.paired_devices import PAIRING_S, PairedDevice
 from ..players.volume_cap import CAP_RANGE_DBFS
-from .bridge import PAGE_COMMANDS, EngineBridge
+from .bridge import PAGE_COMMANDS, EngineBridge, page_text
 from .pairing import COOKIE, PairingLock, TokenCheck, new_token, token_sha256
-from .views import page_message, page_reply, page_state
+from .views import page_reply
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -250,7 +250,7 @@ def make_app(context: RemoteContext) -> Starlette:
             )
         body = {"ok": True, "reachable": context.bridge.reachable, "device": device.public()}
         body.update(PAGE_CONSTANTS)
-        return answer({**body, "state": page_state(context.bridge.state())}, request)
+        return answer({**body, "state": context.bridge.state()}, request)
 
     async def command(request: Request) -> Response:
         refused = gate(request, context, write=True)
@@ -341,7 +341,7 @@ async def run_command(
     if not context.bridge.connected:  # a silent engine may still take a QUIET: it is tried
         return {"ok": False, "error": "the engine is unreachable"}
     if kind == "snapshot" and not fields:  # the engine sends every change: no need to ask it
-        return {"ok": True, "state": page_state(context.bridge.state())}
+        return {"ok": True, "state": context.bridge.state()}
     reply = await run_in_threadpool(context.bridge.request, kind, **fields)
     return page_reply(kind, reply, device.show_names)
 
@@ -354,17 +354,15 @@ class PageSocket:
         self.context = context
         self.device = device
         self.token = websocket.cookies.get(COOKIE)
-        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(OUTBOX_SIZE)
+        self.outbox: asyncio.Queue[str] = asyncio.Queue(OUTBOX_SIZE)  # JSON texts
         self.replaced = asyncio.Event()  # set when newer sockets of the device take its place
 
-    def arrived(self, msg: dict[str, Any]) -> None:
-        """An engine message for this page (on the event loop); a full outbox drops its oldest."""
-        shown = page_message(msg)
-        if shown is None:
-            return
+    def arrived(self, text: str) -> None:
+        """An engine message for this page, as the JSON text every page is sent (on the event
+        loop); a full outbox drops its oldest."""
         if self.outbox.full():
             self.outbox.get_nowait()
-        self.outbox.put_nowait(shown)
+        self.outbox.put_nowait(text)
 
     def still_paired(self) -> bool:
         """The device's token still opens the remote (not revoked, not expired)."""
@@ -379,7 +377,7 @@ class PageSocket:
         bridge = self.context.bridge
         bridge.subscribe(self.arrived)
         try:
-            first = {"type": "state", "state": page_state(bridge.state())}
+            first = {"type": "state", "state": bridge.state()}
             await self.websocket.send_json(
                 {
                     "type": "hello",
@@ -408,7 +406,7 @@ class PageSocket:
                 await self.websocket.close(REVOKED_CLOSE, "this device's pairing was revoked")
                 return
             if msg is not None:
-                await self.websocket.send_json(msg)
+                await self.websocket.send_text(msg)
 
     async def _receive(self) -> None:
         while True:
@@ -424,12 +422,11 @@ class PageSocket:
             except (ValueError, RecursionError):
                 body = None
             if not isinstance(body, dict):
-                await self.outbox.put(
-                    {"type": "reply", "id": None, "ok": False, "error": "expected a JSON object"}
-                )
+                refused = {"ok": False, "error": "expected a JSON object"}
+                await self.outbox.put(page_text({"type": "reply", "id": None, **refused}))
                 continue
             reply = await run_command(self.context, self.device, body)
-            await self.outbox.put({"type": "reply", "id": body.get("id"), **reply})
+            await self.outbox.put(page_text({"type": "reply", "id": body.get("id"), **reply}))
 
 
 @contextlib.asynccontextmanager

@@ -3,16 +3,21 @@
 One :class:`~soundness_live.live.client.EngineClient` carries every page's commands (the
 engine's own command table checks them, with the child's limits) and brings the engine's
 state, trials and notices, which :class:`EngineBridge` hands to the web server's event loop
-for each page's socket. Pages may send only :data:`PAGE_COMMANDS`: the commands of the
-therapist's controls, never the engine's own (``shutdown``) nor those that pair or revoke
-devices. When the engine goes away the bridge says so to every page, and the remote stops;
-when it stops answering while its connection stays open (hung, or its process suspended), the
-pages are told it is unreachable as well, and reachable again with its next message.
+for each page's socket: each message is made into what a page sees, and into its JSON text,
+once for every page (ten pages cost the engine nothing more than one, and the remote one
+encoding). A page that comes back (a resync, the polling fallback) is given the state the
+bridge already holds, never a question to the engine. Pages may send only
+:data:`PAGE_COMMANDS`: the commands of the therapist's controls, never the engine's own
+(``shutdown``) nor those that pair or revoke devices. When the engine goes away the bridge
+says so to every page, and the remote stops; when it stops answering while its connection
+stays open (hung, or its process suspended), the pages are told it is unreachable as well,
+and reachable again with its next message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -22,7 +27,7 @@ from typing import Any
 
 from ..errors import SoundnessError
 from ..live.client import EngineClient, EngineError
-from .views import hidden_folders, hide_paths
+from .views import hidden_folders, hide_paths, page_message, page_state
 
 log = logging.getLogger(__name__)
 COMMAND_TIMEOUT_S = 10.0
@@ -39,7 +44,13 @@ PAGE_COMMANDS = frozenset(
     }
 )  # fmt: skip
 
-Listener = Callable[[dict[str, Any]], None]
+#: Called with each message for the pages, as the JSON text every page is sent.
+Listener = Callable[[str], None]
+
+
+def page_text(shown: dict[str, Any]) -> str:
+    """A message for a page as the JSON text its socket sends."""
+    return json.dumps(shown, separators=(",", ":"), ensure_ascii=False)
 
 
 class EngineBridge:
@@ -52,6 +63,8 @@ class EngineBridge:
         self._lock = threading.Lock()
         self.silent = False  # the engine's connection is open but it stopped answering
         self.folders = hidden_folders(data_dir)  # never named to a page
+        # the engine's state the page's view was made from, and that view
+        self._state_view: tuple[dict[str, Any], dict[str, Any]] | None = None
         self.client = EngineClient.connect(data_dir, timeout_s, on_message=self._arrived)
         self._watch = threading.Thread(target=self._watch_engine, name="remote-engine", daemon=True)
         self._watch.start()
@@ -67,8 +80,15 @@ class EngineBridge:
         return self.connected and not self.silent
 
     def state(self) -> dict[str, Any]:
-        """The engine's latest state snapshot (no folder of the laptop named in it)."""
-        return hide_paths(self.client.state, self.folders)
+        """The engine's latest state as a page sees it (no folder of the laptop named in it,
+        nothing of :data:`~.views.LAPTOP_ONLY`), made once for each state the engine sends:
+        every page shares it, so no caller may change it."""
+        source = self.client.state
+        made = self._state_view
+        if made is None or made[0] is not source:
+            made = (source, hide_paths(page_state(source), self.folders))
+            self._state_view = made
+        return made[1]
 
     def request(self, kind: str, /, **fields: Any) -> dict[str, Any]:
         """A command's reply (``ok`` false with the engine's reason when refused). The
@@ -84,7 +104,8 @@ class EngineBridge:
         return hide_paths(reply, self.folders)
 
     def subscribe(self, listener: Listener) -> None:
-        """Call ``listener`` (on the server's event loop) with each engine message."""
+        """Call ``listener`` (on the server's event loop) with each engine message a page is
+        sent, as its JSON text (the same text for every listener)."""
         with self._lock:
             self.listeners.add(listener)
 
@@ -109,18 +130,26 @@ class EngineBridge:
             log.warning("the engine answers again")
             self._hand({"type": "engine", "reachable": True})
         if msg.get("type") != "reply":
-            self._hand(hide_paths(msg, self.folders))
+            self._hand(msg)
 
     def _hand(self, msg: dict[str, Any]) -> None:
-        """Give ``msg`` to every listener, on the event loop."""
+        """Give what a page sees of ``msg`` to every listener, on the event loop: made and
+        encoded once, whatever the number of pages."""
         loop = self.loop
-        if loop is None:
-            return
         with self._lock:
             listeners = list(self.listeners)
+        if loop is None or not listeners:
+            return
+        if msg.get("type") == "state":  # the client keeps it: the view pages resync from
+            shown: dict[str, Any] | None = {"type": "state", "state": self.state()}
+        else:
+            shown = page_message(msg)
+        if shown is None:
+            return
+        text = page_text(hide_paths(shown, self.folders))
         for listener in listeners:
             try:
-                loop.call_soon_threadsafe(listener, msg)
+                loop.call_soon_threadsafe(listener, text)
             except RuntimeError:  # the loop closed as the remote stopped
                 return
 
