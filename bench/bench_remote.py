@@ -7,18 +7,40 @@ engine's output: thru latency is the first audible frame after a note-on minus t
 note-on was written at, both JACK frames. Under-runs are the engine's own count (its snapshot)
 plus the server's x-runs while the case played.
 
-Cases, in one run, interleaved on the same engine (a shared machine's load drifts):
-``no remote`` three times (their spread is the yardstick), and ``remote``: the remote's
-process beside the engine serving 10 paired WebSocket clients in another process (each
-reads every state the engine sends and asks for a snapshot every 2 s, as a page coming back
-from a locked screen does) plus one page in headless Chromium, which meanwhile times command
-round trips over its socket: ``set_volume_cap`` (-20 dBFS, no child chosen), carried out by
-the engine, one every 0.1 s, p50 and p99 on the page's own clock from sending to the reply.
+Cases, in one run, on the same engine, ``no remote`` and ``remote`` interleaved ``--rounds``
+times (3: the no-remote runs' spread is the yardstick; a shared machine's load drifts):
+``remote`` is the remote's process beside the engine (at nice +5, as ``--remote`` runs it)
+serving 10 paired WebSocket clients in another process (each reads every state and asks for
+a snapshot every 2 s, as a page coming back from a locked screen does) plus one page in
+headless Chromium, driven from a process of its own, which times command round trips over
+its socket: ``set_volume_cap`` (-20 dBFS, no child chosen), carried out by the engine, one
+every 0.1 s, p50 and p99 on the page's own clock from sending to the reply. The 10 clients
+and the page stand for tablets and phones, which do not run on the laptop: here they must,
+so they run at the lowest priority (nice 19), and outside the bench's own process, whose
+JACK client (Python) hears the engine and would otherwise share its GIL with the page's
+driver. The remote's own process runs on the laptop and counts. Each device's pairing is
+revoked after its case, so every remote case starts with none.
 
-Targets: under-runs of the remote case within the spread of the three no-remote runs, thru
-p99 up by at most 0.5 ms over the no-remote runs' median p99.
+Then, to tell the engine's own work from CPU contention on a small machine, once each:
+``served elsewhere``: the same remote, clients and page, but the remote is the client of a
+second, silent engine (no sound, no MIDI), so the machine carries all of it and the measured
+engine none of its serving; ``idle``: the engine plays nothing (the probe sends no note), and
+``idle + remote``: the same with the remote served by the measured engine: x-runs and
+under-runs of the server with only those processes running.
 
-Run: ``python bench/bench_remote.py [--seconds 20] [--period 128]`` or
+Each row gives the 1-minute load average as the case ended and the CPU (% of one core) of
+each process over the case: the engine, jackd, this bench (the probe), the remote, the 10
+clients, the page (its driver and all of Chromium's processes). The engine runs through
+``bench/engine_costs.py``, which counts what serving its clients costs it: per second,
+snapshots built, messages encoded, commands carried out, and their CPU time, which for this
+pure Python work is how long the engine's GIL was held by it (the audio callback waits for
+the GIL), with a histogram of the longest pieces.
+
+Targets: under-runs of the remote cases (their median) within the spread of the no-remote
+runs, thru p99 (the remote cases' median) up by at most 0.5 ms over the no-remote runs'
+median p99.
+
+Run: ``python bench/bench_remote.py [--seconds 20] [--period 128] [--rounds 3]`` or
 ``soundness-live bench remote``. Needs jackd (Debian: jackd2), libportaudio2, chromium and
 chromium-driver, and the remote and test extras.
 """
@@ -27,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -34,6 +57,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +73,9 @@ from bench.bench_synth_jack import play_hats  # noqa: E402 - after the checkout 
 RATE = 48_000
 PROBE_THRESHOLD, QUIET_FRAMES = 0.01, 1200
 SOCKET_CLIENTS = 10
-PAGE_NICENESS = 19  # the page stands for a tablet: its browser takes only what the laptop leaves
+# the page and the 10 clients stand for tablets and phones: they take only what the laptop leaves
+PAGE_NICENESS = LOAD_NICENESS = 19
+PROCESSES = ("engine", "jackd", "bench", "remote", "clients", "page")
 ROUND_TRIPS = 150
 ROUND_TRIP_GAP_MS = 100  # a tap every 0.1 s: far more than a therapist's hands make
 
@@ -64,18 +90,35 @@ class Case:
     underruns: int  # the engine's own count while the case played
     xruns: int  # the JACK server's
     thru_ms: np.ndarray
+    load: float = 0.0  # the 1-minute load average as the case ended
+    cpu: dict[str, float] | None = None  # % of one core over the case, by process
+    costs: dict[str, Any] | None = None  # the engine's serving work over the case
+    seconds: float = 0.0
     round_trip_ms: np.ndarray | None = None
+
+    @property
+    def lost(self) -> int:
+        """Under-runs and x-runs."""
+        return self.underruns + self.xruns
+
+    def p99(self) -> float:
+        """Thru latency's 99th percentile (ms)."""
+        return float(np.percentile(self.thru_ms, 99)) if len(self.thru_ms) else float("nan")
 
     def row(self) -> str:
         """One table row."""
         p50, p99 = np.percentile(self.thru_ms, [50, 99]) if len(self.thru_ms) else (np.nan,) * 2
-        text = f"  {self.name:<12}{self.notes:>6}{self.heard:>7}{self.underruns:>12}{self.xruns:>7}"
-        return text + f"{p50:9.2f}{p99:9.2f}"
+        text = f"  {self.name:<17}{self.notes:>6}{self.heard:>6}{self.underruns:>7}{self.xruns:>7}"
+        text += f"{p50:8.2f}{p99:8.2f}{self.load:6.2f} "
+        cpu = self.cpu or {}
+        return text + "".join(
+            f"{cpu[name]:>9.1f}" if name in cpu else f"{'-':>9}" for name in PROCESSES
+        )
 
 
 HEADER = (
-    f"  {'case':<12}{'notes':>6}{'heard':>7}{'under-runs':>12}{'xruns':>7}"
-    f"{'thru p50':>9}{'thru p99':>9}"
+    f"  {'case':<17}{'notes':>6}{'heard':>6}{'under':>7}{'xruns':>7}{'thru50':>8}{'thru99':>8}"
+    f"{'load':>6} " + "".join(f"{name:>9}" for name in PROCESSES)
 )
 
 
@@ -100,7 +143,10 @@ async def _socket_client(url: str, origin: str, token: str, stop_at_s: float) ->
 
 
 def load_main(url: str, origin: str, tokens: list[str], seconds: float) -> None:
-    """The load process: every token's socket for ``seconds``; prints the messages received."""
+    """The load process: every token's socket for ``seconds``, at the lowest priority (the
+    clients stand for tablets and phones); prints the messages received."""
+    if hasattr(os, "nice"):
+        os.nice(LOAD_NICENESS)
     stop_at_s = time.monotonic() + seconds
 
     async def run() -> list[int]:
@@ -109,6 +155,43 @@ def load_main(url: str, origin: str, tokens: list[str], seconds: float) -> None:
         )
 
     print(json.dumps(asyncio.run(run())), flush=True)
+
+
+# -- the page: headless Chromium driven from a process of its own -----------------------------
+def page_main(url: str, code: str, count: int) -> None:
+    """The page process, at the lowest priority with its Chromium (they stand for a tablet, and
+    the bench's own process, which hears the engine through a JACK client, is left alone):
+    pair, say ``ready``; at a line on stdin time ``count`` round trips and print them (JSON);
+    keep the page open until stdin ends."""
+    from tests.remote.browser import chromium
+
+    if hasattr(os, "nice"):
+        os.nice(PAGE_NICENESS)
+    with chromium("tablet") as driver:  # its processes inherit the page's priority
+        driver.get(url)
+        _wait(lambda: driver.find_element("id", "pairing").is_displayed(), 20, "the page")
+        driver.find_element("id", "pair-code").send_keys(code)
+        driver.find_element("css selector", "#pair-form button").click()
+        _wait(lambda: driver.find_element("id", "link").text == "connected (live)", 20, "live")
+        print("ready", flush=True)
+        sys.stdin.readline()
+        times = _page_round_trips(driver, count) if count else np.array([])
+        print(json.dumps([float(t) for t in times]), flush=True)
+        sys.stdin.read()
+
+
+def _line(process: subprocess.Popen, timeout_s: float, what: str) -> str:
+    """The next line ``process`` prints, within ``timeout_s``."""
+    import select
+
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout_s)
+    if not ready:
+        raise TimeoutError(f"timed out waiting for {what}")
+    line = str(process.stdout.readline())
+    if not line:
+        raise RuntimeError(f"{what}: the process ended first (exit {process.wait()})")
+    return line.strip()
 
 
 # -- the engine, the probe, the remote -----------------------------------------------------------
@@ -164,18 +247,110 @@ def _page_round_trips(driver: Any, count: int) -> np.ndarray:
     return np.array(result["times"], dtype=float)
 
 
+def _cpu_ticks(pid: int) -> int:
+    """A process's user and system CPU so far, in clock ticks (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        found.append(todo.pop())
+        todo.extend(children.get(found[-1], []))
+    return found
+
+
+class CpuMeter:
+    """CPU of named processes over a case, as % of one core: each with every process below
+    it, except ``alone`` (the bench's own process, whose children are the other columns)."""
+
+    def __init__(self, roots: dict[str, int], alone: tuple[str, ...] = ("bench",)) -> None:
+        self.roots = roots
+        self.alone = alone
+        self.started_s = time.monotonic()
+        self.ticks = {name: self._ticks(name, pid) for name, pid in roots.items()}
+
+    def _ticks(self, name: str, pid: int) -> dict[int, int]:
+        pids = [pid] if name in self.alone else _descendants(pid)
+        return {each: _cpu_ticks(each) for each in pids}
+
+    def percent(self) -> dict[str, float]:
+        """Each tree's CPU since the meter started (processes started meanwhile included)."""
+        elapsed_s = time.monotonic() - self.started_s
+        hz = os.sysconf("SC_CLK_TCK")
+        shares = {}
+        for name, pid in self.roots.items():
+            before, now = self.ticks[name], self._ticks(name, pid)
+            used = sum(ticks - before.get(each, 0) for each, ticks in now.items())
+            shares[name] = 100.0 * used / hz / elapsed_s
+        return shares
+
+
+def _read_costs(path: Path) -> dict[str, Any]:
+    for _ in range(20):  # replaced whole every 0.25 s: a read never sees half of it
+        try:
+            return dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            time.sleep(0.05)
+    return {}
+
+
+def _cost_difference(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The engine's serving work between two readings of its costs file."""
+    if not before or not after:
+        return {}
+    kinds = {}
+    for kind, row in after["kinds"].items():
+        old = before["kinds"].get(kind, [0, 0, 0, 0])
+        kinds[kind] = [new - was for new, was in zip(row, old, strict=True)]
+    return {
+        "kinds": {kind: row for kind, row in kinds.items() if row[0]},
+        "held": [new - was for new, was in zip(after["held"], before["held"], strict=True)],
+        "histogram": [
+            new - was for new, was in zip(after["histogram"], before["histogram"], strict=True)
+        ],
+        "edges_ms": after["edges_ms"],
+    }
+
+
 class Bench:
     """The engine on the server, its probe, and the remote when a case wants it."""
 
-    def __init__(self, home: Path, period: int) -> None:
-        from soundness_live.live.client import EngineClient, start_engine
+    def __init__(self, home: Path, period: int, jackd_pid: int) -> None:
+        from soundness_live.live.client import EngineClient, open_private_log
 
         self.home = home
-        self.engine = start_engine(
-            home,
-            ["--audio", "sounddevice", "--audio-device", "JACK", "--midi", "jack",
-             "--block-size", str(period), "--thru", "immediate", "--snapshot-hz", "4"],
-        )  # fmt: skip
+        self.costs_path = home / "engine-costs.json"
+        engine_args = [
+            "--data-dir", str(home), "--audio", "sounddevice", "--audio-device", "JACK",
+            "--midi", "jack", "--block-size", str(period), "--thru", "immediate",
+            "--snapshot-hz", "4",
+        ]  # fmt: skip
+        log = open_private_log(home / "engine.log")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT),
+               os.environ.get("PYTHONPATH"))))}  # fmt: skip
+        try:
+            self.engine = subprocess.Popen(
+                [sys.executable, str(ROOT / "bench" / "engine_costs.py"), str(self.costs_path),
+                 *engine_args],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                start_new_session=True,
+            )  # fmt: skip
+        finally:
+            log.close()
+        self.jackd_pid = jackd_pid
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -201,18 +376,47 @@ class Bench:
     def _midi_connected(self) -> bool:
         return bool(self.probe.client.get_all_connections("sl-probe:midi_out"))
 
-    def play(self, name: str, seconds: float, rate_hz: float, period: int) -> Case:
-        """Play the pattern once; what the engine did meanwhile."""
+    def play(
+        self,
+        name: str,
+        seconds: float,
+        rate_hz: float,
+        period: int,
+        others: dict[str, int] | None = None,
+    ) -> Case:
+        """Play the pattern once (``rate_hz`` 0: play nothing for ``seconds``); what the engine
+        did meanwhile, and the CPU of every process (``others``: those of the remote case)."""
         time.sleep(0.5)
         before_underruns = int(self.client.request("snapshot")["state"]["underruns"])
         with self.probe.lock:
             since = len(self.probe.sent)
+        roots = {"engine": self.engine.pid, "jackd": self.jackd_pid, "bench": os.getpid()}
+        meter = CpuMeter({**roots, **(others or {})})
+        costs_before = _read_costs(self.costs_path)
+        started_s = time.monotonic()
         self.xruns[0] = 0
-        notes = play_hats(self.probe, seconds, rate_hz, period)
+        if rate_hz > 0:
+            notes = play_hats(self.probe, seconds, rate_hz, period)
+        else:
+            notes = 0
+            time.sleep(seconds)
         xruns = self.xruns[0]
+        played_s = time.monotonic() - started_s
+        cpu = meter.percent()
+        time.sleep(2 * 0.25)  # the costs file is written every 0.25 s
+        costs = _cost_difference(costs_before, _read_costs(self.costs_path))
         underruns = int(self.client.request("snapshot")["state"]["underruns"]) - before_underruns
         thru = _thru_ms(self.probe, since)
-        return Case(name, notes, len(thru), underruns, xruns, thru)
+        return Case(
+            name, notes, len(thru), underruns, xruns, thru, load=os.getloadavg()[0], cpu=cpu,
+            costs=costs, seconds=played_s,
+        )  # fmt: skip
+
+    def revoke_all(self) -> None:
+        """Forget every paired device (the next remote case starts with none)."""
+        devices = self.client.request("snapshot")["state"]["remote"]["devices"]
+        for device in devices:
+            self.client.request("revoke_device", device=device["device_id"])
 
     def close(self) -> None:
         self.probe.close()
@@ -228,16 +432,53 @@ class Bench:
             self.engine.wait()
 
 
-def remote_case(bench: Bench, seconds: float, rate_hz: float, period: int) -> Case:
-    """The remote beside the engine, 10 socket clients in another process and one page."""
+@contextlib.contextmanager
+def silent_engine(home: Path) -> Iterator[Path]:
+    """A second engine, no sound and no MIDI, on a data directory of its own under ``home``."""
+    from soundness_live.live.client import EngineClient, start_engine
+
+    other = home / "elsewhere"
+    other.mkdir(mode=0o700)
+    process = start_engine(other, ["--audio", "null", "--synth", "none", "--midi", "none"])
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                EngineClient.connect(other).close()
+                break
+            except Exception:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the second engine did not start; see {other}") from None
+                time.sleep(0.2)
+        yield other
+    finally:
+        try:
+            with EngineClient.connect(other) as client:
+                client.request("shutdown")
+            process.wait(15)
+        except Exception:
+            process.kill()
+            process.wait()
+
+
+def remote_case(
+    bench: Bench,
+    name: str,
+    seconds: float,
+    rate_hz: float,
+    period: int,
+    served: Path | None = None,
+) -> Case:
+    """The remote beside the engine of ``served`` (the measured one when None), 10 socket
+    clients in another process and one page in another, while the measured engine plays."""
     import httpx
 
     from soundness_live.remote.launch import start_remote, stop_remote
-    from tests.remote.browser import chromium
 
-    remote, status = start_remote(bench.home, "127.0.0.1:0")
+    home = served or bench.home
+    remote, status = start_remote(home, "127.0.0.1:0")
     url, origin = status["url"], status["url"].rstrip("/")
-    load = None
+    helpers: list[subprocess.Popen] = []
     try:
         tokens = []
         with httpx.Client(base_url=url, headers={"Origin": origin}) as web:
@@ -248,77 +489,156 @@ def remote_case(bench: Bench, seconds: float, rate_hz: float, period: int) -> Ca
                 tokens.append(str(reply.cookies.get("sl_remote")))
         load = subprocess.Popen(
             [sys.executable, __file__, "--load", url.replace("http", "ws") + "api/live", origin,
-             str(seconds + 30), *tokens],
+             str(seconds + 60), *tokens],
             stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
-        with chromium("tablet", niceness=PAGE_NICENESS) as driver:
-            driver.get(url)
-            _wait(lambda: driver.find_element("id", "pairing").is_displayed(), 20, "the page")
-            driver.find_element("id", "pair-code").send_keys(status["pairing_code"])
-            driver.find_element("css selector", "#pair-form button").click()
-            _wait(lambda: driver.find_element("id", "link").text == "connected (live)", 20, "live")
-            time.sleep(1.0)  # the load's sockets are open
-            round_trips: list[np.ndarray] = []
-            import threading
-
-            timing = threading.Thread(
-                target=lambda: round_trips.append(_page_round_trips(driver, ROUND_TRIPS))
-            )
-            timing.start()
-            case = bench.play("remote", seconds, rate_hz, period)
-            timing.join(120)
-        load.terminate()
-        load.wait(10)
-        return Case(**{**case.__dict__, "round_trip_ms": round_trips[0] if round_trips else None})
+        helpers.append(load)
+        count = ROUND_TRIPS if rate_hz > 0 else 0
+        page = subprocess.Popen(
+            [sys.executable, __file__, "--page", url, status["pairing_code"], str(count)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        helpers.append(page)
+        assert page.stdin is not None
+        if _line(page, 90, "the page to pair") != "ready":
+            raise RuntimeError("the page did not pair")
+        time.sleep(1.0)  # the load's sockets are open
+        page.stdin.write("go\n")
+        page.stdin.flush()
+        others = {"remote": remote.pid, "clients": load.pid, "page": page.pid}
+        case = bench.play(name, seconds, rate_hz, period, others)
+        round_trips = np.array(json.loads(_line(page, 120, "the page's round trips")))
+        return Case(**{**case.__dict__, "round_trip_ms": round_trips if count else None})
     finally:
-        if load is not None and load.poll() is None:
-            load.kill()
-            load.wait()
-        if load is not None and load.stdout is not None:
-            load.stdout.close()
+        for helper in helpers:
+            if helper.stdin is not None:
+                helper.stdin.close()
+            if helper is not helpers[0]:
+                try:
+                    helper.wait(20)  # the page quits its Chromium
+                except subprocess.TimeoutExpired:
+                    pass
+            if helper.poll() is None:
+                helper.terminate()
+                try:
+                    helper.wait(10)
+                except subprocess.TimeoutExpired:
+                    helper.kill()
+                    helper.wait()
+            if helper.stdout is not None:
+                helper.stdout.close()
         stop_remote(remote)
-        bench.client.request("remote_status", status=None)
+        if served is None:
+            bench.client.request("remote_status", status=None)
+            bench.revoke_all()
+
+
+def costs_lines(cases: list[Case]) -> list[str]:
+    """What serving its clients cost the engine in each case: per second, and its GIL."""
+    lines = [
+        "  the engine's serving work per second (CPU = time the engine's GIL was held by it):",
+        f"  {'case':<17}{'snapshots':>10}{'encoded':>9}{'KB':>7}{'commands':>9}"
+        f"{'held ms/s':>10}{'mean us':>8}  pieces by CPU length (ms): count",
+    ]
+    for case in cases:
+        costs = case.costs
+        if not costs:
+            lines.append(f"  {case.name:<17}  (no costs read)")
+            continue
+        per_s = 1.0 / max(case.seconds, 1e-9)
+        kinds = costs["kinds"]
+        snaps = kinds.get("snapshot", [0, 0, 0, 0])
+        encodes = [row for kind, row in kinds.items() if kind.startswith("encode")]
+        encoded = [sum(row[i] for row in encodes) for i in (0, 3)]
+        commands = sum(row[0] for k, row in kinds.items() if k.startswith("command"))
+        held_n, held_cpu, _ = costs["held"]
+        edges = costs["edges_ms"]
+        spans = [f"<={edge:g}" for edge in edges] + [f">{edges[-1]:g}"]
+        histogram = " ".join(
+            f"{span}:{count}" for span, count in zip(spans, costs["histogram"], strict=True)
+            if count
+        )  # fmt: skip
+        mean_us = held_cpu / held_n / 1e3 if held_n else 0.0
+        lines.append(
+            f"  {case.name:<17}{snaps[0] * per_s:>10.1f}{encoded[0] * per_s:>9.1f}"
+            f"{encoded[1] * per_s / 1024:>7.1f}{commands * per_s:>9.1f}"
+            f"{held_cpu * per_s / 1e6:>10.2f}{mean_us:>8.0f}  {histogram}"
+        )
+    lines.append("  each kind in the remote cases (count per second, CPU us mean / longest piece):")
+    for case in cases:
+        if case.costs and case.name.startswith("remote"):
+            per_s = 1.0 / max(case.seconds, 1e-9)
+            parts = [
+                f"{kind} {row[0] * per_s:.1f}/s {row[1] / row[0] / 1e3:.0f} us"
+                for kind, row in sorted(case.costs["kinds"].items(), key=lambda kv: -kv[1][1])
+            ]
+            lines.append(f"    {case.name}: " + "; ".join(parts))
+    return lines
 
 
 def report(cases: list[Case]) -> str:
-    """The table, the spread and the targets, and the page's round trips."""
-    lines = [HEADER, *(case.row() for case in cases)]
+    """The table, the spread and the targets, the engine's serving work, the round trips."""
+    lines = [
+        "  CPU columns: % of one core over the case; bench: the probe's process; page: its "
+        "driver and Chromium; clients and page at nice 19, the remote at nice +5",
+        HEADER,
+        *(case.row() for case in cases),
+    ]
     plain = [c for c in cases if c.name.startswith("no remote")]
-    served = next(c for c in cases if c.name == "remote")
-    low, high = min(c.underruns + c.xruns for c in plain), max(c.underruns + c.xruns for c in plain)
-    ours = served.underruns + served.xruns
-    base_p99 = float(np.median([np.percentile(c.thru_ms, 99) for c in plain]))
-    p99 = float(np.percentile(served.thru_ms, 99))
+    served = [c for c in cases if c.name.startswith("remote")]
     lines.append("")
-    lines.append(
-        f"  under-runs + x-runs: remote {ours}, no-remote spread {low}..{high}: "
-        f"{'within' if ours <= high else 'ABOVE'} the spread"
-    )
-    lines.append(
-        f"  thru p99: remote {p99:.2f} ms, no remote (median of 3) {base_p99:.2f} ms: "
-        f"{p99 - base_p99:+.2f} ms ({'within' if p99 - base_p99 <= 0.5 else 'ABOVE'} +0.5 ms)"
-    )
-    if served.round_trip_ms is not None and len(served.round_trip_ms):
-        rt50, rt99 = np.percentile(served.round_trip_ms, [50, 99])
+    if plain and served:
+        low, high = min(c.lost for c in plain), max(c.lost for c in plain)
+        ours = float(np.median([c.lost for c in served]))
+        inside = sum(c.lost <= high for c in served)
         lines.append(
-            f"  command round trip from a page ({len(served.round_trip_ms)} set_volume_cap over "
-            f"its socket, 10 other sockets open): p50 {rt50:.2f} ms, p99 {rt99:.2f} ms, "
-            f"max {served.round_trip_ms.max():.2f} ms"
+            f"  under-runs + x-runs: remote {ours:g} (median of {len(served)}: "
+            f"{', '.join(str(c.lost) for c in served)}), no-remote spread {low}..{high}: "
+            f"{'within' if ours <= high else 'ABOVE'} the spread ({inside} of {len(served)} "
+            "remote runs within it)"
         )
+        base_p99 = float(np.median([c.p99() for c in plain]))
+        p99 = float(np.median([c.p99() for c in served]))
+        lines.append(
+            f"  thru p99: remote {p99:.2f} ms (median of {len(served)}), no remote (median of "
+            f"{len(plain)}) {base_p99:.2f} ms: {p99 - base_p99:+.2f} ms "
+            f"({'within' if p99 - base_p99 <= 0.5 else 'ABOVE'} +0.5 ms)"
+        )
+    times = [c.round_trip_ms for c in served if c.round_trip_ms is not None]
+    if times and sum(len(t) for t in times):
+        every = np.concatenate(times)
+        rt50, rt99 = np.percentile(every, [50, 99])
+        lines.append(
+            f"  command round trip from a page ({len(every)} set_volume_cap over its socket, "
+            f"10 other sockets open): p50 {rt50:.2f} ms, p99 {rt99:.2f} ms, "
+            f"max {every.max():.2f} ms"
+        )
+    lines.append("")
+    lines.extend(costs_lines(cases))
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Four cases interleaved (no remote, remote, no remote, no remote); prints the table."""
+    """No remote and remote interleaved ``--rounds`` times, then the contention cases; prints
+    the table."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--load"]:
         load_main(argv[1], argv[2], argv[4:], float(argv[3]))
+        return 0
+    if argv[:1] == ["--page"]:
+        page_main(argv[1], argv[2], int(argv[3]))
         return 0
     parser = argparse.ArgumentParser(prog="soundness-live bench remote", description=__doc__)
     parser.add_argument("--seconds", type=float, default=20.0, help="each case's playing time")
     parser.add_argument("--rate-hz", type=float, default=8.0, help="hi-hat notes a second")
     parser.add_argument("--period", type=int, default=128, help="JACK period (frames)")
+    parser.add_argument("--rounds", type=int, default=3, help="no remote / remote pairs (>= 1)")
+    parser.add_argument(
+        "--no-contention", action="store_true", help="leave out served elsewhere and idle cases"
+    )
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     for program in ("jackd", "chromium", "chromedriver"):
         if shutil.which(program) is None:
             print(f"error: {program} not found (see the docstring for the Debian packages)")
@@ -328,25 +648,35 @@ def main(argv: list[str] | None = None) -> int:
     home = Path(tempfile.mkdtemp(prefix="sl-bench-remote-"))
     os.chmod(home, 0o700)
     cases: list[Case] = []
+    seconds, rate, period = args.seconds, args.rate_hz, args.period
     try:
-        with jack_server(args.period, RATE):
-            bench = Bench(home, args.period)
+        with jack_server(period, RATE) as server:
+            bench = Bench(home, period, server.process.pid)
             try:
-                order = ["no remote 1", "remote", "no remote 2", "no remote 3"]
-                for name in order:
-                    print(f"  playing: {name}", file=sys.stderr, flush=True)
-                    if name == "remote":
-                        cases.append(remote_case(bench, args.seconds, args.rate_hz, args.period))
-                    else:
-                        cases.append(bench.play(name, args.seconds, args.rate_hz, args.period))
+                for n in range(1, args.rounds + 1):
+                    for name in (f"no remote {n}", f"remote {n}"):
+                        print(f"  playing: {name}", file=sys.stderr, flush=True)
+                        if name.startswith("remote"):
+                            cases.append(remote_case(bench, name, seconds, rate, period))
+                        else:
+                            cases.append(bench.play(name, seconds, rate, period))
+                if not args.no_contention:
+                    print("  playing: served elsewhere", file=sys.stderr, flush=True)
+                    with silent_engine(home) as other:
+                        cases.append(
+                            remote_case(bench, "served elsewhere", seconds, rate, period, other)
+                        )
+                    print("  idle, idle + remote", file=sys.stderr, flush=True)
+                    cases.append(bench.play("idle", seconds, 0, period))
+                    cases.append(remote_case(bench, "idle + remote", seconds, 0, period))
             finally:
                 bench.close()
     finally:
         shutil.rmtree(home, ignore_errors=True)
     load = os.getloadavg()
     print(
-        f"bench remote: period {args.period} frames at {RATE} Hz, {args.seconds:g} s a case, "
-        f"{args.rate_hz:g} notes/s, load average {load[0]:.2f}"
+        f"bench remote: period {period} frames at {RATE} Hz, {seconds:g} s a case, "
+        f"{rate:g} notes/s, load average {load[0]:.2f} at the end, {os.cpu_count()} CPUs"
     )
     print(report(cases))
     return 0
