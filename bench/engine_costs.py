@@ -61,6 +61,7 @@ class Costs:
         return wrapper
 
     def add(self, kind: str, cpu_ns: int, wall_ns: int, outermost: bool, size: int) -> None:
+        """Count one piece of work (``size``: the bytes it encoded)."""
         with self.lock:
             row = self.kinds[kind]
             row[0] += 1
@@ -75,6 +76,7 @@ class Costs:
                 self.histogram[sum(cpu_ms > edge for edge in HOLD_EDGES_MS)] += 1
 
     def as_json(self) -> str:
+        """The counts so far, and the process's CPU time."""
         with self.lock:
             return json.dumps(
                 {"kinds": dict(self.kinds), "held": self.held, "histogram": self.histogram,
@@ -83,6 +85,7 @@ class Costs:
 
 
 def result_bytes(result: Any) -> int:
+    """The size of an encoded message (0 for anything else)."""
     return len(result) if isinstance(result, bytes) else 0
 
 
@@ -106,6 +109,7 @@ def keep_writing(costs: Costs, path: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Count, then run the engine process with the rest of ``argv``."""
     costs = Costs()
     install(costs)
     threading.Thread(
