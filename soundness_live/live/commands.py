@@ -37,7 +37,9 @@ is changed and keeps ``prompt_level_marked_at`` and ``prompt_level_recorded``, t
 stored with); the reply says which trial.
 
 The browser remote's commands (``remote_status``, ``pair_device``, ``revoke_device``,
-``show_device_names``) are carried out by :mod:`soundness_live.live.remote_link`.
+``show_device_names``) are carried out by :mod:`soundness_live.live.remote_link`; starting and
+stopping it from the therapist's screen (``remote_addresses``, ``start_remote``,
+``stop_remote``) by :mod:`soundness_live.live.remote_process`.
 
 A session plan's commands (``start_plan``, ``next_step``, ``skip_step``, ``repeat_step``,
 ``plans``) are carried out by :mod:`soundness_live.live.plan_play`; a child's record as the
@@ -76,7 +78,7 @@ from ..players.volume_cap import CAP_RANGE_DBFS, check_cap_dbfs
 from ..store.session import StoredSession
 from ..voice.prompts import load_voice_analysis, prepare_prompts
 from ..voice.scoring import VOICE_SCORING
-from . import export_commands, plan_play, profile_commands, remote_link
+from . import export_commands, plan_play, profile_commands, remote_link, remote_process
 from .engine_setup import apply_profile_devices
 from .voice import live_voice, meter_for
 
@@ -878,6 +880,35 @@ COMMANDS: dict[str, Command] = {
                 Field("on", "true or false", flag, True),
             ),
             "let children's names show on a paired device, or not",
+        ),
+        Command(
+            "remote_addresses",
+            remote_process.remote_addresses,
+            _NONE,
+            "where the browser remote may serve: loopback and this laptop's network addresses",
+        ),
+        Command(
+            "start_remote",
+            remote_process.start_remote,
+            (
+                Field(
+                    "host",
+                    "127.0.0.1 or one of this laptop's addresses",
+                    remote_process.check_host,
+                    True,
+                ),
+                Field("port", "a port 0..65535 (0: any free one)", integer(0, 65535)),
+                Field("tls", "true or false (null: config.toml's)", flag),
+            ),
+            "start the browser remote there (the therapist's screen only)",
+            locked=False,  # the remote says where it serves with a command: nothing may wait
+        ),
+        Command(
+            "stop_remote",
+            remote_process.stop_remote,
+            _NONE,
+            "stop the browser remote (the therapist's screen only)",
+            locked=False,
         ),
         Command("shutdown", shutdown, _NONE, "end the session, stop the engine"),
     )

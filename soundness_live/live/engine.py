@@ -38,6 +38,7 @@ from .midi_watch import EngineMidiInput, MidiWatcher, check_midi_input
 from .output_watch import OutputWatch
 from .programs import ProgramPreparer
 from .remote_link import RemoteLink
+from .remote_process import RemoteProcess
 from .tap_marks import TapMarks
 from .thru import DEFAULT_THRU_MODE, ThruTiming
 from .timeline import LiveSink, LiveTimeline, SessionStopped
@@ -113,6 +114,7 @@ class Engine(EngineCues):
         self.prompt_level = "independent"
         self.plan: plan_play.LivePlan | None = None  # the session plan playing, if one is
         self.remote = RemoteLink(options.data_dir)  # the browser remote and its paired devices
+        self.remote_process = RemoteProcess(options.data_dir, self.remote)  # started from here
         self._lock = threading.RLock()  # commands come from several client threads
         self._thread: threading.Thread | None = None
         self._state: dict[str, Any] = {"activity": None, "last_result": None}
@@ -203,6 +205,7 @@ class Engine(EngineCues):
         self.store.close()
         if saved is not None:
             saved()
+        self.remote_process.close()
         if self.midi_watch is not None:
             self.midi_watch.stop()
         if self.midi is not None:
@@ -436,7 +439,7 @@ class Engine(EngineCues):
                 **self._diagnostics(),
             )
             state.update(plan_play.plan_state(self, state))
-            state["remote"] = self.remote.state()
+            state["remote"] = {**self.remote.state(), **self.remote_process.state()}
             state["taps"] = self._taps_heard()
         state.setdefault("paused", False)
         state.setdefault("quiet", False)

@@ -37,6 +37,14 @@ class RemoteLink:
         self.clock_s = clock_s
         self.status: dict[str, Any] | None = None
         self.status_at_s = 0.0
+        self.stopped_pids: set[int] = set()  # remotes told to stop: a late status is not news
+
+    def forget(self, pid: int) -> None:
+        """The remote of process ``pid`` was told to stop: it serves no more, whatever it
+        says on its way out."""
+        self.stopped_pids.add(pid)
+        if self.status is not None and self.status.get("pid") == pid:
+            self.status = None
 
     def state(self) -> dict[str, Any]:
         """The snapshot's ``remote``: ``served`` (its status, or None when no remote runs)
@@ -80,8 +88,10 @@ def token_sha256(value: Any) -> str:
 
 def remote_status(engine: RemoteEngine, fields: dict[str, Any]) -> None:
     """Where the remote serves and its pairing code (null: it stopped)."""
-    link = engine.remote
-    link.status, link.status_at_s = fields["status"], link.clock_s()
+    link, status = engine.remote, fields["status"]
+    if status is not None and status["pid"] in link.stopped_pids:
+        return  # said again by a remote on its way out
+    link.status, link.status_at_s = status, link.clock_s()
 
 
 def pair_device(engine: RemoteEngine, fields: dict[str, Any]) -> dict[str, Any]:

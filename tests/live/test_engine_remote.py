@@ -18,6 +18,9 @@ def test_the_snapshot_carries_where_the_remote_serves_until_it_stops_or_goes_qui
         "served": None,
         "devices": [],
         "devices_error": None,
+        "starting": None,
+        "start_error": "",
+        "started_here": False,
     }
     assert handle(engine_here, {"type": "remote_status", "status": STATUS})["ok"]
     assert engine_here.snapshot()["remote"]["served"] == STATUS
