@@ -8,6 +8,7 @@ and no; Enter or Y says yes, Escape or N says no.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pygame
@@ -49,8 +50,9 @@ def _dim(surface: pygame.Surface) -> None:
 
 
 class ConfirmPage:
-    """Ask before ``command`` is sent: ``question`` above a big yes (``yes``) and no; after
-    yes, the page ``then`` names opens (the summary after the session ends)."""
+    """Ask before ``command`` is sent (with ``fields``): ``question`` above a big yes
+    (``yes``) and no; after yes, ``after_yes(host)`` runs (what the page that asked does
+    next) and the page ``then`` names opens (the summary after the session ends)."""
 
     name = "confirm"
     overlay = True
@@ -62,9 +64,13 @@ class ConfirmPage:
         command: str,
         yes: str = "yes",
         then: tuple[str, dict[str, Any]] | None = None,
+        fields: dict[str, Any] | None = None,
+        after_yes: Callable[[PageHost], None] | None = None,
     ) -> None:
         self.question, self.command, self.yes = question, command, yes
         self.then = then  # the page to open after yes: (name, context)
+        self.fields = dict(fields or {})
+        self.after_yes = after_yes
 
     def layout(self, width: int, height: int, view: View) -> Layout:
         """QUIET, yes and no, and the panel they sit on."""
@@ -97,7 +103,9 @@ class ConfirmPage:
             return
         host.close_page()
         if button == "yes":
-            host.command(self.command)
+            host.command(self.command, **self.fields)
+            if self.after_yes is not None:
+                self.after_yes(host)
             if self.then is not None:
                 host.open_page(self.then[0], **self.then[1])
 

@@ -234,7 +234,9 @@ def _pickers(grid: Grid, place: Arrangement, view: View) -> list[Button]:
         left = x + column * (w + GAP) + dx
         return grid.rect(left, y + row * (DESIGN_TARGET + GAP), width, DESIGN_TARGET)
 
-    free = view.state.get("session_id") is None  # a child's open session keeps its child
+    # an activity running in a child's session keeps its child; between activities of an open
+    # session the arrows ask first (the session page's confirmation: yes ends the session)
+    free = view.state.get("session_id") is None or view.state.get("activity") is None
     many = len(view.children) > 1 and free
     buttons = [
         Button("child:prev", "<", slot(0, 0, DESIGN_TARGET), enabled=many),

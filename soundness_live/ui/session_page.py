@@ -121,9 +121,7 @@ class SessionPage:
             self.fresh_catalog(host)
         if kind == "child":  # step through the children: < and the name
             codes = [str(c["code"]) for c in view.children]
-            view.child = step(codes, view.child, -1 if arg == "prev" else 1)
-            view.plan = None  # plans are the child's
-            host.command("select_child", child=view.child)  # their limits apply from now
+            self._change_child(host, step(codes, view.child, -1 if arg == "prev" else 1))
         elif kind == "activity":
             self._activity_tap(arg, view)
         elif kind == "prompt":
@@ -157,6 +155,19 @@ class SessionPage:
             open_from_session(kind, host)
 
     # -- the pickers -----------------------------------------------------------------------------
+    def _change_child(self, host: PageHost, code: str | None) -> None:
+        """Choose ``code``; while another child's session is open, ask first: yes ends that
+        session (it is stored and closed), then chooses ``code``."""
+        open_for = host.view.state.get("child") if host.view.state.get("session_id") else None
+        if open_for is None or code == open_for:
+            choose_child(host, code)
+            return
+        host.open_page(
+            "confirm", question=f"{open_for}'s session is open. End it and choose {code}?",
+            command="end_session", yes=f"yes, end it, choose {code}",
+            after_yes=lambda yes_host: choose_child(yes_host, code),
+        )  # fmt: skip
+
     def load_catalog(self, host: PageHost, state: dict[str, Any]) -> None:
         """Children, activities and recorded prompts for the pickers, and what the engine's
         ``state`` says plays now (a screen that reattaches shows it)."""
@@ -255,6 +266,13 @@ def page_context(name: str, view: View) -> dict[str, Any]:
     if name in PAGES_OF_THE_SESSION:
         context["session"] = view.state.get("session_id")
     return context
+
+
+def choose_child(host: PageHost, code: str | None) -> None:
+    """Make ``code`` the chosen child here and in the engine (their limits apply from now)."""
+    host.view.child = code
+    host.view.plan = None  # plans are the child's
+    host.command("select_child", child=code)
 
 
 def _input(view: View) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from soundness_live.ui.controls import View
 from soundness_live.ui.images import Fonts
+from soundness_live.ui.overlays import ConfirmPage
 from soundness_live.ui.pages.paired_devices import PairedDevicesPage, qr_modules
 
 SERVED = {"url": "http://192.168.1.20:8765/", "pairing_code": "048213", "fingerprint": "",
@@ -25,22 +26,29 @@ DEVICES = [
 SIZES = [(1280, 800), (1920, 1080), (800, 1280)]
 
 
-class Host:
-    """What the window offers a page, recording the commands it sends."""
+PLACES = {"loopback": "127.0.0.1", "lan": ["192.168.1.20"], "port": 8765, "tls": False}
 
-    def __init__(self, remote: dict[str, Any]) -> None:
+
+class Host:
+    """What the window offers a page, recording the commands it sends and the pages it
+    opens; the engine's ``remote_addresses`` is the one thing the page asks."""
+
+    def __init__(self, remote: dict[str, Any], places: dict[str, Any] = PLACES) -> None:
         self.view = View(state={"remote": remote})
         self.commands: list[tuple[str, dict[str, Any]]] = []
+        self.opened: list[tuple[str, dict[str, Any]]] = []
         self.closed = False
+        self.places = places
 
     def command(self, kind: str, **fields: Any) -> None:
         self.commands.append((kind, fields))
 
     def request(self, kind: str, **fields: Any) -> dict[str, Any]:
-        raise AssertionError("the page asks nothing: the snapshot has it all")
+        assert kind == "remote_addresses", "the snapshot has all the rest"
+        return dict(self.places)
 
     def open_page(self, name: str, **context: Any) -> None:
-        raise AssertionError("the page opens no other page")
+        self.opened.append((name, context))
 
     def close_page(self) -> None:
         self.closed = True
@@ -62,8 +70,8 @@ def test_every_target_is_inside_the_window_unoverlapped_and_a_finger_wide(
     page = PairedDevicesPage(host)
     layout = page.layout(*size, host.view)
     names = [b.name for b in layout.buttons]
-    assert names == ["back", "panic", "names:a1b2c3d4", "revoke:a1b2c3d4", "names:e5f6a7b8",
-                     "revoke:e5f6a7b8"]  # fmt: skip
+    assert names == ["back", "panic", "remote:off", "names:a1b2c3d4", "revoke:a1b2c3d4",
+                     "names:e5f6a7b8", "revoke:e5f6a7b8"]  # fmt: skip
     for index, button in enumerate(layout.buttons):
         r = button.rect
         assert r.x >= 0 and r.y >= 0 and r.x + r.w <= size[0] and r.y + r.h <= size[1]
@@ -81,10 +89,20 @@ def test_every_target_is_inside_the_window_unoverlapped_and_a_finger_wide(
         pygame.image.save(surface, str(Path(keep) / f"paired-devices-{size[0]}x{size[1]}.png"))
 
 
-def test_taps_revoke_a_device_and_turn_names_on_or_off(fonts_ready: None) -> None:
+def test_taps_revoke_a_device_after_asking_and_turn_names_on_or_off(fonts_ready: None) -> None:
     host = Host({"served": SERVED, "devices": DEVICES, "devices_error": None})
     page = PairedDevicesPage(host)
     page.tap("revoke:a1b2c3d4", host)
+    assert host.commands == []  # one tap revokes nothing: the tablet may be running a session
+    [(name, context)] = host.opened
+    assert name == "confirm" and context["command"] == "revoke_device"
+    assert context["fields"] == {"device": "a1b2c3d4"}
+    assert context["question"] == "Revoke Mia's iPad? It must pair again with the code."
+    confirm = ConfirmPage(host, **context)
+    confirm.tap("no", host)
+    assert host.commands == []
+    host.closed = False
+    confirm.tap("yes", host)
     page.tap("names:a1b2c3d4", host)
     page.tap("names:e5f6a7b8", host)
     assert host.commands == [
@@ -92,6 +110,7 @@ def test_taps_revoke_a_device_and_turn_names_on_or_off(fonts_ready: None) -> Non
         ("show_device_names", {"device": "a1b2c3d4", "on": True}),
         ("show_device_names", {"device": "e5f6a7b8", "on": False}),
     ]
+    host.closed = False
     page.tap("back", host)
     assert host.closed
 
@@ -108,13 +127,74 @@ def test_the_qr_code_holds_the_address_and_never_the_pairing_code(fonts_ready: N
     assert "pairing code 048213" in words and SERVED["pairing_code"] not in SERVED["url"]
 
 
-def test_with_no_remote_the_page_says_how_to_start_one(fonts_ready: None) -> None:
-    host = Host({"served": None, "devices": [], "devices_error": None})
+OFF = {"served": None, "devices": [], "devices_error": None, "starting": None,
+       "start_error": "", "started_here": False}  # fmt: skip
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_with_no_remote_the_therapist_turns_it_on_here_loopback_first(
+    fonts_ready: None, size: tuple[int, int], tmp_path: Path
+) -> None:
+    """No terminal: the page lists where the remote may serve, this laptop only chosen
+    first; turning it on asks the engine to start it there."""
+    host = Host(dict(OFF))
     page = PairedDevicesPage(host)
-    assert page.served_words(host.view)[1] == "Start it with: soundness-live run --remote 8765"
+    words = page.served_words(host.view)
+    assert words == [
+        "The browser remote is off: nothing of this laptop is on the network.",
+        "Turned on here, only a browser on this laptop can open it.",
+    ]
+    layout = page.layout(*size, host.view)
+    assert [b.name for b in layout.buttons] == [
+        "back", "panic", "bind:127.0.0.1", "bind:192.168.1.20", "remote:on"
+    ]  # fmt: skip
+    places = {b.name: b for b in layout.buttons}
+    assert places["bind:127.0.0.1"].selected and places["bind:127.0.0.1"].label == (
+        "this laptop only"
+    )
+    assert places["bind:192.168.1.20"].label == "the Wi-Fi: 192.168.1.20"
+    for index, button in enumerate(layout.buttons):
+        assert min(button.rect.w, button.rect.h) >= 48
+        assert not any(button.rect.overlaps(o.rect) for o in layout.buttons[index + 1 :])
+        assert button.rect.x + button.rect.w <= size[0] and button.rect.y + button.rect.h <= size[1]
+    page.draw(pygame.Surface(size), layout, host.view, Fonts(layout.scale))
+    page.tap("remote:on", host)
+    assert host.commands == [("start_remote", {"host": "127.0.0.1", "port": 8765})]
+
+
+def test_a_lan_address_warns_in_plain_words_before_it_is_turned_on(fonts_ready: None) -> None:
+    host = Host(dict(OFF))
+    page = PairedDevicesPage(host)
+    page.tap("bind:192.168.1.20", host)
+    assert page.served_words(host.view)[1:] == [
+        "Turned on at 192.168.1.20, tablets and phones on the same Wi-Fi can reach its "
+        "pairing page; only someone who reads the code on this screen can pair.",
+        "It is plain HTTP: someone on this Wi-Fi could read what it shows. For HTTPS, set "
+        "tls = true under [remote] in config.toml.",
+    ]
     layout = page.layout(1280, 800, host.view)
-    assert [b.name for b in layout.buttons] == ["back", "panic"]
-    page.draw(pygame.Surface((1280, 800)), layout, host.view, Fonts(layout.scale))
+    chosen = [b.name for b in layout.buttons if b.selected]
+    assert chosen == ["bind:192.168.1.20"]
+    page.tap("remote:on", host)
+    assert host.commands == [("start_remote", {"host": "192.168.1.20", "port": 8765})]
+    with_tls = Host(dict(OFF), {**PLACES, "tls": True})
+    page = PairedDevicesPage(with_tls)
+    page.tap("bind:192.168.1.20", with_tls)
+    assert not any("plain HTTP" in line for line in page.served_words(with_tls.view))
+
+
+def test_starting_a_failed_start_and_turning_it_off_are_said(fonts_ready: None) -> None:
+    host = Host({**OFF, "starting": "127.0.0.1:8765"})
+    page = PairedDevicesPage(host)
+    assert page.served_words(host.view) == ["The browser remote is starting at 127.0.0.1:8765 ..."]
+    turn_on = next(b for b in page.layout(1280, 800, host.view).buttons if b.name == "remote:on")
+    assert not turn_on.enabled  # one start at a time
+    error = "the browser remote did not start (it stopped): error: port 8765 is in use"
+    host.view.state["remote"] = {**OFF, "start_error": error}
+    assert page.served_words(host.view)[0] == error
+    host.view.state["remote"] = {**OFF, "served": SERVED, "started_here": True}
+    page.tap("remote:off", host)
+    assert host.commands == [("stop_remote", {})]
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -173,7 +173,7 @@ def test_hit_testing_finds_each_button_at_its_centre_and_nothing_between() -> No
     for button in screen.buttons:
         found = hit_test(screen.buttons, *button.rect.center)
         assert found == (button if button.enabled else None)
-    # an open session keeps its child: the child picker waits for "end session"
+    # an activity running in a session keeps its child: the child picker waits for it
     child = {b.name: b.enabled for b in screen.buttons if b.name.startswith("child:")}
     assert child == {"child:prev": False, "child:next": False}
     idle = layout(1024, 768, _view(activity="waiting"))

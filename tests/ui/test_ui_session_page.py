@@ -488,3 +488,30 @@ def test_a_prompt_level_tapped_says_which_trial_it_went_to(headless: None) -> No
                "error": "set_prompt_level: no trial to mark (no session is open)"}  # fmt: skip
     app._on_message(refused)
     assert app.view.notice == "set_prompt_level: no trial to mark (no session is open)"
+
+
+def test_changing_the_child_while_their_session_is_open_asks_first(headless: None) -> None:
+    """The child picker's arrows sit beside the session's controls: a mistimed tap must not
+    swap the child on the screen (their plan gone) while the engine keeps S-014's session.
+    Yes ends that session, then chooses the next child; with no session open it is one tap."""
+    from soundness_live.ui.overlays import OVERLAYS
+
+    engine = FakeEngine()
+    engine.state.update(activity=None)  # S-014's session is open between activities
+    app = _app(engine, pages=dict(OVERLAYS))
+    app.view.child = "S-014"
+    app.frame()
+    _tap(app, "child:next")
+    assert app.page.name == "confirm" and _sent(engine) == []
+    assert app.page.question == "S-014's session is open. End it and choose A-002?"
+    _tap(app, "no")
+    assert app.page.name == "session" and app.view.child == "S-014" and _sent(engine) == []
+    _tap(app, "child:next")
+    _tap(app, "yes")
+    assert _sent(engine) == ["end_session", "select_child"]
+    assert engine.sent[-1]["child"] == "A-002" and app.view.child == "A-002"
+    engine.state.update(session_id=None, child="A-002")  # the session ended
+    app.frame()
+    _tap(app, "child:next")
+    assert app.page.name == "session" and _sent(engine)[-1] == "select_child"
+    assert engine.sent[-1]["child"] == "S-014"

@@ -15,6 +15,7 @@ from typing import Any
 
 import pygame
 
+from ...live.client import EngineError
 from ..controls import Button, Layout, Rect, View
 from ..drawing import clip_lines
 from ..images import Fonts
@@ -25,6 +26,9 @@ from .frame import QUIET
 ROW_PX = 56  # a touch target's height on a 1280x800 window (never under 48 at any size)
 MIN_TARGET_PX = 48
 QR_LIGHT, QR_DARK = (255, 255, 255), (0, 0, 0)
+LOOPBACK = "127.0.0.1"
+DEFAULT_PORT = 8765
+MAX_LAN_CHOICES = 2  # a laptop on Wi-Fi and a cable at once; more would not fit the row
 
 
 def _rows(width: int, height: int) -> tuple[int, int, int]:
@@ -45,7 +49,8 @@ def qr_modules(url: str) -> list[list[bool]]:
 
 
 class PairedDevicesPage:
-    """The remote's address, QR code and code; the paired devices with revoke and names."""
+    """The remote turned on (where the therapist picks) and off; its address, QR code and
+    code; the paired devices with revoke and names."""
 
     name = "paired_devices"
     title = "Browser remote"
@@ -54,6 +59,17 @@ class PairedDevicesPage:
         self.host = host
         self.notice = ""
         self._qr: tuple[str, list[list[bool]]] = ("", [])
+        self.places = self._places(host)
+        self.chosen = LOOPBACK  # nothing on the network unless the therapist picks that
+
+    def _places(self, host: PageHost) -> dict[str, Any]:
+        """Where the remote may serve (the engine's ``remote_addresses``): loopback only when
+        the engine cannot say."""
+        try:
+            return host.request("remote_addresses")
+        except EngineError as error:
+            self.notice = f"this laptop's network addresses are unknown: {error}"
+            return {"loopback": LOOPBACK, "lan": [], "port": DEFAULT_PORT, "tls": False}
 
     # -- what the snapshot says ----------------------------------------------------------------
     @staticmethod
@@ -66,22 +82,55 @@ class PairedDevicesPage:
         return list(self.remote(view).get("devices") or [])
 
     def served_words(self, view: View) -> list[str]:
-        """The lines above the devices: address, code, fingerprint; or how to start it."""
-        served = self.remote(view).get("served")
+        """The lines above the devices: address, code, fingerprint; or where it would serve."""
+        remote = self.remote(view)
+        served = remote.get("served")
         if not served:
-            return [
-                "The browser remote is off.",
-                "Start it with: soundness-live run --remote 8765",
-                "(a LAN address, e.g. --remote 192.168.1.20:8765, lets a tablet reach it)",
-            ]
+            return self.off_words(remote)
         lines = [f"Open {served['url']} on the tablet or phone,", "then type the code:"]
         lines.append(f"pairing code {served['pairing_code']}")
         if served.get("tls"):
             lines.append(f"certificate SHA-256 {served['fingerprint']}")
-        error = self.remote(view).get("devices_error")
+        error = remote.get("devices_error")
         if error:
             lines.append(f"paired devices cannot be read: {error}")
         return lines
+
+    def off_words(self, remote: dict[str, Any]) -> list[str]:
+        """The remote is off or starting: where it will serve, and what that lets in."""
+        if remote.get("starting"):
+            return [f"The browser remote is starting at {remote['starting']} ..."]
+        lines = ["The browser remote is off: nothing of this laptop is on the network."]
+        if remote.get("start_error"):
+            lines = [str(remote["start_error"])]
+        if self.chosen == LOOPBACK:
+            lines.append("Turned on here, only a browser on this laptop can open it.")
+            return lines
+        lines.append(
+            f"Turned on at {self.chosen}, tablets and phones on the same Wi-Fi can reach its "
+            "pairing page; only someone who reads the code on this screen can pair."
+        )
+        if not self.places.get("tls"):
+            lines.append(
+                "It is plain HTTP: someone on this Wi-Fi could read what it shows. For HTTPS, "
+                "set tls = true under [remote] in config.toml."
+            )
+        return lines
+
+    def switch_buttons(self, view: View, rect: Rect, gap: int) -> list[Button]:
+        """The row under the words: the places to serve and "turn on", or "turn off"."""
+        remote = self.remote(view)
+        if remote.get("served"):
+            return [Button("remote:off", "turn the remote off", rect)]
+        hosts = [LOOPBACK, *self.places.get("lan", [])[:MAX_LAN_CHOICES]]
+        cells = _cells(rect, [2.0] * len(hosts) + [1.5], gap)
+        buttons = [
+            Button(f"bind:{host}", _place_words(host), cell, "choice", host == self.chosen)
+            for host, cell in zip(hosts, cells, strict=False)
+        ]
+        starting = bool(remote.get("starting"))
+        buttons.append(Button("remote:on", "turn on", cells[-1], enabled=not starting))
+        return buttons
 
     # -- the Page protocol ---------------------------------------------------------------------
     def layout(self, width: int, height: int, view: View) -> Layout:
@@ -105,6 +154,8 @@ class PairedDevicesPage:
         else:  # no code to show: the words take the width
             regions["served"] = Rect(margin, y, inner, qr_px)
         y += qr_px + gap
+        buttons += self.switch_buttons(view, Rect(margin, y, inner, row), gap)
+        y += row + gap
         for device in self.devices(view):
             if y + row > height - margin - row:  # the notice keeps the last row
                 regions["more"] = Rect(margin, y, inner, row)
@@ -158,15 +209,41 @@ class PairedDevicesPage:
             host.command(QUIET)  # a child covers their ears whatever page is open
         elif kind == "back":
             host.close_page()
-        elif kind == "revoke":
-            host.command("revoke_device", device=device)
-            self.notice = f"device {device} revoked: it must pair again with a new code"
+        elif kind in ("bind", "remote"):
+            self._switch(button, host)
+        elif kind == "revoke":  # one mistimed tap must not cut off the tablet running a session
+            host.open_page(
+                "confirm", question=f"Revoke {self._device_name(device, host.view)}? It must "
+                "pair again with the code.", command="revoke_device", yes="yes, revoke",
+                fields={"device": device}, after_yes=lambda _: self._revoked(device),
+            )  # fmt: skip
         elif kind == "names":
             shown = any(
                 d["device_id"] == device and d.get("show_names") for d in self.devices(host.view)
             )
             host.command("show_device_names", device=device, on=not shown)
             self.notice = f"children's names {'hidden from' if shown else 'shown on'} {device}"
+
+    def _device_name(self, device: str, view: View) -> str:
+        return next(
+            (str(d["name"]) for d in self.devices(view) if d["device_id"] == device), device
+        )
+
+    def _revoked(self, device: str) -> None:
+        self.notice = f"device {device} revoked: it must pair again with a new code"
+
+    def _switch(self, button: str, host: PageHost) -> None:
+        """Pick where the remote serves; turn it on there, or off."""
+        kind, _, arg = button.partition(":")
+        if kind == "bind":
+            self.chosen = arg
+        elif arg == "on":
+            port = int(self.places.get("port", DEFAULT_PORT))
+            host.command("start_remote", host=self.chosen, port=port)
+            self.notice = ""
+        else:
+            host.command("stop_remote")
+            self.notice = "the browser remote is off: paired devices pair again when it is on"
 
     def key(self, event: pygame.event.Event, host: PageHost) -> bool:
         """Escape closes the page."""
@@ -233,6 +310,22 @@ def _device_words(device: dict[str, Any]) -> str:
     """A device's name, and until when its pairing holds (local time)."""
     until = time.strftime("%H:%M", time.localtime(float(device["expires_at_s"])))
     return f"{device['name']} ({device['device_id']}), paired until {until}"
+
+
+def _place_words(host: str) -> str:
+    """A place to serve, as the therapist reads it."""
+    return "this laptop only" if host == LOOPBACK else f"the Wi-Fi: {host}"
+
+
+def _cells(rect: Rect, shares: list[float], gap: int) -> list[Rect]:
+    """``rect`` cut left to right in ``shares`` of its width, ``gap`` apart."""
+    room = rect.w - gap * (len(shares) - 1)
+    cells, x = [], rect.x
+    for share in shares:
+        w = round(room * share / sum(shares))
+        cells.append(Rect(x, rect.y, w, rect.h))
+        x += w + gap
+    return cells
 
 
 def _pg(rect: Rect) -> pygame.Rect:
