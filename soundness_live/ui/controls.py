@@ -26,7 +26,19 @@ from ..activities.registry import find_activity
 from ..players.volume_cap import CAP_RANGE_DBFS
 
 MIN_TARGET_PX = 48  # window pixels: a finger, not a mouse pointer, at every supported size
-PROMPT_LABELS = ("full phys.", "partial phys.", "model", "verbal", "gestural", "independent")
+#: The prompt hierarchy's words (most help first), as a therapist says them.
+PROMPT_LABELS = (
+    "full physical", "partial physical", "model", "verbal", "gestural", "independent"
+)  # fmt: skip
+#: What the activity pickers call each activity: the words of the plan steps that play it
+#: ("play with the beat"), not its id; an activity not named here reads as its id in words.
+ACTIVITY_WORDS = {
+    "call-and-response": "call and response",
+    "waiting": "waiting game",
+    "tempo-following": "play with the beat",
+    "free-play": "free play",
+    "vocal-prompts": "sung syllables",
+}
 ACTIVITY_ROWS = 5  # activity buttons in the left column
 SUNG, SPOKEN = "synth", "espeak"  # prompt sources (the activity's ``prompt_source``)
 CAP_STEP_DB = 3.0  # one tap on quieter or louder
@@ -142,6 +154,11 @@ def next_cap(view: View, louder: bool) -> float:
     cap = float(view.state.get("volume_cap_dbfs", cap_limit(view)))
     wanted = cap + CAP_STEP_DB if louder else cap - CAP_STEP_DB
     return max(MIN_CAP_DBFS, min(cap_limit(view), wanted))
+
+
+def activity_words(name: str) -> str:
+    """An activity as the therapist's screen names it (:data:`ACTIVITY_WORDS`)."""
+    return ACTIVITY_WORDS.get(name, name.replace("-", " "))
 
 
 def child_label(view: View) -> str:

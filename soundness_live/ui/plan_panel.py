@@ -20,7 +20,7 @@ from .palette import MUTED, PANEL, SELECTED, TEXT
 #: What became of a step, in the therapist's words (the snapshot's step ``status``).
 STATUS_WORDS = {
     None: "to come",
-    "running": "playing now",
+    "running": "playing now",  # "paused" while paused, after QUIET too
     "done": "done",
     "cut short": "cut short",
     "skipped": "skipped",
@@ -48,7 +48,9 @@ def plan_headline(view: View) -> str:
         return f"next: {label} in {math.ceil(left)} s"
     trial = view.state.get("trial") or {}
     text = f"step {current + 1} of {len(steps)}: {label}"
-    return text + (f", trial {trial['n']} of {trial['of']}" if trial.get("of") else "")
+    text += f", trial {trial['n']} of {trial['of']}" if trial.get("of") else ""
+    paused = paused_words(view.state)
+    return f"{text}; {paused}" if paused else text
 
 
 def plan_rows(view: View) -> list[tuple[str, str, bool]]:
@@ -57,19 +59,31 @@ def plan_rows(view: View) -> list[tuple[str, str, bool]]:
     plan = view.state.get("plan")
     if plan:
         current = int(plan.get("current") or 0)
+        paused = bool(paused_words(view.state))
         return [
-            (str(s.get("label")), _status(s.get("status"), i == current, plan), i == current)
+            (str(s.get("label")), _status(s.get("status"), i == current, plan, paused),
+             i == current)
             for i, s in enumerate(plan.get("steps") or [])
-        ]
+        ]  # fmt: skip
     picked = next((p for p in view.plans if p.get("name") == view.plan), None)
     labels = (picked or {}).get("steps") or []
     return [(str(label), STATUS_WORDS[None], False) for label in labels]
 
 
-def _status(status: Any, current: bool, plan: dict[str, Any]) -> str:
+def _status(status: Any, current: bool, plan: dict[str, Any], paused: bool = False) -> str:
     if current and status is None and plan.get("state") == "between":
         return "next"
+    if current and status == "running" and paused:  # after QUIET (or pause) nothing plays
+        return "paused"
     return STATUS_WORDS.get(status, str(status))
+
+
+def paused_words(state: dict[str, Any]) -> str:
+    """Why the step in progress waits: QUIET faded every sound, or the therapist paused it
+    ("" while it plays)."""
+    if state.get("quiet"):
+        return "paused after QUIET: resume brings the music back"
+    return "paused: resume goes on" if state.get("paused") else ""
 
 
 def plan_key(view: View) -> str:

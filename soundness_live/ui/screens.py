@@ -12,7 +12,7 @@ import pygame
 
 from ..config import initials
 from .animation import CueLook, MeterLook
-from .controls import Button, Layout, Rect, View, lacks_input_device
+from .controls import Button, Layout, Rect, View, activity_words, lacks_input_device
 from .drawing import clip_lines, clipped, draw_label, draw_left, draw_text, wrap
 from .feedback import draw_figures, draw_microphone, microphone_line
 from .images import Fonts
@@ -195,7 +195,9 @@ def status_foot(state: dict) -> list[tuple[str, tuple[int, int, int]]]:
     cap = state.get("volume_cap_dbfs")
     if cap is not None:
         lines.append((f"volume cap {cap:g} dBFS", MUTED))
-    lines.append((diagnostics_text(state), MUTED))
+    counters = diagnostics_text(state)
+    if counters:  # nothing to say while all is well
+        lines.append((counters, MUTED))
     return lines
 
 
@@ -210,7 +212,8 @@ def _draw_live(
     if quiet:
         y = draw_left(surface, fonts, fonts.body, quiet[0], NOTICE, x, y, width)
         y = draw_left(surface, fonts, fonts.small, quiet[1], NOTICE, x, y, width) + pad // 2
-    activity = state.get("activity") or "no activity running"
+    running = state.get("activity")
+    activity = activity_words(running) if running else "no activity running"
     y = draw_left(surface, fonts, fonts.body, str(activity), TEXT, x, y)
     if trial_line(state):
         y = draw_left(surface, fonts, fonts.small, trial_line(state), MUTED, x, y)

@@ -30,6 +30,7 @@ from .controls import (
     Layout,
     Rect,
     View,
+    activity_words,
     answers_with_voice,
     cap_limit,
     child_label,
@@ -247,15 +248,16 @@ def _pickers(grid: Grid, place: Arrangement, view: View) -> list[Button]:
     names = [str(a["name"]) for a in view.activities]
     listed = names if len(names) <= ACTIVITY_ROWS else names[: ACTIVITY_ROWS - 1]
     for index, name in enumerate(listed, 1):
-        buttons.append(Button(f"activity:{name}", name, slot(index), "choice",
+        buttons.append(Button(f"activity:{name}", activity_words(name), slot(index), "choice",
                               selected=name == view.activity))  # fmt: skip
     if len(listed) < len(names):  # the last row steps through the rest
         chosen = view.activity if view.activity in names[len(listed) :] else None
-        label = f"{chosen} >" if chosen else f"{len(names) - len(listed)} more >"
+        label = f"{activity_words(chosen)} >" if chosen else f"{len(names) - len(listed)} more >"
         buttons.append(Button("activity:more", label, slot(ACTIVITY_ROWS), "choice",
                               selected=chosen is not None))  # fmt: skip
     after = 1 + ACTIVITY_ROWS
-    buttons.append(Button("variant", f"variant: {view.variant or '-'}", slot(after)))
+    if view.variant is not None:  # an activity with no kinds to choose among shows none
+        buttons.append(Button("variant", f"variant: {view.variant}", slot(after)))
     listens = "microphone" if answers_with_voice(view.activity) else "MIDI"  # what hears the child
     source = f"live {listens}" if view.live_input else "virtual (simulated)"
     buttons.append(Button("input", f"input: {source}", slot(after + 1)))

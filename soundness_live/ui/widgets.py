@@ -50,6 +50,10 @@ def cue_words(cue: dict[str, Any] | None) -> tuple[str, Colour]:
 
 
 BEAT_FIGURES = ("taps", "on_beat", "early", "late")  # the engine's count of taps by the beat
+#: METRICS.md §1: matched beats / beats (a tap within 0.4 of the interval). Beside the taps
+#: "on the beat" (within a tenth of it) "hit rate 100 %" read as a contradiction: it counts
+#: beats, not taps, and says so.
+HIT_RATE = "hit_rate"
 
 
 def figure_lines(figures: dict[str, Any], activity: Any) -> list[str]:
@@ -62,7 +66,9 @@ def figure_lines(figures: dict[str, Any], activity: Any) -> list[str]:
         lines.append(f"early {figures['early']}  late {figures['late']}")
     for name, value in figures.items():
         spec = None if name in BEAT_FIGURES else metric_spec(name, activity)
-        if spec is not None:
+        if name == HIT_RATE and isinstance(value, (int, float)):
+            lines.append(f"beats met by a tap: {round(100 * value)} %")
+        elif spec is not None:
             lines.append(spec.reading(value))
     return lines
 
@@ -156,14 +162,22 @@ def meter_layout(box: Rect, scale: float, level_db: float, cents: float | None) 
     return MeterLayout(level, fill, track, zone, needle)
 
 
+#: The engine's timing counters in a therapist's words: output under-runs (a gap heard in the
+#: sound), scheduled sounds handed on late, the child's notes too late for their constant thru
+#: delay, commands dropped by a full renderer queue.
+COUNTER_WORDS = (
+    ("underruns", "sound glitches"),
+    ("late_events", "sounds late"),
+    ("thru_late", "the child's notes late"),
+    ("dropped_commands", "sounds dropped"),
+)
+
+
 def diagnostics_text(state: dict[str, Any]) -> str:
-    """The engine's timing counters in one small line: output under-runs, scheduled sounds
-    handed on late, the child's notes too late for their constant thru delay, and commands
-    dropped by a full renderer queue (only when there are any)."""
-    counts = [int(state.get(key) or 0) for key in ("underruns", "late_events", "thru_late")]
-    text = "under-runs {} · late {} · thru late {}".format(*counts)
-    dropped = int(state.get("dropped_commands") or 0)
-    return text + (f" · dropped {dropped}" if dropped else "")
+    """The engine's timing counters in one small line, each only when it is not zero ("sound
+    glitches: 8 · sounds late: 2"); empty while all is well."""
+    counts = [(words, int(state.get(key) or 0)) for key, words in COUNTER_WORDS]
+    return " · ".join(f"{words}: {count}" for words, count in counts if count)
 
 
 def trial_text(done: int | None, total: int) -> str:

@@ -126,7 +126,7 @@ def test_every_child_and_activity_can_be_reached_by_taps(headless: None) -> None
     while app.view.activity != "vocal-prompts":
         app.click(*_centre(app, "activity:more"))
         app.frame()
-    assert _label(app, "activity:more") == "vocal-prompts >"
+    assert _label(app, "activity:more") == "sung syllables >"  # the plan steps' words, not the id
     assert _label(app, "prompt") == "prompt: sung"
     labels = []
     for _ in range(3):
@@ -259,11 +259,14 @@ def test_the_needle_sits_on_the_track_where_the_cents_say() -> None:
         assert box.y <= rect.y and rect.y + rect.h <= box.y + box.h
 
 
-def test_the_timing_counters_read_in_one_line() -> None:
+def test_the_timing_counters_read_in_one_line_in_words_and_only_when_not_zero() -> None:
     state = {"underruns": 3, "late_events": 1, "thru_late": 2, "dropped_commands": 0}
-    assert diagnostics_text(state) == "under-runs 3 · late 1 · thru late 2"
-    assert diagnostics_text(dict(state, dropped_commands=5)).endswith(" · dropped 5")
-    assert diagnostics_text({}) == "under-runs 0 · late 0 · thru late 0"
+    assert diagnostics_text(state) == (
+        "sound glitches: 3 · sounds late: 1 · the child's notes late: 2"
+    )
+    assert diagnostics_text(dict(state, dropped_commands=5)).endswith(" · sounds dropped: 5")
+    assert diagnostics_text({"underruns": 8, "late_events": 0}) == "sound glitches: 8"
+    assert diagnostics_text({}) == ""  # all is well: the panel says nothing of it
 
 
 class FakeEngine:
@@ -587,7 +590,7 @@ def test_live_figures_read_in_each_metrics_own_words() -> None:
              "hit_rate": 0.8, "final_bpm": 92.0}  # fmt: skip
     assert figure_lines(tempo, "tempo-following") == [
         "taps 14: on the beat 9", "early 4  late 1", "early by 23 ms on average",
-        "hit rate: 80 %", "tempo at the end: 92 BPM",
+        "beats met by a tap: 80 %", "tempo at the end: 92 BPM",
     ]  # fmt: skip
     assert figure_lines({"mean_asynchrony_ms": 7.0}, "tempo-following") == [
         "late by 7 ms on average"

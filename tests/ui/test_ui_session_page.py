@@ -515,3 +515,67 @@ def test_changing_the_child_while_their_session_is_open_asks_first(headless: Non
     _tap(app, "child:next")
     assert app.page.name == "session" and _sent(engine)[-1] == "select_child"
     assert engine.sent[-1]["child"] == "S-014"
+
+
+def test_the_plan_panel_never_says_playing_now_while_paused_after_quiet() -> None:
+    plan = {"name": "early-years", "steps": [dict(STEPS[0], status="running"), *STEPS[1:]],
+            "current": 0, "state": "running", "countdown_s": None, "held": False}  # fmt: skip
+    view = View(state={"plan": plan, "trial": {"n": 1, "of": 1}})
+    assert plan_rows(view)[0] == ("hello song", "playing now", True)
+    view.state.update(paused=True, quiet=True)  # QUIET faded every sound and paused
+    assert plan_rows(view)[0] == ("hello song", "paused", True)
+    assert plan_headline(view) == (
+        "step 1 of 3: hello song, trial 1 of 1; paused after QUIET: resume brings the music back"
+    )
+    view.state.update(quiet=False)
+    assert plan_headline(view).endswith("; paused: resume goes on")
+
+
+def test_the_session_page_speaks_a_therapists_words(headless: None) -> None:
+    """The pickers name activities as the plan steps do, the prompt levels are written out, an
+    activity with no variants shows no "variant: -", the timing counters only when not zero."""
+    engine = FakeEngine()
+    engine.state.update(activity=None, session_id=None, underruns=0, late_events=0)
+    app = _app(engine)
+    labels = {b.name: b.label for b in app.layout.buttons}
+    assert labels["activity:tempo-following"] == "play with the beat"
+    assert labels["activity:waiting"] == "waiting game"
+    assert labels["activity:call-and-response"] == "call and response"
+    assert labels["level:full_physical"] == "full physical"
+    assert labels["level:partial_physical"] == "partial physical"
+    assert "variant" not in labels  # no activity picked: no variant to show
+    _tap(app, "activity:waiting")
+    assert {b.name: b.label for b in app.layout.buttons}["variant"] == "variant: cue"
+    from soundness_live.ui.screens import status_foot
+
+    foot = [line for line, _ in status_foot(dict(engine.state))]
+    assert not any("glitch" in line or "under-runs" in line for line in foot)
+    engine.state.update(underruns=8)
+    assert "sound glitches: 8" in [line for line, _ in status_foot(dict(engine.state))]
+
+
+def test_the_summary_heading_holds_no_brackets_within_brackets() -> None:
+    from soundness_live.ui.pages.summary import SummaryPage
+
+    summary = {"child": "S-014", "session_id": 3, "day": "2026-12-03", "status": "complete",
+               "played": "SIMULATED (the virtual child)", "trials": 2, "notes": 1,
+               "activities": [{"activity": "waiting", "trials": 1},
+                              {"activity": "tempo-following", "trials": 1}],
+               "goals": []}  # fmt: skip
+
+    class Host:
+        view = View(child="S-014")
+
+        def request(self, kind: str, **fields: Any) -> dict[str, Any]:
+            return {"ok": True, **summary}
+
+    words = SummaryPage(Host())._overview()  # type: ignore[arg-type]
+    assert words == (
+        "S-014, session 3 on 2026-12-03: complete, SIMULATED (the virtual child).\n"
+        "2 trials: waiting game 1, play with the beat 1; 1 note"
+    )
+    depth = deepest = 0
+    for char in words:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    assert deepest == 1

@@ -12,7 +12,7 @@ from typing import Any
 
 import pygame
 
-from ..controls import Layout, Rect, View
+from ..controls import Layout, Rect, View, activity_words
 from ..images import Fonts
 from ..page import PageHost
 from ..palette import MUTED, NOTICE, SELECTED, TEXT, TRACK
@@ -89,12 +89,12 @@ class SummaryPage(BasePage):
         if not summary:
             return "no summary: " + (self.notice or "the engine did not answer")
         played = ", ".join(
-            f"{a['activity'].replace('-', ' ')} ({a['trials']})" for a in summary["activities"]
+            f"{activity_words(a['activity'])} {a['trials']}" for a in summary["activities"]
         )
         notes = summary["notes"]
-        return (
-            f"{summary['child']}, session {summary['session_id']} on {summary['day']} "
-            f"({summary['status']}, {summary['played']}): {summary['trials']} trials"
+        return (  # one level of words: the "played" phrase may hold brackets of its own
+            f"{summary['child']}, session {summary['session_id']} on {summary['day']}: "
+            f"{summary['status']}, {summary['played']}.\n{summary['trials']} trials"
             + (f": {played}" if played else "")
             + (f"; {notes} note{'s' * (notes != 1)}" if notes else "")
         )
