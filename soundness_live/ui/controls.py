@@ -84,6 +84,13 @@ class Button:
     selected: bool = False
     enabled: bool = True
 
+    @property
+    def spoken(self) -> str:
+        """What the button says read aloud: its label, and "chosen" for the chosen one of a
+        choice (its colour is never the only sign: a border and a tick are drawn too)."""
+        chosen = self.kind == "choice" and self.selected
+        return f"{self.label}, chosen" if chosen else self.label
+
 
 @dataclass
 class View:

@@ -10,6 +10,7 @@ import pygame
 
 from .controls import Rect
 from .images import Fonts
+from .palette import TEXT
 from .widgets import Colour
 
 
@@ -122,3 +123,16 @@ def draw_label(
     for row, line in enumerate(lines):
         draw_text(surface, fonts, chosen, line, colour, (box.centerx, top + row * step),
                   box.w - 2 * pad)  # fmt: skip
+
+
+def draw_chosen(surface: pygame.Surface, rect: Rect, scale: float) -> None:
+    """The chosen button of a choice beyond its colour: a light border and a tick in its top
+    left corner (a screen in greys, or a therapist who does not tell the blues apart, still
+    sees which one is chosen)."""
+    box = pygame.Rect(rect.x, rect.y, rect.w, rect.h)
+    line_px = max(2, round(3 * scale))
+    pygame.draw.rect(surface, TEXT, box, width=line_px, border_radius=max(6, round(10 * scale)))
+    size = max(10, round(16 * scale))
+    x, y = rect.x + line_px + max(3, round(5 * scale)), rect.y + line_px + max(3, round(5 * scale))
+    tick = [(x, y + size // 2), (x + size // 3, y + size - 2), (x + size, y)]
+    pygame.draw.lines(surface, TEXT, False, tick, line_px)

@@ -13,7 +13,15 @@ import pygame
 from ..config import initials
 from .animation import CueLook, MeterLook
 from .controls import Button, Layout, Rect, View, activity_words, lacks_input_device
-from .drawing import clip_lines, clipped, draw_label, draw_left, draw_text, wrap
+from .drawing import (
+    clip_lines,
+    clipped,
+    draw_chosen,
+    draw_label,
+    draw_left,
+    draw_text,
+    wrap,
+)
 from .feedback import draw_figures, draw_microphone, microphone_line
 from .images import Fonts
 from .palette import (
@@ -63,6 +71,8 @@ def draw_button(surface: pygame.Surface, button: Button, fonts: Fonts) -> None:
     r = button.rect
     box = pygame.Rect(r.x, r.y, r.w, r.h)
     pygame.draw.rect(surface, colour, box, border_radius=round(12 * fonts.scale))
+    if button.selected and button.kind == "choice" and button.enabled:
+        draw_chosen(surface, r, fonts.scale)
     font = fonts.big if button.kind == "danger" else fonts.body
     label_colour = TEXT if button.enabled else MUTED
     draw_label(surface, fonts, font, button.label, label_colour, box, round(6 * fonts.scale))

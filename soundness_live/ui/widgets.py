@@ -2,7 +2,8 @@
 pygame, no display (the touch targets are in :mod:`soundness_live.ui.controls`).
 
 The child-facing cue area never flashes: colours cross-fade over :data:`FADE_S` and the
-beat pulse is a gentle size/alpha change, never faster than :data:`MAX_PULSE_HZ`.
+beat pulse follows the child's view's rule (size only, at most 8 %, every other beat above
+180 BPM: :mod:`soundness_live.ui.child.calm`), one rule for both.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Any
 
 from ..activities.contract import Cue, CueMood
 from ..activities.registry import metric_spec
+from .child.calm import pulse_scale
 from .controls import Rect, answers_with_voice
 
 FADE_S = 0.5
-MAX_PULSE_HZ = 2.5  # under the ~3 Hz flashing threshold, with margin
+PULSE_ALPHA = 0.8  # the preview's pulse disc: one brightness, beat or no beat
 Colour = tuple[int, int, int]
 
 #: The calm colour of each kind of cue (its words are the cue's own, :class:`Cue`).
@@ -81,17 +83,11 @@ def fade(start: Colour, end: Colour, elapsed_s: float) -> Colour:
 
 
 def pulse(now_ms: float, beat_ms: float, ioi_ms: float | None) -> tuple[float, float]:
-    """(size factor, alpha 0..1) of the beat pulse at ``now_ms``: a soft swell after each beat.
-
-    Beats faster than MAX_PULSE_HZ pulse on every second (third...) beat, so the pulse never
-    exceeds it. Without a beat period: steady (1.0, 0.8).
-    """
-    if not ioi_ms or ioi_ms <= 0:
-        return 1.0, 0.8
-    period_ms = ioi_ms * math.ceil((1000.0 / MAX_PULSE_HZ) / ioi_ms)
-    phase = ((now_ms - beat_ms) % period_ms) / period_ms
-    swell = 0.5 + 0.5 * math.cos(2 * math.pi * phase)  # 1 on the beat, smooth in between
-    return 1.0 + 0.08 * swell, 0.7 + 0.3 * swell
+    """(size factor, alpha 0..1) of the small cue preview's beat pulse at ``now_ms``: the
+    child's view's rule (:func:`~soundness_live.ui.child.calm.pulse_scale`: size only, at most
+    8 % larger, every other beat above 180 BPM), at one steady alpha, so its brightness never
+    changes. Without a beat period: still, (1.0, :data:`PULSE_ALPHA`)."""
+    return pulse_scale(now_ms, beat_ms, ioi_ms), PULSE_ALPHA
 
 
 # -- the live voice meter and the timing counters (status panel) -----------------------------

@@ -14,9 +14,9 @@ from soundness_live.ui.controls import MIN_TARGET_PX, Rect, View, hit_test
 from soundness_live.ui.session_layout import arrangement, layout
 from soundness_live.ui.widgets import (
     FADE_S,
-    MAX_PULSE_HZ,
     NEEDLE_CENTS,
     ON_PITCH_CENTS,
+    PULSE_ALPHA,
     cue_words,
     diagnostics_text,
     ease,
@@ -192,16 +192,26 @@ def test_buttons_follow_the_engine_state() -> None:
     assert hit_test(list(idle.values()), *idle["start"].rect.center) is None  # disabled
 
 
-def test_the_beat_pulse_is_gentle_and_never_faster_than_the_limit() -> None:
-    for ioi_ms in (200.0, 250.0, 333.0, 500.0, 1000.0):
-        times = [i * 2.0 for i in range(5000)]  # 10 s at 2 ms steps
-        values = [pulse(t, 0.0, ioi_ms) for t in times]
-        sizes = [size for size, _ in values]
-        assert 1.0 <= min(sizes) and max(sizes) <= 1.08 + 1e-9
-        assert all(0.7 - 1e-9 <= alpha <= 1.0 + 1e-9 for _, alpha in values)
-        peaks = sum(1 for a, b, c in zip(sizes, sizes[1:], sizes[2:], strict=False) if a < b >= c)
-        assert peaks / 10.0 <= MAX_PULSE_HZ + 0.1
-    assert pulse(0.0, 0.0, None) == (1.0, 0.8)
+@pytest.mark.parametrize(
+    ("tempo_bpm", "swells_in_10_s"),
+    [(60, 10), (120, 20), (160, 27), (180, 30), (200, 17), (240, 20)],
+)
+def test_the_preview_pulse_keeps_the_child_views_rule(tempo_bpm: int, swells_in_10_s: int) -> None:
+    """The small cue preview pulses as the child's view does: its size alone changes, by at
+    most 8 %, on every beat up to 180 BPM and every other beat above; its brightness never
+    changes (it faded between 70 and 100 % and halved its rate above 150 BPM)."""
+    from soundness_live.ui.child.calm import pulse_scale
+
+    ioi_ms = 60000.0 / tempo_bpm
+    times = [i * 2.0 for i in range(5000)]  # 10 s at 2 ms steps
+    values = [pulse(t, 101.0, ioi_ms) for t in times]  # a beat at 101 ms, every swell inside
+    sizes = [size for size, _ in values]
+    assert sizes == [pulse_scale(t, 101.0, ioi_ms) for t in times]  # one rule, the child view's
+    assert 1.0 <= min(sizes) and max(sizes) <= 1.08 + 1e-9
+    assert {alpha for _, alpha in values} == {PULSE_ALPHA}
+    peaks = sum(1 for a, b, c in zip(sizes, sizes[1:], sizes[2:], strict=False) if a < b >= c)
+    assert peaks == swells_in_10_s
+    assert pulse(0.0, 0.0, None) == (1.0, PULSE_ALPHA)
 
 
 def test_cue_colours_fade_instead_of_flashing() -> None:

@@ -137,7 +137,9 @@ def test_an_unchanged_screen_costs_nothing_and_a_pulse_only_its_square(fonts_rea
     cue = layout(1024, 768, View()).regions["cue"]  # the small preview of the child's cue
     assert all(area == cue.w * cue.h / (1024 * 768) for area in areas[2:25])  # it fades in
     pulse = areas[31:90]  # then only the pulse moves: a small square, not the screen
-    assert max(pulse) < 0.05 and sum(area > 0 for area in pulse) > 50
+    # its size alone changes (by at most 8 %, its brightness steady): it is drawn again only
+    # in the frames where its radius moves by a whole pixel
+    assert max(pulse) < 0.05 and sum(area > 0 for area in pulse) == 4
     assert max(areas[-10:]) == 0  # the fade is over and nothing moves: nothing drawn
 
 

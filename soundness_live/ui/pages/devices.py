@@ -105,9 +105,9 @@ class DevicesPage(BasePage):
         """Device, player, kind, instrument, scale lock, transpose, touch."""
         many = len(self.names()) > 1
         back, name, on = frame.labelled_row("device", (0.5, 3, 0.5))
-        frame.add("device:prev", "<", back, enabled=many)
+        frame.add("device:prev", "< device", back, enabled=many)
         frame.label("value:device", name)
-        frame.add("device:next", ">", on, enabled=many)
+        frame.add("device:next", "device >", on, enabled=many)
         settings = self.settings
         if settings is None:
             return
@@ -126,8 +126,8 @@ class DevicesPage(BasePage):
         keyboard = settings.kind == "keyboard"  # a drum pad plays the GM drum kit
         cells = frame.labelled_row("instrument", (0.5, 1.6, 0.5, 0.5, 2, 0.5))
         for (name, label), rect in zip(
-            (("family:prev", "<"), ("value:family", ""), ("family:next", ">"),
-             ("program:prev", "<"), ("value:program", ""), ("program:next", ">")),
+            (("family:prev", "< family"), ("value:family", ""), ("family:next", "family >"),
+             ("program:prev", "< sound"), ("value:program", ""), ("program:next", "sound >")),
             cells, strict=True,
         ):  # fmt: skip
             if name.startswith("value:"):
@@ -138,20 +138,20 @@ class DevicesPage(BasePage):
             "scale", (0.5, 2, 0.5, 0.5, 0.8, 0.5)
         )
         locked = keyboard and settings.scale is not None
-        frame.add("scale:prev", "<", scale_back, enabled=keyboard)
+        frame.add("scale:prev", "< scale", scale_back, enabled=keyboard)
         frame.label("value:scale", scale)
-        frame.add("scale:next", ">", scale_on, enabled=keyboard)
-        frame.add("key:prev", "<", key_back, enabled=locked)
+        frame.add("scale:next", "scale >", scale_on, enabled=keyboard)
+        frame.add("key:prev", "< key", key_back, enabled=locked)
         frame.label("value:key", key)
-        frame.add("key:next", ">", key_on, enabled=locked)
+        frame.add("key:next", "key >", key_on, enabled=locked)
         down, value, up = frame.labelled_row("transpose", (1, 1.5, 1))
         frame.add("transpose:down", "lower", down, enabled=keyboard)
         frame.label("value:transpose", value)
         frame.add("transpose:up", "higher", up, enabled=keyboard)
         floor_down, floor, floor_up, *curves = frame.labelled_row("touch", (0.5, 1, 0.5, 1, 1, 1))
-        frame.add("floor:down", "-", floor_down, enabled=settings.floor > 1)
+        frame.add("floor:down", "softest -", floor_down, enabled=settings.floor > 1)
         frame.label("value:floor", floor)
-        frame.add("floor:up", "+", floor_up, enabled=settings.floor < 127)
+        frame.add("floor:up", "softest +", floor_up, enabled=settings.floor < 127)
         for (label, gamma), rect in zip(CURVES, curves, strict=True):
             frame.add(f"curve:{gamma:g}", label, rect, "choice", selected=settings.gamma == gamma)
 

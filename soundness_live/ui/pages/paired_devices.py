@@ -17,7 +17,7 @@ import pygame
 
 from ...live.client import EngineError
 from ..controls import Button, Layout, Rect, View
-from ..drawing import clip_lines
+from ..drawing import clip_lines, draw_chosen
 from ..images import Fonts
 from ..page import PageHost
 from ..palette import BACKGROUND, BUTTON, DANGER, MUTED, NOTICE, PANEL, SELECTED, TEXT
@@ -277,6 +277,8 @@ class PairedDevicesPage:
     def _button(surface: pygame.Surface, button: Button, fonts: Fonts) -> None:
         colour = DANGER if button.kind == "danger" else SELECTED if button.selected else BUTTON
         pygame.draw.rect(surface, colour, _pg(button.rect), border_radius=8)
+        if button.selected and button.kind == "choice":
+            draw_chosen(surface, button.rect, fonts.scale)
         image = fonts.text(fonts.body, button.label, TEXT, button.rect.w - 12)
         surface.blit(image, image.get_rect(center=button.rect.center))
 

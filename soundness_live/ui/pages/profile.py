@@ -91,12 +91,12 @@ class ProfilePage(BasePage):
         cells = frame.labelled_row("range", (0.6, 1, 0.6, 0.6, 1, 0.6, 1))
         low_down, low, low_up, high_down, high, high_up, onoff = cells
         shown = self.voice_range is not None
-        frame.add("low:down", "-", low_down, enabled=shown)
+        frame.add("low:down", "lowest -", low_down, enabled=shown)
         frame.label("value:low", low)
-        frame.add("low:up", "+", low_up, enabled=shown)
-        frame.add("high:down", "-", high_down, enabled=shown)
+        frame.add("low:up", "lowest +", low_up, enabled=shown)
+        frame.add("high:down", "highest -", high_down, enabled=shown)
         frame.label("value:high", high)
-        frame.add("high:up", "+", high_up, enabled=shown)
+        frame.add("high:up", "highest +", high_up, enabled=shown)
         frame.add("range", "clear" if shown else "set", onoff)
 
     def _consent_words(self) -> str:
