@@ -158,3 +158,75 @@ def test_the_addresses_offered_are_loopback_and_the_laptops_own(engine: EngineCl
     assert reply["loopback"] == "127.0.0.1" and reply["port"] == 8765 and reply["tls"] is False
     assert reply["lan"] == laptop_addresses()
     assert "127.0.0.1" not in reply["lan"] and "0.0.0.0" not in reply["lan"]
+
+
+class ScreenHost:
+    """The therapist's window as the remote's page sees it, over a real engine's client."""
+
+    def __init__(self, client: EngineClient) -> None:
+        from soundness_live.ui.controls import View
+
+        self.client = client
+        self.view = View(state=client.request("snapshot")["state"])
+        self.opened: list[str] = []
+
+    def command(self, kind: str, /, **fields: Any) -> None:
+        self.client.request(kind, **fields)
+
+    def request(self, kind: str, /, **fields: Any) -> dict[str, Any]:
+        return self.client.request(kind, **fields)
+
+    def open_page(self, name: str, **context: Any) -> None:
+        self.opened.append(name)
+
+    def close_page(self) -> None:
+        pass
+
+    def refresh(self) -> None:
+        self.view.state = self.client.request("snapshot")["state"]
+
+
+def test_the_remote_page_turns_the_remote_on_shows_its_code_and_turns_it_off(
+    engine: EngineClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without a terminal: the therapist taps "turn on" (this laptop only, chosen first), the
+    page shows the address, the QR code and the pairing code the engine's remote has, and
+    "turn the remote off" stops it."""
+    import os
+
+    import pygame
+
+    from soundness_live.ui.images import Fonts
+    from soundness_live.ui.pages.paired_devices import PairedDevicesPage
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    pygame.font.init()
+    try:
+        host = ScreenHost(engine)
+        page = PairedDevicesPage(host)
+        page.places["port"] = 0  # any free port: tests run side by side
+        layout = page.layout(1280, 800, host.view)
+        assert [b.name for b in layout.buttons if b.selected] == ["bind:127.0.0.1"]
+        page.tap("remote:on", host)
+        served = remote_of(engine, serving)["served"]
+        host.refresh()
+        assert page.served_words(host.view)[:3] == [
+            f"Open {served['url']} in a browser on this laptop (turn it on at the Wi-Fi "
+            "address for a tablet),", "then type the code:",
+            f"pairing code {served['pairing_code']}",
+        ]  # fmt: skip
+        assert served["url"].startswith("http://127.0.0.1:")
+        layout = page.layout(1280, 800, host.view)
+        assert "qr" in layout.regions and "remote:off" in [b.name for b in layout.buttons]
+        surface = pygame.Surface((1280, 800))
+        page.draw(surface, layout, host.view, Fonts(layout.scale))
+        assert surface.get_at(layout.regions["qr"].center)[:3] in ((0, 0, 0), (255, 255, 255))
+        keep = os.environ.get("SOUNDNESS_LIVE_SCREENSHOTS")
+        for folder in (tmp_path, *([Path(keep)] if keep else [])):
+            pygame.image.save(surface, str(folder / "remote-turned-on-1280x800.png"))
+        page.tap("remote:off", host)
+        assert gone(served["pid"])
+        host.refresh()
+        assert host.view.state["remote"]["served"] is None
+    finally:
+        pygame.font.quit()

@@ -1,10 +1,18 @@
-"""The browser remote on the therapist's screen: where it serves, its QR code and pairing code,
-and the devices paired with it, each revoked or allowed children's names with one tap.
+"""The browser remote on the therapist's screen: turned on and off here, where it serves, its
+QR code and pairing code, and the devices paired with it, each revoked (after asking) or allowed
+children's names with one tap.
 
-Everything comes from the engine's snapshot (``remote``: ``served`` and ``devices``, kept by
-:mod:`soundness_live.live.remote_link`); a tap is an engine command (``revoke_device``,
-``show_device_names``), so a device revoked here is refused by the remote from the engine's
-answer on. The QR code holds the address only, never the code, which is read off this screen.
+Nothing goes on the network unless the therapist picks it: the places to serve are this laptop
+only (chosen first) and this laptop's own Wi-Fi addresses, as the engine lists them
+(``remote_addresses``); a Wi-Fi address says first, in plain words, that tablets on the same
+network can reach the pairing page (and that it is plain HTTP without TLS in config.toml).
+"turn on" asks the engine to start the remote's process there (``start_remote``), "turn the
+remote off" to stop it (``stop_remote``). Everything shown comes from the engine's snapshot
+(``remote``: ``served``, ``starting``, ``start_error``, ``devices``, kept by
+:mod:`soundness_live.live.remote_link` and :mod:`soundness_live.live.remote_process`); a tap is
+an engine command (``revoke_device``, ``show_device_names``), so a device revoked here is
+refused by the remote from the engine's answer on. The QR code holds the address only, never
+the code, which is read off this screen.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pygame
 
@@ -87,7 +96,10 @@ class PairedDevicesPage:
         served = remote.get("served")
         if not served:
             return self.off_words(remote)
-        lines = [f"Open {served['url']} on the tablet or phone,", "then type the code:"]
+        where = "on the tablet or phone"
+        if _laptop_only(str(served["url"])):  # a tablet cannot reach a loopback address
+            where = "in a browser on this laptop (turn it on at the Wi-Fi address for a tablet)"
+        lines = [f"Open {served['url']} {where},", "then type the code:"]
         lines.append(f"pairing code {served['pairing_code']}")
         if served.get("tls"):
             lines.append(f"certificate SHA-256 {served['fingerprint']}")
@@ -312,6 +324,12 @@ def _device_words(device: dict[str, Any]) -> str:
     """A device's name, and until when its pairing holds (local time)."""
     until = time.strftime("%H:%M", time.localtime(float(device["expires_at_s"])))
     return f"{device['name']} ({device['device_id']}), paired until {until}"
+
+
+def _laptop_only(url: str) -> bool:
+    """Whether ``url`` is served on loopback: only this laptop can open it."""
+    host = urlsplit(url).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 def _place_words(host: str) -> str:
