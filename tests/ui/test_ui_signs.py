@@ -88,5 +88,5 @@ def test_the_devices_step_buttons_and_the_voice_range_say_what_they_change(
     for size in SIZES:
         labels = {b.name: b.label for b in laid_out(profile, host, size).buttons}
         assert [labels[k] for k in ("low:down", "low:up", "high:down", "high:up")] == [
-            "lowest -", "lowest +", "highest -", "highest +"
+            "low -", "low +", "high -", "high +"
         ]  # fmt: skip

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...players.aids import SCALES
-from ..controls import View, step
+from ..controls import Rect, View, step
 from ..page import PageHost
 from .base import BasePage
 from .frame import Action, PageFrame
@@ -25,12 +25,16 @@ LABELS = {
     "label:device": "device",
     "label:player": "played by",
     "label:kind": "it is a",
-    "label:instrument": "sound",
-    "label:scale": "scale lock and key",
+    "label:family": "instrument family",
+    "label:program": "instrument",
+    "label:scale": "scale lock",
+    "label:key": "key",
     "label:transpose": "transpose",
-    "label:touch": "softest note, and touch",
+    "label:floor": "softest note",
+    "label:touch": "touch",
 }
 TRANSPOSE_LIMIT = 24
+STEPPED_ROW = (1, 2.2, 1)  # "< family", the value, "family >": each button wide enough to say it
 FLOOR_STEP = 10
 
 
@@ -104,7 +108,7 @@ class DevicesPage(BasePage):
     def rows(self, frame: PageFrame, view: View) -> None:
         """Device, player, kind, instrument, scale lock, transpose, touch."""
         many = len(self.names()) > 1
-        back, name, on = frame.labelled_row("device", (0.5, 3, 0.5))
+        back, name, on = stepped_row(frame, "device")
         frame.add("device:prev", "< device", back, enabled=many)
         frame.label("value:device", name)
         frame.add("device:next", "device >", on, enabled=many)
@@ -123,37 +127,31 @@ class DevicesPage(BasePage):
         self._sound_rows(frame, settings)
 
     def _sound_rows(self, frame: PageFrame, settings: DeviceSettings) -> None:
+        """A row a setting, its step buttons saying what they change ("< family", "key >")."""
         keyboard = settings.kind == "keyboard"  # a drum pad plays the GM drum kit
-        cells = frame.labelled_row("instrument", (0.5, 1.6, 0.5, 0.5, 2, 0.5))
-        for (name, label), rect in zip(
-            (("family:prev", "< family"), ("value:family", ""), ("family:next", "family >"),
-             ("program:prev", "< sound"), ("value:program", ""), ("program:next", "sound >")),
-            cells, strict=True,
-        ):  # fmt: skip
-            if name.startswith("value:"):
-                frame.label(name, rect)
-            else:
-                frame.add(name, label, rect, enabled=keyboard)
-        scale_back, scale, scale_on, key_back, key, key_on = frame.labelled_row(
-            "scale", (0.5, 2, 0.5, 0.5, 0.8, 0.5)
-        )
         locked = keyboard and settings.scale is not None
-        frame.add("scale:prev", "< scale", scale_back, enabled=keyboard)
-        frame.label("value:scale", scale)
-        frame.add("scale:next", "scale >", scale_on, enabled=keyboard)
-        frame.add("key:prev", "< key", key_back, enabled=locked)
-        frame.label("value:key", key)
-        frame.add("key:next", "key >", key_on, enabled=locked)
-        down, value, up = frame.labelled_row("transpose", (1, 1.5, 1))
+        self._stepped(frame, "family", "family", keyboard)
+        self._stepped(frame, "program", "sound", keyboard)
+        self._stepped(frame, "scale", "scale", keyboard)
+        self._stepped(frame, "key", "key", locked)
+        down, value, up = frame.labelled_row("transpose", STEPPED_ROW)
         frame.add("transpose:down", "lower", down, enabled=keyboard)
         frame.label("value:transpose", value)
         frame.add("transpose:up", "higher", up, enabled=keyboard)
-        floor_down, floor, floor_up, *curves = frame.labelled_row("touch", (0.5, 1, 0.5, 1, 1, 1))
-        frame.add("floor:down", "softest -", floor_down, enabled=settings.floor > 1)
-        frame.label("value:floor", floor)
-        frame.add("floor:up", "softest +", floor_up, enabled=settings.floor < 127)
+        down, value, up = stepped_row(frame, "floor")
+        frame.add("floor:down", "softest -", down, enabled=settings.floor > 1)
+        frame.label("value:floor", value)
+        frame.add("floor:up", "softest +", up, enabled=settings.floor < 127)
+        curves = frame.labelled_row("touch", (1, 1, 1))
         for (label, gamma), rect in zip(CURVES, curves, strict=True):
             frame.add(f"curve:{gamma:g}", label, rect, "choice", selected=settings.gamma == gamma)
+
+    @staticmethod
+    def _stepped(frame: PageFrame, setting: str, words: str, enabled: bool) -> None:
+        back, value, on = stepped_row(frame, setting)
+        frame.add(f"{setting}:prev", f"< {words}", back, enabled=enabled)
+        frame.label(f"value:{setting}", value)
+        frame.add(f"{setting}:next", f"{words} >", on, enabled=enabled)
 
     def words(self, region: str, view: View) -> str:
         """Labels and the values between the buttons."""
@@ -201,6 +199,15 @@ class DevicesPage(BasePage):
                 "plays so now" if reply.get("applied") else f"plays so when {self.child} is chosen"
             )
             self.notice = f"saved {self.settings.device} for {self.child}: it {now}"
+
+
+def stepped_row(frame: PageFrame, setting: str) -> list[Rect]:
+    """A setting's row of step buttons around its value: labelled at the left in a landscape
+    window; in a portrait one without a row of words above it (its buttons say what they
+    change), so every setting fits down to 768x1024."""
+    if frame.portrait:
+        return frame.cells(frame.next_row(), STEPPED_ROW)
+    return frame.labelled_row(setting, STEPPED_ROW)
 
 
 def _change(settings: DeviceSettings, kind: str, arg: str) -> None:

@@ -88,15 +88,16 @@ class ProfilePage(BasePage):
         frame.add("cap:up", "louder", up, enabled=self.cap_dbfs < CAP_RANGE_DBFS[1])
 
     def _range_row(self, frame: PageFrame) -> None:
-        cells = frame.labelled_row("range", (0.6, 1, 0.6, 0.6, 1, 0.6, 1))
+        # each step button says which end of the range it moves, and fits those words
+        cells = frame.labelled_row("range", (0.8, 1, 0.8, 0.8, 1, 0.8, 0.8))
         low_down, low, low_up, high_down, high, high_up, onoff = cells
         shown = self.voice_range is not None
-        frame.add("low:down", "lowest -", low_down, enabled=shown)
+        frame.add("low:down", "low -", low_down, enabled=shown)
         frame.label("value:low", low)
-        frame.add("low:up", "lowest +", low_up, enabled=shown)
-        frame.add("high:down", "highest -", high_down, enabled=shown)
+        frame.add("low:up", "low +", low_up, enabled=shown)
+        frame.add("high:down", "high -", high_down, enabled=shown)
         frame.label("value:high", high)
-        frame.add("high:up", "highest +", high_up, enabled=shown)
+        frame.add("high:up", "high +", high_up, enabled=shown)
         frame.add("range", "clear" if shown else "set", onoff)
 
     def _consent_words(self) -> str:
