@@ -87,11 +87,15 @@ class MeterLook:
     needle_colour: Colour
 
 
-def meter_box(status: Rect, scale: float) -> Rect:
-    """Where the voice meter sits in the status panel: above the notice line."""
-    pad = round(12 * scale)
-    return Rect(status.x + pad, status.y + status.h - round(176 * scale), status.w - 2 * pad,
-                round(104 * scale))  # fmt: skip
+def meter_box(status: Rect, scale: float, bottom: int | None = None) -> Rect:
+    """Where the voice meter sits in the status panel: near its foot, and wholly above
+    ``bottom`` (where the foot's lines begin, less the room its labels take below the box),
+    so it never covers the notice, the devices or the volume cap."""
+    pad, high = round(12 * scale), round(104 * scale)
+    y = status.y + status.h - round(176 * scale)
+    if bottom is not None:
+        y = min(y, bottom - high)
+    return Rect(status.x + pad, y, status.w - 2 * pad, high)
 
 
 class MeterArea:
@@ -125,15 +129,20 @@ class MeterArea:
         return pitch_label(pitch_hz, target_hz)
 
     def look(
-        self, state: dict[str, Any], status: Rect, scale: float, now_s: float
+        self,
+        state: dict[str, Any],
+        status: Rect,
+        scale: float,
+        now_s: float,
+        bottom: int | None = None,
     ) -> MeterLook | None:
-        """This frame's meter in the status panel, or None (and forget the turn) unless the
-        microphone listens on the child's turn."""
+        """This frame's meter in the status panel (above ``bottom``: :func:`meter_box`), or
+        None (and forget the turn) unless the microphone listens on the child's turn."""
         reading = state.get("voice_meter")
         if not reading or Cue.named((state.get("cue") or {}).get("cue")) is not Cue.YOUR_TURN:
             self.reset()
             return None
-        box = meter_box(status, scale)
+        box = meter_box(status, scale, bottom)
         label = self.glide(reading, now_s)
         shown = self.cents if self.presence > 0.05 else None
         parts = meter_layout(box, scale, self.level_db, shown)

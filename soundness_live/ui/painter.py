@@ -15,7 +15,14 @@ from .animation import CueArea, CueLook, MeterArea, MeterLook
 from .controls import Button, Layout, Rect, View
 from .images import Fonts
 from .plan_panel import draw_plan, plan_key
-from .screens import draw_cue, draw_static, draw_status, meter_bounds, status_key
+from .screens import (
+    draw_cue,
+    draw_static,
+    draw_status,
+    meter_bounds,
+    status_foot_top,
+    status_key,
+)
 
 
 def union(rects: list[Rect]) -> Rect:
@@ -53,7 +60,8 @@ class ScreenPainter:
         fonts = self.fonts
         cue_rect, status_rect = layout.regions["cue"], layout.regions["status"]
         cue = self.cue.look(cue_rect, view.state, now_s)
-        meter = self.meter.look(view.state, status_rect, layout.scale, now_s)
+        above = status_foot_top(status_rect, view, fonts) - fonts.body.get_height()
+        meter = self.meter.look(view.state, status_rect, layout.scale, now_s, above)
         status, plan = status_key(view, meter), plan_key(view)
         static_key = (surface.get_size(), layout.buttons, view.child)
         if static_key != self._static_key or self._static is None:

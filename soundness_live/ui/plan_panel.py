@@ -104,10 +104,12 @@ def draw_plan(surface: pygame.Surface, rect: Rect, view: View, fonts: Fonts) -> 
         y = draw_left(surface, fonts, fonts.small, plan_headline(view), TEXT, x, y, width)
         rows = plan_rows(view)
         at = next((i for i, row in enumerate(rows) if row[2]), 0)
-        first = max(0, min(at - MAX_ROWS // 2, len(rows) - MAX_ROWS))
-        for index, (label, status, current) in enumerate(rows[first : first + MAX_ROWS], first):
+        line = fonts.small.get_linesize()
+        step_px = fonts.small.get_height() + 4 + round(4 * fonts.scale)  # as draw_left steps
+        fit = max(1, min(MAX_ROWS, (rect.y + rect.h - pad - y) // step_px))
+        first = max(0, min(at - fit // 2, len(rows) - fit))  # the current step always shown
+        for index, (label, status, current) in enumerate(rows[first : first + fit], first):
             y += round(4 * fonts.scale)
-            line = fonts.small.get_linesize()
             if current:  # the current step: a bar beside it and its words in full colour
                 bar = pygame.Rect(x, y, round(6 * fonts.scale), line)
                 pygame.draw.rect(surface, SELECTED, bar)

@@ -169,17 +169,30 @@ def draw_status(
         pygame.draw.rect(surface, PANEL, box, border_radius=round(16 * fonts.scale))
         pad = round(12 * fonts.scale)
         x, y, width = rect.x + pad, rect.y + pad, rect.w - 2 * pad
-        line_h = fonts.small.get_height() + 4  # draw_left's step for a small line
-        notice = wrap(view.notice, lambda t: fonts.small.size(t)[0], width, NOTICE_LINES)
-        foot = [(line, NOTICE) for line in (notice if view.notice else [])]
-        foot += status_foot(view.state)
-        foot_y = rect.y + rect.h - pad - line_h * len(foot)
+        foot = foot_lines(view, fonts, width)
+        foot_y = status_foot_top(rect, view, fonts)
+        live_bottom = foot_y - pad // 2
+        if meter is not None:  # the live lines end above the meter, never under it
+            live_bottom = min(live_bottom, meter_bounds(meter, fonts).y - pad // 2)
         with clipped(surface, Rect(rect.x, rect.y, rect.w, max(0, foot_y - rect.y))):
-            _draw_live(surface, fonts, view, x, y, width, foot_y - pad // 2)
+            _draw_live(surface, fonts, view, x, y, width, live_bottom)
         for line, colour in foot:
             foot_y = draw_left(surface, fonts, fonts.small, line, colour, x, foot_y, width)
         if meter is not None:  # in its own place (animation.meter_box), over the rest
             draw_meter(surface, meter, fonts)
+
+
+def foot_lines(view: View, fonts: Fonts, width: int) -> list[tuple[str, tuple[int, int, int]]]:
+    """The status panel's foot: the latest notice (wrapped), then :func:`status_foot`."""
+    notice = wrap(view.notice, lambda t: fonts.small.size(t)[0], width, NOTICE_LINES)
+    return [(line, NOTICE) for line in (notice if view.notice else [])] + status_foot(view.state)
+
+
+def status_foot_top(rect: Rect, view: View, fonts: Fonts) -> int:
+    """The y where the status panel's foot begins (in panel ``rect``)."""
+    pad = round(12 * fonts.scale)
+    line_h = fonts.small.get_height() + 4  # draw_left's step for a small line
+    return rect.y + rect.h - pad - line_h * len(foot_lines(view, fonts, rect.w - 2 * pad))
 
 
 def quiet_lines(state: dict) -> list[str]:

@@ -432,9 +432,10 @@ def test_the_voice_meter_shows_on_the_childs_turn_calmly(headless: None, tmp_pat
 
     image = pygame.image.load(str(shot))
     status, scale = app.layout.regions["status"], app.layout.scale
-    pad = round(12 * scale)
-    box = Rect(status.x + pad, status.y + status.h - round(176 * scale), status.w - 2 * pad,
-               round(104 * scale))  # fmt: skip
+    shown = app.session.painter.meter_look
+    assert shown is not None  # above the panel's foot (the devices, the cap): meter_box
+    box = shown.box
+    assert box.y + box.h <= status.y + status.h - round(72 * scale)
     parts = meter_layout(box, scale, -18.0, 12.0)
     fill, needle = parts.level_fill, parts.needle
     assert needle is not None and fill.w == round(parts.level.w * 0.7)
