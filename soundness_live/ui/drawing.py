@@ -125,6 +125,11 @@ def draw_label(
                   box.w - 2 * pad)  # fmt: skip
 
 
+def chosen_inset(scale: float) -> int:
+    """How far a chosen button's words keep from its left edge: clear of its tick."""
+    return max(3, round(5 * scale)) + max(10, round(16 * scale)) + max(2, round(3 * scale))
+
+
 def draw_chosen(surface: pygame.Surface, rect: Rect, scale: float) -> None:
     """The chosen button of a choice beyond its colour: a light border and a tick in its top
     left corner (a screen in greys, or a therapist who does not tell the blues apart, still

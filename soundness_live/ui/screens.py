@@ -14,6 +14,7 @@ from ..config import initials
 from .animation import CueLook, MeterLook
 from .controls import Button, Layout, Rect, View, activity_words, lacks_input_device
 from .drawing import (
+    chosen_inset,
     clip_lines,
     clipped,
     draw_chosen,
@@ -73,6 +74,8 @@ def draw_button(surface: pygame.Surface, button: Button, fonts: Fonts) -> None:
     pygame.draw.rect(surface, colour, box, border_radius=round(12 * fonts.scale))
     if button.selected and button.kind == "choice" and button.enabled:
         draw_chosen(surface, r, fonts.scale)
+        inset = chosen_inset(fonts.scale)  # the words keep clear of the tick
+        box = pygame.Rect(r.x + inset, r.y, r.w - inset, r.h)
     font = fonts.big if button.kind == "danger" else fonts.body
     label_colour = TEXT if button.enabled else MUTED
     draw_label(surface, fonts, font, button.label, label_colour, box, round(6 * fonts.scale))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pygame
 
 from ..controls import Button, Layout, Rect
-from ..drawing import draw_chosen
+from ..drawing import chosen_inset, draw_chosen
 from ..images import Fonts
 from ..palette import (
     BACKGROUND,
@@ -57,10 +57,12 @@ def draw_button(surface: pygame.Surface, button: Button, fonts: Fonts) -> None:
     r = button.rect
     box = pygame.Rect(r.x, r.y, r.w, r.h)
     pygame.draw.rect(surface, colour, box, border_radius=max(6, round(10 * fonts.scale)))
-    if button.selected and button.kind == "choice":
-        draw_chosen(surface, r, fonts.scale)
     pad = round(8 * fonts.scale)
     inner = Rect(r.x + pad, r.y + pad // 2, r.w - 2 * pad, r.h - pad)
+    if button.selected and button.kind == "choice":
+        draw_chosen(surface, r, fonts.scale)
+        inset = chosen_inset(fonts.scale) - pad  # the words keep clear of the tick
+        inner = Rect(inner.x + inset, inner.y, inner.w - inset, inner.h)
     draw_words(surface, inner, button.label, fonts, TEXT if button.enabled else MUTED, centre=True)
 
 
