@@ -886,6 +886,7 @@ COMMANDS: dict[str, Command] = {
             remote_process.remote_addresses,
             _NONE,
             "where the browser remote may serve: loopback and this laptop's network addresses",
+            locked=False,  # looking up this laptop's name must not hold up the child's cues
         ),
         Command(
             "start_remote",
