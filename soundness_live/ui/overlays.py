@@ -79,7 +79,8 @@ class ConfirmPage:
         panel, yes, no = _CONFIRM[design]
         buttons = (
             _quiet(grid, design),
-            Button("yes", self.yes, grid.rect(*yes), kind="choice", selected=True),
+            # the answer Enter gives, in the strong colour (not a choice: no tick)
+            Button("yes", self.yes, grid.rect(*yes), kind="action", selected=True),
             Button("no", "no, go back", grid.rect(*no)),
         )
         return Layout(grid.scale, buttons, {"panel": grid.rect(*panel)})
