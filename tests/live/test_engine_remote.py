@@ -94,8 +94,10 @@ def test_the_snapshot_reads_the_paired_devices_again_only_when_their_file_change
         remote = engine_here.snapshot()["remote"]
         assert remote["devices"] == [] and "paired-devices.json" in remote["devices_error"]
     path.unlink()
-    assert engine_here.snapshot()["remote"] == {"served": None, "devices": [],
-                                                "devices_error": None}  # fmt: skip
+    assert engine_here.snapshot()["remote"] == {
+        "served": None, "devices": [], "devices_error": None, "starting": None,
+        "start_error": "", "started_here": False,
+    }  # fmt: skip
 
 
 def test_a_paired_device_drops_out_of_the_snapshot_when_its_pairing_ends(engine_here) -> None:
