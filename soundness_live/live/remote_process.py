@@ -99,7 +99,8 @@ class RemoteProcess:
         remote serving is the one this engine started (``started_here``)."""
         served, process = self.link.status, self.process
         here = served is not None and process is not None and served.get("pid") == process.pid
-        return {"starting": self.starting, "start_error": self.error, "started_here": here}
+        starting = None if here else self.starting  # serving, before the waiting thread looks
+        return {"starting": starting, "start_error": self.error, "started_here": here}
 
     def start(self, host: str, port: int, tls: bool) -> str:
         """Start the remote at ``host:port``; the address asked for. Refused while one
