@@ -148,8 +148,9 @@ class RemoteProcess:
         _end(process)
         with self._lock:
             self.starting = None
-            if self.process is process:
-                self.process = None
+            if self.process is not process:  # stopped by the therapist meanwhile: no failure
+                return
+            self.process = None
             if not self.closing:
                 how = "it stopped" if failed else f"it said nothing in {START_S:g} s"
                 self.error = f"the browser remote did not start ({how}): {self._last_line()}"

@@ -230,3 +230,11 @@ def test_the_remote_page_turns_the_remote_on_shows_its_code_and_turns_it_off(
         assert host.view.state["remote"]["served"] is None
     finally:
         pygame.font.quit()
+
+
+def test_turning_it_off_while_it_starts_is_no_failure(engine: EngineClient) -> None:
+    engine.request("start_remote", host="127.0.0.1", port=0)
+    pid = engine.request("stop_remote")["stopped"]  # at once, before it says where it serves
+    assert gone(pid)
+    remote = remote_of(engine, lambda r: r["starting"] is None)
+    assert remote["served"] is None and remote["start_error"] == ""
