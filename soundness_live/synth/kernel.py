@@ -110,9 +110,14 @@ _CONVEX = CONVEX_TABLE
 # the sample loop may reorder and fuse float operations (about 15 % faster), but keeps NaN
 # and infinity semantics: no nnan/ninf
 _FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
+# arguments of one value each, not literals: numba would compile a helper once per literal
+_VOLUME, _MODULATION = np.int64(0), np.int64(1)  # which envelope _envelope_step moves on
+_MOD_LFO_ROW, _VIB_LFO_ROW = np.int64(MOD_LFO), np.int64(VIB_LFO)
+# _envelope_step finds the modulation envelope's rows one (value) or two (section, count) on
+assert (MOD_SECTION, MOD_COUNT, MOD_VAL) == (VOL_SECTION + 2, VOL_COUNT + 2, VOL_VAL + 1)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@inner_jit()
 def _cb_to_amp(cb):  # pragma: no cover - compiled
     """Amplitude of ``cb`` centibels of attenuation; none is full level, 1441 and more silence
     (FluidSynth's table ends there)."""
@@ -123,7 +128,7 @@ def _cb_to_amp(cb):  # pragma: no cover - compiled
     return 10.0 ** (-cb / 200.0)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@inner_jit()
 def _convex(x):  # pragma: no cover - compiled
     """The convex curve (0..127 -> 0..1), linearly between FluidSynth's 128 points."""
     if x <= 0.0:
@@ -134,9 +139,11 @@ def _convex(x):  # pragma: no cover - compiled
     return _CONVEX[i] + (_CONVEX[i + 1] - _CONVEX[i]) * (x - i)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _envelope_step(state, params, voice, which, section_row, count_row, value_row):
+@inner_jit()
+def _envelope_step(state, params, voice, which):  # pragma: no cover - compiled
     """One control step of envelope ``which`` (0 volume, 1 modulation); returns its value."""
+    section_row, count_row = VOL_SECTION + 2 * which, VOL_COUNT + 2 * which
+    value_row = VOL_VAL + which
     section, count = state[section_row, voice], state[count_row, voice]
     value = params[value_row, voice]
     counts, rows = ENV_COUNTS + which * 7, ENV + which * 28
@@ -162,7 +169,7 @@ def _envelope_step(state, params, voice, which, section_row, count_row, value_ro
     return x
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@inner_jit()
 def _lfo_step(params, voice, value_row, age, delay):
     """One control step of a triangle LFO (from 0, rising, +-1), still until ``delay``."""
     if age < delay:
@@ -178,7 +185,7 @@ def _lfo_step(params, voice, value_row, age, delay):
     return x
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@inner_jit()
 def _note_off(state, params, voice):  # pragma: no cover - compiled
     """Both envelopes to their release, from the level they sound at: an attack's linear
     amplitude is re-expressed on the release's decibel scale, the modulation envelope's
@@ -195,7 +202,7 @@ def _note_off(state, params, voice):  # pragma: no cover - compiled
     state[NOTE_OFF, voice] = 0
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@inner_jit()
 def _set_filter(state, params, voice, hz, sample_rate):  # pragma: no cover - compiled
     """New low-pass coefficients for cutoff ``hz`` (RBJ biquad, gain 1/sqrt(Q) folded in):
     set at once for a new voice, else reached by a ramp over one control period."""
@@ -222,7 +229,7 @@ def _set_filter(state, params, voice, hz, sample_rate):  # pragma: no cover - co
     state[FILTER_LEFT, voice] = CONTROL_FRAMES
 
 
-@inner_jit(inline="always")
+@inner_jit()
 def _pitch_cents(state, params, channels, voice, mod_lfo, vib_lfo, modulation):  # pragma: no cover
     """The voice's pitch now (cents from its sample's step of one): its own, the LFOs', the
     modulation envelope's, and its channel's pitch wheel and pressure (vibrato depth)."""
@@ -244,13 +251,13 @@ def _control_step(state, params, channels, voice, sample_rate):  # pragma: no co
         _note_off(state, params, voice)
     age = state[AGE, voice]
     state[AGE, voice] = age + CONTROL_FRAMES
-    volume = _envelope_step(state, params, voice, 0, VOL_SECTION, VOL_COUNT, VOL_VAL)
+    volume = _envelope_step(state, params, voice, _VOLUME)
     if state[VOL_SECTION, voice] == FINISHED:
         state[DONE, voice] = 1
         return
-    modulation = _envelope_step(state, params, voice, 1, MOD_SECTION, MOD_COUNT, MOD_VAL)
-    mod_lfo = _lfo_step(params, voice, MOD_LFO, age, state[MOD_LFO_DELAY, voice])
-    vib_lfo = _lfo_step(params, voice, VIB_LFO, age, state[VIB_LFO_DELAY, voice])
+    modulation = _envelope_step(state, params, voice, _MODULATION)
+    mod_lfo = _lfo_step(params, voice, _MOD_LFO_ROW, age, state[MOD_LFO_DELAY, voice])
+    vib_lfo = _lfo_step(params, voice, _VIB_LFO_ROW, age, state[VIB_LFO_DELAY, voice])
     if state[VOL_SECTION, voice] == DELAY:
         state[QUIET, voice] = 1
         return

@@ -42,10 +42,12 @@ CACHE_DIR = _set_cache_dir()
 
 
 def inner_jit(**options: Any) -> Any:
-    """``numba.njit`` (cached, ``nogil``) for a function only compiled code calls: numba
-    makes it no Python or C-callable wrapper, whose code it would otherwise generate and
-    optimise for every such function, a good part of a cold compile."""
+    """``numba.njit`` (``nogil``) for a function only compiled code calls: numba makes it no
+    Python or C-callable wrapper, whose code it would otherwise generate and optimise for every
+    such function, a good part of a cold compile. Not cached on its own: its code is linked
+    into the cached kernel or stage that calls it, which a warm start loads whole, so a cache
+    entry of its own was written on every cold start and never read."""
     import numba
 
     jit: Any = numba.njit
-    return jit(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, **options)
+    return jit(cache=False, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, **options)

@@ -69,7 +69,7 @@ for _t in range(WINDOW_FRAMES - 1):
     _STEP[4 * _t : 4 * _t + 4] = ANNEX_2_TAPS[:, _t + 1]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@inner_jit()
 def _advance(recurrence, older):  # pragma: no cover - compiled
     """``R`` of the next sample from this one's, ``older`` the sample just passed."""
     for c in range(_VALUES - 4):
@@ -78,7 +78,7 @@ def _advance(recurrence, older):  # pragma: no cover - compiled
         recurrence[c] = 0.0
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@inner_jit()
 def _value_peak(recurrence, sample):  # pragma: no cover - compiled
     """The largest |held-window value| of ``sample`` (the sample itself among them)."""
     peak = abs(sample)
