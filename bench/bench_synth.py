@@ -5,11 +5,12 @@ bundled bank): 32 and 128 held voices (string ensemble, looped sustain) and a dr
 (16ths at 120 BPM), at 64-frame blocks and at 256. Ours is timed twice: the synth alone
 (``Synth.render``: one compiled kernel call a block, plus the note-ons of the drum pattern)
 and the whole audio callback (``Renderer.render_into``: command queue, scheduler, synth and
-output stage). FluidSynth (pyfluidsynth + libfluidsynth, reverb and chorus off, its low-pass
-filters active as always) renders the same notes into float buffers
-(``fluid_synth_write_float``: the same work as ours, no 16-bit conversion). Each figure is the
-median of ``--repeats`` (5) interleaved runs of process CPU time, so a busy machine hurts both
-alike; the load average is printed with them.
+output stage); the note-ons column is the part of the synth's figure spent in ``Synth.handle``
+(the drum pattern's note-ons, Python), the rest being the kernel and its call. FluidSynth
+(pyfluidsynth + libfluidsynth, reverb and chorus off, its low-pass filters active as always)
+renders the same notes into float buffers (``fluid_synth_write_float``: the same work as ours,
+no 16-bit conversion). Each figure is the median of ``--repeats`` (5) interleaved runs of
+process CPU time, so a busy machine hurts both alike; the load average is printed with them.
 
 Also printed: how long the kernel took to compile with an empty cache and to load from a warm
 one (each in a fresh process), the first note's latency after start (a fresh process builds the
@@ -88,11 +89,13 @@ def cpu_seconds(render_block: Callable[[], None], n_blocks: int) -> float:
     return time.process_time() - start
 
 
-def synth_alone(font, notes, hits, seconds: float, block: int) -> tuple[float, int]:
-    """CPU seconds per second of audio of ``Synth.render`` (the kernel call) and the voices."""
+def synth_alone(font, notes, hits, seconds: float, block: int) -> tuple[float, int, float]:
+    """CPU seconds per second of audio of ``Synth.render`` (the kernel call) and the note-ons,
+    the voices, and the part of the first figure spent in the note-ons (``Synth.handle``)."""
     synth = Synth(font, RATE, max_voices=512)
     for channel in range(8):
         synth.handle(ProgramChange(0, channel, HELD_PROGRAM))
+    synth.prepare()  # as the live engine does before its stream starts (build_renderer)
     for channel, key in notes:
         synth.handle(NoteOn(0, channel, key, 100))
     out = np.zeros((block, 2), np.float32)
@@ -100,13 +103,19 @@ def synth_alone(font, notes, hits, seconds: float, block: int) -> tuple[float, i
         synth.render(out)
     voices = synth.active_voices
     pending = collections.deque((frame + synth.frame, key) for frame, key in hits)
+    note_ons = 0.0  # CPU seconds in Synth.handle
 
     def step() -> None:
-        while pending and pending[0][0] < synth.frame + block:
-            synth.handle(NoteOn(synth.frame, 9, pending.popleft()[1], 110))
+        nonlocal note_ons
+        if pending and pending[0][0] < synth.frame + block:
+            began = time.process_time()
+            while pending and pending[0][0] < synth.frame + block:
+                synth.handle(NoteOn(synth.frame, 9, pending.popleft()[1], 110))
+            note_ons += time.process_time() - began
         synth.render(out)
 
-    return cpu_seconds(step, int(seconds * RATE / block)) / seconds, voices
+    cost = cpu_seconds(step, int(seconds * RATE / block)) / seconds
+    return cost, voices, note_ons / seconds
 
 
 def callback(font, notes, hits, seconds: float, block: int) -> tuple[float, int]:
@@ -116,6 +125,8 @@ def callback(font, notes, hits, seconds: float, block: int) -> tuple[float, int]
     renderer = Renderer(synth, OutputStage(RATE))
     for channel in range(8):
         renderer.push(ProgramChange(0, channel, HELD_PROGRAM))
+        synth.handle(ProgramChange(0, channel, HELD_PROGRAM))
+    synth.prepare()  # as the live engine does before its stream starts (build_renderer)
     for channel, key in notes:
         renderer.push(NoteOn(0, channel, key, 100))
     warm = int(0.5 * RATE) // block * block
@@ -349,8 +360,8 @@ def workload_table(font, soundfont: str, seconds: float, repeats: int, block: in
     """Print one block size's table: medians of ``repeats`` interleaved runs."""
     print(f"\n{block}-frame blocks: CPU seconds per second of audio, median of {repeats}")
     print(
-        f"{'workload':<14}{'voices':>8}{'synth':>9}{'callback':>10}{'FluidSynth':>12}"
-        f"{'synth/FS':>10}{'callback/FS':>13}"
+        f"{'workload':<14}{'voices':>8}{'synth':>9}{'note-ons':>10}{'callback':>10}"
+        f"{'FluidSynth':>12}{'synth/FS':>10}{'callback/FS':>13}"
     )
     workloads = [
         ("32 held", held_notes(font, 32), []),
@@ -365,9 +376,11 @@ def workload_table(font, soundfont: str, seconds: float, repeats: int, block: in
             found = fluid(soundfont, notes, hits, seconds, block)
             if found is not None:
                 theirs.append(found)
-        synth_cost = float(np.median([cost for cost, _ in mine]))
+        synth_cost = float(np.median([cost for cost, _, _ in mine]))
+        note_on_share = float(np.median([note_ons for _, _, note_ons in mine]))
         callback_cost = float(np.median([cost for cost, _ in whole]))
-        line = f"{name:<14}{mine[0][1]:>8}{synth_cost:>9.4f}{callback_cost:>10.4f}"
+        line = f"{name:<14}{mine[0][1]:>8}{synth_cost:>9.4f}{note_on_share:>10.4f}"
+        line += f"{callback_cost:>10.4f}"
         if theirs:
             fluid_cost = float(np.median([cost for cost, _ in theirs]))
             line += f"{fluid_cost:>12.4f}{synth_cost / fluid_cost:>10.2f}"
