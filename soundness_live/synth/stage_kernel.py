@@ -22,6 +22,14 @@ makes them): ``inputs`` (the filtered input: the ``KEPT`` frames before the bloc
 block), ``clip_joined`` (the 11 frames sent before the block, then the block), ``trace``
 (rows of per-sample figures, each row's history at its front), ``recurrence`` (the ``R`` of each
 channel), and the scalars of ``ints`` and ``floats`` named below.
+
+Compiling: numba finishes every compiled function (optimised, made machine code) with all it
+calls linked in, so a helper deep in the call tree is optimised again at every level above it.
+The steps that only hand the block on to deeper ones (``_limit``, ``_last_step``,
+``_bound_sent_unchanged``, ``_clip_sample``) are inlined into their one caller instead, which
+takes a quarter off the code LLVM works through on a cold start; the helpers that do the work
+are compiled once each (inlining those too makes one function so large that numba's typing
+costs more than it saves).
 """
 
 from __future__ import annotations
@@ -199,7 +207,7 @@ def _gain(trace, n, ints, target):  # pragma: no cover - compiled
         gain[i] = total / (attack + 1)
 
 
-@inner_jit()
+@inner_jit(inline="always")
 def _limit(block, inputs, trace, recurrence, ints, floats, target):  # pragma: no cover
     """The block out of the limiter (``block`` = delayed input x gain, ``trace[GAIN]``); False
     when it is at rest and stays so (gain 1: no peak reaches the target)."""
@@ -305,7 +313,7 @@ def _bound_sent(trace, n, ints):  # pragma: no cover - compiled
         gains[j] = gains[n + j]
 
 
-@inner_jit()
+@inner_jit(inline="always")
 def _bound_sent_unchanged(trace, n, ints, floats, peak_bound):  # pragma: no cover - compiled
     """A block of ``n`` frames passed at gain 1, its input peaks at most ``peak_bound``."""
     delay = ints[DELAY]
@@ -355,7 +363,7 @@ def _toward_held(sample, held, low, high):  # pragma: no cover - compiled
     return held
 
 
-@inner_jit()
+@inner_jit(inline="always")
 def _clip_sample(joined, at, channel, ceiling, kept, recurrence, ints):  # pragma: no cover
     """Clip ``joined[at, channel]`` into its interval (older samples are final); returns the
     ceiling it keeps: ``ceiling``, or ``kept`` where no interval was left."""
@@ -420,7 +428,7 @@ def _rest_clip(joined, sent, first, n):  # pragma: no cover - compiled
     _shift(joined, n)
 
 
-@inner_jit()
+@inner_jit(inline="always")
 def _last_step(block, inputs, clip_joined, trace, recurrence, ints, floats, ceiling):
     """The clip, unless the bound shows it would change nothing (the same bytes)."""
     n = block.shape[0]

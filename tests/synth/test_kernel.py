@@ -73,10 +73,15 @@ def test_a_fresh_process_writes_its_cache_under_the_user_cache_and_reads_it_back
     assert list(cache.rglob("*.nbi")) and list(cache.rglob("*.nbc"))
     # a cold compile makes one specialisation of each function, not one more for a literal
     # argument (which envelope, which LFO): two for the clip's history, of float32 and float64;
-    # the sample interpolation alone is inlined (it takes the sample loop's fast-math flags)
+    # none of those numba inlines: the sample interpolation (it takes the sample loop's
+    # fast-math flags) and the stage's steps that only pass the block on to deeper ones
     counts = dict(line.split() for line in first.stdout.splitlines()[1:])
     assert {name for name, count in counts.items() if count != "1"} == {
         "soundness_live.synth.kernel._interpolate",
+        "soundness_live.synth.stage_kernel._bound_sent_unchanged",
+        "soundness_live.synth.stage_kernel._clip_sample",
+        "soundness_live.synth.stage_kernel._last_step",
+        "soundness_live.synth.stage_kernel._limit",
         "soundness_live.synth.stage_kernel._rest_clip",
     }, first.stdout
     assert counts["soundness_live.synth.stage_kernel._rest_clip"] == "2"
