@@ -1,4 +1,4 @@
-"""Audio output backends: PortAudio (sounddevice), SDL (pygame-ce), null and offline.
+"""Audio output backends: JACK, PortAudio (sounddevice), SDL (pygame-ce), null and offline.
 
 Every backend pulls fixed-size stereo float32 blocks from a :class:`BlockSource` (the
 engine's ``Renderer``) and keeps a :class:`~soundness_live.core.clock.ClockMapping` fresh: for each
@@ -35,7 +35,7 @@ from .devices import find_output_device
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "sounddevice", "sdl", "null", "offline")
+BACKENDS = ("auto", "jack", "sounddevice", "sdl", "null", "offline")
 _DRIFT_PER_S = 200e-6
 
 
@@ -381,7 +381,12 @@ def open_output(
     block_size: int = 128,
     sample_rate: int = 48_000,
 ) -> Output:
-    """Open an output for ``source`` (not started). ``auto``: sounddevice, else SDL, else null."""
+    """Open an output for ``source`` (not started).
+
+    ``auto``: JACK when a JACK server runs and JACK-Client loads (one client, which the JACK
+    MIDI input can share: :mod:`.jack_output`), else sounddevice, else SDL, else null; each
+    step down is one log line saying why.
+    """
     check_sample_rate(sample_rate)
     if not isinstance(block_size, int) or not 1 <= block_size <= 8192:
         raise ParameterError(f"block_size must be an integer in 1..8192 frames, got {block_size!r}")
@@ -392,6 +397,22 @@ def open_output(
         return simple[backend](source, block_size, sample_rate)
     if backend == "sdl":
         return SdlOutput(source, block_size, sample_rate, device)
+    if backend in ("jack", "auto"):
+        from .jack_output import JackOutput
+
+        try:
+            return JackOutput(source, block_size, sample_rate, device, quiet=backend == "auto")
+        except (OSError, DeviceError) as error:
+            if backend == "jack":
+                raise DeviceError(f"JACK output unavailable: {error}") from error
+            log.info("JACK output unavailable (%s); trying PortAudio", error)
+    return _open_portaudio_or_below(source, backend, device, block_size, sample_rate)
+
+
+def _open_portaudio_or_below(
+    source: BlockSource, backend: str, device: Any, block_size: int, sample_rate: int
+) -> Output:
+    """sounddevice; for ``auto``, SDL when PortAudio fails, then the null output."""
     try:
         return SoundDeviceOutput(source, block_size, sample_rate, device)
     except (OSError, DeviceError) as error:

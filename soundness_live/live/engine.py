@@ -32,7 +32,13 @@ from ..store.records import Store
 from ..store.session import StoredSession
 from . import plan_play
 from .engine_cues import EngineCues, PendingCue
-from .engine_setup import live_figures, make_renderer, sound_output_status
+from .engine_setup import (
+    exact_thru,
+    live_figures,
+    make_renderer,
+    midi_host,
+    sound_output_status,
+)
 from .input import LiveInput
 from .midi_watch import EngineMidiInput, MidiWatcher, check_midi_input
 from .output_watch import OutputWatch
@@ -152,6 +158,7 @@ class Engine(EngineCues):
                 on_device_change=self.live_input.on_device_change,
                 mapping=lambda: self.output.mapping,
                 frame_tap=self.frame_tap if on_jack else None,
+                host=midi_host(self.output),  # the JACK output: one client for both
                 queue_size=0,  # the thru listener takes every event: no queue to fill up
             )
             self.use_midi_input(midi)
@@ -160,7 +167,7 @@ class Engine(EngineCues):
             exact = on_jack and isinstance(midi, JackMidiInputs)
             if exact and self.options.thru_mode == "auto":
                 # frame-exact stamps: each thru note keeps the same latency (no block jitter)
-                self.live_input.thru = self._thru("constant")
+                self.live_input.thru = exact_thru(self.options, self.output)
         self.changed.set()
 
     def use_midi_input(self, midi: object) -> None:

@@ -17,6 +17,7 @@ from ..players.profiles import ChildProfile
 from ..players.roles import DeviceRole
 from .input import LiveInput
 from .tap_marks import beat_side
+from .thru import ThruTiming
 from .timeline import StandInRenderer
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,26 @@ def sound_output_status(output: Any, renderer: Any) -> str:
     if output.backend == "sdl" and driver in SILENT_SDL_DRIVERS:
         return f"none: SDL's {driver} audio driver plays nothing (SDL_AUDIODRIVER={driver})"
     return "ok"
+
+
+def midi_host(output: Any) -> Any | None:
+    """The output whose JACK client the JACK MIDI input shares (``--audio jack``, or ``auto``
+    on a running JACK server): the engine is then one JACK client, its MIDI read in the same
+    process callback that renders, before the block. None for any other output."""
+    return output if getattr(output, "backend", "") == "jack" else None
+
+
+def exact_thru(options: Any, output: Any) -> ThruTiming:
+    """Thru on frame-exact JACK stamps (``--thru auto``): constant, every note at its own
+    frame plus the same delay. Sharing the output's client, a note is read and placed before
+    the block that holds its frame renders, so no delay is added (the output latency alone,
+    as a synth playing its own MIDI ports does); on a client of its own the note reaches the
+    audio thread up to a block later, so the default adds one block + 1 ms
+    (:func:`~.thru.default_delay_ms`). ``--thru-delay-ms`` sets it either way."""
+    delay_ms = options.thru_delay_ms
+    if delay_ms is None and midi_host(output) is not None:
+        delay_ms = 0.0
+    return ThruTiming.for_output(options.block_size, options.sample_rate, "constant", delay_ms)
 
 
 def _synth_renderer(soundfont: Path | None, sample_rate: int) -> tuple[Any, dict[str, Any]]:

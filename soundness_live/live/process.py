@@ -150,7 +150,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     """The engine's options (shared with ``soundness-live engine``)."""
     parser = parser or argparse.ArgumentParser(prog="soundness-live engine", description=__doc__)
     parser.add_argument("--data-dir", type=Path, help="data directory (default: the user's)")
-    parser.add_argument("--audio", default="auto", help="auto, sounddevice, sdl, null")
+    parser.add_argument(
+        "--audio", default="auto",
+        help="auto (JACK when a server runs, else PortAudio, else SDL), jack, sounddevice, sdl, "
+        "null",
+    )  # fmt: skip
     parser.add_argument("--audio-device", help="output device name or index")
     parser.add_argument(
         "--midi", default="rtmidi",

@@ -89,6 +89,16 @@ class OutputFrameTap:
 
     def render_into(self, out: np.ndarray) -> None:
         """Audio callback: note (cycle frame, block frame), then render the block."""
+        self.mark()
+        self.source.render_into(out)
+
+    def mark(self) -> None:
+        """Note (JACK's cycle frame, the next block's frame) now, in the audio callback.
+
+        :meth:`render_into` does it for each block; a JACK MIDI input reading in the same
+        callback before the block renders (one shared client) does it first, so the events of
+        a cycle are placed by that cycle's own pair even after a cycle the server skipped.
+        """
         jack_frame = self._jack_frame
         if jack_frame is not None:
             try:
@@ -99,7 +109,6 @@ class OutputFrameTap:
                 self.blocks += 1
             except Exception:
                 self.errors += 1
-        self.source.render_into(out)
 
     def engine_frame(self, jack_frame: int) -> int | None:
         """Output frame rendered at JACK frame ``jack_frame`` (None before the first block)."""

@@ -28,6 +28,18 @@ Threads and the real-time contract:
 - A watcher thread connects and disconnects ports (calls into the JACK server) and emits
   ``on_device_change``.
 
+Sharing the output's client (``host``: the engine's JACK output, :mod:`soundness_live.audio.
+jack_output`): the engine is then one JACK client, and one Python callback a cycle. The ports
+are registered on the output's client, which calls :meth:`JackMidiInputs._read_cycle` first
+in every cycle: the cycle's events are written into the ring as above and at most
+:data:`CYCLE_DELIVER_ROWS` of them are delivered at once, in the same callback, so the live
+thru path places a note at its own frame before the block that holds it is rendered. There
+is then no consumer thread (nothing else takes from the ring, nothing waits for the GIL
+between the note and its block); the rest of a flood waits in the ring for the next cycles.
+Delivering in JACK's thread costs what the consumer's delivery costs (small event objects,
+no lock, no I/O): the listener must keep the real-time contract (the engine's
+:class:`~soundness_live.live.input.LiveInput` does).
+
 Both threads run under :mod:`.delivery`'s supervision: a loop that raises starts again and
 the status says so.
 
@@ -49,7 +61,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from ..core.events import DeviceChange, InputEvent
 from ..errors import DeviceError
@@ -68,6 +80,28 @@ CYCLE_SPARE_ROWS = 64  # per source and cycle, besides notes: 24,000/s at 128 fr
 CLOCK_BRACKET_S = 0.0002  # a cycle start read between clock reads further apart was interrupted
 CLOCK_READS = 3  # tries at an uninterrupted read of the cycle start, each cycle with an event
 FLOOD_PAUSE_S = 0.0005  # between two full batches of rows: the GIL is free for the audio thread
+CYCLE_DELIVER_ROWS = 32  # delivered per cycle on a shared client; a flood's rest waits its turn
+
+
+class JackHost(Protocol):
+    """A JACK client the input can share (the engine's JACK output): its ports go on
+    ``jack_client`` and its reader runs first in the host's process callback."""
+
+    jack_client: Any
+
+    def attach_midi(
+        self,
+        reader: Callable[[int], None],
+        on_port: Callable[[Any, bool], None],
+        on_xrun: Callable[[float], None],
+        on_shutdown: Callable[[Any, str], None],
+    ) -> None:
+        """Call ``reader(frames)`` first in each cycle; forward JACK's notifications."""
+        ...
+
+    def detach_midi(self) -> None:
+        """Stop calling the reader."""
+        ...
 
 
 def load_jack() -> tuple[Any, str]:
@@ -89,6 +123,7 @@ class JackMidiInputs(EventDelivery):
     :meth:`stop`, :meth:`drain`, ``status``, ``ports``, ``available``. ``frame_tap`` (an
     :class:`OutputFrameTap` in a JACK audio output) makes ``frame`` exact; without it frames
     come from the cycle start time through ``mapping``. ``stamps`` keeps the last stamps.
+    ``host``: a started JACK output whose client the input shares (see the module).
     """
 
     def __init__(
@@ -98,6 +133,7 @@ class JackMidiInputs(EventDelivery):
         on_device_change: ChangeCallback | None = None,
         mapping: MappingSource | None = None,
         frame_tap: OutputFrameTap | None = None,
+        host: JackHost | None = None,
         client_name: str = "soundness-live",
         queue_size: int = 4096,
         ring_size: int = 1024,
@@ -107,6 +143,7 @@ class JackMidiInputs(EventDelivery):
         super().__init__(on_event, on_device_change, queue_size)
         self.mapping = mapping
         self.frame_tap = frame_tap
+        self.host = host
         self.client_name = client_name
         self.poll_interval_s = poll_interval_s
         self.clock = clock
@@ -154,6 +191,8 @@ class JackMidiInputs(EventDelivery):
         :class:`~soundness_live.errors.DeviceError` when no JACK server answers
         (:func:`~soundness_live.midi.open_input.open_midi_input` falls back on both).
         """
+        if self.host is not None:
+            return self._start_shared(self.host)
         jack, reason = load_jack()
         if jack is None:
             raise OSError(reason)
@@ -177,26 +216,69 @@ class JackMidiInputs(EventDelivery):
         self._start_thread("jack-midi-hotplug", self._watch)
         return self
 
+    def _start_shared(self, host: JackHost) -> JackMidiInputs:
+        """Ports on ``host``'s client, read in its process callback; no consumer thread."""
+        client = host.jack_client
+        self.client_name = client.name  # its own ports are never sources
+        self._rate = client.samplerate
+        self._client = client
+        self._stop.clear()
+        self.scan()
+        if self.frame_tap is not None:
+            self.frame_tap.attach(lambda: client.last_frame_time)
+        host.attach_midi(self._read_cycle, self._registered, self._xrun, self._shutdown)
+        self._start_thread("jack-midi-hotplug", self._watch)
+        return self
+
     def stop(self) -> None:
-        """Stop the threads, deliver what is left, close the client (idempotent)."""
+        """Stop the threads, deliver what is left, close the client (idempotent); on a
+        shared client, stop reading and unregister this input's ports."""
         self._stop.set()
         self._wake.ring()
         self._rescan.set()
         self._join_threads()
+        if self.host is not None and self._client is not None:
+            self.host.detach_midi()
         if self.frame_tap is not None:
             self.frame_tap.detach()
-            time.sleep(0.05)  # an audio callback that read the hook before may still call it
+            time.sleep(0.05)  # a callback that read the hook (or the reader) may still call it
         client, self._client = self._client, None
-        if client is not None:
+        if client is not None and self.host is None:
             client.deactivate()
             self._deliver_rows()
             client.close()
+        elif client is not None:
+            self._deliver_rows()
+            self._unregister_ports()
         self._wake.close()  # no callback runs any more
         with self._lock:
             self._sources, self._table, self._free = {}, (), []
         self.status = "stopped"
 
+    def _unregister_ports(self) -> None:
+        """This input's ports on a shared client (the output keeps playing)."""
+        with self._lock:
+            ports = [port for _slot, port in self._sources.values()] + self._free
+        for port in ports:
+            try:
+                port.unregister()
+            except Exception as error:  # the server may be gone with its ports
+                log.warning("could not unregister JACK MIDI port %s: %s", port.name, error)
+
     # -- JACK's process thread (real-time: no logging, no I/O, no locks) ----------------------
+    def _read_cycle(self, frames: int) -> None:
+        """A shared client's cycle, before its block renders: note this cycle's JACK frame
+        against the block's frame, read the events, deliver them (the thru path places them)."""
+        tap = self.frame_tap
+        if tap is not None:
+            tap.mark()
+        self._process(frames)
+        try:
+            self._deliver_rows(CYCLE_DELIVER_ROWS)
+        except Exception as error:  # a row that fails is taken already: the next go on
+            self.callback_errors += 1
+            self.report_failure("the JACK process callback", error)
+
     def _process(self, frames: int) -> None:
         try:
             client, ring, cycle_s = self._client, self._ring, -1.0

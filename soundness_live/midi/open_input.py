@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import DeviceError, ParameterError
 from .delivery import ChangeCallback, EventCallback
 from .jack_frames import OutputFrameTap
-from .jack_input import JackMidiInputs
+from .jack_input import JackHost, JackMidiInputs
 from .ports import MappingSource, MidiInputs
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ def open_midi_input(
     on_device_change: ChangeCallback | None = None,
     mapping: MappingSource | None = None,
     frame_tap: OutputFrameTap | None = None,
+    host: JackHost | None = None,
     queue_size: int = 4096,
 ) -> JackMidiInputs | MidiInputs:
     """A started MIDI input for the engine's ``--midi`` option (:data:`MIDI_INPUTS`).
@@ -36,7 +37,9 @@ def open_midi_input(
     ``"jack"`` falls back to python-rtmidi with one warning line that says why: to rtmidi's
     JACK API when JACK-Client or libjack is missing (a server may still run), else to ``api``
     (None: rtmidi's default) when no JACK server answered. ``frame_tap`` (only for an audio
-    output running on the same JACK server) makes the JACK input's frames exact.
+    output running on the same JACK server) makes the JACK input's frames exact; ``host`` (the
+    engine's JACK output) puts the JACK input's ports on the output's own client, read in its
+    process callback before each block renders.
     ``queue_size`` bounds the queue read by ``drain()`` (0: no queue, ``on_event`` takes all).
     """
     if kind not in MIDI_INPUTS:
@@ -44,7 +47,7 @@ def open_midi_input(
     if kind == "jack":
         inputs = JackMidiInputs(
             on_event, on_device_change=on_device_change, mapping=mapping, frame_tap=frame_tap,
-            queue_size=queue_size,
+            host=host, queue_size=queue_size,
         )  # fmt: skip
         try:
             return inputs.start()
@@ -61,5 +64,7 @@ def open_midi_input(
 
 
 def output_on_jack(output: Any) -> bool:
-    """True when ``output`` is a PortAudio stream on JACK (its blocks follow JACK cycles)."""
-    return getattr(output, "backend", "") == "sounddevice" and "JACK" in output.name
+    """True when ``output``'s blocks follow JACK cycles: the JACK output, or a PortAudio
+    stream on JACK."""
+    backend = getattr(output, "backend", "")
+    return backend == "jack" or (backend == "sounddevice" and "JACK" in output.name)

@@ -1,0 +1,279 @@
+"""The engine on JACK as one client: its sound out and its JACK MIDI ports in one process callback.
+
+Through PortAudio the engine was three JACK clients in one process (PortAudio's, with its own
+thread; the JACK MIDI input's; a probe's in the bench), each waking a Python callback every
+cycle that waits for the one GIL, and a note read by the MIDI client waited for the next
+cycle of the audio one. :class:`JackOutput` is one JACK client (JACK-Client) with two audio
+out ports and, when a JACK MIDI input shares it (``JackMidiInputs(host=output)``), that
+input's MIDI ports too. Its process callback is the one Python entry of each cycle:
+
+1. the MIDI reader the input attached (:meth:`JackOutput.attach_midi`) reads the cycle's
+   events, stamps them at their JACK frames and lets the live thru path place them, so a
+   note played in this cycle is scheduled at its own frame before the block is rendered;
+2. the source renders the block (:meth:`Output.process`: a block that raises plays silence
+   and is counted, the output stage with its true-peak cap is the source's own);
+3. the block is copied into the out ports.
+
+The frame line (:class:`~.output.FrameLine`) is fed the cycle's start, read from JACK
+(now - frames since the cycle began); the output latency is JACK's own playback latency of the
+ports the sound goes to (one period when libjack cannot be asked) plus the source's delay. A
+server x-run counts as an under-run, as PortAudio on JACK reports it, and restarts the frame
+line. The out ports connect to the server's physical playback ports, or to the ports whose
+names contain the device setting (``--audio-device``).
+
+The real-time contract of :meth:`Output.process` holds in the callback: no lock, no I/O, no
+logging, nothing that blocks; the block buffer is allocated once (the largest JACK period).
+JACK's notification thread (x-runs, port registrations, shutdown) only sets counters and
+flags the process callback or the MIDI input's watcher thread act on.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import DeviceError
+from .output import BlockSource, FrameLine, Output
+
+log = logging.getLogger(__name__)
+
+CLIENT_NAME = "soundness-live"
+MAX_PERIOD_FRAMES = 8192  # the largest block the buffer holds (JACK's periods are powers of 2)
+CycleReader = Callable[[int], None]
+PortListener = Callable[[Any, bool], None]
+XrunListener = Callable[[float], None]
+ShutdownListener = Callable[[Any, str], None]
+
+
+def load_jack() -> Any:
+    """The ``jack`` module (JACK-Client); OSError naming what to install when it cannot load."""
+    try:
+        import jack
+    except ImportError as error:
+        raise OSError(f"JACK-Client is not installed ({error}; pip install JACK-Client)") from None
+    except OSError as error:  # the module is there, libjack is not
+        raise OSError(f"libjack not found ({error}; apt-get install libjack-jackd2-0)") from None
+    return jack
+
+
+def open_client(jack: Any, name: str, quiet: bool) -> Any:
+    """A JACK client named ``name`` on the running server; DeviceError when none answers.
+
+    ``quiet``: libjack's own lines on stderr ("Cannot connect to server socket...") are kept
+    from the terminal while trying (``auto`` asks whether a server runs on every start).
+    """
+    said: list[str] = []
+    if quiet:
+        jack.set_error_function(said.append)
+        jack.set_info_function(said.append)
+    try:
+        return jack.Client(name, no_start_server=True)
+    except jack.JackError as error:
+        raise DeviceError(f"no JACK server answered ({error})") from None
+    finally:
+        if quiet:
+            jack.set_error_function(None)
+            jack.set_info_function(None)
+
+
+class JackOutput(Output):
+    """Stereo sound out through one JACK client that JACK MIDI inputs can share (see module)."""
+
+    backend = "jack"
+
+    def __init__(
+        self,
+        source: BlockSource,
+        block_size: int,
+        sample_rate: int,
+        device: Any = None,
+        *,
+        client_name: str = CLIENT_NAME,
+        quiet: bool = False,
+    ) -> None:
+        super().__init__(source, block_size, sample_rate)
+        jack = load_jack()
+        client = open_client(jack, client_name, quiet)
+        try:
+            self._check_server(client, block_size, sample_rate)
+            self.ports = (client.outports.register("out_1"), client.outports.register("out_2"))
+            self.targets = playback_targets(client, device)
+        except Exception:
+            client.close()
+            raise
+        self.jack_client = client
+        self.name = f"jack: {client.name} -> {describe_targets(self.targets)}"
+        self.latency_s = playback_latency_frames(client, self.targets) / sample_rate
+        self._line = FrameLine(sample_rate)
+        self._buffer = np.zeros((MAX_PERIOD_FRAMES, 2), dtype=np.float32)
+        self._xruns_seen = 0
+        self.xruns = 0  # counted by JACK's notification thread; under-runs by the callback
+        self.reader_errors = 0  # cycles whose MIDI reader raised (the block still played)
+        self.server_gone = ""
+        self._closed = False
+        self._reader: CycleReader | None = None
+        self._port_listener: PortListener | None = None
+        self._xrun_listener: XrunListener | None = None
+        self._shutdown_listener: ShutdownListener | None = None
+        client.set_process_callback(self._process)
+        client.set_xrun_callback(self._xrun)
+        client.set_shutdown_callback(self._shutdown)
+        client.set_port_registration_callback(self._registered, only_available=False)
+
+    def _check_server(self, client: Any, block_size: int, sample_rate: int) -> None:
+        if client.samplerate != sample_rate:
+            raise DeviceError(
+                f"the JACK server runs at {client.samplerate} Hz, the engine at {sample_rate} Hz: "
+                f"start jackd with -r {sample_rate} or the engine with --sample-rate "
+                f"{client.samplerate}"
+            )
+        if client.blocksize != block_size:  # JACK sets the period: a block is one cycle
+            log.info(
+                "JACK's period is %d frames (asked: %d): the engine renders one block per cycle",
+                client.blocksize, block_size,
+            )  # fmt: skip
+            self.block_size = client.blocksize
+
+    # -- what a JACK MIDI input sharing this client uses ------------------------------------
+    def attach_midi(
+        self,
+        reader: CycleReader,
+        on_port: PortListener,
+        on_xrun: XrunListener,
+        on_shutdown: ShutdownListener,
+    ) -> None:
+        """Run ``reader(frames)`` first in every cycle, before the block renders; forward
+        JACK's port registrations, x-runs and shutdown to the other three."""
+        self._port_listener, self._xrun_listener = on_port, on_xrun
+        self._shutdown_listener = on_shutdown
+        self._reader = reader  # published last: the callback finds the listeners set
+
+    def detach_midi(self) -> None:
+        """Stop calling the MIDI reader (a cycle that read it before may still be running)."""
+        self._reader = None
+        self._port_listener = self._xrun_listener = self._shutdown_listener = None
+
+    # -- life cycle --------------------------------------------------------------------------
+    def start(self) -> Output:
+        """Activate the client and connect its out ports to the playback targets."""
+        super().start()
+        self.jack_client.activate()
+        for port, target in zip(self.ports, self.targets, strict=False):
+            try:
+                self.jack_client.connect(port, target)
+            except Exception as error:  # the port may have gone: the sound still renders
+                log.warning("could not connect %s to %s: %s", port.name, target, error)
+        return self
+
+    def stop(self) -> None:
+        """Deactivate and close the client (idempotent); its ports go with it."""
+        if self._closed:
+            return
+        self._closed = True
+        self._reader = None
+        self.jack_client.deactivate()  # no callback runs after this returns
+        self.jack_client.close()
+
+    # -- JACK's process thread (real-time: no logging, no I/O, no locks) ----------------------
+    def _process(self, frames: int) -> None:
+        client = self.jack_client
+        since_frames = client.frames_since_cycle_start
+        cycle_s = time.monotonic() - since_frames / self.sample_rate
+        if self.xruns != self._xruns_seen:  # the frame line moved: start it again
+            self.underruns += self.xruns - self._xruns_seen
+            self._xruns_seen = self.xruns
+            self._line.reset()
+        reader = self._reader
+        if reader is not None:
+            try:
+                reader(frames)
+            except Exception:  # the reader counts its own failures; the sound must go on
+                self.reader_errors += 1
+        block = self._buffer[:frames]
+        due_s = self._line.time_of(self.source.frame, cycle_s)
+        self.process(block, due_s + self.latency_s)
+        left, right = self.ports
+        left.get_array()[:] = block[:, 0]
+        right.get_array()[:] = block[:, 1]
+
+    # -- JACK's notification thread ----------------------------------------------------------
+    def _xrun(self, delay_usecs: float) -> None:
+        self.xruns += 1
+        listener = self._xrun_listener
+        if listener is not None:
+            listener(delay_usecs)
+
+    def _registered(self, port: Any, register: bool) -> None:
+        listener = self._port_listener
+        if listener is not None:
+            listener(port, register)
+
+    def _shutdown(self, status: Any, reason: str) -> None:
+        self.server_gone = reason or "the JACK server shut down"
+        listener = self._shutdown_listener
+        if listener is not None:
+            listener(status, reason)
+
+
+def playback_targets(client: Any, device: Any) -> list[str]:
+    """The two ports the sound goes to: the server's physical playback ports (``device``
+    None, "" or "JACK", as PortAudio connects), else the audio inputs whose names contain
+    ``device``; DeviceError listing the candidates when none does."""
+    physical = device in (None, "", "JACK", "jack")
+    inputs = client.get_ports(is_audio=True, is_input=True, is_physical=physical or None)
+    own = f"{client.name}:"
+    names = [port.name for port in inputs if not port.name.startswith(own)]
+    if not physical:
+        chosen = [name for name in names if str(device).lower() in name.lower()]
+        if not chosen:
+            listed = "".join(f"\n  {name}" for name in names) or " (none)"
+            raise DeviceError(f"no JACK audio input port matches {device!r}; the ports:{listed}")
+        names = chosen
+    if not names:
+        log.warning("the JACK server has no physical playback ports: the sound is not connected")
+    return names[:2] if len(names) != 1 else names * 2  # one port: both channels into it
+
+
+def describe_targets(targets: list[str]) -> str:
+    """The playback ports, for the output's name."""
+    return ", ".join(dict.fromkeys(targets)) or "not connected"
+
+
+class _LatencyRange(ctypes.Structure):
+    _fields_ = [("min", ctypes.c_uint32), ("max", ctypes.c_uint32)]
+
+
+_PLAYBACK_LATENCY = 1  # jack_latency_callback_mode_t: JackPlaybackLatency
+
+
+def playback_latency_frames(client: Any, targets: list[str]) -> int:
+    """Frames from a cycle's output to the sound leaving the server: the largest playback
+    latency JACK gives for ``targets`` (JACK-Client does not wrap that call: libjack is asked
+    through ctypes), else one period (what PortAudio reports on JACK's dummy driver)."""
+    period = int(client.blocksize)
+    path = ctypes.util.find_library("jack")
+    if not targets or path is None:
+        return period
+    try:
+        library = ctypes.CDLL(path)
+        get_range = library.jack_port_get_latency_range
+        get_range.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(_LatencyRange)]
+        get_range.restype = None
+        import jack
+
+        latency = 0
+        for name in targets:
+            port = client.get_port_by_name(name)
+            found = _LatencyRange()
+            get_range(int(jack._ffi.cast("uintptr_t", port._ptr)), _PLAYBACK_LATENCY, found)
+            latency = max(latency, int(found.max))
+    except (OSError, AttributeError, TypeError) as error:
+        log.info("JACK's playback latency unknown (%s): one period assumed", error)
+        return period
+    return latency or period
