@@ -1,29 +1,44 @@
 """The synth on a JACK server against FluidSynth on the same server: x-runs and tap-to-sound.
 
 For each JACK period (128 and 64 frames; a private jackd on the dummy driver, started afresh
-for each) a probe client plays a closed hi-hat 8 times a second for 30 s (note-on at a random
-offset of its cycle, note-off half-way to the next), in turn into each synth, ``--rounds`` (3)
-times each, interleaved (engine, FluidSynth, engine, ...) so a busy moment of the machine
-falls on both alike; each run is a row with the load average when it ended, then the median
-of the rounds. The synths: the engine (its
-JACK-native MIDI input -> the live thru path, immediate mode -> the Renderer with its output
-stage -> sounddevice on JACK) and into FluidSynth (pyfluidsynth's libfluidsynth with its JACK
-audio and MIDI drivers, reverb and chorus off). Both play the same SoundFont (FluidR3_GM when
-installed, else TimGM6mb). The probe counts the server's x-runs while each plays (JACK's
-x-run callback) and hears its output: tap-to-sound = the first audible frame after a note-on
-minus the frame the note-on was written at, both JACK frames.
+for each) a probe plays a closed hi-hat 8 times a second for 30 s (note-on at a random offset
+of its cycle, note-off half-way to the next) into each synth in turn, ``--rounds`` (3) times
+each, interleaved (engine, FluidSynth, engine, ...) so a busy moment of the machine falls on
+all alike; each run is a row with the load average when it ended, then the median of the
+rounds. The probe runs in a process of its own (this file with ``--probe``), so that no synth
+shares a GIL with it: it counts the server's x-runs while a synth plays (JACK's x-run
+callback), samples the server's DSP load (``cpu_load``, every client's share of the period)
+and hears the synth's output: tap-to-sound = the first audible frame after a note-on minus
+the frame the note-on was written at, both JACK frames.
 
-Run: ``python bench/bench_synth_jack.py [--seconds S] [--rate-hz N] [--periods 128,64]``.
-Needs jackd (Debian: jackd2), libportaudio2, libfluidsynth3 and the PyPI packages JACK-Client
-and pyfluidsynth.
+The synths (``--engine`` picks the engine's paths):
+
+- ``engine``: a real engine process (``soundness-live engine``) as it runs on JACK with JACK
+  MIDI: ``--audio jack --midi jack``, one JACK client whose process callback reads the MIDI,
+  lets the live thru path place the notes (``--thru auto``: constant, at their own frames)
+  and renders the block (the Renderer with its output stage);
+- ``engine-pa``: the path before it, ``--audio sounddevice --audio-device JACK --midi jack``:
+  PortAudio's JACK client for the sound and the JACK MIDI input's own client;
+- ``FluidSynth``: pyfluidsynth's libfluidsynth with its JACK audio and MIDI drivers (one client,
+  C threads only), the drum kit on channel 10, reverb and chorus off.
+
+All play the same SoundFont (FluidR3_GM when installed, else TimGM6mb). The engine's rows also
+give its own under-run count (its snapshot).
+
+Run: ``python bench/bench_synth_jack.py [--seconds S] [--rate-hz N] [--periods 128,64]
+[--rounds 3] [--engine one-client,portaudio]``. Needs jackd (Debian: jackd2), libportaudio2,
+libfluidsynth3 and the PyPI packages JACK-Client and pyfluidsynth.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,14 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from soundness_live.audio.output import open_output  # noqa: E402
-from soundness_live.live.input import LiveInput  # noqa: E402
-from soundness_live.live.thru import ThruTiming  # noqa: E402
-from soundness_live.midi.jack_frames import OutputFrameTap  # noqa: E402
-from soundness_live.midi.jack_input import JackMidiInputs  # noqa: E402
-from soundness_live.players.roles import DeviceRole  # noqa: E402
-from soundness_live.synth.renderer import build_renderer  # noqa: E402
-from tests.jackserver import JackProbe, jack_connect, jack_server  # noqa: E402
+from tests.jackserver import JackProbe, jack_server  # noqa: E402
 
 RATE = 48_000
 FONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf2/TimGM6mb.sf2")
@@ -61,6 +69,8 @@ class Run:
     xruns: int
     latency_ms: np.ndarray  # NaN where no sound was found
     load: float = float("nan")  # the 1-minute load average when it ended
+    dsp_percent: float = float("nan")  # the server's mean DSP load while it played
+    underruns: int | None = None  # the engine's own count (None: FluidSynth does not say)
 
     @property
     def heard(self) -> np.ndarray:
@@ -77,15 +87,16 @@ class Run:
     def row(self, label: str) -> str:
         """One table row."""
         figures = "".join(f"{x:8.2f}" for x in self.figures())
+        underruns = "-" if self.underruns is None else str(self.underruns)
         return (
             f"  {self.name:<12}{label:>7}{self.notes:>6}{len(self.heard):>7}{self.xruns:>7}"
-            f"{figures}{self.load:>7.2f}"
+            f"{underruns:>7}{figures}{self.dsp_percent:>7.1f}{self.load:>7.2f}"
         )
 
 
 HEADER = (
-    f"  {'synth':<12}{'run':>7}{'notes':>6}{'heard':>7}{'xruns':>7}{'p50 ms':>8}{'p99 ms':>8}"
-    f"{'max':>8}{'load':>7}"
+    f"  {'synth':<12}{'run':>7}{'notes':>6}{'heard':>7}{'xruns':>7}{'under':>7}{'p50 ms':>8}"
+    f"{'p99 ms':>8}{'max':>8}{'dsp %':>7}{'load':>7}"
 )
 
 
@@ -96,30 +107,26 @@ def median_row(runs: list[Run]) -> str:
     xruns = float(np.median([run.xruns for run in runs]))
     heard = int(np.median([len(run.heard) for run in runs]))
     load = float(np.median([run.load for run in runs]))
+    dsp = float(np.median([run.dsp_percent for run in runs]))
+    counted = [run.underruns for run in runs if run.underruns is not None]
+    underruns = f"{np.median(counted):g}" if counted else "-"
     return (
         f"  {runs[0].name:<12}{'median':>7}{runs[0].notes:>6}{heard:>7}{xruns:>7g}"
-        f"{p50:8.2f}{p99:8.2f}{top:8.2f}{load:>7.2f}"
+        f"{underruns:>7}{p50:8.2f}{p99:8.2f}{top:8.2f}{dsp:>7.1f}{load:>7.2f}"
     )
 
 
-def _probe() -> tuple[JackProbe, list[int]]:
-    """A probe counting the server's x-runs from now on."""
-    probe = JackProbe("sl-probe", threshold=PROBE_THRESHOLD, quiet_frames=QUIET_FRAMES)
-    xruns = [0]
-
-    def on_xrun(delay_us: float) -> None:
-        xruns[0] += 1
-
-    probe.client.set_xrun_callback(on_xrun)
-    return probe.activate(), xruns
-
-
-def play_hats(probe: JackProbe, seconds: float, rate_hz: float, period: int) -> int:
+def play_hats(
+    probe: JackProbe, seconds: float, rate_hz: float, period: int, loads: list[float] | None = None
+) -> int:
     """Send the hi-hat pattern (``rate_hz`` notes a second for ``seconds``, each on at a
-    random frame of its cycle, off half a note later); returns the notes sent."""
+    random frame of its cycle, off half a note later); returns the notes sent. ``loads``
+    takes the server's DSP load (%) at each note."""
     rng = np.random.default_rng(1)
     notes = int(seconds * rate_hz)
     for _ in range(notes):
+        if loads is not None:
+            loads.append(float(probe.client.cpu_load()))
         probe.send(HAT_ON, int(rng.integers(0, period)))
         time.sleep(0.5 / rate_hz)
         probe.send(HAT_OFF, 0)
@@ -140,43 +147,139 @@ def _latencies(probe: JackProbe) -> np.ndarray:
     return np.array(found, dtype=float)
 
 
-def _wait(condition: Any, timeout_s: float) -> None:
+# -- the probe, in a process of its own -----------------------------------------------------------
+def probe_main(argv: list[str]) -> int:
+    """``--probe AUDIO_PORT [MIDI_PORT] SECONDS RATE_HZ PERIOD``: hear ``AUDIO_PORT``, connect
+    the probe's MIDI out to ``MIDI_PORT`` (or wait for the synth to connect it), play the
+    hats; prints the figures as one JSON line."""
+    audio_port, midi_port = argv[0], argv[1] or None
+    seconds, rate_hz, period = float(argv[2]), float(argv[3]), int(argv[4])
+    probe = JackProbe("sl-probe", threshold=PROBE_THRESHOLD, quiet_frames=QUIET_FRAMES)
+    xruns = [0]
+    probe.client.set_xrun_callback(lambda _delay_us: xruns.__setitem__(0, xruns[0] + 1))
+    probe.activate()
+    try:
+        probe.client.connect(audio_port, "sl-probe:in")
+        if midi_port is not None:
+            probe.client.connect("sl-probe:midi_out", midi_port)
+        _wait(lambda: bool(probe.client.get_all_connections("sl-probe:midi_out")), 10.0)
+        time.sleep(0.5)
+        xruns[0], loads = 0, []
+        notes = play_hats(probe, seconds, rate_hz, period, loads)
+        counted = xruns[0]
+    finally:
+        probe.close()
+    figures = {
+        "notes": notes,
+        "xruns": counted,
+        "latency_ms": [None if np.isnan(x) else float(x) for x in _latencies(probe)],
+        "dsp_percent": float(np.mean(loads)) if loads else float("nan"),
+    }
+    print(json.dumps(figures), flush=True)
+    return 0
+
+
+def run_probe(name: str, audio_port: str, midi_port: str | None, args: Any, period: int) -> Run:
+    """Play the pattern from a probe process into a synth; the probe's figures as a run."""
+    command = [sys.executable, __file__, "--probe", audio_port, midi_port or ""]
+    command += [str(args.seconds), str(args.rate_hz), str(period)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=args.seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"the probe failed ({done.returncode}): {done.stderr[-2000:]}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    latency = np.array([np.nan if x is None else x for x in figures["latency_ms"]], dtype=float)
+    return Run(
+        name, figures["notes"], figures["xruns"], latency, os.getloadavg()[0],
+        figures["dsp_percent"],
+    )  # fmt: skip
+
+
+def _wait(condition: Any, timeout_s: float, what: str = "the JACK ports") -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError("the JACK ports did not come up")
-        time.sleep(0.01)
+            raise TimeoutError(f"{what} did not come up within {timeout_s:g} s")
+        time.sleep(0.05)
 
 
-def run_engine(font: str, period: int, seconds: float, rate_hz: float) -> Run:
-    """The engine's live thru path and renderer on the server."""
-    renderer, _ = build_renderer(font, RATE)
-    tap = OutputFrameTap(renderer)
-    output = open_output(tap, "sounddevice", "JACK", period, RATE)
-    live = LiveInput(renderer, lambda: output.mapping, RATE)
-    live.set_role(DeviceRole("sl-probe", "child", "pad"))
-    live.thru = ThruTiming.for_output(period, RATE, "immediate")
-    inputs = JackMidiInputs(live.on_event, mapping=lambda: output.mapping, frame_tap=tap)
-    probe, xruns = _probe()
+def _jack_ports() -> list[str]:
+    """Every port of the server (jack_lsp: no JACK client in this process)."""
+    listed = subprocess.run(["jack_lsp"], capture_output=True, text=True, timeout=10)
+    return [line.strip() for line in listed.stdout.splitlines() if line.strip()]
+
+
+# -- the synths ------------------------------------------------------------------------------
+ENGINE_PATHS = {  # --engine name -> (row name, the engine's options for its path)
+    "one-client": ("engine", ["--audio", "jack"]),
+    "portaudio": ("engine-pa", ["--audio", "sounddevice", "--audio-device", "JACK"]),
+}
+
+
+def run_engine(font: str, period: int, args: Any, path: str = "one-client") -> Run:
+    """A real engine process on the server (its MIDI input on JACK, ``path``'s output)."""
+    from soundness_live.live.client import EngineClient, start_engine
+
+    name, audio = ENGINE_PATHS[path]
+    home = Path(tempfile.mkdtemp(prefix="sl-bench-jack-"))
+    os.chmod(home, 0o700)
+    options = [*audio, "--midi", "jack", "--block-size", str(period), "--soundfont", font]
+    engine = start_engine(home, [*options, "--snapshot-hz", "4"])
+    client = None
     try:
-        output.start()
-        inputs.start()
-        _wait(lambda: "sl-probe:midi_out" in inputs.ports, 3.0)
-        left = probe.client.get_all_connections("system:playback_1")
-        jack_connect(next(p.name for p in left if p.name.startswith("PortAudio")), "sl-probe:in")
-        time.sleep(0.5)
-        xruns[0] = 0
-        notes = play_hats(probe, seconds, rate_hz, period)
-        counted = xruns[0]
+        deadline = time.monotonic() + 120
+        while client is None:
+            try:
+                client = EngineClient.connect(home)
+            except Exception:
+                if engine.poll() is not None or time.monotonic() > deadline:
+                    log = (home / "engine.log").read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"the engine did not start:\n{log}") from None
+                time.sleep(0.2)
+        port = "soundness-live:out_1" if path == "one-client" else None
+        _wait(lambda: _engine_port(port) is not None, 30, "the engine's sound output")
+        before = client.request("snapshot")["state"]
+        run = run_probe(name, str(_engine_port(port)), None, args, period)
+        after = client.request("snapshot")["state"]
     finally:
-        inputs.stop()
-        output.stop()
-        probe.close()
-    return Run("engine", notes, counted, _latencies(probe), os.getloadavg()[0])
+        _stop_engine(engine, client)
+        shutil.rmtree(home, ignore_errors=True)
+    underruns = int(after["underruns"]) - int(before["underruns"])
+    if after.get("output_cycles"):  # the JACK output times its callback
+        cycles = after["output_cycles"] - before["output_cycles"]
+        spent_s = after["output_callback_s"] - before["output_callback_s"]
+        print(
+            f"    {name}: process callback {1e6 * spent_s / max(cycles, 1):.0f} us mean over "
+            f"{cycles} cycles ({100 * spent_s * RATE / max(cycles * period, 1):.1f} % of the "
+            f"period), longest {after['output_callback_max_us']:.0f} us since start",
+            flush=True,
+        )
+    return Run(run.name, run.notes, run.xruns, run.latency_ms, run.load, run.dsp_percent, underruns)
 
 
-def run_fluidsynth(font: str, period: int, seconds: float, rate_hz: float) -> Run:
-    """FluidSynth with its own JACK drivers on the server."""
+def _engine_port(name: str | None) -> str | None:
+    """The engine's left output port: ``name``, or PortAudio's first output port."""
+    ports = _jack_ports()
+    if name is not None:
+        return name if name in ports else None
+    return next((p for p in ports if p.startswith("PortAudio") and "out" in p), None)
+
+
+def _stop_engine(engine: subprocess.Popen, client: Any) -> None:
+    if client is not None:
+        try:
+            client.request("shutdown")
+        except Exception:
+            pass
+        client.close()
+    try:
+        engine.wait(20)
+    except subprocess.TimeoutExpired:
+        engine.kill()
+        engine.wait()
+
+
+def run_fluidsynth(font: str, period: int, args: Any) -> Run:
+    """FluidSynth with its own JACK drivers on the server (C threads; the probe elsewhere)."""
     import fluidsynth
 
     synth = fluidsynth.Synth(samplerate=float(RATE))
@@ -191,29 +294,34 @@ def run_fluidsynth(font: str, period: int, seconds: float, rate_hz: float) -> Ru
     font_id = synth.sfload(font)
     synth.program_select(9, font_id, 128, 0)  # the GM drum channel: the standard kit
     synth.start(driver="jack", midi_driver="jack")
-    probe, xruns = _probe()
     try:
-        _wait(lambda: any(p.name == "sl-fluid:left" for p in probe.client.get_ports()), 3.0)
-        jack_connect("sl-probe:midi_out", "sl-fluid:midi_00")
-        jack_connect("sl-fluid:left", "sl-probe:in")
-        time.sleep(0.5)
-        xruns[0] = 0
-        notes = play_hats(probe, seconds, rate_hz, period)
-        counted = xruns[0]
+        _wait(lambda: "sl-fluid:left" in _jack_ports(), 5.0)
+        return run_probe("FluidSynth", "sl-fluid:left", "sl-fluid:midi_00", args, period)
     finally:
-        probe.close()
         synth.delete()
-    return Run("FluidSynth", notes, counted, _latencies(probe), os.getloadavg()[0])
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Both synths at each period; prints a table per period."""
+    """The synths in turn at each period; prints a table per period."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--probe"]:
+        return probe_main(argv[1:])
     parser = argparse.ArgumentParser(prog="soundness-live bench synth-jack", description=__doc__)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rate-hz", type=float, default=8.0, help="notes a second (default 8)")
     parser.add_argument("--periods", default="128,64", help="JACK periods in frames")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each synth (default 3)")
+    parser.add_argument(
+        "--engine", default="one-client,portaudio",
+        help="the engine's paths: one-client (--audio jack), portaudio (sounddevice + a JACK "
+        "MIDI client of its own); default both",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    paths = [p for p in args.engine.split(",") if p]
+    unknown = [p for p in paths if p not in ENGINE_PATHS]
+    if unknown:
+        print(f"bench synth-jack: --engine takes {', '.join(ENGINE_PATHS)}, got {unknown}")
+        return 2
     if shutil.which("jackd") is None:
         print("bench synth-jack: jackd not found (apt-get install jackd2)")
         return 1
@@ -225,16 +333,18 @@ def main(argv: list[str] | None = None) -> int:
     print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for period in [int(p) for p in args.periods.split(",")]:
         print(f"\n{period}-frame periods (dummy driver, one server)\n{HEADER}", flush=True)
-        engine: list[Run] = []
-        fluid: list[Run] = []
+        runs: dict[str, list[Run]] = {}
         with jack_server(period, RATE):
-            for index in range(args.rounds):  # interleaved: engine, FluidSynth, engine, ...
-                engine.append(run_engine(font, period, args.seconds, args.rate_hz))
-                print(engine[-1].row(str(index + 1)), flush=True)
-                fluid.append(run_fluidsynth(font, period, args.seconds, args.rate_hz))
-                print(fluid[-1].row(str(index + 1)), flush=True)
-        print(median_row(engine))
-        print(median_row(fluid), flush=True)
+            for index in range(args.rounds):  # interleaved: engine(s), FluidSynth, ...
+                for path in paths:
+                    run = run_engine(font, period, args, path)
+                    runs.setdefault(run.name, []).append(run)
+                    print(run.row(str(index + 1)), flush=True)
+                run = run_fluidsynth(font, period, args)
+                runs.setdefault(run.name, []).append(run)
+                print(run.row(str(index + 1)), flush=True)
+        for each in runs.values():
+            print(median_row(each), flush=True)
     print("\nload average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     return 0
 

@@ -115,6 +115,8 @@ class JackOutput(Output):
         self._xruns_seen = 0
         self.xruns = 0  # counted by JACK's notification thread; under-runs by the callback
         self.reader_errors = 0  # cycles whose MIDI reader raised (the block still played)
+        # time in the process callback (perf counter, s): where a cycle's time goes
+        self.cycles, self.callback_s, self.callback_max_s = 0, 0.0, 0.0
         self.server_gone = ""
         self._closed = False
         self._reader: CycleReader | None = None
@@ -182,6 +184,15 @@ class JackOutput(Output):
 
     # -- JACK's process thread (real-time: no logging, no I/O, no locks) ----------------------
     def _process(self, frames: int) -> None:
+        began_s = time.perf_counter()
+        self._cycle(frames)
+        spent_s = time.perf_counter() - began_s
+        self.cycles += 1
+        self.callback_s += spent_s
+        if spent_s > self.callback_max_s:
+            self.callback_max_s = spent_s
+
+    def _cycle(self, frames: int) -> None:
         client = self.jack_client
         since_frames = client.frames_since_cycle_start
         cycle_s = time.monotonic() - since_frames / self.sample_rate

@@ -502,6 +502,8 @@ class Engine(EngineCues):
             "jack_frame_errors": self.frame_tap.errors if self.frame_tap is not None else 0,
             "midi_failures": midi.failures if midi is not None else 0,  # callbacks, restarts
             "midi_queue_dropped": self.live_input.dropped,  # played notes no room was left for
+            # the JACK output's process callback (MIDI, render, copy): cycles, time, longest
+            **_callback_times(self.output),
             "voice_meter": meter.reading() if meter is not None else None,
         }
 
@@ -522,6 +524,18 @@ class Engine(EngineCues):
     def broadcast_notice(self, text: str) -> None:
         """A message for the therapist's screen."""
         self.broadcast({"v": 1, "type": "notice", "text": text})
+
+
+def _callback_times(output: Any) -> dict[str, float | int | None]:
+    """Cycles of the output's process callback, the time spent in them (s) and the longest
+    (us), when the output measures them (JACK); None otherwise."""
+    if not hasattr(output, "callback_s"):
+        return {"output_cycles": None, "output_callback_s": None, "output_callback_max_us": None}
+    return {
+        "output_cycles": output.cycles,
+        "output_callback_s": output.callback_s,
+        "output_callback_max_us": 1e6 * output.callback_max_s,
+    }
 
 
 def _failure_text(error: BaseException | None) -> str:
