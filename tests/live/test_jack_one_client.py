@@ -1,0 +1,149 @@
+"""The engine on JACK as one client: a note is placed at its own frame before its block renders.
+
+A probe writes note-ons at known JACK frames into the JACK MIDI input sharing the JACK
+output's client; the live thru path (constant, no added delay: what ``--thru auto`` picks on
+one client) must hand each note to the renderer at the frame the note was written at, while
+the block holding that frame is still to be rendered, and the sound must come out the same
+number of frames after every note.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from soundness_live.audio.jack_output import JackOutput
+from soundness_live.core.events import NoteOn
+from soundness_live.live.engine import Engine, EngineOptions
+from soundness_live.live.engine_setup import exact_thru
+from soundness_live.live.input import LiveInput
+from soundness_live.midi.jack_frames import OutputFrameTap
+from soundness_live.midi.jack_input import JackMidiInputs
+from soundness_live.players.roles import DeviceRole
+from tests.conftest import require
+from tests.jackserver import JackProbe, JackServer, module_jack_server
+
+pytestmark = pytest.mark.jack
+PERIOD = 256  # non-realtime jackd on two busy cores xruns often at 64 frames
+RATE = 48_000
+CLICK_FRAMES = 32
+jack = module_jack_server(period_frames=PERIOD)
+
+
+@pytest.fixture(autouse=True)
+def jack_client_package(jack: JackServer) -> None:
+    """Skip (fail under CI=true) without the JACK-Client package or libjack."""
+    try:
+        import jack as jack_client  # noqa: F401
+    except (ImportError, OSError) as error:
+        require(False, f"JACK-Client unavailable ({error}; pip install JACK-Client)")
+
+
+class PlacingSource:
+    """A renderer stand-in: silence, and a click at the exact frame of each note-on pushed.
+    ``pushed`` keeps (event, the next block's frame when it was pushed, immediate)."""
+
+    delay_frames = 0
+
+    def __init__(self) -> None:
+        self.frame = 0
+        self.pushed: list[tuple[Any, int, bool]] = []
+        self._due: list[int] = []
+
+    def push(self, event: Any, immediate: bool = False) -> bool:
+        """Keep the event; a note-on clicks at its frame (at once when immediate)."""
+        self.pushed.append((event, self.frame, immediate))
+        if isinstance(event, NoteOn):
+            self._due.append(self.frame if immediate else event.frame)
+        return True
+
+    def render_into(self, out: np.ndarray) -> None:
+        """Silence, with each due click from its frame on."""
+        out.fill(0.0)
+        for frame in [f for f in self._due if f < self.frame + len(out)]:
+            offset = max(0, frame - self.frame)
+            out[offset : offset + CLICK_FRAMES] = 0.5
+            self._due.remove(frame)
+        self.frame += len(out)
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout_s} s")
+        time.sleep(0.01)
+
+
+def test_a_note_is_placed_at_its_frame_before_its_block_renders(jack: JackServer) -> None:
+    source = PlacingSource()
+    tap = OutputFrameTap(source)
+    out = JackOutput(tap, PERIOD, RATE).start()
+    live = LiveInput(source, lambda: out.mapping, RATE)
+    live.set_role(DeviceRole("sl-probe", "child", "pad"))
+    options = EngineOptions(Path("."), block_size=PERIOD)
+    live.thru = exact_thru(options, out)
+    inputs = JackMidiInputs(live.on_event, mapping=lambda: out.mapping, frame_tap=tap, host=out)
+    inputs.start()
+    probe = JackProbe("sl-probe", threshold=0.25, quiet_frames=PERIOD)
+    xruns = [0]
+    probe.client.set_xrun_callback(lambda _us: xruns.__setitem__(0, xruns[0] + 1))
+    probe.activate()
+    try:
+        assert live.thru.constant and live.thru.added_frames == 0
+        wait_until(lambda: "sl-probe:midi_out" in inputs.ports, 10.0)
+        probe.client.connect("soundness-live:out_1", "sl-probe:in")
+        time.sleep(0.2)
+        for offset in (0, 17, 101, 200, 255, 64, 128, 3):
+            probe.send(bytes([0x99, 42, 100]), offset)
+            time.sleep(0.08)
+            probe.send(bytes([0x89, 42, 0]), 0)
+            time.sleep(0.08)
+        time.sleep(0.2)
+    finally:
+        probe.close()
+        inputs.stop()
+        out.stop()
+    stamps = [s for s in inputs.stamps]
+    notes = [
+        (event, next_block) for event, next_block, _ in source.pushed if isinstance(event, NoteOn)
+    ]
+    assert len(notes) == 8 and len(stamps) == 16 and live.thru_late == 0
+    for (event, next_block), stamp in zip(notes, stamps[::2], strict=True):
+        assert stamp.route == "output-frame"
+        assert event.frame == stamp.frame  # the note's own frame, no delay added
+        assert next_block <= event.frame < next_block + PERIOD  # its block still to render
+    sent = [frame for frame, _, _ in probe.sent][::2]
+    heard = [min(o for o in probe.onsets if o >= frame) - frame for frame in sent]
+    # every note sounds the same frames after it was written: the output's one cycle in the
+    # graph (the probe hears a cycle late what it feeds); a server x-run may move one
+    usual = max(set(heard), key=heard.count)
+    assert usual in (0, PERIOD) and heard.count(usual) >= len(heard) - xruns[0]
+
+
+def test_the_engine_on_jack_with_jack_midi_is_one_client(jack: JackServer, tmp_path: Path) -> None:
+    options = EngineOptions(tmp_path, audio="auto", midi="jack", synth="none", block_size=PERIOD)
+    engine = Engine(options)
+    try:
+        engine.start()
+        assert engine.output.backend == "jack"
+        assert isinstance(engine.midi, JackMidiInputs) and engine.midi.host is engine.output
+        assert engine.live_input.thru.constant and engine.live_input.thru.added_frames == 0
+        state = engine.snapshot()
+        assert state["output"] == "jack: soundness-live -> system:playback_1, system:playback_2"
+        assert state["output_cycles"] > 0 and state["output_callback_max_us"] > 0
+        clients = {line.split(":")[0] for line in _ports().split()}
+        assert clients == {"system", "soundness-live"}  # its sound and its MIDI: one client
+    finally:
+        engine.close()
+    assert "soundness-live" not in _ports()
+
+
+def _ports() -> str:
+    return subprocess.run(["jack_lsp"], capture_output=True, text=True).stdout
