@@ -14,12 +14,13 @@ input's MIDI ports too. Its process callback is the one Python entry of each cyc
    and is counted, the output stage with its true-peak cap is the source's own);
 3. the block is copied into the out ports.
 
-The frame line (:class:`~.output.FrameLine`) is fed the cycle's start, read from JACK
-(now - frames since the cycle began); the output latency is JACK's own playback latency of the
-ports the sound goes to (one period when libjack cannot be asked) plus the source's delay. A
-server x-run counts as an under-run, as PortAudio on JACK reports it, and restarts the frame
-line. The out ports connect to the server's physical playback ports, or to the ports whose
-names contain the device setting (``--audio-device``).
+The frame line (:class:`~.output.FrameLine`) is fed the time each callback began, as the
+other backends feed it (its most punctual cycles give the line; every call into libjack lets
+the GIL go, so the callback makes as few as it can). The output latency is JACK's own playback
+latency of the ports the sound goes to (one period when libjack cannot be asked) plus the
+source's delay. A server x-run counts as an under-run, as PortAudio on JACK reports it, and
+restarts the frame line. The out ports connect to the server's physical playback ports, or to
+the ports whose names contain the device setting (``--audio-device``).
 
 The real-time contract of :meth:`Output.process` holds in the callback: no lock, no I/O, no
 logging, nothing that blocks; the block buffer is allocated once (the largest JACK period).
@@ -123,6 +124,7 @@ class JackOutput(Output):
         self._port_listener: PortListener | None = None
         self._xrun_listener: XrunListener | None = None
         self._shutdown_listener: ShutdownListener | None = None
+        self._get_buffer, self._ffi_buffer, self._port_ptrs = _libjack_buffers(jack, self.ports)
         client.set_process_callback(self._process)
         client.set_xrun_callback(self._xrun)
         client.set_shutdown_callback(self._shutdown)
@@ -193,9 +195,7 @@ class JackOutput(Output):
             self.callback_max_s = spent_s
 
     def _cycle(self, frames: int) -> None:
-        client = self.jack_client
-        since_frames = client.frames_since_cycle_start
-        cycle_s = time.monotonic() - since_frames / self.sample_rate
+        now_s = time.monotonic()  # late-only: the frame line keeps the most punctual cycle
         if self.xruns != self._xruns_seen:  # the frame line moved: start it again
             self.underruns += self.xruns - self._xruns_seen
             self._xruns_seen = self.xruns
@@ -207,11 +207,28 @@ class JackOutput(Output):
             except Exception:  # the reader counts its own failures; the sound must go on
                 self.reader_errors += 1
         block = self._buffer[:frames]
-        due_s = self._line.time_of(self.source.frame, cycle_s)
+        due_s = self._line.time_of(self.source.frame, now_s)
         self.process(block, due_s + self.latency_s)
-        left, right = self.ports
-        left.get_array()[:] = block[:, 0]
-        right.get_array()[:] = block[:, 1]
+        left, right = self._port_arrays(frames)
+        left[:] = block[:, 0]
+        right[:] = block[:, 1]
+
+    def _port_arrays(self, frames: int) -> tuple[np.ndarray, np.ndarray]:
+        """This cycle's buffers of the two out ports, as float32 arrays (views).
+
+        Straight from libjack where JACK-Client exposes it: its ``get_array`` asks the server
+        for the period again for each port, and every call into libjack lets the GIL go, which
+        another thread of the process may then hold for a switch interval."""
+        get_buffer = self._get_buffer
+        if get_buffer is None:
+            left, right = self.ports
+            return left.get_array(), right.get_array()
+        size = frames * 4  # float32 samples
+        buffer = self._ffi_buffer
+        return (
+            np.frombuffer(buffer(get_buffer(self._port_ptrs[0], frames), size), np.float32),
+            np.frombuffer(buffer(get_buffer(self._port_ptrs[1], frames), size), np.float32),
+        )
 
     # -- JACK's notification thread ----------------------------------------------------------
     def _xrun(self, delay_usecs: float) -> None:
@@ -230,6 +247,15 @@ class JackOutput(Output):
         listener = self._shutdown_listener
         if listener is not None:
             listener(status, reason)
+
+
+def _libjack_buffers(jack: Any, ports: tuple[Any, Any]) -> tuple[Any, Any, tuple[Any, ...]]:
+    """libjack's ``jack_port_get_buffer``, cffi's ``buffer`` and the ports' handles, from
+    JACK-Client's own cffi objects; (None, None, ()) when this JACK-Client hides them."""
+    try:
+        return jack._lib.jack_port_get_buffer, jack._ffi.buffer, tuple(p._ptr for p in ports)
+    except AttributeError:
+        return None, None, ()
 
 
 def playback_targets(client: Any, device: Any) -> list[str]:
