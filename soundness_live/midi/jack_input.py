@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sys
 import threading
 import time
 from collections import deque
@@ -161,6 +162,7 @@ class JackMidiInputs(EventDelivery):
         self._wake = Doorbell()  # rung by the callback when rows were written (no lock)
         self._rescan = threading.Event()  # set by JACK's notification thread
         self._server_gone = ""
+        self._libjack: Any = None  # JACK-Client's cffi library, when it exposes it
 
     @property
     def available(self) -> bool:
@@ -201,6 +203,7 @@ class JackMidiInputs(EventDelivery):
         except jack.JackError as error:
             raise DeviceError(f"no JACK server answered ({error})") from error
         self._rate = client.samplerate
+        self._libjack = getattr(sys.modules.get("jack"), "_lib", None)
         self._wake.open()
         client.set_process_callback(self._process)
         client.set_port_registration_callback(self._registered, only_available=False)
@@ -221,6 +224,7 @@ class JackMidiInputs(EventDelivery):
         client = host.jack_client
         self.client_name = client.name  # its own ports are never sources
         self._rate = client.samplerate
+        self._libjack = getattr(sys.modules.get("jack"), "_lib", None)
         self._client = client
         self._stop.clear()
         self.scan()
@@ -283,6 +287,8 @@ class JackMidiInputs(EventDelivery):
         try:
             client, ring, cycle_s = self._client, self._ring, -1.0
             for slot, port in self._table:
+                if not self._has_events(port, frames):
+                    continue
                 spare_left = CYCLE_SPARE_ROWS
                 for offset, data in port.incoming_midi_events():
                     self.received += 1
@@ -301,6 +307,15 @@ class JackMidiInputs(EventDelivery):
         except Exception as error:  # an exception would stop JACK calling us: count it instead
             self.callback_errors += 1
             self.report_failure("the JACK process callback", error)
+
+    def _has_events(self, port: Any, frames: int) -> bool:
+        """Whether ``port`` has events this cycle, in two calls into libjack where JACK-Client
+        exposes it (its ``incoming_midi_events`` makes three, asking the server for the
+        period again; each call lets the GIL go to another thread of the process)."""
+        lib = self._libjack
+        if lib is None:
+            return True
+        return bool(lib.jack_midi_get_event_count(lib.jack_port_get_buffer(port._ptr, frames)))
 
     def _cycle_start_s(self, client: Any) -> float:
         """When this cycle began, on the engine's clock: JACK's frames since the cycle began,

@@ -143,9 +143,10 @@ def test_a_server_xrun_is_an_underrun(recorder: Recorder) -> None:
     with JackOutput(FrameRamp(stall_at=40), PERIOD, RATE, device="sl-rec") as out:
         wait_until(lambda: out.blocks > 80, 10.0)
         time.sleep(0.2)  # the notification thread has told everyone
-        recorded = recorder.xruns
-        assert out.xruns == recorded >= 1  # the same server x-runs, every one counted
-        assert out.underruns == out.xruns
+        # the stall made one at least; the recorder, there since before the output, heard
+        # every one the output heard (a loaded machine adds its own)
+        assert 1 <= out.xruns <= recorder.xruns
+        assert out.underruns == out.xruns  # each one an under-run, counted by the callback
 
 
 def test_a_block_that_raises_plays_silence_and_is_counted(recorder: Recorder) -> None:
