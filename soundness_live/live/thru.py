@@ -41,7 +41,9 @@ and the output runs on the same JACK server. Measured that way (one run, load ~1
 constant on jack-frame stamps 3.90 / 3.90 / 0.000 ms at 128 frames and 6.56 / 6.56 / 0.000 at
 256 frames (sample-exact); at 64 frames the output's under-runs on the non-realtime dummy
 server moved some notes one period (2.56 / 5.02 / 2.45 ms), against immediate's 0.84 / 1.72 /
-1.44.
+1.44. When the JACK MIDI input shares the JACK output's client (``--audio jack``, or ``auto``
+on a JACK server), a note is read in the callback that renders, before its block: constant
+mode then adds no delay to the output latency (:func:`~.engine_setup.exact_thru`).
 """
 
 from __future__ import annotations
