@@ -241,10 +241,12 @@ class JackMidiInputs(EventDelivery):
         self._wake.ring()
         self._rescan.set()
         self._join_threads()
-        if self.host is not None and self._client is not None:
-            self.host.detach_midi()
+        host = self.host if self._client is not None else None  # None: not reading now
+        if host is not None:
+            host.detach_midi()
         if self.frame_tap is not None:
             self.frame_tap.detach()
+        if host is not None or self.frame_tap is not None:
             time.sleep(0.05)  # a callback that read the hook (or the reader) may still call it
         client, self._client = self._client, None
         if client is not None and self.host is None:
