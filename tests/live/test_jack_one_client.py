@@ -135,6 +135,7 @@ def test_the_engine_on_jack_with_jack_midi_is_one_client(jack: JackServer, tmp_p
         assert engine.output.backend == "jack"
         assert isinstance(engine.midi, JackMidiInputs) and engine.midi.host is engine.output
         assert engine.live_input.thru.constant and engine.live_input.thru.added_frames == 0
+        wait_until(lambda: engine.output.cycles > 0, 5.0)  # the snapshot then has a cycle
         state = engine.snapshot()
         assert state["output"] == "jack: soundness-live -> system:playback_1, system:playback_2"
         assert state["output_cycles"] > 0 and state["output_callback_max_us"] > 0
