@@ -26,8 +26,10 @@ All play the same SoundFont (FluidR3_GM when installed, else TimGM6mb). The engi
 give its own under-run count (its snapshot).
 
 Run: ``python bench/bench_synth_jack.py [--seconds S] [--rate-hz N] [--periods 128,64]
-[--rounds 3] [--engine one-client,portaudio]``. Needs jackd (Debian: jackd2), libportaudio2,
-libfluidsynth3 and the PyPI packages JACK-Client and pyfluidsynth.
+[--rounds 3] [--engine one-client,portaudio]``; ``--cycles``: where a cycle of the engine's
+JACK output goes, with nothing else on the server (see :func:`cycle_split`). Needs jackd
+(Debian: jackd2), libportaudio2, libfluidsynth3 and the PyPI packages JACK-Client and
+pyfluidsynth.
 """
 
 from __future__ import annotations
@@ -301,6 +303,94 @@ def run_fluidsynth(font: str, period: int, args: Any) -> Run:
         synth.delete()
 
 
+# -- where a cycle of the engine's JACK output goes (--cycles) ------------------------------------
+class _Silent:
+    """A block source rendering silence: the output's and the MIDI reader's own cost alone."""
+
+    frame, delay_frames = 0, 0
+
+    def render_into(self, out: np.ndarray) -> None:
+        out.fill(0.0)
+        self.frame += len(out)
+
+
+class _TimedSource:
+    """A block source that times each block its wrapped source renders (perf counter, s)."""
+
+    def __init__(self, source: Any) -> None:
+        self.source, self.spent_s = source, np.zeros(1 << 18)
+        self.blocks = 0
+
+    @property
+    def frame(self) -> int:
+        return int(self.source.frame)
+
+    @property
+    def delay_frames(self) -> int:
+        return int(getattr(self.source, "delay_frames", 0))
+
+    def render_into(self, out: np.ndarray) -> None:
+        began_s = time.perf_counter()
+        self.source.render_into(out)
+        self.spent_s[self.blocks % len(self.spent_s)] = time.perf_counter() - began_s
+        self.blocks += 1
+
+
+def cycle_split(font: str, period: int, seconds: float, silent: bool) -> str:
+    """The JACK output with its MIDI reader on one client, nothing else on the server, for
+    ``seconds``: when its callback began after the cycle did (JACK's frames since the cycle
+    began, read first in the callback), how long it ran, how long rendering took, and how
+    many cycles the two together ran past the period, beside the server's x-runs."""
+    from soundness_live.audio.jack_output import JackOutput
+    from soundness_live.midi.jack_frames import OutputFrameTap
+    from soundness_live.midi.jack_input import JackMidiInputs
+
+    if silent:
+        source: Any = _Silent()
+    else:
+        from soundness_live.synth.renderer import build_renderer
+
+        source, _ = build_renderer(font, RATE)
+    timed = _TimedSource(source)
+    tap = OutputFrameTap(timed)
+    with jack_server(period, RATE, portaudio=False):
+        out = JackOutput(tap, period, RATE)
+        began, spent, cycles = np.zeros(1 << 18), np.zeros(1 << 18), [0]
+        process = out._process
+
+        def timed_process(frames: int) -> None:
+            since = out.jack_client.frames_since_cycle_start
+            started_s = time.perf_counter()
+            process(frames)
+            index = cycles[0] % len(began)
+            began[index], spent[index] = since / RATE, time.perf_counter() - started_s
+            cycles[0] += 1
+
+        out.jack_client.set_process_callback(timed_process)
+        out.start()
+        midi = JackMidiInputs(host=out, frame_tap=tap, mapping=lambda: out.mapping).start()
+        time.sleep(seconds)
+        midi.stop()
+        out.stop()
+    n = min(cycles[0], len(began))
+    began_us, spent_us = began[:n] * 1e6, spent[:n] * 1e6
+    render_us = timed.spent_s[: min(timed.blocks, len(timed.spent_s))] * 1e6
+    past = 100 * float(np.mean(began_us + spent_us > 1e6 * period / RATE))
+    return (
+        f"  {'silence' if silent else 'synth idle':<11}{n:>8}{out.xruns:>7}"
+        f"{np.percentile(began_us, 50):>8.0f}{np.percentile(began_us, 99):>8.0f}"
+        f"{np.percentile(spent_us, 50):>8.0f}{np.percentile(spent_us, 99):>8.0f}"
+        f"{np.percentile(render_us, 50):>8.0f}{np.percentile(render_us, 99):>8.0f}"
+        f"{past:>8.2f}{os.getloadavg()[0]:>7.2f}"
+    )
+
+
+CYCLE_HEADER = (
+    f"  {'source':<11}{'cycles':>8}{'xruns':>7}{'late50':>8}{'late99':>8}{'call50':>8}"
+    f"{'call99':>8}{'rend50':>8}{'rend99':>8}{'past %':>8}{'load':>7}"
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The synths in turn at each period; prints a table per period."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -316,6 +406,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the engine's paths: one-client (--audio jack), portaudio (sounddevice + a JACK "
         "MIDI client of its own); default both",
     )  # fmt: skip
+    parser.add_argument(
+        "--cycles", action="store_true",
+        help="instead: where a cycle of the engine's JACK output goes (late = its callback's "
+        "start after the cycle's, call = its time, rend = rendering's, in us; past = cycles "
+        "whose start and time ran past the period), silence and the synth idle in turn",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     paths = [p for p in args.engine.split(",") if p]
     unknown = [p for p in paths if p not in ENGINE_PATHS]
@@ -329,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     if font is None:
         print("bench synth-jack: no GM SoundFont (apt-get install fluid-soundfont-gm)")
         return 1
+    if args.cycles:
+        return print_cycles(font, args)
     print(f"SoundFont {font}; {args.rate_hz:g} notes/s for {args.seconds:g} s; {RATE} Hz")
     print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for period in [int(p) for p in args.periods.split(",")]:
@@ -346,6 +444,17 @@ def main(argv: list[str] | None = None) -> int:
         for each in runs.values():
             print(median_row(each), flush=True)
     print("\nload average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    return 0
+
+
+def print_cycles(font: str, args: Any) -> int:
+    """The --cycles table: each period, silence and the synth idle in turn, ``--rounds``."""
+    print(f"the JACK output alone on the server, {args.seconds:g} s a run; {font}")
+    for period in [int(p) for p in args.periods.split(",")]:
+        print(f"\n{period}-frame periods\n{CYCLE_HEADER}", flush=True)
+        for _ in range(args.rounds):
+            for silent in (True, False):
+                print(cycle_split(font, period, args.seconds, silent), flush=True)
     return 0
 
 
