@@ -187,7 +187,11 @@ class JackOutput(Output):
     # -- JACK's process thread (real-time: no logging, no I/O, no locks) ----------------------
     def _process(self, frames: int) -> None:
         began_s = time.perf_counter()
-        self._cycle(frames)
+        try:
+            self._cycle(frames)
+        except Exception as error:  # JACK would stop calling a callback that raises
+            self.errors += 1
+            self.last_error = error
         spent_s = time.perf_counter() - began_s
         self.cycles += 1
         self.callback_s += spent_s

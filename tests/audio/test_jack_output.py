@@ -155,13 +155,11 @@ def test_a_block_that_raises_plays_silence_and_is_counted(recorder: Recorder) ->
     assert out.errors == 1 and isinstance(out.last_error, ZeroDivisionError)
     with recorder.lock:
         loud = [bool(np.any(audio != 0.0)) for _frame, audio in recorder.blocks]
-    first = loud.index(True)
-    gaps = [
-        k for k in range(first + 1, len(loud) - 1) if loud[k - 1] and not loud[k] and loud[k + 1]
-    ]
-    # the failed block is one cycle of silence amid the ramp (a cycle the server skipped, as
-    # an x-run of the loaded machine, may leave another)
-    assert 1 <= len(gaps) <= 1 + recorder.xruns
+    first, last = loud.index(True), len(loud) - 1 - loud[::-1].index(True)
+    silences = [k for k in range(first + 1, last) if not loud[k] and loud[k - 1]]
+    # the failed block is one stretch of silence amid the ramp (a cycle the server skipped,
+    # as an x-run of the loaded machine, may leave another, or lengthen it)
+    assert 1 <= len(silences) <= 1 + recorder.xruns
 
 
 def test_a_midi_port_plugged_in_later_is_connected_to_the_output_client(
@@ -182,12 +180,13 @@ def test_a_midi_port_plugged_in_later_is_connected_to_the_output_client(
         assert "sl-pad:midi_out\n   soundness-live:in_0" in connections
         pad.deactivate()
         pad.close()
-        wait_until(lambda: "sl-pad:midi_out" not in inputs.ports, 10.0)
+        wait_until(lambda: len(changes) == 2, 10.0)  # told once the port list changed
+        wait_until(lambda: inputs.status == "ok: 0 JACK MIDI input(s)", 5.0)
+        assert "sl-pad:midi_out" not in inputs.ports
         assert [(c.device, c.connected) for c in changes] == [
             ("sl-pad:midi_out", True),
             ("sl-pad:midi_out", False),
         ]
-        assert inputs.status == "ok: 0 JACK MIDI input(s)"
     finally:
         inputs.stop()
         out.stop()

@@ -110,17 +110,15 @@ def test_a_note_is_placed_at_its_frame_before_its_block_renders(jack: JackServer
         probe.close()
         inputs.stop()
         out.stop()
-    stamps = [s for s in inputs.stamps]
-    notes = [
-        (event, next_block) for event, next_block, _ in source.pushed if isinstance(event, NoteOn)
-    ]
-    assert len(notes) == 8 and len(stamps) == 16 and live.thru_late == 0
-    for (event, next_block), stamp in zip(notes, stamps[::2], strict=True):
-        assert stamp.route == "output-frame"
-        assert event.frame == stamp.frame  # the note's own frame, no delay added
+    stamped = {stamp.frame for stamp in inputs.stamps if stamp.route == "output-frame"}
+    notes = [(event, block) for event, block, _ in source.pushed if isinstance(event, NoteOn)]
+    # every note (a cycle the loaded server skipped may lose one: JACK drops its MIDI)
+    assert 8 - xruns[0] <= len(notes) <= 8 and live.thru_late == 0
+    for event, next_block in notes:
+        assert event.frame in stamped  # the note's own frame, no delay added
         assert next_block <= event.frame < next_block + PERIOD  # its block still to render
     sent = [frame for frame, _, _ in probe.sent][::2]
-    heard = [min(o for o in probe.onsets if o >= frame) - frame for frame in sent]
+    heard = [min((o for o in probe.onsets if o >= frame), default=-1) - frame for frame in sent]
     # every note sounds the same frames after it was written: the output's one cycle in the
     # graph (the probe hears a cycle late what it feeds); a server x-run may move one
     usual = max(set(heard), key=heard.count)
