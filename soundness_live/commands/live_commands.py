@@ -164,11 +164,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     home: Path = private_dir(args.data_dir.expanduser().absolute()) if args.data_dir else data_dir()
     therapist = check_therapist(args.therapist, "--therapist") or load_settings(home).therapist
     remote = remote_wanted(args, home)
+    # every option checked before an engine starts: a refused one leaves none running
+    size, fullscreen = window_size(args.size, (640, 480), "1024x768"), args.fullscreen
     client, process = connect_or_start(home, _engine_argv(args))
     if remote is not None and not (client.state.get("remote") or {}).get("served"):
         start_remote_beside(home, *remote)
     lower_priority()  # after the engine started: it keeps the normal priority
-    size, fullscreen = window_size(args.size, (640, 480), "1024x768"), args.fullscreen
     child_view = None
     if args.child_view:
         size, fullscreen, child_view = _start_child_view(home, args.child_view, size, fullscreen)

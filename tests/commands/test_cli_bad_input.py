@@ -150,3 +150,13 @@ def test_a_window_refuses_a_frame_rate_that_would_spin_a_core(capsys, args, word
     assert refused.value.code == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and words in err.strip().splitlines()[-1], err
+
+
+def test_a_window_too_small_is_refused_before_any_engine_starts(tmp_path, monkeypatch):
+    from soundness_live.live import client as engine_client
+
+    started: list[object] = []
+    monkeypatch.setattr(engine_client, "connect_or_start", lambda *a: started.append(a))
+    with pytest.raises(SystemExit, match="--size must be at least 640x480, got '10x10'"):
+        main(["run", "--data-dir", str(tmp_path / "home"), "--size", "10x10"])
+    assert started == []  # no engine was left running behind the refusal
