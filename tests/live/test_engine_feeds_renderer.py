@@ -87,10 +87,12 @@ def test_a_prompt_stays_on_its_frame_while_the_activity_thread_is_held_500_ms(
     record_trial = Store.record_trial
     held_s: list[float] = []
 
-    def slow_record_trial(store: Store, session_id: int, record: dict[str, Any]) -> None:
+    def slow_record_trial(
+        store: Store, session_id: int, record: dict[str, Any], events: Any = ()
+    ) -> None:
         started = time.perf_counter()
         _slow_write(kind)
-        record_trial(store, session_id, record)
+        record_trial(store, session_id, record, events)
         held_s.append(time.perf_counter() - started)
 
     monkeypatch.setattr(Store, "record_trial", slow_record_trial)
