@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.bench_latency import engine_source  # noqa: E402
-from soundness_live.audio.output import open_output  # noqa: E402
+from soundness_live.audio.backends import open_output  # noqa: E402
 from soundness_live.core.events import NoteOn  # noqa: E402
 from soundness_live.live.input import LiveInput  # noqa: E402
 from soundness_live.midi import flood  # noqa: E402

@@ -76,7 +76,7 @@ def lateness_ms(stamps: np.ndarray, period_s: float, window: int = 375) -> np.nd
 
 
 def _audio_worker(args: argparse.Namespace) -> None:
-    from soundness_live.audio.output import open_output
+    from soundness_live.audio.backends import open_output
     from soundness_live.core.events import NoteOn
     from soundness_live.live.engine_setup import make_renderer
 

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from soundness_live.audio.output import open_output  # noqa: E402
+from soundness_live.audio.backends import open_output  # noqa: E402
 from soundness_live.core.events import InputEvent  # noqa: E402
 from soundness_live.live.input import LiveInput  # noqa: E402
 from soundness_live.live.thru import THRU_MODES, ThruTiming  # noqa: E402

@@ -21,7 +21,7 @@ from typing import Any
 from ..activities.base import Response
 from ..activities.contract import Outcome
 from ..activities.record import TrialRecord
-from ..audio.output import open_output
+from ..audio.backends import open_output
 from ..config import DB_NAME
 from ..core.clock import ClockMapping
 from ..core.events import DeviceChange

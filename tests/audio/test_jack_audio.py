@@ -7,7 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from soundness_live.audio.output import SoundDeviceOutput, open_output
+from soundness_live.audio.backends import open_output
+from soundness_live.audio.output import SoundDeviceOutput
 from tests.conftest import require
 from tests.jackserver import ClickSource, JackServer, module_jack_server
 

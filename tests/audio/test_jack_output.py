@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pytest
 
+from soundness_live.audio.backends import open_output
 from soundness_live.audio.jack_output import JackOutput
-from soundness_live.audio.output import NullOutput, open_output
+from soundness_live.audio.output import NullOutput
 from soundness_live.core.events import DeviceChange
 from soundness_live.errors import DeviceError
 from soundness_live.midi.jack_input import JackMidiInputs
@@ -242,8 +243,10 @@ def test_without_a_server_jack_is_one_line_and_auto_goes_on(
         below.append(backend)
         return NullOutput(source, PERIOD, RATE)
 
-    monkeypatch.setattr("soundness_live.audio.output._open_portaudio_or_below", portaudio_or_below)
-    with caplog.at_level(logging.INFO, logger="soundness_live.audio.output"):
+    monkeypatch.setattr(
+        "soundness_live.audio.backends._open_portaudio_or_below", portaudio_or_below
+    )
+    with caplog.at_level(logging.INFO, logger="soundness_live.audio.backends"):
         out = open_output(FrameRamp(), "auto", block_size=PERIOD)
     assert isinstance(out, NullOutput) and below == ["auto"]
     said = [r.getMessage() for r in caplog.records]

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from soundness_live.audio import output
+from soundness_live.audio.backends import open_output
 from soundness_live.audio.devices import describe_audio, find_output_device
-from soundness_live.audio.output import FrameLine, open_output
+from soundness_live.audio.output import FrameLine
 from soundness_live.errors import DeviceError, ParameterError
 from tests.jackserver import ClickSource
 

@@ -14,7 +14,7 @@ import pytest
 
 from soundness_live.activities.base import Show
 from soundness_live.audio import output
-from soundness_live.audio.output import open_output
+from soundness_live.audio.backends import open_output
 from soundness_live.errors import DeviceError
 from soundness_live.live.commands import handle
 from soundness_live.live.engine_setup import sound_output_status

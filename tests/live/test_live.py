@@ -19,7 +19,7 @@ from soundness_live.activities.base import (
 from soundness_live.activities.contract import Outcome
 from soundness_live.activities.params import ActivityParams
 from soundness_live.activities.record import TrialRecord
-from soundness_live.audio.output import open_output
+from soundness_live.audio.backends import open_output
 from soundness_live.core.clock import ClockMapping
 from soundness_live.core.events import AllNotesOff, DeviceChange, InputEvent, NoteOff, NoteOn
 from soundness_live.core.session import Session

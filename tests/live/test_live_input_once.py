@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from soundness_live.audio.output import open_output
+from soundness_live.audio.backends import open_output
 from soundness_live.core.events import InputEvent, NoteOn
 from soundness_live.live import input as live_input
 from soundness_live.live.input import LiveInput
