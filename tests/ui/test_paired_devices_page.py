@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,14 +51,6 @@ class Host:
 
     def close_page(self) -> None:
         self.closed = True
-
-
-@pytest.fixture()
-def fonts_ready(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    pygame.font.init()
-    yield
-    pygame.display.quit()
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -21,14 +21,6 @@ from soundness_live.ui.session_layout import layout  # noqa: E402
 BEAT = {"cue": "beat", "at_ms": 1000.0, "ioi_ms": 666.7}
 
 
-@pytest.fixture()
-def fonts_ready(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    pygame.font.init()
-    yield
-    pygame.display.quit()
-
-
 def _session(*frames: dict[str, Any]) -> Iterator[tuple[float, dict[str, Any]]]:
     """(now_s, state) for each frame: a base state updated by each frame's changes."""
     state = dict(FakeEngine().state)

@@ -4,7 +4,6 @@ the current one always among them, and the voice meter never covers the panel's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pygame
@@ -32,14 +31,6 @@ TEMPO = {
                       {"outcome": "correct", "activity": "tempo-following"}],
     "devices": [], "volume_cap_dbfs": -12.0, "underruns": 9,
 }  # fmt: skip
-
-
-@pytest.fixture()
-def fonts_ready(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    pygame.font.init()
-    yield
-    pygame.font.quit()
 
 
 @pytest.mark.parametrize("size", SIZES)

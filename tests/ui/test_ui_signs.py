@@ -4,7 +4,6 @@ devices page and the profile's voice range say what they change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pygame
@@ -17,14 +16,6 @@ from soundness_live.ui.pages import PAGES
 from soundness_live.ui.pages import draw as page_drawing
 from soundness_live.ui.palette import BUTTON
 from tests.ui.pages_helpers import SIZES, EngineHost, laid_out
-
-
-@pytest.fixture()
-def fonts_ready(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    pygame.font.init()
-    yield
-    pygame.font.quit()
 
 
 def drawn(button: Button) -> bytes:
