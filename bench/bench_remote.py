@@ -1,7 +1,8 @@
 """Does the browser remote cost the engine's sound anything? And how fast does a page get answers?
 
-One engine process on a private JACK server (dummy driver, ``--period`` frames): its
-JACK-native MIDI input, the live thru path and its sound output through sounddevice. A probe
+One engine process on a private JACK server (dummy driver, ``--period`` frames), as it runs on
+JACK: one JACK client (``--audio jack --midi jack``) whose process callback reads the MIDI,
+places each note at its own frame through the live thru path and renders the block. A probe
 client plays a closed hi-hat into the engine ``--rate-hz`` times a second and hears the
 engine's output: thru latency is the first audible frame after a note-on minus the frame the
 note-on was written at, both JACK frames. Under-runs are the engine's own count (its snapshot)
@@ -37,8 +38,9 @@ pure Python work is how long the engine's GIL was held by it (the audio callback
 the GIL), with a histogram of the longest pieces.
 
 Targets: under-runs of the remote cases (their median) within the spread of the no-remote
-runs, thru p99 (the remote cases' median) up by at most 0.5 ms over the no-remote runs'
-median p99.
+runs; thru p99 up by at most 0.5 ms, judged on the p99 pooled over every note of the rounds
+(some 480 notes a side at the defaults: steadier than a median of three 160-note p99s, each
+resting on a run's two slowest notes); each run's p99 and their medians are printed too.
 
 Run: ``python bench/bench_remote.py [--seconds 20] [--period 128] [--rounds 3]`` or
 ``soundness-live bench remote``. Needs jackd (Debian: jackd2), libportaudio2, chromium and
@@ -69,13 +71,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.bench_synth_jack import play_hats  # noqa: E402 - after the checkout is on the path
+from soundness_live.audio.jack_output import CLIENT_NAME  # noqa: E402
 
 RATE = 48_000
 PROBE_THRESHOLD, QUIET_FRAMES = 0.01, 1200
 SOCKET_CLIENTS = 10
 # the page and the 10 clients stand for tablets and phones: they take only what the laptop leaves
 PAGE_NICENESS = LOAD_NICENESS = 19
+ENGINE_PORT = f"{CLIENT_NAME}:out_1"  # the engine on JACK is one client of that name
 PROCESSES = ("engine", "jackd", "bench", "remote", "clients", "page")
+P99_RISE_MS = 0.5  # the remote may add this much to the pooled thru p99, no more
 ROUND_TRIPS = 150
 ROUND_TRIP_GAP_MS = 100  # a tap every 0.1 s: far more than a therapist's hands make
 
@@ -95,6 +100,7 @@ class Case:
     costs: dict[str, Any] | None = None  # the engine's serving work over the case
     seconds: float = 0.0
     round_trip_ms: np.ndarray | None = None
+    callback_us: float = float("nan")  # the engine's JACK process callback, mean over the case
 
     @property
     def lost(self) -> int:
@@ -109,7 +115,7 @@ class Case:
         """One table row."""
         p50, p99 = np.percentile(self.thru_ms, [50, 99]) if len(self.thru_ms) else (np.nan,) * 2
         text = f"  {self.name:<17}{self.notes:>6}{self.heard:>6}{self.underruns:>7}{self.xruns:>7}"
-        text += f"{p50:8.2f}{p99:8.2f}{self.load:6.2f} "
+        text += f"{p50:8.2f}{p99:8.2f}{self.callback_us:7.0f}{self.load:6.2f} "
         cpu = self.cpu or {}
         return text + "".join(
             f"{cpu[name]:>9.1f}" if name in cpu else f"{'-':>9}" for name in PROCESSES
@@ -118,7 +124,7 @@ class Case:
 
 HEADER = (
     f"  {'case':<17}{'notes':>6}{'heard':>6}{'under':>7}{'xruns':>7}{'thru50':>8}{'thru99':>8}"
-    f"{'load':>6} " + "".join(f"{name:>9}" for name in PROCESSES)
+    f"{'cb us':>7}{'load':>6} " + "".join(f"{name:>9}" for name in PROCESSES)
 )
 
 
@@ -298,6 +304,15 @@ class CpuMeter:
         return shares
 
 
+def _callback_us(before: dict[str, Any], after: dict[str, Any]) -> float:
+    """The engine's JACK process callback between two snapshots: its mean time (us)."""
+    if not after.get("output_cycles"):
+        return float("nan")
+    cycles = after["output_cycles"] - before["output_cycles"]
+    spent_s = after["output_callback_s"] - before["output_callback_s"]
+    return 1e6 * spent_s / cycles if cycles else float("nan")
+
+
 def _read_costs(path: Path) -> dict[str, Any]:
     for _ in range(20):  # replaced whole every 0.25 s: a read never sees half of it
         try:
@@ -334,8 +349,8 @@ class Bench:
         self.home = home
         self.costs_path = home / "engine-costs.json"
         engine_args = [
-            "--data-dir", str(home), "--audio", "sounddevice", "--audio-device", "JACK",
-            "--midi", "jack", "--block-size", str(period), "--thru", "immediate",
+            "--data-dir", str(home), "--audio", "jack", "--midi", "jack",
+            "--block-size", str(period), "--thru", "immediate",
             "--snapshot-hz", "4",
         ]  # fmt: skip
         log = open_private_log(home / "engine.log")
@@ -368,10 +383,9 @@ class Bench:
         _wait(lambda: self._midi_connected(), 10, "the engine's MIDI input to hear the probe")
 
     def _engine_port(self) -> str | None:
-        for port in self.probe.client.get_ports(is_audio=True, is_output=True):
-            if port.name.startswith("PortAudio"):
-                return str(port.name)
-        return None
+        """The engine's left output port, once its JACK client has it."""
+        ports = self.probe.client.get_ports(ENGINE_PORT, is_audio=True, is_output=True)
+        return str(ports[0].name) if ports else None
 
     def _midi_connected(self) -> bool:
         return bool(self.probe.client.get_all_connections("sl-probe:midi_out"))
@@ -387,7 +401,7 @@ class Bench:
         """Play the pattern once (``rate_hz`` 0: play nothing for ``seconds``); what the engine
         did meanwhile, and the CPU of every process (``others``: those of the remote case)."""
         time.sleep(0.5)
-        before_underruns = int(self.client.request("snapshot")["state"]["underruns"])
+        before = self.client.request("snapshot")["state"]
         with self.probe.lock:
             since = len(self.probe.sent)
         roots = {"engine": self.engine.pid, "jackd": self.jackd_pid, "bench": os.getpid()}
@@ -405,11 +419,12 @@ class Bench:
         cpu = meter.percent()
         time.sleep(2 * 0.25)  # the costs file is written every 0.25 s
         costs = _cost_difference(costs_before, _read_costs(self.costs_path))
-        underruns = int(self.client.request("snapshot")["state"]["underruns"]) - before_underruns
+        after = self.client.request("snapshot")["state"]
+        underruns = int(after["underruns"]) - int(before["underruns"])
         thru = _thru_ms(self.probe, since)
         return Case(
             name, notes, len(thru), underruns, xruns, thru, load=os.getloadavg()[0], cpu=cpu,
-            costs=costs, seconds=played_s,
+            costs=costs, seconds=played_s, callback_us=_callback_us(before, after),
         )  # fmt: skip
 
     def revoke_all(self) -> None:
@@ -576,11 +591,20 @@ def costs_lines(cases: list[Case]) -> list[str]:
     return lines
 
 
+def pooled_p99(cases: list[Case]) -> float:
+    """Thru latency's 99th percentile over every note the ``cases`` heard (ms): one p99 of
+    some 480 notes moves less from run to run than a median of three 160-note p99s, each of
+    which rests on its two slowest notes."""
+    heard = [c.thru_ms for c in cases if len(c.thru_ms)]
+    return float(np.percentile(np.concatenate(heard), 99)) if heard else float("nan")
+
+
 def report(cases: list[Case]) -> str:
     """The table, the spread and the targets, the engine's serving work, the round trips."""
     lines = [
-        "  CPU columns: % of one core over the case; bench: the probe's process; page: its "
-        "driver and Chromium; clients and page at nice 19, the remote at nice +5",
+        "  cb us: the engine's JACK process callback, mean time; CPU columns: % of one core "
+        "over the case; bench: the probe's process; page: its driver and Chromium; clients "
+        "and page at nice 19, the remote at nice +5",
         HEADER,
         *(case.row() for case in cases),
     ]
@@ -601,10 +625,17 @@ def report(cases: list[Case]) -> str:
         p99 = float(np.median([c.p99() for c in served]))
         each = ", ".join(f"{c.p99():.2f}" for c in served)
         lines.append(
-            f"  thru p99: remote {p99:.2f} ms (median of {len(served)}: {each}), no remote "
-            f"(median of {len(plain)}: {', '.join(f'{c.p99():.2f}' for c in plain)}) "
-            f"{base_p99:.2f} ms: {p99 - base_p99:+.2f} ms "
-            f"({'within' if p99 - base_p99 <= 0.5 else 'ABOVE'} +0.5 ms)"
+            f"  thru p99 per run: remote {p99:.2f} ms (median of {len(served)}: {each}), "
+            f"no remote {base_p99:.2f} ms (median of {len(plain)}: "
+            f"{', '.join(f'{c.p99():.2f}' for c in plain)}): {p99 - base_p99:+.2f} ms"
+        )
+        pooled, base_pooled = pooled_p99(served), pooled_p99(plain)
+        lines.append(
+            f"  thru p99 pooled (the verdict): remote {pooled:.2f} ms over "
+            f"{sum(c.heard for c in served)} notes, no remote {base_pooled:.2f} ms over "
+            f"{sum(c.heard for c in plain)} notes: {pooled - base_pooled:+.2f} ms "
+            f"({'within' if pooled - base_pooled <= P99_RISE_MS else 'ABOVE'} "
+            f"+{P99_RISE_MS:g} ms)"
         )
     times = [c.round_trip_ms for c in served if c.round_trip_ms is not None]
     if times and sum(len(t) for t in times):
