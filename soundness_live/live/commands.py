@@ -123,6 +123,12 @@ class Command:
     #: False: the function takes the engine's lock itself, for its quick part only (an export
     #: writes files for seconds: the child's cues and the snapshots must not wait for it)
     locked: bool = True
+    #: False: :func:`handle` does not wake the snapshot broadcast after it, because the command
+    #: only reads (the next periodic snapshot shows the same), or wakes it itself when what a
+    #: snapshot shows did change (``remote_status``, said again every few seconds). A snapshot
+    #: sent to every client for each read would cost the engine, whose audio callback waits for
+    #: the GIL, one snapshot built and encoded per page view.
+    wakes_broadcast: bool = True
 
     def checked(self, msg: dict[str, Any]) -> Fields:
         """The fields of ``msg``, each checked; ParameterError naming the first bad one."""
@@ -667,6 +673,7 @@ RECORD_COMMANDS = (
         profile_commands.child_profile,
         (Field("child", CODE_WORDS, child_code, True),),
         "a child's profile and goals",
+        wakes_broadcast=False,
     ),
     Command(
         "save_child",
@@ -688,6 +695,7 @@ RECORD_COMMANDS = (
         profile_commands.goal_library,
         (Field("activity", "an activity's name", text(200, empty=False)),),
         "the built-in goals, with their rules in words",
+        wakes_broadcast=False,
     ),
     Command(
         "set_goals",
@@ -733,9 +741,10 @@ RECORD_COMMANDS = (
         (CHILD, SESSION),
         "a session against the child's earlier ones, per goal",
         locked=False,
+        wakes_broadcast=False,
     ),
     Command("export_places", export_commands.export_places_command, _NONE,
-            "the exports folder and the removable drives mounted now"),
+            "the exports folder and the removable drives mounted now", wakes_broadcast=False),
     Command(
         "export_session",
         export_commands.export_session,
@@ -755,8 +764,14 @@ RECORD_COMMANDS = (
 COMMANDS: dict[str, Command] = {
     command.name: command
     for command in (
-        Command("hello", hello, _NONE, "the engine's version and state"),
-        Command("catalog", catalog, _NONE, "children, activities, recorded prompts"),
+        Command("hello", hello, _NONE, "the engine's version and state", wakes_broadcast=False),
+        Command(
+            "catalog",
+            catalog,
+            _NONE,
+            "children, activities, recorded prompts",
+            wakes_broadcast=False,
+        ),
         Command(
             "select_child",
             select_child,
@@ -798,6 +813,7 @@ COMMANDS: dict[str, Command] = {
             plan_play.plans_for,
             (Field("child", "a child's code", text(64, empty=False)),),
             "the plans a child (or any child) can run",
+            wakes_broadcast=False,
         ),
         *RECORD_COMMANDS,
         Command("stop", stop, _NONE, "stop the activity, silence everything"),
@@ -850,12 +866,13 @@ COMMANDS: dict[str, Command] = {
             "a note, in the open session or one of the chosen child's",
         ),
         Command("end_session", end_session, _NONE, "close the open session"),
-        Command("snapshot", snapshot, _NONE, "the engine's state"),
+        Command("snapshot", snapshot, _NONE, "the engine's state", wakes_broadcast=False),
         Command(
             "remote_status",
             remote_link.remote_status,
             (Field("status", "the remote's status", remote_link.check_status, nullable=True),),
             "where the browser remote serves, its pairing code (null: stopped)",
+            wakes_broadcast=False,  # it wakes the broadcast itself, when the status changed
         ),
         Command(
             "pair_device",
@@ -887,6 +904,7 @@ COMMANDS: dict[str, Command] = {
             _NONE,
             "where the browser remote may serve: loopback and this laptop's network addresses",
             locked=False,  # looking up this laptop's name must not hold up the child's cues
+            wakes_broadcast=False,
         ),
         Command(
             "start_remote",
@@ -934,5 +952,6 @@ def handle(engine: Engine, msg: dict[str, Any]) -> dict[str, Any]:
     except Exception as error:  # a bug must not take the session down with it
         log.exception("command %s failed", command.name)
         return {"ok": False, "error": f"{type(error).__name__}: {error}"}
-    engine.changed.set()
+    if command.wakes_broadcast:
+        engine.changed.set()
     return {"ok": True, **reply}

@@ -16,6 +16,7 @@ without saying so (killed): the screen stops showing its address and code.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -63,6 +64,7 @@ class RemoteEngine(Protocol):
     """What the remote's commands need of the engine (so this module imports no engine)."""
 
     remote: RemoteLink
+    changed: threading.Event  # set: the snapshot broadcast wakes
 
 
 def check_status(value: Any) -> dict[str, Any] | None:
@@ -87,10 +89,13 @@ def token_sha256(value: Any) -> str:
 
 
 def remote_status(engine: RemoteEngine, fields: dict[str, Any]) -> None:
-    """Where the remote serves and its pairing code (null: it stopped)."""
+    """Where the remote serves and its pairing code (null: it stopped). The snapshot
+    broadcast wakes only when that changed: the remote says it again every few seconds."""
     link, status = engine.remote, fields["status"]
     if status is not None and status["pid"] in link.stopped_pids:
         return  # said again by a remote on its way out
+    if status != link.status:
+        engine.changed.set()
     link.status, link.status_at_s = status, link.clock_s()
 
 

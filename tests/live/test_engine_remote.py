@@ -107,3 +107,12 @@ def test_a_paired_device_drops_out_of_the_snapshot_when_its_pairing_ends(engine_
     later_s = devices.clock_s() + PAIRING_S + 1.0
     devices.clock_s = lambda: later_s  # twelve hours on, nothing written meanwhile
     assert engine_here.snapshot()["remote"]["devices"] == []
+
+
+def test_a_remote_status_wakes_the_snapshot_broadcast_only_when_it_changed(engine_here) -> None:
+    woke = []
+    for status in (STATUS, STATUS, {**STATUS, "pairing_code": "543210"}, None, None):
+        engine_here.changed.clear()
+        assert handle(engine_here, {"type": "remote_status", "status": status})["ok"]
+        woke.append(engine_here.changed.is_set())
+    assert woke == [True, False, True, True, False]

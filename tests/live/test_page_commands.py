@@ -19,7 +19,7 @@ from soundness_live.export import places as places_module
 from soundness_live.export.places import Place
 from soundness_live.live import export_commands
 from soundness_live.live.client import EngineClient
-from soundness_live.live.commands import handle
+from soundness_live.live.commands import COMMANDS, handle
 from soundness_live.live.protocol import message
 from soundness_live.store.records import Store
 
@@ -384,3 +384,25 @@ def test_a_note_goes_to_an_ended_session_of_the_chosen_child_only(engine: Any) -
     with store_of(engine) as store:
         assert [n["text"] for n in store.notes(ended)] == ["settled after the break"]
         assert store.notes(other) == []
+
+
+# -- reading wakes nobody: only a change is broadcast at once --------------------------------
+READS = [  # every command that only reads, with fields it carries out
+    ("hello", {}), ("catalog", {}), ("plans", {"child": "S-014"}), ("snapshot", {}),
+    ("child_profile", {"child": "S-014"}), ("goal_library", {}),
+    ("session_summary", {"child": "S-014"}), ("export_places", {}), ("remote_addresses", {}),
+]  # fmt: skip
+
+
+def test_a_command_that_only_reads_does_not_wake_the_snapshot_broadcast(engine: Any) -> None:
+    clock = Clock()
+    with Store.open(engine.options.data_dir / "soundness.db", now=clock) as store:
+        session(store, clock, wins=3)
+    for command, fields in READS:
+        engine.changed.clear()
+        ok(engine, command, **fields)
+        assert not engine.changed.is_set(), f"{command} woke the snapshot broadcast"
+    ok(engine, "set_volume_cap", dbfs=-20)
+    assert engine.changed.is_set()
+    quiet = {name for name, command in COMMANDS.items() if not command.wakes_broadcast}
+    assert quiet == {name for name, _ in READS} | {"remote_status"}
