@@ -77,9 +77,37 @@ def check_host(value: Any) -> str:
 
 
 def remote_command(data_dir: Path, bind: str, tls: bool) -> list[str]:
-    """The command line of the remote's process (the one ``engine --remote`` runs)."""
+    """The command line of the remote's process."""
     command = [sys.executable, "-m", "soundness_live.remote.server", "--data-dir", str(data_dir)]
     return [*command, "--bind", bind, *(["--tls"] if tls else [])]
+
+
+def spawn_remote(data_dir: Path, bind: str, tls: bool) -> subprocess.Popen:
+    """Start the remote's process for the engine of ``data_dir``, serving at ``bind``: a
+    session of its own, its output in ``remote.log`` of ``data_dir`` (owner-only), this
+    checkout first on its path. Used by the engine (``start_remote``) and by ``--remote``
+    beside a running engine (:mod:`soundness_live.remote.launch`)."""
+    log = open_private_log(data_dir / LOG_NAME)
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    try:
+        return subprocess.Popen(
+            remote_command(data_dir, bind, tls), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, env=env, start_new_session=os.name == "posix",
+        )  # fmt: skip
+    finally:
+        log.close()
+
+
+def last_log_line(data_dir: Path) -> str:
+    """The last line the remote wrote in its log (why it did not start)."""
+    try:
+        text = (data_dir / LOG_NAME).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "no log"
+    lines = text.strip().splitlines()
+    return lines[-1] if lines else "it said nothing"
 
 
 class RemoteProcess:
@@ -114,26 +142,13 @@ class RemoteProcess:
             served = self.link.status
             if served is not None:
                 raise ParameterError(f"start_remote: the remote already serves at {served['url']}")
-            self.process = self._spawn(bind, tls)
+            self.process = spawn_remote(self.data_dir, bind, tls)
             self.starting, self.error = bind, ""
             process = self.process
         threading.Thread(
             target=self._wait_for_status, args=(process,), name="remote-start", daemon=True
         ).start()
         return bind
-
-    def _spawn(self, bind: str, tls: bool) -> subprocess.Popen:
-        log = open_private_log(self.data_dir / LOG_NAME)
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        try:
-            return subprocess.Popen(
-                remote_command(self.data_dir, bind, tls), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env=env, start_new_session=os.name == "posix",
-            )  # fmt: skip
-        finally:
-            log.close()
 
     def _wait_for_status(self, process: subprocess.Popen) -> None:
         deadline = time.monotonic() + START_S
@@ -153,15 +168,8 @@ class RemoteProcess:
             self.process = None
             if not self.closing:
                 how = "it stopped" if failed else f"it said nothing in {START_S:g} s"
-                self.error = f"the browser remote did not start ({how}): {self._last_line()}"
-
-    def _last_line(self) -> str:
-        try:
-            text = (self.data_dir / LOG_NAME).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "no log"
-        lines = text.strip().splitlines()
-        return lines[-1] if lines else "it said nothing"
+                line = last_log_line(self.data_dir)
+                self.error = f"the browser remote did not start ({how}): {line}"
 
     def stop(self) -> int:
         """Stop the remote serving (this engine's, or one started beside it from the command

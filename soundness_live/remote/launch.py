@@ -9,18 +9,16 @@ status (address, pairing code, fingerprint); the remote stops by itself when the
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from ..errors import DeviceError
-from ..live.client import EngineClient, open_private_log
+from ..live.client import EngineClient
+from ..live.remote_process import LOG_NAME, last_log_line, spawn_remote
 from .server import INSTALL_HINT
 
-LOG_NAME = "remote.log"
 NEEDED = ("starlette", "uvicorn", "segno")
 START_S = 20.0
 
@@ -39,12 +37,6 @@ def check_packages(tls: bool = False) -> None:
         raise DeviceError(f"the browser remote needs {', '.join(missing)}: {INSTALL_HINT}")
 
 
-def remote_command(data_dir: Path, bind: str, tls: bool) -> list[str]:
-    """The command line of the remote's process."""
-    command = [sys.executable, "-m", "soundness_live.remote.server", "--data-dir", str(data_dir)]
-    return [*command, "--bind", bind, *(["--tls"] if tls else [])]
-
-
 def start_remote(
     data_dir: Path, bind: str, tls: bool = False, timeout_s: float = START_S
 ) -> tuple[subprocess.Popen, dict[str, Any]]:
@@ -54,20 +46,9 @@ def start_remote(
     """
     check_packages(tls)
     _check_not_served(data_dir)
-    log_path = data_dir / LOG_NAME
-    log = open_private_log(log_path)
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    process = spawn_remote(data_dir, bind, tls)
     try:
-        process = subprocess.Popen(
-            remote_command(data_dir, bind, tls), stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, env=env, start_new_session=os.name == "posix",
-        )  # fmt: skip
-    finally:
-        log.close()
-    try:
-        return process, _wait_for_status(data_dir, process, log_path, timeout_s)
+        return process, _wait_for_status(data_dir, process, timeout_s)
     except BaseException:
         stop_remote(process)
         raise
@@ -84,9 +65,7 @@ def _check_not_served(data_dir: Path) -> None:
         )
 
 
-def _wait_for_status(
-    data_dir: Path, process: subprocess.Popen, log_path: Path, timeout_s: float
-) -> dict[str, Any]:
+def _wait_for_status(data_dir: Path, process: subprocess.Popen, timeout_s: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     with EngineClient.connect(data_dir) as client:
         while time.monotonic() < deadline:
@@ -96,15 +75,10 @@ def _wait_for_status(
             if process.poll() is not None:
                 break
             time.sleep(0.05)
-    raise DeviceError(f"the browser remote did not start: {_last_line(log_path)} (see {log_path})")
-
-
-def _last_line(path: Path) -> str:
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    except OSError:
-        return "no log"
-    return lines[-1] if lines else "it said nothing"
+    log_path = data_dir / LOG_NAME
+    raise DeviceError(
+        f"the browser remote did not start: {last_log_line(data_dir)} (see {log_path})"
+    )
 
 
 def stop_remote(process: subprocess.Popen, timeout_s: float = 5.0) -> None:
