@@ -11,6 +11,12 @@ STATUS = {"url": "http://127.0.0.1:8765/", "pairing_code": "012345", "fingerprin
 HASH = "ab" * 32
 
 
+def on_the_screen(device: dict) -> dict:
+    """A paired device as the snapshot lists it for the therapist's screen."""
+    shown = {key: device[key] for key in ("device_id", "name", "show_names")}
+    return {**shown, "expires_at_s": round(device["expires_at_s"])}
+
+
 def test_the_snapshot_carries_where_the_remote_serves_until_it_stops_or_goes_quiet(
     engine_here,
 ) -> None:
@@ -37,7 +43,7 @@ def test_devices_are_paired_listed_named_and_revoked_through_commands(engine_her
     device = paired["device"]
     assert "token_sha256" not in device and device["show_names"] is False
     listed = engine_here.snapshot()["remote"]["devices"]
-    assert listed == [device]
+    assert listed == [on_the_screen(device)]
     assert handle(
         engine_here, {"type": "show_device_names", "device": device["device_id"], "on": True}
     )["ok"]
@@ -79,7 +85,7 @@ def test_the_snapshot_reads_the_paired_devices_again_only_when_their_file_change
     device = handle(engine_here, {"type": "pair_device", "token_sha256": HASH, "name": "iPad"})
     reads.clear()
     for _ in range(5):  # the engine's own write is known: nothing to read again
-        assert engine_here.snapshot()["remote"]["devices"] == [device["device"]]
+        assert engine_here.snapshot()["remote"]["devices"] == [on_the_screen(device["device"])]
     assert reads == []
     path = engine_here.remote.devices.path
     other = paired_devices.PairedDevices(path.parent.parent)  # another writer of the file
@@ -116,3 +122,33 @@ def test_a_remote_status_wakes_the_snapshot_broadcast_only_when_it_changed(engin
         assert handle(engine_here, {"type": "remote_status", "status": status})["ok"]
         woke.append(engine_here.changed.is_set())
     assert woke == [True, False, True, True, False]
+
+
+def test_the_snapshot_lists_the_devices_as_the_screen_shows_them_made_once_a_change(
+    engine_here, monkeypatch
+) -> None:
+    from soundness_live.live import remote_link
+
+    made: list[str] = []
+    real = remote_link.listed
+
+    def counted(device):
+        made.append(device.device_id)
+        return real(device)
+
+    monkeypatch.setattr(remote_link, "listed", counted)
+    first = handle(engine_here, {"type": "pair_device", "token_sha256": HASH, "name": "iPad"})
+    second = handle(
+        engine_here, {"type": "pair_device", "token_sha256": "cd" * 32, "name": "phone"}
+    )
+    ids = [first["device"]["device_id"], second["device"]["device_id"]]
+    for _ in range(5):
+        listed = engine_here.snapshot()["remote"]["devices"]
+    assert made == ids  # once for five snapshots
+    expires_at_s = round(second["device"]["expires_at_s"])
+    assert listed[1] == {"device_id": ids[1], "name": "phone", "expires_at_s": expires_at_s,
+                         "show_names": False}  # fmt: skip
+    listed.clear()  # a snapshot's list is its own
+    handle(engine_here, {"type": "show_device_names", "device": ids[1], "on": True})
+    assert [d["show_names"] for d in engine_here.snapshot()["remote"]["devices"]] == [False, True]
+    assert made == [*ids, *ids]
