@@ -151,6 +151,27 @@ def test_a_port_in_use_says_why_the_remote_did_not_start(engine: EngineClient) -
         taken.close()
 
 
+def test_a_remote_started_beside_the_engine_on_a_port_in_use_says_why_in_one_line(
+    engine: EngineClient, engine_home: Path
+) -> None:
+    from soundness_live.errors import DeviceError
+    from soundness_live.remote.launch import start_remote
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        with pytest.raises(DeviceError) as refused:
+            start_remote(engine_home, f"127.0.0.1:{taken.getsockname()[1]}")
+    finally:
+        taken.close()
+    log = engine_home / "remote.log"
+    last = log.read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert str(refused.value) == f"the browser remote did not start: {last} (see {log})"
+    assert log.stat().st_mode & 0o077 == 0  # the log is the owner's only
+    assert engine.request("snapshot")["state"]["remote"]["served"] is None
+
+
 def test_the_addresses_offered_are_loopback_and_the_laptops_own(engine: EngineClient) -> None:
     from soundness_live.live.remote_process import laptop_addresses
 
