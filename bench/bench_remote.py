@@ -5,8 +5,9 @@ JACK: one JACK client (``--audio jack --midi jack``) whose process callback read
 places each note at its own frame through the live thru path and renders the block. A probe
 client plays a closed hi-hat into the engine ``--rate-hz`` times a second and hears the
 engine's output: thru latency is the first audible frame after a note-on minus the frame the
-note-on was written at, both JACK frames. Under-runs are the engine's own count (its snapshot)
-plus the server's x-runs while the case played.
+note-on was written at, both JACK frames. Cycles lost are the larger of the engine's own
+under-run count (its snapshot) and the server's x-runs while the case played: the engine, one
+JACK client, counts each x-run of the server as an under-run of its own.
 
 Cases, in one run, on the same engine, ``no remote`` and ``remote`` interleaved ``--rounds``
 times (3: the no-remote runs' spread is the yardstick; a shared machine's load drifts):
@@ -104,8 +105,10 @@ class Case:
 
     @property
     def lost(self) -> int:
-        """Under-runs and x-runs."""
-        return self.underruns + self.xruns
+        """Cycles lost: the engine, one JACK client, counts each x-run of the server as an
+        under-run of its own, so the larger of the two counts, not their sum (which counted
+        every lost cycle twice)."""
+        return max(self.underruns, self.xruns)
 
     def p99(self) -> float:
         """Thru latency's 99th percentile (ms)."""
@@ -616,7 +619,7 @@ def report(cases: list[Case]) -> str:
         ours = float(np.median([c.lost for c in served]))
         inside = sum(c.lost <= high for c in served)
         lines.append(
-            f"  under-runs + x-runs: remote {ours:g} (median of {len(served)}: "
+            f"  cycles lost (under-runs, x-runs): remote {ours:g} (median of {len(served)}: "
             f"{', '.join(str(c.lost) for c in served)}), no-remote spread {low}..{high}: "
             f"{'within' if ours <= high else 'ABOVE'} the spread ({inside} of {len(served)} "
             "remote runs within it)"

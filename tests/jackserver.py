@@ -196,6 +196,16 @@ def module_jack_server(period_frames: int = 64) -> Callable[..., Any]:
     return jack
 
 
+def require_jack_client() -> None:
+    """Skip (fail under CI=true) without the JACK-Client package or the libjack it loads."""
+    from tests.conftest import require
+
+    try:
+        import jack  # noqa: F401
+    except (ImportError, OSError) as error:
+        require(False, f"JACK-Client unavailable ({error}; pip install JACK-Client)")
+
+
 def refresh_portaudio() -> None:
     """Make PortAudio enumerate host APIs again (it sees JACK only if jackd ran at init).
 

@@ -9,8 +9,7 @@ import pytest
 
 from soundness_live.audio.backends import open_output
 from soundness_live.audio.output import SoundDeviceOutput
-from tests.conftest import require
-from tests.jackserver import ClickSource, JackServer, module_jack_server
+from tests.jackserver import ClickSource, JackServer, module_jack_server, require_jack_client
 
 pytestmark = pytest.mark.jack
 # 256-frame periods: non-realtime jackd on two busy cores xruns often at 64 (see the bench)
@@ -35,10 +34,7 @@ def test_sounddevice_on_jack_is_paced_and_mapped(jack: JackServer) -> None:
 
 
 def test_notes_into_the_midi_port_come_out_as_sound(jack: JackServer) -> None:
-    try:
-        import jack as jack_client  # noqa: F401  (JACK-Client, for the frame-exact probe)
-    except ImportError:
-        require(False, "JACK-Client not installed (pip install JACK-Client)")
+    require_jack_client()
     from bench.bench_latency import report, run_loopback
 
     # notes played again when the server x-ran or the engine was held up past a note's frame

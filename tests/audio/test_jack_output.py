@@ -22,8 +22,7 @@ from soundness_live.audio.output import NullOutput
 from soundness_live.core.events import DeviceChange
 from soundness_live.errors import DeviceError
 from soundness_live.midi.jack_input import JackMidiInputs
-from tests.conftest import require
-from tests.jackserver import JackServer, module_jack_server
+from tests.jackserver import JackServer, module_jack_server, require_jack_client
 
 pytestmark = pytest.mark.jack
 PERIOD = 256  # non-realtime jackd on two busy cores xruns often at 64 frames
@@ -35,10 +34,7 @@ FRAME_STEP = 1.0 / 65536  # FrameRamp's value per frame: exact in float32 below 
 @pytest.fixture(autouse=True)
 def jack_client_package(jack: JackServer) -> None:
     """Skip (fail under CI=true) without the JACK-Client package or libjack."""
-    try:
-        import jack as jack_client  # noqa: F401
-    except (ImportError, OSError) as error:
-        require(False, f"JACK-Client unavailable ({error}; pip install JACK-Client)")
+    require_jack_client()
 
 
 class FrameRamp:

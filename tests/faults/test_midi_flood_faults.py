@@ -21,9 +21,8 @@ from soundness_live.midi.delivery import EventDelivery
 from soundness_live.midi.flood import CONTROLS_BURST, CONTROLS_PER_S
 from soundness_live.midi.jack_input import JackMidiInputs
 from soundness_live.midi.ports import MidiInputs
-from tests.conftest import require
 from tests.faults.test_midi_input_faults import PROBE_VELOCITY, Rig, jack_rig, wait_until
-from tests.jackserver import module_jack_server
+from tests.jackserver import module_jack_server, require_jack_client
 
 jack = module_jack_server(period_frames=256)  # fewer x-runs than 128 on busy cores
 FLOOD_PER_S = 8000.0
@@ -40,10 +39,7 @@ def rtmidi_on_jack(rig: Rig) -> EventDelivery:
 
 
 def jack_native(rig: Rig) -> EventDelivery:
-    try:
-        import jack as jack_client  # noqa: F401
-    except (ImportError, OSError) as error:
-        require(False, f"JACK-Client unavailable ({error}; pip install JACK-Client)")
+    require_jack_client()
     return JackMidiInputs(rig.live.on_event, queue_size=0, client_name="sl-flood-jack").start()
 
 

@@ -30,10 +30,9 @@ from soundness_live.midi import ports
 from soundness_live.midi.delivery import EventDelivery
 from soundness_live.midi.jack_input import JackMidiInputs
 from soundness_live.midi.ports import MidiInputs
-from tests.conftest import require
 from tests.faults import FAULTS
 from tests.jack_midi_source import JackMidiSource
-from tests.jackserver import module_jack_server
+from tests.jackserver import module_jack_server, require_jack_client
 from tests.midi.test_midi_ports import FakeMidiIn, FakeSystem
 
 jack = module_jack_server(period_frames=128)
@@ -221,10 +220,7 @@ def test_any_bytes_through_rtmidi_on_jack(jack: Any) -> None:
 
 
 def test_any_bytes_through_the_jack_input(jack: Any) -> None:
-    try:
-        import jack as jack_client  # noqa: F401
-    except (ImportError, OSError) as error:
-        require(False, f"JACK-Client unavailable ({error}; pip install JACK-Client)")
+    require_jack_client()
 
     def start(rig: Rig) -> EventDelivery:
         return JackMidiInputs(rig.live.on_event, queue_size=0, client_name="sl-fault-jack").start()

@@ -26,8 +26,7 @@ from soundness_live.live.input import LiveInput
 from soundness_live.midi.jack_frames import OutputFrameTap
 from soundness_live.midi.jack_input import JackMidiInputs
 from soundness_live.players.roles import DeviceRole
-from tests.conftest import require
-from tests.jackserver import JackProbe, JackServer, module_jack_server
+from tests.jackserver import JackProbe, JackServer, module_jack_server, require_jack_client
 
 pytestmark = pytest.mark.jack
 PERIOD = 256  # non-realtime jackd on two busy cores xruns often at 64 frames
@@ -39,10 +38,7 @@ jack = module_jack_server(period_frames=PERIOD)
 @pytest.fixture(autouse=True)
 def jack_client_package(jack: JackServer) -> None:
     """Skip (fail under CI=true) without the JACK-Client package or libjack."""
-    try:
-        import jack as jack_client  # noqa: F401
-    except (ImportError, OSError) as error:
-        require(False, f"JACK-Client unavailable ({error}; pip install JACK-Client)")
+    require_jack_client()
 
 
 class PlacingSource:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import require
-from tests.jackserver import JackServer, module_jack_server
+from tests.jackserver import JackServer, module_jack_server, require_jack_client
 
 pytestmark = pytest.mark.jack
 PERIOD = 256  # non-realtime jackd on two busy cores xruns often at 64 frames
@@ -17,10 +17,7 @@ jack = module_jack_server(period_frames=PERIOD)
 
 
 def test_constant_thru_notes_come_out_as_sound_about_the_delay_later(jack: JackServer) -> None:
-    try:
-        import jack as jack_client  # noqa: F401  (JACK-Client, for the frame-exact probe)
-    except ImportError:
-        require(False, "JACK-Client not installed (pip install JACK-Client)")
+    require_jack_client()
     from bench.bench_latency import report, run_loopback
 
     result = run_loopback(PERIOD, notes=8, modes=("constant",), redo=REDO)

@@ -18,21 +18,13 @@ from soundness_live.midi.open_input import open_midi_input
 from soundness_live.midi.ports import MidiInputs
 from tests.conftest import require
 from tests.jack_midi_source import JackMidiSource
-from tests.jackserver import JackProbe, JackServer, module_jack_server
+from tests.jackserver import JackProbe, JackServer, module_jack_server, require_jack_client
 
 pytestmark = pytest.mark.jack
 PERIOD = 256  # non-realtime jackd on two busy cores xruns often at 64 frames
 jack = module_jack_server(period_frames=PERIOD)
 ARRIVAL_S = 10.0  # for a note to arrive when the server did not x-run
 MAX_SENDS = 20  # sends of one note lost in x-runs before the test gives up
-
-
-def require_jack_client() -> None:
-    """Skip (fail under CI=true) without the JACK-Client package or libjack."""
-    try:
-        import jack as jack_client  # noqa: F401
-    except (ImportError, OSError) as error:
-        require(False, f"JACK-Client unavailable ({error}; pip install JACK-Client)")
 
 
 @pytest.fixture
