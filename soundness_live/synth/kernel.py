@@ -405,8 +405,9 @@ _ready_lock = threading.Lock()
 
 
 def compile_kernel() -> KernelReady:
-    """Compile (or load from the cache) :func:`render_voices` and the output stage's
-    :func:`.stage_kernel.process_block` now, once per process; logs the time taken. Later
+    """Compile (or load from the cache) :func:`render_voices`, the output stage's
+    :func:`.stage_kernel.process_block` and the note-on's :func:`.note_on.start_voice` now,
+    once per process; logs the time taken. Later
     calls return the first call's figures at once."""
     global _ready
     with _ready_lock:
@@ -427,7 +428,8 @@ def compile_kernel() -> KernelReady:
 def _compile() -> KernelReady:
     """One call on no voices, and one of the output stage on a silent frame: numba compiles
     the only signatures the synth and the stage use."""
-    from .stage_kernel import compile_stage  # loaded only when compiling
+    from .note_on import compile_note_on  # loaded only when compiling
+    from .stage_kernel import compile_stage
 
     started, started_cpu = time.perf_counter(), time.process_time()
     out = np.zeros((1, 2), dtype=np.float32)
@@ -439,10 +441,12 @@ def _compile() -> KernelReady:
     render_voices.disable_compile()  # another kind of array is refused, never compiled
     stats = render_voices.stats
     stage_cached = compile_stage()
+    note_on_cached = compile_note_on()
+    cached = stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0
     return KernelReady(
         _IMPORT_S,
         time.perf_counter() - started,
-        stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0 and stage_cached,
+        cached and stage_cached and note_on_cached,
         CACHE_DIR,
         time.process_time() - started_cpu,
     )

@@ -37,8 +37,8 @@ __all__ = [
     "concave",
     "convex",
     "modulation",
-    "note_on_reads",
     "pitch_wheel_source",
+    "split_modulators",
     "voice_modulators",
 ]
 
@@ -179,41 +179,6 @@ def pitch_wheel_source(pitch_wheel: int, range_semitones: float) -> float:
     return wheel * transform_source(PITCH_WHEEL_TUNE.amount_source, range_semitones, 128.0)
 
 
-# what :func:`note_on_reads` names besides CC numbers 0..127
-READS_PRESSURE, READS_WHEEL, READS_WHEEL_RANGE = 128, 129, 130
-
-
-def _reads(operator: int) -> int | None:
-    """What a source operator reads that may change between two notes of one key and
-    velocity: a CC number, or one of the ``READS_`` codes; None for the rest."""
-    index = operator & 0x7F
-    if operator & _CC:
-        return index
-    return {
-        CHANNEL_PRESSURE: READS_PRESSURE,
-        PITCH_WHEEL: READS_WHEEL,
-        WHEEL_RANGE: READS_WHEEL_RANGE,
-    }.get(index)
-
-
-def note_on_reads(modulators: Iterable[Modulator]) -> tuple[int, ...]:
-    """The channel sources a voice with ``modulators`` reads at note-on (CC numbers, and
-    ``READS_PRESSURE`` etc.), sorted: not the routes the synth follows while the note sounds
-    (CC7, CC11, CC10, CC1, the wheel and the pressure by their default modulators). A new
-    voice's state depends on its key, velocity and these values alone."""
-    reads: set[int] = set()
-    for m in modulators:
-        if m.identity in _CONTROLLER_MODS and m.transform == 0:
-            continue
-        if m.identity in _SILENT_VELOCITY_TO_FC:
-            continue
-        for operator in (m.source, m.amount_source):
-            found = _reads(operator)
-            if found is not None:
-                reads.add(found)
-    return tuple(sorted(reads))
-
-
 def modulator_value(modulator: Modulator, sources: NoteSources) -> float:
     """One modulator's contribution to its destination (§8.2)."""
     if modulator.identity in _SILENT_VELOCITY_TO_FC:
@@ -270,20 +235,33 @@ class ControllerAmounts:
         return self.vibrato * wheel / 128.0
 
 
+def split_modulators(
+    modulators: Iterable[Modulator],
+) -> tuple[ControllerAmounts, tuple[Modulator, ...]]:
+    """The amounts of the routes the synth follows (CC7, CC11, CC10, CC1, the pitch wheel
+    and channel pressure by their default modulators; 0 where the zone has none), and the
+    other modulators in their order, but those that contribute nothing (velocity to cutoff
+    as FluidSynth leaves it)."""
+    amounts = {key: 0.0 for key in _CONTROLLER_MODS}
+    others: list[Modulator] = []
+    for m in modulators:
+        if m.identity in _CONTROLLER_MODS and m.transform == 0:
+            amounts[m.identity] = float(m.amount)
+        elif m.identity not in _SILENT_VELOCITY_TO_FC:
+            others.append(m)
+    return ControllerAmounts(*(amounts[m.identity] for m in _FOLLOWED)), tuple(others)
+
+
 def modulation(
     modulators: Iterable[Modulator], sources: NoteSources
 ) -> tuple[dict[int, float], ControllerAmounts]:
     """Per destination generator, the sum of the modulators that do not read CC7, CC11,
     CC10, CC1, the pitch wheel or channel pressure by their default route; and those routes'
     amounts."""
+    controller_amounts, others = split_modulators(modulators)
     totals: dict[int, float] = {}
-    amounts = {key: 0.0 for key in _CONTROLLER_MODS}
-    for m in modulators:
-        if m.identity in _CONTROLLER_MODS and m.transform == 0:
-            amounts[m.identity] = float(m.amount)
-            continue
+    for m in others:
         totals[m.destination] = totals.get(m.destination, 0.0) + modulator_value(m, sources)
-    controller_amounts = ControllerAmounts(*(amounts[m.identity] for m in _FOLLOWED))
     return totals, controller_amounts
 
 

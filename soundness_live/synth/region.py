@@ -106,6 +106,20 @@ class Region:
         return self.key_lo <= key <= self.key_hi and self.vel_lo <= velocity <= self.vel_hi
 
 
+def region_span(region: Region) -> tuple[int, int, int, int]:
+    """The sample a region plays: (start, end, loop start, loop end), absolute indices."""
+    return region.sample_start, region.sample_end, region.loop_start, region.loop_end
+
+
+def region_loop_mode(region: Region) -> int:
+    """The region's loop mode, or 0 when its loop is unusable (the SoundFont parser ensures
+    a usable loop; hand-made regions may not have one)."""
+    looping = region.loop_mode in (LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE)
+    looping = looping and region.sample_start <= region.loop_start
+    looping = looping and region.loop_start + 2 <= region.loop_end <= region.sample_end
+    return region.loop_mode if looping else 0
+
+
 @dataclass(frozen=True)
 class Preset:
     """A preset (bank, program) with its resolved regions."""

@@ -52,17 +52,11 @@ from . import voice_state as vs
 from . import voices as v
 from .envelope import CONTROL_FRAMES, RELEASE, SECTIONS
 from .kernel import compile_kernel, render_voices
-from .modulators import (
-    CONCAVE_TABLE,
-    READS_PRESSURE,
-    READS_WHEEL,
-    note_on_reads,
-    pitch_wheel_source,
-    voice_modulators,
-)
-from .region import LOOP_UNTIL_RELEASE, Modulator, Preset, Region, SoundFontData
+from .modulators import CONCAVE_TABLE, pitch_wheel_source
+from .note_on import N_SOURCES, PRESSURE_AT, WHEEL_AT, WHEEL_RANGE_AT, RegionTables, start_voice
+from .region import LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
 from .sf2.read import DRUM_BANK, find_preset
-from .voice_setup import follow_controllers, new_voice, pan_gains
+from .voice_setup import pan_gains
 
 __all__ = ["Synth", "STEAL_FADE_MS"]
 
@@ -73,7 +67,7 @@ STEAL_FADE_MS = 3.0  # a stolen voice fades over this, never cuts
 CHOKE_RELEASE_TC = -200.0
 SOUND_OFF_FADE_MS = 5.0  # CC120 all sound off
 DEFAULT_GAIN = 0.2  # FluidSynth's synth.gain: the same level as FluidSynth
-CACHE_LIMIT = 4096  # note-on results kept (regions found, new voices' state)
+CACHE_LIMIT = 4096  # note-on results kept (the regions of a preset, key and velocity)
 REAP_FRAMES = 1024  # voices that are over are cleared away about this often
 GM_CONTROLLERS = {7: 100, 10: 64, 11: 127, 100: 127, 101: 127}  # after a reset; others 0
 WHEEL_CENTRE = 8192
@@ -144,8 +138,8 @@ class Synth:
         )
         regions = [r for preset in soundfont.presets.values() for r in preset.regions]
         self.voices.reserve({(v.region_span(r), v.region_loop_mode(r)) for r in regions})
-        # each region's modulators and the channel sources they read at note-on, once
-        self._region_sources = {id(r): _region_sources(r) for r in regions}
+        # what each region alone decides of a new voice, as numbers a note-on copies
+        self._tables = RegionTables(regions, sample_rate)
         self._presets: dict[tuple[int, int], Preset] = {}
         # live: a preset whose samples are not laid out never sounds from the callback; the
         # nearest laid-out one stands in while another thread prepares it (prepare_program)
@@ -153,12 +147,13 @@ class Synth:
         self._ready: set[tuple[int, int]] = set()  # (bank, program) of presets laid out
         self.wanted: deque[tuple[int, int]] = deque(maxlen=256)  # asked for, not laid out
         self.stand_ins: deque[tuple[int, Preset, Preset | None]] = deque(maxlen=256)
-        # what a note-on computes, kept: the regions of (preset, key, velocity), and a new
-        # voice's state of (region, key, velocity, the sources its modulators read at
-        # note-on); bounded, cleared when full
+        # the regions of (preset, key, velocity) found, kept; bounded, cleared when full
         self._regions: dict[tuple[int, int, int], list[Region]] = {}
-        self._new_voices: dict[tuple, tuple[np.ndarray, np.ndarray, tuple[int, ...]]] = {}
         self.channels = [_Channel() for _ in range(16)]
+        # each channel's sources a note-on reads (CCs, pressure, wheel, its range), as numbers
+        self._note_sources = np.zeros((16, N_SOURCES), dtype=np.float64)
+        for number in range(16):
+            self._sync_sources(number)
         for number in range(16):
             self._select(number, DRUM_BANK if number == DRUM_CHANNEL else 0, 0)
 
@@ -318,45 +313,31 @@ class Synth:
         return found
 
     def _start_voice(self, channel: int, key: int, velocity: int, region: Region) -> None:
-        channel_state = self.channels[channel]
-        controllers = channel_state.controllers
-        known = self._region_sources.get(id(region))
-        if known is None:  # a region of no preset of the font (made by hand)
-            known = self._region_sources[id(region)] = _region_sources(region)
-        modulators, reads = known
-        # a new voice's state depends on the key, the velocity and the few sources its
-        # modulators read at note-on (none for most fonts' regions): CC7, CC11, CC10 and CC1
-        # are set after, so a controller change does not make the note-on compute it again
-        memo: tuple = (id(region), key, velocity)
-        if reads:
-            memo += tuple(self._source_value(channel_state, source) for source in reads)
-        made = self._new_voices.get(memo)
-        followed = (controllers[7], controllers[11], controllers[10], controllers[1])
-        if made is None:
-            if len(self._new_voices) >= CACHE_LIMIT:
-                self._new_voices.clear()
-            rate, gain = self.sample_rate, self.gain
-            wheel = (channel_state.pressure, channel_state.pitch_wheel, _bend_range(channel_state))
-            state, params = new_voice(
-                region, key, velocity, controllers, rate, gain, wheel, modulators
-            )
-            made = self._new_voices[memo] = (state, params, followed)
-        state, params, made_under = made
-        state[vs.LOOP_MODE] = v.region_loop_mode(region)
-        state[vs.CHANNEL], state[vs.KEY] = channel, key
-        state[vs.EXCLUSIVE] = region.exclusive_class
-        index = self.voices.add(v.region_span(region), state, params)
-        if followed != made_under:  # made under other CC7, CC11, CC10 or CC1 values
-            follow_controllers(self.voices.params[:, index], controllers, self.gain)
+        """A voice of ``region`` in the bank's next column: one compiled call copies the
+        region's numbers and computes what the key, the velocity and the channel add."""
+        number = self._tables.number(region)  # a region of the font: found, never made
+        voices, index = self.voices, self.voices.count
+        start_voice(
+            voices.state,
+            voices.params,
+            index,
+            self._tables.arrays,
+            number,
+            channel,
+            key,
+            velocity,
+            self._note_sources,
+            self._rate,
+            self.gain,
+        )
+        voices.place(index, v.region_span(region))
 
-    @staticmethod
-    def _source_value(channel: _Channel, source: int) -> float:
-        """The value of a channel source :func:`.modulators.note_on_reads` names."""
-        if source < 128:
-            return channel.controllers[source]
-        if source == READS_PRESSURE:
-            return channel.pressure
-        return channel.pitch_wheel if source == READS_WHEEL else _bend_range(channel)
+    def _sync_sources(self, channel: int) -> None:
+        """The channel's row of note-on sources, from its controllers, pressure and wheel."""
+        state, row = self.channels[channel], self._note_sources[channel]
+        row[:128] = state.controllers
+        row[PRESSURE_AT], row[WHEEL_AT] = state.pressure, state.pitch_wheel
+        row[WHEEL_RANGE_AT] = _bend_range(state)
 
     def _make_room(self, needed: int) -> None:
         if self.voices.count + needed <= self.max_voices:
@@ -448,6 +429,7 @@ class Synth:
         elif control == 123:
             for key in set(self.voices.state[vs.KEY, self._rows(channel)].tolist()):
                 self._note_off(channel, key)
+        self._sync_sources(channel)
 
     def _data_entry(self, channel: int, control: int, value: int) -> None:
         """Data entry for the registered parameter selected: RPN 0 (pitch bend
@@ -470,6 +452,7 @@ class Synth:
         state.pitch_wheel = value
         source = pitch_wheel_source(value, _bend_range(state))
         self.voices.channels[vs.WHEEL_SOURCE, channel] = source
+        self._sync_sources(channel)
 
     def _pressure(self, channel: int, value: int) -> None:
         """The channel pressure at ``value`` (0..127): every voice's vibrato deepens from
@@ -478,6 +461,7 @@ class Synth:
             raise ParameterError(f"channel pressure must be in 0..127, got {value!r}")
         self.channels[channel].pressure = value
         self.voices.channels[vs.PRESSURE_SOURCE, channel] = value / 128.0
+        self._note_sources[channel, PRESSURE_AT] = value
 
     def _pedal_up(self, channel: int) -> None:
         state = self.voices.state[:, : self.voices.count]
@@ -519,12 +503,6 @@ class Synth:
         p[vs.GAIN_L, rows], p[vs.GAIN_R, rows] = pan_gains(pan, self.gain)
         vibrato = p[vs.VIB_BASE, rows] + p[vs.CC1_AMOUNT, rows] * cc[1] / 128.0
         p[vs.VIB_LFO_TO_PITCH, rows] = np.clip(vibrato, -12000.0, 12000.0)
-
-
-def _region_sources(region: Region) -> tuple[tuple[Modulator, ...], tuple[int, ...]]:
-    """A region's voice modulators and what of the channel they read at note-on."""
-    modulators = voice_modulators(region.instrument_modulators, region.preset_modulators)
-    return modulators, note_on_reads(modulators)
 
 
 def _bend_range(channel: _Channel) -> float:

@@ -28,7 +28,6 @@ from .voice_state import N_PARAMS, N_STATE
 
 __all__ = [
     "INITIAL_ATTENUATION_FACTOR",
-    "follow_controllers",
     "new_voice",
     "pan_gains",
     "q_linear",
@@ -122,22 +121,6 @@ def _set_level(
     pan = min(max(params[vs.PAN_BASE] + amounts.pan_offset(controllers[10]), -500.0), 500.0)
     params[vs.GAIN_L] = gain * math.sin((500.0 - pan) * math.pi / 2002.0)  # as pan_gains
     params[vs.GAIN_R] = gain * math.sin((500.0 + pan) * math.pi / 2002.0)
-
-
-def follow_controllers(params: np.ndarray, controllers: Sequence[int], gain: float) -> None:
-    """A new voice's column ``params`` set to the channel's CC7, CC11, CC10 and CC1 now, from
-    its own amounts and bases: what :func:`new_voice` computes for these controllers, so a
-    voice's state kept from an earlier note-on serves whatever they are now."""
-    amounts = ControllerAmounts(
-        params[vs.CC7_AMOUNT], params[vs.CC11_AMOUNT], params[vs.CC10_AMOUNT], params[vs.CC1_AMOUNT]
-    )
-    cc_cb = amounts.attenuation_cb(controllers[7], controllers[11])
-    params[vs.ATTEN] = min(max(params[vs.ATTEN_BASE] + cc_cb, 0.0), 1440.0)
-    pan = min(max(params[vs.PAN_BASE] + amounts.pan_offset(controllers[10]), -500.0), 500.0)
-    params[vs.GAIN_L] = gain * math.sin((500.0 - pan) * math.pi / 2002.0)  # as pan_gains
-    params[vs.GAIN_R] = gain * math.sin((500.0 + pan) * math.pi / 2002.0)
-    vibrato = params[vs.VIB_BASE] + amounts.vibrato_cents(controllers[1])
-    params[vs.VIB_LFO_TO_PITCH] = _clamp(vibrato, 12000)
 
 
 def _set_filter(params: np.ndarray, region: Region, totals: dict[int, float]) -> None:

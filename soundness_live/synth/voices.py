@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .kernel import render_voices
-from .region import LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE, Region
+from .region import LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE, region_loop_mode, region_span
 from .sample_layout import SampleLayout, Strip
 from .voice_state import (
     BASE,
@@ -45,20 +45,6 @@ __all__ = ["VoiceBank", "FRAC_BITS", "INTERPOLATIONS", "region_loop_mode", "regi
 
 _NEVER = 1 << 62  # a position no voice reaches
 INTERPOLATIONS = ("cubic", "linear")
-
-
-def region_span(region: Region) -> tuple[int, int, int, int]:
-    """The sample a region plays: (start, end, loop start, loop end), absolute indices."""
-    return region.sample_start, region.sample_end, region.loop_start, region.loop_end
-
-
-def region_loop_mode(region: Region) -> int:
-    """The region's loop mode, or 0 when its loop is unusable (the SoundFont parser ensures
-    a usable loop; hand-made regions may not have one)."""
-    looping = region.loop_mode in (LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE)
-    looping = looping and region.sample_start <= region.loop_start
-    looping = looping and region.loop_start + 2 <= region.loop_end <= region.sample_end
-    return region.loop_mode if looping else 0
 
 
 class VoiceBank:
@@ -90,9 +76,14 @@ class VoiceBank:
         i = self.count
         self.state[:, i] = state
         self.params[:, i] = params
-        self._place(self.state[:, i], span)
-        self.count = i + 1
+        self.place(i, span)
         return i
+
+    def place(self, index: int, span: tuple[int, int, int, int]) -> None:
+        """Make column ``index`` (the next, its other fields written) a voice playing sample
+        ``span``: its position fields are set here."""
+        self._place(self.state[:, index], span)
+        self.count = index + 1
 
     def _place(self, column: np.ndarray, span: tuple[int, int, int, int]) -> None:
         """Point a new voice at its strip (built now if this sample was never played)."""
