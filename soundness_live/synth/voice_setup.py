@@ -8,6 +8,10 @@ envelope x filter``, where the pan law is FluidSynth's equal-power sine over -50
 filter's gain is 1/sqrt(Q) (+1.5 dB at Q = 0: the filter is always on, at 19.9 kHz by
 default). With the default gain of 0.2 a note sounds at FluidSynth's level.
 
+The synth does not call :func:`new_voice` at note-on: :mod:`.note_on` runs the same
+arithmetic, compiled, from tables built per region when the synth is made. This is its
+readable model, to which the tests hold the tables (every field equal within 1e-6).
+
 Modulators to destinations other than pitch, filter, LFOs, pan and attenuation (envelope
 times, reverb and chorus sends) are read but not applied: none of the fonts we meet uses them
 and the synth has no reverb or chorus.

@@ -13,8 +13,9 @@ a looped voice that passes its loop's end moves back by the loop length, and a v
 a loop is parked in the silent rows past its end. Interpolation: 4-point 3rd-order Hermite
 (Catmull-Rom), or linear, from rows of precomputed coefficients, by Horner's rule.
 
-Allocation: none per block. A note event may allocate: laying out a sample played for the
-first time, a few per-voice temporaries.
+Allocation: none per block. A note-on writes its voice's column in place
+(:func:`.note_on.start_voice`); a note event may still allocate laying out a sample played
+for the first time, and the few small index arrays that find the voices it changes.
 """
 
 from __future__ import annotations
