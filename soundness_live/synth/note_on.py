@@ -20,9 +20,15 @@ import numpy as np
 
 from . import voice_state as vs
 from .envelope import CONTROL_FRAMES, INSTANT_S, MAX_TIME_S, SECTIONS, envelope_sections
-from .modulators import CONCAVE_TABLE, CONVEX_TABLE, split_modulators, voice_modulators
+from .modulators import (
+    CONCAVE_TABLE,
+    CONVEX_TABLE,
+    ControllerAmounts,
+    split_modulators,
+    voice_modulators,
+)
 from .numba_cache import inner_jit
-from .region import Region, region_loop_mode
+from .region import Modulator, Region, region_loop_mode
 from .voice_setup import INITIAL_ATTENUATION_FACTOR, Q_OFFSET_DB
 
 __all__ = ["N_SOURCES", "RegionTables", "compile_note_on", "start_voice"]
@@ -76,6 +82,7 @@ class RegionTables:
         self._numbers: dict[int, int] = {}
         self._kept: list[Region] = []  # the regions numbered: their ids stay theirs
         self._mod_sets: dict[tuple, int] = {}
+        self._splits: dict[tuple, tuple[ControllerAmounts, tuple[Modulator, ...]]] = {}
         self._mod_rows: list[tuple[float, ...]] = []
         self._totals = np.zeros(N_GENERATORS, dtype=np.float64)
         self.rows: np.ndarray
@@ -117,9 +124,11 @@ class RegionTables:
         self._numbers[id(region)] = len(self._kept)
         self._kept.append(region)
         row = region_row(region, self.sample_rate)
-        amounts, others = split_modulators(
-            voice_modulators(region.instrument_modulators, region.preset_modulators)
-        )
+        zone = (region.instrument_modulators, region.preset_modulators)
+        split = self._splits.get(zone)  # most zones of a font share theirs (none, mostly)
+        if split is None:
+            split = self._splits[zone] = split_modulators(voice_modulators(*zone))
+        amounts, others = split
         row[CC7 : PRESSURE + 1] = (
             amounts.volume,
             amounts.expression,

@@ -403,6 +403,7 @@ class Synth:
     def _control(self, channel: int, control: int, value: int) -> None:
         state = self.channels[channel]
         state.controllers[control] = value
+        self._note_sources[channel, control] = value
         if control == 0:
             state.bank_select = value
         elif control in (1, 7, 10, 11):
@@ -417,6 +418,7 @@ class Synth:
             self._data_entry(channel, control, value)
         elif control in (NRPN_MSB, NRPN_LSB):  # no NRPN is taken: data entry goes nowhere
             state.controllers[RPN_MSB] = state.controllers[RPN_LSB] = RPN_NULL
+            self._sync_sources(channel)
         elif control == 121:  # reset controllers (GM: not volume, pan or bank)
             volume, pan = state.controllers[7], state.controllers[10]
             _reset_controllers(state.controllers)
@@ -425,11 +427,10 @@ class Synth:
             state.pressure = 0
             self._pedal_up(channel)
             self._follow_controllers(self._rows(channel, sounding=False))
-            self._pitch_wheel(channel, WHEEL_CENTRE)
+            self._pitch_wheel(channel, WHEEL_CENTRE)  # the channel's note-on sources too
         elif control == 123:
             for key in set(self.voices.state[vs.KEY, self._rows(channel)].tolist()):
                 self._note_off(channel, key)
-        self._sync_sources(channel)
 
     def _data_entry(self, channel: int, control: int, value: int) -> None:
         """Data entry for the registered parameter selected: RPN 0 (pitch bend

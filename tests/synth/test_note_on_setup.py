@@ -46,3 +46,11 @@ def test_a_source_read_at_note_on_is_read_then() -> None:
     quiet = play(synth, [ControlChange(0, 0, 2, 127), NoteOn(0, 0, 69, 100)])
     ratio_db = 20 * np.log10(np.abs(quiet[2400:]).max() / np.abs(loud[2400:]).max())
     assert ratio_db == pytest.approx(-48.0 * 127 / 128, abs=0.05)  # 476.25 cB: -47.6 dB
+
+
+def test_a_note_on_reads_the_controllers_a_reset_left() -> None:
+    font = tone_font(instrument_modulators=(CC2_TO_ATTENUATION,))
+    synth, fresh = Synth(font, RATE), Synth(font, RATE)
+    play(synth, [ControlChange(0, 0, 2, 127), ControlChange(0, 0, 121, 0)])
+    after_reset = play(synth, [NoteOn(0, 0, 69, 100)])
+    assert np.array_equal(after_reset, play(fresh, [NoteOn(0, 0, 69, 100)]))
