@@ -149,6 +149,8 @@ class Synth:
         self.stand_ins: deque[tuple[int, Preset, Preset | None]] = deque(maxlen=256)
         # the regions of (preset, key, velocity) found, kept; bounded, cleared when full
         self._regions: dict[tuple[int, int, int], list[Region]] = {}
+        # each preset's regions by key, in the preset's order: a velocity chooses among few
+        self._by_key = {id(p): _regions_by_key(p) for p in soundfont.presets.values()}
         self.channels = [_Channel() for _ in range(16)]
         # each channel's sources a note-on reads (CCs, pressure, wheel, its range), as numbers
         self._note_sources = np.zeros((16, N_SOURCES), dtype=np.float64)
@@ -309,7 +311,12 @@ class Synth:
         if found is None:
             if len(self._regions) >= CACHE_LIMIT:
                 self._regions.clear()
-            found = self._regions[id(preset), key, velocity] = preset.regions_for(key, velocity)
+            by_key = self._by_key.get(id(preset))
+            if by_key is None:  # a preset of no font (made by hand)
+                found = preset.regions_for(key, velocity)
+            else:
+                found = [r for r in by_key[key] if r.vel_lo <= velocity <= r.vel_hi]
+            self._regions[id(preset), key, velocity] = found
         return found
 
     def _start_voice(self, channel: int, key: int, velocity: int, region: Region) -> None:
@@ -504,6 +511,15 @@ class Synth:
         p[vs.GAIN_L, rows], p[vs.GAIN_R, rows] = pan_gains(pan, self.gain)
         vibrato = p[vs.VIB_BASE, rows] + p[vs.CC1_AMOUNT, rows] * cc[1] / 128.0
         p[vs.VIB_LFO_TO_PITCH, rows] = np.clip(vibrato, -12000.0, 12000.0)
+
+
+def _regions_by_key(preset: Preset) -> list[list[Region]]:
+    """The regions of ``preset`` whose key range holds each key 0..127, in its order."""
+    by_key: list[list[Region]] = [[] for _ in range(128)]
+    for region in preset.regions:
+        for key in range(max(region.key_lo, 0), min(region.key_hi, 127) + 1):
+            by_key[key].append(region)
+    return by_key
 
 
 def _bend_range(channel: _Channel) -> float:

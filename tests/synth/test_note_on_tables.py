@@ -204,3 +204,14 @@ def test_the_programs_sound_as_with_new_voice(path: str) -> None:
         outputs.append(np.concatenate(rendered))
     assert np.abs(outputs[1]).max() > 0.01
     assert np.array_equal(outputs[0], outputs[1])
+
+
+@pytest.mark.parametrize("path", FONTS)
+def test_a_note_finds_the_regions_of_its_key_and_velocity_in_the_presets_order(path: str) -> None:
+    require(os.path.exists(path), f"{path} is not installed")
+    synth = Synth(font(path), RATE)
+    for preset in font(path).presets.values():
+        for key in range(128):
+            for velocity in (1, 63, 64, 100, 127):
+                found = synth._regions_for(preset, key, velocity)
+                assert found == preset.regions_for(key, velocity), (preset.name, key, velocity)
