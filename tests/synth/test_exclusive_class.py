@@ -10,7 +10,6 @@ ours is within 1 dB of FluidSynth's in both cases.
 
 from __future__ import annotations
 
-import ctypes
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from soundness_live.core.events import DRUM_CHANNEL, NoteOn
 from soundness_live.synth.sf2.read import load_soundfont
 from soundness_live.synth.synth import Synth
 from tests.conftest import require
+from tests.synth.fluid_reference import float_writer, reference_synth
 
 RATE = 48_000
 FONTS = (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr/share/sounds/sf2/TimGM6mb.sf2"))
@@ -41,20 +41,9 @@ def ours(path: Path, hits: list[tuple[int, int]]) -> np.ndarray:
 
 def theirs(path: Path, hits: list[tuple[int, int]]) -> np.ndarray:
     """FluidSynth playing the same hits."""
-    try:
-        import fluidsynth
-    except ImportError:
-        fluidsynth = None
-    require(
-        fluidsynth is not None, "pyfluidsynth and libfluidsynth (apt-get install libfluidsynth3)"
-    )
-    synth = fluidsynth.Synth(samplerate=float(RATE))
-    for name in ("synth.reverb.active", "synth.chorus.active"):
-        synth.setting(name, 0)
+    fluidsynth, synth = reference_synth(RATE)
     synth.program_select(DRUM_CHANNEL, synth.sfload(str(path)), 128, 0)
-    write = fluidsynth._fl.fluid_synth_write_float
-    channel = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
-    write.argtypes = [ctypes.c_void_p, ctypes.c_int, *channel, *channel]
+    write = float_writer(fluidsynth)
     out, done = np.zeros((LENGTH, 2), np.float32), 0
 
     def render(until: int) -> None:

@@ -31,6 +31,7 @@ from soundness_live.core.events import ControlChange, NoteOff, NoteOn, ProgramCh
 from soundness_live.synth.sf2.read import DRUM_BANK, load_soundfont
 from soundness_live.synth.synth import Synth
 from tests.conftest import require
+from tests.synth.fluid_reference import float_writer, reference_synth
 
 pytestmark = pytest.mark.slow
 
@@ -94,21 +95,10 @@ def render_ours(path: Path, notes: list[Note]) -> dict[Note, np.ndarray]:
 
 def render_fluidsynth(path: Path, notes: list[Note]) -> dict[Note, np.ndarray]:
     """Every note through libfluidsynth, alone, in float (no 16-bit dither)."""
-    try:
-        import fluidsynth
-    except ImportError:
-        fluidsynth = None
-    require(
-        fluidsynth is not None, "pyfluidsynth and libfluidsynth (apt-get install libfluidsynth3)"
-    )
-    synth = fluidsynth.Synth(samplerate=float(RATE))
-    for name in ("synth.reverb.active", "synth.chorus.active"):
-        synth.setting(name, 0)
+    fluidsynth, synth = reference_synth(RATE)
     synth.setting("synth.polyphony", 512)
     font = synth.sfload(str(path))
-    write = fluidsynth._fl.fluid_synth_write_float
-    channel = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]  # buffer, offset, stride
-    write.argtypes = [ctypes.c_void_p, ctypes.c_int, *channel, *channel]
+    write = float_writer(fluidsynth)
     voices = fluidsynth._fl.fluid_synth_get_active_voice_count
     voices.argtypes = [ctypes.c_void_p]
 

@@ -30,6 +30,7 @@ from soundness_live.errors import ParameterError
 from soundness_live.synth.sf2.read import load_soundfont
 from soundness_live.synth.synth import Synth
 from tests.conftest import require
+from tests.synth.fluid_reference import float_writer, reference_synth
 from tests.synth.test_synth_pitch import fundamental_hz
 
 RATE = 48_000
@@ -65,22 +66,11 @@ def theirs(
     path: Path, controls: list[tuple[int, int]], wheel: int, pressure: int = 0
 ) -> np.ndarray:
     """FluidSynth playing the same."""
-    try:
-        import fluidsynth
-    except ImportError:
-        fluidsynth = None
-    require(
-        fluidsynth is not None, "pyfluidsynth and libfluidsynth (apt-get install libfluidsynth3)"
-    )
-    synth = fluidsynth.Synth(samplerate=float(RATE))
-    for name in ("synth.reverb.active", "synth.chorus.active"):
-        synth.setting(name, 0)
+    fluidsynth, synth = reference_synth(RATE)
     synth.program_select(0, synth.sfload(str(path)), 0, ORGAN)
     for number, value in controls:
         synth.cc(0, number, value)
-    write = fluidsynth._fl.fluid_synth_write_float
-    channel = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
-    write.argtypes = [ctypes.c_void_p, ctypes.c_int, *channel, *channel]
+    write = float_writer(fluidsynth)
     out = np.zeros((LENGTH, 2), np.float32)
 
     def render(start: int, stop: int) -> None:
