@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import data_dir, private_dir
+from ..live.processes import end_process
 from .window_options import frame_rate, window_size
 
 CONNECT_S = 10.0  # how long the view waits for the engine to answer
-STOP_S = 5.0  # how long a child view told to stop may take before it is killed
 
 
 def add_child_view_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -100,11 +100,4 @@ def start_child_view(home: Path, extra: Sequence[str] = ()) -> subprocess.Popen:
 
 def stop_child_view(process: subprocess.Popen) -> None:
     """Stop a child view this process started: asked first, killed if it does not go."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=STOP_S)
+    end_process(process)

@@ -33,13 +33,13 @@ from typing import Any, Protocol
 from ..config import load_settings, parse_bind
 from ..errors import ParameterError
 from .client import open_private_log
+from .processes import end_process
 from .remote_link import RemoteLink
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 8765
 LOG_NAME = "remote.log"
 START_S = 20.0  # the remote imports its web server and makes its certificate once (TLS)
-STOP_S = 5.0
 POLL_S = 0.05
 
 
@@ -160,7 +160,7 @@ class RemoteProcess:
                 return
             time.sleep(POLL_S)
         failed = process.poll() is not None
-        _end(process)
+        end_process(process)
         with self._lock:
             self.starting = None
             if self.process is not process:  # stopped by the therapist meanwhile: no failure
@@ -180,7 +180,9 @@ class RemoteProcess:
         if process is not None and process.poll() is None:
             pid = process.pid
             process.terminate()
-            threading.Thread(target=_end, args=(process,), name="remote-stop", daemon=True).start()
+            threading.Thread(
+                target=end_process, args=(process,), name="remote-stop", daemon=True
+            ).start()
         elif served is not None:
             pid = int(served["pid"])
             os.kill(pid, signal.SIGTERM)  # its own handler stops it and tells the engine
@@ -195,18 +197,7 @@ class RemoteProcess:
             self.closing = True
             process, self.process = self.process, None
         if process is not None:
-            _end(process)
-
-
-def _end(process: subprocess.Popen) -> None:
-    """Stop ``process`` (asked first, then killed) and reap it."""
-    if process.poll() is None:
-        process.terminate()
-    try:
-        process.wait(STOP_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(STOP_S)
+            end_process(process)
 
 
 class RemoteProcessEngine(Protocol):

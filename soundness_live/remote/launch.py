@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import DeviceError
 from ..live.client import EngineClient
+from ..live.processes import STOP_S, end_process
 from ..live.remote_process import LOG_NAME, last_log_line, spawn_remote
 from .server import INSTALL_HINT
 
@@ -81,12 +82,6 @@ def _wait_for_status(data_dir: Path, process: subprocess.Popen, timeout_s: float
     )
 
 
-def stop_remote(process: subprocess.Popen, timeout_s: float = 5.0) -> None:
+def stop_remote(process: subprocess.Popen, timeout_s: float = STOP_S) -> None:
     """Stop the remote's process (it tells the engine it stopped)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout_s)
+    end_process(process, timeout_s)
