@@ -80,3 +80,12 @@ def until_state(engine: Any, condition: Callable[[dict[str, Any]], bool], timeou
             return state
         assert time.monotonic() < deadline, state
         time.sleep(0.01)
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float) -> None:
+    """Return once ``condition()`` holds; fail the test when it has not within ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout_s} s")
+        time.sleep(0.01)

@@ -11,7 +11,7 @@ import logging
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -22,6 +22,7 @@ from soundness_live.audio.output import NullOutput
 from soundness_live.core.events import DeviceChange
 from soundness_live.errors import DeviceError
 from soundness_live.midi.jack_input import JackMidiInputs
+from tests.conftest import wait_until
 from tests.jackserver import JackServer, module_jack_server, require_jack_client
 
 pytestmark = pytest.mark.jack
@@ -93,14 +94,6 @@ def recorder(jack: JackServer) -> Iterator[Recorder]:
     made = Recorder()
     yield made
     made.close()
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout_s} s")
-        time.sleep(0.01)
 
 
 def server_ports(*options: str) -> str:

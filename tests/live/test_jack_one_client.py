@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from soundness_live.live.input import LiveInput
 from soundness_live.midi.jack_frames import OutputFrameTap
 from soundness_live.midi.jack_input import JackMidiInputs
 from soundness_live.players.roles import DeviceRole
+from tests.conftest import wait_until
 from tests.jackserver import JackProbe, JackServer, module_jack_server, require_jack_client
 
 pytestmark = pytest.mark.jack
@@ -67,14 +67,6 @@ class PlacingSource:
             out[offset : offset + CLICK_FRAMES] = 0.5
             self._due.remove(frame)
         self.frame += len(out)
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout_s} s")
-        time.sleep(0.01)
 
 
 def test_a_note_is_placed_at_its_frame_before_its_block_renders(jack: JackServer) -> None:
