@@ -297,25 +297,33 @@ class JackProbe:
         another message waits)."""
         self._pending.append((message, offset))
 
-    def _cycle_start_s(self, rate: int) -> float:
-        """The cycle's start on the monotonic clock, read between two clock readings close
-        together (a thread preempted between reading the clock and the frames since the
-        cycle started, as on a loaded machine, would place the cycle that much early)."""
-        best_s, cycle_s = float("inf"), 0.0
+    def _cycle_start(self, rate: int) -> tuple[int, float]:
+        """The cycle's first frame and its start on the monotonic clock, read between two
+        clock readings close together (a thread preempted between reading the clock and the
+        frames since the cycle started, as on a loaded machine, would place the cycle that
+        much early), and both of one cycle: JACK's frame and frames-since-start come from the
+        server's timer as it is when read, so a read across the timer's move to the next cycle
+        (this callback late) is made again."""
+        best_s, frame, cycle_s = float("inf"), -1, 0.0
         for _ in range(READ_TRIES):
+            start = self.client.last_frame_time
             before_s = time.monotonic()
             since = self.client.frames_since_cycle_start
             after_s = time.monotonic()
+            if self.client.last_frame_time != start:
+                continue
             if after_s - before_s < best_s:
-                best_s, cycle_s = after_s - before_s, after_s - since / rate
+                best_s, frame, cycle_s = after_s - before_s, start, after_s - since / rate
             if best_s <= READ_SKEW_S:
                 break
-        return cycle_s
+        if frame < 0:
+            frame = self.client.last_frame_time
+            cycle_s = time.monotonic() - self.client.frames_since_cycle_start / rate
+        return frame, cycle_s
 
     def _process(self, frames: int) -> None:
-        start = self.client.last_frame_time
         rate = self.client.samplerate
-        cycle_s = self._cycle_start_s(rate)
+        start, cycle_s = self._cycle_start(rate)
         self.midi_out.clear_buffer()
         if self._pending:
             message, offset = self._pending.popleft()

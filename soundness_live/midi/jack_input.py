@@ -295,8 +295,7 @@ class JackMidiInputs(EventDelivery):
                 for offset, data in port.incoming_midi_events():
                     self.received += 1
                     if cycle_s < 0.0:  # once per cycle, only when there is an event
-                        cycle_frame = client.last_frame_time
-                        cycle_s = self._cycle_start_s(client)
+                        cycle_frame, cycle_s = self._cycle_start(client)
                     if _NOTE_STATUS_FIRST <= data[:1] < _NOTE_STATUS_END:
                         ring.put(cycle_frame, offset, cycle_s, slot, data)
                     elif spare_left > 0:
@@ -319,24 +318,38 @@ class JackMidiInputs(EventDelivery):
             return True
         return bool(lib.jack_midi_get_event_count(lib.jack_port_get_buffer(port._ptr, frames)))
 
-    def _cycle_start_s(self, client: Any) -> float:
-        """When this cycle began, on the engine's clock: JACK's frames since the cycle began,
-        read between two clock reads. A thread switch between a clock read and JACK's (the GIL
-        handed to another thread, the thread preempted) would misplace every note of the cycle
-        by as long as it lasted, so a read bracketed wider than :data:`CLOCK_BRACKET_S` is made
-        again, at most :data:`CLOCK_READS` times, and the tightest is kept."""
-        best_width_s, best_s = float("inf"), 0.0
+    def _cycle_start(self, client: Any) -> tuple[int, float]:
+        """This cycle's first JACK frame and when it began on the engine's clock (JACK's frames
+        since the cycle began, read between two clock reads).
+
+        Both come from the server's cycle timer as it is when read, not as it was when this
+        callback was called: a callback that runs late (its process waiting for the GIL) can
+        see the timer move on to the next cycle between two reads, and a frame of one cycle with
+        the start time of another misplaced notes by a period or two (measured: 10 ms at 256
+        frames). So the frame is read before and after, and a read across a timer change is
+        made again. A thread switch between a clock read and JACK's would misplace every note
+        of the cycle by as long as it lasted, so a read bracketed wider than
+        :data:`CLOCK_BRACKET_S` is made again too, at most :data:`CLOCK_READS` times, and the
+        tightest read of one cycle is kept."""
+        best_width_s, best_frame, best_s = float("inf"), -1, 0.0
         for _ in range(CLOCK_READS):
+            frame = client.last_frame_time
             before_s = self.clock()
             since_frames = client.frames_since_cycle_start
             after_s = self.clock()
+            if client.last_frame_time != frame:  # the timer moved on meanwhile
+                continue
             width_s = after_s - before_s
             if width_s < best_width_s:
-                best_width_s = width_s
+                best_width_s, best_frame = width_s, frame
                 best_s = (before_s + after_s) * 0.5 - since_frames / self._rate
             if width_s <= CLOCK_BRACKET_S:
                 break
-        return best_s
+        if best_frame < 0:  # the timer moved at every read: keep the last one's, as it is now
+            frame = client.last_frame_time
+            now_s = self.clock()
+            best_frame, best_s = frame, now_s - client.frames_since_cycle_start / self._rate
+        return best_frame, best_s
 
     def _xrun(self, _delay_usecs: float) -> None:
         self.xruns += 1
