@@ -569,6 +569,11 @@ def _mark_last_trial(engine: Engine, level: str) -> dict[str, Any]:
             "is marked while it runs"
         )
     last = trials[-1]
+    if last.get("outcome") == "void":  # skipped or stopped: not scored, so helped with nothing
+        raise ParameterError(
+            f"set_prompt_level: the last trial ({last['index']}) is void "
+            f"({last.get('void_reason') or 'not scored'}); a void trial takes no prompt level"
+        )
     record = engine.store.mark_prompt_level(stored.session_id, last["index"], level)
     summary = engine.trial_marked(record, last.get("prompt_level"))
     return {

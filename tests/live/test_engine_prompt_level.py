@@ -170,3 +170,21 @@ def test_a_new_session_or_another_child_starts_with_no_trials_shown(engine_here:
     # so "the last trial" cannot mark the last session's trial 0
     reply = handle(engine_here, {"type": "set_prompt_level", "level": "verbal", "trial": "last"})
     assert not reply["ok"] and engine_here.store.trials(second) == []
+
+
+def test_a_void_last_trial_takes_no_prompt_level(engine_here: Engine) -> None:
+    start = {"type": "start_activity", "activity": "waiting", "child": "S-051", "input": "virtual",
+             "params": ONE_TRIAL | {"foreperiod_ms": 3000}}  # fmt: skip
+    engine_here.store.add_child({"code": "S-051"})
+    assert handle(engine_here, start)["ok"]
+    session_id = until_state(engine_here, lambda s: s["activity"] == "waiting", 5.0)["session_id"]
+    time.sleep(0.3)
+    assert handle(engine_here, {"type": "next_trial"})["ok"]  # its trial is stored void
+    until_state(engine_here, lambda s: s["activity"] is None, 10.0)
+    (trial,) = engine_here.store.trials(session_id)
+    assert trial["outcome"] == "void"
+    reply = handle(engine_here, {"type": "set_prompt_level", "level": "verbal"})
+    assert reply["ok"] is False
+    assert "the last trial (0) is void" in reply["error"]
+    assert "takes no prompt level" in reply["error"]
+    assert engine_here.store.trials(session_id)[0]["prompt_level"] == trial["prompt_level"]
