@@ -109,10 +109,12 @@ def score_freeze(
     notice the stop and lift the hand (a simple auditory reaction takes some 200-300 ms), so
     notes there are not violations; ``notes_in_freeze`` counts notes in
     [stop + stop_tolerance_ms, restart), summed (and ``notes_in_freeze_per_freeze``).
-    Per freeze, time to stop = last note in [stop, restart) minus stop, 0 when none (played
-    through: close to the freeze length); ``time_to_stop_ms`` is their mean (null with no
-    freezes), ``time_to_stop_per_freeze_ms`` the list. ``freezes_held`` counts freezes with
-    no violation.
+    Per freeze, time to stop = last note in [stop, restart) minus stop (played through: close
+    to the freeze length), 0 when none. A child who played nothing in a freeze nor in the
+    music before it (since the previous freeze's restart; for the first, before its stop) had
+    nothing to stop: that freeze's time to stop is null, not 0. ``time_to_stop_ms`` is the
+    mean of the measured ones (null when none is), ``time_to_stop_per_freeze_ms`` the list.
+    ``freezes_held`` counts freezes with no violation.
     """
     if not math.isfinite(stop_tolerance_ms) or stop_tolerance_ms < 0.0:
         raise ParameterError(
@@ -121,15 +123,23 @@ def score_freeze(
     freezes = _checked_freezes(stops)
     onsets = as_times_ms(responses_ms, "responses_ms")
     violations: list[int] = []
-    times_to_stop: list[float] = []
+    times_to_stop: list[float | None] = []
+    music_from = -math.inf  # the music before the first freeze: from the trial's start
     for stop, restart in freezes:
         inside = onsets[(onsets >= stop) & (onsets < restart)]
         violations.append(int(np.count_nonzero(inside >= stop + stop_tolerance_ms)))
-        times_to_stop.append(float(inside.max() - stop) if inside.size else 0.0)
+        if inside.size:
+            times_to_stop.append(float(inside.max() - stop))
+        elif np.any((onsets >= music_from) & (onsets < stop)):
+            times_to_stop.append(0.0)  # playing in the music, still from the stop on
+        else:
+            times_to_stop.append(None)  # nothing played: nothing to stop
+        music_from = restart
+    measured = [t for t in times_to_stop if t is not None]
     return {
         "notes_in_freeze": sum(violations),
         "notes_in_freeze_per_freeze": violations,
-        "time_to_stop_ms": float(np.mean(times_to_stop)) if times_to_stop else None,
+        "time_to_stop_ms": float(np.mean(measured)) if measured else None,
         "time_to_stop_per_freeze_ms": times_to_stop,
         "freezes_held": sum(1 for count in violations if count == 0),
     }

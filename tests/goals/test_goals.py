@@ -20,6 +20,7 @@ from soundness_live.goals.goal import (
     trial_counts,
     trial_succeeds,
 )
+from soundness_live.metrics.waiting import score_freeze
 
 #: The built-in activities that are scored (free play is logged only): each has goals.
 ACTIVITIES = sorted(name for name, a in builtin_activities().items() if a.scored)
@@ -190,6 +191,19 @@ def test_trial_succeeds_needs_metrics_and_allowed_help(tmp_path: Path) -> None:
     # the goals a trial lists are those the child had then: they do not decide (METRICS §5)
     assert trial_succeeds(goal, trial(goals=["another-goal"]))  # it never loses them
     assert trial_succeeds(goal, trial(goals=[]))  # a goal added later counts what came before
+
+
+def test_a_freeze_the_child_played_nothing_around_is_no_success_for_stopping() -> None:
+    goal = next(g for g in builtin_goals("waiting") if g.id == "freeze-when-music-stops")
+    freeze = [(2000.0, 4000.0)]
+
+    def freeze_trial(notes_ms: list[float], outcome: str) -> dict[str, object]:
+        metrics = score_freeze(freeze, notes_ms)
+        return trial(activity="waiting", variant="freeze", outcome=outcome, metrics=metrics)
+
+    assert trial_succeeds(goal, freeze_trial([500.0, 1500.0, 2100.0], "correct"))  # stopped
+    # nothing played at all: nothing was stopped (a 0 ms time to stop made it a success)
+    assert not trial_succeeds(goal, freeze_trial([], "no_response"))
 
 
 def test_prompted_trials_count_up_to_the_goals_maximum(tmp_path: Path) -> None:
