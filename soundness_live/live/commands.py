@@ -588,7 +588,10 @@ def _mark_last_trial(engine: Engine, level: str) -> dict[str, Any]:
 def set_volume_cap(engine: Engine, fields: Fields) -> dict[str, Any]:
     """The volume cap, never above the child's own; the reply says the cap set."""
     requested = fields["dbfs"]
+    was_dbfs = engine.volume_cap_dbfs
     cap = engine.set_cap(requested)
+    if cap != was_dbfs:  # the same cap again (a page's louder at the cap) shows nothing new
+        engine.changed.set()
     return {
         "volume_cap_dbfs": cap,
         "requested_dbfs": requested,
@@ -862,6 +865,7 @@ COMMANDS: dict[str, Command] = {
                 ),
             ),
             "the volume cap",
+            wakes_broadcast=False,  # it wakes the broadcast itself, when the cap changed
         ),
         Command("panic", panic, _NONE, "quiet: every sound fades, the activity pauses"),
         Command(

@@ -405,4 +405,15 @@ def test_a_command_that_only_reads_does_not_wake_the_snapshot_broadcast(engine: 
     ok(engine, "set_volume_cap", dbfs=-20)
     assert engine.changed.is_set()
     quiet = {name for name, command in COMMANDS.items() if not command.wakes_broadcast}
-    assert quiet == {name for name, _ in READS} | {"remote_status"}
+    # these two wake it themselves, when what they set changed
+    assert quiet == {name for name, _ in READS} | {"remote_status", "set_volume_cap"}
+
+
+def test_the_same_volume_cap_again_does_not_wake_the_snapshot_broadcast(engine: Any) -> None:
+    """A page's louder at the cap sends the cap it has: nothing a snapshot shows changed."""
+    woke = []
+    for dbfs in (-20, -20, -24, -24, -20):
+        engine.changed.clear()
+        assert ok(engine, "set_volume_cap", dbfs=dbfs)["volume_cap_dbfs"] == dbfs
+        woke.append(engine.changed.is_set())
+    assert woke == [True, False, True, False, True]
