@@ -74,6 +74,7 @@ if str(ROOT) not in sys.path:
 
 from bench.bench_synth_jack import play_hats  # noqa: E402 - after the checkout is on the path
 from soundness_live.audio.jack_output import CLIENT_NAME  # noqa: E402
+from soundness_live.live.paired_devices import MAX_PAIRED_DEVICES  # noqa: E402
 
 RATE = 48_000
 PROBE_THRESHOLD, QUIET_FRAMES = 0.01, 1200
@@ -149,12 +150,20 @@ HEADER = (
 )
 
 
+def current_code(home: Path) -> str:
+    """The pairing code the engine of ``home`` shows now (each code pairs one device)."""
+    from soundness_live.live.client import EngineClient
+
+    with EngineClient.connect(home) as laptop:
+        return str(laptop.request("snapshot")["state"]["remote"]["served"]["pairing_code"])
+
+
 # -- the load: 10 WebSocket clients in a process of their own ---------------------------------
 async def _socket_client(url: str, origin: str, token: str, stop_at_s: float) -> int:
     from websockets.asyncio.client import connect
 
     received = 0
-    headers = {"Origin": origin, "Cookie": f"sl_remote={token}"}
+    headers = {"Origin": origin, "Cookie": token}  # the remote's own cookie name=token
     async with connect(url, additional_headers=headers) as socket:
         next_ask_s = time.monotonic()
         while time.monotonic() < stop_at_s:
@@ -514,13 +523,14 @@ def remote_case(
     url, origin = status["url"], status["url"].rstrip("/")
     helpers: list[subprocess.Popen] = []
     try:
-        tokens = []
+        cookies = []  # the load's devices: as many as may pair, less the page's
         with httpx.Client(base_url=url, headers={"Origin": origin}) as web:
-            for n in range(SOCKET_CLIENTS):
+            for n in range(min(SOCKET_CLIENTS, MAX_PAIRED_DEVICES - 1)):
                 web.cookies.clear()
-                reply = web.post("api/pair", json={"code": status["pairing_code"], "name": f"b{n}"})
+                reply = web.post("api/pair", json={"code": current_code(home), "name": f"b{n}"})
                 reply.raise_for_status()
-                tokens.append(str(reply.cookies.get("sl_remote")))
+                cookies.append("; ".join(f"{k}={v}" for k, v in reply.cookies.items()))
+        tokens = [cookies[n % len(cookies)] for n in range(SOCKET_CLIENTS)]  # 2 sockets at most
         load = subprocess.Popen(
             [sys.executable, __file__, "--load", url.replace("http", "ws") + "api/live", origin,
              str(seconds + 60), *tokens],
@@ -529,7 +539,7 @@ def remote_case(
         helpers.append(load)
         count = ROUND_TRIPS if rate_hz > 0 else 0
         page = subprocess.Popen(
-            [sys.executable, __file__, "--page", url, status["pairing_code"], str(count)],
+            [sys.executable, __file__, "--page", url, current_code(home), str(count)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         helpers.append(page)

@@ -36,10 +36,11 @@ trials, or with ``trial: "last"``, the last trial stored in the open session (it
 is changed and keeps ``prompt_level_marked_at`` and ``prompt_level_recorded``, the level it was
 stored with); the reply says which trial.
 
-The browser remote's commands (``remote_status``, ``pair_device``, ``revoke_device``,
-``show_device_names``) are carried out by :mod:`soundness_live.live.remote_link`; starting and
-stopping it from the therapist's screen (``remote_addresses``, ``start_remote``,
-``stop_remote``) by :mod:`soundness_live.live.remote_process`.
+The browser remote's commands (``remote_status``, ``pair_device``, ``new_pairing_code``,
+``revoke_device``, ``show_device_names``) are carried out by
+:mod:`soundness_live.live.remote_link`; starting and stopping it from the therapist's screen
+(``remote_addresses``, ``start_remote``, ``stop_remote``) by
+:mod:`soundness_live.live.remote_process`.
 
 A session plan's commands (``start_plan``, ``next_step``, ``skip_step``, ``repeat_step``,
 ``plans``) are carried out by :mod:`soundness_live.live.plan_play`; a child's record as the
@@ -889,8 +890,16 @@ COMMANDS: dict[str, Command] = {
             (
                 Field("token_sha256", "a token's SHA-256", remote_link.token_sha256, True),
                 Field("name", "a device's name", text(200), False, ""),
+                Field("replaces", "the id of the paired device pairing again", text(64)),
             ),
-            "keep a device paired with the browser remote",
+            "keep a device paired with the browser remote, or one pairing again",
+        ),
+        Command(
+            "new_pairing_code",
+            remote_link.new_pairing_code,
+            _NONE,
+            "a new pairing code for the browser remote, ending a lock after wrong codes "
+            "(the therapist's screen only)",
         ),
         Command(
             "revoke_device",

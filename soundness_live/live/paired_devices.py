@@ -26,9 +26,12 @@ from typing import Any
 
 from ..audio.private_file import write_private_text
 from ..config import private_dir
-from ..errors import FileFormatError
+from ..errors import FileFormatError, ParameterError
 
 PAIRING_S = 12 * 3600.0
+#: The most devices paired at once: a therapist's tablet and phone and a few colleagues'. Each
+#: paired device may hold sockets the remote sends every engine message to.
+MAX_PAIRED_DEVICES = 8
 FOLDER = "remote"
 FILE_NAME = "paired-devices.json"
 DEVICE_NAME_CHARS = 40
@@ -59,6 +62,14 @@ class PairedDevice:
             "expires_at_s": self.expires_at_s,
             "show_names": self.show_names,
         }
+
+
+def too_many_devices(paired: int) -> str:
+    """The refusal of one more device when ``paired`` are paired."""
+    return (
+        f"expected at most {MAX_PAIRED_DEVICES} paired devices, {paired} are paired: revoke "
+        "one on the laptop's remote page (Browser remote, revoke), then pair again"
+    )
 
 
 def devices_path(data_dir: Path) -> Path:
@@ -145,18 +156,26 @@ class PairedDevices:
         now_s = self.clock_s()
         return [device for device in self._devices if device.expires_at_s > now_s]
 
-    def pair(self, token_sha256: str, name: str) -> PairedDevice:
-        """Keep a new device by its token's hash; the device."""
+    def pair(self, token_sha256: str, name: str, replaces: str | None = None) -> PairedDevice:
+        """Keep a new device by its token's hash; the device. ``replaces``: the id of the
+        device pairing again (its browser still held a token): it keeps its id and whether
+        names show on it, and its old token opens nothing from now on. ParameterError when
+        :data:`MAX_PAIRED_DEVICES` are paired already."""
         now_s = self.clock_s()
+        devices = self.list()
+        old = next((d for d in devices if d.device_id == replaces), None)
+        kept = [d for d in devices if d is not old]
+        if len(kept) >= MAX_PAIRED_DEVICES:
+            raise ParameterError(too_many_devices(len(kept)))
         device = PairedDevice(
-            device_id=secrets.token_hex(4),
-            name=name.strip()[:DEVICE_NAME_CHARS] or "a device",
+            device_id=old.device_id if old else secrets.token_hex(4),
+            name=name.strip()[:DEVICE_NAME_CHARS] or (old.name if old else "a device"),
             paired_at_s=now_s,
             expires_at_s=now_s + PAIRING_S,
-            show_names=False,
+            show_names=old.show_names if old else False,
             token_sha256=token_sha256,
         )
-        self._save([*self.list(), device])
+        self._save([*kept, device])
         return device
 
     def revoke(self, device_id: str) -> bool:

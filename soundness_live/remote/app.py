@@ -5,7 +5,10 @@ Routes:
 - ``GET /`` and ``/static/...``: the page and its own script and style (bundled in the package;
   nothing of a child or a session is in them). Everything else needs a paired device's token.
 - ``POST /api/pair`` ``{code, name}``: the pairing code for a token (an HttpOnly, SameSite=Strict
-  cookie valid 12 hours); 403 for a wrong code, 429 while pairing is locked.
+  cookie valid 12 hours, named for this remote); 403 for a wrong code, 429 while pairing is
+  locked, 409 when :data:`~soundness_live.live.paired_devices.MAX_PAIRED_DEVICES` are paired.
+  The code then pairs nothing more (the laptop shows the next); a browser that still holds a
+  token pairs again as the same device, and its old token opens nothing from then on.
 - ``GET /api/state``: the engine's state for this device (the polling fallback reads it).
 - ``POST /api/command`` ``{command, ...fields}``: one of the page's commands; the engine's reply.
 - ``WS /api/live``: the engine's state, trials and notices as they come; commands as
@@ -13,8 +16,10 @@ Routes:
 
 Every API call and the socket need the token (401 without one, also for the socket's
 handshake); a revoked or expired token stops working on its next request, and an open socket
-closes (code 4401) as soon as the engine says the device was revoked. A request that changes
-anything (POST) and every socket must come from the page's own origin (403 otherwise, CSRF),
+closes before the next message it would send or take: 4401 when the device was revoked (or
+its pairing ended), 4409 when it paired again (its page polls with its new token). A request
+that changes anything (POST) and every socket must come from the page's own origin (403
+otherwise, CSRF),
 to a host named by an IP address or this machine's own name (a DNS name pointing elsewhere,
 as in DNS rebinding, gets 421). A body or a socket message over 64 KiB is refused (413, or
 the socket closed with 1009) before it is read whole. Every answer carries a strict
@@ -45,10 +50,18 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..activities.common import PROMPT_LEVELS
-from ..live.paired_devices import PAIRING_S, PairedDevice
+from ..live.paired_devices import MAX_PAIRED_DEVICES, PAIRING_S, PairedDevice, too_many_devices
 from ..players.volume_cap import CAP_RANGE_DBFS
 from .bridge import PAGE_COMMANDS, EngineBridge, page_text
-from .pairing import COOKIE, PairingLock, TokenCheck, new_token, token_sha256
+from .pairing import (
+    COOKIE_PREFIX,
+    PairingLock,
+    TokenCheck,
+    Verdict,
+    new_pairing_code,
+    new_token,
+    token_sha256,
+)
 from .views import page_reply
 
 log = logging.getLogger(__name__)
@@ -69,14 +82,33 @@ PAGE_CONSTANTS = {"prompt_levels": list(PROMPT_LEVELS), "volume_range_dbfs": lis
 
 @dataclass
 class RemoteContext:
-    """What the handlers share: the engine, the pairing lock, the tokens, TLS or not, and
-    each device's open sockets (oldest first)."""
+    """What the handlers share: the engine, the pairing code and lock, the tokens, TLS or
+    not, the token's cookie (its name is this remote's own), each device's open sockets
+    (oldest first), and what the remote tells the engine of itself (``served``: its address,
+    fingerprint, TLS and process; the code and the lock are added as they are now)."""
 
     bridge: EngineBridge
     lock: PairingLock
     tokens: TokenCheck
     tls: bool = False
     sockets: dict[str, list[PageSocket]] = field(default_factory=dict)
+    cookie: str = COOKIE_PREFIX
+    served: dict[str, Any] = field(default_factory=dict)
+    pairing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one pairing at a time
+
+    def status(self) -> dict[str, Any]:
+        """The remote's status as the engine keeps it for the laptop's screen."""
+        return {
+            **self.served,
+            "pairing_code": self.lock.code,
+            "pairing_lock": self.lock.state(),
+        }
+
+    def tell_engine(self) -> None:
+        """Tell the engine the status now (blocking: from a thread of its own)."""
+        reply = self.bridge.request("remote_status", status=self.status())
+        if not reply.get("ok"):
+            log.warning("the engine did not take the remote's status: %s", reply.get("error"))
 
 
 def security_headers(connection: HTTPConnection) -> dict[str, str]:
@@ -144,7 +176,7 @@ def gate(connection: HTTPConnection, context: RemoteContext, write: bool) -> Res
 
 def device_of(connection: HTTPConnection, context: RemoteContext) -> PairedDevice | None:
     """The paired device the request's token belongs to."""
-    return context.tokens.device(connection.cookies.get(COOKIE))
+    return context.tokens.device(connection.cookies.get(context.cookie))
 
 
 class BodyTooBig(Exception):
@@ -206,38 +238,8 @@ def make_app(context: RemoteContext) -> Starlette:
             return too_big(request)
         if body is None or not isinstance(body.get("code"), str):
             return refusal(400, "expected {code: the 6 digits on the laptop, name}", request)
-        right = context.lock.try_code(body["code"].strip())
-        if right is False:
-            locked_s = context.lock.locked_for_s()
-            lock_words = f"; pairing locked for {locked_s:.0f} s" if locked_s > 0 else ""
-            log.warning("a wrong pairing code%s", lock_words)
-        if right is None:
-            wait_s = max(1, round(context.lock.locked_for_s()))
-            headers = {**security_headers(request), "Retry-After": str(wait_s)}
-            return JSONResponse(
-                {"ok": False, "error": f"too many wrong codes: pairing opens in {wait_s} s",
-                 "locked_s": wait_s}, 429, headers=headers,
-            )  # fmt: skip
-        if not right:
-            return refusal(403, "that is not the code shown on the laptop", request)
-        token = new_token()
-        name = body.get("name") if isinstance(body.get("name"), str) else ""
-        reply = await run_in_threadpool(
-            context.bridge.request, "pair_device", token_sha256=token_sha256(token), name=name
-        )
-        if not reply.get("ok"):
-            return refusal(
-                503, f"the engine could not pair this device: {reply.get('error')}", request
-            )
-        device = reply["device"]
-        until = time.strftime("%Y-%m-%d %H:%M", time.localtime(device["expires_at_s"]))
-        log.info("device %r (%s) paired until %s", device["name"], device["device_id"], until)
-        response = answer({"ok": True, "device": device}, request)
-        response.set_cookie(
-            COOKIE, token, max_age=int(PAIRING_S), path="/", httponly=True,
-            samesite="strict", secure=context.tls,
-        )  # fmt: skip
-        return response
+        async with context.pairing:  # a code pairs one device: the next waits for the new one
+            return await pair_device(request, body, context)
 
     async def state(request: Request) -> Response:
         refused = gate(request, context, write=False)
@@ -303,6 +305,58 @@ def make_app(context: RemoteContext) -> Starlette:
     return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
 
 
+async def pair_device(request: Request, body: dict[str, Any], context: RemoteContext) -> Response:
+    """Pair the device that gave ``body``'s code (one at a time): its token as a cookie, a
+    new code for the next device, the engine told of both at once."""
+    right = context.lock.try_code(body["code"].strip())
+    if right is None:
+        wait_s = max(1, round(context.lock.locked_for_s()))
+        headers = {**security_headers(request), "Retry-After": str(wait_s)}
+        return JSONResponse(
+            {"ok": False, "error": f"too many wrong codes: pairing opens in {wait_s} s",
+             "locked_s": wait_s}, 429, headers=headers,
+        )  # fmt: skip
+    if not right:
+        locked_s = context.lock.locked_for_s()
+        lock_words = f"; pairing locked for {locked_s:.0f} s" if locked_s > 0 else ""
+        log.warning("a wrong pairing code%s", lock_words)
+        await run_in_threadpool(context.tell_engine)  # the laptop's screen counts them
+        return refusal(403, "that is not the code shown on the laptop", request)
+    again = device_of(request, context)  # this browser's token: the device pairs again
+    others = [
+        d for d in context.tokens.devices() if again is None or d.device_id != again.device_id
+    ]
+    if len(others) >= MAX_PAIRED_DEVICES:
+        log.warning("a device was not paired: %s", too_many_devices(len(others)))
+        return refusal(409, too_many_devices(len(others)), request)
+    token = new_token()
+    name = body.get("name") if isinstance(body.get("name"), str) else ""
+    replaces = again.device_id if again is not None else None
+    reply = await run_in_threadpool(
+        context.bridge.request, "pair_device", token_sha256=token_sha256(token), name=name,
+        replaces=replaces,
+    )  # fmt: skip
+    if not reply.get("ok"):
+        error = reply.get("error")
+        log.warning("a device was not paired: %s", error)
+        return refusal(503, f"the engine could not pair this device: {error}", request)
+    context.lock.renew(new_pairing_code())  # the code given pairs nothing more
+    await run_in_threadpool(context.tell_engine)  # the laptop's screen shows the new one
+    device = reply["device"]
+    until = time.strftime("%Y-%m-%d %H:%M", time.localtime(device["expires_at_s"]))
+    again_words = ", pairing again (its old token opens nothing now)" if again else ""
+    log.info(
+        "device %r (%s) paired until %s%s; the next device pairs with %s",
+        device["name"], device["device_id"], until, again_words, context.lock.code,
+    )  # fmt: skip
+    response = answer({"ok": True, "device": device}, request)
+    response.set_cookie(
+        context.cookie, token, max_age=int(PAIRING_S), path="/", httponly=True,
+        samesite="strict", secure=context.tls,
+    )  # fmt: skip
+    return response
+
+
 class SecurityHeaders:
     """ASGI middleware: every HTTP answer (the bundled files too) carries the security headers."""
 
@@ -353,7 +407,7 @@ class PageSocket:
         self.websocket = websocket
         self.context = context
         self.device = device
-        self.token = websocket.cookies.get(COOKIE)
+        self.verdict = Verdict(websocket.cookies.get(context.cookie), device)
         self.outbox: asyncio.Queue[str] = asyncio.Queue(OUTBOX_SIZE)  # JSON texts
         self.replaced = asyncio.Event()  # set when newer sockets of the device take its place
 
@@ -365,11 +419,22 @@ class PageSocket:
         self.outbox.put_nowait(text)
 
     def still_paired(self) -> bool:
-        """The device's token still opens the remote (not revoked, not expired)."""
-        device = self.context.tokens.device(self.token)
+        """The device's token still opens the remote (not revoked, replaced or expired): the
+        verdict kept, looked at again only when the devices' file changed."""
+        device = self.context.tokens.still(self.verdict)
         if device is not None:
             self.device = device
         return device is not None
+
+    async def close_unpaired(self) -> None:
+        """Close a socket whose token opens nothing now: the device paired again (4409: the
+        page polls with its new token) or was revoked or expired (4401: it must pair)."""
+        device_id = self.device.device_id
+        if any(d.device_id == device_id for d in self.context.tokens.devices()):
+            why = "this device paired again: its new token takes this one's place"
+            await self.websocket.close(REPLACED_CLOSE, why)
+        else:
+            await self.websocket.close(REVOKED_CLOSE, "this device's pairing was revoked")
 
     async def run(self) -> None:
         """Serve the socket until the page or the remote goes, or the device is revoked."""
@@ -403,7 +468,7 @@ class PageSocket:
             except asyncio.TimeoutError:
                 msg = None
             if not self.still_paired():
-                await self.websocket.close(REVOKED_CLOSE, "this device's pairing was revoked")
+                await self.close_unpaired()
                 return
             if msg is not None:
                 await self.websocket.send_text(msg)
@@ -415,7 +480,7 @@ class PageSocket:
             except (WebSocketDisconnect, RuntimeError):
                 return
             if not self.still_paired():
-                await self.websocket.close(REVOKED_CLOSE, "this device's pairing was revoked")
+                await self.close_unpaired()
                 return
             try:
                 body = json.loads(text) if len(text) <= MAX_BODY_BYTES else None

@@ -60,6 +60,8 @@ class EngineBridge:
         self.listeners: set[Listener] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.on_lost: Callable[[], None] = lambda: None
+        #: called on the engine client's reader thread with each state the engine sends
+        self.on_state: Callable[[dict[str, Any]], None] = lambda state: None
         self._lock = threading.Lock()
         self.silent = False  # the engine's connection is open but it stopped answering
         self.folders = hidden_folders(data_dir)  # never named to a page
@@ -129,6 +131,8 @@ class EngineBridge:
             self.silent = False
             log.warning("the engine answers again")
             self._hand({"type": "engine", "reachable": True})
+        if msg.get("type") == "state" and isinstance(msg.get("state"), dict):
+            self.on_state(msg["state"])
         if msg.get("type") != "reply":
             self._hand(msg)
 

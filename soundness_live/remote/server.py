@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from ..config import parse_bind, private_dir
 from ..errors import SoundnessError
 from ..live.paired_devices import FOLDER
-from .pairing import PairingLock, TokenCheck, new_pairing_code
+from .pairing import PairingLock, TokenCheck, cookie_name, new_pairing_code
 from .qr import qr_text
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,10 @@ def shown_host(host: str) -> str:
 def announcement(status: dict[str, Any]) -> str:
     """What the terminal shows: the address, its QR code, the pairing code, the fingerprint."""
     lines = [f"remote: open {status['url']} on the tablet or phone", qr_text(status["url"])]
-    lines.append(f"remote: pairing code {status['pairing_code']} (changes at each start)")
+    lines.append(
+        f"remote: pairing code {status['pairing_code']} (each code pairs one device: the "
+        "laptop's remote page shows the next)"
+    )
     if status["tls"]:
         lines.append(f"remote: certificate SHA-256 {status['fingerprint']}")
         lines.append("remote: check that the browser shows this fingerprint before accepting it")
@@ -104,8 +107,11 @@ def serve(data_dir: Path, host: str, port: int, tls: bool) -> int:
 
         certificate = installation_certificate(private_dir(data_dir / FOLDER), shown_host(host))
     bridge = EngineBridge(data_dir)
-    code = new_pairing_code()
-    context = RemoteContext(bridge, PairingLock(code), TokenCheck(data_dir), tls=tls)
+    port = sock.getsockname()[1]
+    context = RemoteContext(
+        bridge, PairingLock(new_pairing_code()), TokenCheck(data_dir), tls=tls,
+        cookie=cookie_name(data_dir, port),
+    )  # fmt: skip
     config = uvicorn.Config(
         make_app(context),
         log_level="warning",
@@ -122,23 +128,22 @@ def serve(data_dir: Path, host: str, port: int, tls: bool) -> int:
     if threading.current_thread() is threading.main_thread():  # before uvicorn takes them over
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: setattr(server, "should_exit", True))
-    status = {
-        "url": f"{'https' if tls else 'http'}://{shown_host(host)}:{sock.getsockname()[1]}/",
-        "pairing_code": code,
+    context.served = {
+        "url": f"{'https' if tls else 'http'}://{shown_host(host)}:{port}/",
         "fingerprint": certificate.fingerprint if certificate else "",
         "tls": tls,
         "pid": os.getpid(),
     }
-    stop_telling = threading.Event()
-    tell = threading.Thread(
-        target=_tell_status, args=(bridge, status, stop_telling), name="remote-status", daemon=True
-    )
+    teller = StatusTeller(context)
+    bridge.on_state = teller.engine_state
+    tell = threading.Thread(target=teller.run, name="remote-status", daemon=True)
     tell.start()
-    print(announcement(status), flush=True)
+    print(announcement(context.status()), flush=True)
     try:
         asyncio.run(_serve(server, bridge, sock))
     finally:
-        stop_telling.set()
+        teller.stop.set()
+        teller.wake.set()
         tell.join(STATUS_EVERY_S + 1)
         bridge.close()
         sock.close()
@@ -150,13 +155,43 @@ async def _serve(server: Any, bridge: Any, sock: socket.socket) -> None:
     await server.serve(sockets=[sock])
 
 
-def _tell_status(bridge: Any, status: dict[str, Any], stop: threading.Event) -> None:
-    """Tell the engine where the remote serves, again every few seconds until stopped."""
-    while not stop.is_set() and bridge.connected:
-        reply = bridge.request("remote_status", status=status)
-        if not reply.get("ok"):
-            log.warning("the engine did not take the remote's status: %s", reply.get("error"))
-        stop.wait(STATUS_EVERY_S)
+class StatusTeller:
+    """Tells the engine where the remote serves, its code and its lock, again every few
+    seconds until stopped; makes a new code (the lock cleared) when the therapist asks for
+    one on the laptop: the engine counts the codes asked for in its snapshot's ``remote``
+    (``new_codes_asked``), which the remote's pages never see nor can change."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        self.stop = threading.Event()
+        self.wake = threading.Event()  # the therapist asked for a new code
+        self.codes_asked: int | None = None  # the engine's count when the remote last looked
+
+    def engine_state(self, state: dict[str, Any]) -> None:
+        """On the engine client's reader thread, with each state: a new code asked for?"""
+        asked = (state.get("remote") or {}).get("new_codes_asked")
+        if not isinstance(asked, int):
+            return
+        if self.codes_asked is None:  # asked before this remote served: its code is new
+            self.codes_asked = asked
+        elif asked != self.codes_asked:
+            self.codes_asked = asked
+            self.wake.set()  # the request to the engine cannot wait on its own reader thread
+
+    def run(self) -> None:
+        """Until stopped or the engine goes."""
+        bridge = self.context.bridge
+        while not self.stop.is_set() and bridge.connected:
+            if self.wake.is_set():
+                self.wake.clear()
+                if not self.stop.is_set():
+                    self.context.lock.renew(new_pairing_code())
+                    code = self.context.lock.code
+                    log.info(
+                        "a new pairing code asked for on the laptop: %s; pairing is open", code
+                    )
+            self.context.tell_engine()
+            self.wake.wait(STATUS_EVERY_S)
 
 
 def build_parser() -> argparse.ArgumentParser:

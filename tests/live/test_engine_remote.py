@@ -7,7 +7,7 @@ from soundness_live.live.paired_devices import PAIRING_S
 from soundness_live.live.remote_link import STATUS_STALE_S
 
 STATUS = {"url": "http://127.0.0.1:8765/", "pairing_code": "012345", "fingerprint": "",
-          "tls": False, "pid": 4242}  # fmt: skip
+          "tls": False, "pid": 4242, "pairing_lock": None}  # fmt: skip
 HASH = "ab" * 32
 
 
@@ -24,6 +24,7 @@ def test_the_snapshot_carries_where_the_remote_serves_until_it_stops_or_goes_qui
         "served": None,
         "devices": [],
         "devices_error": None,
+        "new_codes_asked": 0,
         "starting": None,
         "start_error": "",
         "started_here": False,
@@ -101,8 +102,8 @@ def test_the_snapshot_reads_the_paired_devices_again_only_when_their_file_change
         assert remote["devices"] == [] and "paired-devices.json" in remote["devices_error"]
     path.unlink()
     assert engine_here.snapshot()["remote"] == {
-        "served": None, "devices": [], "devices_error": None, "starting": None,
-        "start_error": "", "started_here": False,
+        "served": None, "devices": [], "devices_error": None, "new_codes_asked": 0,
+        "starting": None, "start_error": "", "started_here": False,
     }  # fmt: skip
 
 
@@ -152,3 +153,51 @@ def test_the_snapshot_lists_the_devices_as_the_screen_shows_them_made_once_a_cha
     handle(engine_here, {"type": "show_device_names", "device": ids[1], "on": True})
     assert [d["show_names"] for d in engine_here.snapshot()["remote"]["devices"]] == [False, True]
     assert made == [*ids, *ids]
+
+
+def test_no_more_than_the_most_devices_pair_and_the_refusal_says_how_to_make_room(
+    engine_here,
+) -> None:
+    from soundness_live.live.paired_devices import MAX_PAIRED_DEVICES
+
+    assert MAX_PAIRED_DEVICES == 8
+    ids = []
+    for n in range(MAX_PAIRED_DEVICES):
+        reply = handle(engine_here, {"type": "pair_device", "token_sha256": f"{n:064x}"})
+        ids.append(reply["device"]["device_id"])
+    refused = handle(engine_here, {"type": "pair_device", "token_sha256": "f" * 64, "name": "9th"})
+    assert refused == {
+        "ok": False,
+        "error": "expected at most 8 paired devices, 8 are paired: revoke one on the laptop's "
+        "remote page (Browser remote, revoke), then pair again",
+    }
+    assert len(engine_here.snapshot()["remote"]["devices"]) == MAX_PAIRED_DEVICES
+    again = {"type": "pair_device", "token_sha256": "e" * 64, "replaces": ids[0]}
+    assert handle(engine_here, again)["device"]["device_id"] == ids[0]  # pairing again: room
+    assert handle(engine_here, {"type": "revoke_device", "device": ids[1]})["ok"]
+    assert handle(engine_here, {"type": "pair_device", "token_sha256": "f" * 64})["ok"]
+
+
+def test_a_device_pairing_again_keeps_its_place_and_its_old_token_opens_nothing(
+    engine_here,
+) -> None:
+    first = handle(engine_here, {"type": "pair_device", "token_sha256": HASH, "name": "iPad"})
+    device_id = first["device"]["device_id"]
+    handle(engine_here, {"type": "show_device_names", "device": device_id, "on": True})
+    new_hash = "cd" * 32
+    again = handle(
+        engine_here, {"type": "pair_device", "token_sha256": new_hash, "replaces": device_id}
+    )["device"]
+    assert (again["device_id"], again["name"], again["show_names"]) == (device_id, "iPad", True)
+    kept = engine_here.remote.devices.list()
+    assert [d.token_sha256 for d in kept] == [new_hash]  # the old token's hash is gone
+
+
+def test_a_new_pairing_code_is_asked_of_the_remote_through_the_snapshot(engine_here) -> None:
+    refused = handle(engine_here, {"type": "new_pairing_code"})
+    assert refused == {"ok": False, "error": "new_pairing_code: the browser remote is not running"}
+    handle(engine_here, {"type": "remote_status", "status": STATUS})
+    engine_here.changed.clear()
+    assert handle(engine_here, {"type": "new_pairing_code"}) == {"ok": True, "was": "012345"}
+    assert engine_here.changed.is_set()  # the remote reads it in the snapshot sent at once
+    assert engine_here.snapshot()["remote"]["new_codes_asked"] == 1

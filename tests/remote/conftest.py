@@ -43,6 +43,28 @@ class Served:
     def origin(self) -> str:
         return self.url.rstrip("/")
 
+    @property
+    def cookie(self) -> str:
+        """The name of this remote's token cookie (its own: by installation and port)."""
+        from urllib.parse import urlsplit
+
+        from soundness_live.remote.pairing import cookie_name
+
+        return cookie_name(self.home, int(urlsplit(self.url).port or 0))
+
+    def code(self) -> str:
+        """The pairing code the laptop shows now (each code pairs one device)."""
+        return current_code(self.home)
+
+
+def current_code(home: Path) -> str:
+    """The pairing code the engine of ``home`` shows now."""
+    from soundness_live.live.client import EngineClient
+
+    with EngineClient.connect(home) as laptop:
+        served = laptop.request("snapshot")["state"]["remote"]["served"]
+    return str(served["pairing_code"])
+
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:

@@ -20,6 +20,7 @@ from soundness_live.remote.pairing import (
     WRONG_CODES_LIMIT,
     PairingLock,
     TokenCheck,
+    Verdict,
     new_pairing_code,
     new_token,
     token_sha256,
@@ -136,9 +137,16 @@ def test_config_toml_remote_table(tmp_path) -> None:
 
 def test_a_remote_status_is_checked_field_by_field() -> None:
     status = {"url": "http://127.0.0.1:1/", "pairing_code": "012345", "fingerprint": "",
-              "tls": False, "pid": 7}  # fmt: skip
+              "tls": False, "pid": 7, "pairing_lock": None}  # fmt: skip
+    lock = {"wrong_codes": 5, "first_wrong_at_s": 1_700_000_000, "locks": 1,
+            "locked_at_s": 1_700_000_060, "locked_until_s": 1_700_000_120}  # fmt: skip
     assert check_status(status) == status and check_status(None) is None
-    for bad in ({**status, "pairing_code": "12345"}, {**status, "pid": True}, {"url": "x"}):
+    assert check_status({**status, "pairing_lock": lock})["pairing_lock"] == lock
+    for bad in (
+        {**status, "pairing_code": "12345"}, {**status, "pid": True}, {"url": "x"},
+        {**status, "pairing_lock": {**lock, "locks": -1}}, {**status, "pairing_lock": {}},
+        {**status, "pairing_lock": {**lock, "wrong_codes": "5"}},
+    ):  # fmt: skip
         with pytest.raises(ParameterError):
             check_status(bad)
 
@@ -223,3 +231,64 @@ def test_each_lock_after_the_first_is_twice_as_long_up_to_an_hour() -> None:
         clock.now_s += lasted[-1]
     assert lasted == [60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 3600.0, 3600.0]
     assert LONGEST_LOCK_S == 3600.0 and lock.try_code("123456") is True
+
+
+def test_the_laptop_is_told_of_wrong_codes_and_a_new_code_ends_the_lock() -> None:
+    clock, wall = Clock(), Clock(1_700_000_000.0)
+    lock = PairingLock("123456", clock_s=clock, wall_clock_s=wall)
+    assert lock.state() is None
+    assert lock.try_code("000001") is False
+    wall.now_s += 30
+    for _ in range(WRONG_CODES_LIMIT - 1):
+        assert lock.try_code("000001") is False
+    assert lock.state() == {
+        "wrong_codes": 5, "first_wrong_at_s": 1_700_000_000, "locks": 1,
+        "locked_at_s": 1_700_000_030, "locked_until_s": 1_700_000_090,
+    }  # fmt: skip
+    assert lock.try_code("123456") is None  # locked for everyone, the right code too
+    lock.renew("654321")
+    assert lock.state() is None and lock.locked_for_s() == 0
+    assert lock.try_code("123456") is False  # the old code pairs nothing
+    assert lock.try_code("654321") is True
+    clock.now_s += LOCK_S  # the lock's end: the screen says pairing is open
+    for _ in range(WRONG_CODES_LIMIT - 1):
+        lock.try_code("000002")
+    assert lock.state()["locked_until_s"] == 0 and lock.state()["wrong_codes"] == 5
+
+
+def test_a_socket_checks_its_token_by_a_kept_verdict_until_the_file_changes(
+    tmp_path, monkeypatch
+) -> None:
+    """A socket checks its token before each message: a comparison with the verdict it keeps,
+    not a SHA-256 and a scan each time; a revocation (the file written again) is seen by
+    the next check all the same."""
+    from soundness_live.remote import pairing
+
+    monkeypatch.setattr(pairing, "SHARED_LOOK_S", 0.0)  # every check looks at the file
+    devices = PairedDevices(tmp_path)
+    tokens = [new_token() for _ in range(3)]
+    kept = [devices.pair(token_sha256(t), f"device {i}") for i, t in enumerate(tokens)]
+    check = TokenCheck(tmp_path)
+    hashed = []
+    real = pairing.token_sha256
+    monkeypatch.setattr(pairing, "token_sha256", lambda t: hashed.append(t) or real(t))
+    verdict = Verdict(tokens[0], kept[0])
+    assert all(check.still(verdict) == kept[0] for _ in range(100))
+    assert len(hashed) == 1  # one look at the token for 100 messages
+    devices.show_names(kept[2].device_id, True)  # another device changed: looked at again
+    assert check.still(verdict) == kept[0] and len(hashed) == 2
+    devices.revoke(kept[0].device_id)
+    assert check.still(verdict) is None and check.still(verdict) is None
+    assert len(hashed) == 3
+
+
+def test_a_kept_verdict_ends_with_the_pairing(tmp_path) -> None:
+    clock = Clock(1_700_000_000.0)
+    devices = PairedDevices(tmp_path, clock_s=clock)
+    token = new_token()
+    device = devices.pair(token_sha256(token), "tablet")
+    check = TokenCheck(tmp_path, clock_s=clock)
+    verdict = Verdict(token, device)
+    assert check.still(verdict) == device
+    clock.now_s = device.expires_at_s
+    assert check.still(verdict) is None

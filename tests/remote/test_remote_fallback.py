@@ -35,7 +35,7 @@ def laptop(served: Served) -> Iterator[EngineClient]:
 def paired_page(driver: Any, served: Served) -> None:
     driver.get(served.url)
     wait_for(lambda: driver.find_element("id", "pairing").is_displayed(), "the pairing form")
-    driver.find_element("id", "pair-code").send_keys(served.status["pairing_code"])
+    driver.find_element("id", "pair-code").send_keys(served.code())
     driver.find_element("css selector", "#pair-form button").click()
     wait_for(lambda: driver.find_element("id", "controls").is_displayed(), "the controls")
 

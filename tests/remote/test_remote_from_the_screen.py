@@ -16,7 +16,7 @@ import pytest
 
 from soundness_live.live.client import EngineClient, EngineError, start_engine
 from soundness_live.live.process import stop_engine
-from soundness_live.remote.pairing import COOKIE
+from soundness_live.remote.pairing import COOKIE_PREFIX
 from tests.conftest import require
 from tests.live.test_engine_process import ENGINE_ARGS, _attach, _stop
 from tests.remote.conftest import remote_packages_present
@@ -99,7 +99,8 @@ def test_a_page_may_not_start_move_or_stop_the_remote_it_is_served_by(
     origin = served["url"].rstrip("/")
     with httpx.Client(base_url=served["url"], headers={"Origin": origin}, timeout=10) as page:
         paired = page.post("api/pair", json={"code": served["pairing_code"], "name": "tablet"})
-        assert paired.status_code == 200 and page.cookies.get(COOKIE)
+        assert paired.status_code == 200
+        assert [name for name in page.cookies if name.startswith(COOKIE_PREFIX)]
         for kind, fields in (
             ("start_remote", {"host": "127.0.0.1", "port": 0}),
             ("stop_remote", {}),
@@ -234,9 +235,15 @@ def test_the_remote_page_turns_the_remote_on_shows_its_code_and_turns_it_off(
         assert page.served_words(host.view)[:3] == [
             f"Open {served['url']} in a browser on this laptop (turn it on at the Wi-Fi "
             "address for a tablet),", "then type the code:",
-            f"pairing code {served['pairing_code']}",
+            f"pairing code {served['pairing_code']} (it pairs one device)",
         ]  # fmt: skip
         assert served["url"].startswith("http://127.0.0.1:")
+        page.tap("code:new", host)  # the remote makes a new code; the screen shows it
+        renewed = remote_of(engine, lambda r: r["served"]["pairing_code"] != served["pairing_code"])
+        host.refresh()
+        assert f"pairing code {renewed['served']['pairing_code']} (it pairs one device)" in (
+            page.served_words(host.view)
+        )
         layout = page.layout(1280, 800, host.view)
         assert "qr" in layout.regions and "remote:off" in [b.name for b in layout.buttons]
         surface = pygame.Surface((1280, 800))

@@ -111,7 +111,7 @@ def test_a_therapist_runs_a_plan_from_a_tablet_or_a_phone(
             assert driver.execute_script("return [innerWidth, innerHeight]") == list(SIZES[size])
         check_state(driver, size, "1-pairing")
 
-        driver.find_element("id", "pair-code").send_keys(served.status["pairing_code"])
+        driver.find_element("id", "pair-code").send_keys(served.code())
         driver.find_element("id", "pair-name").clear()
         driver.find_element("id", "pair-name").send_keys(f"test {size}")
         driver.find_element("css selector", "#pair-form button").click()

@@ -16,7 +16,6 @@ import pytest
 
 from soundness_live.live.client import EngineClient
 from soundness_live.remote.bridge import PAGE_COMMANDS
-from soundness_live.remote.pairing import COOKIE
 from tests.remote.conftest import NAMED, Served
 
 API_ROUTES = [("GET", "api/state"), ("POST", "api/command")]
@@ -24,13 +23,25 @@ API_ROUTES = [("GET", "api/state"), ("POST", "api/command")]
 
 @contextlib.contextmanager
 def pair(served: Served, name: str = "tablet") -> Iterator[httpx.Client]:
-    """A client holding a fresh device token."""
+    """A client holding a fresh device token; the device is revoked after (a remote pairs
+    at most MAX_PAIRED_DEVICES)."""
     with httpx.Client(base_url=served.url, headers={"Origin": served.origin}, timeout=10) as client:
-        code = served.status["pairing_code"]
+        code = served.code()  # each code pairs one device
         reply = client.post("api/pair", json={"code": code, "name": name})
         assert reply.status_code == 200, reply.text
-        assert client.cookies.get(COOKIE)
-        yield client
+        assert client.cookies.get(served.cookie)
+        try:
+            yield client
+        finally:
+            unpair(served, reply.json()["device"]["device_id"])
+
+
+def unpair(served: Served, device_id: str) -> None:
+    """Revoke ``device_id`` if it is still paired."""
+    with EngineClient.connect(served.home) as laptop:
+        paired = {d["device_id"] for d in laptop.request("snapshot")["state"]["remote"]["devices"]}
+        if device_id in paired:
+            laptop.request("revoke_device", device=device_id)
 
 
 def socket(served: Served, cookie: str | None, origin: str | None = None):
@@ -38,7 +49,7 @@ def socket(served: Served, cookie: str | None, origin: str | None = None):
 
     headers = {"Origin": origin or served.origin}
     if cookie is not None:
-        headers["Cookie"] = f"{COOKIE}={cookie}"
+        headers["Cookie"] = f"{served.cookie}={cookie}"
     url = served.url.replace("http://", "ws://") + "api/live"
     return connect(url, additional_headers=headers, open_timeout=10)
 
@@ -57,7 +68,7 @@ def test_without_a_token_every_route_and_the_socket_answer_401(served: Served) -
             reply = client.request(method, route, json={"command": "snapshot"})
             assert reply.status_code == 401, (route, reply.text)
             assert "not paired" in reply.json()["error"]
-        client.cookies.set(COOKIE, "a-token-nobody-was-given")
+        client.cookies.set(served.cookie, "a-token-nobody-was-given")
         for method, route in API_ROUTES:
             assert client.request(method, route, json={"command": "panic"}).status_code == 401
     assert denied_status(served, None) == 401
@@ -83,7 +94,7 @@ def test_a_request_from_another_origin_is_refused(served: Served) -> None:
             reply = client.post("api/command", json={"command": "panic"}, headers=headers)
             assert reply.status_code == 403, origin
             assert "the remote's own page" in reply.json()["error"]
-        cookie = client.cookies.get(COOKIE)
+        cookie = client.cookies.get(served.cookie)
         assert denied_status(served, cookie, origin="http://evil.example") == 403
         rebound = httpx.get(served.url + "api/state", headers={"Host": "evil.example"})
         assert rebound.status_code == 421  # a DNS name that is not this machine's (rebinding)
@@ -94,7 +105,7 @@ def test_a_revoked_token_stops_working_at_once_over_http_and_the_open_socket(
 ) -> None:
     with pair(served, "phone") as client:
         device = client.get("api/state").json()["device"]
-        with socket(served, client.cookies.get(COOKIE)) as live:
+        with socket(served, client.cookies.get(served.cookie)) as live:
             assert json.loads(live.recv(5))["type"] == "hello"
             with EngineClient.connect(served.home) as laptop:
                 paired = [d["device_id"] for d in laptop.state["remote"]["devices"]]
@@ -125,7 +136,8 @@ def _closed_code(live, timeout_s: float) -> int | None:
 
 def test_pages_may_not_shut_the_engine_down_nor_pair_or_revoke(served: Served) -> None:
     with pair(served) as client:
-        for kind in ("shutdown", "revoke_device", "pair_device", "remote_status", "set_device"):
+        for kind in ("shutdown", "revoke_device", "pair_device", "remote_status", "set_device",
+                     "new_pairing_code"):  # fmt: skip
             reply = client.post("api/command", json={"command": kind}).json()
             assert reply["ok"] is False and f"cannot {kind!r}" in reply["error"]
         assert "shutdown" not in PAGE_COMMANDS
@@ -142,7 +154,7 @@ def test_names_stay_on_the_laptop_unless_turned_on_for_that_device(served: Serve
         device = client.get("api/state").json()["device"]["device_id"]
         with EngineClient.connect(served.home) as laptop:
             laptop.request("show_device_names", device=device, on=True)
-            assert laptop.state["remote"]["served"]["pairing_code"] == served.status["pairing_code"]
+            assert laptop.state["remote"]["served"]["pairing_code"] == served.code()
         children = client.post("api/command", json={"command": "catalog"}).json()["children"]
         assert {c["code"]: c.get("display_name") for c in children}[code] == name
         others = other.post("api/command", json={"command": "catalog"}).json()["children"]
@@ -215,7 +227,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(served: Served) -> N
             assert reply.status_code == 413, (route, reply.text)
             assert f"at most {MAX_BODY_BYTES // 1024} KiB" in reply.json()["error"]
         assert client.post("api/command", json={"command": "snapshot"}).json()["ok"] is True
-        with socket(served, client.cookies.get(COOKIE)) as live:
+        with socket(served, client.cookies.get(served.cookie)) as live:
             live.send(" " * (MAX_BODY_BYTES + 1))  # a message over the limit closes the socket
             assert _closed_code(live, timeout_s=5.0) == 1009
 
@@ -228,7 +240,7 @@ def test_a_command_that_is_not_a_name_is_one_line_not_a_server_error(served: Ser
             reply = client.post("api/command", json={"command": kind})
             assert reply.status_code == 200, (kind, reply.text)
             assert reply.json()["error"].startswith(f"the remote cannot {said}; it can ")
-        with socket(served, client.cookies.get(COOKIE)) as live:
+        with socket(served, client.cookies.get(served.cookie)) as live:
             for kind in (["stop"], {"stop": 1}, "stop"):
                 live.send(json.dumps({"id": 7, "command": kind}))
                 reply = _reply(live, 7)
@@ -273,7 +285,7 @@ def test_an_engine_that_stops_answering_is_said_unreachable_and_reachable_again(
     controls."""
     import signal
 
-    with pair(served) as client, socket(served, client.cookies.get(COOKIE)) as live:
+    with pair(served) as client, socket(served, client.cookies.get(served.cookie)) as live:
         assert json.loads(live.recv(5))["reachable"] is True  # hello
         os.kill(served.engine.pid, signal.SIGSTOP)
         try:
@@ -306,7 +318,7 @@ def test_a_device_holds_a_few_live_sockets_and_a_newer_one_replaces_the_oldest(
     from soundness_live.remote.app import REPLACED_CLOSE, SOCKETS_PER_DEVICE
 
     with pair(served) as client, contextlib.ExitStack() as stack:
-        cookie = client.cookies.get(COOKIE)
+        cookie = client.cookies.get(served.cookie)
         opened = [stack.enter_context(socket(served, cookie)) for _ in range(SOCKETS_PER_DEVICE)]
         for live in opened:
             assert json.loads(live.recv(5))["type"] == "hello"

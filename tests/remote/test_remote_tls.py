@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from soundness_live.remote.pairing import COOKIE
 from soundness_live.remote.tls import CERT_NAME, KEY_NAME
 from tests.remote.conftest import Served
 
@@ -41,11 +40,11 @@ def test_the_remote_serves_https_with_the_certificate_whose_fingerprint_it_shows
         assert stat.S_IMODE(os.stat(served.home / "remote" / name).st_mode) == 0o600
     with httpx.Client(base_url=served.url, verify=trust, headers={"Origin": served.origin}) as web:
         assert web.get("api/state").status_code == 401
-        paired = web.post("api/pair", json={"code": served.status["pairing_code"]})
+        paired = web.post("api/pair", json={"code": served.code()})
         assert paired.status_code == 200
         cookie = paired.headers["set-cookie"]
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
-        assert web.cookies.get(COOKIE) and web.get("api/state").status_code == 200
+        assert web.cookies.get(served.cookie) and web.get("api/state").status_code == 200
         policy = web.get("/").headers["content-security-policy"]
         assert f"wss://{served.origin.removeprefix('https://')}" in policy
     with pytest.raises(httpx.TransportError):  # plain HTTP is not served beside it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from soundness_live.ui.overlays import ConfirmPage
 from soundness_live.ui.pages.paired_devices import PairedDevicesPage, qr_modules
 
 SERVED = {"url": "http://192.168.1.20:8765/", "pairing_code": "048213", "fingerprint": "",
-          "tls": False, "pid": 1}  # fmt: skip
+          "tls": False, "pid": 1, "pairing_lock": None}  # fmt: skip
 DEVICES = [
     {"device_id": "a1b2c3d4", "name": "Mia's iPad", "paired_at_s": 0.0,
      "expires_at_s": 43_200.0, "show_names": False},
@@ -61,8 +62,8 @@ def test_every_target_is_inside_the_window_unoverlapped_and_a_finger_wide(
     page = PairedDevicesPage(host)
     layout = page.layout(*size, host.view)
     names = [b.name for b in layout.buttons]
-    assert names == ["back", "panic", "remote:off", "names:a1b2c3d4", "revoke:a1b2c3d4",
-                     "names:e5f6a7b8", "revoke:e5f6a7b8"]  # fmt: skip
+    assert names == ["back", "panic", "code:new", "remote:off", "names:a1b2c3d4",
+                     "revoke:a1b2c3d4", "names:e5f6a7b8", "revoke:e5f6a7b8"]  # fmt: skip
     for index, button in enumerate(layout.buttons):
         r = button.rect
         assert r.x >= 0 and r.y >= 0 and r.x + r.w <= size[0] and r.y + r.h <= size[1]
@@ -115,7 +116,31 @@ def test_the_qr_code_holds_the_address_and_never_the_pairing_code(fonts_ready: N
     host = Host({"served": SERVED, "devices": [], "devices_error": None})
     page = PairedDevicesPage(host)
     words = page.served_words(host.view)
-    assert "pairing code 048213" in words and SERVED["pairing_code"] not in SERVED["url"]
+    assert "pairing code 048213 (it pairs one device)" in words
+    assert SERVED["pairing_code"] not in SERVED["url"]
+
+
+def test_wrong_codes_and_a_lock_are_said_and_new_code_asks_the_engine_for_one(
+    fonts_ready: None,
+) -> None:
+    """Anyone on the Wi-Fi can lock pairing with wrong codes: the page says how many came,
+    since when, and until when pairing is locked; "new code" asks the engine for a new code,
+    which also opens pairing (the remote's own pages cannot ask for it)."""
+    at = time.mktime((2026, 12, 3, 14, 5, 0, 0, 0, -1))
+    lock = {"wrong_codes": 12, "first_wrong_at_s": round(at), "locks": 2,
+            "locked_at_s": round(at) + 600, "locked_until_s": round(at) + 720}  # fmt: skip
+    host = Host({"served": {**SERVED, "pairing_lock": lock}, "devices": [], "devices_error": None})
+    page = PairedDevicesPage(host)
+    words = page.served_words(host.view)
+    assert words[3] == (
+        'Pairing locked since 14:15 until 14:17 (12 wrong codes since 14:05): "new code" opens it'
+    )
+    opened = {**lock, "wrong_codes": 1, "locked_at_s": 0, "locked_until_s": 0}
+    host.view = View(state={"remote": {"served": {**SERVED, "pairing_lock": opened}}})
+    assert page.served_words(host.view)[3] == "1 wrong code since 14:05; pairing is open"
+    page.tap("code:new", host)
+    assert host.commands == [("new_pairing_code", {})]
+    assert page.notice == "a new pairing code: the old one pairs nothing, and pairing is open"
 
 
 OFF = {"served": None, "devices": [], "devices_error": None, "starting": None,

@@ -12,7 +12,10 @@ remote off" to stop it (``stop_remote``). Everything shown comes from the engine
 :mod:`soundness_live.live.remote_link` and :mod:`soundness_live.live.remote_process`); a tap is
 an engine command (``revoke_device``, ``show_device_names``), so a device revoked here is
 refused by the remote from the engine's answer on. The QR code holds the address only, never
-the code, which is read off this screen.
+the code, which is read off this screen. A code pairs one device (the remote makes the next);
+"new code" asks for another at once (``new_pairing_code``), for a code seen by someone else, or
+to open pairing that wrong codes from the network locked (the page says how many came, since
+when and until when it is locked).
 """
 
 from __future__ import annotations
@@ -100,7 +103,10 @@ class PairedDevicesPage:
         if _laptop_only(str(served["url"])):  # a tablet cannot reach a loopback address
             where = "in a browser on this laptop (turn it on at the Wi-Fi address for a tablet)"
         lines = [f"Open {served['url']} {where},", "then type the code:"]
-        lines.append(f"pairing code {served['pairing_code']}")
+        lines.append(f"pairing code {served['pairing_code']} (it pairs one device)")
+        lock = lock_words(served.get("pairing_lock"))
+        if lock:
+            lines.append(lock)
         if served.get("tls"):
             lines.append(f"certificate SHA-256 {served['fingerprint']}")
         error = remote.get("devices_error")
@@ -133,7 +139,11 @@ class PairedDevicesPage:
         """The row under the words: the places to serve and "turn on", or "turn off"."""
         remote = self.remote(view)
         if remote.get("served"):
-            return [Button("remote:off", "turn the remote off", rect)]
+            new_code, off = _cells(rect, [1.0, 1.0], gap)
+            return [
+                Button("code:new", "new code", new_code),
+                Button("remote:off", "turn the remote off", off),
+            ]
         hosts = [LOOPBACK, *self.places.get("lan", [])[:MAX_LAN_CHOICES]]
         cells = _cells(rect, [2.0] * len(hosts) + [1.5], gap)
         buttons = [
@@ -223,6 +233,9 @@ class PairedDevicesPage:
             host.close_page()
         elif kind in ("bind", "remote"):
             self._switch(button, host)
+        elif kind == "code":  # a code read over a shoulder, or pairing locked by wrong codes
+            host.command("new_pairing_code")
+            self.notice = "a new pairing code: the old one pairs nothing, and pairing is open"
         elif kind == "revoke":  # one mistimed tap must not cut off the tablet running a session
             host.open_page(
                 "confirm", question=f"Revoke {self._device_name(device, host.view)}? It must "
@@ -324,6 +337,25 @@ def _device_words(device: dict[str, Any]) -> str:
     """A device's name, and until when its pairing holds (local time)."""
     until = time.strftime("%H:%M", time.localtime(float(device["expires_at_s"])))
     return f"{device['name']} ({device['device_id']}), paired until {until}"
+
+
+def lock_words(lock: dict[str, Any] | None) -> str:
+    """The wrong pairing codes as the therapist reads them ("" when none came): how many and
+    since when, and whether they locked pairing, since when and until when."""
+    if not lock:
+        return ""
+
+    def clock(at_s: float) -> str:
+        return time.strftime("%H:%M", time.localtime(float(at_s)))
+
+    wrong = f"{lock['wrong_codes']} wrong code{'s' if lock['wrong_codes'] != 1 else ''}"
+    since = f"{wrong} since {clock(lock['first_wrong_at_s'])}"
+    if not lock.get("locked_until_s"):
+        return f"{since}; pairing is open"
+    return (
+        f"Pairing locked since {clock(lock['locked_at_s'])} until "
+        f'{clock(lock["locked_until_s"])} ({since}): "new code" opens it'
+    )
 
 
 def _laptop_only(url: str) -> bool:
