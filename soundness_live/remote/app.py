@@ -37,7 +37,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -63,6 +63,9 @@ from .pairing import (
     token_sha256,
 )
 from .views import page_reply
+
+if TYPE_CHECKING:
+    from .doorkeeper import Doorkeeper
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -95,6 +98,7 @@ class RemoteContext:
     cookie: str = COOKIE_PREFIX
     served: dict[str, Any] = field(default_factory=dict)
     pairing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one pairing at a time
+    doorkeeper: Doorkeeper | None = None  # the connections not yet proven paired
 
     def status(self) -> dict[str, Any]:
         """The remote's status as the engine keeps it for the laptop's screen."""
@@ -175,8 +179,12 @@ def gate(connection: HTTPConnection, context: RemoteContext, write: bool) -> Res
 
 
 def device_of(connection: HTTPConnection, context: RemoteContext) -> PairedDevice | None:
-    """The paired device the request's token belongs to."""
-    return context.tokens.device(connection.cookies.get(context.cookie))
+    """The paired device the request's token belongs to; its connection is then proven (no
+    limit of unpaired connections holds it)."""
+    device = context.tokens.device(connection.cookies.get(context.cookie))
+    if device is not None and context.doorkeeper is not None:
+        context.doorkeeper.proven(connection.scope.get("client"))
+    return device
 
 
 class BodyTooBig(Exception):

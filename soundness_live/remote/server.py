@@ -98,6 +98,7 @@ def serve(data_dir: Path, host: str, port: int, tls: bool) -> int:
     from ..live.client import lower_priority
     from .app import MAX_BODY_BYTES, RemoteContext, make_app
     from .bridge import EngineBridge
+    from .doorkeeper import Doorkeeper, guarded_protocol
 
     lower_priority()  # the engine and the audio server come first
     sock = listening_socket(host, port)
@@ -108,9 +109,10 @@ def serve(data_dir: Path, host: str, port: int, tls: bool) -> int:
         certificate = installation_certificate(private_dir(data_dir / FOLDER), shown_host(host))
     bridge = EngineBridge(data_dir)
     port = sock.getsockname()[1]
+    doorkeeper = Doorkeeper()
     context = RemoteContext(
         bridge, PairingLock(new_pairing_code()), TokenCheck(data_dir), tls=tls,
-        cookie=cookie_name(data_dir, port),
+        cookie=cookie_name(data_dir, port), doorkeeper=doorkeeper,
     )  # fmt: skip
     config = uvicorn.Config(
         make_app(context),
@@ -118,6 +120,7 @@ def serve(data_dir: Path, host: str, port: int, tls: bool) -> int:
         ws=WEBSOCKET_IMPL,
         ws_max_size=MAX_BODY_BYTES,  # a bigger message closes the socket before it is read whole
         lifespan="off",
+        http=guarded_protocol(doorkeeper),  # unpaired connections: few, not for long
         access_log=False,
         timeout_graceful_shutdown=2,
         ssl_certfile=str(certificate.cert_path) if certificate else None,
