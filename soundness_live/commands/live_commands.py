@@ -50,7 +50,8 @@ def add_remote_options(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     """``--remote [HOST:]PORT`` and ``--remote-tls`` (else config.toml's ``[remote]``)."""
     parser.add_argument(
         "--remote", metavar="[HOST:]PORT",
-        help="serve the browser remote there (host: 127.0.0.1 unless a LAN address is given)",
+        help="serve the browser remote there (host: 127.0.0.1 unless a LAN address is given); "
+        "a pairing code pairs one device, at most 8 are paired",
     )  # fmt: skip
     parser.add_argument(
         "--remote-tls", action="store_true", help="serve the remote over HTTPS (own certificate)"

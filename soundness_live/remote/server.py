@@ -68,8 +68,8 @@ def announcement(status: dict[str, Any]) -> str:
     """What the terminal shows: the address, its QR code, the pairing code, the fingerprint."""
     lines = [f"remote: open {status['url']} on the tablet or phone", qr_text(status["url"])]
     lines.append(
-        f"remote: pairing code {status['pairing_code']} (each code pairs one device: the "
-        "laptop's remote page shows the next)"
+        f"remote: pairing code {status['pairing_code']} (it pairs one device; the next is on "
+        "the screen's Browser remote page and in remote.log)"
     )
     if status["tls"]:
         lines.append(f"remote: certificate SHA-256 {status['fingerprint']}")
