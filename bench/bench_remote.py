@@ -12,7 +12,8 @@ JACK client, counts each x-run of the server as an under-run of its own.
 Cases, in one run, on the same engine, ``no remote`` and ``remote`` interleaved ``--rounds``
 times (3: the no-remote runs' spread is the yardstick; a shared machine's load drifts):
 ``remote`` is the remote's process beside the engine (at nice +5, as ``--remote`` runs it)
-serving 10 paired WebSocket clients in another process (each reads every state and asks for
+serving 10 WebSocket clients of 7 paired devices (the 8 a remote pairs at most, less the
+page's) in another process (each reads every state and asks for
 a snapshot every 2 s, as a page coming back from a locked screen does) plus one page in
 headless Chromium, driven from a process of its own, which times command round trips over
 its socket: ``set_volume_cap`` (-20 dBFS, no child chosen), carried out by the engine, one
