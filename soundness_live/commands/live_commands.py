@@ -159,7 +159,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     the running engine instead (no window)."""
     if args.stop:
         return cmd_engine(args)
-    from ..live.client import connect_or_start, lower_priority
+    from ..live.client import connect_or_start, lower_priority, niceness_now
     from ..ui.app import TherapistApp
 
     home: Path = private_dir(args.data_dir.expanduser().absolute()) if args.data_dir else data_dir()
@@ -170,13 +170,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     client, process = connect_or_start(home, _engine_argv(args))
     if remote is not None and not (client.state.get("remote") or {}).get("served"):
         start_remote_beside(home, *remote)
+    engine_priority = niceness_now()  # an engine started again from the screen runs so too
     lower_priority()  # after the engine started: it keeps the normal priority
     child_view = None
     if args.child_view:
         size, fullscreen, child_view = _start_child_view(home, args.child_view, size, fullscreen)
+    link = engine_link(home, client, process, _engine_argv(args), engine_priority)
     try:
         app = TherapistApp(
-            client, size=size, fps=args.fps, fullscreen=fullscreen, therapist=therapist
+            client, size=size, fps=args.fps, fullscreen=fullscreen, therapist=therapist, link=link
         )
     except BaseException:
         if child_view is not None:
@@ -189,14 +191,44 @@ def cmd_run(args: argparse.Namespace) -> int:
         app.close()
         if child_view is not None:
             stop_child_view(child_view)
-        session_open = client.state.get("session_id") is not None
-        if process is not None and not session_open:
-            client.request("shutdown")
-            process.wait(timeout=10)
-        elif session_open:
-            print("the session goes on in the engine; run 'soundness-live run' to reattach")
-        client.close()
+        _leave_engine(link)
     return 0
+
+
+def engine_link(
+    home: Path, client: Any, process: Any, argv: list[str], niceness: int | None = None
+) -> Any:
+    """The screen's link to the engine: it connects again by itself when the engine is lost
+    and, when this screen started the engine (``process``), may start it again the same way,
+    asked to run at ``niceness`` (the priority the first one had, above the screen's)."""
+    from ..live.client import engine_niceness, start_engine
+    from ..ui.link import EngineLink, data_dir_connect
+
+    def start() -> subprocess.Popen:
+        started = start_engine(home, argv, niceness=niceness)
+        running_at = engine_niceness(started)
+        if niceness is not None and running_at is not None and running_at > niceness:
+            print(f"the engine started again runs at priority {running_at}, not {niceness}: "
+                  f"this system lets no process raise its priority", flush=True)  # fmt: skip
+        return started
+
+    return EngineLink(
+        client, data_dir_connect(home), start=start if process is not None else None,
+        process=process,
+    )  # fmt: skip
+
+
+def _leave_engine(link: Any) -> None:
+    """As the window closes: stop the engine this screen started (it runs now) unless a
+    session is open; a session open goes on in the engine."""
+    client, process = link.client, link.process
+    session_open = client.state.get("session_id") is not None
+    if process is not None and process.poll() is None and not session_open and link.connected:
+        client.request("shutdown")
+        process.wait(timeout=10)
+    elif session_open and link.connected:
+        print("the session goes on in the engine; run 'soundness-live run' to reattach")
+    client.close()
 
 
 def _start_child_view(

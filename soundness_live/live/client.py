@@ -53,6 +53,7 @@ class EngineClient:
         self, conn: Connection, on_message: Callable[[dict[str, Any]], None] | None = None
     ) -> None:
         self.conn = conn
+        self.data_dir: Path | None = None  # the engine's data directory, when connect() made it
         self.on_message = on_message
         self.state: dict[str, Any] = {}
         self.trials: deque[dict[str, Any]] = deque(maxlen=200)
@@ -84,6 +85,7 @@ class EngineClient:
         """
         conn = _connect_within(data_dir, timeout_s)
         client = cls(conn, on_message)
+        client.data_dir = data_dir
         try:
             reply = client.request("hello", timeout_s=timeout_s, version=version)
         except BaseException:
@@ -231,17 +233,25 @@ def engine_command(data_dir: Path) -> list[str]:
     return [sys.executable, "-m", "soundness_live.live.process", "--data-dir", str(data_dir)]
 
 
-def start_engine(data_dir: Path, extra: Sequence[str] = (), log_path: Path | None = None):
+def start_engine(
+    data_dir: Path,
+    extra: Sequence[str] = (),
+    log_path: Path | None = None,
+    niceness: int | None = None,
+):
     """Start the engine process (detached from this one: it outlives the UI). Its output goes
     to ``engine.log`` in the data directory, readable by the owner only (it names children's
-    codes and devices): a log made by an older version is made owner-only too."""
+    codes and devices): a log made by an older version is made owner-only too. ``niceness``:
+    the priority the engine is asked to run at (POSIX), where this process runs lower (a
+    screen starting the engine again after :func:`lower_priority`); the system may refuse
+    to raise it (:func:`engine_niceness` tells)."""
     log_path = log_path or data_dir / "engine.log"
     log = open_private_log(log_path)  # the child process writes to it; ours is closed below
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     try:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [*engine_command(data_dir), *extra],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -251,6 +261,27 @@ def start_engine(data_dir: Path, extra: Sequence[str] = (), log_path: Path | Non
         )
     finally:
         log.close()
+    if niceness is not None and hasattr(os, "setpriority"):
+        try:  # at once: the new interpreter is still importing, no thread of its own yet
+            os.setpriority(os.PRIO_PROCESS, process.pid, niceness)
+        except OSError:
+            pass  # the system lets no process raise a priority: it keeps this one's
+    return process
+
+
+def engine_niceness(process: subprocess.Popen) -> int | None:
+    """The priority (nice value) ``process`` runs at; None where it cannot be read."""
+    if not hasattr(os, "getpriority"):
+        return None
+    try:
+        return os.getpriority(os.PRIO_PROCESS, process.pid)
+    except OSError:
+        return None
+
+
+def niceness_now() -> int | None:
+    """This process's priority (nice value); None where there is none."""
+    return os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else None
 
 
 def open_private_log(path: Path) -> BinaryIO:

@@ -24,16 +24,20 @@ from typing import Any
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402 - after the environment variable that silences its banner
 
+from ..live.client import EngineError  # noqa: E402
 from ..live.protocol import message  # noqa: E402
 from .controls import Layout, View, hit_test  # noqa: E402
 from .images import Fonts  # noqa: E402
-from .overlays import OVERLAYS  # noqa: E402
+from .link import EngineLink, data_dir_connect  # noqa: E402
+from .overlays import OVERLAYS, ReconnectPage  # noqa: E402
 from .page import Page  # noqa: E402
 from .pages.paired_devices import PairedDevicesPage  # noqa: E402
 from .session_page import SessionPage, marked_words  # noqa: E402
+from .since_away import since_away_words  # noqa: E402
 from .widgets import engine_lost  # noqa: E402
 
 log = logging.getLogger(__name__)
+AWAY = "the sound engine is not connected"
 DEFAULT_SIZE = (1280, 800)
 PAGE_REDRAW_S = 0.5  # a page above the session page is drawn again at least this often
 _REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.VIDEORESIZE, pygame.WINDOWEXPOSED,
@@ -62,8 +66,9 @@ class TherapistApp:
         fullscreen: bool = False,
         therapist: str | None = None,
         pages: dict[str, Callable[..., Page]] | None = None,
+        link: EngineLink | None = None,
     ) -> None:
-        self.client = client
+        self.link = link if link is not None else own_link(client)
         self.fps = fps
         self.view = View(therapist=therapist)
         self.sent: list[dict[str, Any]] = []  # commands sent (tests and the log read them)
@@ -75,6 +80,7 @@ class TherapistApp:
         self._drawn: tuple[Any, ...] | None = None  # what a page above the session page shows
         self._drawn_s = -float("inf")
         self._fonts: Fonts | None = None
+        self._away: dict[str, Any] | None = None  # the engine's last state, while it is away
         self.running = True
         client.on_message = self._on_message
         pygame.display.init()
@@ -84,6 +90,11 @@ class TherapistApp:
         pygame.display.set_caption("Soundness Live")
         self.clock = pygame.time.Clock()
         self.layout: Layout = self.page.layout(*size, self.view)
+
+    @property
+    def client(self) -> Any:
+        """The engine's client now (a new one after the engine was found again)."""
+        return self.link.client
 
     @property
     def page(self) -> Page:
@@ -96,7 +107,12 @@ class TherapistApp:
 
     # -- what pages reach (the PageHost protocol) ---------------------------------------------
     def command(self, kind: str, /, **fields: Any) -> None:
-        """Send a command; its reply arrives later (a refusal shows as a notice)."""
+        """Send a command; its reply arrives later (a refusal shows as a notice). While the
+        engine is away a command is refused with a line, never kept to be sent later (a
+        "louder" tapped twice meanwhile must not play when the engine is back)."""
+        if not self.link.connected:
+            self.view.notice = f"{kind.replace('_', ' ')}: not sent, {AWAY}"
+            return
         msg = message(kind, id=next(self._ids), **fields)
         self.sent.append(msg)
         try:
@@ -105,7 +121,9 @@ class TherapistApp:
             self.view.notice = f"engine unreachable: {error}"
 
     def request(self, kind: str, /, **fields: Any) -> dict[str, Any]:
-        """Ask the engine and wait for its reply."""
+        """Ask the engine and wait for its reply (EngineError at once while it is away)."""
+        if not self.link.connected:
+            raise EngineError(f"{kind.replace('_', ' ')}: not asked, {AWAY}")
         return dict(self.client.request(kind, **fields))
 
     def open_page(self, name: str, **context: Any) -> None:
@@ -176,6 +194,7 @@ class TherapistApp:
     # -- the loop ------------------------------------------------------------------------------
     def frame(self) -> None:
         """One frame: events, layout, drawing what changed, then wait for the frame-rate cap."""
+        self._follow_link()
         for event in pygame.event.get():
             self._handle(event)
         state = self._state()
@@ -188,6 +207,43 @@ class TherapistApp:
         if changed:  # an unchanged frame sends nothing to the display
             pygame.display.update(changed)
         self.clock.tick(self.fps)
+
+    def _follow_link(self) -> None:
+        """While the engine is away, the link tries again by itself; the page saying so shows
+        once the first attempt has failed (a quick restart passes without it). When the engine
+        answers again, everything is taken afresh from its state (:meth:`_reconnected`)."""
+        fresh = self.link.poll()
+        if fresh is not None:
+            self._reconnected(fresh)
+            return
+        if self.link.connected:
+            return
+        if self._away is None:  # just lost: a notice from before is no longer news
+            self._away = dict(self.client.state or {})
+            self.view.notice = ""
+        failed = self.link.attempts > 1 or (self.link.attempts == 1 and not self.link.trying)
+        shown = any(isinstance(page, ReconnectPage) for page in self.pages)
+        if failed and not shown:
+            self.pages.append(ReconnectPage(self.link))
+            self._relayout()
+
+    def _reconnected(self, client: Any) -> None:
+        """The engine answers again: its state is what the screen shows (child, plan,
+        activity, figures, devices, cap, remote), nothing kept from before the loss but the
+        therapist's pickers; the page the therapist was on stays, but a confirmation asked
+        before the loss is closed (what it asked about may have changed). The notice says
+        what became of the session open before (:func:`since_away_words`)."""
+        client.on_message = self._on_message
+        before, self._away = self._away or {}, None
+        self._state_s = time.monotonic()
+        state = dict(client.state or {})
+        self.pages = [p for p in self.pages if p.name not in ("reconnect", "confirm")]
+        try:
+            self.session.load_catalog(self, state)
+        except Exception as error:  # the engine went away again: the link tries once more
+            log.warning("the lists could not be read after connecting again: %s", error)
+        self.view.notice = since_away_words(before, state, self.request)
+        self._relayout()
 
     def _paint(self) -> list[pygame.Rect]:
         """The session page retained (only what changed); a page above it whole, when what it
@@ -222,6 +278,7 @@ class TherapistApp:
         state = dict(self.client.state or {})
         state["_age_ms"] = (now_s - self._state_s) * 1000.0
         state["_connected"] = not self.client.closed
+        state["_reconnect"] = self.link.words()
         state["_silent_s"] = now_s - self.client.last_message_s
         if engine_lost(state):
             state["cue"] = None
@@ -265,5 +322,13 @@ class TherapistApp:
         return path
 
     def close(self) -> None:
-        """Close the window (not the engine)."""
+        """Close the window (not the engine); stop trying to reach it."""
+        self.link.close()
         pygame.display.quit()
+
+
+def own_link(client: Any) -> EngineLink:
+    """The link of a screen given only its client: it reconnects to the engine of the
+    client's data directory (a client with none, a test's stand-in, cannot reconnect)."""
+    home = getattr(client, "data_dir", None)
+    return EngineLink(client, data_dir_connect(home) if home is not None else None)

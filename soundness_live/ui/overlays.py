@@ -1,5 +1,6 @@
 """Layers drawn over the session page: the confirmation that stop and end session ask for,
-and the help overlay listing every keyboard shortcut.
+the help overlay listing every keyboard shortcut, and what the screen does while the engine
+is away (:class:`ReconnectPage`).
 
 Each keeps the QUIET button where the session page has it (one tap, always there) and dims the
 page beneath, so it is clear that the page beneath waits. A confirmation has two big buttons, yes
@@ -22,6 +23,7 @@ from .screens import draw_button
 from .session_layout import NAVIGATION, arrangement
 from .session_page import SHORTCUTS, open_from_session
 
+NOT_ANSWERING = "The sound engine is not answering."
 DIM = (0, 0, 0, 170)  # the page beneath, darkened (no flash: it is drawn once, then still)
 _YES_KEYS = (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_y)
 _NO_KEYS = (pygame.K_ESCAPE, pygame.K_n)
@@ -226,3 +228,62 @@ class PagesPage:
 
 #: The layers the window itself provides, by the name a page opens them with.
 OVERLAYS = {"confirm": ConfirmPage, "help": HelpPage, "pages": PagesPage}
+
+
+class ReconnectPage:
+    """While the engine is away: what the screen is doing about it, in plain words, with
+    "try now" and, when this screen started the engine, "start the engine again". It is
+    not opened by name: the window shows it once the first attempt to connect again has
+    failed and takes it away as soon as the engine answers (the page beneath stays). QUIET
+    keeps its place; a command cannot reach the engine now, and the notice says so."""
+
+    name = "reconnect"
+    overlay = True
+
+    def __init__(self, link: Any) -> None:
+        self.link = link
+
+    def layout(self, width: int, height: int, view: View) -> Layout:
+        """QUIET, try now and (when it can) start the engine again, on the panel."""
+        design = arrangement(width, height).design
+        grid = Grid(width, height, *design)
+        panel, first, second = _CONFIRM[design]
+        buttons = [_quiet(grid, design), Button("try_now", "try now", grid.rect(*first))]
+        if self.link.can_start:
+            buttons.append(Button("start_engine", "start the engine again", grid.rect(*second)))
+        x, y, w, _ = panel
+        words = grid.rect(x, y, w, first[1] - y)  # above the buttons
+        return Layout(grid.scale, tuple(buttons), {"panel": grid.rect(*panel), "words": words})
+
+    def draw(self, surface: pygame.Surface, layout: Layout, view: View, fonts: Fonts) -> None:
+        """What the screen is doing, over the dimmed page (the words change, nothing blinks)."""
+        _dim(surface)
+        panel = layout.regions["panel"]
+        pygame.draw.rect(surface, PANEL, (panel.x, panel.y, panel.w, panel.h),
+                         border_radius=round(16 * fonts.scale))  # fmt: skip
+        words = layout.regions["words"]
+        centre_x, width = words.x + words.w // 2, words.w - 40
+        lines = [(fonts.big, NOT_ANSWERING, 0.3), (fonts.body, self.link.words(), 0.58)]
+        if view.notice:  # what a command pressed meanwhile came to
+            lines.append((fonts.small, view.notice, 0.84))
+        for font, text, down in lines:
+            centre = (centre_x, words.y + round(words.h * down))
+            draw_text(surface, fonts, font, text, TEXT, centre, width)
+        for button in layout.buttons:
+            draw_button(surface, button, fonts)
+
+    def tap(self, button: str, host: PageHost) -> None:
+        """Try now tries at once; start the engine again starts it (and then tries); QUIET
+        is sent, or refused with a line while the engine is away."""
+        if button == "panic":
+            host.command("panic")
+        elif button == "try_now":
+            self.link.try_now()
+        elif button == "start_engine":
+            host.view.notice = self.link.start_engine()
+
+    def key(self, event: pygame.event.Event, host: PageHost) -> bool:
+        """Enter tries now; Escape does nothing (the page goes when the engine answers)."""
+        if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+            self.link.try_now()
+        return event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_ESCAPE)

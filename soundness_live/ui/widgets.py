@@ -253,8 +253,9 @@ def _gist(reason: str) -> str:
 
 
 def _engine_trouble(state: dict[str, Any]) -> list[Trouble]:
-    if state.get("_connected") is False:
-        return [("ENGINE CONNECTION LOST", "close this window and run soundness-live run again")]
+    if state.get("_connected") is False:  # what the screen does about it (ui/link.py)
+        doing = state.get("_reconnect") or "close this window and run soundness-live run again"
+        return [("ENGINE CONNECTION LOST", str(doing))]
     silent_s = float(state.get("_silent_s") or 0.0)
     if silent_s >= silent_limit_s(state):
         return [("ENGINE NOT ANSWERING", f"no word from it for {int(silent_s)} s")]
