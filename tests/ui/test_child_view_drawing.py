@@ -163,7 +163,7 @@ class FakeEngine:
         self.last_message_s = time.monotonic()
 
 
-def test_the_view_turns_neutral_when_the_engine_is_silent_and_leaves_when_it_is_gone(
+def test_the_view_turns_neutral_when_the_engine_is_silent_and_leaves_when_it_stays_gone(
     pygame_headless, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from soundness_live.ui.child import app
@@ -178,7 +178,7 @@ def test_the_view_turns_neutral_when_the_engine_is_silent_and_leaves_when_it_is_
     assert view.painter.shown.name == "neutral" and view.running
     assert app.silent_limit_s({"snapshot_hz": 0.5}) == 6.0  # three periods when it sends few
     engine.last_message_s, engine.closed = time.monotonic(), True
-    monkeypatch.setattr(app, "CALM_EXIT_S", 0.3)
+    monkeypatch.setattr(app, "WAIT_FOR_ENGINE_S", 0.3)
     started_s = time.monotonic()
     frames = view.run(max_frames=1000)
     assert not view.running and frames < 1000 and time.monotonic() - started_s >= 0.3

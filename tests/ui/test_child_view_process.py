@@ -1,6 +1,7 @@
 """The child's view as a process of its own against a real engine: it shows the cues the
-engine sends, and closes by itself (after the calm neutral screen) when the engine stops;
-``run --child-view`` starts it beside the therapist's screen and stops it with the screen."""
+engine sends, waits on the calm neutral screen while the engine is away and shows its cues
+again once the engine is started again; ``run --child-view`` starts it beside the
+therapist's screen and stops it with the screen."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from soundness_live.live.client import EngineClient, start_engine
 from soundness_live.live.process import stop_engine
 from soundness_live.plans.library import save_plan
 from soundness_live.plans.plan import Plan
-from soundness_live.ui.child.app import CALM_EXIT_S
 from soundness_live.ui.child.calm import INK
 from soundness_live.ui.child.draw import Words, render
 from soundness_live.ui.child.looks import BACKGROUNDS, COUNTDOWN, NEUTRAL, picture_box
@@ -54,7 +54,7 @@ def _pixels(path: Path) -> tuple[tuple[int, int, int], bytes]:
     return tuple(image.get_at((2, 2)))[:3], pygame.image.tobytes(image, "RGB")  # type: ignore[return-value]
 
 
-def test_the_view_shows_the_engines_cues_and_leaves_calmly_when_the_engine_stops(
+def test_the_view_shows_the_engines_cues_and_waits_calmly_for_an_engine_started_again(
     headless_env: None, engine_home: Path, tmp_path: Path
 ) -> None:
     shots = tmp_path / "shown"
@@ -79,11 +79,18 @@ def test_the_view_shows_the_engines_cues_and_leaves_calmly_when_the_engine_stops
         client.request("shutdown")
         engine.wait(timeout=15)
         client.close()
-        stopped_s = time.monotonic()
-        assert view.wait(timeout=CALM_EXIT_S + 15) == 0
-        assert time.monotonic() - stopped_s >= CALM_EXIT_S - 0.5  # the calm screen first
-        last = sorted(shots.glob("*.png"))[-1]
-        assert last.name.endswith("-neutral.png") and _pixels(last)[0] == NEUTRAL
+        _wait_for(lambda: _last(shots).name.endswith("-neutral.png"), 15, "the calm screen")
+        time.sleep(2.0)  # the view waits for the engine, calmly, with no words for the child
+        assert view.poll() is None and _pixels(_last(shots))[0] == NEUTRAL
+        assert _last(shots).name.endswith("-neutral.png")
+        seen_go = len(list(shots.glob("*-go.png")))
+        engine = start_engine(engine_home, ENGINE_ARGS)  # started again: the view finds it
+        client = _attach(engine_home)
+        client.request("start_activity", activity="waiting", params=SLOW_WAIT, input="virtual")
+        _wait_for(lambda: len(list(shots.glob("*-go.png"))) > seen_go, 30, "the go cue again")
+        client.request("shutdown")
+        engine.wait(timeout=15)
+        client.close()
     finally:
         if view is not None:
             stop_child_view(view)
@@ -141,6 +148,10 @@ def _countdown_between_plan_steps(client: EngineClient, home: Path, shots: Path)
     inside = (round(box.x - 0.3 * box.half), round(box.y - 0.3 * box.half))  # upper left
     assert tuple(image.get_at(inside))[:3] == INK  # little of the 30 s has gone yet
     client.request("end_session")
+
+
+def _last(shots: Path) -> Path:
+    return sorted(shots.glob("*.png"))[-1]
 
 
 def _is_zombie(pid: int) -> bool:

@@ -4,9 +4,12 @@ It sends the engine nothing but its hello and reads the snapshots the engine sen
 the beat, the voice meter, the plan's countdown), so drawing never holds up the audio or the
 therapist's screen. It stays light: the frame rate is capped (30 fps), the process runs below
 the engine's priority, and each frame draws only what changed (:class:`.draw.ChildPainter`).
-When the engine goes away the view shows the calm neutral screen for :data:`CALM_EXIT_S` and
-closes by itself, with no words aimed at the child; while the engine is silent (not gone) it
-shows the neutral screen too, since its last cue may belong to an activity long stopped.
+When the engine goes away (stopped, restarted, crashed) the view shows the calm neutral screen,
+with no words aimed at the child, and connects again by itself with the therapist's screen's
+gentle back-off (:mod:`soundness_live.ui.link`), showing the engine's cues again as soon as it
+answers; after :data:`WAIT_FOR_ENGINE_S` without it, the view closes by itself. While the
+engine is silent (not gone) it shows the neutral screen too, since its last cue may belong to
+an activity long stopped.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..link import EngineLink, data_dir_connect
 from .draw import ChildPainter
 from .looks import ChildLooks, Scene, neutral_scene, place_scene
 from .placement import Placement
@@ -25,7 +29,7 @@ from .placement import Placement
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402 - after the environment variable that silences its banner
 
-CALM_EXIT_S = 3.0  # the neutral screen stays this long after the engine went away
+WAIT_FOR_ENGINE_S = 600.0  # how long the view waits for the engine to come back, calmly
 SILENT_S = 2.0  # the engine sends snapshots several times a second: after this (or three of
 # its snapshot periods, when it sends fewer), neutral
 _REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED,
@@ -66,8 +70,9 @@ class ChildView:
         fps: int = 30,
         save_pictures: Path | None = None,
         words: bool = True,
+        link: EngineLink | None = None,
     ) -> None:
-        self.client = client
+        self.link = link if link is not None else _own_link(client)
         self.fps = fps
         self.words = words  # the small word for adults under each picture
         self.save_pictures = save_pictures  # each picture shown, once faded in, as a PNG
@@ -80,10 +85,15 @@ class ChildView:
         self.clock = pygame.time.Clock()
         self.running = True
         self.frames_drawn = 0  # frames that changed any pixel (tests and benches read it)
-        self.gone_s: float | None = None  # when the engine was found gone
+        self.gone_s: float | None = None  # when the engine was found gone (None: it answers)
         self._state_s = time.monotonic()
         self._last_state: Any = None
         self._frame_s: float | None = None
+
+    @property
+    def client(self) -> Any:
+        """The engine's client now (a new one once the engine was found again)."""
+        return self.link.client
 
     def state(self, now_s: float) -> tuple[dict[str, Any], float]:
         """The latest snapshot and its age in seconds; neutral (no cue) while the engine is
@@ -106,9 +116,8 @@ class ChildView:
         now_s = time.monotonic()
         elapsed_s = 0.0 if self._frame_s is None else now_s - self._frame_s
         self._frame_s = now_s
+        self._follow_link(now_s)
         state, age_s = self.state(now_s)
-        if self.client.closed and self.gone_s is None:
-            self.gone_s = now_s
         scene = self._scene(state, now_s, age_s)
         if not self.words:
             scene = replace(scene, word="")
@@ -119,9 +128,18 @@ class ChildView:
             self.frames_drawn += 1
         if self.save_pictures is not None and self.painter.settled:
             self._save(look.name)
-        if self.gone_s is not None and now_s - self.gone_s >= CALM_EXIT_S:
+        if self.gone_s is not None and now_s - self.gone_s >= WAIT_FOR_ENGINE_S:
             self.running = False
         self.clock.tick(self.fps)
+
+    def _follow_link(self, now_s: float) -> None:
+        """Note when the engine went away; the link connects again by itself, and the new
+        client's snapshots are shown from then on (the neutral screen until the first)."""
+        if self.link.poll() is not None:
+            self.gone_s = None
+            self._last_state = None
+        elif self.client.closed and self.gone_s is None:
+            self.gone_s = now_s
 
     def _scene(self, state: dict[str, Any], now_s: float, age_s: float) -> Scene:
         """The scene of ``state``; a snapshot the view cannot read shows the neutral screen
@@ -150,7 +168,8 @@ class ChildView:
         self.saved.append(self.screenshot(path))
 
     def run(self, max_frames: int | None = None) -> int:
-        """Draw until the engine has gone (or the window is closed, or ``max_frames``)."""
+        """Draw until the window is closed (or the engine stayed away for
+        :data:`WAIT_FOR_ENGINE_S`, or ``max_frames``)."""
         frames = 0
         while self.running and (max_frames is None or frames < max_frames):
             self.frame()
@@ -169,8 +188,16 @@ class ChildView:
         return path
 
     def close(self) -> None:
-        """Close the window (the engine goes on)."""
+        """Close the window (the engine goes on); stop trying to reach it."""
+        self.link.close()
         pygame.display.quit()
+
+
+def _own_link(client: Any) -> EngineLink:
+    """A link to the engine of the client's data directory (a client with none, a test's
+    stand-in, cannot connect again)."""
+    home = getattr(client, "data_dir", None)
+    return EngineLink(client, data_dir_connect(home) if home is not None else None)
 
 
 def desktops() -> list[tuple[int, int]]:
