@@ -195,17 +195,18 @@ def test_the_back_off_does_not_spin_while_the_engine_stays_away(
             return real(data_dir, timeout_s)
 
         monkeypatch.setattr(client_module, "_connect_within", counted)
-        _frames_until(app, lambda: not app.link.connected, "the loss to be seen")
+        _frames_until(app, lambda: _said_lost(app), "the loss to be seen")
         lost_s = time.monotonic()
         frames = 0
         while time.monotonic() - lost_s < 5.0:
             app.frame()
             frames += 1
         # tries 0.5, 1.5 and 3.5 s after the loss; the next at 7.5 s
-        assert len(attempts) == 3 == app.link.tried
+        assert len(attempts) == 3
         gaps = [b - a for a, b in zip([lost_s, *attempts], attempts, strict=False)]
         assert [round(gap * 2) / 2 for gap in gaps] == [0.5, 1.0, 2.0]
         assert frames <= 5.0 * 30 + 5  # the frame cap holds: no loop faster than it
+        assert app.link.tried == 3
         assert app.link.words() == "Trying again in 3 s... (3 tries so far)" or (
             app.link.words() == "Trying again in 4 s... (3 tries so far)"
         )
@@ -274,3 +275,45 @@ def test_the_screen_that_started_the_engine_starts_it_again_and_the_session_goes
         _stop(process)
         for other in started:
             _stop(other)
+
+
+def test_run_starts_the_engine_again_only_when_it_started_it_and_at_its_priority(
+    engine_home: Path,
+) -> None:
+    from soundness_live.commands.live_commands import engine_link
+    from soundness_live.live.client import engine_niceness, niceness_now
+
+    home = engine_home
+    process = start_engine(home, ENGINE_ARGS)
+    again = None
+    try:
+        client = _attach(home)
+        attached = engine_link(home, client, None, ENGINE_ARGS, niceness_now())
+        assert attached.start is None  # run found the engine running: it never starts one
+        here = niceness_now()
+        assert here is not None
+        wanted = min(here + 3, 19)  # lower than this process: allowed on every system
+        link = engine_link(home, client, process, ENGINE_ARGS, wanted)
+        assert not link.can_start  # connected to the engine it started
+        client.request("shutdown")
+        process.wait(timeout=10)
+        _wait(lambda: client.closed, "the connection to close")
+        assert link.can_start and link.start_engine() == "starting the sound engine again"
+        again = link.process
+        assert again is not process and engine_niceness(again) == wanted
+        assert not link.can_start  # its engine runs again: never a second one
+        again_client = _attach(home)
+        again_client.request("shutdown")
+        again.wait(timeout=10)
+        again_client.close()
+    finally:
+        _stop(process)
+        if again is not None:
+            _stop(again)
+
+
+def _wait(condition: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
