@@ -38,6 +38,7 @@ from .widgets import engine_lost  # noqa: E402
 
 log = logging.getLogger(__name__)
 AWAY = "the sound engine is not connected"
+SILENT = "the sound engine is not answering"
 DEFAULT_SIZE = (1280, 800)
 PAGE_REDRAW_S = 0.5  # a page above the session page is drawn again at least this often
 _REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.VIDEORESIZE, pygame.WINDOWEXPOSED,
@@ -109,9 +110,14 @@ class TherapistApp:
     def command(self, kind: str, /, **fields: Any) -> None:
         """Send a command; its reply arrives later (a refusal shows as a notice). While the
         engine is away a command is refused with a line, never kept to be sent later (a
-        "louder" tapped twice meanwhile must not play when the engine is back)."""
+        "louder" tapped twice meanwhile must not play when the engine is back); so it is while
+        the engine is connected but silent (it would read the command whenever it woke),
+        but for QUIET, which can only ever make the room quieter."""
         if not self.link.connected:
             self.view.notice = f"{kind.replace('_', ' ')}: not sent, {AWAY}"
+            return
+        if kind != "panic" and engine_lost(self.view.state):
+            self.view.notice = f"{kind.replace('_', ' ')}: not sent, {SILENT}"
             return
         msg = message(kind, id=next(self._ids), **fields)
         self.sent.append(msg)

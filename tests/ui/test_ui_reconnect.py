@@ -317,3 +317,26 @@ def _wait(condition: Callable[[], bool], what: str, timeout_s: float = 10.0) -> 
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.02)
+
+
+def test_a_command_to_an_engine_connected_but_silent_is_refused_but_quiet_is_sent(
+    headless: None,
+) -> None:
+    from soundness_live.ui.app import TherapistApp
+    from tests.ui.test_ui import FakeEngine
+
+    engine = FakeEngine()
+    app = TherapistApp(engine, size=SIZE)
+    app.load_catalog()
+    app.frame()
+    engine.silent_since_s = time.monotonic() - 3.0  # asleep or stuck: it reads nothing now
+    app.frame()
+    app.session.tap("cap:up", app)
+    assert app.view.notice == "set volume cap: not sent, the sound engine is not answering"
+    assert engine.sent == []  # it would have read it whenever it woke: not kept for then
+    app.session.tap("panic", app)  # QUIET can only make the room quieter: sent
+    assert [m["type"] for m in engine.sent] == ["panic"]
+    engine.silent_since_s = None  # heard again
+    app.frame()
+    app.session.tap("cap:up", app)
+    assert [m["type"] for m in engine.sent] == ["panic", "set_volume_cap"]
