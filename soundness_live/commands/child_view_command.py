@@ -1,7 +1,8 @@
 """``soundness-live child-view``: the child's own view of the session, in a window of its own.
 
 It attaches to the engine already running for the data directory (``run`` starts both) and
-shows the cues the engine sends as pictures until the engine goes away. ``--screenshots DIR``
+shows the cues the engine sends as pictures until its window is closed; while the engine is
+away it shows the calm neutral screen and connects again by itself. ``--screenshots DIR``
 writes every picture it can show to ``DIR`` instead, at 1920x1080 and 800x1280, without an
 engine or a window.
 """
@@ -53,7 +54,7 @@ def add_child_view_options(parser: argparse.ArgumentParser) -> argparse.Argument
 
 
 def cmd_child_view(args: argparse.Namespace) -> int:
-    """Show the child's view until the engine goes away (or write the screenshots)."""
+    """Show the child's view until its window closes (or write the screenshots)."""
     if args.screenshots is not None:
         return _screenshots(args.screenshots)
     from ..live.client import EngineClient, lower_priority
@@ -75,7 +76,7 @@ def cmd_child_view(args: argparse.Namespace) -> int:
         view.run()
     finally:
         view.close()
-        client.close()
+        view.client.close()  # the one connected last: the view connects again by itself
     return 0
 
 
