@@ -313,6 +313,7 @@ def test_run_starts_the_engine_again_only_when_it_started_it_and_at_its_priority
 
 
 def _wait(condition: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:
+    """Wait for ``condition`` (no frames drawn here)."""
     deadline = time.monotonic() + timeout_s
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
@@ -340,3 +341,56 @@ def test_a_command_to_an_engine_connected_but_silent_is_refused_but_quiet_is_sen
     app.frame()
     app.session.tap("cap:up", app)
     assert [m["type"] for m in engine.sent] == ["panic", "set_volume_cap"]
+
+
+def test_run_finds_its_engine_again_and_leaves_one_it_did_not_start_running(
+    engine_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    from tests.processes import child_processes
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "soundness_live.cli", "run", "--data-dir", str(engine_home),
+         *ENGINE_ARGS],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )  # fmt: skip
+    lines: list[str] = []
+    assert run.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(run.stdout or ()), daemon=True)
+    reader.start()
+    second = None
+    try:
+
+        def engines() -> list[tuple[int, str]]:
+            return [c for c in child_processes(run.pid) if "soundness_live.live.process" in c[1]]
+
+        _wait(lambda: bool(engines()), "the engine run starts", 30)
+        first = _attach(engine_home)  # the engine answers: the screen has it too
+        first.close()
+        time.sleep(1.0)  # the screen draws
+        os.kill(engines()[0][0], signal.SIGKILL)  # the engine crashes under the screen
+        _wait(lambda: any("trying again" in line for line in lines), "the screen to try", 20)
+        second = start_engine(engine_home, ENGINE_ARGS)  # started again, not by run
+        _wait(lambda: any("connected to the engine again" in line for line in lines),
+              "the screen to find the engine again", 30)  # fmt: skip
+        run.send_signal(signal.SIGINT)
+        assert run.wait(timeout=30) in (0, 130)
+        assert second.poll() is None  # run stops only an engine it started and still owns
+        _attach(engine_home).request("shutdown")
+        second.wait(timeout=10)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait(timeout=10)
+        reader.join(timeout=5)
+        if run.stdout is not None:
+            run.stdout.close()
+        if second is not None:
+            _stop(second)
