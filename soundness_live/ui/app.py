@@ -249,7 +249,26 @@ class TherapistApp:
         except Exception as error:  # the engine went away again: the link tries once more
             log.warning("the lists could not be read after connecting again: %s", error)
         self.view.notice = since_away_words(before, state, self.request)
+        again = self._choose_child_again(before, state)
+        if again:
+            self.view.notice = f"{self.view.notice} {again}"
         self._relayout()
+
+    def _choose_child_again(self, before: dict[str, Any], now: dict[str, Any]) -> str:
+        """The child chosen before the loss, chosen again when the engine now has none (it
+        was started again): their volume cap, devices and aids hold from the moment the screen
+        finds the engine, not from when the therapist thinks of choosing them again (the child
+        may be at the keyboard). What the notice adds ("" when nothing was to do)."""
+        child = before.get("child")
+        if not child or now.get("child") is not None:
+            return ""
+        try:
+            reply = self.request("select_child", child=child)
+        except Exception as error:  # refused (deleted meanwhile?), or the engine went again
+            return f"{child} could not be chosen again: {error}"
+        cap = reply.get("volume_cap_dbfs")
+        capped = f" (volume cap {cap:g} dBFS)" if isinstance(cap, int | float) else ""
+        return f"{child} is chosen again{capped}."
 
     def _paint(self) -> list[pygame.Rect]:
         """The session page retained (only what changed); a page above it whole, when what it

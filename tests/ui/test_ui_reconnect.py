@@ -150,19 +150,22 @@ def test_a_killed_engine_started_again_is_found_and_its_state_shown(
         assert saved >= 2
         assert app.view.notice == (
             "The session was closed while the engine was away and is stored as interrupted: "
-            f"{saved} trials were saved."
+            f"{saved} trials were saved. S-014 is chosen again (volume cap -18 dBFS)."
         )
         assert app.page is profile  # the page the therapist was on, without the notice page
+        # the child at the keyboard is chosen again at once: their own cap holds, not the
+        # default -12 of an engine with no child chosen
+        _frames_until(app, lambda: app.view.state.get("child") == "S-014", "the child again")
         state = app.view.state
-        assert (state["session_id"], state["child"], state["activity"]) == (None, None, None)
-        assert app.view.child is None and state["recent_trials"] == []  # nothing from before
-        assert state["volume_cap_dbfs"] == app.client.state["volume_cap_dbfs"] == -12.0
+        assert (state["session_id"], state["activity"]) == (None, None)
+        assert state["recent_trials"] == []  # nothing from before
+        assert state["volume_cap_dbfs"] == app.client.state["volume_cap_dbfs"] == -18.0
         assert _troubles(app)[0][0] != "ENGINE CONNECTION LOST"
         assert not [m for m in app.sent if m["type"] == "set_volume_cap"]  # never sent later
         app.close_page()
         app.session.tap("cap:down", app)  # connected again: sent at once
         assert app.sent[-1]["type"] == "set_volume_cap"
-        _frames_until(app, lambda: app.view.state["volume_cap_dbfs"] == -15.0, "the new cap")
+        _frames_until(app, lambda: app.view.state["volume_cap_dbfs"] == -21.0, "the new cap")
         app.client.request("shutdown")
         second.wait(timeout=10)
         app.close()
@@ -265,7 +268,7 @@ def test_the_screen_that_started_the_engine_starts_it_again_and_the_session_goes
         saved = _stored_trials(home, session)
         assert app.view.notice == (
             "The session was closed while the engine was away and is stored as interrupted: "
-            f"{saved} trials were saved."
+            f"{saved} trials were saved. S-014 is chosen again (volume cap -18 dBFS)."
         )
         assert app.link.process is started[0] and app.link.process.poll() is None
         app.client.request("shutdown")
