@@ -1,6 +1,8 @@
 """A private JACK server for tests and benches, plus a frame-exact JACK probe client.
 
-:func:`jack_server` starts ``jackd --no-realtime -d dummy`` under a private name
+:func:`jack_server` starts ``jackd --no-realtime -d dummy`` under a private name (or, with
+``realtime_priority``, ``jackd -R -P N``: a real-time server, as real installs run it; its
+clients' process threads are real-time too — it needs the right to real-time scheduling)
 (``JACK_DEFAULT_SERVER=sl-<pid>-<n>``, set in ``os.environ`` only while it runs, with
 ``JACK_NO_START_SERVER=1`` so no client ever starts a server of its own), waits until it
 accepts clients (``jack_lsp`` answers), and stops it after. :func:`module_jack_server` makes
@@ -149,8 +151,12 @@ def jack_server(
     sample_rate: int = 48_000,
     timeout_s: float = 10.0,
     portaudio: bool = True,
+    realtime_priority: int | None = None,
 ) -> Iterator[JackServer]:
     """Run a private jackd on the dummy driver for the duration of the ``with`` block.
+
+    ``realtime_priority``: run it real-time (``-R -P``) at that SCHED_FIFO priority instead of
+    ``--no-realtime``; a server that cannot get real-time scheduling exits, which raises.
 
     With ``portaudio``, PortAudio is re-initialised once the server is up (so it lists JACK),
     terminated before the server stops (PortAudio's JACK code asserts if the server is gone)
@@ -159,7 +165,10 @@ def jack_server(
     name = f"sl-{os.getpid()}-{next(_servers)}"
     saved = {key: os.environ.get(key) for key in _ENV_KEYS}
     os.environ.update(JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1")
-    command = ["jackd", "--no-realtime", "-d", "dummy", "-r", str(sample_rate)]
+    scheduling = ["--no-realtime"] if realtime_priority is None else ["-R", "-P"]
+    if realtime_priority is not None:
+        scheduling.append(str(realtime_priority))
+    command = ["jackd", *scheduling, "-d", "dummy", "-r", str(sample_rate)]
     command += ["-p", str(period_frames)]
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -35,3 +37,35 @@ def test_a_jackd_that_listens_stops_on_sigterm() -> None:
         pass
     assert server.process.returncode == 0
     assert server.process.pid not in registry_pids()
+
+
+def _may_run_realtime() -> bool:
+    """Whether this user may schedule a thread SCHED_FIFO (root, CAP_SYS_NICE or an rtprio
+    limit), tried in a child process so this one keeps its own scheduling."""
+    code = "import os; os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))"
+    tried = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    return tried.returncode == 0
+
+
+def _fifo_priorities(pid: int) -> list[int]:
+    """The SCHED_FIFO priorities of process ``pid``'s threads."""
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        if os.sched_getscheduler(int(task)) == os.SCHED_FIFO:
+            found.append(os.sched_getparam(int(task)).sched_priority)
+    return found
+
+
+def test_jackd_runs_without_realtime_threads_unless_asked() -> None:
+    require_program("jackd", "jackd2")
+    with jack_server(256, portaudio=False) as server:
+        assert _fifo_priorities(server.process.pid) == []
+
+
+def test_a_realtime_jackd_runs_its_cycle_thread_at_the_priority_asked() -> None:
+    require_program("jackd", "jackd2")
+    if not _may_run_realtime():  # a privilege, not a package: CI runs unprivileged
+        pytest.skip("this user may not use real-time scheduling (root or CAP_SYS_NICE needed)")
+    with jack_server(256, portaudio=False, realtime_priority=61) as server:
+        assert 61 in _fifo_priorities(server.process.pid)
+    assert server.process.returncode == 0
