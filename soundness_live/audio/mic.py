@@ -14,6 +14,8 @@ virtual singer) are in :mod:`soundness_live.voice.sources`.
 from __future__ import annotations
 
 import math
+import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +26,48 @@ from ..activities.base import Show
 from ..core.clock import ClockMapping
 from ..errors import DeviceError
 from .devices import find_input_device
+
+# PortAudio's start and stop (Pa_Initialize/Pa_Terminate) are not thread-safe: the engine's
+# microphone check and a microphone opening for a vocal activity may run on two threads
+_PORTAUDIO_LOCK = threading.Lock()
+
+
+def release_portaudio(sd: Any) -> bool:
+    """Stop PortAudio (sounddevice starts it on import) until a microphone opens; whether it
+    was running. On a JACK server PortAudio's JACK host API keeps a JACK client of its own,
+    active, whose thread the server wakes every cycle and counts an x-run against whenever it
+    is late: an engine whose sound and MIDI are one JACK client would be two clients for the
+    whole session for nothing but a device list. (``_terminate``/``_initialize`` are
+    sounddevice's own calls for starting PortAudio again, as it documents for rescanning.)"""
+    with _PORTAUDIO_LOCK:
+        if not sd._initialized:
+            return False
+        sd._terminate()
+        return True
+
+
+def release_loaded_portaudio() -> bool:
+    """:func:`release_portaudio` when sounddevice is loaded (never loading it); whether
+    PortAudio was running."""
+    sd = sys.modules.get("sounddevice")
+    return release_portaudio(sd) if sd is not None else False
+
+
+def restart_portaudio() -> None:
+    """Start PortAudio again after :func:`release_loaded_portaudio` (for whoever uses it next
+    in this process), unless a microphone did meanwhile."""
+    sd = sys.modules.get("sounddevice")
+    if sd is not None:
+        _start_portaudio(sd)
+
+
+def _start_portaudio(sd: Any) -> bool:
+    """Start PortAudio if it was released (:func:`release_portaudio`); whether it was."""
+    with _PORTAUDIO_LOCK:
+        if sd._initialized:
+            return False
+        sd._initialize()
+        return True
 
 
 class InputRing:
@@ -122,15 +166,21 @@ class MicrophoneVoice:
         self.ring = InputRing(sample_rate, buffer_s)
         self._line = FrameLine(sample_rate)
         self.overflows = 0
-        index = find_input_device(sd, device)
-        self.stream = sd.InputStream(
-            samplerate=sample_rate,
-            device=index,
-            channels=1,
-            dtype="float32",
-            latency="low",
-            callback=self._callback,
-        )
+        self._sd = sd
+        self._started_portaudio = _start_portaudio(sd)  # released again when this stops
+        try:
+            index = find_input_device(sd, device)
+            self.stream = sd.InputStream(
+                samplerate=sample_rate,
+                device=index,
+                channels=1,
+                dtype="float32",
+                latency="low",
+                callback=self._callback,
+            )
+        except BaseException:
+            self._release()
+            raise
         self.latency_s = float(self.stream.latency)
 
     def _callback(self, indata: np.ndarray, frames: int, times: Any, status: Any) -> None:
@@ -167,23 +217,34 @@ class MicrophoneVoice:
         return self
 
     def stop(self) -> None:
-        """Stop and close the stream (idempotent)."""
+        """Stop and close the stream (idempotent); PortAudio stops again if this started it."""
         if not self.stream.closed:
             self.stream.stop()
             self.stream.close()
+        self._release()
+
+    def _release(self) -> None:
+        if self._started_portaudio:
+            self._started_portaudio = False
+            release_portaudio(self._sd)
 
 
 def microphone_status(device: Any = None) -> str:
     """``"ok: NAME"`` when PortAudio has an input ``device`` (default: the default one) a vocal
     activity can open, else ``"none: why"``: checked when the engine starts, so the therapist
     sees it before starting a vocal activity rather than as a refusal afterwards. (PortAudio
-    lists devices once, when it starts: one plugged in later needs the engine restarted.)"""
+    lists devices when it starts: one plugged in later needs the engine restarted, unless
+    PortAudio was released after the check — :func:`release_portaudio` — and starts again
+    when the microphone opens.)"""
     try:
         import sounddevice as sd
     except OSError as error:  # PortAudio missing
         return f"none: {error} (apt-get install libportaudio2)"
     try:
-        index = find_input_device(sd, device)
-        return f"ok: {sd.query_devices(index)['name']}"
+        with _PORTAUDIO_LOCK:
+            if not sd._initialized:  # released by an earlier check: it lists devices anew
+                sd._initialize()
+            index = find_input_device(sd, device)
+            return f"ok: {sd.query_devices(index)['name']}"
     except Exception as error:  # DeviceError, PortAudioError: a check never stops the engine
         return f"none: {error}"

@@ -52,6 +52,7 @@ from .voice import LiveVoiceMeter
 
 log = logging.getLogger(__name__)
 RECENT_TRIALS = 8
+MICROPHONE_CHECK_S = 5.0  # how long closing waits for the microphone check to end
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class Engine(EngineCues):
         if self.sound_output != "ok":
             log.warning("no sound output: %s", self.sound_output.removeprefix("none: "))
         self.microphone: str | None = None  # "ok: NAME" or "none: why", once checked
+        self._microphone_check: threading.Thread | None = None
+        self._portaudio_released = False  # by the microphone check: started again on close
         self.output_watch = OutputWatch(lambda: self.renderer.frame)
         self.timeline = LiveTimeline(
             lambda: self.renderer.frame, lambda: self.output.mapping, self.sample_rate
@@ -144,9 +147,10 @@ class Engine(EngineCues):
         self.output.start()
         self.output_watch.restart()
         self.sink.start()  # the engine's feeder: scheduled sounds reach the renderer in time
-        threading.Thread(
+        self._microphone_check = threading.Thread(
             target=self._check_microphone, name="check-microphone", daemon=True
-        ).start()
+        )
+        self._microphone_check.start()
         if self.options.midi in ("rtmidi", "jack"):  # "jack" falls back to rtmidi, saying why
             from ..midi.open_input import open_midi_input, output_on_jack
 
@@ -182,9 +186,14 @@ class Engine(EngineCues):
     def _check_microphone(self) -> None:
         """Whether a vocal activity will find a microphone: the therapist sees it before
         starting one, not as a refusal after the tap."""
-        from ..audio.mic import microphone_status  # PortAudio starts on this thread, not ours
+        # PortAudio starts on this thread, not ours
+        from ..audio.mic import microphone_status, release_loaded_portaudio
 
         self.microphone = microphone_status()
+        if midi_host(self.output) is not None:
+            # on the JACK output PortAudio serves only the microphone: stopped until one
+            # opens, it keeps no JACK client beside the engine's (an x-run each time it is late)
+            self._portaudio_released = release_loaded_portaudio()
         if not self.microphone.startswith("ok"):
             log.warning("no microphone: %s", self.microphone.removeprefix("none: "))
         self.changed.set()
@@ -222,6 +231,19 @@ class Engine(EngineCues):
         self.output.stop()
         if self.programs is not None:
             self.programs.stop()
+        self._give_portaudio_back()
+
+    def _give_portaudio_back(self) -> None:
+        """PortAudio running again if the microphone check stopped it, as this process had it
+        before the engine started (an engine is also built inside other programs and tests)."""
+        check = self._microphone_check
+        if check is not None:
+            check.join(MICROPHONE_CHECK_S)  # a check still running would release it after
+        if self._portaudio_released:
+            from ..audio.mic import restart_portaudio
+
+            self._portaudio_released = False
+            restart_portaudio()
 
     # -- what the commands act through (live/commands.py) ---------------------------------------
     @property

@@ -11,6 +11,7 @@ from soundness_live.audio.devices import find_input_device
 from soundness_live.audio.mic import InputRing, MicrophoneVoice
 from soundness_live.core.clock import ClockMapping
 from soundness_live.errors import DeviceError
+from tests.conftest import wait_until
 
 RATE = 48_000
 
@@ -78,3 +79,39 @@ def test_microphone_without_an_input_device_is_a_device_error():
         pytest.skip("this machine has an audio input; the error path needs none")
     with pytest.raises(DeviceError):
         MicrophoneVoice(RATE, lambda: ClockMapping(RATE))
+
+
+@pytest.mark.jack
+def test_a_microphone_starts_portaudio_again_after_a_release_and_stops_it_after():
+    """On the JACK output the engine stops PortAudio once the microphone is found
+    (``release_portaudio``): a vocal activity's microphone still opens and hears, and
+    PortAudio's JACK client lives only while it is open."""
+    from soundness_live.audio.mic import release_portaudio
+    from tests.conftest import require, require_program
+    from tests.jackserver import jack_server, require_jack_client
+
+    require_program("jackd", "jackd2")
+    require_jack_client()
+    try:
+        import sounddevice as sd
+    except OSError as error:
+        require(False, f"PortAudio missing ({error}; apt-get install libportaudio2)")
+    import jack
+
+    with jack_server(256) as server:  # PortAudio started again: it lists the server's ports
+        assert release_portaudio(sd) and not release_portaudio(sd)  # the second: nothing to do
+        looking = jack.Client("sl-looking", no_start_server=True)
+        try:
+            with pytest.raises(jack.JackError):
+                looking.get_uuid_for_client_name("PortAudio")
+            mic = MicrophoneVoice(RATE, lambda: ClockMapping(RATE), device="system").start()
+            assert looking.get_uuid_for_client_name("PortAudio")  # its stream's client
+            wait_until(lambda: mic.ring.written >= 4 * server.period_frames, 5.0)
+            mic.stop()
+            mic.stop()  # idempotent: PortAudio is released once
+            assert sd._initialized == 0
+            with pytest.raises(jack.JackError):
+                looking.get_uuid_for_client_name("PortAudio")
+        finally:
+            looking.close()
+            sd._initialize()  # as jack_server found it: it stops PortAudio before the server

@@ -134,3 +134,35 @@ def test_the_engine_on_jack_with_jack_midi_is_one_client(jack: JackServer, tmp_p
 
 def _ports() -> str:
     return subprocess.run(["jack_lsp"], capture_output=True, text=True).stdout
+
+
+def test_the_engine_on_jack_keeps_no_portaudio_client_beside_its_own(tmp_path: Path) -> None:
+    """PortAudio lists the microphone, then stops: its JACK host API would otherwise keep an
+    active client of its own in the engine's process, woken every cycle (an x-run whenever
+    it is late), while the engine's sound and MIDI are one client."""
+    import jack as jack_module
+
+    from soundness_live.live.client import start_engine
+    from tests.jackserver import jack_server
+    from tests.live.test_engine_process import _attach, _home, _stop
+
+    home = _home()
+    options = ["--audio", "jack", "--midi", "jack", "--synth", "none", "--snapshot-hz", "10"]
+    # a server of its own, which this process's PortAudio never saw: every client is the engine's
+    with jack_server(PERIOD, portaudio=False):
+        process = start_engine(home, options)
+        try:
+            with _attach(home) as client:
+                wait_until(lambda: client.state.get("microphone") is not None, 15.0)
+                assert client.state["microphone"] == "ok: system"  # the server's capture ports
+                assert client.state["output"].startswith("jack: soundness-live")
+            looking = jack_module.Client("sl-looking", no_start_server=True)
+            try:
+                assert looking.get_uuid_for_client_name("soundness-live")
+                for name in ("PortAudio", "PortAudio-01"):
+                    with pytest.raises(jack_module.JackError):
+                        looking.get_uuid_for_client_name(name)
+            finally:
+                looking.close()
+        finally:
+            _stop(process)
