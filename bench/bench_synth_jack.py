@@ -25,9 +25,15 @@ The synths (``--engine`` picks the engine's paths):
 All play the same SoundFont (FluidR3_GM when installed, else TimGM6mb). The engine's rows also
 give its own under-run count (its snapshot).
 
+The server runs ``--no-realtime`` by default, as the tests run it (CI has no right to real-time
+scheduling); ``--servers realtime`` runs it ``-R -P 70`` as real installs do (jackd2's
+default), which makes every client's process thread real-time too, and ``--servers
+non-realtime,realtime`` runs both, interleaved round by round, the realtime rows named "... rt".
+
 Run: ``python bench/bench_synth_jack.py [--seconds S] [--rate-hz N] [--periods 128,64]
-[--rounds 3] [--engine one-client,portaudio]``; ``--cycles``: where a cycle of the engine's
-JACK output goes, with nothing else on the server (see :func:`cycle_split`). Needs jackd
+[--rounds 3] [--engine one-client,portaudio] [--servers non-realtime,realtime]``;
+``--cycles``: where a cycle of the engine's JACK output goes, with nothing else on the server
+(see :func:`cycle_split`). Needs jackd
 (Debian: jackd2), libportaudio2, libfluidsynth3 and the PyPI packages JACK-Client and
 pyfluidsynth.
 """
@@ -42,7 +48,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,13 +98,13 @@ class Run:
         figures = "".join(f"{x:8.2f}" for x in self.figures())
         underruns = "-" if self.underruns is None else str(self.underruns)
         return (
-            f"  {self.name:<12}{label:>7}{self.notes:>6}{len(self.heard):>7}{self.xruns:>7}"
+            f"  {self.name:<14}{label:>7}{self.notes:>6}{len(self.heard):>7}{self.xruns:>7}"
             f"{underruns:>7}{figures}{self.dsp_percent:>7.1f}{self.load:>7.2f}"
         )
 
 
 HEADER = (
-    f"  {'synth':<12}{'run':>7}{'notes':>6}{'heard':>7}{'xruns':>7}{'under':>7}{'p50 ms':>8}"
+    f"  {'synth':<14}{'run':>7}{'notes':>6}{'heard':>7}{'xruns':>7}{'under':>7}{'p50 ms':>8}"
     f"{'p99 ms':>8}{'max':>8}{'dsp %':>7}{'load':>7}"
 )
 
@@ -113,7 +120,7 @@ def median_row(runs: list[Run]) -> str:
     counted = [run.underruns for run in runs if run.underruns is not None]
     underruns = f"{np.median(counted):g}" if counted else "-"
     return (
-        f"  {runs[0].name:<12}{'median':>7}{runs[0].notes:>6}{heard:>7}{xruns:>7g}"
+        f"  {runs[0].name:<14}{'median':>7}{runs[0].notes:>6}{heard:>7}{xruns:>7g}"
         f"{underruns:>7}{p50:8.2f}{p99:8.2f}{top:8.2f}{dsp:>7.1f}{load:>7.2f}"
     )
 
@@ -211,6 +218,7 @@ def _jack_ports() -> list[str]:
 
 
 # -- the synths ------------------------------------------------------------------------------
+SCHEDULES = ("non-realtime", "realtime")
 ENGINE_PATHS = {  # --engine name -> (row name, the engine's options for its path)
     "one-client": ("engine", ["--audio", "jack"]),
     "portaudio": ("engine-pa", ["--audio", "sounddevice", "--audio-device", "JACK"]),
@@ -407,6 +415,15 @@ def main(argv: list[str] | None = None) -> int:
         "MIDI client of its own); default both",
     )  # fmt: skip
     parser.add_argument(
+        "--servers", default="non-realtime",
+        help="how jackd is scheduled: non-realtime (--no-realtime, as the tests run it: the "
+        "default), realtime (-R, as real installs run it; its clients' process threads are "
+        "real-time too), or both, interleaved round by round",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rt-priority", type=int, default=70, help="a realtime jackd's priority (default 70)"
+    )
+    parser.add_argument(
         "--cycles", action="store_true",
         help="instead: where a cycle of the engine's JACK output goes (late = its callback's "
         "start after the cycle's, call = its time, rend = rendering's, in us; past = cycles "
@@ -425,26 +442,57 @@ def main(argv: list[str] | None = None) -> int:
     if font is None:
         print("bench synth-jack: no GM SoundFont (apt-get install fluid-soundfont-gm)")
         return 1
+    schedules = [x for x in args.servers.split(",") if x]
+    if not schedules or any(x not in SCHEDULES for x in schedules):
+        print(f"bench synth-jack: --servers takes {', '.join(SCHEDULES)}, got {args.servers!r}")
+        return 2
     if args.cycles:
         return print_cycles(font, args)
     print(f"SoundFont {font}; {args.rate_hz:g} notes/s for {args.seconds:g} s; {RATE} Hz")
     print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for period in [int(p) for p in args.periods.split(",")]:
-        print(f"\n{period}-frame periods (dummy driver, one server)\n{HEADER}", flush=True)
+        print(f"\n{period}-frame periods (dummy driver)\n{HEADER}", flush=True)
         runs: dict[str, list[Run]] = {}
-        with jack_server(period, RATE):
-            for index in range(args.rounds):  # interleaved: engine(s), FluidSynth, ...
-                for path in paths:
-                    run = run_engine(font, period, args, path)
-                    runs.setdefault(run.name, []).append(run)
-                    print(run.row(str(index + 1)), flush=True)
-                run = run_fluidsynth(font, period, args)
-                runs.setdefault(run.name, []).append(run)
-                print(run.row(str(index + 1)), flush=True)
+        for run in period_runs(font, period, args, paths, schedules):
+            runs.setdefault(run.name, []).append(run)
         for each in runs.values():
             print(median_row(each), flush=True)
     print("\nload average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     return 0
+
+
+def period_runs(
+    font: str, period: int, args: Any, paths: list[str], schedules: list[str]
+) -> Iterator[Run]:
+    """Every run at ``period``, each printed as it ends: the engine's paths and FluidSynth in
+    turn, ``args.rounds`` times. One server for them all when it is one schedule; with both,
+    a fresh server for each round of each (non-realtime, realtime, non-realtime, ...), so a
+    busy moment of the machine falls on both alike. A realtime run's name ends in " rt"."""
+
+    def one_round(index: int, schedule: str) -> Iterator[Run]:
+        suffix = "" if schedule == "non-realtime" else " rt"
+        for path in paths:
+            run = run_engine(font, period, args, path)
+            yield replace(run, name=run.name + suffix)
+        yield replace(run_fluidsynth(font, period, args), name="FluidSynth" + suffix)
+
+    def served(schedule: str) -> Any:
+        priority = args.rt_priority if schedule == "realtime" else None
+        return jack_server(period, RATE, realtime_priority=priority)
+
+    if len(schedules) == 1:
+        with served(schedules[0]):
+            for index in range(args.rounds):
+                for run in one_round(index, schedules[0]):
+                    print(run.row(str(index + 1)), flush=True)
+                    yield run
+        return
+    for index in range(args.rounds):
+        for schedule in schedules:
+            with served(schedule):
+                for run in one_round(index, schedule):
+                    print(run.row(str(index + 1)), flush=True)
+                    yield run
 
 
 def print_cycles(font: str, args: Any) -> int:
