@@ -478,7 +478,9 @@ def period_runs(
 
     def served(schedule: str) -> Any:
         priority = args.rt_priority if schedule == "realtime" else None
-        return jack_server(period, RATE, realtime_priority=priority)
+        # no PortAudio here: on a running server its JACK host API would add a client of this
+        # process to the graph, woken every cycle, beside whichever synth plays
+        return jack_server(period, RATE, portaudio=False, realtime_priority=priority)
 
     if len(schedules) == 1:
         with served(schedules[0]):
