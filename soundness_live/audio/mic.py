@@ -241,9 +241,7 @@ def microphone_status(device: Any = None) -> str:
     except OSError as error:  # PortAudio missing
         return f"none: {error} (apt-get install libportaudio2)"
     try:
-        with _PORTAUDIO_LOCK:
-            if not sd._initialized:  # released by an earlier check: it lists devices anew
-                sd._initialize()
+        with _PORTAUDIO_LOCK:  # not while the engine's check stops PortAudio on another thread
             index = find_input_device(sd, device)
             return f"ok: {sd.query_devices(index)['name']}"
     except Exception as error:  # DeviceError, PortAudioError: a check never stops the engine
