@@ -147,7 +147,9 @@ class EventRing:
 
     ``reserve`` rows can be kept for what matters more: :meth:`put` with ``spare=True`` refuses
     (and counts in ``shed``) an event that would leave fewer than ``reserve`` rows free, so a
-    flood of controller messages never takes the room a child's next note needs.
+    flood of controller messages never takes the room a child's next note needs. When the
+    consumer takes a bounded number of rows a cycle, :attr:`spare_room` bounds the spare rows
+    waiting too: a note put behind them waits no more than that many rows.
     """
 
     WIDTH = 8
@@ -157,6 +159,7 @@ class EventRing:
             raise ValueError(f"reserve must be in range 0..{capacity - 1}, got {reserve}")
         self.rows = np.zeros((capacity, self.WIDTH), dtype=np.float64)
         self.reserve = reserve
+        self.spare_room = capacity - reserve  # rows waiting at which a spare event is refused
         self.overflow = 0  # events dropped: the ring was full
         self.shed = 0  # spare events refused to keep the reserve free
         self._written = 0  # rows written (producer only)
@@ -178,7 +181,7 @@ class EventRing:
         if used >= len(self.rows):
             self.overflow += 1
             return
-        if spare and used >= len(self.rows) - self.reserve:
+        if spare and used >= self.spare_room:
             self.shed += 1
             return
         row = self.rows[index % len(self.rows)]

@@ -18,8 +18,11 @@ Threads and the real-time contract:
   ring is half full (:data:`NOTE_RESERVE_ROWS`), so a flood of controller messages never takes
   the room of the child's next note, and past :data:`CYCLE_SPARE_ROWS` of them from one source
   in one cycle the rest are only counted (the callback's time in JACK's thread stays bounded:
-  60,000 a second made the server x-run until it lost notes). An exception is counted and
-  reported in the status (JACK would stop calling a callback that raises).
+  60,000 a second made the server x-run until it lost notes). On a shared client (below) no
+  more than :data:`CYCLE_DELIVER_ROWS` of them wait at once (the rest are counted): a note
+  behind a flood waited 15-16 cycles (40 ms at 128 frames) for the backlog before it. An
+  exception is counted and reported in the status (JACK would stop calling a callback that
+  raises).
 - A consumer thread, woken by the callback, turns rows into :class:`InputEvent` records
   (``time_s`` and ``frame`` on the engine's axis, see :mod:`.jack_frames`), through the
   device's :class:`~.flood.FloodGuard`, and delivers them exactly as
@@ -230,6 +233,9 @@ class JackMidiInputs(EventDelivery):
         self.scan()
         if self.frame_tap is not None:
             self.frame_tap.attach(lambda: client.last_frame_time)
+        # one cycle's delivery of anything but notes may wait: a child's note put behind a
+        # controller flood is delivered in the next cycle, not after the flood's backlog
+        self._ring.spare_room = CYCLE_DELIVER_ROWS
         host.attach_midi(self._read_cycle, self._registered, self._xrun, self._shutdown)
         self._start_thread("jack-midi-hotplug", self._watch)
         return self

@@ -166,3 +166,36 @@ def test_the_engine_on_jack_keeps_no_portaudio_client_beside_its_own(tmp_path: P
                 looking.close()
         finally:
             _stop(process)
+
+
+def test_a_childs_note_behind_a_controller_flood_waits_no_more_than_a_cycle_or_two(
+    jack: JackServer,
+) -> None:
+    from tests.jack_midi_source import JackMidiSource
+
+    out = JackOutput(PlacingSource(), PERIOD, RATE).start()
+    waits: list[int] = []  # cycles between a note's JACK frame and the cycle delivering it
+
+    def on_event(event: Any) -> None:
+        if event.kind == "note_on":  # delivered in JACK's thread, in the cycle taking it
+            stamp = inputs.stamps[-1]
+            waits.append((out.jack_client.last_frame_time - stamp.jack_frame) // PERIOD)
+
+    inputs = JackMidiInputs(on_event, host=out, queue_size=0)
+    inputs.start()
+    try:
+        with JackMidiSource("sl-flood-kbd") as keyboard:
+            wait_until(lambda: "sl-flood-kbd:out" in inputs.ports, 10.0)
+            # a stuck mod wheel at 30,000 a second (117 a 256-frame cycle), the child's note
+            # every quarter second in the middle of it
+            sent, notes = keyboard.flood(
+                30_000.0, 2.0, bytes([0xB0, 1, 64]), 0.25, bytes([0x90, 60, 90])
+            )
+            time.sleep(0.2)
+    finally:
+        inputs.stop()
+        out.stop()
+    print(f"\n{sent} control changes, {notes} notes: waited {waits} cycles")
+    assert sent > 50_000 and notes == 7
+    assert len(waits) >= notes - 2  # a note the busy server lost in an x-run never arrives
+    assert max(waits) <= 2  # it waited 15-16 cycles behind the flood's backlog
