@@ -17,3 +17,13 @@ def fonts_ready(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     pygame.font.quit()
     pygame.display.quit()
+
+
+@pytest.fixture()
+def headless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """SDL's dummy video driver (no screen) for a window made in the test, closed after it."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    yield
+    import pygame
+
+    pygame.display.quit()

@@ -4,7 +4,7 @@ under a running view, which shows only the calm neutral screen while it waits.""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +13,6 @@ import pytest
 from soundness_live.live.client import start_engine
 from tests.live.test_engine_process import ENGINE_ARGS, QUICK_WAIT, _attach, _stop
 from tests.ui.test_ui_reconnect import _frames_until, _play_until_trials
-
-
-@pytest.fixture()
-def headless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    yield
-    import pygame
-
-    pygame.display.quit()
 
 
 def test_the_childs_view_waits_calmly_and_shows_the_engine_again(

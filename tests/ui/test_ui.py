@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -313,15 +312,6 @@ class FakeEngine:
 
     def send(self, msg: dict[str, Any]) -> None:
         self.sent.append(msg)
-
-
-@pytest.fixture()
-def headless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    yield
-    import pygame
-
-    pygame.display.quit()
 
 
 def test_the_screen_draws_headless_and_a_tap_on_start_starts_the_activity(

@@ -7,22 +7,11 @@ order, stored as simulated."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pygame
-import pytest
 
 from soundness_live.audio.private_file import write_private_bytes
 from soundness_live.plans.library import save_plan
 from soundness_live.store.records import Store
-
-
-@pytest.fixture()
-def headless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    yield
-    pygame.display.quit()
 
 
 def test_a_two_step_plan_is_played_through_the_screens_at_every_size(

@@ -4,7 +4,6 @@ microphone's status while a vocal activity listens, and a drum pad called a drum
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pygame
@@ -21,13 +20,6 @@ TAPS = {
     "last": [{"side": "on_beat", "by_ms": 10}, {"side": "late", "by_ms": 125},
              {"side": "early", "by_ms": -60}],
 }  # fmt: skip
-
-
-@pytest.fixture()
-def headless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    yield
-    pygame.display.quit()
 
 
 def test_taps_read_in_words_not_jargon() -> None:

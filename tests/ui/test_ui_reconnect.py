@@ -6,7 +6,7 @@ never sent later; what the screen says of the session the engine kept or closed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +19,6 @@ from soundness_live.ui.since_away import since_away_words
 from tests.live.test_engine_process import ENGINE_ARGS, QUICK_WAIT, _attach, _stop
 
 SIZE = (1024, 768)
-
-
-@pytest.fixture()
-def headless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    yield
-    import pygame
-
-    pygame.display.quit()
 
 
 def _frames_until(app: Any, condition: Callable[[], bool], what: str, timeout_s: float = 20.0):

@@ -4,7 +4,6 @@ the pages opened by name, text large enough to read at every size."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pygame
@@ -44,13 +43,6 @@ class PlanEngine(FakeEngine):
         if kind == "plans":
             return {"ok": True, "plans": PLANS}
         return {"ok": True, "children": CHILDREN, "activities": ACTIVITIES}
-
-
-@pytest.fixture()
-def headless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    yield
-    pygame.display.quit()
 
 
 def _app(engine: FakeEngine, size: tuple[int, int] = (1280, 800), **kwargs: Any) -> Any:

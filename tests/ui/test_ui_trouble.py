@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +57,6 @@ TROUBLES = [  # (engine state, screen choices, the headline and detail shown)
 ]  # fmt: skip
 FINE = {"sound_output": "ok", "midi_status": "ok: 1 MIDI input(s) (ALSA)", "output_stalled": False,
         "microphone": "ok: USB mic", "snapshot_hz": 4.0}  # fmt: skip
-
-
-@pytest.fixture()
-def headless(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    yield
-    pygame.display.quit()
 
 
 def _screen(state: dict[str, Any], **choices: Any) -> Any:
