@@ -183,8 +183,9 @@ def fluid(path: str, notes, hits, seconds: float, block: int) -> tuple[float, in
 COMPILE_SCRIPT = """
 from soundness_live.synth.kernel import compile_kernel
 ready = compile_kernel()
-print(ready.import_s, ready.compile_s, ready.from_cache, ready.compile_cpu_s)
+print(ready.import_s, ready.compile_s, ready.compile_cpu_s, ready.helper_cpu_s, ready.from_cache)
 """
+COMPILE_RUNS = 3  # fresh processes for the cold figures and for the warm: their medians
 
 FIRST_NOTE_SCRIPT = """
 import sys, time
@@ -218,21 +219,33 @@ def in_fresh_process(script: str, *args: str, cache_dir: str) -> list[str]:
 
 
 def start_up_figures(soundfont: str) -> list[str]:
-    """Lines on compile times (cold, warm) and the first note after start."""
-    with tempfile.TemporaryDirectory() as cache:
-        cold = in_fresh_process(COMPILE_SCRIPT, cache_dir=cache)
-        warm = in_fresh_process(COMPILE_SCRIPT, cache_dir=cache)
-        first = in_fresh_process(FIRST_NOTE_SCRIPT, soundfont, cache_dir=cache)
+    """Lines on compile times (cold, warm: medians of fresh processes) and the first note
+    after start."""
+    cold, warm = [], []
+    for _ in range(COMPILE_RUNS):
+        with tempfile.TemporaryDirectory() as cache:
+            cold.append(in_fresh_process(COMPILE_SCRIPT, cache_dir=cache))
+            warm.append(in_fresh_process(COMPILE_SCRIPT, cache_dir=cache))
+            first = in_fresh_process(FIRST_NOTE_SCRIPT, soundfont, cache_dir=cache)
     ready_s, first_s, later_s = (float(x) for x in first)
     return [
-        f"kernel compile, empty cache: {float(cold[1]):.2f} s ({float(cold[3]):.2f} s of CPU;"
-        f" numba import {float(cold[0]):.2f} s, from cache: {cold[2]}); warm cache:"
-        f" {float(warm[1]):.2f} s ({float(warm[3]):.2f} s of CPU; import {float(warm[0]):.2f} s,"
-        f" from cache: {warm[2]})",
+        _compile_line("kernel compile, empty cache", cold),
+        _compile_line("warm cache", warm),
         f"start (load the SoundFont, lay out its samples, load the kernel): {ready_s:.2f} s; the"
         f" block playing the first note: {first_s * 1e3:.2f} ms, later notes' blocks: median"
         f" {later_s * 1e3:.2f} ms (a 64-frame block lasts {64 / RATE * 1e3:.2f} ms)",
     ]
+
+
+def _compile_line(name: str, runs: list[list[str]]) -> str:
+    """Medians of fresh processes' compile figures (import, wall, CPU, a helper's CPU)."""
+    import_s, wall_s, cpu_s, helper_s = np.median([[float(x) for x in run[:4]] for run in runs], 0)
+    walls = ", ".join(f"{float(run[1]):.2f}" for run in runs)
+    cached = "/".join(run[4] for run in runs)
+    return (
+        f"{name}: {wall_s:.2f} s wall (median of {walls}), {cpu_s:.2f} s of CPU + {helper_s:.2f}"
+        f" s in the helper process; numba import {import_s:.2f} s; from cache: {cached}"
+    )
 
 
 def traced_events(call: Callable[[], None]) -> int:

@@ -14,6 +14,7 @@ is made — and logs how long it took and whether the cache served it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -391,47 +392,59 @@ def render_voices(out, count, state, params, channels, rows, sample_rate):  # pr
 class KernelReady:
     """How the kernel became ready in this process: seconds to import numba and to compile or
     load the kernel (wall clock, and this process's CPU time: on a busy machine the wall clock
-    also counts other programs' turns), and whether the on-disk cache served it."""
+    also counts other programs' turns; a helper process's CPU time is not in it), whether the
+    on-disk cache served it, and whether a helper process compiled the output stage."""
 
     import_s: float
     compile_s: float
     from_cache: bool
     cache_dir: Path
     compile_cpu_s: float = 0.0
+    stage_beside: bool = False  # the output stage was compiled by a helper process
+    helper_cpu_s: float = 0.0  # the helper's CPU time (where the system reports it: not Windows)
 
 
 _ready: KernelReady | None = None
 _ready_lock = threading.Lock()
 
 
-def compile_kernel() -> KernelReady:
+def compile_kernel(helper_process: bool = True) -> KernelReady:
     """Compile (or load from the cache) :func:`render_voices`, the output stage's
     :func:`.stage_kernel.process_block` and the note-on's :func:`.note_on.start_voice` now,
-    once per process; logs the time taken. Later
-    calls return the first call's figures at once."""
+    once per process; logs the time taken. On a cold cache the output stage is compiled by a
+    helper process meanwhile (:mod:`.compile_beside`) unless ``helper_process`` is False.
+    Later calls return the first call's figures at once."""
     global _ready
     with _ready_lock:
         if _ready is None:
-            _ready = _compile()
+            _ready = _compile(helper_process)
             source = "loaded from the cache" if _ready.from_cache else "compiled"
+            beside = "; the output stage in a helper process" if _ready.stage_beside else ""
             log.info(
-                "synth kernel %s in %.2f s (%.2f s of CPU; numba import %.2f s; cache %s)",
+                "synth kernel %s in %.2f s (%.2f s of CPU; numba import %.2f s; cache %s%s)",
                 source,
                 _ready.compile_s,
                 _ready.compile_cpu_s,
                 _ready.import_s,
                 _ready.cache_dir,
+                beside,
             )
         return _ready
 
 
-def _compile() -> KernelReady:
-    """One call on no voices, and one of the output stage on a silent frame: numba compiles
-    the only signatures the synth and the stage use."""
+def _compile(helper_process: bool) -> KernelReady:
+    """One call on no voices, one of the note-on and one of the output stage on a silent
+    frame: numba compiles the only signatures the synth and the stage use. The stage is
+    compiled by a helper process meanwhile when it is not in the cache yet."""
+    from .compile_beside import finish_stage_helper, stage_in_cache, start_stage_helper
     from .note_on import compile_note_on  # loaded only when compiling
-    from .stage_kernel import compile_stage
+    from .stage_kernel import compile_stage, process_block
 
     started, started_cpu = time.perf_counter(), time.process_time()
+    children_cpu = _children_cpu_s()
+    helper = None
+    if helper_process and not stage_in_cache(process_block):
+        helper = start_stage_helper(str(CACHE_DIR))
     out = np.zeros((1, 2), dtype=np.float32)
     state = np.zeros((N_STATE, 1), dtype=np.int64)
     params = np.zeros((N_PARAMS, 1), dtype=np.float64)
@@ -440,13 +453,22 @@ def _compile() -> KernelReady:
     render_voices(out, 0, state, params, channels, rows, 48_000.0)
     render_voices.disable_compile()  # another kind of array is refused, never compiled
     stats = render_voices.stats
-    stage_cached = compile_stage()
     note_on_cached = compile_note_on()
+    beside = helper is not None and finish_stage_helper(helper)
+    stage_cached = compile_stage()  # from the cache when the helper compiled it
     cached = stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0
     return KernelReady(
         _IMPORT_S,
         time.perf_counter() - started,
-        cached and stage_cached and note_on_cached,
+        cached and note_on_cached and (stage_cached and not beside),
         CACHE_DIR,
         time.process_time() - started_cpu,
+        beside and stage_cached,
+        _children_cpu_s() - children_cpu,
     )
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of this process's finished child processes (0 where not reported)."""
+    times = os.times()
+    return times.children_user + times.children_system

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from soundness_live.core.events import NoteOn
-from soundness_live.synth import kernel
+from soundness_live.synth import compile_beside, kernel
 from soundness_live.synth.region import Preset, Region, SoundFontData
 from soundness_live.synth.synth import Synth
 
@@ -49,33 +49,66 @@ def test_the_cache_is_in_the_users_cache_directory_unless_numba_cache_dir_is_set
     assert kernel.CACHE_DIR == numba_cache.CACHE_DIR  # the stage's compiled code shares it
 
 
+_COMPILE_SCRIPT = (
+    "import logging, sys, numba\n"
+    "logging.basicConfig(level=logging.INFO, format='%(levelname)s %(message)s')\n"
+    "from soundness_live.synth import compile_beside\n"
+    "if len(sys.argv) > 1:\n"
+    "    compile_beside.HELPER_SCRIPT = sys.argv[1]\n"
+    "from soundness_live.synth.kernel import compile_kernel\n"
+    "ready = compile_kernel()\n"
+    "from soundness_live.synth import kernel, note_on, stage_kernel\n"
+    "print(ready.from_cache, ready.cache_dir, len(stage_kernel.process_block.signatures),"
+    " ready.stage_beside)\n"
+    "for module in (kernel, stage_kernel, note_on):\n"
+    "    for name, value in sorted(vars(module).items()):\n"
+    "        if isinstance(value, numba.core.registry.CPUDispatcher):\n"
+    "            print(f'{module.__name__}.{name}', len(value.signatures))\n"
+)
+
+
+def _compile_in_fresh_process(cache_home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(cache_home)
+    command = [sys.executable, "-c", _COMPILE_SCRIPT, *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True)
+
+
 @pytest.mark.slow
 def test_a_fresh_process_writes_its_cache_under_the_user_cache_and_reads_it_back(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
-    env["XDG_CACHE_HOME"] = str(tmp_path)
-    script = (
-        "import numba\n"
-        "from soundness_live.synth.kernel import compile_kernel\n"
-        "ready = compile_kernel()\n"
-        "from soundness_live.synth import kernel, stage_kernel\n"
-        "print(ready.from_cache, ready.cache_dir, len(stage_kernel.process_block.signatures))\n"
-        "for module in (kernel, stage_kernel):\n"
-        "    for name, value in sorted(vars(module).items()):\n"
-        "        if isinstance(value, numba.core.registry.CPUDispatcher):\n"
-        "            print(f'{module.__name__}.{name}', len(value.signatures))\n"
-    )
-    first = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
-    again = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    first = _compile_in_fresh_process(tmp_path)
+    again = _compile_in_fresh_process(tmp_path)
     cache = tmp_path / "soundness-live" / "numba"
-    # the output stage is compiled (or loaded) with the synth, never on the first block
-    assert first.stdout.split()[:3] == ["False", str(cache), "1"], first.stderr
-    assert again.stdout.split()[:3] == ["True", str(cache), "1"], again.stderr
-    assert list(cache.rglob("*.nbi")) and list(cache.rglob("*.nbc"))
-    # a cold compile makes one specialisation of each function, not one more for a literal
-    # argument (which envelope, which LFO): two for the clip's history, of float32 and float64;
-    # none of those numba inlines: the sample interpolation (it takes the sample loop's
-    # fast-math flags) and the stage's steps that only pass the block on to deeper ones
-    counts = dict(line.split() for line in first.stdout.splitlines()[1:])
+    # the output stage is compiled (or loaded) with the synth, never on the first block: on a
+    # cold cache by a helper process into the same cache, loaded from it by this one
+    assert first.stdout.split()[:4] == ["False", str(cache), "1", "True"], first.stderr
+    assert again.stdout.split()[:4] == ["True", str(cache), "1", "False"], again.stderr
+    assert list(cache.rglob("stage_kernel.process_block-*.nbi"))
+    assert list(cache.rglob("kernel.render_voices-*.nbc"))
+    assert "helper process" not in again.stderr  # a warm start starts none
+
+
+@pytest.mark.slow
+def test_a_failed_helper_process_is_said_once_and_the_stage_compiled_here(tmp_path):
+    broken = "import sys\nsys.exit('the helper broke')"
+    done = _compile_in_fresh_process(tmp_path, broken)
+    assert done.stdout.split()[:4] == [
+        "False",
+        str(tmp_path / "soundness-live" / "numba"),
+        "1",
+        "False",
+    ], done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("WARNING")]
+    assert warnings == [
+        "WARNING output stage: expected its helper process to compile it, exit code 1: the"
+        " helper broke; compiling it here"
+    ]
+    # a cold compile in one process makes one specialisation of each function, not one more
+    # for a literal argument (which envelope, which LFO): two for the clip's history, of
+    # float32 and float64; none of those numba inlines: the sample interpolation (it takes the
+    # sample loop's fast-math flags) and the stage's steps that only pass the block on to
+    # deeper ones
+    counts = dict(line.split() for line in done.stdout.splitlines()[1:])
     assert {name for name, count in counts.items() if count != "1"} == {
         "soundness_live.synth.kernel._interpolate",
         "soundness_live.synth.stage_kernel._bound_sent_unchanged",
@@ -83,8 +116,36 @@ def test_a_fresh_process_writes_its_cache_under_the_user_cache_and_reads_it_back
         "soundness_live.synth.stage_kernel._last_step",
         "soundness_live.synth.stage_kernel._limit",
         "soundness_live.synth.stage_kernel._rest_clip",
-    }, first.stdout
+    }, done.stdout
     assert counts["soundness_live.synth.stage_kernel._rest_clip"] == "2"
+
+
+def test_a_helper_process_that_does_not_finish_is_stopped_and_said(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger=compile_beside.__name__)
+    helper = compile_beside.start_stage_helper(str(tmp_path), "import time; time.sleep(60)")
+    assert helper is not None
+    began = time.perf_counter()
+    assert not compile_beside.finish_stage_helper(helper, timeout_s=1.0)
+    assert time.perf_counter() - began < 10.0
+    assert helper.process.returncode is not None  # stopped and reaped, not left running
+    assert [r.getMessage() for r in caplog.records] == [
+        "output stage: expected its helper process to compile it, still running after 1 s:"
+        " stopped; compiling it here"
+    ]
+
+
+def test_a_helper_process_gets_the_cache_directory_and_succeeds_quietly(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger=compile_beside.__name__)
+    script = f"import os, sys\nsys.exit(os.environ['NUMBA_CACHE_DIR'] != {str(tmp_path)!r})"
+    helper = compile_beside.start_stage_helper(str(tmp_path), script)
+    assert helper is not None
+    assert compile_beside.finish_stage_helper(helper)
+    assert caplog.records == []
+
+
+def test_a_frozen_application_starts_no_helper_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert compile_beside.start_stage_helper(str(tmp_path)) is None
 
 
 def test_the_kernel_lets_other_python_threads_run_while_it_renders():
