@@ -410,7 +410,7 @@ _ready_lock = threading.Lock()
 
 def compile_kernel(helper_process: bool = True) -> KernelReady:
     """Compile (or load from the cache) :func:`render_voices`, the output stage's
-    :func:`.stage_kernel.process_block` and the note-on's :func:`.note_on.start_voice` now,
+    :func:`.stage_kernel.process_block` and the note-on's :func:`.voice_choice.play_note` now,
     once per process; logs the time taken. On a cold cache the output stage is compiled by a
     helper process meanwhile (:mod:`.compile_beside`) unless ``helper_process`` is False.
     Later calls return the first call's figures at once."""
@@ -437,8 +437,8 @@ def _compile(helper_process: bool) -> KernelReady:
     frame: numba compiles the only signatures the synth and the stage use. The stage is
     compiled by a helper process meanwhile when it is not in the cache yet."""
     from .compile_beside import finish_stage_helper, stage_in_cache, start_stage_helper
-    from .note_on import compile_note_on  # loaded only when compiling
     from .stage_kernel import compile_stage, process_block
+    from .voice_choice import compile_note_on  # loaded only when compiling
 
     started, started_cpu = time.perf_counter(), time.process_time()
     children_cpu = _children_cpu_s()

@@ -31,7 +31,7 @@ from .numba_cache import inner_jit
 from .region import Modulator, Region, region_loop_mode
 from .voice_setup import INITIAL_ATTENUATION_FACTOR, Q_OFFSET_DB
 
-__all__ = ["N_SOURCES", "RegionTables", "compile_note_on", "start_voice"]
+__all__ = ["N_SOURCES", "RegionTables", "start_voice"]
 
 import numba  # noqa: E402 - after numba_cache, which sets numba's cache directory first
 
@@ -44,7 +44,8 @@ import numba  # noqa: E402 - after numba_cache, which sets numba's cache directo
 LOOP_MODE, EXCLUSIVE, FIRST_MOD, MODS = range(26, 30)
 PERIODS_PER_S = 30  # control periods per second of the output
 ENV_KEYED = 31  # 2 envelopes x (hold s, hold tc per key, decay s, decay tc per key)
-N_ROW = ENV_KEYED + 8
+VEL_LO, VEL_HI = ENV_KEYED + 8, ENV_KEYED + 9  # the velocities the region sounds at
+N_ROW = ENV_KEYED + 10
 # -- a modulator's row (float64): what it reads, where it goes, how much ----------------------
 M_SOURCE, M_AMOUNT_SOURCE, M_DESTINATION, M_AMOUNT, M_TRANSFORM = range(5)
 # -- a channel's sources at note-on (float64): its 128 CCs, then these -----------------------
@@ -105,6 +106,10 @@ class RegionTables:
             self._tie()
             found = self._numbers[id(region)]
         return found
+
+    def region(self, number: int) -> Region:
+        """The region of row ``number``."""
+        return self._kept[number]
 
     def _tie(self) -> None:
         """What :func:`start_voice` takes, in one tuple, with the modulators' totals' scratch
@@ -184,6 +189,7 @@ def region_row(region: Region, sample_rate: int) -> np.ndarray:
     row[VIB_TO_PITCH], row[ENV_TO_PITCH] = region.vib_lfo_to_pitch, region.mod_env_to_pitch
     row[LOOP_MODE], row[EXCLUSIVE] = region_loop_mode(region), region.exclusive_class
     row[PERIODS_PER_S] = sample_rate / CONTROL_FRAMES
+    row[VEL_LO], row[VEL_HI] = region.vel_lo, region.vel_hi
     row[ENV_KEYED : ENV_KEYED + 8] = (
         max(region.hold_s, INSTANT_S),
         region.key_to_hold_tc,
@@ -389,16 +395,3 @@ def start_voice(  # pragma: no cover - compiled
     state[vs.LOOP_MODE, column] = int(row[LOOP_MODE])
     state[vs.CHANNEL, column], state[vs.KEY, column] = channel, key
     state[vs.EXCLUSIVE, column] = int(row[EXCLUSIVE])
-
-
-def compile_note_on() -> bool:
-    """Compile (or load from the cache) :func:`start_voice` for the only types the synth
-    passes, then refuse any other; True when the cache served it."""
-    tables = RegionTables((Region(0, 127, 0, 127, 0, 8, 0, 8, 48_000, 60),), 48_000)
-    state = np.zeros((vs.N_STATE, 1), dtype=np.int64)
-    params = np.zeros((vs.N_PARAMS, 1), dtype=np.float64)
-    sources = np.zeros((vs.N_CHANNELS, N_SOURCES), dtype=np.float64)
-    start_voice(state, params, 0, tables.arrays, 0, 0, 60, 100, sources, 48_000.0, 0.2)
-    start_voice.disable_compile()
-    stats = start_voice.stats
-    return stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0

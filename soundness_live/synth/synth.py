@@ -50,12 +50,13 @@ from ..core.events import (
 from ..errors import ParameterError
 from . import voice_state as vs
 from . import voices as v
-from .envelope import CONTROL_FRAMES, RELEASE, SECTIONS
+from .envelope import CONTROL_FRAMES
 from .kernel import compile_kernel, render_voices
 from .modulators import CONCAVE_TABLE, pitch_wheel_source
-from .note_on import N_SOURCES, PRESSURE_AT, WHEEL_AT, WHEEL_RANGE_AT, RegionTables, start_voice
+from .note_on import N_SOURCES, PRESSURE_AT, WHEEL_AT, WHEEL_RANGE_AT, RegionTables
 from .region import LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
 from .sf2.read import DRUM_BANK, find_preset
+from .voice_choice import N_PLACEMENT, PLACED, play_note
 from .voice_setup import pan_gains
 
 __all__ = ["Synth", "STEAL_FADE_MS"]
@@ -67,7 +68,6 @@ STEAL_FADE_MS = 3.0  # a stolen voice fades over this, never cuts
 CHOKE_RELEASE_TC = -200.0
 SOUND_OFF_FADE_MS = 5.0  # CC120 all sound off
 DEFAULT_GAIN = 0.2  # FluidSynth's synth.gain: the same level as FluidSynth
-CACHE_LIMIT = 4096  # note-on results kept (the regions of a preset, key and velocity)
 REAP_FRAMES = 1024  # voices that are over are cleared away about this often
 GM_CONTROLLERS = {7: 100, 10: 64, 11: 127, 100: 127, 101: 127}  # after a reset; others 0
 WHEEL_CENTRE = 8192
@@ -140,6 +140,15 @@ class Synth:
         self.voices.reserve({(v.region_span(r), v.region_loop_mode(r)) for r in regions})
         # what each region alone decides of a new voice, as numbers a note-on copies
         self._tables = RegionTables(regions, sample_rate)
+        # each region's new voice's position fields, once its strips are laid out
+        self._placements = np.zeros((len(regions), N_PLACEMENT), dtype=np.int64)
+        # every preset's regions by key, in the preset's order, as region numbers: a note-on
+        # reads the span of its key (a velocity then chooses among few)
+        self._key_regions, self._key_spans = _regions_by_key(soundfont, self._tables)
+        self._steal_frames = self._ms(STEAL_FADE_MS)
+        self._choke_periods = 1 + int(
+            sample_rate / CONTROL_FRAMES * 2.0 ** (CHOKE_RELEASE_TC / 1200.0)
+        )
         self._presets: dict[tuple[int, int], Preset] = {}
         # live: a preset whose samples are not laid out never sounds from the callback; the
         # nearest laid-out one stands in while another thread prepares it (prepare_program)
@@ -147,10 +156,6 @@ class Synth:
         self._ready: set[tuple[int, int]] = set()  # (bank, program) of presets laid out
         self.wanted: deque[tuple[int, int]] = deque(maxlen=256)  # asked for, not laid out
         self.stand_ins: deque[tuple[int, Preset, Preset | None]] = deque(maxlen=256)
-        # the regions of (preset, key, velocity) found, kept; bounded, cleared when full
-        self._regions: dict[tuple[int, int, int], list[Region]] = {}
-        # each preset's regions by key, in the preset's order: a velocity chooses among few
-        self._by_key = {id(p): _regions_by_key(p) for p in soundfont.presets.values()}
         self.channels = [_Channel() for _ in range(16)]
         # each channel's sources a note-on reads (CCs, pressure, wheel, its range), as numbers
         self._note_sources = np.zeros((16, N_SOURCES), dtype=np.float64)
@@ -207,7 +212,7 @@ class Synth:
     ) -> int:
         for preset in presets:
             for region in preset.regions:
-                self.voices.strips(v.region_span(region), v.region_loop_mode(region))
+                self._place(self._tables.number(region))
                 if between is not None:
                     between()
             self._ready.add((preset.bank, preset.program))  # after its last strip
@@ -292,52 +297,58 @@ class Synth:
         waiting = state.waiting
         if waiting is not None and (waiting.bank, waiting.program) in self._ready:
             state.preset, state.waiting = waiting, None  # prepared meanwhile: it plays now
-        regions = self._regions_for(state.preset, key, velocity)
-        if not regions:
-            return
-        self._release(self._rows(channel, key))  # a repeated key restarts the note
-        for exclusive in {r.exclusive_class for r in regions if r.exclusive_class}:
-            rows = self._rows(channel, sounding=False)
-            self._choke(rows[self.voices.state[vs.EXCLUSIVE, rows] == exclusive])
-        regions = regions[: self.max_voices]
-        self._make_room(len(regions))
-        for region in regions:
-            self._start_voice(channel, key, velocity, region)
-
-    def _regions_for(self, preset: Preset | None, key: int, velocity: int) -> list[Region]:
+        preset = state.preset
         if preset is None:
-            return []
-        found = self._regions.get((id(preset), key, velocity))
-        if found is None:
-            if len(self._regions) >= CACHE_LIMIT:
-                self._regions.clear()
-            by_key = self._by_key.get(id(preset))
-            if by_key is None:  # a preset of no font (made by hand)
-                found = preset.regions_for(key, velocity)
-            else:
-                found = [r for r in by_key[key] if r.vel_lo <= velocity <= r.vel_hi]
-            self._regions[id(preset), key, velocity] = found
-        return found
-
-    def _start_voice(self, channel: int, key: int, velocity: int, region: Region) -> None:
-        """A voice of ``region`` in the bank's next column: one compiled call copies the
-        region's numbers and computes what the key, the velocity and the channel add."""
-        number = self._tables.number(region)  # a region of the font: found, never made
-        voices, index = self.voices, self.voices.count
-        start_voice(
+            return
+        spans = self._key_spans.get(id(preset))
+        if spans is None:  # a preset of no font (made by hand)
+            numbers = np.array([self._tables.number(r) for r in preset.regions_for(key, velocity)])
+            first, stop = 0, numbers.size
+        else:
+            numbers, first, stop = self._key_regions, int(spans[key]), int(spans[key + 1])
+        if (preset.bank, preset.program) not in self._ready:
+            for number in numbers[first:stop]:  # laid out the first time they sound
+                self._place(int(number))
+        voices = self.voices
+        voices.count = play_note(
             voices.state,
             voices.params,
-            index,
+            voices.count,
+            numbers,
+            first,
+            stop,
+            self._placements,
             self._tables.arrays,
-            number,
             channel,
             key,
             velocity,
             self._note_sources,
             self._rate,
             self.gain,
+            self.max_voices,
+            self._steal_frames,
+            self._choke_periods,
         )
-        voices.place(index, v.region_span(region))
+
+    def _regions_for(self, preset: Preset, key: int, velocity: int) -> list[Region]:
+        """The regions a note-on of ``key`` at ``velocity`` on ``preset`` sounds, in order."""
+        spans = self._key_spans.get(id(preset))
+        if spans is None:
+            return preset.regions_for(key, velocity)
+        found = (self._tables.region(n) for n in self._key_regions[spans[key] : spans[key + 1]])
+        return [r for r in found if r.vel_lo <= velocity <= r.vel_hi]
+
+    def _place(self, number: int) -> None:
+        """Lay out the strips of region ``number`` and keep its voices' position fields."""
+        if number >= self._placements.shape[0]:  # a region made by hand, numbered now
+            grown = np.zeros((self._tables.rows.shape[0], N_PLACEMENT), dtype=np.int64)
+            grown[: self._placements.shape[0]] = self._placements
+            self._placements = grown
+        if self._placements[number, PLACED] == 0:
+            region = self._tables.region(number)
+            mode = v.region_loop_mode(region)
+            self._placements[number, :PLACED] = self.voices.placement(v.region_span(region), mode)
+            self._placements[number, PLACED] = 1
 
     def _sync_sources(self, channel: int) -> None:
         """The channel's row of note-on sources, from its controllers, pressure and wheel."""
@@ -345,26 +356,6 @@ class Synth:
         row[:128] = state.controllers
         row[PRESSURE_AT], row[WHEEL_AT] = state.pressure, state.pitch_wheel
         row[WHEEL_RANGE_AT] = _bend_range(state)
-
-    def _make_room(self, needed: int) -> None:
-        if self.voices.count + needed <= self.max_voices:
-            return  # fewer voices than the limit, even counting those that are over: room
-        state = self.voices.state[:, : self.voices.count]
-        live = np.flatnonzero((state[vs.KILLED] == 0) & (state[vs.DONE] == 0))
-        excess = live.size + needed - self.max_voices
-        if excess > 0:
-            released = live[state[vs.RELEASED, live] != 0]
-            held = live[state[vs.RELEASED, live] == 0]
-            self._kill(np.concatenate([released, held])[:excess], self._ms(STEAL_FADE_MS))
-        if self.voices.count + needed > self.voices.capacity:
-            self.voices.reap()  # voices that are over first
-        overflow = self.voices.count + needed - self.voices.capacity
-        if overflow > 0:  # only with > max_voices note-ons inside one steal fade
-            state = self.voices.state[:, : self.voices.count]
-            fading = np.flatnonzero(state[vs.KILLED] != 0)[:overflow]
-            dead = np.zeros(self.voices.count, dtype=bool)
-            dead[fading] = True
-            self.voices.remove(dead)
 
     def _note_off(self, channel: int, key: int) -> None:
         rows = self._rows(channel, key)
@@ -384,19 +375,6 @@ class Synth:
         leaving = rows[state[vs.LOOP_MODE, rows] == LOOP_UNTIL_RELEASE]
         if leaving.size:
             self.voices.leave_loop(leaving)
-
-    def _choke(self, rows: np.ndarray) -> None:
-        """Voices ``rows``, cut by a note of their exclusive class, released as FluidSynth
-        releases them: both envelopes from where they are, over ``CHOKE_RELEASE_TC`` for a
-        full fall, whatever the pedal."""
-        if rows.size == 0:
-            return
-        periods = 1 + int(self.sample_rate / CONTROL_FRAMES * 2.0 ** (CHOKE_RELEASE_TC / 1200.0))
-        for which in (0, 1):  # the volume envelope, the modulation envelope
-            self.voices.state[vs.ENV_COUNTS + which * SECTIONS + RELEASE, rows] = periods
-            increment_row = vs.ENV + (which * SECTIONS + RELEASE) * 4 + 1
-            self.voices.params[increment_row, rows] = -1.0 / periods
-        self._release(rows)
 
     def _kill(self, rows: np.ndarray, fade_frames: int) -> None:
         """Fade voices ``rows`` out linearly over ``fade_frames`` (no click), then drop them."""
@@ -513,13 +491,22 @@ class Synth:
         p[vs.VIB_LFO_TO_PITCH, rows] = np.clip(vibrato, -12000.0, 12000.0)
 
 
-def _regions_by_key(preset: Preset) -> list[list[Region]]:
-    """The regions of ``preset`` whose key range holds each key 0..127, in its order."""
-    by_key: list[list[Region]] = [[] for _ in range(128)]
-    for region in preset.regions:
-        for key in range(max(region.key_lo, 0), min(region.key_hi, 127) + 1):
-            by_key[key].append(region)
-    return by_key
+def _regions_by_key(
+    soundfont: SoundFontData, tables: RegionTables
+) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Every preset's regions whose key range holds each key 0..127, in the preset's order,
+    as region numbers of ``tables`` in one array, and for each preset (by id) where each key's
+    numbers begin (129 offsets: key k's are ``[spans[k], spans[k + 1])``)."""
+    numbers: list[int] = []
+    spans: dict[int, np.ndarray] = {}
+    for preset in soundfont.presets.values():
+        offsets = np.zeros(129, dtype=np.int64)
+        for key in range(128):
+            offsets[key] = len(numbers)
+            numbers.extend(tables.number(r) for r in preset.regions if r.key_lo <= key <= r.key_hi)
+        offsets[128] = len(numbers)
+        spans[id(preset)] = offsets
+    return np.array(numbers, dtype=np.int64), spans
 
 
 def _bend_range(channel: _Channel) -> float:

@@ -13,9 +13,11 @@ a looped voice that passes its loop's end moves back by the loop length, and a v
 a loop is parked in the silent rows past its end. Interpolation: 4-point 3rd-order Hermite
 (Catmull-Rom), or linear, from rows of precomputed coefficients, by Horner's rule.
 
-Allocation: none per block. A note-on writes its voice's column in place
-(:func:`.note_on.start_voice`); a note event may still allocate laying out a sample played
-for the first time, and the few small index arrays that find the voices it changes.
+Allocation: none per block, none per note-on: a note-on is one compiled call
+(:func:`.voice_choice.play_note`) that finds the voices it changes and writes its own in place.
+A note-off or a controller change may still allocate the few small index arrays that find the
+voices it changes, and a note may lay out a sample the first time it sounds (unless its preset
+was prepared, as the live engine does).
 """
 
 from __future__ import annotations
@@ -42,9 +44,18 @@ from .voice_state import (
     POS,
 )
 
-__all__ = ["VoiceBank", "FRAC_BITS", "INTERPOLATIONS", "region_loop_mode", "region_span"]
+__all__ = [
+    "VoiceBank",
+    "FRAC_BITS",
+    "INTERPOLATIONS",
+    "PLACEMENT_FIELDS",
+    "region_loop_mode",
+    "region_span",
+]
 
 _NEVER = 1 << 62  # a position no voice reaches
+# a new voice's position fields, where :meth:`VoiceBank.placement` gives them
+PLACEMENT_FIELDS = (POS, BASE, LENGTH, END_AT, PLAIN_SHIFT, PLAIN_END_AT)
 INTERPOLATIONS = ("cubic", "linear")
 
 
@@ -88,20 +99,22 @@ class VoiceBank:
 
     def _place(self, column: np.ndarray, span: tuple[int, int, int, int]) -> None:
         """Point a new voice at its strip (built now if this sample was never played)."""
-        plain, looped = self.strips(span, int(column[LOOP_MODE]))
+        column[list(PLACEMENT_FIELDS)] = self.placement(span, int(column[LOOP_MODE]))
+
+    def placement(self, span: tuple[int, int, int, int], loop_mode: int) -> tuple[int, ...]:
+        """The position fields (:data:`PLACEMENT_FIELDS`) of a new voice playing sample
+        ``span`` in ``loop_mode``, its strips built now if this sample was never played."""
+        plain, looped = self.strips(span, loop_mode)
         if looped is not None:
-            column[POS] = looped.base * ONE
-            column[BASE] = (looped.base + looped.loop_at) * ONE
-            column[LENGTH] = looped.loop_len * ONE
-            column[END_AT] = _NEVER
+            position, base = looped.base * ONE, (looped.base + looped.loop_at) * ONE
+            plain_shift = plain_end_at = 0
             if plain is not None:  # loop until release
-                column[PLAIN_SHIFT] = (plain.base - looped.base) * ONE
-                column[PLAIN_END_AT] = (plain.base + plain.silent_at) * ONE
-        else:
-            assert plain is not None
-            column[POS] = plain.base * ONE
-            column[BASE] = column[END_AT] = (plain.base + plain.silent_at) * ONE
-            column[LENGTH] = ONE  # parked within one sample past the end: reads zeros
+                plain_shift = (plain.base - looped.base) * ONE
+                plain_end_at = (plain.base + plain.silent_at) * ONE
+            return position, base, looped.loop_len * ONE, _NEVER, plain_shift, plain_end_at
+        assert plain is not None
+        end = (plain.base + plain.silent_at) * ONE
+        return plain.base * ONE, end, ONE, end, 0, 0  # parked within a sample past the end
 
     def strips(self, span: tuple[int, int, int, int], loop_mode: int) -> tuple[Strip | None, ...]:
         """(plain, looped) strips of a voice playing sample ``span`` in ``loop_mode`` (0: no

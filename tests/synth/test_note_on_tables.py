@@ -33,13 +33,13 @@ from soundness_live.synth.region import (
     Region,
     SoundFontData,
     region_loop_mode,
-    region_span,
 )
 from soundness_live.synth.sf2.read import DRUM_BANK, load_soundfont
 from soundness_live.synth.synth import Synth
 from soundness_live.synth.voice_setup import new_voice
 from tests.conftest import require
 from tests.synth.test_synth import RATE, tone_font
+from tests.synth.voice_model import with_model_note_on
 
 FONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf2/TimGM6mb.sf2")
 # piano, vibraphone, organ, guitars, bass, strings, brass, reed, flute, synth lead and pad,
@@ -159,27 +159,6 @@ def _fields(region: Region) -> dict:
     return {name: getattr(region, name) for name in Region.__dataclass_fields__}
 
 
-def _old_start_voice(synth: Synth):
-    """``synth``'s note-on as it was: new_voice in Python, its columns copied in."""
-
-    def start(channel: int, key: int, velocity: int, region: Region) -> None:
-        state_of = synth.channels[channel]
-        wheel = (
-            state_of.pressure,
-            state_of.pitch_wheel,
-            state_of.bend_semitones + state_of.bend_cents / 100,
-        )
-        state, params = new_voice(
-            region, key, velocity, state_of.controllers, synth.sample_rate, synth.gain, wheel
-        )
-        state[vs.LOOP_MODE] = region_loop_mode(region)
-        state[vs.CHANNEL], state[vs.KEY] = channel, key
-        state[vs.EXCLUSIVE] = region.exclusive_class
-        synth.voices.add(region_span(region), state, params)
-
-    return start
-
-
 @pytest.mark.parametrize("path", FONTS)
 def test_the_programs_sound_as_with_new_voice(path: str) -> None:
     require(os.path.exists(path), f"{path} is not installed")
@@ -191,8 +170,7 @@ def test_the_programs_sound_as_with_new_voice(path: str) -> None:
             events.append(ProgramChange(0, channel, program))
         for key, velocity in ((36 + 3 * n, 50), (60 + n, 127), (70 + n, 90)):
             events += [NoteOn(0, channel, key, velocity), NoteOff(0, channel, key)]
-    new, old = Synth(font(path), RATE), Synth(font(path), RATE)
-    old._start_voice = _old_start_voice(old)  # type: ignore[method-assign]
+    new, old = Synth(font(path), RATE), with_model_note_on(Synth(font(path), RATE))
     outputs = []
     for synth in (new, old):
         block = np.zeros((2400, 2), np.float32)

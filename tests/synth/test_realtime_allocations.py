@@ -5,7 +5,7 @@
 changes between them; once every note has faded, what the package holds is compared with
 before. Anything kept per note (a scheduler entry, a voice row, a sample laid out, a view)
 would leave at least 16 bytes a note: 38 KB. What a note-on works out once per kind of
-note (its regions, a new voice's state) is kept in bounded caches, filled before the count.
+note is worked out when the synth is made (each preset's regions by key, each region's row).
 """
 
 from __future__ import annotations
