@@ -12,12 +12,14 @@ renders the same notes into float buffers (``fluid_synth_write_float``: the same
 no 16-bit conversion). Each figure is the median of ``--repeats`` (5) interleaved runs of
 process CPU time, so a busy machine hurts both alike; the load average is printed with them.
 
-Also printed: how long the kernel took to compile with an empty cache and to load from a warm
-one (each in a fresh process), the first note's latency after start (a fresh process builds the
-renderer, then times the block that starts the first note against later ones), the Python
-cost per block against the number of voices, a note-on's cost in ``Synth.handle`` per region
-it starts (first time, again, again after a volume change), and the output stage alone per
-block.
+Also printed: how long the kernel, the output stage and the note-on took to compile with an
+empty cache and to load from a warm one (medians of three fresh processes each: wall clock, this
+process's CPU and the CPU of the helper process that compiles the output stage on a cold cache,
+:mod:`soundness_live.synth.compile_beside`), the first note's latency after start (a fresh
+process builds the renderer, then times the block that starts the first note against later
+ones), the Python cost per block against the number of voices, a note-on's cost in
+``Synth.handle`` per region it starts (first time, again, again after a volume change), and the
+output stage alone per block.
 
 Run: ``python bench/bench_synth.py [--soundfont PATH] [--seconds S] [--repeats N]``
 """

@@ -6,9 +6,10 @@ block at event offsets, so events land on exact frames; each voice steps its env
 pitch and filter every 64 frames of its own age, so the output does not depend on the block
 split (see :mod:`.voices`).
 
-Rendering is one compiled call per block at any number of voices (see :mod:`.voices`); the
-kernel is compiled (or loaded from its cache) when the first synth of a process is made, so no
-note waits for it (:func:`.kernel.compile_kernel`).
+Rendering is one compiled call per block at any number of voices (see :mod:`.voices`), and a
+note-on one compiled call that finds the voices it releases, cuts and steals and starts its own
+(:mod:`.voice_choice`); the kernel is compiled (or loaded from its cache) when the first synth
+of a process is made, so no note waits for it (:func:`.kernel.compile_kernel`).
 Each sample is laid out for the renderer the first time it sounds (:mod:`.sample_layout`):
 for a long sample that takes milliseconds inside ``handle``, so a live engine calls
 :meth:`Synth.prepare` for its instruments before the audio stream starts.
