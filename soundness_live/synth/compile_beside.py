@@ -23,7 +23,13 @@ import tempfile
 from dataclasses import dataclass
 from typing import IO, Any
 
-__all__ = ["HELPER_TIMEOUT_S", "StageHelper", "finish_stage_helper", "start_stage_helper"]
+__all__ = [
+    "HELPER_TIMEOUT_S",
+    "StageHelper",
+    "finish_stage_helper",
+    "start_stage_helper",
+    "stop_stage_helper",
+]
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +99,14 @@ def finish_stage_helper(helper: StageHelper, timeout_s: float = HELPER_TIMEOUT_S
             problem,
         )
     return not problem
+
+
+def stop_stage_helper(helper: StageHelper) -> None:
+    """Stop ``helper`` and wait for it (this process is giving up its own compile)."""
+    if helper.process.poll() is None:
+        helper.process.kill()
+    helper.process.wait()
+    helper.errors.close()
 
 
 def _last_line(errors: IO[bytes]) -> str:

@@ -436,7 +436,12 @@ def _compile(helper_process: bool) -> KernelReady:
     """One call on no voices, one of the note-on and one of the output stage on a silent
     frame: numba compiles the only signatures the synth and the stage use. The stage is
     compiled by a helper process meanwhile when it is not in the cache yet."""
-    from .compile_beside import finish_stage_helper, stage_in_cache, start_stage_helper
+    from .compile_beside import (
+        finish_stage_helper,
+        stage_in_cache,
+        start_stage_helper,
+        stop_stage_helper,
+    )
     from .stage_kernel import compile_stage, process_block
     from .voice_choice import compile_note_on  # loaded only when compiling
 
@@ -445,15 +450,20 @@ def _compile(helper_process: bool) -> KernelReady:
     helper = None
     if helper_process and not stage_in_cache(process_block):
         helper = start_stage_helper(str(CACHE_DIR))
-    out = np.zeros((1, 2), dtype=np.float32)
-    state = np.zeros((N_STATE, 1), dtype=np.int64)
-    params = np.zeros((N_PARAMS, 1), dtype=np.float64)
-    channels = np.zeros((N_CHANNEL_SOURCES, N_CHANNELS), dtype=np.float64)
-    rows = np.zeros((1, 4), dtype=np.float32)
-    render_voices(out, 0, state, params, channels, rows, 48_000.0)
-    render_voices.disable_compile()  # another kind of array is refused, never compiled
-    stats = render_voices.stats
-    note_on_cached = compile_note_on()
+    try:
+        out = np.zeros((1, 2), dtype=np.float32)
+        state = np.zeros((N_STATE, 1), dtype=np.int64)
+        params = np.zeros((N_PARAMS, 1), dtype=np.float64)
+        channels = np.zeros((N_CHANNEL_SOURCES, N_CHANNELS), dtype=np.float64)
+        rows = np.zeros((1, 4), dtype=np.float32)
+        render_voices(out, 0, state, params, channels, rows, 48_000.0)
+        render_voices.disable_compile()  # another kind of array is refused, never compiled
+        stats = render_voices.stats
+        note_on_cached = compile_note_on()
+    except BaseException:  # stopped or failed meanwhile: the helper is not left running
+        if helper is not None:
+            stop_stage_helper(helper)
+        raise
     beside = helper is not None and finish_stage_helper(helper)
     stage_cached = compile_stage()  # from the cache when the helper compiled it
     cached = stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0

@@ -134,6 +134,30 @@ def test_a_helper_process_that_does_not_finish_is_stopped_and_said(tmp_path, cap
     ]
 
 
+def test_a_compile_that_fails_stops_its_helper_process(tmp_path, monkeypatch):
+    from soundness_live.synth import voice_choice
+
+    started: list[compile_beside.StageHelper] = []
+    start = compile_beside.start_stage_helper
+
+    def slow_helper(cache_dir: str) -> compile_beside.StageHelper | None:
+        helper = start(cache_dir, "import time; time.sleep(60)")
+        assert helper is not None
+        started.append(helper)
+        return helper
+
+    def broken_note_on() -> bool:
+        raise RuntimeError("the note-on failed to compile")
+
+    monkeypatch.setattr(compile_beside, "stage_in_cache", lambda dispatcher: False)
+    monkeypatch.setattr(compile_beside, "start_stage_helper", slow_helper)
+    monkeypatch.setattr(voice_choice, "compile_note_on", broken_note_on)
+    with pytest.raises(RuntimeError, match="the note-on failed"):
+        kernel._compile(helper_process=True)
+    (helper,) = started
+    assert helper.process.returncode is not None  # stopped and reaped, not left compiling
+
+
 def test_a_helper_process_gets_the_cache_directory_and_succeeds_quietly(tmp_path, caplog):
     caplog.set_level(logging.WARNING, logger=compile_beside.__name__)
     script = f"import os, sys\nsys.exit(os.environ['NUMBA_CACHE_DIR'] != {str(tmp_path)!r})"
