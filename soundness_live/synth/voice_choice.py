@@ -29,14 +29,13 @@ from .envelope import RELEASE, SECTIONS
 from .note_on import EXCLUSIVE, N_SOURCES, VEL_HI, VEL_LO, RegionTables, start_voice
 from .numba_cache import inner_jit
 from .region import LOOP_UNTIL_RELEASE, Region
-from .voices import PLACEMENT_FIELDS
 
 __all__ = ["N_PLACEMENT", "PLACED", "compile_note_on", "play_note"]
 
 import numba  # noqa: E402 - after numba_cache, which sets numba's cache directory first
 
 # a region's placement row (int64): the position fields of a new voice, and whether it is set
-PLACED = len(PLACEMENT_FIELDS)
+PLACED = len(vs.PLACEMENT_FIELDS)
 N_PLACEMENT = PLACED + 1
 
 
@@ -201,7 +200,7 @@ def play_note(  # pragma: no cover - compiled
             state, params, count, tables, region, channel, key, velocity, sources, sample_rate, gain
         )
         for field in range(PLACED):
-            state[PLACEMENT_FIELDS[field], count] = placements[region, field]
+            state[vs.PLACEMENT_FIELDS[field], count] = placements[region, field]
         count += 1
         needed -= 1
     return count

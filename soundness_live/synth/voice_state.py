@@ -20,6 +20,8 @@ POS, STEP, BASE, LENGTH, END_AT = range(5)
 LOOP_MODE, CHANNEL, KEY, EXCLUSIVE = range(5, 9)
 RELEASED, SUSTAINED, KILLED = range(9, 12)  # flags the synth sets
 PLAIN_SHIFT, PLAIN_END_AT = 12, 13  # loop-until-release: the plain strip, from the loop strip
+# a new voice's position fields, where ``VoiceBank.placement`` gives them (in this order)
+PLACEMENT_FIELDS = (POS, BASE, LENGTH, END_AT, PLAIN_SHIFT, PLAIN_END_AT)
 TO_TICK = 14  # frames to the next control step (0: at the next frame rendered)
 AGE = 15  # frames from the note's start to the current control period's start
 NOTE_OFF = 16  # a note-off waits for the next control step

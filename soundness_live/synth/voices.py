@@ -39,6 +39,7 @@ from .voice_state import (
     N_PARAMS,
     N_STATE,
     ONE,
+    PLACEMENT_FIELDS,
     PLAIN_END_AT,
     PLAIN_SHIFT,
     POS,
@@ -54,8 +55,6 @@ __all__ = [
 ]
 
 _NEVER = 1 << 62  # a position no voice reaches
-# a new voice's position fields, where :meth:`VoiceBank.placement` gives them
-PLACEMENT_FIELDS = (POS, BASE, LENGTH, END_AT, PLAIN_SHIFT, PLAIN_END_AT)
 INTERPOLATIONS = ("cubic", "linear")
 
 
