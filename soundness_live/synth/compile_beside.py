@@ -90,6 +90,9 @@ def finish_stage_helper(helper: StageHelper, timeout_s: float = HELPER_TIMEOUT_S
         process.kill()
         process.wait()
         problem = f"still running after {timeout_s:.0f} s: stopped"
+    except BaseException:  # interrupted while waiting (Ctrl-C): the helper goes too
+        stop_stage_helper(helper)
+        raise
     else:
         problem = "" if code == 0 else f"exit code {code}: {_last_line(helper.errors)}"
     helper.errors.close()

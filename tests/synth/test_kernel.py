@@ -158,6 +158,22 @@ def test_a_compile_that_fails_stops_its_helper_process(tmp_path, monkeypatch):
     assert helper.process.returncode is not None  # stopped and reaped, not left compiling
 
 
+def test_a_wait_for_the_helper_that_is_interrupted_stops_it(tmp_path, monkeypatch):
+    helper = compile_beside.start_stage_helper(str(tmp_path), "import time; time.sleep(60)")
+    assert helper is not None
+    real_wait = helper.process.wait
+
+    def interrupted(timeout: float | None = None) -> int:
+        if timeout is not None:  # the wait for the compile: Ctrl-C comes meanwhile
+            raise KeyboardInterrupt
+        return real_wait()
+
+    monkeypatch.setattr(helper.process, "wait", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        compile_beside.finish_stage_helper(helper)
+    assert helper.process.returncode is not None  # stopped and reaped, not left compiling
+
+
 def test_a_helper_process_gets_the_cache_directory_and_succeeds_quietly(tmp_path, caplog):
     caplog.set_level(logging.WARNING, logger=compile_beside.__name__)
     script = f"import os, sys\nsys.exit(os.environ['NUMBA_CACHE_DIR'] != {str(tmp_path)!r})"
