@@ -89,10 +89,13 @@ class PairingLock:
         self.clock_s = clock_s
         self.wall_clock_s = wall_clock_s  # what the laptop's screen says "since" in
         self._lock = threading.Lock()
+        self.locks = 0  # locks so far: the next one lasts lock_s * 2**locks
         self._clear()
 
     def _clear(self) -> None:
-        self.locks = 0  # locks so far: the next one lasts lock_s * 2**locks
+        """A new code: no wrong codes and no lock. The count of locks stays for the remote's
+        life: a new code (or a pairing) must not reset the doubling, or whoever keeps pairing
+        locked would be back at one-minute locks each time the therapist opens it."""
         self.wrong = 0  # wrong codes towards the next lock
         self.wrong_codes = 0  # wrong codes since this code was made
         self.first_wrong_at_s = 0.0  # wall-clock
@@ -126,7 +129,8 @@ class PairingLock:
             return False
 
     def renew(self, code: str) -> None:
-        """Take ``code`` as the pairing code from now on, the lock and its count cleared."""
+        """Take ``code`` as the pairing code from now on, the lock and the wrong codes
+        cleared (the next lock still lasts twice the last one)."""
         with self._lock:
             self.code = code
             self._clear()

@@ -254,6 +254,13 @@ def test_the_laptop_is_told_of_wrong_codes_and_a_new_code_ends_the_lock() -> Non
     for _ in range(WRONG_CODES_LIMIT - 1):
         lock.try_code("000002")
     assert lock.state()["locked_until_s"] == 0 and lock.state()["wrong_codes"] == 5
+    # a new code opens pairing but keeps the doubling: whoever locked it once more waits
+    # twice as long, not a fresh minute (or "new code" would undo the doubling each time)
+    assert lock.try_code("000002") is False
+    assert lock.locked_for_s() == 2 * LOCK_S
+    lock.renew("111111")
+    assert [lock.try_code("000003") for _ in range(WRONG_CODES_LIMIT)] == [False] * 5
+    assert lock.locked_for_s() == 4 * LOCK_S
 
 
 def test_a_socket_checks_its_token_by_a_kept_verdict_until_the_file_changes(
