@@ -11,6 +11,10 @@ closed after :data:`UNPAIRED_IDLE_S` without a byte from it while no request of 
 answered, and after :data:`UNPAIRED_LONGEST_S` in all (a request trickled a byte at a time).
 A connection proven is left to the server's own keep-alive. A socket's handshake needs the
 token (the application refuses it with 401), so an unpaired device holds no socket open.
+
+Over HTTPS (``--remote-tls``) asyncio makes the connection's protocol known only once its TLS
+handshake is done: a connection that never finishes one is not counted here, and waits for
+asyncio's own handshake timeout (60 s; uvicorn offers no setting for it).
 """
 
 from __future__ import annotations
@@ -49,12 +53,12 @@ class Doorkeeper:
         self._sweeping: asyncio.TimerHandle | None = None
 
     def opened(self, connection: GuardedH11Protocol) -> None:
-        """A new connection: unproven; the oldest unproven is turned away over the limit."""
+        """A new connection: unproven; over the limit one is turned away (:meth:`_to_turn_away`)."""
         self.unproven[connection.client_key] = connection
         while len(self.unproven) > self.limit:
-            oldest = next(iter(self.unproven.values()))
-            self.forget(oldest.client_key)
-            oldest.close()
+            turned = self._to_turn_away(connection)
+            self.forget(turned.client_key)
+            turned.close()
             self.turned_away += 1
             if self.turned_away in (1, 100) or self.turned_away % 1000 == 0:
                 log.warning(
@@ -63,6 +67,20 @@ class Doorkeeper:
                 )  # fmt: skip
         if self._sweeping is None:
             self._sweeping = connection.loop.call_later(SWEEP_S, self.sweep, connection.loop)
+
+    def _to_turn_away(self, newest: GuardedH11Protocol) -> GuardedH11Protocol:
+        """The unproven connection to close: never one whose request is being answered (a
+        tablet's pairing waits on the engine); of the others, the oldest from the address
+        holding the most (a device flooding the remote loses its own first); the newest when
+        every other is being answered."""
+        idle = [c for c in self.unproven.values() if c is not newest and not c.answering()]
+        if not idle:
+            return newest
+        held: dict[str, int] = {}
+        for unproven in self.unproven.values():
+            held[unproven.client_key[0]] = held.get(unproven.client_key[0], 0) + 1
+        most = max(held[c.client_key[0]] for c in idle)
+        return next(c for c in idle if held[c.client_key[0]] == most)
 
     def proven(self, client: Any) -> None:
         """The connection from ``client`` carried a paired device's token: no limit holds it."""

@@ -18,6 +18,7 @@ from soundness_live.remote.doorkeeper import (
     MAX_UNPAIRED_CONNECTIONS,
     UNPAIRED_IDLE_S,
     UNPAIRED_LONGEST_S,
+    Doorkeeper,
 )
 from tests.remote.conftest import Served
 from tests.remote.test_remote_security import pair, socket
@@ -107,3 +108,44 @@ def test_an_unpaired_connection_idle_or_trickling_is_closed_a_paired_one_is_not(
             assert time.monotonic() - started >= UNPAIRED_LONGEST_S - 1.5  # not answered
         # the paired device's connection was idle as long: it stays for the server's keep-alive
         assert client.get("api/state").status_code == 200
+
+
+class StandInConnection:
+    """An unproven connection as the doorkeeper sees it: its peer, whether a request of it is
+    being answered, whether it was closed."""
+
+    def __init__(self, address: str, port: int, answering: bool = False) -> None:
+        self.client_key = (address, port)
+        self._answering = answering
+        self.closed = False
+        self.loop = self  # the doorkeeper schedules its sweep on the connection's loop
+
+    def call_later(self, *_args: object) -> None:
+        return None
+
+    def answering(self) -> bool:
+        return self._answering
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_flood_of_connections_never_closes_one_being_answered_and_loses_its_own_first() -> None:
+    keeper = Doorkeeper(limit=4)
+    tablet = StandInConnection("192.168.1.20", 50000, answering=True)  # pairing, engine slow
+    phone = StandInConnection("192.168.1.21", 50001)  # loading the page
+    keeper.opened(tablet)  # type: ignore[arg-type]
+    keeper.opened(phone)  # type: ignore[arg-type]
+    flood = [StandInConnection("192.168.1.66", 40000 + n) for n in range(50)]
+    for connection in flood:
+        keeper.opened(connection)  # type: ignore[arg-type]
+    assert not tablet.closed and not phone.closed  # the flooding address lost its own
+    assert sum(not c.closed for c in flood) == 2 and len(keeper.unproven) == 4
+    # every other connection being answered: the newest is the one turned away
+    busy = Doorkeeper(limit=2)
+    answered = [StandInConnection("10.0.0.1", n, answering=True) for n in range(2)]
+    for connection in answered:
+        busy.opened(connection)  # type: ignore[arg-type]
+    newest = StandInConnection("10.0.0.2", 9)
+    busy.opened(newest)  # type: ignore[arg-type]
+    assert newest.closed and not any(c.closed for c in answered)
