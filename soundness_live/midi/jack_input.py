@@ -80,6 +80,11 @@ log = logging.getLogger(__name__)
 SETTLE_S = 0.05  # measured: a port vanishing is notified ~4 ms before get_ports() drops it
 NOTE_RESERVE_ROWS = 0.5  # of the event ring, kept for note on/off (0x80-0x9F) in a flood
 _NOTE_STATUS_FIRST, _NOTE_STATUS_END = b"\x80", b"\xa0"
+_CONTROL_STATUS_FIRST, _CONTROL_STATUS_END = b"\xb0", b"\xc0"
+# controller changes kept like notes in a flood: the switch pedals (64-69, as the flood guard
+# counts them with the notes) and all sound off, reset all controllers, all notes off, so a
+# pedal lifted or a stop sent during a controller flood is never the message dropped
+_KEPT_CONTROLLERS = frozenset(bytes([number]) for number in (*range(64, 70), 120, 121, 123))
 CYCLE_SPARE_ROWS = 64  # per source and cycle, besides notes: 24,000/s at 128 frames, 3,000 at 1024
 CLOCK_BRACKET_S = 0.0002  # a cycle start read between clock reads further apart was interrupted
 CLOCK_READS = 3  # tries at an uninterrupted read of the cycle start, each cycle with an event
@@ -302,7 +307,11 @@ class JackMidiInputs(EventDelivery):
                     self.received += 1
                     if cycle_s < 0.0:  # once per cycle, only when there is an event
                         cycle_frame, cycle_s = self._cycle_start(client)
-                    if _NOTE_STATUS_FIRST <= data[:1] < _NOTE_STATUS_END:
+                    status = data[:1]
+                    if _NOTE_STATUS_FIRST <= status < _NOTE_STATUS_END or (
+                        _CONTROL_STATUS_FIRST <= status < _CONTROL_STATUS_END
+                        and data[1:2] in _KEPT_CONTROLLERS
+                    ):
                         ring.put(cycle_frame, offset, cycle_s, slot, data)
                     elif spare_left > 0:
                         spare_left -= 1
