@@ -33,7 +33,7 @@ from .overlays import OVERLAYS, ReconnectPage  # noqa: E402
 from .page import Page  # noqa: E402
 from .pages.paired_devices import PairedDevicesPage  # noqa: E402
 from .session_page import SessionPage, marked_words  # noqa: E402
-from .since_away import since_away_words  # noqa: E402
+from .since_away import remote_words, since_away_words  # noqa: E402
 from .widgets import engine_lost  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -250,8 +250,9 @@ class TherapistApp:
             log.warning("the lists could not be read after connecting again: %s", error)
         self.view.notice = since_away_words(before, state, self.request)
         again = self._choose_child_again(before, state)
-        if again:
-            self.view.notice = f"{self.view.notice} {again}"
+        for added in (again, remote_words(before, state)):
+            if added:
+                self.view.notice = f"{self.view.notice} {added}"
         self._relayout()
 
     def _choose_child_again(self, before: dict[str, Any], now: dict[str, Any]) -> str:

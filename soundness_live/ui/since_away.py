@@ -48,3 +48,17 @@ def since_away_words(
     status = str(summary.get("status"))
     closed = STORED_AS.get(status, f"The session was closed while the engine was away ({status})")
     return f"{closed}: {trials_words(int(summary.get('trials') or 0))}."
+
+
+REMOTE_GONE = (
+    "The browser remote stopped with the engine: tablets show it unreachable until it is "
+    "turned on again on the remote page."
+)
+
+
+def remote_words(before: dict[str, Any], now: dict[str, Any]) -> str:
+    """What the notice adds when a browser remote served before the loss and none serves now
+    (a remote ends with its engine: an engine started again starts none by itself)."""
+    served_before = (before.get("remote") or {}).get("served")
+    served_now = (now.get("remote") or {}).get("served")
+    return REMOTE_GONE if served_before and not served_now else ""

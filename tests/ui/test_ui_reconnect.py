@@ -15,7 +15,7 @@ import pytest
 from soundness_live.live.client import EngineClient, start_engine
 from soundness_live.store.records import Store
 from soundness_live.ui.link import EngineLink, data_dir_connect, ordinal, wait_before_s
-from soundness_live.ui.since_away import since_away_words
+from soundness_live.ui.since_away import REMOTE_GONE, remote_words, since_away_words
 from tests.live.test_engine_process import ENGINE_ARGS, QUICK_WAIT, _attach, _stop
 
 SIZE = (1024, 768)
@@ -95,6 +95,9 @@ def test_what_the_screen_says_of_the_session_open_before_the_loss() -> None:
     def gone(kind: str, **fields: Any) -> dict[str, Any]:
         raise ConnectionError("the engine went away again")
 
+    served = {"remote": {"served": {"pid": 4321, "url": "http://127.0.0.1:8765/"}}}
+    assert remote_words(served, {"remote": {"served": None}}) == REMOTE_GONE
+    assert remote_words(served, served) == "" and remote_words({}, {}) == ""
     assert since_away_words(before, {}, gone) == (
         "The session open before was closed while the engine was away; its trials could not "
         "be counted: the engine went away again"
