@@ -220,10 +220,19 @@ def engine_link(
 
 def _leave_engine(link: Any) -> None:
     """As the window closes: stop the engine this screen started (it runs now) unless a
-    session is open; a session open goes on in the engine."""
+    session is open; a session open goes on in the engine. An engine this screen started that
+    is not answering (starting again, or stuck) is stopped too, saying so: nobody would be
+    left to stop it, and it holds the sound and MIDI devices (a session open in it is stored
+    as interrupted as it stops)."""
+    from ..live.processes import end_process
+
     client, process = link.client, link.process
     session_open = client.state.get("session_id") is not None
-    if process is not None and process.poll() is None and not session_open and link.connected:
+    running = process is not None and process.poll() is None
+    if running and not link.connected:
+        print("the engine this screen started is not answering: stopping it", flush=True)
+        end_process(process)
+    elif running and not session_open:
         client.request("shutdown")
         process.wait(timeout=10)
     elif session_open and link.connected:

@@ -391,3 +391,30 @@ def test_run_finds_its_engine_again_and_leaves_one_it_did_not_start_running(
             run.stdout.close()
         if second is not None:
             _stop(second)
+
+
+def test_closing_the_window_stops_a_started_engine_that_is_not_answering(capsys) -> None:
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    from soundness_live.commands.live_commands import _leave_engine
+
+    class Away:
+        state = {"session_id": None}
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    # the engine this screen started again, still compiling (or stuck) as the window closes
+    stuck = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        link = SimpleNamespace(client=Away(), process=stuck, connected=False)
+        _leave_engine(link)
+        assert stuck.poll() is not None and link.client.closed  # stopped, not left holding
+        assert "not answering: stopping it" in capsys.readouterr().out
+    finally:
+        if stuck.poll() is None:
+            stuck.kill()
+            stuck.wait()
