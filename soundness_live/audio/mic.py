@@ -30,17 +30,21 @@ from .devices import find_input_device
 # PortAudio's start and stop (Pa_Initialize/Pa_Terminate) are not thread-safe: the engine's
 # microphone check and a microphone opening for a vocal activity may run on two threads
 _PORTAUDIO_LOCK = threading.Lock()
+# the microphones open now (PortAudio is never stopped under one), and whether PortAudio was
+# started for them (then it stops again with the last of them)
+_PORTAUDIO = {"users": 0, "started_for_them": False}
 
 
 def release_portaudio(sd: Any) -> bool:
     """Stop PortAudio (sounddevice starts it on import) until a microphone opens; whether it
-    was running. On a JACK server PortAudio's JACK host API keeps a JACK client of its own,
-    active, whose thread the server wakes every cycle and counts an x-run against whenever it
-    is late: an engine whose sound and MIDI are one JACK client would be two clients for the
-    whole session for nothing but a device list. (``_terminate``/``_initialize`` are
-    sounddevice's own calls for starting PortAudio again, as it documents for rescanning.)"""
+    was running and stopped (never while a microphone is open). On a JACK server PortAudio's
+    JACK host API keeps a JACK client of its own, active, whose thread the server wakes every
+    cycle and counts an x-run against whenever it is late: an engine whose sound and MIDI are
+    one JACK client would be two clients for the whole session for nothing but a device list.
+    (``_terminate``/``_initialize`` are sounddevice's own calls for starting PortAudio again,
+    as it documents for rescanning.)"""
     with _PORTAUDIO_LOCK:
-        if not sd._initialized:
+        if not sd._initialized or _PORTAUDIO["users"]:
             return False
         sd._terminate()
         return True
@@ -58,16 +62,30 @@ def restart_portaudio() -> None:
     in this process), unless a microphone did meanwhile."""
     sd = sys.modules.get("sounddevice")
     if sd is not None:
-        _start_portaudio(sd)
+        with _PORTAUDIO_LOCK:
+            if not sd._initialized:
+                sd._initialize()
 
 
-def _start_portaudio(sd: Any) -> bool:
-    """Start PortAudio if it was released (:func:`release_portaudio`); whether it was."""
+def _take_portaudio(sd: Any) -> None:
+    """A microphone opens: PortAudio runs (started if it was released) and stays running
+    until :func:`_give_back_portaudio`."""
     with _PORTAUDIO_LOCK:
-        if sd._initialized:
-            return False
-        sd._initialize()
-        return True
+        _PORTAUDIO["users"] += 1
+        if not sd._initialized:
+            sd._initialize()
+            _PORTAUDIO["started_for_them"] = True
+
+
+def _give_back_portaudio(sd: Any) -> None:
+    """A microphone closed: PortAudio stops again with the last one if it was started for
+    them."""
+    with _PORTAUDIO_LOCK:
+        _PORTAUDIO["users"] -= 1
+        if _PORTAUDIO["users"] == 0 and _PORTAUDIO["started_for_them"]:
+            _PORTAUDIO["started_for_them"] = False
+            if sd._initialized:
+                sd._terminate()
 
 
 class InputRing:
@@ -167,7 +185,8 @@ class MicrophoneVoice:
         self._line = FrameLine(sample_rate)
         self.overflows = 0
         self._sd = sd
-        self._started_portaudio = _start_portaudio(sd)  # released again when this stops
+        _take_portaudio(sd)  # running while this is open, whatever another thread does
+        self._holds_portaudio = True
         try:
             index = find_input_device(sd, device)
             self.stream = sd.InputStream(
@@ -218,15 +237,17 @@ class MicrophoneVoice:
 
     def stop(self) -> None:
         """Stop and close the stream (idempotent); PortAudio stops again if this started it."""
-        if not self.stream.closed:
-            self.stream.stop()
-            self.stream.close()
-        self._release()
+        try:
+            if not self.stream.closed:
+                self.stream.stop()
+                self.stream.close()
+        finally:
+            self._release()
 
     def _release(self) -> None:
-        if self._started_portaudio:
-            self._started_portaudio = False
-            release_portaudio(self._sd)
+        if self._holds_portaudio:
+            self._holds_portaudio = False
+            _give_back_portaudio(self._sd)
 
 
 def microphone_status(device: Any = None) -> str:

@@ -115,3 +115,36 @@ def test_a_microphone_starts_portaudio_again_after_a_release_and_stops_it_after(
         finally:
             looking.close()
             sd._initialize()  # as jack_server found it: it stops PortAudio before the server
+
+
+class StandInPortAudio:
+    """sounddevice's start and stop of PortAudio, counted."""
+
+    def __init__(self, running: bool) -> None:
+        self._initialized = int(running)
+
+    def _initialize(self) -> None:
+        self._initialized += 1
+
+    def _terminate(self) -> None:
+        self._initialized -= 1
+
+
+def test_portaudio_is_never_stopped_under_an_open_microphone():
+    """The engine's microphone check releases PortAudio on another thread than the one a
+    vocal activity opens its microphone on: a release between the two must leave it be."""
+    from soundness_live.audio.mic import _give_back_portaudio, _take_portaudio, release_portaudio
+
+    portaudio = StandInPortAudio(running=True)
+    _take_portaudio(portaudio)  # a microphone opened while PortAudio ran
+    assert not release_portaudio(portaudio) and portaudio._initialized == 1
+    _give_back_portaudio(portaudio)  # not started for it: still running, the check may stop it
+    assert portaudio._initialized == 1 and release_portaudio(portaudio)
+    # released: two microphones start it once, and it stops with the last of them
+    _take_portaudio(portaudio)
+    _take_portaudio(portaudio)
+    assert portaudio._initialized == 1
+    _give_back_portaudio(portaudio)
+    assert portaudio._initialized == 1
+    _give_back_portaudio(portaudio)
+    assert portaudio._initialized == 0
