@@ -17,6 +17,15 @@ product. Value ``4 t + k`` of sample ``s`` (phase ``k`` of the window ending ``t
 additions from 0 whichever sample the recurrence started at (11 samples back at most), so the
 values, and the output, do not depend on the block split.
 
+The limiter's windows slide: each window's maximum (the REACH + 1 input peaks an envelope
+value reads, the ATTACK + 1 envelope values a held value reads) comes from runs of the window's
+width (:func:`_window_max`), the mean gain from a running sum in exact integers, so a block costs
+O(n) whatever the look-ahead's length, where a scan of every window cost O(n x window). A window
+peak's log is taken only when the peak changed, the envelope's exp only where it may be over
+the target. The maxima are the scanned ones to the bit and the mean differs from a float sum
+only in its last bits (tests/synth/test_limiter_sliding.py holds them to the computation written
+out sample by sample); the kept outputs of test_stage_reference.py come out the same bytes.
+
 The arrays hold the stage's state between blocks (see :class:`.limiter.OutputStage`, which
 makes them): ``inputs`` (the filtered input: the ``KEPT`` frames before the block, then the
 block), ``clip_joined`` (the 11 frames sent before the block, then the block), ``trace``
@@ -56,13 +65,14 @@ BOUND_UNIFORM = 6  # NaN, or: the bound's history is this peak at gain 1
 N_FLOATS = 7
 # -- trace rows: each starts with its history (of the length given), then the block ------------
 PEAKS = 0  # the largest held-window value of each input sample (REACH before)
-ENVELOPES = 1  # window peaks with instant attack and exponential release (ATTACK before)
+ENVELOPES = 1  # window peaks, instant attack, exponential release; 0 under the target (ATTACK)
 HELD = 2  # the envelope's maximum over the attack ahead (ATTACK before)
 GAINS = 3  # the gain each held value asks for (ATTACK before, recomputed)
 GAIN = 4  # the limiter's gain of each sample of the block (no history)
 BOUND_PEAKS = 5  # the clip bound's input peaks (DELAY before)
 BOUND_GAINS = 6  # the clip bound's gains (11 before)
-TRACE_ROWS = 7
+WINDOW_FROM, WINDOW_TO = 7, 8  # a sliding maximum's runs (no history: see _window_max)
+TRACE_ROWS = 9
 
 KEPT_BEFORE = WINDOW_FRAMES - 1  # 11: a window reaches this many samples back
 INPUT_LIMIT = 8.0  # +18 dBFS: absurd input is clamped so the limiter recovers in ~0.3 s
@@ -70,6 +80,8 @@ QUIET_FLOOR = 1e-30  # floor of a window peak before its log (silence)
 HELD_GAIN = float(np.abs(HELD_WINDOWS).sum(axis=0).max())  # |value| <= this * the peak
 _ROUNDING = 2.0**-23  # float32 rounding of g * d, with room to spare
 _SLACK = 1.0 + 1e-6  # the float64 sums behind the peaks and the clip's own values
+_EXP_MARGIN = 1e-6  # far beyond the rounding of running + ramp, even after days of frames
+_GAIN_UNIT = 2**53  # the limiter's mean gain sums gains as integers of this unit (exact)
 _VALUES = 4 * WINDOW_FRAMES  # held-window values besides the sample itself
 _NEWEST = np.ascontiguousarray(HELD_WINDOWS[0, :_VALUES])  # the weight of x[s] in each
 _STEP = np.zeros(_VALUES)  # taps[k, t + 1] at 4 t + k: the recurrence's new term
@@ -169,42 +181,78 @@ def _filter_input(block, inputs, kept, glide, ints, floats):  # pragma: no cover
 
 
 @inner_jit()
-def _envelope(trace, n, ints, floats):  # pragma: no cover - compiled
+def _window_max(values, n, width, from_here, to_here):  # pragma: no cover - compiled
+    """Ready ``from_here`` and ``to_here`` so that ``max(from_here[i], to_here[i + width - 1])``
+    is the largest of ``values[i : i + width]``, for ``i`` in ``0..n-1``: O(n) whatever the
+    width (van Herk and Gil-Werman: the values cut into runs of ``width``, ``to_here`` the
+    maximum from its run's start to each value, ``from_here`` from each value to its run's end;
+    a window is the tail of one run and the head of the next). A maximum is exact, so this is
+    the window's maximum to the bit, as a scan of the window gives it."""
+    length = n + width - 1
+    for start in range(0, length, width):
+        stop = min(start + width, length)
+        highest = values[start]
+        for j in range(start, stop):
+            highest = max(highest, values[j])
+            to_here[j] = highest
+        highest = values[stop - 1]
+        for j in range(stop - 1, start - 1, -1):
+            highest = max(highest, values[j])
+            from_here[j] = highest
+
+
+@inner_jit()
+def _envelope(trace, n, ints, floats, target):  # pragma: no cover - compiled
     """The window peaks (over REACH + 1 samples) with an instant attack and an exponential
-    release, computed in the log domain on absolute frames; carries the running maximum."""
+    release, computed in the log domain on absolute frames; carries the running maximum.
+
+    A window peak's log is taken only when the peak differs from the sample before's (a peak
+    stays the window's maximum for up to REACH + 1 samples); the exp only where the envelope
+    may be over ``target``: under it the envelope is kept as 0, as the gain it asks for is 1
+    either way (``_gain``) and so is the resting check (``_keep``)."""
     reach, attack, decay = ints[REACH], ints[ATTACK], floats[LOG_DECAY]
     first_frame = np.float64(ints[FRAME] - reach)
     running = floats[PEAK_MAX]
+    surely_under = np.log(target) - _EXP_MARGIN  # exp of less is surely under the target
     peaks, envelopes = trace[PEAKS], trace[ENVELOPES]
+    from_here, to_here = trace[WINDOW_FROM], trace[WINDOW_TO]
+    _window_max(peaks, n, reach + 1, from_here, to_here)
+    last_peak, last_log = -1.0, 0.0
     for i in range(n):
-        window_peak = peaks[i]
-        for j in range(i + 1, i + reach + 1):
-            window_peak = max(window_peak, peaks[j])
+        window_peak = max(from_here[i], to_here[i + reach])
+        if window_peak != last_peak:
+            last_peak, last_log = window_peak, np.log(max(window_peak, QUIET_FLOOR))
         ramp = (i + first_frame) * decay
-        level = np.log(max(window_peak, QUIET_FLOOR)) - ramp
-        running = max(running, level)  # the running maximum carried from the last block
-        envelopes[attack + i] = np.exp(running + ramp)
+        running = max(running, last_log - ramp)  # the running maximum carried between blocks
+        exponent = running + ramp
+        envelopes[attack + i] = np.exp(exponent) if exponent >= surely_under else 0.0
     floats[PEAK_MAX] = running
 
 
 @inner_jit()
 def _gain(trace, n, ints, target):  # pragma: no cover - compiled
     """The limiter's gain of each sample: the held envelope's gain, falling in a straight line
-    over the attack (the mean of the attack + 1 gains ahead)."""
+    over the attack (the mean of the attack + 1 gains ahead).
+
+    The mean is a running sum in fixed point (``_GAIN_UNIT``ths of 1, exact integers), so it
+    has no drift and depends only on the gains in its window, never on where a block began:
+    the same bytes whatever the block split, and exactly 1 where the window's gains all are."""
     attack = ints[ATTACK]
     envelopes, held, gains, gain = trace[ENVELOPES], trace[HELD], trace[GAINS], trace[GAIN]
+    from_here, to_here = trace[WINDOW_FROM], trace[WINDOW_TO]
+    _window_max(envelopes, n, attack + 1, from_here, to_here)
     for i in range(n):
-        top = envelopes[i]
-        for j in range(i + 1, i + attack + 1):
-            top = max(top, envelopes[j])
-        held[attack + i] = top
+        held[attack + i] = max(from_here[i], to_here[i + attack])
     for j in range(attack + n):
         gains[j] = target / max(held[j], target)
+    total = 0
+    for j in range(attack + 1):
+        total += np.int64(gains[j] * _GAIN_UNIT)
+    whole = np.float64(_GAIN_UNIT) * (attack + 1)
     for i in range(n):
-        total = 0.0
-        for j in range(i, i + attack + 1):
-            total += gains[j]
-        gain[i] = total / (attack + 1)
+        gain[i] = np.float64(total) / whole
+        if i + 1 < n:
+            total += np.int64(gains[i + attack + 1] * _GAIN_UNIT) - np.int64(gains[i] * _GAIN_UNIT)
 
 
 @inner_jit(inline="always")
@@ -221,7 +269,7 @@ def _limit(block, inputs, trace, recurrence, ints, floats, target):  # pragma: n
         highest = max(highest, peaks[reach + i])
     limiting = not (ints[RESTING] != 0 and ints[SHORTCUTS] != 0 and highest <= target)
     if limiting:
-        _envelope(trace, n, ints, floats)
+        _envelope(trace, n, ints, floats, target)
         _gain(trace, n, ints, target)
     else:
         gain[:n] = 1.0
