@@ -143,7 +143,7 @@ METRICS = (
         meaning="played on a no-go stimulus",
         kind="any",  # a flag for one stimulus, a count for several
     ),
-    MetricSpec("freezes_held", "count", meaning="freezes without a note"),
+    MetricSpec("freezes_held", "count", meaning="freezes played into and held without a note"),
     MetricSpec("notes_in_freeze_per_freeze", "count (list)", meaning="notes in each freeze"),
     MetricSpec("time_to_stop_per_freeze_ms", "ms (list)", meaning="time to stop in each freeze"),
     MetricSpec(

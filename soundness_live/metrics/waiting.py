@@ -114,7 +114,8 @@ def score_freeze(
     music before it (since the previous freeze's restart; for the first, before its stop) had
     nothing to stop: that freeze's time to stop is null, not 0. ``time_to_stop_ms`` is the
     mean of the measured ones (null when none is), ``time_to_stop_per_freeze_ms`` the list.
-    ``freezes_held`` counts freezes with no violation.
+    ``freezes_held`` counts freezes with no violation that the child had something to stop
+    in (a time to stop measured): one they played nothing around is not a freeze held.
     """
     if not math.isfinite(stop_tolerance_ms) or stop_tolerance_ms < 0.0:
         raise ParameterError(
@@ -141,7 +142,11 @@ def score_freeze(
         "notes_in_freeze_per_freeze": violations,
         "time_to_stop_ms": float(np.mean(measured)) if measured else None,
         "time_to_stop_per_freeze_ms": times_to_stop,
-        "freezes_held": sum(1 for count in violations if count == 0),
+        "freezes_held": sum(
+            1
+            for count, stop in zip(violations, times_to_stop, strict=True)
+            if count == 0 and stop is not None
+        ),
     }
 
 

@@ -94,12 +94,12 @@ def test_a_freeze_with_nothing_played_before_it_has_no_time_to_stop() -> None:
     # nothing played at all: nothing to stop, not an instant stop
     idle = score_freeze([(1000.0, 2000.0)], [])
     assert (idle["time_to_stop_ms"], idle["time_to_stop_per_freeze_ms"]) == (None, [None])
-    assert (idle["notes_in_freeze"], idle["freezes_held"]) == (0, 1)
+    assert (idle["notes_in_freeze"], idle["freezes_held"]) == (0, 0)  # nothing held
     # played only in the music after the first freeze: the second freeze alone is measured
     stops = [(1000.0, 2000.0), (3000.0, 4000.0)]
     later = score_freeze(stops, [2500.0, 3100.0])
     assert later["time_to_stop_per_freeze_ms"] == [None, 100.0]
-    assert later["time_to_stop_ms"] == 100.0
+    assert later["time_to_stop_ms"] == 100.0 and later["freezes_held"] == 1
     # a note in a freeze is no music before the next one
     inside = score_freeze(stops, [500.0, 1500.0])
     assert inside["time_to_stop_per_freeze_ms"] == [500.0, None]
