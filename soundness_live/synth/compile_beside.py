@@ -83,19 +83,16 @@ def start_stage_helper(cache_dir: str, script: str | None = None) -> StageHelper
 def finish_stage_helper(helper: StageHelper, timeout_s: float = HELPER_TIMEOUT_S) -> bool:
     """Wait for ``helper``; True when it compiled the stage into the cache. Otherwise one log
     line says what was expected and what came, and the caller compiles the stage itself."""
-    process = helper.process
     try:
-        code = process.wait(timeout=timeout_s)
+        code = helper.process.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
         problem = f"still running after {timeout_s:.0f} s: stopped"
     except BaseException:  # interrupted while waiting (Ctrl-C): the helper goes too
         stop_stage_helper(helper)
         raise
     else:
         problem = "" if code == 0 else f"exit code {code}: {_last_line(helper.errors)}"
-    helper.errors.close()
+    stop_stage_helper(helper)  # one past its time is stopped; every one reaped, its file closed
     if problem:
         log.warning(
             "output stage: expected its helper process to compile it, %s; compiling it here",
