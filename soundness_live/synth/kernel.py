@@ -40,10 +40,12 @@ from .voice_state import (
     BASE,
     CHANNEL,
     COMPENSATE,
+    CUTOFF_CENTS,
     DONE,
     END_AT,
     ENV,
     ENV_COUNTS,
+    ENVELOPE_CB,
     FADE_AGE,
     FADE_FRAMES,
     FC,
@@ -58,6 +60,7 @@ from .voice_state import (
     KILLED,
     LAST_HZ,
     LENGTH,
+    LEVEL_CB,
     MOD_COUNT,
     MOD_ENV_TO_FC,
     MOD_ENV_TO_PITCH,
@@ -80,6 +83,7 @@ from .voice_state import (
     Q_LIN,
     QUIET,
     STEP,
+    STEP_CENTS,
     TO_TICK,
     VIB_LFO,
     VIB_LFO_DELAY,
@@ -114,6 +118,7 @@ _FAST = {"nsz", "arcp", "contract", "afn", "reassoc"}
 # arguments of one value each, not literals: numba would compile a helper once per literal
 _VOLUME, _MODULATION = np.int64(0), np.int64(1)  # which envelope _envelope_step moves on
 _MOD_LFO_ROW, _VIB_LFO_ROW = np.int64(MOD_LFO), np.int64(VIB_LFO)
+_LEVEL_ROW, _ENVELOPE_ROW = np.int64(LEVEL_CB), np.int64(ENVELOPE_CB)  # what _amp_kept keeps
 # _envelope_step finds the modulation envelope's rows one (value) or two (section, count) on
 assert (MOD_SECTION, MOD_COUNT, MOD_VAL) == (VOL_SECTION + 2, VOL_COUNT + 2, VOL_VAL + 1)
 
@@ -138,6 +143,17 @@ def _convex(x):  # pragma: no cover - compiled
         return 1.0
     i = int(x)
     return _CONVEX[i] + (_CONVEX[i + 1] - _CONVEX[i]) * (x - i)
+
+
+@inner_jit()
+def _amp_kept(params, voice, cb, kept_row):  # pragma: no cover - compiled
+    """``_cb_to_amp(cb)``, computed again only when ``cb`` differs from the centibels in
+    ``kept_row`` (the amplitude kept in the row after it): a held note's level and sustain
+    cost no power of ten at every control step."""
+    if cb != params[kept_row, voice]:  # NaN (nothing kept yet) never equals
+        params[kept_row, voice] = cb
+        params[kept_row + 1, voice] = _cb_to_amp(cb)
+    return params[kept_row + 1, voice]
 
 
 @inner_jit()
@@ -262,16 +278,19 @@ def _control_step(state, params, channels, voice, sample_rate):  # pragma: no co
     if state[VOL_SECTION, voice] == DELAY:
         state[QUIET, voice] = 1
         return
-    level = _cb_to_amp(params[ATTEN, voice])
+    level = _amp_kept(params, voice, params[ATTEN, voice], _LEVEL_ROW)
     lfo_cb = -mod_lfo * params[MOD_LFO_TO_VOL, voice]
     if state[VOL_SECTION, voice] == ATTACK:
         target = level * _cb_to_amp(lfo_cb) * volume
     else:
-        target = level * _cb_to_amp(PEAK_CB * (1.0 - volume) + lfo_cb)
-        floor_cb = PEAK_CB * (1.0 - volume) - abs(params[MOD_LFO_TO_VOL, voice])
-        if level * _cb_to_amp(floor_cb) < _NOISE_FLOOR:
-            state[DONE, voice] = 1
-            return
+        target = level * _amp_kept(params, voice, PEAK_CB * (1.0 - volume) + lfo_cb, _ENVELOPE_ROW)
+        # the floor is the target at the LFO's quietest, never under the target but for
+        # rounding: a target twice the noise floor leaves it surely over
+        if target < 2.0 * _NOISE_FLOOR:
+            floor_cb = PEAK_CB * (1.0 - volume) - abs(params[MOD_LFO_TO_VOL, voice])
+            if level * _cb_to_amp(floor_cb) < _NOISE_FLOOR:
+                state[DONE, voice] = 1
+                return
     if state[KILLED, voice] != 0:
         state[FADE_AGE, voice] += CONTROL_FRAMES
         left = 1.0 - state[FADE_AGE, voice] / max(state[FADE_FRAMES, voice], 1)
@@ -287,13 +306,17 @@ def _control_step(state, params, channels, voice, sample_rate):  # pragma: no co
     if state[MOD_SECTION, voice] == ATTACK:
         modulation = _convex(127.0 * modulation)
     cents = _pitch_cents(state, params, channels, voice, mod_lfo, vib_lfo, modulation)
-    state[STEP, voice] = max(np.int64(2.0 ** (cents / 1200.0) * (1 << FRAC_BITS)), 1)
+    if cents != params[STEP_CENTS, voice]:  # else STEP is already this pitch's
+        params[STEP_CENTS, voice] = cents
+        state[STEP, voice] = max(np.int64(2.0 ** (cents / 1200.0) * (1 << FRAC_BITS)), 1)
     cutoff = params[FC, voice] + mod_lfo * params[MOD_LFO_TO_FC, voice]
     cutoff = min(max(cutoff + modulation * params[MOD_ENV_TO_FC, voice], 1500.0), 13500.0)
-    hz = min(max(_ROOT_HZ * 2.0 ** (cutoff / 1200.0), 5.0), 0.45 * sample_rate)
-    if abs(hz - params[LAST_HZ, voice]) > 0.01:
-        params[LAST_HZ, voice] = hz
-        _set_filter(state, params, voice, hz, sample_rate)
+    if cutoff != params[CUTOFF_CENTS, voice]:  # else the filter is already set for it
+        params[CUTOFF_CENTS, voice] = cutoff
+        hz = min(max(_ROOT_HZ * 2.0 ** (cutoff / 1200.0), 5.0), 0.45 * sample_rate)
+        if abs(hz - params[LAST_HZ, voice]) > 0.01:
+            params[LAST_HZ, voice] = hz
+            _set_filter(state, params, voice, hz, sample_rate)
     if abs(params[H1, voice]) < 1e-20:
         params[H1, voice] = 0.0  # no denormals in the filter's feedback
 

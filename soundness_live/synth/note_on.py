@@ -382,6 +382,7 @@ def start_voice(  # pragma: no cover - compiled
     row = rows[region]
     state[:, column] = 0
     params[:, column] = 0.0
+    params[vs.KEPT : vs.N_PARAMS, column] = np.nan
     key_used = int(row[FIXED_KEY]) if row[FIXED_KEY] >= 0.0 else key
     velocity_used = int(row[FIXED_VELOCITY]) if row[FIXED_VELOCITY] >= 0.0 else velocity
     first, count = int(row[FIRST_MOD]), int(row[MODS])

@@ -28,7 +28,7 @@ from . import voice_state as vs
 from .envelope import CONTROL_FRAMES, INSTANT_S, SECTIONS, envelope_sections
 from .modulators import ControllerAmounts, NoteSources, modulation, voice_modulators
 from .region import Modulator, Region
-from .voice_state import N_PARAMS, N_STATE
+from .voice_state import KEPT, N_PARAMS, N_STATE
 
 __all__ = [
     "INITIAL_ATTENUATION_FACTOR",
@@ -88,6 +88,7 @@ def new_voice(
     totals, amounts = modulation(modulators, sources)
     state = np.zeros(N_STATE, dtype=np.int64)
     params = np.zeros(N_PARAMS, dtype=np.float64)
+    params[KEPT:] = np.nan  # nothing computed yet
     _set_pitch(params, region, key_used, totals, sample_rate)
     _set_level(params, region, totals, amounts, controllers, gain)
     _set_filter(params, region, totals)

@@ -54,7 +54,12 @@ CC7_AMOUNT, CC11_AMOUNT, CC10_AMOUNT, CC1_AMOUNT = range(36, 40)
 # channel's sources at every control step): cents at a full source
 WHEEL_AMOUNT, PRESSURE_AMOUNT = 40, 41
 ENV = 42  # 2 envelopes x 7 sections x (coeff, incr, low, high)
-N_PARAMS = ENV + 2 * SECTIONS * 4
+# what the kernel's last control step computed from what, so an unchanged input costs no
+# power of ten or two: (centibels, amplitude) of the level and of the envelope, and the cents
+# behind STEP and behind the cutoff in force. NaN (a new voice): not computed yet.
+KEPT = ENV + 2 * SECTIONS * 4
+LEVEL_CB, LEVEL_AMP, ENVELOPE_CB, ENVELOPE_AMP, STEP_CENTS, CUTOFF_CENTS = range(KEPT, KEPT + 6)
+N_PARAMS = KEPT + 6
 
 # -- channel sources (float64, one column per MIDI channel) -----------------------------------
 # the pitch wheel's default modulator source: bipolar wheel (-1..1, 8192 = 0) x its

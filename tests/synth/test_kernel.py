@@ -214,3 +214,25 @@ def test_the_kernel_lets_other_python_threads_run_while_it_renders():
     middle = (began + 0.25 * (ended - began), ended - 0.25 * (ended - began))
     assert ended - began > 0.05
     assert sum(middle[0] < t < middle[1] for t in stamps) > 100
+
+
+def test_a_note_at_its_samples_own_pitch_and_full_level_sounds_after_a_delay():
+    # the kernel keeps what each control step computed (pitch step, level) and computes it
+    # again only when its input changes: a voice whose first computed pitch is exactly 0
+    # cents and whose attenuation is exactly 0 cB, first computed after a volume-envelope
+    # delay, must still get its step and level (nothing kept yet is not "kept as 0")
+    t = np.arange(4_800) / RATE
+    data = (0.5 * np.sin(2 * np.pi * 480.0 * t)).astype(np.float32)
+    region = Region(
+        0, 127, 0, 127, 0, 4_800, 100, 4_700, RATE, 69, loop_mode=1, release_s=0.1, delay_s=0.02
+    )
+    font = SoundFontData("sine", "0", data, {(0, 0): Preset("sine", 0, 0, (region,))})
+    synth = Synth(font, RATE)
+    synth.handle(NoteOn(0, 0, 69, 127))
+    out = np.zeros((RATE // 2, 2), np.float32)
+    synth.render(out)
+    sounding = out[RATE // 10 :, 0].astype(np.float64)
+    assert np.sqrt(np.mean(sounding**2)) > 0.01  # a level, not silence
+    spectrum = np.abs(np.fft.rfft(sounding * np.hanning(len(sounding))))
+    peak_hz = np.argmax(spectrum) * RATE / len(sounding)
+    assert abs(peak_hz - 480.0) < 5.0  # the sample's own pitch: one sample per frame
