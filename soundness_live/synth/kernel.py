@@ -93,6 +93,7 @@ from .voice_state import (
     VOL_VAL,
     WHEEL_AMOUNT,
     WHEEL_SOURCE,
+    voice_columns,
 )
 
 log = logging.getLogger(__name__)
@@ -475,8 +476,8 @@ def _compile(helper_process: bool) -> KernelReady:
         helper = start_stage_helper(str(CACHE_DIR))
     try:
         out = np.zeros((1, 2), dtype=np.float32)
-        state = np.zeros((N_STATE, 1), dtype=np.int64)
-        params = np.zeros((N_PARAMS, 1), dtype=np.float64)
+        state = voice_columns(N_STATE, 2, np.int64)
+        params = voice_columns(N_PARAMS, 2, np.float64)
         channels = np.zeros((N_CHANNEL_SOURCES, N_CHANNELS), dtype=np.float64)
         rows = np.zeros((1, 4), dtype=np.float32)
         render_voices(out, 0, state, params, channels, rows, 48_000.0)

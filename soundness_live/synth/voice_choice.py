@@ -210,8 +210,8 @@ def compile_note_on() -> bool:
     """Compile (or load from the cache) :func:`play_note` and :func:`.note_on.start_voice` for
     the only types the synth passes, then refuse any other; True when the cache served them."""
     tables = RegionTables((Region(0, 127, 0, 127, 0, 8, 0, 8, 48_000, 60),), 48_000)
-    state = np.zeros((vs.N_STATE, 2), dtype=np.int64)
-    params = np.zeros((vs.N_PARAMS, 2), dtype=np.float64)
+    state = vs.voice_columns(vs.N_STATE, 2, np.int64)
+    params = vs.voice_columns(vs.N_PARAMS, 2, np.float64)
     sources = np.zeros((vs.N_CHANNELS, N_SOURCES), dtype=np.float64)
     numbers, placements = np.zeros(1, np.int64), np.zeros((1, N_PLACEMENT), np.int64)
     arguments = (numbers, 0, 1, placements, tables.arrays, 0, 60, 100, sources, 48_000.0, 0.2)

@@ -5,9 +5,16 @@ note-on and on note and controller events; the compiled kernel (:mod:`.kernel`) 
 them every block. ``channels`` (float64) holds one column per MIDI channel: the sources every voice
 of the channel follows at each control step (pitch wheel, pressure). Positions are 40.24 fixed
 point, in rows of the sample layout.
+
+The arrays are column-major (:func:`voice_columns`): a voice's quantities lie together in
+memory. A control step reads some sixty of them; row-major, they would lie the bank's capacity
+x 8 bytes apart (4 KB at 512 voices), every one in the same set of the processor's first-level
+cache, which holds only a handful of them at once: the kernel ran a third slower.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from .envelope import SECTIONS
 
@@ -67,3 +74,9 @@ N_PARAMS = KEPT + 6
 WHEEL_SOURCE, PRESSURE_SOURCE = 0, 1
 N_CHANNEL_SOURCES = 2
 N_CHANNELS = 16
+
+
+def voice_columns(rows: int, voices: int, dtype: type) -> np.ndarray:
+    """A zeroed (``rows``, ``voices``) array of voice quantities, one voice's together in
+    memory (column-major): the only layout the compiled kernel and note-on take."""
+    return np.zeros((rows, voices), dtype=dtype, order="F")

@@ -43,6 +43,7 @@ from .voice_state import (
     PLAIN_END_AT,
     PLAIN_SHIFT,
     POS,
+    voice_columns,
 )
 
 __all__ = [
@@ -74,8 +75,8 @@ class VoiceBank:
         self.count = 0
         self.interpolation = interpolation
         self.layout = SampleLayout(sample_data, interpolation)
-        self.state = np.zeros((N_STATE, capacity), dtype=np.int64)
-        self.params = np.zeros((N_PARAMS, capacity), dtype=np.float64)
+        self.state = voice_columns(N_STATE, capacity, np.int64)
+        self.params = voice_columns(N_PARAMS, capacity, np.float64)
         # the MIDI channels' pitch wheel and pressure sources, at rest (the synth sets them)
         self.channels = np.zeros((N_CHANNEL_SOURCES, N_CHANNELS), dtype=np.float64)
 

@@ -94,8 +94,8 @@ def assert_same_voice(tables: RegionTables, region: Region, key: int, velocity: 
     controllers = [int(x) for x in sources[3, :128]]
     wheel = (PRESSURE, WHEEL, WHEEL_RANGE)
     state, params = new_voice(region, key, velocity, controllers, RATE, GAIN, wheel)
-    got_state = np.full((vs.N_STATE, 2), -7, dtype=np.int64)  # not left over from before
-    got_params = np.full((vs.N_PARAMS, 2), np.nan)
+    got_state = vs.voice_columns(vs.N_STATE, 2, np.int64) - 7  # not left over from before
+    got_params = vs.voice_columns(vs.N_PARAMS, 2, np.float64) + np.nan
     number = tables.number(region)
     start_voice(
         got_state,
