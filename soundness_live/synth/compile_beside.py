@@ -56,7 +56,8 @@ def stage_in_cache(dispatcher: Any) -> bool:
 
 
 def start_stage_helper(cache_dir: str, script: str | None = None) -> StageHelper | None:
-    """A helper process compiling the output stage into ``cache_dir`` by ``script`` (default
+    """A helper process compiling the output stage under ``cache_dir`` (the cache's root: the
+    helper finds the same sources' directory in it, :mod:`.numba_cache`) by ``script`` (default
     :data:`HELPER_SCRIPT`), or None when none can start here (a frozen application; the start
     failed, said in the log)."""
     if getattr(sys, "frozen", False):

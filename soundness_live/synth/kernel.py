@@ -4,7 +4,8 @@
 other Python threads wait for while it runs; ``cache=True``: the machine code is kept on disk).
 The cache lives in the user's cache directory (``platformdirs.user_cache_dir("soundness-live")``
 / ``numba``), not beside the module, so it works when the package is installed read-only; a
-``NUMBA_CACHE_DIR`` set by the user wins.
+``NUMBA_CACHE_DIR`` set by the user wins. Within it, a directory per version of the synth's
+sources (:mod:`.numba_cache`).
 
 Compiling takes seconds, which no note may wait for: :func:`compile_kernel` compiles (or loads
 from the cache) once per process, before the first block is rendered — a synth calls it when it
@@ -103,7 +104,7 @@ __all__ = ["KernelReady", "compile_kernel", "kernel_cache_dir", "render_voices"]
 _started = time.perf_counter()
 import numba  # noqa: E402 - timed: the import is part of the start-up the log reports
 
-from .numba_cache import CACHE_DIR, inner_jit, kernel_cache_dir  # noqa: E402 - before any decoration
+from .numba_cache import CACHE_DIR, CACHE_ROOT, inner_jit, kernel_cache_dir  # noqa: E402 - before any decoration
 
 _IMPORT_S = time.perf_counter() - _started
 
@@ -473,7 +474,7 @@ def _compile(helper_process: bool) -> KernelReady:
     children_cpu = _children_cpu_s()
     helper = None
     if helper_process and not stage_in_cache(process_block):
-        helper = start_stage_helper(str(CACHE_DIR))
+        helper = start_stage_helper(str(CACHE_ROOT))  # it finds the same sources' directory
     try:
         out = np.zeros((1, 2), dtype=np.float32)
         state = voice_columns(N_STATE, 2, np.int64)

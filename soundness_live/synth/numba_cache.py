@@ -3,19 +3,30 @@
 The synth kernel (:mod:`.kernel`) and the output stage (:mod:`.stage_kernel`) both import this
 module before numba decorates anything: numba chooses a function's cache locator when it is
 decorated, and its default (beside the module) fails in a read-only install.
+
+numba checks a cached function against its own source file only (its time and size), not
+against the modules it reads constants and helpers from: after a change to one of those
+(the rows of :mod:`.voice_state`, a helper of :mod:`.note_on`) it would load machine code made
+for the old layout. So the compiled code lives in a directory named by a digest of the synth's
+sources, ``<cache>/synth-<digest>``: changed sources compile afresh. Directories of other
+sources not used for :data:`UNUSED_DAYS` days are removed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import time
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
-__all__ = ["CACHE_DIR", "inner_jit", "kernel_cache_dir"]
+__all__ = ["CACHE_DIR", "CACHE_ROOT", "inner_jit", "kernel_cache_dir", "sources_digest"]
 
 APP_NAME = "soundness-live"
+UNUSED_DAYS = 30  # another version's compiled code, untouched this long, is removed
 
 
 def kernel_cache_dir() -> Path:
@@ -26,19 +37,54 @@ def kernel_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME)) / "numba"
 
 
-def _set_cache_dir() -> Path:
-    """Point numba's cache at :func:`kernel_cache_dir` before any function is decorated (the
-    cache locator is chosen at decoration time; numba's default, beside the module, fails in a
-    read-only install); returns the directory in use."""
+def sources_digest(directory: Path = Path(__file__).parent) -> str:
+    """A digest of the synth's Python sources (the modules of ``directory``, by default this
+    one's, which the compiled functions are made from)."""
+    digest = hashlib.sha256()
+    for source in sorted(directory.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _set_cache_dir() -> tuple[Path, Path]:
+    """Point numba's cache at ``synth-<digest>`` under :func:`kernel_cache_dir` (or under a
+    cache directory already given to numba) before any function is decorated (the cache
+    locator is chosen at decoration time; numba's default, beside the module, fails in a
+    read-only install); returns the root and the directory in use."""
     from numba.core import config
 
     settings: Any = config  # numba sets its options at run time: no static attributes
-    if not settings.CACHE_DIR:
-        settings.CACHE_DIR = str(kernel_cache_dir())
-    return Path(settings.CACHE_DIR)
+    root = Path(settings.CACHE_DIR) if settings.CACHE_DIR else kernel_cache_dir()
+    chosen = root / f"synth-{sources_digest()}"
+    settings.CACHE_DIR = str(chosen)
+    _remove_unused(root, chosen)
+    return root, chosen
 
 
-CACHE_DIR = _set_cache_dir()
+def _mark_used(chosen: Path) -> None:
+    """Mark ``chosen`` as in use now (its time), so no other version removes it."""
+    try:
+        os.utime(chosen)
+    except OSError:
+        pass  # not made yet: numba makes it when it writes the first entry
+
+
+def _remove_unused(root: Path, chosen: Path) -> None:
+    """Remove other sources' compiled code under ``root`` not used for UNUSED_DAYS days
+    (best effort: a directory another process is using is left)."""
+    _mark_used(chosen)
+    if not root.is_dir():
+        return
+    oldest = time.time() - UNUSED_DAYS * 86_400
+    for other in root.glob("synth-*"):
+        try:
+            if other != chosen and other.is_dir() and other.stat().st_mtime < oldest:
+                shutil.rmtree(other)
+        except OSError:
+            pass
+
+
+CACHE_ROOT, CACHE_DIR = _set_cache_dir()
 
 
 def inner_jit(**options: Any) -> Any:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from soundness_live.core.events import NoteOn
-from soundness_live.synth import compile_beside, kernel
+from soundness_live.synth import compile_beside, kernel, numba_cache
 from soundness_live.synth.region import Preset, Region, SoundFontData
 from soundness_live.synth.synth import Synth
 
@@ -49,6 +49,33 @@ def test_the_cache_is_in_the_users_cache_directory_unless_numba_cache_dir_is_set
     assert kernel.CACHE_DIR == numba_cache.CACHE_DIR  # the stage's compiled code shares it
 
 
+def test_changed_synth_sources_compile_into_a_directory_of_their_own(tmp_path):
+    # numba checks a cached function against its own file only: a change to a module it
+    # reads rows or helpers from (voice_state, note_on) must not load the old machine code
+    assert numba_cache.CACHE_DIR == numba_cache.CACHE_ROOT / f"synth-{numba_cache.sources_digest()}"
+    synth_dir = Path(numba_cache.__file__).parent
+    for source in synth_dir.glob("*.py"):
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    assert numba_cache.sources_digest(tmp_path) == numba_cache.sources_digest()
+    with (tmp_path / "voice_state.py").open("a") as changed:
+        changed.write("\n# another row\n")
+    assert numba_cache.sources_digest(tmp_path) != numba_cache.sources_digest()
+
+
+def test_other_sources_compiled_code_unused_for_a_month_is_removed(tmp_path):
+    chosen, recent, old = (tmp_path / f"synth-{name}" for name in ("now", "recent", "old"))
+    elsewhere = tmp_path / "not-ours"
+    for directory in (chosen, recent, old, elsewhere):
+        directory.mkdir()
+        (directory / "entry.nbi").write_bytes(b"")
+    month_ago = time.time() - (numba_cache.UNUSED_DAYS + 1) * 86_400
+    for directory in (chosen, old, elsewhere):
+        os.utime(directory, (month_ago, month_ago))
+    numba_cache._remove_unused(tmp_path, chosen)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-ours", "synth-now", "synth-recent"]
+    assert chosen.stat().st_mtime > month_ago  # in use now: marked so
+
+
 _COMPILE_SCRIPT = (
     "import logging, sys, numba\n"
     "logging.basicConfig(level=logging.INFO, format='%(levelname)s %(message)s')\n"
@@ -78,7 +105,7 @@ def _compile_in_fresh_process(cache_home: Path, *args: str) -> subprocess.Comple
 def test_a_fresh_process_writes_its_cache_under_the_user_cache_and_reads_it_back(tmp_path):
     first = _compile_in_fresh_process(tmp_path)
     again = _compile_in_fresh_process(tmp_path)
-    cache = tmp_path / "soundness-live" / "numba"
+    cache = tmp_path / "soundness-live" / "numba" / f"synth-{numba_cache.sources_digest()}"
     # the output stage is compiled (or loaded) with the synth, never on the first block: on a
     # cold cache by a helper process into the same cache, loaded from it by this one
     assert first.stdout.split()[:4] == ["False", str(cache), "1", "True"], first.stderr
@@ -94,7 +121,7 @@ def test_a_failed_helper_process_is_said_once_and_the_stage_compiled_here(tmp_pa
     done = _compile_in_fresh_process(tmp_path, broken)
     assert done.stdout.split()[:4] == [
         "False",
-        str(tmp_path / "soundness-live" / "numba"),
+        str(tmp_path / "soundness-live" / "numba" / f"synth-{numba_cache.sources_digest()}"),
         "1",
         "False",
     ], done.stderr
