@@ -336,8 +336,8 @@ def _interpolate(rows, row, frac):  # pragma: no cover - compiled
 
 
 @inner_jit(fastmath=_FAST)
-def _render_span(out, first, frames, state, params, voice, rows):  # pragma: no cover
-    """Add ``frames`` frames of one voice to ``out`` from frame ``first``: interpolation,
+def _render_span(mix, first, frames, state, params, voice, rows):  # pragma: no cover
+    """Add ``frames`` frames of one voice to ``mix`` from frame ``first``: interpolation,
     the amplitude ramp, the low-pass (direct form II, coefficients ramping while
     FILTER_LEFT lasts), the pan gains; then store where the voice got to."""
     position, step = state[POS, voice], state[STEP, voice]
@@ -359,8 +359,8 @@ def _render_span(out, first, frames, state, params, voice, rows):  # pragma: no 
         c = (x - a2 * h2) - a1 * h1  # h1, the newest, last: one fused step per sample
         y = b02 * (c + h2) + b1 * h1
         h2, h1 = h1, c
-        out[offset, 0] += gain_left * y
-        out[offset, 1] += gain_right * y
+        mix[offset, 0] += gain_left * y
+        mix[offset, 1] += gain_right * y
         if left > 0:
             left -= 1
             old = b02
@@ -384,34 +384,50 @@ def _render_span(out, first, frames, state, params, voice, rows):  # pragma: no 
 
 
 @numba.njit(cache=True, nogil=True)
-def render_voices(out, count, state, params, channels, rows, sample_rate):  # pragma: no cover
+def render_voices(out, count, state, params, channels, rows, mix, sample_rate):  # pragma: no cover
     """Overwrite ``out`` (float32 (n, 2)) with the mix of voices ``0 .. count-1`` for the
     next ``n`` frames, and move every voice on by ``n`` frames. ``channels`` holds the
     MIDI channels' pitch wheel and pressure sources (:mod:`.voice_state`).
 
     Each voice runs its control step (:func:`_control_step`) every 64 frames of its own age
     and renders the frames in between (:func:`_render_span`), so its output does not depend
-    on how the caller splits blocks. Voices are summed in their order. A voice marked DONE
-    adds nothing.
+    on how the caller splits blocks. Voices are summed in their order, in float64 in ``mix``
+    (float64 (m, 2), any m: a longer block is mixed m frames at a time), rounded to float32
+    once into ``out``. A voice marked DONE adds nothing.
 
     One compiled call for every voice of a block: numba releases the GIL for the call, and
     the voices x frames loop never returns to Python in between.
     """
-    n_frames = out.shape[0]
-    out[:] = 0.0
-    for voice in range(count):
-        done = np.int64(0)  # not the literal 0: one compiled _render_span, not two
-        while done < n_frames and state[DONE, voice] == 0:
-            if state[TO_TICK, voice] == 0:
-                _control_step(state, params, channels, voice, sample_rate)
-                state[TO_TICK, voice] = CONTROL_FRAMES
-                if state[DONE, voice] != 0:
-                    break
-            frames = min(state[TO_TICK, voice], n_frames - done)
-            if state[QUIET, voice] == 0:
-                _render_span(out, done, frames, state, params, voice, rows)
-            state[TO_TICK, voice] -= frames
-            done += frames
+    n_frames, room = out.shape[0], mix.shape[0]
+    first = np.int64(0)
+    while first < n_frames:
+        frames = min(room, n_frames - first)
+        mix[:frames] = 0.0
+        for voice in range(count):
+            _render_voice(mix, frames, state, params, channels, voice, rows, sample_rate)
+        for i in range(frames):
+            out[first + i, 0], out[first + i, 1] = mix[i, 0], mix[i, 1]
+        first += frames
+
+
+@inner_jit()
+def _render_voice(
+    mix, n_frames, state, params, channels, voice, rows, sample_rate
+):  # pragma: no cover
+    """Add the next ``n_frames`` frames of ``voice`` to ``mix``: its control steps and the
+    spans between them."""
+    done = np.int64(0)  # not the literal 0: one compiled _render_span, not two
+    while done < n_frames and state[DONE, voice] == 0:
+        if state[TO_TICK, voice] == 0:
+            _control_step(state, params, channels, voice, sample_rate)
+            state[TO_TICK, voice] = CONTROL_FRAMES
+            if state[DONE, voice] != 0:
+                break
+        frames = min(state[TO_TICK, voice], n_frames - done)
+        if state[QUIET, voice] == 0:
+            _render_span(mix, done, frames, state, params, voice, rows)
+        state[TO_TICK, voice] -= frames
+        done += frames
 
 
 @dataclass(frozen=True)
@@ -482,7 +498,8 @@ def _compile(helper_process: bool) -> KernelReady:
         params = voice_columns(N_PARAMS, 2, np.float64)
         channels = np.zeros((N_CHANNEL_SOURCES, N_CHANNELS), dtype=np.float64)
         rows = np.zeros((1, 4), dtype=np.float32)
-        render_voices(out, 0, state, params, channels, rows, 48_000.0)
+        mix = np.zeros((1, 2), dtype=np.float64)
+        render_voices(out, 0, state, params, channels, rows, mix, 48_000.0)
         render_voices.disable_compile()  # another kind of array is refused, never compiled
         stats = render_voices.stats
         note_on_cached = compile_note_on()

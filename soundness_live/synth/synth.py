@@ -243,7 +243,7 @@ class Synth:
         try:  # the kernel takes C-contiguous float32 only (it is never compiled again)
             rows = voices.layout.rows  # moves when the layout grows
             state, params, channels = voices.state, voices.params, voices.channels
-            render_voices(out, voices.count, state, params, channels, rows, self._rate)
+            render_voices(out, voices.count, state, params, channels, rows, voices.mix, self._rate)
         except TypeError:
             raise ParameterError(
                 f"out must be C-contiguous float32, got {out.dtype}"

@@ -59,6 +59,9 @@ _NEVER = 1 << 62  # a position no voice reaches
 INTERPOLATIONS = ("cubic", "linear")
 
 
+MIX_FRAMES = 2048  # the kernel's float64 sum of the voices: 32 KB
+
+
 class VoiceBank:
     """Preallocated voice state: ``state`` (int64) and ``params`` (float64), one column per
     voice, and ``channels`` (float64), one column per MIDI channel, rows as
@@ -79,6 +82,9 @@ class VoiceBank:
         self.params = voice_columns(N_PARAMS, capacity, np.float64)
         # the MIDI channels' pitch wheel and pressure sources, at rest (the synth sets them)
         self.channels = np.zeros((N_CHANNEL_SOURCES, N_CHANNELS), dtype=np.float64)
+        # the kernel sums the voices in float64 here, MIX_FRAMES at a time (a block of up to
+        # that many frames at once), and rounds the sum to the output's float32 once
+        self.mix = np.zeros((MIX_FRAMES, 2), dtype=np.float64)
 
     # -- voice lifecycle -------------------------------------------------------------------------
     def add(self, span: tuple[int, int, int, int], state: np.ndarray, params: np.ndarray) -> int:
@@ -156,7 +162,9 @@ class VoiceBank:
     def render(self, out: np.ndarray, sample_rate: float) -> None:
         """Write the mix of the next ``len(out)`` frames into ``out`` (float32 (n, 2))."""
         rows = self.layout.rows
-        render_voices(out, self.count, self.state, self.params, self.channels, rows, sample_rate)
+        render_voices(
+            out, self.count, self.state, self.params, self.channels, rows, self.mix, sample_rate
+        )
 
     def sounding(self) -> np.ndarray:
         """Bool per voice: not over yet."""

@@ -233,7 +233,7 @@ def test_the_kernel_lets_other_python_threads_run_while_it_renders():
     state, params, rows = voices.state, voices.params, voices.layout.rows
     began = time.perf_counter()
     channels = voices.channels
-    kernel.render_voices(out, voices.count, state, params, channels, rows, float(RATE))
+    kernel.render_voices(out, voices.count, state, params, channels, rows, voices.mix, float(RATE))
     ended = time.perf_counter()
     done.set()
     counter.join()
@@ -263,3 +263,22 @@ def test_a_note_at_its_samples_own_pitch_and_full_level_sounds_after_a_delay():
     spectrum = np.abs(np.fft.rfft(sounding * np.hanning(len(sounding))))
     peak_hz = np.argmax(spectrum) * RATE / len(sounding)
     assert abs(peak_hz - 480.0) < 5.0  # the sample's own pitch: one sample per frame
+
+
+def test_a_block_longer_than_the_mix_renders_as_the_same_frames_in_short_blocks():
+    # the kernel sums voices in float64 MIX_FRAMES at a time: a longer block is mixed in
+    # pieces, each summed afresh and rounded once, the same bytes as short blocks give
+    from soundness_live.synth.voices import MIX_FRAMES
+
+    n = 2 * MIX_FRAMES + 777
+    whole, pieces = Synth(_one_sine_font(), RATE), Synth(_one_sine_font(), RATE)
+    for synth in (whole, pieces):
+        for key, velocity in ((57, 90), (69, 127), (76, 40)):
+            synth.handle(NoteOn(0, 0, key, velocity))
+    one = np.zeros((n, 2), np.float32)
+    whole.render(one)
+    split = np.zeros((n, 2), np.float32)
+    for start in range(0, n, 100):
+        pieces.render(split[start : start + 100])
+    assert np.abs(one).max() > 0.01
+    assert np.array_equal(one, split)
