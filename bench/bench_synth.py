@@ -17,7 +17,9 @@ empty cache and to load from a warm one (medians of three fresh processes each: 
 process's CPU and the CPU of the helper process that compiles the output stage on a cold cache,
 :mod:`soundness_live.synth.compile_beside`), the first note's latency after start (a fresh
 process builds the renderer, then times the block that starts the first note against later
-ones), the Python cost per block against the number of voices, a note-on's cost in
+ones), the Python cost per block against the number of voices, the callback's Python per
+block outside the kernels (the renderer, scheduler, mixer and synth around the kernel and the
+output stage, with nothing queued, due or playing), a note-on's cost in
 ``Synth.handle`` per region it starts (first time, again, again after a volume change), and the
 output stage alone per block.
 
@@ -43,6 +45,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from soundness_live.core.events import ControlChange, NoteOff, NoteOn, ProgramChange  # noqa: E402
+from soundness_live.synth.kernel import render_voices  # noqa: E402
 from soundness_live.synth.limiter import OutputStage  # noqa: E402
 from soundness_live.synth.renderer import Renderer  # noqa: E402
 from soundness_live.synth.sf2.find import default_soundfont_path  # noqa: E402
@@ -51,6 +54,7 @@ from soundness_live.synth.synth import Synth  # noqa: E402
 
 RATE = 48_000
 BLOCK = 64  # the brief's block size; --block changes it to show how the overhead amortises
+CALLBACK_BLOCK = 256  # where the callback's fixed cost weighs most against the voices' work
 TIMGM6MB = "/usr/share/sounds/sf2/TimGM6mb.sf2"
 FLUID_R3 = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 HELD_PROGRAM = 48  # String Ensemble 1: looped, sustains
@@ -304,6 +308,40 @@ def python_cost(font, interpolation: str) -> list[tuple[int, float, float, int]]
     return rows
 
 
+def callback_python(font, block: int, repeats: int) -> list[tuple[int, float, float]]:
+    """(voices, microseconds per ``block``-frame block of ``Renderer.render_into``, of its
+    kernels alone) with held voices, nothing queued, nothing due and no sound playing: the
+    kernels alone are the voice kernel's call and ``OutputStage.process`` on the same blocks,
+    timed in the same way; the difference is the callback's own Python (the renderer, the
+    scheduler, the mixer and ``Synth.render`` around the kernel). Minima of ``repeats``
+    interleaved runs of 500 blocks each: the least a busy machine added."""
+    rows = []
+    for n_voices in (0, 8):
+        synth = Synth(font, RATE, max_voices=512)
+        renderer = Renderer(synth, OutputStage(RATE))
+        for channel in range(8):
+            synth.handle(ProgramChange(0, channel, HELD_PROGRAM))
+        synth.prepare()
+        for channel, key in held_notes(font, n_voices) if n_voices else []:
+            synth.handle(NoteOn(0, channel, key, 100))
+        out = np.zeros((block, 2), np.float32)
+        for _ in range(int(0.5 * RATE) // block):
+            renderer.render_into(out)
+        v, stage = synth.voices, renderer.output_stage
+        arrays = (v.count, v.state, v.params, v.channels, v.layout.rows, v.mix, float(RATE))
+
+        def kernels(stage=stage, out=out, arrays=arrays) -> None:
+            render_voices(out, *arrays)
+            stage.process(out)
+
+        whole, alone = [], []
+        for _ in range(repeats):
+            whole.append(cpu_seconds(lambda r=renderer, o=out: r.render_into(o), 500) / 500)
+            alone.append(cpu_seconds(kernels, 500) / 500)
+        rows.append((synth.active_voices, min(whole) * 1e6, min(alone) * 1e6))
+    return rows
+
+
 NOTE_ON_PROGRAMS = (0, 48, 73)  # piano, strings, flute: one to a few regions a note
 
 
@@ -434,6 +472,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'voices':>8}{'1-frame us':>12}{f'{BLOCK}-frame us':>12}{'events':>8}")
     for voices, one, per_block, events in python_cost(font, args.interpolation):
         print(f"{voices:>8}{one:>12.1f}{per_block:>12.1f}{events:>8}")
+    print(f"\nThe callback's Python per block outside the kernels, {CALLBACK_BLOCK}-frame blocks")
+    print("(render_into with nothing queued, due or playing, against its voice kernel call and")
+    print("output stage alone; microseconds per block, the least of the runs)")
+    print(f"{'voices':>8}{'callback':>10}{'kernels':>10}{'Python':>10}")
+    for voices, whole, alone in callback_python(font, CALLBACK_BLOCK, 20):
+        print(f"{voices:>8}{whole:>10.2f}{alone:>10.2f}{whole - alone:>10.2f}")
     print("\nNote-on cost in Synth.handle, microseconds per region started (programs 0, 48, 73;")
     print("12 keys x 3 velocities): first time on the font, the same again, again after a CC7")
     print(f"{'case':<12}{'median us':>10}{'p90 us':>10}")
