@@ -123,8 +123,23 @@ class Renderer:
         start, n_frames = self.frame, out.shape[0]
         if self._queue:
             self._drain(start)
+        # most blocks: nothing queued, nothing due, no sound playing; each is told by one
+        # attribute, and the synth renders the whole block
+        position = 0
+        if self.scheduler.next_frame < start + n_frames:
+            position = self._play_due(out, start)
+        if position < n_frames:
+            self.synth.render(out[position:] if position else out)
+        if self.sounds.playing:
+            self.sounds.mix(out, start)
+        self.output_stage.process(out)
+        self.frame = start + n_frames
+
+    def _play_due(self, out: np.ndarray, start: int) -> int:
+        """Play the events due in the block ``out`` starting at frame ``start``, the synth
+        rendered up to each; returns the frames of ``out`` rendered."""
         synth, position = self.synth, 0
-        for offset, event in self.scheduler.due(start, n_frames):
+        for offset, event in self.scheduler.due(start, out.shape[0]):
             if isinstance(event, PlaySound):
                 self.sounds.start(event, start + offset)
                 continue
@@ -134,11 +149,7 @@ class Renderer:
             synth.handle(event)
             if isinstance(event, AllNotesOff) and event.channel is None:
                 self.sounds.fade(start + offset, event.fade_ms)
-        if position < n_frames:
-            synth.render(out[position:] if position else out)  # most blocks: all of it
-        self.sounds.mix(out, start)
-        self.output_stage.process(out)
-        self.frame = start + n_frames
+        return position
 
     def _drain(self, block_start: int) -> None:
         queue, scheduler = self._queue, self.scheduler

@@ -237,23 +237,23 @@ class Synth:
         """Write the next ``len(out)`` frames into ``out`` (float32, shape (n, 2))."""
         if out.shape[1:] != _STEREO:
             raise ParameterError(f"out must have shape (n, 2), got {out.shape}")
-        voices = self.voices
-        if voices.count > self.peak_voices:
-            self.peak_voices = voices.count
+        voices, count = self.voices, self.voices.count
+        if count > self.peak_voices:
+            self.peak_voices = count
         try:  # the kernel takes C-contiguous float32 only (it is never compiled again)
             rows = voices.layout.rows  # moves when the layout grows
             state, params, channels = voices.state, voices.params, voices.channels
-            render_voices(out, voices.count, state, params, channels, rows, voices.mix, self._rate)
+            render_voices(out, count, state, params, channels, rows, voices.mix, self._rate)
         except TypeError:
             raise ParameterError(
                 f"out must be C-contiguous float32, got {out.dtype}"
                 f"{'' if out.flags.c_contiguous else ' (a strided view)'}"
             ) from None
-        end = self.frame + out.shape[0]
+        begin = self.frame
+        self.frame = end = begin + out.shape[0]
         # voices that are over add nothing: clearing them every ~1000 frames is enough
-        if end // REAP_FRAMES != self.frame // REAP_FRAMES:
-            self.voices.reap()
-        self.frame = end
+        if end // REAP_FRAMES != begin // REAP_FRAMES:
+            voices.reap()
 
     # -- events ----------------------------------------------------------------------------------
     def handle(self, event: SynthEvent) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from soundness_live.core.events import ControlChange, NoteOff, NoteOn
-from soundness_live.core.scheduler import Scheduler
+from soundness_live.core.scheduler import NEVER, Scheduler
 from soundness_live.errors import ParameterError
 
 
@@ -47,3 +47,23 @@ def test_a_block_of_negative_length_is_refused() -> None:
     scheduler = Scheduler()
     with pytest.raises(ParameterError, match="n_frames"):
         scheduler.due(0, -1)
+
+
+def test_next_frame_is_the_earliest_event_queued_and_never_without_one() -> None:
+    scheduler = Scheduler()
+    assert scheduler.next_frame == NEVER
+    scheduler.add(NoteOn(700, 0, 62, 90))
+    scheduler.add(NoteOn(520, 0, 60, 100))
+    scheduler.add(NoteOff(900, 0, 60))
+    assert scheduler.next_frame == 520
+    scheduler.due(0, 520)  # the block ends just before it
+    assert scheduler.next_frame == 520
+    scheduler.due(520, 256)
+    assert scheduler.next_frame == 900
+    scheduler.add(NoteOn(100, 0, 64, 100))  # late, but queued: the earliest now
+    assert scheduler.next_frame == 100
+    scheduler.due(776, 256)
+    assert scheduler.next_frame == NEVER
+    scheduler.add(NoteOn(2000, 0, 60, 100))
+    scheduler.clear()
+    assert scheduler.next_frame == NEVER
