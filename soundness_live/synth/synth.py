@@ -76,6 +76,10 @@ DEFAULT_BEND_RANGE = 2.0  # semitones: General MIDI's pitch bend sensitivity at 
 RPN_MSB, RPN_LSB, NRPN_MSB, NRPN_LSB, DATA_MSB, DATA_LSB = 101, 100, 99, 98, 6, 38
 RPN_NULL = 127
 _STEREO = (2,)  # a block's shape after its frames
+# the concave, negative curve of each CC value 0..127, as :func:`.modulators.concave`
+_CONCAVE_OF_CC = np.interp(
+    127.0 * (1.0 - np.arange(128.0) / 128.0), np.arange(128.0), CONCAVE_TABLE
+)
 
 
 @dataclass
@@ -137,6 +141,9 @@ class Synth:
         self.voices = v.VoiceBank(
             2 * max_voices, soundfont.sample_data, interpolation=interpolation
         )
+        # the voices an event changes are flagged here: a note-off allocates no mask
+        self._flags = np.zeros(self.voices.capacity, dtype=bool)
+        self._test = np.zeros(self.voices.capacity, dtype=bool)
         regions = [r for preset in soundfont.presets.values() for r in preset.regions]
         self.voices.reserve({(v.region_span(r), v.region_loop_mode(r)) for r in regions})
         # what each region alone decides of a new voice, as numbers a note-on copies
@@ -274,24 +281,26 @@ class Synth:
         elif isinstance(event, ProgramChange):
             self._program(event.channel, event.program, event.bank)
         elif isinstance(event, AllNotesOff):
-            rows = self._rows(event.channel, sounding=False)
-            self._kill(rows, self._ms(event.fade_ms))
+            self._kill(self._find(event.channel, sounding=False), self._ms(event.fade_ms))
         else:
             raise ParameterError(f"expected a synth event, got {type(event).__name__}")
 
-    def _rows(
+    def _find(
         self, channel: int | None, key: int | None = None, sounding: bool = True
     ) -> np.ndarray:
-        """Indices of voices not being killed (``sounding``: nor released) on channel/key."""
+        """The voices not being killed (``sounding``: nor released) on channel/key, flagged:
+        a bool per voice of the bank, in a buffer the next search overwrites (no allocation)."""
         state = self.voices.state[:, : self.voices.count]
-        mask = (state[vs.KILLED] == 0) & (state[vs.DONE] == 0)
+        flags, test = self._flags[: state.shape[1]], self._test[: state.shape[1]]
+        np.equal(state[vs.KILLED], 0, out=flags)
+        flags &= np.equal(state[vs.DONE], 0, out=test)
         if sounding:
-            mask &= state[vs.RELEASED] == 0
+            flags &= np.equal(state[vs.RELEASED], 0, out=test)
         if channel is not None:
-            mask &= state[vs.CHANNEL] == channel
+            flags &= np.equal(state[vs.CHANNEL], channel, out=test)
         if key is not None:
-            mask &= state[vs.KEY] == key
-        return np.flatnonzero(mask)
+            flags &= np.equal(state[vs.KEY], key, out=test)
+        return flags
 
     def _note_on(self, channel: int, key: int, velocity: int) -> None:
         state = self.channels[channel]
@@ -358,33 +367,39 @@ class Synth:
         row[PRESSURE_AT], row[WHEEL_AT] = state.pressure, state.pitch_wheel
         row[WHEEL_RANGE_AT] = _bend_range(state)
 
-    def _note_off(self, channel: int, key: int) -> None:
-        rows = self._rows(channel, key)
+    def _note_off(self, channel: int, key: int | None) -> None:
+        """Release the channel's sounding voices of ``key`` (None: of every key), or hold
+        them in the sustain pedal."""
+        flags = self._find(channel, key)
         if self.channels[channel].sustain:
-            self.voices.state[vs.SUSTAINED, rows] = 1
+            np.copyto(self.voices.state[vs.SUSTAINED, : flags.size], 1, where=flags)
         else:
-            self._release(rows)
+            self._release(flags)
 
-    def _release(self, rows: np.ndarray) -> None:
-        """Start the release phase of voices ``rows`` (at their next control step)."""
-        if rows.size == 0:
+    def _release(self, flags: np.ndarray) -> None:
+        """Start the release phase of the voices flagged (at their next control step)."""
+        if not np.count_nonzero(flags):
             return
-        state = self.voices.state
-        state[vs.NOTE_OFF, rows] = 1
-        state[vs.RELEASED, rows], state[vs.SUSTAINED, rows] = 1, 0
+        state = self.voices.state[:, : flags.size]
+        np.copyto(state[vs.NOTE_OFF], 1, where=flags)
+        np.copyto(state[vs.RELEASED], 1, where=flags)
+        np.copyto(state[vs.SUSTAINED], 0, where=flags)
         # loop mode 3: from now on play on through the loop end to the sample end
-        leaving = rows[state[vs.LOOP_MODE, rows] == LOOP_UNTIL_RELEASE]
-        if leaving.size:
-            self.voices.leave_loop(leaving)
+        leaving = np.equal(state[vs.LOOP_MODE], LOOP_UNTIL_RELEASE, out=self._test[: flags.size])
+        leaving &= flags
+        if np.count_nonzero(leaving):
+            self.voices.leave_loop(np.flatnonzero(leaving))
 
-    def _kill(self, rows: np.ndarray, fade_frames: int) -> None:
-        """Fade voices ``rows`` out linearly over ``fade_frames`` (no click), then drop them."""
-        if rows.size == 0:
+    def _kill(self, flags: np.ndarray, fade_frames: int) -> None:
+        """Fade the voices flagged out linearly over ``fade_frames`` (no click), then drop
+        them."""
+        if not np.count_nonzero(flags):
             return
-        state = self.voices.state
-        state[vs.FADE_FRAMES, rows], state[vs.FADE_AGE, rows] = fade_frames, 0
-        state[vs.RELEASED, rows] = 1
-        state[vs.KILLED, rows] = 1
+        state = self.voices.state[:, : flags.size]
+        np.copyto(state[vs.FADE_FRAMES], fade_frames, where=flags)
+        np.copyto(state[vs.FADE_AGE], 0, where=flags)
+        np.copyto(state[vs.RELEASED], 1, where=flags)
+        np.copyto(state[vs.KILLED], 1, where=flags)
 
     def _control(self, channel: int, control: int, value: int) -> None:
         state = self.channels[channel]
@@ -393,13 +408,13 @@ class Synth:
         if control == 0:
             state.bank_select = value
         elif control in (1, 7, 10, 11):
-            self._follow_controllers(self._rows(channel, sounding=False))
+            self._follow_controllers(channel)
         elif control == 64:
             state.sustain = value >= 64
             if not state.sustain:
                 self._pedal_up(channel)
         elif control == 120:
-            self._kill(self._rows(channel, sounding=False), self._ms(SOUND_OFF_FADE_MS))
+            self._kill(self._find(channel, sounding=False), self._ms(SOUND_OFF_FADE_MS))
         elif control in (DATA_MSB, DATA_LSB):
             self._data_entry(channel, control, value)
         elif control in (NRPN_MSB, NRPN_LSB):  # no NRPN is taken: data entry goes nowhere
@@ -412,11 +427,10 @@ class Synth:
             state.sustain = False
             state.pressure = 0
             self._pedal_up(channel)
-            self._follow_controllers(self._rows(channel, sounding=False))
+            self._follow_controllers(channel)
             self._pitch_wheel(channel, WHEEL_CENTRE)  # the channel's note-on sources too
-        elif control == 123:
-            for key in set(self.voices.state[vs.KEY, self._rows(channel)].tolist()):
-                self._note_off(channel, key)
+        elif control == 123:  # all notes off: a note-off of every key sounding
+            self._note_off(channel, None)
 
     def _data_entry(self, channel: int, control: int, value: int) -> None:
         """Data entry for the registered parameter selected: RPN 0 (pitch bend
@@ -451,9 +465,13 @@ class Synth:
         self._note_sources[channel, PRESSURE_AT] = value
 
     def _pedal_up(self, channel: int) -> None:
+        """Release the channel's voices the pedal held."""
         state = self.voices.state[:, : self.voices.count]
-        mask = (state[vs.CHANNEL] == channel) & (state[vs.SUSTAINED] != 0)
-        self._release(np.flatnonzero(mask & (state[vs.RELEASED] == 0)))
+        flags, test = self._flags[: state.shape[1]], self._test[: state.shape[1]]
+        np.equal(state[vs.CHANNEL], channel, out=flags)
+        flags &= np.not_equal(state[vs.SUSTAINED], 0, out=test)
+        flags &= np.equal(state[vs.RELEASED], 0, out=test)
+        self._release(flags)
 
     def _program(self, channel: int, program: int, bank: int) -> None:
         state = self.channels[channel]
@@ -475,16 +493,17 @@ class Synth:
             self.stand_ins.append((channel, preset, stand_in))
             state.preset, state.waiting = stand_in, preset
 
-    def _follow_controllers(self, rows: np.ndarray) -> None:
-        """Attenuation, pan gains and vibrato depth of voices ``rows`` from their channels'
-        CC7, CC11, CC10 and CC1 now (the kernel takes them up at each voice's next step)."""
-        if rows.size == 0:
+    def _follow_controllers(self, channel: int) -> None:
+        """Attenuation, pan gains and vibrato depth of the channel's voices not being killed
+        from its CC7, CC11, CC10 and CC1 now (the kernel takes them up at each voice's next
+        step)."""
+        flags = self._find(channel, sounding=False)
+        if not np.count_nonzero(flags):
             return
+        rows, cc = np.flatnonzero(flags), self.channels[channel].controllers
         p = self.voices.params
-        table = np.array([c.controllers for c in self.channels], dtype=np.float64)
-        cc = table[self.voices.state[vs.CHANNEL, rows]].T  # (128, voices)
-        attenuation = p[vs.CC7_AMOUNT, rows] * _concave_of(cc[7])
-        attenuation += p[vs.CC11_AMOUNT, rows] * _concave_of(cc[11])
+        attenuation = p[vs.CC7_AMOUNT, rows] * _CONCAVE_OF_CC[cc[7]]
+        attenuation += p[vs.CC11_AMOUNT, rows] * _CONCAVE_OF_CC[cc[11]]
         p[vs.ATTEN, rows] = np.clip(p[vs.ATTEN_BASE, rows] + attenuation, 0.0, 1440.0)
         pan = p[vs.PAN_BASE, rows] + p[vs.CC10_AMOUNT, rows] * (2.0 * cc[10] / 128.0 - 1.0)
         p[vs.GAIN_L, rows], p[vs.GAIN_R, rows] = pan_gains(pan, self.gain)
@@ -513,9 +532,3 @@ def _regions_by_key(
 def _bend_range(channel: _Channel) -> float:
     """The channel's pitch wheel sensitivity in semitones (RPN 0)."""
     return channel.bend_semitones + channel.bend_cents / 100.0
-
-
-def _concave_of(values: np.ndarray) -> np.ndarray:
-    """The concave, negative curve of CC values (0..127), as :func:`.modulators.concave`."""
-    x = 127.0 * (1.0 - values / 128.0)
-    return np.interp(x, np.arange(128.0), CONCAVE_TABLE)

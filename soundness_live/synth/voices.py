@@ -15,9 +15,11 @@ a loop is parked in the silent rows past its end. Interpolation: 4-point 3rd-ord
 
 Allocation: none per block, none per note-on: a note-on is one compiled call
 (:func:`.voice_choice.play_note`) that finds the voices it changes and writes its own in place.
-A note-off or a controller change may still allocate the few small index arrays that find the
-voices it changes, and a note may lay out a sample the first time it sounds (unless its preset
-was prepared, as the live engine does).
+A note-off, the pedal's lift, all notes off and all sound off flag the voices they change in
+buffers the synth keeps. A controller change that sounding voices follow (CC1, 7, 10, 11) still
+allocates small arrays over its channel's voices, and so does a release of voices that loop
+until release; a note may lay out a sample the first time it sounds (unless its preset was
+prepared, as the live engine does).
 """
 
 from __future__ import annotations

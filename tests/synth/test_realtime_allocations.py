@@ -6,6 +6,10 @@ changes between them; once every note has faded, what the package holds is compa
 before. Anything kept per note (a scheduler entry, a voice row, a sample laid out, a view)
 would leave at least 16 bytes a note: 38 KB. What a note-on works out once per kind of
 note is worked out when the synth is made (each preset's regions by key, each region's row).
+
+Nor do the events that release or cut voices allocate per voice: a note-off, the sustain
+pedal's lift, all notes off and all sound off flag the voices they change in buffers the
+synth keeps, so the most memory they hold at once is the same among 300 voices or 900.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from soundness_live.core.events import NoteOff, NoteOn, ProgramChange
+from soundness_live.core.events import AllNotesOff, ControlChange, NoteOff, NoteOn, ProgramChange
+from soundness_live.synth import voice_state as vs
 from soundness_live.synth.renderer import Renderer, build_renderer
+from soundness_live.synth.synth import Synth
+from tests.synth.test_synth import RATE, tone_font
 
 BLOCK = 128
 NOTES_PER_BLOCK = 4
@@ -71,3 +78,47 @@ def test_the_callback_keeps_no_memory_per_note(renderer: Renderer) -> None:
     assert renderer.synth.active_voices == 0 and len(renderer.scheduler) == 0
     assert renderer.synth.voices.layout.nbytes == layout_bytes  # no sample laid out
     assert kept < 4096, f"{kept} bytes kept over {BLOCKS * NOTES_PER_BLOCK} notes"
+
+
+# held in the pedal, let go, released, all notes off, all sound off, a panic's fade: each
+# finds voices sounding on channel 0 (20 notes) among those on channels 1..8
+RELEASING = [
+    ControlChange(0, 0, 64, 127),
+    *(NoteOff(0, 0, key) for key in range(40, 45)),
+    ControlChange(0, 0, 64, 0),
+    *(NoteOff(0, 0, key) for key in range(45, 50)),
+    ControlChange(0, 0, 123, 0),
+    ControlChange(0, 0, 120, 0),
+    AllNotesOff(0, 0, 10.0),
+    AllNotesOff(0, None, 10.0),
+]
+
+
+def _releasing_peak_bytes(sounding: int) -> int:
+    """The most memory held at once by :data:`RELEASING` beyond what was held before, with
+    ``sounding`` voices on channels 1..8 and 20 on channel 0."""
+    synth = Synth(tone_font(), RATE, max_voices=1024)
+    for key in range(sounding):
+        synth.handle(NoteOn(0, 1 + key % 8, 20 + key % 100, 100))
+    for key in range(40, 60):
+        synth.handle(NoteOn(0, 0, key, 100))
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        for event in RELEASING:
+            synth.handle(event)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    state = synth.voices.state[:, : synth.voices.count]
+    assert synth.voices.count == sounding + 20 and state[vs.KILLED].sum() == sounding + 20
+    return peak
+
+
+def test_releasing_and_cutting_voices_allocates_nothing_per_voice_sounding() -> None:
+    # a mask or an index array over the voices would hold a byte or more a voice at once;
+    # what is left (views of the synth's buffers, Python ints) is the same at any count
+    _releasing_peak_bytes(20)  # numpy's first calls of a kind made ready
+    few, many = _releasing_peak_bytes(300), _releasing_peak_bytes(900)
+    assert many == few and few < 1024, (few, many)

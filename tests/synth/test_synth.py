@@ -21,7 +21,7 @@ from soundness_live.synth.region import (
 )
 from soundness_live.synth.renderer import Renderer, render_offline
 from soundness_live.synth.synth import Synth
-from soundness_live.synth.voice_state import KEY
+from soundness_live.synth.voice_state import KEY, NOTE_OFF, RELEASED, SUSTAINED
 
 RATE = 48_000
 PERIOD = 100  # samples per cycle of the test tone: 480 Hz at 48 kHz, loops are seamless
@@ -229,6 +229,21 @@ def test_sustain_pedal_holds_released_notes() -> None:
     synth.handle(ControlChange(0, 0, 64, 0))
     synth.render(np.zeros((RATE // 2, 2), np.float32))
     assert synth.active_voices == 0
+
+
+def test_all_notes_off_releases_its_channels_notes_or_leaves_them_to_the_pedal() -> None:
+    synth = Synth(tone_font(), RATE)
+    for channel, key in ((0, 60), (0, 64), (1, 60), (0, 67)):
+        synth.handle(NoteOn(0, channel, key, 100))
+    synth.handle(ControlChange(0, 0, 123, 0))
+    state = synth.voices.state
+    assert state[[RELEASED, NOTE_OFF], :4].tolist() == [[1, 1, 0, 1], [1, 1, 0, 1]]
+    synth.handle(ControlChange(0, 1, 64, 127))  # pedal down on channel 1
+    synth.handle(NoteOn(0, 1, 62, 100))
+    synth.handle(ControlChange(0, 1, 123, 0))
+    assert state[[RELEASED, SUSTAINED], 2:5].tolist() == [[0, 1, 0], [1, 0, 1]]
+    synth.handle(ControlChange(0, 1, 64, 0))
+    assert state[[RELEASED, SUSTAINED], 2:5].tolist() == [[1, 1, 1], [0, 0, 0]]
 
 
 def test_voice_limit_steals_the_oldest_released_voice_first() -> None:

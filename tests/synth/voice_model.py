@@ -38,9 +38,9 @@ def model_note_on(synth: Synth, channel: int, key: int, velocity: int) -> None:
     regions = state.preset.regions_for(key, velocity)
     if not regions:
         return
-    synth._release(synth._rows(channel, key))  # a repeated key restarts the note
+    synth._release(synth._find(channel, key))  # a repeated key restarts the note
     for exclusive in {r.exclusive_class for r in regions if r.exclusive_class}:
-        rows = synth._rows(channel, sounding=False)
+        rows = np.flatnonzero(synth._find(channel, sounding=False))
         _choke(synth, rows[synth.voices.state[vs.EXCLUSIVE, rows] == exclusive])
     regions = regions[: synth.max_voices]
     _make_room(synth, len(regions))
@@ -69,7 +69,14 @@ def _choke(synth: Synth, rows: np.ndarray) -> None:
         synth.voices.state[vs.ENV_COUNTS + which * SECTIONS + RELEASE, rows] = periods
         increment_row = vs.ENV + (which * SECTIONS + RELEASE) * 4 + 1
         synth.voices.params[increment_row, rows] = -1.0 / periods
-    synth._release(rows)
+    synth._release(_flags(synth, rows))
+
+
+def _flags(synth: Synth, rows: np.ndarray) -> np.ndarray:
+    """Voices ``rows`` flagged, a bool per voice of the bank, as the synth's own searches."""
+    flags = np.zeros(synth.voices.count, dtype=bool)
+    flags[rows] = True
+    return flags
 
 
 def _make_room(synth: Synth, needed: int) -> None:
@@ -82,7 +89,8 @@ def _make_room(synth: Synth, needed: int) -> None:
     if excess > 0:
         released = live[state[vs.RELEASED, live] != 0]
         held = live[state[vs.RELEASED, live] == 0]
-        synth._kill(np.concatenate([released, held])[:excess], synth._ms(STEAL_FADE_MS))
+        stolen = np.concatenate([released, held])[:excess]
+        synth._kill(_flags(synth, stolen), synth._ms(STEAL_FADE_MS))
     if voices.count + needed > voices.capacity:
         voices.reap()
     overflow = voices.count + needed - voices.capacity
