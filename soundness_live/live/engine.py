@@ -12,6 +12,7 @@ trial is committed before it is reported) and builds the state snapshots clients
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +54,12 @@ from .voice import LiveVoiceMeter
 log = logging.getLogger(__name__)
 RECENT_TRIALS = 8
 MICROPHONE_CHECK_S = 5.0  # how long closing waits for the microphone check to end
+# While the engine plays, a thread holding the GIL hands it over after this long when another
+# asks (Python's default: 5 ms). The audio callback asks for it at every block, on entry and
+# after each compiled call (the synth kernel and the output stage release it while they run):
+# with 5 ms, a busy engine thread (a snapshot, a trial's scoring) could hold the callback past
+# its period (2.7 ms at 128 frames) and the server counted an x-run.
+GIL_SWITCH_S = 0.0005
 
 
 @dataclass(frozen=True)
@@ -137,11 +144,15 @@ class Engine(EngineCues):
         self.voice_meter: LiveVoiceMeter | None = None  # while a live microphone listens
         # opens a stand-in for the live microphone: live_voice's ``open_microphone`` (tests)
         self.open_microphone: Callable[[int, Callable[[], ClockMapping]], Any] | None = None
+        self._switch_before: float | None = None  # the GIL switch interval before start
         self.set_cap(self.volume_cap_dbfs)
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
         """Start the audio output and the MIDI inputs; look for a microphone meanwhile."""
+        if self._switch_before is None:
+            self._switch_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(GIL_SWITCH_S, self._switch_before))
         if self.programs is not None:
             self.programs.start()
         self.output.start()
@@ -232,6 +243,9 @@ class Engine(EngineCues):
         if self.programs is not None:
             self.programs.stop()
         self._give_portaudio_back()
+        if self._switch_before is not None:  # as this process had it (engines run in tests too)
+            sys.setswitchinterval(self._switch_before)
+            self._switch_before = None
 
     def _give_portaudio_back(self) -> None:
         """PortAudio running again if the microphone check stopped it, as this process had it
