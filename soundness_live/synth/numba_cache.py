@@ -23,7 +23,14 @@ from typing import Any
 
 import platformdirs
 
-__all__ = ["CACHE_DIR", "CACHE_ROOT", "inner_jit", "kernel_cache_dir", "sources_digest"]
+__all__ = [
+    "CACHE_DIR",
+    "CACHE_ROOT",
+    "counts_references",
+    "inner_jit",
+    "kernel_cache_dir",
+    "sources_digest",
+]
 
 APP_NAME = "soundness-live"
 UNUSED_DAYS = 30  # another version's compiled code, untouched this long, is removed
@@ -87,13 +94,33 @@ def _remove_unused(root: Path, chosen: Path) -> None:
 CACHE_ROOT, CACHE_DIR = _set_cache_dir()
 
 
+def counts_references() -> bool:
+    """Whether numba's option to compile a function without reference counting
+    (``_nrt``, numba's own name for its runtime) is missing in the installed numba, so that
+    :func:`inner_jit` functions count references as every numba function does by default."""
+    from numba.core.cpu import CPUTargetOptions
+
+    return not hasattr(CPUTargetOptions, "_nrt")
+
+
 def inner_jit(**options: Any) -> Any:
     """``numba.njit`` (``nogil``) for a function only compiled code calls: numba makes it no
     Python or C-callable wrapper, whose code it would otherwise generate and optimise for every
     such function, a good part of a cold compile. Not cached on its own: its code is linked
     into the cached kernel or stage that calls it, which a warm start loads whole, so a cache
-    entry of its own was written on every cold start and never read."""
+    entry of its own was written on every cold start and never read.
+
+    Compiled without reference counting: by default numba raises the count of every array a
+    function is handed on entry and lowers it on return, each an atomic operation through a
+    call, some thirty a voice at every control period of the synth kernel (over a quarter of
+    its time at 64-frame blocks). These functions make no array and keep none past their
+    return, and the compiled caller that handed them the arrays holds its own references
+    meanwhile; one that made an array would fail to compile without the counting, not run
+    wrongly. Where the installed numba has no such option (:func:`counts_references`),
+    they count as before."""
     import numba
 
     jit: Any = numba.njit
+    if not counts_references():
+        options = {"_nrt": False, **options}
     return jit(cache=False, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, **options)
