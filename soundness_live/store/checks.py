@@ -105,7 +105,8 @@ _RECORD_KINDS = {
 #: The kinds of the keys of a prompt or response entry (onset_ms is required).
 _NOTE_KINDS = {
     "onset_ms": "number", "onset_frame": "number", "note": "number", "sounded_note": "number",
-    "velocity": "number", "duration_ms": "number", "channel": "number",
+    "velocity": "number", "duration_ms": "number", "channel": "number", "device": "text",
+    "player": "text", "clock": "text",
 }  # fmt: skip
 
 

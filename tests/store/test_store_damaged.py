@@ -163,6 +163,11 @@ SHAPES = {
         '{"index": 0, "activity": "waiting", "outcome": "correct", "prompt": [{"note": 60}]}',
         ": prompt[0].onset_ms must be a number, got null",
     ),
+    "a device that is not a name": (
+        '{"index": 0, "activity": "waiting", "outcome": "correct", '
+        '"responses": [{"onset_ms": 5.0, "note": 60, "device": []}]}',
+        ": 'responses[0].device' must be text or null, got []",
+    ),
     "goals not ids": (
         '{"index": 0, "activity": "waiting", "outcome": "correct", "goals": "wait"}',
         ": 'goals' must be a list of goal ids or null, got \"wait\"",
