@@ -140,12 +140,15 @@ def _is_drum_trial(trial: Mapping[str, Any]) -> bool:
 
 
 def _make_note(
-    entry: Mapping[str, Any], pitch: Any, channel: int, to_tick: Any, what: str
+    entry: Mapping[str, Any], pitch: Any, default_channel: int, to_tick: Any, what: str
 ) -> _Note:
-    """A note in ticks from a prompt or response entry; checks pitch, velocity and channel."""
-    if not isinstance(pitch, int) or not 0 <= pitch <= 127:
+    """A note in ticks from a prompt or response entry; checks pitch, velocity and channel
+    (``default_channel`` where the entry names none, or null)."""
+    if not isinstance(pitch, int) or isinstance(pitch, bool) or not 0 <= pitch <= 127:
         raise ParameterError(f"{what}: expected a MIDI note 0..127, got {pitch!r}")
-    if not 0 <= channel <= 15:
+    channel = entry.get("channel")
+    channel = default_channel if channel is None else channel
+    if not isinstance(channel, int) or isinstance(channel, bool) or not 0 <= channel <= 15:
         raise ParameterError(f"{what}: expected a MIDI channel 0..15, got {channel!r}")
     start = to_tick(entry.get("onset_ms"), f"{what} onset_ms")
     duration_ms = entry.get("duration_ms")
@@ -159,9 +162,8 @@ def _prompt_note(prompt: Mapping[str, Any], trial: Mapping[str, Any], to_tick: A
     if prompt.get("note") is None:
         return None
     default_channel = DRUM_CHANNEL if _is_drum_trial(trial) else 0
-    channel = prompt.get("channel", default_channel)
     what = f"trial {trial.get('index')} prompt"
-    return _make_note(prompt, prompt["note"], channel, to_tick, what)
+    return _make_note(prompt, prompt["note"], default_channel, to_tick, what)
 
 
 def _responses_by_player(
@@ -174,7 +176,7 @@ def _responses_by_player(
         for response in trial.get("responses") or []:
             device = str(response.get("device") or "unknown device")
             drum = drum_trial or any(word in device.lower() for word in _DRUM_WORDS)
-            channel = response.get("channel", DRUM_CHANNEL if drum else 0)
+            channel = DRUM_CHANNEL if drum else 0  # where the response names none
             pitch = response.get("sounded_note")
             pitch = response.get("note") if pitch is None else pitch
             note = _make_note(response, pitch, channel, to_tick, f"trial {trial.get('index')}")

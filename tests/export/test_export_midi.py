@@ -122,6 +122,27 @@ def test_bad_notes_and_times_are_refused_by_name(tmp_path: Path) -> None:
     assert not (tmp_path / "s.mid").exists()
 
 
+def test_a_null_channel_is_the_tracks_own_and_a_channel_not_0_to_15_is_refused(
+    tmp_path: Path,
+) -> None:
+    session = make_bundle()["sessions"][0]
+    for trial in session["trials"]:
+        for entry in [*trial["prompt"], *trial["responses"]]:
+            entry["channel"] = None  # stored as null: no channel known
+    midi = mido.MidiFile(write_session_midi(session, tmp_path / "s.mid"))
+    tracks = _by_name(midi)
+    assert {c for *_, c in _notes_ms(tracks["Responses S-014 (pad-1)"], 500_000, 480)} == {9}
+    assert {c for *_, c in _notes_ms(tracks["Responses S-014 (keys-1)"], 500_000, 480)} == {0}
+    for bad in (3.5, True, "9"):
+        session = make_bundle()["sessions"][0]
+        session["trials"][2]["responses"][0]["channel"] = bad
+        with pytest.raises(
+            ParameterError, match=f"trial 2: expected a MIDI channel 0..15, got {bad!r}"
+        ):
+            write_session_midi(session, tmp_path / "bad.mid")
+    assert not (tmp_path / "bad.mid").exists()
+
+
 def test_repeated_key_is_cut_at_the_next_onset(tmp_path: Path) -> None:
     session = make_bundle()["sessions"][0]
     trial = session["trials"][0]
