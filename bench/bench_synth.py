@@ -124,6 +124,27 @@ def synth_alone(font, notes, hits, seconds: float, block: int) -> tuple[float, i
     return cost, voices, note_ons / seconds
 
 
+def fluid_synth(path: str, notes):
+    """pyfluidsynth and a FluidSynth on ``path`` set up as ours is (reverb and chorus off, 512
+    voices, the held program on channels 0-7, the drum kit on 10), ``notes`` started; None
+    without it."""
+    try:
+        import fluidsynth
+    except (ImportError, OSError):
+        return None
+    fs = fluidsynth.Synth(samplerate=float(RATE))
+    for key, value in (("synth.reverb.active", 0), ("synth.chorus.active", 0)):
+        fs.setting(key, value)
+    fs.setting("synth.polyphony", 512)
+    sfid = fs.sfload(path)
+    for channel in range(8):
+        fs.program_select(channel, sfid, 0, HELD_PROGRAM)
+    fs.program_select(9, sfid, 128, 0)
+    for channel, key in notes:
+        fs.noteon(channel, key, 100)
+    return fluidsynth, fs
+
+
 def mean_voices(font, path: str, notes, hits, seconds: float, block: int) -> tuple[float, float]:
     """The voices sounding on average over a block of the workload, ours and FluidSynth's
     (NaN without it), in a run of their own: counting in the timed runs would time it too."""
@@ -142,18 +163,10 @@ def mean_voices(font, path: str, notes, hits, seconds: float, block: int) -> tup
             synth.handle(NoteOn(synth.frame, 9, pending.popleft()[1], 110))
         synth.render(out)
         ours.append(synth.active_voices)
-    theirs = [float("nan")]
-    try:
-        import fluidsynth
-    except (ImportError, OSError):
-        return float(np.mean(ours)), theirs[0]
-    fs = fluidsynth.Synth(samplerate=float(RATE))
-    sfid = fs.sfload(path)
-    for channel in range(8):
-        fs.program_select(channel, sfid, 0, HELD_PROGRAM)
-    fs.program_select(9, sfid, 128, 0)
-    for channel, key in notes:
-        fs.noteon(channel, key, 100)
+    made = fluid_synth(path, notes)
+    if made is None:
+        return float(np.mean(ours)), float("nan")
+    fluidsynth, fs = made
     pending, frame, theirs = collections.deque(hits), 0, []
     for _ in range(int(0.5 * RATE) // block):
         fs.get_samples(block)
@@ -192,20 +205,10 @@ def callback(font, notes, hits, seconds: float, block: int) -> tuple[float, int]
 def fluid(path: str, notes, hits, seconds: float, block: int) -> tuple[float, int] | None:
     """FluidSynth's figure on the same SoundFont, notes and block size (float output), or
     None without it."""
-    try:
-        import fluidsynth
-    except (ImportError, OSError):
+    made = fluid_synth(path, notes)
+    if made is None:
         return None
-    fs = fluidsynth.Synth(samplerate=float(RATE))
-    for key, value in (("synth.reverb.active", 0), ("synth.chorus.active", 0)):
-        fs.setting(key, value)
-    fs.setting("synth.polyphony", 512)
-    sfid = fs.sfload(path)
-    for channel in range(8):
-        fs.program_select(channel, sfid, 0, HELD_PROGRAM)
-    fs.program_select(9, sfid, 128, 0)
-    for channel, key in notes:
-        fs.noteon(channel, key, 100)
+    fluidsynth, fs = made
     write = fluidsynth._fl.fluid_synth_write_float
     channel_args = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]  # buffer, offset, stride
     write.argtypes = [ctypes.c_void_p, ctypes.c_int, *channel_args, *channel_args]
