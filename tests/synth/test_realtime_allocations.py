@@ -94,6 +94,20 @@ RELEASING = [
 ]
 
 
+def handling_peak_bytes(synth: Synth, events: list) -> int:
+    """The most memory held at once while ``synth`` handles ``events``, beyond what was held
+    before."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        for event in events:
+            synth.handle(event)
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
 def _releasing_peak_bytes(sounding: int) -> int:
     """The most memory held at once by :data:`RELEASING` beyond what was held before, with
     ``sounding`` voices on channels 1..8 and 20 on channel 0."""
@@ -102,15 +116,7 @@ def _releasing_peak_bytes(sounding: int) -> int:
         synth.handle(NoteOn(0, 1 + key % 8, 20 + key % 100, 100))
     for key in range(40, 60):
         synth.handle(NoteOn(0, 0, key, 100))
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        before = tracemalloc.get_traced_memory()[0]
-        for event in RELEASING:
-            synth.handle(event)
-        peak = tracemalloc.get_traced_memory()[1] - before
-    finally:
-        tracemalloc.stop()
+    peak = handling_peak_bytes(synth, RELEASING)
     state = synth.voices.state[:, : synth.voices.count]
     assert synth.voices.count == sounding + 20 and state[vs.KILLED].sum() == sounding + 20
     return peak

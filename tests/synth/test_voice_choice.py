@@ -6,7 +6,6 @@ allocates nothing per note."""
 from __future__ import annotations
 
 import os
-import tracemalloc
 from dataclasses import replace
 
 import numpy as np
@@ -19,6 +18,7 @@ from soundness_live.synth.region import LOOP_UNTIL_RELEASE, Preset, SoundFontDat
 from soundness_live.synth.synth import STEAL_FADE_MS, Synth
 from tests.conftest import require
 from tests.synth.test_note_on_tables import font
+from tests.synth.test_realtime_allocations import handling_peak_bytes
 from tests.synth.test_synth import RATE, tone_font
 from tests.synth.voice_model import with_model_note_on
 
@@ -147,15 +147,7 @@ def _note_on_peak_bytes(sounding: int) -> int:
         synth.handle(NoteOn(0, 1 + key % 8, 50 + key % 70, 100))
     events = [NoteOn(0, 0, 40 + key, 100) for key in range(20)]
     synth.handle(events[0])  # the first note-on of a kind: numba's dispatch made ready
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        before = tracemalloc.get_traced_memory()[0]
-        for event in events:
-            synth.handle(event)
-        peak = tracemalloc.get_traced_memory()[1] - before
-    finally:
-        tracemalloc.stop()
+    peak = handling_peak_bytes(synth, events)
     assert synth.voices.count == sounding + 21
     return peak
 
