@@ -11,6 +11,7 @@ trial is committed before it is reported) and builds the state snapshots clients
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import threading
@@ -60,6 +61,11 @@ MICROPHONE_CHECK_S = 5.0  # how long closing waits for the microphone check to e
 # with 5 ms, a busy engine thread (a snapshot, a trial's scoring) could hold the callback past
 # its period (2.7 ms at 128 frames) and the server counted an x-run.
 GIL_SWITCH_S = 0.0005
+# Python's cycle collector holds the GIL while it runs; a full collection walks every object
+# the process holds, some 150,000 once a General MIDI SoundFont is loaded (FluidR3: 22-33 ms,
+# ten 128-frame periods the callback would wait). What start-up made is frozen when the engine
+# starts (gc.freeze: never walked again), so a collection while it plays walks only what was
+# made since; closing gives those objects back to the collector.
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,7 @@ class Engine(EngineCues):
         if self._switch_before is None:
             self._switch_before = sys.getswitchinterval()
             sys.setswitchinterval(min(GIL_SWITCH_S, self._switch_before))
+            gc.freeze()  # the SoundFont, the synth and the plans: no collection walks them
         if self.programs is not None:
             self.programs.start()
         self.output.start()
@@ -246,6 +253,7 @@ class Engine(EngineCues):
         if self._switch_before is not None:  # as this process had it (engines run in tests too)
             sys.setswitchinterval(self._switch_before)
             self._switch_before = None
+            gc.unfreeze()  # what the engine held can be collected once it is let go
 
     def _give_portaudio_back(self) -> None:
         """PortAudio running again if the microphone check stopped it, as this process had it
