@@ -100,13 +100,27 @@ def _advance(recurrence, older):  # pragma: no cover - compiled
 
 @inner_jit()
 def _value_peak(recurrence, sample):  # pragma: no cover - compiled
-    """The largest |held-window value| of ``sample`` (the sample itself among them)."""
-    peak = abs(sample)
-    for c in range(_VALUES):
-        value = abs(_NEWEST[c] * sample + recurrence[c])
-        if value > peak:
-            peak = value
-    return peak
+    """The largest |held-window value| of ``sample`` (the sample itself among them).
+
+    Kept as four running maxima, one a phase, joined at the end: a maximum is exact whatever
+    the order it is taken in, so this is the maximum of a scan of the values to the bit, and
+    the four chains run side by side (LLVM makes vector code of them) where one chain of 48
+    comparisons made each wait for the one before."""
+    first = abs(sample)
+    most_0, most_1, most_2, most_3 = first, first, first, first
+    for t in range(WINDOW_FRAMES):
+        c = 4 * t
+        value_0 = abs(_NEWEST[c] * sample + recurrence[c])
+        value_1 = abs(_NEWEST[c + 1] * sample + recurrence[c + 1])
+        value_2 = abs(_NEWEST[c + 2] * sample + recurrence[c + 2])
+        value_3 = abs(_NEWEST[c + 3] * sample + recurrence[c + 3])
+        most_0 = value_0 if value_0 > most_0 else most_0
+        most_1 = value_1 if value_1 > most_1 else most_1
+        most_2 = value_2 if value_2 > most_2 else most_2
+        most_3 = value_3 if value_3 > most_3 else most_3
+    most_0 = most_1 if most_1 > most_0 else most_0
+    most_2 = most_3 if most_3 > most_2 else most_2
+    return most_2 if most_2 > most_0 else most_0
 
 
 @inner_jit()
