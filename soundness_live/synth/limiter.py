@@ -127,36 +127,41 @@ class _Levels:
 
 class _State:
     """The stage's state between blocks, in the arrays :func:`.stage_kernel.process_block`
-    moves on, sized for one block size (a new size copies the history into new arrays: the
-    one allocation)."""
+    moves on (``pairs``, ``rows`` and ``ints``; the others are views of the first two, as the
+    stage makes them), sized for one block size (a new size copies the history into new
+    arrays: the one allocation)."""
 
     def __init__(self, look: _Lookahead, sample_rate: int, n: int) -> None:
-        self.n = n
-        self.inputs = np.zeros((KEPT_INPUTS(look) + n, 2))
-        self.clip_joined = np.zeros((sk.KEPT_BEFORE + n, 2))
-        self.trace = np.zeros((sk.TRACE_ROWS, max(look.delay, sk.KEPT_BEFORE) + n))
-        self.recurrence = np.zeros((2, 4 * WINDOW_FRAMES))
+        self._allocate(look.delay, n)
         self.ints = np.zeros(sk.N_INTS, dtype=np.int64)
         self.ints[[sk.DELAY, sk.REACH, sk.ATTACK]] = look.delay, look.reach, look.attack
         self.ints[[sk.BOUND_EXACT, sk.SHORTCUTS]] = sk.KEPT_BEFORE, 1
-        self.floats = np.zeros(sk.N_FLOATS)
         self.floats[sk.DC_POLE] = 1.0 - 2.0 * math.pi * DC_CUTOFF_HZ / sample_rate
         self.floats[sk.PEAK_MAX] = -np.inf
         self.floats[sk.LOG_DECAY] = -1.0 / (RELEASE_MS * sample_rate / 1000.0)
         self.floats[sk.BOUND_UNIFORM] = np.nan
 
+    def _allocate(self, delay: int, n: int) -> None:
+        """Zeroed arrays for blocks of ``n`` frames, and the views the stage makes of them."""
+        self.n, self.delay, self.front = n, delay, max(delay, sk.KEPT_BEFORE)
+        joined = sk.joined_at(n, delay)
+        self.pairs = sk.aligned_zeros(joined + sk.KEPT_BEFORE + n, 2)
+        self.rows = sk.aligned_zeros(sk.TRACE_ROWS + 3, sk.row_width(n, delay))
+        self.inputs = self.pairs[: delay + sk.KEPT_BEFORE + n]
+        self.clip_joined = self.pairs[joined:]
+        self.trace = self.rows[: sk.TRACE_ROWS]
+        self.recurrence = self.rows[sk.TRACE_ROWS : sk.TRACE_ROWS + 2]
+        self.floats = self.rows[sk.TRACE_ROWS + 2]
+
     def resized(self, n: int) -> _State:
         """The same state in arrays for blocks of ``n`` frames."""
         other = copy.copy(self)
-        other.n = n
+        other._allocate(self.delay, n)
+        other.floats[: sk.N_FLOATS] = self.floats[: sk.N_FLOATS]
         kept = self.inputs.shape[0] - self.n
-        other.inputs = np.zeros((kept + n, 2))
         other.inputs[:kept] = self.inputs[:kept]
-        other.clip_joined = np.zeros((sk.KEPT_BEFORE + n, 2))
         other.clip_joined[: sk.KEPT_BEFORE] = self.clip_joined[: sk.KEPT_BEFORE]
-        front = self.trace.shape[1] - self.n
-        other.trace = np.zeros((sk.TRACE_ROWS, front + n))
-        other.trace[:, :front] = self.trace[:, :front]
+        other.trace[:, : self.front] = self.trace[:, : self.front]
         return other
 
 
@@ -256,12 +261,9 @@ class OutputStage:
                 block,
                 self._glide.figures,
                 self._levels.figures,
-                state.inputs,
-                state.clip_joined,
-                state.trace,
-                state.recurrence,
+                state.pairs,
+                state.rows,
                 state.ints,
-                state.floats,
             )
         except TypeError:
             raise ParameterError(

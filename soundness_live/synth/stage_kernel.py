@@ -30,7 +30,9 @@ The arrays hold the stage's state between blocks (see :class:`.limiter.OutputSta
 makes them): ``inputs`` (the filtered input: the ``KEPT`` frames before the block, then the
 block), ``clip_joined`` (the 11 frames sent before the block, then the block), ``trace``
 (rows of per-sample figures, each row's history at its front), ``recurrence`` (the ``R`` of each
-channel), and the scalars of ``ints`` and ``floats`` named below.
+channel), and the scalars of ``ints`` and ``floats`` named below. :func:`process_block` takes
+them in two arrays besides ``ints``: ``pairs`` (``inputs``, ``clip_joined``) and ``rows`` (the
+trace, ``recurrence``, ``floats``), each part of them on a 64-byte line.
 
 Compiling: numba finishes every compiled function (optimised, made machine code) with all it
 calls linked in, so a helper deep in the call tree is optimised again at every level above it.
@@ -49,7 +51,16 @@ import numpy as np
 from .numba_cache import CACHE_DIR, inner_jit  # numba's cache directory, set before compiling
 from .true_peak import ANNEX_2_TAPS, HELD_WINDOWS, WINDOW_FRAMES
 
-__all__ = ["CACHE_DIR", "process_block", "TRACE_ROWS", "N_INTS", "N_FLOATS"]
+__all__ = [
+    "CACHE_DIR",
+    "process_block",
+    "joined_at",
+    "row_width",
+    "aligned_zeros",
+    "TRACE_ROWS",
+    "N_INTS",
+    "N_FLOATS",
+]
 
 # -- ints (int64): counters and flags ----------------------------------------------------------
 FRAME, RESTING, CLIPPED, BOUND_EXACT, SHORTCUTS = range(5)
@@ -509,16 +520,44 @@ def _last_step(block, inputs, clip_joined, trace, recurrence, ints, floats, ceil
         ints[BOUND_EXACT] = ints[BOUND_EXACT] + n if ints[CLIPPED] == clipped else 0
 
 
+def joined_at(n, delay):
+    """The row of ``pairs`` where ``clip_joined`` starts, after ``inputs``: on a 64-byte line."""
+    return (delay + KEPT_BEFORE + n + 3) // 4 * 4
+
+
+def row_width(n, delay):
+    """The length of a row of ``rows``: the trace's (its history and the block), at least
+    the recurrence's, in whole 64-byte lines."""
+    return (max(max(delay, KEPT_BEFORE) + n, _VALUES) + 7) // 8 * 8
+
+
+def aligned_zeros(rows, columns):
+    """A (rows, columns) float64 array of zeros starting on a 64-byte line."""
+    raw = np.zeros(rows * columns + 8)
+    skip = (-raw.ctypes.data // 8) % 8
+    return raw[skip : skip + rows * columns].reshape(rows, columns)
+
+
+_joined_at = inner_jit()(joined_at)
+
+
 @numba.njit(cache=True, nogil=True)
-def process_block(block, glide, levels, inputs, clip_joined, trace, recurrence, ints, floats):
+def process_block(block, glide, levels, pairs, rows, ints):
     """The whole output stage on ``block`` (float32 (n, 2)) in place; the state moves on.
 
     ``glide``: the master volume's ramp (start frame, from, to, ramp frames, steady from);
-    ``levels``: (ceiling, target) of the cap. The other arrays are the stage's state (module
-    docstring), ``inputs`` and ``clip_joined`` sized for this block. A block whose input is far
-    under the target while the limiter rests is sent as the delayed input.
+    ``levels``: (ceiling, target) of the cap. ``pairs`` holds ``inputs`` then, from
+    :func:`joined_at`, ``clip_joined`` (sized for this block), and ``rows`` the trace, then the
+    recurrence's two rows, then ``floats`` (module docstring): numba's call unboxes each array
+    it is given, some 0.05 us each, and these were five. A block whose input is far under the
+    target while the limiter rests is sent as the delayed input.
     """
-    n = block.shape[0]
+    n, delay = block.shape[0], ints[DELAY]
+    inputs = pairs[: delay + KEPT_BEFORE + n]
+    joined = _joined_at(n, delay)
+    clip_joined = pairs[joined : joined + KEPT_BEFORE + n]
+    trace, recurrence = rows[:TRACE_ROWS], rows[TRACE_ROWS : TRACE_ROWS + 2]
+    floats = rows[TRACE_ROWS + 2]
     kept = inputs.shape[0] - n
     ceiling, target = levels[0], levels[1]
     _filter_input(block, inputs, kept, glide, ints, floats)
@@ -552,17 +591,13 @@ def compile_stage() -> bool:
     delay, n = 24, 1
     ints = np.zeros(N_INTS, dtype=np.int64)
     ints[DELAY], ints[REACH], ints[ATTACK] = delay, KEPT_BEFORE, delay - KEPT_BEFORE
-    floats = np.zeros(N_FLOATS)
     process_block(
         np.zeros((n, 2), np.float32),
         np.array([0.0, 1.0, 1.0, 1.0, 0.0]),
         np.array([0.5, 0.48]),
-        np.zeros((delay + KEPT_BEFORE + n, 2)),
-        np.zeros((KEPT_BEFORE + n, 2)),
-        np.zeros((TRACE_ROWS, delay + n)),
-        np.zeros((2, _VALUES)),
+        aligned_zeros(joined_at(n, delay) + KEPT_BEFORE + n, 2),
+        aligned_zeros(TRACE_ROWS + 3, row_width(n, delay)),
         ints,
-        floats,
     )
     process_block.disable_compile()  # another kind of array is refused, never compiled
     stats = process_block.stats
