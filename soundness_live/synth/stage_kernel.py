@@ -157,16 +157,43 @@ def _input_peaks(inputs, first, n, recurrence, peaks):  # pragma: no cover - com
 
 
 @inner_jit()
+def _block_peak(block):  # pragma: no cover - compiled
+    """The largest |sample| of ``block`` and whether it holds a NaN (the peak is then
+    meaningless). Four running maxima side by side, joined at the end: a maximum is exact in
+    any order, and one chain of comparisons made each wait for the one before."""
+    most_0, most_1, most_2, most_3 = 0.0, 0.0, 0.0, 0.0
+    unknown = 0
+    n = block.shape[0]
+    for i in range(0, n - 1, 2):
+        value_0 = abs(np.float64(block[i, 0]))
+        value_1 = abs(np.float64(block[i, 1]))
+        value_2 = abs(np.float64(block[i + 1, 0]))
+        value_3 = abs(np.float64(block[i + 1, 1]))
+        most_0 = value_0 if value_0 > most_0 else most_0
+        most_1 = value_1 if value_1 > most_1 else most_1
+        most_2 = value_2 if value_2 > most_2 else most_2
+        most_3 = value_3 if value_3 > most_3 else most_3
+        unknown |= (value_0 != value_0) | (value_1 != value_1)
+        unknown |= (value_2 != value_2) | (value_3 != value_3)
+    if n % 2 == 1:
+        value_0 = abs(np.float64(block[n - 1, 0]))
+        value_1 = abs(np.float64(block[n - 1, 1]))
+        most_0 = value_0 if value_0 > most_0 else most_0
+        most_1 = value_1 if value_1 > most_1 else most_1
+        unknown |= (value_0 != value_0) | (value_1 != value_1)
+    most_0 = most_1 if most_1 > most_0 else most_0
+    most_2 = most_3 if most_3 > most_2 else most_2
+    return (most_2 if most_2 > most_0 else most_0), unknown != 0
+
+
+@inner_jit()
 def _filter_input(block, inputs, kept, glide, ints, floats):  # pragma: no cover - compiled
-    """Master volume and DC blocker: ``inputs[kept:]`` from ``block``. NaN becomes silence
-    and anything beyond +18 dBFS is clamped first (every sample when shortcuts are off)."""
+    """Master volume and DC blocker: ``inputs[kept:]`` from ``block``; returns the largest
+    |filtered sample|. NaN becomes silence and anything beyond +18 dBFS is clamped first
+    (every sample when shortcuts are off). The two channels' filters run side by side, one
+    pass over the block: each is a chain where every sample waits for the one before."""
     n, shortcuts = block.shape[0], ints[SHORTCUTS] != 0
-    peak, unknown = 0.0, False
-    for i in range(n):
-        for channel in range(2):
-            value = abs(np.float64(block[i, channel]))
-            peak = max(peak, value)
-            unknown = unknown or value != value
+    peak, unknown = _block_peak(block)
     clean = not shortcuts or unknown or not peak <= INPUT_LIMIT  # NaN, infinity, too loud
     if clean:
         peak = INPUT_LIMIT
@@ -182,27 +209,33 @@ def _filter_input(block, inputs, kept, glide, ints, floats):  # pragma: no cover
             peak *= volume_to
     clamp = scaled and (peak > INPUT_LIMIT or not shortcuts)
     pole = floats[DC_POLE]
-    for channel in range(2):
-        z = floats[DC_LEFT + channel]
-        for i in range(n):
-            x = np.float64(block[i, channel])
-            if clean:
-                x = 0.0 if x != x else min(max(x, -INPUT_LIMIT), INPUT_LIMIT)
-            if scaled:
-                if gliding:
-                    progress = min(max((frame + i - start) / ramp_frames, 0.0), 1.0)
-                    gain = volume_to
-                    if progress < 1.0:
-                        gain = volume_from + (volume_to - volume_from) * progress
-                    x = x * gain
-                else:
-                    x = x * volume_to
-            if clamp:
-                x = min(max(x, -INPUT_LIMIT), INPUT_LIMIT)
-            y = z + x  # scipy's lfilter, transposed direct form II, b = (1, -1), a = (1, -pole)
-            z = x * -1.0 - y * -pole
-            inputs[kept + i, channel] = y
-        floats[DC_LEFT + channel] = z
+    z_0, z_1 = floats[DC_LEFT], floats[DC_RIGHT]
+    highest_0, highest_1 = 0.0, 0.0
+    gain = volume_to
+    for i in range(n):
+        x_0, x_1 = np.float64(block[i, 0]), np.float64(block[i, 1])
+        if clean:
+            x_0 = 0.0 if x_0 != x_0 else min(max(x_0, -INPUT_LIMIT), INPUT_LIMIT)
+            x_1 = 0.0 if x_1 != x_1 else min(max(x_1, -INPUT_LIMIT), INPUT_LIMIT)
+        if scaled:
+            if gliding:
+                progress = min(max((frame + i - start) / ramp_frames, 0.0), 1.0)
+                gain = volume_to
+                if progress < 1.0:
+                    gain = volume_from + (volume_to - volume_from) * progress
+            x_0, x_1 = x_0 * gain, x_1 * gain
+        if clamp:
+            x_0 = min(max(x_0, -INPUT_LIMIT), INPUT_LIMIT)
+            x_1 = min(max(x_1, -INPUT_LIMIT), INPUT_LIMIT)
+        y_0 = z_0 + x_0  # scipy's lfilter, transposed direct form II, b = (1, -1), a = (1, -pole)
+        y_1 = z_1 + x_1
+        z_0 = x_0 * -1.0 - y_0 * -pole
+        z_1 = x_1 * -1.0 - y_1 * -pole
+        inputs[kept + i, 0], inputs[kept + i, 1] = y_0, y_1
+        highest_0 = max(highest_0, abs(y_0))
+        highest_1 = max(highest_1, abs(y_1))
+    floats[DC_LEFT], floats[DC_RIGHT] = z_0, z_1
+    return max(highest_0, highest_1)
 
 
 @inner_jit()
@@ -560,9 +593,8 @@ def process_block(block, glide, levels, pairs, rows, ints):
     floats = rows[TRACE_ROWS + 2]
     kept = inputs.shape[0] - n
     ceiling, target = levels[0], levels[1]
-    _filter_input(block, inputs, kept, glide, ints, floats)
-    recent = 0.0  # every window's samples: the 11 frames before the block and the block
-    for s in range(kept - KEPT_BEFORE, kept + n):
+    recent = _filter_input(block, inputs, kept, glide, ints, floats)
+    for s in range(kept - KEPT_BEFORE, kept):  # every window's samples: the 11 frames before
         recent = max(recent, abs(inputs[s, 0]), abs(inputs[s, 1]))
     if recent * HELD_GAIN <= target and ints[RESTING] != 0 and ints[SHORTCUTS] != 0:
         ints[QUIET_BLOCKS] += 1
