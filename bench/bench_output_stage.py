@@ -10,13 +10,13 @@ costs ~57 us per 64-frame block at 128 voices), so its cost is measured on its o
 - the demo piece (drums, bass, marimba) rendered without an output stage and played 12 dB
   louder under a -18 dBFS cap (music that is limited now and then).
 
-Each case feeds the same blocks of 64 frames (``--block``) at 48 kHz to a fresh stage and takes
-the process CPU time of a second of audio. Runs are interleaved (every case and every version
-of the stage in turn, ``--repeats`` rounds) and the median of the rounds is printed, so a busy
-machine hurts every column alike. ``--against REV`` (repeatable) also times the stage of a git
-revision of this checkout in the same run, side by side.
+Each case feeds the same blocks of 64 frames, then of 256 (``--blocks``), at 48 kHz to a fresh
+stage and takes the process CPU time of a second of audio. Runs are interleaved (every case and
+every version of the stage in turn, ``--repeats`` rounds) and the median of the rounds is
+printed, so a busy machine hurts every column alike. ``--against REV`` (repeatable) also times
+the stage of a git revision of this checkout in the same run, side by side.
 
-Run: ``python bench/bench_output_stage.py [--against REV ...] [--repeats N] [--block N]``
+Run: ``python bench/bench_output_stage.py [--against REV ...] [--repeats N] [--blocks 64,256]``
 """
 
 from __future__ import annotations
@@ -124,29 +124,41 @@ def micros_per_block(make: Callable[[], object], signal: np.ndarray, block: int)
     return (time.process_time() - start) / len(blocks) * 1e6
 
 
+def print_table(
+    versions: dict[str, ModuleType],
+    table: list[tuple[str, float, np.ndarray]],
+    block: int,
+    repeats: int,
+    seconds: float,
+) -> None:
+    """Time every case on every version in ``block``-frame blocks and print the medians."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for _ in range(repeats):
+        for name, cap_dbfs, signal in table:
+            for version, module in versions.items():
+                make = lambda m=module, c=cap_dbfs: m.OutputStage(RATE, c)  # noqa: E731
+                cost = micros_per_block(make, signal, block)
+                times.setdefault((name, version), []).append(cost)
+    print(f"Output stage, CPU us per {block}-frame block at {RATE} Hz (median of ", end="")
+    print(f"{repeats} interleaved runs of {seconds:g} s)")
+    print(f"{'case':<28}" + "".join(f"{version[:12]:>14}" for version in versions))
+    for name, _, _ in table:
+        row = [statistics.median(times[(name, version)]) for version in versions]
+        print(f"{name:<28}" + "".join(f"{cost:>14.1f}" for cost in row))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the table; returns 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--against", action="append", default=[], metavar="REV")
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--block", type=int, default=64)
+    parser.add_argument("--blocks", default="64,256", help="block sizes (default 64,256)")
     parser.add_argument("--seconds", type=float, default=1.0)
     args = parser.parse_args(argv)
     versions = {"this": limiter, **{rev: stage_of(rev) for rev in args.against}}
     table = cases(args.seconds)
-    times: dict[tuple[str, str], list[float]] = {}
-    for _ in range(args.repeats):
-        for name, cap_dbfs, signal in table:
-            for version, module in versions.items():
-                make = lambda m=module, c=cap_dbfs: m.OutputStage(RATE, c)  # noqa: E731
-                cost = micros_per_block(make, signal, args.block)
-                times.setdefault((name, version), []).append(cost)
-    print(f"Output stage, CPU us per {args.block}-frame block at {RATE} Hz (median of ", end="")
-    print(f"{args.repeats} interleaved runs of {args.seconds:g} s)")
-    print(f"{'case':<28}" + "".join(f"{version[:12]:>14}" for version in versions))
-    for name, _, _ in table:
-        row = [statistics.median(times[(name, version)]) for version in versions]
-        print(f"{name:<28}" + "".join(f"{cost:>14.1f}" for cost in row))
+    for block in (int(frames) for frames in args.blocks.split(",")):
+        print_table(versions, table, block, args.repeats, args.seconds)
     return 0
 
 

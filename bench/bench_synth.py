@@ -21,7 +21,7 @@ ones), the Python cost per block against the number of voices, the callback's Py
 block outside the kernels (the renderer, scheduler, mixer and synth around the kernel and the
 output stage, with nothing queued, due or playing), a note-on's cost in
 ``Synth.handle`` per region it starts (first time, again, again after a volume change), and the
-output stage alone per block.
+output stage alone per block, at 64-frame blocks and at 256.
 
 Run: ``python bench/bench_synth.py [--soundfont PATH] [--seconds S] [--repeats N]``
 """
@@ -424,10 +424,10 @@ def note_on_cost(font) -> list[tuple[str, float, float]]:
     ]
 
 
-def output_stage_cost(repeats: int) -> list[tuple[str, float]]:
-    """(case, microseconds per block) of OutputStage.process alone at the default cap
-    (-6 dBFS, knee -12 dBFS), each block copied in from a 330 Hz tone first."""
-    t = np.arange(BLOCK * 750) / RATE
+def output_stage_cost(repeats: int, frames: int) -> list[tuple[str, float]]:
+    """(case, microseconds per ``frames``-frame block) of OutputStage.process alone at the
+    default cap (-6 dBFS, knee -12 dBFS), each block copied in from a 330 Hz tone first."""
+    t = np.arange(frames * (48_000 // frames)) / RATE  # about a second
     cases = [  # name, tone peak, master volume, glide all the time
         ("quiet (-30 dBFS)", 0.03, 1.0, False),
         ("just under the knee", 0.245, 1.0, False),
@@ -435,17 +435,18 @@ def output_stage_cost(repeats: int) -> list[tuple[str, float]]:
         ("quiet at volume 0.5", 0.03, 0.5, False),
         ("quiet, gliding", 0.03, 1.0, True),
     ]
+    every = max(1, 960 // frames)  # a glide lasts 20 ms, 960 frames: a new one before it ends
     rows = []
     for name, peak, volume, gliding in cases:
         tone = (peak * np.sin(2 * np.pi * 330 * t))[:, None] * np.ones(2)
-        source = tone.astype(np.float32).reshape(-1, BLOCK, 2)
-        stage, block = OutputStage(RATE, master_volume=volume), np.empty((BLOCK, 2), np.float32)
+        source = tone.astype(np.float32).reshape(-1, frames, 2)
+        stage, block = OutputStage(RATE, master_volume=volume), np.empty((frames, 2), np.float32)
         blocks = iter(range(1 << 62))
 
         def step(stage=stage, block=block, source=source, gliding=gliding, blocks=blocks) -> None:
             i = next(blocks)
-            if gliding and i % 15 == 0:  # a glide lasts 15 blocks of 64: always gliding
-                stage.set_master_volume(0.5 + 0.5 * (i // 15 % 2))
+            if gliding and i % every == 0:  # always gliding
+                stage.set_master_volume(0.5 + 0.5 * (i // every % 2))
             block[...] = source[i % len(source)]
             stage.process(block)
 
@@ -531,10 +532,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'case':<12}{'median us':>10}{'p90 us':>10}")
     for case, median, p90 in note_on_cost(font):
         print(f"{case:<12}{median:>10.1f}{p90:>10.1f}")
-    print(f"\nOutput stage alone (master volume, DC blocker, limiter, cap), {BLOCK}-frame blocks")
-    print(f"{'case':<24}{'us/block':>10}{'CPU s/s':>10}")
-    for name, micros in output_stage_cost(args.repeats):
-        print(f"{name:<24}{micros:>10.1f}{micros * 1e-6 * RATE / BLOCK:>10.4f}")
+    for frames in (BLOCK, CALLBACK_BLOCK):
+        print(
+            f"\nOutput stage alone (master volume, DC blocker, limiter, cap), {frames}-frame blocks"
+        )
+        print(f"{'case':<24}{'us/block':>10}{'CPU s/s':>10}")
+        for name, micros in output_stage_cost(args.repeats, frames):
+            print(f"{name:<24}{micros:>10.1f}{micros * 1e-6 * RATE / frames:>10.4f}")
     return 0
 
 
