@@ -474,7 +474,7 @@ def _clip_sample(joined, at, channel, ceiling, kept, recurrence, ints):  # pragm
     """Clip ``joined[at, channel]`` into its interval (older samples are final); returns the
     ceiling it keeps: ``ceiling``, or ``kept`` where no interval was left."""
     low, high = _interval(recurrence, ceiling)
-    wanted = joined[at, channel]
+    given = wanted = joined[at, channel]
     if low > high:  # toward silence as fast as the ceiling kept allows
         ceiling = max(ceiling, kept)
         low, high = _interval(recurrence, ceiling)
@@ -483,8 +483,8 @@ def _clip_sample(joined, at, channel, ceiling, kept, recurrence, ints):  # pragm
     sample = np.float32(min(max(wanted, low), high))
     if not low <= sample <= high:  # rounded out of it
         sample = _toward_held(sample, held, low, high)
-    if np.float64(sample) != wanted:
-        ints[CLIPPED] += 1
+    if np.float64(sample) != given:  # a sample sent as 0.0 toward silence is clipped too:
+        ints[CLIPPED] += 1  # the bound may not take the block as sent at gain x input
     joined[at, channel] = sample
     return ceiling
 
