@@ -144,6 +144,7 @@ class _State:
     def _allocate(self, delay: int, n: int) -> None:
         """Zeroed arrays for blocks of ``n`` frames, and the views the stage makes of them."""
         self.n, self.delay, self.front = n, delay, max(delay, sk.KEPT_BEFORE)
+        self.shape = (n, 2)  # of the blocks these arrays are sized for
         joined = sk.joined_at(n, delay)
         self.pairs = sk.aligned_zeros(joined + sk.KEPT_BEFORE + n, 2)
         self.rows = sk.aligned_zeros(sk.TRACE_ROWS + 3, sk.row_width(n, delay))
@@ -174,8 +175,6 @@ class OutputStage:
     """Master volume -> DC blocker -> look-ahead true-peak limiter -> true-peak clip, in place
     on (n, 2) float32 blocks; the output is :attr:`delay_frames` behind the input."""
 
-    _shortcuts = True  # False: every block takes the full computation (tests compare the two)
-
     def __init__(self, sample_rate: int, cap_dbfs: float = -6.0, master_volume: float = 1.0):
         self.sample_rate = check_sample_rate(sample_rate)
         compile_kernel()
@@ -185,6 +184,15 @@ class OutputStage:
         self._look = _Lookahead.at(sample_rate)
         self._state = _State(self._look, sample_rate, 1)
         self.set_cap_dbfs(cap_dbfs)
+
+    @property
+    def _shortcuts(self) -> bool:
+        """False: every block takes the full computation (tests compare the two)."""
+        return bool(self._state.ints[sk.SHORTCUTS])
+
+    @_shortcuts.setter
+    def _shortcuts(self, shortcuts: bool) -> None:
+        self._state.ints[sk.SHORTCUTS] = shortcuts
 
     @property
     def frame(self) -> int:
@@ -247,15 +255,13 @@ class OutputStage:
 
     def process(self, block: np.ndarray) -> None:
         """Apply the whole stage to ``block`` (float32, shape (n, 2)) in place."""
-        n = block.shape[0]
-        if n == 0:
-            return
         state = self._state
-        if state.n != n or block.ndim != 2 or block.shape[1] != 2:
+        if block.shape != state.shape:  # one comparison on the way of every block
+            if block.shape[0] == 0:
+                return
             if block.ndim != 2 or block.shape[1] != 2:
                 raise ParameterError(f"block must have shape (n, 2), got {block.shape}")
-            state = self._state = state.resized(n)  # the one allocation
-        state.ints[sk.SHORTCUTS] = self._shortcuts
+            state = self._state = state.resized(block.shape[0])  # the one allocation
         try:  # the stage takes C-contiguous float32 only (it is never compiled again)
             sk.process_block(
                 block,
