@@ -22,8 +22,10 @@ Run: ``python bench/bench_output_stage.py [--against REV ...] [--repeats N] [--b
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib.util
 import io
+import shutil
 import statistics
 import subprocess
 import sys
@@ -97,6 +99,7 @@ def stage_of(revision: str) -> ModuleType:
         capture_output=True,
     ).stdout
     where = Path(tempfile.mkdtemp(prefix="stage-"))
+    atexit.register(shutil.rmtree, where, ignore_errors=True)  # the copy goes with the run
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(where, filter="data")
     name = f"soundness_live_{len(sys.modules)}"
