@@ -449,20 +449,24 @@ def _interval(recurrence, ceiling):  # pragma: no cover - compiled
 
 @numba.njit(cache=True, nogil=True)  # the tests call it from Python
 def _toward_held(sample, held, low, high):  # pragma: no cover - compiled
-    """The first float32 in ``low..high`` met stepping from ``sample`` to ``held``, else
-    ``held`` (which keeps the promise): found at once, where stepping one float32 at a time
-    took millions of steps when no float32 lies in a narrow interval."""
-    if held > sample and sample < low:
+    """The float32 in ``low..high`` nearest ``sample`` (a float32 just out of it), else
+    ``held``: found at once, where stepping one float32 at a time took millions of steps when
+    no float32 lies in a narrow interval. Under the ceiling the sample before kept, ``held``
+    lies in the interval, so this is the first float32 in it met stepping from ``sample`` to
+    ``held``; under a lower ceiling ``held`` may lie beyond ``high`` on the sample's side, and
+    the float32 just under ``high`` is the one to send (``held``, sent instead, then kept every
+    later sample at its value, over the lowered cap, until the cap was raised)."""
+    if sample < low:
         first = np.float32(low)
         if first < low:  # rounded down: the next float32 up is the first at or above low
             first = np.float32(np.nextafter(first, np.float32(np.inf)))
-        if first <= high and first <= held:
+        if first <= high:
             return first
-    elif held < sample and sample > high:
+    elif sample > high:
         first = np.float32(high)
         if first > high:
             first = np.float32(np.nextafter(first, np.float32(-np.inf)))
-        if first >= low and first >= held:
+        if first >= low:
             return first
     if held == 0.0:  # a step onto zero keeps the sign of the side it came from
         return np.float32(np.copysign(0.0, sample))
@@ -483,6 +487,8 @@ def _clip_sample(joined, at, channel, ceiling, kept, recurrence, ints):  # pragm
     sample = np.float32(min(max(wanted, low), high))
     if not low <= sample <= high:  # rounded out of it
         sample = _toward_held(sample, held, low, high)
+        if not low <= sample <= high:  # no float32 in it: held keeps the ceiling kept before
+            ceiling = max(ceiling, kept)
     if np.float64(sample) != given:  # a sample sent as 0.0 toward silence is clipped too:
         ints[CLIPPED] += 1  # the bound may not take the block as sent at gain x input
     joined[at, channel] = sample

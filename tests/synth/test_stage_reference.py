@@ -93,10 +93,15 @@ def test_the_kept_output_has_the_clip_acting_and_the_limiter_holding() -> None:
 
 
 def stepped(sample: np.float32, held: np.float32, low: float, high: float) -> np.float32:
-    """The clip's rule for a sample rounded out of its interval, as first written: step one
-    float32 at a time toward the held sample until inside the interval or at it."""
-    while not low <= float(sample) <= high and sample != held:
-        sample = np.nextafter(sample, held)
+    """The clip's rule for a sample rounded out of its interval, written out: step one float32
+    at a time toward the interval until inside it; if it holds none, the held sample (a step
+    onto zero keeps the sign of the side it came from)."""
+    toward = np.float32(np.inf if float(sample) < low else -np.inf)
+    start = sample
+    while not low <= float(sample) <= high:
+        sample = np.nextafter(sample, toward)
+        if (toward > 0 and float(sample) > high) or (toward < 0 and float(sample) < low):
+            return np.float32(np.copysign(0.0, start)) if held == 0.0 else held
     return sample
 
 
@@ -107,8 +112,6 @@ def test_a_sample_rounded_out_of_its_interval_moves_as_stepping_would_at_once() 
         low = float(rng.uniform(-1.0, 1.0))
         width = float(rng.choice([0.0, 1e-9, 1e-7, 1e-3]))  # narrow: may hold no float32
         sample = np.float32(low + rng.choice([-1.0, 1.0]) * 3e-8 * rng.integers(0, 4))
-        if abs(float(held) - float(sample)) > 1e-5:  # keep the stepping reference short
-            held = np.float32(float(sample) + rng.choice([-1.0, 1.0]) * 1e-5)
         if low <= float(sample) <= low + width:
             continue  # inside: the clip keeps it without asking
         found = _toward_held(sample, held, low, low + width)
@@ -117,6 +120,14 @@ def test_a_sample_rounded_out_of_its_interval_moves_as_stepping_would_at_once() 
     assert _toward_held(np.float32(0.1), np.float32(0.9), 0.3 + 1e-12, 0.3 + 2e-12) == np.float32(
         0.9
     )
+
+
+def test_a_sample_rounded_over_a_lowered_interval_stays_in_it_whatever_was_held() -> None:
+    """Under a lowered cap the sample before may lie beyond the interval on the sample's side:
+    the float32 just inside is sent, not the sample before."""
+    high = float(np.float32(0.5)) - 1e-12  # 0.5 rounds just over it
+    found = _toward_held(np.float32(0.5), np.float32(0.9), 0.1, high)
+    assert found == np.nextafter(np.float32(0.5), np.float32(0.0))
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
