@@ -240,11 +240,19 @@ class OutputStage:
         return self._glide.volume_to
 
     def set_cap_dbfs(self, cap_dbfs: float) -> None:
-        """Set the true-peak cap (dBFS, -60..0); effective from the next block."""
+        """Set the true-peak cap (dBFS, -60..0); effective from the next block's first output
+        sample: an interpolated sample reading samples sent before may keep the older cap, and
+        where a lowered cap leaves a sample no value under it, the clip glides to silence under
+        the ceiling its history keeps (a few samples)."""
         cap = check_cap_dbfs(cap_dbfs)
         self._levels = _Levels.for_cap(cap)
         self._cap_dbfs = cap
-        self._state.ints[sk.RESTING] = 0  # the next block checks the rest against the new target
+        ints = self._state.ints
+        ints[sk.RESTING] = 0  # the next block checks the rest against the new target
+        # the look-ahead holds input whose peaks, under the old target, the limiter forgot:
+        # until it and the 11 samples its windows read are sent, the clip or its bound checks
+        # every block against the new ceiling (the quiet path would send it as it is)
+        ints[sk.QUIET_FROM] = ints[sk.FRAME] + self._look.delay + WINDOW_FRAMES - 1
 
     def set_master_volume(self, volume: float) -> None:
         """Glide the master volume (linear gain, 0..4) to ``volume`` over ``RAMP_MS``."""

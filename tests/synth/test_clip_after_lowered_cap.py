@@ -44,3 +44,27 @@ def test_a_lowered_cap_holds_after_a_sample_rounded_out_of_its_interval() -> Non
     # one that reads frame 701 first onward holds -60 dBFS (they held -1 dBFS, 59 dB over)
     assert _window_peak(cheap, 712) <= 10 ** (-60 / 20)
     assert float(np.abs(cheap[-1]).max()) < 10 ** (-60 / 20)  # the tone plays on, capped
+
+
+def tone_then_silence(block: int, shortcuts: bool) -> np.ndarray:
+    """A 1 kHz tone at 0.6 (-4.4 dBFS) under a -1 dBFS cap, silence from frame 600, and the
+    cap lowered to -6 dBFS 5 frames into the silence, in blocks of ``block``."""
+    t = np.arange(1200) / RATE
+    tone = np.where(t < 600 / RATE, 0.6 * np.sin(2 * np.pi * 1000 * t), 0.0)
+    out = (tone[:, None] * np.ones(2)).astype(np.float32)
+    stage = OutputStage(RATE, -1.0)
+    stage._shortcuts = shortcuts
+    for start in range(0, len(out), block):
+        if start == 605:
+            stage.set_cap_dbfs(-6.0)
+        stage.process(out[start : start + block])
+    return out
+
+
+def test_the_look_ahead_is_sent_under_a_lowered_cap_though_the_limiter_forgot_its_peaks() -> None:
+    """Resting, the limiter forgets peaks under its target; the look-ahead still holds them
+    when the cap is lowered under them, and the quiet path, had the silence after let the
+    limiter rest again, would send them as they are: 1.6 dB over the new cap."""
+    for shortcuts in (True, False):
+        out = tone_then_silence(1, shortcuts)
+        assert _window_peak(out, 605 + 11) <= 10 ** (-6 / 20)  # what the new cap governs
