@@ -619,7 +619,6 @@ def process_block(block, glide, levels, pairs, rows, ints):
     quiet = recent * HELD_GAIN <= target and ints[RESTING] != 0 and ints[SHORTCUTS] != 0
     if quiet and ints[FRAME] >= ints[QUIET_FROM]:
         ints[QUIET_BLOCKS] += 1
-        delay = ints[DELAY]
         for i in range(n):  # the clip's history takes the samples as sent: float32
             sent_0 = np.float32(inputs[kept - delay + i, 0])
             sent_1 = np.float32(inputs[kept - delay + i, 1])
