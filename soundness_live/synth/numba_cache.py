@@ -112,12 +112,12 @@ def inner_jit(**options: Any) -> Any:
 
     Compiled without reference counting: by default numba raises the count of every array a
     function is handed on entry and lowers it on return, each an atomic operation through a
-    call, some thirty a voice at every control period of the synth kernel (over a quarter of
-    its time at 64-frame blocks). These functions make no array and keep none past their
-    return, and the compiled caller that handed them the arrays holds its own references
-    meanwhile; one that made an array would fail to compile without the counting, not run
-    wrongly. Where the installed numba has no such option (:func:`counts_references`),
-    they count as before."""
+    call, some thirty a voice at every control period of the synth kernel (over a quarter of its
+    time at 64-frame blocks). These functions make no array and keep none past their return, and
+    the compiled caller that handed them the arrays holds its own references meanwhile; one that
+    made an array, or handed back a view of one, would fail to compile without the counting
+    (numba refuses it), not run wrongly. Where the installed numba has no such option
+    (:func:`counts_references`), they count as before."""
     import numba
 
     jit: Any = numba.njit
