@@ -11,6 +11,12 @@ callback), samples the server's DSP load (``cpu_load``, every client's share of 
 and hears the synth's output: tap-to-sound = the first audible frame after a note-on minus
 the frame the note-on was written at, both JACK frames.
 
+Each row also says whom the server found late while the probe played, from jackd's own log
+(one line per late party; one x-run can name several): ``drv``, the dummy driver's cycle
+began past its deadline (the server's thread got no CPU in time); ``synth``, the synth's
+client had not finished when the next cycle began; ``probe``, the probe's client had not.
+The x-runs a synth causes itself are under ``synth``; the others befall whichever one plays.
+
 The synths (``--engine`` picks the engine's paths):
 
 - ``engine``: a real engine process (``soundness-live engine``) as it runs on JACK with JACK
@@ -67,6 +73,8 @@ HAT_ON, HAT_OFF = bytes([0x99, 42, 110]), bytes([0x89, 42, 0])
 # an onset: the first frame above -40 dBFS after 25 ms below it (a hat's tail 125 ms on is
 # below -40 dBFS on both synths, so every note is heard apart)
 PROBE_THRESHOLD, QUIET_FRAMES = 0.01, 1200
+# the probe's JACK client; its lines when it starts and stops counting x-runs
+PROBE, PLAYING, PLAYED = "sl-probe", "playing", "played"
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,7 @@ class Run:
     load: float = float("nan")  # the 1-minute load average when it ended
     dsp_percent: float = float("nan")  # the server's mean DSP load while it played
     underruns: int | None = None  # the engine's own count (None: FluidSynth does not say)
+    late: tuple[int, int, int] = (0, 0, 0)  # who the server found late: driver, synth, probe
 
     @property
     def heard(self) -> np.ndarray:
@@ -97,14 +106,16 @@ class Run:
         """One table row."""
         figures = "".join(f"{x:8.2f}" for x in self.figures())
         underruns = "-" if self.underruns is None else str(self.underruns)
+        late = "".join(f"{count:>6}" for count in self.late)
         return (
             f"  {self.name:<14}{label:>7}{self.notes:>6}{len(self.heard):>7}{self.xruns:>7}"
-            f"{underruns:>7}{figures}{self.dsp_percent:>7.1f}{self.load:>7.2f}"
+            f"{late}{underruns:>7}{figures}{self.dsp_percent:>7.1f}{self.load:>7.2f}"
         )
 
 
 HEADER = (
-    f"  {'synth':<14}{'run':>7}{'notes':>6}{'heard':>7}{'xruns':>7}{'under':>7}{'p50 ms':>8}"
+    f"  {'synth':<14}{'run':>7}{'notes':>6}{'heard':>7}{'xruns':>7}{'drv':>6}{'synth':>6}"
+    f"{'probe':>6}{'under':>7}{'p50 ms':>8}"
     f"{'p99 ms':>8}{'max':>8}{'dsp %':>7}{'load':>7}"
 )
 
@@ -119,10 +130,23 @@ def median_row(runs: list[Run]) -> str:
     dsp = float(np.median([run.dsp_percent for run in runs]))
     counted = [run.underruns for run in runs if run.underruns is not None]
     underruns = f"{np.median(counted):g}" if counted else "-"
+    late = "".join(f"{x:>6g}" for x in np.median([run.late for run in runs], axis=0))
     return (
         f"  {runs[0].name:<14}{'median':>7}{runs[0].notes:>6}{heard:>7}{xruns:>7g}"
-        f"{underruns:>7}{p50:8.2f}{p99:8.2f}{top:8.2f}{dsp:>7.1f}{load:>7.2f}"
+        f"{late}{underruns:>7}{p50:8.2f}{p99:8.2f}{top:8.2f}{dsp:>7.1f}{load:>7.2f}"
     )
+
+
+def late_counts(server_log: str, synth_client: str) -> tuple[int, int, int]:
+    """Who jackd found late in ``server_log`` (its lines while the probe played): its driver
+    (the dummy driver's own cycle ran past its deadline), the synth's client, the probe's
+    client (not finished when the next cycle began, or finished after it)."""
+
+    def late(client: str) -> int:
+        said = (f"client = {client} was not finished", f"client {client} finished after")
+        return sum(any(words in line for words in said) for line in server_log.splitlines())
+
+    return server_log.count("JackTimedDriver::Process XRun"), late(synth_client), late(PROBE)
 
 
 def play_hats(
@@ -163,7 +187,7 @@ def probe_main(argv: list[str]) -> int:
     hats; prints the figures as one JSON line."""
     audio_port, midi_port = argv[0], argv[1] or None
     seconds, rate_hz, period = float(argv[2]), float(argv[3]), int(argv[4])
-    probe = JackProbe("sl-probe", threshold=PROBE_THRESHOLD, quiet_frames=QUIET_FRAMES)
+    probe = JackProbe(PROBE, threshold=PROBE_THRESHOLD, quiet_frames=QUIET_FRAMES)
     xruns = [0]
     probe.client.set_xrun_callback(lambda _delay_us: xruns.__setitem__(0, xruns[0] + 1))
     probe.activate()
@@ -174,8 +198,10 @@ def probe_main(argv: list[str]) -> int:
         _wait(lambda: bool(probe.client.get_all_connections("sl-probe:midi_out")), 10.0)
         time.sleep(0.5)
         xruns[0], loads = 0, []
+        print(PLAYING, flush=True)  # the bench notes where the server's log stands
         notes = play_hats(probe, seconds, rate_hz, period, loads)
         counted = xruns[0]
+        print(PLAYED, flush=True)
     finally:
         probe.close()
     figures = {
@@ -188,18 +214,35 @@ def probe_main(argv: list[str]) -> int:
     return 0
 
 
-def run_probe(name: str, audio_port: str, midi_port: str | None, args: Any, period: int) -> Run:
-    """Play the pattern from a probe process into a synth; the probe's figures as a run."""
+def run_probe(
+    name: str, audio_port: str, midi_port: str | None, args: Any, server: Any, synth_client: str
+) -> Run:
+    """Play the pattern from a probe process into a synth; the probe's figures as a run, with
+    who the server found late while it played (its log from the probe's start to its end)."""
     command = [sys.executable, __file__, "--probe", audio_port, midi_port or ""]
-    command += [str(args.seconds), str(args.rate_hz), str(period)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=args.seconds + 60)
-    if done.returncode != 0:
-        raise RuntimeError(f"the probe failed ({done.returncode}): {done.stderr[-2000:]}")
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    command += [str(args.seconds), str(args.rate_hz), str(server.period_frames)]
+    probe = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        marks: dict[str, int] = {}
+        assert probe.stdout is not None
+        for line in probe.stdout:
+            if line.strip() in (PLAYING, PLAYED):
+                marks[line.strip()] = server.log_size()
+            if PLAYED in marks:
+                break
+        stdout, stderr = probe.communicate(timeout=args.seconds + 60)
+    finally:
+        if probe.poll() is None:
+            probe.kill()
+            probe.wait()
+    if probe.returncode != 0 or len(marks) != 2:
+        raise RuntimeError(f"the probe failed ({probe.returncode}): {stderr[-2000:]}")
+    figures = json.loads(stdout.strip().splitlines()[-1])
     latency = np.array([np.nan if x is None else x for x in figures["latency_ms"]], dtype=float)
+    late = late_counts(server.log_text(marks[PLAYING], marks[PLAYED]), synth_client)
     return Run(
         name, figures["notes"], figures["xruns"], latency, os.getloadavg()[0],
-        figures["dsp_percent"],
+        figures["dsp_percent"], late=late,
     )  # fmt: skip
 
 
@@ -225,13 +268,14 @@ ENGINE_PATHS = {  # --engine name -> (row name, the engine's options for its pat
 }
 
 
-def run_engine(font: str, period: int, args: Any, path: str = "one-client") -> Run:
+def run_engine(font: str, server: Any, args: Any, path: str = "one-client") -> Run:
     """A real engine process on the server (its MIDI input on JACK, ``path``'s output)."""
     from soundness_live.live.client import EngineClient, start_engine
 
     name, audio = ENGINE_PATHS[path]
     home = Path(tempfile.mkdtemp(prefix="sl-bench-jack-"))
     os.chmod(home, 0o700)
+    period = server.period_frames
     options = [*audio, "--midi", "jack", "--block-size", str(period), "--soundfont", font]
     engine = start_engine(home, [*options, "--snapshot-hz", "4"])
     client = None
@@ -248,7 +292,8 @@ def run_engine(font: str, period: int, args: Any, path: str = "one-client") -> R
         port = "soundness-live:out_1" if path == "one-client" else None
         _wait(lambda: _engine_port(port) is not None, 30, "the engine's sound output")
         before = client.request("snapshot")["state"]
-        run = run_probe(name, str(_engine_port(port)), None, args, period)
+        client_name = "soundness-live" if path == "one-client" else "PortAudio"
+        run = run_probe(name, str(_engine_port(port)), None, args, server, client_name)
         after = client.request("snapshot")["state"]
     finally:
         _stop_engine(engine, client)
@@ -263,7 +308,7 @@ def run_engine(font: str, period: int, args: Any, path: str = "one-client") -> R
             f"period), longest {after['output_callback_max_us']:.0f} us since start",
             flush=True,
         )
-    return Run(run.name, run.notes, run.xruns, run.latency_ms, run.load, run.dsp_percent, underruns)
+    return replace(run, underruns=underruns)
 
 
 def _engine_port(name: str | None) -> str | None:
@@ -288,7 +333,7 @@ def _stop_engine(engine: subprocess.Popen, client: Any) -> None:
         engine.wait()
 
 
-def run_fluidsynth(font: str, period: int, args: Any) -> Run:
+def run_fluidsynth(font: str, server: Any, args: Any) -> Run:
     """FluidSynth with its own JACK drivers on the server (C threads; the probe elsewhere)."""
     import fluidsynth
 
@@ -306,7 +351,8 @@ def run_fluidsynth(font: str, period: int, args: Any) -> Run:
     synth.start(driver="jack", midi_driver="jack")
     try:
         _wait(lambda: "sl-fluid:left" in _jack_ports(), 5.0)
-        return run_probe("FluidSynth", "sl-fluid:left", "sl-fluid:midi_00", args, period)
+        left, midi = "sl-fluid:left", "sl-fluid:midi_00"
+        return run_probe("FluidSynth", left, midi, args, server, "sl-fluid")
     finally:
         synth.delete()
 
@@ -469,12 +515,12 @@ def period_runs(
     a fresh server for each round of each (non-realtime, realtime, non-realtime, ...), so a
     busy moment of the machine falls on both alike. A realtime run's name ends in " rt"."""
 
-    def one_round(index: int, schedule: str) -> Iterator[Run]:
+    def one_round(server: Any, schedule: str) -> Iterator[Run]:
         suffix = "" if schedule == "non-realtime" else " rt"
         for path in paths:
-            run = run_engine(font, period, args, path)
+            run = run_engine(font, server, args, path)
             yield replace(run, name=run.name + suffix)
-        yield replace(run_fluidsynth(font, period, args), name="FluidSynth" + suffix)
+        yield replace(run_fluidsynth(font, server, args), name="FluidSynth" + suffix)
 
     def served(schedule: str) -> Any:
         priority = args.rt_priority if schedule == "realtime" else None
@@ -483,16 +529,16 @@ def period_runs(
         return jack_server(period, RATE, portaudio=False, realtime_priority=priority)
 
     if len(schedules) == 1:
-        with served(schedules[0]):
+        with served(schedules[0]) as server:
             for index in range(args.rounds):
-                for run in one_round(index, schedules[0]):
+                for run in one_round(server, schedules[0]):
                     print(run.row(str(index + 1)), flush=True)
                     yield run
         return
     for index in range(args.rounds):
         for schedule in schedules:
-            with served(schedule):
-                for run in one_round(index, schedule):
+            with served(schedule) as server:
+                for run in one_round(server, schedule):
                     print(run.row(str(index + 1)), flush=True)
                     yield run
 

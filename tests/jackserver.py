@@ -59,6 +59,20 @@ class JackServer:
     period_frames: int
     sample_rate: int
     process: subprocess.Popen
+    log: Any = None  # the file jackd writes its stdout and stderr to (None: not kept)
+
+    def log_size(self) -> int:
+        """Bytes jackd has written to its log so far (0 without a log)."""
+        return 0 if self.log is None else os.fstat(self.log.fileno()).st_size
+
+    def log_text(self, start: int = 0, end: int | None = None) -> str:
+        """What jackd wrote from byte ``start`` of its log to byte ``end`` (None: all it has
+        written); its x-run lines name the client not finished in time or the driver late."""
+        if self.log is None:
+            return ""
+        self.log.seek(start)
+        size = -1 if end is None else max(0, end - start)
+        return self.log.read(size).decode(errors="replace")
 
     def stop(self, grace_s: float = STOP_GRACE_S) -> str:
         """Stop the server (see :func:`stop_jackd`); ``"terminated"`` or ``"killed"``."""
@@ -177,7 +191,7 @@ def jack_server(
             if portaudio:
                 refresh_portaudio()
             try:
-                yield JackServer(name, period_frames, sample_rate, server)
+                yield JackServer(name, period_frames, sample_rate, server, log)
             finally:
                 if portaudio:
                     _portaudio("_terminate")

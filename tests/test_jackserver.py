@@ -69,3 +69,14 @@ def test_a_realtime_jackd_runs_its_cycle_thread_at_the_priority_asked() -> None:
     with jack_server(256, portaudio=False, realtime_priority=61) as server:
         assert 61 in _fifo_priorities(server.process.pid)
     assert server.process.returncode == 0
+
+
+def test_the_server_log_reads_from_a_given_byte() -> None:
+    require_program("jackd", "jackd2")
+    with jack_server(256, portaudio=False) as server:
+        whole = server.log_text()
+        assert "server starting in non-realtime mode" in whole  # as jackd starts
+        size = server.log_size()
+        assert size == len(whole.encode())
+        assert server.log_text(size) == ""
+        assert server.log_text(0, 5) == whole[:5]
