@@ -125,6 +125,9 @@ class JackOutput(Output):
         self._xrun_listener: XrunListener | None = None
         self._shutdown_listener: ShutdownListener | None = None
         self._get_buffer, self._ffi_buffer, self._port_ptrs = _libjack_buffers(jack, self.ports)
+        # the out ports' buffers as arrays, after the addresses they were made for
+        empty = np.zeros(0, dtype=np.float32)
+        self._views: tuple[Any, Any, np.ndarray, np.ndarray] = (None, None, empty, empty)
         client.set_process_callback(self._process)
         client.set_xrun_callback(self._xrun)
         client.set_shutdown_callback(self._shutdown)
@@ -222,17 +225,24 @@ class JackOutput(Output):
 
         Straight from libjack where JACK-Client exposes it: its ``get_array`` asks the server
         for the period again for each port, and every call into libjack lets the GIL go, which
-        another thread of the process may then hold for a switch interval."""
+        another thread of the process may then hold for a switch interval. A port's buffer
+        usually stays where it was, so the arrays of the cycle before serve while libjack gives
+        the same addresses for the same period (cffi pointers compare by address)."""
         get_buffer = self._get_buffer
         if get_buffer is None:
             left, right = self.ports
             return left.get_array(), right.get_array()
+        left_at = get_buffer(self._port_ptrs[0], frames)
+        right_at = get_buffer(self._port_ptrs[1], frames)
+        views = self._views
+        if views[0] == left_at and views[1] == right_at and len(views[2]) == frames:
+            return views[2], views[3]
         size = frames * 4  # float32 samples
         buffer = self._ffi_buffer
-        return (
-            np.frombuffer(buffer(get_buffer(self._port_ptrs[0], frames), size), np.float32),
-            np.frombuffer(buffer(get_buffer(self._port_ptrs[1], frames), size), np.float32),
-        )
+        left = np.frombuffer(buffer(left_at, size), np.float32)
+        right = np.frombuffer(buffer(right_at, size), np.float32)
+        self._views = (left_at, right_at, left, right)
+        return left, right
 
     # -- JACK's notification thread ----------------------------------------------------------
     def _xrun(self, delay_usecs: float) -> None:

@@ -56,7 +56,8 @@ class OutputFrameTap:
     ...)``); :meth:`attach` a function returning JACK's current cycle frame (the MIDI input's
     ``client.last_frame_time``) once a JACK client exists. ``render_into`` runs in the audio
     callback: one call into libjack and two numbers stored (real-time contract of
-    ``Output.process``: no allocation, no I/O, no locks). Errors are counted, never raised.
+    ``Output.process``: no allocation, no I/O, no locks), none when the cycle's reader
+    marked the block already. Errors are counted, never raised.
     """
 
     def __init__(self, source: _BlockSource) -> None:
@@ -66,6 +67,7 @@ class OutputFrameTap:
         self._jack_frame: Callable[[], int] | None = None
         self._pairs = np.zeros((2, 2), dtype=np.int64)  # double buffer: (JACK frame, frame)
         self._slot = 0
+        self._marked = False  # the next block's pair is noted (by the cycle's reader)
 
     @property
     def frame(self) -> int:
@@ -88,8 +90,11 @@ class OutputFrameTap:
         self.blocks = 0
 
     def render_into(self, out: np.ndarray) -> None:
-        """Audio callback: note (cycle frame, block frame), then render the block."""
-        self.mark()
+        """Audio callback: note (cycle frame, block frame) unless this cycle's reader did,
+        then render the block."""
+        if not self._marked:
+            self.mark()
+        self._marked = False  # the next block is the next cycle's
         self.source.render_into(out)
 
     def mark(self) -> None:
@@ -97,7 +102,9 @@ class OutputFrameTap:
 
         :meth:`render_into` does it for each block; a JACK MIDI input reading in the same
         callback before the block renders (one shared client) does it first, so the events of
-        a cycle are placed by that cycle's own pair even after a cycle the server skipped.
+        a cycle are placed by that cycle's own pair even after a cycle the server skipped, and
+        the block then renders on that pair without asking libjack again (every call into it
+        lets the GIL go).
         """
         jack_frame = self._jack_frame
         if jack_frame is not None:
@@ -107,6 +114,7 @@ class OutputFrameTap:
                 self._pairs[slot, 1] = self.source.frame
                 self._slot = slot  # published last: a reader sees a whole pair
                 self.blocks += 1
+                self._marked = True
             except Exception:
                 self.errors += 1
 

@@ -247,3 +247,27 @@ def test_a_sample_rate_the_server_does_not_run_is_refused(jack: JackServer) -> N
     with pytest.raises(DeviceError, match="runs at 48000 Hz, the engine at 44100 Hz"):
         JackOutput(FrameRamp(), PERIOD, 44_100)
     assert "soundness-live" not in server_ports()
+
+
+def test_the_port_arrays_follow_the_buffers_libjack_gives(jack: JackServer) -> None:
+    cffi = pytest.importorskip("cffi")  # JACK-Client's own dependency
+    ffi = cffi.FFI()
+    areas = [ffi.new("float[]", PERIOD) for _ in range(3)]
+    given = [areas[0], areas[1]]  # what libjack answers for the left and right port
+    out = JackOutput(FrameRamp(), PERIOD, RATE)
+    try:
+        out._get_buffer = lambda port, frames: ffi.cast("void *", given[port])
+        out._ffi_buffer, out._port_ptrs = ffi.buffer, (0, 1)
+        left, right = out._port_arrays(PERIOD)
+        left[:], right[:] = 1.0, 2.0
+        assert (areas[0][PERIOD - 1], areas[1][0]) == (1.0, 2.0)
+        again = out._port_arrays(PERIOD)  # the same addresses: the same arrays
+        assert again[0] is left and again[1] is right
+        given[0] = areas[2]  # the left port's buffer moved
+        moved, _ = out._port_arrays(PERIOD)
+        moved[:] = 3.0
+        assert moved is not left and areas[2][0] == 3.0 and areas[0][0] == 1.0
+        shorter, _ = out._port_arrays(PERIOD // 2)  # a smaller period at the same address
+        assert len(shorter) == PERIOD // 2
+    finally:
+        out.stop()

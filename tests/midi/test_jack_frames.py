@@ -122,3 +122,20 @@ def test_a_ring_keeps_its_reserve_for_notes() -> None:
     assert ring.shed == 1 and ring.overflow == 0
     rows = [ring.take() for _ in range(4)]
     assert [int(row[5]) for row in rows if row is not None] == [0xB0, 0xB0, 0x90, 0x80]
+
+
+def test_a_block_marked_by_its_cycle_reader_asks_for_the_jack_frame_once() -> None:
+    source, out = Blocks(), np.zeros((64, 2), dtype=np.float32)
+    tap, asked = OutputFrameTap(source), []
+    cycle = [1000]
+    tap.attach(lambda: asked.append(cycle[0]) or cycle[0])
+    tap.mark()  # the shared client's MIDI reader, first in the cycle
+    tap.render_into(out)  # the same cycle's block: no second call into libjack
+    assert asked == [1000] and tap.engine_frame(1010) == 10
+    cycle[0] = 1064
+    tap.render_into(out)  # a cycle without a reader: the block notes its own pair
+    assert asked == [1000, 1064] and tap.engine_frame(1064 + 5) == 64 + 5
+    cycle[0] = 1128
+    tap.mark()
+    tap.render_into(out)
+    assert asked == [1000, 1064, 1128] and tap.engine_frame(1128) == 128
