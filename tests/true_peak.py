@@ -36,17 +36,25 @@ ANNEX_2_PHASES = np.array(
 def true_peak(audio: np.ndarray) -> float:
     """The true peak (linear) of ``audio`` ((n,) or (n, channels)); inf if any sample is not
     finite."""
+    return float(np.max(true_peak_trace(audio), initial=0.0))
+
+
+def true_peak_trace(audio: np.ndarray) -> np.ndarray:
+    """The true peak at each sample of ``audio`` ((n,) or (n, channels)): the largest magnitude
+    of the four interpolated values that end at it, over the channels (the value at sample i
+    reads samples i-11..i, silence before the first); inf everywhere if any sample is not
+    finite."""
     signal = np.asarray(audio, dtype=np.float64)
     if signal.ndim == 1:
         signal = signal[:, None]
     if not np.all(np.isfinite(signal)):
-        return math.inf
-    peak = 0.0
+        return np.full(len(signal), math.inf)
+    trace = np.zeros(len(signal))
     for channel in signal.T:
         for taps in ANNEX_2_PHASES:
             interpolated = np.convolve(channel, taps)[: len(channel)]  # silence before
-            peak = max(peak, float(np.max(np.abs(interpolated), initial=0.0)))
-    return peak
+            np.maximum(trace, np.abs(interpolated), out=trace)
+    return trace
 
 
 def true_peak_dbfs(audio: np.ndarray) -> float:

@@ -7,7 +7,10 @@ commands: ``set_volume_cap`` with any JSON value, ``set_device`` with any volume
 ``pause``, ``resume``, ``next_trial``, ``panic``, ``end_session``. After every command the engine
 plays on; the true peak of what it played (the tests' own Annex 2 meter) stays at or under the
 cap of the child chosen (before the first activity and after ``end_session`` too, while the
-child stays chosen; the test follows the choice from the commands the engine accepted), a bad
+child stays chosen; the test follows the choice from the commands the engine accepted) from
+the :data:`GRACE_FRAMES`-th sample after the command on, and under the higher of the two caps
+before it (an interpolated value reads 11 samples sent under the older cap, and a lowered
+cap's clip may glide a few samples to silence), a bad
 value is refused with a reply that names it, and the engine answers the next command. One
 engine serves every example (offline output, bundled SoundFont), as one would serve a day of
 sessions.
@@ -31,10 +34,12 @@ from soundness_live.live.engine import Engine
 from tests.faults import FAULTS
 from tests.faults.capped_engine import CAPPED_CHILDREN, capped_engine
 from tests.faults.capped_engine import json_values as any_json
-from tests.true_peak import true_peak
+from tests.true_peak import true_peak_trace
 
 CHILDREN = CAPPED_CHILDREN
 PLAY_FRAMES = 1024  # the engine plays this long after each command
+GRACE_FRAMES = 16  # the samples after a command that may keep the older cap (11 read + 4 glide)
+HEARD_WITHIN_DB = 6.0  # the held chord peaks this near the child's cap, or nearer
 QUICK_WAIT = {"variant": "cue", "trials": 20, "lead_in_ms": 0, "gap_ms": 0, "foreperiod_ms": 150,
               "wait_step_ms": 0, "jitter_pct": 0, "response_window_ms": 300}  # fmt: skip
 WORST = {"over_db": -math.inf}
@@ -131,6 +136,19 @@ def stop_everything(engine: Engine) -> None:
     engine.output.render(4 * PLAY_FRAMES)
 
 
+def test_the_held_chord_is_heard_at_the_childs_cap(engine: Engine) -> None:
+    """What the property below plays is sound held at the cap, not silence that passes."""
+    for child, cap in sorted(CHILDREN.items()):
+        stop_everything(engine)
+        assert handle(engine, {"type": "select_child", "child": child})["ok"]
+        opened = {"type": "start_activity", "activity": "waiting", "params": QUICK_WAIT}
+        assert handle(engine, opened | {"child": child})["ok"]
+        hold_chord(engine)
+        peak = float(np.max(true_peak_trace(engine.output.render(4 * PLAY_FRAMES))))
+        assert 10 ** ((cap - HEARD_WITHIN_DB) / 20) <= peak <= 10 ** (cap / 20), (child, peak)
+    assert engine.output.errors == 0
+
+
 @FAULTS
 @given(child=st.sampled_from(sorted(CHILDREN)), sequence=st.lists(commands, max_size=8))
 def test_no_command_sequence_lifts_the_sound_above_the_childs_cap(
@@ -144,7 +162,7 @@ def test_no_command_sequence_lifts_the_sound_above_the_childs_cap(
     chosen = child
     hold_chord(engine)
     tail = np.zeros((0, 2))
-    heard = [(engine.output.render(PLAY_FRAMES), cap_of(chosen))]
+    heard = [(engine.output.render(PLAY_FRAMES), cap_of(chosen), cap_of(chosen))]
     for command in sequence:
         before = chosen
         reply = handle(engine, command)
@@ -153,15 +171,19 @@ def test_no_command_sequence_lifts_the_sound_above_the_childs_cap(
         if chosen is not None:
             assert engine.snapshot()["volume_cap_dbfs"] <= cap_of(chosen)
         hold_chord(engine)
-        # a new child's cap takes over within the block: this stretch may keep the old one
-        heard.append((engine.output.render(PLAY_FRAMES), max(cap_of(before), cap_of(chosen))))
+        heard.append((engine.output.render(PLAY_FRAMES), cap_of(before), cap_of(chosen)))
     assert handle(engine, {"type": "snapshot"})["ok"]  # still answering
-    for audio, cap_dbfs in heard:
-        peak = true_peak(np.concatenate([tail, audio]))  # the interpolation reads on
+    assert engine.output.errors == 0  # a block that raised would have played silence
+    for audio, cap_before, cap_dbfs in heard:
+        trace = true_peak_trace(np.concatenate([tail, audio]))[len(tail) :]  # reads on
         tail = audio[-12:]
-        if cap_dbfs < 0.0:
-            WORST["over_db"] = max(WORST["over_db"], 20 * math.log10(max(peak, 1e-12)) - cap_dbfs)
-        assert peak <= 10 ** (cap_dbfs / 20)
+        for peak, cap in (
+            (np.max(trace[:GRACE_FRAMES]), max(cap_before, cap_dbfs)),
+            (np.max(trace[GRACE_FRAMES:]), cap_dbfs),
+        ):
+            if cap < 0.0:
+                WORST["over_db"] = max(WORST["over_db"], 20 * math.log10(max(peak, 1e-12)) - cap)
+            assert peak <= 10 ** (cap / 20), (cap_before, cap_dbfs)
 
 
 def test_zz_report_the_worst_true_peak_over_the_childs_cap() -> None:
