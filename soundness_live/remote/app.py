@@ -74,6 +74,7 @@ REVOKED_CLOSE = 4401  # the socket's close code for a token that no longer opens
 REPLACED_CLOSE = 4409  # the socket's close code when newer sockets of its device replace it
 SOCKETS_PER_DEVICE = 4  # a device's live sockets (tabs, a socket a locked screen left open)
 RECHECK_S = 1.0  # an idle socket's token is checked again this often (expiry)
+RECANCEL_S = 0.05  # a task still running this long after it was cancelled is cancelled again
 CLOSE_WAIT_S = 5.0  # a replaced socket's closing handshake (a slow page is not waited for longer)
 NOT_PAIRED = "this device is not paired: enter the code shown on the laptop"
 STATIC = resources.files("soundness_live.remote") / "static"
@@ -504,12 +505,19 @@ class PageSocket:
 
 @contextlib.asynccontextmanager
 async def _tasks(*coroutines: Any):
-    """Run ``coroutines`` until the first ends; cancel the rest."""
+    """Run ``coroutines`` until the first ends; cancel the rest, again until they end.
+
+    Before Python 3.12 ``asyncio.wait_for`` drops a cancellation that arrives as the future it
+    awaits completes (a socket's outbox got a message just then): that task goes on as if never
+    cancelled, and waiting for it would hold a replaced socket open for good."""
     tasks = [asyncio.ensure_future(c) for c in coroutines]
     try:
         yield
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        pending = set(tasks)
+        while pending:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=RECANCEL_S)
+        await asyncio.gather(*tasks, return_exceptions=True)  # their errors, retrieved
