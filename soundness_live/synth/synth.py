@@ -144,6 +144,7 @@ class Synth:
         # the voices an event changes are flagged here: a note-off allocates no mask
         self._flags = np.zeros(self.voices.capacity, dtype=bool)
         self._test = np.zeros(self.voices.capacity, dtype=bool)
+        self._values = np.zeros((3, self.voices.capacity))  # a controller change's workings
         regions = [r for preset in soundfont.presets.values() for r in preset.regions]
         self.voices.reserve({(v.region_span(r), v.region_loop_mode(r)) for r in regions})
         # what each region alone decides of a new voice, as numbers a note-on copies
@@ -496,19 +497,27 @@ class Synth:
     def _follow_controllers(self, channel: int) -> None:
         """Attenuation, pan gains and vibrato depth of the channel's voices not being killed
         from its CC7, CC11, CC10 and CC1 now (the kernel takes them up at each voice's next
-        step)."""
+        step). Worked out for every voice in buffers the synth keeps and copied to the
+        channel's: nothing is allocated per voice in the callback."""
         flags = self._find(channel, sounding=False)
         if not np.count_nonzero(flags):
             return
-        rows, cc = np.flatnonzero(flags), self.channels[channel].controllers
-        p = self.voices.params
-        attenuation = p[vs.CC7_AMOUNT, rows] * _CONCAVE_OF_CC[cc[7]]
-        attenuation += p[vs.CC11_AMOUNT, rows] * _CONCAVE_OF_CC[cc[11]]
-        p[vs.ATTEN, rows] = np.clip(p[vs.ATTEN_BASE, rows] + attenuation, 0.0, 1440.0)
-        pan = p[vs.PAN_BASE, rows] + p[vs.CC10_AMOUNT, rows] * (2.0 * cc[10] / 128.0 - 1.0)
-        p[vs.GAIN_L, rows], p[vs.GAIN_R, rows] = pan_gains(pan, self.gain)
-        vibrato = p[vs.VIB_BASE, rows] + p[vs.CC1_AMOUNT, rows] * cc[1] / 128.0
-        p[vs.VIB_LFO_TO_PITCH, rows] = np.clip(vibrato, -12000.0, 12000.0)
+        count, cc = len(flags), self.channels[channel].controllers
+        p = self.voices.params[:, :count]
+        a, b, c = self._values[0, :count], self._values[1, :count], self._values[2, :count]
+        np.multiply(p[vs.CC7_AMOUNT], _CONCAVE_OF_CC[cc[7]], out=a)
+        a += np.multiply(p[vs.CC11_AMOUNT], _CONCAVE_OF_CC[cc[11]], out=b)
+        a += p[vs.ATTEN_BASE]
+        np.copyto(p[vs.ATTEN], np.clip(a, 0.0, 1440.0, out=a), where=flags)
+        np.multiply(p[vs.CC10_AMOUNT], 2.0 * cc[10] / 128.0 - 1.0, out=a)
+        a += p[vs.PAN_BASE]
+        pan_gains(a, self.gain, b, c)
+        np.copyto(p[vs.GAIN_L], b, where=flags)
+        np.copyto(p[vs.GAIN_R], c, where=flags)
+        np.multiply(p[vs.CC1_AMOUNT], cc[1], out=a)
+        a /= 128.0
+        a += p[vs.VIB_BASE]
+        np.copyto(p[vs.VIB_LFO_TO_PITCH], np.clip(a, -12000.0, 12000.0, out=a), where=flags)
 
 
 def _regions_by_key(

@@ -52,12 +52,18 @@ def q_linear(q_cb: float) -> float:
     return 10.0 ** (q_db / 20.0)
 
 
-def pan_gains(pan: np.ndarray | float, gain: float) -> tuple[np.ndarray, np.ndarray]:
-    """Left and right gains for pan (-500 left .. 500 right): FluidSynth's equal-power law."""
-    pan = np.clip(pan, -500.0, 500.0)
-    left = gain * np.sin((500.0 - pan) * math.pi / 2002.0)
-    right = gain * np.sin((500.0 + pan) * math.pi / 2002.0)
-    return left, right
+def pan_gains(pan: np.ndarray, gain: float, left: np.ndarray, right: np.ndarray) -> None:
+    """Left and right gains for pan (-500 left .. 500 right), FluidSynth's equal-power law,
+    into ``left`` and ``right`` with nothing allocated (the audio callback's controller
+    changes); ``pan`` is clipped in place."""
+    np.clip(pan, -500.0, 500.0, out=pan)
+    for side, out in ((-1.0, left), (1.0, right)):
+        np.multiply(pan, side, out=out)
+        out += 500.0
+        out *= math.pi
+        out /= 2002.0
+        np.sin(out, out=out)
+        out *= gain
 
 
 def _clamp(value: float, limit: float) -> float:

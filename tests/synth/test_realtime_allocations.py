@@ -9,7 +9,8 @@ note is worked out when the synth is made (each preset's regions by key, each re
 
 Nor do the events that release or cut voices allocate per voice: a note-off, the sustain
 pedal's lift, all notes off and all sound off flag the voices they change in buffers the
-synth keeps, so the most memory they hold at once is the same among 300 voices or 900.
+synth keeps, so the most memory they hold at once is the same among 300 voices or 900; nor
+do the controllers the sounding voices follow (CC1, 7, 10, 11 and their reset).
 """
 
 from __future__ import annotations
@@ -128,3 +129,27 @@ def test_releasing_and_cutting_voices_allocates_nothing_per_voice_sounding() -> 
     _releasing_peak_bytes(20)  # numpy's first calls of a kind made ready
     few, many = _releasing_peak_bytes(300), _releasing_peak_bytes(900)
     assert many == few and few < 1024, (few, many)
+
+
+# the controllers the synth follows on sounding voices, and reset all controllers
+FOLLOWING = [ControlChange(0, 0, control, value) for control, value in
+             ((7, 90), (11, 70), (10, 20), (1, 64), (121, 0))]  # fmt: skip
+
+
+def _following_peak_bytes(sounding: int) -> int:
+    """The most memory held at once by :data:`FOLLOWING` beyond what was held before, with
+    ``sounding`` voices on channel 0."""
+    synth = Synth(tone_font(), RATE, max_voices=1024)
+    for key in range(sounding):
+        synth.handle(NoteOn(0, 0, key % 128, 100))
+    state = synth.voices.state[:, : synth.voices.count]
+    assert np.count_nonzero((state[vs.CHANNEL] == 0) & (state[vs.KILLED] == 0)) == sounding
+    return handling_peak_bytes(synth, FOLLOWING)
+
+
+def test_following_a_controller_allocates_nothing_per_voice_sounding() -> None:
+    # before: index arrays and workings per voice of the channel (8032 bytes among 100
+    # voices, 34992 among 600); now views of the synth's buffers, the same at any count
+    _following_peak_bytes(20)  # numpy's first calls of a kind made ready
+    few, many = _following_peak_bytes(100), _following_peak_bytes(600)
+    assert many == few and few < 4096, (few, many)
