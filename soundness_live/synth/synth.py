@@ -389,7 +389,7 @@ class Synth:
         leaving = np.equal(state[vs.LOOP_MODE], LOOP_UNTIL_RELEASE, out=self._test[: flags.size])
         leaving &= flags
         if np.count_nonzero(leaving):
-            self.voices.leave_loop(np.flatnonzero(leaving))
+            self.voices.leave_loop(leaving)
 
     def _kill(self, flags: np.ndarray, fade_frames: int) -> None:
         """Fade the voices flagged out linearly over ``fade_frames`` (no click), then drop

@@ -87,6 +87,9 @@ class VoiceBank:
         # the kernel sums the voices in float64 here, MIX_FRAMES at a time (a block of up to
         # that many frames at once), and rounds the sum to the output's float32 once
         self.mix = np.zeros((MIX_FRAMES, 2), dtype=np.float64)
+        # leave_loop's workings, so a note-off allocates nothing per voice
+        self._work = np.zeros((2, capacity), dtype=np.int64)
+        self._below = np.zeros(capacity, dtype=bool)
 
     # -- voice lifecycle -------------------------------------------------------------------------
     def add(self, span: tuple[int, int, int, int], state: np.ndarray, params: np.ndarray) -> int:
@@ -140,15 +143,25 @@ class VoiceBank:
         rows = sum(layout.plain_rows(*key) for key in plain)
         layout.reserve(rows + sum(layout.looped_rows(*key) for key in looped))
 
-    def leave_loop(self, rows: np.ndarray) -> None:
-        """Loop-until-release voices ``rows``: from now on play on to the sample end."""
-        s = self.state
-        position, base, length = s[POS, rows], s[BASE, rows], s[LENGTH, rows]
-        looped = base - length + (position - base) % length  # back into the first pass
-        s[POS, rows] = np.where(position >= base, looped, position) + s[PLAIN_SHIFT, rows]
-        s[BASE, rows] = s[END_AT, rows] = s[PLAIN_END_AT, rows]
-        s[LENGTH, rows] = ONE
-        s[LOOP_MODE, rows] = 0
+    def leave_loop(self, leaving: np.ndarray) -> None:
+        """The loop-until-release voices flagged in ``leaving`` (bool per voice): from now on
+        play on to the sample end. Nothing is allocated per voice (a note-off in the audio
+        callback)."""
+        n = leaving.size
+        s = self.state[:, :n]
+        position, base, length = s[POS], s[BASE], s[LENGTH]
+        rest, looped = self._work[0, :n], self._work[1, :n]
+        np.subtract(position, base, out=rest, where=leaving)
+        np.remainder(rest, length, out=rest, where=leaving)
+        np.subtract(base, length, out=looped, where=leaving)
+        np.add(looped, rest, out=looped, where=leaving)  # back into the first pass
+        np.copyto(looped, position, where=np.less(position, base, out=self._below[:n]))
+        np.add(looped, s[PLAIN_SHIFT], out=looped, where=leaving)
+        np.copyto(position, looped, where=leaving)
+        np.copyto(base, s[PLAIN_END_AT], where=leaving)
+        np.copyto(s[END_AT], s[PLAIN_END_AT], where=leaving)
+        np.copyto(length, ONE, where=leaving)
+        np.copyto(s[LOOP_MODE], 0, where=leaving)
 
     def remove(self, dead: np.ndarray) -> None:
         """Drop the voices flagged in ``dead`` (bool per voice), keeping start order."""
