@@ -126,6 +126,14 @@ def _clear_away(state, params, count, fading):  # pragma: no cover - compiled
     return kept
 
 
+@numba.njit(cache=True, nogil=True)
+def clear_away(state, params, count, fading):  # pragma: no cover - compiled
+    """:func:`_clear_away` for the voice bank's reap in the audio callback (``fading`` 0:
+    only the voices that are over go), nothing allocated; returns the voices left. The bank
+    passes ``fading``, so the helper is compiled once, with the note-on's types."""
+    return _clear_away(state, params, count, fading)
+
+
 @inner_jit()
 def _make_room(state, params, count, needed, max_voices, fade_frames):  # pragma: no cover
     """Room for ``needed`` new voices; returns the voices left in the bank."""
@@ -207,8 +215,9 @@ def play_note(  # pragma: no cover - compiled
 
 
 def compile_note_on() -> bool:
-    """Compile (or load from the cache) :func:`play_note` and :func:`.note_on.start_voice` for
-    the only types the synth passes, then refuse any other; True when the cache served them."""
+    """Compile (or load from the cache) :func:`play_note`, :func:`.note_on.start_voice` and
+    :func:`clear_away` for the only types the synth passes, then refuse any other; True when
+    the cache served them."""
     tables = RegionTables((Region(0, 127, 0, 127, 0, 8, 0, 8, 48_000, 60),), 48_000)
     state = vs.voice_columns(vs.N_STATE, 2, np.int64)
     params = vs.voice_columns(vs.N_PARAMS, 2, np.float64)
@@ -217,8 +226,9 @@ def compile_note_on() -> bool:
     arguments = (numbers, 0, 1, placements, tables.arrays, 0, 60, 100, sources, 48_000.0, 0.2)
     play_note(state, params, 0, *arguments, 1, 144, 2)
     start_voice(state, params, 0, tables.arrays, 0, 0, 60, 100, sources, 48_000.0, 0.2)
+    clear_away(state, params, 0, 0)
     cached = True
-    for compiled in (play_note, start_voice):  # start_voice: the tests call it alone
+    for compiled in (play_note, start_voice, clear_away):  # start_voice: the tests call it alone
         compiled.disable_compile()
         stats = compiled.stats
         cached = cached and stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0

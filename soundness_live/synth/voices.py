@@ -29,6 +29,7 @@ import numpy as np
 from .kernel import render_voices
 from .region import LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE, region_loop_mode, region_span
 from .sample_layout import SampleLayout, Strip
+from .voice_choice import clear_away
 from .voice_state import (
     BASE,
     DONE,
@@ -191,6 +192,5 @@ class VoiceBank:
         Most calls find none: one count over the voices' DONE flags answers that (about a
         quarter of building and testing a mask of them), and no array is made.
         """
-        over = self.state[DONE, : self.count]
-        if np.count_nonzero(over):
-            self.remove(over != 0)
+        if np.count_nonzero(self.state[DONE, : self.count]):  # compiled: nothing allocated
+            self.count = clear_away(self.state, self.params, self.count, 0)

@@ -176,3 +176,33 @@ def test_voices_leaving_their_loop_allocate_nothing_per_voice() -> None:
     _leaving_peak_bytes(20)
     few, many = _leaving_peak_bytes(100), _leaving_peak_bytes(600)
     assert abs(many - few) < 64 and few < 4096, (few, many)
+
+
+def _reaping_peak_bytes(sounding: int) -> int:
+    """The most memory held at once while the bank clears away half of ``sounding`` voices
+    (every other one is over), as the synth's render does every ~1000 frames."""
+    synth = Synth(tone_font(), RATE, max_voices=1024)
+    for key in range(sounding):
+        synth.handle(NoteOn(0, key % 8, key % 128, 100))
+    voices = synth.voices
+    voices.state[vs.DONE, : voices.count : 2] = 1
+    kept = voices.state[vs.CHANNEL, 1 : voices.count : 2].copy()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        voices.reap()
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert voices.count == sounding // 2  # the others kept, in their order
+    assert np.array_equal(voices.state[vs.CHANNEL, : voices.count], kept)
+    return peak
+
+
+def test_clearing_away_voices_that_are_over_allocates_nothing_per_voice() -> None:
+    # before: the voices kept were gathered into new arrays (every state and parameter row
+    # of each: about a kilobyte a voice)
+    _reaping_peak_bytes(20)
+    few, many = _reaping_peak_bytes(100), _reaping_peak_bytes(600)
+    assert abs(many - few) < 64 and few < 4096, (few, many)
