@@ -30,8 +30,13 @@ def test_starts_a_process_and_forgets_it():
 def test_a_running_child_is_listed_and_an_ended_one_is_not() -> None:
     require(PROC.is_dir(), "no /proc: the check runs on Linux")
     sleeper = subprocess.Popen(["sleep", "30"])
-    try:
-        assert (sleeper.pid, "sleep 30") in child_processes()
+    try:  # while the child execs, /proc may show its name with an empty command line
+        deadline = time.monotonic() + 5.0
+        while (sleeper.pid, "sleep 30") not in (listed := child_processes()):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        assert (sleeper.pid, "sleep 30") in listed
     finally:
         sleeper.kill()
         sleeper.wait()
