@@ -164,16 +164,6 @@ class VoiceBank:
         np.copyto(length, ONE, where=leaving)
         np.copyto(s[LOOP_MODE], 0, where=leaving)
 
-    def remove(self, dead: np.ndarray) -> None:
-        """Drop the voices flagged in ``dead`` (bool per voice), keeping start order."""
-        if not dead.any():
-            return
-        keep = (~dead).nonzero()[0]
-        n = keep.size
-        self.state[:, :n] = self.state[:, keep]
-        self.params[:, :n] = self.params[:, keep]
-        self.count = n
-
     # -- rendering -------------------------------------------------------------------------------
     def render(self, out: np.ndarray, sample_rate: float) -> None:
         """Write the mix of the next ``len(out)`` frames into ``out`` (float32 (n, 2))."""

@@ -17,6 +17,7 @@ from soundness_live.synth.envelope import CONTROL_FRAMES, RELEASE, SECTIONS
 from soundness_live.synth.region import Region, region_loop_mode, region_span
 from soundness_live.synth.synth import CHOKE_RELEASE_TC, STEAL_FADE_MS, Synth
 from soundness_live.synth.voice_setup import new_voice
+from soundness_live.synth.voices import VoiceBank
 
 __all__ = ["model_note_on", "with_model_note_on"]
 
@@ -92,11 +93,19 @@ def _make_room(synth: Synth, needed: int) -> None:
         stolen = np.concatenate([released, held])[:excess]
         synth._kill(_flags(synth, stolen), synth._ms(STEAL_FADE_MS))
     if voices.count + needed > voices.capacity:
-        voices.reap()
+        _remove(voices, voices.state[vs.DONE, : voices.count] != 0)  # the voices that are over
     overflow = voices.count + needed - voices.capacity
     if overflow > 0:
         state = voices.state[:, : voices.count]
         fading = np.flatnonzero(state[vs.KILLED] != 0)[:overflow]
         dead = np.zeros(voices.count, dtype=bool)
         dead[fading] = True
-        voices.remove(dead)
+        _remove(voices, dead)
+
+
+def _remove(voices: VoiceBank, dead: np.ndarray) -> None:
+    """Drop the voices flagged in ``dead`` (bool per voice), keeping start order."""
+    keep = (~dead).nonzero()[0]
+    voices.state[:, : keep.size] = voices.state[:, keep]
+    voices.params[:, : keep.size] = voices.params[:, keep]
+    voices.count = keep.size
