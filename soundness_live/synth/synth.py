@@ -504,20 +504,20 @@ class Synth:
             return
         count, cc = len(flags), self.channels[channel].controllers
         p = self.voices.params[:, :count]
-        a, b, c = self._values[0, :count], self._values[1, :count], self._values[2, :count]
-        np.multiply(p[vs.CC7_AMOUNT], _CONCAVE_OF_CC[cc[7]], out=a)
-        a += np.multiply(p[vs.CC11_AMOUNT], _CONCAVE_OF_CC[cc[11]], out=b)
-        a += p[vs.ATTEN_BASE]
-        np.copyto(p[vs.ATTEN], np.clip(a, 0.0, 1440.0, out=a), where=flags)
-        np.multiply(p[vs.CC10_AMOUNT], 2.0 * cc[10] / 128.0 - 1.0, out=a)
-        a += p[vs.PAN_BASE]
-        pan_gains(a, self.gain, b, c)
-        np.copyto(p[vs.GAIN_L], b, where=flags)
-        np.copyto(p[vs.GAIN_R], c, where=flags)
-        np.multiply(p[vs.CC1_AMOUNT], cc[1], out=a)
-        a /= 128.0
-        a += p[vs.VIB_BASE]
-        np.copyto(p[vs.VIB_LFO_TO_PITCH], np.clip(a, -12000.0, 12000.0, out=a), where=flags)
+        value, left, right = (row[:count] for row in self._values)  # left: a term, then a gain
+        np.multiply(p[vs.CC7_AMOUNT], _CONCAVE_OF_CC[cc[7]], out=value)  # attenuation (cB)
+        value += np.multiply(p[vs.CC11_AMOUNT], _CONCAVE_OF_CC[cc[11]], out=left)
+        value += p[vs.ATTEN_BASE]
+        np.copyto(p[vs.ATTEN], np.clip(value, 0.0, 1440.0, out=value), where=flags)
+        np.multiply(p[vs.CC10_AMOUNT], 2.0 * cc[10] / 128.0 - 1.0, out=value)  # pan
+        value += p[vs.PAN_BASE]
+        pan_gains(value, self.gain, left, right)
+        np.copyto(p[vs.GAIN_L], left, where=flags)
+        np.copyto(p[vs.GAIN_R], right, where=flags)
+        np.multiply(p[vs.CC1_AMOUNT], cc[1], out=value)  # vibrato depth (cents)
+        value /= 128.0
+        value += p[vs.VIB_BASE]
+        np.copyto(p[vs.VIB_LFO_TO_PITCH], np.clip(value, -12000.0, 12000.0, out=value), where=flags)
 
 
 def _regions_by_key(
