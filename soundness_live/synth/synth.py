@@ -55,9 +55,9 @@ from .envelope import CONTROL_FRAMES
 from .kernel import compile_kernel, render_voices
 from .modulators import CONCAVE_TABLE, pitch_wheel_source
 from .note_on import N_SOURCES, PRESSURE_AT, WHEEL_AT, WHEEL_RANGE_AT, RegionTables
-from .region import LOOP_UNTIL_RELEASE, Preset, Region, SoundFontData
+from .region import Preset, Region, SoundFontData
 from .sf2.read import DRUM_BANK, find_preset
-from .voice_choice import N_PLACEMENT, PLACED, play_note
+from .voice_choice import N_PLACEMENT, PLACED, play_note, release_voices
 from .voice_setup import pan_gains
 
 __all__ = ["Synth", "STEAL_FADE_MS"]
@@ -378,18 +378,10 @@ class Synth:
             self._release(flags)
 
     def _release(self, flags: np.ndarray) -> None:
-        """Start the release phase of the voices flagged (at their next control step)."""
-        if not np.count_nonzero(flags):
-            return
-        state = self.voices.state[:, : flags.size]
-        np.copyto(state[vs.NOTE_OFF], 1, where=flags)
-        np.copyto(state[vs.RELEASED], 1, where=flags)
-        np.copyto(state[vs.SUSTAINED], 0, where=flags)
-        # loop mode 3: from now on play on through the loop end to the sample end
-        leaving = np.equal(state[vs.LOOP_MODE], LOOP_UNTIL_RELEASE, out=self._test[: flags.size])
-        leaving &= flags
-        if np.count_nonzero(leaving):
-            self.voices.leave_loop(leaving)
+        """Start the release phase of the voices flagged (at their next control step); a
+        loop-until-release voice plays on from now through its loop's end to the sample end."""
+        if np.count_nonzero(flags):
+            release_voices(self.voices.state, flags)  # the note-on's own release, compiled
 
     def _kill(self, flags: np.ndarray, fade_frames: int) -> None:
         """Fade the voices flagged out linearly over ``fade_frames`` (no click), then drop

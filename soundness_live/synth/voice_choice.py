@@ -62,6 +62,15 @@ def _release(state, voice):  # pragma: no cover - compiled
         state[vs.LOOP_MODE, voice] = 0
 
 
+@numba.njit(cache=True, nogil=True)
+def release_voices(state, flags):  # pragma: no cover - compiled
+    """:func:`_release` for each voice flagged (bool per voice): the synth's note-offs, pedal
+    lifts and all notes off in the audio callback, nothing allocated."""
+    for voice in range(flags.size):
+        if flags[voice]:
+            _release(state, voice)
+
+
 @inner_jit()
 def _release_key(state, count, channel, key):  # pragma: no cover - compiled
     """Release the channel's sounding voices of ``key``."""
@@ -215,9 +224,9 @@ def play_note(  # pragma: no cover - compiled
 
 
 def compile_note_on() -> bool:
-    """Compile (or load from the cache) :func:`play_note`, :func:`.note_on.start_voice` and
-    :func:`clear_away` for the only types the synth passes, then refuse any other; True when
-    the cache served them."""
+    """Compile (or load from the cache) :func:`play_note`, :func:`.note_on.start_voice`,
+    :func:`release_voices` and :func:`clear_away` for the only types the synth passes, then
+    refuse any other; True when the cache served them."""
     tables = RegionTables((Region(0, 127, 0, 127, 0, 8, 0, 8, 48_000, 60),), 48_000)
     state = vs.voice_columns(vs.N_STATE, 2, np.int64)
     params = vs.voice_columns(vs.N_PARAMS, 2, np.float64)
@@ -226,9 +235,11 @@ def compile_note_on() -> bool:
     arguments = (numbers, 0, 1, placements, tables.arrays, 0, 60, 100, sources, 48_000.0, 0.2)
     play_note(state, params, 0, *arguments, 1, 144, 2)
     start_voice(state, params, 0, tables.arrays, 0, 0, 60, 100, sources, 48_000.0, 0.2)
+    release_voices(state, np.zeros(2, dtype=np.bool_))
     clear_away(state, params, 0, 0)
     cached = True
-    for compiled in (play_note, start_voice, clear_away):  # start_voice: the tests call it alone
+    entries = (play_note, start_voice, release_voices, clear_away)
+    for compiled in entries:  # start_voice: the tests call it alone
         compiled.disable_compile()
         stats = compiled.stats
         cached = cached and stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0

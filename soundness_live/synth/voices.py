@@ -31,11 +31,8 @@ from .region import LOOP_CONTINUOUS, LOOP_UNTIL_RELEASE, region_loop_mode, regio
 from .sample_layout import SampleLayout, Strip
 from .voice_choice import clear_away
 from .voice_state import (
-    BASE,
     DONE,
-    END_AT,
     FRAC_BITS,
-    LENGTH,
     LOOP_MODE,
     N_CHANNEL_SOURCES,
     N_CHANNELS,
@@ -43,9 +40,6 @@ from .voice_state import (
     N_STATE,
     ONE,
     PLACEMENT_FIELDS,
-    PLAIN_END_AT,
-    PLAIN_SHIFT,
-    POS,
     voice_columns,
 )
 
@@ -88,9 +82,6 @@ class VoiceBank:
         # the kernel sums the voices in float64 here, MIX_FRAMES at a time (a block of up to
         # that many frames at once), and rounds the sum to the output's float32 once
         self.mix = np.zeros((MIX_FRAMES, 2), dtype=np.float64)
-        # leave_loop's workings, so a note-off allocates nothing per voice
-        self._work = np.zeros((2, capacity), dtype=np.int64)
-        self._below = np.zeros(capacity, dtype=bool)
 
     # -- voice lifecycle -------------------------------------------------------------------------
     def add(self, span: tuple[int, int, int, int], state: np.ndarray, params: np.ndarray) -> int:
@@ -143,26 +134,6 @@ class VoiceBank:
         looped = {(start, ls, le) for (start, _, ls, le), mode in spans if mode}
         rows = sum(layout.plain_rows(*key) for key in plain)
         layout.reserve(rows + sum(layout.looped_rows(*key) for key in looped))
-
-    def leave_loop(self, leaving: np.ndarray) -> None:
-        """The loop-until-release voices flagged in ``leaving`` (bool per voice): from now on
-        play on to the sample end. Nothing is allocated per voice (a note-off in the audio
-        callback)."""
-        n = leaving.size
-        s = self.state[:, :n]
-        position, base, length = s[POS], s[BASE], s[LENGTH]
-        rest, looped = self._work[0, :n], self._work[1, :n]
-        np.subtract(position, base, out=rest, where=leaving)
-        np.remainder(rest, length, out=rest, where=leaving)
-        np.subtract(base, length, out=looped, where=leaving)
-        np.add(looped, rest, out=looped, where=leaving)  # back into the first pass
-        np.copyto(looped, position, where=np.less(position, base, out=self._below[:n]))
-        np.add(looped, s[PLAIN_SHIFT], out=looped, where=leaving)
-        np.copyto(position, looped, where=leaving)
-        np.copyto(base, s[PLAIN_END_AT], where=leaving)
-        np.copyto(s[END_AT], s[PLAIN_END_AT], where=leaving)
-        np.copyto(length, ONE, where=leaving)
-        np.copyto(s[LOOP_MODE], 0, where=leaving)
 
     # -- rendering -------------------------------------------------------------------------------
     def render(self, out: np.ndarray, sample_rate: float) -> None:
