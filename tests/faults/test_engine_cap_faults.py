@@ -136,14 +136,20 @@ def stop_everything(engine: Engine) -> None:
     engine.output.render(4 * PLAY_FRAMES)
 
 
+def open_with_chord(engine: Engine, child: str) -> None:
+    """After the last example: choose ``child``, open their session, hold the chord."""
+    stop_everything(engine)
+    assert handle(engine, {"type": "select_child", "child": child})["ok"]
+    opened = {"type": "start_activity", "activity": "waiting", "params": QUICK_WAIT}
+    reply = handle(engine, opened | {"child": child})
+    assert reply["ok"], reply
+    hold_chord(engine)
+
+
 def test_the_held_chord_is_heard_at_the_childs_cap(engine: Engine) -> None:
     """What the property below plays is sound held at the cap, not silence that passes."""
     for child, cap in sorted(CHILDREN.items()):
-        stop_everything(engine)
-        assert handle(engine, {"type": "select_child", "child": child})["ok"]
-        opened = {"type": "start_activity", "activity": "waiting", "params": QUICK_WAIT}
-        assert handle(engine, opened | {"child": child})["ok"]
-        hold_chord(engine)
+        open_with_chord(engine, child)
         peak = float(np.max(true_peak_trace(engine.output.render(4 * PLAY_FRAMES))))
         assert 10 ** ((cap - HEARD_WITHIN_DB) / 20) <= peak <= 10 ** (cap / 20), (child, peak)
     assert engine.output.errors == 0
@@ -154,13 +160,8 @@ def test_the_held_chord_is_heard_at_the_childs_cap(engine: Engine) -> None:
 def test_no_command_sequence_lifts_the_sound_above_the_childs_cap(
     engine: Engine, child: str, sequence: list[dict[str, Any]]
 ) -> None:
-    stop_everything(engine)
-    assert handle(engine, {"type": "select_child", "child": child})["ok"]
-    opened = {"type": "start_activity", "activity": "waiting", "params": QUICK_WAIT}
-    reply = handle(engine, opened | {"child": child})
-    assert reply["ok"], reply
+    open_with_chord(engine, child)
     chosen = child
-    hold_chord(engine)
     tail = np.zeros((0, 2))
     heard = [(engine.output.render(PLAY_FRAMES), cap_of(chosen), cap_of(chosen))]
     for command in sequence:
