@@ -16,6 +16,9 @@ Each row also says whom the server found late while the probe played, from jackd
 began past its deadline (the server's thread got no CPU in time); ``synth``, the synth's
 client had not finished when the next cycle began; ``probe``, the probe's client had not.
 The x-runs a synth causes itself are under ``synth``; the others befall whichever one plays.
+``cpu us`` is the CPU time of the synth's busiest thread (its JACK process thread) per
+period while the probe played: how long in each cycle a stall of the machine (another
+process, the hypervisor) can catch the synth running and make it late.
 
 The synths (``--engine`` picks the engine's paths):
 
@@ -89,6 +92,7 @@ class Run:
     dsp_percent: float = float("nan")  # the server's mean DSP load while it played
     underruns: int | None = None  # the engine's own count (None: FluidSynth does not say)
     late: tuple[int, int, int] = (0, 0, 0)  # who the server found late: driver, synth, probe
+    thread_us: float = float("nan")  # CPU of the synth's busiest thread per period (us)
 
     @property
     def heard(self) -> np.ndarray:
@@ -109,13 +113,14 @@ class Run:
         late = "".join(f"{count:>6}" for count in self.late)
         return (
             f"  {self.name:<14}{label:>7}{self.notes:>6}{len(self.heard):>7}{self.xruns:>7}"
-            f"{late}{underruns:>7}{figures}{self.dsp_percent:>7.1f}{self.load:>7.2f}"
+            f"{late}{self.thread_us:>7.1f}{underruns:>7}{figures}{self.dsp_percent:>7.1f}"
+            f"{self.load:>7.2f}"
         )
 
 
 HEADER = (
     f"  {'synth':<14}{'run':>7}{'notes':>6}{'heard':>7}{'xruns':>7}{'drv':>6}{'synth':>6}"
-    f"{'probe':>6}{'under':>7}{'p50 ms':>8}"
+    f"{'probe':>6}{'cpu us':>7}{'under':>7}{'p50 ms':>8}"
     f"{'p99 ms':>8}{'max':>8}{'dsp %':>7}{'load':>7}"
 )
 
@@ -131,9 +136,10 @@ def median_row(runs: list[Run]) -> str:
     counted = [run.underruns for run in runs if run.underruns is not None]
     underruns = f"{np.median(counted):g}" if counted else "-"
     late = "".join(f"{x:>6g}" for x in np.median([run.late for run in runs], axis=0))
+    thread_us = float(np.median([run.thread_us for run in runs]))
     return (
         f"  {runs[0].name:<14}{'median':>7}{runs[0].notes:>6}{heard:>7}{xruns:>7g}"
-        f"{late}{underruns:>7}{p50:8.2f}{p99:8.2f}{top:8.2f}{dsp:>7.1f}{load:>7.2f}"
+        f"{late}{thread_us:>7.1f}{underruns:>7}{p50:8.2f}{p99:8.2f}{top:8.2f}{dsp:>7.1f}{load:>7.2f}"
     )
 
 
@@ -147,6 +153,30 @@ def late_counts(server_log: str, synth_client: str) -> tuple[int, int, int]:
         return sum(any(words in line for words in said) for line in server_log.splitlines())
 
     return server_log.count("JackTimedDriver::Process XRun"), late(synth_client), late(PROBE)
+
+
+def thread_cpu_ns(pid: int) -> dict[int, int]:
+    """CPU time (ns) of each thread of process ``pid`` so far (Linux's schedstat; empty
+    where there is none)."""
+    cpu: dict[int, int] = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            cpu[int(task.name)] = int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that ended meanwhile
+    return cpu
+
+
+def busiest_thread_us(
+    before: dict[int, int], after: dict[int, int], seconds: float, period: int
+) -> float:
+    """CPU (us) per period of the thread that ran most between two :func:`thread_cpu_ns`
+    readings ``seconds`` apart: a synth's JACK process thread, the time a stall of the
+    machine can catch it running in each cycle; NaN without readings."""
+    grown = [after[tid] - before.get(tid, 0) for tid in after]
+    if not grown or seconds <= 0:
+        return float("nan")
+    return max(grown) / 1e3 / (seconds * RATE / period)
 
 
 def play_hats(
@@ -215,19 +245,28 @@ def probe_main(argv: list[str]) -> int:
 
 
 def run_probe(
-    name: str, audio_port: str, midi_port: str | None, args: Any, server: Any, synth_client: str
+    name: str,
+    audio_port: str,
+    midi_port: str | None,
+    args: Any,
+    server: Any,
+    synth_client: str,
+    synth_pid: int,
 ) -> Run:
     """Play the pattern from a probe process into a synth; the probe's figures as a run, with
-    who the server found late while it played (its log from the probe's start to its end)."""
+    who the server found late while it played (its log from the probe's start to its end)
+    and the CPU per period of the synth's busiest thread (of process ``synth_pid``)."""
     command = [sys.executable, __file__, "--probe", audio_port, midi_port or ""]
     command += [str(args.seconds), str(args.rate_hz), str(server.period_frames)]
     probe = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         marks: dict[str, int] = {}
+        cpu: dict[str, tuple[float, dict[int, int]]] = {}
         assert probe.stdout is not None
         for line in probe.stdout:
             if line.strip() in (PLAYING, PLAYED):
                 marks[line.strip()] = server.log_size()
+                cpu[line.strip()] = (time.monotonic(), thread_cpu_ns(synth_pid))
             if PLAYED in marks:
                 break
         stdout, stderr = probe.communicate(timeout=args.seconds + 60)
@@ -240,9 +279,11 @@ def run_probe(
     figures = json.loads(stdout.strip().splitlines()[-1])
     latency = np.array([np.nan if x is None else x for x in figures["latency_ms"]], dtype=float)
     late = late_counts(server.log_text(marks[PLAYING], marks[PLAYED]), synth_client)
+    (began_s, before), (ended_s, after) = cpu[PLAYING], cpu[PLAYED]
+    thread_us = busiest_thread_us(before, after, ended_s - began_s, server.period_frames)
     return Run(
         name, figures["notes"], figures["xruns"], latency, os.getloadavg()[0],
-        figures["dsp_percent"], late=late,
+        figures["dsp_percent"], late=late, thread_us=thread_us,
     )  # fmt: skip
 
 
@@ -293,7 +334,7 @@ def run_engine(font: str, server: Any, args: Any, path: str = "one-client") -> R
         _wait(lambda: _engine_port(port) is not None, 30, "the engine's sound output")
         before = client.request("snapshot")["state"]
         client_name = "soundness-live" if path == "one-client" else "PortAudio"
-        run = run_probe(name, str(_engine_port(port)), None, args, server, client_name)
+        run = run_probe(name, str(_engine_port(port)), None, args, server, client_name, engine.pid)
         after = client.request("snapshot")["state"]
     finally:
         _stop_engine(engine, client)
@@ -352,7 +393,7 @@ def run_fluidsynth(font: str, server: Any, args: Any) -> Run:
     try:
         _wait(lambda: "sl-fluid:left" in _jack_ports(), 5.0)
         left, midi = "sl-fluid:left", "sl-fluid:midi_00"
-        return run_probe("FluidSynth", left, midi, args, server, "sl-fluid")
+        return run_probe("FluidSynth", left, midi, args, server, "sl-fluid", os.getpid())
     finally:
         synth.delete()
 
