@@ -15,7 +15,8 @@ process CPU time, so a busy machine hurts both alike; the load average is printe
 Also printed: how long the kernel, the output stage and the note-on took to compile with an
 empty cache and to load from a warm one (medians of three fresh processes each: wall clock, this
 process's CPU and the CPU of the helper process that compiles the output stage on a cold cache,
-:mod:`soundness_live.synth.compile_beside`), the first note's latency after start (a fresh
+:mod:`soundness_live.synth.compile_beside`; then the wall clock of each part: the kernel, the
+note-on, waiting for that helper, the output stage), the first note's latency after start (a fresh
 process builds the renderer, then times the block that starts the first note against later
 ones), the Python cost per block against the number of voices, the callback's Python per
 block outside the kernels (the renderer, scheduler, mixer and synth around the kernel and the
@@ -235,7 +236,8 @@ def fluid(path: str, notes, hits, seconds: float, block: int) -> tuple[float, in
 COMPILE_SCRIPT = """
 from soundness_live.synth.kernel import compile_kernel
 ready = compile_kernel()
-print(ready.import_s, ready.compile_s, ready.compile_cpu_s, ready.helper_cpu_s, ready.from_cache)
+print(ready.import_s, ready.compile_s, ready.compile_cpu_s, ready.helper_cpu_s, ready.from_cache,
+      *ready.parts_s)
 """
 COMPILE_RUNS = 3  # fresh processes for the cold figures and for the warm: their medians
 
@@ -294,9 +296,14 @@ def _compile_line(name: str, runs: list[list[str]]) -> str:
     import_s, wall_s, cpu_s, helper_s = np.median([[float(x) for x in run[:4]] for run in runs], 0)
     walls = ", ".join(f"{float(run[1]):.2f}" for run in runs)
     cached = "/".join(run[4] for run in runs)
+    kernel_s, note_on_s, waiting_s, stage_s = np.median(
+        [[float(x) for x in run[5:9]] for run in runs], 0
+    )
     return (
         f"{name}: {wall_s:.2f} s wall (median of {walls}), {cpu_s:.2f} s of CPU + {helper_s:.2f}"
-        f" s in the helper process; numba import {import_s:.2f} s; from cache: {cached}"
+        f" s in the helper process; numba import {import_s:.2f} s; from cache: {cached}\n"
+        f"  of which, wall: kernel {kernel_s:.2f} s, note-on {note_on_s:.2f} s, waiting for the"
+        f" helper {waiting_s:.2f} s, output stage {stage_s:.2f} s"
     )
 
 

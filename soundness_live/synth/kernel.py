@@ -444,6 +444,9 @@ class KernelReady:
     compile_cpu_s: float = 0.0
     stage_beside: bool = False  # the output stage was compiled by a helper process
     helper_cpu_s: float = 0.0  # the helper's CPU time (where the system reports it: not Windows)
+    # wall seconds of each part, in order: the kernel, the note-on, waiting for the helper
+    # (0 without one), the output stage (compiled, or loaded from the cache)
+    parts_s: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
 
 _ready: KernelReady | None = None
@@ -463,13 +466,16 @@ def compile_kernel(helper_process: bool = True) -> KernelReady:
             source = "loaded from the cache" if _ready.from_cache else "compiled"
             beside = "; the output stage in a helper process" if _ready.stage_beside else ""
             log.info(
-                "synth kernel %s in %.2f s (%.2f s of CPU; numba import %.2f s; cache %s%s)",
+                "synth kernel %s in %.2f s (%.2f s of CPU; numba import %.2f s; cache %s%s; "
+                "kernel %.2f s, note-on %.2f s, waiting for the helper %.2f s, output stage "
+                "%.2f s)",
                 source,
                 _ready.compile_s,
                 _ready.compile_cpu_s,
                 _ready.import_s,
                 _ready.cache_dir,
                 beside,
+                *_ready.parts_s,
             )
         return _ready
 
@@ -502,22 +508,33 @@ def _compile(helper_process: bool) -> KernelReady:
         render_voices(out, 0, state, params, channels, rows, mix, 48_000.0)
         render_voices.disable_compile()  # another kind of array is refused, never compiled
         stats = render_voices.stats
+        kernel_done = time.perf_counter()
         note_on_cached = compile_note_on()
+        note_on_done = time.perf_counter()
     except BaseException:  # stopped or failed meanwhile: the helper is not left running
         if helper is not None:
             stop_stage_helper(helper)
         raise
     beside = helper is not None and finish_stage_helper(helper)
+    helper_done = time.perf_counter()
     stage_cached = compile_stage()  # from the cache when the helper compiled it
+    ended = time.perf_counter()
+    parts_s = (
+        kernel_done - started,
+        note_on_done - kernel_done,
+        helper_done - note_on_done,
+        ended - helper_done,
+    )
     cached = stats.cache_hits.total() > 0 and stats.cache_misses.total() == 0
     return KernelReady(
         _IMPORT_S,
-        time.perf_counter() - started,
+        ended - started,
         cached and note_on_cached and (stage_cached and not beside),
         CACHE_DIR,
         time.process_time() - started_cpu,
         beside and stage_cached,
         _children_cpu_s() - children_cpu,
+        parts_s,
     )
 
 

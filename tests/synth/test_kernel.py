@@ -86,7 +86,7 @@ _COMPILE_SCRIPT = (
     "ready = compile_kernel()\n"
     "from soundness_live.synth import kernel, note_on, stage_kernel, voice_choice\n"
     "print(ready.from_cache, ready.cache_dir, len(stage_kernel.process_block.signatures),"
-    " ready.stage_beside)\n"
+    " ready.stage_beside, ready.compile_s, *ready.parts_s)\n"
     "for module in (kernel, stage_kernel, note_on, voice_choice):\n"
     "    for name, value in sorted(vars(module).items()):\n"
     "        if isinstance(value, numba.core.registry.CPUDispatcher):\n"
@@ -113,6 +113,13 @@ def test_a_fresh_process_writes_its_cache_under_the_user_cache_and_reads_it_back
     assert list(cache.rglob("stage_kernel.process_block-*.nbi"))
     assert list(cache.rglob("kernel.render_voices-*.nbc"))
     assert "helper process" not in again.stderr  # a warm start starts none
+    # the time is said part by part (kernel, note-on, waiting for the helper, output stage),
+    # and the parts are the whole
+    for done in (first, again):
+        total_s, *parts_s = (float(x) for x in done.stdout.split()[4:9])
+        assert min(parts_s) >= 0.0 and sum(parts_s) == pytest.approx(total_s, abs=1e-6)
+        assert "kernel " in done.stderr and ", note-on " in done.stderr, done.stderr
+    assert float(first.stdout.split()[5]) > float(again.stdout.split()[5])  # the kernel
 
 
 @pytest.mark.slow
