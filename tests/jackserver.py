@@ -31,7 +31,6 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -285,25 +284,81 @@ class JackProbe:
     queued while the callback was held up would come in any order) and records its frame and
     true time: the cycle's start on the monotonic clock
     (now - frames since cycle start) + offset / rate. (JACK's own frames-to-time estimate is
-    not used: it goes wrong after xruns, which non-realtime jackd has many of.) The audio
-    input records onsets: the first frame above ``threshold`` after ``quiet_frames`` quiet.
+    not used: it goes wrong after xruns, which non-realtime jackd has many of.) The cycle's
+    start is read between two clock readings close together (a thread preempted between
+    reading the clock and the frames since the cycle started would place the cycle that much
+    early), and both of one cycle: JACK's frame and frames-since-start come from the server's
+    timer as it is when read, so a read across the timer's move to the next cycle is made
+    again. The audio input records onsets: the first frame above ``threshold`` after
+    ``quiet_frames`` quiet.
+
+    The process callback is compiled (:mod:`tests.jack_probe_cycle`): the probe sits in the
+    graph the synths under test play in, and a Python callback's cost made x-runs of its own.
     """
 
     def __init__(self, name: str = "sl-probe", threshold: float = 1e-3, quiet_frames: int = 2400):
         import jack
 
+        from tests import jack_probe_cycle as compiled
+
+        cycle = compiled.compiled_cycle()  # before the client: a failed compile leaves none
         self.client = jack.Client(name, no_start_server=True)
         self.midi_out = self.client.midi_outports.register("midi_out")
         self.audio_in = self.client.inports.register("in")
         self.threshold = threshold
         self.quiet_frames = quiet_frames
-        self.sent: list[tuple[int, float, int]] = []  # (frame, true monotonic s, note)
-        self.onsets: list[int] = []
-        self.loud_frames = 0  # frames above the threshold, in all
-        self._pending: deque[tuple[bytes, int]] = deque()
-        self._last_loud = -(10**9)
-        self.lock = threading.Lock()
-        self.client.set_process_callback(self._process)
+        self.lock = threading.Lock()  # kept for callers that read under it: no longer needed
+        self._pending = np.zeros((compiled.PENDING_ROOM, compiled.SLOT), dtype=np.int64)
+        self._sent = np.zeros((compiled.ROWS, 3), dtype=np.float64)
+        self._onsets = np.zeros(compiled.ROWS, dtype=np.int64)
+        self._counts = np.zeros(compiled.N_COUNTS, dtype=np.int64)
+        self._counts[compiled.LAST_LOUD] = -(10**9)
+        self._counts[compiled.QUIET_FRAMES] = quiet_frames
+        self._counts[compiled.RATE] = self.client.samplerate
+        self._levels = np.array([threshold, READ_SKEW_S, READ_TRIES], dtype=np.float64)
+        self._clock = np.zeros(2, dtype=np.int64)
+        self._message = np.zeros(8, dtype=np.uint8)
+        ffi, lib = jack._ffi, jack._lib
+
+        def address(cdata: Any) -> int:
+            return int(ffi.cast("uintptr_t", cdata))
+
+        self._table = np.zeros(compiled.TABLE_SIZE, dtype=np.int64)
+        self._table[compiled.CLIENT] = address(self.client._ptr)
+        self._table[compiled.AUDIO_PORT] = address(self.audio_in._ptr)
+        self._table[compiled.MIDI_PORT] = address(self.midi_out._ptr)
+        for at, array in (
+            (compiled.PENDING, self._pending),
+            (compiled.SENT, self._sent),
+            (compiled.ONSETS, self._onsets),
+            (compiled.COUNTS, self._counts),
+            (compiled.LEVELS, self._levels),
+            (compiled.CLOCK, self._clock),
+            (compiled.MESSAGE, self._message),
+        ):
+            self._table[at] = array.ctypes.data
+        self._callback = ffi.cast("JackProcessCallback", cycle.address)
+        argument = ffi.cast("void *", self._table.ctypes.data)
+        if lib.jack_set_process_callback(self.client._ptr, self._callback, argument):
+            self.client.close()
+            raise RuntimeError("JACK refused the probe's process callback")
+        self._compiled = compiled
+
+    @property
+    def sent(self) -> list[tuple[int, float, int]]:
+        """The messages written so far: (JACK frame, true monotonic s, note)."""
+        rows = self._sent[: self._counts[self._compiled.SENT_COUNT]]
+        return [(int(frame), float(time_s), int(note)) for frame, time_s, note in rows]
+
+    @property
+    def onsets(self) -> list[int]:
+        """The JACK frames where sound began after ``quiet_frames`` of quiet."""
+        return [int(frame) for frame in self._onsets[: self._counts[self._compiled.ONSET_COUNT]]]
+
+    @property
+    def loud_frames(self) -> int:
+        """Frames above the threshold, in all."""
+        return int(self._counts[self._compiled.LOUD_FRAMES])
 
     def activate(self) -> JackProbe:
         """Start processing."""
@@ -311,53 +366,19 @@ class JackProbe:
         return self
 
     def close(self) -> None:
-        """Deactivate and close the client."""
+        """Deactivate and close the client (no callback runs after it: its arrays may go)."""
         self.client.deactivate()
         self.client.close()
 
     def send(self, message: bytes, offset: int) -> None:
-        """Send ``message`` at frame ``offset`` of the next cycle (of the next free one, when
-        another message waits)."""
-        self._pending.append((message, offset))
-
-    def _cycle_start(self, rate: int) -> tuple[int, float]:
-        """The cycle's first frame and its start on the monotonic clock, read between two
-        clock readings close together (a thread preempted between reading the clock and the
-        frames since the cycle started, as on a loaded machine, would place the cycle that
-        much early), and both of one cycle: JACK's frame and frames-since-start come from the
-        server's timer as it is when read, so a read across the timer's move to the next cycle
-        (this callback late) is made again."""
-        best_s, frame, cycle_s = float("inf"), -1, 0.0
-        for _ in range(READ_TRIES):
-            start = self.client.last_frame_time
-            before_s = time.monotonic()
-            since = self.client.frames_since_cycle_start
-            after_s = time.monotonic()
-            if self.client.last_frame_time != start:
-                continue
-            if after_s - before_s < best_s:
-                best_s, frame, cycle_s = after_s - before_s, start, after_s - since / rate
-            if best_s <= READ_SKEW_S:
-                break
-        if frame < 0:
-            frame = self.client.last_frame_time
-            cycle_s = time.monotonic() - self.client.frames_since_cycle_start / rate
-        return frame, cycle_s
-
-    def _process(self, frames: int) -> None:
-        rate = self.client.samplerate
-        start, cycle_s = self._cycle_start(rate)
-        self.midi_out.clear_buffer()
-        if self._pending:
-            message, offset = self._pending.popleft()
-            offset = min(offset, frames - 1)
-            self.midi_out.write_midi_event(offset, message)
-            with self.lock:
-                self.sent.append((start + offset, cycle_s + offset / rate, message[1]))
-        loud = np.flatnonzero(np.abs(self.audio_in.get_array()) > self.threshold)
-        self.loud_frames += len(loud)
-        if len(loud):
-            if start + loud[0] - self._last_loud > self.quiet_frames:
-                with self.lock:
-                    self.onsets.append(int(start + loud[0]))
-            self._last_loud = int(start + loud[-1])
+        """Send ``message`` (a channel message: 1 to 3 bytes) at frame ``offset`` of the next
+        cycle (of the next free one, when another message waits)."""
+        compiled, counts = self._compiled, self._counts
+        if not 1 <= len(message) <= 3:
+            raise ValueError(f"expected a channel message of 1 to 3 bytes, got {len(message)}")
+        if counts[compiled.TAIL] - counts[compiled.HEAD] >= compiled.PENDING_ROOM:
+            raise OverflowError(f"{compiled.PENDING_ROOM} messages wait already")
+        slot = self._pending[counts[compiled.TAIL] % compiled.PENDING_ROOM]
+        slot[0], slot[1] = len(message), max(0, int(offset))
+        slot[2 : 2 + len(message)] = list(message)
+        counts[compiled.TAIL] += 1  # published last: the callback finds the slot written
