@@ -40,8 +40,9 @@ TABLE_SIZE = 10
     RATE,
     CYCLES,
     LOST,  # sent messages or onsets past the rows' room (not recorded)
-) = range(10)
-N_COUNTS = 10
+    REFUSED,  # messages JACK would not write (not recorded as sent)
+) = range(11)
+N_COUNTS = 11
 # levels (float64)
 THRESHOLD, READ_SKEW, READ_TRIES = range(3)
 N_LEVELS = 3
@@ -156,10 +157,12 @@ def _compile() -> Any:
             message = numba.carray(as_pointer(table[MESSAGE]), (3,), np.uint8)
             for i in range(size):
                 message[i] = slot[2 + i]
-            write_midi(midi, offset, as_pointer(table[MESSAGE]), size)
+            written = write_midi(midi, offset, as_pointer(table[MESSAGE]), size) == 0
             counts[HEAD] += 1
             sent = numba.carray(as_pointer(table[SENT]), (ROWS, 3), np.float64)
-            if counts[SENT_COUNT] < ROWS:
+            if not written:
+                counts[REFUSED] += 1
+            elif counts[SENT_COUNT] < ROWS:
                 row = sent[counts[SENT_COUNT]]
                 row[0], row[1] = start + offset, cycle_s + offset / rate
                 row[2] = slot[3] if size > 1 else 0

@@ -356,6 +356,11 @@ class JackProbe:
         return [int(frame) for frame in self._onsets[: self._counts[self._compiled.ONSET_COUNT]]]
 
     @property
+    def refused(self) -> int:
+        """Messages JACK would not write (never in :attr:`sent`)."""
+        return int(self._counts[self._compiled.REFUSED])
+
+    @property
     def loud_frames(self) -> int:
         """Frames above the threshold, in all."""
         return int(self._counts[self._compiled.LOUD_FRAMES])

@@ -43,7 +43,7 @@ def test_messages_go_out_one_a_cycle_at_their_offsets_and_their_times_follow_the
     assert offsets == [10, 3, PERIOD - 1]
     cycles = [frame // PERIOD for frame in frames]
     assert cycles == sorted(set(cycles))  # one message a cycle, in the order sent
-    assert [note for _, _, note in probe.sent] == [40, 41, 42]
+    assert [note for _, _, note in probe.sent] == [40, 41, 42] and probe.refused == 0
     times = [time_s for _, time_s, _ in probe.sent]
     assert before_s - 0.1 < times[0] < times[1] < times[2] < after_s
     assert times[1] - times[0] == pytest.approx((frames[1] - frames[0]) / 48_000, abs=0.002)
