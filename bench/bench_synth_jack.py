@@ -6,16 +6,20 @@ of its cycle, note-off half-way to the next) into each synth in turn, ``--rounds
 each, interleaved (engine, FluidSynth, engine, ...) so a busy moment of the machine falls on
 all alike; each run is a row with the load average when it ended, then the median of the
 rounds. The probe runs in a process of its own (this file with ``--probe``), so that no synth
-shares a GIL with it: it counts the server's x-runs while a synth plays (JACK's x-run
-callback), samples the server's DSP load (``cpu_load``, every client's share of the period)
-and hears the synth's output: tap-to-sound = the first audible frame after a note-on minus
-the frame the note-on was written at, both JACK frames.
+shares a GIL with it, and its process callback is compiled (``tests/jack_probe_cycle.py``: a
+few microseconds a cycle, where a Python one took 24-28 and, downstream of the synth in the
+graph, made x-runs of its own that befell either synth): it counts the server's x-runs while
+a synth plays (JACK's x-run callback), samples the server's DSP load (``cpu_load``, every
+client's share of the period) and hears the synth's output: tap-to-sound = the first audible
+frame after a note-on minus the frame the note-on was written at, both JACK frames.
 
 Each row also says whom the server found late while the probe played, from jackd's own log
 (one line per late party; one x-run can name several): ``drv``, the dummy driver's cycle
 began past its deadline (the server's thread got no CPU in time); ``synth``, the synth's
 client had not finished when the next cycle began; ``probe``, the probe's client had not.
-The x-runs a synth causes itself are under ``synth``; the others befall whichever one plays.
+The x-runs a synth causes itself are under ``synth``, and some of those under ``probe``: the
+probe runs after the synth in each cycle, so a stall that holds up the synth without making
+it late can leave the probe unfinished; ``drv`` befall whichever synth plays.
 ``cpu us`` is the CPU time of the synth's busiest thread (its JACK process thread) per
 period while the probe played: how long in each cycle a stall of the machine (another
 process, the hypervisor) can catch the synth running and make it late.
