@@ -301,7 +301,7 @@ class JackProbe:
 
         from tests import jack_probe_cycle as compiled
 
-        cycle = compiled.compiled_cycle()  # before the client: a failed compile leaves none
+        functions = compiled.c_functions()  # before the client: no libjack, no client
         self.client = jack.Client(name, no_start_server=True)
         self.midi_out = self.client.midi_outports.register("midi_out")
         self.audio_in = self.client.inports.register("in")
@@ -324,6 +324,8 @@ class JackProbe:
             return int(ffi.cast("uintptr_t", cdata))
 
         self._table = np.zeros(compiled.TABLE_SIZE, dtype=np.int64)
+        for at, function in functions.items():
+            self._table[at] = function
         self._table[compiled.CLIENT] = address(self.client._ptr)
         self._table[compiled.AUDIO_PORT] = address(self.audio_in._ptr)
         self._table[compiled.MIDI_PORT] = address(self.midi_out._ptr)
@@ -337,7 +339,7 @@ class JackProbe:
             (compiled.MESSAGE, self._message),
         ):
             self._table[at] = array.ctypes.data
-        self._callback = ffi.cast("JackProcessCallback", cycle.address)
+        self._callback = ffi.cast("JackProcessCallback", compiled.cycle.address)
         argument = ffi.cast("void *", self._table.ctypes.data)
         if lib.jack_set_process_callback(self.client._ptr, self._callback, argument):
             self.client.close()

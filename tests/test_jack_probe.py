@@ -4,7 +4,11 @@ JACK's frame clock and the monotonic clock."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +74,25 @@ def test_the_probe_hears_a_sound_begin_after_quiet_once(probe: JackProbe) -> Non
 def test_a_message_the_probe_cannot_send_is_refused_in_one_line(probe: JackProbe) -> None:
     with pytest.raises(ValueError, match="expected a channel message of 1 to 3 bytes, got 4"):
         probe.send(bytes([0xF0, 1, 2, 0xF7]), 0)
+
+
+_LOAD = (
+    "import sys; sys.path.insert(0, sys.argv[1])\n"
+    "from tests import jack_probe_cycle\n"
+    "print(jack_probe_cycle.cycle.cache_hits)\n"
+)
+
+
+@pytest.mark.slow
+def test_the_compiled_callback_is_loaded_from_numbas_cache_in_a_later_process(tmp_path) -> None:
+    # the C functions' addresses are read when a probe is made, not compiled in: the code is
+    # the same in every process, and numba keeps it
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    hits = [
+        subprocess.run(
+            [sys.executable, "-c", _LOAD, root], env=env, capture_output=True, text=True
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert hits == [["0"], ["1"]]
