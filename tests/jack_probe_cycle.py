@@ -93,6 +93,71 @@ def c_functions() -> dict[int, int]:
     return {at: int(ctypes.cast(function, ctypes.c_void_p).value) for at, function in named.items()}
 
 
+class Shared:
+    """What the compiled callback and Python share: the arrays, and the table of their
+    addresses and of the C functions' (:attr:`argument`, the callback's argument). Keep it
+    while the client is active: the callback reads and writes it in every cycle."""
+
+    def __init__(
+        self,
+        ports: tuple[int, int, int],
+        rate: int,
+        threshold: float,
+        quiet_frames: int,
+        read_skew_s: float,
+        read_tries: int,
+    ) -> None:
+        """``ports``: the addresses of the JACK client, its audio input and its MIDI output."""
+        self.pending = np.zeros((PENDING_ROOM, SLOT), dtype=np.int64)
+        self.sent_rows = np.zeros((ROWS, 3), dtype=np.float64)
+        self.onset_rows = np.zeros(ROWS, dtype=np.int64)
+        self.counts = np.zeros(N_COUNTS, dtype=np.int64)
+        self.counts[[LAST_LOUD, QUIET_FRAMES, RATE]] = -(10**9), quiet_frames, rate
+        self.levels = np.array([threshold, read_skew_s, read_tries], dtype=np.float64)
+        self.clock = np.zeros(2, dtype=np.int64)
+        self.message = np.zeros(3, dtype=np.uint8)
+        self.table = np.zeros(TABLE_SIZE, dtype=np.int64)
+        self.table[[CLIENT, AUDIO_PORT, MIDI_PORT]] = ports
+        for at, function in c_functions().items():
+            self.table[at] = function
+        for at, array in (
+            (PENDING, self.pending),
+            (SENT, self.sent_rows),
+            (ONSETS, self.onset_rows),
+            (COUNTS, self.counts),
+            (LEVELS, self.levels),
+            (CLOCK, self.clock),
+            (MESSAGE, self.message),
+        ):
+            self.table[at] = array.ctypes.data
+
+    @property
+    def argument(self) -> int:
+        """The address to hand JACK with the callback."""
+        return int(self.table.ctypes.data)
+
+    def push(self, message: bytes, offset: int) -> None:
+        """Queue ``message`` (1 to 3 bytes) for the callback to write at ``offset``."""
+        if not 1 <= len(message) <= 3:
+            raise ValueError(f"expected a channel message of 1 to 3 bytes, got {len(message)}")
+        counts = self.counts
+        if counts[TAIL] - counts[HEAD] >= PENDING_ROOM:
+            raise OverflowError(f"{PENDING_ROOM} messages wait already")
+        slot = self.pending[counts[TAIL] % PENDING_ROOM]
+        slot[0], slot[1] = len(message), max(0, int(offset))
+        slot[2 : 2 + len(message)] = list(message)
+        counts[TAIL] += 1  # published last: the callback finds the slot written
+
+    def sent(self) -> list[tuple[int, float, int]]:
+        """The messages written so far: (JACK frame, true monotonic s, note)."""
+        rows = self.sent_rows[: self.counts[SENT_COUNT]]  # the count first: its rows are whole
+        return [(int(frame), float(time_s), int(note)) for frame, time_s, note in rows]
+
+    def onsets(self) -> list[int]:
+        """The JACK frames where sound began after quiet."""
+        return [int(frame) for frame in self.onset_rows[: self.counts[ONSET_COUNT]]]
+
+
 @intrinsic
 def _as_pointer(typingctx: Any, address: Any) -> Any:
     def codegen(context: Any, builder: Any, signature: Any, arguments: Any) -> Any:
@@ -185,7 +250,7 @@ def _send_one(table: Any, counts: Any, midi: Any, frames: int, start: int, cycle
     pending = numba.carray(_as_pointer(table[PENDING]), (PENDING_ROOM, SLOT), np.int64)
     slot = pending[counts[HEAD] % PENDING_ROOM]
     size, offset = slot[0], min(slot[1], frames - 1)
-    message = numba.carray(_as_pointer(table[MESSAGE]), (3,), np.uint8)
+    message = numba.carray(_as_pointer(table[MESSAGE]), (3,), np.uint8)  # Shared.message
     for i in range(size):
         message[i] = slot[2 + i]
     written = (

@@ -301,71 +301,47 @@ class JackProbe:
 
         from tests import jack_probe_cycle as compiled
 
-        functions = compiled.c_functions()  # before the client: no libjack, no client
         self.client = jack.Client(name, no_start_server=True)
         self.midi_out = self.client.midi_outports.register("midi_out")
         self.audio_in = self.client.inports.register("in")
         self.threshold = threshold
         self.quiet_frames = quiet_frames
         self.lock = threading.Lock()  # kept for callers that read under it: no longer needed
-        self._pending = np.zeros((compiled.PENDING_ROOM, compiled.SLOT), dtype=np.int64)
-        self._sent = np.zeros((compiled.ROWS, 3), dtype=np.float64)
-        self._onsets = np.zeros(compiled.ROWS, dtype=np.int64)
-        self._counts = np.zeros(compiled.N_COUNTS, dtype=np.int64)
-        self._counts[compiled.LAST_LOUD] = -(10**9)
-        self._counts[compiled.QUIET_FRAMES] = quiet_frames
-        self._counts[compiled.RATE] = self.client.samplerate
-        self._levels = np.array([threshold, READ_SKEW_S, READ_TRIES], dtype=np.float64)
-        self._clock = np.zeros(2, dtype=np.int64)
-        self._message = np.zeros(8, dtype=np.uint8)
         ffi, lib = jack._ffi, jack._lib
-
-        def address(cdata: Any) -> int:
-            return int(ffi.cast("uintptr_t", cdata))
-
-        self._table = np.zeros(compiled.TABLE_SIZE, dtype=np.int64)
-        for at, function in functions.items():
-            self._table[at] = function
-        self._table[compiled.CLIENT] = address(self.client._ptr)
-        self._table[compiled.AUDIO_PORT] = address(self.audio_in._ptr)
-        self._table[compiled.MIDI_PORT] = address(self.midi_out._ptr)
-        for at, array in (
-            (compiled.PENDING, self._pending),
-            (compiled.SENT, self._sent),
-            (compiled.ONSETS, self._onsets),
-            (compiled.COUNTS, self._counts),
-            (compiled.LEVELS, self._levels),
-            (compiled.CLOCK, self._clock),
-            (compiled.MESSAGE, self._message),
-        ):
-            self._table[at] = array.ctypes.data
-        self._callback = ffi.cast("JackProcessCallback", compiled.cycle.address)
-        argument = ffi.cast("void *", self._table.ctypes.data)
-        if lib.jack_set_process_callback(self.client._ptr, self._callback, argument):
+        ports = (self.client._ptr, self.audio_in._ptr, self.midi_out._ptr)
+        try:
+            self._shared = compiled.Shared(
+                tuple(int(ffi.cast("uintptr_t", port)) for port in ports),
+                self.client.samplerate, threshold, quiet_frames, READ_SKEW_S, READ_TRIES,
+            )  # fmt: skip
+            self._callback = ffi.cast("JackProcessCallback", compiled.cycle.address)
+            argument = ffi.cast("void *", self._shared.argument)
+            if lib.jack_set_process_callback(self.client._ptr, self._callback, argument):
+                raise RuntimeError("JACK refused the probe's process callback")
+        except Exception:
             self.client.close()
-            raise RuntimeError("JACK refused the probe's process callback")
+            raise
         self._compiled = compiled
 
     @property
     def sent(self) -> list[tuple[int, float, int]]:
         """The messages written so far: (JACK frame, true monotonic s, note)."""
-        rows = self._sent[: self._counts[self._compiled.SENT_COUNT]]
-        return [(int(frame), float(time_s), int(note)) for frame, time_s, note in rows]
+        return self._shared.sent()
 
     @property
     def onsets(self) -> list[int]:
         """The JACK frames where sound began after ``quiet_frames`` of quiet."""
-        return [int(frame) for frame in self._onsets[: self._counts[self._compiled.ONSET_COUNT]]]
+        return self._shared.onsets()
 
     @property
     def refused(self) -> int:
         """Messages JACK would not write (never in :attr:`sent`)."""
-        return int(self._counts[self._compiled.REFUSED])
+        return int(self._shared.counts[self._compiled.REFUSED])
 
     @property
     def loud_frames(self) -> int:
         """Frames above the threshold, in all."""
-        return int(self._counts[self._compiled.LOUD_FRAMES])
+        return int(self._shared.counts[self._compiled.LOUD_FRAMES])
 
     def activate(self) -> JackProbe:
         """Start processing."""
@@ -380,12 +356,4 @@ class JackProbe:
     def send(self, message: bytes, offset: int) -> None:
         """Send ``message`` (a channel message: 1 to 3 bytes) at frame ``offset`` of the next
         cycle (of the next free one, when another message waits)."""
-        compiled, counts = self._compiled, self._counts
-        if not 1 <= len(message) <= 3:
-            raise ValueError(f"expected a channel message of 1 to 3 bytes, got {len(message)}")
-        if counts[compiled.TAIL] - counts[compiled.HEAD] >= compiled.PENDING_ROOM:
-            raise OverflowError(f"{compiled.PENDING_ROOM} messages wait already")
-        slot = self._pending[counts[compiled.TAIL] % compiled.PENDING_ROOM]
-        slot[0], slot[1] = len(message), max(0, int(offset))
-        slot[2 : 2 + len(message)] = list(message)
-        counts[compiled.TAIL] += 1  # published last: the callback finds the slot written
+        self._shared.push(message, offset)
