@@ -122,8 +122,7 @@ def _routed(live: LiveInput, probe: JackProbe, mode: Callable[[], str], jack: bo
         if (mode() == JACK) != jack:
             return
         if event.kind == "note_on" and mode() == EXACT:
-            with probe.lock:
-                true_s = probe.sent[-1][1]
+            true_s = probe.sent[-1][1]
             event = event.replace(time_s=true_s, clock="jack-frame")
         live.on_event(event)
 
@@ -236,8 +235,7 @@ def _with_jack_stamps(result: LoopbackResult, probe: JackProbe, jack: JackMidiIn
     A note is matched to the stamp nearest its frame within 4 periods (an xrun can make a
     late probe's note reach the input a cycle later); a note with none is left out.
     """
-    with probe.lock:
-        sent = [(frame, true_s) for frame, true_s, note in probe.sent if note == 42][::2]
+    sent = [(frame, true_s) for frame, true_s, note in probe.sent if note == 42][::2]
     stamps = [s for s in jack.stamps if s.route == "output-frame"]
     frames = np.array([s.jack_frame for s in stamps])
     errors_ms, frame_errors, gaps_ms = [], [], []
@@ -265,9 +263,8 @@ def _measure(
     modes: tuple[str, ...],
     counts: tuple[int, int, float],
 ) -> LoopbackResult:
-    with probe.lock:
-        sent = [(frame, true_s) for frame, true_s, note in probe.sent if note == 42][::2]
-        onsets = np.array(probe.onsets)
+    sent = [(frame, true_s) for frame, true_s, note in probe.sent if note == 42][::2]
+    onsets = np.array(probe.onsets)
     stamps = np.array([(e.time_s, e.arrival_s) for e in events if e.kind == "note_on"])
     latency, delta_err, arrival_err = [], [], []
     for frame, true_s in sent:

@@ -248,9 +248,8 @@ def _probe() -> tuple[Any, list[int]]:
 
 
 def _thru_ms(probe: Any, since: int) -> np.ndarray:
-    with probe.lock:
-        sent = [frame for frame, _, note in probe.sent[since:] if note == 42][::2]
-        onsets = np.array(probe.onsets)
+    sent = [frame for frame, _, note in probe.sent[since:] if note == 42][::2]
+    onsets = np.array(probe.onsets)
     found = []
     for frame in sent:
         later = onsets[(onsets >= frame) & (onsets < frame + RATE // 10)] if len(onsets) else []
@@ -431,8 +430,7 @@ class Bench:
         did meanwhile, and the CPU of every process (``others``: those of the remote case)."""
         time.sleep(0.5)
         before = self.client.request("snapshot")["state"]
-        with self.probe.lock:
-            since = len(self.probe.sent)
+        since = len(self.probe.sent)
         roots = {"engine": self.engine.pid, "jackd": self.jackd_pid, "bench": os.getpid()}
         meter = CpuMeter({**roots, **(others or {})})
         costs_before = _read_costs(self.costs_path)

@@ -204,9 +204,8 @@ def play_hats(
 
 def _latencies(probe: JackProbe) -> np.ndarray:
     """Tap-to-sound (ms) of every note-on: the first onset within 100 ms of it."""
-    with probe.lock:
-        sent = [frame for frame, _, note in probe.sent if note == 42][::2]
-        onsets = np.array(probe.onsets)
+    sent = [frame for frame, _, note in probe.sent if note == 42][::2]
+    onsets = np.array(probe.onsets)
     found = []
     for frame in sent:
         later = onsets[(onsets >= frame) & (onsets < frame + RATE // 10)] if len(onsets) else []

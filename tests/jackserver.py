@@ -29,7 +29,6 @@ import os
 import struct
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -306,7 +305,6 @@ class JackProbe:
         self.audio_in = self.client.inports.register("in")
         self.threshold = threshold
         self.quiet_frames = quiet_frames
-        self.lock = threading.Lock()  # kept for callers that read under it: no longer needed
         ffi, lib = jack._ffi, jack._lib
         ports = (self.client._ptr, self.audio_in._ptr, self.midi_out._ptr)
         try:
