@@ -61,11 +61,10 @@ TABLE_SIZE = 16
     LAST_LOUD,
     QUIET_FRAMES,
     RATE,
-    CYCLES,
-    LOST,  # sent messages or onsets past the rows' room (not recorded)
+    LOST,  # sent messages or onsets past the rows' room (not recorded: the readers raise)
     REFUSED,  # messages JACK would not write (not recorded as sent)
-) = range(11)
-N_COUNTS = 11
+) = range(10)
+N_COUNTS = 10
 # levels (float64)
 THRESHOLD, READ_SKEW, READ_TRIES = range(3)
 N_LEVELS = 3
@@ -131,6 +130,14 @@ class Shared:
         ):
             self.table[at] = array.ctypes.data
 
+    def _whole(self) -> None:
+        """OverflowError when the callback had no room left to record what it sent or heard."""
+        if self.counts[LOST]:
+            raise OverflowError(
+                f"expected at most {ROWS} sent messages and {ROWS} onsets, "
+                f"{self.counts[LOST]} more came (not recorded)"
+            )
+
     @property
     def argument(self) -> int:
         """The address to hand JACK with the callback."""
@@ -150,11 +157,13 @@ class Shared:
 
     def sent(self) -> list[tuple[int, float, int]]:
         """The messages written so far: (JACK frame, true monotonic s, note)."""
+        self._whole()
         rows = self.sent_rows[: self.counts[SENT_COUNT]]  # the count first: its rows are whole
         return [(int(frame), float(time_s), int(note)) for frame, time_s, note in rows]
 
     def onsets(self) -> list[int]:
         """The JACK frames where sound began after quiet."""
+        self._whole()
         return [int(frame) for frame in self.onset_rows[: self.counts[ONSET_COUNT]]]
 
 
@@ -312,5 +321,4 @@ def cycle(frames: int, argument: Any) -> int:
     if counts[HEAD] < tail:
         _send_one(table, counts, midi, frames, start, cycle_s)
     _hear(table, counts, levels, frames, start)
-    counts[CYCLES] += 1
     return 0

@@ -96,3 +96,17 @@ def test_the_compiled_callback_is_loaded_from_numbas_cache_in_a_later_process(tm
         for _ in range(2)
     ]
     assert hits == [["0"], ["1"]]
+
+
+def test_records_past_the_rows_room_are_said_never_dropped_quietly() -> None:
+    from tests import jack_probe_cycle as compiled
+
+    require_jack_client()  # the table holds libjack's functions
+
+    shared = compiled.Shared((0, 0, 0), 48_000, 0.5, 256, 50e-6, 4)
+    assert shared.sent() == [] and shared.onsets() == []
+    shared.counts[compiled.LOST] = 2  # as the callback counts a row it had no room for
+    with pytest.raises(OverflowError, match="at most 65536 sent messages .*, 2 more came"):
+        shared.sent()
+    with pytest.raises(OverflowError, match="2 more came"):
+        shared.onsets()
