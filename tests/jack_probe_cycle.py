@@ -21,15 +21,17 @@ loads it rather than compiling it again.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 from typing import Any
 
 import numba
 import numpy as np
-from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic
+
+from soundness_live.synth.compiled_calls import acquire_fence as _acquire_fence
+from soundness_live.synth.compiled_calls import as_pointer as _as_pointer
+from soundness_live.synth.compiled_calls import c_addresses
+from soundness_live.synth.compiled_calls import c_call as _c_call
+from soundness_live.synth.compiled_calls import release_fence as _release_fence
 
 # the table (int64): the callback's argument
 (
@@ -77,19 +79,26 @@ CLOCK_MONOTONIC = 1  # Linux's: the clock of Python's time.monotonic
 def c_functions() -> dict[int, int]:
     """The addresses of the C functions the callback calls, by their place in the table;
     OSError naming what to install when libjack is missing."""
-    path = ctypes.util.find_library("jack")
-    if path is None:
-        raise OSError("libjack not found (apt-get install libjack-jackd2-0)")
-    jack, libc = ctypes.CDLL(path), ctypes.CDLL(ctypes.util.find_library("c"))
-    named = {
-        GET_BUFFER: jack.jack_port_get_buffer,
-        LAST_FRAME_TIME: jack.jack_last_frame_time,
-        SINCE_CYCLE_START: jack.jack_frames_since_cycle_start,
-        CLEAR_MIDI: jack.jack_midi_clear_buffer,
-        WRITE_MIDI: jack.jack_midi_event_write,
-        CLOCK_GETTIME: libc.clock_gettime,
+    jack = c_addresses(
+        "jack",
+        (
+            "jack_port_get_buffer",
+            "jack_last_frame_time",
+            "jack_frames_since_cycle_start",
+            "jack_midi_clear_buffer",
+            "jack_midi_event_write",
+        ),
+        "libjack not found (apt-get install libjack-jackd2-0)",
+    )
+    libc = c_addresses("c", ("clock_gettime",), "the C library not found")
+    return {
+        GET_BUFFER: jack["jack_port_get_buffer"],
+        LAST_FRAME_TIME: jack["jack_last_frame_time"],
+        SINCE_CYCLE_START: jack["jack_frames_since_cycle_start"],
+        CLEAR_MIDI: jack["jack_midi_clear_buffer"],
+        WRITE_MIDI: jack["jack_midi_event_write"],
+        CLOCK_GETTIME: libc["clock_gettime"],
     }
-    return {at: int(ctypes.cast(function, ctypes.c_void_p).value) for at, function in named.items()}
 
 
 class Shared:
@@ -165,54 +174,6 @@ class Shared:
         """The JACK frames where sound began after quiet."""
         self._whole()
         return [int(frame) for frame in self.onset_rows[: self.counts[ONSET_COUNT]]]
-
-
-@intrinsic
-def _as_pointer(typingctx: Any, address: Any) -> Any:
-    def codegen(context: Any, builder: Any, signature: Any, arguments: Any) -> Any:
-        return builder.inttoptr(arguments[0], context.get_value_type(types.voidptr))
-
-    return types.voidptr(address), codegen
-
-
-def _fence(ordering: str) -> Any:
-    @intrinsic
-    def fence(typingctx: Any) -> Any:
-        def codegen(context: Any, builder: Any, signature: Any, arguments: Any) -> Any:
-            builder.fence(ordering)
-            return context.get_dummy_value()
-
-        return types.none(), codegen
-
-    return fence
-
-
-_release_fence, _acquire_fence = _fence("release"), _fence("acquire")
-
-
-def _c_call(result: Any, *arguments: Any) -> Any:
-    """An intrinsic calling the C function at an address (its first argument) with
-    ``arguments`` of these numba types, returning ``result`` (``types.none``: nothing)."""
-    signature = result(types.int64, *arguments)
-
-    def codegen(context: Any, builder: Any, _signature: Any, values: Any) -> Any:
-        returned = ir.VoidType() if result is types.none else context.get_value_type(result)
-        function_type = ir.FunctionType(returned, [context.get_value_type(t) for t in arguments])
-        function = builder.inttoptr(values[0], function_type.as_pointer())
-        called = builder.call(function, values[1:])
-        return context.get_dummy_value() if result is types.none else called
-
-    # numba types an intrinsic by its Python parameters: one typer per count of arguments
-    def one(typingctx: Any, address: Any, a: Any) -> Any:
-        return signature, codegen
-
-    def two(typingctx: Any, address: Any, a: Any, b: Any) -> Any:
-        return signature, codegen
-
-    def four(typingctx: Any, address: Any, a: Any, b: Any, c: Any, d: Any) -> Any:
-        return signature, codegen
-
-    return intrinsic({1: one, 2: two, 4: four}[len(arguments)])
 
 
 _pointer, _frames = types.voidptr, types.uint32
