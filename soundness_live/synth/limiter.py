@@ -183,6 +183,9 @@ class OutputStage:
         self._glide = _Glide.to(0, volume, volume, self._ramp_frames)
         self._look = _Lookahead.at(sample_rate)
         self._state = _State(self._look, sample_rate, 1)
+        # set after a new cap or volume (from any thread): a compiled caller that rendered
+        # with the arrays of before takes the new ones through Python (synth/quiet.py)
+        self.changes = np.zeros(1, dtype=np.int64)
         self.set_cap_dbfs(cap_dbfs)
 
     @property
@@ -253,6 +256,7 @@ class OutputStage:
         # until it and the 11 samples its windows read are sent, the clip or its bound checks
         # every block against the new ceiling (the quiet path would send it as it is)
         ints[sk.QUIET_FROM] = ints[sk.FRAME] + self._look.delay + WINDOW_FRAMES - 1
+        self.changes[0] = 1  # after the new figures: whoever clears it reads them
 
     def set_master_volume(self, volume: float) -> None:
         """Glide the master volume (linear gain, 0..4) to ``volume`` over ``RAMP_MS``."""
@@ -260,6 +264,18 @@ class OutputStage:
         frame, glide = self.frame, self._glide
         volume_from = float(glide.gain_at(np.array([frame]))[0])
         self._glide = _Glide.to(frame, volume_from, volume, self._ramp_frames)
+        self.changes[0] = 1
+
+    @property
+    def block_frames(self) -> int:
+        """The block size the stage's arrays are sized for now (the last block's)."""
+        return self._state.n
+
+    def compiled_parts(self) -> tuple[np.ndarray, ...]:
+        """What :func:`.stage_kernel.process_block` takes besides the block, as the next
+        block would take it: (glide, levels, pairs, rows, ints)."""
+        state = self._state
+        return self._glide.figures, self._levels.figures, state.pairs, state.rows, state.ints
 
     def process(self, block: np.ndarray) -> None:
         """Apply the whole stage to ``block`` (float32, shape (n, 2)) in place."""

@@ -20,6 +20,7 @@ from ..core.events import AllNotesOff, PlaySound, SynthEvent
 from ..core.scheduler import Scheduler
 from ..errors import ParameterError
 from .limiter import OutputStage
+from .quiet import CHANGED, FRAME, QuietTable
 from .sounds import SoundMixer
 from .synth import Synth
 
@@ -59,11 +60,18 @@ class Renderer:
         self.output_stage = output_stage
         self.scheduler = scheduler if scheduler is not None else Scheduler()
         self.queue_capacity = queue_capacity
-        self.frame = synth.frame
+        # what a compiled callback needs to render a quiet block, the frame counter with it
+        self.quiet = QuietTable()
+        self.quiet.table[FRAME] = synth.frame
         self.dropped_commands = 0
         self.cancelled_events = 0
         self.sounds = SoundMixer(synth.sample_rate)
         self._queue: collections.deque[tuple[SynthEvent, int]] = collections.deque()
+
+    @property
+    def frame(self) -> int:
+        """The frame the next block starts at (frames rendered so far)."""
+        return int(self.quiet.table[FRAME])
 
     @property
     def sample_rate(self) -> int:
@@ -96,6 +104,7 @@ class Renderer:
             self.dropped_commands += 1
             return False
         self._queue.append((event, _NEXT_BLOCK if immediate else _AT_FRAME))
+        self.quiet.changed()  # after the append: the block that sees it drains the queue
         return True
 
     def panic(self, fade_ms: float = 50.0) -> bool:
@@ -109,6 +118,7 @@ class Renderer:
         ``deque.append``, no lock. Never refused: a full queue still takes it.
         """
         self._queue.append((AllNotesOff(self.frame, None, fade_ms), _CLEAR_FIRST))
+        self.quiet.changed()
         return True
 
     def render_into(self, out: np.ndarray) -> None:
@@ -120,7 +130,21 @@ class Renderer:
         ``popleft`` until the queue is empty; a queue that is always refilled cannot stall the
         callback because at most ``queue_capacity`` (+ racing producers) commands are queued.
         """
-        start, n_frames = self.frame, out.shape[0]
+        quiet = self.quiet
+        if quiet.published:  # before anything is read: a change from now on is the next's
+            quiet.table[CHANGED] = 0
+            self.output_stage.changes[0] = 0
+        try:
+            self._render(out, self.frame)
+        except BaseException:
+            quiet.changed()  # half a block: the next block is Python's again
+            raise
+        if quiet.published:
+            until = None if self.sounds.playing else self.scheduler.next_frame
+            quiet.publish(until, self.synth.frames, self.synth.voices, self.output_stage)
+
+    def _render(self, out: np.ndarray, start: int) -> None:
+        n_frames = out.shape[0]
         if self._queue:
             self._drain(start)
         # most blocks: nothing queued, nothing due, no sound playing; each is told by one
@@ -133,7 +157,7 @@ class Renderer:
         if self.sounds.playing:
             self.sounds.mix(out, start)
         self.output_stage.process(out)
-        self.frame = start + n_frames
+        self.quiet.table[FRAME] = start + n_frames
 
     def _play_due(self, out: np.ndarray, start: int) -> int:
         """Play the events due in the block ``out`` starting at frame ``start``, the synth

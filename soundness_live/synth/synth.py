@@ -59,8 +59,9 @@ from .region import Preset, Region, SoundFontData
 from .sf2.read import DRUM_BANK, find_preset
 from .voice_choice import N_PLACEMENT, PLACED, play_note, release_voices
 from .voice_setup import pan_gains
+from .voices import REAP_FRAMES
 
-__all__ = ["Synth", "STEAL_FADE_MS"]
+__all__ = ["Synth", "STEAL_FADE_MS", "REAP_FRAMES"]
 
 PREPARE_BANK_LIMIT = 256 << 20  # lay out a whole bank up to this size (4x its sample data)
 STEAL_FADE_MS = 3.0  # a stolen voice fades over this, never cuts
@@ -69,7 +70,6 @@ STEAL_FADE_MS = 3.0  # a stolen voice fades over this, never cuts
 CHOKE_RELEASE_TC = -200.0
 SOUND_OFF_FADE_MS = 5.0  # CC120 all sound off
 DEFAULT_GAIN = 0.2  # FluidSynth's synth.gain: the same level as FluidSynth
-REAP_FRAMES = 1024  # voices that are over are cleared away about this often
 GM_CONTROLLERS = {7: 100, 10: 64, 11: 127, 100: 127, 101: 127}  # after a reset; others 0
 WHEEL_CENTRE = 8192
 DEFAULT_BEND_RANGE = 2.0  # semitones: General MIDI's pitch bend sensitivity at power-on
@@ -130,7 +130,9 @@ class Synth:
         self.sample_rate = sample_rate
         self.max_voices = max_voices
         self.gain = gain
-        self.frame = 0
+        # the next block's first frame, in an array compiled code moves on too (a renderer's
+        # quiet block)
+        self.frames = np.zeros(1, dtype=np.int64)
         self.peak_voices = 0
         self._rate = float(sample_rate)
         if interpolation not in v.INTERPOLATIONS:
@@ -172,6 +174,11 @@ class Synth:
             self._sync_sources(number)
         for number in range(16):
             self._select(number, DRUM_BANK if number == DRUM_CHANNEL else 0, 0)
+
+    @property
+    def frame(self) -> int:
+        """The frame the next block starts at (frames rendered so far)."""
+        return int(self.frames[0])
 
     @property
     def active_voices(self) -> int:
@@ -257,8 +264,9 @@ class Synth:
                 f"out must be C-contiguous float32, got {out.dtype}"
                 f"{'' if out.flags.c_contiguous else ' (a strided view)'}"
             ) from None
-        begin = self.frame
-        self.frame = end = begin + out.shape[0]
+        frames = self.frames
+        begin = int(frames[0])
+        frames[0] = end = begin + out.shape[0]
         # voices that are over add nothing: clearing them every ~1000 frames is enough
         if end // REAP_FRAMES != begin // REAP_FRAMES:
             voices.reap()

@@ -44,6 +44,7 @@ from .voice_state import (
 )
 
 __all__ = [
+    "REAP_FRAMES",
     "VoiceBank",
     "FRAC_BITS",
     "INTERPOLATIONS",
@@ -56,6 +57,7 @@ _NEVER = 1 << 62  # a position no voice reaches
 INTERPOLATIONS = ("cubic", "linear")
 
 
+REAP_FRAMES = 1024  # voices that are over are cleared away about this often (synth, quiet)
 MIX_FRAMES = 2048  # the kernel's float64 sum of the voices: 32 KB
 
 
@@ -72,7 +74,8 @@ class VoiceBank:
                 f"interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}"
             )
         self.capacity = capacity
-        self.count = 0
+        # the voices in use, in an array compiled code moves on too (a renderer's quiet block)
+        self.counts = np.zeros(1, dtype=np.int64)
         self.interpolation = interpolation
         self.layout = SampleLayout(sample_data, interpolation)
         self.state = voice_columns(N_STATE, capacity, np.int64)
@@ -82,6 +85,15 @@ class VoiceBank:
         # the kernel sums the voices in float64 here, MIX_FRAMES at a time (a block of up to
         # that many frames at once), and rounds the sum to the output's float32 once
         self.mix = np.zeros((MIX_FRAMES, 2), dtype=np.float64)
+
+    @property
+    def count(self) -> int:
+        """Voices in use: columns ``0 .. count - 1``."""
+        return int(self.counts[0])
+
+    @count.setter
+    def count(self, count: int) -> None:
+        self.counts[0] = count
 
     # -- voice lifecycle -------------------------------------------------------------------------
     def add(self, span: tuple[int, int, int, int], state: np.ndarray, params: np.ndarray) -> int:
