@@ -32,10 +32,9 @@ import numpy as np
 from ..core.clock import ClockMapping
 from ..errors import DeviceError
 from .devices import find_output_device
+from .frame_line import FrameLine
 
 log = logging.getLogger(__name__)
-
-_DRIFT_PER_S = 200e-6
 
 
 class BlockSource(Protocol):
@@ -68,10 +67,19 @@ class Output:
         self.underruns = 0
         self.errors = 0  # blocks whose rendering raised (played as silence)
         self.last_error: BaseException | None = None  # the latest of them (read off the thread)
-        self.blocks = 0
         self._anchors = np.zeros((2, 2), dtype=np.float64)  # double buffer: (frame, dac_s)
-        self._slot = 0
+        # the anchors' slot in use and the blocks played, where a compiled callback moves them
+        self._marks = np.zeros(2, dtype=np.int64)
         self._started_s = time.monotonic()
+
+    @property
+    def blocks(self) -> int:
+        """Blocks played."""
+        return int(self._marks[1])
+
+    @blocks.setter
+    def blocks(self, blocks: int) -> None:
+        self._marks[1] = blocks
 
     @property
     def latency_s(self) -> float:
@@ -97,11 +105,12 @@ class Output:
             out.fill(0.0)
             self.errors += 1
             self.last_error = error
-        slot = 1 - self._slot
+        marks = self._marks
+        slot = 1 - marks[0]
         self._anchors[slot, 0] = frame
         self._anchors[slot, 1] = dac_time_s
-        self._slot = slot  # published last: a reader sees the old or the new pair, whole
-        self.blocks += 1
+        marks[0] = slot  # published last: a reader sees the old or the new pair, whole
+        marks[1] += 1
 
     @property
     def mapping(self) -> ClockMapping:
@@ -110,7 +119,7 @@ class Output:
             return ClockMapping(
                 self.sample_rate, 0, self._started_s + self.latency_s, self.latency_s
             )
-        frame, dac_s = self._anchors[self._slot]
+        frame, dac_s = self._anchors[self._marks[0]]
         return ClockMapping(self.sample_rate, int(frame), float(dac_s), self.latency_s)
 
     def start(self) -> Output:
@@ -192,30 +201,6 @@ class NullOutput(Output):
                 render_s = time.monotonic()
             elif late_s < 0:
                 time.sleep(-late_s)
-
-
-class FrameLine:
-    """Monotonic time of the frame line, from late-only callback times (see the module doc)."""
-
-    def __init__(self, sample_rate: int) -> None:
-        self.sample_rate = sample_rate
-        self.origin_s: float | None = None
-        self._last_s = 0.0
-
-    def reset(self) -> None:
-        """Forget the estimate (the frame line moved: an under-run)."""
-        self.origin_s = None
-
-    def time_of(self, frame: int, now_s: float) -> float:
-        """Best estimate of when ``frame`` was due, given a callback for it at ``now_s``."""
-        reading_s = now_s - frame / self.sample_rate
-        if self.origin_s is None or reading_s < self.origin_s:
-            self.origin_s = reading_s
-        else:
-            allowed_s = self.origin_s + (now_s - self._last_s) * _DRIFT_PER_S
-            self.origin_s = min(reading_s, allowed_s)
-        self._last_s = now_s
-        return self.origin_s + frame / self.sample_rate
 
 
 class SoundDeviceOutput(Output):
