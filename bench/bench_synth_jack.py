@@ -345,11 +345,13 @@ def run_engine(font: str, server: Any, args: Any, path: str = "one-client") -> R
     underruns = int(after["underruns"]) - int(before["underruns"])
     if after.get("output_cycles"):  # the JACK output times its callback
         cycles = after["output_cycles"] - before["output_cycles"]
+        quiet = (after.get("output_quiet_cycles") or 0) - (before.get("output_quiet_cycles") or 0)
         spent_s = after["output_callback_s"] - before["output_callback_s"]
         print(
             f"    {name}: process callback {1e6 * spent_s / max(cycles, 1):.0f} us mean over "
             f"{cycles} cycles ({100 * spent_s * RATE / max(cycles * period, 1):.1f} % of the "
-            f"period), longest {after['output_callback_max_us']:.0f} us since start",
+            f"period; {quiet} of them quiet, compiled), longest "
+            f"{after['output_callback_max_us']:.0f} us since start",
             flush=True,
         )
     return replace(run, underruns=underruns)

@@ -14,6 +14,15 @@ input's MIDI ports too. Its process callback is the one Python entry of each cyc
    and is counted, the output stage with its true-peak cap is the source's own);
 3. the block is copied into the out ports.
 
+Most cycles need none of it: no MIDI event came, nothing is queued or due, the voices sounding
+render on. On Linux the callback registered with JACK is compiled (:mod:`.jack_cycle`): it
+renders such a *quiet* cycle itself, with no Python and no GIL, and hands every other cycle to
+the Python callback above. What a quiet cycle may assume is published by the Python cycle
+before it; a change from another thread (the MIDI input's ports, a queued command, a new cap)
+makes the next cycle Python's. Where it cannot run (another system, a JACK-Client without its
+cffi objects, a source without a quiet table) the Python callback runs every cycle, and the
+log says why.
+
 The frame line (:class:`~.output.FrameLine`) is fed the time each callback began, as the
 other backends feed it (its most punctual cycles give the line; every call into libjack lets
 the GIL go, so the callback makes as few as it can). The output latency is JACK's own playback
@@ -47,6 +56,7 @@ log = logging.getLogger(__name__)
 CLIENT_NAME = "soundness-live"
 MAX_PERIOD_FRAMES = 8192  # the largest block the buffer holds (JACK's periods are powers of 2)
 CycleReader = Callable[[int], None]
+QuietPorts = Callable[[], "tuple[Any, ...] | None"]
 PortListener = Callable[[Any, bool], None]
 XrunListener = Callable[[float], None]
 ShutdownListener = Callable[[Any, str], None]
@@ -116,11 +126,12 @@ class JackOutput(Output):
         self._xruns_seen = 0
         self.xruns = 0  # counted by JACK's notification thread; under-runs by the callback
         self.reader_errors = 0  # cycles whose MIDI reader raised (the block still played)
-        # time in the process callback (perf counter, s): where a cycle's time goes
-        self.cycles, self.callback_s, self.callback_max_s = 0, 0.0, 0.0
+        # time in the Python process callback (perf counter, s): where a cycle's time goes
+        self._python_cycles, self._python_s, self._python_max_s = 0, 0.0, 0.0
         self.server_gone = ""
         self._closed = False
         self._reader: CycleReader | None = None
+        self._quiet_ports: QuietPorts | None = None
         self._port_listener: PortListener | None = None
         self._xrun_listener: XrunListener | None = None
         self._shutdown_listener: ShutdownListener | None = None
@@ -128,10 +139,88 @@ class JackOutput(Output):
         # the out ports' buffers as arrays, after the addresses they were made for
         empty = np.zeros(0, dtype=np.float32)
         self._views: tuple[Any, Any, np.ndarray, np.ndarray] = (None, None, empty, empty)
-        client.set_process_callback(self._process)
+        self._latency = np.array([self.latency_s])  # what a compiled cycle anchors with
+        self.compiled: Any = None  # the compiled callback's shared state (jack_cycle.py)
+        self.compiled_note = self._set_process_callback(jack, client)
+        log.info("JACK process callback: %s", self.compiled_note)
         client.set_xrun_callback(self._xrun)
         client.set_shutdown_callback(self._shutdown)
         client.set_port_registration_callback(self._registered, only_available=False)
+
+    def _set_process_callback(self, jack: Any, client: Any) -> str:
+        """Register the compiled callback where it can run, else the Python one; what was
+        registered (a line for the log and the status)."""
+        from .jack_cycle import compiled_cycle_available
+
+        quiet = getattr(self.source, "quiet", None)
+        why = compiled_cycle_available()
+        if not why and quiet is None:
+            why = "the source renders no quiet blocks"
+        if not why and (self._get_buffer is None or not hasattr(client, "_ptr")):
+            why = "this JACK-Client hides its cffi objects"
+        if why or quiet is None:
+            client.set_process_callback(self._process)
+            return f"Python ({why})"
+        began = time.perf_counter()
+        from . import jack_cycle  # numba compiles the callback (or loads it) on import
+
+        ffi = jack._ffi
+        python_cycle = ffi.callback("JackProcessCallback", self._python_cycle, error=0)
+        shared = jack_cycle.CompiledCycle(
+            jack,
+            (self.ports[0]._ptr, self.ports[1]._ptr),
+            python_cycle,
+            {
+                jack_cycle.LINE: self._line.figures,
+                jack_cycle.ANCHORS: self._anchors,
+                jack_cycle.MARKS: self._marks,
+                jack_cycle.BUFFER: self._buffer,
+                jack_cycle.LATENCY: self._latency,
+            },
+            quiet.table,
+        )
+        callback = ffi.cast("JackProcessCallback", shared.callback_address())
+        if jack._lib.jack_set_process_callback(
+            client._ptr, callback, ffi.cast("void *", shared.argument)
+        ):
+            client.set_process_callback(self._process)
+            return "Python (JACK refused the compiled callback)"
+        self.compiled = shared
+        quiet.published = True  # from now on the renderer publishes its quiet table
+        return (
+            f"compiled, quiet cycles run no Python (ready in {time.perf_counter() - began:.2f} s)"
+        )
+
+    # -- what a cycle cost ---------------------------------------------------------------------
+    @property
+    def cycles(self) -> int:
+        """Process cycles run (Python and compiled)."""
+        quiet = self.compiled.quiet_cycles if self.compiled is not None else 0
+        return self._python_cycles + quiet
+
+    @property
+    def quiet_cycles(self) -> int:
+        """Of them, the cycles the compiled callback rendered without Python."""
+        return self.compiled.quiet_cycles if self.compiled is not None else 0
+
+    @property
+    def callback_s(self) -> float:
+        """Time in the process callback in all (s)."""
+        quiet = self.compiled.quiet_s if self.compiled is not None else 0.0
+        return self._python_s + quiet
+
+    @property
+    def callback_max_s(self) -> float:
+        """The longest process callback (s) since the start or the last reset."""
+        quiet = self.compiled.quiet_max_s if self.compiled is not None else 0.0
+        return max(self._python_max_s, quiet)
+
+    @callback_max_s.setter
+    def callback_max_s(self, value: float) -> None:
+        """Set to 0 to measure a new stretch."""
+        self._python_max_s = value
+        if self.compiled is not None:
+            self.compiled.reset_max()
 
     def _check_server(self, client: Any, block_size: int, sample_rate: int) -> None:
         if client.samplerate != sample_rate:
@@ -154,17 +243,32 @@ class JackOutput(Output):
         on_port: PortListener,
         on_xrun: XrunListener,
         on_shutdown: ShutdownListener,
+        quiet_ports: QuietPorts | None = None,
     ) -> None:
         """Run ``reader(frames)`` first in every cycle, before the block renders; forward
-        JACK's port registrations, x-runs and shutdown to the other three."""
+        JACK's port registrations, x-runs and shutdown to the other three. ``quiet_ports()``
+        (in JACK's thread, after a Python cycle) gives the handles of the ports a compiled
+        cycle must find no event on to skip the reader, or None when the next cycle must run
+        it; without it every cycle runs the reader."""
         self._port_listener, self._xrun_listener = on_port, on_xrun
         self._shutdown_listener = on_shutdown
+        self._quiet_ports = quiet_ports
         self._reader = reader  # published last: the callback finds the listeners set
+        self.midi_changed()
 
     def detach_midi(self) -> None:
         """Stop calling the MIDI reader (a cycle that read it before may still be running)."""
+        if self.compiled is not None:
+            self.compiled.forbid_quiet()  # its ports may go: no compiled cycle looks at them
         self._reader = None
+        self._quiet_ports = None
         self._port_listener = self._xrun_listener = self._shutdown_listener = None
+        self.midi_changed()
+
+    def midi_changed(self) -> None:
+        """The MIDI input's ports changed (any thread): the next cycle runs the reader."""
+        if self.compiled is not None:
+            self.compiled.changed()
 
     # -- life cycle --------------------------------------------------------------------------
     def start(self) -> Output:
@@ -188,24 +292,40 @@ class JackOutput(Output):
         self.jack_client.close()
 
     # -- JACK's process thread (real-time: no logging, no I/O, no locks) ----------------------
+    def _python_cycle(self, frames: int, _argument: Any) -> int:
+        """The Python cycle as the compiled callback calls it (JACK's callback type)."""
+        self._process(frames)
+        return 0
+
     def _process(self, frames: int) -> None:
         began_s = time.perf_counter()
+        compiled = self.compiled
+        if compiled is not None:
+            compiled.python_cycle_began()
         try:
             self._cycle(frames)
         except Exception as error:  # JACK would stop calling a callback that raises
             self.errors += 1
             self.last_error = error
+            compiled = None  # the next cycle is Python's again
+        if compiled is not None:
+            reader, ports = self._reader, self._quiet_ports
+            handles = () if reader is None else ports() if ports is not None else None
+            if not getattr(self.source, "quiet_allowed", True):
+                handles = None  # it must render the next block in Python
+            compiled.allow_quiet(frames, self._xruns_seen, handles)
         spent_s = time.perf_counter() - began_s
-        self.cycles += 1
-        self.callback_s += spent_s
-        if spent_s > self.callback_max_s:
-            self.callback_max_s = spent_s
+        self._python_cycles += 1
+        self._python_s += spent_s
+        if spent_s > self._python_max_s:
+            self._python_max_s = spent_s
 
     def _cycle(self, frames: int) -> None:
         now_s = time.monotonic()  # late-only: the frame line keeps the most punctual cycle
-        if self.xruns != self._xruns_seen:  # the frame line moved: start it again
-            self.underruns += self.xruns - self._xruns_seen
-            self._xruns_seen = self.xruns
+        xruns = self.xruns
+        if xruns != self._xruns_seen:  # the frame line moved: start it again
+            self.underruns += xruns - self._xruns_seen
+            self._xruns_seen = xruns
             self._line.reset()
         reader = self._reader
         if reader is not None:
@@ -215,7 +335,8 @@ class JackOutput(Output):
                 self.reader_errors += 1
         block = self._buffer[:frames]
         due_s = self._line.time_of(self.source.frame, now_s)
-        self.process(block, due_s + self.latency_s)
+        latency_s = self._latency[0] = self.latency_s  # what a compiled cycle anchors with too
+        self.process(block, due_s + latency_s)
         left, right = self._port_arrays(frames)
         left[:] = block[:, 0]
         right[:] = block[:, 1]
@@ -247,6 +368,8 @@ class JackOutput(Output):
     # -- JACK's notification thread ----------------------------------------------------------
     def _xrun(self, delay_usecs: float) -> None:
         self.xruns += 1
+        if self.compiled is not None:
+            self.compiled.counted_xruns(self.xruns)  # the next cycle restarts the frame line
         listener = self._xrun_listener
         if listener is not None:
             listener(delay_usecs)

@@ -571,12 +571,19 @@ class Engine(EngineCues):
 
 
 def _callback_times(output: Any) -> dict[str, float | int | None]:
-    """Cycles of the output's process callback, the time spent in them (s) and the longest
-    (us), when the output measures them (JACK); None otherwise."""
+    """Cycles of the output's process callback, those its compiled code rendered alone
+    (quiet), the time spent in them (s) and the longest (us), when the output measures them
+    (JACK); None otherwise."""
     if not hasattr(output, "callback_s"):
-        return {"output_cycles": None, "output_callback_s": None, "output_callback_max_us": None}
+        return {
+            "output_cycles": None,
+            "output_quiet_cycles": None,
+            "output_callback_s": None,
+            "output_callback_max_us": None,
+        }
     return {
         "output_cycles": output.cycles,
+        "output_quiet_cycles": getattr(output, "quiet_cycles", 0),
         "output_callback_s": output.callback_s,
         "output_callback_max_us": 1e6 * output.callback_max_s,
     }

@@ -29,7 +29,7 @@ import select
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -68,6 +68,7 @@ class OutputFrameTap:
         self._pairs = np.zeros((2, 2), dtype=np.int64)  # double buffer: (JACK frame, frame)
         self._slot = 0
         self._marked = False  # the next block's pair is noted (by the cycle's reader)
+        self._reader_marked = False  # the last block's pair was noted by the cycle's reader
 
     @property
     def frame(self) -> int:
@@ -78,6 +79,18 @@ class OutputFrameTap:
     def delay_frames(self) -> int:
         """The wrapped source's own delay (frames), 0 if it has none."""
         return int(getattr(self.source, "delay_frames", 0))
+
+    @property
+    def quiet(self) -> Any:
+        """The wrapped source's quiet table (``synth/quiet.py``), None when it has none."""
+        return getattr(self.source, "quiet", None)
+
+    @property
+    def quiet_allowed(self) -> bool:
+        """Whether the next block may be rendered without :meth:`render_into` (a compiled
+        callback's quiet cycle): when no pair is noted (no JACK frame to read) or the cycle's
+        reader notes it, which it does in any cycle with an event to place."""
+        return self._jack_frame is None or self._reader_marked
 
     def attach(self, jack_frame: Callable[[], int]) -> None:
         """Start reading JACK's cycle frame with ``jack_frame()`` in every block."""
@@ -92,7 +105,8 @@ class OutputFrameTap:
     def render_into(self, out: np.ndarray) -> None:
         """Audio callback: note (cycle frame, block frame) unless this cycle's reader did,
         then render the block."""
-        if not self._marked:
+        self._reader_marked = marked = self._marked
+        if not marked:
             self.mark()
         self._marked = False  # the next block is the next cycle's
         self.source.render_into(out)
@@ -202,6 +216,11 @@ class EventRing:
         else:
             row[5], row[6] = data[:1][0], data[size - 1 :][0]  # slices: ints (cffi buffers)
         self._written = index + 1  # published last: the consumer reads whole rows
+
+    @property
+    def waiting(self) -> int:
+        """Rows written and not taken yet."""
+        return self._written - self._taken
 
     def take(self) -> list[float] | None:
         """Consumer: the oldest row's values, or None when the ring is empty."""

@@ -104,12 +104,18 @@ class JackHost(Protocol):
         on_port: Callable[[Any, bool], None],
         on_xrun: Callable[[float], None],
         on_shutdown: Callable[[Any, str], None],
+        quiet_ports: Callable[[], tuple[Any, ...] | None] | None = None,
     ) -> None:
-        """Call ``reader(frames)`` first in each cycle; forward JACK's notifications."""
+        """Call ``reader(frames)`` first in each cycle; forward JACK's notifications;
+        ``quiet_ports()``: the ports a cycle without events on them may skip the reader for."""
         ...
 
     def detach_midi(self) -> None:
         """Stop calling the reader."""
+        ...
+
+    def midi_changed(self) -> None:
+        """The reader's ports changed: the next cycle calls it."""
         ...
 
 
@@ -162,6 +168,7 @@ class JackMidiInputs(EventDelivery):
         self._client: Any = None
         self._rate = 48_000
         self._table: tuple[tuple[int, Any], ...] = ()  # (slot, port): what the callback reads
+        self._handles: tuple[Any, ...] | None = ()  # their libjack handles (None: hidden)
         self._sources: dict[str, tuple[int, Any]] = {}  # source port name -> (slot, our port)
         self._devices: dict[int, str] = {}  # slot -> device (a slot is never reused)
         self._free: list[Any] = []  # our ports whose source vanished, reused for new ones
@@ -241,7 +248,9 @@ class JackMidiInputs(EventDelivery):
         # one cycle's delivery of anything but notes may wait: a child's note put behind a
         # controller flood is delivered in the next cycle, not after the flood's backlog
         self._ring.spare_room = CYCLE_DELIVER_ROWS
-        host.attach_midi(self._read_cycle, self._registered, self._xrun, self._shutdown)
+        host.attach_midi(
+            self._read_cycle, self._registered, self._xrun, self._shutdown, self._quiet_ports
+        )
         self._start_thread("jack-midi-hotplug", self._watch)
         return self
 
@@ -323,6 +332,14 @@ class JackMidiInputs(EventDelivery):
         except Exception as error:  # an exception would stop JACK calling us: count it instead
             self.callback_errors += 1
             self.report_failure("the JACK process callback", error)
+
+    def _quiet_ports(self) -> tuple[Any, ...] | None:
+        """A shared client's ports as libjack's handles: a cycle with no event on any of them
+        may skip the reader (the host's compiled callback looks); None when the next cycle must
+        run it (rows of a flood wait in the ring, or libjack is hidden). In JACK's thread."""
+        if self._ring.waiting or self._libjack is None:
+            return None
+        return self._handles
 
     def _has_events(self, port: Any, frames: int) -> bool:
         """Whether ``port`` has events this cycle, in two calls into libjack where JACK-Client
@@ -489,7 +506,11 @@ class JackMidiInputs(EventDelivery):
         self._notify(DeviceChange(name, True, self.clock(), "port connected"))
 
     def _publish(self) -> None:
-        self._table = tuple(self._sources.values())  # one assignment: the callback sees whole
+        table = tuple(self._sources.values())
+        self._handles = tuple(port._ptr for _slot, port in table) if self._libjack else None
+        self._table = table  # one assignment: the callback sees whole
+        if self.host is not None:
+            self.host.midi_changed()  # after it: the next cycle reads the new table
 
 
 def _skipped(name: str) -> bool:
