@@ -127,3 +127,48 @@ def test_a_source_without_quiet_blocks_keeps_the_python_callback(jack: JackServe
         wait_until(lambda: out.cycles > 10, 5.0)
     assert out.compiled is None and out.quiet_cycles == 0
     assert out.compiled_note == "Python (the source renders no quiet blocks)"
+
+
+def _counts(**values: int) -> np.ndarray:
+    from soundness_live.audio import jack_cycle as jc
+
+    counts = np.zeros(jc.N_COUNTS, dtype=np.int64)
+    counts[[jc.ENABLED, jc.PERIOD]] = 1, PERIOD
+    for name, value in values.items():
+        counts[getattr(jc, name)] = value
+    return counts
+
+
+def test_a_cycle_is_quiet_only_as_the_python_cycle_before_allowed() -> None:
+    from soundness_live.audio import jack_cycle as jc
+
+    renderer = build_renderer(None, RATE)[0]
+    renderer.quiet.published = True
+    renderer.render_into(np.zeros((PERIOD, 2), dtype=np.float32))
+    table = np.zeros(jc.TABLE_SIZE, dtype=np.int64)  # no MIDI port: no call into libjack
+    source = renderer.quiet.table
+    assert jc._quiet(table, _counts(), source, PERIOD)
+    assert not jc._quiet(table, _counts(ENABLED=0), source, PERIOD)
+    assert not jc._quiet(table, _counts(CHANGED=1), source, PERIOD)  # ports changed meanwhile
+    assert not jc._quiet(table, _counts(XRUNS=1), source, PERIOD)  # the frame line moved
+    assert jc._quiet(table, _counts(XRUNS=3, XRUNS_SEEN=3), source, PERIOD)
+    assert not jc._quiet(table, _counts(), source, 2 * PERIOD)  # JACK's period changed
+    renderer.push(NoteOn(renderer.frame, 0, 60, 100))
+    assert not jc._quiet(table, _counts(), source, PERIOD)  # the renderer has work
+
+
+def test_elsewhere_than_linux_the_python_callback_runs(
+    jack: JackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from soundness_live.audio import jack_cycle as jc
+
+    with monkeypatch.context() as patched:
+        patched.setattr(jc.sys, "platform", "darwin")
+        why = jc.compiled_cycle_available()
+    assert why == "the compiled JACK callback runs on Linux only (this is darwin)"
+    monkeypatch.setattr(jc, "compiled_cycle_available", lambda: why)
+    renderer = build_renderer(None, RATE)[0]
+    with JackOutput(renderer, PERIOD, RATE) as out:
+        wait_until(lambda: out.cycles > 10, 5.0)
+    assert out.compiled is None and out.quiet_cycles == 0
+    assert out.compiled_note == f"Python ({why})"
