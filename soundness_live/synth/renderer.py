@@ -71,7 +71,7 @@ class Renderer:
     @property
     def frame(self) -> int:
         """The frame the next block starts at (frames rendered so far)."""
-        return int(self.quiet.table[FRAME])
+        return self.quiet.cells[FRAME]
 
     @property
     def sample_rate(self) -> int:
@@ -131,33 +131,31 @@ class Renderer:
         callback because at most ``queue_capacity`` (+ racing producers) commands are queued.
         """
         quiet = self.quiet
-        if quiet.published:  # before anything is read: a change from now on is the next's
-            quiet.table[CHANGED] = 0
+        cells, published = quiet.cells, quiet.published
+        if published:  # before anything is read: a change from now on is the next block's
+            cells[CHANGED] = 0
             self.output_stage.changes[0] = 0
+        start, n_frames = cells[FRAME], out.shape[0]
         try:
-            self._render(out, self.frame)
+            if self._queue:
+                self._drain(start)
+            # most blocks: nothing queued, nothing due, no sound playing; each is told by one
+            # attribute, and the synth renders the whole block
+            position = 0
+            if self.scheduler.next_frame < start + n_frames:
+                position = self._play_due(out, start)
+            if position < n_frames:
+                self.synth.render(out[position:] if position else out)
+            if self.sounds.playing:
+                self.sounds.mix(out, start)
+            self.output_stage.process(out)
         except BaseException:
             quiet.changed()  # half a block: the next block is Python's again
             raise
-        if quiet.published:
+        cells[FRAME] = start + n_frames
+        if published:
             until = None if self.sounds.playing else self.scheduler.next_frame
             quiet.publish(until, self.synth.frames, self.synth.voices, self.output_stage)
-
-    def _render(self, out: np.ndarray, start: int) -> None:
-        n_frames = out.shape[0]
-        if self._queue:
-            self._drain(start)
-        # most blocks: nothing queued, nothing due, no sound playing; each is told by one
-        # attribute, and the synth renders the whole block
-        position = 0
-        if self.scheduler.next_frame < start + n_frames:
-            position = self._play_due(out, start)
-        if position < n_frames:
-            self.synth.render(out[position:] if position else out)
-        if self.sounds.playing:
-            self.sounds.mix(out, start)
-        self.output_stage.process(out)
-        self.quiet.table[FRAME] = start + n_frames
 
     def _play_due(self, out: np.ndarray, start: int) -> int:
         """Play the events due in the block ``out`` starting at frame ``start``, the synth

@@ -30,6 +30,7 @@ entry LSB as cents, as General MIDI says (FluidSynth reads the MSB alone).
 
 from __future__ import annotations
 
+import array
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -132,7 +133,9 @@ class Synth:
         self.gain = gain
         # the next block's first frame, in an array compiled code moves on too (a renderer's
         # quiet block)
-        self.frames = np.zeros(1, dtype=np.int64)
+        # (an array.array read by Python and a numpy view of it whose address compiled code takes)
+        self._frame = array.array("q", [0])
+        self.frames = np.frombuffer(self._frame, dtype=np.int64)
         self.peak_voices = 0
         self._rate = float(sample_rate)
         if interpolation not in v.INTERPOLATIONS:
@@ -178,7 +181,7 @@ class Synth:
     @property
     def frame(self) -> int:
         """The frame the next block starts at (frames rendered so far)."""
-        return int(self.frames[0])
+        return self._frame[0]
 
     @property
     def active_voices(self) -> int:
@@ -252,7 +255,8 @@ class Synth:
         """Write the next ``len(out)`` frames into ``out`` (float32, shape (n, 2))."""
         if out.shape[1:] != _STEREO:
             raise ParameterError(f"out must have shape (n, 2), got {out.shape}")
-        voices, count = self.voices, self.voices.count
+        voices = self.voices
+        count = voices.count
         if count > self.peak_voices:
             self.peak_voices = count
         try:  # the kernel takes C-contiguous float32 only (it is never compiled again)
@@ -264,9 +268,9 @@ class Synth:
                 f"out must be C-contiguous float32, got {out.dtype}"
                 f"{'' if out.flags.c_contiguous else ' (a strided view)'}"
             ) from None
-        frames = self.frames
-        begin = int(frames[0])
-        frames[0] = end = begin + out.shape[0]
+        frame = self._frame
+        begin = frame[0]
+        frame[0] = end = begin + out.shape[0]
         # voices that are over add nothing: clearing them every ~1000 frames is enough
         if end // REAP_FRAMES != begin // REAP_FRAMES:
             voices.reap()

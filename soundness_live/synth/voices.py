@@ -24,6 +24,8 @@ prepared, as the live engine does).
 
 from __future__ import annotations
 
+import array
+
 import numpy as np
 
 from .kernel import render_voices
@@ -75,7 +77,9 @@ class VoiceBank:
             )
         self.capacity = capacity
         # the voices in use, in an array compiled code moves on too (a renderer's quiet block)
-        self.counts = np.zeros(1, dtype=np.int64)
+        # (an array.array read by Python and a numpy view of it whose address compiled code takes)
+        self._count = array.array("q", [0])
+        self.counts = np.frombuffer(self._count, dtype=np.int64)
         self.interpolation = interpolation
         self.layout = SampleLayout(sample_data, interpolation)
         self.state = voice_columns(N_STATE, capacity, np.int64)
@@ -89,11 +93,11 @@ class VoiceBank:
     @property
     def count(self) -> int:
         """Voices in use: columns ``0 .. count - 1``."""
-        return int(self.counts[0])
+        return self._count[0]
 
     @count.setter
     def count(self, count: int) -> None:
-        self.counts[0] = count
+        self._count[0] = count
 
     # -- voice lifecycle -------------------------------------------------------------------------
     def add(self, span: tuple[int, int, int, int], state: np.ndarray, params: np.ndarray) -> int:
