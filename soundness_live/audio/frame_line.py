@@ -44,6 +44,7 @@ class FrameLine:
     def __init__(self, sample_rate: int) -> None:
         self.sample_rate = sample_rate
         self.figures = np.array([np.nan, 0.0, float(sample_rate)])
+        line_time(self.figures.copy(), 0, 0.0)  # compiled (or loaded) now, not in a callback
 
     @property
     def origin_s(self) -> float | None:

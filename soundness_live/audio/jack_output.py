@@ -162,11 +162,29 @@ class JackOutput(Output):
             client.set_process_callback(self._process)
             return f"Python ({why})"
         began = time.perf_counter()
+        try:
+            shared = self._compiled_cycle(jack, quiet.table)
+        except Exception as error:  # numba, libjack or the C library: the Python one serves
+            client.set_process_callback(self._process)
+            return f"Python (the compiled callback could not be made: {error})"
+        ffi = jack._ffi
+        callback = ffi.cast("JackProcessCallback", shared.callback_address())
+        if jack._lib.jack_set_process_callback(
+            client._ptr, callback, ffi.cast("void *", shared.argument)
+        ):
+            client.set_process_callback(self._process)
+            return "Python (JACK refused the compiled callback)"
+        self.compiled = shared
+        quiet.published = True  # from now on the renderer publishes its quiet table
+        ready_s = time.perf_counter() - began
+        return f"compiled, quiet cycles run no Python (ready in {ready_s:.2f} s)"
+
+    def _compiled_cycle(self, jack: Any, source_table: np.ndarray) -> Any:
+        """The compiled callback's shared state for this output and ``source_table``."""
         from . import jack_cycle  # numba compiles the callback (or loads it) on import
 
-        ffi = jack._ffi
-        python_cycle = ffi.callback("JackProcessCallback", self._python_cycle, error=0)
-        shared = jack_cycle.CompiledCycle(
+        python_cycle = jack._ffi.callback("JackProcessCallback", self._python_cycle, error=0)
+        return jack_cycle.CompiledCycle(
             jack,
             (self.ports[0]._ptr, self.ports[1]._ptr),
             python_cycle,
@@ -177,18 +195,7 @@ class JackOutput(Output):
                 jack_cycle.BUFFER: self._buffer,
                 jack_cycle.LATENCY: self._latency,
             },
-            quiet.table,
-        )
-        callback = ffi.cast("JackProcessCallback", shared.callback_address())
-        if jack._lib.jack_set_process_callback(
-            client._ptr, callback, ffi.cast("void *", shared.argument)
-        ):
-            client.set_process_callback(self._process)
-            return "Python (JACK refused the compiled callback)"
-        self.compiled = shared
-        quiet.published = True  # from now on the renderer publishes its quiet table
-        return (
-            f"compiled, quiet cycles run no Python (ready in {time.perf_counter() - began:.2f} s)"
+            source_table,
         )
 
     # -- what a cycle cost ---------------------------------------------------------------------
@@ -205,7 +212,9 @@ class JackOutput(Output):
 
     @property
     def callback_s(self) -> float:
-        """Time in the process callback in all (s)."""
+        """Time in the process callback in all (s): a compiled cycle's from its start, a Python
+        cycle's from the Python callback's (the entry through cffi not counted, as JACK-Client's
+        wrapper was not before)."""
         quiet = self.compiled.quiet_s if self.compiled is not None else 0.0
         return self._python_s + quiet
 
@@ -304,21 +313,26 @@ class JackOutput(Output):
             compiled.python_cycle_began()
         try:
             self._cycle(frames)
+            if compiled is not None:
+                self._allow_quiet(compiled, frames)
         except Exception as error:  # JACK would stop calling a callback that raises
             self.errors += 1
             self.last_error = error
-            compiled = None  # the next cycle is Python's again
-        if compiled is not None:
-            reader, ports = self._reader, self._quiet_ports
-            handles = () if reader is None else ports() if ports is not None else None
-            if not getattr(self.source, "quiet_allowed", True):
-                handles = None  # it must render the next block in Python
-            compiled.allow_quiet(frames, self._xruns_seen, handles)
+            if compiled is not None:
+                compiled.forbid_quiet()  # the next cycle is Python's again
         spent_s = time.perf_counter() - began_s
         self._python_cycles += 1
         self._python_s += spent_s
         if spent_s > self._python_max_s:
             self._python_max_s = spent_s
+
+    def _allow_quiet(self, compiled: Any, frames: int) -> None:
+        """After a whole Python cycle: what the next compiled ones may assume."""
+        reader, ports = self._reader, self._quiet_ports
+        handles = () if reader is None else ports() if ports is not None else None
+        if not getattr(self.source, "quiet_allowed", True):
+            handles = None  # it must render the next block in Python
+        compiled.allow_quiet(frames, self._xruns_seen, handles)
 
     def _cycle(self, frames: int) -> None:
         now_s = time.monotonic()  # late-only: the frame line keeps the most punctual cycle

@@ -29,6 +29,7 @@ import array
 import numba
 import numpy as np
 
+from ..errors import ParameterError
 from .compiled_calls import as_pointer as _as_pointer
 from .kernel import render_voices
 from .limiter import OutputStage
@@ -128,6 +129,9 @@ class QuietTable:
         if len(kept) == len(parts) and all(a is b for a, b in zip(kept, parts, strict=True)):
             return
         frames, counts, state, params, channels, layout_rows, mix = parts[:7]
+        for part in (glide, levels, pairs, rows, ints, layout_rows, mix):
+            if not part.flags.c_contiguous:  # before any address is written
+                raise ParameterError("the stage's and the kernel's arrays must be C-contiguous")
         table[SYNTH_FRAME], table[COUNT] = _address(frames), _address(counts)
         table[STATE], table[PARAMS], table[CAPACITY] = (
             _address(state),
@@ -146,9 +150,6 @@ class QuietTable:
         )
         table[INTS], table[STAGE_FRAMES] = _address(ints), stage.block_frames
         table[STAGE_CHANGED] = _address(stage.changes)
-        for part in (glide, levels, pairs, rows, ints, layout_rows, mix):
-            if not part.flags.c_contiguous:
-                raise ValueError("the stage's and the kernel's arrays must be C-contiguous")
         self._kept = parts
 
 

@@ -155,7 +155,11 @@ class Renderer:
         cells[FRAME] = start + n_frames
         if published:
             until = None if self.sounds.playing else self.scheduler.next_frame
-            quiet.publish(until, self.synth.frames, self.synth.voices, self.output_stage)
+            try:
+                quiet.publish(until, self.synth.frames, self.synth.voices, self.output_stage)
+            except BaseException:
+                quiet.changed()  # the table is not whole: no quiet block reads it
+                raise
 
     def _play_due(self, out: np.ndarray, start: int) -> int:
         """Play the events due in the block ``out`` starting at frame ``start``, the synth

@@ -61,7 +61,8 @@ def test_quiet_cycles_run_compiled_and_play_the_renderers_bytes(jack: JackServer
             with JackOutput(renderer, PERIOD, RATE, device="sl-rec") as out:
                 assert out.compiled_note.startswith("compiled"), out.compiled_note
                 wait_until(lambda r=renderer: r.frame > 48_000, 10.0)  # type: ignore[misc]
-                quiet, cycles, xruns = out.quiet_cycles, out.cycles, out.xruns
+                mapping, now_s, frame = out.mapping, time.monotonic(), renderer.frame
+                quiet, cycles, xruns, blocks = out.quiet_cycles, out.cycles, out.xruns, out.blocks
         finally:
             recorder.close()
         if xruns == 0 and recorder.xruns == 0:
@@ -70,6 +71,14 @@ def test_quiet_cycles_run_compiled_and_play_the_renderers_bytes(jack: JackServer
         pytest.skip("the server x-ran in every attempt")
 
     assert quiet > 0.7 * cycles, (quiet, cycles)  # most cycles hold no event
+    # compiled cycles keep the clock mapping as Python ones do: an anchor of the last cycles,
+    # heard at its frame's time on the frame line plus the output's latency
+    assert abs(blocks - cycles) <= 2
+    assert frame - 3 * PERIOD <= mapping.anchor_frame < frame
+    assert mapping.output_latency_s == out.latency_s > PERIOD / RATE
+    origin_s = mapping.anchor_time - out.latency_s - mapping.anchor_frame / RATE
+    assert out._line.origin_s is not None and abs(origin_s - out._line.origin_s) < 1e-4
+    assert abs(mapping.time_of(frame) - now_s) < 0.02  # the next block is due about now
     played = _recorded(recorder)
     expected = render_offline(twin, renderer.frame + PERIOD, PERIOD)
     start, begins = _first_sound(played), _first_sound(expected)
@@ -122,6 +131,27 @@ def test_a_note_on_any_port_runs_the_reader_between_quiet_cycles(jack: JackServe
     assert quiet > 0.5 * cycles, (quiet, cycles)
 
 
+def test_a_python_cycle_that_raises_lets_no_quiet_cycle_follow(
+    jack: JackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renderer = build_renderer(None, RATE)[0]
+    with JackOutput(renderer, PERIOD, RATE) as out:
+        wait_until(lambda: out.quiet_cycles > 20, 5.0)
+
+        def broken(frames: int) -> None:
+            raise OSError("the port's buffer is gone")
+
+        monkeypatch.setattr(out, "_port_arrays", broken)
+        renderer.push(NoteOn(renderer.frame, 0, 60, 100))  # the next cycle is Python's: it fails
+        wait_until(lambda: out.errors > 0, 5.0)
+        quiet = out.quiet_cycles
+        time.sleep(0.2)
+        assert out.quiet_cycles == quiet  # every cycle since is Python's, and fails
+        monkeypatch.undo()
+        wait_until(lambda: out.quiet_cycles > quiet, 5.0)  # mended: quiet again
+    assert isinstance(out.last_error, OSError)
+
+
 def test_a_source_without_quiet_blocks_keeps_the_python_callback(jack: JackServer) -> None:
     with JackOutput(FrameRamp(), PERIOD, RATE) as out:
         wait_until(lambda: out.cycles > 10, 5.0)
@@ -172,3 +202,28 @@ def test_elsewhere_than_linux_the_python_callback_runs(
         wait_until(lambda: out.cycles > 10, 5.0)
     assert out.compiled is None and out.quiet_cycles == 0
     assert out.compiled_note == f"Python ({why})"
+
+
+def test_the_midi_reader_is_skipped_only_with_no_rows_waiting() -> None:
+    inputs = JackMidiInputs()
+    inputs._libjack = object()  # as when libjack's functions are exposed
+    inputs._handles = ("port",)
+    assert inputs._quiet_ports() == ("port",)
+    inputs._ring.put(0, 0, 0.0, 0, bytes([0xB0, 1, 2]), spare=True)  # a flood's row waits
+    assert inputs._quiet_ports() is None
+    assert inputs._ring.take() is not None
+    assert inputs._quiet_ports() == ("port",)
+    inputs._libjack = None  # the ports cannot be looked at from compiled code
+    assert inputs._quiet_ports() is None
+
+
+def test_a_tapped_block_is_quiet_only_when_the_reader_notes_its_pair() -> None:
+    renderer = build_renderer(None, RATE)[0]
+    tap = OutputFrameTap(renderer)
+    assert tap.quiet is renderer.quiet and tap.quiet_allowed  # no JACK frame to note
+    tap.attach(lambda: 1000)
+    tap.render_into(np.zeros((PERIOD, 2), dtype=np.float32))
+    assert not tap.quiet_allowed  # noted by the block itself: only Python notes it
+    tap.mark()  # the shared client's reader, first in its cycle
+    tap.render_into(np.zeros((PERIOD, 2), dtype=np.float32))
+    assert tap.quiet_allowed

@@ -68,7 +68,6 @@ def test_quiet_blocks_are_the_bytes_render_into_makes(seed: int) -> None:
             assert got.tobytes() == expected.tobytes()
             assert compiled.frame == python.frame == compiled.synth.frame
             assert compiled.synth.voices.count == python.synth.voices.count
-    assert np.abs(expected).max() > 0 or quiet  # the pattern sounded (checked below too)
     assert quiet > 0.8 * 6 * 140, "most blocks hold no event"
     assert reaped_quietly > 0, "voices that were over were cleared away in a quiet block"
 
