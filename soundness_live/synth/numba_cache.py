@@ -8,7 +8,8 @@ numba checks a cached function against its own source file only (its time and si
 against the modules it reads constants and helpers from: after a change to one of those
 (the rows of :mod:`.voice_state`, a helper of :mod:`.note_on`) it would load machine code made
 for the old layout. So the compiled code lives in a directory named by a digest of the synth's
-sources, ``<cache>/synth-<digest>``: changed sources compile afresh. Directories of other
+sources (and the audio outputs', whose compiled callback links the synth's kernels in),
+``<cache>/synth-<digest>``: changed sources compile afresh. Directories of other
 sources not used for :data:`UNUSED_DAYS` days are removed.
 """
 
@@ -26,6 +27,7 @@ import platformdirs
 __all__ = [
     "CACHE_DIR",
     "CACHE_ROOT",
+    "COMPILED_SOURCES",
     "counts_references",
     "inner_jit",
     "kernel_cache_dir",
@@ -44,12 +46,19 @@ def kernel_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME)) / "numba"
 
 
-def sources_digest(directory: Path = Path(__file__).parent) -> str:
-    """A digest of the synth's Python sources (the modules of ``directory``, by default this
-    one's, which the compiled functions are made from)."""
+# the packages whose modules numba compiles: the synth's kernels, and the audio outputs' compiled
+# callback and frame line, which link the synth's kernels into their own code
+COMPILED_SOURCES = (Path(__file__).parent, Path(__file__).parent.parent / "audio")
+
+
+def sources_digest(directories: tuple[Path, ...] = COMPILED_SOURCES) -> str:
+    """A digest of the Python sources of ``directories`` (by default the synth's and the audio
+    outputs', which the compiled functions are made from), each named by its folder and file."""
     digest = hashlib.sha256()
-    for source in sorted(directory.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    for directory in directories:
+        for source in sorted(directory.glob("*.py")):
+            name = f"{directory.name}/{source.name}"
+            digest.update(name.encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()[:16]
 
 

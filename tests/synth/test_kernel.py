@@ -51,15 +51,25 @@ def test_the_cache_is_in_the_users_cache_directory_unless_numba_cache_dir_is_set
 
 def test_changed_synth_sources_compile_into_a_directory_of_their_own(tmp_path):
     # numba checks a cached function against its own file only: a change to a module it
-    # reads rows or helpers from (voice_state, note_on) must not load the old machine code
+    # reads rows or helpers from (voice_state, note_on) must not load the old machine code,
+    # nor a change to a synth module the JACK callback links in, or to its frame line
     assert numba_cache.CACHE_DIR == numba_cache.CACHE_ROOT / f"synth-{numba_cache.sources_digest()}"
-    synth_dir = Path(numba_cache.__file__).parent
-    for source in synth_dir.glob("*.py"):
-        (tmp_path / source.name).write_bytes(source.read_bytes())
-    assert numba_cache.sources_digest(tmp_path) == numba_cache.sources_digest()
-    with (tmp_path / "voice_state.py").open("a") as changed:
-        changed.write("\n# another row\n")
-    assert numba_cache.sources_digest(tmp_path) != numba_cache.sources_digest()
+    copies = []
+    for directory in numba_cache.COMPILED_SOURCES:
+        copy = tmp_path / directory.name
+        copy.mkdir()
+        for source in directory.glob("*.py"):
+            (copy / source.name).write_bytes(source.read_bytes())
+        copies.append(copy)
+    assert [copy.name for copy in copies] == ["synth", "audio"]
+    assert numba_cache.sources_digest(tuple(copies)) == numba_cache.sources_digest()
+    for changed in ("synth/voice_state.py", "audio/frame_line.py"):
+        with (tmp_path / changed).open("a") as source:
+            source.write("\n# another row\n")
+        assert numba_cache.sources_digest(tuple(copies)) != numba_cache.sources_digest()
+        with (tmp_path / changed).open("rb+") as source:
+            source.truncate(source.seek(0, 2) - len("\n# another row\n"))
+        assert numba_cache.sources_digest(tuple(copies)) == numba_cache.sources_digest()
 
 
 def test_other_sources_compiled_code_unused_for_a_month_is_removed(tmp_path):
