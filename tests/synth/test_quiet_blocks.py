@@ -104,6 +104,14 @@ def test_a_due_event_ends_the_quiet_blocks_before_it() -> None:
     assert renderer.synth.voices.count > 0
 
 
+def test_an_event_on_a_blocks_last_frame_is_played_by_python() -> None:
+    renderer = _renderer()
+    renderer.push(NoteOn(renderer.frame + 3 * BLOCK - 1, 0, 60, 100))
+    renderer.render_into(_block())
+    assert [_next(renderer, _block()) for _ in range(3)] == [True, False, True]
+    assert renderer.synth.voices.count > 0
+
+
 def test_a_new_cap_or_volume_sends_the_next_block_to_python() -> None:
     renderer = _renderer()
     renderer.push(NoteOn(renderer.frame, 0, 60, 127))
