@@ -29,7 +29,6 @@ and numba keeps it in its cache. Linux only (``CLOCK_MONOTONIC`` there is the cl
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numba
@@ -41,7 +40,7 @@ from ..synth.compiled_calls import as_pointer, c_addresses, c_call, release_fenc
 from ..synth.numba_cache import CACHE_DIR  # numba's cache directory, set before compiling
 from .frame_line import LINE_FIGURES, line_time
 
-__all__ = ["CACHE_DIR", "CompiledCycle", "compiled_cycle_available"]
+__all__ = ["CACHE_DIR", "CompiledCycle"]
 
 # the table (int64): the callback's argument
 (
@@ -78,13 +77,6 @@ N_COUNTS = 9
 MAX_PORTS = 256  # MIDI ports looked at; more and every cycle is Python's
 CLOCK_MONOTONIC = 1  # Linux's: the clock of Python's time.monotonic
 SLOT, BLOCKS = 0, 1  # the output's marks
-
-
-def compiled_cycle_available() -> str:
-    """Empty when the compiled callback can run here; else why not (one line)."""
-    if not sys.platform.startswith("linux"):
-        return f"the compiled JACK callback runs on Linux only (this is {sys.platform})"
-    return ""
 
 
 _pointer, _frames = types.voidptr, types.uint32

@@ -42,6 +42,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +61,14 @@ QuietPorts = Callable[[], "tuple[Any, ...] | None"]
 PortListener = Callable[[Any, bool], None]
 XrunListener = Callable[[float], None]
 ShutdownListener = Callable[[Any, str], None]
+
+
+def compiled_cycle_available() -> str:
+    """Empty when the compiled process callback (:mod:`.jack_cycle`) can run here; else why
+    not, in one line (it is not even compiled then)."""
+    if not sys.platform.startswith("linux"):
+        return f"the compiled JACK callback runs on Linux only (this is {sys.platform})"
+    return ""
 
 
 def load_jack() -> Any:
@@ -150,8 +159,6 @@ class JackOutput(Output):
     def _set_process_callback(self, jack: Any, client: Any) -> str:
         """Register the compiled callback where it can run, else the Python one; what was
         registered (a line for the log and the status)."""
-        from .jack_cycle import compiled_cycle_available
-
         quiet = getattr(self.source, "quiet", None)
         why = compiled_cycle_available()
         if not why and quiet is None:
@@ -161,7 +168,7 @@ class JackOutput(Output):
         if why or quiet is None:
             client.set_process_callback(self._process)
             return f"Python ({why})"
-        began = time.perf_counter()
+        began = time.perf_counter()  # the compiled callback is made (or loaded) from here on
         try:
             shared = self._compiled_cycle(jack, quiet.table)
         except Exception as error:  # numba, libjack or the C library: the Python one serves

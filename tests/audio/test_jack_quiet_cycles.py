@@ -190,13 +190,13 @@ def test_a_cycle_is_quiet_only_as_the_python_cycle_before_allowed() -> None:
 def test_elsewhere_than_linux_the_python_callback_runs(
     jack: JackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from soundness_live.audio import jack_cycle as jc
+    from soundness_live.audio import jack_output
 
     with monkeypatch.context() as patched:
-        patched.setattr(jc.sys, "platform", "darwin")
-        why = jc.compiled_cycle_available()
+        patched.setattr(jack_output.sys, "platform", "darwin")
+        why = jack_output.compiled_cycle_available()
     assert why == "the compiled JACK callback runs on Linux only (this is darwin)"
-    monkeypatch.setattr(jc, "compiled_cycle_available", lambda: why)
+    monkeypatch.setattr(jack_output, "compiled_cycle_available", lambda: why)
     renderer = build_renderer(None, RATE)[0]
     with JackOutput(renderer, PERIOD, RATE) as out:
         wait_until(lambda: out.cycles > 10, 5.0)
