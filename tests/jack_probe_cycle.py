@@ -28,8 +28,8 @@ import numpy as np
 from numba import types
 
 from soundness_live.synth.compiled_calls import acquire_fence as _acquire_fence
+from soundness_live.synth.compiled_calls import address_of, c_addresses
 from soundness_live.synth.compiled_calls import as_pointer as _as_pointer
-from soundness_live.synth.compiled_calls import c_addresses
 from soundness_live.synth.compiled_calls import c_call as _c_call
 from soundness_live.synth.compiled_calls import release_fence as _release_fence
 
@@ -137,7 +137,7 @@ class Shared:
             (CLOCK, self.clock),
             (MESSAGE, self.message),
         ):
-            self.table[at] = array.ctypes.data
+            self.table[at] = address_of(array)
 
     def _whole(self) -> None:
         """OverflowError when the callback had no room left to record what it sent or heard."""
@@ -150,7 +150,7 @@ class Shared:
     @property
     def argument(self) -> int:
         """The address to hand JACK with the callback."""
-        return int(self.table.ctypes.data)
+        return address_of(self.table)
 
     def push(self, message: bytes, offset: int) -> None:
         """Queue ``message`` (1 to 3 bytes) for the callback to write at ``offset``."""

@@ -36,7 +36,7 @@ import numpy as np
 from numba import types
 
 from ..synth import quiet as q
-from ..synth.compiled_calls import as_pointer, c_addresses, c_call, release_fence
+from ..synth.compiled_calls import address_of, as_pointer, c_addresses, c_call, release_fence
 from ..synth.numba_cache import CACHE_DIR  # numba's cache directory, set before compiling
 from .frame_line import LINE_FIGURES, line_time
 
@@ -201,12 +201,12 @@ class CompiledCycle:
             (SOURCE, source_table),
             *arrays.items(),
         ):
-            self.table[at] = array.__array_interface__["data"][0]
+            self.table[at] = address_of(array)
 
     @property
     def argument(self) -> int:
         """The address to hand JACK with the callback."""
-        return int(self.table.__array_interface__["data"][0])
+        return address_of(self.table)
 
     @staticmethod
     def callback_address() -> int:

@@ -20,7 +20,12 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-__all__ = ["acquire_fence", "as_pointer", "c_addresses", "c_call", "release_fence"]
+__all__ = ["acquire_fence", "address_of", "as_pointer", "c_addresses", "c_call", "release_fence"]
+
+
+def address_of(array: Any) -> int:
+    """The address of ``array``'s first element (a numpy array), what a table holds."""
+    return int(array.__array_interface__["data"][0])
 
 
 @intrinsic

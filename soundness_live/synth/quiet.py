@@ -30,13 +30,14 @@ import numba
 import numpy as np
 
 from ..errors import ParameterError
+from .compiled_calls import address_of
 from .compiled_calls import as_pointer as _as_pointer
 from .kernel import render_voices
 from .limiter import OutputStage
 from .numba_cache import CACHE_DIR  # numba's cache directory, set before compiling
 from .stage_kernel import N_INTS, process_block
 from .voice_choice import clear_away
-from .voice_state import DONE, N_CHANNEL_SOURCES, N_CHANNELS, N_PARAMS, N_STATE
+from .voice_state import N_CHANNEL_SOURCES, N_CHANNELS, N_PARAMS, N_STATE
 from .voices import REAP_FRAMES, VoiceBank
 
 __all__ = ["CACHE_DIR", "QuietTable", "quiet_ready", "render_quiet"]
@@ -74,10 +75,6 @@ _EVERY_BLOCK = -1  # UNTIL when Python must render every block (a prepared sound
 GLIDE_FIGURES, LEVEL_FIGURES = 5, 2
 
 
-def _address(array: np.ndarray) -> int:
-    return int(array.__array_interface__["data"][0])
-
-
 class QuietTable:
     """What compiled code needs to render a renderer's quiet block (see the module)."""
 
@@ -90,11 +87,6 @@ class QuietTable:
         self.table[CHANGED] = 1
         self.published = False  # set once a compiled callback reads the table
         self._kept: tuple[np.ndarray, ...] = ()  # the arrays whose addresses are published
-
-    @property
-    def address(self) -> int:
-        """The table's address (what compiled code is handed)."""
-        return _address(self.table)
 
     def changed(self) -> None:
         """Another thread changed what the next block does: it renders in Python."""
@@ -132,24 +124,24 @@ class QuietTable:
         for part in (glide, levels, pairs, rows, ints, layout_rows, mix):
             if not part.flags.c_contiguous:  # before any address is written
                 raise ParameterError("the stage's and the kernel's arrays must be C-contiguous")
-        table[SYNTH_FRAME], table[COUNT] = _address(frames), _address(counts)
+        table[SYNTH_FRAME], table[COUNT] = address_of(frames), address_of(counts)
         table[STATE], table[PARAMS], table[CAPACITY] = (
-            _address(state),
-            _address(params),
+            address_of(state),
+            address_of(params),
             state.shape[1],
         )
-        table[CHANNELS] = _address(channels)
-        table[ROWS], table[ROWS_N], table[ROWS_WIDTH] = _address(layout_rows), *layout_rows.shape
-        table[MIX], table[MIX_N] = _address(mix), mix.shape[0]
+        table[CHANNELS] = address_of(channels)
+        table[ROWS], table[ROWS_N], table[ROWS_WIDTH] = address_of(layout_rows), *layout_rows.shape
+        table[MIX], table[MIX_N] = address_of(mix), mix.shape[0]
         table[RATE] = stage.sample_rate
-        table[GLIDE], table[LEVELS] = _address(glide), _address(levels)
-        table[PAIRS], table[PAIRS_N] = _address(pairs), pairs.shape[0]
+        table[GLIDE], table[LEVELS] = address_of(glide), address_of(levels)
+        table[PAIRS], table[PAIRS_N] = address_of(pairs), pairs.shape[0]
         table[STAGE_ROWS], table[STAGE_ROWS_N], table[STAGE_ROWS_WIDTH] = (
-            _address(rows),
+            address_of(rows),
             *rows.shape,
         )
-        table[INTS], table[STAGE_FRAMES] = _address(ints), stage.block_frames
-        table[STAGE_CHANGED] = _address(stage.changes)
+        table[INTS], table[STAGE_FRAMES] = address_of(ints), stage.block_frames
+        table[STAGE_CHANGED] = address_of(stage.changes)
         self._kept = parts
 
 
@@ -185,14 +177,8 @@ def render_quiet(table, out):  # pragma: no cover - compiled
     render_voices(out, count[0], state, params, channels, rows, mix, float(table[RATE]))
     begin = synth_frame[0]
     synth_frame[0] = end = begin + n
-    if end // REAP_FRAMES != begin // REAP_FRAMES:
-        done = False
-        for voice in range(count[0]):
-            if state[DONE, voice] != 0:
-                done = True
-                break
-        if done:
-            count[0] = clear_away(state, params, count[0], 0)
+    if end // REAP_FRAMES != begin // REAP_FRAMES:  # none over: it moves nothing
+        count[0] = clear_away(state, params, count[0], 0)
     process_block(
         out,
         numba.carray(_as_pointer(table[GLIDE]), (GLIDE_FIGURES,), np.float64),
