@@ -209,8 +209,7 @@ class JackOutput(Output):
     @property
     def cycles(self) -> int:
         """Process cycles run (Python and compiled)."""
-        quiet = self.compiled.quiet_cycles if self.compiled is not None else 0
-        return self._python_cycles + quiet
+        return self._python_cycles + self.quiet_cycles
 
     @property
     def quiet_cycles(self) -> int:
